@@ -1,0 +1,95 @@
+/* arena.c - bump allocator over a list of blocks. */
+#include "arena.h"
+
+#include "alloc.h"
+
+#include <string.h>
+
+struct tn_arena_block {
+    tn_arena_block *next;
+    size_t size;  /* usable bytes in data */
+    size_t used;
+    _Alignas(16) unsigned char data[];
+};
+
+void tn_arena_init(tn_arena *a, size_t block_size)
+{
+    a->head = NULL;
+    a->block_size = block_size ? block_size : 64 * 1024;
+}
+
+static tn_arena_block *new_block(tn_arena *a, size_t need)
+{
+    size_t size = need > a->block_size ? need : a->block_size;
+    tn_arena_block *b = tn_malloc(sizeof(*b) + size);
+    if (!b)
+        return NULL;
+    b->size = size;
+    b->used = 0;
+    b->next = a->head;
+    a->head = b;
+    return b;
+}
+
+void *tn_arena_alloc(tn_arena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    tn_arena_block *b = a->head;
+    if (!b || b->size - b->used < n) {
+        b = new_block(a, n);
+        if (!b)
+            return NULL;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+void *tn_arena_calloc(tn_arena *a, size_t n)
+{
+    void *p = tn_arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+char *tn_arena_strndup(tn_arena *a, const char *s, size_t n)
+{
+    char *d = tn_arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* Keep the oldest block (the first allocated, usually block_size) and free
+ * the rest, so a reader that resets per chunk settles at one block. */
+void tn_arena_reset(tn_arena *a)
+{
+    tn_arena_block *b = a->head, *keep = NULL;
+    while (b) {
+        tn_arena_block *next = b->next;
+        if (!next && b->size == a->block_size)
+            keep = b;
+        else
+            tn_free(b);
+        b = next;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+}
+
+void tn_arena_free(tn_arena *a)
+{
+    tn_arena_block *b = a->head;
+    while (b) {
+        tn_arena_block *next = b->next;
+        tn_free(b);
+        b = next;
+    }
+    a->head = NULL;
+}

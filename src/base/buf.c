@@ -1,0 +1,234 @@
+/* buf.c - growable buffer and the escaping used by every renderer. */
+#include "buf.h"
+
+#include "alloc.h"
+
+#include <string.h>
+
+void tn_buf_init(tn_buf *b) { memset(b, 0, sizeof(*b)); }
+
+void tn_buf_free(tn_buf *b)
+{
+    tn_free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+int tn_buf_reserve(tn_buf *b, size_t extra)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *d = tn_realloc(b->data, cap);
+    if (!d) {
+        b->oom = 1;
+        return -1;
+    }
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void tn_buf_put(tn_buf *b, const void *p, size_t n)
+{
+    if (tn_buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void tn_buf_puts(tn_buf *b, const char *s) { tn_buf_put(b, s, strlen(s)); }
+
+void tn_buf_putc(tn_buf *b, char c)
+{
+    if (tn_buf_reserve(b, 1))
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void tn_buf_vprintf(tn_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || tn_buf_reserve(b, (size_t)n))
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void tn_buf_printf(tn_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tn_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void tn_buf_u64(tn_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tn_buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void tn_buf_i64(tn_buf *b, int64_t v)
+{
+    if (v < 0) {
+        tn_buf_putc(b, '-');
+        tn_buf_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        tn_buf_u64(b, (uint64_t)v);
+    }
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* JSON: escape ", \, and control characters; everything else is copied,
+ * UTF-8 included. */
+void tn_buf_json_raw(tn_buf *b, const char *s, size_t n)
+{
+    if (tn_buf_reserve(b, n + 8))
+        return;
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        tn_buf_put(b, s + start, i - start);
+        char e[7] = {'\\', 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        default:
+            e[1] = 'u'; e[2] = '0'; e[3] = '0';
+            e[4] = hexd[c >> 4]; e[5] = hexd[c & 15];
+            el = 6;
+        }
+        tn_buf_put(b, e, el);
+        start = i + 1;
+    }
+    tn_buf_put(b, s + start, n - start);
+}
+
+void tn_buf_json_str(tn_buf *b, const char *s, size_t n)
+{
+    tn_buf_putc(b, '"');
+    tn_buf_json_raw(b, s, n);
+    tn_buf_putc(b, '"');
+}
+
+void tn_buf_xml_text(tn_buf *b, const char *s, size_t n)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *e = NULL;
+        switch (s[i]) {
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '&': e = "&amp;"; break;
+        case '"': e = "&quot;"; break;
+        case '\'': e = "&apos;"; break;
+        default: continue;
+        }
+        tn_buf_put(b, s + start, i - start);
+        tn_buf_puts(b, e);
+        start = i + 1;
+    }
+    tn_buf_put(b, s + start, n - start);
+}
+
+enum { ESC_NONE, ESC_JSON, ESC_XML };
+
+/* Convert UTF-16LE to UTF-8 straight into the buffer, escaping as asked.
+ * Worst case is 3 bytes of UTF-8 per unit, or 6 for a JSON \u escape. */
+static void utf16_conv(tn_buf *b, const uint8_t *u, size_t n, int esc)
+{
+    if (tn_buf_reserve(b, n * 6 + 1))
+        return;
+    char *o = b->data + b->len;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = (uint32_t)u[2 * i] | ((uint32_t)u[2 * i + 1] << 8);
+        if (c < 0x80) {
+            if (esc == ESC_JSON && (c < 0x20 || c == '"' || c == '\\')) {
+                *o++ = '\\';
+                switch (c) {
+                case '"': *o++ = '"'; break;
+                case '\\': *o++ = '\\'; break;
+                case '\n': *o++ = 'n'; break;
+                case '\r': *o++ = 'r'; break;
+                case '\t': *o++ = 't'; break;
+                case '\b': *o++ = 'b'; break;
+                case '\f': *o++ = 'f'; break;
+                default:
+                    *o++ = 'u'; *o++ = '0'; *o++ = '0';
+                    *o++ = hexd[c >> 4]; *o++ = hexd[c & 15];
+                }
+                continue;
+            }
+            if (esc == ESC_XML && (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'')) {
+                const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;"
+                              : c == '"' ? "&quot;" : "&apos;";
+                size_t el = strlen(e);
+                memcpy(o, e, el); /* fits: 6 bytes reserved per unit */
+                o += el;
+                continue;
+            }
+            *o++ = (char)c;
+            continue;
+        }
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
+            uint32_t d = (uint32_t)u[2 * i + 2] | ((uint32_t)u[2 * i + 3] << 8);
+            if (d >= 0xDC00 && d <= 0xDFFF) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+                i++;
+            } else {
+                c = 0xFFFD;
+            }
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xFFFD;
+        }
+        if (c < 0x800) {
+            *o++ = (char)(0xC0 | (c >> 6));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            *o++ = (char)(0xE0 | (c >> 12));
+            *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        } else {
+            *o++ = (char)(0xF0 | (c >> 18));
+            *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
+            *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+void tn_buf_utf16(tn_buf *b, const uint8_t *u16, size_t n) { utf16_conv(b, u16, n, ESC_NONE); }
+void tn_buf_utf16_json(tn_buf *b, const uint8_t *u16, size_t n) { utf16_conv(b, u16, n, ESC_JSON); }
+void tn_buf_utf16_xml(tn_buf *b, const uint8_t *u16, size_t n) { utf16_conv(b, u16, n, ESC_XML); }
+
+int tn_buf_write(const tn_buf *b, FILE *f)
+{
+    if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
+        return -1;
+    return 0;
+}

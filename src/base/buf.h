@@ -1,0 +1,46 @@
+/* buf.h - growable byte buffer with UTF-16, JSON and XML escaping appenders. */
+#ifndef TN_BUF_H
+#define TN_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A tn_buf owns its bytes. data is always NUL-terminated after a
+ * successful append (so it can be passed to C string functions when the
+ * content has no NUL). On allocation failure the buffer sets oom and
+ * ignores further appends; check tn_buf_ok() once at the end. */
+typedef struct tn_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    int oom;
+} tn_buf;
+
+void tn_buf_init(tn_buf *b);
+void tn_buf_free(tn_buf *b);
+static inline void tn_buf_clear(tn_buf *b) { b->len = 0; if (b->data) b->data[0] = '\0'; }
+static inline int tn_buf_ok(const tn_buf *b) { return !b->oom; }
+int tn_buf_reserve(tn_buf *b, size_t extra);
+void tn_buf_put(tn_buf *b, const void *p, size_t n);
+void tn_buf_puts(tn_buf *b, const char *s);
+void tn_buf_putc(tn_buf *b, char c);
+void tn_buf_printf(tn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tn_buf_vprintf(tn_buf *b, const char *fmt, va_list ap);
+void tn_buf_u64(tn_buf *b, uint64_t v);
+void tn_buf_i64(tn_buf *b, int64_t v);
+
+/* Escaping appenders. The _utf16 forms read little-endian UTF-16 code
+ * units (n = count of units); unpaired surrogates become U+FFFD. */
+void tn_buf_json_str(tn_buf *b, const char *s, size_t n);      /* adds quotes */
+void tn_buf_json_raw(tn_buf *b, const char *s, size_t n);      /* no quotes */
+void tn_buf_xml_text(tn_buf *b, const char *s, size_t n);
+void tn_buf_utf16(tn_buf *b, const uint8_t *u16, size_t n);
+void tn_buf_utf16_json(tn_buf *b, const uint8_t *u16, size_t n); /* no quotes */
+void tn_buf_utf16_xml(tn_buf *b, const uint8_t *u16, size_t n);
+
+/* Write the whole buffer to f; returns 0 or -1 with errno set. */
+int tn_buf_write(const tn_buf *b, FILE *f);
+
+#endif

@@ -1,0 +1,69 @@
+/* diag.c - problem reporting for untrusted input. */
+#include "diag.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const names[TN_P__COUNT] = {
+    [TN_P_FILE_OPEN] = "unreadable file",
+    [TN_P_FILE_HEADER] = "bad file header",
+    [TN_P_CHUNK_HEADER] = "bad chunk header",
+    [TN_P_CHUNK_CRC] = "chunk checksum mismatch",
+    [TN_P_RECORD] = "bad record",
+    [TN_P_BINXML] = "bad BinXML",
+    [TN_P_JSON] = "bad JSON",
+    [TN_P_RULE] = "rule rejected",
+    [TN_P_OTHER] = "other",
+};
+
+const char *tn_problem_name(tn_problem kind)
+{
+    return kind < TN_P__COUNT ? names[kind] : "?";
+}
+
+void tn_report(tn_diag *d, tn_problem kind, const char *file, const char *where,
+               const char *fmt, ...)
+{
+    __atomic_add_fetch(&d->count[kind], 1, __ATOMIC_RELAXED);
+    if (d->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&out_lock);
+    fprintf(stderr, "tansa: %s: ", file ? file : "-");
+    if (where)
+        fprintf(stderr, "%s: ", where);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&out_lock);
+    va_end(ap);
+}
+
+uint64_t tn_diag_total(const tn_diag *d)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < TN_P__COUNT; i++)
+        t += d->count[i];
+    return t;
+}
+
+void tn_diag_summary(const tn_diag *d)
+{
+    uint64_t t = tn_diag_total(d);
+    if (!t)
+        return;
+    pthread_mutex_lock(&out_lock);
+    fprintf(stderr, "tansa: %llu problem%s:", (unsigned long long)t, t == 1 ? "" : "s");
+    const char *sep = " ";
+    for (int i = 0; i < TN_P__COUNT; i++) {
+        if (!d->count[i])
+            continue;
+        fprintf(stderr, "%s%llu %s", sep, (unsigned long long)d->count[i], names[i]);
+        sep = ", ";
+    }
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&out_lock);
+}

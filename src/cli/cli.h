@@ -1,0 +1,29 @@
+/* cli.h - the command table and helpers shared by the tansa subcommands. */
+#ifndef TN_CLI_H
+#define TN_CLI_H
+
+#define TANSA_VERSION "0.1.0"
+
+/* Exit codes are in base/diag.h (TN_EXIT_*), documented in README and
+ * in the text below, printed by `tansa --help`. */
+#define TN_EXIT_CODES_HELP                                                   \
+    "Exit codes:\n"                                                          \
+    "  0  success: all input was read\n"                                     \
+    "  1  partial: finished, but some input was bad or unreadable (see stderr)\n" \
+    "  2  usage: bad command line\n"                                         \
+    "  3  no input: nothing could be read\n"                                 \
+    "  4  internal: out of memory or internal error\n"
+
+typedef struct tn_command {
+    const char *name;
+    const char *summary;  /* one line for `tansa --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} tn_command;
+
+/* Subcommands, one file each under src/cli/. */
+int tn_cmd_dump(int argc, char **argv);
+
+/* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
+int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

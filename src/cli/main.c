@@ -1,0 +1,56 @@
+/* main.c - tansa's entry point: dispatches to subcommands. */
+#include "cli.h"
+
+#include "base/diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Sorted by name; looked up linearly (it is short). */
+static const tn_command commands[] = {
+    {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "tansa %s - incident response from raw logs\n\n"
+               "Usage: tansa COMMAND [OPTIONS] ...\n"
+               "       tansa COMMAND --help\n"
+               "       tansa --version\n\nCommands:\n", TANSA_VERSION);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n" TN_EXIT_CODES_HELP);
+}
+
+int tn_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tansa %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(try 'tansa %s --help')\n", cmd);
+    va_end(ap);
+    return TN_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return TN_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return TN_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("tansa %s\n", TANSA_VERSION);
+        return TN_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "tansa: unknown command '%s' (try 'tansa --help')\n", argv[1]);
+    return TN_EXIT_USAGE;
+}

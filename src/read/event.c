@@ -1,0 +1,148 @@
+/* event.c - field lookup and time conversion for normalised events. */
+#include "event.h"
+
+#include <string.h>
+
+const tn_field *tn_event_field(const tn_event *ev, const char *name, size_t name_len)
+{
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const tn_field *f = &ev->fields[i];
+        if (f->name_len == name_len && memcmp(f->name, name, name_len) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp + (mp < 10 ? 3 : (unsigned)-9);
+    *y = yy + (*m <= 2);
+}
+
+#define FT_UNIX_EPOCH 116444736000000000ULL /* 1970-01-01 in FILETIME */
+
+size_t tn_filetime_format(uint64_t ft, char *out)
+{
+    int64_t t = (int64_t)(ft / 10) - (int64_t)(FT_UNIX_EPOCH / 10); /* unix micros */
+    int64_t secs = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
+    int64_t us = t - secs * 1000000;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int64_t rem = secs - days * 86400;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    char *o = out;
+    /* fixed layout, digits written directly: hot in every renderer */
+    unsigned yy = (unsigned)(y < 0 ? 0 : y > 9999 ? 9999 : y);
+    o[0] = (char)('0' + yy / 1000); o[1] = (char)('0' + yy / 100 % 10);
+    o[2] = (char)('0' + yy / 10 % 10); o[3] = (char)('0' + yy % 10);
+    o[4] = '-'; o[5] = (char)('0' + m / 10); o[6] = (char)('0' + m % 10);
+    o[7] = '-'; o[8] = (char)('0' + d / 10); o[9] = (char)('0' + d % 10);
+    o[10] = 'T';
+    unsigned hh = (unsigned)(rem / 3600), mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+    o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10); o[13] = ':';
+    o[14] = (char)('0' + mi / 10); o[15] = (char)('0' + mi % 10); o[16] = ':';
+    o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10); o[19] = '.';
+    unsigned u = (unsigned)us;
+    for (int i = 25; i >= 20; i--) {
+        o[i] = (char)('0' + u % 10);
+        u /= 10;
+    }
+    o[26] = 'Z';
+    o[27] = '\0';
+    return 27;
+}
+
+static int digits(const char *s, size_t n, size_t *i, int count, long *out)
+{
+    long v = 0;
+    for (int k = 0; k < count; k++) {
+        if (*i >= n || s[*i] < '0' || s[*i] > '9')
+            return -1;
+        v = v * 10 + (s[(*i)++] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int tn_filetime_parse(const char *s, size_t n, uint64_t *out)
+{
+    size_t i = 0;
+    long y, mo, d, h = 0, mi = 0, sec = 0;
+    if (digits(s, n, &i, 4, &y) || i >= n || s[i++] != '-' || digits(s, n, &i, 2, &mo) ||
+        i >= n || s[i++] != '-' || digits(s, n, &i, 2, &d))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+        return -1;
+    uint64_t frac = 0; /* in 100 ns */
+    long off = 0;      /* seconds east of UTC */
+    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+        i++;
+        if (digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' || digits(s, n, &i, 2, &mi))
+            return -1;
+        if (i < n && s[i] == ':') {
+            i++;
+            if (digits(s, n, &i, 2, &sec))
+                return -1;
+        }
+        if (h > 23 || mi > 59 || sec > 60)
+            return -1;
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            i++;
+            int k = 0;
+            while (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (k < 7) {
+                    frac = frac * 10 + (uint64_t)(s[i] - '0');
+                    k++;
+                }
+                i++;
+            }
+            if (k == 0)
+                return -1;
+            for (; k < 7; k++)
+                frac *= 10;
+        }
+        if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+            i++;
+        } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+            int sign = s[i++] == '-' ? -1 : 1;
+            long oh, om = 0;
+            if (digits(s, n, &i, 2, &oh))
+                return -1;
+            if (i < n && s[i] == ':')
+                i++;
+            if (i < n && digits(s, n, &i, 2, &om))
+                return -1;
+            off = sign * (oh * 3600 + om * 60);
+        }
+    }
+    if (i != n)
+        return -1;
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off;
+    int64_t ft = (secs + 11644473600LL) * 10000000LL + (int64_t)frac;
+    if (ft < 0)
+        return -1;
+    *out = (uint64_t)ft;
+    return 0;
+}

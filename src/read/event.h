@@ -1,0 +1,64 @@
+/* event.h - the normalised event every reader produces and every stage reads. */
+#ifndef TN_EVENT_H
+#define TN_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One named value of EventData or UserData, as UTF-8. value is
+ * NUL-terminated; value_len excludes the NUL. A field whose element was
+ * empty has value "" and is_null 1. Names of unnamed EventData <Data>
+ * elements are "Data" (several may repeat). For UserData the name is the
+ * leaf element's name (nested elements are flattened, innermost name). */
+typedef struct tn_field {
+    const char *name;
+    const char *value;
+    uint32_t name_len;
+    uint32_t value_len;
+    uint8_t is_null;
+} tn_field;
+
+/* A normalised event. All pointers are borrowed from the reader and stay
+ * valid only until the reader produces the next event (or, for the EVTX
+ * reader, until it moves to the next chunk). Strings are UTF-8, NUL-
+ * terminated, and never NULL: a missing string is "". */
+typedef struct tn_event {
+    /* System */
+    const char *provider;       /* Provider/@Name (or @EventSourceName) */
+    const char *provider_guid;  /* Provider/@Guid, "" if none */
+    const char *channel;
+    const char *computer;
+    const char *user_sid;       /* Security/@UserID, "" if none */
+    uint64_t time;              /* TimeCreated/@SystemTime, FILETIME: 100 ns since 1601 UTC; 0 = unknown */
+    uint64_t record_id;         /* EventRecordID */
+    uint64_t keywords;
+    uint32_t event_id;          /* EventID, without qualifiers */
+    uint32_t qualifiers;        /* EventID/@Qualifiers */
+    uint32_t pid, tid;          /* Execution/@ProcessID, @ThreadID */
+    uint16_t task;
+    uint8_t level, opcode, version;
+    uint8_t has_qualifiers;
+
+    /* EventData / UserData in document order */
+    const tn_field *fields;
+    uint32_t nfields;
+
+    /* Where it came from, for reports */
+    const char *file;           /* path as given by the user */
+    uint64_t offset;            /* byte offset of the record in the file (EVTX) or line number (JSON) */
+} tn_event;
+
+/* Look up a field by exact (case-sensitive) name among EventData/UserData.
+ * Returns the first match or NULL. */
+const tn_field *tn_event_field(const tn_event *ev, const char *name, size_t name_len);
+
+/* Format FILETIME as RFC 3339 UTC with microseconds:
+ * "2019-03-19T23:35:10.123456Z". out must hold 32 bytes. Returns length. */
+size_t tn_filetime_format(uint64_t ft, char *out);
+
+/* Parse RFC 3339 / ISO 8601 times ("2019-03-19T23:35:10.1234567Z",
+ * "2019-03-19 23:35:10.123", with or without zone offset) into FILETIME.
+ * Returns 0 on success, -1 if the text is not a time. */
+int tn_filetime_parse(const char *s, size_t n, uint64_t *out);
+
+#endif

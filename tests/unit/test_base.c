@@ -1,0 +1,58 @@
+/* test_base.c - arena, buffer escaping, time conversion. */
+#include "tn_test.h"
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "read/event.h"
+
+TN_TEST(test_arena_reset_keeps_one_block)
+{
+    tn_arena a;
+    tn_arena_init(&a, 1024);
+    for (int i = 0; i < 100; i++)
+        CHECK(tn_arena_alloc(&a, 100) != NULL);
+    tn_arena_reset(&a);
+    char *s = tn_arena_strndup(&a, "hello", 3);
+    CHECK_STR(s, "hel");
+    tn_arena_free(&a);
+}
+
+TN_TEST(test_buf_json_escape)
+{
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_json_str(&b, "a\"b\\c\n\x01", 7);
+    CHECK_STR(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+    tn_buf_free(&b);
+}
+
+TN_TEST(test_buf_utf16_surrogates)
+{
+    /* "é" U+00E9, "€" U+20AC, U+1F600 as a pair, then a lone high surrogate */
+    const unsigned char u[] = {0xE9, 0, 0xAC, 0x20, 0x3D, 0xD8, 0x00, 0xDE, 0x3D, 0xD8};
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_utf16(&b, u, 5);
+    CHECK_STR(b.data, "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD");
+    tn_buf_clear(&b);
+    const unsigned char x[] = {'<', 0, '&', 0};
+    tn_buf_utf16_xml(&b, x, 2);
+    CHECK_STR(b.data, "&lt;&amp;");
+    tn_buf_free(&b);
+}
+
+TN_TEST(test_filetime_roundtrip)
+{
+    uint64_t ft;
+    char out[32];
+    CHECK(tn_filetime_parse("2019-03-19T23:35:10.1234567Z", 28, &ft) == 0);
+    tn_filetime_format(ft, out);
+    CHECK_STR(out, "2019-03-19T23:35:10.123456Z");
+    CHECK(tn_filetime_parse("2019-03-20 01:35:10.123+02:00", 29, &ft) == 0);
+    tn_filetime_format(ft, out);
+    CHECK_STR(out, "2019-03-19T23:35:10.123000Z");
+    CHECK(tn_filetime_parse("1601-01-01T00:00:00Z", 20, &ft) == 0);
+    CHECK_INT(ft, 0);
+    CHECK(tn_filetime_parse("2019-13-01", 10, &ft) == -1);
+    CHECK(tn_filetime_parse("not a time", 10, &ft) == -1);
+}
