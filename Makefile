@@ -5,7 +5,7 @@
 #   make fuzz       libFuzzer targets (clang): build/fuzz/*
 #   make bench      benchmarks under bench/ (long; not part of test)
 
-PKGS    := yaml-0.1 libpcre2-8 libhs jansson
+PKGS    := yaml-0.1 libpcre2-8 libhs jansson zlib
 CC      ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -3,7 +3,7 @@
 # with. Idempotent: installs only what is missing. Needs root or sudo.
 set -eu
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev
-      libyaml-dev libpcre2-dev libvectorscan-dev libjansson-dev
+      libyaml-dev libpcre2-dev libvectorscan-dev libjansson-dev zlib1g-dev
       libevtx-utils python3-evtx python3)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,37 @@
+/* bx_walk.h - private to the BinXML readers: resolve a tree's template
+ * instances and substitutions into a flat list of content items. */
+#ifndef TN_BX_WALK_H
+#define TN_BX_WALK_H
+
+#include "binxml.h"
+
+/* One piece of resolved content: an element (with the scope its own
+ * substitutions resolve in), a literal text-like node, or a substituted
+ * typed value. */
+typedef struct bx_item {
+    const bx_node *node;    /* ELEM, VALUE, CDATA, CHARREF, ENTREF, PI; NULL if val */
+    const bx_value *val;    /* substituted scalar or array value */
+    const bx_scope *scope;  /* ELEM: where its substitutions resolve */
+} bx_item;
+
+struct bx_walk {
+    bx_item *items;   /* a stack: each level appends, reads, then truncates */
+    size_t n, cap;
+    uint64_t budget;  /* items left for this record; hostile DAGs blow up */
+    tn_buf tmp;       /* scratch for attribute text */
+};
+
+/* Begin a record: resets the budget and the item stack. */
+int bx_walk_begin(bx_chunk *c);
+/* Append the resolved content of list (in scope) to c->walk->items.
+ * Returns 0, or -1 with c->error set. */
+int bx_flatten(bx_chunk *c, const bx_node *list, const bx_scope *scope);
+/* Does the attribute resolve to any content at all? (Optional or null
+ * substitutions make an attribute vanish.) */
+int bx_attr_present(const bx_node *attr, const bx_scope *scope);
+/* Append the text of one item (no escaping) to out. */
+void bx_item_text(const bx_item *it, tn_buf *out);
+/* Append the text of an attribute's value to out. */
+void bx_attr_text(const bx_node *attr, const bx_scope *scope, tn_buf *out);
+
+#endif

@@ -1,0 +1,278 @@
+/* evtx.c - EVTX file and chunk layer: validation, record walking, carving.
+ * The file is mapped, never copied: memory is one chunk's parse at a time. */
+#include "evtx.h"
+
+#include "base/alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+struct tn_evtx {
+    const uint8_t *map;
+    uint64_t size;
+    char *path;
+    tn_diag *diag;
+};
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* Copy standard input to an unlinked temporary file so it can be mapped. */
+static int spool_stdin(void)
+{
+    char tmpl[] = "/tmp/tansa-stdin-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0)
+        return -1;
+    unlink(tmpl);
+    char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof(buf))) > 0)
+        if (write(fd, buf, (size_t)n) != n) {
+            close(fd);
+            return -1;
+        }
+    if (n < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void check_header(tn_evtx *f)
+{
+    if (f->size < 128 || memcmp(f->map, "ElfFile\0", 8) != 0) {
+        tn_report(f->diag, TN_P_FILE_HEADER, f->path, "offset 0",
+                  "no EVTX file header signature; scanning for chunks");
+        return;
+    }
+    uint32_t want = rd32(f->map + 124);
+    uint32_t got = (uint32_t)crc32(0, f->map, 120);
+    if (want != got)
+        tn_report(f->diag, TN_P_FILE_HEADER, f->path, "offset 0",
+                  "file header checksum 0x%08x, expected 0x%08x; reading chunks anyway", got, want);
+}
+
+int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)
+{
+    *out = NULL;
+    int fd = strcmp(path, "-") == 0 ? spool_stdin() : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    tn_evtx *f = tn_calloc(1, sizeof(*f));
+    if (!f || !(f->path = tn_strndup(path, strlen(path)))) {
+        tn_free(f);
+        close(fd);
+        return -1;
+    }
+    f->diag = d;
+    f->size = (uint64_t)st.st_size;
+    if (f->size) {
+        void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot map: %s", strerror(errno));
+            close(fd);
+            tn_free(f->path);
+            tn_free(f);
+            return -1;
+        }
+        madvise(m, f->size, MADV_SEQUENTIAL);
+        f->map = m;
+    }
+    close(fd);
+    check_header(f);
+    *out = f;
+    return 0;
+}
+
+void tn_evtx_close(tn_evtx *f)
+{
+    if (!f)
+        return;
+    if (f->map)
+        munmap((void *)f->map, f->size);
+    tn_free(f->path);
+    tn_free(f);
+}
+
+size_t tn_evtx_nchunks(const tn_evtx *f)
+{
+    if (f->size <= TN_EVTX_HEADER_SIZE)
+        return 0;
+    return (size_t)((f->size - TN_EVTX_HEADER_SIZE + TN_EVTX_CHUNK_SIZE - 1) / TN_EVTX_CHUNK_SIZE);
+}
+
+const char *tn_evtx_path(const tn_evtx *f) { return f->path; }
+uint64_t tn_evtx_size(const tn_evtx *f) { return f->size; }
+
+/* A record at pos in [0, limit) of the slot: magic, size, trailing copy. */
+static uint32_t record_ok(const uint8_t *b, uint32_t pos, uint32_t limit)
+{
+    if (limit < 28 || pos > limit - 28 || memcmp(b + pos, "\x2a\x2a\x00\x00", 4) != 0)
+        return 0;
+    uint32_t size = rd32(b + pos + 4);
+    if (size < 28 || size > limit - pos || rd32(b + pos + size - 4) != size)
+        return 0;
+    return size;
+}
+
+/* Next position at or after pos where a valid record starts, or limit. */
+static uint32_t resync(const uint8_t *b, uint32_t pos, uint32_t limit)
+{
+    while (pos + 28 <= limit) {
+        const uint8_t *p = memchr(b + pos, 0x2a, limit - 27 - pos);
+        if (!p)
+            break;
+        pos = (uint32_t)(p - b);
+        if (record_ok(b, pos, limit))
+            return pos;
+        pos++;
+    }
+    return limit;
+}
+
+typedef struct walk_state {
+    tn_evtx *f;
+    size_t slot;
+    bx_chunk *ctx;
+    tn_evtx_cb cb;
+    void *arg;
+    long delivered;
+} walk_state;
+
+/* Parse and deliver the record at pos (already validated). Returns 1 to
+ * stop, 0 to go on. */
+static int deliver(walk_state *w, uint32_t pos, uint32_t size, int carved)
+{
+    const uint8_t *b = w->ctx->base;
+    uint64_t off = TN_EVTX_HEADER_SIZE + (uint64_t)w->slot * TN_EVTX_CHUNK_SIZE + pos;
+    tn_evtx_record r = {
+        .record_id = rd64(b + pos + 8),
+        .written = rd64(b + pos + 16),
+        .offset = off,
+        .chunk = (uint32_t)w->slot,
+        .carved = (uint8_t)carved,
+        .ctx = w->ctx,
+    };
+    r.tree = bx_parse(w->ctx, pos + 24, size - 28);
+    if (!r.tree) {
+        char where[96];
+        snprintf(where, sizeof(where), "chunk %zu, record %llu at offset 0x%llx", w->slot,
+                 (unsigned long long)r.record_id,
+                 (unsigned long long)(TN_EVTX_HEADER_SIZE + (uint64_t)w->slot * TN_EVTX_CHUNK_SIZE +
+                                      w->ctx->error_off));
+        tn_report(w->f->diag, TN_P_BINXML, w->f->path, where, "%s; record skipped",
+                  w->ctx->error ? w->ctx->error : "bad BinXML");
+        return 0;
+    }
+    w->delivered++;
+    return w->cb(w->arg, &r) != 0;
+}
+
+static void where_chunk(char *buf, size_t n, size_t slot, uint64_t off)
+{
+    snprintf(buf, n, "chunk %zu at offset 0x%llx", slot, (unsigned long long)off);
+}
+
+/* Records from start to limit; invalid stretches are reported (unless
+ * carving quietly) and skipped up to the next valid record. */
+static int walk_records(walk_state *w, uint32_t start, uint32_t limit, int carving)
+{
+    const uint8_t *b = w->ctx->base;
+    uint32_t pos = start;
+    while (pos + 28 <= limit) {
+        uint32_t size = record_ok(b, pos, limit);
+        if (!size) {
+            uint32_t next = resync(b, pos + 1, limit);
+            if (!carving) {
+                char where[96];
+                where_chunk(where, sizeof(where), w->slot,
+                            TN_EVTX_HEADER_SIZE + (uint64_t)w->slot * TN_EVTX_CHUNK_SIZE + pos);
+                tn_report(w->f->diag, TN_P_RECORD, w->f->path, where,
+                          "no valid record here; skipped %u bytes", next - pos);
+            }
+            pos = next;
+            continue;
+        }
+        if (deliver(w, pos, size, carving))
+            return 1;
+        pos += size;
+    }
+    return 0;
+}
+
+static int all_zero(const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
+long tn_evtx_read_chunk(tn_evtx *f, size_t slot, bx_chunk *ctx, int carve, tn_evtx_cb cb, void *arg)
+{
+    uint64_t off = TN_EVTX_HEADER_SIZE + (uint64_t)slot * TN_EVTX_CHUNK_SIZE;
+    if (off >= f->size)
+        return 0;
+    uint32_t avail = (uint32_t)(f->size - off < TN_EVTX_CHUNK_SIZE ? f->size - off : TN_EVTX_CHUNK_SIZE);
+    const uint8_t *b = f->map + off;
+    bx_chunk_reset(ctx, b, avail);
+    walk_state w = {f, slot, ctx, cb, arg, 0};
+    char where[96];
+    where_chunk(where, sizeof(where), slot, off);
+
+    if (avail < 512 || memcmp(b, "ElfChnk\0", 8) != 0) {
+        if (all_zero(b, avail))
+            return 0; /* unused, preallocated space */
+        if (!carve) {
+            if (memcmp(b, "ElfChnk\0", 8) == 0)
+                tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where, "chunk truncated to %u bytes", avail);
+            else
+                tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where,
+                          "not a chunk (no signature); use --carve to recover records");
+            return 0;
+        }
+        return walk_records(&w, 0, avail, 1) ? -1 : w.delivered;
+    }
+    if (avail < TN_EVTX_CHUNK_SIZE)
+        tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where, "chunk truncated to %u bytes; reading what is there", avail);
+
+    uint32_t hcrc = (uint32_t)crc32(crc32(0, b, 120), b + 128, 384);
+    if (hcrc != rd32(b + 124))
+        tn_report(f->diag, TN_P_CHUNK_CRC, f->path, where,
+                  "chunk header checksum mismatch; records validated one by one");
+    uint32_t free_off = rd32(b + 48);
+    uint32_t limit = free_off;
+    if (free_off < 512 || free_off > avail) {
+        if (free_off != 512 || avail < 512)
+            tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where,
+                      "free space offset %u out of range; scanning the whole chunk", free_off);
+        limit = free_off == 512 ? 512 : avail;
+    } else if ((uint32_t)crc32(0, b + 512, free_off - 512) != rd32(b + 52)) {
+        tn_report(f->diag, TN_P_CHUNK_CRC, f->path, where,
+                  "record data checksum mismatch; records validated one by one");
+    }
+    if (walk_records(&w, 512, limit, 0))
+        return -1;
+    if (carve && limit < avail && walk_records(&w, limit, avail, 1))
+        return -1;
+    return w.delivered;
+}
