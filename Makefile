@@ -30,15 +30,18 @@ SAN_TST := $(patsubst %.c,build/san/%.o,$(TEST_SRC))
 all: build/tansa
 
 build/tansa: $(REL_OBJ)
-	$(CC) $(CFLAGS_REL) -o $@ $^ $(LIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS_REL) -o $@ $^ $(LIBS)
 
 build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS_REL) -c -o $@ $<
 
 build/san/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -c -o $@ $<
+	@echo "  CC    $< (asan)"
+	@$(CC) $(CFLAGS_SAN) -c -o $@ $<
 
 # tansa built with sanitizers: the corpus tests run this one.
 build/tansa-san: $(SAN_LIB) $(SAN_CLI)

@@ -4,7 +4,9 @@
 #include "base/alloc.h"
 #include "base/diag.h"
 #include "base/par.h"
+#include "read/event_json.h"
 #include "read/evtx.h"
+#include "read/evtx_event.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,10 @@ static const char dump_help[] =
     "Print every record of EVTX files, one per line as JSON (the shape of\n"
     "evtx_dump -o json), or as XML. FILE '-' reads standard input.\n\n"
     "Options:\n"
-    "  -f, --format jsonl|xml   output format (default jsonl)\n"
+    "  -f, --format jsonl|xml|event\n"
+    "                           jsonl: evtx_dump's JSON shape (default);\n"
+    "                           xml: the record's XML; event: the normalised\n"
+    "                           event that rules see, as flat JSON\n"
     "  -t, --threads N          parse chunks on N threads (default 1)\n"
     "      --carve              also recover records from chunk slack and\n"
     "                           from space that is not a valid chunk\n"
@@ -24,10 +29,12 @@ static const char dump_help[] =
     "Problems (bad header, checksum, record) go to stderr with file, chunk\n"
     "and offset; a summary closes the run.\n\n" TN_EXIT_CODES_HELP;
 
+enum { FMT_JSONL, FMT_XML, FMT_EVENT };
+
 typedef struct dump_ctx {
     tn_evtx *f;
     bx_chunk *ctxs;     /* one per worker */
-    int xml;
+    int format;         /* FMT_* */
     int carve;
     int failed;         /* a render failed (reported) */
     tn_diag *diag;
@@ -42,7 +49,17 @@ static int on_record(void *va, const tn_evtx_record *r)
 {
     rec_arg *a = va;
     size_t mark = a->out->len;
-    int rc = a->d->xml ? bx_render_xml(r->ctx, r->tree, a->out) : bx_render_json(r->ctx, r->tree, a->out);
+    int rc;
+    if (a->d->format == FMT_EVENT) {
+        tn_event ev;
+        rc = tn_evtx_event(r, &ev);
+        if (!rc)
+            tn_event_json(&ev, a->out);
+    } else if (a->d->format == FMT_XML) {
+        rc = bx_render_xml(r->ctx, r->tree, a->out);
+    } else {
+        rc = bx_render_json(r->ctx, r->tree, a->out);
+    }
     if (rc) {
         a->out->len = mark;
         char where[80];
@@ -52,7 +69,7 @@ static int on_record(void *va, const tn_evtx_record *r)
                   r->ctx->error ? r->ctx->error : "cannot render");
         return 0;
     }
-    if (!a->d->xml)
+    if (a->d->format != FMT_XML)
         tn_buf_putc(a->out, '\n');
     return 0;
 }
@@ -74,7 +91,7 @@ static int emit(void *va, size_t task, tn_buf *out)
 
 int tn_cmd_dump(int argc, char **argv)
 {
-    int xml = 0, threads = 1, carve = 0, quiet = 0, nfiles = 0;
+    int format = FMT_JSONL, threads = 1, carve = 0, quiet = 0, nfiles = 0;
     char **files = tn_calloc((size_t)argc, sizeof(char *));
     if (!files)
         return TN_EXIT_INTERNAL;
@@ -87,7 +104,9 @@ int tn_cmd_dump(int argc, char **argv)
         } else if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && i + 1 < argc) {
             a = argv[++i];
             if (!strcmp(a, "xml"))
-                xml = 1;
+                format = FMT_XML;
+            else if (!strcmp(a, "event"))
+                format = FMT_EVENT;
             else if (strcmp(a, "jsonl") && strcmp(a, "json")) {
                 tn_free(files);
                 return tn_usage_error("dump", "unknown format '%s'", a);
@@ -124,7 +143,7 @@ int tn_cmd_dump(int argc, char **argv)
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     for (int i = 0; i < nfiles && !rc; i++) {
-        dump_ctx d = {.ctxs = ctxs, .xml = xml, .carve = carve, .diag = &diag};
+        dump_ctx d = {.ctxs = ctxs, .format = format, .carve = carve, .diag = &diag};
         if (tn_evtx_open(files[i], &diag, &d.f))
             continue;
         opened++;

@@ -3,6 +3,7 @@
 #include "binxml.h"
 
 #include "base/alloc.h"
+#include "bx_walk.h"
 
 #include <string.h>
 
@@ -47,6 +48,14 @@ void bx_chunk_reset(bx_chunk *c, const uint8_t *base, uint32_t size)
 void bx_chunk_free(bx_chunk *c)
 {
     tn_arena_free(&c->arena);
+    if (c->walk) {
+        tn_free(c->walk->items);
+        tn_free(c->walk->fields);
+        tn_buf_free(&c->walk->tmp);
+        tn_buf_free(&c->walk->evtext);
+        tn_free(c->walk);
+        c->walk = NULL;
+    }
     tn_free(c->cache);
     c->cache = NULL;
 }
@@ -153,19 +162,6 @@ static const bx_name *read_name(cursor *k)
 static bx_node *parse_list(cursor *k, int in_element);
 static bx_template *template_at(cursor *k, uint32_t off);
 
-/* Size of a value of fixed-size type, or 0 if the type is variable. */
-static uint32_t fixed_size(uint8_t t)
-{
-    switch (t) {
-    case BX_T_INT8: case BX_T_UINT8: return 1;
-    case BX_T_INT16: case BX_T_UINT16: return 2;
-    case BX_T_INT32: case BX_T_UINT32: case BX_T_REAL32: case BX_T_BOOL: case BX_T_HEX32: return 4;
-    case BX_T_INT64: case BX_T_UINT64: case BX_T_REAL64: case BX_T_FILETIME: case BX_T_HEX64: return 8;
-    case BX_T_GUID: case BX_T_SYSTIME: return 16;
-    default: return 0;
-    }
-}
-
 /* Value token: type, then a length-prefixed UTF-16 string (the only type
  * Windows writes here) or a fixed-size value. */
 static bx_node *parse_value(cursor *k)
@@ -186,7 +182,7 @@ static bx_node *parse_value(cursor *k)
         k->pos += 2;
     } else if (t == BX_T_NULL) {
         sz = 0;
-    } else if (!(sz = fixed_size(t))) {
+    } else if (!(sz = bx_scalar_size(t))) {
         return fail(k, "value token of variable-size type");
     }
     if (!need(k, sz))

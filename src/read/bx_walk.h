@@ -19,6 +19,10 @@ struct bx_walk {
     size_t n, cap;
     uint64_t budget;  /* items left for this record; hostile DAGs blow up */
     tn_buf tmp;       /* scratch for attribute text */
+    /* normalised-event scratch (evtx_event.c): strings and fields */
+    tn_buf evtext;
+    struct tn_field *fields;
+    size_t nfields, capfields;
 };
 
 /* Begin a record: resets the budget and the item stack. */

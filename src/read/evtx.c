@@ -16,6 +16,7 @@
 
 struct tn_evtx {
     const uint8_t *map;
+    int mapped;         /* 1: munmap on close; 0: borrowed memory */
     uint64_t size;
     char *path;
     tn_diag *diag;
@@ -96,8 +97,25 @@ int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)
         }
         madvise(m, f->size, MADV_SEQUENTIAL);
         f->map = m;
+        f->mapped = 1;
     }
     close(fd);
+    check_header(f);
+    *out = f;
+    return 0;
+}
+
+int tn_evtx_open_mem(const uint8_t *data, size_t size, const char *name, tn_diag *d, tn_evtx **out)
+{
+    tn_evtx *f = tn_calloc(1, sizeof(*f));
+    if (!f || !(f->path = tn_strndup(name, strlen(name)))) {
+        tn_free(f);
+        *out = NULL;
+        return -1;
+    }
+    f->map = data;
+    f->size = size;
+    f->diag = d;
     check_header(f);
     *out = f;
     return 0;
@@ -107,7 +125,7 @@ void tn_evtx_close(tn_evtx *f)
 {
     if (!f)
         return;
-    if (f->map)
+    if (f->mapped)
         munmap((void *)f->map, f->size);
     tn_free(f->path);
     tn_free(f);

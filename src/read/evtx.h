@@ -34,6 +34,9 @@ typedef int (*tn_evtx_cb)(void *arg, const tn_evtx_record *rec);
  * are found by their signature. Returns 0, or -1 (reported) when the file
  * cannot be opened at all. */
 int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out);
+/* The same over bytes in memory (borrowed: they must outlive the handle);
+ * name is used in reports. For tests and fuzzing. */
+int tn_evtx_open_mem(const uint8_t *data, size_t size, const char *name, tn_diag *d, tn_evtx **out);
 void tn_evtx_close(tn_evtx *f);
 
 /* Number of 64 KiB chunk slots in the file, whatever the header says. */

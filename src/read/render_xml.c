@@ -36,7 +36,7 @@ static void text_escaped(bx_chunk *c, const bx_item *it, tn_buf *out)
     tn_buf_xml_text(out, t->data ? t->data : "", t->len);
 }
 
-static int elem(bx_chunk *c, const bx_node *e, const bx_scope *scope, tn_buf *out, int depth)
+static void start_tag(bx_chunk *c, const bx_node *e, const bx_scope *scope, tn_buf *out, int depth)
 {
     indent(out, depth);
     tn_buf_putc(out, '<');
@@ -53,12 +53,48 @@ static int elem(bx_chunk *c, const bx_node *e, const bx_scope *scope, tn_buf *ou
         tn_buf_xml_text(out, t->data ? t->data : "", t->len);
         tn_buf_putc(out, '"');
     }
+}
+
+/* An element whose whole content is one array substitution is written
+ * once per array item, as Windows and libevtx show it. */
+static void array_elem(bx_chunk *c, const bx_node *e, const bx_scope *scope, const bx_value *v,
+                       tn_buf *out, int depth)
+{
+    uint32_t pos = 0, elen;
+    const uint8_t *d;
+    tn_buf *t = &c->walk->tmp;
+    while (bx_array_next(v->type, v->data, v->size, &pos, &d, &elen)) {
+        start_tag(c, e, scope, out, depth);
+        tn_buf_clear(t);
+        bx_value_text(v->type & 0x7f, d, elen, t);
+        if (!t->len) {
+            tn_buf_put(out, "/>\n", 3);
+            continue;
+        }
+        tn_buf_putc(out, '>');
+        tn_buf_xml_text(out, t->data, t->len);
+        tn_buf_put(out, "</", 2);
+        tn_buf_put(out, e->name->s, e->name->len);
+        tn_buf_put(out, ">\n", 2);
+    }
+}
+
+static int elem(bx_chunk *c, const bx_node *e, const bx_scope *scope, tn_buf *out, int depth)
+{
     struct bx_walk *w = c->walk;
     size_t start = w->n;
     if (bx_flatten(c, e->child, scope))
         return -1;
     size_t end = w->n;
+    if (end - start == 1 && w->items[start].val && (w->items[start].val->type & BX_T_ARRAY)) {
+        const bx_value *v = w->items[start].val;
+        w->n = start;
+        array_elem(c, e, scope, v, out, depth);
+        return 0;
+    }
+    start_tag(c, e, scope, out, depth);
     if (start == end) {
+        w->n = start;
         tn_buf_put(out, "/>\n", 3);
         return 0;
     }
