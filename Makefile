@@ -45,10 +45,12 @@ build/san/%.o: %.c $(HDRS)
 
 # tansa built with sanitizers: the corpus tests run this one.
 build/tansa-san: $(SAN_LIB) $(SAN_CLI)
-	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS_SAN) -o $@ $^ $(LIBS)
 
 build/unit-tests: $(SAN_LIB) $(SAN_TST) build/san/tests/tn_test_main.o
-	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS_SAN) -o $@ $^ $(LIBS)
 
 build/san/tests/tn_test_main.o: tests/tn_test_main.c tests/tn_test.h
 	@mkdir -p $(dir $@)
@@ -56,7 +58,8 @@ build/san/tests/tn_test_main.o: tests/tn_test_main.c tests/tn_test.h
 
 build/san/tests/unit/%.o: tests/unit/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) -Itests -c -o $@ $<
+	@echo "  CC    $< (asan)"
+	@$(CC) $(CFLAGS_SAN) -Itests -c -o $@ $<
 
 test: build/unit-tests build/tansa-san build/tansa
 	tests/run.sh

@@ -279,7 +279,9 @@ long tn_evtx_read_chunk(tn_evtx *f, size_t slot, bx_chunk *ctx, int carve, tn_ev
                   "chunk header checksum mismatch; records validated one by one");
     uint32_t free_off = rd32(b + 48);
     uint32_t limit = free_off;
-    if (free_off < 512 || free_off > avail) {
+    if (avail < TN_EVTX_CHUNK_SIZE && free_off > avail) {
+        limit = avail; /* truncated: reported above; records are checked one by one */
+    } else if (free_off < 512 || free_off > avail) {
         if (free_off != 512 || avail < 512)
             tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where,
                       "free space offset %u out of range; scanning the whole chunk", free_off);

@@ -94,7 +94,7 @@ def norm_value(s):
       evtx_dump do not: compared as numbers;
     - booleans: python-evtx prints True/False, Windows true/false;
     - binary: python-evtx prints base64, Windows and evtx_dump hex: the
-      base64 is decoded and compared as hex (see values());
+      base64 is decoded and compared as hex (see same());
     - line ends: an XML parser turns CR LF into LF (XML 1.0, 2.11);
     - GUIDs: python-evtx adds braces; compared without, upper case;
     - trailing NULs and white space: python-evtx keeps some NULs of
@@ -115,25 +115,36 @@ def norm_value(s):
     return s
 
 
+HEX_RE = re.compile(r"(?:[0-9A-F]{2})+")
+B64_RE = re.compile(r"[A-Za-z0-9+/]+=*")
+
+
 def same(a, b):
+    """a from python-evtx, b from tansa, both normalised."""
     if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "time":
         # python-evtx converts FILETIME through a float: off by up to 2 us
         # (checked against evtxexport, which prints the 100 ns digits)
         return abs(a[1] - b[1]) <= 3
-    return a == b
+    if a == b:
+        return True
+    # binary: python-evtx prints base64, Windows and tansa hex
+    if isinstance(a, str) and isinstance(b, str) and HEX_RE.fullmatch(b) and B64_RE.fullmatch(a):
+        try:
+            return base64.b64decode(a, validate=True).hex().upper() == b
+        except ValueError:
+            return False
+    return False
 
 
 PY_ARRAY = re.compile(r"<string>(.*?)</string>", re.S)
 
 
-def values(vals, from_python, binary=False):
+def values(vals, from_python):
     """Normalised values of one path. python-evtx writes a string array as
     '<string>a</string><string>b</string>' text; tansa as a JSON list."""
     out = []
     for v in vals:
-        if from_python and binary and re.fullmatch(r"[A-Za-z0-9+/]+=*", v):
-            out.append(base64.b64decode(v).hex().upper())
-        elif from_python and v.startswith("<string>"):
+        if from_python and v.startswith("<string>"):
             out += [norm_value(x) for x in PY_ARRAY.findall(v)]
         else:
             out.append(norm_value(v))
@@ -182,7 +193,7 @@ def one_file(path):
             continue
         flatten_json(t, "", b)
         for k in set(a) | set(b):
-            va = values(a.get(k, []), True, k.endswith("/Binary"))
+            va = values(a.get(k, []), True)
             vb = values(b.get(k, []), False)
             # python-evtx writes a null substitution as an empty attribute
             # or element; tansa and evtx_dump leave it out: empty == absent
