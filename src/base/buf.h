@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* A tn_buf owns its bytes. data is always NUL-terminated after a
  * successful append (so it can be passed to C string functions when the
@@ -22,10 +23,36 @@ void tn_buf_init(tn_buf *b);
 void tn_buf_free(tn_buf *b);
 static inline void tn_buf_clear(tn_buf *b) { b->len = 0; if (b->data) b->data[0] = '\0'; }
 static inline int tn_buf_ok(const tn_buf *b) { return !b->oom; }
-int tn_buf_reserve(tn_buf *b, size_t extra);
-void tn_buf_put(tn_buf *b, const void *p, size_t n);
+int tn_buf_grow(tn_buf *b, size_t extra);
+
+/* Make room for extra more bytes (plus the NUL). 0 or -1 (oom set). */
+static inline int tn_buf_reserve(tn_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap && !b->oom)
+        return 0;
+    return tn_buf_grow(b, extra);
+}
+
+static inline void tn_buf_put(tn_buf *b, const void *p, size_t n)
+{
+    if (tn_buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void tn_buf_putc(tn_buf *b, char c)
+{
+    if (tn_buf_reserve(b, 1))
+        return;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
 void tn_buf_puts(tn_buf *b, const char *s);
-void tn_buf_putc(tn_buf *b, char c);
+/* Hex digits of v: at least width digits (zero-padded), lower or upper case. */
+void tn_buf_hex(tn_buf *b, uint64_t v, int width, int upper);
 void tn_buf_printf(tn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tn_buf_vprintf(tn_buf *b, const char *fmt, va_list ap);
 void tn_buf_u64(tn_buf *b, uint64_t v);

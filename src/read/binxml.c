@@ -28,7 +28,8 @@ int bx_chunk_init(bx_chunk *c)
     memset(c, 0, sizeof(*c));
     tn_arena_init(&c->arena, 256 * 1024);
     c->cache = tn_calloc(1, sizeof(*c->cache));
-    return c->cache ? 0 : -1;
+    c->io = tn_malloc(65536);
+    return c->cache && c->io ? 0 : -1;
 }
 
 void bx_chunk_reset(bx_chunk *c, const uint8_t *base, uint32_t size)
@@ -58,6 +59,8 @@ void bx_chunk_free(bx_chunk *c)
     }
     tn_free(c->cache);
     c->cache = NULL;
+    tn_free(c->io);
+    c->io = NULL;
 }
 
 typedef struct cursor {

@@ -75,6 +75,7 @@ struct bx_template {
  * and the arena that holds every node until the next chunk. One per thread. */
 typedef struct bx_chunk {
     const uint8_t *base;    /* chunk start: all offsets are relative to it */
+    uint8_t *io;            /* 64 KiB buffer the EVTX reader fills (owned) */
     uint32_t size;          /* bytes readable from base (65536 normally) */
     tn_arena arena;
     struct bx_cache *cache; /* name and template caches (private) */

@@ -27,10 +27,22 @@ static void utf16_text(const uint8_t *d, uint32_t size, tn_buf *out)
 
 static void guid_text(const uint8_t *d, tn_buf *out)
 {
-    char s[40];
-    snprintf(s, sizeof(s), "%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-             rd32(d), rd16(d + 4), rd16(d + 6), d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
-    tn_buf_puts(out, s);
+    /* byte order of the text: Data1 (LE u32), Data2, Data3 (LE u16), then
+     * the last 8 bytes as they are */
+    static const signed char order[] = {3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1,
+                                        10, 11, 12, 13, 14, 15};
+    char s[36];
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof(order); i++) {
+        if (order[i] < 0) {
+            s[k++] = '-';
+            continue;
+        }
+        uint8_t b = d[order[i]];
+        s[k++] = HEXU[b >> 4];
+        s[k++] = HEXU[b & 15];
+    }
+    tn_buf_put(out, s, k);
 }
 
 /* SID: revision, sub-authority count, 6-byte big-endian authority, then
@@ -45,9 +57,14 @@ static int sid_text(const uint8_t *d, uint32_t size, tn_buf *out)
     uint64_t auth = 0;
     for (int i = 2; i < 8; i++)
         auth = auth << 8 | d[i];
-    tn_buf_printf(out, "S-%u-%" PRIu64, d[0], auth);
-    for (uint32_t i = 0; i < n; i++)
-        tn_buf_printf(out, "-%" PRIu32, rd32(d + 8 + 4 * i));
+    tn_buf_put(out, "S-", 2);
+    tn_buf_u64(out, d[0]);
+    tn_buf_putc(out, '-');
+    tn_buf_u64(out, auth);
+    for (uint32_t i = 0; i < n; i++) {
+        tn_buf_putc(out, '-');
+        tn_buf_u64(out, rd32(d + 8 + 4 * i));
+    }
     return 0;
 }
 
@@ -90,12 +107,10 @@ static int scalar_text(uint8_t t, const uint8_t *d, uint32_t size, tn_buf *out)
         return 0;
     case BX_T_SID: return sid_text(d, size, out);
     case BX_T_SIZET:
-        if (size == 4)
-            tn_buf_printf(out, "0x%08" PRIx32, rd32(d));
-        else if (size == 8)
-            tn_buf_printf(out, "0x%016" PRIx64, rd64(d));
-        else
+        if (size != 4 && size != 8)
             return -1;
+        tn_buf_put(out, "0x", 2);
+        tn_buf_hex(out, size == 4 ? rd32(d) : rd64(d), size == 4 ? 8 : 16, 0);
         return 0;
     case BX_T_EVTHANDLE: case BX_T_EVTXML: case BX_T_BINXML: return -1;
     default: break;
@@ -122,8 +137,8 @@ static int scalar_text(uint8_t t, const uint8_t *d, uint32_t size, tn_buf *out)
     case BX_T_REAL32: { float f; memcpy(&f, d, 4); real_text(f, out, 9); break; }
     case BX_T_REAL64: { double f; memcpy(&f, d, 8); real_text(f, out, 17); break; }
     case BX_T_BOOL: tn_buf_puts(out, rd32(d) ? "true" : "false"); break;
-    case BX_T_HEX32: tn_buf_printf(out, "0x%" PRIx32, rd32(d)); break;
-    case BX_T_HEX64: tn_buf_printf(out, "0x%" PRIx64, rd64(d)); break;
+    case BX_T_HEX32: tn_buf_put(out, "0x", 2); tn_buf_hex(out, rd32(d), 1, 0); break;
+    case BX_T_HEX64: tn_buf_put(out, "0x", 2); tn_buf_hex(out, rd64(d), 1, 0); break;
     case BX_T_GUID: guid_text(d, out); break;
     case BX_T_FILETIME: {
         char s[32];

@@ -10,6 +10,7 @@
  * checking (keys stay unique in practice there too: the suffix is rare). */
 #define KEYS_MAX 128
 typedef struct keyset {
+    uint64_t seen;   /* bit per key signature: most keys skip the scan */
     uint32_t off[KEYS_MAX];
     uint32_t len[KEYS_MAX];
     int n;
@@ -28,9 +29,14 @@ static const bx_node *name_attr(const bx_node *e)
 static void key_commit(tn_buf *out, keyset *ks, size_t koff, size_t klen)
 {
     int dup = 0;
-    for (int i = 0; i < ks->n; i++)
-        if (ks->len[i] == klen && !memcmp(out->data + ks->off[i], out->data + koff, klen))
-            dup++;
+    const unsigned char *k = (const unsigned char *)out->data + koff;
+    uint64_t bit = klen ? 1ull << ((klen * 7 + k[0] + k[klen - 1] * 3) & 63) : 1;
+    if (ks->seen & bit) {
+        for (int i = 0; i < ks->n; i++)
+            if (ks->len[i] == klen && !memcmp(out->data + ks->off[i], out->data + koff, klen))
+                dup++;
+    }
+    ks->seen |= bit;
     if (ks->n < KEYS_MAX) {
         ks->off[ks->n] = (uint32_t)koff;
         ks->len[ks->n] = (uint32_t)klen;
@@ -169,6 +175,7 @@ static int elem_value(bx_chunk *c, const bx_node *el, const bx_scope *scope, tn_
     }
     keyset ks;
     ks.n = 0;
+    ks.seen = 0;
     tn_buf_putc(out, '{');
     int first = 1;
     if (nattrs) {
@@ -228,10 +235,15 @@ static int members(bx_chunk *c, size_t s, size_t e, tn_buf *out, keyset *ks, int
         size_t koff = out->len;
         if (na && bx_attr_present(na, it.scope)) {
             /* <Data Name="k">v</Data> becomes "k": v */
-            tn_buf *t = &w->tmp;
-            tn_buf_clear(t);
-            bx_attr_text(na, it.scope, t);
-            tn_buf_json_raw(out, t->data ? t->data : "", t->len);
+            const bx_node *v = na->child;
+            if (v && !v->next && v->kind == BX_VALUE && v->vtype == BX_T_STRING) {
+                tn_buf_utf16_json(out, v->data, v->size / 2); /* the usual literal name */
+            } else {
+                tn_buf *t = &w->tmp;
+                tn_buf_clear(t);
+                bx_attr_text(na, it.scope, t);
+                tn_buf_json_raw(out, t->data ? t->data : "", t->len);
+            }
             key_commit(out, ks, koff, out->len - koff);
             size_t cs = w->n;
             if (bx_flatten(c, el->child, it.scope))
@@ -259,6 +271,7 @@ int bx_render_json(bx_chunk *c, const bx_node *nodes, tn_buf *out)
         return -1;
     keyset ks;
     ks.n = 0;
+    ks.seen = 0;
     tn_buf_putc(out, '{');
     if (members(c, 0, c->walk->n, out, &ks, 1))
         return -1;
