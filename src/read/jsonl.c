@@ -356,7 +356,8 @@ static void finish_bad(tn_jsonl *r)
     for (size_t i = 0; i < n; i++)
         shown[i] = r->bad[i] >= 0x20 && r->bad[i] < 0x7F ? (char)r->bad[i] : '?';
     shown[n] = '\0';
-    report(r, r->line, "not JSON: \"%s\"...; rest of line skipped", shown);
+    report(r, r->line, "not JSON: \"%s\"%s; rest of line skipped", shown,
+           r->nbad > n ? "..." : "");
 }
 
 static void scan_bad(tn_jsonl *r)
