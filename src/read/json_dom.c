@@ -9,6 +9,8 @@
  * the text of 18446744073709551615 or 1.50 must survive unchanged. */
 #include "json_dom.h"
 
+#include "json_scan.h"
+
 #include <string.h>
 
 typedef struct parser {
@@ -179,7 +181,9 @@ static long decode_string(parser *p, size_t start, size_t end, unsigned char *ou
                 return -1;
             }
         } else if (c < 0x80) {
-            out[o++] = c, i++;
+            size_t run = 1 + tn_scan_str(p->s + i + 1, end - i - 1);
+            memcpy(out + o, p->s + i, run);
+            o += run, i += run;
         } else {
             size_t len = utf8_len(p->s + i, end - i);
             if (len) {
@@ -199,9 +203,7 @@ static long decode_string(parser *p, size_t start, size_t end, unsigned char *ou
 /* Parses the string at s[i] == '"'; sets *out and *len (arena copy). */
 static int parse_string(parser *p, const char **out, uint32_t *len)
 {
-    size_t start = ++p->i, j = start;
-    while (j < p->n && p->s[j] != '"' && p->s[j] != '\\' && p->s[j] < 0x80)
-        j++;
+    size_t start = ++p->i, j = start + tn_scan_str(p->s + start, p->n - start);
     if (j < p->n && p->s[j] == '"') { /* plain ASCII: one copy */
         *out = tn_arena_strndup(p->a, (const char *)p->s + start, j - start);
         if (!*out)
@@ -210,8 +212,11 @@ static int parse_string(parser *p, const char **out, uint32_t *len)
         p->i = j + 1;
         return 0;
     }
-    while (j < p->n && p->s[j] != '"')
+    while (j < p->n && p->s[j] != '"') {
         j += p->s[j] == '\\' ? 2 : 1;
+        if (j < p->n)
+            j += tn_scan_any3(p->s + j, p->n - j, '"', '\\', '"');
+    }
     if (j >= p->n) {
         p->i = p->n;
         return fail(p, "unterminated string"), -1;

@@ -26,6 +26,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "read/json_dom.h"
+#include "read/json_scan.h"
 #include "read/jsonl_map.h"
 
 #include <errno.h>
@@ -231,26 +232,28 @@ static int record_done(tn_jsonl *r, size_t *rs, size_t *re)
     return 1;
 }
 
-/* Inside a string: jump to the next quote, backslash or newline. */
+/* Inside a string: jump to the next quote or newline, over escapes. */
 static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
 {
-    if (r->esc) {
+    if (r->esc) { /* the escaped byte was the last of the previous read */
         r->esc = 0;
         r->pos++;
-        return 0;
     }
-    const unsigned char *p = r->buf + r->pos, *e = r->buf + r->len;
-    while (p < e && *p != '"' && *p != '\\' && *p != '\n')
-        p++;
-    r->pos = (size_t)(p - r->buf);
-    if (p == e)
-        return 0;
-    if (*p == '\\') {
-        r->esc = 1;
-        r->pos++;
-        return 0;
+    for (;;) {
+        r->pos += tn_scan_any3(r->buf + r->pos, r->len - r->pos, '"', '\\', '\n');
+        if (r->pos >= r->len)
+            return 0;
+        unsigned char c = r->buf[r->pos];
+        if (c != '\\')
+            break;
+        if (r->pos + 1 == r->len) {
+            r->esc = 1;
+            r->pos++;
+            return 0;
+        }
+        r->pos += 2;
     }
-    if (*p == '\n') {
+    if (r->buf[r->pos] == '\n') {
         report(r, r->line, "bad JSON: line ends inside a string; record skipped");
         skip_after_error(r);
         return -1;
