@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PATH_MAX_LEN 1024 /* longest dotted name built; longer paths are cut */
@@ -293,26 +294,33 @@ static void fill_slots(tn_event *ev, tn_jnode *o, const slot_key *t, size_t n)
 
 /* ---- the three shapes ------------------------------------------------- */
 
+/* Attribute attr of System element name: {"name": {"#attributes": {...}}},
+ * or, from evtx_dump --separate-json-attributes, {"name_attributes": {...}}. */
+static const tn_jnode *sys_attr(const tn_jnode *sys, const char *name, const char *attr)
+{
+    const tn_jnode *a = elem_attr(tn_json_get(sys, name), attr);
+    if (a)
+        return a;
+    char sep[32];
+    snprintf(sep, sizeof(sep), "%s_attributes", name);
+    return tn_json_get(tn_json_get(sys, sep), attr);
+}
+
 static void map_system(tn_event *ev, const tn_jnode *sys)
 {
-    const tn_jnode *prov = tn_json_get(sys, "Provider");
-    if (set_slot(ev, S_PROVIDER, elem_attr(prov, "Name")) < 0)
-        set_slot(ev, S_PROVIDER, elem_attr(prov, "EventSourceName"));
-    set_slot(ev, S_GUID, elem_attr(prov, "Guid"));
-    const tn_jnode *eid = tn_json_get(sys, "EventID");
-    set_slot(ev, S_EVENT_ID, elem_value(eid));
-    set_slot(ev, S_QUALIFIERS, elem_attr(eid, "Qualifiers"));
-    const tn_jnode *tc = tn_json_get(sys, "TimeCreated");
-    if (set_slot(ev, S_TIME, elem_attr(tc, "SystemTime")) < 0)
-        set_slot(ev, S_TIME, tc);
-    const tn_jnode *ex = tn_json_get(sys, "Execution");
-    set_slot(ev, S_PID, elem_attr(ex, "ProcessID"));
-    set_slot(ev, S_TID, elem_attr(ex, "ThreadID"));
-    set_slot(ev, S_SID, elem_attr(tn_json_get(sys, "Security"), "UserID"));
+    if (set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "Name")) < 0)
+        set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "EventSourceName"));
+    set_slot(ev, S_GUID, sys_attr(sys, "Provider", "Guid"));
+    set_slot(ev, S_QUALIFIERS, sys_attr(sys, "EventID", "Qualifiers"));
+    if (set_slot(ev, S_TIME, sys_attr(sys, "TimeCreated", "SystemTime")) < 0)
+        set_slot(ev, S_TIME, tn_json_get(sys, "TimeCreated"));
+    set_slot(ev, S_PID, sys_attr(sys, "Execution", "ProcessID"));
+    set_slot(ev, S_TID, sys_attr(sys, "Execution", "ThreadID"));
+    set_slot(ev, S_SID, sys_attr(sys, "Security", "UserID"));
     static const struct { const char *key; uint8_t slot; } plain[] = {
-        {"EventRecordID", S_RECORD}, {"Channel", S_CHANNEL}, {"Computer", S_COMPUTER},
-        {"Version", S_VERSION}, {"Level", S_LEVEL}, {"Task", S_TASK},
-        {"Opcode", S_OPCODE}, {"Keywords", S_KEYWORDS},
+        {"EventID", S_EVENT_ID}, {"EventRecordID", S_RECORD}, {"Channel", S_CHANNEL},
+        {"Computer", S_COMPUTER}, {"Version", S_VERSION}, {"Level", S_LEVEL},
+        {"Task", S_TASK}, {"Opcode", S_OPCODE}, {"Keywords", S_KEYWORDS},
     };
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         set_slot(ev, plain[i].slot, elem_value(tn_json_get(sys, plain[i].key)));

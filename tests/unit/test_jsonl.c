@@ -167,6 +167,25 @@ TN_TEST(test_jsonl_evtx_qualifiers)
     tn_jsonl_close(r);
 }
 
+TN_TEST(test_jsonl_evtx_separate_attributes)
+{
+    /* evtx_dump --separate-json-attributes */
+    const char *in = "{\"Event\":{\"System\":{\"Provider\":\"\",\"Provider_attributes\":{\"Name\":\"P\"},"
+                     "\"EventID\":7036,\"EventID_attributes\":{\"Qualifiers\":16384},"
+                     "\"TimeCreated_attributes\":{\"SystemTime\":\"2020-01-01T00:00:00Z\"},"
+                     "\"Execution_attributes\":{\"ProcessID\":4,\"ThreadID\":8}}}}";
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(in, &d, &ev);
+    CHECK_STR(ev.provider, "P");
+    CHECK_INT(ev.event_id, 7036);
+    CHECK_INT(ev.qualifiers, 16384);
+    CHECK(ev.time == 132223104000000000ULL);
+    CHECK_INT(ev.pid, 4);
+    CHECK_INT(ev.tid, 8);
+    tn_jsonl_close(r);
+}
+
 TN_TEST(test_jsonl_evtx_unnamed_data)
 {
     EXPECT("{\"Event\":{\"System\":{\"EventID\":1},\"EventData\":{\"Data\":[\"a\",\"b\"]}}}\n"
