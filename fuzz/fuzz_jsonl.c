@@ -40,9 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (tn_jsonl_open_mem(data + 2, size - 2, "fuzz", &d, &r))
         return 0;
     tn_jsonl_set_limits(r, chunk, max_record);
+    /* records come in order, on lines that exist */
+    uint64_t last = 1, lines = 1;
+    for (size_t i = 2; i < size; i++)
+        lines += data[i] == '\n';
     tn_event ev;
-    while (tn_jsonl_next(r, &ev) == TN_JSONL_EVENT)
+    while (tn_jsonl_next(r, &ev) == TN_JSONL_EVENT) {
         touch(&ev);
+        if (ev.offset < last || ev.offset > lines)
+            abort();
+        last = ev.offset;
+    }
     tn_jsonl_close(r);
     return 0;
 }

@@ -232,26 +232,26 @@ static int record_done(tn_jsonl *r, size_t *rs, size_t *re)
     return 1;
 }
 
-/* Inside a string: jump to the next quote or newline, over escapes. */
+/* Inside a string: jump to the next quote or newline, over escapes. A
+ * raw newline ends the string with an error, even right after '\\'. */
 static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
 {
-    if (r->esc) { /* the escaped byte was the last of the previous read */
-        r->esc = 0;
-        r->pos++;
-    }
     for (;;) {
+        if (r->esc) { /* pos is the escaped byte, maybe the first of a read */
+            if (r->buf[r->pos] == '\n')
+                break;
+            r->esc = 0;
+            if (++r->pos >= r->len)
+                return 0;
+        }
         r->pos += tn_scan_any3(r->buf + r->pos, r->len - r->pos, '"', '\\', '\n');
         if (r->pos >= r->len)
             return 0;
-        unsigned char c = r->buf[r->pos];
-        if (c != '\\')
+        if (r->buf[r->pos] != '\\')
             break;
-        if (r->pos + 1 == r->len) {
-            r->esc = 1;
-            r->pos++;
+        r->esc = 1;
+        if (++r->pos >= r->len)
             return 0;
-        }
-        r->pos += 2;
     }
     if (r->buf[r->pos] == '\n') {
         report(r, r->line, "bad JSON: line ends inside a string; record skipped");

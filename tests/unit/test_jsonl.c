@@ -348,6 +348,9 @@ TN_TEST(test_jsonl_truncated)
     EXPECT("{\"EventID\":1,\"a\":[1,2\n{\"EventID\":2}\n{\"EventID\":3,\"s\":\"abc\n{\"EventID\":4}\n"
            "{\"EventID\":5,\"a\":{",
            "@2 id=2 ch= pc= pr= |\n@4 id=4 ch= pc= pr= |\n", 3);
+    /* a backslash right before the line's end: line numbers stay right */
+    EXPECT("{\"a\":\"x\\\n{\"EventID\":2}\n\"\\\n{\"EventID\":3}\n",
+           "@2 id=2 ch= pc= pr= |\n@4 id=3 ch= pc= pr= |\n", 2);
     /* a cut-off pretty-printed record at the end */
     uint64_t p;
     char *got = read_all_n(evtx_one, strlen(evtx_one) - 12, &p);
