@@ -328,7 +328,15 @@ static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
             skip_after_error(r);
             return 0;
         }
-        int rc = r->in_str ? scan_string(r, rs, re) : record_byte(r, r->buf[r->pos], rs, re);
+        unsigned char c = r->buf[r->pos];
+        if (!r->in_str && !r->word && (c == ' ' || c == '\t' || c == '\r')) {
+            /* indentation of pretty-printed records: a run at once */
+            while (++r->pos < r->len && (r->buf[r->pos] == ' ' || r->buf[r->pos] == '\t'))
+                ;
+            r->after_nl = 0;
+            continue;
+        }
+        int rc = r->in_str ? scan_string(r, rs, re) : record_byte(r, c, rs, re);
         if (rc)
             return rc > 0;
     }
