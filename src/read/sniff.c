@@ -38,10 +38,30 @@ static int json_opening(const unsigned char *p, size_t n, size_t i)
     return p[i] == '{' || p[i] == ']';
 }
 
+/* "[node=HOST ]type=NAME msg=audit(" at the start. */
+static int auditd_line(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    if (n >= 5 && memcmp(p, "node=", 5) == 0) {
+        while (i < n && p[i] != ' ' && p[i] != '\n')
+            i++;
+        i++;
+    }
+    if (i >= n || n - i < 5 || memcmp(p + i, "type=", 5) != 0)
+        return 0;
+    i += 5;
+    size_t start = i;
+    while (i < n && ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+        i++;
+    return i > start && n - i >= 11 && memcmp(p + i, " msg=audit(", 11) == 0;
+}
+
 int tn_input_sniff(const unsigned char *head, size_t n)
 {
     if (n >= 8 && (memcmp(head, "ElfFile\0", 8) == 0 || memcmp(head, "ElfChnk\0", 8) == 0))
         return TN_INPUT_EVTX;
+    if (auditd_line(head, n))
+        return TN_INPUT_AUDITD;
     size_t i = 0;
     if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
         i = 3;

@@ -8,6 +8,7 @@ typedef enum tn_input_kind {
     TN_INPUT_UNKNOWN = 0, /* neither of the below (text logs, binaries, empty) */
     TN_INPUT_EVTX,        /* starts with "ElfFile\0" or "ElfChnk\0" */
     TN_INPUT_JSON,        /* JSON object(s): JSON Lines, an array, back-to-back objects */
+    TN_INPUT_AUDITD,      /* Linux audit log: "[node=H ]type=T msg=audit(" */
 } tn_input_kind;
 
 /* Classify an input from its first n bytes (a few hundred are plenty;
@@ -16,7 +17,8 @@ typedef enum tn_input_kind {
  * (whitespace allowed between; running out of bytes counts as a match),
  * or an evtx_dump "Record N" line followed by such an object. The second
  * character is checked so that text logs starting "[2020-..." or
- * "{ts} ..." are not taken for JSON. Returns a tn_input_kind. */
+ * "{ts} ..." are not taken for JSON. AUDITD means the first line starts
+ * as an auditd record does. Returns a tn_input_kind. */
 int tn_input_sniff(const unsigned char *head, size_t n);
 
 #endif

@@ -7,6 +7,7 @@
  * and report no problem. */
 #include "tn_test.h"
 
+#include "read/auditd.h"
 #include "read/jsonl.h"
 #include "read/sniff.h"
 
@@ -203,6 +204,25 @@ static long nonblank_lines(const char *path)
     return lines;
 }
 
+/* Events of an auditd log; no problem may be reported. */
+static long check_auditd(const char *path)
+{
+    tn_diag d = {0};
+    tn_auditd *r;
+    CHECK_INT(tn_auditd_open(path, &d, &r), 0);
+    tn_event ev;
+    long n = 0;
+    int rc;
+    while ((rc = tn_auditd_next(r, &ev)) == TN_JSONL_EVENT) {
+        CHECK(ev.record_id > 0 && ev.time > 0 && ev.nfields > 1);
+        n++;
+    }
+    CHECK_INT(rc, TN_JSONL_END);
+    CHECK_INT(tn_diag_total(&d), 0);
+    tn_auditd_close(r);
+    return n;
+}
+
 TN_TEST(test_jsonl_corpus_otrf)
 {
     if (!enabled())
@@ -211,11 +231,18 @@ TN_TEST(test_jsonl_corpus_otrf)
     snprintf(dir, sizeof(dir), "%s/otrf-security-datasets-subset", corpus());
     file_list l;
     list_files(dir, &l);
-    long files = 0, events = 0, others = 0;
+    long files = 0, events = 0, others = 0, audit = 0;
     for (int i = 0; i < l.n; i++) {
         int kind = sniff_file(l.path[i]);
+        if (ends_with(l.path[i], ".log")) { /* raw auditd */
+            CHECK_INT(kind, TN_INPUT_AUDITD);
+            long got = check_auditd(l.path[i]);
+            CHECK_INT(got, nonblank_lines(l.path[i]));
+            audit += got;
+            continue;
+        }
         if (!ends_with(l.path[i], ".json")) {
-            /* auditd .log, metadata .yaml, README, LICENSE: not JSON */
+            /* metadata .yaml, README, LICENSE: neither */
             CHECK_INT(kind, TN_INPUT_UNKNOWN);
             others++;
             continue;
@@ -226,8 +253,9 @@ TN_TEST(test_jsonl_corpus_otrf)
         events += got;
         files++;
     }
-    printf("  OTRF: %ld JSON Lines files, %ld events; %ld other files sniffed as not JSON\n",
-           files, events, others);
+    printf("  OTRF: %ld JSON Lines files, %ld events; %ld auditd events; %ld other files "
+           "sniffed as neither\n", files, events, audit, others);
+    CHECK(audit > 0);
     CHECK(files >= 20);
     CHECK(events > 6000);
     free_files(&l);
