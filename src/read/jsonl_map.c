@@ -15,17 +15,21 @@
  *    user.name) and the rules for such logs use the dotted names.
  * Top-level keys that fill a System member (EventID, Channel, ...) are not
  * repeated as fields, just as System is not in fields for EVTX; a key whose
- * value does not convert (EventID "abc") stays a field instead. */
+ * value does not convert (EventID "abc") stays a field instead. A flat
+ * record that carries a whole event as XML text (Sysmon for Linux through
+ * Azure Syslog) also gets that event's System and EventData. */
 #include "jsonl_map.h"
 
 #include "base/alloc.h"
+#include "read/xml_event.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define PATH_MAX_LEN 1024 /* longest dotted name built; longer paths are cut */
 
-static int add_field(tn_jmap *m, const char *name, size_t nlen, const tn_jnode *v)
+static int add_raw(tn_jmap *m, const char *name, size_t nlen, const char *value, size_t vlen,
+                   int is_null)
 {
     if (m->nfields == m->cap) {
         uint32_t cap = m->cap ? m->cap * 2 : 64;
@@ -35,26 +39,24 @@ static int add_field(tn_jmap *m, const char *name, size_t nlen, const tn_jnode *
         m->fields = f;
         m->cap = cap;
     }
-    tn_field *f = &m->fields[m->nfields++];
-    f->name = name;
-    f->name_len = (uint32_t)nlen;
-    f->is_null = 0;
+    m->fields[m->nfields++] =
+        (tn_field){name, value, (uint32_t)nlen, (uint32_t)vlen, (uint8_t)is_null};
+    return 0;
+}
+
+static int add_field(tn_jmap *m, const char *name, size_t nlen, const tn_jnode *v)
+{
     switch (v ? v->type : TN_J_NULL) {
     case TN_J_STRING:
     case TN_J_NUMBER:
-        f->value = v->text, f->value_len = v->text_len;
-        break;
+        return add_raw(m, name, nlen, v->text, v->text_len, 0);
     case TN_J_TRUE:
-        f->value = "true", f->value_len = 4;
-        break;
+        return add_raw(m, name, nlen, "true", 4, 0);
     case TN_J_FALSE:
-        f->value = "false", f->value_len = 5;
-        break;
+        return add_raw(m, name, nlen, "false", 5, 0);
     default: /* null, or an empty array/object */
-        f->value = "", f->value_len = 0, f->is_null = 1;
-        break;
+        return add_raw(m, name, nlen, "", 0, 1);
     }
-    return 0;
 }
 
 static int is_key(const tn_jnode *n, const char *k, size_t len)
@@ -417,10 +419,38 @@ static const slot_key flat_keys[] = {
     {"Version", S_VERSION}, {"Keywords", S_KEYWORDS}, {"Qualifiers", S_QUALIFIERS},
 };
 
+static int xml_field(void *ctx, const char *name, uint32_t nlen, const char *value,
+                     uint32_t vlen, int is_null)
+{
+    return add_raw(ctx, name, nlen, value, vlen, is_null);
+}
+
+/* A top-level string holding a whole Windows event as XML (Azure's
+ * SyslogMessage from Sysmon for Linux, NXLog's EventXML): its System
+ * wins over the flat keys and its EventData is added to the fields. */
+static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
+{
+    for (const tn_jnode *k = root->kid; k; k = k->next) {
+        if (k->type != TN_J_STRING || k->text_len < 8)
+            continue;
+        const char *t = k->text;
+        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+            t++;
+        if (strncmp(t, "<Event", 6) != 0)
+            continue;
+        int rc = tn_xml_event(m->arena, k->text, k->text_len, ev, xml_field, m);
+        if (rc == -2)
+            m->oom = 1;
+        if (rc != -1)
+            return;
+    }
+}
+
 static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
 {
     fill_slots(ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
     flat_rest(m, "", root);
+    embedded_xml(m, ev, root);
 }
 
 int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)

@@ -107,10 +107,16 @@ static long evtx_dump_id(json_t *o)
     return json_is_integer(id) ? (long)json_integer_value(id) : -1;
 }
 
+/* EventID, or the <EventID> of an event carried as XML text (Log4Shell's
+ * SyslogMessage), or 0. */
 static long flat_id(json_t *o)
 {
     json_t *id = json_object_get(o, "EventID");
-    return json_is_integer(id) ? (long)json_integer_value(id) : 0;
+    if (json_is_integer(id))
+        return (long)json_integer_value(id);
+    const char *xml = json_string_value(json_object_get(o, "SyslogMessage"));
+    const char *at = xml ? strstr(xml, "<EventID>") : NULL;
+    return at ? strtol(at + 9, NULL, 10) : 0;
 }
 
 /* Compares the reader with jansson on one file; returns the event count. */

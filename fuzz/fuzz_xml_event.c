@@ -1,0 +1,31 @@
+/* fuzz_xml_event.c - libFuzzer target: arbitrary text through the event XML reader. */
+#include "read/xml_event.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int check(void *ctx, const char *name, uint32_t nlen, const char *value, uint32_t vlen,
+                 int is_null)
+{
+    (void)ctx;
+    if (strlen(name) != nlen || value[vlen] != '\0' || (is_null && vlen))
+        abort();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    tn_arena a;
+    tn_arena_init(&a, 4096);
+    tn_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.provider = ev.provider_guid = ev.channel = ev.computer = ev.user_sid = "";
+    tn_xml_event(&a, (const char *)data, size, &ev, check, NULL);
+    const char *s[] = {ev.provider, ev.provider_guid, ev.channel, ev.computer, ev.user_sid};
+    for (size_t i = 0; i < 5; i++)
+        if (strlen(s[i]) > size)
+            abort();
+    tn_arena_free(&a);
+    return 0;
+}
