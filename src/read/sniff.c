@@ -1,4 +1,4 @@
-/* sniff.c - content sniffing for EVTX and JSON inputs. */
+/* sniff.c - content sniffing for EVTX, JSON and auditd inputs. */
 #include "sniff.h"
 
 #include <string.h>

@@ -7,6 +7,7 @@
  * and report no problem. */
 #include "tn_test.h"
 
+#include "base/alloc.h"
 #include "read/auditd.h"
 #include "read/jsonl.h"
 #include "read/sniff.h"
@@ -37,7 +38,7 @@ static void list_files(const char *dir, file_list *out)
     out->n = 0;
     while (p && fgets(line, sizeof(line), p) && out->n < MAX_FILES) {
         line[strcspn(line, "\n")] = '\0';
-        out->path[out->n++] = strdup(line);
+        out->path[out->n++] = tn_strndup(line, strlen(line));
     }
     if (p)
         pclose(p);
@@ -47,7 +48,7 @@ static void list_files(const char *dir, file_list *out)
 static void free_files(file_list *l)
 {
     for (int i = 0; i < l->n; i++)
-        free(l->path[i]);
+        tn_free(l->path[i]);
     l->n = 0;
 }
 
@@ -64,7 +65,7 @@ static char *slurp(const char *path, size_t *n)
         return NULL;
     struct stat st;
     fstat(fileno(f), &st);
-    char *b = malloc((size_t)st.st_size + 1);
+    char *b = tn_malloc((size_t)st.st_size + 1);
     *n = fread(b, 1, (size_t)st.st_size, f);
     b[*n] = '\0';
     fclose(f);
@@ -162,7 +163,7 @@ static long check_file(const char *path, id_of id)
     CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_END);
     CHECK_INT(tn_diag_total(&d), 0);
     tn_jsonl_close(r);
-    free(text);
+    tn_free(text);
     return count;
 }
 
@@ -206,7 +207,7 @@ static long nonblank_lines(const char *path)
             }
         p = end + 1;
     }
-    free(t);
+    tn_free(t);
     return lines;
 }
 

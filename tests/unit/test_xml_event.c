@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 
+#include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "read/jsonl.h"
@@ -84,7 +85,7 @@ TN_TEST(test_xml_event_security)
     char t[32];
     tn_filetime_format(ev.time, t);
     CHECK_STR(t, "2019-03-19T23:35:10.123456Z");
-    free(got);
+    tn_free(got);
     tn_arena_free(&a);
 }
 
@@ -101,19 +102,19 @@ TN_TEST(test_xml_event_userdata_and_bad)
     CHECK_INT(rc, 0);
     CHECK_STR(got, " SubjectUserName=bob; Leaf=v; None=~;");
     CHECK_INT(ev.event_id, 1102);
-    free(got);
+    tn_free(got);
     /* not an event, and broken XML: read what can be read, never crash */
     got = fields_of("<Events><Event/></Events>", &ev, &rc, &a);
     CHECK_INT(rc, -1);
-    free(got);
+    tn_free(got);
     got = fields_of("<Event><System><EventID>7", &ev, &rc, &a); /* 7, or 75? */
     CHECK_INT(rc, 0);
     CHECK_INT(ev.event_id, 0);
-    free(got);
+    tn_free(got);
     got = fields_of("<Event><EventData><Data Name='a>x</Data><Data Name=b>y</Data>", &ev, &rc, &a);
     CHECK_INT(rc, 0);
     CHECK_STR(got, "");
-    free(got);
+    tn_free(got);
     tn_arena_free(&a);
 }
 
