@@ -1,4 +1,7 @@
-/* fuzz_auditd.c - libFuzzer target: arbitrary bytes through the auditd line reader. */
+/* fuzz_auditd.c - libFuzzer target: arbitrary bytes through the auditd line reader.
+ *
+ * Run: make fuzz && build/fuzz/fuzz_auditd -dict=fuzz/auditd.dict -max_len=4096 DIR
+ * (findings go to tests/fuzz-regress/auditd/, replayed by the unit tests). */
 #include "read/auditd.h"
 
 #include <stdint.h>

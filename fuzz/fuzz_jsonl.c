@@ -6,7 +6,9 @@
  * many events and report nothing. Inputs outside the reader's documented
  * behaviour are left out of the comparison: nesting deeper than
  * TN_JSON_MAX_DEPTH, and records with a line starting '{' inside them
- * (which the reader takes as a cut-off JSON Lines record). */
+ * (which the reader takes as a cut-off JSON Lines record).
+ * Run: make fuzz && build/fuzz/fuzz_jsonl -dict=fuzz/jsonl.dict -max_len=8192 DIR
+ * (findings go to tests/fuzz-regress/jsonl/, replayed by the unit tests). */
 #include "read/json_dom.h"
 #include "read/jsonl.h"
 #include "read/sniff.h"

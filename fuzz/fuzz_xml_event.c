@@ -1,4 +1,7 @@
-/* fuzz_xml_event.c - libFuzzer target: arbitrary text through the event XML reader. */
+/* fuzz_xml_event.c - libFuzzer target: arbitrary text through the event XML reader.
+ *
+ * Run: make fuzz && build/fuzz/fuzz_xml_event -dict=fuzz/xml_event.dict -max_len=4096 DIR
+ * (findings go to tests/fuzz-regress/xml_event/, replayed by the unit tests). */
 #include "read/xml_event.h"
 
 #include <stdint.h>
