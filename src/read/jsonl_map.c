@@ -399,18 +399,20 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
     flat_rest(m, "", root);
 }
 
+/* NXLog, OTRF and Azure names; PowerShell's Get-WinEvent | ConvertTo-Json
+ * (Id, LogName, MachineName, RecordId) last. */
 static const slot_key flat_keys[] = {
-    {"EventID", S_EVENT_ID},
-    {"Channel", S_CHANNEL},
+    {"EventID", S_EVENT_ID}, {"Id", S_EVENT_ID},
+    {"Channel", S_CHANNEL}, {"LogName", S_CHANNEL},
     {"Computer", S_COMPUTER}, {"Hostname", S_COMPUTER}, {"HostName", S_COMPUTER},
-    {"ComputerName", S_COMPUTER},
+    {"ComputerName", S_COMPUTER}, {"MachineName", S_COMPUTER},
     {"SourceName", S_PROVIDER}, {"ProviderName", S_PROVIDER}, {"Provider_Name", S_PROVIDER},
     {"Source", S_PROVIDER},
     {"ProviderGuid", S_GUID}, {"Provider_Guid", S_GUID},
     /* NXLog's EventTime is local time without a zone: last resort */
     {"TimeCreated", S_TIME}, {"@timestamp", S_TIME}, {"TimeGenerated", S_TIME},
     {"EventTime", S_TIME},
-    {"EventRecordID", S_RECORD}, {"RecordNumber", S_RECORD},
+    {"EventRecordID", S_RECORD}, {"RecordNumber", S_RECORD}, {"RecordId", S_RECORD},
     /* plain ProcessID is EventData in Security events (5156...): not here */
     {"ExecutionProcessID", S_PID},
     {"ExecutionThreadID", S_TID}, {"ThreadID", S_TID},

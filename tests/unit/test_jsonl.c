@@ -289,6 +289,19 @@ TN_TEST(test_jsonl_flat_unconvertible_stays_field)
            0);
 }
 
+TN_TEST(test_jsonl_powershell_array)
+{
+    /* Get-WinEvent | ConvertTo-Json: an indented array of objects */
+    EXPECT("[\r\n    {\r\n        \"Id\":  4104,\r\n        \"LogName\":  \"Microsoft-Windows-"
+           "PowerShell/Operational\",\r\n        \"MachineName\":  \"ws1\",\r\n"
+           "        \"RecordId\":  77,\r\n        \"ProviderName\":  \"Microsoft-Windows-"
+           "PowerShell\",\r\n        \"Message\":  \"m\"\r\n    },\r\n    {\r\n"
+           "        \"Id\":  4103\r\n    }\r\n]\r\n",
+           "@2 id=4104 ch=Microsoft-Windows-PowerShell/Operational pc=ws1"
+           " pr=Microsoft-Windows-PowerShell | Message=m;\n@10 id=4103 ch= pc= pr= |\n",
+           0);
+}
+
 TN_TEST(test_jsonl_flat_nested_paths)
 {
     /* ECS-like and Linux records: dotted names, arrays element by element */
