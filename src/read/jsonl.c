@@ -1,0 +1,604 @@
+/* jsonl.c - frame JSON records from a byte stream, parse and map each one.
+ *
+ * The framer finds where each top-level record ends without parsing it:
+ * it tracks strings, escapes and a stack of open brackets, so it can stop
+ * at the closing bracket even when a record spans many reads, and only
+ * then is the record parsed whole (json_dom.c) and mapped (jsonl_map.c).
+ * Only the record being framed is kept in the buffer.
+ *
+ * A top-level '[' is looked through: its elements are the records, so a
+ * huge array of objects streams like JSON Lines. Other top-level values
+ * (numbers, strings) are framed, parsed and reported as "not an object".
+ *
+ * Recovery after bad input, chosen to lose as little as possible:
+ *  - a record that frames but does not parse: reported, reading resumes
+ *    right after it (a bad word like `hello world` skips its line);
+ *  - a line that starts with no JSON value: reported, resume next line
+ *    ("Record 12" header lines of evtx_dump are skipped silently);
+ *  - a one-line record that cannot be framed (raw newline in a string,
+ *    mismatched or too deep brackets, too long): resume on the next line;
+ *    the same in a multi-line record: resume at the next line starting
+ *    in column 0 with '{' or '[' (where pretty-printers start records);
+ *  - a JSON Lines record left open when a line starting with '{' comes:
+ *    reported as truncated, and that line starts the next record. */
+#include "jsonl.h"
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "read/json_dom.h"
+#include "read/json_scan.h"
+#include "read/jsonl_map.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum mode {
+    M_TOP,  /* between records */
+    M_REC,  /* framing a record that starts at rec */
+    M_BAD,  /* in a line that holds no JSON value: remember its start */
+    M_SKIP, /* recovering: drop bytes up to a resynchronisation point */
+};
+
+struct tn_jsonl {
+    tn_diag *diag;
+    char *name;                /* for reports and ev->file */
+    int fd;                    /* -1 when reading memory */
+    const unsigned char *mem;  /* memory input */
+    size_t mem_len, mem_pos;
+    size_t chunk, max_record;
+    int eof;
+
+    unsigned char *buf;        /* window of the input: buf[0..len) */
+    size_t cap, len, pos;      /* pos: next byte to scan */
+    uint64_t line;             /* line number of buf[pos] */
+    int mode;                  /* enum mode */
+    int in_array;              /* inside a top-level '[' */
+    uint64_t array_line;
+
+    /* M_REC */
+    size_t rec;                /* record start in buf */
+    uint64_t rec_line;
+    int depth, in_str, esc;
+    int word;                  /* a bare word or number: ends at a delimiter */
+    int first_line, compact;   /* compact: content follows the opener on its line */
+    int after_nl;              /* last byte was a newline inside the record */
+    unsigned char stack[TN_JSON_MAX_DEPTH];
+
+    /* M_BAD */
+    unsigned char bad[40];
+    size_t nbad;
+
+    /* M_SKIP */
+    int col0;                  /* wait for a line starting with '{' or '[' */
+    int at_bol;                /* buf[pos] starts a line */
+
+    uint64_t nreports;         /* problems found in this input */
+
+    tn_arena arena;            /* one record's tree and strings */
+    tn_jmap map;
+};
+
+/* One TN_P_JSON report, where = "line N". */
+static void report(tn_jsonl *r, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(tn_jsonl *r, uint64_t line, const char *fmt, ...)
+{
+    if (++r->nreports > TN_JSONL_MAX_REPORTS) { /* counted, not printed */
+        __atomic_add_fetch(&r->diag->count[TN_P_JSON], 1, __ATOMIC_RELAXED);
+        return;
+    }
+    char where[32], msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(where, sizeof(where), "line %llu", (unsigned long long)line);
+    tn_report(r->diag, TN_P_JSON, r->name, where, "%s%s", msg,
+              r->nreports == TN_JSONL_MAX_REPORTS
+                  ? " (further JSON problems in this input are counted, not shown)" : "");
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+static long read_more(tn_jsonl *r, unsigned char *dst, size_t n)
+{
+    if (r->fd < 0) {
+        size_t left = r->mem_len - r->mem_pos;
+        if (n > left)
+            n = left;
+        if (n)
+            memcpy(dst, r->mem + r->mem_pos, n);
+        r->mem_pos += n;
+        return (long)n;
+    }
+    for (;;) {
+        ssize_t got = read(r->fd, dst, n);
+        if (got >= 0 || errno != EINTR)
+            return (long)got;
+    }
+}
+
+/* Appends up to chunk bytes, first dropping what is already consumed
+ * (everything before pos, or before rec while framing). Returns the count
+ * read, 0 at end of input, or TN_JSONL_EIO/ENOMEM. */
+static int refill(tn_jsonl *r)
+{
+    if (r->eof)
+        return 0;
+    size_t keep = r->mode == M_REC ? r->rec : r->pos;
+    if (keep && r->cap - r->len < r->chunk) {
+        memmove(r->buf, r->buf + keep, r->len - keep);
+        r->len -= keep;
+        r->pos -= keep;
+        if (r->mode == M_REC)
+            r->rec = 0;
+    }
+    if (r->cap - r->len < r->chunk) {
+        size_t cap = r->cap * 2 > r->len + r->chunk ? r->cap * 2 : r->len + r->chunk;
+        unsigned char *b = tn_realloc(r->buf, cap);
+        if (!b)
+            return TN_JSONL_ENOMEM;
+        r->buf = b;
+        r->cap = cap;
+    }
+    long got = read_more(r, r->buf + r->len, r->chunk);
+    if (got < 0) {
+        tn_report(r->diag, TN_P_FILE_OPEN, r->name, NULL, "cannot read: %s", strerror(errno));
+        return TN_JSONL_EIO;
+    }
+    if (got == 0)
+        r->eof = 1;
+    r->len += (size_t)got;
+    return (int)(got > 0);
+}
+
+/* ---- framing ---------------------------------------------------------- */
+
+static int is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int is_delim(unsigned char c)
+{
+    return is_ws(c) || c == ',' || c == ']' || c == '}' || c == '[' || c == '{' || c == '"';
+}
+
+/* Starts recovery after a framing error. A record still on its first
+ * line resumes on the next line; a longer one at a column-0 opener. */
+static void skip_after_error(tn_jsonl *r)
+{
+    r->col0 = r->mode == M_REC && r->line != r->rec_line;
+    r->mode = M_SKIP;
+    r->at_bol = 0;
+}
+
+static void start_record(tn_jsonl *r, unsigned char c)
+{
+    r->mode = M_REC;
+    r->rec = r->pos;
+    r->rec_line = r->line;
+    r->depth = r->in_str = r->esc = 0;
+    r->word = c != '{' && c != '[' && c != '"';
+    r->first_line = 1;
+    r->compact = 0;
+    r->after_nl = 0;
+}
+
+static int starts_value(unsigned char c)
+{
+    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') ||
+           c == 't' || c == 'f' || c == 'n';
+}
+
+/* Between records: whitespace, BOMs, the array's brackets and commas. */
+static void scan_top(tn_jsonl *r)
+{
+    while (r->pos < r->len) {
+        unsigned char c = r->buf[r->pos];
+        if (c == '\n') {
+            r->line++;
+        } else if (is_ws(c) || c == 0xEF || c == 0xBB || c == 0xBF) {
+            /* BOM bytes anywhere between records: concatenated files */
+        } else if (c == '[' && !r->in_array) {
+            r->in_array = 1;
+            r->array_line = r->line;
+        } else if (r->in_array && c == ',') {
+        } else if (r->in_array && c == ']') {
+            r->in_array = 0;
+        } else if (starts_value(c)) {
+            start_record(r, c);
+            return;
+        } else {
+            r->mode = M_BAD;
+            r->nbad = 0;
+            return;
+        }
+        r->pos++;
+    }
+}
+
+/* Ends the record at pos (exclusive). */
+static int record_done(tn_jsonl *r, size_t *rs, size_t *re)
+{
+    *rs = r->rec;
+    *re = r->pos;
+    r->mode = M_TOP;
+    return 1;
+}
+
+/* Inside a string: jump to the next quote or newline, over escapes. A
+ * raw newline ends the string with an error, even right after '\\'. */
+static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
+{
+    for (;;) {
+        if (r->esc) { /* pos is the escaped byte, maybe the first of a read */
+            if (r->buf[r->pos] == '\n')
+                break;
+            r->esc = 0;
+            if (++r->pos >= r->len)
+                return 0;
+        }
+        r->pos += tn_scan_any3(r->buf + r->pos, r->len - r->pos, '"', '\\', '\n');
+        if (r->pos >= r->len)
+            return 0;
+        if (r->buf[r->pos] != '\\')
+            break;
+        r->esc = 1;
+        if (++r->pos >= r->len)
+            return 0;
+    }
+    if (r->buf[r->pos] == '\n') {
+        report(r, r->line, "bad JSON: line ends inside a string; record skipped");
+        skip_after_error(r);
+        return -1;
+    }
+    r->in_str = 0;
+    r->pos++;
+    return r->depth == 0 ? record_done(r, rs, re) : 0;
+}
+
+/* A bracket: push, or pop and maybe finish. Returns 1 done, 0 on, -1 error. */
+static int bracket(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
+{
+    if (c == '{' || c == '[') {
+        if (r->depth == TN_JSON_MAX_DEPTH) {
+            report(r, r->line, "bad JSON: nesting deeper than %d; record skipped",
+                   TN_JSON_MAX_DEPTH);
+            skip_after_error(r);
+            return -1;
+        }
+        r->stack[r->depth++] = c;
+        r->pos++;
+        return 0;
+    }
+    unsigned char open = c == '}' ? '{' : '[';
+    if (r->depth == 0 || r->stack[r->depth - 1] != open) {
+        report(r, r->line, "bad JSON: unexpected '%c'; record skipped", c);
+        skip_after_error(r);
+        return -1;
+    }
+    r->pos++;
+    if (--r->depth == 0)
+        return record_done(r, rs, re);
+    return 0;
+}
+
+/* One byte of a record outside strings. Returns 1 done, 0 on, -1 error. */
+static int record_byte(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
+{
+    if (r->word) {
+        if (is_delim(c))
+            return record_done(r, rs, re);
+        r->pos++;
+        return 0;
+    }
+    if (r->after_nl && c == '{' && r->compact && r->depth > 0) {
+        report(r, r->rec_line, "bad JSON: record not closed before line %llu; skipped",
+               (unsigned long long)r->line);
+        r->mode = M_TOP; /* this line starts the next record */
+        return -1;
+    }
+    r->after_nl = c == '\n';
+    if (c == '\n') {
+        r->line++;
+        r->first_line = 0;
+    } else if (!is_ws(c) && r->first_line && r->pos != r->rec) {
+        r->compact = 1;
+    }
+    if (c == '"')
+        r->in_str = 1;
+    else if (c == '{' || c == '[' || c == '}' || c == ']')
+        return bracket(r, c, rs, re);
+    r->pos++;
+    return 0;
+}
+
+static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
+{
+    while (r->pos < r->len) {
+        if (r->pos - r->rec > r->max_record) {
+            report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped",
+                   (unsigned long long)r->max_record);
+            skip_after_error(r);
+            return 0;
+        }
+        unsigned char c = r->buf[r->pos];
+        if (!r->in_str && !r->word && (c == ' ' || c == '\t' || c == '\r')) {
+            /* indentation of pretty-printed records: a run at once */
+            while (++r->pos < r->len && (r->buf[r->pos] == ' ' || r->buf[r->pos] == '\t'))
+                ;
+            r->after_nl = 0;
+            continue;
+        }
+        int rc = r->in_str ? scan_string(r, rs, re) : record_byte(r, c, rs, re);
+        if (rc)
+            return rc > 0;
+    }
+    return 0;
+}
+
+/* "Record 12" (evtx_dump's header line), with an optional '\r'. */
+static int record_header(const unsigned char *s, size_t n)
+{
+    if (n && s[n - 1] == '\r')
+        n--;
+    if (n < 8 || memcmp(s, "Record ", 7) != 0)
+        return 0;
+    for (size_t i = 7; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* The bad line has ended (at pos or end of input): report it. */
+static void finish_bad(tn_jsonl *r)
+{
+    r->mode = M_TOP;
+    if (r->nbad < sizeof(r->bad) && record_header(r->bad, r->nbad))
+        return;
+    char shown[sizeof(r->bad) + 1];
+    size_t n = r->nbad < 24 ? r->nbad : 24;
+    for (size_t i = 0; i < n; i++)
+        shown[i] = r->bad[i] >= 0x20 && r->bad[i] < 0x7F ? (char)r->bad[i] : '?';
+    shown[n] = '\0';
+    report(r, r->line, "not JSON: \"%s\"%s; rest of line skipped", shown,
+           r->nbad > n ? "..." : "");
+}
+
+static void scan_bad(tn_jsonl *r)
+{
+    while (r->pos < r->len) {
+        unsigned char c = r->buf[r->pos];
+        if (c == '\n') {
+            finish_bad(r);
+            return;
+        }
+        if (r->nbad < sizeof(r->bad))
+            r->bad[r->nbad] = c;
+        r->nbad += r->nbad < sizeof(r->bad);
+        r->pos++;
+    }
+}
+
+static void scan_skip(tn_jsonl *r)
+{
+    while (r->pos < r->len) {
+        if (r->at_bol) {
+            unsigned char c = r->buf[r->pos];
+            if (!r->col0 || c == '{' || c == '[') {
+                if (r->col0 && c == '[')
+                    r->in_array = 0; /* a new top-level array */
+                r->mode = M_TOP;
+                return;
+            }
+            r->at_bol = 0;
+        }
+        const unsigned char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+        if (!nl) {
+            r->pos = r->len;
+            return;
+        }
+        r->pos = (size_t)(nl - r->buf) + 1;
+        r->line++;
+        r->at_bol = 1;
+    }
+}
+
+/* End of input: finish what is open. Returns 1 if a record is complete. */
+static int frame_eof(tn_jsonl *r, size_t *rs, size_t *re)
+{
+    switch (r->mode) {
+    case M_REC:
+        if (r->word)
+            return record_done(r, rs, re);
+        report(r, r->rec_line, "bad JSON: input ends inside the record (truncated)");
+        break;
+    case M_BAD:
+        finish_bad(r);
+        break;
+    default:
+        break;
+    }
+    if (r->in_array)
+        report(r, r->array_line, "bad JSON: array not closed at end of input");
+    r->in_array = 0;
+    r->mode = M_TOP;
+    return 0;
+}
+
+/* Finds the next record: 1 with buf[*rs..*re), 0 at end, <0 error. */
+static int frame(tn_jsonl *r, size_t *rs, size_t *re)
+{
+    for (;;) {
+        if (r->pos == r->len) {
+            int got = refill(r);
+            if (got < 0)
+                return got;
+            if (got == 0)
+                return frame_eof(r, rs, re);
+        }
+        switch (r->mode) {
+        case M_TOP:
+            scan_top(r);
+            break;
+        case M_REC:
+            if (scan_record(r, rs, re))
+                return 1;
+            break;
+        case M_BAD:
+            scan_bad(r);
+            break;
+        default:
+            scan_skip(r);
+            break;
+        }
+    }
+}
+
+/* ---- records to events ------------------------------------------------ */
+
+static uint64_t count_lines(const unsigned char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const unsigned char *p = s, *e = s + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        k++;
+    return k;
+}
+
+static const char *const type_names[] = {
+    [TN_J_NULL] = "null", [TN_J_FALSE] = "boolean", [TN_J_TRUE] = "boolean",
+    [TN_J_NUMBER] = "number", [TN_J_STRING] = "string", [TN_J_ARRAY] = "array",
+    [TN_J_OBJECT] = "object",
+};
+
+/* Parses and maps buf[rs..re). Returns 1 event, 0 skipped, <0 fatal. */
+static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
+{
+    tn_jparse st;
+    const unsigned char *s = r->buf + rs;
+    tn_jnode *root = tn_json_parse(&r->arena, (const char *)s, re - rs, &st);
+    if (!root) {
+        if (st.oom)
+            return TN_JSONL_ENOMEM;
+        uint64_t at = r->rec_line + count_lines(s, st.err_pos);
+        if (at == r->rec_line)
+            report(r, at, "bad JSON: %s; record skipped", st.err);
+        else
+            report(r, at, "bad JSON: %s; record from line %llu skipped", st.err,
+                   (unsigned long long)r->rec_line);
+        if (r->word) { /* `hello world`: one report for the line */
+            r->mode = M_SKIP;
+            r->col0 = 0;
+            r->at_bol = 0;
+        }
+        return 0;
+    }
+    int rc = tn_jmap_event(&r->map, root, ev);
+    if (rc < 0)
+        return TN_JSONL_ENOMEM;
+    if (rc > 0) {
+        report(r, r->rec_line, "a JSON %s, not an object; skipped", type_names[root->type]);
+        return 0;
+    }
+    if (st.bad_unicode)
+        report(r, r->rec_line, "invalid UTF-8 or lone surrogate in a string, "
+                               "replaced by U+FFFD (event kept)");
+    ev->file = r->name;
+    ev->offset = r->rec_line;
+    return 1;
+}
+
+int tn_jsonl_next(tn_jsonl *r, tn_event *ev)
+{
+    for (;;) {
+        tn_arena_reset(&r->arena);
+        size_t rs, re;
+        int rc = frame(r, &rs, &re);
+        if (rc <= 0)
+            return rc;
+        rc = record_event(r, rs, re, ev);
+        if (rc)
+            return rc;
+    }
+}
+
+/* ---- opening and closing ---------------------------------------------- */
+
+static tn_jsonl *new_reader(const char *name, tn_diag *d)
+{
+    tn_jsonl *r = tn_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->name = tn_strndup(name, strlen(name));
+    if (!r->name) {
+        tn_free(r);
+        return NULL;
+    }
+    r->diag = d;
+    r->fd = -1;
+    r->chunk = TN_JSONL_CHUNK;
+    r->max_record = TN_JSONL_MAX_RECORD;
+    r->line = 1;
+    r->mode = M_TOP;
+    tn_arena_init(&r->arena, 64 * 1024);
+    r->map.arena = &r->arena;
+    return r;
+}
+
+int tn_jsonl_open(const char *path, tn_diag *d, tn_jsonl **out)
+{
+    *out = NULL;
+    int std_in = strcmp(path, "-") == 0;
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot open: %s", strerror(errno));
+        return TN_JSONL_EIO;
+    }
+    tn_jsonl *r = new_reader(path, d);
+    if (!r) {
+        if (!std_in)
+            close(fd);
+        return TN_JSONL_ENOMEM;
+    }
+    r->fd = fd;
+    *out = r;
+    return 0;
+}
+
+int tn_jsonl_open_mem(const void *data, size_t n, const char *name, tn_diag *d,
+                      tn_jsonl **out)
+{
+    *out = new_reader(name, d);
+    if (!*out)
+        return TN_JSONL_ENOMEM;
+    (*out)->mem = data;
+    (*out)->mem_len = n;
+    return 0;
+}
+
+void tn_jsonl_set_limits(tn_jsonl *r, size_t chunk, size_t max_record)
+{
+    if (chunk)
+        r->chunk = chunk;
+    if (max_record)
+        r->max_record = max_record;
+}
+
+void tn_jsonl_close(tn_jsonl *r)
+{
+    if (!r)
+        return;
+    if (r->fd > STDIN_FILENO)
+        close(r->fd);
+    tn_jmap_free(&r->map);
+    tn_arena_free(&r->arena);
+    tn_free(r->buf);
+    tn_free(r->name);
+    tn_free(r);
+}

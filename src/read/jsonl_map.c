@@ -1,0 +1,486 @@
+/* jsonl_map.c - map a JSON record of any known log shape onto tn_event.
+ *
+ * Values become text the way Sigma compares them: strings as decoded,
+ * numbers as written, booleans "true"/"false", null as "" with is_null.
+ * Arrays give one field per element, all with the array's name.
+ *
+ * Nested objects are flattened two ways, on purpose:
+ *  - inside EventData/UserData (evtx_dump and Winlogbeat shapes) by leaf
+ *    name, as event.h specifies and the EVTX reader does, because Windows
+ *    Sigma rules name the innermost <Data Name=...> or UserData element;
+ *    "#attributes" (xmlns, EventData Name=) are XML plumbing and skipped,
+ *    "#text" takes the name of the element that holds it;
+ *  - everywhere else (flat and ECS-like records) by dotted path
+ *    ("host.name"), because there leaf names collide (host.name and
+ *    user.name) and the rules for such logs use the dotted names.
+ * Top-level keys that fill a System member (EventID, Channel, ...) are not
+ * repeated as fields, just as System is not in fields for EVTX; a key whose
+ * value does not convert (EventID "abc") stays a field instead. A flat
+ * record that carries a whole event as XML text (Sysmon for Linux through
+ * Azure Syslog) also gets that event's System and EventData. */
+#include "jsonl_map.h"
+
+#include "base/alloc.h"
+#include "read/xml_event.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PATH_MAX_LEN 1024 /* longest dotted name built; longer paths are cut */
+
+static int add_raw(tn_jmap *m, const char *name, size_t nlen, const char *value, size_t vlen,
+                   int is_null)
+{
+    if (m->nfields == m->cap) {
+        uint32_t cap = m->cap ? m->cap * 2 : 64;
+        tn_field *f = tn_realloc(m->fields, cap * sizeof(*f));
+        if (!f)
+            return m->oom = 1, -1;
+        m->fields = f;
+        m->cap = cap;
+    }
+    m->fields[m->nfields++] =
+        (tn_field){name, value, (uint32_t)nlen, (uint32_t)vlen, (uint8_t)is_null};
+    return 0;
+}
+
+static int add_field(tn_jmap *m, const char *name, size_t nlen, const tn_jnode *v)
+{
+    switch (v ? v->type : TN_J_NULL) {
+    case TN_J_STRING:
+    case TN_J_NUMBER:
+        return add_raw(m, name, nlen, v->text, v->text_len, 0);
+    case TN_J_TRUE:
+        return add_raw(m, name, nlen, "true", 4, 0);
+    case TN_J_FALSE:
+        return add_raw(m, name, nlen, "false", 5, 0);
+    default: /* null, or an empty array/object */
+        return add_raw(m, name, nlen, "", 0, 1);
+    }
+}
+
+static int is_key(const tn_jnode *n, const char *k, size_t len)
+{
+    return n->key_len == len && memcmp(n->key, k, len) == 0;
+}
+
+/* ---- leaf-name flattening (EventData, UserData) ---------------------- */
+
+/* evtx_dump may leave an unmapped <Data Name="X"> as
+ * "Data": {"#attributes": {"Name": "X"}, "#text": ...}: use X. */
+static void data_name(const tn_jnode *v, const char **name, uint32_t *nlen)
+{
+    if (*nlen != 4 || memcmp(*name, "Data", 4) != 0)
+        return;
+    tn_jnode *a = tn_json_get(tn_json_get(v, "#attributes"), "Name");
+    if (a && a->type == TN_J_STRING) {
+        *name = a->text;
+        *nlen = a->text_len;
+    }
+}
+
+static void flat_leaf(tn_jmap *m, const char *name, uint32_t nlen, const tn_jnode *v)
+{
+    if (v->type == TN_J_ARRAY) {
+        if (!v->kid)
+            add_field(m, name, nlen, NULL);
+        for (const tn_jnode *k = v->kid; k; k = k->next)
+            flat_leaf(m, name, nlen, k);
+        return;
+    }
+    if (v->type != TN_J_OBJECT) {
+        add_field(m, name, nlen, v);
+        return;
+    }
+    data_name(v, &name, &nlen);
+    int any = 0;
+    for (const tn_jnode *k = v->kid; k; k = k->next) {
+        if (is_key(k, "#attributes", 11))
+            continue;
+        any = 1;
+        if (is_key(k, "#text", 5))
+            flat_leaf(m, name, nlen, k);
+        else
+            flat_leaf(m, k->key, k->key_len, k);
+    }
+    if (!any) /* <Elem/> or <Elem attr="..."/>: an empty element */
+        add_field(m, name, nlen, NULL);
+}
+
+/* ---- dotted-path flattening (flat records) --------------------------- */
+
+typedef struct path {
+    char s[PATH_MAX_LEN];
+    size_t len;
+} path;
+
+static void flat_path(tn_jmap *m, path *p, const tn_jnode *v);
+
+static void path_field(tn_jmap *m, path *p, const tn_jnode *v)
+{
+    char *name = tn_arena_strndup(m->arena, p->s, p->len);
+    if (!name) {
+        m->oom = 1;
+        return;
+    }
+    add_field(m, name, p->len, v);
+}
+
+static void flat_path_members(tn_jmap *m, path *p, const tn_jnode *v)
+{
+    size_t keep = p->len;
+    for (const tn_jnode *k = v->kid; k; k = k->next) {
+        if (k->used)
+            continue;
+        size_t room = sizeof(p->s) - p->len;
+        size_t need = (p->len ? 1 : 0) + k->key_len;
+        if (need > room)
+            need = room; /* absurdly deep names are cut, not dropped */
+        if (p->len && need)
+            p->s[p->len++] = '.', need--;
+        memcpy(p->s + p->len, k->key, need);
+        p->len += need;
+        flat_path(m, p, k);
+        p->len = keep;
+    }
+}
+
+static void flat_path(tn_jmap *m, path *p, const tn_jnode *v)
+{
+    if (v->type == TN_J_OBJECT && v->kid) {
+        flat_path_members(m, p, v);
+    } else if (v->type == TN_J_ARRAY && v->kid) {
+        for (const tn_jnode *k = v->kid; k; k = k->next)
+            flat_path(m, p, k);
+    } else {
+        path_field(m, p, v);
+    }
+}
+
+/* Every unused member of object o, named prefix.key... */
+static void flat_rest(tn_jmap *m, const char *prefix, const tn_jnode *o)
+{
+    path p;
+    p.len = strlen(prefix);
+    memcpy(p.s, prefix, p.len);
+    flat_path_members(m, &p, o);
+}
+
+/* ---- System values ---------------------------------------------------- */
+
+/* Integer of a number or string node: decimal, optionally negative (as
+ * two's complement: NXLog writes Keywords as a signed 64-bit number), or
+ * 0x-hex. Returns 0, or -1 if it is not an integer or overflows. */
+static int node_int(const tn_jnode *n, uint64_t *out, int *neg)
+{
+    if (!n || (n->type != TN_J_NUMBER && n->type != TN_J_STRING) || !n->text_len)
+        return -1;
+    const char *s = n->text;
+    size_t len = n->text_len, i = 0;
+    uint64_t v = 0;
+    unsigned base = 10;
+    *neg = s[0] == '-';
+    i = (size_t)*neg;
+    if (len - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+        base = 16, i += 2;
+    if (i == len)
+        return -1;
+    for (; i < len; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                   : base == 16 && c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : base == 16 && c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 99;
+        if (d >= base || v > (UINT64_MAX - d) / base)
+            return -1;
+        v = v * base + d;
+    }
+    *out = *neg ? 0 - v : v;
+    return 0;
+}
+
+/* Unsigned integer no larger than max; 0 or -1. */
+static int node_uint(const tn_jnode *n, uint64_t max, uint64_t *out)
+{
+    int neg;
+    return node_int(n, out, &neg) == 0 && !neg && *out <= max ? 0 : -1;
+}
+
+static const char *node_str(const tn_jnode *n)
+{
+    return n && (n->type == TN_J_STRING || n->type == TN_J_NUMBER) ? n->text : NULL;
+}
+
+/* The value of an XML element rendered by evtx_dump: {"#text": v} or v. */
+static const tn_jnode *elem_value(const tn_jnode *n)
+{
+    if (n && n->type == TN_J_OBJECT)
+        return tn_json_get(n, "#text");
+    return n;
+}
+
+static const tn_jnode *elem_attr(const tn_jnode *n, const char *name)
+{
+    return tn_json_get(tn_json_get(n, "#attributes"), name);
+}
+
+static int node_time(const tn_jnode *n, uint64_t *out)
+{
+    const char *s = node_str(n);
+    return s && n->type == TN_J_STRING ? tn_filetime_parse(s, n->text_len, out) : -1;
+}
+
+/* System slots a record may fill, shared by all shapes. */
+enum slot {
+    S_EVENT_ID, S_CHANNEL, S_COMPUTER, S_PROVIDER, S_GUID, S_TIME, S_RECORD, S_PID,
+    S_TID, S_SID, S_LEVEL, S_TASK, S_OPCODE, S_VERSION, S_KEYWORDS, S_QUALIFIERS,
+};
+
+/* Stores n into slot s of ev; returns 0, or -1 if n does not convert. */
+static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+{
+    uint64_t v = 0;
+    int neg;
+    const char *str = node_str(n);
+    switch (s) {
+    case S_CHANNEL:  return str ? (ev->channel = str, 0) : -1;
+    case S_COMPUTER: return str ? (ev->computer = str, 0) : -1;
+    case S_PROVIDER: return str ? (ev->provider = str, 0) : -1;
+    case S_GUID:     return str ? (ev->provider_guid = str, 0) : -1;
+    case S_SID:      return str ? (ev->user_sid = str, 0) : -1;
+    case S_TIME:     return node_time(n, &ev->time);
+    case S_RECORD:   return node_uint(n, UINT64_MAX, &ev->record_id);
+    case S_KEYWORDS: return node_int(n, &ev->keywords, &neg);
+    default:
+        break;
+    }
+    static const uint64_t max[] = {
+        [S_EVENT_ID] = UINT32_MAX, [S_PID] = UINT32_MAX, [S_TID] = UINT32_MAX,
+        [S_LEVEL] = 255, [S_TASK] = 65535, [S_OPCODE] = 255, [S_VERSION] = 255,
+        [S_QUALIFIERS] = UINT32_MAX,
+    };
+    if (node_uint(n, max[s], &v) < 0)
+        return -1;
+    switch (s) {
+    case S_EVENT_ID:   ev->event_id = (uint32_t)v; break;
+    case S_PID:        ev->pid = (uint32_t)v; break;
+    case S_TID:        ev->tid = (uint32_t)v; break;
+    case S_LEVEL:      ev->level = (uint8_t)v; break;
+    case S_TASK:       ev->task = (uint16_t)v; break;
+    case S_OPCODE:     ev->opcode = (uint8_t)v; break;
+    case S_VERSION:    ev->version = (uint8_t)v; break;
+    case S_QUALIFIERS: ev->qualifiers = (uint32_t)v, ev->has_qualifiers = 1; break;
+    }
+    return 0;
+}
+
+/* A table of object keys that fill slots, in priority order per slot: the
+ * first key present whose value converts wins and is marked used. */
+typedef struct slot_key {
+    const char *key;
+    uint8_t slot;
+} slot_key;
+
+static void fill_slots(tn_event *ev, tn_jnode *o, const slot_key *t, size_t n)
+{
+    uint32_t filled = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (filled & 1u << t[i].slot)
+            continue;
+        tn_jnode *v = tn_json_get(o, t[i].key);
+        if (v && set_slot(ev, t[i].slot, v) == 0) {
+            v->used = 1;
+            filled |= 1u << t[i].slot;
+        }
+    }
+}
+
+/* ---- the three shapes ------------------------------------------------- */
+
+/* Attribute attr of System element name: {"name": {"#attributes": {...}}},
+ * or, from evtx_dump --separate-json-attributes, {"name_attributes": {...}}. */
+static const tn_jnode *sys_attr(const tn_jnode *sys, const char *name, const char *attr)
+{
+    const tn_jnode *a = elem_attr(tn_json_get(sys, name), attr);
+    if (a)
+        return a;
+    char sep[32];
+    snprintf(sep, sizeof(sep), "%s_attributes", name);
+    return tn_json_get(tn_json_get(sys, sep), attr);
+}
+
+static void map_system(tn_event *ev, const tn_jnode *sys)
+{
+    if (set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "Name")) < 0)
+        set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "EventSourceName"));
+    set_slot(ev, S_GUID, sys_attr(sys, "Provider", "Guid"));
+    set_slot(ev, S_QUALIFIERS, sys_attr(sys, "EventID", "Qualifiers"));
+    if (set_slot(ev, S_TIME, sys_attr(sys, "TimeCreated", "SystemTime")) < 0)
+        set_slot(ev, S_TIME, tn_json_get(sys, "TimeCreated"));
+    set_slot(ev, S_PID, sys_attr(sys, "Execution", "ProcessID"));
+    set_slot(ev, S_TID, sys_attr(sys, "Execution", "ThreadID"));
+    set_slot(ev, S_SID, sys_attr(sys, "Security", "UserID"));
+    static const struct { const char *key; uint8_t slot; } plain[] = {
+        {"EventID", S_EVENT_ID}, {"EventRecordID", S_RECORD}, {"Channel", S_CHANNEL},
+        {"Computer", S_COMPUTER}, {"Version", S_VERSION}, {"Level", S_LEVEL},
+        {"Task", S_TASK}, {"Opcode", S_OPCODE}, {"Keywords", S_KEYWORDS},
+    };
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+        set_slot(ev, plain[i].slot, elem_value(tn_json_get(sys, plain[i].key)));
+}
+
+/* EventData/UserData itself: its own attributes (EventData Name="...")
+ * are not data; text directly inside it is unnamed data, "Data". */
+static void map_data(tn_jmap *m, const tn_jnode *d)
+{
+    if (d->type == TN_J_NULL)
+        return;
+    if (d->type != TN_J_OBJECT) {
+        flat_leaf(m, "Data", 4, d);
+        return;
+    }
+    for (const tn_jnode *k = d->kid; k; k = k->next) {
+        if (is_key(k, "#attributes", 11))
+            continue;
+        if (is_key(k, "#text", 5))
+            flat_leaf(m, "Data", 4, k);
+        else
+            flat_leaf(m, k->key, k->key_len, k);
+    }
+}
+
+/* evtx_dump: System into slots; EventData, UserData and any other
+ * element (RenderingInfo, ProcessingErrorData) into leaf-named fields. */
+static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
+{
+    for (const tn_jnode *k = event->kid; k; k = k->next) {
+        if (is_key(k, "System", 6))
+            map_system(ev, k);
+        else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
+            map_data(m, k);
+        else if (!is_key(k, "#attributes", 11))
+            flat_leaf(m, k->key, k->key_len, k);
+    }
+}
+
+static const slot_key winlog_keys[] = {
+    {"event_id", S_EVENT_ID}, {"channel", S_CHANNEL}, {"computer_name", S_COMPUTER},
+    {"provider_name", S_PROVIDER}, {"provider_guid", S_GUID}, {"record_id", S_RECORD},
+    {"version", S_VERSION}, {"opcode", S_OPCODE}, {"task", S_TASK},
+};
+
+/* Winlogbeat: winlog.* into slots, winlog.event_data/user_data as leaf
+ * fields, everything else (message, host.name, event.code...) by path. */
+static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
+{
+    fill_slots(ev, w, winlog_keys, sizeof(winlog_keys) / sizeof(winlog_keys[0]));
+    tn_jnode *proc = tn_json_get(w, "process");
+    tn_jnode *pid = tn_json_get(proc, "pid");
+    tn_jnode *tid = tn_json_get(tn_json_get(proc, "thread"), "id");
+    tn_jnode *sid = tn_json_get(tn_json_get(w, "user"), "identifier");
+    tn_jnode *ts = tn_json_get(root, "@timestamp");
+    if (pid && set_slot(ev, S_PID, pid) == 0)
+        pid->used = 1;
+    if (tid && set_slot(ev, S_TID, tid) == 0)
+        tid->used = 1;
+    if (sid && set_slot(ev, S_SID, sid) == 0)
+        sid->used = 1;
+    if (ts && set_slot(ev, S_TIME, ts) == 0)
+        ts->used = 1;
+    static const char *const data[] = {"event_data", "user_data"};
+    for (size_t i = 0; i < 2; i++) {
+        tn_jnode *d = tn_json_get(w, data[i]);
+        if (d && d->type == TN_J_OBJECT) {
+            map_data(m, d);
+            d->used = 1;
+        }
+    }
+    w->used = 1;
+    flat_rest(m, "winlog", w);
+    flat_rest(m, "", root);
+}
+
+/* NXLog, OTRF and Azure names; PowerShell's Get-WinEvent | ConvertTo-Json
+ * (Id, LogName, MachineName, RecordId) last. */
+static const slot_key flat_keys[] = {
+    {"EventID", S_EVENT_ID}, {"Id", S_EVENT_ID},
+    {"Channel", S_CHANNEL}, {"LogName", S_CHANNEL},
+    {"Computer", S_COMPUTER}, {"Hostname", S_COMPUTER}, {"HostName", S_COMPUTER},
+    {"ComputerName", S_COMPUTER}, {"MachineName", S_COMPUTER},
+    {"SourceName", S_PROVIDER}, {"ProviderName", S_PROVIDER}, {"Provider_Name", S_PROVIDER},
+    {"Source", S_PROVIDER},
+    {"ProviderGuid", S_GUID}, {"Provider_Guid", S_GUID},
+    /* NXLog's EventTime is local time without a zone: last resort */
+    {"TimeCreated", S_TIME}, {"@timestamp", S_TIME}, {"TimeGenerated", S_TIME},
+    {"EventTime", S_TIME},
+    {"EventRecordID", S_RECORD}, {"RecordNumber", S_RECORD}, {"RecordId", S_RECORD},
+    /* plain ProcessID is EventData in Security events (5156...): not here */
+    {"ExecutionProcessID", S_PID},
+    {"ExecutionThreadID", S_TID}, {"ThreadID", S_TID},
+    {"UserID", S_SID},
+    {"Level", S_LEVEL}, {"Task", S_TASK}, {"OpcodeValue", S_OPCODE}, {"Opcode", S_OPCODE},
+    {"Version", S_VERSION}, {"Keywords", S_KEYWORDS}, {"Qualifiers", S_QUALIFIERS},
+};
+
+static int xml_field(void *ctx, const char *name, uint32_t nlen, const char *value,
+                     uint32_t vlen, int is_null)
+{
+    return add_raw(ctx, name, nlen, value, vlen, is_null);
+}
+
+/* A top-level string holding a whole Windows event as XML (Azure's
+ * SyslogMessage from Sysmon for Linux, NXLog's EventXML): its System
+ * wins over the flat keys and its EventData is added to the fields. */
+static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
+{
+    for (const tn_jnode *k = root->kid; k; k = k->next) {
+        if (k->type != TN_J_STRING || k->text_len < 8)
+            continue;
+        const char *t = k->text;
+        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+            t++;
+        if (strncmp(t, "<Event", 6) != 0)
+            continue;
+        int rc = tn_xml_event(m->arena, k->text, k->text_len, ev, xml_field, m);
+        if (rc == -2)
+            m->oom = 1;
+        if (rc != -1)
+            return;
+    }
+}
+
+static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
+{
+    fill_slots(ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
+    flat_rest(m, "", root);
+    embedded_xml(m, ev, root);
+}
+
+int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
+{
+    if (root->type != TN_J_OBJECT)
+        return 1;
+    memset(ev, 0, sizeof(*ev));
+    ev->provider = ev->provider_guid = ev->channel = ev->computer = ev->user_sid = "";
+    m->nfields = 0;
+    m->oom = 0;
+    tn_jnode *event = tn_json_get(root, "Event");
+    tn_jnode *w = tn_json_get(root, "winlog");
+    if (event && event->type == TN_J_OBJECT && tn_json_get(event, "System"))
+        map_evtx(m, ev, event);
+    else if (tn_json_get(root, "System"))
+        map_evtx(m, ev, root);
+    else if (w && w->type == TN_J_OBJECT)
+        map_winlog(m, ev, root, w);
+    else
+        map_flat(m, ev, root);
+    ev->fields = m->fields;
+    ev->nfields = m->nfields;
+    return m->oom ? -1 : 0;
+}
+
+void tn_jmap_free(tn_jmap *m)
+{
+    tn_free(m->fields);
+    m->fields = NULL;
+    m->nfields = m->cap = 0;
+}

@@ -1,0 +1,594 @@
+/* test_jsonl.c - the JSON reader: each log shape, each kind of bad input, sniffing. */
+#include "tn_test.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "read/jsonl.h"
+#include "read/sniff.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Renders one event: "@LINE id=ID ch=.. pc=.. pr=.. | name=value;..."
+ * (null values as name=~). System members beyond these are checked
+ * one by one where they matter. */
+static void render(tn_buf *b, const tn_event *ev)
+{
+    tn_buf_printf(b, "@%llu id=%u ch=%s pc=%s pr=%s |", (unsigned long long)ev->offset,
+                  ev->event_id, ev->channel, ev->computer, ev->provider);
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const tn_field *f = &ev->fields[i];
+        tn_buf_printf(b, " %s=", f->name);
+        if (f->is_null)
+            tn_buf_putc(b, '~');
+        else
+            tn_buf_put(b, f->value, f->value_len);
+        tn_buf_putc(b, ';');
+    }
+    tn_buf_putc(b, '\n');
+}
+
+/* Reads all of in with the given chunk size; returns the rendering. */
+static char *read_chunked(const char *in, size_t n, size_t chunk, size_t max_record, tn_diag *d)
+{
+    tn_jsonl *r;
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_puts(&b, "");
+    CHECK_INT(tn_jsonl_open_mem(in, n, "t.json", d, &r), 0);
+    tn_jsonl_set_limits(r, chunk, max_record);
+    tn_event ev;
+    int rc;
+    while ((rc = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
+        render(&b, &ev);
+    CHECK_INT(rc, TN_JSONL_END);
+    tn_jsonl_close(r);
+    return b.data;
+}
+
+/* Reads in at several chunk sizes (every refill boundary matters), checks
+ * they agree, and returns the rendering and the problem count. */
+static char *read_all_n(const char *in, size_t n, uint64_t *problems)
+{
+    static const size_t chunks[] = {1, 2, 3, 7, 64, 0};
+    char *first = NULL;
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        tn_diag d = {.quiet = 1};
+        char *got = read_chunked(in, n, chunks[i], 0, &d);
+        if (!first) {
+            first = got;
+            *problems = tn_diag_total(&d);
+            continue;
+        }
+        CHECK_STR(got, first);
+        CHECK_INT(tn_diag_total(&d), *problems);
+        tn_free(got);
+    }
+    return first;
+}
+
+static char *read_all(const char *in, uint64_t *problems)
+{
+    return read_all_n(in, strlen(in), problems);
+}
+
+/* Checks that in reads as want with the given number of problems. */
+#define EXPECT(in, want, nproblems)                                          \
+    do {                                                                     \
+        uint64_t p_;                                                         \
+        char *got_ = read_all(in, &p_);                                      \
+        CHECK_STR(got_, want);                                               \
+        CHECK_INT(p_, nproblems);                                            \
+        tn_free(got_);                                                       \
+    } while (0)
+
+/* First event of in, for System checks; the reader is returned for closing. */
+static tn_jsonl *first_event(const char *in, tn_diag *d, tn_event *ev)
+{
+    tn_jsonl *r;
+    CHECK_INT(tn_jsonl_open_mem(in, strlen(in), "t.json", d, &r), 0);
+    CHECK_INT(tn_jsonl_next(r, ev), TN_JSONL_EVENT);
+    return r;
+}
+
+/* ---- evtx_dump shape --------------------------------------------------- */
+
+static const char evtx_one[] =
+    "{\n"
+    "  \"Event\": {\n"
+    "    \"#attributes\": {\"xmlns\": \"http://schemas.microsoft.com/win/2004/08/events/event\"},\n"
+    "    \"System\": {\n"
+    "      \"Provider\": {\"#attributes\": {\"Name\": \"Microsoft-Windows-Security-Auditing\",\n"
+    "                                   \"Guid\": \"54849625-5478-4994-A5BA-3E3B0328C30D\"}},\n"
+    "      \"EventID\": 4624, \"Version\": 2, \"Level\": 0, \"Task\": 12544, \"Opcode\": 0,\n"
+    "      \"Keywords\": \"0x8020000000000000\",\n"
+    "      \"TimeCreated\": {\"#attributes\": {\"SystemTime\": \"2019-03-19T23:35:10.123456Z\"}},\n"
+    "      \"EventRecordID\": 571146, \"Correlation\": null,\n"
+    "      \"Execution\": {\"#attributes\": {\"ProcessID\": 3544, \"ThreadID\": 4272}},\n"
+    "      \"Channel\": \"Security\", \"Computer\": \"dc01\",\n"
+    "      \"Security\": {\"#attributes\": {\"UserID\": \"S-1-5-18\"}}\n"
+    "    },\n"
+    "    \"EventData\": {\n"
+    "      \"SubjectUserSid\": \"S-1-0-0\", \"LogonType\": 3, \"Big\": 18446744073709551616,\n"
+    "      \"Ratio\": 1.50, \"Flag\": true, \"Off\": false, \"Empty\": null,\n"
+    "      \"List\": [\"a\", 2], \"Wrapped\": {\"#attributes\": {\"x\": 1}, \"#text\": \"w\"},\n"
+    "      \"Esc\": \"C:\\\\Windows\\\\\\u00e9\\n\"\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+TN_TEST(test_jsonl_evtx_fields)
+{
+    EXPECT(evtx_one,
+           "@1 id=4624 ch=Security pc=dc01 pr=Microsoft-Windows-Security-Auditing |"
+           " SubjectUserSid=S-1-0-0; LogonType=3; Big=18446744073709551616; Ratio=1.50;"
+           " Flag=true; Off=false; Empty=~; List=a; List=2; Wrapped=w;"
+           " Esc=C:\\Windows\\\xC3\xA9\n;\n",
+           0);
+}
+
+TN_TEST(test_jsonl_evtx_system)
+{
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(evtx_one, &d, &ev);
+    CHECK_STR(ev.provider_guid, "54849625-5478-4994-A5BA-3E3B0328C30D");
+    CHECK_STR(ev.user_sid, "S-1-5-18");
+    CHECK_STR(ev.file, "t.json");
+    char t[32];
+    tn_filetime_format(ev.time, t);
+    CHECK_STR(t, "2019-03-19T23:35:10.123456Z");
+    CHECK_INT(ev.record_id, 571146);
+    CHECK_INT(ev.pid, 3544);
+    CHECK_INT(ev.tid, 4272);
+    CHECK_INT(ev.version, 2);
+    CHECK_INT(ev.task, 12544);
+    CHECK(ev.keywords == 0x8020000000000000ULL);
+    CHECK_INT(ev.has_qualifiers, 0);
+    CHECK(tn_event_field(&ev, "LogonType", 9) != NULL);
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_evtx_qualifiers)
+{
+    const char *in = "{\"Event\":{\"System\":{\"EventID\":{\"#attributes\":{\"Qualifiers\":16384},"
+                     "\"#text\":7036},\"Level\":\"4\"},\"EventData\":null}}\n";
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(in, &d, &ev);
+    CHECK_INT(ev.event_id, 7036);
+    CHECK_INT(ev.qualifiers, 16384);
+    CHECK_INT(ev.has_qualifiers, 1);
+    CHECK_INT(ev.level, 4);
+    CHECK_INT(ev.nfields, 0);
+    CHECK_STR(ev.channel, "");
+    CHECK_INT(ev.time, 0);
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_evtx_separate_attributes)
+{
+    /* evtx_dump --separate-json-attributes */
+    const char *in = "{\"Event\":{\"System\":{\"Provider\":\"\",\"Provider_attributes\":{\"Name\":\"P\"},"
+                     "\"EventID\":7036,\"EventID_attributes\":{\"Qualifiers\":16384},"
+                     "\"TimeCreated_attributes\":{\"SystemTime\":\"2020-01-01T00:00:00Z\"},"
+                     "\"Execution_attributes\":{\"ProcessID\":4,\"ThreadID\":8}}}}";
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(in, &d, &ev);
+    CHECK_STR(ev.provider, "P");
+    CHECK_INT(ev.event_id, 7036);
+    CHECK_INT(ev.qualifiers, 16384);
+    CHECK(ev.time == 132223104000000000ULL);
+    CHECK_INT(ev.pid, 4);
+    CHECK_INT(ev.tid, 8);
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_evtx_unnamed_data)
+{
+    EXPECT("{\"Event\":{\"System\":{\"EventID\":1},\"EventData\":{\"Data\":[\"a\",\"b\"]}}}\n"
+           "{\"Event\":{\"System\":{\"EventID\":2},\"EventData\":{\"Data\":{\"#text\":[\"c\",null]}}}}\n"
+           "{\"Event\":{\"System\":{\"EventID\":3},\"EventData\":{\"#attributes\":{\"Name\":\"T\"},"
+           "\"Data\":[{\"#attributes\":{\"Name\":\"K\"},\"#text\":\"v\"}],\"Binary\":\"00FF\"}}}\n"
+           "{\"Event\":{\"System\":{\"EventID\":4},\"EventData\":\"loose\"}}\n",
+           "@1 id=1 ch= pc= pr= | Data=a; Data=b;\n"
+           "@2 id=2 ch= pc= pr= | Data=c; Data=~;\n"
+           "@3 id=3 ch= pc= pr= | K=v; Binary=00FF;\n"
+           "@4 id=4 ch= pc= pr= | Data=loose;\n",
+           0);
+}
+
+TN_TEST(test_jsonl_evtx_userdata_leaf_names)
+{
+    /* WMI-Activity 5858 as evtx_dump prints it; no "Event" wrapper on the 2nd */
+    EXPECT("{\"Event\":{\"System\":{\"EventID\":5858},\"UserData\":{\"Operation_ClientFailure\":"
+           "{\"#attributes\":{\"xmlns\":\"http://manifests.microsoft.com/win/2006/windows/WMI\"},"
+           "\"Id\":\"{0}\",\"ClientProcessId\":25920,\"Deep\":{\"Inner\":\"x\"},\"Bare\":{},"
+           "\"AttrOnly\":{\"#attributes\":{\"a\":1}}}}}}\n"
+           "{\"System\":{\"EventID\":9},\"UserData\":{\"Log\":{\"Item\":\"y\"}}}\n",
+           "@1 id=5858 ch= pc= pr= | Id={0}; ClientProcessId=25920; Inner=x; Bare=~; AttrOnly=~;\n"
+           "@2 id=9 ch= pc= pr= | Item=y;\n",
+           0);
+}
+
+TN_TEST(test_jsonl_back_to_back_pretty)
+{
+    char in[4096];
+    size_t n = strlen(evtx_one);
+    memcpy(in, evtx_one, n);
+    memcpy(in + n, "Record 2\n", 9);
+    memcpy(in + n + 9, evtx_one, n + 1);
+    uint64_t p;
+    char *got = read_all(in, &p);
+    CHECK_INT(p, 0);
+    CHECK(strncmp(got, "@1 id=4624", 10) == 0);
+    char *second = strstr(got, "\n@"); /* the Esc field holds a newline too */
+    CHECK(second && strncmp(second + 1, "@24 id=4624", 11) == 0); /* 22 lines, header */
+    tn_free(got);
+}
+
+/* ---- arrays, JSON Lines details ----------------------------------------- */
+
+TN_TEST(test_jsonl_array_of_objects)
+{
+    EXPECT("[\n  {\"EventID\": 1},\n  {\"EventID\": 2}\n]\n[]\n[{\"EventID\":3}]",
+           "@2 id=1 ch= pc= pr= |\n@3 id=2 ch= pc= pr= |\n@6 id=3 ch= pc= pr= |\n", 0);
+}
+
+TN_TEST(test_jsonl_empty_and_bom)
+{
+    EXPECT("", "", 0);
+    EXPECT(" \n\r\n\t\n", "", 0);
+    EXPECT("\xEF\xBB\xBF{\"EventID\":1}\r\n\xEF\xBB\xBF{\"EventID\":2}\r\n",
+           "@1 id=1 ch= pc= pr= |\n@2 id=2 ch= pc= pr= |\n", 0);
+}
+
+/* ---- flat NXLog/OTRF shape -------------------------------------------- */
+
+static const char nxlog_line[] =
+    "{\"SeverityValue\":2,\"EventTime\":\"2020-09-16 23:39:22\",\"Hostname\":\"MORDORDC\","
+    "\"host\":\"wec\",\"Keywords\":-9223372036854775808,\"EventType\":\"INFO\","
+    "\"SourceName\":\"Microsoft-Windows-Sysmon\",\"ProviderGuid\":\"{5770385F}\",\"Version\":3,"
+    "\"Task\":7,\"OpcodeValue\":0,\"Opcode\":\"Info\",\"RecordNumber\":397164,"
+    "\"ExecutionProcessID\":3716,\"ThreadID\":652,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+    "\"UserID\":\"S-1-5-18\",\"EventID\":7,\"@timestamp\":\"2020-09-17T03:39:24.507Z\","
+    "\"ProcessId\":\"1444\",\"tags\":[\"mordorDataset\",\"x\"],\"Signed\":\"true\"}\n";
+
+TN_TEST(test_jsonl_flat_nxlog)
+{
+    EXPECT(nxlog_line,
+           "@1 id=7 ch=Microsoft-Windows-Sysmon/Operational pc=MORDORDC pr=Microsoft-Windows-Sysmon |"
+           " SeverityValue=2; EventTime=2020-09-16 23:39:22; host=wec; EventType=INFO;"
+           " Opcode=Info; ProcessId=1444; tags=mordorDataset; tags=x; Signed=true;\n",
+           0);
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(nxlog_line, &d, &ev);
+    CHECK(ev.keywords == 0x8000000000000000ULL);
+    CHECK_INT(ev.record_id, 397164);
+    CHECK_INT(ev.pid, 3716);
+    CHECK_INT(ev.tid, 652);
+    CHECK_INT(ev.version, 3);
+    CHECK_INT(ev.task, 7);
+    CHECK_STR(ev.user_sid, "S-1-5-18");
+    CHECK_STR(ev.provider_guid, "{5770385F}");
+    char t[32];
+    tn_filetime_format(ev.time, t); /* @timestamp (UTC) wins over local EventTime */
+    CHECK_STR(t, "2020-09-17T03:39:24.507000Z");
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_flat_unconvertible_stays_field)
+{
+    EXPECT("{\"EventID\":\"abc\",\"Level\":999,\"TimeCreated\":\"yesterday\",\"Source\":\"Raccine\"}\n"
+           "{\"EventID\":99999999999,\"Computer\":\"c\",\"HostName\":\"h\",\"Task\":\"104\"}\n",
+           "@1 id=0 ch= pc= pr=Raccine | EventID=abc; Level=999; TimeCreated=yesterday;\n"
+           "@2 id=0 ch= pc=c pr= | EventID=99999999999; HostName=h;\n",
+           0);
+}
+
+TN_TEST(test_jsonl_powershell_array)
+{
+    /* Get-WinEvent | ConvertTo-Json: an indented array of objects */
+    EXPECT("[\r\n    {\r\n        \"Id\":  4104,\r\n        \"LogName\":  \"Microsoft-Windows-"
+           "PowerShell/Operational\",\r\n        \"MachineName\":  \"ws1\",\r\n"
+           "        \"RecordId\":  77,\r\n        \"ProviderName\":  \"Microsoft-Windows-"
+           "PowerShell\",\r\n        \"Message\":  \"m\"\r\n    },\r\n    {\r\n"
+           "        \"Id\":  4103\r\n    }\r\n]\r\n",
+           "@2 id=4104 ch=Microsoft-Windows-PowerShell/Operational pc=ws1"
+           " pr=Microsoft-Windows-PowerShell | Message=m;\n@10 id=4103 ch= pc= pr= |\n",
+           0);
+}
+
+TN_TEST(test_jsonl_flat_nested_paths)
+{
+    /* ECS-like and Linux records: dotted names, arrays element by element */
+    EXPECT("{\"TenantId\":\"r\",\"Computer\":\"UBUNTU5\",\"process\":{\"name\":\"sh\","
+           "\"args\":[\"-c\",\"id\"],\"parent\":{\"pid\":1}},\"ok\":false,\"none\":null,"
+           "\"e\":{},\"a\":[],\"objs\":[{\"k\":1},{\"k\":2}]}\n",
+           "@1 id=0 ch= pc=UBUNTU5 pr= | TenantId=r; process.name=sh; process.args=-c;"
+           " process.args=id; process.parent.pid=1; ok=false; none=~; e=~; a=~;"
+           " objs.k=1; objs.k=2;\n",
+           0);
+}
+
+TN_TEST(test_jsonl_winlogbeat)
+{
+    const char *in =
+        "{\"@timestamp\":\"2021-01-02T03:04:05.678Z\",\"message\":\"m\",\"host\":{\"name\":\"ws\"},"
+        "\"winlog\":{\"event_id\":\"4688\",\"channel\":\"Security\",\"computer_name\":\"ws.corp\","
+        "\"provider_name\":\"Microsoft-Windows-Security-Auditing\",\"record_id\":12,"
+        "\"process\":{\"pid\":4,\"thread\":{\"id\":88}},\"user\":{\"identifier\":\"S-1-5-18\"},"
+        "\"opcode\":\"Info\",\"event_data\":{\"NewProcessName\":\"C:\\\\a.exe\","
+        "\"CommandLine\":\"a -x\"}}}\n";
+    EXPECT(in,
+           "@1 id=4688 ch=Security pc=ws.corp pr=Microsoft-Windows-Security-Auditing |"
+           " NewProcessName=C:\\a.exe; CommandLine=a -x; winlog.opcode=Info; message=m;"
+           " host.name=ws;\n",
+           0);
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(in, &d, &ev);
+    CHECK_INT(ev.pid, 4);
+    CHECK_INT(ev.tid, 88);
+    CHECK_INT(ev.record_id, 12);
+    CHECK_STR(ev.user_sid, "S-1-5-18");
+    CHECK(ev.time != 0);
+    tn_jsonl_close(r);
+}
+
+/* ---- bad input: reported, skipped, the rest read ---------------------- */
+
+TN_TEST(test_jsonl_not_json_lines)
+{
+    EXPECT("{\"EventID\":1}\nhello world\ntype=SYSCALL msg=audit(1.2:3): x\n{\"EventID\":2}\n"
+           "42\n\"str\"\n}\n{\"EventID\":3}\n",
+           "@1 id=1 ch= pc= pr= |\n@4 id=2 ch= pc= pr= |\n@8 id=3 ch= pc= pr= |\n", 5);
+}
+
+TN_TEST(test_jsonl_bad_json_in_record)
+{
+    EXPECT("{\"EventID\":1,}\n{\"EventID\" 2}\n{\"a\":tru}\n{\"a\":01}\n{\"a\":\"\\x\"}\n"
+           "{\"a\":\"\\u12G4\"}\n{\"a\":1}{\"b\":2}\n{\"a\":[1}\n{\"EventID\":9}\n",
+           "@7 id=0 ch= pc= pr= | a=1;\n@7 id=0 ch= pc= pr= | b=2;\n@9 id=9 ch= pc= pr= |\n", 7);
+}
+
+TN_TEST(test_jsonl_truncated)
+{
+    /* a cut-off JSON Lines record: the next line starting '{' is kept */
+    EXPECT("{\"EventID\":1,\"a\":[1,2\n{\"EventID\":2}\n{\"EventID\":3,\"s\":\"abc\n{\"EventID\":4}\n"
+           "{\"EventID\":5,\"a\":{",
+           "@2 id=2 ch= pc= pr= |\n@4 id=4 ch= pc= pr= |\n", 3);
+    /* a backslash right before the line's end: line numbers stay right */
+    EXPECT("{\"a\":\"x\\\n{\"EventID\":2}\n\"\\\n{\"EventID\":3}\n",
+           "@2 id=2 ch= pc= pr= |\n@4 id=3 ch= pc= pr= |\n", 2);
+    /* a cut-off pretty-printed record at the end */
+    uint64_t p;
+    char *got = read_all_n(evtx_one, strlen(evtx_one) - 12, &p);
+    CHECK_STR(got, "");
+    CHECK_INT(p, 1);
+    tn_free(got);
+    EXPECT("[{\"EventID\":1},", "@1 id=1 ch= pc= pr= |\n", 1); /* array not closed */
+}
+
+TN_TEST(test_jsonl_deep_nesting)
+{
+    size_t n = 100000;
+    char *in = tn_malloc(n + 64);
+    memset(in, '[', n);
+    memcpy(in + n, "\n{\"EventID\":1}\n", 16);
+    uint64_t p;
+    char *got = read_all_n(in, n + 15, &p);
+    CHECK_STR(got, "@2 id=1 ch= pc= pr= |\n");
+    CHECK_INT(p, 2); /* too deep, and the outer '[' (an array) never closed */
+    tn_free(got);
+    /* 64 levels are fine, 65 are not */
+    char ok[256], *o = ok;
+    o += snprintf(ok, sizeof(ok), "{\"a\":");
+    for (int i = 0; i < 63 - 1; i++)
+        *o++ = '[';
+    for (int i = 0; i < 63 - 1; i++)
+        *o++ = ']';
+    memcpy(o, "}\n", 3);
+    EXPECT(ok, "@1 id=0 ch= pc= pr= | a=~;\n", 0);
+    tn_free(in);
+}
+
+TN_TEST(test_jsonl_huge_numbers)
+{
+    EXPECT("{\"EventID\":4294967296,\"n\":-123456789012345678901234567890.5e-999999,"
+           "\"Keywords\":18446744073709551615}\n",
+           "@1 id=0 ch= pc= pr= | EventID=4294967296; n=-123456789012345678901234567890.5e-999999;\n",
+           0);
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event("{\"Keywords\":18446744073709551615}", &d, &ev);
+    CHECK(ev.keywords == UINT64_MAX);
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_invalid_utf8)
+{
+    /* bad bytes and lone surrogates become U+FFFD; the event is kept and reported */
+    EXPECT("{\"a\":\"x\xFFy\",\"b\":\"\xC3\",\"c\":\"\\ud800z\",\"d\":\"\\ud83d\\ude00\","
+           "\"e\":\"\xED\xA0\x80\",\"\xC0\xAF\":\"\xF4\x90\x80\x80\"}\n",
+           "@1 id=0 ch= pc= pr= | a=x\xEF\xBF\xBDy; b=\xEF\xBF\xBD; c=\xEF\xBF\xBDz;"
+           " d=\xF0\x9F\x98\x80; e=\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD;"
+           " \xEF\xBF\xBD\xEF\xBF\xBD=\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD;\n",
+           1);
+}
+
+TN_TEST(test_jsonl_nul_and_controls)
+{
+    tn_diag d = {.quiet = 1};
+    const char in[] = "{\"a\":\"x\\u0000y\",\"t\":\"a\tb\"}";
+    tn_jsonl *r;
+    tn_event ev;
+    CHECK_INT(tn_jsonl_open_mem(in, sizeof(in) - 1, "t", &d, &r), 0);
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_EVENT);
+    CHECK_INT(ev.fields[0].value_len, 3);
+    CHECK(memcmp(ev.fields[0].value, "x\0y", 4) == 0);
+    CHECK_STR(ev.fields[1].value, "a\tb");
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_END);
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_END); /* stays at the end */
+    tn_jsonl_close(r);
+    CHECK_INT(tn_diag_total(&d), 0);
+}
+
+TN_TEST(test_jsonl_record_too_long)
+{
+    tn_diag d = {.quiet = 1};
+    const char *in = "{\"EventID\":1,\"pad\":\"0123456789012345678901234567890123456789\"}\n"
+                     "{\"EventID\":2}\n";
+    char *got = read_chunked(in, strlen(in), 4, 32, &d);
+    CHECK_STR(got, "@2 id=2 ch= pc= pr= |\n");
+    CHECK_INT(d.count[TN_P_JSON], 1);
+    tn_free(got);
+}
+
+TN_TEST(test_jsonl_report_limit)
+{
+    /* many bad lines: all counted, only the first few printed */
+    tn_buf b;
+    tn_buf_init(&b);
+    for (int i = 0; i < 100; i++)
+        tn_buf_puts(&b, "bad\n");
+    tn_buf_puts(&b, "{\"EventID\":1}\n");
+    uint64_t p;
+    char *got = read_all(b.data, &p);
+    CHECK_STR(got, "@101 id=1 ch= pc= pr= |\n");
+    CHECK_INT(p, 100);
+    tn_free(got);
+    tn_buf_free(&b);
+}
+
+/* ---- files, memory failure --------------------------------------------- */
+
+TN_TEST(test_jsonl_file_api)
+{
+    char path[] = "/tmp/tansa-jsonl-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *in = "{\"EventID\":1}\n{\"EventID\":2}\n";
+    CHECK(write(fd, in, strlen(in)) == (ssize_t)strlen(in));
+    close(fd);
+    tn_diag d = {.quiet = 1};
+    tn_jsonl *r;
+    tn_event ev;
+    CHECK_INT(tn_jsonl_open(path, &d, &r), 0);
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_EVENT);
+    CHECK_STR(ev.file, path);
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_EVENT);
+    CHECK_INT(ev.offset, 2);
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_END);
+    tn_jsonl_close(r);
+    unlink(path);
+    CHECK_INT(tn_jsonl_open(path, &d, &r), TN_JSONL_EIO);
+    CHECK(r == NULL);
+    CHECK_INT(d.count[TN_P_FILE_OPEN], 1);
+    CHECK_INT(tn_jsonl_open("/", &d, &r), 0); /* a directory opens but cannot be read */
+    CHECK_INT(tn_jsonl_next(r, &ev), TN_JSONL_EIO);
+    tn_jsonl_close(r);
+    tn_jsonl_close(NULL);
+}
+
+TN_TEST(test_jsonl_alloc_failures)
+{
+    /* every allocation, failed in turn: ENOMEM or success, never a crash or leak */
+    int finished = 0;
+    for (long n = 0; n < 200 && !finished; n++) {
+        tn_diag d = {.quiet = 1};
+        tn_jsonl *r = NULL;
+        tn_alloc_fail_after(n);
+        int rc = tn_jsonl_open_mem(evtx_one, strlen(evtx_one), "t", &d, &r);
+        if (rc == 0) {
+            tn_event ev;
+            tn_jsonl_set_limits(r, 16, 0);
+            while ((rc = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
+                ;
+            finished = rc == TN_JSONL_END;
+            CHECK(rc == TN_JSONL_END || rc == TN_JSONL_ENOMEM);
+            tn_jsonl_close(r);
+        } else {
+            CHECK_INT(rc, TN_JSONL_ENOMEM);
+        }
+        tn_alloc_fail_after(-1);
+    }
+    CHECK(finished);
+}
+
+/* ---- sniffing ------------------------------------------------------------ */
+
+TN_TEST(test_sniff)
+{
+#define SNIFF(s) tn_input_sniff((const unsigned char *)(s), sizeof(s) - 1)
+    CHECK_INT(SNIFF("ElfFile\0\0\0"), TN_INPUT_EVTX);
+    CHECK_INT(SNIFF("ElfChnk\0"), TN_INPUT_EVTX);
+    CHECK_INT(SNIFF("ElfFile"), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("{\"a\":1}"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("\xEF\xBB\xBF  \r\n{\n  \"Event\""), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("[\n {\"a\":1}]"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("[]"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("{}"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("{"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("Record 1\n{\"Event\":{}}"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("[2020-01-01] started"), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("{ts} started"), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("type=SYSCALL msg=audit(1604996384.965:93777)"), TN_INPUT_AUDITD);
+    CHECK_INT(SNIFF("Record x\n{}"), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("<Event xmlns="), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF(""), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("   "), TN_INPUT_UNKNOWN);
+#undef SNIFF
+}
+
+/* ---- fuzzer findings ------------------------------------------------------ */
+
+/* Replays every file in tests/fuzz-regress/jsonl the way fuzz/fuzz_jsonl.c feeds them:
+ * byte 0 = read size, byte 1 odd = small record limit, then the input. */
+static void replay(const unsigned char *data, size_t size)
+{
+    tn_input_sniff(data, size);
+    if (size < 2)
+        return;
+    tn_diag d = {.quiet = 1};
+    tn_jsonl *r;
+    CHECK_INT(tn_jsonl_open_mem(data + 2, size - 2, "fuzz", &d, &r), 0);
+    tn_jsonl_set_limits(r, data[0], (data[1] & 1) ? 64u + data[1] : 0);
+    tn_event ev;
+    int rc;
+    while ((rc = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
+        for (uint32_t i = 0; i < ev.nfields; i++)
+            CHECK(ev.fields[i].value[ev.fields[i].value_len] == '\0');
+    CHECK_INT(rc, TN_JSONL_END);
+    tn_jsonl_close(r);
+}
+
+TN_TEST(test_jsonl_fuzz_regressions)
+{
+    const char *dir = "tests/fuzz-regress/jsonl";
+    DIR *dp = opendir(dir);
+    CHECK(dp != NULL);
+    if (!dp)
+        return;
+    int files = 0;
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (e->d_name[0] == '.')
+            continue; /* .keep */
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        static unsigned char data[1 << 20];
+        size_t n = fread(data, 1, sizeof(data), f);
+        fclose(f);
+        replay(data, n);
+        files++;
+    }
+    closedir(dp);
+    CHECK(files > 0);
+}
