@@ -39,6 +39,13 @@ typedef struct mods {
     int nt;
 } mods;
 
+/* tn_buf_put that accepts an empty, NULL source. */
+static void bput(tn_buf *b, const void *p, size_t n)
+{
+    if (n)
+        tn_buf_put(b, p, n);
+}
+
 typedef struct plist {
     tn_buf *v;
     size_t n, cap;
@@ -55,7 +62,7 @@ static int plist_add(plist *l, const char *s, size_t n)
         l->cap = ncap;
     }
     tn_buf_init(&l->v[l->n]);
-    tn_buf_put(&l->v[l->n], s, n);
+    bput(&l->v[l->n], s, n);
     tn_buf_putc(&l->v[l->n], 0);  /* ensure data non-NULL */
     l->v[l->n].len--;
     return tn_buf_ok(&l->v[l->n++]) ? 0 : -1;
@@ -181,12 +188,12 @@ void tn_base64(tn_buf *b, const unsigned char *in, size_t n)
     for (; i + 2 < n; i += 3) {
         unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
         char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
-        tn_buf_put(b, q, 4);
+        bput(b, q, 4);
     }
     if (i < n) {
         unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
         char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=', '='};
-        tn_buf_put(b, q, 4);
+        bput(b, q, 4);
     }
 }
 
@@ -215,7 +222,7 @@ static unsigned utf8_next(const unsigned char *s, size_t n, size_t *used)
 static void put_u16(tn_buf *b, unsigned u, int be)
 {
     char two[2] = {(char)(be ? u >> 8 : u & 0xFF), (char)(be ? u & 0xFF : u >> 8)};
-    tn_buf_put(b, two, 2);
+    bput(b, two, 2);
 }
 
 /* UTF-8 to UTF-16; wildcard bytes stay single wildcard bytes. */
@@ -252,8 +259,8 @@ static int b64_offsets(plist *out, const tn_buf *in)
         tn_buf src, enc;
         tn_buf_init(&src);
         tn_buf_init(&enc);
-        tn_buf_put(&src, "\0\0", i);
-        tn_buf_put(&src, in->data, in->len);
+        bput(&src, "\0\0", i);
+        bput(&src, in->data, in->len);
         tn_base64(&enc, (const unsigned char *)src.data, src.len);
         size_t cut = trim_end[(in->len + i) % 3];
         size_t b = start[i], e = enc.len > cut ? enc.len - cut : 0;
@@ -291,7 +298,7 @@ static void add_wild(tn_buf *v, unsigned flags)
     tn_buf_init(&nb);
     if (lead)
         tn_buf_putc(&nb, TN_GLOB_STAR);
-    tn_buf_put(&nb, v->data, v->len);
+    bput(&nb, v->data, v->len);
     if (trail)
         tn_buf_putc(&nb, TN_GLOB_STAR);
     tn_buf_free(v);
@@ -314,10 +321,10 @@ static int transform(plist *l, tkind t, unsigned flags)
             if (b64_offsets(&nl, v))
                 goto oom;
             continue;
-        case T_WINDASH: windash(v); tn_buf_put(&nb, v->data, v->len); break;
+        case T_WINDASH: windash(v); bput(&nb, v->data, v->len); break;
         case T_WILD:
             add_wild(v, flags);
-            tn_buf_put(&nb, v->data, v->len);
+            bput(&nb, v->data, v->len);
             break;
         }
         int rc = plist_add(&nl, nb.data ? nb.data : "", nb.len);
@@ -366,8 +373,8 @@ static int expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *ou
         size_t rest = (size_t)(end - s) + 1;
         tn_buf base;
         tn_buf_init(&base);
-        tn_buf_put(&base, prefix->data, prefix->len);
-        tn_buf_put(&base, lit.data, lit.len);
+        bput(&base, prefix->data, prefix->len);
+        bput(&base, lit.data, lit.len);
         int rc = 0;
         if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0 || depth > 4 || out->n > 256) {
             snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
@@ -377,7 +384,7 @@ static int expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *ou
             for (const tn_ynode *v = vals->child; v && !rc; v = v->next) {
                 tn_buf b2;
                 tn_buf_init(&b2);
-                tn_buf_put(&b2, base.data, base.len);
+                bput(&b2, base.data, base.len);
                 unescape(&b2, v->str, v->len);
                 rc = expand(c, s + rest, n - rest, &b2, out, depth + 1);
                 tn_buf_free(&b2);
@@ -389,8 +396,8 @@ static int expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *ou
     }
     tn_buf all;
     tn_buf_init(&all);
-    tn_buf_put(&all, prefix->data, prefix->len);
-    tn_buf_put(&all, lit.data, lit.len);
+    bput(&all, prefix->data, prefix->len);
+    bput(&all, lit.data, lit.len);
     int rc = tn_buf_ok(&all) ? plist_add(out, all.data ? all.data : "", all.len) : -1;
     tn_buf_free(&all);
     tn_buf_free(&lit);
