@@ -147,6 +147,25 @@ static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
     return 1;
 }
 
+/* Sigma names fields "as they appear in the log source" with spaces
+ * stripped ("Threat Name" -> ThreatName): the fallback when no field has
+ * the exact name. */
+static const tn_field *field_nospace(const tn_event *ev, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const tn_field *f = &ev->fields[i];
+        if (f->name_len <= len || !memchr(f->name, ' ', f->name_len))
+            continue;
+        size_t k = 0;
+        for (uint32_t j = 0; j < f->name_len && k <= len; j++)
+            if (f->name[j] != ' ' && (k == len || f->name[j] != name[k++]))
+                k = len + 1;
+        if (k == len)
+            return f;
+    }
+    return NULL;
+}
+
 static int lookup_name(const tn_event *ev, const char *name, size_t len, tn_sysfield sys, fval *out)
 {
     out->present = 0;
@@ -157,6 +176,8 @@ static int lookup_name(const tn_event *ev, const char *name, size_t len, tn_sysf
         return sys_value(ev, sys, out);
     }
     const tn_field *f = tn_event_field(ev, name, len);
+    if (!f)
+        f = field_nospace(ev, name, len);
     if (!f)
         return 0;
     out->s = f->value;

@@ -210,3 +210,11 @@ TN_TEST(test_bad_values_rejected)
     CHECK_INT(test_match(RULE("  sel:\n    A|i: b\n  condition: sel\n"), &ev), -1);
     CHECK_INT(test_match(RULE("  sel:\n    A:\n      x: 1\n  condition: sel\n"), &ev), -1);
 }
+
+TN_TEST(test_field_names_without_spaces)
+{
+    /* Sigma strips spaces from log field names: "Threat Name" is ThreatName */
+    TEST_EVENT(ev, "X", 1, "Threat Name", "Virus:DOS/EICAR_Test_File", "Source Name", "Real-Time Protection");
+    CHECK_INT(test_match(RULE("  sel:\n    ThreatName|endswith: EICAR_Test_File\n    SourceName: 'Real-Time Protection'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ThreatNam: x\n  condition: sel\n"), &ev), 0);
+}
