@@ -268,7 +268,9 @@ int tn_cmd_rules(int argc, char **argv)
         goto out;
     }
     tn_diag d = {0};
+    /* no matching here: skip building the prefilter */
     tn_rule_opts o = {.logsource_maps = maps, .nlogsource_maps = nmaps, .on_reject = on_reject,
+                      .no_prefilter = 1,
                       .on_warn = sources ? NULL : on_warn, .ctx = &c};
     tn_ruleset *rs;
     int st = tn_ruleset_load(paths, npaths, &o, &d, &rs);

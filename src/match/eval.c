@@ -22,7 +22,10 @@ typedef struct fval {
     const char *s;
     size_t n;
     int present;
+    int fidx;              /* index in ev->fields, -1 for System members */
+    const char *low;       /* ASCII-lower-cased s, computed on first use */
     char buf[32];
+    char lowbuf[96];
 } fval;
 
 static inline unsigned char low(unsigned char c)
@@ -54,6 +57,24 @@ static int find(const char *hay, size_t hn, const char *nd, size_t nn, int cased
         unsigned char c = (unsigned char)hay[i];
         if ((cased ? c : low(c)) == first && eq_n(hay + i + 1, nd + 1, nn - 1, cased))
             return 1;
+    }
+    return 0;
+}
+
+/* Exact substring search: memchr for the first byte, then memcmp. Field
+ * values are short, so this beats a two-way memmem's setup per needle. */
+static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn)
+{
+    if (nn == 0)
+        return 1;
+    const char *p = hay, *end = hay + hn;
+    while ((size_t)(end - p) >= nn) {
+        p = memchr(p, nd[0], (size_t)(end - p) - nn + 1);
+        if (!p)
+            return 0;
+        if (!memcmp(p + 1, nd + 1, nn - 1))
+            return 1;
+        p++;
     }
     return 0;
 }
@@ -171,6 +192,8 @@ static int lookup_name(const tn_event *ev, const char *name, size_t len, tn_sysf
     out->present = 0;
     out->s = "";
     out->n = 0;
+    out->fidx = -1;
+    out->low = NULL;
     if (sys != TN_F_DATA) {
         /* an EventData field of the same name wins only when there is no System member */
         return sys_value(ev, sys, out);
@@ -183,6 +206,7 @@ static int lookup_name(const tn_event *ev, const char *name, size_t len, tn_sysf
     out->s = f->value;
     out->n = f->value_len;
     out->present = 1;
+    out->fidx = (int)(f - ev->fields);
     return 1;
 }
 
@@ -287,19 +311,42 @@ static int cidr_match(const tn_value *v, const fval *f)
     return 1;
 }
 
+/* The lower-cased value, cached per event for EventData fields; NULL when
+ * out of memory (callers then compare case-insensitively byte by byte). */
+static const char *lowered(const tn_eval *e, fval *f)
+{
+    if (f->low)
+        return f->low;
+    int cache = f->fidx >= 0 && (uint32_t)f->fidx < e->lowcap && e->lowmem;
+    if (cache && e->lowgen[f->fidx] == e->gen)
+        return f->low = e->low[f->fidx];
+    char *d = !cache && f->n < sizeof(f->lowbuf) ? f->lowbuf
+            : e->lowmem ? tn_arena_alloc(e->lowmem, f->n + 1) : NULL;
+    if (!d)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        d[i] = (char)low((unsigned char)f->s[i]);
+    d[f->n] = 0;
+    if (cache) {
+        e->low[f->fidx] = d;
+        e->lowgen[f->fidx] = e->gen;
+    }
+    return f->low = d;
+}
+
 static int shape_match(tn_gshape sh, const char *lit, size_t ln, const char *s, size_t n, int cased)
 {
     switch (sh) {
     case TN_G_EXACT: return n == ln && eq_n(s, lit, n, cased);
     case TN_G_PREFIX: return n >= ln && eq_n(s, lit, ln, cased);
     case TN_G_SUFFIX: return n >= ln && eq_n(s + n - ln, lit, ln, cased);
-    case TN_G_CONTAINS: return find(s, n, lit, ln, cased);
+    case TN_G_CONTAINS: return cased ? find_exact(s, n, lit, ln) : find(s, n, lit, ln, 0);
     default: return tn_glob_match(lit, ln, s, n, cased);
     }
 }
 
 /* Field reference: the other field's value is not folded in advance. */
-static int ref_match(const tn_eval *e, const tn_value *v, const fval *f)
+static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     fval r;
     lookup(e, &v->ref, &r);
@@ -314,10 +361,12 @@ static int ref_match(const tn_eval *e, const tn_value *v, const fval *f)
             lowbuf[i] = (char)low((unsigned char)r.s[i]);
         lit = lowbuf;
     }
-    return shape_match(v->shape, lit, r.n, f->s, f->n, v->cased);
+    const char *fs = v->cased ? f->s : lowered(e, f);
+    return fs ? shape_match(v->shape, lit, r.n, fs, f->n, 1)
+              : shape_match(v->shape, lit, r.n, f->s, f->n, v->cased);
 }
 
-static int value_match(const tn_eval *e, const tn_value *v, const fval *f)
+static int value_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     switch (v->kind) {
     case TN_V_EXISTS: return f->present == v->b;
@@ -327,7 +376,11 @@ static int value_match(const tn_eval *e, const tn_value *v, const fval *f)
     if (!f->present)
         return 0;
     switch (v->kind) {
-    case TN_V_GLOB: return shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
+    case TN_V_GLOB: {
+        const char *fs = v->cased ? f->s : lowered(e, f);
+        return fs ? shape_match(v->shape, v->s, v->len, fs, f->n, 1)
+                  : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
+    }
     case TN_V_RE:
         return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
     case TN_V_NUM: return num_match(v, f);
@@ -339,7 +392,7 @@ static int value_match(const tn_eval *e, const tn_value *v, const fval *f)
 
 /* ---- items, searches, conditions ---- */
 
-static int values_match(const tn_eval *e, const tn_item *it, const fval *f)
+static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 {
     for (uint32_t i = 0; i < it->nvalues; i++) {
         int m = value_match(e, &it->values[i], f);
@@ -356,7 +409,7 @@ static int keyword_match(const tn_eval *e, const tn_item *it)
         int m = 0;
         for (uint32_t k = 0; k < e->ev->nfields && !m; k++) {
             const tn_field *fd = &e->ev->fields[k];
-            fval f = {.s = fd->value, .n = fd->value_len, .present = 1};
+            fval f = {.s = fd->value, .n = fd->value_len, .present = 1, .fidx = (int)k};
             m = value_match(e, &it->values[i], &f);
         }
         if (it->all ? !m : m)

@@ -2,6 +2,7 @@
 #ifndef TN_MATCH_EVAL_H
 #define TN_MATCH_EVAL_H
 
+#include "base/arena.h"
 #include "read/event.h"
 #include "sigma/rule.h"
 
@@ -12,6 +13,11 @@ typedef struct tn_eval {
     const tn_srule *rule;        /* rule being evaluated (global aliases) */
     pcre2_match_data *md;        /* one per thread */
     int8_t *cache;               /* per search: -1 unknown, 0, 1 */
+    tn_arena *lowmem;            /* lower-cased field copies of the current event */
+    const char **low;            /* per field index, valid when lowgen == gen */
+    uint32_t *lowgen;
+    uint32_t lowcap;
+    uint32_t gen;                /* bumped for each event */
 } tn_eval;
 
 /* 1 if rule r matches e->ev (condition true and no attached filter

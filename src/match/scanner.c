@@ -9,9 +9,11 @@
 #include "match/scanner.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "match/eval.h"
 #include "sigma/ruleset_impl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct tn_scanner {
@@ -21,6 +23,11 @@ struct tn_scanner {
     uint32_t ncap;
     char chan[256];        /* lower-cased channel of the current event */
     uint64_t evaluated;
+    hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
+    uint32_t *epoch;       /* per rule: event number of its last literal hit */
+    uint32_t cur;          /* current event number */
+    tn_buf text;           /* the event's strings, handed to Vectorscan */
+    tn_arena lowmem;       /* lower-cased values of the current event */
 };
 
 tn_scanner *tn_scanner_new(const tn_ruleset *rs)
@@ -29,11 +36,16 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     if (!sc)
         return NULL;
     sc->rs = rs;
+    tn_arena_init(&sc->lowmem, 16 * 1024);
+    sc->ev.lowmem = &sc->lowmem;
     sc->ev.md = pcre2_match_data_create(1, NULL);
     sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
-    if (!sc->ev.md || !sc->ev.cache || !sc->cands) {
+    sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
+    if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
+        sc->hs = NULL, sc->epoch = (tn_free(sc->epoch), NULL);
+    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -47,6 +59,13 @@ void tn_scanner_free(tn_scanner *sc)
     pcre2_match_data_free(sc->ev.md);
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
+    tn_free(sc->epoch);
+    tn_buf_free(&sc->text);
+    tn_arena_free(&sc->lowmem);
+    tn_free((void *)sc->ev.low);
+    tn_free(sc->ev.lowgen);
+    if (sc->hs)
+        hs_free_scratch(sc->hs);
     tn_free(sc);
 }
 
@@ -132,13 +151,95 @@ static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev)
     return n;
 }
 
+/* ---- literal prefilter ---- */
+
+static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    tn_scanner *sc = ctx;
+    const tn_atoms *at = &sc->rs->atoms;
+    (void)from, (void)to, (void)flags;
+    for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++)
+        sc->epoch[at->rules_of[i]] = sc->cur;
+    return 0;
+}
+
+/* Appends s and a NUL separator to the scan buffer. */
+static void put_str(tn_scanner *sc, const char *s, size_t len)
+{
+    if (len) {
+        tn_buf_put(&sc->text, s, len);
+        tn_buf_putc(&sc->text, 0);
+    }
+}
+
+/* Every string the evaluator can read from ev (field values, System
+ * strings, System numbers formatted as eval.c formats them), NUL-separated
+ * in one buffer, scanned once. A literal found across a separator only
+ * adds a candidate; it can never hide one. */
+static int scan_literals(tn_scanner *sc, const tn_event *ev)
+{
+    char num[40];
+    tn_buf_clear(&sc->text);
+    for (uint32_t i = 0; i < ev->nfields; i++)
+        put_str(sc, ev->fields[i].value, ev->fields[i].value_len);
+    const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        put_str(sc, strs[i], strlen(strs[i]));
+    unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
+                                 ev->version, ev->pid, ev->tid};
+    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+        put_str(sc, num, (size_t)snprintf(num, sizeof(num), "%llu", nums[k]));
+    put_str(sc, num, (size_t)snprintf(num, sizeof(num), "0x%llx", (unsigned long long)ev->keywords));
+    put_str(sc, num, tn_filetime_format(ev->time, num));
+    if (!tn_buf_ok(&sc->text) || sc->text.len > 0xFFFFFFFFu)
+        return -1;
+    if (++sc->cur == 0) {   /* wrapped: forget old hits */
+        memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
+        sc->cur = 1;
+    }
+    return hs_scan(sc->rs->atoms.db, sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
+                   sc->hs, on_literal, sc) == HS_SUCCESS ? 0 : -1;
+}
+
+/* Starts a fresh lower-case cache for ev (sized to its fields). When the
+ * arrays cannot grow the cache just stays smaller: uncached fields are
+ * lower-cased again on each use. */
+static void new_event_cache(tn_scanner *sc, const tn_event *ev)
+{
+    tn_eval *e = &sc->ev;
+    tn_arena_reset(&sc->lowmem);
+    if (ev->nfields > e->lowcap) {
+        const char **nl = tn_realloc((void *)e->low, ev->nfields * sizeof(*nl));
+        if (nl)
+            e->low = nl;
+        uint32_t *ng = nl ? tn_realloc(e->lowgen, ev->nfields * sizeof(*ng)) : NULL;
+        if (ng) {
+            memset(ng + e->lowcap, 0, (ev->nfields - e->lowcap) * sizeof(*ng));
+            e->lowgen = ng;
+            e->lowcap = ev->nfields;
+        }
+    }
+    if (++e->gen == 0) {
+        if (e->lowcap)
+            memset(e->lowgen, 0, e->lowcap * sizeof(*e->lowgen));
+        e->gen = 1;
+    }
+}
+
 int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx)
 {
     uint32_t n = sc->rs->no_prefilter ? candidates_all(sc, ev) : candidates_indexed(sc, ev);
     int matched = 0;
+    /* without a successful scan every rule is evaluated (never wrong) */
+    int gate = n && sc->hs && !sc->rs->no_prefilter && scan_literals(sc, ev) == 0;
     sc->ev.ev = ev;
+    new_event_cache(sc, ev);
     for (uint32_t i = 0; i < n; i++) {
-        const tn_srule *r = sc->rs->rules[sc->cands[i].rule];
+        uint32_t ri = sc->cands[i].rule;
+        if (gate && sc->rs->atoms.gated[ri] && sc->epoch[ri] != sc->cur)
+            continue;
+        const tn_srule *r = sc->rs->rules[ri];
         sc->ev.src = sc->cands[i].src == UINT32_MAX ? NULL : &r->sources[sc->cands[i].src];
         sc->evaluated++;
         if (!tn_eval_rule(&sc->ev, r))

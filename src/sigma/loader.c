@@ -485,7 +485,9 @@ static int finish(loader *L)
     for (uint32_t i = 0; i < L->nall; i++)
         if (L->all[i]->nsearches > rs->max_searches)
             rs->max_searches = L->all[i]->nsearches;
-    return tn_index_build(rs);
+    if (tn_index_build(rs))
+        return -1;
+    return rs->no_prefilter ? 0 : tn_atoms_build(rs);
 }
 
 typedef int (*load_fn)(loader *L, const void *arg1, size_t arg2, const char *name);
@@ -564,6 +566,7 @@ void tn_ruleset_free(tn_ruleset *rs)
     tn_free(rs->idx.cands);
     tn_free(rs->idx.tab);
     tn_free(rs->idx.always);
+    tn_atoms_free(&rs->atoms);
     tn_lsmap_free(rs->ls);
     tn_arena_free(&rs->a);
     tn_free(rs);

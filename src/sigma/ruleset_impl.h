@@ -7,6 +7,8 @@
 #include "sigma/rule.h"
 #include "sigma/sigma.h"
 
+#include <hs.h>
+
 /* A candidate: rule index and which of its sources the event came from
  * (UINT32_MAX: the rule has no sources). */
 typedef struct tn_cand {
@@ -33,6 +35,18 @@ typedef struct tn_index {
     uint32_t nalways;
 } tn_index;
 
+/* Literal prefilter (atoms.c): literal i is contained in the required
+ * sets of rules_of[start[i] .. start[i+1]); a gated rule is evaluated only
+ * when one of its literals occurs in the event. */
+typedef struct tn_atoms {
+    hs_database_t *db;     /* NULL when no rule is gated */
+    hs_scratch_t *scratch; /* prototype, cloned by each scanner */
+    uint32_t *start;
+    uint32_t *rules_of;
+    uint32_t nlits;
+    uint8_t *gated;        /* per rule */
+} tn_atoms;
+
 struct tn_ruleset {
     tn_arena a;            /* rules, values, conditions */
     tn_srule **rules;      /* usable rules, in load order */
@@ -43,10 +57,16 @@ struct tn_ruleset {
     int no_prefilter;
     uint32_t max_searches; /* largest nsearches, sizes scanner scratch */
     tn_index idx;
+    tn_atoms atoms;
 };
 
 /* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */
 int tn_index_build(tn_ruleset *rs);
+
+/* Builds rs->atoms (literal sets, Vectorscan database). Returns 0 or -1
+ * (out of memory); a database compile failure just gates no rule. */
+int tn_atoms_build(tn_ruleset *rs);
+void tn_atoms_free(tn_atoms *at);
 
 /* Lower-cases ASCII of s[0..n) into out (n bytes). */
 void tn_ascii_lower(char *out, const char *s, size_t n);
