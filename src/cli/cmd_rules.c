@@ -127,7 +127,8 @@ static void print_json(const check *c, const tn_ruleset *rs, const counter *prod
 {
     tn_buf b;
     tn_buf_init(&b);
-    tn_buf_printf(&b, "{\"loaded\": %u, \"rejected\": [", tn_ruleset_count(rs));
+    tn_buf_printf(&b, "{\"loaded\": %u, \"rejected\": [",
+                  tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs));
     for (size_t i = 0; i < c->nrej; i++) {
         tn_buf_puts(&b, i ? ",\n  {\"file\": " : "\n  {\"file\": ");
         tn_buf_json_str(&b, c->rej[i].file, strlen(c->rej[i].file));
@@ -160,7 +161,9 @@ static int print_text(const check *c, const tn_ruleset *rs, counter *prod, size_
     }
     if (nwhy)
         qsort(why, nwhy, sizeof(*why), cmp_counter);
-    printf("loaded: %u\nrejected: %zu\n", tn_ruleset_count(rs), c->nrej);
+    printf("loaded: %u (%u correlations)\nrejected: %zu\n",
+           tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs), tn_ruleset_ncorrelations(rs),
+           c->nrej);
     for (size_t i = 0; i < nwhy; i++)
         printf("  %6u  %s\n", why[i].n, why[i].key);
     printf("by product:\n");
@@ -183,6 +186,11 @@ static int report(const check *c, const tn_ruleset *rs)
             return -1;
         }
     }
+    for (uint32_t i = 0; i < tn_ruleset_ncorrelations(rs); i++)
+        if (count(&prod, &nprod, "(correlation)", 13)) {
+            free_counts(prod, nprod);
+            return -1;
+        }
     if (nprod)
         qsort(prod, nprod, sizeof(*prod), cmp_counter);
     int rc = 0;

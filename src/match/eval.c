@@ -502,3 +502,20 @@ int tn_source_has(const tn_source *s, const tn_event *ev)
             return 1;
     return 0;
 }
+
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
+{
+    fval f;
+    size_t len = strlen(name);
+    lookup_name(ev, name, len, tn_field_sys(name, len), &f);
+    if (!f.present)
+        return 0;
+    if (f.s == f.buf) {
+        memcpy(buf, f.buf, sizeof(f.buf));
+        *s = buf;
+    } else {
+        *s = f.s;
+    }
+    *n = f.n;
+    return 1;
+}

@@ -27,6 +27,11 @@ int tn_eval_rule(tn_eval *e, const tn_srule *r);
 /* 1 if the event's channel and EventID are in source s. */
 int tn_source_has(const tn_source *s, const tn_event *ev);
 
+/* The value of Sigma field name in ev (System member, else EventData or
+ * UserData, also matching names with spaces). buf receives formatted
+ * numbers. Returns 1 and sets s/n when present, else 0. */
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
+
 /* Glob match of value against a compiled pattern (exposed for tests). */
 int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
 

@@ -29,6 +29,8 @@ typedef struct loader {
     tn_arena ph_arena;
     tn_srule **all;        /* rules and filters, before filters are attached */
     uint32_t nall, cap;
+    tn_corr **corrs;       /* correlations, before references are resolved */
+    uint32_t ncorrs, capcorrs;
     pcre2_code **res;
     size_t nres, capres;
 } loader;
@@ -127,6 +129,7 @@ static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *f
     r->service = str_or(tn_ymap_get(ls, "service"), NULL);
     r->file = file;
     r->line = doc->line;
+    r->name = str_or(tn_ymap_get(doc, "name"), NULL);
     const tn_ynode *tags = tn_ymap_get(doc, "tags");
     if (tags && tags->count) {
         r->tags = tn_arena_calloc(&L->rs->a, tags->count * sizeof(*r->tags));
@@ -161,6 +164,29 @@ static void vctx_done(loader *L, tn_vctx *c)
     L->capres = c->capres;
 }
 
+static int load_corr(loader *L, const tn_ynode *doc, const char *file)
+{
+    char err[256];
+    const tn_ynode *at = doc;
+    tn_corr *c = tn_arena_calloc(&L->rs->a, sizeof(*c));
+    if (!c)
+        return -1;
+    if (tn_corr_compile(&L->rs->a, doc, file, c, err, sizeof(err), &at)) {
+        reject(L, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
+        return 0;
+    }
+    if (L->ncorrs == L->capcorrs) {
+        uint32_t ncap = L->capcorrs ? L->capcorrs * 2 : 16;
+        tn_corr **n2 = tn_realloc(L->corrs, ncap * sizeof(*n2));
+        if (!n2)
+            return -1;
+        L->corrs = n2;
+        L->capcorrs = ncap;
+    }
+    L->corrs[L->ncorrs++] = c;
+    return 0;
+}
+
 /* One document. Returns -1 only on out of memory. */
 static int load_doc(loader *L, const tn_ynode *doc, const char *file)
 {
@@ -172,11 +198,8 @@ static int load_doc(loader *L, const tn_ynode *doc, const char *file)
         reject(L, file, doc->line, doc->col, "a rule document must be a YAML map");
         return 0;
     }
-    if (tn_ymap_get(doc, "correlation")) {
-        bad = tn_ymap_get(doc, "correlation");
-        reject(L, file, bad->line, bad->col, "correlation rules are recognised but not supported yet");
-        return 0;
-    }
+    if (tn_ymap_get(doc, "correlation"))
+        return load_corr(L, doc, file);
     int is_filter = tn_ymap_get(doc, "filter") != NULL && !tn_ymap_get(doc, "detection");
     const char *why = check_meta(doc, &bad);
     const tn_ynode *det = tn_ymap_get(doc, is_filter ? "filter" : "detection");
@@ -466,6 +489,93 @@ static int attach_filters(loader *L)
     return 0;
 }
 
+static int refers(const char *ref, const char *id, const char *name)
+{
+    return (id && id[0] && !strcmp(ref, id)) || (name && !strcmp(ref, name));
+}
+
+/* Points each reference at a rule or a correlation; a correlation with an
+ * unknown reference, or in a reference cycle, is rejected. */
+static int resolve_refs(loader *L, tn_corr *c, char *why, size_t n)
+{
+    tn_ruleset *rs = L->rs;
+    for (uint32_t k = 0; k < c->nrefs; k++) {
+        c->ref_rule[k] = c->ref_corr[k] = -1;
+        for (uint32_t i = 0; i < rs->nrules && c->ref_rule[k] < 0; i++)
+            if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name))
+                c->ref_rule[k] = (int32_t)i;
+        for (uint32_t i = 0; i < L->ncorrs && c->ref_rule[k] < 0 && c->ref_corr[k] < 0; i++)
+            if (L->corrs[i] && refers(c->refs[k], L->corrs[i]->id, L->corrs[i]->name))
+                c->ref_corr[k] = (int32_t)i;
+        if (c->ref_rule[k] < 0 && c->ref_corr[k] < 0) {
+            snprintf(why, n, "correlation refers to unknown rule '%.100s'", c->refs[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if following correlation references from c can come back to start. */
+static int cyclic(loader *L, const tn_corr *c, const tn_corr *start, int depth)
+{
+    if (depth > 64)
+        return 1;
+    for (uint32_t k = 0; k < c->nrefs; k++) {
+        if (c->ref_corr[k] < 0 || !L->corrs[c->ref_corr[k]])
+            continue;
+        const tn_corr *d = L->corrs[c->ref_corr[k]];
+        if (d == start || cyclic(L, d, start, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+static int resolve_corrs(loader *L)
+{
+    char why[200];
+    tn_ruleset *rs = L->rs;
+    for (uint32_t i = 0; i < L->ncorrs; i++)
+        if (resolve_refs(L, L->corrs[i], why, sizeof(why))) {
+            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col, why);
+            L->corrs[i] = NULL;
+        }
+    for (uint32_t i = 0; i < L->ncorrs; i++) {
+        if (!L->corrs[i])
+            continue;
+        why[0] = 0;
+        if (resolve_refs(L, L->corrs[i], why, sizeof(why)) ||
+            cyclic(L, L->corrs[i], L->corrs[i], 0)) {
+            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col,
+                   why[0] ? why : "correlation references form a cycle");
+            L->corrs[i] = NULL;
+            i = (uint32_t)-1;   /* a reference may have pointed here: check all again */
+        }
+    }
+    rs->corrs = tn_arena_alloc(&rs->a, (L->ncorrs ? L->ncorrs : 1) * sizeof(*rs->corrs));
+    if (!rs->corrs)
+        return -1;
+    /* compact, renumbering correlation references */
+    int32_t *map = tn_malloc((L->ncorrs ? L->ncorrs : 1) * sizeof(*map));
+    if (!map)
+        return -1;
+    for (uint32_t i = 0; i < L->ncorrs; i++) {
+        map[i] = L->corrs[i] ? (int32_t)rs->ncorrs : -1;
+        if (L->corrs[i])
+            rs->corrs[rs->ncorrs++] = L->corrs[i];
+    }
+    for (uint32_t i = 0; i < rs->ncorrs; i++) {
+        tn_corr *c = rs->corrs[i];
+        for (uint32_t k = 0; k < c->nrefs; k++) {
+            if (c->ref_corr[k] >= 0)
+                c->ref_corr[k] = map[c->ref_corr[k]];
+            if (c->ref_rule[k] >= 0 && !c->generate)
+                rs->rules[c->ref_rule[k]]->corr_only = 1;
+        }
+    }
+    tn_free(map);
+    return 0;
+}
+
 static int finish(loader *L)
 {
     tn_ruleset *rs = L->rs;
@@ -485,6 +595,8 @@ static int finish(loader *L)
     for (uint32_t i = 0; i < L->nall; i++)
         if (L->all[i]->nsearches > rs->max_searches)
             rs->max_searches = L->all[i]->nsearches;
+    if (resolve_corrs(L))
+        return -1;
     if (tn_index_build(rs))
         return -1;
     return rs->no_prefilter ? 0 : tn_atoms_build(rs);
@@ -520,6 +632,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     L.rs->res = L.res;
     L.rs->nres = L.nres;
     tn_free(L.all);
+    tn_free(L.corrs);
     tn_arena_free(&L.ph_arena);
     if (rc) {
         tn_ruleset_free(L.rs);
@@ -592,6 +705,28 @@ void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
     out->file = r->file;
     out->line = r->line;
     out->index = i;
+    out->correlation_only = r->corr_only;
+    out->is_correlation = 0;
+}
+
+uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs)
+{
+    return rs ? rs->ncorrs : 0;
+}
+
+void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+{
+    const tn_corr *c = rs->corrs[i];
+    memset(out, 0, sizeof(*out));
+    out->id = c->id;
+    out->title = c->title;
+    out->level = c->level;
+    out->status = c->status;
+    out->product = out->category = out->service = "";
+    out->file = c->file;
+    out->line = c->line;
+    out->index = i;
+    out->is_correlation = 1;
 }
 
 uint32_t tn_ruleset_sources(const tn_ruleset *rs, uint32_t i, int *any,

@@ -115,6 +115,9 @@ typedef struct tn_source {
 typedef struct tn_srule tn_srule;
 struct tn_srule {
     const char *id, *title, *level, *status, *file;
+    const char *name;          /* optional unique name (correlations refer to it) */
+    uint8_t corr_only;         /* referenced by a correlation without generate: matches
+                                * feed the correlation but are not reported alone */
     const char *product, *category, *service;
     const char **tags;
     uint32_t ntags;

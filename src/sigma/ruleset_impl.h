@@ -3,6 +3,7 @@
 #define TN_SIGMA_RULESET_IMPL_H
 
 #include "base/arena.h"
+#include "sigma/corr.h"
 #include "sigma/logsource.h"
 #include "sigma/rule.h"
 #include "sigma/sigma.h"
@@ -58,6 +59,8 @@ struct tn_ruleset {
     uint32_t max_searches; /* largest nsearches, sizes scanner scratch */
     tn_index idx;
     tn_atoms atoms;
+    tn_corr **corrs;       /* usable correlation rules, references resolved */
+    uint32_t ncorrs;
 };
 
 /* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */

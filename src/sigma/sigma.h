@@ -23,7 +23,9 @@ typedef struct tn_rule_info {
     uint32_t ntags;
     const char *file;
     uint32_t line;
-    uint32_t index;  /* position in the rule set, 0-based */
+    uint32_t index;  /* position in the rule set, 0-based (correlations: among correlations) */
+    uint8_t correlation_only;  /* feeds a correlation; not meant to be reported alone */
+    uint8_t is_correlation;    /* a correlation rule (tn_ruleset_corr_info) */
 } tn_rule_info;
 
 /* Called for each rule that cannot be used: file, 1-based line and column
@@ -66,6 +68,10 @@ void tn_ruleset_free(tn_ruleset *rs);
 /* Number of usable rules (global filters not counted). */
 uint32_t tn_ruleset_count(const tn_ruleset *rs);
 void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out);
+
+/* Correlation rules (usable ones, references resolved). */
+uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs);
+void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out);
 
 /* The Windows sources rule i applies to, as "Channel:EventID" strings
  * ("Channel:*" for any EventID), written to cb one at a time. Returns the
