@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
+#include "sigma/usable.h"
 #include "sigma/yaml.h"
 
 #include <dirent.h>
@@ -144,6 +145,28 @@ static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *f
     r->aliases = tn_lsmap_aliases(L->rs->ls, &r->naliases);
 }
 
+/* Keeps only the sources on which r can match (sigma/usable.c). A rule
+ * left with none can never match a Windows event. */
+static int prune_sources(loader *L, tn_srule *r)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < r->nsources; i++)
+        keep += (uint32_t)tn_source_usable(&r->sources[i], r);
+    if (keep == r->nsources)
+        return 0;
+    tn_source *ns = tn_arena_alloc(&L->rs->a, (keep ? keep : 1) * sizeof(*ns));
+    if (!ns)
+        return -1;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < r->nsources; i++)
+        if (tn_source_usable(&r->sources[i], r))
+            ns[k++] = r->sources[i];
+    r->sources = ns;
+    r->nsources = keep;
+    r->never |= keep == 0;
+    return 0;
+}
+
 static void vctx_init(loader *L, tn_vctx *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
@@ -223,6 +246,8 @@ static int load_doc(loader *L, const tn_ynode *doc, const char *file)
         reject(L, file, at->line, at->col, err);
         return 0;
     }
+    if (prune_sources(L, r))
+        return -1;
     if (c.warn[0])
         warn(L, file, doc->line, doc->col, c.warn);
     if (is_filter) {

@@ -105,6 +105,19 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out)
             out->eids[out->neids++] = (uint32_t)v;
         }
     }
+    const tn_ynode *fl = tn_ymap_get(s, "fields");
+    out->fields = NULL;
+    out->nfields = 0;
+    if (fl) {
+        if (fl->kind != TN_Y_SEQ)
+            return -1;
+        out->fields = tn_arena_alloc(&m->a, (fl->count ? fl->count : 1) * sizeof(char *));
+        if (!out->fields)
+            return -1;
+        for (const tn_ynode *f = fl->child; f; f = f->next)
+            if (scalar(f))
+                out->fields[out->nfields++] = f->str;
+    }
     return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames);
 }
 
@@ -142,8 +155,8 @@ static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *e
         return bad(err, errlen, name, en, "out of memory");
     for (const tn_ynode *s = srcs->child; s; s = s->next)
         if (s->kind != TN_Y_MAP || load_source(m, s, &e.src[e.nsrc++]))
-            return bad(err, errlen, name, s, "a source needs channel, optional eventid list and "
-                                             "optional rename map");
+            return bad(err, errlen, name, s, "a source needs channel, optional eventid list, "
+                                             "optional rename map and fields list");
     if (add_entry(m, &e))
         return bad(err, errlen, name, en, "out of memory");
     return 0;

@@ -110,6 +110,8 @@ typedef struct tn_source {
     uint32_t neids;
     const tn_rename *renames;
     uint32_t nrenames;
+    const char **fields;       /* the EventData fields this source has; NULL = unknown */
+    uint32_t nfields;
 } tn_source;
 
 typedef struct tn_srule tn_srule;
