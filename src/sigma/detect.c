@@ -135,6 +135,9 @@ static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, ui
     if (!r) {
         snprintf(c->err, c->errlen, "%s (at offset %zu of '%s')", msg, at, cn->str);
         c->err_node = cn;
+        /* a one-line scalar: point at the character (after an opening quote) */
+        if (!memchr(cn->str, '\n', cn->len))
+            c->err_col = (uint32_t)at + (cn->plain ? 0 : 1);
     }
     return r;
 }

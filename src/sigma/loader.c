@@ -109,7 +109,7 @@ static const char *check_meta(const tn_ynode *doc, const tn_ynode **bad)
     }
     const tn_ynode *tags = tn_ymap_get(doc, "tags");
     *bad = tags;
-    if (tags && tags->kind != TN_Y_SEQ)
+    if (tags && tags->kind != TN_Y_SEQ && !tn_ynode_is_null(tags))
         return "'tags' must be a list";
     const tn_ynode *id = tn_ymap_get(doc, "id");
     *bad = id;
@@ -132,7 +132,7 @@ static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *f
     r->line = doc->line;
     r->name = str_or(tn_ymap_get(doc, "name"), NULL);
     const tn_ynode *tags = tn_ymap_get(doc, "tags");
-    if (tags && tags->count) {
+    if (tags && tags->kind == TN_Y_SEQ && tags->count) {
         r->tags = tn_arena_calloc(&L->rs->a, tags->count * sizeof(*r->tags));
         for (const tn_ynode *t = tags->child; r->tags && t; t = t->next)
             if (t->kind == TN_Y_SCALAR)
@@ -243,13 +243,15 @@ static int load_doc(loader *L, const tn_ynode *doc, const char *file)
     vctx_done(L, &c);
     if (rc) {
         const tn_ynode *at = c.err_node ? c.err_node : det;
-        reject(L, file, at->line, at->col, err);
+        reject(L, file, at->line, at->col + c.err_col, err);
         return 0;
     }
     if (prune_sources(L, r))
         return -1;
-    if (c.warn[0])
-        warn(L, file, doc->line, doc->col, c.warn);
+    if (c.warn[0]) {
+        const tn_ynode *w = c.warn_node ? c.warn_node : doc;
+        warn(L, file, w->line, w->col, c.warn);
+    }
     if (is_filter) {
         const tn_ynode *rl = tn_ymap_get(det, "rules");
         if (!rl || (rl->kind != TN_Y_SEQ && rl->kind != TN_Y_SCALAR)) {

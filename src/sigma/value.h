@@ -12,7 +12,9 @@ typedef struct tn_vctx {
     char *err;                     /* OUT: message on failure */
     size_t errlen;
     const tn_ynode *err_node;      /* OUT: the offending node, for line:col */
+    uint32_t err_col;              /* OUT: columns to add to err_node's (inside a condition) */
     char warn[200];                /* OUT: set when a placeholder had no value */
+    const tn_ynode *warn_node;     /* OUT: where */
     pcre2_code **res;              /* OUT: every compiled regex, for freeing */
     size_t nres, capres;
 } tn_vctx;
