@@ -10,6 +10,7 @@
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
     {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
+    {"rules", "check Sigma rules and report what cannot be used", tn_cmd_rules},
 };
 
 static void print_help(FILE *f)

@@ -1,0 +1,521 @@
+/* eval.c - the straightforward Sigma evaluator: the reference semantics.
+ *
+ * Field values are looked up by Sigma name (System members formatted as
+ * decimal strings, EventData/UserData by name, after the source's renames
+ * and the global aliases), then compared with each compiled value. Case-
+ * insensitive comparison folds ASCII only; the rule side was folded when
+ * it was compiled. The condition is evaluated with a per-rule cache of
+ * search results, so "1 of them" over shared searches costs one pass. */
+#include "match/eval.h"
+
+#include "sigma/value.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+typedef struct fval {
+    const char *s;
+    size_t n;
+    int present;
+    int fidx;              /* index in ev->fields, -1 for System members */
+    const char *low;       /* ASCII-lower-cased s, computed on first use */
+    char buf[32];
+    char lowbuf[96];
+} fval;
+
+static inline unsigned char low(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* ---- string comparison ---- */
+
+static int eq_n(const char *a, const char *b, size_t n, int cased)
+{
+    if (cased)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (low((unsigned char)a[i]) != (unsigned char)b[i])
+            return 0;
+    return 1;
+}
+
+/* Finds lower-cased (unless cased) needle in hay. */
+static int find(const char *hay, size_t hn, const char *nd, size_t nn, int cased)
+{
+    if (nn == 0)
+        return 1;
+    if (nn > hn)
+        return 0;
+    unsigned char first = (unsigned char)nd[0];
+    for (size_t i = 0; i + nn <= hn; i++) {
+        unsigned char c = (unsigned char)hay[i];
+        if ((cased ? c : low(c)) == first && eq_n(hay + i + 1, nd + 1, nn - 1, cased))
+            return 1;
+    }
+    return 0;
+}
+
+/* Exact substring search: memchr for the first byte, then memcmp. Field
+ * values are short, so this beats a two-way memmem's setup per needle. */
+static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn)
+{
+    if (nn == 0)
+        return 1;
+    const char *p = hay, *end = hay + hn;
+    while ((size_t)(end - p) >= nn) {
+        p = memchr(p, nd[0], (size_t)(end - p) - nn + 1);
+        if (!p)
+            return 0;
+        if (!memcmp(p + 1, nd + 1, nn - 1))
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* Length of the UTF-8 character at s (1 for invalid bytes). */
+static size_t u8len(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return k <= n ? k : 1;
+}
+
+/* Length of a dash-like character at s, 0 if none. */
+static size_t dash_len(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == '-' || s[0] == '/'))
+        return 1;
+    if (n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+        (unsigned char)s[2] >= 0x93 && (unsigned char)s[2] <= 0x95)
+        return 3;
+    return 0;
+}
+
+int tn_glob_match(const char *p, size_t pn, const char *s, size_t sn, int cased)
+{
+    size_t pi = 0, si = 0, star_p = (size_t)-1, star_s = 0;
+    while (si < sn || pi < pn) {
+        if (pi < pn) {
+            char pc = p[pi];
+            if (pc == TN_GLOB_STAR) {
+                star_p = pi++;
+                star_s = si;
+                continue;
+            }
+            if (si < sn) {
+                size_t adv = 0;
+                if (pc == TN_GLOB_ONE)
+                    adv = u8len(s + si, sn - si);
+                else if (pc == TN_GLOB_DASH)
+                    adv = dash_len(s + si, sn - si);
+                else {
+                    unsigned char c = (unsigned char)s[si];
+                    adv = (cased ? c : low(c)) == (unsigned char)pc;
+                }
+                if (adv) {
+                    pi++;
+                    si += adv;
+                    continue;
+                }
+            }
+        }
+        if (star_p == (size_t)-1 || star_s >= sn)
+            return 0;
+        pi = star_p + 1;
+        si = ++star_s;
+    }
+    return 1;
+}
+
+/* ---- field lookup ---- */
+
+static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
+{
+    unsigned long long v;
+    switch (f) {
+    case TN_F_CHANNEL: out->s = ev->channel; break;
+    case TN_F_COMPUTER: out->s = ev->computer; break;
+    case TN_F_PROVIDER: out->s = ev->provider; break;
+    case TN_F_PROVIDER_GUID: out->s = ev->provider_guid; break;
+    case TN_F_USERID: out->s = ev->user_sid; break;
+    case TN_F_TIME:
+        out->n = tn_filetime_format(ev->time, out->buf);
+        out->s = out->buf;
+        out->present = ev->time != 0;
+        return 1;
+    default:
+        v = f == TN_F_EVENTID ? ev->event_id : f == TN_F_LEVEL ? ev->level
+          : f == TN_F_TASK ? ev->task : f == TN_F_OPCODE ? ev->opcode
+          : f == TN_F_KEYWORDS ? ev->keywords : f == TN_F_RECORDID ? ev->record_id
+          : f == TN_F_VERSION ? ev->version : f == TN_F_PID ? ev->pid : ev->tid;
+        if (f == TN_F_KEYWORDS)
+            out->n = (size_t)snprintf(out->buf, sizeof(out->buf), "0x%llx", v);
+        else
+            out->n = (size_t)snprintf(out->buf, sizeof(out->buf), "%llu", v);
+        out->s = out->buf;
+        out->present = 1;
+        return 1;
+    }
+    out->n = strlen(out->s);
+    out->present = out->n != 0;
+    return 1;
+}
+
+/* Sigma names fields "as they appear in the log source" with spaces
+ * stripped ("Threat Name" -> ThreatName): the fallback when no field has
+ * the exact name. */
+static const tn_field *field_nospace(const tn_event *ev, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const tn_field *f = &ev->fields[i];
+        if (f->name_len <= len || !memchr(f->name, ' ', f->name_len))
+            continue;
+        size_t k = 0;
+        for (uint32_t j = 0; j < f->name_len && k <= len; j++)
+            if (f->name[j] != ' ' && (k == len || f->name[j] != name[k++]))
+                k = len + 1;
+        if (k == len)
+            return f;
+    }
+    return NULL;
+}
+
+static int lookup_name(const tn_event *ev, const char *name, size_t len, tn_sysfield sys, fval *out)
+{
+    out->present = 0;
+    out->s = "";
+    out->n = 0;
+    out->fidx = -1;
+    out->low = NULL;
+    if (sys != TN_F_DATA) {
+        /* an EventData field of the same name wins only when there is no System member */
+        return sys_value(ev, sys, out);
+    }
+    const tn_field *f = tn_event_field(ev, name, len);
+    if (!f)
+        f = field_nospace(ev, name, len);
+    if (!f)
+        return 0;
+    out->s = f->value;
+    out->n = f->value_len;
+    out->present = 1;
+    out->fidx = (int)(f - ev->fields);
+    return 1;
+}
+
+static const tn_rename *find_rename(const tn_rename *r, uint32_t n, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (r[i].from_len == len && !memcmp(r[i].from, name, len))
+            return &r[i];
+    return NULL;
+}
+
+/* Finds a field's value: renamed for this source first, then as named,
+ * then through a global alias. */
+static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
+{
+    if (e->src) {
+        const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
+        if (r && lookup_name(e->ev, r->to, r->to_len, tn_field_sys(r->to, r->to_len), out) && out->present)
+            return;
+    }
+    if (lookup_name(e->ev, fn->name, fn->len, fn->sys, out))
+        return;
+    const tn_rename *a = find_rename(e->rule->aliases, e->rule->naliases, fn->name, fn->len);
+    if (a)
+        lookup_name(e->ev, a->to, a->to_len, tn_field_sys(a->to, a->to_len), out);
+}
+
+/* ---- typed comparisons ---- */
+
+static int parse_num(const char *s, size_t n, double *out)
+{
+    char tmp[64];
+    if (n == 0 || n >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    errno = 0;
+    double d = (n > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X'))
+                   ? (double)strtoull(tmp, &end, 16) : strtod(tmp, &end);
+    if (errno || end == tmp || *end)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int time_part(const char *s, size_t n, tn_timepart tp, double *out)
+{
+    uint64_t ft;
+    if (tn_filetime_parse(s, n, &ft))
+        return -1;
+    time_t t = (time_t)(ft / 10000000ULL - 11644473600ULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return -1;
+    switch (tp) {
+    case TN_T_MINUTE: *out = tm.tm_min; break;
+    case TN_T_HOUR: *out = tm.tm_hour; break;
+    case TN_T_DAY: *out = tm.tm_mday; break;
+    case TN_T_MONTH: *out = tm.tm_mon + 1; break;
+    case TN_T_YEAR: *out = tm.tm_year + 1900; break;
+    case TN_T_WEEK: {
+        char w[8];
+        strftime(w, sizeof(w), "%V", &tm);   /* ISO 8601 week number */
+        *out = strtod(w, NULL);
+        break;
+    }
+    default: return -1;
+    }
+    return 0;
+}
+
+static int num_match(const tn_value *v, const fval *f)
+{
+    double x;
+    if (v->tpart ? time_part(f->s, f->n, v->tpart, &x) : parse_num(f->s, f->n, &x))
+        return 0;
+    switch (v->op) {
+    case TN_N_LT: return x < v->num;
+    case TN_N_LTE: return x <= v->num;
+    case TN_N_GT: return x > v->num;
+    case TN_N_GTE: return x >= v->num;
+    default: return x == v->num;
+    }
+}
+
+static int cidr_match(const tn_value *v, const fval *f)
+{
+    char tmp[64];
+    unsigned char addr[16];
+    if (f->n == 0 || f->n >= sizeof(tmp))
+        return 0;
+    memcpy(tmp, f->s, f->n);
+    tmp[f->n] = 0;
+    if (inet_pton(v->v6 ? AF_INET6 : AF_INET, tmp, addr) != 1)
+        return 0;
+    for (unsigned i = 0; i < v->bits; i++) {
+        unsigned mask = 0x80u >> (i % 8);
+        if ((addr[i / 8] & mask) != (v->net[i / 8] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+/* The lower-cased value, cached per event for EventData fields; NULL when
+ * out of memory (callers then compare case-insensitively byte by byte). */
+static const char *lowered(const tn_eval *e, fval *f)
+{
+    if (f->low)
+        return f->low;
+    int cache = f->fidx >= 0 && (uint32_t)f->fidx < e->lowcap && e->lowmem;
+    if (cache && e->lowgen[f->fidx] == e->gen)
+        return f->low = e->low[f->fidx];
+    char *d = !cache && f->n < sizeof(f->lowbuf) ? f->lowbuf
+            : e->lowmem ? tn_arena_alloc(e->lowmem, f->n + 1) : NULL;
+    if (!d)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        d[i] = (char)low((unsigned char)f->s[i]);
+    d[f->n] = 0;
+    if (cache) {
+        e->low[f->fidx] = d;
+        e->lowgen[f->fidx] = e->gen;
+    }
+    return f->low = d;
+}
+
+static int shape_match(tn_gshape sh, const char *lit, size_t ln, const char *s, size_t n, int cased)
+{
+    switch (sh) {
+    case TN_G_EXACT: return n == ln && eq_n(s, lit, n, cased);
+    case TN_G_PREFIX: return n >= ln && eq_n(s, lit, ln, cased);
+    case TN_G_SUFFIX: return n >= ln && eq_n(s + n - ln, lit, ln, cased);
+    case TN_G_CONTAINS: return cased ? find_exact(s, n, lit, ln) : find(s, n, lit, ln, 0);
+    default: return tn_glob_match(lit, ln, s, n, cased);
+    }
+}
+
+/* Field reference: the other field's value is not folded in advance. */
+static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
+{
+    fval r;
+    lookup(e, &v->ref, &r);
+    if (!r.present)
+        return 0;
+    char lowbuf[512];
+    const char *lit = r.s;
+    if (!v->cased) {
+        if (r.n > sizeof(lowbuf))
+            return 0;
+        for (size_t i = 0; i < r.n; i++)
+            lowbuf[i] = (char)low((unsigned char)r.s[i]);
+        lit = lowbuf;
+    }
+    const char *fs = v->cased ? f->s : lowered(e, f);
+    return fs ? shape_match(v->shape, lit, r.n, fs, f->n, 1)
+              : shape_match(v->shape, lit, r.n, f->s, f->n, v->cased);
+}
+
+static int value_match(const tn_eval *e, const tn_value *v, fval *f)
+{
+    switch (v->kind) {
+    case TN_V_EXISTS: return f->present == v->b;
+    case TN_V_NULL: return !f->present || f->n == 0;
+    default: break;
+    }
+    if (!f->present)
+        return 0;
+    switch (v->kind) {
+    case TN_V_GLOB: {
+        const char *fs = v->cased ? f->s : lowered(e, f);
+        return fs ? shape_match(v->shape, v->s, v->len, fs, f->n, 1)
+                  : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
+    }
+    case TN_V_RE:
+        return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
+    case TN_V_NUM: return num_match(v, f);
+    case TN_V_CIDR: return cidr_match(v, f);
+    case TN_V_FIELDREF: return ref_match(e, v, f);
+    default: return 0;
+    }
+}
+
+/* ---- items, searches, conditions ---- */
+
+static int values_match(const tn_eval *e, const tn_item *it, fval *f)
+{
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        int m = value_match(e, &it->values[i], f);
+        if (it->all ? !m : m)
+            return !it->all;
+    }
+    return it->all;
+}
+
+/* Keyword item: each value must (all) or may (any) match some field value. */
+static int keyword_match(const tn_eval *e, const tn_item *it)
+{
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        int m = 0;
+        for (uint32_t k = 0; k < e->ev->nfields && !m; k++) {
+            const tn_field *fd = &e->ev->fields[k];
+            fval f = {.s = fd->value, .n = fd->value_len, .present = 1, .fidx = (int)k};
+            m = value_match(e, &it->values[i], &f);
+        }
+        if (it->all ? !m : m)
+            return !it->all;
+    }
+    return it->all;
+}
+
+static int item_match(const tn_eval *e, const tn_item *it)
+{
+    if (!it->field.name)
+        return keyword_match(e, it);
+    fval f;
+    lookup(e, &it->field, &f);
+    if (it->neq)
+        return f.present && !values_match(e, it, &f);
+    return values_match(e, it, &f);
+}
+
+static int search_match(const tn_eval *e, const tn_search *s)
+{
+    uint32_t start = 0;
+    for (uint32_t g = 0; g < s->ngroups; g++) {
+        uint32_t end = s->group_end[g], i = start;
+        while (i < end && item_match(e, &s->items[i]))
+            i++;
+        if (i == end)
+            return 1;
+        start = end;
+    }
+    return 0;
+}
+
+static int search_cached(tn_eval *e, const tn_srule *r, uint32_t i)
+{
+    if (e->cache[i] < 0)
+        e->cache[i] = (int8_t)search_match(e, &r->searches[i]);
+    return e->cache[i];
+}
+
+static int cond_eval(tn_eval *e, const tn_srule *r, const tn_cnode *c)
+{
+    switch (c->op) {
+    case TN_C_AND: return cond_eval(e, r, c->a) && cond_eval(e, r, c->b);
+    case TN_C_OR: return cond_eval(e, r, c->a) || cond_eval(e, r, c->b);
+    case TN_C_NOT: return !cond_eval(e, r, c->a);
+    case TN_C_REF: return search_cached(e, r, c->ref);
+    default: {
+        uint32_t hits = 0;   /* ANY/ALL: at least c->ref of c->refs */
+        for (uint32_t i = 0; i < c->nrefs && hits < c->ref; i++)
+            hits += (uint32_t)search_cached(e, r, c->refs[i]);
+        return hits >= c->ref;
+    }
+    }
+}
+
+static int cond_fresh(tn_eval *e, const tn_srule *r)
+{
+    memset(e->cache, -1, r->nsearches ? r->nsearches : 1);
+    const tn_srule *saved = e->rule;
+    e->rule = r;
+    int m = cond_eval(e, r, r->cond);
+    e->rule = saved;
+    return m;
+}
+
+int tn_eval_rule(tn_eval *e, const tn_srule *r)
+{
+    e->rule = r;
+    if (!cond_fresh(e, r))
+        return 0;
+    for (uint32_t f = 0; f < r->nfilters; f++)
+        if (cond_fresh(e, r->filters[f]))
+            return 0;
+    return 1;
+}
+
+int tn_source_has(const tn_source *s, const tn_event *ev)
+{
+    size_t cl = strlen(s->channel);
+    int wild = cl && s->channel[cl - 1] == '*';
+    size_t cmp = wild ? cl - 1 : cl;
+    size_t el = strlen(ev->channel);
+    if ((wild ? el < cmp : el != cmp) || strncasecmp(ev->channel, s->channel, cmp) != 0)
+        return 0;
+    if (s->neids == 0)
+        return 1;
+    for (uint32_t i = 0; i < s->neids; i++)
+        if (s->eids[i] == ev->event_id)
+            return 1;
+    return 0;
+}
+
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
+{
+    fval f;
+    size_t len = strlen(name);
+    lookup_name(ev, name, len, tn_field_sys(name, len), &f);
+    if (!f.present)
+        return 0;
+    if (f.s == f.buf) {
+        memcpy(buf, f.buf, sizeof(f.buf));
+        *s = buf;
+    } else {
+        *s = f.s;
+    }
+    *n = f.n;
+    return 1;
+}

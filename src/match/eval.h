@@ -1,0 +1,38 @@
+/* eval.h - evaluates one compiled rule on one event (no prefiltering). */
+#ifndef TN_MATCH_EVAL_H
+#define TN_MATCH_EVAL_H
+
+#include "base/arena.h"
+#include "read/event.h"
+#include "sigma/rule.h"
+
+/* Per-thread evaluation state. */
+typedef struct tn_eval {
+    const tn_event *ev;
+    const tn_source *src;        /* source the event came from (renames), or NULL */
+    const tn_srule *rule;        /* rule being evaluated (global aliases) */
+    pcre2_match_data *md;        /* one per thread */
+    int8_t *cache;               /* per search: -1 unknown, 0, 1 */
+    tn_arena *lowmem;            /* lower-cased field copies of the current event */
+    const char **low;            /* per field index, valid when lowgen == gen */
+    uint32_t *lowgen;
+    uint32_t lowcap;
+    uint32_t gen;                /* bumped for each event */
+} tn_eval;
+
+/* 1 if rule r matches e->ev (condition true and no attached filter
+ * matches), else 0. e->cache must hold r->nsearches entries. */
+int tn_eval_rule(tn_eval *e, const tn_srule *r);
+
+/* 1 if the event's channel and EventID are in source s. */
+int tn_source_has(const tn_source *s, const tn_event *ev);
+
+/* The value of Sigma field name in ev (System member, else EventData or
+ * UserData, also matching names with spaces). buf receives formatted
+ * numbers. Returns 1 and sets s/n when present, else 0. */
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
+
+/* Glob match of value against a compiled pattern (exposed for tests). */
+int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
+
+#endif

@@ -1,0 +1,256 @@
+/* scanner.c - per-thread scanning: prefilter candidates, then evaluate.
+ *
+ * With the prefilter, an event's (channel, EventID) selects runs of
+ * candidate rules from the rule set's index (sigma/index.c); the runs and
+ * the always-checked list are merged in rule order, so callbacks see rules
+ * in the same order as without the prefilter. Without it every rule's
+ * sources are tested directly. Either way each candidate is evaluated by
+ * the reference evaluator (eval.c). */
+#include "match/scanner.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "match/eval.h"
+#include "sigma/ruleset_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct tn_scanner {
+    const tn_ruleset *rs;
+    tn_eval ev;
+    tn_cand *cands;        /* merged candidates of the current event */
+    uint32_t ncap;
+    char chan[256];        /* lower-cased channel of the current event */
+    uint64_t evaluated;
+    hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
+    uint32_t *epoch;       /* per rule: event number of its last literal hit */
+    uint32_t cur;          /* current event number */
+    tn_buf text;           /* the event's strings, handed to Vectorscan */
+    tn_arena lowmem;       /* lower-cased values of the current event */
+};
+
+tn_scanner *tn_scanner_new(const tn_ruleset *rs)
+{
+    tn_scanner *sc = tn_calloc(1, sizeof(*sc));
+    if (!sc)
+        return NULL;
+    sc->rs = rs;
+    tn_arena_init(&sc->lowmem, 16 * 1024);
+    sc->ev.lowmem = &sc->lowmem;
+    sc->ev.md = pcre2_match_data_create(1, NULL);
+    sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
+    sc->ncap = rs->nrules ? rs->nrules : 1;
+    sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
+    sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
+    if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
+        sc->hs = NULL, sc->epoch = (tn_free(sc->epoch), NULL);
+    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch) {
+        tn_scanner_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void tn_scanner_free(tn_scanner *sc)
+{
+    if (!sc)
+        return;
+    pcre2_match_data_free(sc->ev.md);
+    tn_free(sc->ev.cache);
+    tn_free(sc->cands);
+    tn_free(sc->epoch);
+    tn_buf_free(&sc->text);
+    tn_arena_free(&sc->lowmem);
+    tn_free((void *)sc->ev.low);
+    tn_free(sc->ev.lowgen);
+    if (sc->hs)
+        hs_free_scratch(sc->hs);
+    tn_free(sc);
+}
+
+uint64_t tn_scanner_evaluated(const tn_scanner *sc)
+{
+    return sc->evaluated;
+}
+
+/* First source of rule r that holds the event, or UINT32_MAX. */
+static uint32_t source_of(const tn_srule *r, const tn_event *ev)
+{
+    for (uint32_t s = 0; s < r->nsources; s++)
+        if (tn_source_has(&r->sources[s], ev))
+            return s;
+    return UINT32_MAX;
+}
+
+/* All rules, each tested against its sources (the reference path). */
+static uint32_t candidates_all(tn_scanner *sc, const tn_event *ev)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sc->rs->nrules; i++) {
+        const tn_srule *r = sc->rs->rules[i];
+        if (r->never)
+            continue;
+        uint32_t s = r->nsources ? source_of(r, ev) : UINT32_MAX;
+        if (r->nsources && s == UINT32_MAX)
+            continue;
+        sc->cands[n++] = (tn_cand){i, s};
+    }
+    return n;
+}
+
+static const tn_bucket *bucket(const tn_index *ix, const char *chan, size_t len, uint32_t eid)
+{
+    if (!ix->tab)
+        return NULL;
+    uint32_t h = tn_index_hash(chan, len, eid) & ix->mask;
+    for (; ix->tab[h].chan; h = (h + 1) & ix->mask) {
+        const tn_bucket *b = &ix->tab[h];
+        if (b->eid == eid && b->chan_len == len && !memcmp(b->chan, chan, len))
+            return b;
+    }
+    return NULL;
+}
+
+/* Merges the two index runs and the always list in rule order; a rule
+ * listed twice keeps its first (lowest) source. */
+static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev)
+{
+    const tn_index *ix = &sc->rs->idx;
+    size_t len = strlen(ev->channel);
+    const tn_bucket *b1 = NULL, *b2 = NULL;
+    if (len < sizeof(sc->chan)) {
+        tn_ascii_lower(sc->chan, ev->channel, len);
+        b1 = bucket(ix, sc->chan, len, ev->event_id);
+        b2 = bucket(ix, sc->chan, len, TN_ANY_EID);
+    }
+    const tn_cand *r1 = b1 ? ix->cands + b1->start : NULL, *r2 = b2 ? ix->cands + b2->start : NULL;
+    uint32_t n1 = b1 ? b1->n : 0, n2 = b2 ? b2->n : 0, i1 = 0, i2 = 0, ia = 0, n = 0;
+    for (;;) {
+        uint32_t best = UINT32_MAX, src = UINT32_MAX;
+        if (i1 < n1)
+            best = r1[i1].rule, src = r1[i1].src;
+        if (i2 < n2 && (r2[i2].rule < best || (r2[i2].rule == best && r2[i2].src < src)))
+            best = r2[i2].rule, src = r2[i2].src;
+        if (ia < ix->nalways && ix->always[ia] < best) {
+            const tn_srule *r = sc->rs->rules[ix->always[ia]];
+            uint32_t s = r->nsources ? source_of(r, ev) : UINT32_MAX;
+            if (!r->nsources || s != UINT32_MAX)
+                sc->cands[n++] = (tn_cand){ix->always[ia], s};
+            ia++;
+            continue;
+        }
+        if (best == UINT32_MAX)
+            break;
+        while (i1 < n1 && r1[i1].rule == best)
+            i1++;
+        while (i2 < n2 && r2[i2].rule == best)
+            i2++;
+        sc->cands[n++] = (tn_cand){best, src};
+    }
+    return n;
+}
+
+/* ---- literal prefilter ---- */
+
+static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    tn_scanner *sc = ctx;
+    const tn_atoms *at = &sc->rs->atoms;
+    (void)from, (void)to, (void)flags;
+    for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++)
+        sc->epoch[at->rules_of[i]] = sc->cur;
+    return 0;
+}
+
+/* Appends s and a NUL separator to the scan buffer. */
+static void put_str(tn_scanner *sc, const char *s, size_t len)
+{
+    if (len) {
+        tn_buf_put(&sc->text, s, len);
+        tn_buf_putc(&sc->text, 0);
+    }
+}
+
+/* Every string the evaluator can read from ev (field values, System
+ * strings, System numbers formatted as eval.c formats them), NUL-separated
+ * in one buffer, scanned once. A literal found across a separator only
+ * adds a candidate; it can never hide one. */
+static int scan_literals(tn_scanner *sc, const tn_event *ev)
+{
+    char num[40];
+    tn_buf_clear(&sc->text);
+    for (uint32_t i = 0; i < ev->nfields; i++)
+        put_str(sc, ev->fields[i].value, ev->fields[i].value_len);
+    const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        put_str(sc, strs[i], strlen(strs[i]));
+    unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
+                                 ev->version, ev->pid, ev->tid};
+    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+        put_str(sc, num, (size_t)snprintf(num, sizeof(num), "%llu", nums[k]));
+    put_str(sc, num, (size_t)snprintf(num, sizeof(num), "0x%llx", (unsigned long long)ev->keywords));
+    put_str(sc, num, tn_filetime_format(ev->time, num));
+    if (!tn_buf_ok(&sc->text) || sc->text.len > 0xFFFFFFFFu)
+        return -1;
+    if (++sc->cur == 0) {   /* wrapped: forget old hits */
+        memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
+        sc->cur = 1;
+    }
+    return hs_scan(sc->rs->atoms.db, sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
+                   sc->hs, on_literal, sc) == HS_SUCCESS ? 0 : -1;
+}
+
+/* Starts a fresh lower-case cache for ev (sized to its fields). When the
+ * arrays cannot grow the cache just stays smaller: uncached fields are
+ * lower-cased again on each use. */
+static void new_event_cache(tn_scanner *sc, const tn_event *ev)
+{
+    tn_eval *e = &sc->ev;
+    tn_arena_reset(&sc->lowmem);
+    if (ev->nfields > e->lowcap) {
+        const char **nl = tn_realloc((void *)e->low, ev->nfields * sizeof(*nl));
+        if (nl)
+            e->low = nl;
+        uint32_t *ng = nl ? tn_realloc(e->lowgen, ev->nfields * sizeof(*ng)) : NULL;
+        if (ng) {
+            memset(ng + e->lowcap, 0, (ev->nfields - e->lowcap) * sizeof(*ng));
+            e->lowgen = ng;
+            e->lowcap = ev->nfields;
+        }
+    }
+    if (++e->gen == 0) {
+        if (e->lowcap)
+            memset(e->lowgen, 0, e->lowcap * sizeof(*e->lowgen));
+        e->gen = 1;
+    }
+}
+
+int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx)
+{
+    uint32_t n = sc->rs->no_prefilter ? candidates_all(sc, ev) : candidates_indexed(sc, ev);
+    int matched = 0;
+    /* without a successful scan every rule is evaluated (never wrong) */
+    int gate = n && sc->hs && !sc->rs->no_prefilter && scan_literals(sc, ev) == 0;
+    sc->ev.ev = ev;
+    new_event_cache(sc, ev);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ri = sc->cands[i].rule;
+        if (gate && sc->rs->atoms.gated[ri] && sc->epoch[ri] != sc->cur)
+            continue;
+        const tn_srule *r = sc->rs->rules[ri];
+        sc->ev.src = sc->cands[i].src == UINT32_MAX ? NULL : &r->sources[sc->cands[i].src];
+        sc->evaluated++;
+        if (!tn_eval_rule(&sc->ev, r))
+            continue;
+        matched++;
+        if (cb) {
+            tn_rule_info info;
+            tn_ruleset_info(sc->rs, sc->cands[i].rule, &info);
+            if (cb(&info, ev, ctx))
+                break;
+        }
+    }
+    return matched;
+}

@@ -1,0 +1,31 @@
+/* scanner.h - per-thread matching of events against a shared tn_ruleset.
+ *
+ * A tn_scanner holds the scratch one thread needs (regex match data,
+ * candidate lists, result caches); the rule set it reads is never
+ * modified, so each thread makes its own scanner over one rule set. */
+#ifndef TN_MATCH_SCANNER_H
+#define TN_MATCH_SCANNER_H
+
+#include "read/event.h"
+#include "sigma/sigma.h"
+
+typedef struct tn_scanner tn_scanner;
+
+/* Called once per matching rule, in rule-set order. Return 0 to go on,
+ * non-zero to stop matching this event. */
+typedef int (*tn_match_cb)(const tn_rule_info *rule, const tn_event *ev, void *ctx);
+
+/* NULL when out of memory. rs must outlive the scanner. Not thread-safe:
+ * one scanner per thread. */
+tn_scanner *tn_scanner_new(const tn_ruleset *rs);
+void tn_scanner_free(tn_scanner *sc);
+
+/* Matches ev against every applicable rule; cb may be NULL. Returns the
+ * number of rules that matched (counted up to a stop), or -1 when out of
+ * memory. */
+int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx);
+
+/* Number of rules evaluated in full so far (for measuring the prefilter). */
+uint64_t tn_scanner_evaluated(const tn_scanner *sc);
+
+#endif

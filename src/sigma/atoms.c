@@ -1,0 +1,364 @@
+/* atoms.c - literal prefilter: which rules can possibly match this event?
+ *
+ * The idea is YARA's atoms and Suricata's MPM prefilter. For each rule we
+ * derive a set of literals N such that "rule matches => some literal of N
+ * occurs in some value of the event":
+ *
+ *   value  (glob)      its longest literal run (>= 3 bytes), else unknown
+ *   item   OR values   union; unknown if any value is unknown; neq: unknown
+ *          AND (|all)  the best single value
+ *   group  AND items   the best item
+ *   search OR groups   union (unknown if any group is unknown)
+ *   cond   a and b     the better side;  a or b: union;  not x: unknown
+ *          1 of X      union;  all of X: the best one
+ *
+ * "Best" means fewest, longest literals. All literals go into one
+ * Vectorscan database, matched case-insensitively (a superset of every
+ * comparison the evaluator makes), over every string the evaluator can
+ * read. Only rules with an unknown set, or whose set hit, are evaluated.
+ * Values that are regexes, numbers, CIDRs, field references, null or
+ * exists tests give "unknown", which is always safe. */
+#include "sigma/ruleset_impl.h"
+
+#include "base/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_ATOM 3
+
+typedef struct lset {
+    uint32_t *v;
+    uint32_t n, cap;
+    uint32_t minlen;
+    int top;           /* unknown: no literal is required */
+} lset;
+
+typedef struct reg {
+    tn_ruleset *rs;
+    const char **lit;
+    size_t *len;
+    uint32_t n, cap;
+    uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
+    uint32_t hmask;
+    int oom;
+} reg;
+
+static const lset TOP = {.top = 1};
+
+static uint32_t h32(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int grow_hash(reg *g)
+{
+    uint32_t size = g->hmask ? (g->hmask + 1) * 2 : 1024;
+    uint32_t *nh = tn_calloc(size, sizeof(*nh));
+    if (!nh)
+        return -1;
+    for (uint32_t i = 0; i < g->n; i++) {
+        uint32_t h = h32(g->lit[i], g->len[i]) & (size - 1);
+        while (nh[h])
+            h = (h + 1) & (size - 1);
+        nh[h] = i + 1;
+    }
+    tn_free(g->hash);
+    g->hash = nh;
+    g->hmask = size - 1;
+    return 0;
+}
+
+/* Id of the lower-cased literal s[0..n), added if new; UINT32_MAX on OOM. */
+static uint32_t lit_id(reg *g, const char *s, size_t n)
+{
+    char *low = tn_arena_alloc(&g->rs->a, n + 1);
+    if (!low || ((g->n + 1) * 2 > g->hmask && grow_hash(g)))
+        return g->oom = 1, UINT32_MAX;
+    tn_ascii_lower(low, s, n);
+    low[n] = 0;
+    uint32_t h = h32(low, n) & g->hmask;
+    for (; g->hash[h]; h = (h + 1) & g->hmask) {
+        uint32_t id = g->hash[h] - 1;
+        if (g->len[id] == n && !memcmp(g->lit[id], low, n))
+            return id;
+    }
+    if (g->n == g->cap) {
+        uint32_t ncap = g->cap ? g->cap * 2 : 1024;
+        const char **nl = tn_realloc(g->lit, ncap * sizeof(*nl));
+        size_t *nn = nl ? tn_realloc(g->len, ncap * sizeof(*nn)) : NULL;
+        if (nl)
+            g->lit = nl;
+        if (!nl || !nn)
+            return g->oom = 1, UINT32_MAX;
+        g->len = nn;
+        g->cap = ncap;
+    }
+    g->lit[g->n] = low;
+    g->len[g->n] = n;
+    g->hash[h] = g->n + 1;
+    return g->n++;
+}
+
+static void set_free(lset *s)
+{
+    tn_free(s->v);
+    *s = TOP;
+}
+
+static int set_add(lset *s, uint32_t id, uint32_t len)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->v[i] == id)
+            return 0;
+    if (s->n == s->cap) {
+        uint32_t ncap = s->cap ? s->cap * 2 : 4;
+        uint32_t *nv = tn_realloc(s->v, ncap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    s->v[s->n++] = id;
+    if (!s->minlen || len < s->minlen)
+        s->minlen = len;
+    return 0;
+}
+
+/* Lower is better; unknown is worst. */
+static double cost(const lset *s)
+{
+    return s->top ? 1e300 : (double)s->n * 100.0 / (double)(s->minlen < 12 ? s->minlen : 12);
+}
+
+/* Keeps the better of *a and b in *a, freeing the other. */
+static void keep_best(lset *a, lset b)
+{
+    if (cost(&b) < cost(a)) {
+        set_free(a);
+        *a = b;
+    } else {
+        set_free(&b);
+    }
+}
+
+/* Adds b's literals to *a (union); unknown absorbs. Frees b. */
+static void unite(reg *g, lset *a, lset b)
+{
+    if (a->top || b.top) {
+        set_free(a);
+        set_free(&b);
+        return;
+    }
+    for (uint32_t i = 0; i < b.n && !g->oom; i++)
+        if (set_add(a, b.v[i], (uint32_t)g->len[b.v[i]]))
+            g->oom = 1;
+    set_free(&b);
+}
+
+static lset value_set(reg *g, const tn_value *v)
+{
+    if (v->kind != TN_V_GLOB)
+        return TOP;
+    size_t best = 0, blen = 0;
+    for (size_t i = 0; i < v->len;) {
+        size_t j = i;
+        while (j < v->len && v->s[j] != TN_GLOB_STAR && v->s[j] != TN_GLOB_ONE &&
+               v->s[j] != TN_GLOB_DASH)
+            j++;
+        if (j - i > blen)
+            best = i, blen = j - i;
+        i = j + 1;
+    }
+    lset s = {0};
+    if (blen < MIN_ATOM)
+        return TOP;
+    uint32_t id = lit_id(g, v->s + best, blen);
+    if (id == UINT32_MAX || set_add(&s, id, (uint32_t)blen))
+        return g->oom = 1, TOP;
+    return s;
+}
+
+static lset item_set(reg *g, const tn_item *it)
+{
+    if (it->neq || it->nvalues == 0)
+        return TOP;
+    lset acc = it->all ? TOP : (lset){0};
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        if (it->all)
+            keep_best(&acc, value_set(g, &it->values[i]));
+        else
+            unite(g, &acc, value_set(g, &it->values[i]));
+    }
+    return acc;
+}
+
+static lset search_set(reg *g, const tn_search *s)
+{
+    lset acc = {0};
+    uint32_t start = 0;
+    for (uint32_t gi = 0; gi < s->ngroups; gi++) {
+        lset grp = TOP;
+        for (uint32_t i = start; i < s->group_end[gi]; i++)
+            keep_best(&grp, item_set(g, &s->items[i]));
+        unite(g, &acc, grp);
+        start = s->group_end[gi];
+    }
+    if (s->ngroups == 0)
+        set_free(&acc);
+    return acc;
+}
+
+static lset cond_set(reg *g, const tn_srule *r, const tn_cnode *c, const lset *ss)
+{
+    lset a, b;
+    (void)r;
+    switch (c->op) {
+    case TN_C_AND:
+        a = cond_set(g, r, c->a, ss);
+        keep_best(&a, cond_set(g, r, c->b, ss));
+        return a;
+    case TN_C_OR:
+        a = cond_set(g, r, c->a, ss);
+        unite(g, &a, cond_set(g, r, c->b, ss));
+        return a;
+    case TN_C_NOT:
+        return TOP;
+    case TN_C_REF:
+        if (ss[c->ref].top)
+            return TOP;
+        b = (lset){0};
+        for (uint32_t i = 0; i < ss[c->ref].n; i++)
+            if (set_add(&b, ss[c->ref].v[i], (uint32_t)g->len[ss[c->ref].v[i]]))
+                g->oom = 1;
+        return b;
+    default:
+        a = c->op == TN_C_ALL ? TOP : (lset){0};
+        for (uint32_t i = 0; i < c->nrefs; i++) {
+            tn_cnode ref = {.op = TN_C_REF, .ref = c->refs[i]};
+            if (c->op == TN_C_ALL)
+                keep_best(&a, cond_set(g, r, &ref, ss));
+            else
+                unite(g, &a, cond_set(g, r, &ref, ss));
+        }
+        return a;
+    }
+}
+
+/* Literal set of rule r's condition; unknown when it has no literal. */
+static lset rule_set(reg *g, const tn_srule *r)
+{
+    lset *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
+    if (!ss)
+        return g->oom = 1, TOP;
+    for (uint32_t i = 0; i < r->nsearches; i++)
+        ss[i] = search_set(g, &r->searches[i]);
+    lset s = cond_set(g, r, r->cond, ss);
+    for (uint32_t i = 0; i < r->nsearches; i++)
+        set_free(&ss[i]);
+    tn_free(ss);
+    return s;
+}
+
+/* Inverts rule -> literals into literal -> rules (CSR arrays). */
+static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlits)
+{
+    at->start = tn_calloc(nlits + 1, sizeof(*at->start));
+    if (!at->start)
+        return -1;
+    uint32_t total = 0;
+    for (uint32_t r = 0; r < nrules; r++)
+        for (uint32_t i = 0; !sets[r].top && i < sets[r].n; i++)
+            at->start[sets[r].v[i] + 1]++, total++;
+    for (uint32_t i = 0; i < nlits; i++)
+        at->start[i + 1] += at->start[i];
+    at->rules_of = tn_malloc((total ? total : 1) * sizeof(*at->rules_of));
+    uint32_t *fill = tn_calloc(nlits ? nlits : 1, sizeof(*fill));
+    if (!at->rules_of || !fill) {
+        tn_free(fill);
+        return -1;
+    }
+    for (uint32_t r = 0; r < nrules; r++)
+        for (uint32_t i = 0; !sets[r].top && i < sets[r].n; i++) {
+            uint32_t l = sets[r].v[i];
+            at->rules_of[at->start[l] + fill[l]++] = r;
+        }
+    tn_free(fill);
+    at->nlits = nlits;
+    return 0;
+}
+
+static int compile_db(tn_atoms *at, const reg *g)
+{
+    unsigned *flags = tn_malloc(g->n * sizeof(*flags));
+    unsigned *ids = tn_malloc(g->n * sizeof(*ids));
+    int rc = -1;
+    if (flags && ids) {
+        for (uint32_t i = 0; i < g->n; i++)
+            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, ids[i] = i;
+        hs_compile_error_t *err = NULL;
+        hs_database_t *db = NULL;
+        if (hs_compile_lit_multi(g->lit, flags, ids, g->len, g->n, HS_MODE_BLOCK, NULL, &db,
+                                 &err) == HS_SUCCESS) {
+            hs_scratch_t *scr = NULL;
+            if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
+                at->db = db;
+                at->scratch = scr;
+                rc = 0;
+            } else {
+                hs_free_database(db);
+            }
+        } else {
+            hs_free_compile_error(err);
+        }
+    }
+    tn_free(flags);
+    tn_free(ids);
+    return rc;
+}
+
+int tn_atoms_build(tn_ruleset *rs)
+{
+    tn_atoms *at = &rs->atoms;
+    reg g = {.rs = rs};
+    lset *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
+    at->gated = tn_calloc(rs->nrules ? rs->nrules : 1, 1);
+    if (!sets || !at->gated || grow_hash(&g)) {
+        tn_free(sets);
+        tn_free(g.hash);
+        return -1;
+    }
+    for (uint32_t r = 0; r < rs->nrules && !g.oom; r++) {
+        sets[r] = rs->rules[r]->never ? TOP : rule_set(&g, rs->rules[r]);
+        at->gated[r] = !sets[r].top;
+    }
+    int rc = g.oom ? -1 : 0;
+    if (!rc && g.n) {
+        rc = invert(at, sets, rs->nrules, g.n);
+        /* a database that cannot be built only costs speed: evaluate everything */
+        if (!rc && compile_db(at, &g))
+            memset(at->gated, 0, rs->nrules);
+    }
+    for (uint32_t r = 0; r < rs->nrules; r++)
+        set_free(&sets[r]);
+    tn_free(sets);
+    tn_free(g.hash);
+    tn_free(g.lit);
+    tn_free(g.len);
+    return rc;
+}
+
+void tn_atoms_free(tn_atoms *at)
+{
+    if (at->scratch)
+        hs_free_scratch(at->scratch);
+    if (at->db)
+        hs_free_database(at->db);
+    tn_free(at->start);
+    tn_free(at->rules_of);
+    tn_free(at->gated);
+    memset(at, 0, sizeof(*at));
+}

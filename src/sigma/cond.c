@@ -1,0 +1,316 @@
+/* cond.c - recursive-descent parser for Sigma conditions.
+ *
+ *   expr    := and ('or' and)*
+ *   and     := unary ('and' unary)*
+ *   unary   := 'not' unary | primary
+ *   primary := '(' expr ')' | QUANT 'of' (PATTERN | 'them') | IDENT
+ *   QUANT   := NUMBER | 'all' | 'any'
+ *
+ * Keywords are case-insensitive. The legacy aggregation syntax
+ * ("... | count() by X > 5") is rejected with a pointer to correlation
+ * rules. Depth is limited so hostile input cannot exhaust the stack. */
+#include "sigma/cond.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_NEST 128
+
+typedef struct parser {
+    const char *s;
+    size_t len, pos;
+    const char *const *names;
+    size_t n;
+    tn_arena *a;
+    char *err;
+    size_t errlen;
+    size_t err_at;
+    int failed;
+    int depth;
+    /* current token */
+    size_t tok, toklen;
+} parser;
+
+static int is_ident_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '*' || c == '-' || c == '.' || c == '$' || c == '@' ||
+           c >= 0x80;
+}
+
+static void fail(parser *p, size_t at, const char *msg)
+{
+    if (p->failed)
+        return;
+    p->failed = 1;
+    p->err_at = at;
+    snprintf(p->err, p->errlen, "condition: %s", msg);
+}
+
+/* Moves to the next token: an identifier run, or one punctuation byte. */
+static void next(parser *p)
+{
+    while (p->pos < p->len && isspace((unsigned char)p->s[p->pos]))
+        p->pos++;
+    p->tok = p->pos;
+    if (p->pos >= p->len) {
+        p->toklen = 0;
+        return;
+    }
+    if (is_ident_char((unsigned char)p->s[p->pos])) {
+        while (p->pos < p->len && is_ident_char((unsigned char)p->s[p->pos]))
+            p->pos++;
+    } else {
+        p->pos++;
+    }
+    p->toklen = p->pos - p->tok;
+}
+
+static int tok_is(const parser *p, const char *kw)
+{
+    size_t k = strlen(kw);
+    return p->toklen == k && strncasecmp(p->s + p->tok, kw, k) == 0;
+}
+
+static int at_end(const parser *p) { return p->toklen == 0; }
+
+static tn_cnode *node(parser *p, tn_cop op)
+{
+    tn_cnode *c = tn_arena_calloc(p->a, sizeof(*c));
+    if (!c)
+        fail(p, p->tok, "out of memory");
+    else
+        c->op = op;
+    return c;
+}
+
+int tn_cond_pattern_match(const char *pat, size_t plen, const char *name)
+{
+    /* iterative glob with a single backtrack point */
+    size_t pi = 0, ni = 0, star = (size_t)-1, mark = 0, nlen = strlen(name);
+    while (ni < nlen) {
+        if (pi < plen && pat[pi] == '*') {
+            star = pi++;
+            mark = ni;
+        } else if (pi < plen && pat[pi] == name[ni]) {
+            pi++;
+            ni++;
+        } else if (star != (size_t)-1) {
+            pi = star + 1;
+            ni = ++mark;
+        } else {
+            return 0;
+        }
+    }
+    while (pi < plen && pat[pi] == '*')
+        pi++;
+    return pi == plen;
+}
+
+static tn_cnode *expr(parser *p);
+
+/* "QUANT of TARGET": the quantifier token is current. */
+static tn_cnode *quantified(parser *p)
+{
+    int all = tok_is(p, "all");
+    unsigned long count = 1;
+    if (!all && !tok_is(p, "any")) {
+        count = 0;
+        for (size_t i = 0; i < p->toklen; i++)
+            count = count < 100000 ? count * 10 + (unsigned long)(p->s[p->tok + i] - '0') : count;
+        if (count == 0) {
+            fail(p, p->tok, "'0 of' is not allowed");
+            return NULL;
+        }
+    }
+    next(p);
+    if (!tok_is(p, "of")) {
+        fail(p, p->tok, "expected 'of'");
+        return NULL;
+    }
+    next(p);
+    if (at_end(p) || !is_ident_char((unsigned char)p->s[p->tok])) {
+        fail(p, p->tok, "expected a search identifier pattern or 'them' after 'of'");
+        return NULL;
+    }
+    int them = tok_is(p, "them");
+    tn_cnode *c = node(p, all ? TN_C_ALL : TN_C_ANY);
+    if (!c)
+        return NULL;
+    c->refs = tn_arena_alloc(p->a, (p->n ? p->n : 1) * sizeof(uint32_t));
+    if (!c->refs) {
+        fail(p, p->tok, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        int hit = them ? p->names[i][0] != '_'
+                       : tn_cond_pattern_match(p->s + p->tok, p->toklen, p->names[i]);
+        if (hit)
+            c->refs[c->nrefs++] = (uint32_t)i;
+    }
+    if (c->nrefs == 0) {
+        fail(p, p->tok, them ? "'them' matches no search identifier"
+                             : "pattern matches no search identifier");
+        return NULL;
+    }
+    c->b = NULL;
+    c->ref = (uint32_t)(all ? c->nrefs : (count > c->nrefs ? c->nrefs + 1 : count));
+    next(p);
+    return c;
+}
+
+static tn_cnode *identifier(parser *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strlen(p->names[i]) == p->toklen && !memcmp(p->names[i], p->s + p->tok, p->toklen)) {
+            tn_cnode *c = node(p, TN_C_REF);
+            if (c)
+                c->ref = (uint32_t)i;
+            next(p);
+            return c;
+        }
+    }
+    if (memchr(p->s + p->tok, '*', p->toklen))
+        fail(p, p->tok, "a wildcard identifier needs '1 of' or 'all of'");
+    else
+        fail(p, p->tok, "unknown search identifier");
+    return NULL;
+}
+
+static tn_cnode *primary(parser *p)
+{
+    if (at_end(p)) {
+        fail(p, p->tok, "unexpected end");
+        return NULL;
+    }
+    char c0 = p->s[p->tok];
+    if (c0 == '(') {
+        next(p);
+        tn_cnode *e = expr(p);
+        if (!e)
+            return NULL;
+        if (!tok_is(p, ")")) {
+            fail(p, p->tok, "expected ')'");
+            return NULL;
+        }
+        next(p);
+        return e;
+    }
+    if (c0 == '|') {
+        fail(p, p->tok, "aggregation expressions ('| count() ...') are not Sigma v2; "
+                        "use a correlation rule");
+        return NULL;
+    }
+    if (!is_ident_char((unsigned char)c0)) {
+        fail(p, p->tok, "unexpected character");
+        return NULL;
+    }
+    if (tok_is(p, "and") || tok_is(p, "or") || tok_is(p, "of") || tok_is(p, "them")) {
+        fail(p, p->tok, "unexpected keyword");
+        return NULL;
+    }
+    int digits = 1;
+    for (size_t i = 0; i < p->toklen; i++)
+        digits &= isdigit((unsigned char)p->s[p->tok + i]) != 0;
+    if (digits || tok_is(p, "all") || tok_is(p, "any")) {
+        /* "all" alone could be an identifier; only a quantifier if "of" follows */
+        size_t save_pos = p->pos, save_tok = p->tok, save_len = p->toklen;
+        next(p);
+        int of = tok_is(p, "of");
+        p->pos = save_pos, p->tok = save_tok, p->toklen = save_len;
+        if (of)
+            return quantified(p);
+    }
+    return identifier(p);
+}
+
+static tn_cnode *unary(parser *p)
+{
+    if (++p->depth > MAX_NEST) {
+        fail(p, p->tok, "nested too deeply");
+        return NULL;
+    }
+    tn_cnode *r;
+    if (tok_is(p, "not")) {
+        next(p);
+        tn_cnode *inner = unary(p);
+        r = inner ? node(p, TN_C_NOT) : NULL;
+        if (r)
+            r->a = inner;
+    } else {
+        r = primary(p);
+    }
+    p->depth--;
+    return r;
+}
+
+static tn_cnode *binary(parser *p, tn_cop op, tn_cnode *l, tn_cnode *r)
+{
+    tn_cnode *c = node(p, op);
+    if (c) {
+        c->a = l;
+        c->b = r;
+    }
+    return c;
+}
+
+static tn_cnode *and_expr(parser *p)
+{
+    tn_cnode *l = unary(p);
+    while (l && tok_is(p, "and")) {
+        next(p);
+        tn_cnode *r = unary(p);
+        l = r ? binary(p, TN_C_AND, l, r) : NULL;
+    }
+    return l;
+}
+
+static tn_cnode *expr(parser *p)
+{
+    if (++p->depth > MAX_NEST) {
+        fail(p, p->tok, "nested too deeply");
+        return NULL;
+    }
+    tn_cnode *l = and_expr(p);
+    while (l && tok_is(p, "or")) {
+        next(p);
+        tn_cnode *r = and_expr(p);
+        l = r ? binary(p, TN_C_OR, l, r) : NULL;
+    }
+    p->depth--;
+    return l;
+}
+
+tn_cnode *tn_cond_parse(const char *text, size_t len, const char *const *names, size_t n,
+                        tn_arena *a, char *err, size_t errlen, size_t *at)
+{
+    parser p;
+    memset(&p, 0, sizeof(p));
+    p.s = text;
+    p.len = len;
+    p.names = names;
+    p.n = n;
+    p.a = a;
+    p.err = err;
+    p.errlen = errlen;
+    next(&p);
+    if (at_end(&p)) {
+        fail(&p, 0, "empty");
+        *at = 0;
+        return NULL;
+    }
+    tn_cnode *root = expr(&p);
+    if (root && !at_end(&p)) {
+        if (p.s[p.tok] == '|')
+            fail(&p, p.tok, "aggregation expressions ('| count() ...') are not Sigma v2; "
+                            "use a correlation rule");
+        else
+            fail(&p, p.tok, "unexpected text after the expression");
+    }
+    if (p.failed) {
+        *at = p.err_at;
+        return NULL;
+    }
+    return root;
+}

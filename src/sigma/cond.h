@@ -1,0 +1,23 @@
+/* cond.h - the hand-written parser for Sigma condition expressions. */
+#ifndef TN_SIGMA_COND_H
+#define TN_SIGMA_COND_H
+
+#include "base/arena.h"
+#include "sigma/rule.h"
+
+#include <stddef.h>
+
+/* Parses text[0..len) against the search identifier names[0..n) into a
+ * tree allocated in a. Precedence, loosest first: or, and, not, "x of",
+ * parentheses. "1 of X" / "all of X" expand X (with * wildcards) or "them"
+ * (every name not starting with '_') to search indexes at parse time.
+ * Returns the root, or NULL with a message in err and the 0-based byte
+ * offset of the problem in *at. Untrusted input: never reads outside text,
+ * nesting is bounded. */
+tn_cnode *tn_cond_parse(const char *text, size_t len, const char *const *names, size_t n,
+                        tn_arena *a, char *err, size_t errlen, size_t *at);
+
+/* 1 if name matches the identifier pattern pat (only '*' is special). */
+int tn_cond_pattern_match(const char *pat, size_t plen, const char *name);
+
+#endif

@@ -1,0 +1,210 @@
+/* corr.c - compiles Sigma correlation documents (sigma-correlation-rules-specification.md).
+ *
+ * Checks what the specification and its JSON schema require per type:
+ * rules and timespan always; group-by for the count and temporal types;
+ * a condition for the count and value types; a condition field for the
+ * value_* types. The deprecated in-condition aggregation syntax is
+ * rejected by the condition parser, not here. */
+#include "sigma/corr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(char *err, size_t errlen, const tn_ynode **at, const tn_ynode *n, const char *why)
+{
+    snprintf(err, errlen, "%s", why);
+    *at = n;
+    return -1;
+}
+
+static const char *scalar(const tn_ynode *n)
+{
+    return n && n->kind == TN_Y_SCALAR ? n->str : NULL;
+}
+
+/* "90m" -> FILETIME units; 0 when malformed. */
+static uint64_t parse_span(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || v == 0 || end[0] == 0 || end[1] != 0)
+        return 0;
+    uint64_t unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
+                  : end[0] == 'd' ? 86400 : end[0] == 'w' ? 604800 : 0;
+    if (!unit || v > UINT64_MAX / 10000000ULL / unit)
+        return 0;
+    return v * unit * 10000000ULL;
+}
+
+static int type_of(const char *s, tn_corr_type *t)
+{
+    static const char *names[] = {"event_count", "value_count", "temporal", "temporal_ordered",
+                                  "value_sum", "value_avg", "value_percentile"};
+    for (int i = 0; i < 7; i++)
+        if (s && !strcmp(s, names[i])) {
+            *t = (tn_corr_type)i;
+            return 0;
+        }
+    return -1;
+}
+
+static const char **str_list(tn_arena *a, const tn_ynode *n, uint32_t *count)
+{
+    *count = 0;
+    if (!n || n->kind != TN_Y_SEQ || n->count == 0)
+        return NULL;
+    const char **v = tn_arena_calloc(a, n->count * sizeof(*v));
+    for (const tn_ynode *e = n->child; v && e; e = e->next) {
+        if (e->kind != TN_Y_SCALAR || !e->len)
+            return NULL;
+        v[(*count)++] = e->str;
+    }
+    return v;
+}
+
+static int parse_cond(tn_corr *c, const tn_ynode *cn, char *err, size_t errlen,
+                      const tn_ynode **at)
+{
+    static const char *ops[TN_CC__N] = {"gt", "gte", "lt", "lte", "eq", "neq"};
+    if (cn->kind != TN_Y_MAP)
+        return bad(err, errlen, at, cn, "correlation condition must be a map");
+    for (const tn_ynode *k = cn->child; k; k = k->next) {
+        if (!strcmp(k->str, "field")) {
+            c->field = scalar(k->val);
+            if (!c->field && k->val && k->val->kind == TN_Y_SEQ && k->val->count == 1)
+                c->field = scalar(k->val->child);
+            if (!c->field)
+                return bad(err, errlen, at, k, "condition field must name one field");
+            continue;
+        }
+        int op = -1;
+        for (int i = 0; i < TN_CC__N; i++)
+            if (!strcmp(k->str, ops[i]))
+                op = i;
+        if (op < 0)
+            return bad(err, errlen, at, k, "unknown correlation condition operator");
+        char *end;
+        const char *v = scalar(k->val);
+        errno = 0;
+        double d = v ? strtod(v, &end) : 0;
+        if (!v || errno || end == v || *end)
+            return bad(err, errlen, at, k, "correlation condition needs a number");
+        c->has[op] = 1;
+        c->cond[op] = d;
+        if (op >= TN_CC_LT)
+            c->windowed = 1;
+    }
+    return 0;
+}
+
+static int parse_aliases(tn_arena *a, tn_corr *c, const tn_ynode *al, char *err, size_t errlen,
+                         const tn_ynode **at)
+{
+    if (al->kind != TN_Y_MAP)
+        return bad(err, errlen, at, al, "aliases must be a map");
+    c->aliases = tn_arena_calloc(a, (al->count ? al->count : 1) * sizeof(*c->aliases));
+    if (!c->aliases)
+        return bad(err, errlen, at, al, "out of memory");
+    for (const tn_ynode *k = al->child; k; k = k->next) {
+        const tn_ynode *m = k->val;
+        if (!m || m->kind != TN_Y_MAP)
+            return bad(err, errlen, at, k, "an alias maps rule names to field names");
+        tn_corr_alias *x = &c->aliases[c->naliases++];
+        x->alias = k->str;
+        x->rule_names = tn_arena_calloc(a, (m->count ? m->count : 1) * sizeof(char *));
+        x->fields = tn_arena_calloc(a, (m->count ? m->count : 1) * sizeof(char *));
+        if (!x->rule_names || !x->fields)
+            return bad(err, errlen, at, k, "out of memory");
+        for (const tn_ynode *r = m->child; r; r = r->next) {
+            if (!scalar(r->val))
+                return bad(err, errlen, at, r, "an alias maps rule names to field names");
+            x->rule_names[x->n] = r->str;
+            x->fields[x->n++] = r->val->str;
+        }
+    }
+    return 0;
+}
+
+static int check_required(tn_corr *c, const tn_ynode *cs, char *err, size_t errlen,
+                          const tn_ynode **at)
+{
+    int counts = c->type == TN_CORR_EVENT_COUNT || c->type == TN_CORR_VALUE_COUNT;
+    int values = c->type >= TN_CORR_VALUE_SUM || c->type == TN_CORR_VALUE_COUNT;
+    int temporal = c->type == TN_CORR_TEMPORAL || c->type == TN_CORR_TEMPORAL_ORDERED;
+    int has_cond = 0;
+    for (int i = 0; i < TN_CC__N; i++)
+        has_cond |= c->has[i];
+    if ((counts || temporal) && c->ngroup == 0)
+        return bad(err, errlen, at, cs, "this correlation type needs 'group-by'");
+    if ((counts || values) && !has_cond)
+        return bad(err, errlen, at, cs, "this correlation type needs a condition (gt, gte, ...)");
+    if (values && !c->field)
+        return bad(err, errlen, at, cs, "this correlation type needs a condition 'field'");
+    if (c->type == TN_CORR_TEMPORAL_ORDERED && c->nrefs < 2)
+        return bad(err, errlen, at, cs, "temporal_ordered needs at least two rules");
+    return 0;
+}
+
+int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr *c, char *err,
+                    size_t errlen, const tn_ynode **at)
+{
+    const tn_ynode *cs = tn_ymap_get(doc, "correlation");
+    memset(c, 0, sizeof(*c));
+    c->file = file;
+    c->line = doc->line;
+    c->col = doc->col;
+    c->id = scalar(tn_ymap_get(doc, "id")) ? scalar(tn_ymap_get(doc, "id")) : "";
+    c->title = scalar(tn_ymap_get(doc, "title"));
+    c->name = scalar(tn_ymap_get(doc, "name"));
+    c->level = scalar(tn_ymap_get(doc, "level")) ? scalar(tn_ymap_get(doc, "level")) : "";
+    c->status = scalar(tn_ymap_get(doc, "status")) ? scalar(tn_ymap_get(doc, "status")) : "";
+    if (!c->title || !c->title[0])
+        return bad(err, errlen, at, doc, "missing or empty 'title'");
+    if (!cs || cs->kind != TN_Y_MAP)
+        return bad(err, errlen, at, cs ? cs : doc, "'correlation' must be a map");
+    const tn_ynode *t = tn_ymap_get(cs, "type");
+    if (type_of(scalar(t), &c->type))
+        return bad(err, errlen, at, t ? t : cs, "unknown or missing correlation type");
+    const tn_ynode *r = tn_ymap_get(cs, "rules");
+    c->refs = str_list(a, r, &c->nrefs);
+    if (!c->refs)
+        return bad(err, errlen, at, r ? r : cs, "'rules' must be a non-empty list of rule ids or names");
+    const tn_ynode *g = tn_ymap_get(cs, "group-by");
+    c->group_by = str_list(a, g, &c->ngroup);
+    if (g && !c->group_by)
+        return bad(err, errlen, at, g, "'group-by' must be a list of field names");
+    const tn_ynode *ts = tn_ymap_get(cs, "timespan");
+    c->span = scalar(ts) ? parse_span(ts->str) : 0;
+    if (!c->span)
+        return bad(err, errlen, at, ts ? ts : cs, "'timespan' must be a number and s, m, h, d or w");
+    const tn_ynode *cn = tn_ymap_get(cs, "condition");
+    if (cn && parse_cond(c, cn, err, errlen, at))
+        return -1;
+    const tn_ynode *al = tn_ymap_get(cs, "aliases");
+    if (al && parse_aliases(a, c, al, err, errlen, at))
+        return -1;
+    const tn_ynode *gen = tn_ymap_get(cs, "generate");
+    if (!gen)
+        gen = tn_ymap_get(doc, "generate");
+    c->generate = gen && scalar(gen) && !strcmp(gen->str, "true");
+    c->ref_rule = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_rule));
+    c->ref_corr = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_corr));
+    if (!c->ref_rule || !c->ref_corr)
+        return bad(err, errlen, at, doc, "out of memory");
+    return check_required(c, cs, err, errlen, at);
+}
+
+const char *tn_corr_field(const tn_corr *c, const char *g, const char *rule_name)
+{
+    for (uint32_t i = 0; i < c->naliases; i++) {
+        if (strcmp(c->aliases[i].alias, g))
+            continue;
+        for (uint32_t k = 0; rule_name && k < c->aliases[i].n; k++)
+            if (!strcmp(c->aliases[i].rule_names[k], rule_name))
+                return c->aliases[i].fields[k];
+    }
+    return g;
+}

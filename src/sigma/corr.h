@@ -1,0 +1,54 @@
+/* corr.h - compiled Sigma correlation rules (meta-rules over rule matches). */
+#ifndef TN_SIGMA_CORR_H
+#define TN_SIGMA_CORR_H
+
+#include "base/arena.h"
+#include "sigma/yaml.h"
+
+#include <stdint.h>
+
+typedef enum tn_corr_type {
+    TN_CORR_EVENT_COUNT, TN_CORR_VALUE_COUNT, TN_CORR_TEMPORAL, TN_CORR_TEMPORAL_ORDERED,
+    TN_CORR_VALUE_SUM, TN_CORR_VALUE_AVG, TN_CORR_VALUE_PERCENTILE,
+} tn_corr_type;
+
+enum { TN_CC_GT, TN_CC_GTE, TN_CC_LT, TN_CC_LTE, TN_CC_EQ, TN_CC_NEQ, TN_CC__N };
+
+/* One alias: for each referenced rule name, the field it reads. */
+typedef struct tn_corr_alias {
+    const char *alias;
+    const char **rule_names;
+    const char **fields;
+    uint32_t n;
+} tn_corr_alias;
+
+typedef struct tn_corr {
+    const char *id, *title, *name, *level, *status, *file;
+    uint32_t line, col;
+    tn_corr_type type;
+    const char **refs;         /* rule ids or names, as written */
+    uint32_t nrefs;
+    int32_t *ref_rule;         /* per ref: index into the rule set's rules, or -1 */
+    int32_t *ref_corr;         /* per ref: index into its correlations, or -1 */
+    const char **group_by;
+    uint32_t ngroup;
+    uint64_t span;             /* timespan in FILETIME units (100 ns) */
+    uint8_t has[TN_CC__N];     /* which condition operators are present */
+    double cond[TN_CC__N];
+    const char *field;         /* value_* types: the field aggregated */
+    tn_corr_alias *aliases;
+    uint32_t naliases;
+    uint8_t generate;          /* 1: referenced rules also report their own matches */
+    uint8_t windowed;          /* 1: judged when a tumbling window closes (lt/lte/eq/neq) */
+} tn_corr;
+
+/* Compiles a correlation document. Returns 0, or -1 with a reason in err
+ * and the offending node in *at. References are resolved later. */
+int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr *out, char *err,
+                    size_t errlen, const tn_ynode **at);
+
+/* The field a correlation reads for group-by (or aggregated) name g from
+ * events of the rule called rule_name (NULL: no name): its alias, or g. */
+const char *tn_corr_field(const tn_corr *c, const char *g, const char *rule_name);
+
+#endif

@@ -1,0 +1,773 @@
+/* loader.c - reads Sigma rule files into a tn_ruleset.
+ *
+ * Walks files and folders, parses each file (possibly several YAML
+ * documents), checks the fields the specification makes mandatory, and
+ * compiles each document: a detection rule, a global filter (attached to
+ * the rules it names afterwards) or a correlation rule (recognised, and
+ * rejected as not yet supported). Every problem is reported with
+ * file:line:col and the loader moves on to the next document. */
+#include "sigma/sigma.h"
+
+#include "base/alloc.h"
+#include "sigma/detect.h"
+#include "sigma/ruleset_impl.h"
+#include "sigma/usable.h"
+#include "sigma/yaml.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct loader {
+    tn_ruleset *rs;
+    const tn_rule_opts *o;
+    tn_diag *d;
+    const tn_ynode *placeholders;
+    tn_arena ph_arena;
+    tn_srule **all;        /* rules and filters, before filters are attached */
+    uint32_t nall, cap;
+    tn_corr **corrs;       /* correlations, before references are resolved */
+    uint32_t ncorrs, capcorrs;
+    pcre2_code **res;
+    size_t nres, capres;
+} loader;
+
+static void reject(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    if (L->o && L->o->on_reject) {
+        L->o->on_reject(L->o->ctx, file, line, col, why);
+        return;
+    }
+    char where[32];
+    snprintf(where, sizeof(where), "%u:%u", line, col);
+    if (L->d)
+        tn_report(L->d, TN_P_RULE, file, where, "%s", why);
+}
+
+static void warn(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    if (L->o && L->o->on_warn)
+        L->o->on_warn(L->o->ctx, file, line, col, why);
+}
+
+static const char *str_or(const tn_ynode *n, const char *dflt)
+{
+    return n && n->kind == TN_Y_SCALAR ? n->str : dflt;
+}
+
+static int add_rule(loader *L, tn_srule *r)
+{
+    if (L->nall == L->cap) {
+        uint32_t ncap = L->cap ? L->cap * 2 : 256;
+        tn_srule **n2 = tn_realloc(L->all, ncap * sizeof(*n2));
+        if (!n2)
+            return -1;
+        L->all = n2;
+        L->cap = ncap;
+    }
+    L->all[L->nall++] = r;
+    return 0;
+}
+
+/* Checks the metadata fields; returns a reason or NULL. */
+static const char *check_meta(const tn_ynode *doc, const tn_ynode **bad)
+{
+    static const char *levels[] = {"informational", "low", "medium", "high", "critical", NULL};
+    static const char *statuses[] = {"stable", "test", "experimental", "deprecated", "unsupported",
+                                     NULL};
+    const tn_ynode *t = tn_ymap_get(doc, "title");
+    *bad = t ? t : doc;
+    if (!t || t->kind != TN_Y_SCALAR || !t->len)
+        return "missing or empty 'title'";
+    const tn_ynode *ls = tn_ymap_get(doc, "logsource");
+    *bad = ls ? ls : doc;
+    if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
+        return "missing or empty 'logsource' map";
+    for (const tn_ynode *k = ls->child; k; k = k->next)
+        if (k->val && k->val->kind != TN_Y_SCALAR) {
+            *bad = k;
+            return "logsource values must be strings";
+        }
+    const char *fields[] = {"level", "status"};
+    const char **allowed[] = {levels, statuses};
+    for (int f = 0; f < 2; f++) {
+        const tn_ynode *v = tn_ymap_get(doc, fields[f]);
+        if (!v)
+            continue;
+        *bad = v;
+        int ok = 0;
+        for (const char **a = allowed[f]; v->kind == TN_Y_SCALAR && *a; a++)
+            ok |= !strcmp(*a, v->str);
+        if (!ok)
+            return f == 0 ? "'level' must be informational, low, medium, high or critical"
+                          : "'status' must be stable, test, experimental, deprecated or "
+                            "unsupported";
+    }
+    const tn_ynode *tags = tn_ymap_get(doc, "tags");
+    *bad = tags;
+    if (tags && tags->kind != TN_Y_SEQ && !tn_ynode_is_null(tags))
+        return "'tags' must be a list";
+    const tn_ynode *id = tn_ymap_get(doc, "id");
+    *bad = id;
+    if (id && id->kind != TN_Y_SCALAR)
+        return "'id' must be a string";
+    return NULL;
+}
+
+static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *file)
+{
+    const tn_ynode *ls = tn_ymap_get(doc, "logsource");
+    r->id = str_or(tn_ymap_get(doc, "id"), "");
+    r->title = str_or(tn_ymap_get(doc, "title"), "");
+    r->level = str_or(tn_ymap_get(doc, "level"), "");
+    r->status = str_or(tn_ymap_get(doc, "status"), "");
+    r->product = str_or(tn_ymap_get(ls, "product"), NULL);
+    r->category = str_or(tn_ymap_get(ls, "category"), NULL);
+    r->service = str_or(tn_ymap_get(ls, "service"), NULL);
+    r->file = file;
+    r->line = doc->line;
+    r->name = str_or(tn_ymap_get(doc, "name"), NULL);
+    const tn_ynode *tags = tn_ymap_get(doc, "tags");
+    if (tags && tags->kind == TN_Y_SEQ && tags->count) {
+        r->tags = tn_arena_calloc(&L->rs->a, tags->count * sizeof(*r->tags));
+        for (const tn_ynode *t = tags->child; r->tags && t; t = t->next)
+            if (t->kind == TN_Y_SCALAR)
+                r->tags[r->ntags++] = t->str;
+    }
+    int never;
+    tn_lsmap_resolve(L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
+                     &never);
+    r->never = (uint8_t)never;
+    r->aliases = tn_lsmap_aliases(L->rs->ls, &r->naliases);
+}
+
+/* Keeps only the sources on which r can match (sigma/usable.c). A rule
+ * left with none can never match a Windows event. */
+static int prune_sources(loader *L, tn_srule *r)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < r->nsources; i++)
+        keep += (uint32_t)tn_source_usable(&r->sources[i], r);
+    if (keep == r->nsources)
+        return 0;
+    tn_source *ns = tn_arena_alloc(&L->rs->a, (keep ? keep : 1) * sizeof(*ns));
+    if (!ns)
+        return -1;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < r->nsources; i++)
+        if (tn_source_usable(&r->sources[i], r))
+            ns[k++] = r->sources[i];
+    r->sources = ns;
+    r->nsources = keep;
+    r->never |= keep == 0;
+    return 0;
+}
+
+static void vctx_init(loader *L, tn_vctx *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->a = &L->rs->a;
+    c->placeholders = L->placeholders;
+    c->err = err;
+    c->errlen = errlen;
+    err[0] = 0;
+    c->res = L->res;
+    c->nres = L->nres;
+    c->capres = L->capres;
+}
+
+static void vctx_done(loader *L, tn_vctx *c)
+{
+    L->res = c->res;
+    L->nres = c->nres;
+    L->capres = c->capres;
+}
+
+static int load_corr(loader *L, const tn_ynode *doc, const char *file)
+{
+    char err[256];
+    const tn_ynode *at = doc;
+    tn_corr *c = tn_arena_calloc(&L->rs->a, sizeof(*c));
+    if (!c)
+        return -1;
+    if (tn_corr_compile(&L->rs->a, doc, file, c, err, sizeof(err), &at)) {
+        reject(L, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
+        return 0;
+    }
+    if (L->ncorrs == L->capcorrs) {
+        uint32_t ncap = L->capcorrs ? L->capcorrs * 2 : 16;
+        tn_corr **n2 = tn_realloc(L->corrs, ncap * sizeof(*n2));
+        if (!n2)
+            return -1;
+        L->corrs = n2;
+        L->capcorrs = ncap;
+    }
+    L->corrs[L->ncorrs++] = c;
+    return 0;
+}
+
+/* One document. Returns -1 only on out of memory. */
+static int load_doc(loader *L, const tn_ynode *doc, const char *file)
+{
+    char err[512];
+    const tn_ynode *bad = doc;
+    if (doc->kind != TN_Y_MAP) {
+        if (doc->kind == TN_Y_SCALAR && doc->len == 0)
+            return 0;  /* empty document, e.g. trailing '---' */
+        reject(L, file, doc->line, doc->col, "a rule document must be a YAML map");
+        return 0;
+    }
+    if (tn_ymap_get(doc, "correlation"))
+        return load_corr(L, doc, file);
+    int is_filter = tn_ymap_get(doc, "filter") != NULL && !tn_ymap_get(doc, "detection");
+    const char *why = check_meta(doc, &bad);
+    const tn_ynode *det = tn_ymap_get(doc, is_filter ? "filter" : "detection");
+    if (!why && !det)
+        why = "missing 'detection'", bad = doc;
+    if (why) {
+        reject(L, file, bad ? bad->line : doc->line, bad ? bad->col : doc->col, why);
+        return 0;
+    }
+    tn_srule *r = tn_arena_calloc(&L->rs->a, sizeof(*r));
+    if (!r)
+        return -1;
+    fill_meta(L, r, doc, file);
+    r->is_filter = (uint8_t)is_filter;
+    tn_vctx c;
+    vctx_init(L, &c, err, sizeof(err));
+    int rc = tn_detection_compile(&c, det, is_filter, &r->searches, &r->nsearches, &r->cond);
+    vctx_done(L, &c);
+    if (rc) {
+        const tn_ynode *at = c.err_node ? c.err_node : det;
+        reject(L, file, at->line, at->col + c.err_col, err);
+        return 0;
+    }
+    if (prune_sources(L, r))
+        return -1;
+    if (c.warn[0]) {
+        const tn_ynode *w = c.warn_node ? c.warn_node : doc;
+        warn(L, file, w->line, w->col, c.warn);
+    }
+    if (is_filter) {
+        const tn_ynode *rl = tn_ymap_get(det, "rules");
+        if (!rl || (rl->kind != TN_Y_SEQ && rl->kind != TN_Y_SCALAR)) {
+            reject(L, file, det->line, det->col, "a filter needs 'rules': the ids it applies to");
+            return 0;
+        }
+        uint32_t n = rl->kind == TN_Y_SEQ ? rl->count : 1;
+        r->filter_rules = tn_arena_calloc(&L->rs->a, (n ? n : 1) * sizeof(char *));
+        if (!r->filter_rules)
+            return -1;
+        if (rl->kind == TN_Y_SCALAR)
+            r->filter_rules[r->nfilter_rules++] = rl->str;
+        for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e; e = e->next)
+            if (e->kind == TN_Y_SCALAR)
+                r->filter_rules[r->nfilter_rules++] = e->str;
+    }
+    return add_rule(L, r);
+}
+
+static int load_text(loader *L, const char *text, size_t len, const char *name)
+{
+    tn_ystream st;
+    char err[256];
+    uint32_t line, col;
+    const char *file = tn_arena_strndup(&L->rs->a, name, strlen(name));
+    if (!file)
+        return -1;
+    if (tn_yaml_parse(text, len, &L->rs->a, &st, err, sizeof(err), &line, &col)) {
+        reject(L, file, line, col, err);
+        return strcmp(err, "out of memory") ? 0 : -1;
+    }
+    for (size_t i = 0; i < st.ndocs; i++)
+        if (load_doc(L, st.docs[i], file))
+            return -1;
+    return 0;
+}
+
+
+/* ---- files and folders ---- */
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 16384, n = 0;
+    char *b = tn_malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *nb = cap < (64u << 20) ? tn_realloc(b, cap * 2) : NULL;
+        if (!nb) {
+            tn_free(b);
+            b = NULL;
+            errno = cap < (64u << 20) ? ENOMEM : EFBIG;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    int e = ferror(f);
+    fclose(f);
+    if (!b || e) {
+        tn_free(b);
+        return -1;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+static int has_yaml_ext(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_path(loader *L, const char *path, int depth);
+
+static int load_dir(loader *L, const char *path, int depth)
+{
+    DIR *dir = opendir(path);
+    if (!dir) {
+        reject(L, path, 0, 0, strerror(errno));
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *de;
+    while (!rc && (de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = tn_realloc(names, ncap * sizeof(*nn));
+            if (!nn) {
+                rc = -1;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        names[n] = tn_malloc(len);
+        if (!names[n]) {
+            rc = -1;
+            break;
+        }
+        snprintf(names[n++], len, "%s/%s", path, de->d_name);
+    }
+    closedir(dir);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        if (!rc && stat(names[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || has_yaml_ext(names[i])))
+            rc = load_path(L, names[i], depth + 1);
+        tn_free(names[i]);
+    }
+    tn_free(names);
+    return rc;
+}
+
+static int load_path(loader *L, const char *path, int depth)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        reject(L, path, 0, 0, strerror(errno));
+        return 0;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        if (depth > 32) {
+            reject(L, path, 0, 0, "folders nested too deeply");
+            return 0;
+        }
+        return load_dir(L, path, depth);
+    }
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len)) {
+        reject(L, path, 0, 0, strerror(errno));
+        return errno == ENOMEM ? -1 : 0;
+    }
+    int rc = load_text(L, text, len, path);
+    tn_free(text);
+    return rc;
+}
+
+/* ---- data files and assembly ---- */
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Finds the data folder: option, $TANSA_DATA, next to the executable,
+ * ./data. Writes it to out; returns 0 or -1 when none has logsources.yml. */
+static int find_data_dir(const tn_rule_opts *o, char *out, size_t n)
+{
+    char probe[4096], exe[4096];
+    const char *cands[4] = {o ? o->data_dir : NULL, getenv("TANSA_DATA"), NULL, "data"};
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            size_t room = sizeof(exe) - (size_t)(slash - exe);
+            snprintf(slash, room, "/../data");
+            cands[2] = exe;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!cands[i])
+            continue;
+        snprintf(probe, sizeof(probe), "%s/logsources.yml", cands[i]);
+        if (file_exists(probe)) {
+            snprintf(out, n, "%s", cands[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int load_config(loader *L, char *err, size_t errlen)
+{
+    char dir[4096], path[4200];
+    if (find_data_dir(L->o, dir, sizeof(dir))) {
+        snprintf(err, errlen, "cannot find data/logsources.yml (set TANSA_DATA)");
+        return -1;
+    }
+    size_t n = 1 + (L->o ? L->o->nlogsource_maps : 0);
+    const char **files = tn_calloc(n, sizeof(*files));
+    if (!files)
+        return -1;
+    snprintf(path, sizeof(path), "%s/logsources.yml", dir);
+    files[0] = path;
+    for (size_t i = 1; i < n; i++)
+        files[i] = L->o->logsource_maps[i - 1];
+    int rc = tn_lsmap_load(files, n, &L->rs->ls, err, errlen);
+    tn_free((void *)files);
+    if (rc)
+        return -1;
+    const char *ph = L->o && L->o->placeholders ? L->o->placeholders : NULL;
+    if (!ph) {
+        snprintf(path, sizeof(path), "%s/placeholders.yml", dir);
+        ph = file_exists(path) ? path : NULL;
+    }
+    if (!ph)
+        return 0;
+    char *text;
+    size_t len;
+    tn_ystream st;
+    uint32_t line, col;
+    char msg[200];
+    if (read_file(ph, &text, &len)) {
+        snprintf(err, errlen, "%.300s: %.100s", ph, strerror(errno));
+        return -1;
+    }
+    rc = tn_yaml_parse(text, len, &L->ph_arena, &st, msg, sizeof(msg), &line, &col);
+    tn_free(text);
+    if (rc) {
+        snprintf(err, errlen, "%.300s:%u:%u: %.150s", ph, line, col, msg);
+        return -1;
+    }
+    L->placeholders = st.ndocs ? tn_ymap_get(st.docs[0], "placeholders") : NULL;
+    return 0;
+}
+
+/* Attaches each global filter to the rules it names (by id or title). */
+static int attach_filters(loader *L)
+{
+    for (uint32_t f = 0; f < L->nall; f++) {
+        tn_srule *flt = L->all[f];
+        if (!flt->is_filter)
+            continue;
+        for (uint32_t i = 0; i < L->nall; i++) {
+            tn_srule *r = L->all[i];
+            int hit = 0;
+            for (uint32_t k = 0; !r->is_filter && k < flt->nfilter_rules && !hit; k++)
+                hit = (r->id[0] && !strcmp(r->id, flt->filter_rules[k])) ||
+                      !strcmp(r->title, flt->filter_rules[k]);
+            if (!hit)
+                continue;
+            tn_srule **nf = tn_arena_alloc(&L->rs->a, (r->nfilters + 1) * sizeof(*nf));
+            if (!nf)
+                return -1;
+            if (r->nfilters)
+                memcpy(nf, r->filters, r->nfilters * sizeof(*nf));
+            nf[r->nfilters++] = flt;
+            r->filters = nf;
+        }
+    }
+    return 0;
+}
+
+static int refers(const char *ref, const char *id, const char *name)
+{
+    return (id && id[0] && !strcmp(ref, id)) || (name && !strcmp(ref, name));
+}
+
+/* Points each reference at a rule or a correlation; a correlation with an
+ * unknown reference, or in a reference cycle, is rejected. */
+static int resolve_refs(loader *L, tn_corr *c, char *why, size_t n)
+{
+    tn_ruleset *rs = L->rs;
+    for (uint32_t k = 0; k < c->nrefs; k++) {
+        c->ref_rule[k] = c->ref_corr[k] = -1;
+        for (uint32_t i = 0; i < rs->nrules && c->ref_rule[k] < 0; i++)
+            if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name))
+                c->ref_rule[k] = (int32_t)i;
+        for (uint32_t i = 0; i < L->ncorrs && c->ref_rule[k] < 0 && c->ref_corr[k] < 0; i++)
+            if (L->corrs[i] && refers(c->refs[k], L->corrs[i]->id, L->corrs[i]->name))
+                c->ref_corr[k] = (int32_t)i;
+        if (c->ref_rule[k] < 0 && c->ref_corr[k] < 0) {
+            snprintf(why, n, "correlation refers to unknown rule '%.100s'", c->refs[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if following correlation references from c can come back to start. */
+static int cyclic(loader *L, const tn_corr *c, const tn_corr *start, int depth)
+{
+    if (depth > 64)
+        return 1;
+    for (uint32_t k = 0; k < c->nrefs; k++) {
+        if (c->ref_corr[k] < 0 || !L->corrs[c->ref_corr[k]])
+            continue;
+        const tn_corr *d = L->corrs[c->ref_corr[k]];
+        if (d == start || cyclic(L, d, start, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+static int resolve_corrs(loader *L)
+{
+    char why[200];
+    tn_ruleset *rs = L->rs;
+    for (uint32_t i = 0; i < L->ncorrs; i++)
+        if (resolve_refs(L, L->corrs[i], why, sizeof(why))) {
+            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col, why);
+            L->corrs[i] = NULL;
+        }
+    for (uint32_t i = 0; i < L->ncorrs; i++) {
+        if (!L->corrs[i])
+            continue;
+        why[0] = 0;
+        if (resolve_refs(L, L->corrs[i], why, sizeof(why)) ||
+            cyclic(L, L->corrs[i], L->corrs[i], 0)) {
+            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col,
+                   why[0] ? why : "correlation references form a cycle");
+            L->corrs[i] = NULL;
+            i = (uint32_t)-1;   /* a reference may have pointed here: check all again */
+        }
+    }
+    rs->corrs = tn_arena_alloc(&rs->a, (L->ncorrs ? L->ncorrs : 1) * sizeof(*rs->corrs));
+    if (!rs->corrs)
+        return -1;
+    /* compact, renumbering correlation references */
+    int32_t *map = tn_malloc((L->ncorrs ? L->ncorrs : 1) * sizeof(*map));
+    if (!map)
+        return -1;
+    for (uint32_t i = 0; i < L->ncorrs; i++) {
+        map[i] = L->corrs[i] ? (int32_t)rs->ncorrs : -1;
+        if (L->corrs[i])
+            rs->corrs[rs->ncorrs++] = L->corrs[i];
+    }
+    for (uint32_t i = 0; i < rs->ncorrs; i++) {
+        tn_corr *c = rs->corrs[i];
+        for (uint32_t k = 0; k < c->nrefs; k++) {
+            if (c->ref_corr[k] >= 0)
+                c->ref_corr[k] = map[c->ref_corr[k]];
+            if (c->ref_rule[k] >= 0 && !c->generate)
+                rs->rules[c->ref_rule[k]]->corr_only = 1;
+        }
+    }
+    tn_free(map);
+    return 0;
+}
+
+static int finish(loader *L)
+{
+    tn_ruleset *rs = L->rs;
+    if (attach_filters(L))
+        return -1;
+    rs->rules = tn_arena_alloc(&rs->a, (L->nall ? L->nall : 1) * sizeof(*rs->rules));
+    if (!rs->rules)
+        return -1;
+    for (uint32_t i = 0; i < L->nall; i++) {
+        tn_srule *r = L->all[i];
+        if (r->is_filter)
+            continue;
+        rs->rules[rs->nrules++] = r;
+        if (r->nsearches > rs->max_searches)
+            rs->max_searches = r->nsearches;
+    }
+    for (uint32_t i = 0; i < L->nall; i++)
+        if (L->all[i]->nsearches > rs->max_searches)
+            rs->max_searches = L->all[i]->nsearches;
+    if (resolve_corrs(L))
+        return -1;
+    if (tn_index_build(rs))
+        return -1;
+    return rs->no_prefilter ? 0 : tn_atoms_build(rs);
+}
+
+typedef int (*load_fn)(loader *L, const void *arg1, size_t arg2, const char *name);
+
+static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, const void *a1,
+               size_t a2, const char *name)
+{
+    loader L;
+    char err[512];
+    memset(&L, 0, sizeof(L));
+    *out = NULL;
+    L.o = o;
+    L.d = d;
+    tn_arena_init(&L.ph_arena, 4096);
+    L.rs = tn_calloc(1, sizeof(*L.rs));
+    if (!L.rs)
+        return TN_RS_ENOMEM;
+    tn_arena_init(&L.rs->a, 256 * 1024);
+    const char *env = getenv("TANSA_NO_PREFILTER");
+    L.rs->no_prefilter = (o && o->no_prefilter) || (env && env[0] == '1');
+    int rc = TN_RS_OK;
+    err[0] = 0;
+    if (load_config(&L, err, sizeof(err))) {
+        if (d)
+            tn_report(d, TN_P_RULE, NULL, NULL, "%s", err[0] ? err : "out of memory");
+        rc = err[0] ? TN_RS_ECONFIG : TN_RS_ENOMEM;
+    } else if (fn(&L, a1, a2, name) || finish(&L)) {
+        rc = TN_RS_ENOMEM;
+    }
+    L.rs->res = L.res;
+    L.rs->nres = L.nres;
+    tn_free(L.all);
+    tn_free(L.corrs);
+    tn_arena_free(&L.ph_arena);
+    if (rc) {
+        tn_ruleset_free(L.rs);
+        return rc;
+    }
+    *out = L.rs;
+    return TN_RS_OK;
+}
+
+static int paths_fn(loader *L, const void *a1, size_t n, const char *name)
+{
+    const char *const *paths = a1;
+    (void)name;
+    for (size_t i = 0; i < n; i++)
+        if (load_path(L, paths[i], 0))
+            return -1;
+    return 0;
+}
+
+static int text_fn(loader *L, const void *a1, size_t n, const char *name)
+{
+    return load_text(L, a1, n, name);
+}
+
+int tn_ruleset_load(const char *const *paths, size_t n, const tn_rule_opts *o, tn_diag *d,
+                    tn_ruleset **out)
+{
+    return run(o, d, out, paths_fn, paths, n, NULL);
+}
+
+int tn_ruleset_load_text(const char *text, size_t len, const char *name, const tn_rule_opts *o,
+                         tn_diag *d, tn_ruleset **out)
+{
+    return run(o, d, out, text_fn, text, len, name ? name : "<text>");
+}
+
+void tn_ruleset_free(tn_ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->nres; i++)
+        pcre2_code_free(rs->res[i]);
+    tn_free(rs->res);
+    tn_free(rs->idx.cands);
+    tn_free(rs->idx.tab);
+    tn_free(rs->idx.always);
+    tn_atoms_free(&rs->atoms);
+    tn_lsmap_free(rs->ls);
+    tn_arena_free(&rs->a);
+    tn_free(rs);
+}
+
+uint32_t tn_ruleset_count(const tn_ruleset *rs)
+{
+    return rs ? rs->nrules : 0;
+}
+
+void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+{
+    const tn_srule *r = rs->rules[i];
+    out->id = r->id;
+    out->title = r->title;
+    out->level = r->level;
+    out->status = r->status;
+    out->product = r->product ? r->product : "";
+    out->category = r->category ? r->category : "";
+    out->service = r->service ? r->service : "";
+    out->tags = r->tags;
+    out->ntags = r->ntags;
+    out->file = r->file;
+    out->line = r->line;
+    out->index = i;
+    out->correlation_only = r->corr_only;
+    out->is_correlation = 0;
+}
+
+uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs)
+{
+    return rs ? rs->ncorrs : 0;
+}
+
+void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+{
+    const tn_corr *c = rs->corrs[i];
+    memset(out, 0, sizeof(*out));
+    out->id = c->id;
+    out->title = c->title;
+    out->level = c->level;
+    out->status = c->status;
+    out->product = out->category = out->service = "";
+    out->file = c->file;
+    out->line = c->line;
+    out->index = i;
+    out->is_correlation = 1;
+}
+
+uint32_t tn_ruleset_sources(const tn_ruleset *rs, uint32_t i, int *any,
+                            void (*cb)(void *ctx, const char *channel, uint32_t eid, int any_eid),
+                            void *ctx)
+{
+    const tn_srule *r = rs->rules[i];
+    *any = !r->never && r->nsources == 0;
+    for (uint32_t s = 0; s < r->nsources; s++) {
+        const tn_source *src = &r->sources[s];
+        if (src->neids == 0)
+            cb(ctx, src->channel, 0, 1);
+        for (uint32_t e = 0; e < src->neids; e++)
+            cb(ctx, src->channel, src->eids[e], 0);
+    }
+    return r->nsources;
+}

@@ -1,0 +1,288 @@
+/* logsource.c - loads logsource maps (data/logsources.yml format) and
+ * resolves a rule's logsource to the event sources it applies to.
+ *
+ * The map is data, not code, so analysts can add channels without a new
+ * build. Entries are matched on category (or, failing that, service) and
+ * product; a rule product other than "windows" never reaches Windows logs. */
+#include "sigma/logsource.h"
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "sigma/yaml.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    const char *product, *category, *service;
+    tn_source *src;
+    uint32_t nsrc;
+} entry;
+
+struct tn_lsmap {
+    tn_arena a;
+    entry *e;
+    size_t n, cap;
+    tn_rename *alias;
+    uint32_t nalias;
+};
+
+tn_lsmap *tn_lsmap_new(void)
+{
+    tn_lsmap *m = tn_calloc(1, sizeof(*m));
+    if (m)
+        tn_arena_init(&m->a, 16 * 1024);
+    return m;
+}
+
+void tn_lsmap_free(tn_lsmap *m)
+{
+    if (!m)
+        return;
+    tn_arena_free(&m->a);
+    tn_free(m->e);
+    tn_free(m);
+}
+
+static const char *scalar(const tn_ynode *n)
+{
+    return n && n->kind == TN_Y_SCALAR && n->len ? n->str : NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int bad(char *err, size_t errlen, const char *name, const tn_ynode *n, const char *why)
+{
+    snprintf(err, errlen, "%s:%u:%u: %s", name, n ? n->line : 0, n ? n->col : 0, why);
+    return -1;
+}
+
+static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!r || r->kind != TN_Y_MAP)
+        return r ? -1 : 0;
+    tn_rename *rs = tn_arena_calloc(&m->a, (r->count ? r->count : 1) * sizeof(*rs));
+    if (!rs)
+        return -1;
+    for (const tn_ynode *k = r->child; k; k = k->next) {
+        if (k->kind != TN_Y_SCALAR || !scalar(k->val))
+            return -1;
+        rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len};
+        (*n)++;
+    }
+    *out = rs;
+    return 0;
+}
+
+static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out)
+{
+    const char *ch = scalar(tn_ymap_get(s, "channel"));
+    if (!ch)
+        return -1;
+    out->channel = ch;
+    const tn_ynode *ids = tn_ymap_get(s, "eventid");
+    out->eids = NULL;
+    out->neids = 0;
+    if (ids) {
+        if (ids->kind != TN_Y_SEQ)
+            return -1;
+        out->eids = tn_arena_alloc(&m->a, (ids->count ? ids->count : 1) * sizeof(uint32_t));
+        if (!out->eids)
+            return -1;
+        for (const tn_ynode *i = ids->child; i; i = i->next) {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(i->str, &end, 10);
+            if (i->kind != TN_Y_SCALAR || errno || *end || end == i->str || v > 0xFFFFFFFFul)
+                return -1;
+            out->eids[out->neids++] = (uint32_t)v;
+        }
+    }
+    const tn_ynode *fl = tn_ymap_get(s, "fields");
+    out->fields = NULL;
+    out->nfields = 0;
+    if (fl) {
+        if (fl->kind != TN_Y_SEQ)
+            return -1;
+        out->fields = tn_arena_alloc(&m->a, (fl->count ? fl->count : 1) * sizeof(char *));
+        if (!out->fields)
+            return -1;
+        for (const tn_ynode *f = fl->child; f; f = f->next)
+            if (scalar(f))
+                out->fields[out->nfields++] = f->str;
+    }
+    return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames);
+}
+
+static int add_entry(tn_lsmap *m, const entry *e)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (same(m->e[i].product, e->product) && same(m->e[i].category, e->category) &&
+            same(m->e[i].service, e->service)) {
+            m->e[i] = *e;  /* later maps override */
+            return 0;
+        }
+    if (m->n == m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        entry *ne = tn_realloc(m->e, ncap * sizeof(*ne));
+        if (!ne)
+            return -1;
+        m->e = ne;
+        m->cap = ncap;
+    }
+    m->e[m->n++] = *e;
+    return 0;
+}
+
+static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *err, size_t errlen)
+{
+    entry e = {scalar(tn_ymap_get(en, "product")), scalar(tn_ymap_get(en, "category")),
+               scalar(tn_ymap_get(en, "service")), NULL, 0};
+    const tn_ynode *srcs = tn_ymap_get(en, "sources");
+    if (en->kind != TN_Y_MAP || (!e.category && !e.service))
+        return bad(err, errlen, name, en, "a logsource entry needs a category or a service");
+    if (!srcs || srcs->kind != TN_Y_SEQ || srcs->count == 0)
+        return bad(err, errlen, name, en, "a logsource entry needs a list of sources");
+    e.src = tn_arena_calloc(&m->a, srcs->count * sizeof(*e.src));
+    if (!e.src)
+        return bad(err, errlen, name, en, "out of memory");
+    for (const tn_ynode *s = srcs->child; s; s = s->next)
+        if (s->kind != TN_Y_MAP || load_source(m, s, &e.src[e.nsrc++]))
+            return bad(err, errlen, name, s, "a source needs channel, optional eventid list, "
+                                             "optional rename map and fields list");
+    if (add_entry(m, &e))
+        return bad(err, errlen, name, en, "out of memory");
+    return 0;
+}
+
+int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap *m,
+                       char *err, size_t errlen)
+{
+    tn_ystream st;
+    char msg[200];
+    uint32_t line, col;
+    if (tn_yaml_parse(text, len, &m->a, &st, msg, sizeof(msg), &line, &col)) {
+        snprintf(err, errlen, "%s:%u:%u: %s", name, line, col, msg);
+        return -1;
+    }
+    for (size_t d = 0; d < st.ndocs; d++) {
+        const tn_ynode *root = st.docs[d];
+        const tn_ynode *ls = tn_ymap_get(root, "logsources");
+        if (ls && ls->kind != TN_Y_SEQ)
+            return bad(err, errlen, name, ls, "'logsources' must be a list");
+        for (const tn_ynode *en = ls ? ls->child : NULL; en; en = en->next)
+            if (load_entry(m, en, name, err, errlen))
+                return -1;
+        const tn_ynode *al = tn_ymap_get(root, "aliases");
+        if (al) {
+            const tn_rename *r;
+            uint32_t n;
+            if (load_renames(m, al, &r, &n))
+                return bad(err, errlen, name, al, "'aliases' must map names to names");
+            m->alias = (tn_rename *)r;
+            m->nalias = n;
+        }
+    }
+    return 0;
+}
+
+static int slurp(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 8192, n = 0;
+    char *b = tn_malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *nb = tn_realloc(b, cap * 2);
+        if (!nb) {
+            tn_free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    int e = ferror(f);
+    fclose(f);
+    if (!b || e) {
+        tn_free(b);
+        return -1;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err, size_t errlen)
+{
+    tn_lsmap *m = tn_lsmap_new();
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *text;
+        size_t len;
+        if (slurp(files[i], &text, &len)) {
+            snprintf(err, errlen, "%s: cannot read: %s", files[i], strerror(errno));
+            tn_lsmap_free(m);
+            return -1;
+        }
+        /* the tree points into the arena, not text: strings are copied */
+        int rc = tn_lsmap_load_text(text, len, files[i], m, err, errlen);
+        tn_free(text);
+        if (rc) {
+            tn_lsmap_free(m);
+            return -1;
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+static int product_ok(const char *entry_p, const char *rule_p)
+{
+    return !entry_p || !rule_p || !strcmp(entry_p, rule_p);
+}
+
+void tn_lsmap_resolve(const tn_lsmap *m, const char *product, const char *category,
+                      const char *service, const tn_source **src, uint32_t *n, int *never)
+{
+    *src = NULL;
+    *n = 0;
+    *never = product && strcmp(product, "windows") != 0;
+    if (*never || !m)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *want = pass == 0 ? category : service;
+        if (!want)
+            continue;
+        for (size_t i = 0; i < m->n; i++) {
+            const char *have = pass == 0 ? m->e[i].category : m->e[i].service;
+            if (have && !strcmp(have, want) && product_ok(m->e[i].product, product)) {
+                *src = m->e[i].src;
+                *n = m->e[i].nsrc;
+                return;
+            }
+        }
+    }
+    /* unmapped: a Windows rule sees every event; anything else none */
+    *never = !product;
+}
+
+const tn_rename *tn_lsmap_aliases(const tn_lsmap *m, uint32_t *n)
+{
+    *n = m ? m->nalias : 0;
+    return m ? m->alias : NULL;
+}

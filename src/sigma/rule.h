@@ -1,0 +1,142 @@
+/* rule.h - the compiled form of a Sigma rule, shared by compiler and matcher.
+ *
+ * A rule is a condition tree over search identifiers; a search identifier
+ * is an OR of groups, a group an AND of items, an item one field with its
+ * values (OR, or AND with |all), each value a compiled matcher. Everything
+ * lives in the rule set's arena and is read-only after loading, so any
+ * number of scanner threads can share it. */
+#ifndef TN_SIGMA_RULE_H
+#define TN_SIGMA_RULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* Pattern bytes with these values are wildcards, not literals. */
+#define TN_GLOB_STAR  '\x01'   /* any run of characters, possibly empty */
+#define TN_GLOB_ONE   '\x02'   /* exactly one character (UTF-8 aware) */
+#define TN_GLOB_DASH  '\x03'   /* one of - / en-dash em-dash horizontal-bar (windash) */
+
+typedef enum tn_vkind {
+    TN_V_GLOB,      /* string pattern (exact/prefix/suffix/contains/glob) */
+    TN_V_RE,        /* PCRE2 regular expression */
+    TN_V_NUM,       /* numeric compare (lt/lte/gt/gte, or a time part) */
+    TN_V_CIDR,      /* IPv4/IPv6 network */
+    TN_V_EXISTS,    /* field present (b=1) or absent (b=0) */
+    TN_V_NULL,      /* field absent or empty */
+    TN_V_FIELDREF,  /* compare with another field of the same event */
+} tn_vkind;
+
+typedef enum tn_gshape {
+    TN_G_EXACT, TN_G_PREFIX, TN_G_SUFFIX, TN_G_CONTAINS, TN_G_GLOB,
+} tn_gshape;
+
+typedef enum tn_numop { TN_N_EQ, TN_N_LT, TN_N_LTE, TN_N_GT, TN_N_GTE } tn_numop;
+
+typedef enum tn_timepart {
+    TN_T_NONE, TN_T_MINUTE, TN_T_HOUR, TN_T_DAY, TN_T_WEEK, TN_T_MONTH, TN_T_YEAR,
+} tn_timepart;
+
+/* Which event member a field name reads. */
+typedef enum tn_sysfield {
+    TN_F_DATA,        /* EventData/UserData by name */
+    TN_F_EVENTID, TN_F_CHANNEL, TN_F_COMPUTER, TN_F_PROVIDER, TN_F_PROVIDER_GUID,
+    TN_F_LEVEL, TN_F_TASK, TN_F_OPCODE, TN_F_KEYWORDS, TN_F_RECORDID,
+    TN_F_VERSION, TN_F_USERID, TN_F_PID, TN_F_TID, TN_F_TIME,
+} tn_sysfield;
+
+typedef struct tn_fieldname {
+    const char *name;     /* Sigma name as written (before renames); NULL = keyword search */
+    uint32_t len;
+    tn_sysfield sys;
+} tn_fieldname;
+
+typedef struct tn_value {
+    tn_vkind kind;
+    tn_gshape shape;       /* GLOB */
+    uint8_t cased;         /* GLOB, FIELDREF: compare case-sensitively */
+    uint8_t b;             /* EXISTS */
+    uint8_t v6;            /* CIDR */
+    uint8_t bits;          /* CIDR prefix length */
+    tn_numop op;           /* NUM */
+    tn_timepart tpart;     /* NUM: compare this part of a time value */
+    const char *s;         /* GLOB: pattern (lower-cased unless cased), literal for
+                            * EXACT/PREFIX/SUFFIX/CONTAINS; FIELDREF: field name */
+    uint32_t len;
+    double num;            /* NUM */
+    uint8_t net[16];       /* CIDR, network order, host bits cleared */
+    pcre2_code *re;        /* RE (JIT-compiled when possible) */
+    tn_fieldname ref;      /* FIELDREF */
+} tn_value;
+
+typedef struct tn_item {
+    tn_fieldname field;
+    tn_value *values;
+    uint32_t nvalues;
+    uint8_t all;           /* values ANDed */
+    uint8_t neq;           /* item is negated */
+} tn_item;
+
+/* An OR of groups, each an AND of consecutive items. */
+typedef struct tn_search {
+    const char *name;
+    tn_item *items;
+    uint32_t nitems;
+    uint32_t *group_end;   /* group g is items [g ? group_end[g-1] : 0, group_end[g]) */
+    uint32_t ngroups;
+} tn_search;
+
+typedef enum tn_cop { TN_C_AND, TN_C_OR, TN_C_NOT, TN_C_REF, TN_C_ANY, TN_C_ALL } tn_cop;
+
+/* Condition tree. REF names one search; ANY/ALL a set of searches
+ * (1 of / all of); AND/OR have two children, NOT one (in a). */
+typedef struct tn_cnode tn_cnode;
+struct tn_cnode {
+    tn_cop op;
+    tn_cnode *a, *b;
+    uint32_t ref;          /* REF: search index */
+    uint32_t *refs;        /* ANY/ALL */
+    uint32_t nrefs;
+};
+
+/* Where a rule's events are: a channel and EventIDs (none = any), with
+ * field renames from Sigma names to this source's names. */
+typedef struct tn_rename { const char *from, *to; uint32_t from_len, to_len; } tn_rename;
+typedef struct tn_source {
+    const char *channel;
+    uint32_t *eids;
+    uint32_t neids;
+    const tn_rename *renames;
+    uint32_t nrenames;
+    const char **fields;       /* the EventData fields this source has; NULL = unknown */
+    uint32_t nfields;
+} tn_source;
+
+typedef struct tn_srule tn_srule;
+struct tn_srule {
+    const char *id, *title, *level, *status, *file;
+    const char *name;          /* optional unique name (correlations refer to it) */
+    uint8_t corr_only;         /* referenced by a correlation without generate: matches
+                                * feed the correlation but are not reported alone */
+    const char *product, *category, *service;
+    const char **tags;
+    uint32_t ntags;
+    uint32_t line;
+    tn_search *searches;
+    uint32_t nsearches;
+    tn_cnode *cond;
+    const tn_source *sources;   /* NULL with nsources 0: no logsource constraint */
+    uint32_t nsources;
+    uint8_t never;             /* logsource cannot be in Windows event logs */
+    uint8_t is_filter;         /* a global filter document, not a rule */
+    const char **filter_rules; /* filter: ids/titles of the rules it applies to */
+    uint32_t nfilter_rules;
+    tn_srule **filters;        /* rule: filters that suppress its matches */
+    uint32_t nfilters;
+    const tn_rename *aliases;  /* global field aliases (shared) */
+    uint32_t naliases;
+};
+
+#endif

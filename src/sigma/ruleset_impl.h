@@ -1,0 +1,80 @@
+/* ruleset_impl.h - the inside of tn_ruleset, for the compiler and the matcher only. */
+#ifndef TN_SIGMA_RULESET_IMPL_H
+#define TN_SIGMA_RULESET_IMPL_H
+
+#include "base/arena.h"
+#include "sigma/corr.h"
+#include "sigma/logsource.h"
+#include "sigma/rule.h"
+#include "sigma/sigma.h"
+
+#include <hs.h>
+
+/* A candidate: rule index and which of its sources the event came from
+ * (UINT32_MAX: the rule has no sources). */
+typedef struct tn_cand {
+    uint32_t rule;
+    uint32_t src;
+} tn_cand;
+
+/* Prefilter table: (lower-cased channel, EventID or TN_ANY_EID) -> a run
+ * of candidates in cands. Open addressing, size a power of two. */
+#define TN_ANY_EID 0xFFFFFFFFu
+typedef struct tn_bucket {
+    const char *chan;      /* lower-cased; NULL = empty slot */
+    uint32_t chan_len;
+    uint32_t eid;
+    uint32_t start, n;     /* run in cands */
+} tn_bucket;
+
+typedef struct tn_index {
+    tn_cand *cands;
+    uint32_t ncands;
+    tn_bucket *tab;
+    uint32_t mask;
+    uint32_t *always;      /* rules checked on every event (no sources, or a wildcard channel) */
+    uint32_t nalways;
+} tn_index;
+
+/* Literal prefilter (atoms.c): literal i is contained in the required
+ * sets of rules_of[start[i] .. start[i+1]); a gated rule is evaluated only
+ * when one of its literals occurs in the event. */
+typedef struct tn_atoms {
+    hs_database_t *db;     /* NULL when no rule is gated */
+    hs_scratch_t *scratch; /* prototype, cloned by each scanner */
+    uint32_t *start;
+    uint32_t *rules_of;
+    uint32_t nlits;
+    uint8_t *gated;        /* per rule */
+} tn_atoms;
+
+struct tn_ruleset {
+    tn_arena a;            /* rules, values, conditions */
+    tn_srule **rules;      /* usable rules, in load order */
+    uint32_t nrules;
+    tn_lsmap *ls;          /* owns tn_source data the rules point to */
+    pcre2_code **res;      /* every compiled regex, freed with the set */
+    size_t nres;
+    int no_prefilter;
+    uint32_t max_searches; /* largest nsearches, sizes scanner scratch */
+    tn_index idx;
+    tn_atoms atoms;
+    tn_corr **corrs;       /* usable correlation rules, references resolved */
+    uint32_t ncorrs;
+};
+
+/* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */
+int tn_index_build(tn_ruleset *rs);
+
+/* Builds rs->atoms (literal sets, Vectorscan database). Returns 0 or -1
+ * (out of memory); a database compile failure just gates no rule. */
+int tn_atoms_build(tn_ruleset *rs);
+void tn_atoms_free(tn_atoms *at);
+
+/* Lower-cases ASCII of s[0..n) into out (n bytes). */
+void tn_ascii_lower(char *out, const char *s, size_t n);
+
+/* Hash of a lower-cased channel and EventID, for the prefilter table. */
+uint32_t tn_index_hash(const char *chan, size_t len, uint32_t eid);
+
+#endif

@@ -1,0 +1,693 @@
+/* value.c - Sigma value modifiers: from "field|mods: values" to matchers.
+ *
+ * A value starts as a pattern string: bytes where TN_GLOB_STAR/ONE/DASH
+ * stand for wildcards (unescaped `*`, `?`, windash positions). Modifiers
+ * are applied left to right to the list of pattern strings (some expand
+ * one value into several: base64offset, expand), and the result is
+ * classified as exact/prefix/suffix/contains/glob so the matcher can use
+ * the cheapest comparison. Type modifiers (re, cidr, lt..., exists,
+ * fieldref, time parts) produce the other tn_value kinds. */
+#include "sigma/value.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Modifier flags collected from the key. */
+enum {
+    M_CONTAINS = 1 << 0, M_STARTS = 1 << 1, M_ENDS = 1 << 2, M_ALL = 1 << 3,
+    M_EXISTS = 1 << 4, M_CASED = 1 << 5, M_NEQ = 1 << 6, M_RE = 1 << 7,
+    M_CIDR = 1 << 8, M_FIELDREF = 1 << 9, M_EXPAND = 1 << 10,
+    M_RE_I = 1 << 11, M_RE_M = 1 << 12, M_RE_S = 1 << 13,
+};
+
+/* Transformations, applied in the order written. */
+typedef enum { T_WIDE, T_UTF16BE, T_UTF16, T_B64, T_B64OFF, T_WINDASH, T_WILD } tkind;
+
+typedef struct mods {
+    unsigned flags;
+    tn_numop op;
+    int has_op;
+    tn_timepart tpart;
+    tkind t[16];
+    int nt;
+} mods;
+
+/* tn_buf_put that accepts an empty, NULL source. */
+static void bput(tn_buf *b, const void *p, size_t n)
+{
+    if (n)
+        tn_buf_put(b, p, n);
+}
+
+typedef struct plist {
+    tn_buf *v;
+    size_t n, cap;
+} plist;
+
+static int plist_add(plist *l, const char *s, size_t n)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 4;
+        tn_buf *nv = tn_realloc(l->v, ncap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    tn_buf_init(&l->v[l->n]);
+    bput(&l->v[l->n], s, n);
+    tn_buf_putc(&l->v[l->n], 0);  /* ensure data non-NULL */
+    l->v[l->n].len--;
+    return tn_buf_ok(&l->v[l->n++]) ? 0 : -1;
+}
+
+static void plist_free(plist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        tn_buf_free(&l->v[i]);
+    tn_free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+static int fail(tn_vctx *c, const tn_ynode *n, const char *fmt, const char *arg)
+{
+    snprintf(c->err, c->errlen, fmt, arg);
+    c->err_node = n;
+    return -1;
+}
+
+/* ---- modifier names ---- */
+
+static int parse_mod(tn_vctx *c, const tn_ynode *kn, mods *m, const char *s, size_t n)
+{
+    static const struct { const char *name; unsigned flag; } flags[] = {
+        {"contains", M_CONTAINS}, {"startswith", M_STARTS}, {"endswith", M_ENDS},
+        {"all", M_ALL}, {"exists", M_EXISTS}, {"cased", M_CASED}, {"neq", M_NEQ},
+        {"re", M_RE}, {"cidr", M_CIDR}, {"fieldref", M_FIELDREF}, {"expand", M_EXPAND},
+        {"i", M_RE_I}, {"m", M_RE_M}, {"s", M_RE_S},
+    };
+    static const struct { const char *name; tkind t; } trans[] = {
+        {"wide", T_WIDE}, {"utf16le", T_WIDE}, {"utf16be", T_UTF16BE}, {"utf16", T_UTF16},
+        {"base64", T_B64}, {"base64offset", T_B64OFF}, {"windash", T_WINDASH},
+    };
+    static const struct { const char *name; tn_numop op; } ops[] = {
+        {"lt", TN_N_LT}, {"lte", TN_N_LTE}, {"gt", TN_N_GT}, {"gte", TN_N_GTE},
+    };
+    static const struct { const char *name; tn_timepart tp; } tps[] = {
+        {"minute", TN_T_MINUTE}, {"hour", TN_T_HOUR}, {"day", TN_T_DAY},
+        {"week", TN_T_WEEK}, {"month", TN_T_MONTH}, {"year", TN_T_YEAR},
+    };
+    char name[32];
+    if (n == 0 || n >= sizeof(name))
+        return fail(c, kn, "empty or overlong modifier in '%s'", kn->str);
+    memcpy(name, s, n);
+    name[n] = 0;
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (!strcmp(name, flags[i].name)) {
+            if ((flags[i].flag & (M_RE_I | M_RE_M | M_RE_S)) && !(m->flags & M_RE))
+                return fail(c, kn, "modifier '%s' is only valid after 're'", name);
+            m->flags |= flags[i].flag;
+            if (flags[i].flag & (M_CONTAINS | M_STARTS | M_ENDS)) {
+                if (m->nt == 16)
+                    return fail(c, kn, "too many modifiers in '%s'", kn->str);
+                m->t[m->nt++] = T_WILD;  /* wildcards join the transform order */
+            }
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof(trans) / sizeof(trans[0]); i++)
+        if (!strcmp(name, trans[i].name)) {
+            if (m->nt == 16)
+                return fail(c, kn, "too many modifiers in '%s'", kn->str);
+            m->t[m->nt++] = trans[i].t;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (!strcmp(name, ops[i].name)) {
+            m->op = ops[i].op;
+            m->has_op = 1;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++)
+        if (!strcmp(name, tps[i].name)) {
+            m->tpart = tps[i].tp;
+            return 0;
+        }
+    return fail(c, kn, "unknown modifier '%s'", name);
+}
+
+/* ---- field names ---- */
+
+tn_sysfield tn_field_sys(const char *name, size_t len)
+{
+    static const struct { const char *n; tn_sysfield f; } sys[] = {
+        {"EventID", TN_F_EVENTID}, {"Channel", TN_F_CHANNEL}, {"Computer", TN_F_COMPUTER},
+        {"Provider_Name", TN_F_PROVIDER}, {"Provider_Guid", TN_F_PROVIDER_GUID},
+        {"Level", TN_F_LEVEL}, {"Task", TN_F_TASK}, {"Opcode", TN_F_OPCODE},
+        {"Keywords", TN_F_KEYWORDS}, {"EventRecordID", TN_F_RECORDID},
+        {"Version", TN_F_VERSION}, {"Security_UserID", TN_F_USERID},
+        {"Execution_ProcessID", TN_F_PID}, {"Execution_ThreadID", TN_F_TID},
+        {"TimeCreated_SystemTime", TN_F_TIME},
+    };
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+        if (strlen(sys[i].n) == len && !memcmp(sys[i].n, name, len))
+            return sys[i].f;
+    return TN_F_DATA;
+}
+
+/* ---- string transformations ---- */
+
+/* Sigma escapes: \* \? \\ are literals; other backslashes are literal.
+ * With expand, %name% is a placeholder and \% a literal percent. */
+static void unescape(tn_buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\')) {
+            tn_buf_putc(out, s[++i]);
+        } else if (ch == '*') {
+            tn_buf_putc(out, TN_GLOB_STAR);
+        } else if (ch == '?') {
+            tn_buf_putc(out, TN_GLOB_ONE);
+        } else {
+            tn_buf_putc(out, ch);
+        }
+    }
+}
+
+void tn_base64(tn_buf *b, const unsigned char *in, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
+        bput(b, q, 4);
+    }
+    if (i < n) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
+        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=', '='};
+        bput(b, q, 4);
+    }
+}
+
+/* Decodes one UTF-8 sequence at s (bounded by n); invalid bytes map to
+ * themselves so nothing is lost. Sets *used. */
+static unsigned utf8_next(const unsigned char *s, size_t n, size_t *used)
+{
+    unsigned c = s[0];
+    int k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    if (k == 0 || (size_t)k >= n) {
+        *used = 1;
+        return c;
+    }
+    unsigned cp = c & (0x3F >> k);
+    for (int i = 1; i <= k; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *used = 1;
+            return c;
+        }
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    *used = (size_t)k + 1;
+    return cp;
+}
+
+static void put_u16(tn_buf *b, unsigned u, int be)
+{
+    char two[2] = {(char)(be ? u >> 8 : u & 0xFF), (char)(be ? u & 0xFF : u >> 8)};
+    bput(b, two, 2);
+}
+
+/* UTF-8 to UTF-16; wildcard bytes stay single wildcard bytes. */
+static void to_utf16(tn_buf *out, const tn_buf *in, int be, int bom)
+{
+    if (bom)
+        put_u16(out, 0xFEFF, be);
+    const unsigned char *s = (const unsigned char *)in->data;
+    for (size_t i = 0; i < in->len;) {
+        if (s[i] == TN_GLOB_STAR || s[i] == TN_GLOB_ONE || s[i] == TN_GLOB_DASH) {
+            tn_buf_putc(out, (char)s[i++]);
+            continue;
+        }
+        size_t used;
+        unsigned cp = utf8_next(s + i, in->len - i, &used);
+        i += used;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            put_u16(out, 0xD800 | (cp >> 10), be);
+            put_u16(out, 0xDC00 | (cp & 0x3FF), be);
+        } else {
+            put_u16(out, cp, be);
+        }
+    }
+}
+
+/* base64offset: the three encodings of the value shifted by 0..2 bytes,
+ * trimmed to the characters that do not depend on surrounding bytes. */
+static int b64_offsets(plist *out, const tn_buf *in)
+{
+    static const size_t start[3] = {0, 2, 3};
+    static const size_t trim_end[3] = {0, 3, 2};
+    for (size_t i = 0; i < 3; i++) {
+        tn_buf src, enc;
+        tn_buf_init(&src);
+        tn_buf_init(&enc);
+        bput(&src, "\0\0", i);
+        bput(&src, in->data, in->len);
+        tn_base64(&enc, (const unsigned char *)src.data, src.len);
+        size_t cut = trim_end[(in->len + i) % 3];
+        size_t b = start[i], e = enc.len > cut ? enc.len - cut : 0;
+        int rc = plist_add(out, enc.data ? enc.data + (b < e ? b : 0) : "", b < e ? e - b : 0);
+        tn_buf_free(&src);
+        tn_buf_free(&enc);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static int is_word(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
+
+/* windash: a '-' or '/' that starts a word after a non-word character
+ * (a command-line flag) matches any dash-like character. */
+static void windash(tn_buf *v)
+{
+    unsigned char *s = (unsigned char *)v->data;
+    for (size_t i = 0; i < v->len; i++) {
+        if (s[i] != '-' && s[i] != '/')
+            continue;
+        int before_ok = i == 0 || !is_word(s[i - 1]);
+        int after_ok = i + 1 < v->len && is_word(s[i + 1]);
+        if (before_ok && after_ok)
+            s[i] = TN_GLOB_DASH;
+    }
+}
+
+static void add_wild(tn_buf *v, unsigned flags)
+{
+    int lead = (flags & (M_CONTAINS | M_ENDS)) && !(v->len && v->data[0] == TN_GLOB_STAR);
+    int trail = (flags & (M_CONTAINS | M_STARTS)) && !(v->len && v->data[v->len - 1] == TN_GLOB_STAR);
+    tn_buf nb;
+    tn_buf_init(&nb);
+    if (lead)
+        tn_buf_putc(&nb, TN_GLOB_STAR);
+    bput(&nb, v->data, v->len);
+    if (trail)
+        tn_buf_putc(&nb, TN_GLOB_STAR);
+    tn_buf_free(v);
+    *v = nb;
+}
+
+/* Applies transformation t to every string in l. */
+static int transform(plist *l, tkind t, unsigned flags)
+{
+    plist nl = {0};
+    for (size_t i = 0; i < l->n; i++) {
+        tn_buf *v = &l->v[i], nb;
+        tn_buf_init(&nb);
+        switch (t) {
+        case T_WIDE: to_utf16(&nb, v, 0, 0); break;
+        case T_UTF16BE: to_utf16(&nb, v, 1, 0); break;
+        case T_UTF16: to_utf16(&nb, v, 0, 1); break;
+        case T_B64: tn_base64(&nb, (const unsigned char *)v->data, v->len); break;
+        case T_B64OFF:
+            if (b64_offsets(&nl, v))
+                goto oom;
+            continue;
+        case T_WINDASH: windash(v); bput(&nb, v->data, v->len); break;
+        case T_WILD:
+            add_wild(v, flags);
+            bput(&nb, v->data, v->len);
+            break;
+        }
+        int rc = plist_add(&nl, nb.data ? nb.data : "", nb.len);
+        tn_buf_free(&nb);
+        if (rc)
+            goto oom;
+    }
+    plist_free(l);
+    *l = nl;
+    return 0;
+oom:
+    plist_free(&nl);
+    return -1;
+}
+
+/* ---- placeholders (expand) ---- */
+
+/* Appends to out every expansion of s[0..n): each unescaped %name% is
+ * replaced by each of its values (product over placeholders). A name
+ * with no values becomes a wildcard and sets c->warn. */
+static int expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, int depth)
+{
+    size_t i = 0;
+    tn_buf lit;
+    tn_buf_init(&lit);
+    while (i < n) {
+        if (s[i] == '\\' && i + 1 < n && s[i + 1] == '%') {
+            tn_buf_putc(&lit, '%');
+            i += 2;
+            continue;
+        }
+        const char *end = s[i] == '%' ? memchr(s + i + 1, '%', n - i - 1) : NULL;
+        if (!end || end == s + i + 1) {
+            size_t j = i + 1;
+            while (j < n && s[j] != '%' && s[j] != '\\')
+                j++;
+            unescape(&lit, s + i, j - i);
+            i = j;
+            continue;
+        }
+        /* placeholder %name%: branch on its values */
+        char name[128];
+        size_t nl = (size_t)(end - s) - i - 1;
+        snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), s + i + 1);
+        const tn_ynode *vals = tn_ymap_get(c->placeholders, name);
+        size_t rest = (size_t)(end - s) + 1;
+        tn_buf base;
+        tn_buf_init(&base);
+        bput(&base, prefix->data, prefix->len);
+        bput(&base, lit.data, lit.len);
+        int rc = 0;
+        if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0 || depth > 4 || out->n > 256) {
+            snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
+            tn_buf_putc(&base, TN_GLOB_STAR);
+            rc = expand(c, s + rest, n - rest, &base, out, depth + 1);
+        } else {
+            for (const tn_ynode *v = vals->child; v && !rc; v = v->next) {
+                tn_buf b2;
+                tn_buf_init(&b2);
+                bput(&b2, base.data, base.len);
+                unescape(&b2, v->str, v->len);
+                rc = expand(c, s + rest, n - rest, &b2, out, depth + 1);
+                tn_buf_free(&b2);
+            }
+        }
+        tn_buf_free(&base);
+        tn_buf_free(&lit);
+        return rc;
+    }
+    tn_buf all;
+    tn_buf_init(&all);
+    bput(&all, prefix->data, prefix->len);
+    bput(&all, lit.data, lit.len);
+    int rc = tn_buf_ok(&all) ? plist_add(out, all.data ? all.data : "", all.len) : -1;
+    tn_buf_free(&all);
+    tn_buf_free(&lit);
+    return rc;
+}
+
+/* ---- final value kinds ---- */
+
+static char *arena_copy(tn_vctx *c, const char *s, size_t n)
+{
+    return tn_arena_strndup(c->a, s ? s : "", n);
+}
+
+/* Lower-cases ASCII, classifies the wildcard shape, stores the literal. */
+static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
+{
+    char *s = p->data ? p->data : "";
+    size_t n = p->len;
+    if (!cased)
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)tolower((unsigned char)s[i]);
+    int lead = n && s[0] == TN_GLOB_STAR;
+    int trail = n > (size_t)lead && s[n - 1] == TN_GLOB_STAR;
+    size_t inner = 0;
+    for (size_t i = (size_t)lead; i < n - (size_t)trail; i++)
+        inner += s[i] == TN_GLOB_STAR || s[i] == TN_GLOB_ONE || s[i] == TN_GLOB_DASH;
+    v->kind = TN_V_GLOB;
+    v->cased = (uint8_t)cased;
+    if (inner) {
+        v->shape = TN_G_GLOB;
+        v->s = arena_copy(c, s, n);
+        v->len = (uint32_t)n;
+    } else {
+        v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
+        v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);
+        v->len = (uint32_t)(n - (size_t)lead - (size_t)trail);
+    }
+    return v->s ? 0 : -1;
+}
+
+static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags)
+{
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (flags & M_RE_I)
+        opts |= PCRE2_CASELESS;
+    if (flags & M_RE_M)
+        opts |= PCRE2_MULTILINE;
+    if (flags & M_RE_S)
+        opts |= PCRE2_DOTALL;
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)vn->str, vn->len, opts, &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[120];
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        return fail(c, vn, "bad regular expression: %s", (const char *)msg);
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);  /* falls back to the interpreter */
+    if (c->nres == c->capres) {
+        size_t ncap = c->capres ? c->capres * 2 : 16;
+        pcre2_code **nr = tn_realloc(c->res, ncap * sizeof(*nr));
+        if (!nr) {
+            pcre2_code_free(re);
+            return fail(c, vn, "%s", "out of memory");
+        }
+        c->res = nr;
+        c->capres = ncap;
+    }
+    c->res[c->nres++] = re;
+    v->kind = TN_V_RE;
+    v->re = re;
+    return 0;
+}
+
+static int finish_cidr(tn_vctx *c, tn_value *v, const tn_ynode *vn)
+{
+    char addr[64];
+    const char *slash = strchr(vn->str, '/');
+    size_t alen = slash ? (size_t)(slash - vn->str) : vn->len;
+    if (alen >= sizeof(addr))
+        return fail(c, vn, "bad CIDR '%s'", vn->str);
+    memcpy(addr, vn->str, alen);
+    addr[alen] = 0;
+    v->kind = TN_V_CIDR;
+    v->v6 = strchr(addr, ':') != NULL;
+    if (inet_pton(v->v6 ? AF_INET6 : AF_INET, addr, v->net) != 1)
+        return fail(c, vn, "bad CIDR address '%s'", vn->str);
+    unsigned maxbits = v->v6 ? 128 : 32, bits = maxbits;
+    if (slash) {
+        char *end;
+        errno = 0;
+        unsigned long b = strtoul(slash + 1, &end, 10);
+        if (errno || *end || end == slash + 1 || b > maxbits)
+            return fail(c, vn, "bad CIDR prefix length in '%s'", vn->str);
+        bits = (unsigned)b;
+    }
+    v->bits = (uint8_t)bits;
+    for (unsigned i = bits; i < maxbits; i++)
+        v->net[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+    return 0;
+}
+
+static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(vn->str, &end);
+    if (errno || end == vn->str || *end)
+        return fail(c, vn, "'%s' is not a number", vn->str);
+    v->kind = TN_V_NUM;
+    v->num = d;
+    v->op = m->has_op ? m->op : TN_N_EQ;
+    v->tpart = m->tpart;
+    return 0;
+}
+
+static int parse_bool(const tn_ynode *vn, int *out)
+{
+    if (!strcmp(vn->str, "true") || !strcmp(vn->str, "True") || !strcmp(vn->str, "yes"))
+        *out = 1;
+    else if (!strcmp(vn->str, "false") || !strcmp(vn->str, "False") || !strcmp(vn->str, "no"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static tn_value *grow(tn_vctx *c, tn_value **vs, uint32_t *nv, uint32_t *cap)
+{
+    if (*nv == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 4;
+        tn_value *n2 = tn_arena_alloc(c->a, ncap * sizeof(*n2));
+        if (!n2)
+            return NULL;
+        if (*nv)
+            memcpy(n2, *vs, *nv * sizeof(*n2));
+        *vs = n2;
+        *cap = ncap;
+    }
+    tn_value *v = &(*vs)[(*nv)++];
+    memset(v, 0, sizeof(*v));
+    return v;
+}
+
+static int push_null(tn_vctx *c, tn_value **vs, uint32_t *nv, uint32_t *cap)
+{
+    tn_value *v = grow(c, vs, nv, cap);
+    if (!v)
+        return -1;
+    v->kind = TN_V_NULL;
+    return 0;
+}
+
+/* Compiles one scalar value node into values appended to vs (it may
+ * expand into several). */
+static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_value **vs,
+                          uint32_t *nv, uint32_t *cap)
+{
+    plist l = {0};
+    int rc = -1;
+    if (vn->kind != TN_Y_SCALAR)
+        return fail(c, vn, "%s", "a value must be a string, number, boolean or null");
+    if (tn_ynode_is_null(vn) && !(m->flags & (M_EXISTS | M_RE | M_CIDR | M_FIELDREF)) &&
+        !m->has_op && !m->tpart)
+        return push_null(c, vs, nv, cap);
+    if (m->flags & M_EXPAND) {
+        tn_buf pre;
+        if (!c->warn[0])
+            c->warn_node = vn;
+        tn_buf_init(&pre);
+        rc = expand(c, vn->str, vn->len, &pre, &l, 0);
+        tn_buf_free(&pre);
+        if (rc)
+            goto out;
+        rc = -1;
+    } else {
+        tn_buf b;
+        tn_buf_init(&b);
+        unescape(&b, vn->str, vn->len);
+        int r = plist_add(&l, b.data ? b.data : "", b.len);
+        tn_buf_free(&b);
+        if (r)
+            goto out;
+    }
+    for (int i = 0; i < m->nt; i++)
+        if (transform(&l, m->t[i], m->flags))
+            goto out;
+    for (size_t i = 0; i < l.n; i++) {
+        tn_value *v = grow(c, vs, nv, cap);
+        if (!v)
+            goto out;
+        int r;
+        if (m->flags & M_RE)
+            r = finish_re(c, v, vn, m->flags);
+        else if (m->flags & M_CIDR)
+            r = finish_cidr(c, v, vn);
+        else if (m->has_op || m->tpart)
+            r = finish_num(c, v, vn, m);
+        else if (m->flags & M_EXISTS) {
+            int b;
+            if (parse_bool(vn, &b))
+                r = fail(c, vn, "'exists' needs true or false, not '%s'", vn->str);
+            else {
+                v->kind = TN_V_EXISTS;
+                v->b = (uint8_t)b;
+                r = 0;
+            }
+        } else if (m->flags & M_FIELDREF) {
+            v->kind = TN_V_FIELDREF;
+            v->cased = (m->flags & M_CASED) != 0;
+            v->shape = (m->flags & M_CONTAINS) ? TN_G_CONTAINS : (m->flags & M_STARTS) ? TN_G_PREFIX
+                     : (m->flags & M_ENDS) ? TN_G_SUFFIX : TN_G_EXACT;
+            v->ref.name = arena_copy(c, vn->str, vn->len);
+            v->ref.len = (uint32_t)vn->len;
+            v->ref.sys = tn_field_sys(vn->str, vn->len);
+            r = v->ref.name ? 0 : -1;
+        } else {
+            r = finish_glob(c, v, &l.v[i], (m->flags & M_CASED) != 0);
+        }
+        if (r) {
+            if (!c->err[0])
+                fail(c, vn, "%s", "out of memory");
+            goto out;
+        }
+        if (m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart)
+            break;  /* type modifiers ignore string expansions */
+    }
+    rc = 0;
+out:
+    plist_free(&l);
+    if (rc && !c->err[0])
+        fail(c, vn, "%s", "out of memory");
+    return rc;
+}
+
+static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_item *out)
+{
+    uint32_t cap = 0;
+    out->values = NULL;
+    out->nvalues = 0;
+    if (val && val->kind == TN_Y_MAP)
+        return fail(c, val, "%s", "a field's value cannot be a map");
+    if (val && val->kind == TN_Y_SEQ) {
+        if (val->count == 0)
+            return fail(c, val, "%s", "empty value list");
+        for (const tn_ynode *v = val->child; v; v = v->next)
+            if (compile_scalar(c, m, v, &out->values, &out->nvalues, &cap))
+                return -1;
+        return 0;
+    }
+    static const tn_ynode empty = {.kind = TN_Y_SCALAR, .str = "", .plain = 1};
+    return compile_scalar(c, m, val ? val : &empty, &out->values, &out->nvalues, &cap);
+}
+
+int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const tn_ynode *val,
+                    tn_item *out)
+{
+    mods m;
+    memset(&m, 0, sizeof(m));
+    memset(out, 0, sizeof(*out));
+    const char *bar = strchr(key, '|');
+    size_t flen = bar ? (size_t)(bar - key) : strlen(key);
+    while (bar) {
+        const char *nb = strchr(bar + 1, '|');
+        size_t n = nb ? (size_t)(nb - bar - 1) : strlen(bar + 1);
+        if (parse_mod(c, keynode, &m, bar + 1, n))
+            return -1;
+        bar = nb;
+    }
+    if ((m.flags & M_RE) && (m.nt || (m.flags & (M_CIDR | M_FIELDREF))))
+        return fail(c, keynode, "'re' cannot be combined with string modifiers in '%s'", key);
+    if (flen) {
+        out->field.name = arena_copy(c, key, flen);
+        if (!out->field.name)
+            return fail(c, keynode, "%s", "out of memory");
+        out->field.len = (uint32_t)flen;
+        out->field.sys = tn_field_sys(key, flen);
+    } else if (m.flags & (M_EXISTS | M_FIELDREF)) {
+        return fail(c, keynode, "'%s' needs a field name", key);
+    } else if (!(m.flags & (M_CONTAINS | M_STARTS | M_ENDS | M_RE))) {
+        m.flags |= M_CONTAINS;   /* keywords match anywhere in a value */
+        m.t[m.nt < 16 ? m.nt++ : 15] = T_WILD;
+    }
+    out->all = (m.flags & M_ALL) != 0;
+    out->neq = (m.flags & M_NEQ) != 0;
+    return compile_values(c, &m, val, out);
+}
+
+int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out)
+{
+    static const tn_ynode key = {.kind = TN_Y_SCALAR, .str = ""};
+    return tn_item_compile(c, "", val ? val : &key, val, out);
+}

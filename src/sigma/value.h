@@ -1,0 +1,39 @@
+/* value.h - compiles one detection entry ("field|mod|mod: values") to a tn_item. */
+#ifndef TN_SIGMA_VALUE_H
+#define TN_SIGMA_VALUE_H
+
+#include "base/arena.h"
+#include "sigma/rule.h"
+#include "sigma/yaml.h"
+
+typedef struct tn_vctx {
+    tn_arena *a;                   /* where compiled values live */
+    const tn_ynode *placeholders;  /* map name -> list of values, or NULL */
+    char *err;                     /* OUT: message on failure */
+    size_t errlen;
+    const tn_ynode *err_node;      /* OUT: the offending node, for line:col */
+    uint32_t err_col;              /* OUT: columns to add to err_node's (inside a condition) */
+    char warn[200];                /* OUT: set when a placeholder had no value */
+    const tn_ynode *warn_node;     /* OUT: where */
+    pcre2_code **res;              /* OUT: every compiled regex, for freeing */
+    size_t nres, capres;
+} tn_vctx;
+
+/* Compiles key (field name and modifiers; "" or "|all" alone for a
+ * keyword search) with val (scalar, null, or list of scalars) into *out.
+ * Returns 0, or -1 with c->err set. */
+int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const tn_ynode *val,
+                    tn_item *out);
+
+/* Compiles a keyword list entry (plain value matched against any field). */
+int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out);
+
+/* Maps a Sigma field name to the event member it reads (TN_F_DATA for
+ * EventData/UserData names). */
+tn_sysfield tn_field_sys(const char *name, size_t len);
+
+/* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
+struct tn_buf;
+void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);
+
+#endif

@@ -1,0 +1,248 @@
+/* yaml.c - builds tn_ynode trees from libyaml's event stream.
+ *
+ * The builder keeps an explicit stack of open collections (no recursion,
+ * bounded depth) and a list of anchors for alias resolution. */
+#include "sigma/yaml.h"
+
+#include <yaml.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DEPTH 64
+
+typedef struct anchor {
+    const char *name;
+    tn_ynode *node;
+    struct anchor *next;
+} anchor;
+
+typedef struct builder {
+    tn_arena *a;
+    tn_ynode *stack[MAX_DEPTH];
+    tn_ynode *last[MAX_DEPTH];    /* last child of each open collection */
+    int depth;
+    anchor *anchors;
+    tn_ynode *root;
+} builder;
+
+static tn_ynode *new_node(builder *b, tn_ykind kind, const yaml_mark_t *m)
+{
+    tn_ynode *n = tn_arena_calloc(b->a, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->str = "";
+    n->line = (uint32_t)m->line + 1;
+    n->col = (uint32_t)m->column + 1;
+    return n;
+}
+
+static int remember_anchor(builder *b, const yaml_char_t *name, tn_ynode *n)
+{
+    if (!name)
+        return 0;
+    anchor *an = tn_arena_alloc(b->a, sizeof(*an));
+    if (!an)
+        return -1;
+    an->name = tn_arena_strndup(b->a, (const char *)name, strlen((const char *)name));
+    if (!an->name)
+        return -1;
+    an->node = n;
+    an->next = b->anchors;
+    b->anchors = an;
+    return 0;
+}
+
+/* Attaches n to the innermost open collection (or makes it the root).
+ * In a map, children alternate key then value. */
+static void attach(builder *b, tn_ynode *n)
+{
+    if (b->depth == 0) {
+        b->root = n;
+        return;
+    }
+    tn_ynode *parent = b->stack[b->depth - 1];
+    tn_ynode *last = b->last[b->depth - 1];
+    if (parent->kind == TN_Y_MAP && last && !last->val && last != n) {
+        last->val = n;    /* value of the pending key */
+        return;
+    }
+    if (last)
+        last->next = n;
+    else
+        parent->child = n;
+    b->last[b->depth - 1] = n;
+    parent->count++;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    snprintf(err, errlen, "%s", msg);
+}
+
+/* Handles one libyaml event. Returns 0, 1 at document end, -1 on error. */
+static int on_event(builder *b, yaml_event_t *ev, char *err, size_t errlen)
+{
+    tn_ynode *n;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n = new_node(b, TN_Y_SCALAR, &ev->start_mark);
+        if (!n)
+            goto oom;
+        n->str = tn_arena_strndup(b->a, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+        if (!n->str)
+            goto oom;
+        n->len = ev->data.scalar.length;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (remember_anchor(b, ev->data.scalar.anchor, n))
+            goto oom;
+        attach(b, n);
+        return 0;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (b->depth >= MAX_DEPTH) {
+            set_err(err, errlen, "YAML nested too deeply");
+            return -1;
+        }
+        n = new_node(b, ev->type == YAML_SEQUENCE_START_EVENT ? TN_Y_SEQ : TN_Y_MAP, &ev->start_mark);
+        if (!n)
+            goto oom;
+        if (remember_anchor(b, ev->type == YAML_SEQUENCE_START_EVENT
+                                   ? ev->data.sequence_start.anchor
+                                   : ev->data.mapping_start.anchor, n))
+            goto oom;
+        attach(b, n);
+        b->stack[b->depth] = n;
+        b->last[b->depth] = NULL;
+        b->depth++;
+        return 0;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (b->depth > 0)
+            b->depth--;
+        return 0;
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        for (anchor *an = b->anchors; an; an = an->next) {
+            if (strcmp(an->name, name) == 0) {
+                n = tn_arena_alloc(b->a, sizeof(*n));
+                if (!n)
+                    goto oom;
+                *n = *an->node;   /* shallow copy: shares children */
+                n->next = NULL;
+                n->val = NULL;
+                n->line = (uint32_t)ev->start_mark.line + 1;
+                n->col = (uint32_t)ev->start_mark.column + 1;
+                attach(b, n);
+                return 0;
+            }
+        }
+        set_err(err, errlen, "YAML alias to an unknown anchor");
+        return -1;
+    }
+    case YAML_DOCUMENT_END_EVENT:
+        return 1;
+    default:
+        return 0;
+    }
+oom:
+    set_err(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Appends root to st->docs (grown in the arena by doubling). */
+static int push_doc(tn_arena *a, tn_ystream *st, tn_ynode *root, size_t *cap)
+{
+    if (st->ndocs == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        tn_ynode **nd = tn_arena_alloc(a, ncap * sizeof(*nd));
+        if (!nd)
+            return -1;
+        if (st->ndocs)
+            memcpy(nd, st->docs, st->ndocs * sizeof(*nd));
+        st->docs = nd;
+        *cap = ncap;
+    }
+    st->docs[st->ndocs++] = root;
+    return 0;
+}
+
+int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                  char *err, size_t errlen, uint32_t *eline, uint32_t *ecol)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    builder b;
+    size_t cap = 0;
+    int rc = 0;
+
+    memset(st, 0, sizeof(*st));
+    memset(&b, 0, sizeof(b));
+    b.a = a;
+    *eline = *ecol = 0;
+    if (!yaml_parser_initialize(&p)) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    for (;;) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            snprintf(err, errlen, "YAML: %s", p.problem ? p.problem : "syntax error");
+            *eline = (uint32_t)p.problem_mark.line + 1;
+            *ecol = (uint32_t)p.problem_mark.column + 1;
+            rc = -1;
+            break;
+        }
+        yaml_event_type_t type = ev.type;
+        yaml_mark_t mark = ev.start_mark;
+        int r = on_event(&b, &ev, err, errlen);
+        yaml_event_delete(&ev);
+        if (r < 0) {
+            *eline = (uint32_t)mark.line + 1;
+            *ecol = (uint32_t)mark.column + 1;
+            rc = -1;
+            break;
+        }
+        if (r == 1) {
+            tn_ynode *root = b.root;
+            if (!root) {
+                root = new_node(&b, TN_Y_SCALAR, &mark);
+                if (root)
+                    root->plain = 1;
+            }
+            if (!root || push_doc(a, st, root, &cap)) {
+                set_err(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
+            b.root = NULL;
+            b.depth = 0;
+            b.anchors = NULL;
+        }
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+tn_ynode *tn_ymap_get(const tn_ynode *m, const char *key)
+{
+    if (!m || m->kind != TN_Y_MAP)
+        return NULL;
+    for (tn_ynode *k = m->child; k; k = k->next)
+        if (k->kind == TN_Y_SCALAR && strcmp(k->str, key) == 0)
+            return k->val;
+    return NULL;
+}
+
+int tn_ynode_is_null(const tn_ynode *n)
+{
+    if (!n)
+        return 1;
+    if (n->kind != TN_Y_SCALAR || !n->plain)
+        return 0;
+    return n->len == 0 || !strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
+           !strcmp(n->str, "NULL") || !strcmp(n->str, "~");
+}

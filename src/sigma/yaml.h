@@ -1,0 +1,55 @@
+/* yaml.h - a read-only YAML node tree (via libyaml) with line/column marks.
+ *
+ * Sigma rules are small YAML documents; the loader wants random access
+ * (look up "detection", walk its keys) and positions for error messages,
+ * so each document becomes a tree of tn_ynode allocated in one arena.
+ * Aliases are resolved to shallow copies of the anchored node. */
+#ifndef TN_YAML_H
+#define TN_YAML_H
+
+#include "base/arena.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum tn_ykind {
+    TN_Y_SCALAR,   /* str/len hold the text */
+    TN_Y_SEQ,      /* child: first item, linked by next */
+    TN_Y_MAP,      /* child: first key, linked by next; each key's val is its value */
+} tn_ykind;
+
+typedef struct tn_ynode tn_ynode;
+struct tn_ynode {
+    tn_ykind kind;
+    const char *str;      /* scalar text, NUL-terminated ("" for collections) */
+    size_t len;
+    uint8_t plain;        /* 1: unquoted scalar (so `null`, `true`, `42` are typed) */
+    uint32_t line, col;   /* 1-based position of the node's start */
+    uint32_t count;       /* number of items (seq) or keys (map) */
+    tn_ynode *child;      /* first item / first key */
+    tn_ynode *next;       /* next sibling item / key */
+    tn_ynode *val;        /* for a map key: its value */
+};
+
+/* One parsed stream: docs[i] is the root of the i-th document (never NULL;
+ * an empty document is a plain empty scalar). */
+typedef struct tn_ystream {
+    tn_ynode **docs;
+    size_t ndocs;
+} tn_ystream;
+
+/* Parse text[0..len) into st, allocating everything in a. Returns 0, or -1
+ * with a message in err (NUL-terminated, at most errlen bytes) and the
+ * 1-based position of the problem in eline and ecol. Nesting deeper than 64
+ * levels is an error (the input is untrusted). */
+int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                  char *err, size_t errlen, uint32_t *eline, uint32_t *ecol);
+
+/* Value of key in map m (exact match), or NULL when m is not a map or the
+ * key is absent. */
+tn_ynode *tn_ymap_get(const tn_ynode *m, const char *key);
+
+/* 1 if n is a plain scalar meaning null: "null", "Null", "NULL", "~", "". */
+int tn_ynode_is_null(const tn_ynode *n);
+
+#endif

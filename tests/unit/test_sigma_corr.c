@@ -1,0 +1,305 @@
+/* test_sigma_corr.c - correlation rules: the specification's 8 examples
+ * (sigma-specification/tests/schema/correlation) with stub base rules and
+ * synthetic event streams, the chained example, and rejections. */
+#include "tn_test.h"
+
+#include "match/correlate.h"
+#include "sigma_helpers.h"
+
+#include <stdlib.h>
+
+#define SEC 10000000ULL   /* FILETIME units per second */
+#define T0 133000000000000000ULL
+
+static char *slurp_example(const char *name)
+{
+    char path[1024];
+    const char *c = getenv("CORPUS");
+    snprintf(path, sizeof(path), "%s/sigma-specification/tests/schema/correlation/%s",
+             c ? c : "../shared/corpus", name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *b = calloc(1, 1 << 16);
+    size_t n = fread(b, 1, (1 << 16) - 1, f);
+    b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+typedef struct run {
+    tn_ruleset *rs;
+    tn_scanner *sc;
+    tn_correlator *co;
+    int hits;
+    double last_value;
+    int alone;      /* base matches not marked correlation_only */
+} run;
+
+static int on_corr(const tn_corr_hit *h, void *ctx)
+{
+    run *r = ctx;
+    r->hits++;
+    r->last_value = h->value;
+    return 0;
+}
+
+static int on_match(const tn_rule_info *ri, const tn_event *ev, void *ctx)
+{
+    run *r = ctx;
+    r->alone += !ri->correlation_only;
+    tn_correlator_feed(r->co, ri, ev, on_corr, r);
+    return 0;
+}
+
+/* Loads example + stubs; returns 0 when the example file is missing. */
+static int start(run *r, const char *example, const char *stubs)
+{
+    memset(r, 0, sizeof(*r));
+    char *ex = slurp_example(example);
+    if (!ex) {
+        printf("  %s not found: skipped\n", example);
+        return 0;
+    }
+    size_t n = strlen(ex) + strlen(stubs) + 16;
+    char *all = malloc(n);
+    snprintf(all, n, "%s\n---\n%s", ex, stubs);
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    test_last_reject[0] = 0;
+    tn_ruleset_load_text(all, strlen(all), example, &o, NULL, &r->rs);
+    free(ex);
+    free(all);
+    CHECK(r->rs != NULL);
+    if (!r->rs)
+        return 0;
+    CHECK_INT(tn_ruleset_ncorrelations(r->rs), 1);
+    if (test_last_reject[0])
+        printf("  rejected: %s\n", test_last_reject);
+    r->sc = tn_scanner_new(r->rs);
+    r->co = tn_correlator_new(r->rs);
+    return r->sc && r->co;
+}
+
+static void finish(run *r)
+{
+    tn_correlator_flush(r->co, on_corr, r);
+    tn_correlator_free(r->co);
+    tn_scanner_free(r->sc);
+    tn_ruleset_free(r->rs);
+}
+
+/* One event: name/value pairs, at T0 + sec seconds. */
+static void ev(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
+               const char *k3, const char *v3)
+{
+    const char *kv[6] = {k1, v1, k2, v2, k3, v3};
+    tn_field f[3];
+    size_t n = k3 ? 3 : k2 ? 2 : 1;
+    tn_event e;
+    test_event_init(&e, f, kv, n, "Security", 4625);
+    e.time = T0 + sec * SEC;
+    tn_scanner_match(r->sc, &e, on_match, r);
+}
+
+#define STUB(idline, sel)                                                    \
+    "title: stub\n" idline "\nlogsource:\n  product: windows\n"             \
+    "detection:\n  selection:\n    " sel "\n  condition: selection\n"
+
+TN_TEST(test_corr_event_count)
+{
+    run r;
+    if (!start(&r, "event_count.yml", STUB("id: 5638f7c0-ac70-491d-8465-2a65075e0d86", "Kind: fail")))
+        return;
+    for (int i = 0; i < 99; i++)
+        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 100, "Kind", "fail", "ComputerName", "B", NULL, NULL);   /* other group */
+    CHECK_INT(r.hits, 0);
+    ev(&r, 101, "Kind", "fail", "ComputerName", "A", NULL, NULL);   /* 100th for A */
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 100);
+    CHECK_INT(r.alone, 0);   /* generate is false: base rule feeds only */
+    finish(&r);
+}
+
+TN_TEST(test_corr_event_count_window_slides)
+{
+    run r;
+    if (!start(&r, "event_count.yml", STUB("id: 5638f7c0-ac70-491d-8465-2a65075e0d86", "Kind: fail")))
+        return;
+    for (int i = 0; i < 150; i++)   /* one every 40 s: at most 91 in any hour */
+        ev(&r, (uint64_t)i * 40, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    finish(&r);
+}
+
+TN_TEST(test_corr_event_count_ecs_field)
+{
+    run r;
+    if (!start(&r, "event_count_ecs.yml", STUB("id: 5638f7c0-ac70-491d-8465-2a65075e0d86", "Kind: q")))
+        return;
+    for (int i = 0; i < 100; i++)
+        ev(&r, (uint64_t)i, "Kind", "q", "dns.question.name", "evil.example", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    finish(&r);
+}
+
+#define RECON_STUBS                                                          \
+    STUB("name: recon_cmd_a", "Cmd: whoami") "---\n"                         \
+    STUB("name: recon_cmd_b", "Cmd: ipconfig") "---\n"                       \
+    STUB("name: recon_cmd_c", "Cmd: net")
+
+TN_TEST(test_corr_temporal)
+{
+    run r;
+    if (!start(&r, "temporal.yml", RECON_STUBS))
+        return;
+    ev(&r, 0, "Cmd", "net", "ComputerName", "A", "User", "u");
+    ev(&r, 10, "Cmd", "whoami", "ComputerName", "A", "User", "u");
+    ev(&r, 20, "Cmd", "ipconfig", "ComputerName", "A", "User", "other");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 30, "Cmd", "ipconfig", "ComputerName", "A", "User", "u");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 3);
+    /* too far apart: the first has left the 5 minute window */
+    ev(&r, 1000, "Cmd", "net", "ComputerName", "B", "User", "u");
+    ev(&r, 1100, "Cmd", "whoami", "ComputerName", "B", "User", "u");
+    ev(&r, 1400, "Cmd", "ipconfig", "ComputerName", "B", "User", "u");
+    CHECK_INT(r.hits, 1);
+    finish(&r);
+}
+
+TN_TEST(test_corr_temporal_ordered)
+{
+    run r;
+    if (!start(&r, "temporal_ordered.yml", RECON_STUBS))
+        return;
+    ev(&r, 0, "Cmd", "net", "ComputerName", "A", "User", "u");
+    ev(&r, 1, "Cmd", "ipconfig", "ComputerName", "A", "User", "u");
+    ev(&r, 2, "Cmd", "whoami", "ComputerName", "A", "User", "u");
+    CHECK_INT(r.hits, 0);           /* c, b, a: wrong order */
+    ev(&r, 3, "Cmd", "ipconfig", "ComputerName", "A", "User", "u");
+    ev(&r, 4, "Cmd", "net", "ComputerName", "A", "User", "u");
+    CHECK_INT(r.hits, 1);           /* a (t=2), b, c */
+    finish(&r);
+}
+
+TN_TEST(test_corr_value_count)
+{
+    run r;
+    if (!start(&r, "value_count.yml", STUB("id: 5638f7c0-ac70-491d-8465-2a65075e0d86", "Kind: fail")))
+        return;
+    char user[32];
+    for (int i = 0; i < 150; i++) {   /* 99 distinct users, repeated */
+        snprintf(user, sizeof(user), "u%d", i % 99);
+        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", "User", user);
+    }
+    CHECK_INT(r.hits, 0);
+    ev(&r, 200, "Kind", "fail", "ComputerName", "A", "User", "u_new");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 100);
+    finish(&r);
+}
+
+TN_TEST(test_corr_value_sum)
+{
+    run r;
+    if (!start(&r, "value_sum.yml", STUB("name: website_access", "Kind: web")))
+        return;
+    ev(&r, 0, "Kind", "web", "SourceIP", "1.2.3.4", "bytes_sent", "600000");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 10, "Kind", "web", "SourceIP", "9.9.9.9", "bytes_sent", "600000");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 20, "Kind", "web", "SourceIP", "1.2.3.4", "bytes_sent", "600000");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 1200000);
+    finish(&r);
+}
+
+TN_TEST(test_corr_value_avg)
+{
+    run r;
+    if (!start(&r, "value_avg.yml", STUB("id: rule_a_id", "Kind: out")))
+        return;
+    ev(&r, 0, "Kind", "out", "SourceIP", "1.2.3.4", "BytesOut", "400");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 1, "Kind", "out", "SourceIP", "1.2.3.4", "BytesOut", "700");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 550);
+    finish(&r);
+}
+
+TN_TEST(test_corr_value_percentile)
+{
+    run r;
+    if (!start(&r, "value_percentile.yml", STUB("name: process_creation", "Kind: proc")))
+        return;
+    for (int i = 0; i < 200; i++)
+        ev(&r, (uint64_t)i, "Kind", "proc", "ComputerName", "A", "Image", "C:\\common.exe");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 300, "Kind", "proc", "ComputerName", "A", "Image", "C:\\rare.exe");
+    CHECK_INT(r.hits, 1);   /* 1 of 201 events: 0.5% <= 1 */
+    finish(&r);
+}
+
+TN_TEST(test_corr_chain_failed_then_success)
+{
+    const char *y =
+        "title: brute force then success\nid: b180ead8-d58f-40b2-ae54-c8940995b9b6\nlevel: high\n"
+        "correlation:\n  type: temporal_ordered\n  rules: [multiple_failed_login, successful_login]\n"
+        "  group-by: [User]\n  timespan: 10m\n"
+        "---\n"
+        "title: Multiple failed logons\nname: multiple_failed_login\ncorrelation:\n"
+        "  type: event_count\n  rules: [failed_login]\n  group-by: [User]\n  timespan: 10m\n"
+        "  condition:\n    gte: 10\n"
+        "---\n"
+        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: [529, 4625]\n  condition: selection\n"
+        "---\n"
+        "title: success\nname: successful_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: [528, 4624]\n  condition: selection\n";
+    run r = {0};
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "chain.yml", &o, NULL, &r.rs) == TN_RS_OK);
+    CHECK_INT(tn_ruleset_ncorrelations(r.rs), 2);
+    r.sc = tn_scanner_new(r.rs);
+    r.co = tn_correlator_new(r.rs);
+    const char *kv[2] = {"User", "bob"};
+    tn_field f[1];
+    tn_event e;
+    for (int i = 0; i < 11; i++) {
+        test_event_init(&e, f, kv, 1, "Security", i < 10 ? 4625 : 4624);
+        e.time = T0 + (uint64_t)i * SEC;
+        tn_scanner_match(r.sc, &e, on_match, &r);
+    }
+    CHECK_INT(r.hits, 2);   /* the event_count, then the ordered chain */
+    finish(&r);
+}
+
+TN_TEST(test_corr_rejections)
+{
+    const char *base = "title: b\nid: 11111111-1111-1111-1111-111111111111\nlogsource:\n  product: windows\n"
+                       "detection:\n  s:\n    A: 1\n  condition: s\n---\n";
+    const char *bad[] = {
+        "title: c\ncorrelation:\n  type: event_count\n  rules: [11111111-1111-1111-1111-111111111111]\n"
+        "  group-by: [A]\n  timespan: 5m\n",                              /* no condition */
+        "title: c\ncorrelation:\n  type: event_count\n  rules: [nope]\n  group-by: [A]\n"
+        "  timespan: 5m\n  condition:\n    gte: 2\n",                     /* unknown rule */
+        "title: c\ncorrelation:\n  type: sometimes\n  rules: [nope]\n  timespan: 5m\n",
+        "title: c\ncorrelation:\n  type: temporal\n  rules: [11111111-1111-1111-1111-111111111111]\n"
+        "  group-by: [A]\n  timespan: 5 minutes\n",                       /* bad timespan */
+        "title: c\ncorrelation:\n  type: value_sum\n  rules: [11111111-1111-1111-1111-111111111111]\n"
+        "  group-by: [A]\n  timespan: 5m\n  condition:\n    gt: 3\n",     /* no field */
+        "title: c\nname: loop\ncorrelation:\n  type: temporal\n  rules: [loop, 11111111-1111-1111-1111-111111111111]\n"
+        "  group-by: [A]\n  timespan: 5m\n",                              /* cycle */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char y[2048];
+        snprintf(y, sizeof(y), "%s%s", base, bad[i]);
+        tn_ruleset *rs = test_load(y, 0);
+        CHECK(rs != NULL);
+        CHECK_INT(tn_ruleset_ncorrelations(rs), 0);
+        CHECK(test_last_reject[0] != 0);
+        tn_ruleset_free(rs);
+    }
+}

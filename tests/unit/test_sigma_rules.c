@@ -1,0 +1,203 @@
+/* test_sigma_rules.c - conditions, rule validation, logsources, filters. */
+#include "tn_test.h"
+
+#include "base/arena.h"
+#include "sigma/cond.h"
+#include "sigma_helpers.h"
+
+#define RULE(det)                                                            \
+    "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"     \
+    "logsource:\n  product: windows\ndetection:\n" det
+
+#define SEARCHES                                                             \
+    "  sel1:\n    A: 1\n  sel2:\n    B: 1\n  filter1:\n    C: 1\n"           \
+    "  _hidden:\n    D: 1\n"
+
+/* Event with A=a, B=b, C=c, D=d (each "1" or "0"). */
+static int cond(const char *c, int a, int b, int cc, int d)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml), RULE(SEARCHES "  condition: %s\n"), c);
+    TEST_EVENT(ev, "X", 1, "A", a ? "1" : "0", "B", b ? "1" : "0", "C", cc ? "1" : "0", "D",
+               d ? "1" : "0");
+    return test_match(yaml, &ev);
+}
+
+TN_TEST(test_condition_forms)
+{
+    CHECK_INT(cond("sel1 and sel2", 1, 1, 0, 0), 1);
+    CHECK_INT(cond("sel1 and sel2", 1, 0, 0, 0), 0);
+    CHECK_INT(cond("sel1 or sel2", 0, 1, 0, 0), 1);
+    CHECK_INT(cond("not sel1", 0, 0, 0, 0), 1);
+    CHECK_INT(cond("sel1 and not filter1", 1, 0, 1, 0), 0);
+    CHECK_INT(cond("1 of sel*", 0, 1, 0, 0), 1);
+    CHECK_INT(cond("all of sel*", 0, 1, 0, 0), 0);
+    CHECK_INT(cond("all of sel*", 1, 1, 0, 0), 1);
+    CHECK_INT(cond("1 of them", 0, 0, 0, 1), 0);   /* _hidden is not in them */
+    CHECK_INT(cond("1 of them", 0, 0, 1, 0), 1);
+    CHECK_INT(cond("all of them", 1, 1, 1, 0), 1);
+    CHECK_INT(cond("1 of sel* and not 1 of filter*", 1, 0, 0, 0), 1);
+    CHECK_INT(cond("1 of sel* and not 1 of filter*", 1, 0, 1, 0), 0);
+    CHECK_INT(cond("(sel1 or sel2) and filter1", 0, 1, 1, 0), 1);
+    CHECK_INT(cond("_hidden", 0, 0, 0, 1), 1);
+    CHECK_INT(cond("SEL1 AND sel2", 1, 1, 0, 0), -1);  /* identifiers are case-sensitive */
+    CHECK_INT(cond("sel1 AND sel2", 1, 1, 0, 0), 1);   /* keywords are not */
+}
+
+TN_TEST(test_condition_precedence)
+{
+    /* or < and < not: "sel1 or sel2 and filter1" = sel1 or (sel2 and filter1) */
+    CHECK_INT(cond("sel1 or sel2 and filter1", 1, 0, 0, 0), 1);
+    CHECK_INT(cond("sel1 or sel2 and filter1", 0, 1, 0, 0), 0);
+    /* "not sel1 and sel2" = (not sel1) and sel2 */
+    CHECK_INT(cond("not sel1 and sel2", 0, 1, 0, 0), 1);
+    CHECK_INT(cond("not sel1 and sel2", 1, 1, 0, 0), 0);
+    CHECK_INT(cond("not (sel1 and sel2)", 1, 0, 0, 0), 1);
+    CHECK_INT(cond("not not sel1", 1, 0, 0, 0), 1);
+}
+
+TN_TEST(test_condition_errors)
+{
+    CHECK_INT(cond("sel1 and", 1, 1, 0, 0), -1);
+    CHECK_INT(cond("(sel1", 1, 1, 0, 0), -1);
+    CHECK_INT(cond("sel3", 1, 1, 0, 0), -1);
+    CHECK(strstr(test_last_reject, "unknown search identifier") != NULL);
+    CHECK_INT(cond("sel*", 1, 1, 0, 0), -1);
+    CHECK_INT(cond("1 of nothing*", 1, 1, 0, 0), -1);
+    CHECK_INT(cond("sel1 | count() by A > 5", 1, 1, 0, 0), -1);
+    CHECK(strstr(test_last_reject, "correlation rule") != NULL);
+    CHECK_INT(cond("sel1 sel2", 1, 1, 0, 0), -1);
+}
+
+TN_TEST(test_condition_list_is_or)
+{
+    TEST_EVENT(ev, "X", 1, "A", "0", "B", "1");
+    CHECK_INT(test_match(RULE("  sel1:\n    A: 1\n  sel2:\n    B: 1\n  condition:\n    - sel1\n    - sel2\n"), &ev), 1);
+}
+
+TN_TEST(test_cond_parser_direct)
+{
+    const char *names[] = {"selection", "filter_a", "filter_b"};
+    tn_arena a;
+    char err[200];
+    size_t at;
+    tn_arena_init(&a, 4096);
+    tn_cnode *c = tn_cond_parse("selection and not 1 of filter_*", 31, names, 3, &a, err, sizeof(err), &at);
+    CHECK(c != NULL);
+    CHECK(c && c->op == TN_C_AND && c->b->op == TN_C_NOT && c->b->a->op == TN_C_ANY && c->b->a->nrefs == 2);
+    c = tn_cond_parse("selection and (", 15, names, 3, &a, err, sizeof(err), &at);
+    CHECK(c == NULL);
+    CHECK_INT(at, 15);
+    char deep[600];
+    memset(deep, '(', sizeof(deep));
+    c = tn_cond_parse(deep, sizeof(deep), names, 3, &a, err, sizeof(err), &at);
+    CHECK(c == NULL);
+    CHECK(strstr(err, "deeply") != NULL);
+    tn_arena_free(&a);
+    CHECK(tn_cond_pattern_match("sel*", 4, "selection"));
+    CHECK(tn_cond_pattern_match("*tion", 5, "selection"));
+    CHECK(!tn_cond_pattern_match("sel*x", 5, "selection"));
+}
+
+TN_TEST(test_required_fields)
+{
+    TEST_EVENT(ev, "X", 1, "A", "1");
+    CHECK_INT(test_match("logsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n", &ev), -1);
+    CHECK(strstr(test_last_reject, "title") != NULL);
+    CHECK_INT(test_match("title: t\ndetection:\n  s:\n    A: 1\n  condition: s\n", &ev), -1);
+    CHECK(strstr(test_last_reject, "logsource") != NULL);
+    CHECK_INT(test_match("title: t\nlogsource:\n  product: windows\n", &ev), -1);
+    CHECK_INT(test_match("title: t\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n", &ev), -1);
+    CHECK(strstr(test_last_reject, "condition") != NULL);
+    CHECK_INT(test_match("title: t\nlevel: severe\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n", &ev), -1);
+    CHECK_INT(test_match("title: [unclosed\n", &ev), -1);
+    CHECK(strstr(test_last_reject, "t.yml:") == test_last_reject);
+}
+
+TN_TEST(test_error_position)
+{
+    TEST_EVENT(ev, "X", 1, "A", "1");
+    CHECK_INT(test_match(RULE("  sel:\n    A|bogus: 1\n  condition: sel\n"), &ev), -1);
+    CHECK_STR(test_last_reject, "t.yml:8:5: unknown modifier 'bogus'");
+}
+
+TN_TEST(test_multi_document_and_correlation)
+{
+    const char *y = "title: a\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n"
+                    "---\n"
+                    "title: c\ncorrelation:\n  type: event_count\n  rules: [a]\n  group-by: [A]\n"
+                    "  timespan: 5m\n  condition:\n    gte: 3\n"
+                    "---\n"
+                    "title: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 2\n  condition: s\n";
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs != NULL);
+    CHECK_INT(tn_ruleset_count(rs), 2);
+    CHECK(strstr(test_last_reject, "correlation") != NULL);
+    tn_ruleset_free(rs);
+}
+
+#define PROC_RULE                                                            \
+    "title: p\nlogsource:\n  product: windows\n  category: process_creation\n" \
+    "detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n" \
+    "  condition: sel\n"
+
+TN_TEST(test_logsource_process_creation)
+{
+    TEST_EVENT(sysmon, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\W\\whoami.exe",
+               "ParentImage", "C:\\W\\cmd.exe");
+    TEST_EVENT(sec, "Security", 4688, "NewProcessName", "C:\\W\\whoami.exe", "ParentProcessName",
+               "C:\\W\\cmd.exe");
+    TEST_EVENT(other, "Security", 4689, "NewProcessName", "C:\\W\\whoami.exe", "ParentProcessName",
+               "C:\\W\\cmd.exe");
+    TEST_EVENT(wrongch, "Application", 1, "Image", "C:\\W\\whoami.exe", "ParentImage",
+               "C:\\W\\cmd.exe");
+    CHECK_INT(test_match(PROC_RULE, &sysmon), 1);
+    CHECK_INT(test_match(PROC_RULE, &sec), 1);
+    CHECK_INT(test_match(PROC_RULE, &other), 0);
+    CHECK_INT(test_match(PROC_RULE, &wrongch), 0);
+}
+
+TN_TEST(test_logsource_other_product_never)
+{
+    TEST_EVENT(ev, "X", 1, "A", "1");
+    CHECK_INT(test_match("title: l\nlogsource:\n  product: linux\ndetection:\n  s:\n    A: 1\n  condition: s\n", &ev), 0);
+    CHECK_INT(test_match("title: l\nlogsource:\n  product: windows\n  service: security\ndetection:\n  s:\n    A: 1\n  condition: s\n", &ev), 0);
+    TEST_EVENT(sec, "Security", 1102, "A", "1");
+    CHECK_INT(test_match("title: l\nlogsource:\n  product: windows\n  service: security\ndetection:\n  s:\n    A: 1\n  condition: s\n", &sec), 1);
+}
+
+TN_TEST(test_global_filter)
+{
+    const char *y = "title: r\nid: 6f3e2987-db24-4c78-a860-b4f4095a7095\nlogsource:\n  product: windows\n"
+                    "detection:\n  s:\n    A: 1\n  condition: s\n"
+                    "---\n"
+                    "title: f\nlogsource:\n  product: windows\nfilter:\n  rules:\n"
+                    "    - 6f3e2987-db24-4c78-a860-b4f4095a7095\n  selection:\n    User|startswith: 'adm_'\n"
+                    "  condition: selection\n";
+    TEST_EVENT(admin, "X", 1, "A", "1", "User", "adm_bob");
+    TEST_EVENT(user, "X", 1, "A", "1", "User", "bob");
+    CHECK_INT(test_match(y, &admin), 0);
+    CHECK_INT(test_match(y, &user), 1);
+}
+
+static int count_cb(const tn_rule_info *r, const tn_event *ev, void *ctx)
+{
+    (void)ev;
+    CHECK_STR(r->title, "t");
+    CHECK_STR(r->level, "high");
+    (*(int *)ctx)++;
+    return 0;
+}
+
+TN_TEST(test_callback_gets_rule)
+{
+    TEST_EVENT(ev, "X", 1, "A", "1");
+    tn_ruleset *rs = test_load(RULE("  s:\n    A: 1\n  condition: s\n"), 0);
+    CHECK(rs != NULL);
+    tn_scanner *sc = tn_scanner_new(rs);
+    int n = 0;
+    CHECK_INT(tn_scanner_match(sc, &ev, count_cb, &n), 1);
+    CHECK_INT(n, 1);
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+}

@@ -1,0 +1,220 @@
+/* test_sigma_values.c - Sigma value semantics and every modifier, on built events. */
+#include "tn_test.h"
+
+#include "sigma_helpers.h"
+
+#define RULE(det)                                                            \
+    "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"     \
+    "logsource:\n  product: windows\ndetection:\n" det
+
+TN_TEST(test_map_and_list_or)
+{
+    TEST_EVENT(ev, "Security", 4624, "LogonType", "3", "TargetUserName", "Bob");
+    CHECK_INT(test_match(RULE("  sel:\n    LogonType: 3\n    TargetUserName: bob\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    LogonType: 3\n    TargetUserName: alice\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    LogonType: [2, 10, 3]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    - LogonType: 9\n    - TargetUserName: BOB\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    - LogonType: 9\n    - TargetUserName: x\n  condition: sel\n"), &ev), 0);
+}
+
+TN_TEST(test_eventid_number_and_system_fields)
+{
+    TEST_EVENT(ev, "Security", 4624, "X", "1");
+    ev.computer = "WS01.corp";
+    ev.provider = "Microsoft-Windows-Security-Auditing";
+    ev.level = 4;
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 4624\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: '4624'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 4625\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Channel: security\n    Computer: ws01*\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Provider_Name: Microsoft-Windows-Security-Auditing\n    Level: 4\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ComputerName: WS01.corp\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_wildcards_and_escapes)
+{
+    TEST_EVENT(ev, "X", 1, "Image", "C:\\Windows\\System32\\cmd.exe", "Star", "a*b", "Q", "what?",
+               "BS", "C:\\dir\\*");
+    CHECK_INT(test_match(RULE("  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image: 'c:\\windows\\\\*\\cmd.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image: '*\\cm?.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image: '*\\c?.exe'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Star: 'a\\*b'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Star: 'a\\*c'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Q: 'what\\?'\n  condition: sel\n"), &ev), 1);
+    /* \\* is a backslash followed by a wildcard; \\\* a backslash and a star */
+    CHECK_INT(test_match(RULE("  sel:\n    BS: 'C:\\dir\\\\*'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    BS: 'C:\\dir\\\\\\*'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image: 'C:\\\\Windows\\\\System32\\\\cmd.exe'\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_case_insensitive_default_and_cased)
+{
+    TEST_EVENT(ev, "X", 1, "CommandLine", "Powershell -ENC abc");
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains: ' -enc '\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|cased: ' -enc '\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|cased: ' -ENC '\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_null_and_empty)
+{
+    TEST_EVENT(ev, "X", 1, "A", "", "B", "x");
+    CHECK_INT(test_match(RULE("  sel:\n    A: null\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Missing: null\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B: null\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    A: ''\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B: ''\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 1\n  filter:\n    B: null\n  condition: sel and not filter\n"), &ev), 1);
+}
+
+TN_TEST(test_keywords)
+{
+    TEST_EVENT(ev, "X", 1, "Payload", "run event::clear now", "Other", "OabVirtualDirectory -ExternalUrl x");
+    CHECK_INT(test_match(RULE("  keywords:\n    - 'event::clear'\n    - 'event::drop'\n  condition: keywords\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  keywords:\n    - 'event::drop'\n  condition: keywords\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  keywords:\n    '|all':\n      - 'OabVirtualDirectory'\n      - ' -ExternalUrl '\n  condition: keywords\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  keywords:\n    '|all':\n      - 'OabVirtualDirectory'\n      - ' -Nope '\n  condition: keywords\n"), &ev), 0);
+}
+
+TN_TEST(test_contains_startswith_endswith_all)
+{
+    TEST_EVENT(ev, "X", 1, "CommandLine", "net user admin /add", "Image", "C:\\x\\net.exe");
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains: 'user'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|startswith: 'NET '\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|startswith: 'user'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Image|endswith: '\\net.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [' user ', ' /add']\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [' user ', ' /del']\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains: [' group ', ' /add']\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_exists_and_neq)
+{
+    TEST_EVENT(ev, "X", 1, "PasswordLastSet", "", "User", "bob");
+    CHECK_INT(test_match(RULE("  sel:\n    PasswordLastSet|exists: true\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Nope|exists: true\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Nope|exists: false\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    User|neq: alice\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    User|neq: BOB\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    User|neq: [alice, bob]\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Nope|neq: bob\n  condition: sel\n"), &ev), 0);
+}
+
+TN_TEST(test_windash)
+{
+    TEST_EVENT(ev, "X", 1, "A", "ping /n 1 x", "B", "ping \xE2\x80\x93n 1 x", "C", "ping -n 1 x");
+    const char *r1 = RULE("  sel:\n    A|windash|contains: ' -n '\n  condition: sel\n");
+    CHECK_INT(test_match(r1, &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B|windash|contains: ' -n '\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C|windash|contains: ' /n '\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C|contains: ' /n '\n  condition: sel\n"), &ev), 0);
+}
+
+TN_TEST(test_re_and_flags)
+{
+    TEST_EVENT(ev, "X", 1, "CommandLine", "Invoke-Expression abc", "Multi", "line1\nLINE2");
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re: 'Invoke-Expr[a-z]+'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re: 'invoke-expr'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re|i: 'invoke-expr'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Multi|re: '^LINE2$'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Multi|re|m: '^LINE2$'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Multi|re: 'line1.LINE2'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Multi|re|s: 'line1.LINE2'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Multi|re: '(unclosed'\n  condition: sel\n"), &ev), -1);
+}
+
+TN_TEST(test_base64_modifiers)
+{
+    TEST_EVENT(ev, "X", 1, "CommandLine", "echo eHgvYmluL2Jhc2ggLWM= | base64 -d", "Plain", "YwBtAGQA",
+               "Enc", "powershell -enc YUkAbgB2AG8AawBlAC0ATQBpAG0AaQBrAGEAdAB6AA==");
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|base64offset|contains: '/bin/bash'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|base64offset|contains: '/bin/sh'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Plain|wide|base64: 'cmd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Plain|base64: 'cmd'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Enc|wide|base64offset|contains: 'Invoke-Mimikatz'\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_utf16_modifiers)
+{
+    /* UTF-16 values never equal UTF-8 text, but they must compile and
+     * combine with base64 as the spec's examples do */
+    TEST_EVENT(ev, "X", 1, "A", "//5jAG0AZAA=", "B", "AGMAbQBk");
+    CHECK_INT(test_match(RULE("  sel:\n    A|utf16|base64: 'cmd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B|utf16be|base64: 'cmd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B|utf16le|base64: 'cmd'\n  condition: sel\n"), &ev), 0);
+}
+
+TN_TEST(test_numeric_compare)
+{
+    TEST_EVENT(ev, "X", 1, "Size", "1500", "Hex", "0x10", "Text", "abc");
+    CHECK_INT(test_match(RULE("  sel:\n    Size|gt: 1000\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Size|gte: 1500\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Size|lt: 1500\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Size|lte: 1500\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Hex|gt: 15\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Text|gt: 1\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Size|gt: abc\n  condition: sel\n"), &ev), -1);
+}
+
+TN_TEST(test_time_parts)
+{
+    TEST_EVENT(ev, "X", 1, "UtcTime", "2024-03-05 23:41:07.123");
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|hour: 23\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|minute: 41\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|day: 5\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|month: 3\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|year: 2024\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|week: 10\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|hour|gte: 22\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    UtcTime|hour|lt: 6\n  condition: sel\n"), &ev), 0);
+}
+
+TN_TEST(test_cidr)
+{
+    TEST_EVENT(ev, "X", 1, "DestinationIp", "10.1.2.3", "V6", "fe80::1", "Bad", "hello");
+    CHECK_INT(test_match(RULE("  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    DestinationIp|cidr: [192.168.0.0/16, 172.16.0.0/12]\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    V6|cidr: 'fe80::/10'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    V6|cidr: '2001:db8::/32'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Bad|cidr: 10.0.0.0/8\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Bad|cidr: 10.0.0.0/33\n  condition: sel\n"), &ev), -1);
+}
+
+TN_TEST(test_fieldref)
+{
+    TEST_EVENT(ev, "X", 1, "SubjectUserName", "Bob", "TargetUserName", "bob", "Other", "alice",
+               "Path", "C:\\Users\\bob\\x");
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref: TargetUserName\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref|cased: TargetUserName\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref: Other\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Path|fieldref|contains: TargetUserName\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 1\n  filter:\n    SubjectUserName|fieldref: Other\n  condition: sel and not filter\n"), &ev), 1);
+}
+
+TN_TEST(test_expand_placeholders)
+{
+    TEST_EVENT(ev, "X", 1, "User", "anything", "Pct", "%name%");
+    /* data/placeholders.yml leaves Administrators empty: matches as '*' */
+    CHECK_INT(test_match(RULE("  sel:\n    User|expand: '%Administrators%'\n  condition: sel\n"), &ev), 1);
+    /* without expand, %name% is literal */
+    CHECK_INT(test_match(RULE("  sel:\n    Pct: '%name%'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Pct|expand: '\\%name%'\n  condition: sel\n"), &ev), 1);
+}
+
+TN_TEST(test_bad_values_rejected)
+{
+    TEST_EVENT(ev, "X", 1, "A", "b");
+    CHECK_INT(test_match(RULE("  sel:\n    A|conatins: b\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "unknown modifier 'conatins'") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    A|exists: maybe\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|i: b\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    A:\n      x: 1\n  condition: sel\n"), &ev), -1);
+}
+
+TN_TEST(test_field_names_without_spaces)
+{
+    /* Sigma strips spaces from log field names: "Threat Name" is ThreatName */
+    TEST_EVENT(ev, "X", 1, "Threat Name", "Virus:DOS/EICAR_Test_File", "Source Name", "Real-Time Protection");
+    CHECK_INT(test_match(RULE("  sel:\n    ThreatName|endswith: EICAR_Test_File\n    SourceName: 'Real-Time Protection'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ThreatNam: x\n  condition: sel\n"), &ev), 0);
+}
