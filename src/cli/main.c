@@ -10,6 +10,7 @@
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
     {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
+    {"hunt", "run Sigma rules over logs and print a timeline of detections", tn_cmd_hunt},
     {"rules", "check Sigma rules and report what cannot be used", tn_cmd_rules},
 };
 

@@ -1,0 +1,191 @@
+/* cmd_hunt.c - `tansa hunt`: run Sigma rules over logs, print a timeline. */
+#include "cli.h"
+
+#include "base/alloc.h"
+#include "base/diag.h"
+#include "hunt/hunt.h"
+#include "hunt/timeline.h"
+#include "read/event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char hunt_help[] =
+    "Usage: tansa hunt [OPTIONS] PATH...\n"
+    "Run Sigma rules over EVTX, JSON Lines/JSON and auditd logs (files or\n"
+    "folders, recursively; types told by content; '-' is standard input as\n"
+    "EVTX) and print the detections as a timeline sorted by event time.\n\n"
+    "Options:\n"
+    "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
+    "                          the built-in pack (rules/ beside the data folder)\n"
+    "  -f, --format F          table (default on a terminal), csv, jsonl\n"
+    "  -o, --output FILE       write the timeline to FILE\n"
+    "  -t, --threads N         worker threads (default: number of CPUs)\n"
+    "  -m, --min-level L       informational (default), low, medium, high, critical\n"
+    "      --since T, --until T  only events in [T, T] (RFC 3339, UTC)\n"
+    "      --carve             also recover records from EVTX slack space\n"
+    "      --summary           print the summary to stdout after the timeline\n"
+    "  -q, --quiet             count input problems without printing each one\n"
+    "  -h, --help              this text\n\n"
+    "JSON Lines keys: timestamp, computer, channel, event_id, record_id, level,\n"
+    "rule_id, rule_title, tags, details, file. A summary goes to stderr.\n\n"
+    TN_EXIT_CODES_HELP;
+
+typedef struct rej_count {
+    uint64_t n;
+    int quiet;
+} rej_count;
+
+static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    rej_count *r = ctx;
+    r->n++;
+    if (!r->quiet)
+        fprintf(stderr, "tansa: %s:%u:%u: rule rejected: %s\n", file, line, col, why);
+}
+
+static const char *default_rules(void)
+{
+    static char path[4200];
+    const char *env = getenv("TANSA_RULES");
+    if (env)
+        return env;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof(path), "%s/../rules", exe);
+            if (access(path, R_OK) == 0)
+                return path;
+        }
+    }
+    return access("rules", R_OK) == 0 ? "rules" : NULL;
+}
+
+int tn_cmd_hunt(int argc, char **argv)
+{
+    const char **rules = tn_calloc((size_t)argc + 1, sizeof(char *));
+    const char **paths = tn_calloc((size_t)argc + 1, sizeof(char *));
+    size_t nrules = 0, npaths = 0;
+    int format = isatty(1) ? TN_OUT_TABLE : TN_OUT_JSONL, summary = 0, quiet = 0, carve = 0;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    int min_level = TN_LEVEL_INFO, rc = 0;
+    uint64_t since = 0, until = 0;
+    const char *output = NULL;
+    if (!rules || !paths) {
+        tn_free(rules);
+        tn_free(paths);
+        return TN_EXIT_INTERNAL;
+    }
+#define USAGE(...) do { rc = tn_usage_error("hunt", __VA_ARGS__); goto done; } while (0)
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(hunt_help, stdout);
+            goto done;
+        } else if ((!strcmp(a, "-r") || !strcmp(a, "--rules")) && v) {
+            rules[nrules++] = v, i++;
+        } else if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && v) {
+            i++;
+            if (!strcmp(v, "table")) format = TN_OUT_TABLE;
+            else if (!strcmp(v, "csv")) format = TN_OUT_CSV;
+            else if (!strcmp(v, "jsonl") || !strcmp(v, "json")) format = TN_OUT_JSONL;
+            else USAGE("unknown format '%s'", v);
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
+            output = v, i++;
+        } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && v) {
+            char *end;
+            threads = strtol(v, &end, 10);
+            i++;
+            if (*end || threads < 1 || threads > 256)
+                USAGE("bad thread count '%s'", v);
+        } else if ((!strcmp(a, "-m") || !strcmp(a, "--min-level")) && v) {
+            i++;
+            if ((min_level = tn_level_parse(v, 1)) < 0)
+                USAGE("unknown level '%s'", v);
+        } else if ((!strcmp(a, "--since") || !strcmp(a, "--until")) && v) {
+            i++;
+            uint64_t t;
+            if (tn_filetime_parse(v, strlen(v), &t))
+                USAGE("bad time '%s' (want RFC 3339, e.g. 2019-06-28T00:00:00Z)", v);
+            if (a[2] == 's')
+                since = t;
+            else
+                until = t;
+        } else if (!strcmp(a, "--carve")) {
+            carve = 1;
+        } else if (!strcmp(a, "--summary")) {
+            summary = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            USAGE("unknown option or missing value '%s'", a);
+        } else {
+            paths[npaths++] = a;
+        }
+    }
+    if (!npaths)
+        USAGE("no input path");
+    if (!nrules) {
+        const char *def = default_rules();
+        if (!def)
+            USAGE("no rules: give --rules PATH (the built-in pack was not found)");
+        rules[nrules++] = def;
+    }
+
+    tn_diag diag = {.quiet = quiet};
+    rej_count rej = {0, quiet};
+    tn_rule_opts ro = {.on_reject = on_reject, .ctx = &rej};
+    tn_ruleset *rs = NULL;
+    int lrc = tn_ruleset_load(rules, nrules, &ro, &diag, &rs);
+    if (lrc != TN_RS_OK) {
+        fprintf(stderr, "tansa hunt: cannot load rules (%s)\n",
+                lrc == TN_RS_ENOMEM ? "out of memory" : "unusable logsource map or placeholder file");
+        rc = lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
+        goto done;
+    }
+    tn_inputs in = {0};
+    tn_dets dets = {0};
+    tn_hunt_stats st = {0};
+    FILE *out = stdout;
+    if (tn_inputs_collect(&in, paths, npaths, &diag)) {
+        rc = TN_EXIT_INTERNAL;
+    } else if (output && !(out = fopen(output, "w"))) {
+        fprintf(stderr, "tansa hunt: cannot write %s\n", output);
+        out = stdout;
+        rc = TN_EXIT_USAGE;
+    } else {
+        tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
+                           .since = since, .until = until, .progress = isatty(2)};
+        rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
+        tn_timeline_sort(&dets);
+        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out))
+            rc = TN_EXIT_INTERNAL;
+        tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stderr);
+        if (summary)
+            tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stdout);
+    }
+    if (out != stdout && fclose(out) != 0 && !rc)
+        rc = TN_EXIT_INTERNAL;
+    if (!rc) {
+        uint64_t problems = tn_diag_total(&diag) - diag.count[TN_P_RULE];
+        if (in.n == 0)
+            rc = TN_EXIT_NOINPUT;
+        else if (problems)
+            rc = TN_EXIT_PARTIAL;
+    }
+    tn_dets_free(&dets);
+    tn_inputs_free(&in);
+    tn_ruleset_free(rs);
+done:
+#undef USAGE
+    tn_free(rules);
+    tn_free(paths);
+    return rc;
+}

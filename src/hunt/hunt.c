@@ -1,0 +1,485 @@
+/* hunt.c - the scanning loop: EVTX chunks in parallel (one scanner and one
+ * chunk context per worker), JSON and auditd inputs event by event. Rules
+ * that feed correlations keep a copy of their matched events, which are
+ * fed to the correlator in time order at the end. */
+#include "hunt.h"
+
+#include "base/alloc.h"
+#include "base/par.h"
+#include "match/correlate.h"
+#include "match/scanner.h"
+#include "read/auditd.h"
+#include "read/evtx.h"
+#include "read/evtx_event.h"
+#include "read/jsonl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int tn_level_parse(const char *s, int strict)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (!strcasecmp(s, names[i]))
+            return i;
+    if (!strcasecmp(s, "info"))
+        return TN_LEVEL_INFO;
+    return strict ? -1 : TN_LEVEL_INFO;
+}
+
+const char *tn_level_name(int level)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    return level >= 0 && level < 5 ? names[level] : "informational";
+}
+
+/* A matched event kept for correlation: a deep copy in the worker arena. */
+typedef struct kept {
+    tn_event ev;
+    uint32_t rule;
+    uint32_t file;
+} kept;
+
+typedef struct worker {
+    tn_scanner *sc;
+    bx_chunk cx;
+    tn_arena arena;
+    tn_det *dets;
+    size_t ndets, capdets;
+    kept *keep;
+    size_t nkeep, capkeep;
+    uint64_t records, matches;
+    int oom;
+} worker;
+
+typedef struct hunt {
+    const tn_ruleset *rs;
+    const tn_hunt_opts *o;
+    tn_diag *d;
+    worker *w;
+    int nw;
+    uint8_t *rule_level;      /* per rule */
+    uint8_t *feeds_corr;      /* per rule: 1 when correlations exist (fed all) */
+    int has_corr;
+    /* current file */
+    tn_evtx *f;
+    uint32_t file;
+    const char *path;
+} hunt;
+
+/* Fields shown as a detection's details, in this order, when present. */
+static const char *const detail_fields[] = {
+    "CommandLine", "Image", "ParentImage", "ParentCommandLine", "TargetUserName",
+    "TargetDomainName", "SubjectUserName", "LogonType", "IpAddress", "WorkstationName",
+    "ServiceName", "ImagePath", "TaskName", "TargetFilename", "TargetObject", "Details",
+    "ShareName", "RelativeTargetName", "ObjectName", "SourceImage", "TargetImage",
+    "GrantedAccess", "DestinationIp", "DestinationPort", "QueryName", "ScriptBlockText",
+    "Payload", "ProcessName", "NewProcessName", "AccessMask",
+};
+
+static const char *keep_str(worker *w, const char *s, size_t n)
+{
+    char *p = tn_arena_strndup(&w->arena, s, n);
+    if (!p)
+        w->oom = 1;
+    return p ? p : "";
+}
+
+static const char *details_json(worker *w, const tn_event *ev)
+{
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_putc(&b, '{');
+    int first = 1;
+    for (size_t i = 0; i < sizeof(detail_fields) / sizeof(detail_fields[0]); i++) {
+        const tn_field *f = tn_event_field(ev, detail_fields[i], strlen(detail_fields[i]));
+        if (!f || f->is_null || !f->value_len)
+            continue;
+        if (!first)
+            tn_buf_putc(&b, ',');
+        first = 0;
+        tn_buf_json_str(&b, f->name, f->name_len);
+        tn_buf_putc(&b, ':');
+        size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
+        while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
+            n--; /* do not cut a UTF-8 sequence */
+        tn_buf_json_str(&b, f->value, n);
+    }
+    tn_buf_putc(&b, '}');
+    const char *s = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}";
+    tn_buf_free(&b);
+    return s;
+}
+
+static int push_det(worker *w, const tn_det *d)
+{
+    if (w->ndets == w->capdets) {
+        size_t cap = w->capdets ? w->capdets * 2 : 256;
+        tn_det *v = tn_realloc(w->dets, cap * sizeof(*v));
+        if (!v) {
+            w->oom = 1;
+            return -1;
+        }
+        w->dets = v;
+        w->capdets = cap;
+    }
+    w->dets[w->ndets++] = *d;
+    return 0;
+}
+
+static int keep_event(worker *w, const tn_event *ev, uint32_t rule, uint32_t file)
+{
+    if (w->nkeep == w->capkeep) {
+        size_t cap = w->capkeep ? w->capkeep * 2 : 256;
+        kept *v = tn_realloc(w->keep, cap * sizeof(*v));
+        if (!v) {
+            w->oom = 1;
+            return -1;
+        }
+        w->keep = v;
+        w->capkeep = cap;
+    }
+    kept *k = &w->keep[w->nkeep];
+    k->ev = *ev;
+    k->rule = rule;
+    k->file = file;
+    k->ev.provider = keep_str(w, ev->provider, strlen(ev->provider));
+    k->ev.provider_guid = "";
+    k->ev.channel = keep_str(w, ev->channel, strlen(ev->channel));
+    k->ev.computer = keep_str(w, ev->computer, strlen(ev->computer));
+    k->ev.user_sid = keep_str(w, ev->user_sid, strlen(ev->user_sid));
+    tn_field *fs = ev->nfields ? tn_arena_alloc(&w->arena, ev->nfields * sizeof(*fs)) : NULL;
+    if (ev->nfields && !fs) {
+        w->oom = 1;
+        return -1;
+    }
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        fs[i] = ev->fields[i];
+        fs[i].name = keep_str(w, ev->fields[i].name, ev->fields[i].name_len);
+        fs[i].value = keep_str(w, ev->fields[i].value, ev->fields[i].value_len);
+    }
+    k->ev.fields = fs;
+    w->nkeep++;
+    return 0;
+}
+
+typedef struct match_ctx {
+    hunt *h;
+    worker *w;
+    uint32_t file;
+} match_ctx;
+
+static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
+{
+    match_ctx *m = vctx;
+    hunt *h = m->h;
+    worker *w = m->w;
+    w->matches++;
+    if (h->has_corr)
+        keep_event(w, ev, r->index, m->file);
+    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level)
+        return 0;
+    tn_det d = {
+        .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
+        .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
+        .computer = keep_str(w, ev->computer, strlen(ev->computer)),
+        .channel = keep_str(w, ev->channel, strlen(ev->channel)),
+        .details = details_json(w, ev),
+    };
+    push_det(w, &d);
+    return 0;
+}
+
+static void scan_event(hunt *h, worker *w, tn_event *ev, uint32_t file)
+{
+    w->records++;
+    if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
+        return;
+    match_ctx m = {h, w, file};
+    tn_scanner_match(w->sc, ev, on_match, &m);
+}
+
+typedef struct rec_ctx {
+    hunt *h;
+    worker *w;
+} rec_ctx;
+
+static int on_record(void *arg, const tn_evtx_record *r)
+{
+    rec_ctx *rc = arg;
+    tn_event ev;
+    if (tn_evtx_event(r, &ev)) {
+        char where[80];
+        snprintf(where, sizeof(where), "record %llu at offset 0x%llx", (unsigned long long)r->record_id,
+                 (unsigned long long)r->offset);
+        tn_report(rc->h->d, TN_P_BINXML, rc->h->path, where, "no Event element; record skipped");
+        return 0;
+    }
+    ev.file = rc->h->path;
+    scan_event(rc->h, rc->w, &ev, rc->h->file);
+    return 0;
+}
+
+static int chunk_work(void *arg, size_t task, int wi, tn_buf *out)
+{
+    hunt *h = arg;
+    rec_ctx rc = {h, &h->w[wi]};
+    (void)out;
+    tn_evtx_read_chunk(h->f, task, &h->w[wi].cx, h->o->carve, on_record, &rc);
+    return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
+}
+
+static int chunk_emit(void *arg, size_t task, tn_buf *out)
+{
+    (void)arg;
+    (void)task;
+    (void)out;
+    return 0;
+}
+
+static int scan_stream(hunt *h, const tn_input *in, uint32_t file)
+{
+    worker *w = &h->w[0];
+    tn_event ev;
+    if (in->kind == TN_INPUT_AUDITD) {
+        tn_auditd *r;
+        if (tn_auditd_open(in->path, h->d, &r))
+            return 0;
+        while (tn_auditd_next(r, &ev) == 1)
+            scan_event(h, w, &ev, file);
+        tn_auditd_close(r);
+        return 0;
+    }
+    tn_jsonl *r;
+    int rc = tn_jsonl_open(in->path, h->d, &r);
+    if (rc == TN_JSONL_ENOMEM)
+        return TN_EXIT_INTERNAL;
+    if (rc)
+        return 0;
+    while ((rc = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
+        scan_event(h, w, &ev, file);
+    tn_jsonl_close(r);
+    return rc == TN_JSONL_ENOMEM ? TN_EXIT_INTERNAL : 0;
+}
+
+static int scan_input(hunt *h, const tn_input *in, uint32_t file)
+{
+    h->file = file;
+    h->path = in->path;
+    int kind = in->kind;
+    if (kind == TN_INPUT_UNKNOWN) /* standard input: EVTX or JSON, we cannot peek twice */
+        kind = TN_INPUT_EVTX;
+    if (kind != TN_INPUT_EVTX || !strcmp(in->path, "-")) {
+        if (kind != TN_INPUT_EVTX)
+            return scan_stream(h, in, file);
+    }
+    if (tn_evtx_open(in->path, h->d, &h->f))
+        return 0;
+    int rc = tn_par_run(h->nw, tn_evtx_nchunks(h->f), chunk_work, chunk_emit, h);
+    tn_evtx_close(h->f);
+    h->f = NULL;
+    return rc;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const kept *x = a, *y = b;
+    if (x->ev.time != y->ev.time)
+        return x->ev.time < y->ev.time ? -1 : 1;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->ev.offset != y->ev.offset)
+        return x->ev.offset < y->ev.offset ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+typedef struct corr_ctx {
+    hunt *h;
+    worker *w;
+    const kept *k;
+} corr_ctx;
+
+static int on_corr(const tn_corr_hit *hit, void *arg)
+{
+    corr_ctx *c = arg;
+    worker *w = c->w;
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_puts(&b, "{\"group\":{");
+    for (uint32_t i = 0; i < hit->ngroup; i++) {
+        if (i)
+            tn_buf_putc(&b, ',');
+        tn_buf_json_str(&b, hit->group_by[i], strlen(hit->group_by[i]));
+        tn_buf_putc(&b, ':');
+        tn_buf_json_str(&b, hit->group_values[i], strlen(hit->group_values[i]));
+    }
+    char t1[32], t2[32];
+    tn_filetime_format(hit->first, t1);
+    tn_filetime_format(hit->last, t2);
+    tn_buf_printf(&b, "},\"value\":%g,\"events\":%u,\"first\":\"%s\",\"last\":\"%s\",\"last_record_id\":%llu}",
+                  hit->value, hit->nevents, t1, t2, (unsigned long long)c->k->ev.record_id);
+    int level = tn_level_parse(hit->rule->level, 0);
+    if (level >= c->h->o->min_level) {
+        tn_det d = {
+            .time = hit->last, .record_id = c->k->ev.record_id, .offset = c->k->ev.offset,
+            .file = c->k->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
+            .event_id = c->k->ev.event_id, .computer = c->k->ev.computer, .channel = c->k->ev.channel,
+            .details = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}",
+        };
+        push_det(w, &d);
+    }
+    tn_buf_free(&b);
+    return 0;
+}
+
+/* Correlations see the matches of every worker merged in event-time order. */
+static int correlate(hunt *h)
+{
+    size_t total = 0;
+    for (int i = 0; i < h->nw; i++)
+        total += h->w[i].nkeep;
+    kept *all = total ? tn_malloc(total * sizeof(*all)) : NULL;
+    if (total && !all)
+        return TN_EXIT_INTERNAL;
+    size_t k = 0;
+    for (int i = 0; i < h->nw; i++) {
+        memcpy(all + k, h->w[i].keep, h->w[i].nkeep * sizeof(*all));
+        k += h->w[i].nkeep;
+    }
+    qsort(all, total, sizeof(*all), by_time);
+    tn_correlator *c = tn_correlator_new(h->rs);
+    if (!c) {
+        tn_free(all);
+        return TN_EXIT_INTERNAL;
+    }
+    corr_ctx cc = {h, &h->w[0], NULL};
+    for (size_t i = 0; i < total; i++) {
+        tn_rule_info ri;
+        tn_ruleset_info(h->rs, all[i].rule, &ri);
+        cc.k = &all[i];
+        if (tn_correlator_feed(c, &ri, &all[i].ev, on_corr, &cc) < 0) {
+            tn_correlator_free(c);
+            tn_free(all);
+            return TN_EXIT_INTERNAL;
+        }
+    }
+    if (total) {
+        cc.k = &all[total - 1];
+        tn_correlator_flush(c, on_corr, &cc);
+    }
+    tn_correlator_free(c);
+    tn_free(all);
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0)
+{
+    double el = now_s() - t0;
+    double mbs = el > 0 ? done / 1048576.0 / el : 0;
+    double eta = mbs > 0 ? (total - done) / 1048576.0 / mbs : 0;
+    fprintf(stderr, "\rtansa: file %zu/%zu, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", i, in->n,
+            done / 1048576.0, total / 1048576.0, mbs, eta);
+}
+
+static int setup_workers(hunt *h, int n)
+{
+    h->w = tn_calloc((size_t)n, sizeof(worker));
+    if (!h->w)
+        return -1;
+    h->nw = n;
+    for (int i = 0; i < n; i++) {
+        tn_arena_init(&h->w[i].arena, 256 * 1024);
+        if (!(h->w[i].sc = tn_scanner_new(h->rs)) || bx_chunk_init(&h->w[i].cx))
+            return -1;
+    }
+    return 0;
+}
+
+int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
+                tn_dets *out, tn_hunt_stats *st)
+{
+    hunt h = {.rs = rs, .o = o, .d = d};
+    int rc = 0;
+    uint32_t nrules = tn_ruleset_count(rs);
+    h.has_corr = tn_ruleset_ncorrelations(rs) > 0;
+    h.rule_level = tn_calloc(nrules ? nrules : 1, 1);
+    if (!h.rule_level || setup_workers(&h, o->threads < 1 ? 1 : o->threads))
+        rc = TN_EXIT_INTERNAL;
+    for (uint32_t i = 0; !rc && i < nrules; i++) {
+        tn_rule_info ri;
+        tn_ruleset_info(rs, i, &ri);
+        h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
+    }
+    double t0 = now_s();
+    uint64_t total = 0, done = 0;
+    for (size_t i = 0; i < in->n; i++)
+        total += in->v[i].size;
+    for (size_t i = 0; !rc && i < in->n; i++) {
+        if (o->progress)
+            progress(in, i, done, total, t0);
+        rc = scan_input(&h, &in->v[i], (uint32_t)i);
+        done += in->v[i].size;
+        for (int k = 0; k < h.nw; k++)
+            if (h.w[k].oom)
+                rc = TN_EXIT_INTERNAL;
+    }
+    if (o->progress)
+        fprintf(stderr, "\r%70s\r", "");
+    if (!rc && h.has_corr)
+        rc = correlate(&h);
+    st->files = in->n;
+    st->bytes = total;
+    st->seconds = now_s() - t0;
+    /* hand the detections and their arenas over */
+    out->arenas = tn_calloc((size_t)(h.nw ? h.nw : 1), sizeof(tn_arena));
+    if (!out->arenas && !rc)
+        rc = TN_EXIT_INTERNAL;
+    for (int k = 0; k < h.nw; k++) {
+        worker *w = &h.w[k];
+        st->records += w->records;
+        st->matches += w->matches;
+        for (size_t j = 0; !rc && j < w->ndets; j++) {
+            if (out->n == out->cap) {
+                size_t cap = out->cap ? out->cap * 2 : 1024;
+                tn_det *v = tn_realloc(out->v, cap * sizeof(*v));
+                if (!v) {
+                    rc = TN_EXIT_INTERNAL;
+                    break;
+                }
+                out->v = v;
+                out->cap = cap;
+            }
+            out->v[out->n++] = w->dets[j];
+        }
+        if (out->arenas)
+            out->arenas[out->narenas++] = w->arena;
+        else
+            tn_arena_free(&w->arena);
+        tn_free(w->dets);
+        tn_free(w->keep);
+        tn_scanner_free(w->sc);
+        bx_chunk_free(&w->cx);
+    }
+    tn_free(h.w);
+    tn_free(h.rule_level);
+    return rc;
+}
+
+void tn_dets_free(tn_dets *ds)
+{
+    for (int i = 0; i < ds->narenas; i++)
+        tn_arena_free(&ds->arenas[i]);
+    tn_free(ds->arenas);
+    tn_free(ds->v);
+    memset(ds, 0, sizeof(*ds));
+}

@@ -1,0 +1,60 @@
+/* hunt.h - run a rule set over inputs and collect detections, on several
+ * threads; the timeline (timeline.h) sorts and prints them. */
+#ifndef TN_HUNT_H
+#define TN_HUNT_H
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "read/input.h"
+#include "sigma/sigma.h"
+
+#include <stdint.h>
+
+/* One detection. Strings live in the detection list's arenas. */
+typedef struct tn_det {
+    uint64_t time;        /* FILETIME of the event (correlation: of the last event) */
+    uint64_t record_id;
+    uint64_t offset;      /* byte offset (EVTX) or line (JSON): order within a file */
+    uint32_t file;        /* index into the inputs */
+    uint32_t rule;        /* rule index, or correlation index when is_corr */
+    uint32_t event_id;
+    uint8_t is_corr;
+    uint8_t level;        /* TN_LEVEL_* */
+    const char *computer, *channel;
+    const char *details;  /* JSON object text */
+} tn_det;
+
+enum { TN_LEVEL_INFO, TN_LEVEL_LOW, TN_LEVEL_MEDIUM, TN_LEVEL_HIGH, TN_LEVEL_CRITICAL };
+/* "informational", "low", ... to TN_LEVEL_*; unknown text is informational
+ * for rule levels; for user input, returns -1. */
+int tn_level_parse(const char *s, int strict);
+const char *tn_level_name(int level);
+
+typedef struct tn_dets {
+    tn_det *v;
+    size_t n, cap;
+    tn_arena *arenas;     /* one per worker, strings of the detections */
+    int narenas;
+} tn_dets;
+
+typedef struct tn_hunt_opts {
+    int threads;
+    int min_level;        /* TN_LEVEL_* */
+    int carve;
+    uint64_t since, until;  /* FILETIME bounds, 0 = open */
+    int progress;         /* show progress on stderr */
+} tn_hunt_opts;
+
+typedef struct tn_hunt_stats {
+    uint64_t files, records, bytes, matches;
+    double seconds;
+} tn_hunt_stats;
+
+/* Scans every input with rs. Detections (rules at or above min_level, and
+ * correlation hits) are appended to out in no particular order. Problems
+ * with the input go to d. Returns 0, or TN_EXIT_INTERNAL when out of memory. */
+int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
+                tn_dets *out, tn_hunt_stats *st);
+void tn_dets_free(tn_dets *ds);
+
+#endif
