@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# hunt gives the same detections for --threads 1 and --threads 2, and for
+# EVTX files and the same events as JSON Lines (tansa dump of them). Also:
+# a folder of bad inputs is reported and counted, the rest is processed,
+# and the exit code says the run was partial.
+set -u
+T=${TANSA:-build/tansa-san}
+C=${CORPUS:-../shared/corpus}
+RULES=(--rules "$C/sigma/rules/windows")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() { # name condition-result
+    if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+IN="$C/evtx-attack-samples"
+"$T" hunt -q -t 1 "${RULES[@]}" -f jsonl "$IN" >"$work/t1.jsonl" 2>/dev/null
+"$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" >"$work/t2.jsonl" 2>/dev/null
+n1=$(wc -l <"$work/t1.jsonl")
+echo "   detections with 1 thread: $n1"
+[ "$n1" -gt 500 ]; check "hunt finds detections in the attack samples ($n1)" $?
+cmp -s "$work/t1.jsonl" "$work/t2.jsonl"; check "hunt --threads 1 equals --threads 2" $?
+
+# the same events as JSON Lines: one .jsonl per .evtx, same relative names
+mkdir -p "$work/jsonl"
+find "$IN" -name '*.evtx' -print0 | while IFS= read -r -d '' f; do
+    rel=${f#"$IN"/}
+    mkdir -p "$work/jsonl/$(dirname "$rel")"
+    "$T" dump -q "$f" >"$work/jsonl/${rel%.evtx}.jsonl" 2>/dev/null
+done
+"$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$work/jsonl" >"$work/j.jsonl" 2>/dev/null
+# compare without file names and in a stable order (the JSON twin orders by line, not byte offset)
+strip() { python3 -c '
+import json, sys
+rows = []
+for l in open(sys.argv[1]):
+    d = json.loads(l); d.pop("file")
+    rows.append(json.dumps(d, sort_keys=True))
+print("\n".join(sorted(rows)))' "$1"; }
+strip "$work/t1.jsonl" >"$work/a"; strip "$work/j.jsonl" >"$work/b"
+if cmp -s "$work/a" "$work/b"; then check "hunt on EVTX equals hunt on the same events as JSON Lines" 0
+else diff "$work/a" "$work/b" | head -5; check "hunt on EVTX equals hunt on the same events as JSON Lines" 1; fi
+
+# bad inputs beside a good one
+B="$work/bad"; mkdir -p "$B"
+cp "$C/evtx-attack-samples/Defense Evasion/DE_1102_security_log_cleared.evtx" "$B/good.evtx"
+: >"$B/empty.evtx"
+echo "this is not a log" >"$B/text.evtx"
+head -c 200000 "$C/hayabusa-sample-evtx/DeepBlueCLI/smb-password-guessing-security.evtx" >"$B/truncated.evtx"
+printf '{"EventID": 4624, "Channel": "Security"}\nnot json at all\n{"EventID": 1102, "Channel": "Security", "Hostname": "h"}\n' >"$B/lines.jsonl"
+"$T" hunt -t 2 "${RULES[@]}" -f jsonl "$B" >"$work/bad.out" 2>"$work/bad.err"
+rc=$?
+[ "$rc" = 1 ]; check "bad inputs: exit code 1 (partial), got $rc" $?
+grep -q 'empty.evtx: empty file' "$work/bad.err"; check "zero-byte file reported" $?
+grep -q 'text.evtx: not EVTX' "$work/bad.err"; check "text file named .evtx reported" $?
+grep -q 'truncated.evtx: chunk 2 at offset 0x21000: chunk truncated' "$work/bad.err"; check "truncated EVTX reported with its chunk" $?
+grep -q 'lines.jsonl: line 2' "$work/bad.err"; check "bad JSON line reported with its line" $?
+grep -q '"file":".*good.evtx"' "$work/bad.out"; check "the good file is still hunted" $?
+grep -q 'input problems: [1-9]' "$work/bad.err"; check "problems counted in the summary" $?
+"$T" hunt -q "${RULES[@]}" -f jsonl "$work/does-not-exist" >/dev/null 2>&1
+rc=$?
+[ "$rc" = 3 ]; check "nothing readable: exit code 3, got $rc" $?
+echo "$pass passed, $fail failed"
