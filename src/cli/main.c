@@ -11,6 +11,7 @@
 static const tn_command commands[] = {
     {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
     {"hunt", "run Sigma rules over logs and print a timeline of detections", tn_cmd_hunt},
+    {"metrics", "event-ID, computer and logon counts of a collection", tn_cmd_metrics},
     {"rules", "check Sigma rules and report what cannot be used", tn_cmd_rules},
 };
 

@@ -5,13 +5,9 @@
 #include "hunt.h"
 
 #include "base/alloc.h"
-#include "base/par.h"
+#include "base/buf.h"
 #include "match/correlate.h"
 #include "match/scanner.h"
-#include "read/auditd.h"
-#include "read/evtx.h"
-#include "read/evtx_event.h"
-#include "read/jsonl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +41,6 @@ typedef struct kept {
 
 typedef struct worker {
     tn_scanner *sc;
-    bx_chunk cx;
     tn_arena arena;
     tn_det *dets;
     size_t ndets, capdets;
@@ -59,15 +54,14 @@ typedef struct hunt {
     const tn_ruleset *rs;
     const tn_hunt_opts *o;
     tn_diag *d;
+    const tn_inputs *in;
     worker *w;
     int nw;
+    uint64_t done, total;   /* bytes, for progress */
+    double t0;
     uint8_t *rule_level;      /* per rule */
     uint8_t *feeds_corr;      /* per rule: 1 when correlations exist (fed all) */
     int has_corr;
-    /* current file */
-    tn_evtx *f;
-    uint32_t file;
-    const char *path;
 } hunt;
 
 /* Fields shown as a detection's details, in this order, when present. */
@@ -193,7 +187,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     return 0;
 }
 
-static void scan_event(hunt *h, worker *w, tn_event *ev, uint32_t file)
+static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
     w->records++;
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
@@ -202,86 +196,23 @@ static void scan_event(hunt *h, worker *w, tn_event *ev, uint32_t file)
     tn_scanner_match(w->sc, ev, on_match, &m);
 }
 
-typedef struct rec_ctx {
-    hunt *h;
-    worker *w;
-} rec_ctx;
+static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0);
 
-static int on_record(void *arg, const tn_evtx_record *r)
-{
-    rec_ctx *rc = arg;
-    tn_event ev;
-    if (tn_evtx_event(r, &ev)) {
-        char where[80];
-        snprintf(where, sizeof(where), "record %llu at offset 0x%llx", (unsigned long long)r->record_id,
-                 (unsigned long long)r->offset);
-        tn_report(rc->h->d, TN_P_BINXML, rc->h->path, where, "no Event element; record skipped");
-        return 0;
-    }
-    ev.file = rc->h->path;
-    scan_event(rc->h, rc->w, &ev, rc->h->file);
-    return 0;
-}
-
-static int chunk_work(void *arg, size_t task, int wi, tn_buf *out)
+static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
     hunt *h = arg;
-    rec_ctx rc = {h, &h->w[wi]};
-    (void)out;
-    tn_evtx_read_chunk(h->f, task, &h->w[wi].cx, h->o->carve, on_record, &rc);
+    tn_event e = *ev;
+    scan_event(h, &h->w[wi], &e, file);
     return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
 }
 
-static int chunk_emit(void *arg, size_t task, tn_buf *out)
+static void before_input(void *arg, size_t i)
 {
-    (void)arg;
-    (void)task;
-    (void)out;
-    return 0;
-}
-
-static int scan_stream(hunt *h, const tn_input *in, uint32_t file)
-{
-    worker *w = &h->w[0];
-    tn_event ev;
-    if (in->kind == TN_INPUT_AUDITD) {
-        tn_auditd *r;
-        if (tn_auditd_open(in->path, h->d, &r))
-            return 0;
-        while (tn_auditd_next(r, &ev) == 1)
-            scan_event(h, w, &ev, file);
-        tn_auditd_close(r);
-        return 0;
-    }
-    tn_jsonl *r;
-    int rc = tn_jsonl_open(in->path, h->d, &r);
-    if (rc == TN_JSONL_ENOMEM)
-        return TN_EXIT_INTERNAL;
-    if (rc)
-        return 0;
-    while ((rc = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
-        scan_event(h, w, &ev, file);
-    tn_jsonl_close(r);
-    return rc == TN_JSONL_ENOMEM ? TN_EXIT_INTERNAL : 0;
-}
-
-static int scan_input(hunt *h, const tn_input *in, uint32_t file)
-{
-    h->file = file;
-    h->path = in->path;
-    int kind = in->kind;
-    if (kind == TN_INPUT_UNKNOWN) /* standard input: EVTX or JSON, we cannot peek twice */
-        kind = TN_INPUT_EVTX;
-    if (kind != TN_INPUT_EVTX || !strcmp(in->path, "-")) {
-        if (kind != TN_INPUT_EVTX)
-            return scan_stream(h, in, file);
-    }
-    if (tn_evtx_open(in->path, h->d, &h->f))
-        return 0;
-    int rc = tn_par_run(h->nw, tn_evtx_nchunks(h->f), chunk_work, chunk_emit, h);
-    tn_evtx_close(h->f);
-    h->f = NULL;
-    return rc;
+    hunt *h = arg;
+    if (h->o->progress)
+        progress(h->in, i, h->done, h->total, h->t0);
+    if (i)
+        h->done += h->in->v[i - 1].size;
 }
 
 static int by_time(const void *a, const void *b)
@@ -399,7 +330,7 @@ static int setup_workers(hunt *h, int n)
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].arena, 256 * 1024);
-        if (!(h->w[i].sc = tn_scanner_new(h->rs)) || bx_chunk_init(&h->w[i].cx))
+        if (!(h->w[i].sc = tn_scanner_new(h->rs)))
             return -1;
     }
     return 0;
@@ -420,19 +351,15 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_ruleset_info(rs, i, &ri);
         h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
     }
-    double t0 = now_s();
-    uint64_t total = 0, done = 0;
+    h.in = in;
+    h.t0 = now_s();
+    double t0 = h.t0;
+    uint64_t total = 0;
     for (size_t i = 0; i < in->n; i++)
         total += in->v[i].size;
-    for (size_t i = 0; !rc && i < in->n; i++) {
-        if (o->progress)
-            progress(in, i, done, total, t0);
-        rc = scan_input(&h, &in->v[i], (uint32_t)i);
-        done += in->v[i].size;
-        for (int k = 0; k < h.nw; k++)
-            if (h.w[k].oom)
-                rc = TN_EXIT_INTERNAL;
-    }
+    h.total = total;
+    if (!rc)
+        rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, before_input, &h);
     if (o->progress)
         fprintf(stderr, "\r%70s\r", "");
     if (!rc && h.has_corr)
@@ -468,7 +395,6 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_free(w->dets);
         tn_free(w->keep);
         tn_scanner_free(w->sc);
-        bx_chunk_free(&w->cx);
     }
     tn_free(h.w);
     tn_free(h.rule_level);

@@ -29,3 +29,22 @@ int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag
 void tn_inputs_free(tn_inputs *in);
 
 #endif
+
+#ifndef TN_INPUT_SCAN_H
+#define TN_INPUT_SCAN_H
+#include "read/event.h"
+
+/* Called for each event of each input. worker is 0..threads-1: EVTX
+ * chunks are read on several threads at once (events of one chunk on one
+ * worker, in order); JSON and auditd inputs on worker 0. file is the
+ * input's index. Return nonzero to stop (that value is returned). */
+typedef int (*tn_event_fn)(void *arg, int worker, uint32_t file, const tn_event *ev);
+
+/* Called before each input, on the calling thread (progress display). */
+typedef void (*tn_input_fn)(void *arg, size_t index);
+
+/* Read every event of every input. Problems go to d. Returns 0, the first
+ * nonzero value fn returned, or TN_EXIT_INTERNAL when out of memory. */
+int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
+                   tn_input_fn before, void *arg);
+#endif

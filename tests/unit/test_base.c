@@ -56,3 +56,24 @@ TN_TEST(test_filetime_roundtrip)
     CHECK(tn_filetime_parse("2019-13-01", 10, &ft) == -1);
     CHECK(tn_filetime_parse("not a time", 10, &ft) == -1);
 }
+
+#include "base/map.h"
+
+TN_TEST(test_map_ids_are_stable_across_growth)
+{
+    tn_map m;
+    tn_map_init(&m);
+    char k[32];
+    int added;
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(k, sizeof(k), "key-%d", i);
+        CHECK_INT(tn_map_put(&m, k, (size_t)n, &added), i);
+        CHECK(added);
+    }
+    CHECK_INT(tn_map_put(&m, "key-17", 6, &added), 17);
+    CHECK(!added);
+    CHECK_INT(tn_map_get(&m, "key-999", 7), 999);
+    CHECK_INT(tn_map_get(&m, "nope", 4), -1);
+    CHECK_STR(tn_map_key(&m, 5), "key-5");
+    tn_map_free(&m);
+}
