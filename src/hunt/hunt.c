@@ -174,7 +174,8 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     w->matches++;
     if (h->has_corr)
         keep_event(w, ev, r->index, m->file);
-    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level)
+    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
+        (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,

@@ -43,6 +43,9 @@ typedef struct tn_hunt_opts {
     int carve;
     uint64_t since, until;  /* FILETIME bounds, 0 = open */
     int progress;         /* show progress on stderr */
+    const uint8_t *enabled;  /* per rule: 0 = not reported (status, tags,
+                              * exclusions); NULL = all. Disabled rules still
+                              * feed correlations. */
 } tn_hunt_opts;
 
 typedef struct tn_hunt_stats {
