@@ -280,12 +280,14 @@ int tn_cmd_hunt(int argc, char **argv)
         tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
                            .since = since, .until = until, .progress = isatty(2), .enabled = enabled};
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
-        tn_timeline_sort(&dets);
-        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out))
+        tn_tl_stats tl;
+        tn_tl_stats_init(&tl);
+        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out, &tl))
             rc = TN_EXIT_INTERNAL;
-        tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stderr);
+        tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)
-            tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stdout);
+            tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);
+        tn_tl_stats_free(&tl);
     }
     if (out != stdout && fclose(out) != 0 && !rc)
         rc = TN_EXIT_INTERNAL;

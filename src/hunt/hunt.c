@@ -7,7 +7,10 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/correlate.h"
+#include "hunt/spill.h"
 #include "match/scanner.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +44,9 @@ typedef struct kept {
 
 typedef struct worker {
     tn_scanner *sc;
-    tn_arena arena;
+    tn_arena arena;     /* events kept for correlation */
+    tn_arena dstr;      /* strings of detections held in memory */
+    size_t dbytes;      /* bytes in dstr */
     tn_det *dets;
     size_t ndets, capdets;
     kept *keep;
@@ -60,8 +65,10 @@ typedef struct hunt {
     uint64_t done, total;   /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
-    uint8_t *feeds_corr;      /* per rule: 1 when correlations exist (fed all) */
     int has_corr;
+    size_t spill_dets;        /* a worker spills a sorted run past this many */
+    pthread_mutex_t runs_mu;  /* guards out->runs */
+    tn_dets *out;
 } hunt;
 
 /* Fields shown as a detection's details, in this order, when present. */
@@ -79,6 +86,15 @@ static const char *keep_str(worker *w, const char *s, size_t n)
     char *p = tn_arena_strndup(&w->arena, s, n);
     if (!p)
         w->oom = 1;
+    return p ? p : "";
+}
+
+static const char *det_str(worker *w, const char *s, size_t n)
+{
+    char *p = tn_arena_strndup(&w->dstr, s, n);
+    if (!p)
+        w->oom = 1;
+    w->dbytes += n + 8;
     return p ? p : "";
 }
 
@@ -103,12 +119,42 @@ static const char *details_json(worker *w, const tn_event *ev)
         tn_buf_json_str(&b, f->value, n);
     }
     tn_buf_putc(&b, '}');
-    const char *s = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}";
+    const char *s = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}";
     tn_buf_free(&b);
     return s;
 }
 
-static int push_det(worker *w, const tn_det *d)
+/* Past the limit, a worker's detections go to a sorted run on disk and its
+ * strings are dropped: memory stays bounded however much fires. */
+static void spill(hunt *h, worker *w)
+{
+    FILE *f = tn_spill_write(w->dets, w->ndets);
+    if (!f) {
+        w->oom = 1;
+        return;
+    }
+    pthread_mutex_lock(&h->runs_mu);
+    tn_dets *o = h->out;
+    if (o->nruns == o->capruns) {
+        size_t cap = o->capruns ? o->capruns * 2 : 16;
+        FILE **r = tn_realloc(o->runs, cap * sizeof(*r));
+        if (!r) {
+            pthread_mutex_unlock(&h->runs_mu);
+            fclose(f);
+            w->oom = 1;
+            return;
+        }
+        o->runs = r;
+        o->capruns = cap;
+    }
+    o->runs[o->nruns++] = f;
+    pthread_mutex_unlock(&h->runs_mu);
+    w->ndets = 0;
+    tn_arena_reset(&w->dstr);
+    w->dbytes = 0;
+}
+
+static int push_det(hunt *h, worker *w, const tn_det *d)
 {
     if (w->ndets == w->capdets) {
         size_t cap = w->capdets ? w->capdets * 2 : 256;
@@ -121,6 +167,8 @@ static int push_det(worker *w, const tn_det *d)
         w->capdets = cap;
     }
     w->dets[w->ndets++] = *d;
+    if (w->ndets >= h->spill_dets || w->dbytes > 64u * 1024 * 1024)
+        spill(h, w);
     return 0;
 }
 
@@ -180,11 +228,11 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
         .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
-        .computer = keep_str(w, ev->computer, strlen(ev->computer)),
-        .channel = keep_str(w, ev->channel, strlen(ev->channel)),
+        .computer = det_str(w, ev->computer, strlen(ev->computer)),
+        .channel = det_str(w, ev->channel, strlen(ev->channel)),
         .details = details_json(w, ev),
     };
-    push_det(w, &d);
+    push_det(h, w, &d);
     return 0;
 }
 
@@ -258,10 +306,12 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
         tn_det d = {
             .time = hit->last, .record_id = c->k->ev.record_id, .offset = c->k->ev.offset,
             .file = c->k->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
-            .event_id = c->k->ev.event_id, .computer = c->k->ev.computer, .channel = c->k->ev.channel,
-            .details = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}",
+            .event_id = c->k->ev.event_id,
+            .computer = det_str(w, c->k->ev.computer, strlen(c->k->ev.computer)),
+            .channel = det_str(w, c->k->ev.channel, strlen(c->k->ev.channel)),
+            .details = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}",
         };
-        push_det(w, &d);
+        push_det(c->h, w, &d);
     }
     tn_buf_free(&b);
     return 0;
@@ -331,6 +381,7 @@ static int setup_workers(hunt *h, int n)
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].arena, 256 * 1024);
+        tn_arena_init(&h->w[i].dstr, 256 * 1024);
         if (!(h->w[i].sc = tn_scanner_new(h->rs)))
             return -1;
     }
@@ -340,7 +391,12 @@ static int setup_workers(hunt *h, int n)
 int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
-    hunt h = {.rs = rs, .o = o, .d = d};
+    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = 65536};
+    const char *sd = getenv("TANSA_SPILL_DETS"); /* tests force small runs */
+    long sdv = sd ? strtol(sd, NULL, 10) : 0;
+    if (sdv > 0)
+        h.spill_dets = (size_t)sdv;
+    pthread_mutex_init(&h.runs_mu, NULL);
     int rc = 0;
     uint32_t nrules = tn_ruleset_count(rs);
     h.has_corr = tn_ruleset_ncorrelations(rs) > 0;
@@ -390,20 +446,26 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
             out->v[out->n++] = w->dets[j];
         }
         if (out->arenas)
-            out->arenas[out->narenas++] = w->arena;
+            out->arenas[out->narenas++] = w->dstr;
         else
-            tn_arena_free(&w->arena);
+            tn_arena_free(&w->dstr);
+        tn_arena_free(&w->arena);
         tn_free(w->dets);
         tn_free(w->keep);
         tn_scanner_free(w->sc);
     }
     tn_free(h.w);
     tn_free(h.rule_level);
+    pthread_mutex_destroy(&h.runs_mu);
     return rc;
 }
 
 void tn_dets_free(tn_dets *ds)
 {
+    for (size_t i = 0; i < ds->nruns; i++)
+        if (ds->runs[i])
+            fclose(ds->runs[i]);
+    tn_free(ds->runs);
     for (int i = 0; i < ds->narenas; i++)
         tn_arena_free(&ds->arenas[i]);
     tn_free(ds->arenas);
