@@ -55,7 +55,8 @@ typedef struct worker {
     int oom;
 } worker;
 
-typedef struct hunt {
+typedef struct hunt hunt;
+struct hunt {
     const tn_ruleset *rs;
     const tn_hunt_opts *o;
     tn_diag *d;
@@ -69,7 +70,7 @@ typedef struct hunt {
     size_t spill_dets;        /* a worker spills a sorted run past this many */
     pthread_mutex_t runs_mu;  /* guards out->runs */
     tn_dets *out;
-} hunt;
+};
 
 /* Fields shown as a detection's details, in this order, when present. */
 static const char *const detail_fields[] = {
@@ -238,14 +239,14 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
-    w->records++;
+    __atomic_fetch_add(&w->records, 1, __ATOMIC_RELAXED); /* progress reads it */
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
     match_ctx m = {h, w, file};
     tn_scanner_match(w->sc, ev, on_match, &m);
 }
 
-static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0);
+static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0);
 
 static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
@@ -255,13 +256,13 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
     return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
 }
 
-static void before_input(void *arg, size_t i)
+static void before_input(void *arg, size_t i, uint64_t bytes)
 {
     hunt *h = arg;
-    if (h->o->progress)
-        progress(h->in, i, h->done, h->total, h->t0);
-    if (i)
+    if (!bytes && i)
         h->done += h->in->v[i - 1].size;
+    if (h->o->progress)
+        progress(h, i, h->done + bytes, h->total, h->t0);
 }
 
 static int by_time(const void *a, const void *b)
@@ -364,13 +365,17 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0)
+static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0)
 {
+    const tn_inputs *in = h->in;
+    uint64_t records = 0;
+    for (int k = 0; k < h->nw; k++)
+        records += __atomic_load_n(&h->w[k].records, __ATOMIC_RELAXED);
     double el = now_s() - t0;
     double mbs = el > 0 ? done / 1048576.0 / el : 0;
     double eta = mbs > 0 ? (total - done) / 1048576.0 / mbs : 0;
-    fprintf(stderr, "\rtansa: file %zu/%zu, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", i, in->n,
-            done / 1048576.0, total / 1048576.0, mbs, eta);
+    fprintf(stderr, "\rtansa: file %zu/%zu, %llu records, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", i + 1,
+            in->n, (unsigned long long)records, done / 1048576.0, total / 1048576.0, mbs, eta);
 }
 
 static int setup_workers(hunt *h, int n)
