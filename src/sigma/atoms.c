@@ -314,32 +314,46 @@ static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlit
     return 0;
 }
 
+/* One database of the literals some rule's set uses (literals that were
+ * only candidates lose nothing by being left out). */
 static int compile_db(tn_atoms *at, const reg *g)
 {
     unsigned *flags = tn_malloc(g->n * sizeof(*flags));
     unsigned *ids = tn_malloc(g->n * sizeof(*ids));
+    const char **lits = tn_malloc(g->n * sizeof(*lits));
+    size_t *lens = tn_malloc(g->n * sizeof(*lens));
+    unsigned n = 0;
     int rc = -1;
-    if (flags && ids) {
-        for (uint32_t i = 0; i < g->n; i++)
-            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, ids[i] = i;
+    if (flags && ids && lits && lens) {
+        for (uint32_t i = 0; i < g->n; i++) {
+            if (at->start[i + 1] == at->start[i])
+                continue;
+            flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+            ids[n] = i;
+            lits[n] = g->lit[i];
+            lens[n++] = g->len[i];
+        }
         hs_compile_error_t *err = NULL;
         hs_database_t *db = NULL;
-        if (hs_compile_lit_multi(g->lit, flags, ids, g->len, g->n, HS_MODE_BLOCK, NULL, &db,
-                                 &err) == HS_SUCCESS) {
+        if (n && hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &db, &err) ==
+                     HS_SUCCESS) {
             hs_scratch_t *scr = NULL;
             if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
                 at->db = db;
                 at->scratch = scr;
+                at->nlits = n;
                 rc = 0;
             } else {
                 hs_free_database(db);
             }
-        } else {
+        } else if (err) {
             hs_free_compile_error(err);
         }
     }
     tn_free(flags);
     tn_free(ids);
+    tn_free(lits);
+    tn_free(lens);
     return rc;
 }
 
