@@ -265,3 +265,15 @@ TN_TEST(test_spec_modifier_examples)
     TEST_EVENT(kw, "X", 1, "Payload", "Set-OabVirtualDirectory -ExternalUrl http://x");
     CHECK_INT(test_match(RULE("  keywords_cmdlet:\n    '|all':\n      - 'OabVirtualDirectory'\n      - ' -ExternalUrl '\n  condition: keywords_cmdlet\n"), &kw), 1);
 }
+
+TN_TEST(test_fieldref_long_values)
+{
+    char longv[2000], longu[2000];
+    memset(longv, 'a', sizeof(longv) - 1);
+    longv[sizeof(longv) - 1] = 0;
+    memcpy(longu, longv, sizeof(longv));
+    longu[0] = 'A';
+    TEST_EVENT(ev, "X", 1, "One", longv, "Two", longu);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref: Two\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref|cased: Two\n  condition: sel\n"), &ev), 0);
+}
