@@ -332,7 +332,8 @@ static int correlate(hunt *h)
         memcpy(all + k, h->w[i].keep, h->w[i].nkeep * sizeof(*all));
         k += h->w[i].nkeep;
     }
-    qsort(all, total, sizeof(*all), by_time);
+    if (total)
+        qsort(all, total, sizeof(*all), by_time);
     tn_correlator *c = tn_correlator_new(h->rs);
     if (!c) {
         tn_free(all);

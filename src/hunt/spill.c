@@ -29,7 +29,8 @@ typedef struct disk_det {
 
 FILE *tn_spill_write(tn_det *v, size_t n)
 {
-    qsort(v, n, sizeof(*v), tn_det_cmp);
+    if (n)
+        qsort(v, n, sizeof(*v), tn_det_cmp);
     FILE *f = tmpfile();
     if (!f)
         return NULL;

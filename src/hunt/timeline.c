@@ -190,7 +190,8 @@ static void account(tn_tl_stats *st, const tn_ruleset *rs, const tn_det *d)
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st)
 {
-    qsort(ds->v, ds->n, sizeof(tn_det), tn_det_cmp);
+    if (ds->n)
+        qsort(ds->v, ds->n, sizeof(tn_det), tn_det_cmp);
     size_t nr = ds->nruns;
     tn_run_reader *rd = nr ? tn_calloc(nr, sizeof(*rd)) : NULL;
     if (nr && !rd)
@@ -261,7 +262,8 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
         return;
     for (uint32_t i = 0; i < k; i++)
         c[i] = (count){tn_map_key(m, i), n[i]};
-    qsort(c, k, sizeof(*c), count_desc);
+    if (k)
+        qsort(c, k, sizeof(*c), count_desc);
     fprintf(out, "  by %s (%u distinct):\n", what, k);
     for (size_t i = 0; i < k && i < show; i++)
         fprintf(out, "    %8llu  %s\n", (unsigned long long)c[i].n, c[i].key);
