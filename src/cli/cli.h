@@ -22,6 +22,7 @@ typedef struct tn_command {
 
 /* Subcommands, one file each under src/cli/. */
 int tn_cmd_dump(int argc, char **argv);
+int tn_cmd_gen(int argc, char **argv);
 
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,6 +10,7 @@
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
     {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
+    {"gen", "write a synthetic company's logs with a breach inside", tn_cmd_gen},
 };
 
 static void print_help(FILE *f)
