@@ -14,7 +14,7 @@ static const char usage[] =
     "                 [--quiet] --out DIR\n\n"
     "Writes DIR/logs/<HOST>/<Channel>.evtx (and/or .jsonl), DIR/assets.csv and\n"
     "DIR/truth.json: a company of about 60*S hosts and 250*S accounts over D days\n"
-    "(default 30, at least 7), with a breach modelled on the 2019 Mitsubishi\n"
+    "(default 30, at least 7; S may be a fraction for small tests), with a breach modelled on the 2019 Mitsubishi\n"
     "Electric case inside. The same seed (default 1) gives the same bytes.\n\n"
     TN_EXIT_CODES_HELP;
 
@@ -52,9 +52,10 @@ int tn_cmd_gen(int argc, char **argv)
                 return tn_usage_error("gen", "--seed wants a whole number, not '%s'", v);
             o.seed = n;
         } else if (!strcmp(a, "--scale")) {
-            if (parse_num(v, 1, 1000, &n))
-                return tn_usage_error("gen", "--scale wants 1 to 1000, not '%s'", v);
-            o.scale = (int)n;
+            char *end;
+            o.scale = strtod(v, &end);
+            if (*end || !(o.scale >= 0.05 && o.scale <= 1000))
+                return tn_usage_error("gen", "--scale wants a number from 0.05 to 1000, not '%s'", v);
         } else if (!strcmp(a, "--days")) {
             if (parse_num(v, 7, 3650, &n))
                 return tn_usage_error("gen", "--days wants 7 to 3650, not '%s'", v);

@@ -43,7 +43,7 @@ void tn_breach_init(tn_breach *b, const tn_org *o)
     memset(b, 0, sizeof(*b));
     tn_rng r;
     tn_rng_seed(&r, tn_mix3(o->seed, 0xb4ea, 0));
-    uint32_t nws = 22u * (uint32_t)o->scale, home = o->users[o->adm_confound].ws, k;
+    uint32_t nws = o->n_ws[TN_SITE_HQ], home = o->users[o->adm_confound].ws, k;
     do k = (uint32_t)tn_rng_below(&r, nws); while (hq_ws(o, k) == home);
     b->ws_a = hq_ws(o, k);
     do k = (uint32_t)tn_rng_below(&r, nws); while (hq_ws(o, k) == home || hq_ws(o, k) == b->ws_a);

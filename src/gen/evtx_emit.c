@@ -19,7 +19,7 @@ enum { S_LEVEL, S_OPCODE, S_TASK, S_EVENTID, S_QUAL, S_KEYWORDS, S_TIME, S_ACTIV
 
 void tn_emit_bytes(tn_emit *m, const void *p, uint32_t n)
 {
-    if (m->full || m->pos + n > TN_EVTX_CHUNK) {
+    if (m->full || m->pos + n > TN_EVTX_RECORDS_END) {
         m->full = 1;
         return;
     }
@@ -79,7 +79,7 @@ uint32_t tn_utf8_to_utf16(const char *str, uint8_t *out)
 /* Emits a UTF-8 string as UTF-16 units (no count, no NUL). */
 static void emit_utf16(tn_emit *m, const char *s, uint32_t units)
 {
-    if (m->full || m->pos + 2 * units > TN_EVTX_CHUNK) {
+    if (m->full || m->pos + 2 * units > TN_EVTX_RECORDS_END) {
         m->full = 1;
         return;
     }

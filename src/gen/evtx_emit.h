@@ -8,9 +8,13 @@
 
 #define TN_EVTX_CHUNK 65536u
 #define TN_EVTX_CHUNK_HDR 512u
+/* Records end before this offset: libevtx drops a last record that ends
+ * exactly at the end of the chunk, and Windows never fills a chunk to the
+ * last byte either. */
+#define TN_EVTX_RECORDS_END (TN_EVTX_CHUNK - 64u)
 
 /* Writes at pos into the 64 KiB chunk c; sets full instead of writing
- * past the end, so a record that does not fit is detected once, at the
+ * past TN_EVTX_RECORDS_END, so a record that does not fit is detected once, at the
  * end, and redone in a fresh chunk. */
 typedef struct tn_emit {
     uint8_t *c;

@@ -57,7 +57,7 @@ static void emit_value(tn_emit *m, uint8_t type, const tn_gval *v, const uint8_t
 {
     switch (type) {
     case TN_VT_STR:
-        if (size && !m->full && m->pos + size <= TN_EVTX_CHUNK) {
+        if (size && !m->full && m->pos + size <= TN_EVTX_RECORDS_END) {
             tn_utf8_to_utf16(v->s, m->c + m->pos);
             m->pos += size;
         } else if (size) {

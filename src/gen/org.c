@@ -26,6 +26,13 @@ static const char *const cn_first[] = {"wei", "fang", "na", "min", "jing", "lei"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* base * scale, rounded, and at least min. */
+static uint32_t scaled(double scale, double base, uint32_t min)
+{
+    double v = base * scale + 0.5;
+    return v < min ? min : (uint32_t)v;
+}
+
 static tn_host *add_host(tn_org *o, uint32_t *n, int site, int role, const char *name)
 {
     tn_host *h = &o->hosts[(*n)++];
@@ -52,19 +59,20 @@ static void add_fs(tn_org *o, uint32_t *n, int site, const char *name, int dept,
 static void add_servers(tn_org *o, uint32_t *n)
 {
     char name[24];
-    int s = o->scale;
+    uint32_t ndc = scaled(o->scale, 1, 1);
     for (int site = 0; site < TN_SITE__COUNT; site++)
-        for (int i = 0; i < (site == TN_SITE_HQ ? s + 1 : s); i++) {
-            snprintf(name, sizeof(name), "%s-DC%02d", site_prefix[site], i + 1);
+        for (uint32_t i = 0; i < (site == TN_SITE_HQ ? ndc + 1 : ndc); i++) {
+            snprintf(name, sizeof(name), "%s-DC%02u", site_prefix[site], i + 1);
             add_host(o, n, site, TN_ROLE_DC, name);
         }
     add_fs(o, n, TN_SITE_HQ, "HQ-FS-HR01", TN_DEPT_HR, "HR", "D:\\Shares\\HR", 0, &o->fs_hr);
     add_fs(o, n, TN_SITE_RND, "RND-FS-ENG01", TN_DEPT_ENG, "Engineering", "D:\\Shares\\Engineering", 0, &o->fs_eng);
     add_fs(o, n, TN_SITE_RND, "RND-FS-PRJ01", TN_DEPT_PRJ_A, "ProjectA", "E:\\Projects\\ProjectA", 1, &o->fs_prj_a);
     add_fs(o, n, TN_SITE_RND, "RND-FS-PRJ02", TN_DEPT_PRJ_B, "ProjectB", "E:\\Projects\\ProjectB", 1, &o->fs_prj_b);
-    for (int i = 0; i < s; i++) {
+    o->n_fs_gen = scaled(o->scale, 1, 1);
+    for (uint32_t i = 0; i < o->n_fs_gen; i++) {
         uint32_t idx;
-        snprintf(name, sizeof(name), "HQ-FS-GEN%02d", i + 1);
+        snprintf(name, sizeof(name), "HQ-FS-GEN%02u", i + 1);
         add_fs(o, n, TN_SITE_HQ, name, TN_DEPT_GENERAL, "Common", "D:\\Shares\\Common", 0, &idx);
         if (i == 0)
             o->fs_gen = idx;
@@ -78,16 +86,19 @@ static void add_servers(tn_org *o, uint32_t *n)
     add_host(o, n, TN_SITE_HQ, TN_ROLE_MAIL, "HQ-MAIL01");
 }
 
-/* Workstations split 22:15:10 between the sites, per unit of scale. */
+/* Workstations split 22:15:10 between the sites, per unit of scale; HQ
+ * keeps at least six, which the breach and its confounders need. */
 static void add_workstations(tn_org *o, uint32_t *n)
 {
-    static const int per[TN_SITE__COUNT] = {22, 15, 10};
+    static const int per[TN_SITE__COUNT] = {22, 15, 10}, min[TN_SITE__COUNT] = {6, 3, 2};
     char name[24];
-    for (int site = 0; site < TN_SITE__COUNT; site++)
-        for (int i = 0; i < per[site] * o->scale; i++) {
-            snprintf(name, sizeof(name), "%s-WS%04d", site_prefix[site], i + 1);
+    for (int site = 0; site < TN_SITE__COUNT; site++) {
+        o->n_ws[site] = scaled(o->scale, per[site], (uint32_t)min[site]);
+        for (uint32_t i = 0; i < o->n_ws[site]; i++) {
+            snprintf(name, sizeof(name), "%s-WS%04u", site_prefix[site], i + 1);
             add_host(o, n, site, TN_ROLE_WS, name);
         }
+    }
 }
 
 /* Addresses, domain controllers and per-host process ids. */
@@ -181,7 +192,6 @@ static int staff_dept(int site, uint32_t k)
 static void add_users(tn_org *o, tn_rng *r)
 {
     static const char *const svc[] = {"svc_avmgmt", "svc_backup", "svc_sql", "svc_scan", "svc_print"};
-    int s = o->scale;
     o->svc_av = o->nusers;
     for (size_t i = 0; i < N(svc); i++)
         add_user(o, r, TN_ACC_SVC, TN_SITE_HQ, TN_DEPT_IT, svc[i]);
@@ -190,11 +200,11 @@ static void add_users(tn_org *o, tn_rng *r)
     add_user(o, r, TN_ACC_ADMIN, TN_SITE_AFF, TN_DEPT_IT, NULL);
     add_user(o, r, TN_ACC_ADMIN, TN_SITE_AFF, TN_DEPT_IT, NULL);
     o->adm_confound = o->nusers;
-    for (int i = 0; i < 4 * s; i++)
+    for (uint32_t i = 0; i < scaled(o->scale, 4, 2); i++)
         add_user(o, r, TN_ACC_ADMIN, TN_SITE_HQ, TN_DEPT_IT, NULL);
-    for (int i = 0; i < 2 * s; i++)
+    for (uint32_t i = 0; i < scaled(o->scale, 2, 1); i++)
         add_user(o, r, TN_ACC_ADMIN, TN_SITE_RND, TN_DEPT_IT, NULL);
-    uint32_t total = 250u * (uint32_t)s, k = 0;
+    uint32_t total = scaled(o->scale, 250, o->nusers + 20), k = 0;
     while (o->nusers < total) {
         uint32_t m = k % 47;   /* staff follow the 22:15:10 workstation split */
         int site = m < 22 ? TN_SITE_HQ : m < 37 ? TN_SITE_RND : TN_SITE_AFF;
@@ -203,7 +213,7 @@ static void add_users(tn_org *o, tn_rng *r)
     }
 }
 
-int tn_org_build(tn_org *o, uint64_t seed, int scale, int days)
+int tn_org_build(tn_org *o, uint64_t seed, double scale, int days)
 {
     memset(o, 0, sizeof(*o));
     o->seed = seed;
@@ -220,7 +230,7 @@ int tn_org_build(tn_org *o, uint64_t seed, int scale, int days)
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u),
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u),
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u));
-    uint32_t cap_hosts = 60u * (uint32_t)scale + 8, cap_users = 250u * (uint32_t)scale + 16;
+    uint32_t cap_hosts = scaled(scale, 60, 0) + 40, cap_users = scaled(scale, 250, 0) + 60;
     o->hosts = tn_calloc(cap_hosts, sizeof(tn_host));
     o->users = tn_calloc(cap_users, sizeof(tn_user));
     if (!o->hosts || !o->users) {

@@ -33,7 +33,8 @@ typedef struct tn_user {
 
 typedef struct tn_org {
     uint64_t seed;
-    int scale, days;
+    double scale;           /* 1: 60 hosts, 250 accounts; fractions make small test orgs */
+    int days;
     uint64_t start;         /* FILETIME of day 0, 00:00 UTC */
     char domain[16];        /* NetBIOS domain, e.g. KITAMI */
     char dns[32];           /* DNS domain, e.g. kitami.local */
@@ -46,11 +47,12 @@ typedef struct tn_org {
     /* Named roles the scenario refers to. */
     uint32_t av[TN_SITE__COUNT], fs_hr, fs_eng, fs_prj_a, fs_prj_b, fs_gen, mail;
     uint32_t svc_av, svc_backup, adm_aff, adm_confound; /* accounts */
+    uint32_t n_fs_gen, n_ws[TN_SITE__COUNT];
 } tn_org;
 
 /* Builds the organisation for a seed and scale (>= 1). Returns 0 or -1
  * when out of memory. tn_org_free releases it. */
-int tn_org_build(tn_org *o, uint64_t seed, int scale, int days);
+int tn_org_build(tn_org *o, uint64_t seed, double scale, int days);
 void tn_org_free(tn_org *o);
 /* Host by IPv4 text, or TN_NONE. Linear; callers cache. */
 uint32_t tn_org_host_by_ip(const tn_org *o, const char *ip);

@@ -33,7 +33,7 @@ static uint32_t dept_fs(const tn_org *o, const tn_user *u, uint32_t k)
     case TN_DEPT_ENG: return o->fs_eng;
     case TN_DEPT_PRJ_A: return k % 3 ? o->fs_prj_a : o->fs_eng;
     case TN_DEPT_PRJ_B: return k % 3 ? o->fs_prj_b : o->fs_eng;
-    default: return o->fs_gen + k % (uint32_t)o->scale;
+    default: return o->fs_gen + k % o->n_fs_gen;
     }
 }
 

@@ -6,7 +6,7 @@
 
 typedef struct tn_gen_opts {
     uint64_t seed;
-    int scale;      /* >= 1 */
+    double scale;   /* > 0; 1 is 60 hosts */
     int days;       /* >= 7 */
     int evtx, jsonl;
     const char *out;

@@ -228,7 +228,7 @@ int tn_truth_write(tn_truth *t, const char *path, const tn_gen_stats *st)
 {
     tn_buf b;
     tn_buf_init(&b);
-    tn_buf_printf(&b, "{\n  \"generator\": {\"seed\": %llu, \"scale\": %d, \"days\": %d, \"start\": ",
+    tn_buf_printf(&b, "{\n  \"generator\": {\"seed\": %llu, \"scale\": %g, \"days\": %d, \"start\": ",
                   (unsigned long long)t->o->seed, t->o->scale, t->o->days);
     jtime(&b, t->o->start);
     tn_buf_puts(&b, ", \"end\": ");
