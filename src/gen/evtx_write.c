@@ -65,8 +65,10 @@ int tn_evtx_open(tn_evtx_writer *w, const char *path, const char *computer)
     return 0;
 }
 
-/* Fills in the header of the current chunk and writes it to its place. */
-static int chunk_store(tn_evtx_writer *w)
+/* Fills in the header of the current chunk and writes it to its place.
+ * Checksums are left out when the chunk is only parked: it will be
+ * stored again, with them, when it is sealed or the file is closed. */
+static int chunk_store(tn_evtx_writer *w, int checksums)
 {
     uint8_t *c = w->chunk;
     uint64_t last = w->next_id - 1;
@@ -77,9 +79,11 @@ static int chunk_store(tn_evtx_writer *w)
     tn_wr32(c + 40, 128);
     tn_wr32(c + 44, w->last_rec);
     tn_wr32(c + 48, w->pos);
-    tn_wr32(c + 52, tn_gen_crc32(0, c + TN_EVTX_CHUNK_HDR, w->pos - TN_EVTX_CHUNK_HDR));
-    uint32_t crc = tn_gen_crc32(0, c, 120);
-    tn_wr32(c + 124, tn_gen_crc32(crc, c + 128, TN_EVTX_CHUNK_HDR - 128));
+    if (checksums) {
+        tn_wr32(c + 52, tn_gen_crc32(0, c + TN_EVTX_CHUNK_HDR, w->pos - TN_EVTX_CHUNK_HDR));
+        uint32_t crc = tn_gen_crc32(0, c, 120);
+        tn_wr32(c + 124, tn_gen_crc32(crc, c + 128, TN_EVTX_CHUNK_HDR - 128));
+    }
     off_t at = (off_t)FILE_HDR + (off_t)(w->nchunks - 1) * TN_EVTX_CHUNK;
     if (pwrite(w->fd, c, TN_EVTX_CHUNK, at) != (ssize_t)TN_EVTX_CHUNK)
         return -1;
@@ -108,7 +112,7 @@ int tn_evtx_park(tn_evtx_writer *w)
 {
     if (!w->chunk)
         return 0;
-    int rc = chunk_store(w);
+    int rc = chunk_store(w, 0);
     tn_free(w->chunk);
     w->chunk = NULL;
     if (close(w->fd) != 0)
@@ -165,7 +169,7 @@ int tn_evtx_append(tn_evtx_writer *w, const tn_gen_event *e, uint64_t *id)
             return -1;
         }
         memset(w->chunk + w->pos, 0, TN_EVTX_CHUNK - w->pos);
-        if (chunk_store(w) != 0)
+        if (chunk_store(w, 1) != 0)
             return -1;
         if (w->nchunks == 65535) {
             errno = EFBIG;
@@ -191,7 +195,7 @@ int tn_evtx_skip_ids(tn_evtx_writer *w, uint64_t n)
     if (unpark(w) != 0)
         return -1;
     if (w->pos > TN_EVTX_CHUNK_HDR) {
-        if (chunk_store(w) != 0)
+        if (chunk_store(w, 1) != 0)
             return -1;
         w->nchunks++;
         w->bytes += TN_EVTX_CHUNK;
@@ -223,7 +227,7 @@ int tn_evtx_close(tn_evtx_writer *w)
 {
     int rc = unpark(w);
     if (rc == 0)
-        rc = chunk_store(w);
+        rc = chunk_store(w, 1);
     if (rc == 0)
         rc = write_file_header(w);
     if (w->fd >= 0 && close(w->fd) != 0)

@@ -43,6 +43,7 @@ tn_truth *tn_truth_new(const tn_org *o)
     t->o = o;
     t->hosts = tn_calloc(o->nhosts, sizeof(thost));
     t->logs = tn_calloc((size_t)o->nhosts * TN_CH__COUNT, sizeof(tlog));
+    t->file_of_log = tn_calloc((size_t)o->nhosts * TN_CH__COUNT, sizeof(uint32_t));
     t->ip_tab_cap = 1;
     while (t->ip_tab_cap < o->nhosts * 2)
         t->ip_tab_cap *= 2;
@@ -53,7 +54,7 @@ tn_truth *tn_truth_new(const tn_org *o)
     t->sess = tn_calloc(t->sess_cap, sizeof(tsess));
     tn_arena_init(&t->day_arena, 1 << 16);
     t->seed_host = TN_NONE;
-    if (!t->hosts || !t->logs || !t->ip_tab || !t->acct_tab || !t->sess) {
+    if (!t->hosts || !t->logs || !t->file_of_log || !t->ip_tab || !t->acct_tab || !t->sess) {
         tn_truth_free(t);
         return NULL;
     }
@@ -85,6 +86,7 @@ void tn_truth_free(tn_truth *t)
     tn_free(t->objs.v);
     tn_free(t->hosts);
     tn_free(t->logs);
+    tn_free(t->file_of_log);
     tn_free(t->ip_tab);
     tn_free(t->acct_tab);
     tn_free(t->sess);

@@ -9,14 +9,23 @@
 
 #define HOUR (3600ull * 10000000ull)
 
-/* A field's value by name ("" when the event has no such field). */
+/* A field's value by name ("" when the event has no such field). The
+ * index of a name in a schema is cached: this runs for every event. */
 static const tn_gval *field(const tn_gen_event *e, const char *name)
 {
     static const tn_gval none = {0, 0, ""};
-    for (int i = 0; i < e->sc->nfields; i++)
-        if (!strcmp(e->sc->names[i], name))
-            return &e->v[i];
-    return &none;
+    static __thread struct { const tn_gen_schema *sc; const char *name; int idx; } cache[512];
+    uintptr_t h = ((uintptr_t)e->sc >> 4) * 31 + ((uintptr_t)name >> 2);
+    __typeof__(&cache[0]) c = &cache[(h ^ h >> 9) & 511];
+    if (c->sc != e->sc || c->name != name) {
+        c->sc = e->sc;
+        c->name = name;
+        c->idx = -1;
+        for (int i = 0; i < e->sc->nfields; i++)
+            if (!strcmp(e->sc->names[i], name))
+                c->idx = i;
+    }
+    return c->idx < 0 ? &none : &e->v[c->idx];
 }
 
 static const char *fs(const tn_gen_event *e, const char *name)
@@ -25,15 +34,17 @@ static const char *fs(const tn_gen_event *e, const char *name)
     return s ? s : "";
 }
 
-static uint32_t file_id(tn_truth *t, const char *file)
+/* Files are numbered per log (host, channel): one file per log. */
+static uint32_t file_id(tn_truth *t, uint32_t host, uint32_t ch, const char *file)
 {
-    for (uint32_t i = t->files.n; i-- > 0;)
-        if (!strcmp(t->files.v[i], file))
-            return i;
+    uint32_t *f = &t->file_of_log[host * TN_CH__COUNT + ch];
+    if (*f)
+        return *f - 1;
     char **slot = VEC_PUSH(t, t->files);
     if (!slot)
         return 0;
     *slot = tn_strndup(file, strlen(file));
+    *f = t->files.n;
     return t->files.n - 1;
 }
 
@@ -180,7 +191,7 @@ static void security(tn_truth *t, const tn_gen_event *e, uint32_t host, uint32_t
 void tn_truth_event(tn_truth *t, const tn_gen_event *e, uint32_t host, const char *file,
                     uint64_t id)
 {
-    uint32_t f = file_id(t, file);
+    uint32_t f = file_id(t, host, e->sc->channel, file);
     continuity(t, e, host, f, id);
     if (e->tag) {
         tmal *m = VEC_PUSH(t, t->mal);

@@ -53,6 +53,7 @@ struct tn_truth {
     VEC(tacct) accts;
     uint32_t *acct_tab, acct_tab_cap;   /* hash of key -> acct index + 1 */
     VEC(char *) files;
+    uint32_t *file_of_log;              /* host * TN_CH__COUNT + channel -> files index + 1 */
     uint32_t *ip_tab, ip_tab_cap;       /* hash of ip -> host index + 1 */
     VEC(trec) day;
     tn_arena day_arena;
