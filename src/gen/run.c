@@ -158,7 +158,8 @@ static int host_day(gen_run *g, uint32_t host)
     }
     for (uint32_t i = 0; i < n; i++)
         g->order[i] = i;
-    qsort_r(g->order, n, sizeof(uint32_t), cmp_event, g->sink.ev);
+    if (n)
+        qsort_r(g->order, n, sizeof(uint32_t), cmp_event, g->sink.ev);
     for (uint32_t i = 0; i < n && !g->failed; i++)
         emit(g, host, &g->sink.ev[g->order[i]]);
     for (int ch = 0; ch < TN_CH__COUNT; ch++)

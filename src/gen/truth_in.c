@@ -222,7 +222,8 @@ static int cmp_rec(const void *a, const void *b)
 
 void tn_truth_day_end(tn_truth *t)
 {
-    qsort(t->day.v, t->day.n, sizeof(trec), cmp_rec);
+    if (t->day.n)
+        qsort(t->day.v, t->day.n, sizeof(trec), cmp_rec);
     for (uint32_t i = 0; i < t->day.n; i++)
         tn_truth_apply(t, &t->day.v[i]);
     t->day.n = 0;
