@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-#define MIN (60ull * TN_FT_SEC)
-#define HOUR (60ull * MIN)
+#define MIN TN_FT_MIN
+#define HOUR TN_FT_HOUR
 #define C2 "198.51.100.47"
 
 /* The time of a step: day pct% into the span at hh:mm, but never less

@@ -21,7 +21,4 @@ void tn_breach_init(tn_breach *b, const tn_org *o);
 /* Adds the breach's activities that start on day (0-based). */
 void tn_breach_plan_day(const tn_breach *b, const tn_org *o, int day, tn_acts *v);
 
-#define TN_FT_SEC 10000000ull
-#define TN_FT_DAY (86400ull * TN_FT_SEC)
-
 #endif

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MS 10000ull
+#define MS TN_FT_MS
 #define SEC TN_FT_SEC
 #define C2 "198.51.100.47"
 #define OSCE "C:\\Program Files (x86)\\Trend Micro\\OfficeScan\\PCCSRV\\"
@@ -22,7 +22,7 @@ static tn_proc user_proc(tn_ctx *c, tn_rng *sh, uint32_t host, uint32_t user, co
                          const char *cmd)
 {
     tn_proc p = sys_proc(sh, host, image, cmd);
-    p.user = tn_sink_fmt(c->sink, "%s\\%s", c->o->domain, c->o->users[user].name);
+    p.user = tn_user_text(c, user);
     p.integrity = "High";
     p.logon_id = tn_rand_logon_id(sh);
     p.session = 2;

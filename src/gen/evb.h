@@ -24,6 +24,8 @@ tn_who tn_who_machine(tn_ctx *c, uint32_t host);  /* HOST$, logon id 0x3e7 */
 tn_who tn_who_system(void);
 tn_who tn_who_nobody(void);                       /* S-1-0-0, "-" */
 uint64_t tn_rand_logon_id(tn_rng *r);
+/* "DOMAIN\\name" of account u, as Sysmon's User field shows it. */
+const char *tn_user_text(tn_ctx *c, uint32_t u);
 /* A Sysmon process GUID for a process started on host. */
 void tn_proc_guid(tn_rng *r, uint32_t host, tn_proc *p);
 

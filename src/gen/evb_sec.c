@@ -32,6 +32,11 @@ tn_who tn_who_nobody(void)
     return w;
 }
 
+const char *tn_user_text(tn_ctx *c, uint32_t u)
+{
+    return tn_sink_fmt(c->sink, "%s\\%s", c->o->domain, c->o->users[u].name);
+}
+
 uint64_t tn_rand_logon_id(tn_rng *r)
 {
     return 0x100000 + tn_rng_below(r, 0x7f00000);

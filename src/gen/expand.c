@@ -14,8 +14,8 @@
 
 #include <string.h>
 
-#define SEC 10000000ull
-#define MS 10000ull
+#define SEC TN_FT_SEC
+#define MS TN_FT_MS
 
 const char *const tn_technique_names[TN_T__COUNT] = {
     "", "T1190 exploit public-facing application", "T1543.003 create windows service",
@@ -65,15 +65,10 @@ int tn_act_hosts(const tn_org *o, const tn_act *a, uint32_t out[3])
     return n;
 }
 
-static const char *user_text(tn_ctx *c, uint32_t u)
-{
-    return tn_sink_fmt(c->sink, "%s\\%s", c->o->domain, c->o->users[u].name);
-}
-
 static tn_proc explorer(tn_ctx *c, uint32_t u, uint64_t lid)
 {
     tn_proc p = {"C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE", NULL,
-                 user_text(c, u), "Medium", 4000 + (uint32_t)(lid % 900) * 4, 0, 0, lid, 1};
+                 tn_user_text(c, u), "Medium", 4000 + (uint32_t)(lid % 900) * 4, 0, 0, lid, 1};
     p.guid_lo = 0x3d0a0000u | lid << 32;
     p.guid_hi = lid * 0x9E3779B97F4A7C15ull;
     return p;

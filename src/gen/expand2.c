@@ -4,13 +4,8 @@
 
 #include <string.h>
 
-#define SEC 10000000ull
-#define MS 10000ull
-
-static const char *user_text(tn_ctx *c, uint32_t u)
-{
-    return tn_sink_fmt(c->sink, "%s\\%s", c->o->domain, c->o->users[u].name);
-}
+#define SEC TN_FT_SEC
+#define MS TN_FT_MS
 
 /* The process the source host runs the tool from: the admin's explorer,
  * or, when the tool runs on a server the attacker holds, a cmd shell. */
@@ -18,7 +13,7 @@ static tn_proc launcher(tn_ctx *c, const tn_act *a, tn_rng *sh, uint64_t lid)
 {
     int srv = c->o->hosts[a->src].role != TN_ROLE_WS;
     tn_proc p = {srv ? "C:\\Windows\\System32\\cmd.exe" : "C:\\Windows\\explorer.exe",
-                 srv ? "cmd.exe" : "C:\\Windows\\Explorer.EXE", NULL, user_text(c, a->user),
+                 srv ? "cmd.exe" : "C:\\Windows\\Explorer.EXE", NULL, tn_user_text(c, a->user),
                  "High", (uint32_t)tn_rng_range(sh, 1000, 9000) * 4, 0, 0, lid, srv ? 0 : 1};
     tn_proc_guid(sh, a->src, &p);
     return p;

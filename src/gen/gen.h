@@ -23,6 +23,13 @@ enum { TN_CH_SECURITY, TN_CH_SYSTEM, TN_CH_SYSMON, TN_CH__COUNT };
 
 #define TN_GEN_MAXF 28
 
+/* FILETIME units (100 ns). */
+#define TN_FT_MS 10000ull
+#define TN_FT_SEC 10000000ull
+#define TN_FT_MIN (60ull * TN_FT_SEC)
+#define TN_FT_HOUR (3600ull * TN_FT_SEC)
+#define TN_FT_DAY (86400ull * TN_FT_SEC)
+
 /* One event type: the static part of a template and its fields. A
  * schema with userdata set writes <UserData><userdata xmlns=ns>
  * <Field>..</Field></userdata></UserData> instead of EventData. */

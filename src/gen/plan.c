@@ -7,8 +7,8 @@
  * second Tuesday of the month is patch day, when hosts reboot. */
 #include "gen/plan.h"
 
-#define MIN (60ull * TN_FT_SEC)
-#define HOUR (60ull * MIN)
+#define MIN TN_FT_MIN
+#define HOUR TN_FT_HOUR
 
 static uint64_t rnd_of(const tn_org *o, int day, uint32_t who, uint32_t k)
 {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HOUR (3600ull * 10000000ull)
 
 /* A field's value by name ("" when the event has no such field). The
  * index of a name in a schema is cached: this runs for every event. */
@@ -70,7 +69,7 @@ static void continuity(tn_truth *t, const tn_gen_event *e, uint32_t host, uint32
     if (l->count) {
         if (id != l->last_id + 1)
             add_gap(t, 0, host, ch, l->last, e->time, "record_ids");
-        if (e->time > l->last + 24 * HOUR) {
+        if (e->time > l->last + TN_FT_DAY) {
             add_gap(t, 1, host, ch, l->last, e->time, "silence");
             l->silences++;
         }

@@ -132,7 +132,7 @@ static void edges_objects(tn_buf *b, const tn_truth *t)
 static int steady(const tn_truth *t, uint32_t host, uint32_t ch)
 {
     const tlog *l = &t->logs[host * TN_CH__COUNT + ch];
-    uint64_t days = (l->last - l->first) / (86400ull * 10000000ull) + 1;
+    uint64_t days = (l->last - l->first) / TN_FT_DAY + 1;
     return l->silences <= 2 && l->count >= days;
 }
 
