@@ -288,9 +288,10 @@ int tn_gen_run(const tn_gen_opts *opt)
         for (uint32_t h = 0; h < g.org.nhosts; h++)
             for (int ch = 0; ch < TN_CH__COUNT; ch++)
                 g.ho[h].next_id[ch] = 1;
-        rc = tn_gen_out_prepare(opt->out, &g.org) != 0 ? TN_EXIT_NOINPUT : run_days(&g);
+        /* an --out that cannot be created is a bad command line */
+        rc = tn_gen_out_prepare(opt->out, &g.org) != 0 ? TN_EXIT_USAGE : run_days(&g);
     }
-    if (close_all(&g) != 0 && rc == TN_EXIT_OK)
+    if (g.ho && close_all(&g) != 0 && rc == TN_EXIT_OK)
         rc = TN_EXIT_PARTIAL;
     g.st.seconds = now_s() - t0;
     if (rc == TN_EXIT_OK) {
