@@ -65,3 +65,45 @@ TN_TEST(writer_fills_chunks)
     CHECK_INT(tn_evtx_close(&w), 0);
     unlink(path);
 }
+
+/* Reads a little-endian field of a file written by the writer. */
+static uint64_t rd_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+TN_TEST(writer_parks_and_skips_ids)
+{
+    char path[] = "/tmp/tn_evtx_parkXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    tn_evtx_writer w;
+    CHECK_INT(tn_evtx_open(&w, path, "HQ-FS01.corp.example"), 0);
+    tn_gen_event e = {0};
+    e.sc = &tn_sc_4608;
+    e.time = 132000000000000000ull;
+    uint64_t id = 0;
+    for (int i = 0; i < 10; i++) {
+        CHECK_INT(tn_evtx_append(&w, &e, &id), 0);
+        CHECK_INT(tn_evtx_park(&w), 0);     /* every record goes through disk */
+        CHECK(w.chunk == NULL && w.fd == -1);
+    }
+    CHECK_INT(tn_evtx_skip_ids(&w, 100), 0);
+    CHECK_INT(tn_evtx_append(&w, &e, &id), 0);
+    CHECK_INT(id, 111);
+    CHECK_INT(tn_evtx_close(&w), 0);
+    unsigned char h[4096 + 512];
+    FILE *f = fopen(path, "rb");
+    CHECK(f && fread(h, 1, sizeof(h), f) == sizeof(h));
+    if (f)
+        fclose(f);
+    CHECK_INT(rd_le(h + 24, 8), 112);        /* next record id */
+    CHECK_INT(rd_le(h + 42, 2), 2);          /* chunks: ids jump only between chunks */
+    CHECK_INT(rd_le(h + 4096 + 8, 8), 1);    /* first chunk: records 1..10 */
+    CHECK_INT(rd_le(h + 4096 + 16, 8), 10);
+    unlink(path);
+}
