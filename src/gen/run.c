@@ -27,6 +27,7 @@ typedef struct host_out {
     tn_evtx_writer w[TN_CH__COUNT];
     uint64_t next_id[TN_CH__COUNT];     /* record id of the next event, per log */
     uint8_t jsonl_started[TN_CH__COUNT];
+    uint8_t truth_knows[TN_CH__COUNT];  /* the truth pass has this log's file name */
     uint8_t gap_done;
 } host_out;
 
@@ -118,8 +119,12 @@ static void emit(gen_run *g, uint32_t host, const tn_gen_event *e)
         tn_buf_putc(&g->jl[ch], '\n');
     }
     g->st.events++;
-    rel_path(g, host, ch, g->opt->evtx ? "evtx" : "jsonl");
-    tn_truth_event(g->truth, e, host, g->rel, id);
+    if (!ho->truth_knows[ch]) {
+        rel_path(g, host, ch, g->opt->evtx ? "evtx" : "jsonl");
+        tn_truth_file(g->truth, host, ch, g->rel);
+        ho->truth_knows[ch] = 1;
+    }
+    tn_truth_event(g->truth, e, host, id);
 }
 
 static int flush_jsonl(gen_run *g, uint32_t host)
@@ -129,7 +134,8 @@ static int flush_jsonl(gen_run *g, uint32_t host)
         if (!b->len)
             continue;
         FILE *f = fopen(rel_path(g, host, ch, "jsonl"), g->ho[host].jsonl_started[ch] ? "ab" : "wb");
-        if (!f || fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0) {
+        int ok = f && fwrite(b->data, 1, b->len, f) == b->len;
+        if ((f && fclose(f) != 0) || !ok) {
             fprintf(stderr, "tansa gen: %s: %s\n", g->path, strerror(errno));
             return -1;
         }

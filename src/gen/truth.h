@@ -17,9 +17,10 @@ typedef struct tn_truth tn_truth;
 
 tn_truth *tn_truth_new(const tn_org *o);
 void tn_truth_free(tn_truth *t);
-/* file: the path relative to the output folder, e.g. logs/HQ-DC01/Security.evtx */
-void tn_truth_event(tn_truth *t, const tn_gen_event *e, uint32_t host, const char *file,
-                    uint64_t record_id);
+/* Names the file of a host's log (channel TN_CH_*), relative to the output
+ * folder, e.g. logs/HQ-DC01/Security.evtx; called before its first event. */
+void tn_truth_file(tn_truth *t, uint32_t host, uint32_t channel, const char *file);
+void tn_truth_event(tn_truth *t, const tn_gen_event *e, uint32_t host, uint64_t record_id);
 void tn_truth_day_end(tn_truth *t);
 /* Writes truth.json; stats carries totals the driver measured. Returns 0 or -1. */
 typedef struct tn_gen_stats {

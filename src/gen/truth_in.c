@@ -34,17 +34,21 @@ static const char *fs(const tn_gen_event *e, const char *name)
 }
 
 /* Files are numbered per log (host, channel): one file per log. */
-static uint32_t file_id(tn_truth *t, uint32_t host, uint32_t ch, const char *file)
+void tn_truth_file(tn_truth *t, uint32_t host, uint32_t ch, const char *file)
 {
-    uint32_t *f = &t->file_of_log[host * TN_CH__COUNT + ch];
-    if (*f)
-        return *f - 1;
     char **slot = VEC_PUSH(t, t->files);
     if (!slot)
-        return 0;
+        return;
     *slot = tn_strndup(file, strlen(file));
-    *f = t->files.n;
-    return t->files.n - 1;
+    if (!*slot)
+        t->oom = 1;
+    t->file_of_log[host * TN_CH__COUNT + ch] = t->files.n;
+}
+
+static uint32_t file_id(tn_truth *t, uint32_t host, uint32_t ch)
+{
+    uint32_t f = t->file_of_log[host * TN_CH__COUNT + ch];
+    return f ? f - 1 : 0;
 }
 
 static void add_gap(tn_truth *t, int silence, uint32_t host, uint32_t ch, uint64_t from,
@@ -187,10 +191,14 @@ static void security(tn_truth *t, const tn_gen_event *e, uint32_t host, uint32_t
     }
 }
 
-void tn_truth_event(tn_truth *t, const tn_gen_event *e, uint32_t host, const char *file,
-                    uint64_t id)
+void tn_truth_event(tn_truth *t, const tn_gen_event *e, uint32_t host, uint64_t id)
 {
-    uint32_t f = file_id(t, host, e->sc->channel, file);
+    if (!t->files.n) {      /* keeps files.v[f] valid for events of unnamed logs */
+        tn_truth_file(t, host, e->sc->channel, "?");
+        if (t->oom)
+            return;
+    }
+    uint32_t f = file_id(t, host, e->sc->channel);
     continuity(t, e, host, f, id);
     if (e->tag) {
         tmal *m = VEC_PUSH(t, t->mal);

@@ -31,8 +31,10 @@ static void setup(fixture *f)
 /* Hands the events built so far to the truth pass (as the driver does). */
 static void feed(fixture *f, uint32_t host)
 {
-    for (uint32_t i = 0; i < f->sink.n; i++)
-        tn_truth_event(f->t, &f->sink.ev[i], host, "logs/x.evtx", ++f->ids);
+    for (uint32_t i = 0; i < f->sink.n; i++) {
+        tn_truth_file(f->t, host, f->sink.ev[i].sc->channel, "logs/x.evtx");
+        tn_truth_event(f->t, &f->sink.ev[i], host, ++f->ids);
+    }
     tn_sink_reset(&f->sink);
 }
 
