@@ -56,6 +56,23 @@ static void add_fs(tn_org *o, uint32_t *n, int site, const char *name, int dept,
     h->crown = (uint8_t)crown;
 }
 
+/* count file servers for one department, numbered from 01; *first gets
+ * the index of the first (they are contiguous). */
+static void add_fs_group(tn_org *o, uint32_t *n, int site, const char *prefix, int dept,
+                         const char *share, const char *path, uint32_t count, uint32_t *first)
+{
+    char name[24];
+    *first = *n;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t idx;
+        snprintf(name, sizeof(name), "%s%02u", prefix, i + 1);
+        add_fs(o, n, site, name, dept, share, path, 0, &idx);
+    }
+}
+
+/* Departments' file servers grow with the company, so that no server's
+ * day (and the generator's memory for it) grows with the scale; the two
+ * crown-jewel project servers stay two. */
 static void add_servers(tn_org *o, uint32_t *n)
 {
     char name[24];
@@ -65,18 +82,15 @@ static void add_servers(tn_org *o, uint32_t *n)
             snprintf(name, sizeof(name), "%s-DC%02u", site_prefix[site], i + 1);
             add_host(o, n, site, TN_ROLE_DC, name);
         }
-    add_fs(o, n, TN_SITE_HQ, "HQ-FS-HR01", TN_DEPT_HR, "HR", "D:\\Shares\\HR", 0, &o->fs_hr);
-    add_fs(o, n, TN_SITE_RND, "RND-FS-ENG01", TN_DEPT_ENG, "Engineering", "D:\\Shares\\Engineering", 0, &o->fs_eng);
+    uint32_t nfs = scaled(o->scale, 1, 1);
+    o->n_fs_hr = o->n_fs_eng = o->n_fs_gen = nfs;
+    add_fs_group(o, n, TN_SITE_HQ, "HQ-FS-HR", TN_DEPT_HR, "HR", "D:\\Shares\\HR", nfs, &o->fs_hr);
+    add_fs_group(o, n, TN_SITE_RND, "RND-FS-ENG", TN_DEPT_ENG, "Engineering",
+                 "D:\\Shares\\Engineering", nfs, &o->fs_eng);
     add_fs(o, n, TN_SITE_RND, "RND-FS-PRJ01", TN_DEPT_PRJ_A, "ProjectA", "E:\\Projects\\ProjectA", 1, &o->fs_prj_a);
     add_fs(o, n, TN_SITE_RND, "RND-FS-PRJ02", TN_DEPT_PRJ_B, "ProjectB", "E:\\Projects\\ProjectB", 1, &o->fs_prj_b);
-    o->n_fs_gen = scaled(o->scale, 1, 1);
-    for (uint32_t i = 0; i < o->n_fs_gen; i++) {
-        uint32_t idx;
-        snprintf(name, sizeof(name), "HQ-FS-GEN%02u", i + 1);
-        add_fs(o, n, TN_SITE_HQ, name, TN_DEPT_GENERAL, "Common", "D:\\Shares\\Common", 0, &idx);
-        if (i == 0)
-            o->fs_gen = idx;
-    }
+    add_fs_group(o, n, TN_SITE_HQ, "HQ-FS-GEN", TN_DEPT_GENERAL, "Common", "D:\\Shares\\Common",
+                 nfs, &o->fs_gen);
     for (int site = 0; site < TN_SITE__COUNT; site++) {
         snprintf(name, sizeof(name), "%s-AV01", site_prefix[site]);
         o->av[site] = *n;
@@ -230,7 +244,7 @@ int tn_org_build(tn_org *o, uint64_t seed, double scale, int days)
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u),
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u),
              (unsigned)tn_rng_range(&r, 1000000000u, 4000000000u));
-    uint32_t cap_hosts = scaled(scale, 60, 0) + 40, cap_users = scaled(scale, 250, 0) + 60;
+    uint32_t cap_hosts = scaled(scale, 63, 0) + 40, cap_users = scaled(scale, 250, 0) + 60;
     o->hosts = tn_calloc(cap_hosts, sizeof(tn_host));
     o->users = tn_calloc(cap_users, sizeof(tn_user));
     if (!o->hosts || !o->users) {

@@ -47,7 +47,7 @@ typedef struct tn_org {
     /* Named roles the scenario refers to. */
     uint32_t av[TN_SITE__COUNT], fs_hr, fs_eng, fs_prj_a, fs_prj_b, fs_gen, mail;
     uint32_t svc_av, svc_backup, adm_aff, adm_confound; /* accounts */
-    uint32_t n_fs_gen, n_ws[TN_SITE__COUNT];
+    uint32_t n_fs_hr, n_fs_eng, n_fs_gen, n_ws[TN_SITE__COUNT]; /* contiguous from fs_* */
 } tn_org;
 
 /* Builds the organisation for a seed and scale (>= 1). Returns 0 or -1

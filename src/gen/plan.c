@@ -25,15 +25,17 @@ static tn_act *add(tn_acts *v, uint32_t kind, uint64_t t0, uint64_t t1, uint64_t
     return a;
 }
 
-/* The file server a user's department works on (general staff: a common one). */
-static uint32_t dept_fs(const tn_org *o, const tn_user *u, uint32_t k)
+/* The file server user ui's department works on (general staff: a common
+ * one); each user has a home server among the department's. */
+static uint32_t dept_fs(const tn_org *o, uint32_t ui, uint32_t k)
 {
-    switch (u->dept) {
-    case TN_DEPT_HR: return o->fs_hr;
-    case TN_DEPT_ENG: return o->fs_eng;
-    case TN_DEPT_PRJ_A: return k % 3 ? o->fs_prj_a : o->fs_eng;
-    case TN_DEPT_PRJ_B: return k % 3 ? o->fs_prj_b : o->fs_eng;
-    default: return o->fs_gen + k % o->n_fs_gen;
+    uint32_t eng = o->fs_eng + ui % o->n_fs_eng;
+    switch (o->users[ui].dept) {
+    case TN_DEPT_HR: return o->fs_hr + ui % o->n_fs_hr;
+    case TN_DEPT_ENG: return eng;
+    case TN_DEPT_PRJ_A: return k % 3 ? o->fs_prj_a : eng;
+    case TN_DEPT_PRJ_B: return k % 3 ? o->fs_prj_b : eng;
+    default: return o->fs_gen + (ui + k) % o->n_fs_gen;
     }
 }
 
@@ -56,7 +58,7 @@ static void staff_day(const tn_org *o, int day, uint32_t ui, tn_acts *v)
     for (int i = 0; i < nfs; i++) {
         uint64_t t = on + 10 * MIN + tn_rng_below(&r, off - on - 60 * MIN);
         tn_act *a = add(v, TN_A_FS, t, t + 2 * MIN + tn_rng_below(&r, 25 * MIN), tn_rng_next(&r),
-                        ui, u->ws, dept_fs(o, u, (uint32_t)i));
+                        ui, u->ws, dept_fs(o, ui, (uint32_t)i));
         a->aux = (uint32_t)tn_rng_range(&r, 1, 6);
     }
     if (u->kind != TN_ACC_ADMIN || !weekday)
