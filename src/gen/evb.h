@@ -51,6 +51,7 @@ void tn_ev_5145(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32
 void tn_ev_4663(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, const char *object);
 void tn_ev_7045(tn_ctx *c, uint64_t t, uint32_t host, const char *sid, const char *name,
                 const char *image, const char *start, const char *account);
+void tn_ev_7036(tn_ctx *c, uint64_t t, uint32_t host, const char *service, const char *state);
 void tn_ev_1102(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj);
 void tn_ev_proc(tn_ctx *c, uint64_t t, uint32_t host, const tn_proc *p, const tn_proc *parent);
 void tn_ev_net(tn_ctx *c, uint64_t t, uint32_t host, const tn_proc *p, const char *dst_ip,

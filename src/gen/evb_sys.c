@@ -20,6 +20,15 @@ void tn_ev_7045(tn_ctx *c, uint64_t t, uint32_t host, const char *sid, const cha
     e->v[4].s = account;
 }
 
+void tn_ev_7036(tn_ctx *c, uint64_t t, uint32_t host, const char *service, const char *state)
+{
+    tn_gen_event *e = tn_sink_add(c->sink, &tn_sc_7036, t, c->tag);
+    e->pid = 600 + (c->o->hosts[host].lsass_pid % 40) * 4;
+    e->tid = (uint32_t)tn_rng_range(c->r, 100, 2000) * 4;
+    e->v[0].s = service;
+    e->v[1].s = state;
+}
+
 /* Sysmon's UtcTime: "2019-03-04 08:01:02.123". */
 static const char *utc_time(tn_ctx *c, uint64_t t)
 {

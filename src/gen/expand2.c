@@ -182,8 +182,9 @@ static void console(tn_ctx *c, const tn_act *a, uint32_t host, tn_rng *sh)
 }
 
 /* Windows starts services all day: each start is a SYSTEM logon (type 5)
- * with special privileges, and Sysmon sees the process. Keeps every log
- * steady, as on real hosts. */
+ * with special privileges, Sysmon sees the process and the Service
+ * Control Manager logs the state (7036). Keeps every log steady, as on
+ * real hosts. */
 static void heartbeat(tn_ctx *c, const tn_act *a, uint32_t host, tn_rng *sh)
 {
     tn_who sys = tn_who_system(), machine = tn_who_machine(c, host);
@@ -202,6 +203,7 @@ static void heartbeat(tn_ctx *c, const tn_act *a, uint32_t host, tn_rng *sh)
         p.pid = (uint32_t)tn_rng_range(sh, 1000, 9000) * 4;
         tn_proc_guid(sh, host, &p);
         tn_ev_proc(c, t + 50 * MS, host, &p, &services);
+        tn_ev_7036(c, t + 60 * MS, host, "Background Intelligent Transfer Service", "running");
     }
 }
 

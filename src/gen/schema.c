@@ -99,6 +99,12 @@ const tn_gen_schema tn_sc_104 = {"104", EVENTLOG, TN_CH_SYSTEM, 104, -1, 0, 4, 0
     0x8000000000000000ull, "LogFileCleared", EVENTLOG_NS, 4,
     {"SubjectUserName", "SubjectDomainName", "Channel", "BackupPath"}, {S, S, S, S}};
 
+/* Real 7036 events also carry a <Binary> element (the service's key
+ * name); the generator writes only the two Data values. */
+const tn_gen_schema tn_sc_7036 = {"7036", "Service Control Manager",
+    "{555908d1-a6d7-4695-8e1e-26931d2012f4}", "Service Control Manager", TN_CH_SYSTEM, 7036,
+    16384, 0, 4, 0, 0, 0x8080000000000000ull, 0, 0, 2, {"param1", "param2"}, {S, S}};
+
 const tn_gen_schema tn_sc_7045 = {"7045", "Service Control Manager",
     "{555908d1-a6d7-4695-8e1e-26931d2012f4}", "Service Control Manager", TN_CH_SYSTEM, 7045,
     16384, 0, 4, 0, 0, 0x8080000000000000ull, 0, 0, 5,

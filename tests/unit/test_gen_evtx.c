@@ -33,7 +33,7 @@ TN_TEST(schemas_are_complete)
     const tn_gen_schema *all[] = {&tn_sc_4608, &tn_sc_4624, &tn_sc_4625, &tn_sc_4634,
         &tn_sc_4647, &tn_sc_4648, &tn_sc_4663, &tn_sc_4672, &tn_sc_4698, &tn_sc_4768,
         &tn_sc_4769, &tn_sc_4776, &tn_sc_5140, &tn_sc_5145, &tn_sc_1102, &tn_sc_104,
-        &tn_sc_7045, &tn_sc_sysmon1, &tn_sc_sysmon3, &tn_sc_sysmon10};
+        &tn_sc_7036, &tn_sc_7045, &tn_sc_sysmon1, &tn_sc_sysmon3, &tn_sc_sysmon10};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         for (int f = 0; f < TN_GEN_MAXF; f++) {
             CHECK((f < all[i]->nfields) == (all[i]->names[f] != NULL));
