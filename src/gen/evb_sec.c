@@ -233,16 +233,25 @@ void tn_ev_4776(tn_ctx *c, uint64_t t, uint32_t dc, const char *user, uint32_t w
     e->v[3].u = ok ? 0 : 0xc000006a;
 }
 
-void tn_ev_5140(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32_t src,
-                uint16_t port, const char *share, const char *path)
+/* The fields 5140 and 5145 share: subject, client, share. */
+static tn_gen_event *share_event(tn_ctx *c, const tn_gen_schema *sc, uint64_t t, uint32_t host,
+                                 const tn_who *subj, uint32_t src, uint16_t port,
+                                 const char *share, const char *path)
 {
-    tn_gen_event *e = sec(c, &tn_sc_5140, t, host);
+    tn_gen_event *e = sec(c, sc, t, host);
     put_who(e, 0, subj);
     e->v[4].s = "File";
     e->v[5].s = c->o->hosts[src].ip;
     e->v[6].s = tn_sink_fmt(c->sink, "%u", port);
     e->v[7].s = tn_sink_fmt(c->sink, "\\\\*\\%s", share);
     e->v[8].s = path ? tn_sink_fmt(c->sink, "\\??\\%s", path) : "";
+    return e;
+}
+
+void tn_ev_5140(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32_t src,
+                uint16_t port, const char *share, const char *path)
+{
+    tn_gen_event *e = share_event(c, &tn_sc_5140, t, host, subj, src, port, share, path);
     e->v[9].u = 0x1;
     e->v[10].s = "%%4416\n\t\t\t\t";
 }
@@ -250,13 +259,7 @@ void tn_ev_5140(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32
 void tn_ev_5145(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32_t src,
                 uint16_t port, const char *share, const char *path, const char *rel, int write)
 {
-    tn_gen_event *e = sec(c, &tn_sc_5145, t, host);
-    put_who(e, 0, subj);
-    e->v[4].s = "File";
-    e->v[5].s = c->o->hosts[src].ip;
-    e->v[6].s = tn_sink_fmt(c->sink, "%u", port);
-    e->v[7].s = tn_sink_fmt(c->sink, "\\\\*\\%s", share);
-    e->v[8].s = path ? tn_sink_fmt(c->sink, "\\??\\%s", path) : "";
+    tn_gen_event *e = share_event(c, &tn_sc_5145, t, host, subj, src, port, share, path);
     e->v[9].s = rel;
     e->v[10].u = write ? 0x2 : 0x120089;
     e->v[11].s = write ? "%%4417\n\t\t\t\t" : "%%1538\n\t\t\t\t%%1541\n\t\t\t\t%%4416\n\t\t\t\t%%4419\n\t\t\t\t%%4423\n\t\t\t\t";

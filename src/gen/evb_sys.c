@@ -105,16 +105,24 @@ static const char *hashes(tn_ctx *c, const char *image)
                        (unsigned long long)h[4], (unsigned long long)h[5]);
 }
 
-void tn_ev_proc(tn_ctx *c, uint64_t t, uint32_t host, const tn_proc *p, const tn_proc *parent)
+/* The fields Sysmon 1 and 3 open with: RuleName, UtcTime, the process. */
+static tn_gen_event *sysmon_proc(tn_ctx *c, const tn_gen_schema *sc, uint64_t t, uint32_t host,
+                                 const tn_proc *p)
 {
-    const pe_info *pe = pe_of(p->image);
-    tn_gen_event *e = sysmon(c, &tn_sc_sysmon1, t, host);
+    tn_gen_event *e = sysmon(c, sc, t, host);
     e->v[0].s = "-";
     e->v[1].s = utc_time(c, t);
     e->v[2].u = p->guid_lo;
     e->v[2].u2 = p->guid_hi;
     e->v[3].u = p->pid;
     e->v[4].s = p->image;
+    return e;
+}
+
+void tn_ev_proc(tn_ctx *c, uint64_t t, uint32_t host, const tn_proc *p, const tn_proc *parent)
+{
+    const pe_info *pe = pe_of(p->image);
+    tn_gen_event *e = sysmon_proc(c, &tn_sc_sysmon1, t, host, p);
     e->v[5].s = pe ? pe->version : "-";
     e->v[6].s = pe ? pe->desc : "-";
     e->v[7].s = pe ? pe->product : "-";
@@ -141,13 +149,7 @@ void tn_ev_net(tn_ctx *c, uint64_t t, uint32_t host, const tn_proc *p, const cha
                const char *dst_name, uint16_t dst_port, uint16_t src_port)
 {
     const tn_host *h = &c->o->hosts[host];
-    tn_gen_event *e = sysmon(c, &tn_sc_sysmon3, t, host);
-    e->v[0].s = "-";
-    e->v[1].s = utc_time(c, t);
-    e->v[2].u = p->guid_lo;
-    e->v[2].u2 = p->guid_hi;
-    e->v[3].u = p->pid;
-    e->v[4].s = p->image;
+    tn_gen_event *e = sysmon_proc(c, &tn_sc_sysmon3, t, host, p);
     e->v[5].s = p->user;
     e->v[6].s = "tcp";
     e->v[7].s = "true";
