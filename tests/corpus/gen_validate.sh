@@ -5,6 +5,7 @@
 set -u
 TANSA=${TANSA:-build/tansa-san}
 TANSA_REL=${TANSA_REL:-build/tansa}
+CORPUS=${CORPUS:-../shared/corpus}
 PY=/usr/bin/python3   # the python3 that has the Evtx module
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -34,16 +35,27 @@ strip_secs() { sed -E 's/"seconds": [0-9.]+//' "$1"; }
 if [ "$(strip_secs "$tmp/s1/truth.json")" = "$(strip_secs "$tmp/r1/truth.json")" ]; then ok "same truth"; else bad "truth differs"; fi
 if [ "$(sums "$tmp/s1")" != "$(sums "$tmp/s2")" ]; then ok "other seed, other bytes"; else bad "seeds 1 and 2 identical"; fi
 
-# The breach steps carry what their Sigma rules look for.
-j=$tmp/s1/logs
-has() { local name=$1 pat=$2; shift 2; if cat "$@" | grep -qE -- "$pat"; then ok "$name"; else bad "$name"; fi; }
-has "webshell: httpd.exe spawns cmd.exe" '"Image":"C:\\\\Windows\\\\System32\\\\cmd.exe".*"ParentImage":"[^"]*\\\\httpd.exe"' "$j"/AFF-AV01/*Sysmon*.jsonl
-has "suspicious service install (-nop -w hidden)" '"#text":7045\}.*"ImagePath":"[^"]* -nop -w hidden ' "$j"/AFF-AV01/System.jsonl
-has "lsass dump via comsvcs MiniDump full" '"Image":"[^"]*rundll32.exe".*comsvcs.dll, MiniDump [0-9]+ [^"]* full' "$j"/AFF-AV01/*Sysmon*.jsonl
-has "sysmon 10 on lsass with comsvcs in CallTrace" '"TargetImage":"[^"]*lsass.exe".*"CallTrace":"[^"]*comsvcs.dll' "$j"/AFF-AV01/*Sysmon*.jsonl
-has "PsExec service PSEXESVC installed" '"ServiceName":"PSEXESVC","ImagePath":"%SystemRoot%\\\\PSEXESVC.exe"' "$j"/HQ-AV01/System.jsonl
-has "rar with password" '"Image":"[^"]*\\\\rar.exe".*"CommandLine":"[^"]* a [^"]* -hp' "$j"/*/*Sysmon*.jsonl
-has "security log cleared (1102, Eventlog)" '"Name":"Microsoft-Windows-Eventlog".*"EventID":1102' "$j"/HQ-AV01/Security.jsonl
+# The breach steps are found by the SigmaHQ rules they were built for.
+rules=$CORPUS/sigma/rules/windows
+if [ -d "$rules" ]; then
+    $PY "$here/gen_sigma.py" "$tmp/s1" "$rules" \
+        process_creation/proc_creation_win_webshell_susp_process_spawned_from_webserver.yml \
+        builtin/system/service_control_manager/win_system_service_install_susp.yml \
+        process_creation/proc_creation_win_rundll32_process_dump_via_comsvcs.yml \
+        process_access/proc_access_win_lsass_dump_comsvcs_dll.yml \
+        builtin/system/service_control_manager/win_system_service_install_sysinternals_psexec.yml \
+        process_creation/proc_creation_win_rar_compression_with_password.yml \
+        builtin/security/win_security_audit_log_cleared.yml >"$tmp/sigma" 2>&1
+    while read -r status rest; do
+        case $status in
+            ok) ok "sigma $rest" ;;
+            FAIL) bad "sigma $rest" ;;
+        esac
+    done <"$tmp/sigma"
+    grep -q "passed, 0 failed" "$tmp/sigma" || { bad "sigma check did not finish"; tail -n 3 "$tmp/sigma"; }
+else
+    bad "no Sigma rules at $rules"
+fi
 $PY - "$tmp/s1/truth.json" >"$tmp/truth" 2>&1 <<'PYEOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
