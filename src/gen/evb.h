@@ -41,7 +41,7 @@ void tn_ev_4672(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj);
 void tn_ev_4698(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, const char *task,
                 const char *command);
 void tn_ev_4768(tn_ctx *c, uint64_t t, uint32_t dc, uint32_t user, uint32_t src);
-/* service: a host index for cifs/host tickets; spn_prefix ignored by Windows' text */
+/* A service ticket for the machine account of host service (cifs, TERMSRV, host). */
 void tn_ev_4769(tn_ctx *c, uint64_t t, uint32_t dc, uint32_t user, uint32_t service, uint32_t src);
 void tn_ev_4776(tn_ctx *c, uint64_t t, uint32_t dc, const char *user, uint32_t ws, int ok);
 void tn_ev_5140(tn_ctx *c, uint64_t t, uint32_t host, const tn_who *subj, uint32_t src,
