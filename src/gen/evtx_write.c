@@ -40,7 +40,7 @@ static void chunk_reset(tn_evtx_writer *w)
     w->first_id = w->next_id;
 }
 
-int tn_evtx_open(tn_evtx_writer *w, const char *path, const char *computer)
+int tn_evtxw_open(tn_evtx_writer *w, const char *path, const char *computer)
 {
     memset(w, 0, sizeof(*w));
     w->fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -223,7 +223,7 @@ static int write_file_header(tn_evtx_writer *w)
     return pwrite(w->fd, h, FILE_HDR, 0) == (ssize_t)FILE_HDR ? 0 : -1;
 }
 
-int tn_evtx_close(tn_evtx_writer *w)
+int tn_evtxw_close(tn_evtx_writer *w)
 {
     int rc = unpark(w);
     if (rc == 0)

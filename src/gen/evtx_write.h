@@ -31,7 +31,7 @@ typedef struct tn_evtx_writer {
 } tn_evtx_writer;
 
 /* Creates (truncates) path. Returns 0 or -1 with errno set. */
-int tn_evtx_open(tn_evtx_writer *w, const char *path, const char *computer);
+int tn_evtxw_open(tn_evtx_writer *w, const char *path, const char *computer);
 /* Appends one record; *id receives its EventRecordID. Returns 0, or -1
  * (I/O error with errno, or an event too large for one chunk: EFBIG). */
 int tn_evtx_append(tn_evtx_writer *w, const tn_gen_event *e, uint64_t *id);
@@ -40,7 +40,7 @@ int tn_evtx_append(tn_evtx_writer *w, const tn_gen_event *e, uint64_t *id);
 int tn_evtx_skip_ids(tn_evtx_writer *w, uint64_t n);
 int tn_evtx_park(tn_evtx_writer *w);
 /* Flushes the last chunk, writes the file header and frees the writer. */
-int tn_evtx_close(tn_evtx_writer *w);
+int tn_evtxw_close(tn_evtx_writer *w);
 
 /* Exposed for tests: the 65599 hash Windows uses for names. */
 uint32_t tn_evtx_name_hash(const char *utf8);

@@ -85,7 +85,7 @@ static int write_evtx(gen_run *g, uint32_t host, const tn_gen_event *e, uint64_t
     host_out *ho = &g->ho[host];
     int ch = e->sc->channel;
     tn_evtx_writer *w = &ho->w[ch];
-    if (!w->path && tn_evtx_open(w, rel_path(g, host, ch, "evtx"), g->org.hosts[host].fqdn) != 0) {
+    if (!w->path && tn_evtxw_open(w, rel_path(g, host, ch, "evtx"), g->org.hosts[host].fqdn) != 0) {
         fprintf(stderr, "tansa gen: %s: %s\n", g->path, strerror(errno));
         return -1;
     }
@@ -244,7 +244,7 @@ static int close_all(gen_run *g)
                 continue;
             g->st.bytes_evtx += w->bytes;
             g->st.files++;
-            if (tn_evtx_close(w) != 0)
+            if (tn_evtxw_close(w) != 0)
                 rc = -1;
         }
     for (uint32_t h = 0; h < g->org.nhosts; h++)

@@ -48,7 +48,7 @@ TN_TEST(writer_fills_chunks)
     CHECK(fd >= 0);
     close(fd);
     tn_evtx_writer w;
-    CHECK_INT(tn_evtx_open(&w, path, "PC01.corp.example"), 0);
+    CHECK_INT(tn_evtxw_open(&w, path, "PC01.corp.example"), 0);
     tn_gen_event e = {0};
     e.sc = &tn_sc_4672;
     e.time = 132000000000000000ull;
@@ -62,7 +62,7 @@ TN_TEST(writer_fills_chunks)
         CHECK_INT(tn_evtx_append(&w, &e, &id), 0);
     CHECK_INT(id, 1000);
     CHECK(w.nchunks > 1);
-    CHECK_INT(tn_evtx_close(&w), 0);
+    CHECK_INT(tn_evtxw_close(&w), 0);
     unlink(path);
 }
 
@@ -82,7 +82,7 @@ TN_TEST(writer_parks_and_skips_ids)
     CHECK(fd >= 0);
     close(fd);
     tn_evtx_writer w;
-    CHECK_INT(tn_evtx_open(&w, path, "HQ-FS01.corp.example"), 0);
+    CHECK_INT(tn_evtxw_open(&w, path, "HQ-FS01.corp.example"), 0);
     tn_gen_event e = {0};
     e.sc = &tn_sc_4608;
     e.time = 132000000000000000ull;
@@ -95,7 +95,7 @@ TN_TEST(writer_parks_and_skips_ids)
     CHECK_INT(tn_evtx_skip_ids(&w, 100), 0);
     CHECK_INT(tn_evtx_append(&w, &e, &id), 0);
     CHECK_INT(id, 111);
-    CHECK_INT(tn_evtx_close(&w), 0);
+    CHECK_INT(tn_evtxw_close(&w), 0);
     unsigned char h[4096 + 512];
     FILE *f = fopen(path, "rb");
     CHECK(f && fread(h, 1, sizeof(h), f) == sizeof(h));
