@@ -8,7 +8,7 @@
 #include "gen/evtx_write.h"
 
 #include "base/alloc.h"
-#include "gen/crc32.h"
+#include <zlib.h>
 #include "gen/evtx_emit.h"
 
 #include <errno.h>
@@ -80,9 +80,9 @@ static int chunk_store(tn_evtx_writer *w, int checksums)
     tn_wr32(c + 44, w->last_rec);
     tn_wr32(c + 48, w->pos);
     if (checksums) {
-        tn_wr32(c + 52, tn_gen_crc32(0, c + TN_EVTX_CHUNK_HDR, w->pos - TN_EVTX_CHUNK_HDR));
-        uint32_t crc = tn_gen_crc32(0, c, 120);
-        tn_wr32(c + 124, tn_gen_crc32(crc, c + 128, TN_EVTX_CHUNK_HDR - 128));
+        tn_wr32(c + 52, (uint32_t)crc32(0, (const Bytef *)c + TN_EVTX_CHUNK_HDR, w->pos - TN_EVTX_CHUNK_HDR));
+        uint32_t crc = (uint32_t)crc32(0, (const Bytef *)c, 120);
+        tn_wr32(c + 124, (uint32_t)crc32(crc, (const Bytef *)c + 128, TN_EVTX_CHUNK_HDR - 128));
     }
     off_t at = (off_t)FILE_HDR + (off_t)(w->nchunks - 1) * TN_EVTX_CHUNK;
     if (pwrite(w->fd, c, TN_EVTX_CHUNK, at) != (ssize_t)TN_EVTX_CHUNK)
@@ -219,7 +219,7 @@ static int write_file_header(tn_evtx_writer *w)
     tn_wr16(h + 40, FILE_HDR);
     tn_wr16(h + 42, (uint16_t)w->nchunks);
     tn_wr32(h + 120, 0);
-    tn_wr32(h + 124, tn_gen_crc32(0, h, 120));
+    tn_wr32(h + 124, (uint32_t)crc32(0, (const Bytef *)h, 120));
     return pwrite(w->fd, h, FILE_HDR, 0) == (ssize_t)FILE_HDR ? 0 : -1;
 }
 
