@@ -5,9 +5,10 @@
 
 #include <string.h>
 
+/* GUID values without braces, as evtx_dump's JSON shape has them. */
 static void guid_text(tn_buf *b, uint64_t lo, uint64_t hi)
 {
-    tn_buf_printf(b, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", (unsigned)lo,
+    tn_buf_printf(b, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", (unsigned)lo,
                   (unsigned)(lo >> 32) & 0xffff, (unsigned)(lo >> 48), (unsigned)hi & 0xff,
                   (unsigned)(hi >> 8) & 0xff, (unsigned)(hi >> 16) & 0xff,
                   (unsigned)(hi >> 24) & 0xff, (unsigned)(hi >> 32) & 0xff,
@@ -64,8 +65,8 @@ void tn_gen_json(tn_buf *b, const tn_gen_event *e, const char *computer, uint64_
         tn_buf_puts(b, ",\"EventSourceName\":");
         tn_buf_json_str(b, sc->source_name, strlen(sc->source_name));
     }
-    if (sc->qualifiers >= 0)
-        tn_buf_printf(b, "}},\"EventID\":{\"#attributes\":{\"Qualifiers\":%d},\"#text\":%u}",
+    if (sc->qualifiers >= 0) /* the EVTX template holds Qualifiers as literal text */
+        tn_buf_printf(b, "}},\"EventID\":{\"#attributes\":{\"Qualifiers\":\"%d\"},\"#text\":%u}",
                       sc->qualifiers, sc->event_id);
     else
         tn_buf_printf(b, "}},\"EventID\":%u", sc->event_id);
