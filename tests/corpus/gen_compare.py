@@ -55,15 +55,15 @@ PROV_RE = re.compile(r'<Provider Name="([^"]*)"')
 USERDATA_RE = re.compile(r"<UserData>\s*<(\w+)[^>]*>(.*?)</\1>\s*</UserData>", re.S)
 CHILD_RE = re.compile(r"<(\w+)(?:/>|>(.*?)</\1>)", re.S)
 HEX_RE = re.compile(r"^0x[0-9a-fA-F]+$")
-GUID_RE = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
+GUID_RE = re.compile(r"^\{?[0-9a-fA-F-]{36}\}?$")
 
 
 def norm(v):
     v = html.unescape(v or "")
     if HEX_RE.match(v):
         return str(int(v, 16))
-    if GUID_RE.match(v):
-        return v.upper()
+    if GUID_RE.match(v):  # libevtx and python-evtx add braces; evtx_dump's JSON has none
+        return v.strip("{}").upper()
     return v
 
 
