@@ -4,7 +4,7 @@
 set -eu
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev
       libyaml-dev libpcre2-dev libvectorscan-dev libjansson-dev zlib1g-dev
-      libevtx-utils python3-evtx python3)
+      libevtx-utils python3-evtx python3 python3-yaml bc time)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

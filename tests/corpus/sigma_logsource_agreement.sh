@@ -6,12 +6,12 @@
 # Needs $TANSA, $CORPUS, and python3 with PyYAML (skipped without them).
 set -u
 : "${TANSA:=build/tansa-san}" "${CORPUS:=../shared/corpus}"
-if ! python3 -c 'import yaml' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
     echo "python3 with PyYAML not available: skipped"; echo "0 passed, 0 failed"; exit 0
 fi
 src=$(mktemp)
 "$TANSA" rules sources "$CORPUS"/sigma/rules* >"$src" 2>/dev/null
-python3 - "$src" "$CORPUS/hayabusa-rules/sigma" <<'PY'
+/usr/bin/python3 - "$src" "$CORPUS/hayabusa-rules/sigma" <<'PY'
 import json, sys, glob, yaml, collections
 tansa = {}
 for line in open(sys.argv[1]):
