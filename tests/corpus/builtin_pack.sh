@@ -108,6 +108,7 @@ must "Defense Evasion/DE_renamed_psexec_service_sysmon_17_18.evtx" "Named Pipe o
 must "Privilege Escalation/sysmon_privesc_psexec_dwell.evtx" "Process Started by a Remote Execution Service"
 must "Lateral Movement/LM_Remote_Service02_7045.evtx" "Service Installed to Run a Command Shell or Script Host"
 must "Privilege Escalation/System_7045_namedpipe_privesc.evtx" "Service Installed to Run a Command Shell or Script Host"
+must "Lateral Movement/LM_sysmon_psexec_smb_meterpreter.evtx" "Shell Started Directly by the Service Control Manager"
 must "Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx" "Command Shell or Recon Tool Started by a Web Server Process"
 must "Privilege Escalation/RogueWinRM.evtx" "Whoami Run by a Windows Service Account"
 must "Lateral Movement/LM_ScheduledTask_ATSVC_target_host.evtx" "Scheduled Task Runs a Shell or a Binary from a Writable Folder"
