@@ -54,14 +54,16 @@ for root, _, files in os.walk(sys.argv[1]):
             if lic and lic.group(1).strip() != 'MIT': bad.append(p + ': license')
             if re.search(r'^name: ', doc, re.M):   # a correlation's base rule
                 continue
-            for key in ('status', 'level', 'falsepositives', 'tags', 'description'):
+            st = re.search(r'^status: (\S+)$', doc, re.M)
+            if not st or st.group(1) not in ('experimental', 'test'): bad.append(p + ': status')
+            for key in ('level', 'falsepositives', 'tags', 'description'):
                 if not re.search('^' + key + ':', doc, re.M): bad.append(p + ': no ' + key)
             if not re.search(r'^    - attack\.t\d{4}', doc, re.M): bad.append(p + ': no technique tag')
 print('\n'.join(bad))
 sys.exit(1 if bad else 0)
 EOF
 rc=$?
-[ "$rc" = 0 ]; check "every rule: UUIDv4 id (unique), author tansa, status, level, falsepositives, ATT&CK technique tag" $?
+[ "$rc" = 0 ]; check "every rule: UUIDv4 id (unique), author tansa, status experimental/test, level, falsepositives, ATT&CK technique tag" $?
 [ "$rc" = 0 ] || head -n 10 "$work/meta.out"
 
 # --- hunt without --rules uses the pack (found beside the binary's folder)
