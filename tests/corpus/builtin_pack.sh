@@ -75,6 +75,9 @@ check "hunt with no --rules uses the built-in pack" $?
 "$T" hunt -q --rules "$PACK" -f jsonl "$IN" >"$work/hunt.jsonl" 2>"$work/hunt.err"
 rc=$?
 [ "$rc" = 0 ]; check "hunt with the pack over evtx-attack-samples exits 0 (got $rc)" $?
+# two Metasploit psexec targets from the Hayabusa samples (random service names)
+"$T" hunt -q --rules "$PACK" -f jsonl "$C/hayabusa-sample-evtx/DeepBlueCLI/metasploit-psexec-native-target-system.evtx" \
+    "$C/hayabusa-sample-evtx/DeepBlueCLI/metasploit-psexec-powershell-target-system.evtx" >>"$work/hunt.jsonl" 2>/dev/null
 n=$(wc -l <"$work/hunt.jsonl")
 echo "   detections: $n"
 fires() { # file-under-samples rule-title: the rule fires at least once on that file
@@ -115,6 +118,10 @@ must "Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx" "Command
 must "Privilege Escalation/RogueWinRM.evtx" "Whoami Run by a Windows Service Account"
 must "Lateral Movement/LM_ScheduledTask_ATSVC_target_host.evtx" "Scheduled Task Runs a Shell or a Binary from a Writable Folder"
 must "Lateral Movement/LM_5145_Remote_FileCopy.evtx" "Many Files Read from a Share by One Account in 30 Minutes"
+must "DeepBlueCLI/metasploit-psexec-native-target-system.evtx" "Service Installed with a Random Mixed-Case Name"
+must "DeepBlueCLI/metasploit-psexec-powershell-target-system.evtx" "Service Installed with a Random Mixed-Case Name"
+must "DeepBlueCLI/metasploit-psexec-powershell-target-system.evtx" "Service Installed to Run a Command Shell or Script Host"
+mustnot "Lateral Movement/LM_Remote_Service02_7045.evtx" "Service Installed with a Random Mixed-Case Name"
 # PPLdump opens lsass with 0x1000 only (no PROCESS_VM_READ), services.exe is a system image
 mustnot "Credential Access/ppl_bypass_ppldump_knowdll_hijack_sysmon_security.evtx" "LSASS Memory Read by a Program Outside the System and Program Folders"
 mustnot "Defense Evasion/DE_104_system_log_cleared.evtx" "Security Event Log Cleared"
