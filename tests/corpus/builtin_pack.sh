@@ -122,6 +122,7 @@ must "DeepBlueCLI/metasploit-psexec-native-target-system.evtx" "Service Installe
 must "DeepBlueCLI/metasploit-psexec-powershell-target-system.evtx" "Service Installed with a Random Mixed-Case Name"
 must "DeepBlueCLI/metasploit-psexec-powershell-target-system.evtx" "Service Installed to Run a Command Shell or Script Host"
 mustnot "Lateral Movement/LM_Remote_Service02_7045.evtx" "Service Installed with a Random Mixed-Case Name"
+must "Execution/exec_sysmon_lobin_regsvr32_sct.evtx" "Proxy-Execution Binary Connects to a Public Address"
 # PPLdump opens lsass with 0x1000 only (no PROCESS_VM_READ), services.exe is a system image
 mustnot "Credential Access/ppl_bypass_ppldump_knowdll_hijack_sysmon_security.evtx" "LSASS Memory Read by a Program Outside the System and Program Folders"
 mustnot "Defense Evasion/DE_104_system_log_cleared.evtx" "Security Event Log Cleared"
