@@ -22,6 +22,7 @@ typedef struct tn_command {
 
 /* Subcommands, one file each under src/cli/. */
 int tn_cmd_dump(int argc, char **argv);
+int tn_cmd_gen(int argc, char **argv);
 int tn_cmd_hunt(int argc, char **argv);
 int tn_cmd_metrics(int argc, char **argv);
 int tn_cmd_rules(int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "hunt/hunt.h"
 #include "hunt/timeline.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char hunt_help[] =
@@ -24,6 +26,12 @@ static const char hunt_help[] =
     "  -o, --output FILE       write the timeline to FILE\n"
     "  -t, --threads N         worker threads (default: number of CPUs)\n"
     "  -m, --min-level L       informational (default), low, medium, high, critical\n"
+    "      --status S,...      only rules of these statuses (stable, test,\n"
+    "                          experimental, deprecated, unsupported)\n"
+    "      --tags T,...        only rules with a tag starting with one of these\n"
+    "                          (attack.t1003 takes attack.t1003.001)\n"
+    "      --exclude-rules FILE  rule ids (or titles) not to report, one a line,\n"
+    "                          # comments (repeatable; data/noisy-rules.txt is one)\n"
     "      --since T, --until T  only events in [T, T] (RFC 3339, UTC)\n"
     "      --carve             also recover records from EVTX slack space\n"
     "      --summary           print the summary to stdout after the timeline\n"
@@ -67,6 +75,97 @@ static const char *default_rules(void)
     return access("rules", R_OK) == 0 ? "rules" : NULL;
 }
 
+/* Is word (case-insensitive) in the comma list? prefix: word may extend it. */
+static int in_list(const char *list, const char *word, int prefix)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l && (prefix ? l <= wl : l == wl) && !strncasecmp(p, word, l) &&
+            (!prefix || l == wl || word[l] == '.' || word[l] == '-'))
+            return 1;
+        p += l + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* Rule ids and titles from an exclusion file into a flat NUL-separated list. */
+static int read_excludes(const char *path, tn_buf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "tansa hunt: cannot read %s\n", path);
+        return -1;
+    }
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        char *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s) {
+            tn_buf_puts(out, s);
+            tn_buf_putc(out, '\0');
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int excluded(const tn_buf *ex, const tn_rule_info *ri)
+{
+    for (size_t i = 0; i < ex->len; i += strlen(ex->data + i) + 1)
+        if (!strcasecmp(ex->data + i, ri->id) || !strcmp(ex->data + i, ri->title))
+            return 1;
+    return 0;
+}
+
+/* Per-rule reporting switch from --status, --tags and --exclude-rules.
+ * Returns 0 (with *out NULL when every rule is on), -1 on a bad file
+ * (with *out set) or when out of memory (*out NULL). */
+static int build_enabled(const tn_ruleset *rs, const char *status, const char *tags,
+                         const char **excludes, size_t nexcl, uint8_t **out)
+{
+    *out = NULL;
+    if (!status && !tags && !nexcl)
+        return 0;
+    uint32_t n = tn_ruleset_count(rs);
+    uint8_t *en = tn_malloc(n ? n : 1);
+    if (!en)
+        return -1;
+    tn_buf ex;
+    tn_buf_init(&ex);
+    for (size_t i = 0; i < nexcl; i++)
+        if (read_excludes(excludes[i], &ex)) {
+            tn_buf_free(&ex);
+            *out = en;
+            return -1;
+        }
+    for (uint32_t i = 0; i < n; i++) {
+        tn_rule_info ri;
+        tn_ruleset_info(rs, i, &ri);
+        int on = !status || in_list(status, ri.status, 0);
+        if (on && tags) {
+            int any = 0;
+            for (uint32_t t = 0; t < ri.ntags && !any; t++)
+                any = in_list(tags, ri.tags[t], 1);
+            on = any;
+        }
+        if (on && ex.len && excluded(&ex, &ri))
+            on = 0;
+        en[i] = (uint8_t)on;
+    }
+    tn_buf_free(&ex);
+    *out = en;
+    return 0;
+}
+
 int tn_cmd_hunt(int argc, char **argv)
 {
     const char **rules = tn_calloc((size_t)argc + 1, sizeof(char *));
@@ -76,10 +175,14 @@ int tn_cmd_hunt(int argc, char **argv)
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     int min_level = TN_LEVEL_INFO, rc = 0;
     uint64_t since = 0, until = 0;
-    const char *output = NULL;
-    if (!rules || !paths) {
+    const char *output = NULL, *status = NULL, *tags = NULL;
+    const char **excludes = tn_calloc((size_t)argc + 1, sizeof(char *));
+    size_t nexcl = 0;
+    uint8_t *enabled = NULL;
+    if (!rules || !paths || !excludes) {
         tn_free(rules);
         tn_free(paths);
+        tn_free(excludes);
         return TN_EXIT_INTERNAL;
     }
 #define USAGE(...) do { rc = tn_usage_error("hunt", __VA_ARGS__); goto done; } while (0)
@@ -118,6 +221,12 @@ int tn_cmd_hunt(int argc, char **argv)
                 since = t;
             else
                 until = t;
+        } else if (!strcmp(a, "--status") && v) {
+            status = v, i++;
+        } else if (!strcmp(a, "--tags") && v) {
+            tags = v, i++;
+        } else if (!strcmp(a, "--exclude-rules") && v) {
+            excludes[nexcl++] = v, i++;
         } else if (!strcmp(a, "--carve")) {
             carve = 1;
         } else if (!strcmp(a, "--summary")) {
@@ -150,6 +259,13 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
         goto done;
     }
+    if (build_enabled(rs, status, tags, excludes, nexcl, &enabled)) {
+        rc = enabled ? TN_EXIT_USAGE : TN_EXIT_INTERNAL;
+        tn_free(enabled);
+        enabled = NULL;
+        tn_ruleset_free(rs);
+        goto done;
+    }
     tn_inputs in = {0};
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
@@ -162,14 +278,16 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = TN_EXIT_USAGE;
     } else {
         tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
-                           .since = since, .until = until, .progress = isatty(2)};
+                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled};
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
-        tn_timeline_sort(&dets);
-        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out))
+        tn_tl_stats tl;
+        tn_tl_stats_init(&tl);
+        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out, &tl))
             rc = TN_EXIT_INTERNAL;
-        tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stderr);
+        tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)
-            tn_timeline_summary(&dets, rs, &st, &diag, rej.n, stdout);
+            tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);
+        tn_tl_stats_free(&tl);
     }
     if (out != stdout && fclose(out) != 0 && !rc)
         rc = TN_EXIT_INTERNAL;
@@ -185,7 +303,9 @@ int tn_cmd_hunt(int argc, char **argv)
     tn_ruleset_free(rs);
 done:
 #undef USAGE
+    tn_free(enabled);
     tn_free(rules);
     tn_free(paths);
+    tn_free(excludes);
     return rc;
 }

@@ -114,7 +114,8 @@ static void print(metrics *m, int format)
     for (uint32_t i = 0; i < n; i++)
         ord[i] = i;
     sort_ctx = m;
-    qsort(ord, n, sizeof(*ord), by_count);
+    if (n)
+        qsort(ord, n, sizeof(*ord), by_count);
     const char *const *c = cols[m->kind];
     if (format != 2) {
         for (int i = 0; c[i]; i++)

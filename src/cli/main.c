@@ -10,6 +10,7 @@
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
     {"dump", "print EVTX records as JSON Lines or XML", tn_cmd_dump},
+    {"gen", "write a synthetic company's logs with a breach inside", tn_cmd_gen},
     {"hunt", "run Sigma rules over logs and print a timeline of detections", tn_cmd_hunt},
     {"metrics", "event-ID, computer and logon counts of a collection", tn_cmd_metrics},
     {"rules", "check Sigma rules and report what cannot be used", tn_cmd_rules},

@@ -7,7 +7,10 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/correlate.h"
+#include "hunt/spill.h"
 #include "match/scanner.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +44,9 @@ typedef struct kept {
 
 typedef struct worker {
     tn_scanner *sc;
-    tn_arena arena;
+    tn_arena arena;     /* events kept for correlation */
+    tn_arena dstr;      /* strings of detections held in memory */
+    size_t dbytes;      /* bytes in dstr */
     tn_det *dets;
     size_t ndets, capdets;
     kept *keep;
@@ -50,7 +55,8 @@ typedef struct worker {
     int oom;
 } worker;
 
-typedef struct hunt {
+typedef struct hunt hunt;
+struct hunt {
     const tn_ruleset *rs;
     const tn_hunt_opts *o;
     tn_diag *d;
@@ -60,9 +66,11 @@ typedef struct hunt {
     uint64_t done, total;   /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
-    uint8_t *feeds_corr;      /* per rule: 1 when correlations exist (fed all) */
     int has_corr;
-} hunt;
+    size_t spill_dets;        /* a worker spills a sorted run past this many */
+    pthread_mutex_t runs_mu;  /* guards out->runs */
+    tn_dets *out;
+};
 
 /* Fields shown as a detection's details, in this order, when present. */
 static const char *const detail_fields[] = {
@@ -79,6 +87,15 @@ static const char *keep_str(worker *w, const char *s, size_t n)
     char *p = tn_arena_strndup(&w->arena, s, n);
     if (!p)
         w->oom = 1;
+    return p ? p : "";
+}
+
+static const char *det_str(worker *w, const char *s, size_t n)
+{
+    char *p = tn_arena_strndup(&w->dstr, s, n);
+    if (!p)
+        w->oom = 1;
+    w->dbytes += n + 8;
     return p ? p : "";
 }
 
@@ -103,12 +120,42 @@ static const char *details_json(worker *w, const tn_event *ev)
         tn_buf_json_str(&b, f->value, n);
     }
     tn_buf_putc(&b, '}');
-    const char *s = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}";
+    const char *s = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}";
     tn_buf_free(&b);
     return s;
 }
 
-static int push_det(worker *w, const tn_det *d)
+/* Past the limit, a worker's detections go to a sorted run on disk and its
+ * strings are dropped: memory stays bounded however much fires. */
+static void spill(hunt *h, worker *w)
+{
+    FILE *f = tn_spill_write(w->dets, w->ndets);
+    if (!f) {
+        w->oom = 1;
+        return;
+    }
+    pthread_mutex_lock(&h->runs_mu);
+    tn_dets *o = h->out;
+    if (o->nruns == o->capruns) {
+        size_t cap = o->capruns ? o->capruns * 2 : 16;
+        FILE **r = tn_realloc(o->runs, cap * sizeof(*r));
+        if (!r) {
+            pthread_mutex_unlock(&h->runs_mu);
+            fclose(f);
+            w->oom = 1;
+            return;
+        }
+        o->runs = r;
+        o->capruns = cap;
+    }
+    o->runs[o->nruns++] = f;
+    pthread_mutex_unlock(&h->runs_mu);
+    w->ndets = 0;
+    tn_arena_reset(&w->dstr);
+    w->dbytes = 0;
+}
+
+static int push_det(hunt *h, worker *w, const tn_det *d)
 {
     if (w->ndets == w->capdets) {
         size_t cap = w->capdets ? w->capdets * 2 : 256;
@@ -121,6 +168,8 @@ static int push_det(worker *w, const tn_det *d)
         w->capdets = cap;
     }
     w->dets[w->ndets++] = *d;
+    if (w->ndets >= h->spill_dets || w->dbytes > 64u * 1024 * 1024)
+        spill(h, w);
     return 0;
 }
 
@@ -174,29 +223,30 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     w->matches++;
     if (h->has_corr)
         keep_event(w, ev, r->index, m->file);
-    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level)
+    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
+        (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
         .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
-        .computer = keep_str(w, ev->computer, strlen(ev->computer)),
-        .channel = keep_str(w, ev->channel, strlen(ev->channel)),
+        .computer = det_str(w, ev->computer, strlen(ev->computer)),
+        .channel = det_str(w, ev->channel, strlen(ev->channel)),
         .details = details_json(w, ev),
     };
-    push_det(w, &d);
+    push_det(h, w, &d);
     return 0;
 }
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
-    w->records++;
+    __atomic_fetch_add(&w->records, 1, __ATOMIC_RELAXED); /* progress reads it */
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
     match_ctx m = {h, w, file};
     tn_scanner_match(w->sc, ev, on_match, &m);
 }
 
-static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0);
+static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0);
 
 static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
@@ -206,13 +256,13 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
     return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
 }
 
-static void before_input(void *arg, size_t i)
+static void before_input(void *arg, size_t i, uint64_t bytes)
 {
     hunt *h = arg;
-    if (h->o->progress)
-        progress(h->in, i, h->done, h->total, h->t0);
-    if (i)
+    if (!bytes && i)
         h->done += h->in->v[i - 1].size;
+    if (h->o->progress)
+        progress(h, i, h->done + bytes, h->total, h->t0);
 }
 
 static int by_time(const void *a, const void *b)
@@ -257,10 +307,12 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
         tn_det d = {
             .time = hit->last, .record_id = c->k->ev.record_id, .offset = c->k->ev.offset,
             .file = c->k->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
-            .event_id = c->k->ev.event_id, .computer = c->k->ev.computer, .channel = c->k->ev.channel,
-            .details = tn_buf_ok(&b) ? keep_str(w, b.data, b.len) : "{}",
+            .event_id = c->k->ev.event_id,
+            .computer = det_str(w, c->k->ev.computer, strlen(c->k->ev.computer)),
+            .channel = det_str(w, c->k->ev.channel, strlen(c->k->ev.channel)),
+            .details = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}",
         };
-        push_det(w, &d);
+        push_det(c->h, w, &d);
     }
     tn_buf_free(&b);
     return 0;
@@ -282,7 +334,8 @@ static int correlate(hunt *h)
         memcpy(all + k, h->w[i].keep, h->w[i].nkeep * sizeof(*all));
         k += h->w[i].nkeep;
     }
-    qsort(all, total, sizeof(*all), by_time);
+    if (total)
+        qsort(all, total, sizeof(*all), by_time);
     tn_correlator *c = tn_correlator_new(h->rs);
     if (!c) {
         tn_free(all);
@@ -315,13 +368,17 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void progress(const tn_inputs *in, size_t i, uint64_t done, uint64_t total, double t0)
+static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0)
 {
+    const tn_inputs *in = h->in;
+    uint64_t records = 0;
+    for (int k = 0; k < h->nw; k++)
+        records += __atomic_load_n(&h->w[k].records, __ATOMIC_RELAXED);
     double el = now_s() - t0;
     double mbs = el > 0 ? done / 1048576.0 / el : 0;
     double eta = mbs > 0 ? (total - done) / 1048576.0 / mbs : 0;
-    fprintf(stderr, "\rtansa: file %zu/%zu, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", i, in->n,
-            done / 1048576.0, total / 1048576.0, mbs, eta);
+    fprintf(stderr, "\rtansa: file %zu/%zu, %llu records, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", i + 1,
+            in->n, (unsigned long long)records, done / 1048576.0, total / 1048576.0, mbs, eta);
 }
 
 static int setup_workers(hunt *h, int n)
@@ -332,6 +389,7 @@ static int setup_workers(hunt *h, int n)
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].arena, 256 * 1024);
+        tn_arena_init(&h->w[i].dstr, 256 * 1024);
         if (!(h->w[i].sc = tn_scanner_new(h->rs)))
             return -1;
     }
@@ -341,7 +399,12 @@ static int setup_workers(hunt *h, int n)
 int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
-    hunt h = {.rs = rs, .o = o, .d = d};
+    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = 65536};
+    const char *sd = getenv("TANSA_SPILL_DETS"); /* tests force small runs */
+    long sdv = sd ? strtol(sd, NULL, 10) : 0;
+    if (sdv > 0)
+        h.spill_dets = (size_t)sdv;
+    pthread_mutex_init(&h.runs_mu, NULL);
     int rc = 0;
     uint32_t nrules = tn_ruleset_count(rs);
     h.has_corr = tn_ruleset_ncorrelations(rs) > 0;
@@ -391,20 +454,26 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
             out->v[out->n++] = w->dets[j];
         }
         if (out->arenas)
-            out->arenas[out->narenas++] = w->arena;
+            out->arenas[out->narenas++] = w->dstr;
         else
-            tn_arena_free(&w->arena);
+            tn_arena_free(&w->dstr);
+        tn_arena_free(&w->arena);
         tn_free(w->dets);
         tn_free(w->keep);
         tn_scanner_free(w->sc);
     }
     tn_free(h.w);
     tn_free(h.rule_level);
+    pthread_mutex_destroy(&h.runs_mu);
     return rc;
 }
 
 void tn_dets_free(tn_dets *ds)
 {
+    for (size_t i = 0; i < ds->nruns; i++)
+        if (ds->runs[i])
+            fclose(ds->runs[i]);
+    tn_free(ds->runs);
     for (int i = 0; i < ds->narenas; i++)
         tn_arena_free(&ds->arenas[i]);
     tn_free(ds->arenas);

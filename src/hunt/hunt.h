@@ -9,6 +9,7 @@
 #include "sigma/sigma.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* One detection. Strings live in the detection list's arenas. */
 typedef struct tn_det {
@@ -30,11 +31,15 @@ enum { TN_LEVEL_INFO, TN_LEVEL_LOW, TN_LEVEL_MEDIUM, TN_LEVEL_HIGH, TN_LEVEL_CRI
 int tn_level_parse(const char *s, int strict);
 const char *tn_level_name(int level);
 
+/* The detections of a run: sorted runs on disk (spilled when a worker
+ * holds too many) and the rest in memory. */
 typedef struct tn_dets {
     tn_det *v;
     size_t n, cap;
-    tn_arena *arenas;     /* one per worker, strings of the detections */
+    tn_arena *arenas;     /* strings of the in-memory detections */
     int narenas;
+    FILE **runs;          /* sorted run files, see spill.h */
+    size_t nruns, capruns;
 } tn_dets;
 
 typedef struct tn_hunt_opts {
@@ -43,6 +48,9 @@ typedef struct tn_hunt_opts {
     int carve;
     uint64_t since, until;  /* FILETIME bounds, 0 = open */
     int progress;         /* show progress on stderr */
+    const uint8_t *enabled;  /* per rule: 0 = not reported (status, tags,
+                              * exclusions); NULL = all. Disabled rules still
+                              * feed correlations. */
 } tn_hunt_opts;
 
 typedef struct tn_hunt_stats {

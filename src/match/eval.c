@@ -345,25 +345,19 @@ static int shape_match(tn_gshape sh, const char *lit, size_t ln, const char *s, 
     }
 }
 
-/* Field reference: the other field's value is not folded in advance. */
+/* Field reference: compares with the other field's value, folded here
+ * (it is not known when the rule is compiled). */
 static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     fval r;
     lookup(e, &v->ref, &r);
     if (!r.present)
         return 0;
-    char lowbuf[512];
-    const char *lit = r.s;
-    if (!v->cased) {
-        if (r.n > sizeof(lowbuf))
-            return 0;
-        for (size_t i = 0; i < r.n; i++)
-            lowbuf[i] = (char)low((unsigned char)r.s[i]);
-        lit = lowbuf;
-    }
+    const char *lit = v->cased ? r.s : lowered(e, &r);
     const char *fs = v->cased ? f->s : lowered(e, f);
-    return fs ? shape_match(v->shape, lit, r.n, fs, f->n, 1)
-              : shape_match(v->shape, lit, r.n, f->s, f->n, v->cased);
+    if (!lit || !fs)
+        return 0;   /* out of memory */
+    return shape_match(v->shape, lit, r.n, fs, f->n, 1);
 }
 
 static int value_match(const tn_eval *e, const tn_value *v, fval *f)

@@ -118,12 +118,9 @@ static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev)
 {
     const tn_index *ix = &sc->rs->idx;
     size_t len = strlen(ev->channel);
-    const tn_bucket *b1 = NULL, *b2 = NULL;
-    if (len < sizeof(sc->chan)) {
-        tn_ascii_lower(sc->chan, ev->channel, len);
-        b1 = bucket(ix, sc->chan, len, ev->event_id);
-        b2 = bucket(ix, sc->chan, len, TN_ANY_EID);
-    }
+    tn_ascii_lower(sc->chan, ev->channel, len);
+    const tn_bucket *b1 = bucket(ix, sc->chan, len, ev->event_id);
+    const tn_bucket *b2 = bucket(ix, sc->chan, len, TN_ANY_EID);
     const tn_cand *r1 = b1 ? ix->cands + b1->start : NULL, *r2 = b2 ? ix->cands + b2->start : NULL;
     uint32_t n1 = b1 ? b1->n : 0, n2 = b2 ? b2->n : 0, i1 = 0, i2 = 0, ia = 0, n = 0;
     for (;;) {
@@ -229,7 +226,10 @@ static void new_event_cache(tn_scanner *sc, const tn_event *ev)
 
 int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx)
 {
-    uint32_t n = sc->rs->no_prefilter ? candidates_all(sc, ev) : candidates_indexed(sc, ev);
+    /* an absurdly long channel cannot be in the index's key buffer: take
+     * the unindexed path, which gives the same candidates */
+    uint32_t n = sc->rs->no_prefilter || strlen(ev->channel) >= sizeof(sc->chan)
+                     ? candidates_all(sc, ev) : candidates_indexed(sc, ev);
     int matched = 0;
     /* without a successful scan every rule is evaluated (never wrong) */
     int gate = n && sc->hs && !sc->rs->no_prefilter && scan_literals(sc, ev) == 0;

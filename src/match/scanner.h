@@ -21,8 +21,8 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs);
 void tn_scanner_free(tn_scanner *sc);
 
 /* Matches ev against every applicable rule; cb may be NULL. Returns the
- * number of rules that matched (counted up to a stop), or -1 when out of
- * memory. */
+ * number of rules that matched (counted up to a stop). Out of memory never
+ * loses a match: the prefilter and caches are then skipped for the event. */
 int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx);
 
 /* Number of rules evaluated in full so far (for measuring the prefilter). */

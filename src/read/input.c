@@ -97,7 +97,7 @@ static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d)
         n++;
     }
     closedir(dir);
-    if (!rc)
+    if (!rc && n)
         qsort(names, n, sizeof(*names), by_name);
     for (size_t i = 0; i < n; i++) {
         if (!rc)

@@ -40,8 +40,9 @@ void tn_inputs_free(tn_inputs *in);
  * input's index. Return nonzero to stop (that value is returned). */
 typedef int (*tn_event_fn)(void *arg, int worker, uint32_t file, const tn_event *ev);
 
-/* Called before each input, on the calling thread (progress display). */
-typedef void (*tn_input_fn)(void *arg, size_t index);
+/* Progress, on the calling thread: before each input (bytes = 0), and as
+ * the chunks of an EVTX input are done (bytes read of it so far). */
+typedef void (*tn_input_fn)(void *arg, size_t index, uint64_t bytes);
 
 /* Read every event of every input. Problems go to d. Returns 0, the first
  * nonzero value fn returned, or TN_EXIT_INTERNAL when out of memory. */

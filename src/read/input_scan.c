@@ -20,6 +20,7 @@ typedef struct scan {
     tn_evtx *f;
     uint32_t file;
     const char *path;
+    tn_input_fn progress;
 } scan;
 
 typedef struct rec_ctx {
@@ -55,9 +56,10 @@ static int chunk_work(void *arg, size_t task, int worker, tn_buf *out)
 
 static int chunk_emit(void *arg, size_t task, tn_buf *out)
 {
-    (void)arg;
-    (void)task;
+    scan *s = arg;
     (void)out;
+    if (s->progress && task % 64 == 63) /* every 4 MiB */
+        s->progress(s->arg, s->file, TN_EVTX_HEADER_SIZE + (uint64_t)(task + 1) * TN_EVTX_CHUNK_SIZE);
     return 0;
 }
 
@@ -91,7 +93,7 @@ int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_e
 {
     if (threads < 1)
         threads = 1;
-    scan s = {.d = d, .fn = fn, .arg = arg, .carve = carve};
+    scan s = {.d = d, .fn = fn, .arg = arg, .carve = carve, .progress = before};
     s.cx = tn_calloc((size_t)threads, sizeof(bx_chunk));
     int rc = s.cx ? 0 : TN_EXIT_INTERNAL;
     for (int i = 0; !rc && i < threads; i++)
@@ -100,7 +102,7 @@ int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_e
     for (size_t i = 0; !rc && i < in->n; i++) {
         const tn_input *it = &in->v[i];
         if (before)
-            before(arg, i);
+            before(arg, i, 0);
         s.file = (uint32_t)i;
         s.path = it->path;
         /* standard input is read as EVTX (it is spooled, not sniffed) */

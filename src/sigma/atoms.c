@@ -30,7 +30,7 @@
 typedef struct lset {
     uint32_t *v;
     uint32_t n, cap;
-    uint32_t minlen;
+    double weight;     /* expected cost of the set: sum of its literals' weights */
     int top;           /* unknown: no literal is required */
 } lset;
 
@@ -41,6 +41,7 @@ typedef struct reg {
     uint32_t n, cap;
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
+    uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
     int oom;
 } reg;
 
@@ -109,7 +110,15 @@ static void set_free(lset *s)
     *s = TOP;
 }
 
-static int set_add(lset *s, uint32_t id, uint32_t len)
+/* A literal's weight: short literals and literals many rules use are
+ * likely to occur in many events, so they make poor gates. */
+static double lit_weight(const reg *g, uint32_t id, uint32_t len)
+{
+    double f = g->freq ? g->freq[id] : 0;
+    return 100.0 / (double)(len < 12 ? len : 12) * (1.0 + f / 8.0);
+}
+
+static int set_add(const reg *g, lset *s, uint32_t id, uint32_t len)
 {
     for (uint32_t i = 0; i < s->n; i++)
         if (s->v[i] == id)
@@ -123,15 +132,14 @@ static int set_add(lset *s, uint32_t id, uint32_t len)
         s->cap = ncap;
     }
     s->v[s->n++] = id;
-    if (!s->minlen || len < s->minlen)
-        s->minlen = len;
+    s->weight += lit_weight(g, id, len);
     return 0;
 }
 
 /* Lower is better; unknown is worst. */
 static double cost(const lset *s)
 {
-    return s->top ? 1e300 : (double)s->n * 100.0 / (double)(s->minlen < 12 ? s->minlen : 12);
+    return s->top ? 1e300 : s->weight;
 }
 
 /* Keeps the better of *a and b in *a, freeing the other. */
@@ -154,7 +162,7 @@ static void unite(reg *g, lset *a, lset b)
         return;
     }
     for (uint32_t i = 0; i < b.n && !g->oom; i++)
-        if (set_add(a, b.v[i], (uint32_t)g->len[b.v[i]]))
+        if (set_add(g, a, b.v[i], (uint32_t)g->len[b.v[i]]))
             g->oom = 1;
     set_free(&b);
 }
@@ -177,7 +185,7 @@ static lset value_set(reg *g, const tn_value *v)
     if (blen < MIN_ATOM)
         return TOP;
     uint32_t id = lit_id(g, v->s + best, blen);
-    if (id == UINT32_MAX || set_add(&s, id, (uint32_t)blen))
+    if (id == UINT32_MAX || set_add(g, &s, id, (uint32_t)blen))
         return g->oom = 1, TOP;
     return s;
 }
@@ -232,7 +240,7 @@ static lset cond_set(reg *g, const tn_srule *r, const tn_cnode *c, const lset *s
             return TOP;
         b = (lset){0};
         for (uint32_t i = 0; i < ss[c->ref].n; i++)
-            if (set_add(&b, ss[c->ref].v[i], (uint32_t)g->len[ss[c->ref].v[i]]))
+            if (set_add(g, &b, ss[c->ref].v[i], (uint32_t)g->len[ss[c->ref].v[i]]))
                 g->oom = 1;
         return b;
     default:
@@ -246,6 +254,21 @@ static lset cond_set(reg *g, const tn_srule *r, const tn_cnode *c, const lset *s
         }
         return a;
     }
+}
+
+/* Registers every value's literal; with g->freq set, counts uses. */
+static void count_literals(reg *g, const tn_srule *r)
+{
+    for (uint32_t s = 0; s < r->nsearches; s++)
+        for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
+            const tn_item *it = &r->searches[s].items[i];
+            for (uint32_t v = 0; v < it->nvalues; v++) {
+                lset x = value_set(g, &it->values[v]);
+                if (g->freq && !x.top && x.n)
+                    g->freq[x.v[0]]++;
+                set_free(&x);
+            }
+        }
 }
 
 /* Literal set of rule r's condition; unknown when it has no literal. */
@@ -291,32 +314,46 @@ static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlit
     return 0;
 }
 
+/* One database of the literals some rule's set uses (literals that were
+ * only candidates lose nothing by being left out). */
 static int compile_db(tn_atoms *at, const reg *g)
 {
     unsigned *flags = tn_malloc(g->n * sizeof(*flags));
     unsigned *ids = tn_malloc(g->n * sizeof(*ids));
+    const char **lits = tn_malloc(g->n * sizeof(*lits));
+    size_t *lens = tn_malloc(g->n * sizeof(*lens));
+    unsigned n = 0;
     int rc = -1;
-    if (flags && ids) {
-        for (uint32_t i = 0; i < g->n; i++)
-            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, ids[i] = i;
+    if (flags && ids && lits && lens) {
+        for (uint32_t i = 0; i < g->n; i++) {
+            if (at->start[i + 1] == at->start[i])
+                continue;
+            flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+            ids[n] = i;
+            lits[n] = g->lit[i];
+            lens[n++] = g->len[i];
+        }
         hs_compile_error_t *err = NULL;
         hs_database_t *db = NULL;
-        if (hs_compile_lit_multi(g->lit, flags, ids, g->len, g->n, HS_MODE_BLOCK, NULL, &db,
-                                 &err) == HS_SUCCESS) {
+        if (n && hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &db, &err) ==
+                     HS_SUCCESS) {
             hs_scratch_t *scr = NULL;
             if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
                 at->db = db;
                 at->scratch = scr;
+                at->nlits = n;
                 rc = 0;
             } else {
                 hs_free_database(db);
             }
-        } else {
+        } else if (err) {
             hs_free_compile_error(err);
         }
     }
     tn_free(flags);
     tn_free(ids);
+    tn_free(lits);
+    tn_free(lens);
     return rc;
 }
 
@@ -331,6 +368,12 @@ int tn_atoms_build(tn_ruleset *rs)
         tn_free(g.hash);
         return -1;
     }
+    /* pass 1: how often each value literal is used across all rules */
+    for (uint32_t r = 0; r < rs->nrules && !g.oom; r++)
+        count_literals(&g, rs->rules[r]);
+    g.freq = tn_calloc(g.n ? g.n : 1, sizeof(*g.freq));
+    for (uint32_t r = 0; g.freq && r < rs->nrules && !g.oom; r++)
+        count_literals(&g, rs->rules[r]);
     for (uint32_t r = 0; r < rs->nrules && !g.oom; r++) {
         sets[r] = rs->rules[r]->never ? TOP : rule_set(&g, rs->rules[r]);
         at->gated[r] = !sets[r].top;
@@ -348,6 +391,7 @@ int tn_atoms_build(tn_ruleset *rs)
     tn_free(g.hash);
     tn_free(g.lit);
     tn_free(g.len);
+    tn_free(g.freq);
     return rc;
 }
 

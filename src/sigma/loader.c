@@ -651,7 +651,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     err[0] = 0;
     if (load_config(&L, err, sizeof(err))) {
         if (d)
-            tn_report(d, TN_P_RULE, NULL, NULL, "%s", err[0] ? err : "out of memory");
+            tn_report(d, TN_P_OTHER, "config", NULL, "%s", err[0] ? err : "out of memory");
         rc = err[0] ? TN_RS_ECONFIG : TN_RS_ENOMEM;
     } else if (fn(&L, a1, a2, name) || finish(&L)) {
         rc = TN_RS_ENOMEM;

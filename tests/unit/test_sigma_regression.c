@@ -16,6 +16,7 @@
 #include "sigma/yaml.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -175,6 +176,50 @@ static size_t run_cases(tn_ruleset *rs, cases *cs, rl_events *evs, FILE *out, ui
     return hits;
 }
 
+typedef struct thread_job {
+    tn_ruleset *rs;
+    rl_events *evs;
+    uint64_t sig, n;
+} thread_job;
+
+static int on_any(const tn_rule_info *r, const tn_event *ev, void *ctx)
+{
+    thread_job *j = ctx;
+    (void)ev;
+    j->sig = j->sig * 1000003u + r->index + 1;
+    j->n++;
+    return 0;
+}
+
+static void *thread_scan(void *arg)
+{
+    thread_job *j = arg;
+    tn_scanner *sc = tn_scanner_new(j->rs);
+    for (int round = 0; sc && round < 3; round++)
+        for (size_t i = 0; i < j->evs->n; i++)
+            tn_scanner_match(sc, &j->evs->ev[i], on_any, j);
+    tn_scanner_free(sc);
+    return NULL;
+}
+
+/* One rule set, several threads, each with its own scanner: every thread
+ * must see exactly what a single thread sees. */
+static void check_threads(tn_ruleset *rs, rl_events *evs)
+{
+    thread_job one = {rs, evs, 0, 0}, jobs[3];
+    thread_scan(&one);
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        jobs[i] = (thread_job){rs, evs, 0, 0};
+        pthread_create(&t[i], NULL, thread_scan, &jobs[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(jobs[i].sig == one.sig);
+        CHECK_INT(jobs[i].n, one.n);
+    }
+}
+
 TN_TEST(test_sigma_regression_data)
 {
     char dir[1024];
@@ -214,6 +259,7 @@ TN_TEST(test_sigma_regression_data)
     CHECK(sig1 == sig2);          /* the prefilter never changes results */
     CHECK_INT(n1, n2);
     CHECK(hits * 100 >= cs.n * 90);
+    check_threads(with, &evs);
     tn_ruleset_free(with);
     tn_ruleset_free(without);
     rl_free(&evs);

@@ -218,3 +218,62 @@ TN_TEST(test_field_names_without_spaces)
     CHECK_INT(test_match(RULE("  sel:\n    ThreatName|endswith: EICAR_Test_File\n    SourceName: 'Real-Time Protection'\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    ThreatNam: x\n  condition: sel\n"), &ev), 0);
 }
+
+/* Runs rule yaml with tests/data/sigma/placeholders.yml: 1, 0 or -1. */
+static int match_with_placeholders(const char *yaml, const tn_event *ev)
+{
+    tn_rule_opts o = {.data_dir = "data", .placeholders = "tests/data/sigma/placeholders.yml",
+                      .on_reject = test_on_reject};
+    tn_ruleset *rs = NULL;
+    if (tn_ruleset_load_text(yaml, strlen(yaml), "t.yml", &o, NULL, &rs) != TN_RS_OK)
+        return -1;
+    int n = -1;
+    if (tn_ruleset_count(rs)) {
+        tn_scanner *sc = tn_scanner_new(rs);
+        n = tn_scanner_match(sc, ev, NULL, NULL);
+        tn_scanner_free(sc);
+    }
+    tn_ruleset_free(rs);
+    return n;
+}
+
+TN_TEST(test_expand_with_values)
+{
+    TEST_EVENT(a, "X", 1, "User", "adm_bob", "Host", "srv01", "P", "%plain-srv99");
+    TEST_EVENT(b, "X", 1, "User", "bob", "Host", "ws01", "P", "%plain-ws01");
+    const char *r1 = RULE("  sel:\n    User|expand: '%Administrators%'\n  condition: sel\n");
+    const char *r2 = RULE("  sel:\n    Host|expand: '%Servers%'\n  condition: sel\n");
+    /* the spec's example: \%plain is literal, %Servers% a placeholder */
+    const char *r3 = RULE("  sel:\n    P|expand: '\\%plain-%Servers%'\n  condition: sel\n");
+    CHECK_INT(match_with_placeholders(r1, &a), 1);
+    CHECK_INT(match_with_placeholders(r1, &b), 0);
+    CHECK_INT(match_with_placeholders(r2, &a), 1);
+    CHECK_INT(match_with_placeholders(r2, &b), 0);
+    CHECK_INT(match_with_placeholders(r3, &a), 1);
+    CHECK_INT(match_with_placeholders(r3, &b), 0);
+}
+
+TN_TEST(test_spec_modifier_examples)
+{
+    /* appendix examples: utf16le/wide of "cmd" is 63 00 6d 00 64 00, so
+     * wide|base64 of cmd is the base64 of those bytes */
+    TEST_EVENT(ev, "X", 1, "A", "YwBtAGQA", "DestinationIp", "10.255.0.1");
+    CHECK_INT(test_match(RULE("  sel:\n    A|utf16le|base64: 'cmd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|wide|base64: 'cmd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n  condition: sel\n"), &ev), 1);
+    /* 'all' on a list of keywords: every one must occur */
+    TEST_EVENT(kw, "X", 1, "Payload", "Set-OabVirtualDirectory -ExternalUrl http://x");
+    CHECK_INT(test_match(RULE("  keywords_cmdlet:\n    '|all':\n      - 'OabVirtualDirectory'\n      - ' -ExternalUrl '\n  condition: keywords_cmdlet\n"), &kw), 1);
+}
+
+TN_TEST(test_fieldref_long_values)
+{
+    char longv[2000], longu[2000];
+    memset(longv, 'a', sizeof(longv) - 1);
+    longv[sizeof(longv) - 1] = 0;
+    memcpy(longu, longv, sizeof(longv));
+    longu[0] = 'A';
+    TEST_EVENT(ev, "X", 1, "One", longv, "Two", longu);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref: Two\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref|cased: Two\n  condition: sel\n"), &ev), 0);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# sigma_rules_cli.sh - `tansa rules check` on small fixtures under
+# tests/data/sigma: exact rejection lines, counts, JSON shape, exit codes.
+set -u
+: "${TANSA:=build/tansa-san}"
+D=tests/data/sigma
+pass=0 fail=0
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
+    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
+}
+out=$("$TANSA" rules check "$D/good" 2>/dev/null); rc=$?
+check "good rules exit 0" 0 "$rc"
+check "good rules loaded" "loaded: 4 (1 correlations)" "$(grep '^loaded' <<<"$out")"
+out=$("$TANSA" rules check "$D/bad" "$D/good" 2>/dev/null); rc=$?
+check "bad rules exit 1 (partial)" 1 "$rc"
+check "bad modifier line" "$D/bad/bad_modifier.yml:6:9: unknown modifier 'conatins'" \
+    "$(grep 'bad_modifier' <<<"$out")"
+check "unknown identifier points into the condition" \
+    "$D/bad/bad_condition.yml:7:30: condition: unknown search identifier (at offset 14 of 'selection and filter')" \
+    "$(grep 'bad_condition' <<<"$out")"
+check "missing title" "$D/bad/no_title.yml:1:1: missing or empty 'title'" "$(grep 'no_title' <<<"$out")"
+check "broken YAML reported" 1 "$(grep -c '^tests/data/sigma/bad/broken_yaml.yml:[0-9]*:[0-9]*: YAML' <<<"$out")"
+json=$("$TANSA" rules check --format json "$D/bad" "$D/good" 2>/dev/null)
+check "json loaded" 4 "$(jq .loaded <<<"$json")"
+check "json rejected" 4 "$(jq '.rejected | length' <<<"$json")"
+check "json keys" '["by_product","loaded","rejected"]' "$(jq -c 'keys' <<<"$json")"
+check "json rejection fields" '["column","file","line","reason"]' "$(jq -c '.rejected[0] | keys' <<<"$json")"
+check "json by product" '{"(correlation)":1,"linux":1,"windows":2}' "$(jq -cS .by_product <<<"$json")"
+"$TANSA" rules check "$D/bad" >/dev/null 2>&1; rc=$?
+check "only bad rules exit 3 (no input)" 3 "$rc"
+"$TANSA" rules check --format yaml "$D/good" >/dev/null 2>&1; rc=$?
+check "bad format is a usage error" 2 "$rc"
+src=$("$TANSA" rules sources "$D/good/proc_whoami.yml" 2>/dev/null)
+check "sources of a process_creation rule" \
+    '["Microsoft-Windows-Sysmon/Operational:1","Security:4688"]' "$(jq -c .sources <<<"$src")"
+echo "$pass passed, $fail failed"
