@@ -175,7 +175,8 @@ for l in open(hits):
     f = 'logs/' + d['file'].split('/logs/', 1)[1]
     if (f, d['record_id']) not in mal and d['level'] in ('high', 'critical'):
         bad.append(d['rule_title'] + ' ' + f)
-print('\n'.join(bad[:5]))
+if bad:
+    print('\n'.join(bad[:5]))
 sys.exit(1 if bad else 0)
 EOF
         check "gen: no high or critical detection on benign activity" $?
