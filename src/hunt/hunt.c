@@ -329,6 +329,8 @@ static int correlate(hunt *h)
         return TN_EXIT_INTERNAL;
     size_t k = 0;
     for (int i = 0; i < h->nw; i++) {
+        if (!h->w[i].nkeep)
+            continue; /* keep may be NULL: memcpy from NULL is undefined even for 0 bytes */
         memcpy(all + k, h->w[i].keep, h->w[i].nkeep * sizeof(*all));
         k += h->w[i].nkeep;
     }
