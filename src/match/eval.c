@@ -136,6 +136,36 @@ int tn_glob_match(const char *p, size_t pn, const char *s, size_t sn, int cased)
 
 /* ---- field lookup ---- */
 
+/* By hand rather than snprintf: formatting System numbers for every event
+ * and rule was about a tenth of matching time (callgrind). */
+size_t tn_fmt_u64(char *out, uint64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = 0;
+    return n;
+}
+
+size_t tn_fmt_hex(char *out, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do
+        tmp[n++] = "0123456789abcdef"[v & 15];
+    while ((v >>= 4) != 0);
+    out[0] = '0';
+    out[1] = 'x';
+    for (size_t i = 0; i < n; i++)
+        out[2 + i] = tmp[n - 1 - i];
+    out[n + 2] = 0;
+    return n + 2;
+}
+
 static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
 {
     unsigned long long v;
@@ -155,10 +185,7 @@ static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
           : f == TN_F_TASK ? ev->task : f == TN_F_OPCODE ? ev->opcode
           : f == TN_F_KEYWORDS ? ev->keywords : f == TN_F_RECORDID ? ev->record_id
           : f == TN_F_VERSION ? ev->version : f == TN_F_PID ? ev->pid : ev->tid;
-        if (f == TN_F_KEYWORDS)
-            out->n = (size_t)snprintf(out->buf, sizeof(out->buf), "0x%llx", v);
-        else
-            out->n = (size_t)snprintf(out->buf, sizeof(out->buf), "%llu", v);
+        out->n = f == TN_F_KEYWORDS ? tn_fmt_hex(out->buf, v) : tn_fmt_u64(out->buf, v);
         out->s = out->buf;
         out->present = 1;
         return 1;

@@ -32,6 +32,12 @@ int tn_source_has(const tn_source *s, const tn_event *ev);
  * numbers. Returns 1 and sets s/n when present, else 0. */
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
 
+/* Formats v as decimal / as "0x" and lower-case hex (what Sigma rules
+ * compare numbers with) into out (at least 24 bytes, NUL-terminated).
+ * Returns the length. */
+size_t tn_fmt_u64(char *out, uint64_t v);
+size_t tn_fmt_hex(char *out, uint64_t v);
+
 /* Glob match of value against a compiled pattern (exposed for tests). */
 int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
 
