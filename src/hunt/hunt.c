@@ -47,6 +47,7 @@ typedef struct worker {
     tn_arena arena;     /* events kept for correlation */
     tn_arena dstr;      /* strings of detections held in memory */
     size_t dbytes;      /* bytes in dstr */
+    tn_buf dtmp;        /* details of the current detection, reused */
     tn_det *dets;
     size_t ndets, capdets;
     kept *keep;
@@ -101,28 +102,30 @@ static const char *det_str(worker *w, const char *s, size_t n)
 
 static const char *details_json(worker *w, const tn_event *ev)
 {
-    tn_buf b;
-    tn_buf_init(&b);
-    tn_buf_putc(&b, '{');
+    /* one buffer per worker rather than a malloc/free pair per detection:
+     * a run can have tens of thousands of detections */
+    tn_buf *b = &w->dtmp;
+    if (!tn_buf_ok(b))
+        tn_buf_free(b);   /* after a failure, try afresh */
+    tn_buf_clear(b);
+    tn_buf_putc(b, '{');
     int first = 1;
     for (size_t i = 0; i < sizeof(detail_fields) / sizeof(detail_fields[0]); i++) {
         const tn_field *f = tn_event_field(ev, detail_fields[i], strlen(detail_fields[i]));
         if (!f || f->is_null || !f->value_len)
             continue;
         if (!first)
-            tn_buf_putc(&b, ',');
+            tn_buf_putc(b, ',');
         first = 0;
-        tn_buf_json_str(&b, f->name, f->name_len);
-        tn_buf_putc(&b, ':');
+        tn_buf_json_str(b, f->name, f->name_len);
+        tn_buf_putc(b, ':');
         size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
         while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
             n--; /* do not cut a UTF-8 sequence */
-        tn_buf_json_str(&b, f->value, n);
+        tn_buf_json_str(b, f->value, n);
     }
-    tn_buf_putc(&b, '}');
-    const char *s = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}";
-    tn_buf_free(&b);
-    return s;
+    tn_buf_putc(b, '}');
+    return tn_buf_ok(b) ? det_str(w, b->data, b->len) : "{}";
 }
 
 /* Past the limit, a worker's detections go to a sorted run on disk and its
@@ -458,6 +461,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_arena_free(&w->arena);
         tn_free(w->dets);
         tn_free(w->keep);
+        tn_buf_free(&w->dtmp);
         tn_scanner_free(w->sc);
     }
     tn_free(h.w);

@@ -6,6 +6,17 @@
 #include "read/event.h"
 #include "sigma/rule.h"
 
+/* Per-event index of the event's EventData/UserData names (open
+ * addressing; slot = field index + 1, 0 = empty), built on the first
+ * lookup of an event. */
+typedef struct tn_fieldidx {
+    uint32_t *slot;
+    uint32_t cap;                /* slots allocated (a power of two) */
+    uint32_t mask;               /* of the current event's table */
+    uint32_t gen;                /* tn_eval.gen it was built for */
+    int spaces;                  /* some field name has a space */
+} tn_fieldidx;
+
 /* Per-thread evaluation state. */
 typedef struct tn_eval {
     const tn_event *ev;
@@ -18,6 +29,7 @@ typedef struct tn_eval {
     uint32_t *lowgen;
     uint32_t lowcap;
     uint32_t gen;                /* bumped for each event */
+    tn_fieldidx *fx;             /* NULL: fields are searched linearly */
 } tn_eval;
 
 /* 1 if rule r matches e->ev (condition true and no attached filter
