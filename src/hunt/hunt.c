@@ -216,6 +216,9 @@ typedef struct match_ctx {
     hunt *h;
     worker *w;
     uint32_t file;
+    /* the event's strings for its detections, made at its first match and
+     * shared by the others (an event often matches several rules) */
+    const char *computer, *channel, *details;
 } match_ctx;
 
 static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
@@ -229,14 +232,19 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
         (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
+    if (!m->details) {
+        m->computer = det_str(w, ev->computer, strlen(ev->computer));
+        m->channel = det_str(w, ev->channel, strlen(ev->channel));
+        m->details = details_json(w, ev);
+    }
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
         .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
-        .computer = det_str(w, ev->computer, strlen(ev->computer)),
-        .channel = det_str(w, ev->channel, strlen(ev->channel)),
-        .details = details_json(w, ev),
+        .computer = m->computer, .channel = m->channel, .details = m->details,
     };
     push_det(h, w, &d);
+    if (w->ndets == 0)
+        m->details = NULL;   /* spilled: the strings went with the run */
     return 0;
 }
 
@@ -245,7 +253,7 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
     __atomic_fetch_add(&w->records, 1, __ATOMIC_RELAXED); /* progress reads it */
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
-    match_ctx m = {h, w, file};
+    match_ctx m = {h, w, file, NULL, NULL, NULL};
     tn_scanner_match(w->sc, ev, on_match, &m);
 }
 
