@@ -406,6 +406,27 @@ static int cidr_match(const tn_value *v, const fval *f)
     return 1;
 }
 
+/* ASCII-lower-cases s[0..n) into d, eight bytes at a time (SWAR): field
+ * values are lower-cased once per event and field, and the byte loop was
+ * ~4% of matching instructions (callgrind). */
+static void lower_copy(char *d, const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t h7 = x & ~high;                 /* no carries between bytes below */
+        uint64_t ge_a = h7 + (0x80 - 'A') * ones; /* high bit: byte >= 'A' */
+        uint64_t gt_z = h7 + (0x7F - 'Z') * ones; /* high bit: byte > 'Z' */
+        uint64_t up = ge_a & ~gt_z & ~x & high;   /* ASCII upper-case letters */
+        x |= up >> 2;                             /* 0x80 >> 2 = 0x20 */
+        memcpy(d + i, &x, 8);
+    }
+    for (; i < n; i++)
+        d[i] = (char)low((unsigned char)s[i]);
+}
+
 /* The lower-cased value, cached per event for EventData fields; NULL when
  * out of memory (callers then compare case-insensitively byte by byte). */
 static const char *lowered(const tn_eval *e, fval *f)
@@ -419,8 +440,7 @@ static const char *lowered(const tn_eval *e, fval *f)
             : e->lowmem ? tn_arena_alloc(e->lowmem, f->n + 1) : NULL;
     if (!d)
         return NULL;
-    for (size_t i = 0; i < f->n; i++)
-        d[i] = (char)low((unsigned char)f->s[i]);
+    lower_copy(d, f->s, f->n);
     d[f->n] = 0;
     if (cache) {
         e->low[f->fidx] = d;
