@@ -6,6 +6,17 @@
 #include "read/event.h"
 #include "sigma/rule.h"
 
+/* Per-event index of the event's EventData/UserData names (open
+ * addressing; slot = field index + 1, 0 = empty), built on the first
+ * lookup of an event. */
+typedef struct tn_fieldidx {
+    uint32_t *slot;
+    uint32_t cap;                /* slots allocated (a power of two) */
+    uint32_t mask;               /* of the current event's table */
+    uint32_t gen;                /* tn_eval.gen it was built for */
+    int spaces;                  /* some field name has a space */
+} tn_fieldidx;
+
 /* Per-thread evaluation state. */
 typedef struct tn_eval {
     const tn_event *ev;
@@ -18,6 +29,7 @@ typedef struct tn_eval {
     uint32_t *lowgen;
     uint32_t lowcap;
     uint32_t gen;                /* bumped for each event */
+    tn_fieldidx *fx;             /* NULL: fields are searched linearly */
 } tn_eval;
 
 /* 1 if rule r matches e->ev (condition true and no attached filter
@@ -31,6 +43,12 @@ int tn_source_has(const tn_source *s, const tn_event *ev);
  * UserData, also matching names with spaces). buf receives formatted
  * numbers. Returns 1 and sets s/n when present, else 0. */
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
+
+/* Formats v as decimal / as "0x" and lower-case hex (what Sigma rules
+ * compare numbers with) into out (at least 24 bytes, NUL-terminated).
+ * Returns the length. */
+size_t tn_fmt_u64(char *out, uint64_t v);
+size_t tn_fmt_hex(char *out, uint64_t v);
 
 /* Glob match of value against a compiled pattern (exposed for tests). */
 int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
