@@ -129,7 +129,9 @@ static void print_one(tn_buf *b, const tn_det *d, const tn_ruleset *rs, const tn
     } else {
         ts[19] = '\0'; /* seconds are enough on screen */
         ts[10] = ' ';
-        tn_buf_printf(b, "%s  %-15.15s %s%-8.8s%s  %5u  %s", ts, d->computer,
+        /* the host's short name: the domain is the same on every line */
+        int hl = (int)strcspn(d->computer, ".");
+        tn_buf_printf(b, "%s  %-16.*s %s%-8.8s%s  %5u  %s", ts, hl > 16 ? 16 : hl, d->computer,
                       colour ? level_colour[d->level] : "", tn_level_name(d->level),
                       colour && d->level ? "\x1b[0m" : "", d->event_id, ri.title);
         tn_buf_puts(b, "  | ");
