@@ -73,7 +73,7 @@ static int add_gap(tn_scope *s, int32_t host, uint32_t ch, uint64_t from, uint64
     sc_gap *g = SC_PUSH(s, gap);
     if (!g)
         return -1;
-    *g = (sc_gap){host, ch, from, to, why};
+    *g = (sc_gap){host, ch, from < to ? from : to, from < to ? to : from, why};
     return 0;
 }
 
@@ -137,7 +137,8 @@ int sc_gaps(tn_scope *s)
                 add_gap(s, l->host, l->channel, l->hours[k - 1].max, l->hours[k].min, 1))
                 return -1;
     }
-    qsort(s->gap, s->ngap, sizeof(*s->gap), gap_order);
+    if (s->ngap)
+        qsort(s->gap, s->ngap, sizeof(*s->gap), gap_order);
     return 0;
 }
 

@@ -261,7 +261,8 @@ int sc_spread(tn_scope *s)
         if (r->kind == SC_LOGON || r->kind == SC_OBJ5145)
             r->src = resolve(s, r->ip, r->kind == SC_LOGON ? r->ws : -1, r->host);
     }
-    qsort(s->rec, s->nrec, sizeof(*s->rec), rec_order);
+    if (s->nrec)
+        qsort(s->rec, s->nrec, sizeof(*s->rec), rec_order);
     sess z = {0};
     size_t nh = s->nhv ? s->nhv : 1;
     tn_map_init(&z.ids);

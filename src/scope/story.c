@@ -117,7 +117,8 @@ void tn_scope_text(const tn_scope *s, tn_buf *b)
     tn_buf_putc(&st.text, '\0');
     if (!tn_buf_ok(&st.text))
         b->oom = 1;
-    qsort(st.v, st.n, sizeof(line), line_order);
+    if (st.n)
+        qsort(st.v, st.n, sizeof(line), line_order);
     char t[32], u[32];
     for (size_t i = 0; tn_buf_ok(&st.text) && i < st.n; i++) {
         tn_filetime_format(st.v[i].time, t);
