@@ -424,6 +424,7 @@ static void add_logon(tn_scope *s, const tn_event *ev, int32_t host)
     if (!r)
         return;
     r->ltype = t;
+    r->end = 0; /* shares its bytes with share and path */
     r->account = facct(s, ev, "TargetDomainName", "TargetUserName");
     r->logon_id = fnum(ev, "TargetLogonId");
     r->ip = fip(s, ev, "IpAddress");

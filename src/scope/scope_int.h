@@ -25,15 +25,25 @@ typedef struct sc_rec {
     uint64_t time;
     uint64_t record_id;
     uint64_t logon_id;   /* Target (4624/4634/4647) or Subject (4663) LogonId */
-    uint64_t end;        /* SC_LOGON interactive: session end, 0 = open */
     uint32_t file;       /* string id */
     int32_t host;        /* host id of Computer */
     int32_t src;         /* resolved source host, -1 unknown */
     int32_t account;     /* -1: excluded or none */
-    int32_t ip;          /* string id of IpAddress, -1 none */
-    int32_t ws;          /* host id of WorkstationName, -1 none */
-    int32_t share, path; /* string ids, -1 none (4663: path = ObjectName) */
-    uint32_t aux, naux;  /* SC_DUMP: accounts in s->dumpacc[aux..aux+naux) */
+    union {              /* by kind, to keep records at 64 bytes */
+        uint64_t end;    /* SC_LOGON: interactive session end, 0 = open */
+        struct {
+            int32_t share, path; /* objects: string ids, -1 none (4663: path = ObjectName) */
+        };
+    };
+    union {
+        struct {
+            int32_t ip; /* SC_LOGON, SC_OBJ5145: string id of IpAddress, -1 none */
+            int32_t ws; /* SC_LOGON: host id of WorkstationName, -1 none */
+        };
+        struct {
+            uint32_t aux, naux; /* SC_DUMP: accounts in s->dumpacc[aux..aux+naux) */
+        };
+    };
     uint16_t event_id;
     uint8_t kind, ltype;
 } sc_rec;

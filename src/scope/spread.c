@@ -23,6 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
+_Static_assert(sizeof(sc_rec) == 64, "a scope record stays at 64 bytes");
+
 static int rec_order(const void *a, const void *b)
 {
     const sc_rec *x = a, *y = b;
