@@ -116,6 +116,12 @@ int32_t sc_host_id(tn_scope *s, const char *name, size_t len)
         len--;
     if (!len || (len == 1 && name[0] == '-'))
         return -1;
+    int v4 = strspn(name, "0123456789.") >= len && memchr(name, '.', len);
+    int v6 = strspn(name, "0123456789.:abcdefABCDEF") >= len && memchr(name, ':', len);
+    if (len < 64 && (v4 || v6)) {
+        int32_t ip = key_id(s, 'I', name, len, 0); /* an address given as a name */
+        return ip >= 0 && s->iphost[ip] ? s->iphost[ip] - 1 : -1;
+    }
     const char *dot = memchr(name, '.', len);
     if (dot) {
         int32_t f = key_id(s, 'F', name, len, 0);

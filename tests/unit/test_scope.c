@@ -144,10 +144,15 @@ TN_TEST(test_scope_sources)
     logon(s, "B", T0 + SEC, "10", "CORP\\adm", "-", "a", "0x1");  /* WorkstationName only */
     logon(s, "C", T0 + SEC, "10", "CORP\\adm", "-", "-", "0x2");  /* nothing */
     logon(s, "W", T0 + SEC, "3", "CORP\\adm", "-", "a.corp.local", "0x3"); /* FQDN */
+    logon(s, "D", T0 + SEC, "3", "CORP\\adm", "-", "10.0.0.1", "0x4");     /* an address as name */
+    logon(s, "E", T0 + SEC, "3", "CORP\\adm", "-", "10.7.7.7", "0x5");     /* unknown address */
     CHECK(tn_scope_run(s) == 0);
     CHECK(host_hit(s, "B"));
     CHECK(!host_hit(s, "C"));
     CHECK(host_hit(s, "W"));
+    CHECK(host_hit(s, "D"));
+    CHECK(!host_hit(s, "E"));
+    CHECK(!host_hit(s, "10"));
     tn_scope_free(s);
 }
 
