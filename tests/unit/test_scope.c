@@ -500,3 +500,18 @@ TN_TEST(test_scope_json_shape)
     tn_buf_free(&b);
     tn_scope_free(s);
 }
+
+/* With a short --silence, the 48-hour clause of steadiness decides alone. */
+TN_TEST(test_scope_gap_steady_needs_48_hours)
+{
+    tn_scope *s = world();
+    tn_scope_set_silence(s, 2 * HOUR);
+    hourly(s, "B", "System", T0, 30); /* 40 hours in all: not steady */
+    hourly(s, "B", "System", T0 + 33 * HOUR, 10);
+    hourly(s, "C", "System", T0, 60); /* 70 hours: steady */
+    hourly(s, "C", "System", T0 + 63 * HOUR, 10);
+    CHECK(tn_scope_run(s) == 0);
+    CHECK_INT(tn_scope_ngaps(s, "B", "silence"), 0);
+    CHECK_INT(tn_scope_ngaps(s, "C", "silence"), 1);
+    tn_scope_free(s);
+}
