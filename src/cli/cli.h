@@ -26,6 +26,7 @@ int tn_cmd_gen(int argc, char **argv);
 int tn_cmd_hunt(int argc, char **argv);
 int tn_cmd_metrics(int argc, char **argv);
 int tn_cmd_rules(int argc, char **argv);
+int tn_cmd_scope(int argc, char **argv);
 
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,7 @@ static const tn_command commands[] = {
     {"hunt", "run Sigma rules over logs and print a timeline of detections", tn_cmd_hunt},
     {"metrics", "event-ID, computer and logon counts of a collection", tn_cmd_metrics},
     {"rules", "check Sigma rules and report what cannot be used", tn_cmd_rules},
+    {"scope", "follow a compromise through time: hosts, accounts, objects, gaps", tn_cmd_scope},
 };
 
 static void print_help(FILE *f)
