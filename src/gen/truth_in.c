@@ -70,6 +70,9 @@ static void continuity(tn_truth *t, const tn_gen_event *e, uint32_t host, uint32
 {
     uint32_t ch = e->sc->channel;
     tlog *l = &t->logs[host * TN_CH__COUNT + ch];
+    uint64_t hour = e->time / (TN_FT_DAY / 24);
+    if (!l->count || hour != l->last / (TN_FT_DAY / 24))
+        l->hours++; /* a log's events come in time order */
     if (l->count) {
         if (id != l->last_id + 1)
             add_gap(t, 0, host, ch, l->last, e->time, "record_ids");

@@ -35,6 +35,7 @@ typedef struct thost {
 
 typedef struct tlog {           /* one (host, channel) log */
     uint64_t first, last, last_id, count;
+    uint64_t hours;             /* distinct clock hours with events (time order) */
     uint32_t file, silences;
 } tlog;
 

@@ -126,14 +126,15 @@ static void edges_objects(tn_buf *b, const tn_truth *t)
     tn_buf_puts(b, "\n  ],\n");
 }
 
-/* A log is steady when it normally has events every day: at least one
- * per day on average, and at most two silences over a day. Silences are
- * reported for steady logs only (others are merely quiet). */
+/* A log is steady (issue 6) when it has events in at least 48 distinct
+ * clock hours, and in at least 75% of the clock hours from its first event
+ * to its last. Silences are reported for steady logs only. */
 static int steady(const tn_truth *t, uint32_t host, uint32_t ch)
 {
     const tlog *l = &t->logs[host * TN_CH__COUNT + ch];
-    uint64_t days = (l->last - l->first) / TN_FT_DAY + 1;
-    return l->silences <= 2 && l->count >= days;
+    uint64_t hour = TN_FT_DAY / 24;
+    uint64_t span = l->last / hour - l->first / hour + 1;
+    return l->hours >= 48 && l->hours * 4 >= span * 3;
 }
 
 static void gap_json(tn_buf *b, const tn_truth *t, const tgap *g, uint32_t k)
@@ -188,7 +189,9 @@ static void crown(tn_buf *b, const tn_truth *t)
         const tgap *g = NULL;
         const tlog *sec = &t->logs[h * TN_CH__COUNT + TN_CH_SECURITY];
         tn_buf_printf(b, "{\"host\": \"%s\", ", hname(t, h));
-        if (touched) {
+        if (t->hosts[h].at) { /* a compromised host is touched (issue 6) */
+            tn_buf_puts(b, "\"verdict\": \"touched\", \"reason\": \"the host itself was compromised\"}");
+        } else if (touched) {
             tn_buf_printf(b, "\"verdict\": \"touched\", \"reason\": \"%u objects read by "
                              "compromised accounts from compromised hosts\"}", touched);
         } else if (!sec->count || sec->first > t->seed_time) {

@@ -144,7 +144,7 @@ static void logon(tn_truth *t, const trec *r)
     thost *h = &t->hosts[r->host];
     if (!h->at) {
         h->at = r->time;
-        h->how = "logon";
+        h->how = "lateral"; /* the word for a host reached by a logon */
         h->src = r->src;
         h->acct = r->acct;
         h->file = r->file;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# tansa scope on tansa gen scenarios equals the generator's ground truth
+# (hosts, accounts, edges, objects, gaps, crown-jewel verdicts): 5 seeds at
+# scale 0.2 and 2 seeds at scale 1, 30 days each. The release build is used
+# for the volume (the ASan build runs scope's unit and command-line tests).
+set -u
+T=${TANSA_REL:-build/tansa}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+for spec in 1:0.2 2:0.2 3:0.2 4:0.2 5:0.2 1:1 2:1; do
+    seed=${spec%%:*} scale=${spec##*:}
+    d="$work/s$seed-$scale"
+    "$T" gen --seed "$seed" --scale "$scale" --days 30 --quiet --out "$d" 2>/dev/null
+    if TANSA="$T" bash tests/tools/scope_gen_check.sh "$d" >"$d.out" 2>&1; then
+        pass=$((pass + 1)); echo "ok   seed $seed scale $scale: $(grep -c '^ok' "$d.out") parts equal to truth.json"
+    else
+        fail=$((fail + 1)); echo "FAIL seed $seed scale $scale"; grep -E "DIFF|only" "$d.out" | head -5
+    fi
+done
+echo "$pass passed, $fail failed"
