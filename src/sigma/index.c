@@ -64,6 +64,166 @@ static int needs_always(const tn_srule *r)
     return 0;
 }
 
+/* ---- EventIDs a rule's detection requires ----
+ *
+ * Many rules name only a channel in their logsource (service: security)
+ * and test EventID in the detection, so the index made them candidates
+ * for every event of the channel: measured on real logs, such Security
+ * rules were most of the evaluations. When the condition can only be
+ * true for a known set of EventIDs (decimal exact values of EventID, ANDed
+ * and ORed as in atoms.c), those EventIDs key the rule instead of "any".
+ * Anything else (regex, neq, wildcards, NOT, keywords) means "unknown". */
+
+typedef struct eset {
+    uint32_t *v;           /* sorted, unique */
+    uint32_t n;
+    int top;               /* unknown: any EventID */
+} eset;
+
+static const eset ETOP = {NULL, 0, 1};
+
+static void eset_free(eset *e)
+{
+    tn_free(e->v);
+    *e = ETOP;
+}
+
+/* Union (or) or intersection (and) of a and b; both are consumed. Out of
+ * memory gives "unknown", which is always safe. */
+static eset eset_join(eset a, eset b, int and)
+{
+    if (a.top || b.top) {
+        if (!and) {
+            eset_free(&a);
+            eset_free(&b);
+            return ETOP;
+        }
+        if (a.top) {
+            eset_free(&a);
+            return b;
+        }
+        eset_free(&b);
+        return a;
+    }
+    eset r = {tn_malloc(((size_t)a.n + b.n + 1) * sizeof(uint32_t)), 0, 0};
+    if (!r.v) {
+        eset_free(&a);
+        eset_free(&b);
+        return ETOP;
+    }
+    uint32_t i = 0, j = 0;
+    while (i < a.n || j < b.n) {
+        if (j == b.n || (i < a.n && a.v[i] < b.v[j])) {
+            if (!and)
+                r.v[r.n++] = a.v[i];
+            i++;
+        } else if (i == a.n || b.v[j] < a.v[i]) {
+            if (!and)
+                r.v[r.n++] = b.v[j];
+            j++;
+        } else {
+            r.v[r.n++] = a.v[i];
+            i++, j++;
+        }
+    }
+    eset_free(&a);
+    eset_free(&b);
+    return r;
+}
+
+/* A decimal EventID as eval.c formats it: digits, no leading zero. */
+static int eid_value(const tn_value *v, uint32_t *out)
+{
+    if (v->kind != TN_V_GLOB || v->shape != TN_G_EXACT || v->len == 0 || v->len > 10 ||
+        (v->len > 1 && v->s[0] == '0'))
+        return -1;
+    uint64_t x = 0;
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (v->s[i] < '0' || v->s[i] > '9')
+            return -1;
+        x = x * 10 + (uint64_t)(v->s[i] - '0');
+    }
+    if (x > 0xFFFFFFFFu)
+        return -1;
+    *out = (uint32_t)x;
+    return 0;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static eset item_eids(const tn_item *it)
+{
+    if (!it->field.name || it->field.sys != TN_F_EVENTID || it->neq || it->nvalues == 0 ||
+        (it->all && it->nvalues > 1))
+        return ETOP;
+    eset r = {tn_malloc(it->nvalues * sizeof(uint32_t)), 0, 0};
+    if (!r.v)
+        return ETOP;
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        if (eid_value(&it->values[i], &r.v[r.n++])) {
+            eset_free(&r);
+            return ETOP;
+        }
+    qsort(r.v, r.n, sizeof(*r.v), cmp_u32);
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < r.n; i++)
+        if (!m || r.v[m - 1] != r.v[i])
+            r.v[m++] = r.v[i];
+    r.n = m;
+    return r;
+}
+
+static eset search_eids(const tn_search *s)
+{
+    eset r = {NULL, 0, 0};     /* no group: the search is never true */
+    uint32_t start = 0;
+    for (uint32_t g = 0; g < s->ngroups; g++) {
+        eset grp = ETOP;
+        for (uint32_t i = start; i < s->group_end[g]; i++)
+            grp = eset_join(grp, item_eids(&s->items[i]), 1);
+        r = eset_join(r, grp, 0);
+        start = s->group_end[g];
+    }
+    return r;
+}
+
+static eset cond_eids(const tn_srule *r, const tn_cnode *c, int depth)
+{
+    if (!c || depth > 200)
+        return ETOP;
+    switch (c->op) {
+    case TN_C_AND:
+    case TN_C_OR:
+        return eset_join(cond_eids(r, c->a, depth + 1), cond_eids(r, c->b, depth + 1), c->op == TN_C_AND);
+    case TN_C_NOT: return ETOP;
+    case TN_C_REF: return c->ref < r->nsearches ? search_eids(&r->searches[c->ref]) : ETOP;
+    default: {
+        /* at least c->ref of the searches: all of them -> and; else one must hold -> or */
+        if (c->ref == 0 || c->nrefs == 0)
+            return ETOP;
+        int and = c->ref >= c->nrefs;
+        eset acc = and ? ETOP : (eset){NULL, 0, 0};
+        for (uint32_t i = 0; i < c->nrefs; i++)
+            acc = eset_join(acc, c->refs[i] < r->nsearches ? search_eids(&r->searches[c->refs[i]]) : ETOP,
+                            and);
+        return acc;
+    }
+    }
+}
+
+/* Whether source s renames EventID (then the detection reads another field). */
+static int renames_eid(const tn_source *s)
+{
+    for (uint32_t i = 0; i < s->nrenames; i++)
+        if (s->renames[i].from_len == 7 && !memcmp(s->renames[i].from, "EventID", 7))
+            return 1;
+    return 0;
+}
+
 /* Collects one key per (rule, source, EventID). */
 static key *collect(tn_ruleset *rs, uint32_t *nkeys)
 {
@@ -73,12 +233,23 @@ static key *collect(tn_ruleset *rs, uint32_t *nkeys)
         const tn_srule *r = rs->rules[i];
         if (r->never || needs_always(r))
             continue;
+        eset req = cond_eids(r, r->cond, 0);
         for (uint32_t s = 0; s < r->nsources; s++) {
             const tn_source *src = &r->sources[s];
-            uint32_t ne = src->neids ? src->neids : 1;
+            /* a source without EventIDs takes the detection's, if known */
+            const uint32_t *eids = src->eids;
+            uint32_t neids = src->neids;
+            if (!neids && !req.top && !renames_eid(src)) {
+                eids = req.v;
+                neids = req.n;
+                if (!neids)
+                    continue;   /* the condition can never be true */
+            }
+            uint32_t ne = neids ? neids : 1;
             size_t len = strlen(src->channel);
             char *lc = tn_arena_alloc(&rs->a, len + 1);
             if (!lc) {
+                eset_free(&req);
                 tn_free(k);
                 return NULL;
             }
@@ -88,15 +259,17 @@ static key *collect(tn_ruleset *rs, uint32_t *nkeys)
                 if (n == cap) {
                     key *nk = tn_realloc(k, cap * 2 * sizeof(*nk));
                     if (!nk) {
+                        eset_free(&req);
                         tn_free(k);
                         return NULL;
                     }
                     k = nk;
                     cap *= 2;
                 }
-                k[n++] = (key){lc, (uint32_t)len, src->neids ? src->eids[e] : TN_ANY_EID, {i, s}};
+                k[n++] = (key){lc, (uint32_t)len, neids ? eids[e] : TN_ANY_EID, {i, s}};
             }
         }
+        eset_free(&req);
     }
     *nkeys = n;
     return k;
