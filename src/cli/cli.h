@@ -28,6 +28,10 @@ int tn_cmd_metrics(int argc, char **argv);
 int tn_cmd_rules(int argc, char **argv);
 int tn_cmd_scope(int argc, char **argv);
 
+/* The built-in rule pack: $TANSA_RULES, <exe>/../rules or ./rules; NULL
+ * when none exists. */
+const char *tn_default_rules(void);
+
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -54,7 +54,7 @@ static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, 
         fprintf(stderr, "tansa: %s:%u:%u: rule rejected: %s\n", file, line, col, why);
 }
 
-static const char *default_rules(void)
+const char *tn_default_rules(void)
 {
     static char path[4200];
     const char *env = getenv("TANSA_RULES");
@@ -242,7 +242,7 @@ int tn_cmd_hunt(int argc, char **argv)
     if (!npaths)
         USAGE("no input path");
     if (!nrules) {
-        const char *def = default_rules();
+        const char *def = tn_default_rules();
         if (!def)
             USAGE("no rules: give --rules PATH (the built-in pack was not found)");
         rules[nrules++] = def;

@@ -3,12 +3,18 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/map.h"
+#include "hunt/hunt.h"
+#include "hunt/spill.h"
 #include "read/input.h"
 #include "scope/scope.h"
+#include "sigma/sigma.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char scope_help[] =
     "Usage: tansa scope [--seed host:NAME@TIME]... [--seed account:DOMAIN\\NAME@TIME]...\n"
@@ -27,14 +33,20 @@ static const char scope_help[] =
     "  --silence HOURS   a steady log silent longer than this is a gap (default 24, >= 1)\n"
     "  --format json|text  one JSON object (default) or a story ordered by time\n"
     "  -o FILE           write there instead of standard output\n"
-    "  --from-detections, --rules  not yet available (need the Sigma engine): exit 2\n\n"
+    "  --from-detections[=LEVEL]  also seed every host where a rule at LEVEL or\n"
+    "                    above (default high) fired, at its first such detection\n"
+    "  --rules PATH      rules for --from-detections (repeatable; default: the\n"
+    "                    built-in pack, as hunt)\n\n"
     "Rules of spread: see README, section scope (issue 6).\n\n" TN_EXIT_CODES_HELP;
 
 typedef struct opts {
     const char **paths;
     size_t np;
+    const char **rules;
+    size_t nrules;
     const char *out;
     int text, quiet;
+    int from_det;        /* minimum level + 1; 0 = off */
 } opts;
 
 static int crown_list(tn_scope *s, const char *v)
@@ -84,8 +96,15 @@ static int parse(int argc, char **argv, opts *o, tn_scope *s)
             o->out = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = 1;
-        } else if (!strncmp(a, "--from-detections", 17) || !strcmp(a, "--rules")) {
-            return tn_usage_error("scope", "%s is not yet available (needs the Sigma engine)", a);
+        } else if (!strcmp(a, "--from-detections")) {
+            o->from_det = TN_LEVEL_HIGH + 1;
+        } else if (!strncmp(a, "--from-detections=", 18)) {
+            int l = tn_level_parse(a + 18, 1);
+            if (l < 0)
+                return tn_usage_error("scope", "unknown level '%s'", a + 18);
+            o->from_det = l + 1;
+        } else if (!strcmp(a, "--rules") && has) {
+            o->rules[o->nrules++] = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             return tn_usage_error("scope", "unknown option '%s'", a);
         } else {
@@ -121,11 +140,87 @@ static int write_out(const tn_buf *b, const char *path)
     return 0;
 }
 
+/* The first detection time of one host, from the timeline's detections. */
+static int note_det(tn_map *hosts, uint64_t **first, size_t *cap, const tn_det *d)
+{
+    char name[256];
+    size_t n = strcspn(d->computer, ".");
+    if (!n || n >= sizeof(name) || !d->time)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)toupper((unsigned char)d->computer[i]);
+    int added;
+    long id = tn_map_put(hosts, name, n, &added);
+    if (id < 0)
+        return -1;
+    if ((size_t)id >= *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        uint64_t *f = tn_realloc(*first, ncap * sizeof(*f));
+        if (!f)
+            return -1;
+        *first = f;
+        *cap = ncap;
+    }
+    if (added || d->time < (*first)[id])
+        (*first)[id] = d->time;
+    return 0;
+}
+
+/* --from-detections: hunt with the rules, then seed each host where a rule
+ * at the level fired, at its first such detection. */
+static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in, tn_diag *d)
+{
+    const char *def = tn_default_rules();
+    const char *const *rules = o->nrules ? o->rules : &def;
+    size_t nrules = o->nrules ? o->nrules : 1;
+    if (!rules[0])
+        return tn_usage_error("scope", "no rules: give --rules PATH (the built-in pack was not found)");
+    tn_ruleset *rs = NULL;
+    tn_rule_opts ro = {0};
+    if (tn_ruleset_load(rules, nrules, &ro, d, &rs) != TN_RS_OK)
+        return TN_EXIT_INTERNAL;
+    tn_hunt_opts ho = {.threads = (int)sysconf(_SC_NPROCESSORS_ONLN), .min_level = o->from_det - 1};
+    tn_dets dets = {0};
+    tn_hunt_stats st = {0};
+    int rc = tn_hunt_run(rs, in, &ho, d, &dets, &st);
+    tn_map hosts;
+    tn_map_init(&hosts);
+    uint64_t *first = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; !rc && i < dets.n; i++)
+        if (note_det(&hosts, &first, &cap, &dets.v[i]))
+            rc = TN_EXIT_INTERNAL;
+    for (size_t r = 0; !rc && r < dets.nruns; r++) {
+        tn_run_reader rd;
+        tn_run_open(&rd, dets.runs[r]);
+        dets.runs[r] = NULL;
+        int k;
+        while (!rc && (k = tn_run_next(&rd)) == 1)
+            if (note_det(&hosts, &first, &cap, &rd.cur))
+                rc = TN_EXIT_INTERNAL;
+        tn_run_close(&rd);
+    }
+    for (uint32_t h = 0; !rc && h < hosts.count; h++)
+        if (tn_scope_seed_host(s, tn_map_key(&hosts, h), first[h]))
+            rc = TN_EXIT_INTERNAL;
+    if (!o->quiet)
+        fprintf(stderr, "tansa scope: %u host%s seeded from %zu detection%s at level %s or above\n",
+                hosts.count, hosts.count == 1 ? "" : "s", dets.n, dets.n == 1 ? "" : "s",
+                tn_level_name(o->from_det - 1));
+    tn_free(first);
+    tn_map_free(&hosts);
+    tn_dets_free(&dets);
+    tn_ruleset_free(rs);
+    return rc;
+}
+
 static int run(tn_scope *s, const opts *o)
 {
     tn_diag d = {.quiet = o->quiet};
     tn_inputs in = {0};
     int rc = tn_inputs_collect(&in, o->paths, o->np, &d) ? TN_EXIT_INTERNAL : 0;
+    if (!rc && o->from_det)
+        rc = seed_from_detections(s, o, &in, &d);
     if (!rc)
         rc = tn_inputs_scan(&in, 1, 0, &d, on_event, NULL, s);
     if (!rc && tn_scope_run(s))
@@ -152,11 +247,13 @@ int tn_cmd_scope(int argc, char **argv)
     }
     opts o = {0};
     o.paths = tn_calloc((size_t)argc, sizeof(char *));
+    o.rules = tn_calloc((size_t)argc, sizeof(char *));
     tn_scope *s = tn_scope_new();
-    int rc = !o.paths || !s ? TN_EXIT_INTERNAL : parse(argc, argv, &o, s);
+    int rc = !o.paths || !o.rules || !s ? TN_EXIT_INTERNAL : parse(argc, argv, &o, s);
     if (!rc)
         rc = run(s, &o);
     tn_scope_free(s);
     tn_free(o.paths);
+    tn_free(o.rules);
     return rc;
 }

@@ -37,8 +37,10 @@ check "json: hosts, edge through a learned IP, object, verdicts, window" $?
 check "text: the story line of SRV2" $?
 "$T" scope --seed 'host:WS1@2019-03-05T10:00:00.000001Z' --seed 'account:CORP\bob@2019-03-05T08:00:00Z' "$d/sec.jsonl" | python3 -c 'import json,sys; m=json.load(sys.stdin); assert not m["edges"] and len(m["hosts"]) == 1'
 check "seed one microsecond after the logon: no edge" $?
-"$T" scope --from-detections "$d/sec.jsonl" >/dev/null 2>&1
-[ $? = 2 ]; check "--from-detections is not yet available (exit 2)" $?
+"$T" scope --from-detections=bogus "$d/sec.jsonl" >/dev/null 2>&1
+[ $? = 2 ]; check "--from-detections with an unknown level is a usage error" $?
+"$T" scope -q --from-detections=informational "$d/sec.jsonl" | python3 -c 'import json,sys; json.load(sys.stdin)'
+check "--from-detections runs the built-in pack and prints the JSON answer" $?
 "$T" scope --seed 'host:WS1' "$d/sec.jsonl" >/dev/null 2>&1
 [ $? = 2 ]; check "a seed without time is a usage error" $?
 printf 'name,addr\nX,1.2.3.4\n' >"$d/bad.csv"
@@ -46,6 +48,6 @@ printf 'name,addr\nX,1.2.3.4\n' >"$d/bad.csv"
 [ $? = 2 ]; check "assets without host and ip columns is a usage error" $?
 "$T" scope "${S[@]}" "$d/missing.evtx" >/dev/null 2>&1
 [ $? = 3 ]; check "no readable input: exit 3" $?
-"$T" scope --help | grep -q 'not yet available'
-check "--help says --from-detections is not yet available" $?
+"$T" scope --help | grep -q 'from-detections\[=LEVEL\]'
+check "--help documents --from-detections" $?
 echo "$pass passed, $fail failed"

@@ -18,4 +18,13 @@ for spec in 1:0.2 2:0.2 3:0.2 4:0.2 5:0.2 1:1 2:1; do
         fail=$((fail + 1)); echo "FAIL seed $seed scale $scale"; grep -E "DIFF|only" "$d.out" | head -5
     fi
 done
+# seeded from detections instead of the truth's seed: the built-in pack's
+# high and critical detections must lead to the same answer
+d="$work/s1-0.2"
+if "$T" scope -q --from-detections --assets "$d/assets.csv" -o "$d/fd.json" "$d/logs" 2>/dev/null &&
+    python3 tests/tools/scope_vs_truth.py "$d/fd.json" "$d/truth.json" >"$d/fd.out" 2>&1; then
+    pass=$((pass + 1)); echo "ok   --from-detections (built-in pack, high) gives the truth on seed 1"
+else
+    fail=$((fail + 1)); echo "FAIL --from-detections on seed 1"; grep -E "DIFF|only" "$d/fd.out" | head -5
+fi
 echo "$pass passed, $fail failed"
