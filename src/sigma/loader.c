@@ -9,6 +9,7 @@
 #include "sigma/sigma.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/usable.h"
@@ -292,37 +293,6 @@ static int load_text(loader *L, const char *text, size_t len, const char *name)
 
 /* ---- files and folders ---- */
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 16384, n = 0;
-    char *b = tn_malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = cap < (64u << 20) ? tn_realloc(b, cap * 2) : NULL;
-        if (!nb) {
-            tn_free(b);
-            b = NULL;
-            errno = cap < (64u << 20) ? ENOMEM : EFBIG;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    int e = ferror(f);
-    fclose(f);
-    if (!b || e) {
-        tn_free(b);
-        return -1;
-    }
-    *out = b;
-    *len = n;
-    return 0;
-}
 
 static int has_yaml_ext(const char *name)
 {
@@ -398,7 +368,7 @@ static int load_path(loader *L, const char *path, int depth)
     }
     char *text;
     size_t len;
-    if (read_file(path, &text, &len)) {
+    if (tn_file_read(path, 64u << 20, &text, &len)) {
         reject(L, path, 0, 0, strerror(errno));
         return errno == ENOMEM ? -1 : 0;
     }
@@ -475,7 +445,7 @@ static int load_config(loader *L, char *err, size_t errlen)
     tn_ystream st;
     uint32_t line, col;
     char msg[200];
-    if (read_file(ph, &text, &len)) {
+    if (tn_file_read(ph, 64u << 20, &text, &len)) {
         snprintf(err, errlen, "%.300s: %.100s", ph, strerror(errno));
         return -1;
     }

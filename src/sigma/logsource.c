@@ -7,6 +7,7 @@
 #include "sigma/logsource.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "base/arena.h"
 #include "sigma/yaml.h"
 
@@ -193,36 +194,6 @@ int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap 
     return 0;
 }
 
-static int slurp(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 8192, n = 0;
-    char *b = tn_malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = tn_realloc(b, cap * 2);
-        if (!nb) {
-            tn_free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    int e = ferror(f);
-    fclose(f);
-    if (!b || e) {
-        tn_free(b);
-        return -1;
-    }
-    *out = b;
-    *len = n;
-    return 0;
-}
 
 int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err, size_t errlen)
 {
@@ -234,7 +205,7 @@ int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err,
     for (size_t i = 0; i < n; i++) {
         char *text;
         size_t len;
-        if (slurp(files[i], &text, &len)) {
+        if (tn_file_read(files[i], 64u << 20, &text, &len)) {
             snprintf(err, errlen, "%s: cannot read: %s", files[i], strerror(errno));
             tn_lsmap_free(m);
             return -1;

@@ -1,0 +1,13 @@
+/* file.h - read a whole (small) file into memory: rules, maps, configs. */
+#ifndef TN_FILE_H
+#define TN_FILE_H
+
+#include <stddef.h>
+
+/* Reads path into a new buffer (*out, freed with tn_free; not NUL-
+ * terminated past *len) of at most max bytes. Returns 0, or -1 with errno
+ * set (EFBIG past max, ENOMEM, or the open/read error). Logs are never read
+ * this way: they are streamed. */
+int tn_file_read(const char *path, size_t max, char **out, size_t *len);
+
+#endif
