@@ -135,6 +135,10 @@ static const bx_name *name_at(cursor *k, uint32_t off)
         return fail(k, "out of memory");
     n->s = s;
     n->len = (uint32_t)len;
+    n->plain = 1; /* names are rendered as JSON keys once per record: check once here */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+            n->plain = 0;
     if (!m->name_off[h]) {
         m->name_off[h] = off + 1;
         m->name[h] = n;

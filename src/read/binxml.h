@@ -36,6 +36,7 @@ enum {
 typedef struct bx_name {
     const char *s;   /* UTF-8, NUL-terminated */
     uint32_t len;
+    uint8_t plain;   /* 1: nothing in it needs JSON escaping (the rule) */
 } bx_name;
 
 typedef struct bx_node bx_node;

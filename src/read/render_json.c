@@ -187,7 +187,13 @@ static int elem_value(bx_chunk *c, const bx_node *el, const bx_scope *scope, tn_
             if (!afirst)
                 tn_buf_putc(out, ',');
             afirst = 0;
-            tn_buf_json_str(out, a->name->s, a->name->len);
+            if (a->name->plain) {
+                tn_buf_putc(out, '"');
+                tn_buf_put(out, a->name->s, a->name->len);
+                tn_buf_putc(out, '"');
+            } else {
+                tn_buf_json_str(out, a->name->s, a->name->len);
+            }
             tn_buf_putc(out, ':');
             /* a lone typed substitution keeps its type */
             const bx_node *v = a->child;
@@ -255,7 +261,10 @@ static int members(bx_chunk *c, size_t s, size_t e, tn_buf *out, keyset *ks, int
             w->n = cs;
             continue;
         }
-        tn_buf_json_raw(out, el->name->s, el->name->len);
+        if (el->name->plain)
+            tn_buf_put(out, el->name->s, el->name->len);
+        else
+            tn_buf_json_raw(out, el->name->s, el->name->len);
         key_commit(out, ks, koff, out->len - koff);
         if (elem_value(c, el, it.scope, out))
             return -1;
