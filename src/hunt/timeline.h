@@ -3,13 +3,12 @@
 #ifndef TN_TIMELINE_H
 #define TN_TIMELINE_H
 
+#include "base/map.h"
 #include "hunt/hunt.h"
 
 #include <stdio.h>
 
 enum { TN_OUT_TABLE, TN_OUT_CSV, TN_OUT_JSONL };
-
-#include "base/map.h"
 
 /* What the summary tells, gathered while the timeline is printed. */
 typedef struct tn_tl_stats {

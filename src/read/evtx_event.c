@@ -74,7 +74,7 @@ static uint64_t items_u64(bx_chunk *c, size_t s, size_t e)
     return 0;
 }
 
-static uint64_t attr_u64(const bx_node *a, const bx_scope *scope, tn_buf *tmp)
+static uint64_t attr_u64(const bx_node *a, const bx_scope *scope)
 {
     uint64_t v = 0;
     if (!a)
@@ -89,7 +89,6 @@ static uint64_t attr_u64(const bx_node *a, const bx_scope *scope, tn_buf *tmp)
             return v;
         }
     }
-    (void)tmp;
     return 0;
 }
 
@@ -196,7 +195,7 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
     } else if (name_is(el, "EventID")) {
         ev->event_id = (uint32_t)items_u64(c, s, e);
         if ((a = attr(el, "Qualifiers")) && bx_attr_present(a, scope)) {
-            ev->qualifiers = (uint32_t)attr_u64(a, scope, NULL);
+            ev->qualifiers = (uint32_t)attr_u64(a, scope);
             ev->has_qualifiers = 1;
         }
     } else if (name_is(el, "Version")) {
@@ -224,8 +223,8 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
     } else if (name_is(el, "EventRecordID")) {
         ev->record_id = items_u64(c, s, e);
     } else if (name_is(el, "Execution")) {
-        ev->pid = (uint32_t)attr_u64(attr(el, "ProcessID"), scope, NULL);
-        ev->tid = (uint32_t)attr_u64(attr(el, "ThreadID"), scope, NULL);
+        ev->pid = (uint32_t)attr_u64(attr(el, "ProcessID"), scope);
+        ev->tid = (uint32_t)attr_u64(attr(el, "ThreadID"), scope);
     } else if (name_is(el, "Channel")) {
         sr->channel = put_text(c, s, e);
     } else if (name_is(el, "Computer")) {

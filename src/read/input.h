@@ -4,6 +4,7 @@
 #define TN_INPUT_H
 
 #include "base/diag.h"
+#include "read/event.h"
 #include "read/sniff.h"
 
 #include <stddef.h>
@@ -27,12 +28,6 @@ typedef struct tn_inputs {
  * and skipped. Returns 0, or -1 when out of memory. */
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d);
 void tn_inputs_free(tn_inputs *in);
-
-#endif
-
-#ifndef TN_INPUT_SCAN_H
-#define TN_INPUT_SCAN_H
-#include "read/event.h"
 
 /* Called for each event of each input. worker is 0..threads-1: EVTX
  * chunks are read on several threads at once (events of one chunk on one
