@@ -46,6 +46,7 @@ typedef struct tn_atoms {
     uint32_t *rules_of;
     uint32_t nlits;
     uint8_t *gated;        /* per rule */
+    int how;               /* TN_HSDB_COMPILED or TN_HSDB_CACHED (hscache.h) */
 } tn_atoms;
 
 struct tn_ruleset {
