@@ -486,6 +486,10 @@ static int value_match(const tn_eval *e, const tn_value *v, fval *f)
         return 0;
     switch (v->kind) {
     case TN_V_GLOB: {
+        /* the scan looked for this value's literal in every string of the
+         * event, case-insensitively: not found, no comparison can succeed */
+        if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
+            return 0;
         const char *fs = v->cased ? f->s : lowered(e, f);
         return fs ? shape_match(v->shape, v->s, v->len, fs, f->n, 1)
                   : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);

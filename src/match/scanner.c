@@ -25,6 +25,7 @@ struct tn_scanner {
     uint64_t evaluated;
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
+    uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
     tn_buf text;           /* the event's strings, handed to Vectorscan */
     tn_arena lowmem;       /* lower-cased values of the current event */
@@ -44,9 +45,10 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
     sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
+    sc->lit_epoch = tn_calloc(rs->atoms.nids ? rs->atoms.nids : 1, sizeof(*sc->lit_epoch));
     if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
-        sc->hs = NULL, sc->epoch = (tn_free(sc->epoch), NULL);
-    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch) {
+        sc->hs = NULL;
+    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch || !sc->lit_epoch) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -61,6 +63,7 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
     tn_free(sc->epoch);
+    tn_free(sc->lit_epoch);
     tn_buf_free(&sc->text);
     tn_arena_free(&sc->lowmem);
     tn_free((void *)sc->ev.low);
@@ -165,6 +168,7 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
     tn_scanner *sc = ctx;
     const tn_atoms *at = &sc->rs->atoms;
     (void)from, (void)to, (void)flags;
+    sc->lit_epoch[id] = sc->cur;
     for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++)
         sc->epoch[at->rules_of[i]] = sc->cur;
     return 0;
@@ -203,6 +207,7 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev)
         return -1;
     if (++sc->cur == 0) {   /* wrapped: forget old hits */
         memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
+        memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
         sc->cur = 1;
     }
     return hs_scan(sc->rs->atoms.db, sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
@@ -259,6 +264,10 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     }
     int matched = 0;
     sc->ev.ev = ev;
+    /* after a successful scan, values whose literal it did not find are
+     * known not to match (see tn_value.lit) */
+    sc->ev.lit_epoch = gate ? sc->lit_epoch : NULL;
+    sc->ev.lit_cur = sc->cur;
     new_event_cache(sc, ev);
     /* locals: through sc the compiler reloads them every candidate */
     const uint8_t *gated = gate ? sc->rs->atoms.gated : NULL;

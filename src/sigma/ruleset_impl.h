@@ -45,6 +45,7 @@ typedef struct tn_atoms {
     uint32_t *start;
     uint32_t *rules_of;
     uint32_t nlits;
+    uint32_t nids;         /* literal ids are below this (tn_value.lit - 1) */
     uint8_t *gated;        /* per rule */
     int how;               /* TN_HSDB_COMPILED or TN_HSDB_CACHED (hscache.h) */
 } tn_atoms;
