@@ -187,8 +187,12 @@ static void put_str(tn_scanner *sc, const char *s, size_t len)
  * strings, System numbers formatted as eval.c formats them), NUL-separated
  * in one buffer, scanned once. A literal found across a separator only
  * adds a candidate; it can never hide one. */
-static int scan_literals(tn_scanner *sc, const tn_event *ev)
+static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
+    const tn_atoms *at = &sc->rs->atoms;
+    uint32_t di = !at->bucket_db ? TN_NO_DB : b ? at->bucket_db[b - sc->rs->idx.tab] : at->none_db;
+    if (di >= at->ndbs)
+        return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
     tn_buf_clear(&sc->text);
@@ -210,7 +214,7 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev)
         memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
         sc->cur = 1;
     }
-    return hs_scan(sc->rs->atoms.db, sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
+    return hs_scan(at->dbs[di], sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
                    sc->hs, on_literal, sc) == HS_SUCCESS ? 0 : -1;
 }
 
@@ -254,13 +258,13 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     if (indexed) {
         const tn_bucket *b = event_run(sc, ev);
         if (b && b->n)
-            gate = can_gate && scan_literals(sc, ev) == 0;
+            gate = can_gate && scan_literals(sc, ev, b) == 0;
         n = candidates_indexed(sc, ev, b, gate);
         if (n && !(b && b->n))
-            gate = can_gate && scan_literals(sc, ev) == 0;
+            gate = can_gate && scan_literals(sc, ev, b) == 0;
     } else {
+        /* the databases are per bucket: without one, nothing is gated */
         n = candidates_all(sc, ev);
-        gate = n && can_gate && scan_literals(sc, ev) == 0;
     }
     int matched = 0;
     sc->ev.ev = ev;

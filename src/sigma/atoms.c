@@ -12,10 +12,12 @@
  *   cond   a and b     the better side;  a or b: union;  not x: unknown
  *          1 of X      union;  all of X: the best one
  *
- * "Best" means fewest, longest literals. All literals go into one
- * Vectorscan database, matched case-insensitively (a superset of every
- * comparison the evaluator makes), over every string the evaluator can
- * read. Only rules with an unknown set, or whose set hit, are evaluated.
+ * "Best" means fewest, longest literals. The literals of the rules that
+ * an index bucket (channel, EventID) can hand out, always-rules included,
+ * go into that bucket's Vectorscan database (identical ones shared),
+ * matched case-insensitively (a superset of every comparison the evaluator
+ * makes) over every string the evaluator can read. Only rules with an
+ * unknown set, or whose set hit, are evaluated.
  * Values that are regexes, numbers, CIDRs, field references, null or
  * exists tests give "unknown", which is always safe. */
 #include "sigma/ruleset_impl.h"
@@ -315,26 +317,36 @@ static void count_literals(reg *g, const tn_srule *r)
         }
 }
 
-/* Tags every value of r (and of its filters) with its literal, and marks
- * those literals used: the evaluator skips a value whose literal the scan
- * did not find anywhere in the event. Measured on SigmaHQ over real logs,
- * most of the evaluator's time went to long OR lists of contains values
- * searched one by one in long command lines and script blocks, nearly all
- * of them absent. */
-static void tag_values(reg *g, const tn_srule *r, uint8_t *used, uint32_t nused)
+static int set_has(const lset *s, uint32_t id)
 {
+    if (s->h)
+        return s->h[set_slot(s, id)] != 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->v[i] == id)
+            return 1;
+    return 0;
+}
+
+/* Tags each value of r whose literal is in r's own set with that literal:
+ * the evaluator then skips a value whose literal the scan did not find in
+ * the event. Only r's own set is sure to be in the database scanned for
+ * any event r is evaluated on (filters are not tagged, for that reason).
+ * Adding every value's literal to the databases was measured to more than
+ * double the scan's cost, more than the evaluator saved. */
+static void tag_values(reg *g, const tn_srule *r, const lset *set)
+{
+    if (set->top)
+        return;
     for (uint32_t s = 0; s < r->nsearches; s++)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
             for (uint32_t v = 0; v < it->nvalues; v++) {
                 lset x = value_set(g, &it->values[v]);
-                if (!x.top && x.n == 1 && x.v[0] < nused && used[x.v[0]])
+                if (!x.top && x.n == 1 && set_has(set, x.v[0]))
                     it->values[v].lit = x.v[0] + 1;
                 set_free(&x);
             }
         }
-    for (uint32_t f = 0; f < r->nfilters; f++)
-        tag_values(g, r->filters[f], used, nused);
 }
 
 /* Literal set of rule r's condition; unknown when it has no literal. */
@@ -380,42 +392,207 @@ static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlit
     return 0;
 }
 
-/* One database of the literals some rule's set uses (used[id]). */
-static int compile_db(tn_atoms *at, const reg *g, const uint8_t *used)
+/* A bucket's literals: those of the gated rules of its run and of the
+ * always list, each once (mark[id] == stamp), sorted. */
+typedef struct idlist {
+    uint32_t *v;
+    uint32_t n, cap;
+    uint32_t hash;
+} idlist;
+
+static int cmp_u32(const void *a, const void *b)
 {
-    unsigned *flags = tn_malloc(g->n * sizeof(*flags));
-    unsigned *ids = tn_malloc(g->n * sizeof(*ids));
-    const char **lits = tn_malloc(g->n * sizeof(*lits));
-    size_t *lens = tn_malloc(g->n * sizeof(*lens));
-    unsigned n = 0;
-    int rc = -1;
-    if (flags && ids && lits && lens) {
-        for (uint32_t i = 0; i < g->n; i++) {
-            if (at->start[i + 1] == at->start[i] && !used[i])
-                continue;
-            flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-            ids[n] = i;
-            lits[n] = g->lit[i];
-            lens[n++] = g->len[i];
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int list_add_rule(idlist *l, const lset *set, uint32_t *mark, uint32_t stamp)
+{
+    for (uint32_t i = 0; !set->top && i < set->n; i++) {
+        uint32_t id = set->v[i];
+        if (mark[id] == stamp)
+            continue;
+        mark[id] = stamp;
+        if (l->n == l->cap) {
+            uint32_t ncap = l->cap ? l->cap * 2 : 64;
+            uint32_t *nv = tn_realloc(l->v, ncap * sizeof(*nv));
+            if (!nv)
+                return -1;
+            l->v = nv;
+            l->cap = ncap;
         }
-        hs_database_t *db = NULL;
-        if (n && tn_hscache_lit_db(lits, flags, ids, lens, n, &db, &at->how) == 0) {
-            hs_scratch_t *scr = NULL;
-            if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
-                at->db = db;
-                at->scratch = scr;
-                at->nlits = n;
-                rc = 0;
-            } else {
-                hs_free_database(db);
+        l->v[l->n++] = id;
+    }
+    return 0;
+}
+
+static int bucket_list(const tn_ruleset *rs, const lset *sets, const tn_bucket *b, uint32_t *mark,
+                       uint32_t stamp, idlist *l)
+{
+    const tn_index *ix = &rs->idx;
+    int rc = 0;
+    for (uint32_t i = 0; b && i < b->n && !rc; i++)
+        rc = list_add_rule(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
+    for (uint32_t i = 0; i < ix->nalways && !rc; i++)
+        rc = list_add_rule(l, &sets[ix->always[i]], mark, stamp);
+    if (l->n)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
+    l->hash = 2166136261u;
+    for (uint32_t i = 0; i < l->n; i++)
+        l->hash = (l->hash ^ l->v[i]) * 16777619u;
+    return rc;
+}
+
+/* The index of list l among the distinct lists d[0..*nd), adding it
+ * (taking its memory) if new; TN_NO_DB for an empty list. */
+static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
+{
+    if (!l->n) {
+        tn_free(l->v);
+        return TN_NO_DB;
+    }
+    for (uint32_t i = 0; i < *nd; i++)
+        if (d[i].hash == l->hash && d[i].n == l->n && !memcmp(d[i].v, l->v, l->n * sizeof(*l->v))) {
+            tn_free(l->v);
+            return i;
+        }
+    d[*nd] = *l;
+    return (*nd)++;
+}
+
+/* One database per distinct bucket literal list (hscache.c caches them
+ * together). A scan then looks for the few hundred literals of the rules
+ * that can apply to the event, not for all of them: with one database for
+ * all ~17,000 of SigmaHQ, the scan was ~40% of matching (callgrind). */
+#define SMALL_DB 256
+
+static int compile_dbs(tn_ruleset *rs, const reg *g, const lset *sets)
+{
+    tn_atoms *at = &rs->atoms;
+    const tn_index *ix = &rs->idx;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
+    uint32_t *mark = tn_calloc(g->n ? g->n : 1, sizeof(*mark));
+    idlist *d = tn_calloc(nslots + 1, sizeof(*d));
+    at->bucket_db = tn_malloc((nslots ? nslots : 1) * sizeof(*at->bucket_db));
+    idlist *per = tn_calloc(nslots + 1, sizeof(*per));   /* per slot; [nslots]: no bucket */
+    uint32_t *grp = tn_calloc(nslots + 1, sizeof(*grp)); /* small slot: its group's first slot + 1 */
+    uint32_t nd = 0, stamp = 0;
+    int rc = mark && d && per && grp && at->bucket_db ? 0 : -1;
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+        if (s < nslots)
+            at->bucket_db[s] = TN_NO_DB;
+        if (!b || b->chan)
+            rc = bucket_list(rs, sets, b, mark, ++stamp, &per[s]);
+    }
+    /* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
+     * SigmaHQ with under SMALL_DB literals took a second together. They
+     * share one database per channel, the union of their lists; a superset
+     * is always safe (an extra literal only adds candidates that the
+     * bucket's run does not hold anyway) and small enough to scan fast. */
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+        if (!per[s].n || per[s].n >= SMALL_DB)
+            continue;
+        idlist u = {0};
+        ++stamp;
+        for (uint32_t t = s; !rc && t <= nslots; t++) {
+            const tn_bucket *c = t < nslots ? &ix->tab[t] : NULL;
+            int same = t == s || (b && c && c->chan && c->chan_len == b->chan_len &&
+                                  !memcmp(c->chan, b->chan, b->chan_len));
+            if (same && per[t].n && per[t].n < SMALL_DB) {
+                lset ids = {.v = per[t].v, .n = per[t].n};
+                rc = list_add_rule(&u, &ids, mark, stamp);
+                grp[t] = s + 1;
             }
         }
+        if (rc) {
+            tn_free(u.v);
+            break;
+        }
+        qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
+        u.hash = 2166136261u;
+        for (uint32_t i = 0; i < u.n; i++)
+            u.hash = (u.hash ^ u.v[i]) * 16777619u;
+        uint32_t di = distinct(d, &nd, &u);
+        for (uint32_t t = s; t <= nslots; t++)
+            if (grp[t] == s + 1) {
+                if (t < nslots)
+                    at->bucket_db[t] = di;
+                else
+                    at->none_db = di;
+                tn_free(per[t].v);
+                per[t] = (idlist){0};
+            }
     }
-    tn_free(flags);
-    tn_free(ids);
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        if (!per[s].n)
+            continue;
+        uint32_t di = distinct(d, &nd, &per[s]);
+        per[s] = (idlist){0};
+        if (s < nslots)
+            at->bucket_db[s] = di;
+        else
+            at->none_db = di;
+    }
+    for (uint32_t s = 0; per && s <= nslots; s++)
+        tn_free(per[s].v);
+    tn_free(per);
+    tn_free(grp);
+    /* every list's literals, as the compiler wants them */
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < nd; i++)
+        total += d[i].n;
+    tn_hslits *in = tn_calloc(nd ? nd : 1, sizeof(*in));
+    const char **lits = tn_malloc((total ? total : 1) * sizeof(*lits));
+    size_t *lens = tn_malloc((total ? total : 1) * sizeof(*lens));
+    unsigned *flags = tn_malloc((total ? total : 1) * sizeof(*flags));
+    at->dbs = tn_calloc(nd ? nd : 1, sizeof(*at->dbs));
+    if (!in || !lits || !lens || !flags || !at->dbs)
+        rc = -1;
+    for (uint32_t i = 0, k = 0; !rc && i < nd; i++) {
+        in[i] = (tn_hslits){lits + k, flags + k, d[i].v, lens + k, d[i].n};
+        for (uint32_t j = 0; j < d[i].n; j++, k++) {
+            lits[k] = g->lit[d[i].v[j]];
+            lens[k] = g->len[d[i].v[j]];
+            flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+        }
+    }
+    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how))
+        rc = -1;
+    if (!rc)
+        at->ndbs = nd;
+    for (uint32_t i = 0; !rc && i < nd; i++)
+        if (hs_alloc_scratch(at->dbs[i], &at->scratch) != HS_SUCCESS)
+            rc = -1;
+    /* literals in some database */
+    if (mark)
+        memset(mark, 0, (g->n ? g->n : 1) * sizeof(*mark));
+    for (uint32_t i = 0; !rc && i < nd; i++)
+        for (uint32_t j = 0; j < d[i].n; j++)
+            at->nlits += !mark[d[i].v[j]]++;
+    for (uint32_t i = 0; d && i < nd; i++)
+        tn_free(d[i].v);
+    tn_free(d);
+    tn_free(mark);
+    tn_free(in);
     tn_free(lits);
     tn_free(lens);
+    tn_free(flags);
     return rc;
+}
+
+static void free_dbs(tn_atoms *at)
+{
+    for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
+        if (at->dbs[i])
+            hs_free_database(at->dbs[i]);
+    tn_free(at->dbs);
+    if (at->scratch)
+        hs_free_scratch(at->scratch);
+    at->dbs = NULL;
+    at->ndbs = 0;
+    at->scratch = NULL;
 }
 
 int tn_atoms_build(tn_ruleset *rs)
@@ -424,6 +601,7 @@ int tn_atoms_build(tn_ruleset *rs)
     reg g = {.rs = rs};
     lset *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
     at->gated = tn_calloc(rs->nrules ? rs->nrules : 1, 1);
+    at->none_db = TN_NO_DB;
     if (!sets || !at->gated || grow_hash(&g)) {
         tn_free(sets);
         tn_free(g.hash);
@@ -439,31 +617,24 @@ int tn_atoms_build(tn_ruleset *rs)
         sets[r] = rs->rules[r]->never ? TOP : rule_set(&g, rs->rules[r]);
         at->gated[r] = !sets[r].top;
     }
-    /* values are tagged only with literals the database holds anyway:
-     * adding every value's literal to it was measured to more than double
-     * the scan's cost, more than the evaluator saved */
     int rc = g.oom ? -1 : 0;
-    uint32_t nused = g.n;
-    uint8_t *used = NULL;
     if (!rc && g.n) {
         rc = invert(at, sets, rs->nrules, g.n);
-        at->nids = g.n;
-        used = rc ? NULL : tn_calloc(nused, 1);
-        rc = used ? 0 : -1;
-        for (uint32_t i = 0; !rc && i < nused; i++)
-            used[i] = at->start[i + 1] > at->start[i];
-        for (uint32_t r = 0; !rc && r < rs->nrules && !g.oom; r++)
-            tag_values(&g, rs->rules[r], used, nused);
-        if (g.oom)
-            rc = -1;
-        /* a database that cannot be built only costs speed: evaluate
-         * everything, and no value is skipped */
-        if (!rc && compile_db(at, &g, used)) {
+        /* databases that cannot be built only cost speed: evaluate
+         * everything, and skip no value */
+        if (!rc && compile_dbs(rs, &g, sets)) {
+            free_dbs(at);
+            tn_free(at->bucket_db);
+            at->bucket_db = NULL;
+            at->none_db = TN_NO_DB;
             memset(at->gated, 0, rs->nrules);
-            at->nids = 0;
+        } else if (!rc) {
+            at->nids = g.n;
+            for (uint32_t r = 0; r < rs->nrules && !g.oom; r++)
+                tag_values(&g, rs->rules[r], &sets[r]);
+            rc = g.oom ? -1 : 0;
         }
     }
-    tn_free(used);
     for (uint32_t r = 0; r < rs->nrules; r++)
         set_free(&sets[r]);
     tn_free(sets);
@@ -476,10 +647,8 @@ int tn_atoms_build(tn_ruleset *rs)
 
 void tn_atoms_free(tn_atoms *at)
 {
-    if (at->scratch)
-        hs_free_scratch(at->scratch);
-    if (at->db)
-        hs_free_database(at->db);
+    free_dbs(at);
+    tn_free(at->bucket_db);
     tn_free(at->start);
     tn_free(at->rules_of);
     tn_free(at->gated);

@@ -18,15 +18,23 @@
 #include <hs/hs.h>
 #include <stddef.h>
 
-/* How the database was obtained. */
+/* How the databases were obtained. */
 enum { TN_HSDB_COMPILED = 0, TN_HSDB_CACHED = 1 };
 
-/* A block-mode literal database (hs_compile_lit_multi's arguments), from
- * the cache when possible, else compiled and then stored in the cache.
- * Returns 0 with *db set (and *how, if not NULL), or -1 when it cannot be
- * compiled. Cache errors are silent: they only cost the compile. */
-int tn_hscache_lit_db(const char *const *lits, const unsigned *flags, const unsigned *ids,
-                      const size_t *lens, unsigned n, hs_database_t **db, int *how);
+/* One literal database's compile input (hs_compile_lit_multi's). */
+typedef struct tn_hslits {
+    const char *const *lits;
+    const unsigned *flags, *ids;
+    const size_t *lens;
+    unsigned n;
+} tn_hslits;
+
+/* Block-mode literal databases for nsets inputs, all from one cache file
+ * when possible, else compiled and then stored together. Returns 0 with
+ * dbs[0..nsets) set (and *how, if not NULL), or -1 when one cannot be
+ * compiled (dbs then all NULL). Cache errors are silent: they only cost
+ * the compile. */
+int tn_hscache_lit_dbs(const tn_hslits *sets, unsigned nsets, hs_database_t **dbs, int *how);
 
 /* The cache folder in effect (for --help and diagnostics), or NULL when
  * caching is off. Written into buf. */

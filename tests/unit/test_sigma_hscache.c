@@ -50,7 +50,7 @@ static int load_how(const char *yaml, int *matched, const tn_event *ev)
     tn_ruleset *rs = test_load(yaml, 0);
     if (!rs)
         return -1;
-    int how = rs->atoms.db ? rs->atoms.how : -1;
+    int how = rs->atoms.ndbs ? rs->atoms.how : -1;
     tn_scanner *sc = tn_scanner_new(rs);
     *matched = tn_scanner_match(sc, ev, NULL, NULL);
     tn_scanner_free(sc);
