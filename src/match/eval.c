@@ -495,6 +495,8 @@ static int value_match(const tn_eval *e, const tn_value *v, fval *f)
                   : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
     }
     case TN_V_RE:
+        if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
+            return 0;   /* its required literal is nowhere in the event */
         return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
     case TN_V_NUM: return num_match(v, f);
     case TN_V_CIDR: return cidr_match(v, f);

@@ -5,6 +5,7 @@
  * occurs in some value of the event":
  *
  *   value  (glob)      its longest literal run (>= 3 bytes), else unknown
+ *          (regex)     the longest literal every match holds (value.c)
  *   item   OR values   union; unknown if any value is unknown; neq: unknown
  *          AND (|all)  the best single value
  *   group  AND items   the best item
@@ -18,8 +19,9 @@
  * matched case-insensitively (a superset of every comparison the evaluator
  * makes) over every string the evaluator can read. Only rules with an
  * unknown set, or whose set hit, are evaluated.
- * Values that are regexes, numbers, CIDRs, field references, null or
- * exists tests give "unknown", which is always safe. */
+ * Values that are numbers, CIDRs, field references, null or exists tests,
+ * and regexes without a certain literal, give "unknown", which is always
+ * safe. */
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
@@ -215,6 +217,15 @@ static void unite(reg *g, lset *a, lset b)
 
 static lset value_set(reg *g, const tn_value *v)
 {
+    if (v->kind == TN_V_RE) {   /* s: the literal every match contains (value.c) */
+        lset s = {0};
+        if (!v->s || v->len < MIN_ATOM)
+            return TOP;
+        uint32_t id = lit_id(g, v->s, v->len);
+        if (id == UINT32_MAX || set_add(g, &s, id, v->len))
+            return g->oom = 1, set_free(&s), TOP;
+        return s;
+    }
     if (v->kind != TN_V_GLOB)
         return TOP;
     size_t best = 0, blen = 0;
