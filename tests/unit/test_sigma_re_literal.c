@@ -98,3 +98,33 @@ TN_TEST(test_re_literal_sound_on_matches)
         pcre2_code_free(re);
     }
 }
+
+TN_TEST(test_re_required_char)
+{
+    unsigned char ch = 0;
+    CHECK_INT(tn_re_required_char("\\+.*\\+.*\\+.*\\+", 14, 0, &ch), 4);
+    CHECK_INT(ch, '+');
+    CHECK_INT(tn_re_required_char("`.*`.*`.*`.*`", 13, 1, &ch), 5);
+    CHECK_INT(ch, '`');
+    CHECK_INT(tn_re_required_char("a\\+?b\\+*c", 9, 0, &ch), 1);   /* optional ones do not count */
+    CHECK_INT(tn_re_required_char("x+y|zzzz", 8, 0, &ch), 0);     /* alternation: nothing known */
+    CHECK_INT(tn_re_required_char("(\\+){5}", 7, 0, &ch), 0);      /* inside a group: not counted */
+    CHECK_INT(tn_re_required_char("aaa", 3, 1, &ch), 0);           /* caseless letters: not counted */
+    CHECK_INT(tn_re_required_char("aaa", 3, 0, &ch), 3);
+}
+
+/* A rule whose regex needs four '+': three in the subject is no match,
+ * four is, with and without the prefilter. */
+#include "sigma_helpers.h"
+
+TN_TEST(test_re_required_char_in_rules)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: '\\+.*\\+.*\\+.*\\+'\n  condition: sel\n";
+    TEST_EVENT(three, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+c+d");
+    TEST_EVENT(four, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+c+d+");
+    TEST_EVENT(nl, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+\nc+d+");
+    CHECK_INT(test_match(rule, &three), 0);
+    CHECK_INT(test_match(rule, &four), 1);
+    CHECK_INT(test_match(rule, &nl), 0);   /* '.' stops at a newline: pcre2 still decides */
+}
