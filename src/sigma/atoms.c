@@ -49,6 +49,8 @@ typedef struct reg {
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
+    char *tmp;         /* lower-cased candidate literal, reused */
+    size_t tmpcap;
     int oom;
 } reg;
 
@@ -83,8 +85,17 @@ static int grow_hash(reg *g)
 /* Id of the lower-cased literal s[0..n), added if new; UINT32_MAX on OOM. */
 static uint32_t lit_id(reg *g, const char *s, size_t n)
 {
-    char *low = tn_arena_alloc(&g->rs->a, n + 1);
-    if (!low || ((g->n + 1) * 2 > g->hmask && grow_hash(g)))
+    /* each value is looked up several times while sets are built: only a
+     * new literal is copied to the arena (was a copy per lookup) */
+    if (n + 1 > g->tmpcap) {
+        char *nt = tn_realloc(g->tmp, n + 1);
+        if (!nt)
+            return g->oom = 1, UINT32_MAX;
+        g->tmp = nt;
+        g->tmpcap = n + 1;
+    }
+    char *low = g->tmp;
+    if ((g->n + 1) * 2 > g->hmask && grow_hash(g))
         return g->oom = 1, UINT32_MAX;
     tn_ascii_lower(low, s, n);
     low[n] = 0;
@@ -94,6 +105,10 @@ static uint32_t lit_id(reg *g, const char *s, size_t n)
         if (g->len[id] == n && !memcmp(g->lit[id], low, n))
             return id;
     }
+    low = tn_arena_alloc(&g->rs->a, n + 1);
+    if (!low)
+        return g->oom = 1, UINT32_MAX;
+    memcpy(low, g->tmp, n + 1);
     if (g->n == g->cap) {
         uint32_t ncap = g->cap ? g->cap * 2 : 1024;
         const char **nl = tn_realloc(g->lit, ncap * sizeof(*nl));
@@ -653,6 +668,7 @@ int tn_atoms_build(tn_ruleset *rs)
     tn_free(g.lit);
     tn_free(g.len);
     tn_free(g.freq);
+    tn_free(g.tmp);
     return rc;
 }
 
