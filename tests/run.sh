@@ -10,6 +10,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 total_p=0 total_f=0
 log=$(mktemp -d)
+# compiled literal databases go to a cache of this run's own (never $HOME):
+# the first load of a rule set compiles, later ones read the cache
+export TANSA_CACHE="$log/cache"
 run_part() { # name command...
     local name=$1; shift
     echo "== $name"

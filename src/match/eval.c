@@ -63,11 +63,15 @@ static int find(const char *hay, size_t hn, const char *nd, size_t nn, int cased
 }
 
 /* Exact substring search: memchr for the first byte, then memcmp. Field
- * values are short, so this beats a two-way memmem's setup per needle. */
+ * values are short, so this beats a two-way memmem's setup per needle;
+ * script blocks are not (kilobytes to megabytes, and needles such as
+ * ' -enc ' start with their commonest byte): there glibc's memmem wins. */
 static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn)
 {
     if (nn == 0)
         return 1;
+    if (hn > 1024)
+        return memmem(hay, hn, nd, nn) != NULL;
     const char *p = hay, *end = hay + hn;
     while ((size_t)(end - p) >= nn) {
         p = memchr(p, nd[0], (size_t)(end - p) - nn + 1);
@@ -486,11 +490,25 @@ static int value_match(const tn_eval *e, const tn_value *v, fval *f)
         return 0;
     switch (v->kind) {
     case TN_V_GLOB: {
+        /* the scan looked for this value's literal in every string of the
+         * event, case-insensitively: not found, no comparison can succeed */
+        if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
+            return 0;
         const char *fs = v->cased ? f->s : lowered(e, f);
         return fs ? shape_match(v->shape, v->s, v->len, fs, f->n, 1)
                   : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
     }
     case TN_V_RE:
+        if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
+            return 0;   /* its required literal is nowhere in the event */
+        if (v->req_count) {   /* too few of a byte every match holds */
+            const char *p = f->s, *end = f->s + f->n;
+            uint32_t k = 0;
+            while (k < v->req_count && p < end && (p = memchr(p, v->req_char, (size_t)(end - p))))
+                k++, p++;
+            if (k < v->req_count)
+                return 0;
+        }
         return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
     case TN_V_NUM: return num_match(v, f);
     case TN_V_CIDR: return cidr_match(v, f);
@@ -503,6 +521,15 @@ static int value_match(const tn_eval *e, const tn_value *v, fval *f)
 
 static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 {
+    /* |all: a value whose literal the scan did not find fails the item at
+     * once, before the others are searched for */
+    if (it->all && e->lit_epoch && f->present)
+        for (uint32_t i = 0; i < it->nvalues; i++) {
+            const tn_value *v = &it->values[i];
+            if (v->lit && (v->kind == TN_V_GLOB || v->kind == TN_V_RE) &&
+                e->lit_epoch[v->lit - 1] != e->lit_cur)
+                return 0;
+        }
     for (uint32_t i = 0; i < it->nvalues; i++) {
         int m = value_match(e, &it->values[i], f);
         if (it->all ? !m : m)

@@ -30,6 +30,9 @@ typedef struct tn_eval {
     uint32_t lowcap;
     uint32_t gen;                /* bumped for each event */
     tn_fieldidx *fx;             /* NULL: fields are searched linearly */
+    const uint32_t *lit_epoch;   /* per literal id: lit_cur if the prefilter scan found
+                                  * it in this event; NULL: no scan, no skipping */
+    uint32_t lit_cur;
 } tn_eval;
 
 /* 1 if rule r matches e->ev (condition true and no attached filter

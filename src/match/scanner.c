@@ -25,6 +25,7 @@ struct tn_scanner {
     uint64_t evaluated;
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
+    uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
     tn_buf text;           /* the event's strings, handed to Vectorscan */
     tn_arena lowmem;       /* lower-cased values of the current event */
@@ -44,9 +45,10 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
     sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
+    sc->lit_epoch = tn_calloc(rs->atoms.nids ? rs->atoms.nids : 1, sizeof(*sc->lit_epoch));
     if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
-        sc->hs = NULL, sc->epoch = (tn_free(sc->epoch), NULL);
-    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch) {
+        sc->hs = NULL;
+    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch || !sc->lit_epoch) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -61,6 +63,7 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
     tn_free(sc->epoch);
+    tn_free(sc->lit_epoch);
     tn_buf_free(&sc->text);
     tn_arena_free(&sc->lowmem);
     tn_free((void *)sc->ev.low);
@@ -165,6 +168,7 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
     tn_scanner *sc = ctx;
     const tn_atoms *at = &sc->rs->atoms;
     (void)from, (void)to, (void)flags;
+    sc->lit_epoch[id] = sc->cur;
     for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++)
         sc->epoch[at->rules_of[i]] = sc->cur;
     return 0;
@@ -183,8 +187,12 @@ static void put_str(tn_scanner *sc, const char *s, size_t len)
  * strings, System numbers formatted as eval.c formats them), NUL-separated
  * in one buffer, scanned once. A literal found across a separator only
  * adds a candidate; it can never hide one. */
-static int scan_literals(tn_scanner *sc, const tn_event *ev)
+static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
+    const tn_atoms *at = &sc->rs->atoms;
+    uint32_t di = !at->bucket_db ? TN_NO_DB : b ? at->bucket_db[b - sc->rs->idx.tab] : at->none_db;
+    if (di >= at->ndbs)
+        return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
     tn_buf_clear(&sc->text);
@@ -203,9 +211,10 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev)
         return -1;
     if (++sc->cur == 0) {   /* wrapped: forget old hits */
         memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
+        memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
         sc->cur = 1;
     }
-    return hs_scan(sc->rs->atoms.db, sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
+    return hs_scan(at->dbs[di], sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
                    sc->hs, on_literal, sc) == HS_SUCCESS ? 0 : -1;
 }
 
@@ -249,16 +258,20 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     if (indexed) {
         const tn_bucket *b = event_run(sc, ev);
         if (b && b->n)
-            gate = can_gate && scan_literals(sc, ev) == 0;
+            gate = can_gate && scan_literals(sc, ev, b) == 0;
         n = candidates_indexed(sc, ev, b, gate);
         if (n && !(b && b->n))
-            gate = can_gate && scan_literals(sc, ev) == 0;
+            gate = can_gate && scan_literals(sc, ev, b) == 0;
     } else {
+        /* the databases are per bucket: without one, nothing is gated */
         n = candidates_all(sc, ev);
-        gate = n && can_gate && scan_literals(sc, ev) == 0;
     }
     int matched = 0;
     sc->ev.ev = ev;
+    /* after a successful scan, values whose literal it did not find are
+     * known not to match (see tn_value.lit) */
+    sc->ev.lit_epoch = gate ? sc->lit_epoch : NULL;
+    sc->ev.lit_cur = sc->cur;
     new_event_cache(sc, ev);
     /* locals: through sc the compiler reloads them every candidate */
     const uint8_t *gated = gate ? sc->rs->atoms.gated : NULL;

@@ -5,6 +5,7 @@
  * occurs in some value of the event":
  *
  *   value  (glob)      its longest literal run (>= 3 bytes), else unknown
+ *          (regex)     the longest literal every match holds (value.c)
  *   item   OR values   union; unknown if any value is unknown; neq: unknown
  *          AND (|all)  the best single value
  *   group  AND items   the best item
@@ -12,15 +13,19 @@
  *   cond   a and b     the better side;  a or b: union;  not x: unknown
  *          1 of X      union;  all of X: the best one
  *
- * "Best" means fewest, longest literals. All literals go into one
- * Vectorscan database, matched case-insensitively (a superset of every
- * comparison the evaluator makes), over every string the evaluator can
- * read. Only rules with an unknown set, or whose set hit, are evaluated.
- * Values that are regexes, numbers, CIDRs, field references, null or
- * exists tests give "unknown", which is always safe. */
+ * "Best" means fewest, longest literals. The literals of the rules that
+ * an index bucket (channel, EventID) can hand out, always-rules included,
+ * go into that bucket's Vectorscan database (identical ones shared),
+ * matched case-insensitively (a superset of every comparison the evaluator
+ * makes) over every string the evaluator can read. Only rules with an
+ * unknown set, or whose set hit, are evaluated.
+ * Values that are numbers, CIDRs, field references, null or exists tests,
+ * and regexes without a certain literal, give "unknown", which is always
+ * safe. */
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
+#include "sigma/hscache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,8 @@
 typedef struct lset {
     uint32_t *v;
     uint32_t n, cap;
+    uint32_t *h;       /* ids + 1 by hash, once the set is large; 0 = empty */
+    uint32_t hmask;
     double weight;     /* expected cost of the set: sum of its literals' weights */
     int top;           /* unknown: no literal is required */
 } lset;
@@ -42,6 +49,8 @@ typedef struct reg {
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
+    char *tmp;         /* lower-cased candidate literal, reused */
+    size_t tmpcap;
     int oom;
 } reg;
 
@@ -76,8 +85,17 @@ static int grow_hash(reg *g)
 /* Id of the lower-cased literal s[0..n), added if new; UINT32_MAX on OOM. */
 static uint32_t lit_id(reg *g, const char *s, size_t n)
 {
-    char *low = tn_arena_alloc(&g->rs->a, n + 1);
-    if (!low || ((g->n + 1) * 2 > g->hmask && grow_hash(g)))
+    /* each value is looked up several times while sets are built: only a
+     * new literal is copied to the arena (was a copy per lookup) */
+    if (n + 1 > g->tmpcap) {
+        char *nt = tn_realloc(g->tmp, n + 1);
+        if (!nt)
+            return g->oom = 1, UINT32_MAX;
+        g->tmp = nt;
+        g->tmpcap = n + 1;
+    }
+    char *low = g->tmp;
+    if ((g->n + 1) * 2 > g->hmask && grow_hash(g))
         return g->oom = 1, UINT32_MAX;
     tn_ascii_lower(low, s, n);
     low[n] = 0;
@@ -87,6 +105,10 @@ static uint32_t lit_id(reg *g, const char *s, size_t n)
         if (g->len[id] == n && !memcmp(g->lit[id], low, n))
             return id;
     }
+    low = tn_arena_alloc(&g->rs->a, n + 1);
+    if (!low)
+        return g->oom = 1, UINT32_MAX;
+    memcpy(low, g->tmp, n + 1);
     if (g->n == g->cap) {
         uint32_t ncap = g->cap ? g->cap * 2 : 1024;
         const char **nl = tn_realloc(g->lit, ncap * sizeof(*nl));
@@ -107,7 +129,36 @@ static uint32_t lit_id(reg *g, const char *s, size_t n)
 static void set_free(lset *s)
 {
     tn_free(s->v);
+    tn_free(s->h);
     *s = TOP;
+}
+
+#define SET_HASH_MIN 16
+
+/* Index of id's slot in s->h: where it is, or the empty slot for it. */
+static uint32_t set_slot(const lset *s, uint32_t id)
+{
+    uint32_t h = (id * 2654435761u) & s->hmask;
+    while (s->h[h] && s->h[h] != id + 1)
+        h = (h + 1) & s->hmask;
+    return h;
+}
+
+/* Rebuilds the hash of s for 4x its capacity. */
+static int set_rehash(lset *s)
+{
+    uint32_t size = 64;
+    while (size < 4 * s->cap)
+        size *= 2;
+    uint32_t *nh = tn_calloc(size, sizeof(*nh));
+    if (!nh)
+        return -1;
+    tn_free(s->h);
+    s->h = nh;
+    s->hmask = size - 1;
+    for (uint32_t i = 0; i < s->n; i++)
+        s->h[set_slot(s, s->v[i])] = s->v[i] + 1;
+    return 0;
 }
 
 /* A literal's weight: short literals and literals many rules use are
@@ -118,11 +169,19 @@ static double lit_weight(const reg *g, uint32_t id, uint32_t len)
     return 100.0 / (double)(len < 12 ? len : 12) * (1.0 + f / 8.0);
 }
 
+/* Adds id to s unless present. Large sets (long OR lists of contains
+ * values) get a hash: the linear check made building the prefilter for
+ * SigmaHQ quadratic, ~5% of loading instructions (callgrind). */
 static int set_add(const reg *g, lset *s, uint32_t id, uint32_t len)
 {
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->v[i] == id)
+    if (s->h) {
+        if (s->h[set_slot(s, id)])
             return 0;
+    } else {
+        for (uint32_t i = 0; i < s->n; i++)
+            if (s->v[i] == id)
+                return 0;
+    }
     if (s->n == s->cap) {
         uint32_t ncap = s->cap ? s->cap * 2 : 4;
         uint32_t *nv = tn_realloc(s->v, ncap * sizeof(*nv));
@@ -130,8 +189,12 @@ static int set_add(const reg *g, lset *s, uint32_t id, uint32_t len)
             return -1;
         s->v = nv;
         s->cap = ncap;
+        if (ncap >= SET_HASH_MIN && set_rehash(s))
+            return -1;
     }
     s->v[s->n++] = id;
+    if (s->h)
+        s->h[set_slot(s, id)] = id + 1;
     s->weight += lit_weight(g, id, len);
     return 0;
 }
@@ -169,6 +232,15 @@ static void unite(reg *g, lset *a, lset b)
 
 static lset value_set(reg *g, const tn_value *v)
 {
+    if (v->kind == TN_V_RE) {   /* s: the literal every match contains (value.c) */
+        lset s = {0};
+        if (!v->s || v->len < MIN_ATOM)
+            return TOP;
+        uint32_t id = lit_id(g, v->s, v->len);
+        if (id == UINT32_MAX || set_add(g, &s, id, v->len))
+            return g->oom = 1, set_free(&s), TOP;
+        return s;
+    }
     if (v->kind != TN_V_GLOB)
         return TOP;
     size_t best = 0, blen = 0;
@@ -271,6 +343,38 @@ static void count_literals(reg *g, const tn_srule *r)
         }
 }
 
+static int set_has(const lset *s, uint32_t id)
+{
+    if (s->h)
+        return s->h[set_slot(s, id)] != 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->v[i] == id)
+            return 1;
+    return 0;
+}
+
+/* Tags each value of r whose literal is in r's own set with that literal:
+ * the evaluator then skips a value whose literal the scan did not find in
+ * the event. Only r's own set is sure to be in the database scanned for
+ * any event r is evaluated on (filters are not tagged, for that reason).
+ * Adding every value's literal to the databases was measured to more than
+ * double the scan's cost, more than the evaluator saved. */
+static void tag_values(reg *g, const tn_srule *r, const lset *set)
+{
+    if (set->top)
+        return;
+    for (uint32_t s = 0; s < r->nsearches; s++)
+        for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
+            const tn_item *it = &r->searches[s].items[i];
+            for (uint32_t v = 0; v < it->nvalues; v++) {
+                lset x = value_set(g, &it->values[v]);
+                if (!x.top && x.n == 1 && set_has(set, x.v[0]))
+                    it->values[v].lit = x.v[0] + 1;
+                set_free(&x);
+            }
+        }
+}
+
 /* Literal set of rule r's condition; unknown when it has no literal. */
 static lset rule_set(reg *g, const tn_srule *r)
 {
@@ -314,47 +418,207 @@ static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlit
     return 0;
 }
 
-/* One database of the literals some rule's set uses (literals that were
- * only candidates lose nothing by being left out). */
-static int compile_db(tn_atoms *at, const reg *g)
+/* A bucket's literals: those of the gated rules of its run and of the
+ * always list, each once (mark[id] == stamp), sorted. */
+typedef struct idlist {
+    uint32_t *v;
+    uint32_t n, cap;
+    uint32_t hash;
+} idlist;
+
+static int cmp_u32(const void *a, const void *b)
 {
-    unsigned *flags = tn_malloc(g->n * sizeof(*flags));
-    unsigned *ids = tn_malloc(g->n * sizeof(*ids));
-    const char **lits = tn_malloc(g->n * sizeof(*lits));
-    size_t *lens = tn_malloc(g->n * sizeof(*lens));
-    unsigned n = 0;
-    int rc = -1;
-    if (flags && ids && lits && lens) {
-        for (uint32_t i = 0; i < g->n; i++) {
-            if (at->start[i + 1] == at->start[i])
-                continue;
-            flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-            ids[n] = i;
-            lits[n] = g->lit[i];
-            lens[n++] = g->len[i];
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int list_add_rule(idlist *l, const lset *set, uint32_t *mark, uint32_t stamp)
+{
+    for (uint32_t i = 0; !set->top && i < set->n; i++) {
+        uint32_t id = set->v[i];
+        if (mark[id] == stamp)
+            continue;
+        mark[id] = stamp;
+        if (l->n == l->cap) {
+            uint32_t ncap = l->cap ? l->cap * 2 : 64;
+            uint32_t *nv = tn_realloc(l->v, ncap * sizeof(*nv));
+            if (!nv)
+                return -1;
+            l->v = nv;
+            l->cap = ncap;
         }
-        hs_compile_error_t *err = NULL;
-        hs_database_t *db = NULL;
-        if (n && hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &db, &err) ==
-                     HS_SUCCESS) {
-            hs_scratch_t *scr = NULL;
-            if (hs_alloc_scratch(db, &scr) == HS_SUCCESS) {
-                at->db = db;
-                at->scratch = scr;
-                at->nlits = n;
-                rc = 0;
-            } else {
-                hs_free_database(db);
+        l->v[l->n++] = id;
+    }
+    return 0;
+}
+
+static int bucket_list(const tn_ruleset *rs, const lset *sets, const tn_bucket *b, uint32_t *mark,
+                       uint32_t stamp, idlist *l)
+{
+    const tn_index *ix = &rs->idx;
+    int rc = 0;
+    for (uint32_t i = 0; b && i < b->n && !rc; i++)
+        rc = list_add_rule(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
+    for (uint32_t i = 0; i < ix->nalways && !rc; i++)
+        rc = list_add_rule(l, &sets[ix->always[i]], mark, stamp);
+    if (l->n)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
+    l->hash = 2166136261u;
+    for (uint32_t i = 0; i < l->n; i++)
+        l->hash = (l->hash ^ l->v[i]) * 16777619u;
+    return rc;
+}
+
+/* The index of list l among the distinct lists d[0..*nd), adding it
+ * (taking its memory) if new; TN_NO_DB for an empty list. */
+static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
+{
+    if (!l->n) {
+        tn_free(l->v);
+        return TN_NO_DB;
+    }
+    for (uint32_t i = 0; i < *nd; i++)
+        if (d[i].hash == l->hash && d[i].n == l->n && !memcmp(d[i].v, l->v, l->n * sizeof(*l->v))) {
+            tn_free(l->v);
+            return i;
+        }
+    d[*nd] = *l;
+    return (*nd)++;
+}
+
+/* One database per distinct bucket literal list (hscache.c caches them
+ * together). A scan then looks for the few hundred literals of the rules
+ * that can apply to the event, not for all of them: with one database for
+ * all ~17,000 of SigmaHQ, the scan was ~40% of matching (callgrind). */
+#define SMALL_DB 256
+
+static int compile_dbs(tn_ruleset *rs, const reg *g, const lset *sets)
+{
+    tn_atoms *at = &rs->atoms;
+    const tn_index *ix = &rs->idx;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
+    uint32_t *mark = tn_calloc(g->n ? g->n : 1, sizeof(*mark));
+    idlist *d = tn_calloc(nslots + 1, sizeof(*d));
+    at->bucket_db = tn_malloc((nslots ? nslots : 1) * sizeof(*at->bucket_db));
+    idlist *per = tn_calloc(nslots + 1, sizeof(*per));   /* per slot; [nslots]: no bucket */
+    uint32_t *grp = tn_calloc(nslots + 1, sizeof(*grp)); /* small slot: its group's first slot + 1 */
+    uint32_t nd = 0, stamp = 0;
+    int rc = mark && d && per && grp && at->bucket_db ? 0 : -1;
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+        if (s < nslots)
+            at->bucket_db[s] = TN_NO_DB;
+        if (!b || b->chan)
+            rc = bucket_list(rs, sets, b, mark, ++stamp, &per[s]);
+    }
+    /* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
+     * SigmaHQ with under SMALL_DB literals took a second together. They
+     * share one database per channel, the union of their lists; a superset
+     * is always safe (an extra literal only adds candidates that the
+     * bucket's run does not hold anyway) and small enough to scan fast. */
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+        if (!per[s].n || per[s].n >= SMALL_DB)
+            continue;
+        idlist u = {0};
+        ++stamp;
+        for (uint32_t t = s; !rc && t <= nslots; t++) {
+            const tn_bucket *c = t < nslots ? &ix->tab[t] : NULL;
+            int same = t == s || (b && c && c->chan && c->chan_len == b->chan_len &&
+                                  !memcmp(c->chan, b->chan, b->chan_len));
+            if (same && per[t].n && per[t].n < SMALL_DB) {
+                lset ids = {.v = per[t].v, .n = per[t].n};
+                rc = list_add_rule(&u, &ids, mark, stamp);
+                grp[t] = s + 1;
             }
-        } else if (err) {
-            hs_free_compile_error(err);
+        }
+        if (rc) {
+            tn_free(u.v);
+            break;
+        }
+        qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
+        u.hash = 2166136261u;
+        for (uint32_t i = 0; i < u.n; i++)
+            u.hash = (u.hash ^ u.v[i]) * 16777619u;
+        uint32_t di = distinct(d, &nd, &u);
+        for (uint32_t t = s; t <= nslots; t++)
+            if (grp[t] == s + 1) {
+                if (t < nslots)
+                    at->bucket_db[t] = di;
+                else
+                    at->none_db = di;
+                tn_free(per[t].v);
+                per[t] = (idlist){0};
+            }
+    }
+    for (uint32_t s = 0; !rc && s <= nslots; s++) {
+        if (!per[s].n)
+            continue;
+        uint32_t di = distinct(d, &nd, &per[s]);
+        per[s] = (idlist){0};
+        if (s < nslots)
+            at->bucket_db[s] = di;
+        else
+            at->none_db = di;
+    }
+    for (uint32_t s = 0; per && s <= nslots; s++)
+        tn_free(per[s].v);
+    tn_free(per);
+    tn_free(grp);
+    /* every list's literals, as the compiler wants them */
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < nd; i++)
+        total += d[i].n;
+    tn_hslits *in = tn_calloc(nd ? nd : 1, sizeof(*in));
+    const char **lits = tn_malloc((total ? total : 1) * sizeof(*lits));
+    size_t *lens = tn_malloc((total ? total : 1) * sizeof(*lens));
+    unsigned *flags = tn_malloc((total ? total : 1) * sizeof(*flags));
+    at->dbs = tn_calloc(nd ? nd : 1, sizeof(*at->dbs));
+    if (!in || !lits || !lens || !flags || !at->dbs)
+        rc = -1;
+    for (uint32_t i = 0, k = 0; !rc && i < nd; i++) {
+        in[i] = (tn_hslits){lits + k, flags + k, d[i].v, lens + k, d[i].n};
+        for (uint32_t j = 0; j < d[i].n; j++, k++) {
+            lits[k] = g->lit[d[i].v[j]];
+            lens[k] = g->len[d[i].v[j]];
+            flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
         }
     }
-    tn_free(flags);
-    tn_free(ids);
+    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how))
+        rc = -1;
+    if (!rc)
+        at->ndbs = nd;
+    for (uint32_t i = 0; !rc && i < nd; i++)
+        if (hs_alloc_scratch(at->dbs[i], &at->scratch) != HS_SUCCESS)
+            rc = -1;
+    /* literals in some database */
+    if (mark)
+        memset(mark, 0, (g->n ? g->n : 1) * sizeof(*mark));
+    for (uint32_t i = 0; !rc && i < nd; i++)
+        for (uint32_t j = 0; j < d[i].n; j++)
+            at->nlits += !mark[d[i].v[j]]++;
+    for (uint32_t i = 0; d && i < nd; i++)
+        tn_free(d[i].v);
+    tn_free(d);
+    tn_free(mark);
+    tn_free(in);
     tn_free(lits);
     tn_free(lens);
+    tn_free(flags);
     return rc;
+}
+
+static void free_dbs(tn_atoms *at)
+{
+    for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
+        if (at->dbs[i])
+            hs_free_database(at->dbs[i]);
+    tn_free(at->dbs);
+    if (at->scratch)
+        hs_free_scratch(at->scratch);
+    at->dbs = NULL;
+    at->ndbs = 0;
+    at->scratch = NULL;
 }
 
 int tn_atoms_build(tn_ruleset *rs)
@@ -363,6 +627,7 @@ int tn_atoms_build(tn_ruleset *rs)
     reg g = {.rs = rs};
     lset *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
     at->gated = tn_calloc(rs->nrules ? rs->nrules : 1, 1);
+    at->none_db = TN_NO_DB;
     if (!sets || !at->gated || grow_hash(&g)) {
         tn_free(sets);
         tn_free(g.hash);
@@ -381,9 +646,20 @@ int tn_atoms_build(tn_ruleset *rs)
     int rc = g.oom ? -1 : 0;
     if (!rc && g.n) {
         rc = invert(at, sets, rs->nrules, g.n);
-        /* a database that cannot be built only costs speed: evaluate everything */
-        if (!rc && compile_db(at, &g))
+        /* databases that cannot be built only cost speed: evaluate
+         * everything, and skip no value */
+        if (!rc && compile_dbs(rs, &g, sets)) {
+            free_dbs(at);
+            tn_free(at->bucket_db);
+            at->bucket_db = NULL;
+            at->none_db = TN_NO_DB;
             memset(at->gated, 0, rs->nrules);
+        } else if (!rc) {
+            at->nids = g.n;
+            for (uint32_t r = 0; r < rs->nrules && !g.oom; r++)
+                tag_values(&g, rs->rules[r], &sets[r]);
+            rc = g.oom ? -1 : 0;
+        }
     }
     for (uint32_t r = 0; r < rs->nrules; r++)
         set_free(&sets[r]);
@@ -392,15 +668,14 @@ int tn_atoms_build(tn_ruleset *rs)
     tn_free(g.lit);
     tn_free(g.len);
     tn_free(g.freq);
+    tn_free(g.tmp);
     return rc;
 }
 
 void tn_atoms_free(tn_atoms *at)
 {
-    if (at->scratch)
-        hs_free_scratch(at->scratch);
-    if (at->db)
-        hs_free_database(at->db);
+    free_dbs(at);
+    tn_free(at->bucket_db);
     tn_free(at->start);
     tn_free(at->rules_of);
     tn_free(at->gated);

@@ -69,6 +69,11 @@ typedef struct tn_value {
     uint8_t net[16];       /* CIDR, network order, host bits cleared */
     pcre2_code *re;        /* RE (JIT-compiled when possible) */
     tn_fieldname ref;      /* FIELDREF */
+    uint32_t req_count;    /* RE: every match holds req_char this often (0: unknown) */
+    uint8_t req_char;
+    uint32_t lit;          /* GLOB: 1 + id of the literal the prefilter scans for
+                            * (atoms.c), 0 if none; absent from the event, the
+                            * value cannot match */
 } tn_value;
 
 typedef struct tn_item {

@@ -38,14 +38,22 @@ typedef struct tn_index {
 
 /* Literal prefilter (atoms.c): literal i is contained in the required
  * sets of rules_of[start[i] .. start[i+1]); a gated rule is evaluated only
- * when one of its literals occurs in the event. */
+ * when one of its literals occurs in the event. Each index bucket has a
+ * database of just the literals of the rules it can hand out (its run and
+ * the always list); none_db serves events without a bucket. */
+#define TN_NO_DB 0xFFFFFFFFu
 typedef struct tn_atoms {
-    hs_database_t *db;     /* NULL when no rule is gated */
-    hs_scratch_t *scratch; /* prototype, cloned by each scanner */
+    hs_database_t **dbs;   /* distinct databases */
+    uint32_t ndbs;
+    uint32_t *bucket_db;   /* per index slot (idx.tab): a dbs index or TN_NO_DB */
+    uint32_t none_db;      /* for events with no bucket, or TN_NO_DB */
+    hs_scratch_t *scratch; /* prototype for every database, cloned by each scanner */
     uint32_t *start;
     uint32_t *rules_of;
-    uint32_t nlits;
+    uint32_t nlits;        /* literals in the databases, all together */
+    uint32_t nids;         /* literal ids are below this (tn_value.lit - 1) */
     uint8_t *gated;        /* per rule */
+    int how;               /* TN_HSDB_COMPILED or TN_HSDB_CACHED (hscache.h) */
 } tn_atoms;
 
 struct tn_ruleset {

@@ -32,6 +32,20 @@ int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out);
  * EventData/UserData names). */
 tn_sysfield tn_field_sys(const char *name, size_t len);
 
+/* The longest ASCII literal that every match of regex p[0..n) contains,
+ * lower-cased into out (at most size bytes); returns its length, 0 when
+ * there is none that is certain. Conservative: alternation at the top
+ * level, \Q, extended mode and anything it does not understand give 0 or
+ * a shorter literal, never a wrong one. caseless (or any inline flag)
+ * also drops k and s, which Unicode case folding matches with the Kelvin
+ * sign and the long s. */
+size_t tn_re_literal(const char *p, size_t n, int caseless, char *out, size_t size);
+
+/* The ASCII byte that every match of regex p[0..n) holds most often, in
+ * *ch, and how often (0: none known). Letters count only when case
+ * matters. Same walk, same caution as tn_re_literal. */
+uint32_t tn_re_required_char(const char *p, size_t n, int caseless, unsigned char *ch);
+
 /* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
 struct tn_buf;
 void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);

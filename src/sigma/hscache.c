@@ -1,0 +1,289 @@
+/* hscache.c - compiled Vectorscan literal databases, cached on disk.
+ *
+ * File layout (little-endian host order; the platform is part of the key):
+ *
+ *   "TNHSDB02"  u64 key_len  u64 dbs_len  u32 crc32(key, dbs)  key  dbs
+ *
+ * key is the whole compile input of every database (see key_blob); dbs
+ * is, for each database in order, a u64 length and what
+ * hs_serialize_database wrote. A file is used only when its key equals
+ * ours byte for byte, so a hash collision of file names cannot give a
+ * wrong database; the checksum catches damage. */
+#include "sigma/hscache.h"
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MAGIC "TNHSDB02"
+#define HEAD (8 + 8 + 8 + 4)
+#define MAX_FILE ((size_t)1 << 30)
+/* Small sets compile in milliseconds: not worth a file each. */
+#define MIN_LITS 256
+/* Files kept: the most recently used ones (a used file is touched). */
+#define KEEP_FILES 8
+
+const char *tn_hscache_dir(char *buf, size_t size)
+{
+    const char *env = getenv("TANSA_CACHE");
+    int n;
+    if (env)
+        n = (!env[0] || !strcmp(env, "off")) ? -1 : snprintf(buf, size, "%s", env);
+    else if ((env = getenv("XDG_CACHE_HOME")) && env[0] == '/')
+        n = snprintf(buf, size, "%s/tansa", env);
+    else if ((env = getenv("HOME")) && env[0])
+        n = snprintf(buf, size, "%s/.cache/tansa", env);
+    else
+        n = -1;
+    return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+/* The compile input, and the library and platform it is compiled for. */
+static int key_blob(tn_buf *k, const tn_hslits *sets, unsigned nsets)
+{
+    hs_platform_info_t plat;
+    memset(&plat, 0, sizeof(plat));
+    if (hs_populate_platform(&plat) != HS_SUCCESS)
+        return -1;
+    tn_buf_puts(k, "tansa literal databases 2\n");
+    tn_buf_puts(k, hs_version());
+    tn_buf_putc(k, '\n');
+    tn_buf_put(k, &plat, sizeof(plat));
+    tn_buf_put(k, &nsets, sizeof(nsets));
+    for (unsigned d = 0; d < nsets; d++) {
+        const tn_hslits *x = &sets[d];
+        tn_buf_put(k, &x->n, sizeof(x->n));
+        for (unsigned i = 0; i < x->n; i++) {
+            uint32_t h[3] = {x->ids[i], x->flags[i], (uint32_t)x->lens[i]};
+            if (x->lens[i] > UINT32_MAX)
+                return -1;
+            tn_buf_put(k, h, sizeof(h));
+            tn_buf_put(k, x->lits[i], x->lens[i]);
+        }
+    }
+    return tn_buf_ok(k) ? 0 : -1;
+}
+
+static uint64_t fnv64(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint32_t crc2(const char *a, size_t an, const char *b, size_t bn)
+{
+    uLong c = crc32_z(0, (const Bytef *)a, an);
+    return (uint32_t)crc32_z(c, (const Bytef *)b, bn);
+}
+
+static void free_dbs(hs_database_t **dbs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (dbs[i])
+            hs_free_database(dbs[i]);
+        dbs[i] = NULL;
+    }
+}
+
+/* Fills dbs[0..n) from the file at path if its key is ours; 0 or -1. */
+static int load(const char *path, const tn_buf *key, hs_database_t **dbs, unsigned n)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = -1;
+    if (tn_file_read(path, MAX_FILE, &data, &len))
+        return -1;
+    uint64_t klen, dlen;
+    uint32_t crc;
+    if (len >= HEAD && !memcmp(data, MAGIC, 8)) {
+        memcpy(&klen, data + 8, 8);
+        memcpy(&dlen, data + 16, 8);
+        memcpy(&crc, data + 24, 4);
+        const char *k = data + HEAD, *d = k + (klen <= len ? klen : 0);
+        if (klen == key->len && dlen == len - HEAD - klen && !memcmp(k, key->data, klen) &&
+            crc2(k, klen, d, dlen) == crc) {
+            rc = 0;
+            for (unsigned i = 0; i < n && !rc; i++) {
+                uint64_t one;
+                if (dlen < 8) {
+                    rc = -1;
+                    break;
+                }
+                memcpy(&one, d, 8);
+                d += 8, dlen -= 8;
+                if (one > dlen || hs_deserialize_database(d, one, &dbs[i]) != HS_SUCCESS) {
+                    rc = -1;
+                    break;
+                }
+                d += one, dlen -= one;
+            }
+            if (!rc && dlen)
+                rc = -1;
+            if (rc)
+                free_dbs(dbs, n);
+        }
+    }
+    tn_free(data);
+    return rc;
+}
+
+static int mkdirs(char *dir)
+{
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        int rc = mkdir(dir, 0700);
+        *p = '/';
+        if (rc && errno != EEXIST)
+            return -1;
+    }
+    return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Removes all but the KEEP_FILES most recently used cache files. */
+static void prune(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct { char name[64]; struct timespec t; } f[64];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < sizeof(f) / sizeof(f[0])) {
+        size_t len = strlen(e->d_name);
+        struct stat st;
+        if (strncmp(e->d_name, "lits-", 5) || len < 6 || len >= sizeof(f[0].name) ||
+            strcmp(e->d_name + len - 5, ".hsdb") || fstatat(dirfd(d), e->d_name, &st, 0))
+            continue;
+        memcpy(f[n].name, e->d_name, len + 1);
+        f[n++].t = st.st_mtim;
+    }
+    while (n > KEEP_FILES) {   /* drop the oldest, one at a time (n is small) */
+        size_t old = 0;
+        for (size_t i = 1; i < n; i++)
+            if (f[i].t.tv_sec < f[old].t.tv_sec ||
+                (f[i].t.tv_sec == f[old].t.tv_sec && f[i].t.tv_nsec < f[old].t.tv_nsec))
+                old = i;
+        unlinkat(dirfd(d), f[old].name, 0);
+        f[old] = f[--n];
+    }
+    closedir(d);
+}
+
+/* Written to a temporary name and renamed, so that a reader never sees a
+ * half-written file, and concurrent runs at worst both compile. */
+static void store(char *dir, const char *path, const tn_buf *key, hs_database_t *const *dbs,
+                  unsigned n)
+{
+    char tmp[4200];
+    tn_buf body = {0};
+    if (mkdirs(dir))
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        char *ser = NULL;
+        size_t slen = 0;
+        if (hs_serialize_database(dbs[i], &ser, &slen) != HS_SUCCESS) {
+            tn_buf_free(&body);
+            return;
+        }
+        uint64_t one = slen;
+        tn_buf_put(&body, &one, 8);
+        tn_buf_put(&body, ser, slen);
+        free(ser);   /* allocated by Vectorscan's allocator: malloc */
+    }
+    if (!tn_buf_ok(&body)) {
+        tn_buf_free(&body);
+        return;
+    }
+    char head[HEAD];
+    uint64_t klen = key->len, dlen = body.len;
+    uint32_t crc = crc2(key->data, key->len, body.data, body.len);
+    memcpy(head, MAGIC, 8);
+    memcpy(head + 8, &klen, 8);
+    memcpy(head + 16, &dlen, 8);
+    memcpy(head + 24, &crc, 4);
+    int k = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    int fd = k > 0 && (size_t)k < sizeof(tmp) ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) {
+        int bad = write_all(fd, head, HEAD) || write_all(fd, key->data, key->len) ||
+                  write_all(fd, body.data, body.len);
+        bad |= close(fd) != 0;
+        if (bad || rename(tmp, path))
+            unlink(tmp);
+        else
+            prune(dir);
+    }
+    tn_buf_free(&body);
+}
+
+int tn_hscache_lit_dbs(const tn_hslits *sets, unsigned nsets, hs_database_t **dbs, int *how)
+{
+    char dir[4096], path[4200];
+    tn_buf key = {0};
+    unsigned total = 0;
+    for (unsigned i = 0; i < nsets; i++) {
+        dbs[i] = NULL;
+        total += sets[i].n;
+    }
+    if (how)
+        *how = TN_HSDB_COMPILED;
+    int cached = total >= MIN_LITS && tn_hscache_dir(dir, sizeof(dir)) && !key_blob(&key, sets, nsets);
+    if (cached) {
+        int k = snprintf(path, sizeof(path), "%s/lits-%016llx.hsdb", dir,
+                         (unsigned long long)fnv64(key.data, key.len));
+        cached = k > 0 && (size_t)k < sizeof(path);
+    }
+    if (cached && load(path, &key, dbs, nsets) == 0) {
+        utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
+        if (how)
+            *how = TN_HSDB_CACHED;
+        tn_buf_free(&key);
+        return 0;
+    }
+    for (unsigned i = 0; i < nsets; i++) {
+        hs_compile_error_t *err = NULL;
+        const tn_hslits *x = &sets[i];
+        if (hs_compile_lit_multi(x->lits, x->flags, x->ids, x->lens, x->n, HS_MODE_BLOCK, NULL, &dbs[i],
+                                 &err) != HS_SUCCESS) {
+            if (err)
+                hs_free_compile_error(err);
+            dbs[i] = NULL;
+            free_dbs(dbs, nsets);
+            tn_buf_free(&key);
+            return -1;
+        }
+    }
+    if (cached)
+        store(dir, path, &key, dbs, nsets);
+    tn_buf_free(&key);
+    return 0;
+}

@@ -1,0 +1,130 @@
+/* test_sigma_re_literal.c - the literal every match of a regex contains
+ * (value.c tn_re_literal), which the prefilter scans for: it must never
+ * name a string that some match lacks. */
+#include "tn_test.h"
+
+#include "sigma/value.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *lit(const char *re, int caseless)
+{
+    static char out[300];
+    size_t n = tn_re_literal(re, strlen(re), caseless, out, sizeof(out) - 1);
+    out[n] = 0;
+    return out;
+}
+
+TN_TEST(test_re_literal_cases)
+{
+    CHECK_STR(lit("invoke-[a-z]+", 0), "invoke-");
+    CHECK_STR(lit("invoke-[a-z]+", 1), "invo");        /* k: the Kelvin sign folds to it */
+    CHECK_STR(lit("(?i)cmd\\.exe", 0), "cmd.exe");      /* inline flags count as caseless */
+    CHECK_STR(lit("Mimikatz", 1), "mimi");
+    CHECK_STR(lit(".{1000,}", 0), "");                  /* quantifier digits are no literal */
+    CHECK_STR(lit("a{2}bcd", 0), "bcd");
+    CHECK_STR(lit("ab{2,3}cd", 0), "cd");
+    CHECK_STR(lit("{abc}", 0), "abc");                  /* literal braces */
+    CHECK_STR(lit("\\+.*\\+", 0), "+");
+    CHECK_STR(lit("abc|defgh", 0), "");                 /* top-level alternation */
+    CHECK_STR(lit("(abc|def)ghi", 0), "ghi");
+    CHECK_STR(lit("ab?cde", 0), "cde");
+    CHECK_STR(lit("ab*cdef", 0), "cdef");
+    CHECK_STR(lit("xyz+def", 0), "xyz");
+    CHECK_STR(lit("\\\\Windows\\\\Temp\\\\[^\\\\]+\\.exe$", 0), "\\windows\\temp\\");
+    CHECK_STR(lit("\\Qabc\\E", 0), "");
+    CHECK_STR(lit("(?x)a b c d", 0), "");
+    CHECK_STR(lit("[abc]def", 0), "def");
+    CHECK_STR(lit("[]abc]def", 0), "def");
+    CHECK_STR(lit("\\d+abc\\w", 0), "abc");
+    CHECK_STR(lit("\\x41BCD", 0), "");                 /* \x41 is A: its argument is skipped */
+    CHECK_STR(lit("\\x{41}BCD", 0), "bcd");
+    CHECK_STR(lit("\\101BCD x", 0), " x");             /* octal */
+    CHECK_STR(lit("\\cAbcd", 0), "");
+    CHECK_STR(lit("\\p{L}abc", 0), "abc");
+    CHECK_STR(lit("\\bpowershell\\b", 0), "powershell");
+    CHECK_STR(lit("caf\xc3\xa9 bar", 0), " bar");
+    CHECK_STR(lit("^powershell(\\.exe)?$", 0), "powershell");
+    CHECK_STR(lit("abc(?=def)", 0), "abc");
+    CHECK_STR(lit("", 0), "");
+    CHECK_STR(lit("\\", 0), "");
+}
+
+/* Every subject a regex matches contains its literal (ASCII-lower-cased
+ * on both sides, as the prefilter compares). */
+TN_TEST(test_re_literal_sound_on_matches)
+{
+    static const struct { const char *re; int caseless; const char *subj; } t[] = {
+        {"invoke-[a-z]+", 1, "INVOKE-expression"},
+        {"invoke-[a-z]+", 1, "invo\xe2\x84\xaa" "e-x"},   /* Kelvin sign K */
+        {"net\\s+user", 1, "NET   USER"},
+        {"a{0}bcd", 0, "bcd"},
+        {"ab?cde", 0, "acde"},
+        {"xyz+def", 0, "xyzzzdef"},
+        {"(?i)cmd\\.exe", 0, "CMD.EXE"},
+        {"\\.(ps1|bat)$", 0, "run.bat"},
+        {"colou?r", 0, "color"},
+        {"wh[o0]ami", 1, "WH0AMI"},
+        {"\\{.*\\{.*\\{", 0, "{a}{b}{c}"},
+        {"-e(nc|ncodedcommand)? ", 1, "-E "},
+        {"s[a-z]+ss", 1, "\xc5\xbfuccess"},              /* long s */
+        {"\\x41BCDE", 0, "ABCDE"},
+        {"\\101BCD x", 0, "ABCD x"},
+        {"\\cAbcd", 0, "\001bcd"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        int ec;
+        PCRE2_SIZE off;
+        uint32_t o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (t[i].caseless ? PCRE2_CASELESS : 0);
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)t[i].re, strlen(t[i].re), o, &ec, &off, NULL);
+        CHECK(re != NULL);
+        if (!re)
+            continue;
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        int m = pcre2_match(re, (PCRE2_SPTR)t[i].subj, strlen(t[i].subj), 0, 0, md, NULL);
+        CHECK(m >= 0);
+        char low[128];
+        size_t n = strlen(t[i].subj);
+        for (size_t k = 0; k <= n && k < sizeof(low); k++)
+            low[k] = (char)(t[i].subj[k] >= 'A' && t[i].subj[k] <= 'Z' ? t[i].subj[k] + 32 : t[i].subj[k]);
+        const char *l = lit(t[i].re, t[i].caseless);
+        if (!strstr(low, l))
+            fprintf(stderr, "  %s: literal '%s' not in '%s'\n", t[i].re, l, t[i].subj);
+        CHECK(strstr(low, l) != NULL);
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
+    }
+}
+
+TN_TEST(test_re_required_char)
+{
+    unsigned char ch = 0;
+    CHECK_INT(tn_re_required_char("\\+.*\\+.*\\+.*\\+", 14, 0, &ch), 4);
+    CHECK_INT(ch, '+');
+    CHECK_INT(tn_re_required_char("`.*`.*`.*`.*`", 13, 1, &ch), 5);
+    CHECK_INT(ch, '`');
+    CHECK_INT(tn_re_required_char("a\\+?b\\+*c", 9, 0, &ch), 1);   /* optional ones do not count */
+    CHECK_INT(tn_re_required_char("x+y|zzzz", 8, 0, &ch), 0);     /* alternation: nothing known */
+    CHECK_INT(tn_re_required_char("(\\+){5}", 7, 0, &ch), 0);      /* inside a group: not counted */
+    CHECK_INT(tn_re_required_char("aaa", 3, 1, &ch), 0);           /* caseless letters: not counted */
+    CHECK_INT(tn_re_required_char("aaa", 3, 0, &ch), 3);
+}
+
+/* A rule whose regex needs four '+': three in the subject is no match,
+ * four is, with and without the prefilter. */
+#include "sigma_helpers.h"
+
+TN_TEST(test_re_required_char_in_rules)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: '\\+.*\\+.*\\+.*\\+'\n  condition: sel\n";
+    TEST_EVENT(three, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+c+d");
+    TEST_EVENT(four, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+c+d+");
+    TEST_EVENT(nl, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a+b+\nc+d+");
+    CHECK_INT(test_match(rule, &three), 0);
+    CHECK_INT(test_match(rule, &four), 1);
+    CHECK_INT(test_match(rule, &nl), 0);   /* '.' stops at a newline: pcre2 still decides */
+}
