@@ -51,6 +51,7 @@ typedef struct reg {
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
+    const tn_srule *rule;   /* rule whose sets are being built */
     char *tmp;         /* lower-cased candidate literal, reused */
     size_t tmpcap;
     int oom;
@@ -380,9 +381,23 @@ static void cnf_or(reg *g, cnf *a, cnf b)
     *a = r;
 }
 
+/* 1 if some source of the rule translates the values of field fn: the
+ * evaluator then compares a text that is not in the event (5156's
+ * %%14593 read as Initiated 'true'), which the scan cannot see. */
+static int value_mapped(const tn_srule *r, const tn_fieldname *fn)
+{
+    for (uint32_t s = 0; r && fn->name && s < r->nsources; s++)
+        for (uint32_t i = 0; i < r->sources[s].nrenames; i++) {
+            const tn_rename *rn = &r->sources[s].renames[i];
+            if (rn->nvalues && rn->from_len == fn->len && !memcmp(rn->from, fn->name, fn->len))
+                return 1;
+        }
+    return 0;
+}
+
 static cnf item_cnf(reg *g, const tn_item *it)
 {
-    if (it->neq || it->nvalues == 0)
+    if (it->neq || it->nvalues == 0 || value_mapped(g->rule, &it->field))
         return (cnf){0};
     if (it->all) {   /* every value must match: each is a clause */
         cnf acc = {0};
@@ -478,6 +493,8 @@ static void tag_values(reg *g, const tn_srule *r, const cnf *set)
     for (uint32_t s = 0; s < r->nsearches; s++)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
+            if (value_mapped(r, &it->field))
+                continue;
             for (uint32_t v = 0; v < it->nvalues; v++) {
                 lset x = value_set(g, &it->values[v]);
                 if (!x.top && x.n == 1 &&
@@ -494,12 +511,14 @@ static cnf rule_cnf(reg *g, const tn_srule *r)
     cnf *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
     if (!ss)
         return g->oom = 1, (cnf){0};
+    g->rule = r;
     for (uint32_t i = 0; i < r->nsearches; i++)
         ss[i] = search_cnf(g, &r->searches[i]);
     cnf x = cond_cnf(g, r->cond, ss);
     for (uint32_t i = 0; i < r->nsearches; i++)
         cnf_free(&ss[i]);
     tn_free(ss);
+    g->rule = NULL;
     return x;
 }
 
