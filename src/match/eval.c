@@ -323,8 +323,20 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
-        if (r && lookup_name(e, e->ev, r->to, r->to_len, tn_field_sys(r->to, r->to_len), out) && out->present)
+        if (r && lookup_name(e, e->ev, r->to, r->to_len, tn_field_sys(r->to, r->to_len), out) && out->present) {
+            /* the source's raw value as rules write it (%%14593 -> true) */
+            for (uint32_t i = 0; i < r->nvalues; i++) {
+                const char *raw = r->values[2 * i];
+                if (strlen(raw) == out->n && !memcmp(raw, out->s, out->n)) {
+                    out->s = r->values[2 * i + 1];
+                    out->n = strlen(out->s);
+                    out->fidx = -1;   /* not the field's own text: no shared lower-case copy */
+                    out->low = NULL;
+                    break;
+                }
+            }
             return;
+        }
     }
     if (lookup_name(e, e->ev, fn->name, fn->len, fn->sys, out))
         return;

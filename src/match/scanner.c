@@ -25,6 +25,7 @@ struct tn_scanner {
     uint64_t evaluated;
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
+    uint8_t *mask;         /* per rule: clauses hit in event epoch[rule] */
     uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
     tn_buf text;           /* the event's strings, handed to Vectorscan */
@@ -45,10 +46,11 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
     sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
+    sc->mask = tn_calloc(sc->ncap, 1);
     sc->lit_epoch = tn_calloc(rs->atoms.nids ? rs->atoms.nids : 1, sizeof(*sc->lit_epoch));
     if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
         sc->hs = NULL;
-    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch || !sc->lit_epoch) {
+    if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch || !sc->mask || !sc->lit_epoch) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -63,6 +65,7 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
     tn_free(sc->epoch);
+    tn_free(sc->mask);
     tn_free(sc->lit_epoch);
     tn_buf_free(&sc->text);
     tn_arena_free(&sc->lowmem);
@@ -140,6 +143,7 @@ static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev, const tn_
     const tn_cand *run = b ? ix->cands + b->start : NULL;
     const uint8_t *gated = gate ? sc->rs->atoms.gated : NULL;
     const uint32_t *epoch = sc->epoch, cur = sc->cur;
+    const uint8_t *mask = sc->mask;
     uint32_t nrun = b ? b->n : 0, i = 0, ia = 0, n = 0;
     for (;;) {
         if (ia < ix->nalways && (i == nrun || ix->always[ia] < run[i].rule)) {
@@ -153,7 +157,7 @@ static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev, const tn_
         if (i == nrun)
             break;
         uint32_t ri = run[i].rule;
-        if (!gated || !gated[ri] || epoch[ri] == cur)
+        if (!gated || !gated[ri] || (epoch[ri] == cur && mask[ri] == gated[ri]))
             sc->cands[n++] = run[i];
         i++;
     }
@@ -168,9 +172,16 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
     tn_scanner *sc = ctx;
     const tn_atoms *at = &sc->rs->atoms;
     (void)from, (void)to, (void)flags;
-    sc->lit_epoch[id] = sc->cur;
-    for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++)
-        sc->epoch[at->rules_of[i]] = sc->cur;
+    uint32_t cur = sc->cur;
+    sc->lit_epoch[id] = cur;
+    for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++) {
+        uint32_t e = at->rules_of[i], r = e >> 1;
+        if (sc->epoch[r] != cur) {
+            sc->epoch[r] = cur;
+            sc->mask[r] = 0;
+        }
+        sc->mask[r] |= (uint8_t)(1u << (e & 1));
+    }
     return 0;
 }
 
@@ -276,9 +287,10 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     /* locals: through sc the compiler reloads them every candidate */
     const uint8_t *gated = gate ? sc->rs->atoms.gated : NULL;
     const uint32_t *epoch = sc->epoch, cur = sc->cur;
+    const uint8_t *mask = sc->mask;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ri = sc->cands[i].rule;
-        if (gated && gated[ri] && epoch[ri] != cur)
+        if (gated && gated[ri] && (epoch[ri] != cur || mask[ri] != gated[ri]))
             continue;
         const tn_srule *r = sc->rs->rules[ri];
         sc->ev.src = sc->cands[i].src == UINT32_MAX ? NULL : &r->sources[sc->cands[i].src];

@@ -1,24 +1,26 @@
 /* atoms.c - literal prefilter: which rules can possibly match this event?
  *
  * The idea is YARA's atoms and Suricata's MPM prefilter. For each rule we
- * derive a set of literals N such that "rule matches => some literal of N
- * occurs in some value of the event":
+ * derive up to two literal sets ("clauses") such that "rule matches =>
+ * some literal of each clause occurs in some value of the event":
  *
  *   value  (glob)      its longest literal run (>= 3 bytes), else unknown
  *          (regex)     the longest literal every match holds (value.c)
- *   item   OR values   union; unknown if any value is unknown; neq: unknown
- *          AND (|all)  the best single value
- *   group  AND items   the best item
- *   search OR groups   union (unknown if any group is unknown)
- *   cond   a and b     the better side;  a or b: union;  not x: unknown
- *          1 of X      union;  all of X: the best one
+ *   item   OR values   one clause, their union; unknown if any value is;
+ *                      neq: unknown
+ *          AND (|all)  a clause per value
+ *   group  AND items   the clauses of all items
+ *   search OR groups   (A1 and A2) or (B1 and B2) => (A1|B1) and (A2|B2)
+ *   cond   a and b     the clauses of both;  a or b: as for groups;
+ *          not x: unknown;  1 of X: or;  all of X: and
  *
+ * An AND keeps the two best clauses (dropping one only loosens the test).
  * "Best" means fewest, longest literals. The literals of the rules that
  * an index bucket (channel, EventID) can hand out, always-rules included,
  * go into that bucket's Vectorscan database (identical ones shared),
  * matched case-insensitively (a superset of every comparison the evaluator
- * makes) over every string the evaluator can read. Only rules with an
- * unknown set, or whose set hit, are evaluated.
+ * makes) over every string the evaluator can read. Only rules without
+ * clauses, or with a hit in every clause, are evaluated.
  * Values that are numbers, CIDRs, field references, null or exists tests,
  * and regexes without a certain literal, give "unknown", which is always
  * safe. */
@@ -49,6 +51,7 @@ typedef struct reg {
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
+    const tn_srule *rule;   /* rule whose sets are being built */
     char *tmp;         /* lower-cased candidate literal, reused */
     size_t tmpcap;
     int oom;
@@ -205,17 +208,6 @@ static double cost(const lset *s)
     return s->top ? 1e300 : s->weight;
 }
 
-/* Keeps the better of *a and b in *a, freeing the other. */
-static void keep_best(lset *a, lset b)
-{
-    if (cost(&b) < cost(a)) {
-        set_free(a);
-        *a = b;
-    } else {
-        set_free(&b);
-    }
-}
-
 /* Adds b's literals to *a (union); unknown absorbs. Frees b. */
 static void unite(reg *g, lset *a, lset b)
 {
@@ -262,67 +254,202 @@ static lset value_set(reg *g, const tn_value *v)
     return s;
 }
 
-static lset item_set(reg *g, const tn_item *it)
+/* A conjunction of at most two literal sets ("clauses"): the rule can
+ * match only if some literal of every clause occurs in the event. No
+ * clause: unknown (no constraint); an empty clause: cannot match. Two
+ * clauses instead of one cut evaluations where one part of a rule is
+ * common (Image ends with powershell.exe) and another is rare. */
+#define MAX_CLAUSES 2
+typedef struct cnf {
+    lset c[MAX_CLAUSES];
+    uint32_t n;
+} cnf;
+
+static void cnf_free(cnf *x)
 {
-    if (it->neq || it->nvalues == 0)
-        return TOP;
-    lset acc = it->all ? TOP : (lset){0};
-    for (uint32_t i = 0; i < it->nvalues; i++) {
-        if (it->all)
-            keep_best(&acc, value_set(g, &it->values[i]));
-        else
-            unite(g, &acc, value_set(g, &it->values[i]));
-    }
-    return acc;
+    for (uint32_t i = 0; i < x->n; i++)
+        set_free(&x->c[i]);
+    x->n = 0;
 }
 
-static lset search_set(reg *g, const tn_search *s)
+static cnf cnf_of(lset s)
 {
+    cnf x = {0};
+    if (s.top) {
+        set_free(&s);
+        return x;
+    }
+    x.c[0] = s;
+    x.n = 1;
+    return x;
+}
+
+/* The clause that no event satisfies: the start of an OR fold. */
+static cnf cnf_false(void)
+{
+    cnf x = {0};
+    x.c[0] = (lset){0};
+    x.n = 1;
+    return x;
+}
+
+static lset set_copy(reg *g, const lset *s)
+{
+    if (s->top)
+        return TOP;
+    lset b = {0};
+    for (uint32_t i = 0; i < s->n && !g->oom; i++)
+        if (set_add(g, &b, s->v[i], (uint32_t)g->len[s->v[i]]))
+            g->oom = 1;
+    return b;
+}
+
+static cnf cnf_copy(reg *g, const cnf *x)
+{
+    cnf y = {0};
+    for (uint32_t i = 0; i < x->n; i++)
+        y.c[y.n++] = set_copy(g, &x->c[i]);
+    return y;
+}
+
+static int set_has(const lset *s, uint32_t id);
+
+static int set_same(const lset *a, const lset *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (!set_has(b, a->v[i]))
+            return 0;
+    return 1;
+}
+
+/* *a and b: the best MAX_CLAUSES distinct clauses of both (dropping a
+ * clause only loosens the test). Frees b. */
+static void cnf_and(cnf *a, cnf b)
+{
+    lset all[2 * MAX_CLAUSES];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < a->n; i++)
+        all[n++] = a->c[i];
+    for (uint32_t i = 0; i < b.n; i++) {
+        int dup = 0;
+        for (uint32_t k = 0; k < n && !dup; k++)
+            dup = set_same(&all[k], &b.c[i]);
+        if (dup)
+            set_free(&b.c[i]);
+        else
+            all[n++] = b.c[i];
+    }
+    for (uint32_t i = 1; i < n; i++)   /* by cost, cheapest (rarest) first */
+        for (uint32_t k = i; k > 0 && cost(&all[k]) < cost(&all[k - 1]); k--) {
+            lset t = all[k];
+            all[k] = all[k - 1];
+            all[k - 1] = t;
+        }
+    a->n = n < MAX_CLAUSES ? n : MAX_CLAUSES;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i < a->n)
+            a->c[i] = all[i];
+        else
+            set_free(&all[i]);
+    }
+}
+
+/* *a or b. (A1 and A2) or (B1 and B2) implies (A1 or B1) and (A2 or B2):
+ * each clause joins one clause of each side. Frees b. */
+static void cnf_or(reg *g, cnf *a, cnf b)
+{
+    if (!a->n || !b.n) {
+        cnf_free(a);
+        cnf_free(&b);
+        return;
+    }
+    uint32_t k = a->n > b.n ? a->n : b.n;
+    cnf r = {0};
+    for (uint32_t i = 0; i < k; i++) {
+        lset x = set_copy(g, &a->c[i < a->n ? i : a->n - 1]);
+        unite(g, &x, set_copy(g, &b.c[i < b.n ? i : b.n - 1]));
+        r.c[r.n++] = x;
+    }
+    if (r.n == 2 && set_same(&r.c[0], &r.c[1])) {
+        set_free(&r.c[1]);
+        r.n = 1;
+    }
+    cnf_free(a);
+    cnf_free(&b);
+    *a = r;
+}
+
+/* 1 if some source of the rule translates the values of field fn: the
+ * evaluator then compares a text that is not in the event (5156's
+ * %%14593 read as Initiated 'true'), which the scan cannot see. */
+static int value_mapped(const tn_srule *r, const tn_fieldname *fn)
+{
+    for (uint32_t s = 0; r && fn->name && s < r->nsources; s++)
+        for (uint32_t i = 0; i < r->sources[s].nrenames; i++) {
+            const tn_rename *rn = &r->sources[s].renames[i];
+            if (rn->nvalues && rn->from_len == fn->len && !memcmp(rn->from, fn->name, fn->len))
+                return 1;
+        }
+    return 0;
+}
+
+static cnf item_cnf(reg *g, const tn_item *it)
+{
+    if (it->neq || it->nvalues == 0 || value_mapped(g->rule, &it->field))
+        return (cnf){0};
+    if (it->all) {   /* every value must match: each is a clause */
+        cnf acc = {0};
+        for (uint32_t i = 0; i < it->nvalues; i++)
+            cnf_and(&acc, cnf_of(value_set(g, &it->values[i])));
+        return acc;
+    }
     lset acc = {0};
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        unite(g, &acc, value_set(g, &it->values[i]));
+    return cnf_of(acc);
+}
+
+static cnf search_cnf(reg *g, const tn_search *s)
+{
+    if (s->ngroups == 0)
+        return (cnf){0};
+    cnf acc = cnf_false();
     uint32_t start = 0;
     for (uint32_t gi = 0; gi < s->ngroups; gi++) {
-        lset grp = TOP;
+        cnf grp = {0};
         for (uint32_t i = start; i < s->group_end[gi]; i++)
-            keep_best(&grp, item_set(g, &s->items[i]));
-        unite(g, &acc, grp);
+            cnf_and(&grp, item_cnf(g, &s->items[i]));
+        cnf_or(g, &acc, grp);
         start = s->group_end[gi];
     }
-    if (s->ngroups == 0)
-        set_free(&acc);
     return acc;
 }
 
-static lset cond_set(reg *g, const tn_srule *r, const tn_cnode *c, const lset *ss)
+static cnf cond_cnf(reg *g, const tn_cnode *c, const cnf *ss)
 {
-    lset a, b;
-    (void)r;
+    cnf a;
     switch (c->op) {
     case TN_C_AND:
-        a = cond_set(g, r, c->a, ss);
-        keep_best(&a, cond_set(g, r, c->b, ss));
+        a = cond_cnf(g, c->a, ss);
+        cnf_and(&a, cond_cnf(g, c->b, ss));
         return a;
     case TN_C_OR:
-        a = cond_set(g, r, c->a, ss);
-        unite(g, &a, cond_set(g, r, c->b, ss));
+        a = cond_cnf(g, c->a, ss);
+        cnf_or(g, &a, cond_cnf(g, c->b, ss));
         return a;
     case TN_C_NOT:
-        return TOP;
+        return (cnf){0};
     case TN_C_REF:
-        if (ss[c->ref].top)
-            return TOP;
-        b = (lset){0};
-        for (uint32_t i = 0; i < ss[c->ref].n; i++)
-            if (set_add(g, &b, ss[c->ref].v[i], (uint32_t)g->len[ss[c->ref].v[i]]))
-                g->oom = 1;
-        return b;
-    default:
-        a = c->op == TN_C_ALL ? TOP : (lset){0};
+        return cnf_copy(g, &ss[c->ref]);
+    default:   /* all of: every one; 1 of: at least one */
+        a = c->op == TN_C_ALL ? (cnf){0} : cnf_false();
         for (uint32_t i = 0; i < c->nrefs; i++) {
-            tn_cnode ref = {.op = TN_C_REF, .ref = c->refs[i]};
             if (c->op == TN_C_ALL)
-                keep_best(&a, cond_set(g, r, &ref, ss));
+                cnf_and(&a, cnf_copy(g, &ss[c->refs[i]]));
             else
-                unite(g, &a, cond_set(g, r, &ref, ss));
+                cnf_or(g, &a, cnf_copy(g, &ss[c->refs[i]]));
         }
         return a;
     }
@@ -359,47 +486,54 @@ static int set_has(const lset *s, uint32_t id)
  * any event r is evaluated on (filters are not tagged, for that reason).
  * Adding every value's literal to the databases was measured to more than
  * double the scan's cost, more than the evaluator saved. */
-static void tag_values(reg *g, const tn_srule *r, const lset *set)
+static void tag_values(reg *g, const tn_srule *r, const cnf *set)
 {
-    if (set->top)
+    if (!set->n)
         return;
     for (uint32_t s = 0; s < r->nsearches; s++)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
+            if (value_mapped(r, &it->field))
+                continue;
             for (uint32_t v = 0; v < it->nvalues; v++) {
                 lset x = value_set(g, &it->values[v]);
-                if (!x.top && x.n == 1 && set_has(set, x.v[0]))
+                if (!x.top && x.n == 1 &&
+                    (set_has(&set->c[0], x.v[0]) || (set->n > 1 && set_has(&set->c[1], x.v[0]))))
                     it->values[v].lit = x.v[0] + 1;
                 set_free(&x);
             }
         }
 }
 
-/* Literal set of rule r's condition; unknown when it has no literal. */
-static lset rule_set(reg *g, const tn_srule *r)
+/* The literal clauses of rule r's condition; none when unknown. */
+static cnf rule_cnf(reg *g, const tn_srule *r)
 {
-    lset *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
+    cnf *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
     if (!ss)
-        return g->oom = 1, TOP;
+        return g->oom = 1, (cnf){0};
+    g->rule = r;
     for (uint32_t i = 0; i < r->nsearches; i++)
-        ss[i] = search_set(g, &r->searches[i]);
-    lset s = cond_set(g, r, r->cond, ss);
+        ss[i] = search_cnf(g, &r->searches[i]);
+    cnf x = cond_cnf(g, r->cond, ss);
     for (uint32_t i = 0; i < r->nsearches; i++)
-        set_free(&ss[i]);
+        cnf_free(&ss[i]);
     tn_free(ss);
-    return s;
+    g->rule = NULL;
+    return x;
 }
 
-/* Inverts rule -> literals into literal -> rules (CSR arrays). */
-static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlits)
+/* Inverts rule -> clauses -> literals into literal -> (rule, clause)
+ * entries, rule * 2 + clause (CSR arrays). */
+static int invert(tn_atoms *at, const cnf *sets, uint32_t nrules, uint32_t nlits)
 {
     at->start = tn_calloc(nlits + 1, sizeof(*at->start));
-    if (!at->start)
+    if (!at->start || nrules > UINT32_MAX / 2)
         return -1;
     uint32_t total = 0;
     for (uint32_t r = 0; r < nrules; r++)
-        for (uint32_t i = 0; !sets[r].top && i < sets[r].n; i++)
-            at->start[sets[r].v[i] + 1]++, total++;
+        for (uint32_t k = 0; k < sets[r].n; k++)
+            for (uint32_t i = 0; i < sets[r].c[k].n; i++)
+                at->start[sets[r].c[k].v[i] + 1]++, total++;
     for (uint32_t i = 0; i < nlits; i++)
         at->start[i + 1] += at->start[i];
     at->rules_of = tn_malloc((total ? total : 1) * sizeof(*at->rules_of));
@@ -409,10 +543,11 @@ static int invert(tn_atoms *at, const lset *sets, uint32_t nrules, uint32_t nlit
         return -1;
     }
     for (uint32_t r = 0; r < nrules; r++)
-        for (uint32_t i = 0; !sets[r].top && i < sets[r].n; i++) {
-            uint32_t l = sets[r].v[i];
-            at->rules_of[at->start[l] + fill[l]++] = r;
-        }
+        for (uint32_t k = 0; k < sets[r].n; k++)
+            for (uint32_t i = 0; i < sets[r].c[k].n; i++) {
+                uint32_t l = sets[r].c[k].v[i];
+                at->rules_of[at->start[l] + fill[l]++] = r * 2 + k;
+            }
     tn_free(fill);
     at->nlits = nlits;
     return 0;
@@ -452,15 +587,23 @@ static int list_add_rule(idlist *l, const lset *set, uint32_t *mark, uint32_t st
     return 0;
 }
 
-static int bucket_list(const tn_ruleset *rs, const lset *sets, const tn_bucket *b, uint32_t *mark,
+static int list_add_cnf(idlist *l, const cnf *x, uint32_t *mark, uint32_t stamp)
+{
+    int rc = 0;
+    for (uint32_t k = 0; k < x->n && !rc; k++)
+        rc = list_add_rule(l, &x->c[k], mark, stamp);
+    return rc;
+}
+
+static int bucket_list(const tn_ruleset *rs, const cnf *sets, const tn_bucket *b, uint32_t *mark,
                        uint32_t stamp, idlist *l)
 {
     const tn_index *ix = &rs->idx;
     int rc = 0;
     for (uint32_t i = 0; b && i < b->n && !rc; i++)
-        rc = list_add_rule(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
+        rc = list_add_cnf(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
     for (uint32_t i = 0; i < ix->nalways && !rc; i++)
-        rc = list_add_rule(l, &sets[ix->always[i]], mark, stamp);
+        rc = list_add_cnf(l, &sets[ix->always[i]], mark, stamp);
     if (l->n)
         qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
     l->hash = 2166136261u;
@@ -492,7 +635,7 @@ static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
  * all ~17,000 of SigmaHQ, the scan was ~40% of matching (callgrind). */
 #define SMALL_DB 256
 
-static int compile_dbs(tn_ruleset *rs, const reg *g, const lset *sets)
+static int compile_dbs(tn_ruleset *rs, const reg *g, const cnf *sets)
 {
     tn_atoms *at = &rs->atoms;
     const tn_index *ix = &rs->idx;
@@ -625,7 +768,7 @@ int tn_atoms_build(tn_ruleset *rs)
 {
     tn_atoms *at = &rs->atoms;
     reg g = {.rs = rs};
-    lset *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
+    cnf *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
     at->gated = tn_calloc(rs->nrules ? rs->nrules : 1, 1);
     at->none_db = TN_NO_DB;
     if (!sets || !at->gated || grow_hash(&g)) {
@@ -640,8 +783,8 @@ int tn_atoms_build(tn_ruleset *rs)
     for (uint32_t r = 0; g.freq && r < rs->nrules && !g.oom; r++)
         count_literals(&g, rs->rules[r]);
     for (uint32_t r = 0; r < rs->nrules && !g.oom; r++) {
-        sets[r] = rs->rules[r]->never ? TOP : rule_set(&g, rs->rules[r]);
-        at->gated[r] = !sets[r].top;
+        sets[r] = rs->rules[r]->never ? (cnf){0} : rule_cnf(&g, rs->rules[r]);
+        at->gated[r] = (uint8_t)((1u << sets[r].n) - 1);   /* clause bits needed */
     }
     int rc = g.oom ? -1 : 0;
     if (!rc && g.n) {
@@ -662,7 +805,7 @@ int tn_atoms_build(tn_ruleset *rs)
         }
     }
     for (uint32_t r = 0; r < rs->nrules; r++)
-        set_free(&sets[r]);
+        cnf_free(&sets[r]);
     tn_free(sets);
     tn_free(g.hash);
     tn_free(g.lit);

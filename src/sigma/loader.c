@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -459,17 +460,35 @@ static int load_config(loader *L, char *err, size_t errlen)
     return 0;
 }
 
-/* Attaches each global filter to the rules it names (by id or title). */
+/* A filter's logsource contains a rule's when each of its product,
+ * category and service is either unset or the rule's own (as pySigma's
+ * SigmaLogSource containment). */
+static int ls_part(const char *flt, const char *rule)
+{
+    return !flt || !flt[0] || (rule && !strcmp(flt, rule));
+}
+
+static int ls_contains(const tn_srule *flt, const tn_srule *r)
+{
+    return ls_part(flt->product, r->product) && ls_part(flt->category, r->category) &&
+           ls_part(flt->service, r->service);
+}
+
+/* Attaches each global filter to the rules it names (by id or title), or
+ * to every rule with `rules: any`, of those within its logsource. */
 static int attach_filters(loader *L)
 {
     for (uint32_t f = 0; f < L->nall; f++) {
         tn_srule *flt = L->all[f];
         if (!flt->is_filter)
             continue;
+        int any = flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any");
         for (uint32_t i = 0; i < L->nall; i++) {
             tn_srule *r = L->all[i];
-            int hit = 0;
-            for (uint32_t k = 0; !r->is_filter && k < flt->nfilter_rules && !hit; k++)
+            if (r->is_filter || !ls_contains(flt, r))
+                continue;
+            int hit = any;
+            for (uint32_t k = 0; k < flt->nfilter_rules && !hit; k++)
                 hit = (r->id[0] && !strcmp(r->id, flt->filter_rules[k])) ||
                       !strcmp(r->title, flt->filter_rules[k]);
             if (!hit)

@@ -73,9 +73,33 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
     if (!rs)
         return -1;
     for (const tn_ynode *k = r->child; k; k = k->next) {
-        if (k->kind != TN_Y_SCALAR || !scalar(k->val))
+        if (k->kind != TN_Y_SCALAR)
             return -1;
-        rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len};
+        if (scalar(k->val)) {
+            rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0};
+            (*n)++;
+            continue;
+        }
+        /* {field: NAME, values: {RAW: SIGMA, ...}} */
+        const char *to = scalar(tn_ymap_get(k->val, "field"));
+        const tn_ynode *vm = tn_ymap_get(k->val, "values");
+        if (!to || (vm && vm->kind != TN_Y_MAP))
+            return -1;
+        const char **vals = NULL;
+        uint32_t nv = 0;
+        if (vm && vm->count) {
+            vals = tn_arena_calloc(&m->a, 2 * vm->count * sizeof(*vals));
+            if (!vals)
+                return -1;
+            for (const tn_ynode *v = vm->child; v; v = v->next) {
+                if (v->kind != TN_Y_SCALAR || !scalar(v->val))
+                    return -1;
+                vals[2 * nv] = v->str;
+                vals[2 * nv + 1] = v->val->str;
+                nv++;
+            }
+        }
+        rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv};
         (*n)++;
     }
     *out = rs;

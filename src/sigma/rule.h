@@ -108,7 +108,15 @@ struct tn_cnode {
 
 /* Where a rule's events are: a channel and EventIDs (none = any), with
  * field renames from Sigma names to this source's names. */
-typedef struct tn_rename { const char *from, *to; uint32_t from_len, to_len; } tn_rename;
+/* A field of a logsource that has another name in this source; values, if
+ * set, translate the source's raw values into the ones rules use (pairs
+ * raw, sigma; e.g. 5156's Direction %%14593 is Sysmon's Initiated true). */
+typedef struct tn_rename {
+    const char *from, *to;
+    uint32_t from_len, to_len;
+    const char *const *values;   /* 2 * nvalues strings, or NULL */
+    uint32_t nvalues;
+} tn_rename;
 typedef struct tn_source {
     const char *channel;
     uint32_t *eids;

@@ -49,10 +49,10 @@ typedef struct tn_atoms {
     uint32_t none_db;      /* for events with no bucket, or TN_NO_DB */
     hs_scratch_t *scratch; /* prototype for every database, cloned by each scanner */
     uint32_t *start;
-    uint32_t *rules_of;
+    uint32_t *rules_of;    /* rule * 2 + clause */
     uint32_t nlits;        /* literals in the databases, all together */
     uint32_t nids;         /* literal ids are below this (tn_value.lit - 1) */
-    uint8_t *gated;        /* per rule */
+    uint8_t *gated;        /* per rule: the clause bits a hit must show (0: not gated) */
     int how;               /* TN_HSDB_COMPILED or TN_HSDB_CACHED (hscache.h) */
 } tn_atoms;
 

@@ -1,0 +1,116 @@
+/* test_sigma_prefilter.c - the literal prefilter narrows evaluation as
+ * designed (a hit in each of two and-ed clauses; regex literals) while
+ * every answer stays that of the evaluator (test_match runs both ways). */
+#include "tn_test.h"
+
+#include "sigma_helpers.h"
+
+/* Evaluations and matches of one rule on one event, prefilter on. */
+static void run_one(const char *yaml, const tn_event *ev, uint64_t *evaluated, int *matched)
+{
+    tn_ruleset *rs = test_load(yaml, 0);
+    *evaluated = 0;
+    *matched = -1;
+    if (!rs)
+        return;
+    tn_scanner *sc = tn_scanner_new(rs);
+    *matched = tn_scanner_match(sc, ev, NULL, NULL);
+    *evaluated = tn_scanner_evaluated(sc);
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+}
+
+#define CHAN "Microsoft-Windows-Sysmon/Operational"
+
+TN_TEST(test_prefilter_two_clauses)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  a:\n    CommandLine|contains: 'alphaword'\n"
+                       "  b:\n    Image|endswith: '\\betaword.exe'\n  condition: a and b\n";
+    TEST_EVENT(only_a, CHAN, 1, "CommandLine", "x alphaword y", "Image", "C:\\x\\other.exe");
+    TEST_EVENT(only_b, CHAN, 1, "CommandLine", "x y", "Image", "C:\\x\\betaword.exe");
+    TEST_EVENT(both, CHAN, 1, "CommandLine", "ALPHAWORD", "Image", "C:\\x\\BetaWord.exe");
+    TEST_EVENT(crossed, CHAN, 1, "CommandLine", "C:\\betaword.exe x", "Image", "C:\\alphaword");
+    uint64_t n;
+    int m;
+    run_one(rule, &only_a, &n, &m);
+    CHECK_INT(m, 0);
+    CHECK_INT(n, 0);   /* one clause hit: not evaluated */
+    run_one(rule, &only_b, &n, &m);
+    CHECK_INT(n, 0);
+    run_one(rule, &both, &n, &m);
+    CHECK_INT(m, 1);
+    CHECK_INT(n, 1);
+    run_one(rule, &crossed, &n, &m);   /* literals in the wrong fields: evaluated, no match */
+    CHECK_INT(n, 1);
+    CHECK_INT(m, 0);
+    for (int i = 0; i < 4; i++) {
+        const tn_event *e[] = {&only_a, &only_b, &both, &crossed};
+        CHECK_INT(test_match(rule, e[i]), i == 2);
+    }
+}
+
+TN_TEST(test_prefilter_or_of_ands)
+{
+    /* (a and b) or (c and d): clauses (a|c) and (b|d) */
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  a:\n    CommandLine|contains: 'alphaword'\n"
+                       "  b:\n    CommandLine|contains: 'betaword'\n"
+                       "  c:\n    CommandLine|contains: 'gammaword'\n"
+                       "  d:\n    CommandLine|contains: 'deltaword'\n"
+                       "  condition: (a and b) or (c and d)\n";
+    TEST_EVENT(a_only, CHAN, 1, "CommandLine", "alphaword gammaword");
+    TEST_EVENT(a_d, CHAN, 1, "CommandLine", "alphaword deltaword");
+    TEST_EVENT(c_d, CHAN, 1, "CommandLine", "gammaword deltaword");
+    uint64_t n;
+    int m;
+    run_one(rule, &a_only, &n, &m);
+    CHECK_INT(n, 0);
+    CHECK_INT(m, 0);
+    run_one(rule, &a_d, &n, &m);
+    CHECK_INT(n, 1);   /* both clauses hit; the evaluator says no */
+    CHECK_INT(m, 0);
+    run_one(rule, &c_d, &n, &m);
+    CHECK_INT(m, 1);
+    CHECK_INT(test_match(rule, &a_d), 0);
+    CHECK_INT(test_match(rule, &c_d), 1);
+}
+
+TN_TEST(test_prefilter_not_and_all)
+{
+    /* not: no clause from it; |all: a clause per value */
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  a:\n    CommandLine|contains|all: ['alphaword', 'betaword']\n"
+                       "  f:\n    CommandLine|contains: 'gammaword'\n  condition: a and not f\n";
+    TEST_EVENT(one, CHAN, 1, "CommandLine", "alphaword");
+    TEST_EVENT(two, CHAN, 1, "CommandLine", "alphaword betaword");
+    TEST_EVENT(three, CHAN, 1, "CommandLine", "alphaword betaword gammaword");
+    uint64_t n;
+    int m;
+    run_one(rule, &one, &n, &m);
+    CHECK_INT(n, 0);
+    run_one(rule, &two, &n, &m);
+    CHECK_INT(m, 1);
+    run_one(rule, &three, &n, &m);
+    CHECK_INT(n, 1);
+    CHECK_INT(m, 0);
+    CHECK_INT(test_match(rule, &three), 0);
+}
+
+TN_TEST(test_prefilter_regex_literal)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  a:\n    CommandLine|re: 'sekurlsa::[a-z]+passwords'\n"
+                       "  condition: a\n";
+    TEST_EVENT(no, CHAN, 1, "CommandLine", "mimikatz privilege::debug");
+    TEST_EVENT(yes, CHAN, 1, "CommandLine", "mimikatz sekurlsa::logonpasswords");
+    uint64_t n;
+    int m;
+    run_one(rule, &no, &n, &m);
+    CHECK_INT(n, 0);
+    run_one(rule, &yes, &n, &m);
+    CHECK_INT(n, 1);
+    CHECK_INT(m, 1);
+    CHECK_INT(test_match(rule, &yes), 1);
+    CHECK_INT(test_match(rule, &no), 0);
+}
