@@ -351,12 +351,12 @@ void tn_scope_json(const tn_scope *s, tn_buf *b)
     json_edges(b, s);
     json_objects(b, s);
     json_gaps(b, s);
-    tn_buf_printf(b, ",\"stats\":{\"events\":%llu,\"records_kept\":%llu,\"records_spilled\":%llu,"
+    tn_buf_printf(b, ",\"stats\":{\"events\":%llu,\"records_kept\":%llu,\"records_spilled\":%llu,\"runs\":%zu,\"sessions_peak\":%zu,"
                      "\"hosts_seen\":%zu,\"accounts_seen\":%zu,\"logs_seen\":%zu,"
                      "\"hosts_compromised\":%zu,\"accounts_compromised\":%zu,"
                      "\"edges\":%zu,\"objects\":%zu,\"gaps\":%zu,\"ip_conflicts\":%llu,",
                   (unsigned long long)s->nevents, (unsigned long long)s->nrecords,
-                  (unsigned long long)s->nspilled, s->nhv, s->nav, s->nlv, count_hosts(s),
+                  (unsigned long long)s->nspilled, s->nruns_merged, s->sessions_peak, s->nhv, s->nav, s->nlv, count_hosts(s),
                   count_accts(s), s->nedge, s->nobj, s->ngap, (unsigned long long)count_conflicts(s));
     jtime(b, "window_from", s->win_from);
     tn_buf_putc(b, ',');

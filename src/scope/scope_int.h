@@ -207,6 +207,7 @@ struct tn_scope {
     size_t capacct_name;
     size_t budget;             /* bytes of records per worker before a run is written */
     uint64_t silence, win_from, win_to, nevents, nrecords, nspilled;
+    size_t nruns_merged, sessions_peak; /* for the stats */
     uint64_t fold_next;        /* next chunk of the current file to fold */
     uint32_t cur_file;         /* file being read (set by tn_scope_file) */
     int cur_chunked;           /* 1: EVTX, segments are chunks; 0: one segment */

@@ -390,7 +390,9 @@ int sc_spread(tn_scope *s)
     if (!rc && g.nv)
         rc = run_group(s, &z, &g);
     if (m) {
-        sc_merge_close(m);
+        s->nruns_merged = s->nruns;
+    s->sessions_peak = z.ne;
+    sc_merge_close(m);
         tn_free(s->runs); /* the merge closed and freed each run */
         s->runs = NULL;
         s->nruns = s->capruns = 0;
