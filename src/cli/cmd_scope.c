@@ -38,7 +38,9 @@ static const char scope_help[] =
     "                    above (default high) fired, at its first such detection\n"
     "  --rules PATH      rules for --from-detections (repeatable; default: the\n"
     "                    built-in pack, as hunt)\n\n"
-    "Rules of spread: see README, section scope (issue 6).\n\n" TN_EXIT_CODES_HELP;
+    "Rules of spread: see README, section scope (issue 6). Memory is bounded;\n"
+    "the events the rules need are sorted in temporary files under $TMPDIR\n"
+    "(default /tmp), about 70 bytes each, removed at exit.\n\n" TN_EXIT_CODES_HELP;
 
 typedef struct opts {
     const char **paths;
@@ -248,12 +250,13 @@ static int run(tn_scope *s, const opts *o)
     int threads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (!rc && tn_scope_set_threads(s, threads))
         rc = TN_EXIT_INTERNAL;
+    int scope_rc = rc;
     if (!rc)
-        rc = tn_inputs_scan(&in, threads, 0, &d, on_event, on_input, &rd);
-    if (!rc && rd.bad)
-        rc = TN_EXIT_INTERNAL;
-    if (!rc && tn_scope_run(s))
-        rc = TN_EXIT_INTERNAL;
+        rc = scope_rc = tn_inputs_scan(&in, threads, 0, &d, on_event, on_input, &rd);
+    if (!rc && (rd.bad || tn_scope_run(s)))
+        rc = scope_rc = TN_EXIT_INTERNAL;
+    if (scope_rc == TN_EXIT_INTERNAL)
+        fprintf(stderr, "tansa scope: %s\n", tn_scope_error(s));
     tn_buf b;
     tn_buf_init(&b);
     if (!rc) {

@@ -229,7 +229,7 @@ int32_t sc_acct_id(tn_scope *s, const char *dom, size_t dl, const char *name, si
         s->nav++;
         s->av[id] = (sc_acct){.how = HOW_NONE, .name_pos = pos};
     }
-    if (added || (pos < s->av[id].name_pos && memcmp(s->acct_name[id] + l, name, nl))) {
+    if (added || (pos < s->av[id].name_pos && s->acct_name[id] && memcmp(s->acct_name[id] + l, name, nl))) {
         /* shown as first seen: the event earliest in the input, whatever
          * the order the reading threads met it in */
         memcpy(k + l, name, nl);

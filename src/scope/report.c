@@ -4,6 +4,7 @@
 #include "base/alloc.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +26,16 @@ int tn_scope_run(tn_scope *s)
     if (sc_gaps(s) || sc_spread(s) || sc_verdicts(s))
         return -1;
     return 0;
+}
+
+const char *tn_scope_error(const tn_scope *s)
+{
+    static char msg[128]; /* one scope's error; read by its one owner */
+    int e = __atomic_load_n(&s->io_errno, __ATOMIC_RELAXED);
+    if (!e)
+        return "out of memory";
+    snprintf(msg, sizeof(msg), "cannot write a temporary file: %s", strerror(e));
+    return msg;
 }
 
 static long find_host(const tn_scope *s, const char *name)

@@ -11,8 +11,10 @@
 
 #include "base/alloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(sc_rec) == 64, "a scope record stays at 64 bytes");
 
@@ -36,6 +38,35 @@ int sc_rec_cmp(const sc_rec *x, const sc_rec *y)
 
 static int rec_order(const void *a, const void *b) { return sc_rec_cmp(a, b); }
 
+/* Remember the first temporary-file error for tn_scope_error. */
+static void io_failed(tn_scope *s)
+{
+    int e = errno ? errno : EIO, zero = 0;
+    __atomic_compare_exchange_n(&s->io_errno, &zero, e, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* An unlinked temporary file in $TMPDIR (default /tmp): gone at exit,
+ * whatever happens. */
+static FILE *temp_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if ((size_t)snprintf(path, sizeof(path), "%s/tansa-scope-XXXXXX", dir) >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+b");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 static int put(FILE *f, const sc_rec *r, const char *path)
 {
     return fwrite(r, sizeof(*r), 1, f) == 1 && fwrite(path, 1, r->plen, f) == r->plen ? 0 : -1;
@@ -54,9 +85,9 @@ static FILE *finish(FILE *f, int bad)
 }
 
 /* Merge runs[0..n) into one new run file; closes and frees them. */
-static int merge_to_file(sc_run *runs, size_t n, sc_run *out)
+static int merge_to_file(tn_scope *s, sc_run *runs, size_t n, sc_run *out)
 {
-    FILE *f = tmpfile();
+    FILE *f = temp_file();
     sc_merge *m = f ? sc_merge_open(runs, n) : NULL;
     int rc = m ? 0 : -1, k;
     const sc_rec *r;
@@ -73,8 +104,10 @@ static int merge_to_file(sc_run *runs, size_t n, sc_run *out)
         for (size_t i = 0; i < n; i++)
             if (runs[i].f)
                 fclose(runs[i].f);
-    if (!(f = finish(f, rc)))
+    if (!(f = finish(f, rc))) {
+        io_failed(s);
         return -1;
+    }
     *out = (sc_run){.f = f, .n = count, .level = runs[0].level + 1};
     return 0;
 }
@@ -110,7 +143,7 @@ static int add_run(tn_scope *s, sc_run r)
         }
         if (!nb)
             return 0;
-        if (merge_to_file(batch, nb, &r))
+        if (merge_to_file(s, batch, nb, &r))
             return -1;
     }
 }
@@ -119,12 +152,14 @@ static int add_run(tn_scope *s, sc_run r)
 static int spill(tn_scope *s, sc_worker *w)
 {
     qsort(w->rec, w->nrec, sizeof(*w->rec), rec_order);
-    FILE *f = tmpfile();
+    FILE *f = temp_file();
     int rc = f ? 0 : -1;
     for (size_t i = 0; !rc && i < w->nrec; i++)
         rc = put(f, &w->rec[i], w->bytes + w->rec[i].poff);
-    if (!(f = finish(f, rc)))
+    if (!(f = finish(f, rc))) {
+        io_failed(s);
         return -1;
+    }
     sc_run r = {.f = f, .n = w->nrec};
     w->nrec = w->nbytes = 0;
     return add_run(s, r);

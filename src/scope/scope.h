@@ -66,6 +66,9 @@ int tn_scope_add_worker(tn_scope *s, int w, const tn_event *ev);
 /* Compute spread, objects, gaps, window and verdicts. Once. */
 int tn_scope_run(tn_scope *s);
 
+/* Why the last call failed: "out of memory" or a temporary-file error. */
+const char *tn_scope_error(const tn_scope *s);
+
 /* Results. Names are matched as the rules say (short uppercase hosts,
  * DOMAIN cut at its first dot, names without regard to case). how is
  * "seed", "lateral", "exposed", "explicit" or "dumped"; 0 = never. */

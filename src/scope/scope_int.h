@@ -213,6 +213,7 @@ struct tn_scope {
     int cur_chunked;           /* 1: EVTX, segments are chunks; 0: one segment */
     const char *last_file;     /* tn_scope_add: file of the previous event */
     int oom;
+    int io_errno;              /* first temporary-file error (atomic), 0 */
 };
 
 /* Grow vector v (element size sz) to hold n+1; 0 or -1. */
