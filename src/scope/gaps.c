@@ -79,21 +79,24 @@ static int span_insert(sc_stat *st, uint32_t at, uint64_t a, uint64_t b)
     return 0;
 }
 
+/* t + gap, saturated (a corrupt time near the end of FILETIME must not wrap). */
+static uint64_t plus(uint64_t t, uint64_t gap) { return t > UINT64_MAX - gap ? UINT64_MAX : t + gap; }
+
 /* Add events from a to b (consecutive ones at most gap apart) to the
  * stretches: it joins every stretch within gap of it. */
 static int add_range(sc_stat *st, uint64_t a, uint64_t b, uint64_t gap)
 {
     uint32_t n = st->nspan, i = 0, hi = n, j;
-    if (n && st->span[n - 1].to + gap < a)
+    if (n && plus(st->span[n - 1].to, gap) < a)
         i = n; /* in time order: after every stretch */
     while (i < hi) { /* first stretch that reaches a */
         uint32_t m = (i + hi) / 2;
-        if (st->span[m].to + gap < a)
+        if (plus(st->span[m].to, gap) < a)
             i = m + 1;
         else
             hi = m;
     }
-    for (j = i; j < n && st->span[j].from <= b + gap; j++)
+    for (j = i; j < n && st->span[j].from <= plus(b, gap); j++)
         ;
     if (i == j) /* joins none */
         return span_insert(st, i, a, b);

@@ -31,7 +31,8 @@ tn_scope *tn_scope_new(void);
 void tn_scope_free(tn_scope *s);
 
 /* Consecutive events of a steady log further apart than this are a
- * silence (default 24 h, FILETIME units). */
+ * silence (default 24 h, FILETIME units). Before any event: logs keep
+ * their events as stretches cut at this length. */
 void tn_scope_set_silence(tn_scope *s, uint64_t ft);
 
 /* One asset: host (short name) and ip are required; fqdn and role may be
