@@ -182,7 +182,8 @@ typedef struct sc_worker {
 } sc_worker;
 
 struct tn_scope {
-    pthread_mutex_t mu;        /* guards everything below but workers and hv/av times */
+    pthread_mutex_t mu;        /* while reading, guards the tables below (workers
+                                * keep to their own sc_worker); the spread runs alone */
     tn_map hosts, accts, strs, logs, shares;
     SC_VEC(sc_host, hv);
     SC_VEC(sc_acct, av);
