@@ -19,7 +19,7 @@
 static const char scope_help[] =
     "Usage: tansa scope [--seed host:NAME@TIME]... [--seed account:DOMAIN\\NAME@TIME]...\n"
     "                   [--assets FILE] [--crown-jewels HOST,...] [--silence HOURS]\n"
-    "                   [--format json|text] [-o FILE] [-q] PATH...\n"
+    "                   [--format json|text] [-o FILE] [-t N] [-q] PATH...\n"
     "Follows a compromise through time from its seeds: every host and account\n"
     "reached (and the logon or event that proves it), every share object\n"
     "touched, the gaps in the logs, the breach window and crown-jewel verdicts.\n"
@@ -33,11 +33,14 @@ static const char scope_help[] =
     "  --silence HOURS   a steady log silent longer than this is a gap (default 24, >= 1)\n"
     "  --format json|text  one JSON object (default) or a story ordered by time\n"
     "  -o FILE           write there instead of standard output\n"
+    "  -t, --threads N   reading threads (default: number of CPUs)\n"
     "  --from-detections[=LEVEL]  also seed every host where a rule at LEVEL or\n"
     "                    above (default high) fired, at its first such detection\n"
     "  --rules PATH      rules for --from-detections (repeatable; default: the\n"
     "                    built-in pack, as hunt)\n\n"
-    "Rules of spread: see README, section scope (issue 6).\n\n" TN_EXIT_CODES_HELP;
+    "Rules of spread: see README, section scope (issue 6). Memory is bounded;\n"
+    "the events the rules need are sorted in temporary files under $TMPDIR\n"
+    "(default /tmp), about 70 bytes each, removed at exit.\n\n" TN_EXIT_CODES_HELP;
 
 typedef struct opts {
     const char **paths;
@@ -45,7 +48,7 @@ typedef struct opts {
     const char **rules;
     size_t nrules;
     const char *out;
-    int text, quiet;
+    int text, quiet, threads;
     int from_det;        /* minimum level + 1; 0 = off */
 } opts;
 
@@ -94,6 +97,12 @@ static int parse(int argc, char **argv, opts *o, tn_scope *s)
             o->text = !strcmp(v, "text");
         } else if (!strcmp(a, "-o") && has) {
             o->out = argv[++i];
+        } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && has) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 256)
+                return tn_usage_error("scope", "bad --threads '%s' (1 to 256)", argv[i]);
+            o->threads = (int)n;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else if (!strcmp(a, "--from-detections")) {
@@ -116,11 +125,27 @@ static int parse(int argc, char **argv, opts *o, tn_scope *s)
     return 0;
 }
 
+typedef struct reading {
+    tn_scope *s;
+    const tn_inputs *in;
+    int bad;
+} reading;
+
 static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
 {
-    (void)worker;
+    reading *r = arg;
     (void)file;
-    return tn_scope_add(arg, ev) ? TN_EXIT_INTERNAL : 0;
+    return tn_scope_add_worker(r->s, worker, ev) ? TN_EXIT_INTERNAL : 0;
+}
+
+/* Before each input (on the calling thread, workers idle): tell scope
+ * which file follows and whether its chunks are read in parallel. */
+static void on_input(void *arg, size_t index, uint64_t bytes)
+{
+    reading *r = arg;
+    int kind = r->in->v[index].kind;
+    if (!bytes && tn_scope_file(r->s, r->in->v[index].path, kind != TN_INPUT_JSON && kind != TN_INPUT_AUDITD))
+        r->bad = 1;
 }
 
 static int write_out(const tn_buf *b, const char *path)
@@ -221,10 +246,17 @@ static int run(tn_scope *s, const opts *o)
     int rc = tn_inputs_collect(&in, o->paths, o->np, &d) ? TN_EXIT_INTERNAL : 0;
     if (!rc && o->from_det)
         rc = seed_from_detections(s, o, &in, &d);
-    if (!rc)
-        rc = tn_inputs_scan(&in, 1, 0, &d, on_event, NULL, s);
-    if (!rc && tn_scope_run(s))
+    reading rd = {s, &in, 0};
+    int threads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (!rc && tn_scope_set_threads(s, threads))
         rc = TN_EXIT_INTERNAL;
+    int scope_rc = rc;
+    if (!rc)
+        rc = scope_rc = tn_inputs_scan(&in, threads, 0, &d, on_event, on_input, &rd);
+    if (!rc && (rd.bad || tn_scope_run(s)))
+        rc = scope_rc = TN_EXIT_INTERNAL;
+    if (scope_rc == TN_EXIT_INTERNAL)
+        fprintf(stderr, "tansa scope: %s\n", tn_scope_error(s));
     tn_buf b;
     tn_buf_init(&b);
     if (!rc) {

@@ -1,4 +1,4 @@
-/* collect.c - scope's one pass over the events: names, assets, seeds, and the compact records the rules need. */
+/* collect.c - scope's names (hosts, accounts, addresses), assets, seeds and settings. */
 #include "scope/scope_int.h"
 
 #include "base/alloc.h"
@@ -31,11 +31,43 @@ tn_scope *tn_scope_new(void)
     tn_map_init(&s->accts);
     tn_map_init(&s->strs);
     tn_map_init(&s->logs);
+    tn_map_init(&s->shares);
     tn_arena_init(&s->arena, 1 << 16);
+    pthread_mutex_init(&s->mu, NULL);
     s->silence = 24 * TN_SCOPE_HOUR;
-    s->last_log = -1;
+    s->budget = 8u << 20;
+    if (tn_scope_set_threads(s, 1)) {
+        tn_scope_free(s);
+        return NULL;
+    }
     return s;
 }
+
+static void worker_free(sc_worker *w)
+{
+    for (size_t i = 0; i < w->nwl; i++)
+        sc_stat_free(&w->wl[i].st);
+    tn_free(w->wl), tn_free(w->touched), tn_free(w->rec), tn_free(w->bytes);
+}
+
+int tn_scope_set_threads(tn_scope *s, int n)
+{
+    if (n < 1)
+        n = 1;
+    for (int i = 0; i < s->nwk; i++)
+        worker_free(&s->wk[i]);
+    tn_free(s->wk);
+    s->nwk = 0;
+    s->wk = tn_calloc((size_t)n, sizeof(*s->wk));
+    if (!s->wk)
+        return -1;
+    for (int i = 0; i < n; i++)
+        s->wk[i].comp_host = s->wk[i].chan_log = -2;
+    s->nwk = n;
+    return 0;
+}
+
+void tn_scope_set_budget(tn_scope *s, size_t bytes) { s->budget = bytes < 4096 ? 4096 : bytes; }
 
 void tn_scope_free(tn_scope *s)
 {
@@ -45,14 +77,19 @@ void tn_scope_free(tn_scope *s)
     tn_map_free(&s->accts);
     tn_map_free(&s->strs);
     tn_map_free(&s->logs);
+    tn_map_free(&s->shares);
     tn_arena_free(&s->arena);
+    pthread_mutex_destroy(&s->mu);
+    for (int i = 0; i < s->nwk; i++)
+        worker_free(&s->wk[i]);
     for (size_t i = 0; i < s->nlv; i++)
-        tn_free(s->lv[i].hours);
+        sc_stat_free(&s->lv[i].st);
     for (size_t i = 0; i < s->nsp; i++)
         tn_free(s->sp[i].local);
-    tn_free(s->hv), tn_free(s->av), tn_free(s->iphost), tn_free(s->ipasset);
-    tn_free(s->rec), tn_free(s->lv), tn_free(s->gap), tn_free(s->sp);
-    tn_free(s->dumpacc), tn_free(s->edge), tn_free(s->obj), tn_free(s->jw);
+    sc_runs_free(s);
+    tn_free(s->wk), tn_free(s->hv), tn_free(s->av), tn_free(s->iphost), tn_free(s->ipflag);
+    tn_free(s->ippos), tn_free(s->lv), tn_free(s->gap), tn_free(s->sp), tn_free(s->pend);
+    tn_free(s->files), tn_free(s->edge), tn_free(s->obj), tn_free(s->jw);
     tn_free(s->seedh), tn_free(s->seeda), tn_free(s->acct_name);
     tn_free(s);
 }
@@ -75,13 +112,15 @@ int32_t sc_str_id(tn_scope *s, const char *str, size_t len)
     }
     if (added) {
         int32_t *h = SC_PUSH(s, iphost);
-        uint8_t *a = SC_PUSH(s, ipasset);
-        if (!h || !a) {
+        uint8_t *a = SC_PUSH(s, ipflag);
+        uint64_t *p = SC_PUSH(s, ippos);
+        if (!h || !a || !p) {
             s->oom = 1;
             return -1;
         }
         *h = 0;
         *a = 0;
+        *p = 0;
     }
     return (int32_t)id;
 }
@@ -98,7 +137,7 @@ static size_t upper(const char *str, size_t n, char *out, size_t cap)
 }
 
 /* The id of a mapping key: "F:" FQDN or "I:" address, in s->strs. */
-static int32_t key_id(tn_scope *s, char tag, const char *v, size_t n, int add)
+int32_t sc_key_id(tn_scope *s, char tag, const char *v, size_t n, int add)
 {
     char k[300];
     k[0] = tag;
@@ -119,12 +158,12 @@ int32_t sc_host_id(tn_scope *s, const char *name, size_t len)
     int v4 = strspn(name, "0123456789.") >= len && memchr(name, '.', len);
     int v6 = strspn(name, "0123456789.:abcdefABCDEF") >= len && memchr(name, ':', len);
     if (len < 64 && (v4 || v6)) {
-        int32_t ip = key_id(s, 'I', name, len, 0); /* an address given as a name */
+        int32_t ip = sc_key_id(s, 'I', name, len, 0); /* an address given as a name */
         return ip >= 0 && s->iphost[ip] ? s->iphost[ip] - 1 : -1;
     }
     const char *dot = memchr(name, '.', len);
     if (dot) {
-        int32_t f = key_id(s, 'F', name, len, 0);
+        int32_t f = sc_key_id(s, 'F', name, len, 0);
         if (f >= 0 && s->iphost[f])
             return s->iphost[f] - 1;
         len = (size_t)(dot - name);
@@ -139,7 +178,7 @@ int32_t sc_host_id(tn_scope *s, const char *name, size_t len)
         return -1;
     }
     if (added)
-        *h = (sc_host){0, -1, HOW_NONE, 0};
+        *h = (sc_host){.how = HOW_NONE};
     return (int32_t)id;
 }
 
@@ -163,7 +202,7 @@ static int excluded(const char *n, size_t l)
     return p == l;
 }
 
-int32_t sc_acct_id(tn_scope *s, const char *dom, size_t dl, const char *name, size_t nl)
+int32_t sc_acct_id(tn_scope *s, const char *dom, size_t dl, const char *name, size_t nl, uint64_t pos)
 {
     if (excluded(name, nl) || nl > 200)
         return -1;
@@ -188,24 +227,44 @@ int32_t sc_acct_id(tn_scope *s, const char *dom, size_t dl, const char *name, si
     }
     if (added) {
         s->nav++;
-        s->av[id] = (sc_acct){0, -1, -1, HOW_NONE};
-        memcpy(k + l, name, nl); /* shown as first seen */
+        s->av[id] = (sc_acct){.how = HOW_NONE, .name_pos = pos};
+    }
+    if (added || (pos < s->av[id].name_pos && s->acct_name[id] && memcmp(s->acct_name[id] + l, name, nl))) {
+        /* shown as first seen: the event earliest in the input, whatever
+         * the order the reading threads met it in */
+        memcpy(k + l, name, nl);
+        s->av[id].name_pos = pos;
         s->acct_name[id] = tn_arena_strndup(&s->arena, k, l + nl);
         if (!s->acct_name[id])
             s->oom = 1;
+    } else if (pos < s->av[id].name_pos) {
+        s->av[id].name_pos = pos;
     }
     return (int32_t)id;
 }
 
-static void map_ip(tn_scope *s, int32_t ipid, int32_t host, int asset)
+void sc_map_ip(tn_scope *s, int32_t ipid, int32_t host, int asset, uint64_t pos)
 {
     if (ipid < 0 || host < 0)
         return;
-    if (asset || !s->iphost[ipid]) {
+    uint8_t *fl = &s->ipflag[ipid];
+    if (asset) {
         s->iphost[ipid] = host + 1;
-        s->ipasset[ipid] |= (uint8_t)asset;
-    } else if (s->iphost[ipid] != host + 1 && !s->ipasset[ipid]) {
-        s->ip_conflicts++; /* first one seen wins */
+        *fl |= 1;
+    } else if (*fl & 1) {
+        return;
+    } else if (!s->iphost[ipid]) {
+        s->iphost[ipid] = host + 1;
+        s->ippos[ipid] = pos;
+    } else {
+        /* the first one seen in the input wins, whatever the order the
+         * threads saw them in; an address seen for two hosts is counted */
+        if (s->iphost[ipid] != host + 1)
+            *fl |= 2;
+        if (pos < s->ippos[ipid]) {
+            s->iphost[ipid] = host + 1;
+            s->ippos[ipid] = pos;
+        }
     }
 }
 
@@ -215,9 +274,9 @@ int tn_scope_asset(tn_scope *s, const char *host, const char *ip, const char *fq
     if (h < 0)
         return s->oom ? -1 : 0;
     if (ip && *ip)
-        map_ip(s, key_id(s, 'I', ip, strlen(ip), 1), h, 1);
+        sc_map_ip(s, sc_key_id(s, 'I', ip, strlen(ip), 1), h, 1, 0);
     if (fqdn && *fqdn)
-        map_ip(s, key_id(s, 'F', fqdn, strlen(fqdn), 1), h, 1);
+        sc_map_ip(s, sc_key_id(s, 'F', fqdn, strlen(fqdn), 1), h, 1, 0);
     if (role && !strcasecmp(role, "crown_jewel"))
         s->hv[h].crown = 1;
     return s->oom ? -1 : 0;
@@ -242,7 +301,7 @@ int tn_scope_seed_host(tn_scope *s, const char *host, uint64_t time)
         s->win_from = time;
     sc_host *x = &s->hv[h];
     if (!x->time || time < x->time)
-        *x = (sc_host){time, -1, HOW_SEED, x->crown};
+        *x = (sc_host){.time = time, .how = HOW_SEED, .crown = x->crown};
     return 0;
 }
 
@@ -250,7 +309,7 @@ int tn_scope_seed_account(tn_scope *s, const char *account, uint64_t time)
 {
     const char *bs = strchr(account, '\\');
     const char *name = bs ? bs + 1 : account;
-    int32_t a = sc_acct_id(s, account, bs ? (size_t)(bs - account) : 0, name, strlen(name));
+    int32_t a = sc_acct_id(s, account, bs ? (size_t)(bs - account) : 0, name, strlen(name), 0);
     int32_t *p = a < 0 ? NULL : SC_PUSH(s, seeda);
     if (!p)
         return -1;
@@ -258,8 +317,10 @@ int tn_scope_seed_account(tn_scope *s, const char *account, uint64_t time)
     if (!s->win_from || time < s->win_from)
         s->win_from = time;
     sc_acct *x = &s->av[a];
-    if (!x->time || time < x->time)
-        *x = (sc_acct){time, -1, -1, HOW_SEED};
+    if (!x->time || time < x->time) {
+        x->time = time;
+        x->how = HOW_SEED;
+    }
     return 0;
 }
 
@@ -277,248 +338,6 @@ int tn_scope_seed(tn_scope *s, const char *spec)
     memcpy(name, v, (size_t)(at - v));
     name[at - v] = 0;
     return host ? tn_scope_seed_host(s, name, t) : tn_scope_seed_account(s, name, t);
-}
-
-/* ---- events ---- */
-
-/* A field's value, or NULL when absent, empty or "-". */
-static const char *fv(const tn_event *ev, const char *name, size_t *len)
-{
-    const tn_field *f = tn_event_field(ev, name, strlen(name));
-    if (!f || f->is_null || !f->value_len || (f->value_len == 1 && f->value[0] == '-'))
-        return NULL;
-    *len = f->value_len;
-    return f->value;
-}
-
-static uint64_t fnum(const tn_event *ev, const char *name)
-{
-    size_t l;
-    const char *v = fv(ev, name, &l);
-    if (!v)
-        return 0;
-    char b[32];
-    if (l >= sizeof(b))
-        l = sizeof(b) - 1;
-    memcpy(b, v, l);
-    b[l] = 0;
-    return strtoull(b, NULL, 0);
-}
-
-static int32_t facct(tn_scope *s, const tn_event *ev, const char *dom, const char *user)
-{
-    size_t dl = 0, ul = 0;
-    const char *d = fv(ev, dom, &dl), *u = fv(ev, user, &ul);
-    if (!u)
-        return -1;
-    return sc_acct_id(s, d ? d : "", d ? dl : 0, u, ul);
-}
-
-/* String id of IpAddress without "::ffff:", -1 when none. */
-static int32_t fip(tn_scope *s, const tn_event *ev, const char *name)
-{
-    size_t l;
-    const char *v = fv(ev, name, &l);
-    if (!v)
-        return -1;
-    if (l > 7 && !strncasecmp(v, "::ffff:", 7))
-        v += 7, l -= 7;
-    return key_id(s, 'I', v, l, 1);
-}
-
-static int32_t fstr(tn_scope *s, const tn_event *ev, const char *name)
-{
-    size_t l;
-    const char *v = fv(ev, name, &l);
-    return v ? sc_str_id(s, v, l) : -1;
-}
-
-static sc_rec *new_rec(tn_scope *s, const tn_event *ev, int32_t host, uint8_t kind)
-{
-    sc_rec *r = SC_PUSH(s, rec);
-    if (!r) {
-        s->oom = 1;
-        return NULL;
-    }
-    *r = (sc_rec){.time = ev->time, .record_id = ev->record_id, .file = s->last_file_id, .host = host,
-                  .src = -1, .account = -1, .ip = -1, .ws = -1, .share = -1, .path = -1,
-                  .event_id = (uint16_t)ev->event_id, .kind = kind};
-    return r;
-}
-
-/* Learn where ShareLocalPath lives, for mapping 4663 ObjectName to shares. */
-static void learn_share(tn_scope *s, const tn_event *ev, int32_t host, int32_t share)
-{
-    size_t l;
-    const char *v = fv(ev, "ShareLocalPath", &l);
-    if (!v || share < 0)
-        return;
-    if (l >= 4 && !memcmp(v, "\\??\\", 4))
-        v += 4, l -= 4;
-    while (l && v[l - 1] == '\\')
-        l--;
-    for (size_t i = 0; i < s->nsp; i++)
-        if (s->sp[i].host == host && s->sp[i].share == share)
-            return;
-    sc_sharepath *p = SC_PUSH(s, sp);
-    char *c = tn_malloc(l + 1);
-    if (!p || !c) {
-        if (p)
-            s->nsp--;
-        tn_free(c);
-        s->oom = 1;
-        return;
-    }
-    upper(v, l, c, l + 1);
-    *p = (sc_sharepath){host, share, c, l};
-}
-
-/* ShareName without "\\*\" (or "\\server\"). */
-static int32_t fshare(tn_scope *s, const tn_event *ev)
-{
-    size_t l;
-    const char *v = fv(ev, "ShareName", &l);
-    if (!v)
-        return -1;
-    if (l > 2 && v[0] == '\\' && v[1] == '\\') {
-        const char *e = memchr(v + 2, '\\', l - 2);
-        if (e)
-            l -= (size_t)(e + 1 - v), v = e + 1;
-    }
-    return sc_str_id(s, v, l);
-}
-
-static int has(const char *h, const char *needle) { return strcasestr(h, needle) != NULL; }
-
-/* Source images allowed to read LSASS memory (by file name). */
-static int allowed_source(const char *img)
-{
-    static const char *const ok[] = {"\\csrss.exe", "\\wininit.exe", "\\winlogon.exe",
-                                     "\\services.exe", "\\lsm.exe", "\\svchost.exe",
-                                     "\\MsMpEng.exe", "\\wmiprvse.exe", "\\taskmgr.exe",
-                                     "\\lsass.exe", "\\MRT.exe", "\\vmtoolsd.exe"};
-    size_t l = strlen(img);
-    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        size_t k = strlen(ok[i]);
-        if (l >= k && !strcasecmp(img + l - k, ok[i]))
-            return 1;
-    }
-    return 0;
-}
-
-static int is_dump(const tn_event *ev)
-{
-    size_t l;
-    if (ev->event_id == 1) {
-        const char *c = fv(ev, "CommandLine", &l);
-        return c && ((has(c, "comsvcs") && has(c, "minidump")) ||
-                     (has(c, "lsass") && (has(c, "procdump") || has(c, " -ma "))));
-    }
-    const char *t = fv(ev, "TargetImage", &l), *src = fv(ev, "SourceImage", &l);
-    size_t tl = t ? strlen(t) : 0;
-    if (!t || tl < 10 || strcasecmp(t + tl - 10, "\\lsass.exe"))
-        return 0;
-    return (fnum(ev, "GrantedAccess") & 0x10) && !(src && allowed_source(src));
-}
-
-static void add_logon(tn_scope *s, const tn_event *ev, int32_t host)
-{
-    uint8_t t = (uint8_t)fnum(ev, "LogonType");
-    if (t != 2 && t != 3 && t != 9 && t != 10 && t != 11)
-        return;
-    sc_rec *r = new_rec(s, ev, host, SC_LOGON);
-    if (!r)
-        return;
-    r->ltype = t;
-    r->end = 0; /* shares its bytes with share and path */
-    r->account = facct(s, ev, "TargetDomainName", "TargetUserName");
-    r->logon_id = fnum(ev, "TargetLogonId");
-    r->ip = fip(s, ev, "IpAddress");
-    size_t l;
-    const char *w = fv(ev, "WorkstationName", &l);
-    r->ws = w ? sc_host_id(s, w, l) : -1;
-    if (r->ip >= 0 && r->ws >= 0 && strcmp(sc_str(s, r->ip), "I:127.0.0.1") &&
-        strcmp(sc_str(s, r->ip), "I:::1"))
-        map_ip(s, r->ip, r->ws, 0);
-}
-
-static void add_security(tn_scope *s, const tn_event *ev, int32_t host)
-{
-    sc_rec *r;
-    switch (ev->event_id) {
-    case 4624:
-        add_logon(s, ev, host);
-        break;
-    case 4634:
-    case 4647:
-        if ((r = new_rec(s, ev, host, SC_LOGOFF)))
-            r->logon_id = fnum(ev, "TargetLogonId");
-        break;
-    case 4608:
-        new_rec(s, ev, host, SC_BOOT);
-        break;
-    case 4648:
-        if ((r = new_rec(s, ev, host, SC_EXPLICIT)))
-            r->account = facct(s, ev, "TargetDomainName", "TargetUserName");
-        break;
-    case 5140:
-        learn_share(s, ev, host, fshare(s, ev));
-        break;
-    case 5145:
-        if ((r = new_rec(s, ev, host, SC_OBJ5145))) {
-            r->account = facct(s, ev, "SubjectDomainName", "SubjectUserName");
-            r->ip = fip(s, ev, "IpAddress");
-            r->share = fshare(s, ev);
-            r->path = fstr(s, ev, "RelativeTargetName");
-            learn_share(s, ev, host, r->share);
-        }
-        break;
-    case 4663:
-        if ((r = new_rec(s, ev, host, SC_OBJ4663))) {
-            r->account = facct(s, ev, "SubjectDomainName", "SubjectUserName");
-            r->logon_id = fnum(ev, "SubjectLogonId");
-            r->path = fstr(s, ev, "ObjectName");
-        }
-        break;
-    }
-}
-
-static void add_sysmon(tn_scope *s, const tn_event *ev, int32_t host)
-{
-    size_t l;
-    if (ev->event_id == 3) { /* teaches which host owns an address */
-        const char *i = fv(ev, "Initiated", &l);
-        if (i && !strncasecmp(i, "true", 4)) {
-            int32_t ip = fip(s, ev, "SourceIp");
-            const char *v = ip >= 0 ? sc_str(s, ip) : "";
-            if (ip >= 0 && strcmp(v, "I:127.0.0.1") && strcmp(v, "I:::1"))
-                map_ip(s, ip, host, 0);
-        }
-    } else if ((ev->event_id == 1 || ev->event_id == 10) && is_dump(ev)) {
-        new_rec(s, ev, host, SC_DUMP);
-    }
-}
-
-int tn_scope_add(tn_scope *s, const tn_event *ev)
-{
-    int32_t host = sc_host_id(s, ev->computer, strlen(ev->computer));
-    s->nevents++;
-    if (!s->last_file || strcmp(s->last_file, ev->file)) {
-        int32_t f = sc_str_id(s, ev->file, strlen(ev->file));
-        if (f < 0)
-            return -1;
-        s->last_file = ev->file;
-        s->last_file_id = (uint32_t)f;
-    }
-    if (host < 0)
-        return s->oom ? -1 : 0;
-    if (sc_log_event(s, ev, host))
-        s->oom = 1;
-    if (!strcasecmp(ev->channel, "Security"))
-        add_security(s, ev, host);
-    else if (!strcasecmp(ev->channel, "Microsoft-Windows-Sysmon/Operational"))
-        add_sysmon(s, ev, host);
-    return s->oom ? -1 : 0;
 }
 
 /* ---- assets CSV ---- */

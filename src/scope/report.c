@@ -4,15 +4,38 @@
 #include "base/alloc.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 int tn_scope_run(tn_scope *s)
 {
-    if (s->oom || sc_spread(s) || sc_gaps(s) || sc_verdicts(s))
+    for (int i = 0; i < s->nwk; i++) {
+        sc_worker *w = &s->wk[i];
+        if (w->seg_open && sc_seg_close(s, w))
+            return -1;
+        s->oom |= w->oom;
+        s->nevents += w->nevents;
+        s->nrecords += w->nrecords;
+    }
+    if (s->oom || sc_fold_file(s) || sc_runs_finish(s))
+        return -1;
+    for (size_t i = 0; i < s->nruns; i++)
+        s->nspilled += s->runs[i].f ? s->runs[i].n : 0;
+    if (sc_gaps(s) || sc_spread(s) || sc_verdicts(s))
         return -1;
     return 0;
+}
+
+const char *tn_scope_error(const tn_scope *s)
+{
+    static char msg[128]; /* one scope's error; read by its one owner */
+    int e = __atomic_load_n(&s->io_errno, __ATOMIC_RELAXED);
+    if (!e)
+        return "out of memory";
+    snprintf(msg, sizeof(msg), "cannot write a temporary file: %s", strerror(e));
+    return msg;
 }
 
 static long find_host(const tn_scope *s, const char *name)
@@ -67,7 +90,7 @@ void tn_scope_object(const tn_scope *s, size_t i, const char **host, const char 
                      const char **path)
 {
     const sc_obj *o = &s->obj[i];
-    *host = tn_map_key(&s->hosts, (uint32_t)s->rec[o->rec].host);
+    *host = tn_map_key(&s->hosts, (uint32_t)o->host);
     *share = sc_str(s, o->share);
     *path = sc_str(s, o->path);
 }
@@ -121,42 +144,42 @@ static void jtime(tn_buf *b, const char *k, uint64_t t)
     tn_buf_printf(b, "\"%s\":\"%s\"", k, f);
 }
 
-static void jproof(tn_buf *b, const tn_scope *s, const sc_rec *r)
+static void jproof(tn_buf *b, const tn_scope *s, uint32_t file, uint64_t record_id)
 {
-    jkey(b, "file", sc_str(s, (int32_t)r->file));
-    tn_buf_printf(b, ",\"record_id\":%llu", (unsigned long long)r->record_id);
+    jkey(b, "file", s->files[file]);
+    tn_buf_printf(b, ",\"record_id\":%llu", (unsigned long long)record_id);
 }
 
-/* Indices 0..n-1 sorted by the times in t. */
-static const uint64_t *sort_t;
-static int by_time(const void *a, const void *b)
+/* Compromised hosts or accounts, in time order; equal times by name (ids
+ * depend on the order reading threads met the names). */
+typedef struct entry {
+    uint64_t time;
+    const char *key;
+    uint32_t id;
+} entry;
+
+static int entry_order(const void *a, const void *b)
 {
-    uint64_t x = sort_t[*(const uint32_t *)a], y = sort_t[*(const uint32_t *)b];
-    return x < y ? -1 : x > y ? 1 : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+    const entry *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return strcmp(x->key, y->key);
 }
 
-/* Compromised entries (time != 0) ordered by time; caller frees. */
-static uint32_t *ordered(const uint64_t *t, size_t n, size_t *out)
+/* Caller frees; NULL when out of memory. */
+static entry *ordered(const tn_scope *s, int accounts, size_t *out)
 {
-    uint32_t *ix = tn_malloc((n ? n : 1) * sizeof(*ix));
-    size_t k = 0;
-    for (size_t i = 0; ix && i < n; i++)
-        if (t[i])
-            ix[k++] = (uint32_t)i;
-    sort_t = t;
-    if (ix)
-        qsort(ix, k, sizeof(*ix), by_time);
+    size_t n = accounts ? s->nav : s->nhv, k = 0;
+    entry *v = tn_malloc((n ? n : 1) * sizeof(*v));
+    for (size_t i = 0; v && i < n; i++) {
+        uint64_t t = accounts ? s->av[i].time : s->hv[i].time;
+        if (t)
+            v[k++] = (entry){t, tn_map_key(accounts ? &s->accts : &s->hosts, (uint32_t)i), (uint32_t)i};
+    }
+    if (v)
+        qsort(v, k, sizeof(*v), entry_order);
     *out = k;
-    return ix;
-}
-
-static uint64_t *times_of(const tn_scope *s, int accounts)
-{
-    size_t n = accounts ? s->nav : s->nhv;
-    uint64_t *t = tn_malloc((n ? n : 1) * sizeof(*t));
-    for (size_t i = 0; t && i < n; i++)
-        t[i] = accounts ? s->av[i].time : s->hv[i].time;
-    return t;
+    return v;
 }
 
 static void json_host(tn_buf *b, const tn_scope *s, uint32_t h)
@@ -168,17 +191,17 @@ static void json_host(tn_buf *b, const tn_scope *s, uint32_t h)
     jtime(b, "compromised_at", x->time);
     tn_buf_putc(b, ',');
     jkey(b, "how", sc_how_name(x->how));
-    if (x->proof < 0) {
+    if (x->how == HOW_SEED) {
         tn_buf_puts(b, ",\"via\":null}");
         return;
     }
-    const sc_rec *r = &s->rec[x->proof];
+    const sc_proof *r = &x->proof;
     tn_buf_puts(b, ",\"via\":{");
     jkey(b, "src", hname(s, r->src));
     tn_buf_putc(b, ',');
     jkey(b, "account", aname(s, r->account));
     tn_buf_printf(b, ",\"logon_type\":%u,", r->ltype);
-    jproof(b, s, r);
+    jproof(b, s, r->file, r->record_id);
     tn_buf_puts(b, "}}");
 }
 
@@ -191,34 +214,32 @@ static void json_acct(tn_buf *b, const tn_scope *s, uint32_t a)
     jtime(b, "compromised_at", x->time);
     tn_buf_putc(b, ',');
     jkey(b, "how", sc_how_name(x->how));
-    if (x->proof < 0) {
+    if (x->how == HOW_SEED) {
         tn_buf_puts(b, ",\"host\":null,\"file\":null,\"record_id\":null}");
         return;
     }
-    const sc_rec *r = &s->rec[x->proof];
+    const sc_proof *r = &x->proof;
     tn_buf_putc(b, ',');
     jkey(b, "host", hname(s, r->host));
     tn_buf_putc(b, ',');
-    jproof(b, s, r);
+    jproof(b, s, r->file, r->record_id);
     tn_buf_putc(b, '}');
 }
 
 static void json_list(tn_buf *b, const tn_scope *s, int accounts)
 {
-    uint64_t *t = times_of(s, accounts);
     size_t n = 0;
-    uint32_t *ix = t ? ordered(t, accounts ? s->nav : s->nhv, &n) : NULL;
+    entry *ix = ordered(s, accounts, &n);
     if (!ix)
         b->oom = 1;
     tn_buf_printf(b, ",\"%s\":[", accounts ? "accounts" : "hosts");
     for (size_t i = 0; ix && i < n; i++) {
         if (i)
             tn_buf_putc(b, ',');
-        (accounts ? json_acct : json_host)(b, s, ix[i]);
+        (accounts ? json_acct : json_host)(b, s, ix[i].id);
     }
     tn_buf_putc(b, ']');
     tn_free(ix);
-    tn_free(t);
 }
 
 static void json_seeds(tn_buf *b, const tn_scope *s)
@@ -240,17 +261,17 @@ static void json_edges(tn_buf *b, const tn_scope *s)
 {
     tn_buf_puts(b, ",\"edges\":[");
     for (size_t i = 0; i < s->nedge; i++) {
-        const sc_rec *r = &s->rec[s->edge[i]];
+        const sc_edge *r = &s->edge[i];
         tn_buf_puts(b, i ? ",{" : "{");
         jkey(b, "src", hname(s, r->src));
         tn_buf_putc(b, ',');
-        jkey(b, "dst", hname(s, r->host));
+        jkey(b, "dst", hname(s, r->dst));
         tn_buf_putc(b, ',');
         jkey(b, "account", aname(s, r->account));
         tn_buf_putc(b, ',');
         jtime(b, "time", r->time);
         tn_buf_printf(b, ",\"logon_type\":%u,", r->ltype);
-        jproof(b, s, r);
+        jproof(b, s, r->file, r->record_id);
         tn_buf_putc(b, '}');
     }
     tn_buf_putc(b, ']');
@@ -260,8 +281,7 @@ static void json_objects(tn_buf *b, const tn_scope *s)
 {
     tn_buf_puts(b, ",\"objects\":[");
     for (size_t i = 0; i < s->nobj; i++) {
-        const sc_obj *o = &s->obj[i];
-        const sc_rec *r = &s->rec[o->rec];
+        const sc_obj *o = &s->obj[i], *r = o;
         tn_buf_puts(b, i ? ",{" : "{");
         jkey(b, "host", hname(s, r->host));
         tn_buf_putc(b, ',');
@@ -273,7 +293,7 @@ static void json_objects(tn_buf *b, const tn_scope *s)
         tn_buf_putc(b, ',');
         jtime(b, "time", r->time);
         tn_buf_printf(b, ",\"event_id\":%u,", r->event_id);
-        jproof(b, s, r);
+        jproof(b, s, r->file, r->record_id);
         tn_buf_putc(b, '}');
     }
     tn_buf_putc(b, ']');
@@ -317,6 +337,14 @@ static size_t count_hosts(const tn_scope *s)
     return n;
 }
 
+static uint64_t count_conflicts(const tn_scope *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->nipflag; i++)
+        n += s->ipflag[i] == 2;
+    return n;
+}
+
 static size_t count_accts(const tn_scope *s)
 {
     size_t n = 0;
@@ -334,11 +362,13 @@ void tn_scope_json(const tn_scope *s, tn_buf *b)
     json_edges(b, s);
     json_objects(b, s);
     json_gaps(b, s);
-    tn_buf_printf(b, ",\"stats\":{\"events\":%llu,\"records_kept\":%zu,\"hosts_seen\":%zu,"
-                     "\"accounts_seen\":%zu,\"hosts_compromised\":%zu,\"accounts_compromised\":%zu,"
+    tn_buf_printf(b, ",\"stats\":{\"events\":%llu,\"records_kept\":%llu,\"records_spilled\":%llu,\"runs\":%zu,\"sessions_peak\":%zu,"
+                     "\"hosts_seen\":%zu,\"accounts_seen\":%zu,\"logs_seen\":%zu,"
+                     "\"hosts_compromised\":%zu,\"accounts_compromised\":%zu,"
                      "\"edges\":%zu,\"objects\":%zu,\"gaps\":%zu,\"ip_conflicts\":%llu,",
-                  (unsigned long long)s->nevents, s->nrec, s->nhv, s->nav, count_hosts(s),
-                  count_accts(s), s->nedge, s->nobj, s->ngap, (unsigned long long)s->ip_conflicts);
+                  (unsigned long long)s->nevents, (unsigned long long)s->nrecords,
+                  (unsigned long long)s->nspilled, s->nruns_merged, s->sessions_peak, s->nhv, s->nav, s->nlv, count_hosts(s),
+                  count_accts(s), s->nedge, s->nobj, s->ngap, (unsigned long long)count_conflicts(s));
     jtime(b, "window_from", s->win_from);
     tn_buf_putc(b, ',');
     jtime(b, "window_to", s->win_from ? s->win_to : 0);

@@ -8,15 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Usage: tn_scope_new, then assets, crown jewels and seeds (any order),
- * then tn_scope_add for every event (in file order, one thread: the
- * record-id and clearing checks read each log in the order given), then
- * tn_scope_run once, then the accessors or tn_scope_json/tn_scope_text.
- * Memory: one small record per event the rules need (4624 of types
- * 2/3/9/10/11, 4634, 4647, 4608, 4648, 5140, 5145, 4663, LSASS dumps) and
- * per log one entry per distinct clock hour; never per other event.
- * Not thread-safe: one scope per thread. Functions returning int give 0,
- * or -1 when out of memory (or, for the parsers, bad text). */
+/* Usage: tn_scope_new, then assets, crown jewels, seeds and settings (any
+ * order), then the events, then tn_scope_run once, then the accessors or
+ * tn_scope_json/tn_scope_text. Events come either through tn_scope_add
+ * (one thread, each file's events in file order), or from several reading
+ * threads: tn_scope_set_threads, then for each input file tn_scope_file
+ * (while no worker is adding) and tn_scope_add_worker from its workers.
+ *
+ * Memory is bounded by hosts, accounts, logs, open sessions and the
+ * output, not by events: each event the rules need (4624 of types
+ * 2/3/9/10/11, 4634, 4647, 4608, 4648, 5145, 4663, LSASS dumps) becomes a
+ * 64-byte record in a per-worker buffer of tn_scope_set_budget bytes,
+ * sorted by time and written to a temporary file when full; tn_scope_run
+ * merges these runs back in time order and applies the rules online.
+ * Functions returning int give 0, or -1 when out of memory, on a
+ * temporary-file error (or, for the parsers, bad text). */
 typedef struct tn_scope tn_scope;
 
 #define TN_SCOPE_HOUR 36000000000ULL /* one hour in FILETIME units */
@@ -25,7 +31,8 @@ tn_scope *tn_scope_new(void);
 void tn_scope_free(tn_scope *s);
 
 /* Consecutive events of a steady log further apart than this are a
- * silence (default 24 h, FILETIME units). */
+ * silence (default 24 h, FILETIME units). Before any event: logs keep
+ * their events as stretches cut at this length. */
 void tn_scope_set_silence(tn_scope *s, uint64_t ft);
 
 /* One asset: host (short name) and ip are required; fqdn and role may be
@@ -40,10 +47,28 @@ int tn_scope_seed(tn_scope *s, const char *spec);
 int tn_scope_seed_host(tn_scope *s, const char *host, uint64_t time);
 int tn_scope_seed_account(tn_scope *s, const char *account, uint64_t time);
 
-/* Take what the rules need from one event; ev->file names its file. */
+/* Bytes of records each worker holds before writing a sorted run to a
+ * temporary file (default 8 MiB; at least 4 KiB). */
+void tn_scope_set_budget(tn_scope *s, size_t bytes);
+/* Number of reading threads (default 1). Before any event. */
+int tn_scope_set_threads(tn_scope *s, int n);
+
+/* Take what the rules need from one event; ev->file names its file. One
+ * thread; each file's events in file order. */
 int tn_scope_add(tn_scope *s, const tn_event *ev);
+/* The next input file (path as events will name it). chunked: EVTX, whose
+ * 64 KiB chunks workers read in any order, events of one chunk in order
+ * on one worker (ev->offset tells the chunk); otherwise the file's events
+ * come in order on one worker. Call when no worker is adding. */
+int tn_scope_file(tn_scope *s, const char *path, int chunked);
+/* Take one event of the current file on worker w (0 <= w < threads).
+ * Safe to call from the workers at once, each with its own w. */
+int tn_scope_add_worker(tn_scope *s, int w, const tn_event *ev);
 /* Compute spread, objects, gaps, window and verdicts. Once. */
 int tn_scope_run(tn_scope *s);
+
+/* Why the last call failed: "out of memory" or a temporary-file error. */
+const char *tn_scope_error(const tn_scope *s);
 
 /* Results. Names are matched as the rules say (short uppercase hosts,
  * DOMAIN cut at its first dot, names without regard to case). how is

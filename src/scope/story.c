@@ -41,14 +41,14 @@ static void hosts(const tn_scope *s, story *st)
         if (!h->time)
             continue;
         begin(st, h->time);
-        if (h->proof < 0) {
+        if (h->how == HOW_SEED) {
             tn_buf_printf(&st->text, "host %s compromised (seed)", hn(s, (int32_t)i));
             continue;
         }
-        const sc_rec *r = &s->rec[h->proof];
+        const sc_proof *r = &h->proof;
         tn_buf_printf(&st->text, "host %s compromised: %s logged on from %s (type %u) [%s #%llu]",
                       hn(s, (int32_t)i), an(s, r->account), hn(s, r->src), r->ltype,
-                      sc_str(s, (int32_t)r->file), (unsigned long long)r->record_id);
+                      s->files[r->file], (unsigned long long)r->record_id);
     }
 }
 
@@ -61,29 +61,30 @@ static void accounts(const tn_scope *s, story *st)
         if (!a->time)
             continue;
         begin(st, a->time);
-        if (a->proof < 0) {
+        if (a->how == HOW_SEED) {
             tn_buf_printf(&st->text, "account %s compromised (seed)", an(s, (int32_t)i));
             continue;
         }
-        const sc_rec *r = &s->rec[a->proof];
+        const sc_proof *r = &a->proof;
         tn_buf_printf(&st->text, "account %s compromised: %s %s [%s #%llu]", an(s, (int32_t)i),
-                      verb[a->how], hn(s, r->host), sc_str(s, (int32_t)r->file),
-                      (unsigned long long)r->record_id);
+                      verb[a->how], hn(s, r->host), s->files[r->file], (unsigned long long)r->record_id);
     }
 }
 
 static void rest(const tn_scope *s, story *st)
 {
     for (size_t i = 0; i < s->nedge; i++) {
-        const sc_rec *r = &s->rec[s->edge[i]];
-        if (s->hv[r->host].proof == s->edge[i])
+        const sc_edge *r = &s->edge[i];
+        const sc_host *d = &s->hv[r->dst];
+        if (d->how == HOW_LATERAL && d->time == r->time && d->proof.file == r->file &&
+            d->proof.record_id == r->record_id)
             continue; /* told as the host's compromise */
         begin(st, r->time);
-        tn_buf_printf(&st->text, "  logon %s -> %s as %s (type %u)", hn(s, r->src), hn(s, r->host),
+        tn_buf_printf(&st->text, "  logon %s -> %s as %s (type %u)", hn(s, r->src), hn(s, r->dst),
                       an(s, r->account), r->ltype);
     }
     for (size_t i = 0; i < s->nobj; i++) {
-        const sc_rec *r = &s->rec[s->obj[i].rec];
+        const sc_obj *r = &s->obj[i];
         begin(st, r->time);
         tn_buf_printf(&st->text, "  %s touched %s:%s\\%s (%u)", an(s, r->account), hn(s, r->host),
                       sc_str(s, s->obj[i].share), sc_str(s, s->obj[i].path), r->event_id);

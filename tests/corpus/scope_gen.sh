@@ -27,4 +27,16 @@ if "$T" scope -q --from-detections --assets "$d/assets.csv" -o "$d/fd.json" "$d/
 else
     fail=$((fail + 1)); echo "FAIL --from-detections on seed 1"; grep -E "DIFF|only" "$d/fd.out" | head -5
 fi
+# the thread count changes nothing but the speed: 1 and 2 reading threads
+# give the same JSON (order, proofs and all) on seed 1 at scale 1
+d="$work/s1-1"
+seeds=$(python3 -c 'import json,sys; print(" ".join("--seed host:%s@%s" % (s["host"], s["time"]) for s in json.load(open(sys.argv[1]))["seeds"]))' "$d/truth.json")
+# shellcheck disable=SC2086 # seeds are several words
+if "$T" scope -q -t 1 $seeds --assets "$d/assets.csv" -o "$d/t1.json" "$d/logs" &&
+    "$T" scope -q -t 2 $seeds --assets "$d/assets.csv" -o "$d/t2.json" "$d/logs" &&
+    python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); a.pop("stats"); b.pop("stats"); sys.exit(a != b)' "$d/t1.json" "$d/t2.json"; then
+    pass=$((pass + 1)); echo "ok   1 and 2 threads give the same answer (seed 1, scale 1)"
+else
+    fail=$((fail + 1)); echo "FAIL 1 and 2 threads differ (seed 1, scale 1)"
+fi
 echo "$pass passed, $fail failed"

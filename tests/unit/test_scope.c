@@ -515,3 +515,122 @@ TN_TEST(test_scope_gap_steady_needs_48_hours)
     CHECK_INT(tn_scope_ngaps(s, "C", "silence"), 1);
     tn_scope_free(s);
 }
+
+/* Silences do not depend on the order events arrive in: the same hours,
+ * fed backwards and interleaved, give the same one silence. */
+TN_TEST(test_scope_gap_silence_any_order)
+{
+    tn_scope *s = world();
+    for (int i = 95; i >= 0; i--) { /* 72 h, 30 h silent, 24 h; backwards */
+        uint64_t t = T0 + (uint64_t)(i < 72 ? i : i + 30) * HOUR;
+        add(s, "B", "System", 7036, t, NULL);
+        add(s, "C", "System", 7036, T0 + (uint64_t)i * HOUR, NULL); /* no silence */
+    }
+    CHECK(tn_scope_run(s) == 0);
+    CHECK_INT(tn_scope_ngaps(s, "B", "silence"), 1);
+    CHECK_INT(tn_scope_ngaps(s, "C", "silence"), 0);
+    tn_scope_free(s);
+}
+
+/* A session's source is known until it ends: a 4663 after the logoff of
+ * its session has none. */
+TN_TEST(test_scope_objects_4663_after_logoff)
+{
+    tn_scope *s = world();
+    share_event(s, "C", T0 - HOUR, "other", "10.0.0.9", "x");
+    logon(s, "C", T0 + SEC, "3", "CORP\\adm", "10.0.0.1", "-", "0x77");
+    obj4663(s, T0 + 2 * SEC, "adm", "0x77", "D:\\Shares\\HR\\in.xlsx");
+    add(s, "C", "Security", 4634, T0 + 2 * SEC, "TargetUserName", "adm", "TargetLogonId", "0x77", NULL);
+    obj4663(s, T0 + 3 * SEC, "adm", "0x77", "D:\\Shares\\HR\\after.xlsx");
+    CHECK(tn_scope_run(s) == 0);
+    CHECK_INT(tn_scope_nobjects(s), 1); /* the one at the logoff's time still counts */
+    const char *h, *sh, *p;
+    tn_scope_object(s, 0, &h, &sh, &p);
+    CHECK_STR(p, "D:\\Shares\\HR\\in.xlsx");
+    tn_scope_free(s);
+}
+
+/* A scenario with many records: a chain of lateral logons, share reads,
+ * sessions and noise from unrelated accounts. */
+static tn_scope *busy_world(size_t budget)
+{
+    tn_scope *s = world();
+    tn_scope_set_budget(s, budget);
+    char ip[32], host[32], lid[32], rel[64];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(host, sizeof(host), "H%d", i % 50);
+        snprintf(ip, sizeof(ip), "10.0.0.%d", i % 7 == 0 ? 1 : 9);
+        snprintf(lid, sizeof(lid), "0x%x", 0x1000 + i);
+        snprintf(rel, sizeof(rel), "dir\\file%d.txt", i);
+        uint64_t t = T0 + (uint64_t)(i % 500) * SEC - 10 * SEC;
+        logon(s, host, t, i % 3 ? "3" : "10", i % 5 ? "CORP\\adm" : "CORP\\user", ip, "-", lid);
+        share_event(s, host, t + SEC, i % 5 ? "adm" : "user", ip, rel);
+        if (i % 4 == 0)
+            add(s, host, "Security", 4634, t + 2 * SEC, "TargetUserName", "adm", "TargetLogonId", lid, NULL);
+    }
+    CHECK(tn_scope_run(s) == 0);
+    return s;
+}
+
+/* The answer does not depend on how many runs the records were cut into:
+ * a 4 KiB budget writes well over 64 runs (so runs are merged in levels). */
+TN_TEST(test_scope_runs_on_disk_same_answer)
+{
+    tn_scope *a = busy_world(64u << 20), *b = busy_world(4096);
+    tn_buf x, y;
+    tn_buf_init(&x);
+    tn_buf_init(&y);
+    tn_scope_json(a, &x);
+    tn_scope_json(b, &y);
+    CHECK(tn_scope_nedges(a) > 100);
+    CHECK(tn_scope_nobjects(a) > 100);
+    const char *sx = strstr(x.data, "\"stats\""), *sy = strstr(y.data, "\"stats\"");
+    CHECK(sx && sy && sx - x.data == sy - y.data && !memcmp(x.data, y.data, (size_t)(sx - x.data)));
+    CHECK(strstr(x.data, "\"records_spilled\":0,") != NULL);
+    CHECK(strstr(y.data, "\"records_spilled\":0,") == NULL);
+    tn_buf_free(&x);
+    tn_buf_free(&y);
+    tn_scope_free(a);
+    tn_scope_free(b);
+}
+
+/* One EVTX-like file read by two workers, chunks out of order: record ids
+ * and clearing are checked across chunk boundaries in chunk order. */
+static void chunk_event(tn_scope *s, int w, uint64_t chunk, uint64_t rid, uint32_t eid, uint64_t t)
+{
+    tn_event ev = {.provider = "", .provider_guid = "", .channel = "Security", .computer = "B",
+                   .user_sid = "", .time = t, .record_id = rid, .event_id = eid,
+                   .file = "b.evtx", .offset = 4096 + chunk * 65536 + rid};
+    CHECK(tn_scope_add_worker(s, w, &ev) == 0);
+}
+
+TN_TEST(test_scope_chunks_in_parallel)
+{
+    tn_scope *s = world();
+    CHECK(tn_scope_set_threads(s, 2) == 0);
+    CHECK(tn_scope_file(s, "b.evtx", 1) == 0);
+    /* chunk 0: rids 1-10; chunk 1: 11-20; chunk 2: 22-30 (21 lost at the
+     * boundary); chunk 3 opens with a clearing event (rid 31) */
+    for (uint64_t r = 11; r <= 20; r++)
+        chunk_event(s, 1, 1, r, 4688, T0 + r * SEC);
+    for (uint64_t r = 22; r <= 30; r++)
+        chunk_event(s, 1, 2, r, 4688, T0 + r * SEC);
+    for (uint64_t r = 1; r <= 10; r++)
+        chunk_event(s, 0, 0, r, 4688, T0 + r * SEC);
+    chunk_event(s, 0, 3, 31, 1102, T0 + 40 * SEC);
+    chunk_event(s, 0, 3, 32, 4688, T0 + 41 * SEC);
+    CHECK(tn_scope_file(s, "c.evtx", 1) == 0); /* a new file: record ids start again */
+    chunk_event(s, 1, 0, 1, 4688, T0 + 50 * SEC);
+    CHECK(tn_scope_run(s) == 0);
+    CHECK_INT(tn_scope_ngaps(s, "B", "record_ids"), 1);
+    CHECK_INT(tn_scope_ngaps(s, "B", "cleared"), 1);
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_scope_json(s, &b);
+    CHECK(strstr(b.data, "\"from\":\"2019-03-05T00:00:20.000000Z\",\"to\":\"2019-03-05T00:00:22.000000Z\","
+                         "\"reason\":\"record_ids\"") != NULL);
+    CHECK(strstr(b.data, "\"from\":\"2019-03-05T00:00:30.000000Z\",\"to\":\"2019-03-05T00:00:40.000000Z\","
+                         "\"reason\":\"cleared\"") != NULL);
+    tn_buf_free(&b);
+    tn_scope_free(s);
+}
