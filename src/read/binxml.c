@@ -44,6 +44,8 @@ void bx_chunk_reset(bx_chunk *c, const uint8_t *base, uint32_t size)
     if (c->cache->tmpls_used)
         memset(c->cache->tmpl_off, 0, sizeof(c->cache->tmpl_off));
     c->cache->names_used = c->cache->tmpls_used = 0;
+    if (c->walk)
+        bx_walk_chunk_reset(c->walk);
 }
 
 void bx_chunk_free(bx_chunk *c)
@@ -52,6 +54,9 @@ void bx_chunk_free(bx_chunk *c)
     if (c->walk) {
         tn_free(c->walk->items);
         tn_free(c->walk->fields);
+        tn_free(c->walk->sig);
+        tn_free(c->walk->vals);
+        tn_free(c->walk->slots);
         tn_buf_free(&c->walk->tmp);
         tn_buf_free(&c->walk->evtext);
         tn_free(c->walk);
@@ -500,7 +505,7 @@ const bx_value *bx_subst_value(const bx_node *n, const bx_scope *s)
     if (!s || n->index >= s->nvalues)
         return NULL;
     const bx_value *v = &s->values[n->index];
-    if (v->type == BX_T_NULL || (v->size == 0 && v->type != BX_T_STRING))
+    if (bx_value_null(v))
         return NULL;
     return v;
 }

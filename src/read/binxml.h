@@ -123,6 +123,13 @@ typedef struct bx_scope {
     const struct bx_scope *up;
 } bx_scope;
 
+/* A value that makes its substitution vanish: null, or empty and not a
+ * string. */
+static inline int bx_value_null(const bx_value *v)
+{
+    return v->type == BX_T_NULL || (v->size == 0 && v->type != BX_T_STRING);
+}
+
 /* The value a SUBST node stands for in scope, or NULL if absent/null. */
 const bx_value *bx_subst_value(const bx_node *n, const bx_scope *s);
 
