@@ -21,6 +21,10 @@ struct bx_cache {
     uint32_t tmpl_off[TMPL_SLOTS];
     bx_template *tmpl[TMPL_SLOTS];
     uint32_t names_used, tmpls_used;
+    /* the slots taken, so a chunk's reset clears only those: clearing all
+     * 36 KiB per chunk cost 2.5% of dump's instructions (callgrind) */
+    uint16_t name_slot[NAME_SLOTS];
+    uint16_t tmpl_slot[TMPL_SLOTS];
 };
 
 int bx_chunk_init(bx_chunk *c)
@@ -39,11 +43,12 @@ void bx_chunk_reset(bx_chunk *c, const uint8_t *base, uint32_t size)
     c->error = NULL;
     c->error_off = 0;
     tn_arena_reset(&c->arena);
-    if (c->cache->names_used)
-        memset(c->cache->name_off, 0, sizeof(c->cache->name_off));
-    if (c->cache->tmpls_used)
-        memset(c->cache->tmpl_off, 0, sizeof(c->cache->tmpl_off));
-    c->cache->names_used = c->cache->tmpls_used = 0;
+    struct bx_cache *m = c->cache;
+    for (uint32_t i = 0; i < m->names_used; i++)
+        m->name_off[m->name_slot[i]] = 0;
+    for (uint32_t i = 0; i < m->tmpls_used; i++)
+        m->tmpl_off[m->tmpl_slot[i]] = 0;
+    m->names_used = m->tmpls_used = 0;
     if (c->walk)
         bx_walk_chunk_reset(c->walk);
 }
@@ -147,7 +152,7 @@ static const bx_name *name_at(cursor *k, uint32_t off)
     if (!m->name_off[h]) {
         m->name_off[h] = off + 1;
         m->name[h] = n;
-        m->names_used++;
+        m->name_slot[m->names_used++] = (uint16_t)h;
     }
     return n;
 }
@@ -350,7 +355,7 @@ static bx_template *template_at(cursor *k, uint32_t off)
     if (slot != UINT32_MAX) {
         m->tmpl_off[slot] = off + 1;
         m->tmpl[slot] = t;
-        m->tmpls_used++;
+        m->tmpl_slot[m->tmpls_used++] = (uint16_t)slot;
     }
     return t;
 }

@@ -101,6 +101,15 @@ static void key_commit(tn_buf *out, keyset *ks, size_t koff, size_t klen)
     tn_buf_put(out, "\":", 2);
 }
 
+/* Does the text of type t (or of an array of it) never need JSON
+ * escaping? Only strings carry arbitrary characters; every other type is
+ * written as digits, hex, dates, GUIDs, SIDs or true/false. */
+static inline int text_plain(uint8_t t)
+{
+    t &= 0x7f;
+    return t != BX_T_STRING && t != BX_T_ANSI;
+}
+
 static void json_number_or_string(tn_buf *out, tn_buf *tmp, uint8_t t, const uint8_t *d, uint32_t size)
 {
     size_t mark = out->len;
@@ -139,6 +148,8 @@ static void json_number_or_string(tn_buf *out, tn_buf *tmp, uint8_t t, const uin
         while (n && !d[2 * n - 2] && !d[2 * n - 1])
             n--;
         tn_buf_utf16_json(out, d, n);
+    } else if (text_plain(t)) {
+        bx_value_text(t, d, size, out);
     } else {
         tn_buf_clear(tmp);
         bx_value_text(t, d, size, tmp);
@@ -199,6 +210,8 @@ static void put_value(bx_chunk *c, tn_buf *out, const bx_value *v, int mode)
     size_t at = out->len;
     if (mode == SLOT_JSON) {
         json_value(out, &w->tmp, v);
+    } else if (text_plain(v->type)) {
+        bx_value_text(v->type, v->data, v->size, out);
     } else {
         tn_buf_clear(&w->tmp);
         bx_value_text(v->type, v->data, v->size, &w->tmp);
@@ -415,24 +428,37 @@ void bx_walk_chunk_reset(struct bx_walk *w)
     w->nprogs = 0;
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
+/* New capacity for at least n items, doubling from cap. */
+static size_t cap_for(size_t cap, size_t n)
 {
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? 2 * *cap : 64;
-    void *q = tn_realloc(*p, nc * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
+    size_t nc = cap ? 2 * cap : 64;
+    while (nc < n)
+        nc *= 2;
+    return nc;
 }
 
-static int sig_push(struct bx_walk *w, uintptr_t x)
+/* Room for nsig more signature words and nval more values; -1 past
+ * SIG_MAX or out of memory. */
+static int sig_room(struct bx_walk *w, size_t nsig, size_t nval)
 {
-    if (w->nsig >= SIG_MAX || grow((void **)&w->sig, &w->capsig, w->nsig, sizeof(*w->sig)))
+    if (w->nsig + nsig > SIG_MAX)
         return -1;
-    w->sig[w->nsig++] = x;
+    if (w->nsig + nsig > w->capsig) {
+        size_t cap = cap_for(w->capsig, w->nsig + nsig);
+        uintptr_t *p = tn_realloc(w->sig, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        w->sig = p;
+        w->capsig = cap;
+    }
+    if (w->nvals + nval > w->capvals) {
+        size_t cap = cap_for(w->capvals, w->nvals + nval);
+        const bx_value **p = tn_realloc(w->vals, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        w->vals = p;
+        w->capvals = cap;
+    }
     return 0;
 }
 
@@ -444,16 +470,25 @@ static int sig_push(struct bx_walk *w, uintptr_t x)
 static int sig_list(struct bx_walk *w, const bx_node *list)
 {
     for (const bx_node *n = list; n; n = n->next) {
-        if (n->kind != BX_TEMPLATE || sig_push(w, (uintptr_t)n->tmpl) || sig_push(w, n->size))
+        if (n->kind != BX_TEMPLATE)
             return -1;
+        /* room for the whole instance but its nested lists: checked once */
+        if (sig_room(w, 2 + 2 * (size_t)n->size, n->size))
+            return -1;
+        w->sig[w->nsig++] = (uintptr_t)n->tmpl;
+        w->sig[w->nsig++] = n->size;
         for (uint32_t i = 0; i < n->size; i++) {
             const bx_value *v = &n->values[i];
             uintptr_t cls = bx_value_null(v) ? 0 : v->type == BX_T_BINXML ? 2 : 1;
-            if (grow((void **)&w->vals, &w->capvals, w->nvals, sizeof(*w->vals)) || sig_push(w, cls))
-                return -1;
             w->vals[w->nvals++] = v;
-            if (cls == 2 && (sig_list(w, v->tree) || sig_push(w, 3)))
+            w->sig[w->nsig++] = cls;
+            if (cls != 2)
+                continue;
+            if (sig_list(w, v->tree))
                 return -1;
+            if (sig_room(w, 1 + 2 * (size_t)(n->size - i - 1), n->size - i - 1))
+                return -1;
+            w->sig[w->nsig++] = 3;
         }
     }
     return 0;
