@@ -1,12 +1,14 @@
-/* test_buf_utf16.c - the block-wise UTF-16 conversions equal a plain
- * unit-by-unit reference on random strings rich in what needs care:
- * escapes, controls, non-ASCII, surrogates paired and not, at every
- * position relative to the 8-unit blocks. */
+/* test_buf_fast.c - the hand-tuned appenders equal plain references: the
+ * block-wise UTF-16 conversions on random strings rich in what needs care
+ * (escapes, controls, non-ASCII, surrogates paired and not, at every
+ * position relative to the 8-unit blocks), and the two-digit integers. */
 #include "tn_test.h"
 
 #include "base/buf.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { REF_NONE, REF_JSON, REF_XML };
@@ -97,5 +99,27 @@ TN_TEST(test_buf_utf16_blocks_match_reference)
     }
     tn_buf_free(&got);
     tn_buf_free(&want);
+    CHECK_INT(bad, 0);
+}
+
+TN_TEST(test_buf_integers_match_printf)
+{
+    tn_buf b = {0};
+    char want[32];
+    long bad = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t v = i < 1000 ? (uint64_t)i : i < 1100 ? UINT64_MAX - (uint64_t)(i - 1000) : x >> (x % 64);
+        tn_buf_clear(&b);
+        tn_buf_u64(&b, v);
+        snprintf(want, sizeof(want), "%" PRIu64, v);
+        bad += strcmp(b.data, want) != 0;
+        tn_buf_clear(&b);
+        tn_buf_i64(&b, (int64_t)v);
+        snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+        bad += strcmp(b.data, want) != 0;
+    }
+    tn_buf_free(&b);
     CHECK_INT(bad, 0);
 }
