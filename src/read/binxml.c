@@ -57,6 +57,8 @@ void bx_chunk_free(bx_chunk *c)
 {
     tn_arena_free(&c->arena);
     if (c->walk) {
+        tn_arena_free(&c->walk->keep);
+        tn_buf_free(&c->walk->canon);
         tn_free(c->walk->items);
         tn_free(c->walk->fields);
         tn_free(c->walk->sig);
@@ -347,6 +349,7 @@ static bx_template *template_at(cursor *k, uint32_t off)
     if (!t)
         return fail(k, "out of memory");
     t->offset = off;
+    t->ident = 0;
     memcpy(t->guid, c->base + off + 4, 16);
     cursor sub = {c, off + 24, off + 24 + dsize, k->depth + 1};
     t->root = parse_list(&sub, 0);

@@ -70,6 +70,9 @@ struct bx_template {
     uint32_t offset;        /* definition offset in the chunk */
     bx_node *root;          /* the fragment's nodes */
     uint8_t guid[16];
+    uint32_t ident;         /* render_json.c: 0 not yet known, 1 none, else
+                               2 + its number among equal templates of
+                               every chunk read on this thread */
 };
 
 /* Per-chunk parse context: the chunk bytes, caches of names and templates,

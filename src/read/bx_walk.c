@@ -13,6 +13,7 @@ int bx_walk_begin(bx_chunk *c)
         c->walk = tn_calloc(1, sizeof(*c->walk));
         if (!c->walk)
             return -1;
+        tn_arena_init(&c->walk->keep, 64 * 1024);
     }
     c->walk->n = 0;
     c->walk->budget = BX_BUDGET;

@@ -23,9 +23,15 @@ struct bx_walk {
     tn_buf evtext;
     struct tn_field *fields;
     size_t nfields, capfields;
-    /* compiled JSON templates (render_json.c): programs of this chunk */
-    struct jprog *progs[64];     /* hash buckets; cleared when a chunk starts */
-    uint32_t nprogs;             /* programs made in this chunk */
+    /* compiled JSON templates (render_json.c). They outlive the chunk:
+     * templates are known by content, so chunks share programs. */
+    tn_arena keep;               /* programs and template identities */
+    size_t kept;                 /* bytes taken from keep */
+    struct jprog *progs[1024];   /* programs by signature hash */
+    uint32_t nprogs;
+    struct jident *idents[256];  /* template contents by hash */
+    uint32_t nidents;
+    tn_buf canon;                /* scratch: a template's canonical bytes */
     struct jrec *rec;            /* set while a record is rendered to compile */
     uintptr_t *sig;              /* the record's signature (see render_json.c) */
     size_t nsig, capsig;
@@ -35,7 +41,8 @@ struct bx_walk {
     size_t nslots, capslots;
 };
 
-/* Forget the compiled programs: their memory is the chunk's arena. */
+/* A new chunk starts: the compiled programs are kept unless they have
+ * grown past their memory bound, then all are dropped. */
 void bx_walk_chunk_reset(struct bx_walk *w);
 
 /* Begin a record: resets the budget and the item stack. */

@@ -12,8 +12,16 @@
  * as a slot; its output minus the slots is the program's literal text.
  * Later records with the same signature copy the literals and format only
  * their values, with the same functions, so the bytes are the same.
- * Records that do not fit (plain BinXML, a key taken from a substitution)
- * stay on the generic path. Measured on dump: about -40% instructions. */
+ * Records that do not fit (plain BinXML, a key taken from a substitution,
+ * a template instance inside a definition) stay on the generic path.
+ *
+ * Programs outlive their chunk: each chunk defines its templates anew, at
+ * other offsets, so a template is known by its content (canonical bytes,
+ * compared in full), and signatures name templates by that identity.
+ * Programs are kept per thread up to a memory bound, then dropped all at
+ * once when the next chunk starts. Measured on dump (callgrind, 16 MiB of
+ * real chunks): compiling per chunk took 33% off the instructions, sharing
+ * across chunks 2% more (3% on the 256 MiB bench file). */
 #include "bx_walk.h"
 
 #include "base/alloc.h"
@@ -55,9 +63,22 @@ typedef struct jprog {
     uint8_t bad;            /* cannot be compiled: use the generic path */
 } jprog;
 
-#define PROGS_MAX 1024        /* programs per chunk (each costs arena memory) */
-#define PROG_LIT_MAX 65536    /* longest literal text kept for one program */
-#define SIG_MAX 4096          /* longest signature compiled */
+/* A template's content, as canonical bytes, and the number it goes by in
+ * signatures. Chunks define their templates anew (at other offsets, with
+ * names elsewhere), so a template is known by what it holds. */
+typedef struct jident {
+    struct jident *next;    /* hash chain */
+    uint64_t hash;
+    size_t len;
+    const unsigned char *bytes;
+    uint32_t id;
+} jident;
+
+#define PROGS_MAX 8192           /* programs kept on a thread */
+#define KEEP_MAX (8u << 20)      /* bytes of programs and identities kept */
+#define PROG_LIT_MAX 65536       /* longest literal text kept for one program */
+#define SIG_MAX 4096             /* longest signature compiled */
+#define CANON_MAX (256u << 10)   /* longest canonical template */
 
 /* Keys already written in one JSON object, to give repeats a _N suffix as
  * evtx_dump does. Small objects are the rule; past KEYS_MAX we stop
@@ -434,9 +455,103 @@ static int render_generic(bx_chunk *c, const bx_node *nodes, tn_buf *out)
 
 void bx_walk_chunk_reset(struct bx_walk *w)
 {
-    if (w->nprogs)
-        memset(w->progs, 0, sizeof(w->progs));
-    w->nprogs = 0;
+    if (w->kept <= KEEP_MAX && w->nprogs < PROGS_MAX)
+        return;
+    tn_arena_reset(&w->keep);
+    memset(w->progs, 0, sizeof(w->progs));
+    memset(w->idents, 0, sizeof(w->idents));
+    w->kept = 0;
+    w->nprogs = w->nidents = 0;
+}
+
+static void *keep_alloc(struct bx_walk *w, size_t n)
+{
+    w->kept += n;
+    return tn_arena_alloc(&w->keep, n);
+}
+
+/* 8 bytes per step: canonical templates run to kilobytes, and a byte
+ * at a time cost more than the compiling it saves (callgrind). Equal
+ * hashes are confirmed by comparing the bytes. */
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ n, x;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&x, p, 8);
+        h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    memcpy(&x, p, n);
+    h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+    return h ^ h >> 29;
+}
+
+static void canon_list(tn_buf *b, const bx_node *list, int *fail);
+
+/* Everything the renderers read from a node, in a fixed layout: kind,
+ * types, index, size, name, literal data, then attributes and children.
+ * A template instance inside a definition is not followed (its values
+ * are not slots): such templates get no identity. */
+static void canon_node(tn_buf *b, const bx_node *n, int *fail)
+{
+    unsigned char h[13] = {n->kind, n->vtype, n->optional, (unsigned char)n->index,
+                           (unsigned char)(n->index >> 8)};
+    uint32_t nl = n->name ? n->name->len : UINT32_MAX;
+    memcpy(h + 5, &n->size, 4);
+    memcpy(h + 9, &nl, 4);
+    tn_buf_put(b, h, sizeof(h));
+    if (n->name)
+        tn_buf_put(b, n->name->s, n->name->len);
+    if (n->kind == BX_TEMPLATE) {
+        *fail = 1;
+        return;
+    }
+    if ((n->kind == BX_VALUE || n->kind == BX_CDATA || n->kind == BX_PI) && n->size)
+        tn_buf_put(b, n->data, n->size);
+    if (n->kind == BX_ELEM || n->kind == BX_ATTR) {
+        canon_list(b, n->attrs, fail);
+        canon_list(b, n->child, fail);
+    }
+}
+
+static void canon_list(tn_buf *b, const bx_node *list, int *fail)
+{
+    for (const bx_node *n = list; n && !*fail; n = n->next) {
+        tn_buf_putc(b, 1);
+        canon_node(b, n, fail);
+        if (b->len > CANON_MAX)
+            *fail = 1;
+    }
+    tn_buf_putc(b, 0);
+}
+
+/* The template's identity (see bx_template.ident), found once per chunk. */
+static uint32_t tmpl_ident(struct bx_walk *w, bx_template *t)
+{
+    if (t->ident)
+        return t->ident;
+    int fail = 0;
+    tn_buf_clear(&w->canon);
+    canon_list(&w->canon, t->root, &fail);
+    if (fail || !tn_buf_ok(&w->canon)) {
+        w->canon.oom = 0;
+        return t->ident = 1;
+    }
+    const unsigned char *bytes = (const unsigned char *)w->canon.data;
+    size_t len = w->canon.len;
+    uint64_t h = hash_bytes(bytes, len);
+    for (jident *e = w->idents[h & 255]; e; e = e->next)
+        if (e->hash == h && e->len == len && !memcmp(e->bytes, bytes, len))
+            return t->ident = e->id;
+    jident *e = keep_alloc(w, sizeof(*e));
+    unsigned char *copy = e ? keep_alloc(w, len) : NULL;
+    if (!copy)
+        return t->ident = 1;
+    memcpy(copy, bytes, len);
+    *e = (jident){w->idents[h & 255], h, len, copy, 2 + w->nidents++};
+    w->idents[h & 255] = e;
+    return t->ident = e->id;
 }
 
 /* New capacity for at least n items, doubling from cap. */
@@ -473,8 +588,8 @@ static int sig_room(struct bx_walk *w, size_t nsig, size_t nval)
     return 0;
 }
 
-/* Signature of a list of template instances: per instance the template
- * and value count, per value its class (0 null, 1 scalar, 2 nested BinXML
+/* Signature of a list of template instances: per instance the template's
+ * identity and value count, per value its class (0 null, 1 scalar, 2 nested BinXML
  * then its own list and 3). Values are collected into w->vals in the same
  * order, so a slot names a value by its index there. Anything but
  * template instances (plain BinXML) cannot be compiled: -1. */
@@ -484,9 +599,10 @@ static int sig_list(struct bx_walk *w, const bx_node *list)
         if (n->kind != BX_TEMPLATE)
             return -1;
         /* room for the whole instance but its nested lists: checked once */
-        if (sig_room(w, 2 + 2 * (size_t)n->size, n->size))
+        uint32_t id = tmpl_ident(w, n->tmpl);
+        if (id < 2 || sig_room(w, 2 + 2 * (size_t)n->size, n->size))
             return -1;
-        w->sig[w->nsig++] = (uintptr_t)n->tmpl;
+        w->sig[w->nsig++] = id;
         w->sig[w->nsig++] = n->size;
         for (uint32_t i = 0; i < n->size; i++) {
             const bx_value *v = &n->values[i];
@@ -515,7 +631,7 @@ static uint64_t sig_hash(const uintptr_t *s, size_t n)
 
 static jprog *prog_find(struct bx_walk *w, uint64_t h)
 {
-    for (jprog *p = w->progs[h & 63]; p; p = p->next)
+    for (jprog *p = w->progs[h & 1023]; p; p = p->next)
         if (p->hash == h && p->nsig == w->nsig && !memcmp(p->sig, w->sig, w->nsig * sizeof(*w->sig)))
             return p;
     return NULL;
@@ -531,15 +647,15 @@ static void prog_add(bx_chunk *c, uint64_t h, const tn_buf *out, size_t base, in
     for (size_t i = 0; i < w->nslots; i++)
         lit -= w->slots[i].end - w->slots[i].at;
     bad |= lit > PROG_LIT_MAX;
-    jprog *p = tn_arena_alloc(&c->arena, sizeof(*p));
-    uintptr_t *sig = p ? tn_arena_alloc(&c->arena, w->nsig * sizeof(*sig)) : NULL;
+    jprog *p = keep_alloc(w, sizeof(*p));
+    uintptr_t *sig = p ? keep_alloc(w, w->nsig * sizeof(*sig)) : NULL;
     if (!sig)
         return;
     memcpy(sig, w->sig, w->nsig * sizeof(*sig));
     *p = (jprog){.hash = h, .sig = sig, .nsig = (uint32_t)w->nsig, .bad = (uint8_t)bad};
     if (!bad) {
-        struct jop *ops = tn_arena_alloc(&c->arena, w->nslots * sizeof(*ops) + 1);
-        char *l = ops ? tn_arena_alloc(&c->arena, lit + 1) : NULL;
+        struct jop *ops = keep_alloc(w, w->nslots * sizeof(*ops) + 1);
+        char *l = ops ? keep_alloc(w, lit + 1) : NULL;
         if (!l)
             return;
         size_t pos = 0, k = 0;
@@ -556,8 +672,8 @@ static void prog_add(bx_chunk *c, uint64_t h, const tn_buf *out, size_t base, in
         p->tail = (uint32_t)(total - pos);
         p->lit = l;
     }
-    p->next = w->progs[h & 63];
-    w->progs[h & 63] = p;
+    p->next = w->progs[h & 1023];
+    w->progs[h & 1023] = p;
     w->nprogs++;
 }
 

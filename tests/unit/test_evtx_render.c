@@ -27,7 +27,7 @@ static int render_both(void *arg, const tn_evtx_record *r)
     struct bx_walk *w = r->ctx->walk;
     t->replayed += w->nprogs == before; /* no program made: one was run */
     /* hide the programs: the second rendering walks the tree */
-    struct jprog *saved[64];
+    struct jprog *saved[sizeof(w->progs) / sizeof(w->progs[0])];
     uint32_t n = w->nprogs;
     memcpy(saved, w->progs, sizeof(saved));
     memset(w->progs, 0, sizeof(w->progs));
