@@ -241,7 +241,24 @@ static inline int ascii_tail(const uint8_t *u, size_t n, size_t i, char **o, int
     *o += 8 - j;
     return 1;
 }
+
+/* A whole string of 1..7 units when all are plain: through a zeroed
+ * 16-byte copy, since reading past the string is not allowed. Short
+ * values ("-", "SYSTEM", "0x0") are half of all strings, and went a
+ * unit at a time (callgrind). Returns 1 if it wrote them. */
+static inline int ascii_short(const uint8_t *u, size_t n, char **o, int esc)
+{
+    uint8_t t[16] = {0};
+    memcpy(t, u, 2 * n);
+    __m128i v = _mm_loadu_si128((const __m128i *)t);
+    if (block_bad(v, esc) & ((1u << (2 * n)) - 1))
+        return 0;
+    _mm_storel_epi64((__m128i *)*o, _mm_packus_epi16(v, v));
+    *o += n;
+    return 1;
+}
 #else
+static inline int ascii_short(const uint8_t *u, size_t n, char **o, int esc) { return 0; }
 static inline size_t ascii_run(const uint8_t *u, size_t n, char *o, int esc) { return 0; }
 static inline int ascii_tail(const uint8_t *u, size_t n, size_t i, char **o, int esc) { return 0; }
 #endif
@@ -327,7 +344,7 @@ static inline __attribute__((always_inline)) void utf16_conv(tn_buf *b, const ui
             break;
         i += conv_one(u, i, n, &o, esc); /* the unit that stopped the run */
     }
-    if (i < n && n >= 8 && ascii_tail(u, n, i, &o, esc))
+    if (i < n && (n >= 8 ? ascii_tail(u, n, i, &o, esc) : ascii_short(u, n, &o, esc)))
         i = n;
     while (i < n)
         i += conv_one(u, i, n, &o, esc);

@@ -50,7 +50,7 @@ struct jop {
     uint8_t mode;
 };
 
-/* A compiled template, in the chunk's arena. */
+/* A compiled template, in walk->keep. */
 typedef struct jprog {
     struct jprog *next;     /* hash chain */
     uint64_t hash;
