@@ -79,17 +79,10 @@ CLMUL_TARGET static uint32_t crc_clmul(uint32_t crc, const uint8_t *p, size_t n)
     return (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(x0, 4));
 }
 
-static int have_clmul(void)
-{
-    static int have = -1; /* benign race: every thread computes the same */
-    if (have < 0)
-        have = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
-    return have;
-}
-
 uint32_t tn_evtx_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
-    if (n >= 64 && have_clmul()) {
+    /* a load and a bit test of what the loader found (thread-safe) */
+    if (n >= 64 && __builtin_cpu_supports("pclmul")) {
         size_t bulk = n & ~(size_t)15;
         crc = ~crc_clmul(~crc, p, bulk);
         p += bulk;

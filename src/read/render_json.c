@@ -544,6 +544,8 @@ static uint32_t tmpl_ident(struct bx_walk *w, bx_template *t)
     for (jident *e = w->idents[h & 255]; e; e = e->next)
         if (e->hash == h && e->len == len && !memcmp(e->bytes, bytes, len))
             return t->ident = e->id;
+    if (w->kept + len > KEEP_MAX) /* full until the next chunk drops all */
+        return t->ident = 1;
     jident *e = keep_alloc(w, sizeof(*e));
     unsigned char *copy = e ? keep_alloc(w, len) : NULL;
     if (!copy)
@@ -703,7 +705,7 @@ int bx_render_json(bx_chunk *c, const bx_node *nodes, tn_buf *out)
     const jprog *p = prog_find(w, h);
     if (p)
         return p->bad ? render_generic(c, nodes, out) : prog_run(c, p, out);
-    if (w->nprogs >= PROGS_MAX)
+    if (w->nprogs >= PROGS_MAX || w->kept > KEEP_MAX)
         return render_generic(c, nodes, out);
     struct jrec r = {out->len, 0};
     w->rec = &r;
