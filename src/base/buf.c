@@ -68,14 +68,30 @@ void tn_buf_printf(tn_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Two digits per division: integers are most of the values dump writes. */
+static const char digit_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 void tn_buf_u64(tn_buf *b, uint64_t v)
 {
     char tmp[24];
     size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
     tn_buf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
@@ -169,107 +185,169 @@ enum { ESC_NONE, ESC_JSON, ESC_XML };
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-/* Copy the leading run of 8-unit blocks that are plain ASCII needing no
- * escape (for esc) from u to o; returns how many units it consumed. This
- * is the bulk of every log, and the hot path of dump (measured: a third
- * of conversion time before it). */
-static size_t ascii_run(const uint8_t *u, size_t n, char *o, int esc)
+/* Bit mask (two bits per unit) of the 8 units in v that are not plain
+ * ASCII needing no escape for esc. */
+static inline unsigned block_bad(__m128i v, int esc)
+{
+    const __m128i lo_limit = _mm_set1_epi16(0x20), hi_limit = _mm_set1_epi16(0x7f);
+    /* every unit in [0x20, 0x7f): signed compare is fine in that range */
+    __m128i bad = _mm_or_si128(_mm_cmplt_epi16(v, lo_limit), _mm_cmpgt_epi16(v, hi_limit));
+    bad = _mm_or_si128(bad, _mm_cmplt_epi16(v, _mm_setzero_si128()));
+    if (esc == ESC_JSON) /* quote and backslash */
+        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('"')),
+                                             _mm_cmpeq_epi16(v, _mm_set1_epi16('\\'))));
+    else if (esc == ESC_XML) /* < > & " ' */
+        bad = _mm_or_si128(
+            bad, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('<')),
+                                           _mm_cmpeq_epi16(v, _mm_set1_epi16('>'))),
+                              _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('&')),
+                                           _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('"')),
+                                                        _mm_cmpeq_epi16(v, _mm_set1_epi16('\''))))));
+    return (unsigned)_mm_movemask_epi8(bad);
+}
+
+/* Copy plain units from u to o, 8 at a time, up to the first unit that
+ * needs care or until fewer than 8 are left; returns how many it copied.
+ * It stores 8 bytes per step whatever it keeps (the caller reserves 8
+ * bytes of slack). Plain ASCII is the bulk of every log and this is the
+ * hot path of dump: it resumes after each escaped character (Windows
+ * paths are full of backslashes), which took a third of dump's UTF-16
+ * instructions off when it stopped at the first one (callgrind). */
+static inline size_t ascii_run(const uint8_t *u, size_t n, char *o, int esc)
 {
     size_t i = 0;
-    const __m128i lo_limit = _mm_set1_epi16(0x20), hi_limit = _mm_set1_epi16(0x7f);
     for (; i + 8 <= n; i += 8) {
         __m128i v = _mm_loadu_si128((const __m128i *)(u + 2 * i));
-        /* every unit in [0x20, 0x7f): signed compare is fine in that range */
-        __m128i bad = _mm_or_si128(_mm_cmplt_epi16(v, lo_limit), _mm_cmpgt_epi16(v, hi_limit));
-        bad = _mm_or_si128(bad, _mm_cmplt_epi16(v, _mm_setzero_si128()));
-        if (esc == 1) /* JSON: quote and backslash */
-            bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('"')),
-                                                 _mm_cmpeq_epi16(v, _mm_set1_epi16('\\'))));
-        else if (esc == 2) /* XML: < > & " ' */
-            bad = _mm_or_si128(
-                bad, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('<')),
-                                               _mm_cmpeq_epi16(v, _mm_set1_epi16('>'))),
-                                  _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('&')),
-                                               _mm_or_si128(_mm_cmpeq_epi16(v, _mm_set1_epi16('"')),
-                                                            _mm_cmpeq_epi16(v, _mm_set1_epi16('\''))))));
-        if (_mm_movemask_epi8(bad))
-            break;
+        unsigned bad = block_bad(v, esc);
         _mm_storel_epi64((__m128i *)(o + i), _mm_packus_epi16(v, v));
+        if (bad)
+            return i + (size_t)__builtin_ctz(bad) / 2;
     }
     return i;
 }
+
+/* The last 1..7 units [i, n) of a string of 8 or more, from the block of
+ * its last 8 units when they are all plain. Returns 1 if it wrote them. */
+static inline int ascii_tail(const uint8_t *u, size_t n, size_t i, char **o, int esc)
+{
+    size_t j = i - (n - 8); /* units of the block already written */
+    __m128i v = _mm_loadu_si128((const __m128i *)(u + 2 * (n - 8)));
+    if (block_bad(v, esc) >> (2 * j))
+        return 0;
+    uint64_t x;
+    _mm_storel_epi64((__m128i *)&x, _mm_packus_epi16(v, v));
+    x >>= 8 * j; /* little-endian: the first j bytes drop out */
+    memcpy(*o, &x, 8);
+    *o += 8 - j;
+    return 1;
+}
+
+/* A whole string of 1..7 units when all are plain: through a zeroed
+ * 16-byte copy, since reading past the string is not allowed. Short
+ * values ("-", "SYSTEM", "0x0") are half of all strings, and went a
+ * unit at a time (callgrind). Returns 1 if it wrote them. */
+static inline int ascii_short(const uint8_t *u, size_t n, char **o, int esc)
+{
+    uint8_t t[16] = {0};
+    memcpy(t, u, 2 * n);
+    __m128i v = _mm_loadu_si128((const __m128i *)t);
+    if (block_bad(v, esc) & ((1u << (2 * n)) - 1))
+        return 0;
+    _mm_storel_epi64((__m128i *)*o, _mm_packus_epi16(v, v));
+    *o += n;
+    return 1;
+}
 #else
-static size_t ascii_run(const uint8_t *u, size_t n, char *o, int esc) { return 0; }
+static inline int ascii_short(const uint8_t *u, size_t n, char **o, int esc) { return 0; }
+static inline size_t ascii_run(const uint8_t *u, size_t n, char *o, int esc) { return 0; }
+static inline int ascii_tail(const uint8_t *u, size_t n, size_t i, char **o, int esc) { return 0; }
 #endif
 
-/* Convert UTF-16LE to UTF-8 straight into the buffer, escaping as asked.
- * Worst case is 3 bytes of UTF-8 per unit, or 6 for a JSON \u escape. */
-static void utf16_conv(tn_buf *b, const uint8_t *u, size_t n, int esc)
+/* Convert the unit at u[i] (with the next, for a surrogate pair) to
+ * UTF-8 at *o, escaping as asked; returns the units used. */
+static inline size_t conv_one(const uint8_t *u, size_t i, size_t n, char **po, int esc)
 {
-    if (tn_buf_reserve(b, n * 6 + 1))
-        return;
-    char *o = b->data + b->len;
-    size_t i = ascii_run(u, n, o, esc);
-    o += i;
-    for (; i < n; i++) {
-        uint32_t c = (uint32_t)u[2 * i] | ((uint32_t)u[2 * i + 1] << 8);
-        if (c < 0x80 && (esc == ESC_NONE ? c != 0 : esc == ESC_JSON ? !json_esc[c] : c > '>' || (c != '<' && c != '&' && c != '"' && c != '\'' && c != '>'))) {
-            *o++ = (char)c; /* plain ASCII: the bulk of every log */
-            continue;
-        }
-        if (c < 0x80) {
-            if (esc == ESC_JSON && (c < 0x20 || c == '"' || c == '\\')) {
-                *o++ = '\\';
-                switch (c) {
-                case '"': *o++ = '"'; break;
-                case '\\': *o++ = '\\'; break;
-                case '\n': *o++ = 'n'; break;
-                case '\r': *o++ = 'r'; break;
-                case '\t': *o++ = 't'; break;
-                case '\b': *o++ = 'b'; break;
-                case '\f': *o++ = 'f'; break;
-                default:
-                    *o++ = 'u'; *o++ = '0'; *o++ = '0';
-                    *o++ = hexd[c >> 4]; *o++ = hexd[c & 15];
-                }
-                continue;
+    char *o = *po;
+    uint32_t c = (uint32_t)u[2 * i] | ((uint32_t)u[2 * i + 1] << 8);
+    size_t used = 1;
+    if (c < 0x80) {
+        if (esc == ESC_JSON && json_esc[c]) {
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            default:
+                *o++ = 'u'; *o++ = '0'; *o++ = '0';
+                *o++ = hexd[c >> 4]; *o++ = hexd[c & 15];
             }
-            if (esc == ESC_XML && (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'')) {
-                const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;"
-                              : c == '"' ? "&quot;" : "&apos;";
-                size_t el = strlen(e);
-                memcpy(o, e, el); /* fits: 6 bytes reserved per unit */
-                o += el;
-                continue;
-            }
+        } else if (esc == ESC_XML && (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'')) {
+            const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;"
+                          : c == '"' ? "&quot;" : "&apos;";
+            size_t el = strlen(e);
+            memcpy(o, e, el); /* fits: 6 bytes reserved per unit */
+            o += el;
+        } else {
             *o++ = (char)c;
-            continue;
         }
-        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
-            uint32_t d = (uint32_t)u[2 * i + 2] | ((uint32_t)u[2 * i + 3] << 8);
-            if (d >= 0xDC00 && d <= 0xDFFF) {
-                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-                i++;
-            } else {
-                c = 0xFFFD;
-            }
-        } else if (c >= 0xD800 && c <= 0xDFFF) {
+        *po = o;
+        return 1;
+    }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n) {
+        uint32_t d = (uint32_t)u[2 * i + 2] | ((uint32_t)u[2 * i + 3] << 8);
+        if (d >= 0xDC00 && d <= 0xDFFF) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+            used = 2;
+        } else {
             c = 0xFFFD;
         }
-        if (c < 0x800) {
-            *o++ = (char)(0xC0 | (c >> 6));
-            *o++ = (char)(0x80 | (c & 0x3F));
-        } else if (c < 0x10000) {
-            *o++ = (char)(0xE0 | (c >> 12));
-            *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (c & 0x3F));
-        } else {
-            *o++ = (char)(0xF0 | (c >> 18));
-            *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
-            *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (c & 0x3F));
-        }
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+        c = 0xFFFD;
     }
+    if (c < 0x800) {
+        *o++ = (char)(0xC0 | (c >> 6));
+        *o++ = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        *o++ = (char)(0xE0 | (c >> 12));
+        *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (c & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | (c >> 18));
+        *o++ = (char)(0x80 | ((c >> 12) & 0x3F));
+        *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (char)(0x80 | (c & 0x3F));
+    }
+    *po = o;
+    return used;
+}
+
+/* Convert UTF-16LE to UTF-8 straight into the buffer, escaping as asked.
+ * Worst case is 3 bytes of UTF-8 per unit, or 6 for a JSON \u escape,
+ * plus 8 bytes of slack for the block stores. Inlined into each of the
+ * three entry points so that esc is a constant there. */
+static inline __attribute__((always_inline)) void utf16_conv(tn_buf *b, const uint8_t *u, size_t n,
+                                                              int esc)
+{
+    if (tn_buf_reserve(b, n * 6 + 8))
+        return;
+    char *o = b->data + b->len;
+    size_t i = 0;
+    for (;;) {
+        size_t k = ascii_run(u + 2 * i, n - i, o, esc);
+        i += k;
+        o += k;
+        if (n - i < 8)
+            break;
+        i += conv_one(u, i, n, &o, esc); /* the unit that stopped the run */
+    }
+    if (i < n && (n >= 8 ? ascii_tail(u, n, i, &o, esc) : ascii_short(u, n, &o, esc)))
+        i = n;
+    while (i < n)
+        i += conv_one(u, i, n, &o, esc);
     b->len = (size_t)(o - b->data);
     b->data[b->len] = '\0';
 }

@@ -21,6 +21,10 @@ struct bx_cache {
     uint32_t tmpl_off[TMPL_SLOTS];
     bx_template *tmpl[TMPL_SLOTS];
     uint32_t names_used, tmpls_used;
+    /* the slots taken, so a chunk's reset clears only those: clearing all
+     * 36 KiB per chunk cost 2.5% of dump's instructions (callgrind) */
+    uint16_t name_slot[NAME_SLOTS];
+    uint16_t tmpl_slot[TMPL_SLOTS];
 };
 
 int bx_chunk_init(bx_chunk *c)
@@ -39,19 +43,27 @@ void bx_chunk_reset(bx_chunk *c, const uint8_t *base, uint32_t size)
     c->error = NULL;
     c->error_off = 0;
     tn_arena_reset(&c->arena);
-    if (c->cache->names_used)
-        memset(c->cache->name_off, 0, sizeof(c->cache->name_off));
-    if (c->cache->tmpls_used)
-        memset(c->cache->tmpl_off, 0, sizeof(c->cache->tmpl_off));
-    c->cache->names_used = c->cache->tmpls_used = 0;
+    struct bx_cache *m = c->cache;
+    for (uint32_t i = 0; i < m->names_used; i++)
+        m->name_off[m->name_slot[i]] = 0;
+    for (uint32_t i = 0; i < m->tmpls_used; i++)
+        m->tmpl_off[m->tmpl_slot[i]] = 0;
+    m->names_used = m->tmpls_used = 0;
+    if (c->walk)
+        bx_walk_chunk_reset(c->walk);
 }
 
 void bx_chunk_free(bx_chunk *c)
 {
     tn_arena_free(&c->arena);
     if (c->walk) {
+        tn_arena_free(&c->walk->keep);
+        tn_buf_free(&c->walk->canon);
         tn_free(c->walk->items);
         tn_free(c->walk->fields);
+        tn_free(c->walk->sig);
+        tn_free(c->walk->vals);
+        tn_free(c->walk->slots);
         tn_buf_free(&c->walk->tmp);
         tn_buf_free(&c->walk->evtext);
         tn_free(c->walk);
@@ -142,7 +154,7 @@ static const bx_name *name_at(cursor *k, uint32_t off)
     if (!m->name_off[h]) {
         m->name_off[h] = off + 1;
         m->name[h] = n;
-        m->names_used++;
+        m->name_slot[m->names_used++] = (uint16_t)h;
     }
     return n;
 }
@@ -337,6 +349,7 @@ static bx_template *template_at(cursor *k, uint32_t off)
     if (!t)
         return fail(k, "out of memory");
     t->offset = off;
+    t->ident = 0;
     memcpy(t->guid, c->base + off + 4, 16);
     cursor sub = {c, off + 24, off + 24 + dsize, k->depth + 1};
     t->root = parse_list(&sub, 0);
@@ -345,7 +358,7 @@ static bx_template *template_at(cursor *k, uint32_t off)
     if (slot != UINT32_MAX) {
         m->tmpl_off[slot] = off + 1;
         m->tmpl[slot] = t;
-        m->tmpls_used++;
+        m->tmpl_slot[m->tmpls_used++] = (uint16_t)slot;
     }
     return t;
 }
@@ -500,7 +513,7 @@ const bx_value *bx_subst_value(const bx_node *n, const bx_scope *s)
     if (!s || n->index >= s->nvalues)
         return NULL;
     const bx_value *v = &s->values[n->index];
-    if (v->type == BX_T_NULL || (v->size == 0 && v->type != BX_T_STRING))
+    if (bx_value_null(v))
         return NULL;
     return v;
 }

@@ -70,6 +70,9 @@ struct bx_template {
     uint32_t offset;        /* definition offset in the chunk */
     bx_node *root;          /* the fragment's nodes */
     uint8_t guid[16];
+    uint32_t ident;         /* render_json.c: 0 not yet known, 1 none, else
+                               2 + its number among equal templates of
+                               every chunk read on this thread */
 };
 
 /* Per-chunk parse context: the chunk bytes, caches of names and templates,
@@ -122,6 +125,13 @@ typedef struct bx_scope {
     uint32_t nvalues;
     const struct bx_scope *up;
 } bx_scope;
+
+/* A value that makes its substitution vanish: null, or empty and not a
+ * string. */
+static inline int bx_value_null(const bx_value *v)
+{
+    return v->type == BX_T_NULL || (v->size == 0 && v->type != BX_T_STRING);
+}
 
 /* The value a SUBST node stands for in scope, or NULL if absent/null. */
 const bx_value *bx_subst_value(const bx_node *n, const bx_scope *s);

@@ -28,21 +28,18 @@ static void utf16_text(const uint8_t *d, uint32_t size, tn_buf *out)
 static void guid_text(const uint8_t *d, tn_buf *out)
 {
     /* byte order of the text: Data1 (LE u32), Data2, Data3 (LE u16), then
-     * the last 8 bytes as they are */
-    static const signed char order[] = {3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1,
-                                        10, 11, 12, 13, 14, 15};
+     * the last 8 bytes as they are; written without a loop, as GUIDs are
+     * in every record's System part (ActivityID, provider Guid) */
+    static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     char s[36];
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof(order); i++) {
-        if (order[i] < 0) {
-            s[k++] = '-';
-            continue;
-        }
+    s[8] = s[13] = s[18] = s[23] = '-';
+    for (size_t i = 0; i < 16; i++) {
         uint8_t b = d[order[i]];
-        s[k++] = HEXU[b >> 4];
-        s[k++] = HEXU[b & 15];
+        s[at[i]] = HEXU[b >> 4];
+        s[at[i] + 1] = HEXU[b & 15];
     }
-    tn_buf_put(out, s, k);
+    tn_buf_put(out, s, sizeof(s));
 }
 
 /* SID: revision, sub-authority count, 6-byte big-endian authority, then

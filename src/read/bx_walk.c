@@ -13,6 +13,7 @@ int bx_walk_begin(bx_chunk *c)
         c->walk = tn_calloc(1, sizeof(*c->walk));
         if (!c->walk)
             return -1;
+        tn_arena_init(&c->walk->keep, 64 * 1024);
     }
     c->walk->n = 0;
     c->walk->budget = BX_BUDGET;
@@ -89,7 +90,7 @@ int bx_attr_present(const bx_node *attr, const bx_scope *scope)
     return 0;
 }
 
-static void node_text(const bx_node *n, tn_buf *out)
+void bx_node_text(const bx_node *n, tn_buf *out)
 {
     switch (n->kind) {
     case BX_VALUE:
@@ -126,7 +127,7 @@ void bx_item_text(const bx_item *it, tn_buf *out)
     if (it->val)
         bx_value_text(it->val->type, it->val->data, it->val->size, out);
     else
-        node_text(it->node, out);
+        bx_node_text(it->node, out);
 }
 
 void bx_attr_text(const bx_node *attr, const bx_scope *scope, tn_buf *out)
@@ -137,7 +138,7 @@ void bx_attr_text(const bx_node *attr, const bx_scope *scope, tn_buf *out)
             if (val && val->type != BX_T_BINXML)
                 bx_value_text(val->type, val->data, val->size, out);
         } else {
-            node_text(v, out);
+            bx_node_text(v, out);
         }
     }
 }

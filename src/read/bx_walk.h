@@ -23,7 +23,27 @@ struct bx_walk {
     tn_buf evtext;
     struct tn_field *fields;
     size_t nfields, capfields;
+    /* compiled JSON templates (render_json.c). They outlive the chunk:
+     * templates are known by content, so chunks share programs. */
+    tn_arena keep;               /* programs and template identities */
+    size_t kept;                 /* bytes taken from keep */
+    struct jprog *progs[1024];   /* programs by signature hash */
+    uint32_t nprogs;
+    struct jident *idents[256];  /* template contents by hash */
+    uint32_t nidents;
+    tn_buf canon;                /* scratch: a template's canonical bytes */
+    struct jrec *rec;            /* set while a record is rendered to compile */
+    uintptr_t *sig;              /* the record's signature (see render_json.c) */
+    size_t nsig, capsig;
+    const bx_value **vals;       /* its template values, in signature order */
+    size_t nvals, capvals;
+    struct jslot *slots;         /* value slots seen while compiling */
+    size_t nslots, capslots;
 };
+
+/* A new chunk starts: the compiled programs are kept unless they have
+ * grown past their memory bound, then all are dropped. */
+void bx_walk_chunk_reset(struct bx_walk *w);
 
 /* Begin a record: resets the budget and the item stack. */
 int bx_walk_begin(bx_chunk *c);
@@ -33,6 +53,9 @@ int bx_flatten(bx_chunk *c, const bx_node *list, const bx_scope *scope);
 /* Does the attribute resolve to any content at all? (Optional or null
  * substitutions make an attribute vanish.) */
 int bx_attr_present(const bx_node *attr, const bx_scope *scope);
+/* Append the text of a literal node (VALUE, CDATA, CHARREF, ENTREF; no
+ * escaping) to out. */
+void bx_node_text(const bx_node *n, tn_buf *out);
 /* Append the text of one item (no escaping) to out. */
 void bx_item_text(const bx_item *it, tn_buf *out);
 /* Append the text of an attribute's value to out. */

@@ -9,6 +9,7 @@
 #include "evtx.h"
 
 #include "base/alloc.h"
+#include "evtx_crc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 struct tn_evtx {
     int fd;             /* -1 for memory */
@@ -88,7 +88,7 @@ static void check_header(tn_evtx *f)
         return;
     }
     uint32_t want = rd32(h + 124);
-    uint32_t got = (uint32_t)crc32(0, h, 120);
+    uint32_t got = tn_evtx_crc32(0, h, 120);
     if (want != got)
         tn_report(f->diag, TN_P_FILE_HEADER, f->path, "offset 0",
                   "file header checksum 0x%08x, expected 0x%08x; reading chunks anyway", got, want);
@@ -294,7 +294,7 @@ long tn_evtx_read_chunk(tn_evtx *f, size_t slot, bx_chunk *ctx, int carve, tn_ev
     if (avail < TN_EVTX_CHUNK_SIZE)
         tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where, "chunk truncated to %u bytes; reading what is there", avail);
 
-    uint32_t hcrc = (uint32_t)crc32(crc32(0, b, 120), b + 128, 384);
+    uint32_t hcrc = tn_evtx_crc32(tn_evtx_crc32(0, b, 120), b + 128, 384);
     if (hcrc != rd32(b + 124))
         tn_report(f->diag, TN_P_CHUNK_CRC, f->path, where,
                   "chunk header checksum mismatch; records validated one by one");
@@ -307,7 +307,7 @@ long tn_evtx_read_chunk(tn_evtx *f, size_t slot, bx_chunk *ctx, int carve, tn_ev
             tn_report(f->diag, TN_P_CHUNK_HEADER, f->path, where,
                       "free space offset %u out of range; scanning the whole chunk", free_off);
         limit = free_off == 512 ? 512 : avail;
-    } else if ((uint32_t)crc32(0, b + 512, free_off - 512) != rd32(b + 52)) {
+    } else if (tn_evtx_crc32(0, b + 512, free_off - 512) != rd32(b + 52)) {
         tn_report(f->diag, TN_P_CHUNK_CRC, f->path, where,
                   "record data checksum mismatch; records validated one by one");
     }
