@@ -477,6 +477,24 @@ static size_t skip_group(const char *p, size_t n, size_t i)
     return n;
 }
 
+/* The first byte of the token at or after p[j], past what PCRE2 ignores
+ * between an item and its quantifier (\E, and (?#...) comments): in
+ * 'z\E?' the '?' makes z optional. 0 at the end. */
+static unsigned char next_token(const char *p, size_t n, size_t j)
+{
+    for (;;) {
+        if (j + 1 < n && p[j] == '\\' && p[j + 1] == 'E') {
+            j += 2;
+        } else if (j + 2 < n && p[j] == '(' && p[j + 1] == '?' && p[j + 2] == '#') {
+            while (j < n && p[j] != ')')
+                j++;
+            j++;
+        } else {
+            return j < n ? (unsigned char)p[j] : 0;
+        }
+    }
+}
+
 /* tn_re_literal's walk; with counts set, also counts each literal byte
  * that every match holds (letters only when case matters). */
 static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t size, uint32_t counts[128])
@@ -564,7 +582,7 @@ static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t s
         if (lit && rn < sizeof(run)) {
             /* a quantifier after this character may make it optional: it
              * joins the run only when the next token is not one */
-            unsigned char nx = i + 1 < n ? (unsigned char)p[i + 1] : 0;
+            unsigned char nx = next_token(p, n, i + 1);
             run[rn++] = (char)ch;
             int letter = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
             if (counts && !(nx == '*' || nx == '?' || nx == '{') && !(caseless && letter))
