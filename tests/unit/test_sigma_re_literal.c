@@ -43,7 +43,7 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("\\x41BCD", 0), "");                 /* \x41 is A: its argument is skipped */
     CHECK_STR(lit("\\x{41}BCD", 0), "bcd");
     CHECK_STR(lit("\\101BCD x", 0), " x");             /* octal */
-    CHECK_STR(lit("\\cAbcd", 0), "");
+    CHECK_STR(lit("\\cAbcd", 0), "bcd");               /* \cA is one character */
     CHECK_STR(lit("\\p{L}abc", 0), "abc");
     CHECK_STR(lit("\\bpowershell\\b", 0), "powershell");
     CHECK_STR(lit("caf\xc3\xa9 bar", 0), " bar");
@@ -51,6 +51,9 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("abc(?=def)", 0), "abc");
     CHECK_STR(lit("xyz\\E?abc", 0), "abc");            /* \E is ignored: z is optional (fuzz find) */
     CHECK_STR(lit("xyz(?#note)*abc", 0), "abc");
+    CHECK_STR(lit("\\c(abc|def)", 0), "");             /* \c( is one character: | is top level */
+    CHECK_STR(lit("[[:alpha:]abc]def", 0), "def");      /* POSIX class inside a class */
+    CHECK_STR(lit("[\\c]]xyz", 0), "xyz");
     CHECK_STR(lit("", 0), "");
     CHECK_STR(lit("\\", 0), "");
 }
