@@ -438,8 +438,46 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
     return v->s ? 0 : -1;
 }
 
-/* Index just past the group or class that opens at p[i] ('(' or '['),
- * or n when it does not close. */
+/* Length of the escape sequence at p[i] (a backslash): \cX, \xhh,
+ * \x{..}, \o{..}, octal and back references, \p{..}/\pL, \g{..}, \k<..>,
+ * \N{..}, \Q...\E, else two bytes. Shared by every step below, so that
+ * no step reads an escape's argument as structure ('\c(' is one
+ * character, not a group). */
+static size_t esc_len(const char *p, size_t n, size_t i)
+{
+    if (i + 1 >= n)
+        return 1;
+    char e = p[i + 1];
+    size_t j = i + 2;
+    if (e == 'Q') {   /* quoted up to \E or the end */
+        while (j + 1 < n && !(p[j] == '\\' && p[j + 1] == 'E'))
+            j++;
+        return (j + 1 < n ? j + 2 : n) - i;
+    }
+    if (e == 'c')
+        return (j < n ? j + 1 : n) - i;
+    if (strchr("xopPNgk", e) && j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
+        char close = p[j] == '{' ? '}' : p[j] == '<' ? '>' : '\'';
+        while (j < n && p[j] != close)
+            j++;
+        return (j < n ? j + 1 : n) - i;
+    }
+    if (e == 'p' || e == 'P')
+        return (j < n ? j + 1 : n) - i;
+    /* \xhh, octal, back references, \g1/\g-1: their alphanumeric tail
+     * (taking a following literal too is merely conservative) */
+    if (e == 'x' || e == 'g' || (e >= '0' && e <= '9')) {
+        if (e == 'g' && j < n && (p[j] == '-' || p[j] == '+'))
+            j++;
+        while (j < n && ((p[j] >= '0' && p[j] <= '9') || (p[j] >= 'a' && p[j] <= 'z') ||
+                         (p[j] >= 'A' && p[j] <= 'Z')))
+            j++;
+    }
+    return j - i;
+}
+
+/* Index just past the class that opens at p[i] ('['), or n. POSIX
+ * classes ([:alpha:]) and escapes inside are skipped whole. */
 static size_t skip_class(const char *p, size_t n, size_t i)
 {
     i++;
@@ -447,21 +485,31 @@ static size_t skip_class(const char *p, size_t n, size_t i)
         i++;
     if (i < n && p[i] == ']')
         i++;   /* a leading ] is literal */
-    for (; i < n; i++) {
-        if (p[i] == '\\')
-            i++;
-        else if (p[i] == ']')
+    while (i < n) {
+        if (p[i] == '\\') {
+            i += esc_len(p, n, i);
+        } else if (p[i] == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+            char kind = p[i + 1];
+            size_t j = i + 2;
+            while (j + 1 < n && !(p[j] == kind && p[j + 1] == ']'))
+                j++;
+            i = j + 1 < n ? j + 2 : n;
+        } else if (p[i] == ']') {
             return i + 1;
+        } else {
+            i++;
+        }
     }
     return n;
 }
 
+/* Index just past the group that opens at p[i] ('('), or n. */
 static size_t skip_group(const char *p, size_t n, size_t i)
 {
     int depth = 0;
     while (i < n) {
         if (p[i] == '\\') {
-            i += 2;
+            i += esc_len(p, n, i);
             continue;
         }
         if (p[i] == '[') {
@@ -477,6 +525,24 @@ static size_t skip_group(const char *p, size_t n, size_t i)
     return n;
 }
 
+/* The first byte of the token at or after p[j], past what PCRE2 ignores
+ * between an item and its quantifier (\E, and (?#...) comments): in
+ * 'z\E?' the '?' makes z optional. 0 at the end. */
+static unsigned char next_token(const char *p, size_t n, size_t j)
+{
+    for (;;) {
+        if (j + 1 < n && p[j] == '\\' && p[j + 1] == 'E') {
+            j += 2;
+        } else if (j + 2 < n && p[j] == '(' && p[j + 1] == '?' && p[j + 2] == '#') {
+            while (j < n && p[j] != ')')
+                j++;
+            j++;
+        } else {
+            return j < n ? (unsigned char)p[j] : 0;
+        }
+    }
+}
+
 /* tn_re_literal's walk; with counts set, also counts each literal byte
  * that every match holds (letters only when case matters). */
 static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t size, uint32_t counts[128])
@@ -487,7 +553,7 @@ static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t s
         if (p[i] == '\\') {
             if (i + 1 < n && p[i + 1] == 'Q')
                 return 0;
-            i++;
+            i += esc_len(p, n, i) - 1;
         } else if (p[i] == '[') {
             i = skip_class(p, n, i) - 1;
         } else if (p[i] == '(') {
@@ -519,25 +585,8 @@ static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t s
             if (e >= 0x20 && e < 0x7f && !((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') ||
                                             (e >= 'A' && e <= 'Z')))
                 ch = e, lit = 1;
-            else if (e && !strchr("dDwWsShHvVRXbBAZzGKEnrtfea", e)) {
-                /* an escape with an argument (\x41, \x{..}, \0, \1, \cX,
-                 * \p{..}, \g{..}, \k<..>, ...): skip what may be its
-                 * argument; skipping a literal too only shortens it */
-                size_t j = i + 1;
-                if (j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
-                    char close = p[j] == '{' ? '}' : p[j] == '<' ? '>' : '\'';
-                    while (j < n && p[j] != close)
-                        j++;
-                    j++;
-                } else {
-                    if (e == 'c' && j < n)
-                        j++;
-                    while (j < n && ((p[j] >= '0' && p[j] <= '9') || (p[j] >= 'a' && p[j] <= 'z') ||
-                                     (p[j] >= 'A' && p[j] <= 'Z')))
-                        j++;
-                }
-                i = j - 1;
-            }
+            else if (e)   /* a class, an anchor, a reference or a code: skip it whole */
+                i += esc_len(p, n, i - 1) - 2;
         } else if (ch == '[') {
             i = skip_class(p, n, i) - 1;
         } else if (ch == '(') {
@@ -553,6 +602,8 @@ static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t s
                 i = j;
         } else if (ch == '*' || ch == '?') {
             /* a quantifier: the character before it left the run already */
+        } else if (ch == '|') {
+            return 0;   /* only reached if the structure was misread: know nothing */
         } else if (ch == '+' || ch == '.' || ch == '^' || ch == '$' || ch == ')' || ch == ']' ||
                    ch == '}') {
             /* ends the run; with '+' the character before stays */
@@ -564,7 +615,7 @@ static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t s
         if (lit && rn < sizeof(run)) {
             /* a quantifier after this character may make it optional: it
              * joins the run only when the next token is not one */
-            unsigned char nx = i + 1 < n ? (unsigned char)p[i + 1] : 0;
+            unsigned char nx = next_token(p, n, i + 1);
             run[rn++] = (char)ch;
             int letter = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
             if (counts && !(nx == '*' || nx == '?' || nx == '{') && !(caseless && letter))

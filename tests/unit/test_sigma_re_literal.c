@@ -43,12 +43,17 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("\\x41BCD", 0), "");                 /* \x41 is A: its argument is skipped */
     CHECK_STR(lit("\\x{41}BCD", 0), "bcd");
     CHECK_STR(lit("\\101BCD x", 0), " x");             /* octal */
-    CHECK_STR(lit("\\cAbcd", 0), "");
+    CHECK_STR(lit("\\cAbcd", 0), "bcd");               /* \cA is one character */
     CHECK_STR(lit("\\p{L}abc", 0), "abc");
     CHECK_STR(lit("\\bpowershell\\b", 0), "powershell");
     CHECK_STR(lit("caf\xc3\xa9 bar", 0), " bar");
     CHECK_STR(lit("^powershell(\\.exe)?$", 0), "powershell");
     CHECK_STR(lit("abc(?=def)", 0), "abc");
+    CHECK_STR(lit("xyz\\E?abc", 0), "abc");            /* \E is ignored: z is optional (fuzz find) */
+    CHECK_STR(lit("xyz(?#note)*abc", 0), "abc");
+    CHECK_STR(lit("\\c(abc|def)", 0), "");             /* \c( is one character: | is top level */
+    CHECK_STR(lit("[[:alpha:]abc]def", 0), "def");      /* POSIX class inside a class */
+    CHECK_STR(lit("[\\c]]xyz", 0), "xyz");
     CHECK_STR(lit("", 0), "");
     CHECK_STR(lit("\\", 0), "");
 }
@@ -74,6 +79,7 @@ TN_TEST(test_re_literal_sound_on_matches)
         {"\\x41BCDE", 0, "ABCDE"},
         {"\\101BCD x", 0, "ABCD x"},
         {"\\cAbcd", 0, "\001bcd"},
+        {"z\\E?\\xE?", 0, "b"},                          /* fuzz_re_literal crash-8eee2d44 */
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         int ec;
@@ -127,4 +133,54 @@ TN_TEST(test_re_required_char_in_rules)
     CHECK_INT(test_match(rule, &three), 0);
     CHECK_INT(test_match(rule, &four), 1);
     CHECK_INT(test_match(rule, &nl), 0);   /* '.' stops at a newline: pcre2 still decides */
+}
+
+/* Replays tests/fuzz-regress/re_literal as fuzz/fuzz_re_literal.c reads
+ * them (flag byte, regex, NUL, subject) and checks the same property. */
+#include <dirent.h>
+#include <stdlib.h>
+
+TN_TEST(test_re_literal_fuzz_regressions)
+{
+    const char *dir = "tests/fuzz-regress/re_literal";
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[512], buf[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        size_t len = f ? fread(buf, 1, sizeof(buf), f) : 0;
+        if (f)
+            fclose(f);
+        const char *nul = len > 1 ? memchr(buf + 1, 0, len - 1) : NULL;
+        if (!nul)
+            continue;
+        n++;
+        const char *re = buf + 1, *subj = nul + 1;
+        size_t rn = (size_t)(nul - re), sn = len - 1 - rn - 1;
+        int caseless = buf[0] & 1, ec;
+        PCRE2_SIZE off;
+        pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, rn,
+                                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0),
+                                         &ec, &off, NULL);
+        if (!code)
+            continue;
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        if (pcre2_match(code, (PCRE2_SPTR)subj, sn, 0, 0, md, NULL) >= 0) {
+            char lit[256], low[4096];
+            size_t ln = tn_re_literal(re, rn, caseless, lit, sizeof(lit));
+            for (size_t i = 0; i < sn; i++)
+                low[i] = (char)(subj[i] >= 'A' && subj[i] <= 'Z' ? subj[i] + 32 : subj[i]);
+            CHECK(ln == 0 || memmem(low, sn, lit, ln) != NULL);
+        }
+        pcre2_match_data_free(md);
+        pcre2_code_free(code);
+    }
+    if (d)
+        closedir(d);
+    CHECK(n > 0);
 }
