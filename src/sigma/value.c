@@ -503,11 +503,19 @@ static size_t skip_class(const char *p, size_t n, size_t i)
     return n;
 }
 
-/* Index just past the group that opens at p[i] ('('), or n. */
+/* Index just past the group that opens at p[i] ('('), or n. A comment
+ * (?#...) ends at the next ')', whatever precedes it: no escapes there. */
 static size_t skip_group(const char *p, size_t n, size_t i)
 {
     int depth = 0;
     while (i < n) {
+        if (p[i] == '(' && i + 2 < n && p[i + 1] == '?' && p[i + 2] == '#') {
+            const char *e = memchr(p + i, ')', n - i);
+            i = e ? (size_t)(e - p) + 1 : n;
+            if (depth == 0)
+                return i;
+            continue;
+        }
         if (p[i] == '\\') {
             i += esc_len(p, n, i);
             continue;
