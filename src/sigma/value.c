@@ -489,11 +489,13 @@ static size_t skip_class(const char *p, size_t n, size_t i)
         if (p[i] == '\\') {
             i += esc_len(p, n, i);
         } else if (p[i] == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+            /* a POSIX class only when its terminator comes before any ']'
+             * (as PCRE2 decides); otherwise '[' is a plain member */
             char kind = p[i + 1];
             size_t j = i + 2;
-            while (j + 1 < n && !(p[j] == kind && p[j + 1] == ']'))
-                j++;
-            i = j + 1 < n ? j + 2 : n;
+            while (j + 1 < n && p[j] != ']' && !(p[j] == kind && p[j + 1] == ']'))
+                j += p[j] == '\\' ? 2 : 1;
+            i = j + 1 < n && p[j] == kind && p[j + 1] == ']' ? j + 2 : i + 1;
         } else if (p[i] == ']') {
             return i + 1;
         } else {

@@ -55,6 +55,7 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("[[:alpha:]abc]def", 0), "def");      /* POSIX class inside a class */
     CHECK_STR(lit("[\\c]]xyz", 0), "xyz");
     CHECK_STR(lit("abc(?#x\\)|def", 0), "");           /* a comment ends at ')' even after \ */
+    CHECK_STR(lit("abcd[_A[=j]|x", 0), "");             /* [= without =] is no POSIX class */
     CHECK_STR(lit("", 0), "");
     CHECK_STR(lit("\\", 0), "");
 }
