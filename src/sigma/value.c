@@ -557,8 +557,18 @@ static unsigned char next_token(const char *p, size_t n, size_t j)
  * that every match holds (letters only when case matters). */
 static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t size, uint32_t counts[128])
 {
-    /* top-level alternation, \Q..\E and inline flags that may hold x
-     * (extended: whitespace is ignored) are not analysed */
+    /* Only a well-understood subset is analysed: constructs whose parsing
+     * rules are unusual (comments, verbs, quoting, POSIX classes, named
+     * and relative references, conditionals, branch resets, callouts) give
+     * nothing. SigmaHQ's regexes do not use them; fuzzing found the
+     * structure misread around several. */
+    static const char *const odd[] = {"(?#", "(*", "\\Q", "\\E", "[:", "[.", "[=", "(?|", "(?(",
+                                      "\\N", "\\g", "\\k", "(?P", "(?C", "(?R", "(?&", "(?+", "(?-"};
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        if (memmem(p, n, odd[k], strlen(odd[k])))
+            return 0;
+    /* top-level alternation and inline flags that may hold x (extended:
+     * whitespace is ignored) are not analysed either */
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\\') {
             if (i + 1 < n && p[i + 1] == 'Q')
