@@ -439,8 +439,8 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
 }
 
 /* Length of the escape sequence at p[i] (a backslash): \cX, \xhh,
- * \x{..}, \o{..}, octal and back references, \p{..}/\pL, \g{..}, \k<..>,
- * \N{..}, \Q...\E, else two bytes. Shared by every step below, so that
+ * \x{..}, \o{..}, octal and back references, \p{..}/\pL, \Q...\E, else
+ * two bytes (\g, \k and \N are not analysed at all, see re_scan). Shared by every step below, so that
  * no step reads an escape's argument as structure ('\c(' is one
  * character, not a group). */
 static size_t esc_len(const char *p, size_t n, size_t i)
@@ -456,11 +456,9 @@ static size_t esc_len(const char *p, size_t n, size_t i)
     }
     if (e == 'c')
         return (j < n ? j + 1 : n) - i;
-    if (strchr("xopPNgk", e) && j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
-        char close = p[j] == '{' ? '}' : p[j] == '<' ? '>' : '\'';
-        while (j < n && p[j] != close)
-            j++;
-        return (j < n ? j + 1 : n) - i;
+    if (strchr("xopP", e) && j < n && p[j] == '{') {   /* \x{..} \o{..} \p{..} */
+        const char *c = memchr(p + j, '}', n - j);
+        return c ? (size_t)(c - p) + 1 - i : 2;          /* unclosed: PCRE2 rejects it */
     }
     if (e == 'p' || e == 'P')
         return (j < n ? j + 1 : n) - i;

@@ -56,6 +56,7 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("[\\c]]xyz", 0), "xyz");
     CHECK_STR(lit("abc(?#x\\)|def", 0), "");           /* a comment ends at ')' even after \ */
     CHECK_STR(lit("abcd[_A[=j]|x", 0), "");             /* [= without =] is no POSIX class */
+    CHECK_STR(lit("ab\\x<cd|e", 0), "");               /* \x< is \x00 then '<': | is top level */
     CHECK_STR(lit("", 0), "");
     CHECK_STR(lit("\\", 0), "");
 }
