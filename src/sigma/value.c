@@ -439,8 +439,8 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
 }
 
 /* Length of the escape sequence at p[i] (a backslash): \cX, \xhh,
- * \x{..}, \o{..}, octal and back references, \p{..}/\pL, \g{..}, \k<..>,
- * \N{..}, \Q...\E, else two bytes. Shared by every step below, so that
+ * \x{..}, \o{..}, octal and back references, \p{..}/\pL, \Q...\E, else
+ * two bytes (\g, \k and \N are not analysed at all, see re_scan). Shared by every step below, so that
  * no step reads an escape's argument as structure ('\c(' is one
  * character, not a group). */
 static size_t esc_len(const char *p, size_t n, size_t i)
@@ -456,11 +456,9 @@ static size_t esc_len(const char *p, size_t n, size_t i)
     }
     if (e == 'c')
         return (j < n ? j + 1 : n) - i;
-    if (strchr("xopPNgk", e) && j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
-        char close = p[j] == '{' ? '}' : p[j] == '<' ? '>' : '\'';
-        while (j < n && p[j] != close)
-            j++;
-        return (j < n ? j + 1 : n) - i;
+    if (strchr("xopP", e) && j < n && p[j] == '{') {   /* \x{..} \o{..} \p{..} */
+        const char *c = memchr(p + j, '}', n - j);
+        return c ? (size_t)(c - p) + 1 - i : 2;          /* unclosed: PCRE2 rejects it */
     }
     if (e == 'p' || e == 'P')
         return (j < n ? j + 1 : n) - i;
@@ -489,11 +487,13 @@ static size_t skip_class(const char *p, size_t n, size_t i)
         if (p[i] == '\\') {
             i += esc_len(p, n, i);
         } else if (p[i] == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+            /* a POSIX class only when its terminator comes before any ']'
+             * (as PCRE2 decides); otherwise '[' is a plain member */
             char kind = p[i + 1];
             size_t j = i + 2;
-            while (j + 1 < n && !(p[j] == kind && p[j + 1] == ']'))
-                j++;
-            i = j + 1 < n ? j + 2 : n;
+            while (j + 1 < n && p[j] != ']' && !(p[j] == kind && p[j + 1] == ']'))
+                j += p[j] == '\\' ? 2 : 1;
+            i = j + 1 < n && p[j] == kind && p[j + 1] == ']' ? j + 2 : i + 1;
         } else if (p[i] == ']') {
             return i + 1;
         } else {
@@ -503,11 +503,19 @@ static size_t skip_class(const char *p, size_t n, size_t i)
     return n;
 }
 
-/* Index just past the group that opens at p[i] ('('), or n. */
+/* Index just past the group that opens at p[i] ('('), or n. A comment
+ * (?#...) ends at the next ')', whatever precedes it: no escapes there. */
 static size_t skip_group(const char *p, size_t n, size_t i)
 {
     int depth = 0;
     while (i < n) {
+        if (p[i] == '(' && i + 2 < n && p[i + 1] == '?' && p[i + 2] == '#') {
+            const char *e = memchr(p + i, ')', n - i);
+            i = e ? (size_t)(e - p) + 1 : n;
+            if (depth == 0)
+                return i;
+            continue;
+        }
         if (p[i] == '\\') {
             i += esc_len(p, n, i);
             continue;
@@ -547,8 +555,18 @@ static unsigned char next_token(const char *p, size_t n, size_t j)
  * that every match holds (letters only when case matters). */
 static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t size, uint32_t counts[128])
 {
-    /* top-level alternation, \Q..\E and inline flags that may hold x
-     * (extended: whitespace is ignored) are not analysed */
+    /* Only a well-understood subset is analysed: constructs whose parsing
+     * rules are unusual (comments, verbs, quoting, POSIX classes, named
+     * and relative references, conditionals, branch resets, callouts) give
+     * nothing. SigmaHQ's regexes do not use them; fuzzing found the
+     * structure misread around several. */
+    static const char *const odd[] = {"(?#", "(*", "\\Q", "\\E", "[:", "[.", "[=", "(?|", "(?(",
+                                      "\\N", "\\g", "\\k", "(?P", "(?C", "(?R", "(?&", "(?+", "(?-"};
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        if (memmem(p, n, odd[k], strlen(odd[k])))
+            return 0;
+    /* top-level alternation and inline flags that may hold x (extended:
+     * whitespace is ignored) are not analysed either */
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\\') {
             if (i + 1 < n && p[i + 1] == 'Q')

@@ -49,11 +49,14 @@ TN_TEST(test_re_literal_cases)
     CHECK_STR(lit("caf\xc3\xa9 bar", 0), " bar");
     CHECK_STR(lit("^powershell(\\.exe)?$", 0), "powershell");
     CHECK_STR(lit("abc(?=def)", 0), "abc");
-    CHECK_STR(lit("xyz\\E?abc", 0), "abc");            /* \E is ignored: z is optional (fuzz find) */
-    CHECK_STR(lit("xyz(?#note)*abc", 0), "abc");
+    CHECK_STR(lit("xyz\\E?abc", 0), "");               /* \E, comments, POSIX classes: not analysed */
+    CHECK_STR(lit("xyz(?#note)*abc", 0), "");
     CHECK_STR(lit("\\c(abc|def)", 0), "");             /* \c( is one character: | is top level */
-    CHECK_STR(lit("[[:alpha:]abc]def", 0), "def");      /* POSIX class inside a class */
+    CHECK_STR(lit("[[:alpha:]abc]def", 0), "");
     CHECK_STR(lit("[\\c]]xyz", 0), "xyz");
+    CHECK_STR(lit("abc(?#x\\)|def", 0), "");           /* a comment ends at ')' even after \ */
+    CHECK_STR(lit("abcd[_A[=j]|x", 0), "");             /* [= without =] is no POSIX class */
+    CHECK_STR(lit("ab\\x<cd|e", 0), "");               /* \x< is \x00 then '<': | is top level */
     CHECK_STR(lit("", 0), "");
     CHECK_STR(lit("\\", 0), "");
 }
