@@ -1,4 +1,9 @@
-/* cmd_dump.c - `tansa dump`: EVTX records as JSON Lines or XML. */
+/* cmd_dump.c - `tansa dump`: EVTX records as JSON Lines or XML.
+ *
+ * Each chunk is rendered into its own buffer on a worker; the finished
+ * buffers are written in file order straight to the output descriptor,
+ * one write(2) per chunk (stdio would copy every byte once more: 5.8% of
+ * dump's instructions, callgrind). */
 #include "cli.h"
 
 #include "base/alloc.h"
@@ -8,9 +13,13 @@
 #include "read/evtx.h"
 #include "read/evtx_event.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char dump_help[] =
     "Usage: tansa dump [OPTIONS] FILE...\n"
@@ -21,6 +30,7 @@ static const char dump_help[] =
     "                           jsonl: evtx_dump's JSON shape (default);\n"
     "                           xml: the record's XML; event: the normalised\n"
     "                           event that rules see, as flat JSON\n"
+    "  -o, --output FILE        write there instead of standard output\n"
     "  -t, --threads N          parse chunks on N threads (default 1)\n"
     "      --carve              also recover records from chunk slack and\n"
     "                           from space that is not a valid chunk\n"
@@ -31,6 +41,12 @@ static const char dump_help[] =
 
 enum { FMT_JSONL, FMT_XML, FMT_EVENT };
 
+/* Where the records go. */
+typedef struct dump_out {
+    int fd;
+    const char *name;   /* for messages: the -o path or "standard output" */
+} dump_out;
+
 typedef struct dump_ctx {
     tn_evtx *f;
     bx_chunk *ctxs;     /* one per worker */
@@ -38,6 +54,7 @@ typedef struct dump_ctx {
     int carve;
     int failed;         /* a render failed (reported) */
     tn_diag *diag;
+    const dump_out *out;
 } dump_ctx;
 
 typedef struct rec_arg {
@@ -82,16 +99,72 @@ static int work(void *va, size_t task, int worker, tn_buf *out)
     return tn_buf_ok(out) ? 0 : TN_EXIT_INTERNAL;
 }
 
+/* Writes all n bytes of p to fd: short writes continue, EINTR retries, a
+ * non-blocking descriptor is waited for. 0, or -1 with errno set. */
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k > 0) {
+            p += k;
+            n -= (size_t)k;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+                return -1;
+        } else {
+            if (k == 0)
+                errno = EIO; /* write(2) took nothing of a non-empty buffer */
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int emit(void *va, size_t task, tn_buf *out)
 {
-    (void)va;
+    const dump_ctx *d = va;
     (void)task;
-    return tn_buf_write(out, stdout) ? TN_EXIT_INTERNAL : 0;
+    if (!out->len || !write_all(d->out->fd, out->data, out->len))
+        return 0;
+    fprintf(stderr, "tansa dump: %s: write failed: %s\n", d->out->name, strerror(errno));
+    return TN_EXIT_INTERNAL;
+}
+
+/* Opens path for -o (created, or truncated), or takes standard output. */
+static int out_open(const char *path, dump_out *o)
+{
+    if (!path) {
+        *o = (dump_out){STDOUT_FILENO, "standard output"};
+        return 0;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "tansa dump: %s: cannot open for writing: %s\n", path, strerror(errno));
+        return TN_EXIT_USAGE;
+    }
+    *o = (dump_out){fd, path};
+    return 0;
+}
+
+/* Closes a -o file; a failed close (NFS, quota) is a failed write. */
+static int out_close(const dump_out *o, int rc)
+{
+    if (o->fd == STDOUT_FILENO)
+        return rc;
+    if (close(o->fd) && !rc) {
+        fprintf(stderr, "tansa dump: %s: write failed: %s\n", o->name, strerror(errno));
+        return TN_EXIT_INTERNAL;
+    }
+    return rc;
 }
 
 int tn_cmd_dump(int argc, char **argv)
 {
     int format = FMT_JSONL, threads = 1, carve = 0, quiet = 0, nfiles = 0;
+    const char *output = NULL;
     char **files = tn_calloc((size_t)argc, sizeof(char *));
     if (!files)
         return TN_EXIT_INTERNAL;
@@ -111,6 +184,8 @@ int tn_cmd_dump(int argc, char **argv)
                 tn_free(files);
                 return tn_usage_error("dump", "unknown format '%s'", a);
             }
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            output = argv[++i];
         } else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && i + 1 < argc) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
@@ -134,24 +209,27 @@ int tn_cmd_dump(int argc, char **argv)
         tn_free(files);
         return tn_usage_error("dump", "no input file");
     }
+    dump_out out;
+    int orc = out_open(output, &out);
+    if (orc) {
+        tn_free(files);
+        return orc;
+    }
     tn_diag diag = {.quiet = quiet};
     bx_chunk *ctxs = tn_calloc((size_t)threads, sizeof(bx_chunk));
     int rc = ctxs ? 0 : TN_EXIT_INTERNAL, opened = 0;
     for (int t = 0; t < threads && !rc; t++)
         if (bx_chunk_init(&ctxs[t]))
             rc = TN_EXIT_INTERNAL;
-    static char obuf[1 << 16];
-    setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     for (int i = 0; i < nfiles && !rc; i++) {
-        dump_ctx d = {.ctxs = ctxs, .format = format, .carve = carve, .diag = &diag};
+        dump_ctx d = {.ctxs = ctxs, .format = format, .carve = carve, .diag = &diag, .out = &out};
         if (tn_evtx_open(files[i], &diag, &d.f))
             continue;
         opened++;
         rc = tn_par_run(threads, tn_evtx_nchunks(d.f), work, emit, &d);
         tn_evtx_close(d.f);
     }
-    if (fflush(stdout) != 0 && !rc)
-        rc = TN_EXIT_INTERNAL;
+    rc = out_close(&out, rc);
     for (int t = 0; ctxs && t < threads; t++)
         bx_chunk_free(&ctxs[t]);
     tn_free(ctxs);

@@ -121,6 +121,10 @@ static const bx_name *name_at(cursor *k, uint32_t off)
 {
     bx_chunk *c = k->c;
     struct bx_cache *m = c->cache;
+    /* bounds first: the cache keys are off + 1, and 0xFFFFFFFF + 1 is the
+     * empty key, which would return a name left from an earlier chunk */
+    if (off > c->size || c->size - off < 8)
+        return fail(k, "name offset out of chunk");
     uint32_t h = (off * 2654435761u) & (NAME_SLOTS - 1);
     for (uint32_t i = 0; i < 16; i++, h = (h + 1) & (NAME_SLOTS - 1)) {
         if (m->name_off[h] == off + 1)
@@ -128,8 +132,6 @@ static const bx_name *name_at(cursor *k, uint32_t off)
         if (!m->name_off[h])
             break;
     }
-    if (off > c->size || c->size - off < 8)
-        return fail(k, "name offset out of chunk");
     uint32_t count = rd16(c->base + off + 6);
     if ((c->size - off - 8) / 2 < count)
         return fail(k, "name runs past chunk");
@@ -328,6 +330,9 @@ static bx_template *template_at(cursor *k, uint32_t off)
 {
     bx_chunk *c = k->c;
     struct bx_cache *m = c->cache;
+    /* bounds first, as in name_at: off 0xFFFFFFFF must not hit an empty slot */
+    if (off > c->size || c->size - off < 24)
+        return fail(k, "template offset out of chunk");
     uint32_t h = (off * 2654435761u) & (TMPL_SLOTS - 1);
     uint32_t slot = UINT32_MAX;
     for (uint32_t i = 0; i < 16; i++, h = (h + 1) & (TMPL_SLOTS - 1)) {
@@ -338,8 +343,6 @@ static bx_template *template_at(cursor *k, uint32_t off)
             break;
         }
     }
-    if (off > c->size || c->size - off < 24)
-        return fail(k, "template offset out of chunk");
     if (k->depth + 1 > BX_MAX_DEPTH)
         return fail(k, "templates nested too deep");
     uint32_t dsize = rd32(c->base + off + 20);

@@ -45,6 +45,12 @@ struct bx_walk {
  * grown past their memory bound, then all are dropped. */
 void bx_walk_chunk_reset(struct bx_walk *w);
 
+/* Sets the memory bound of the compiled programs, per thread, in bytes
+ * (0: the default, 8 MiB) and returns the previous one. For tests, which
+ * make it tiny to exercise the reset; call it while no thread renders.
+ * The output is the same for any bound, only the speed changes. */
+size_t bx_json_keep_max(size_t bytes);
+
 /* Begin a record: resets the budget and the item stack. */
 int bx_walk_begin(bx_chunk *c);
 /* Append the resolved content of list (in scope) to c->walk->items.

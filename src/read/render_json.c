@@ -75,7 +75,7 @@ typedef struct jident {
 } jident;
 
 #define PROGS_MAX 8192           /* programs kept on a thread */
-#define KEEP_MAX (8u << 20)      /* bytes of programs and identities kept */
+#define KEEP_MAX (8u << 20)      /* bytes of programs and identities kept (default) */
 #define PROG_LIT_MAX 65536       /* longest literal text kept for one program */
 #define SIG_MAX 4096             /* longest signature compiled */
 #define CANON_MAX (256u << 10)   /* longest canonical template */
@@ -453,9 +453,19 @@ static int render_generic(bx_chunk *c, const bx_node *nodes, tn_buf *out)
 
 /* ---- compiled templates ---- */
 
+/* The bound in force; only tests change it (bx_json_keep_max). */
+static size_t keep_max = KEEP_MAX;
+
+size_t bx_json_keep_max(size_t bytes)
+{
+    size_t old = keep_max;
+    keep_max = bytes ? bytes : KEEP_MAX;
+    return old;
+}
+
 void bx_walk_chunk_reset(struct bx_walk *w)
 {
-    if (w->kept <= KEEP_MAX && w->nprogs < PROGS_MAX)
+    if (w->kept <= keep_max && w->nprogs < PROGS_MAX)
         return;
     tn_arena_reset(&w->keep);
     memset(w->progs, 0, sizeof(w->progs));
@@ -544,7 +554,7 @@ static uint32_t tmpl_ident(struct bx_walk *w, bx_template *t)
     for (jident *e = w->idents[h & 255]; e; e = e->next)
         if (e->hash == h && e->len == len && !memcmp(e->bytes, bytes, len))
             return t->ident = e->id;
-    if (w->kept + len > KEEP_MAX) /* full until the next chunk drops all */
+    if (w->kept + len > keep_max) /* full until the next chunk drops all */
         return t->ident = 1;
     jident *e = keep_alloc(w, sizeof(*e));
     unsigned char *copy = e ? keep_alloc(w, len) : NULL;
@@ -705,7 +715,7 @@ int bx_render_json(bx_chunk *c, const bx_node *nodes, tn_buf *out)
     const jprog *p = prog_find(w, h);
     if (p)
         return p->bad ? render_generic(c, nodes, out) : prog_run(c, p, out);
-    if (w->nprogs >= PROGS_MAX || w->kept > KEEP_MAX)
+    if (w->nprogs >= PROGS_MAX || w->kept > keep_max)
         return render_generic(c, nodes, out);
     struct jrec r = {out->len, 0};
     w->rec = &r;
