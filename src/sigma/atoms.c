@@ -587,6 +587,17 @@ static int list_add_rule(idlist *l, const lset *set, uint32_t *mark, uint32_t st
     return 0;
 }
 
+/* Sorts l (a canonical order, so equal lists compare equal and the cache
+ * key is stable) and hashes it. */
+static void list_finish(idlist *l)
+{
+    if (l->n)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
+    l->hash = 2166136261u;
+    for (uint32_t i = 0; i < l->n; i++)
+        l->hash = (l->hash ^ l->v[i]) * 16777619u;
+}
+
 static int list_add_cnf(idlist *l, const cnf *x, uint32_t *mark, uint32_t stamp)
 {
     int rc = 0;
@@ -604,11 +615,7 @@ static int bucket_list(const tn_ruleset *rs, const cnf *sets, const tn_bucket *b
         rc = list_add_cnf(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
     for (uint32_t i = 0; i < ix->nalways && !rc; i++)
         rc = list_add_cnf(l, &sets[ix->always[i]], mark, stamp);
-    if (l->n)
-        qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
-    l->hash = 2166136261u;
-    for (uint32_t i = 0; i < l->n; i++)
-        l->hash = (l->hash ^ l->v[i]) * 16777619u;
+    list_finish(l);
     return rc;
 }
 
@@ -679,10 +686,7 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, const cnf *sets)
             tn_free(u.v);
             break;
         }
-        qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
-        u.hash = 2166136261u;
-        for (uint32_t i = 0; i < u.n; i++)
-            u.hash = (u.hash ^ u.v[i]) * 16777619u;
+        list_finish(&u);
         uint32_t di = distinct(d, &nd, &u);
         for (uint32_t t = s; t <= nslots; t++)
             if (grp[t] == s + 1) {
