@@ -31,4 +31,15 @@ grep -q "problem" "$work/err"; check "closing summary counts problems" $?
 [ "$rc" = 2 ]; check "bad option: exit 2" $?
 "$T" dump --help | grep -q "Exit codes"; check "--help documents exit codes" $?
 "$T" --version | grep -q "^tansa "; check "--version" $?
+# output: -o equals standard output; a failed write is exit 4, named
+"$T" dump -t 2 "$F" >"$work/stdout.jsonl" 2>/dev/null
+"$T" dump -t 2 -o "$work/o.jsonl" "$F" 2>/dev/null
+cmp -s "$work/stdout.jsonl" "$work/o.jsonl"; check "dump -o FILE equals standard output" $?
+if [ -w /dev/full ]; then
+    "$T" dump "$F" >/dev/full 2>"$work/full.err"; rc=$?
+    [ "$rc" = 4 ] && grep -q "standard output: write failed" "$work/full.err"
+    check "a full disk: exit 4, and the output is named" $?
+fi
+"$T" dump -o "$work/no/such/dir/out.jsonl" "$F" >/dev/null 2>"$work/o.err"; rc=$?
+[ "$rc" = 2 ] && [ -s "$work/o.err" ]; check "an -o that cannot be opened: exit 2 with the reason" $?
 echo "$pass passed, $fail failed"
