@@ -42,8 +42,11 @@ typedef struct kept {
     uint32_t file;
 } kept;
 
+/* One per thread. Aligned to a cache line, and allocated so: each worker
+ * writes its own counters and arenas on every event, and a neighbour's
+ * writes on a shared line cost a cache miss per event. */
 typedef struct worker {
-    tn_scanner *sc;
+    _Alignas(64) tn_scanner *sc;   /* made on the worker's own thread */
     tn_arena arena;     /* events kept for correlation */
     tn_arena dstr;      /* strings of detections held in memory */
     size_t dbytes;      /* bytes in dstr */
@@ -52,7 +55,7 @@ typedef struct worker {
     size_t ndets, capdets;
     kept *keep;
     size_t nkeep, capkeep;
-    uint64_t records, matches;
+    uint64_t records, matches;     /* records: progress reads it */
     int oom;
 } worker;
 
@@ -62,9 +65,10 @@ struct hunt {
     const tn_hunt_opts *o;
     tn_diag *d;
     const tn_inputs *in;
-    worker *w;
+    worker *w;              /* nw of them, 64-byte aligned within wmem */
+    void *wmem;
     int nw;
-    uint64_t done, total;   /* bytes, for progress */
+    uint64_t total;         /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
     int has_corr;
@@ -271,7 +275,8 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
-    __atomic_fetch_add(&w->records, 1, __ATOMIC_RELAXED); /* progress reads it */
+    /* one writer: a plain store, not a locked add, is enough for progress */
+    __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
     match_ctx m = {h, w, file, NULL, NULL, NULL};
@@ -283,18 +288,21 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
 static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
     hunt *h = arg;
+    worker *w = &h->w[wi];
+    /* the scanner's memory comes from this thread's malloc arena, not
+     * from the main thread's, next to the other scanners */
+    if (!w->sc && !(w->sc = tn_scanner_new(h->rs)))
+        return TN_EXIT_INTERNAL;
     tn_event e = *ev;
-    scan_event(h, &h->w[wi], &e, file);
-    return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
+    scan_event(h, w, &e, file);
+    return w->oom ? TN_EXIT_INTERNAL : 0;
 }
 
-static void before_input(void *arg, size_t i, uint64_t bytes)
+static void on_progress(void *arg, size_t i, uint64_t done)
 {
     hunt *h = arg;
-    if (!bytes && i)
-        h->done += h->in->v[i - 1].size;
     if (h->o->progress)
-        progress(h, i, h->done + bytes, h->total, h->t0);
+        progress(h, i, done, h->total, h->t0);
 }
 
 static int by_time(const void *a, const void *b)
@@ -415,15 +423,15 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
 
 static int setup_workers(hunt *h, int n)
 {
-    h->w = tn_calloc((size_t)n, sizeof(worker));
-    if (!h->w)
+    /* calloc aligns to 16 only: take a line more and align by hand */
+    h->wmem = tn_calloc((size_t)n + 1, sizeof(worker));
+    if (!h->wmem)
         return -1;
+    h->w = (worker *)(((uintptr_t)h->wmem + 63) & ~(uintptr_t)63);
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].arena, 256 * 1024);
         tn_arena_init(&h->w[i].dstr, 256 * 1024);
-        if (!(h->w[i].sc = tn_scanner_new(h->rs)))
-            return -1;
     }
     return 0;
 }
@@ -456,7 +464,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         total += in->v[i].size;
     h.total = total;
     if (!rc)
-        rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, before_input, &h);
+        rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, on_progress, &h);
     if (o->progress)
         fprintf(stderr, "\r%70s\r", "");
     if (!rc && h.has_corr)
@@ -495,7 +503,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_buf_free(&w->dtmp);
         tn_scanner_free(w->sc);
     }
-    tn_free(h.w);
+    tn_free(h.wmem);
     tn_free(h.rule_level);
     pthread_mutex_destroy(&h.runs_mu);
     return rc;
