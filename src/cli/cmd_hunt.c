@@ -17,8 +17,8 @@
 static const char hunt_help[] =
     "Usage: tansa hunt [OPTIONS] PATH...\n"
     "Run Sigma rules over EVTX, JSON Lines/JSON and auditd logs (files or\n"
-    "folders, recursively; types told by content; '-' is standard input as\n"
-    "EVTX) and print the detections as a timeline sorted by event time.\n\n"
+    "folders, recursively; types told by content, also for '-', standard\n"
+    "input) and print the detections as a timeline sorted by event time.\n\n"
     "Options:\n"
     "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
     "                          the built-in pack (rules/ beside the data folder)\n"

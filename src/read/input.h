@@ -22,7 +22,8 @@ typedef struct tn_inputs {
 } tn_inputs;
 
 /* Append the inputs under paths, in name order within each folder. "-" is
- * standard input, sniffed later by its reader (kind TN_INPUT_UNKNOWN).
+ * standard input, sniffed here like a file (its first bytes are put back:
+ * see input.c; a thread may relay a piped stdin until its end).
  * Unreadable paths and files of no known type are reported to d (the
  * latter only when named directly or when they end in .evtx/.json/.jsonl)
  * and skipped. Returns 0, or -1 when out of memory. */
