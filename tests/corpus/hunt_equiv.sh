@@ -66,6 +66,28 @@ printf 'not a log\n' | "$T" hunt "${RULES[@]}" -f jsonl - >/dev/null 2>"$work/si
 rc=$?
 [ "$rc" = 3 ] && grep -q 'tansa: -: not EVTX, JSON or auditd' "$work/si.err"; check "hunt - on text: reported, exit code 3 (got $rc)" $?
 
+# correlations: the built-in pack's share bulk-read (value_count) on a 5145
+# sample; the detection carries the correlation's own id and tags and the
+# record ids that satisfied it, the same with 1 or 2 threads and when the
+# kept matches are spilled to disk every 2
+CF="$IN/Lateral Movement/LM_5145_Remote_FileCopy.evtx"
+"$T" hunt -q -t 1 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c1.jsonl"
+"$T" hunt -q -t 2 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c2.jsonl"
+TANSA_SPILL_DETS=2 "$T" hunt -q -t 2 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c3.jsonl"
+python3 - "$work/c1.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert rows, 'no correlation detection'
+for d in rows:
+    assert d['tags'] == ['attack.collection', 'attack.t1039'], d['tags']
+    ids = d['details']['record_ids']
+    assert len(ids) == d['details']['events'] >= 20, d['details']
+    assert ids[-1] == d['record_id'], (ids[-1], d['record_id'])
+PY
+check "correlation detection: own id, own tags, the record ids that satisfied it ($(wc -l <"$work/c1.jsonl"))" $?
+cmp -s "$work/c1.jsonl" "$work/c2.jsonl" && cmp -s "$work/c1.jsonl" "$work/c3.jsonl"
+check "correlations: --threads 1 = --threads 2 = kept matches spilled to disk" $?
+
 # bad inputs beside a good one
 B="$work/bad"; mkdir -p "$B"
 cp "$C/evtx-attack-samples/Defense Evasion/DE_1102_security_log_cleared.evtx" "$B/good.evtx"
