@@ -340,7 +340,8 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
     corr_ctx *c = arg;
     worker *w = c->w;
     int level = tn_level_parse(hit->rule->level, 0);
-    if (level < c->h->o->min_level)
+    const uint8_t *en = c->h->o->corr_enabled;
+    if (level < c->h->o->min_level || (en && !en[hit->rule->index]))
         return 0;
     static const tn_corr_origin none = {0, 0, 0, 0, "", ""};
     const tn_corr_origin *last = hit->nevents ? &hit->events[hit->nevents - 1] : &none;

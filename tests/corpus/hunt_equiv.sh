@@ -87,6 +87,9 @@ PY
 check "correlation detection: own id, own tags, the record ids that satisfied it ($(wc -l <"$work/c1.jsonl"))" $?
 cmp -s "$work/c1.jsonl" "$work/c2.jsonl" && cmp -s "$work/c1.jsonl" "$work/c3.jsonl"
 check "correlations: --threads 1 = --threads 2 = kept matches spilled to disk" $?
+nk=$("$T" hunt -q -t 2 --rules rules --tags attack.t1039 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
+nd=$("$T" hunt -q -t 2 --rules rules --tags attack.t1003 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
+[ "$nk" = "$(wc -l <"$work/c1.jsonl")" ] && [ "$nd" = 0 ]; check "--tags applies to correlations by their own tags (t1039: $nk, t1003: $nd)" $?
 
 # bad inputs beside a good one
 B="$work/bad"; mkdir -p "$B"
