@@ -1,5 +1,9 @@
-/* par.c - a window of slots: workers fill them out of order, the caller
- * drains them in order. Simple, and enough when tasks are 64 KiB chunks. */
+/* par.c - tn_par_run: a window of slots: workers fill them out of order,
+ * the caller drains them in order. Simple, and enough when tasks are 64 KiB
+ * chunks and the caller's emit has real work (dump's output). When the
+ * order does not matter, use tn_par_each: with the window, one slow task
+ * stalls every worker once the window is full, and each task costs the
+ * caller a wake-up. */
 #include "par.h"
 
 #include "base/alloc.h"
@@ -123,5 +127,47 @@ int tn_par_run(int nthreads, size_t ntasks, tn_par_work work, tn_par_emit emit, 
     tn_free(p.slots);
     tn_free(th);
     tn_free(wa);
+    return rc;
+}
+
+typedef struct each_arg {
+    tn_par_loop loop;
+    void *arg;
+    int id, rc;
+} each_arg;
+
+static void *each_main(void *va)
+{
+    each_arg *e = va;
+    e->rc = e->loop(e->arg, e->id);
+    return NULL;
+}
+
+int tn_par_each(int nthreads, tn_par_loop loop, void *arg)
+{
+    if (nthreads <= 1)
+        return loop(arg, 0);
+    pthread_t *th = tn_calloc((size_t)nthreads, sizeof(pthread_t));
+    each_arg *ea = tn_calloc((size_t)nthreads, sizeof(each_arg));
+    if (!th || !ea) {
+        tn_free(th);
+        tn_free(ea);
+        return loop(arg, 0);
+    }
+    int started = 1;
+    for (int i = 1; i < nthreads; i++) {
+        ea[i] = (each_arg){loop, arg, i, 0};
+        if (pthread_create(&th[i], NULL, each_main, &ea[i]) != 0)
+            break;
+        started++;
+    }
+    int rc = loop(arg, 0);
+    for (int i = 1; i < started; i++) {
+        pthread_join(th[i], NULL);
+        if (!rc)
+            rc = ea[i].rc;
+    }
+    tn_free(th);
+    tn_free(ea);
     return rc;
 }

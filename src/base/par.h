@@ -1,5 +1,7 @@
-/* par.h - ordered parallel map: tasks run on N threads, results are
- * emitted in task order from the calling thread, with bounded buffering. */
+/* par.h - two thread pools: an ordered parallel map (tasks run on N
+ * threads, results emitted in task order from the calling thread, with
+ * bounded buffering), and an unordered one (N threads, the caller among
+ * them, each running a loop that claims its own work). */
 #ifndef TN_PAR_H
 #define TN_PAR_H
 
@@ -16,5 +18,17 @@ typedef int (*tn_par_work)(void *arg, size_t task, int worker, tn_buf *out);
 typedef int (*tn_par_emit)(void *arg, size_t task, tn_buf *out);
 
 int tn_par_run(int nthreads, size_t ntasks, tn_par_work work, tn_par_emit emit, void *arg);
+
+/* Runs loop(arg, w) on nthreads threads at once, w = 0..nthreads-1; the
+ * calling thread is worker 0, so nthreads = 1 starts no thread. Each loop
+ * claims work by itself (e.g. from a counter under a lock) until none is
+ * left. For work whose results need no order: nothing waits for a slow
+ * task, and no thread sits idle to hand results over. If a thread cannot
+ * be started, the loops that did start do all the work. Returns 0, or the
+ * first nonzero value a loop returned (the loops are told nothing: a
+ * loop that fails should make the others stop claiming work). */
+typedef int (*tn_par_loop)(void *arg, int worker);
+
+int tn_par_each(int nthreads, tn_par_loop loop, void *arg);
 
 #endif

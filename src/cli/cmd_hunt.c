@@ -17,8 +17,8 @@
 static const char hunt_help[] =
     "Usage: tansa hunt [OPTIONS] PATH...\n"
     "Run Sigma rules over EVTX, JSON Lines/JSON and auditd logs (files or\n"
-    "folders, recursively; types told by content; '-' is standard input as\n"
-    "EVTX) and print the detections as a timeline sorted by event time.\n\n"
+    "folders, recursively; types told by content, also for '-', standard\n"
+    "input) and print the detections as a timeline sorted by event time.\n\n"
     "Options:\n"
     "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
     "                          the built-in pack (rules/ beside the data folder)\n"
@@ -28,7 +28,8 @@ static const char hunt_help[] =
     "  -m, --min-level L       informational (default), low, medium, high, critical\n"
     "      --status S,...      only rules of these statuses (stable, test,\n"
     "                          experimental, deprecated, unsupported)\n"
-    "      --tags T,...        only rules with a tag starting with one of these\n"
+    "      --tags T,...        only rules (correlations too) with a tag starting\n"
+    "                          with one of these\n"
     "                          (attack.t1003 takes attack.t1003.001)\n"
     "      --exclude-rules FILE  rule ids (or titles) not to report, one a line,\n"
     "                          # comments (repeatable; data/noisy-rules.txt is one)\n"
@@ -126,17 +127,32 @@ static int excluded(const tn_buf *ex, const tn_rule_info *ri)
     return 0;
 }
 
-/* Per-rule reporting switch from --status, --tags and --exclude-rules.
- * Returns 0 (with *out NULL when every rule is on), -1 on a bad file
- * (with *out set) or when out of memory (*out NULL). */
+/* Is the rule reported under --status, --tags and the exclusions? */
+static int rule_on(const tn_rule_info *ri, const char *status, const char *tags, const tn_buf *ex)
+{
+    int on = !status || in_list(status, ri->status, 0);
+    if (on && tags) {
+        int any = 0;
+        for (uint32_t t = 0; t < ri->ntags && !any; t++)
+            any = in_list(tags, ri->tags[t], 1);
+        on = any;
+    }
+    return on && !(ex->len && excluded(ex, ri));
+}
+
+/* Per-rule and per-correlation reporting switches from --status, --tags
+ * and --exclude-rules, in one allocation: rules first, then correlations
+ * (*corr points there). Returns 0 (with *out NULL when every rule is on),
+ * -1 on a bad file (with *out set) or when out of memory (*out NULL). */
 static int build_enabled(const tn_ruleset *rs, const char *status, const char *tags,
-                         const char **excludes, size_t nexcl, uint8_t **out)
+                         const char **excludes, size_t nexcl, uint8_t **out, const uint8_t **corr)
 {
     *out = NULL;
+    *corr = NULL;
     if (!status && !tags && !nexcl)
         return 0;
-    uint32_t n = tn_ruleset_count(rs);
-    uint8_t *en = tn_malloc(n ? n : 1);
+    uint32_t n = tn_ruleset_count(rs), nc = tn_ruleset_ncorrelations(rs);
+    uint8_t *en = tn_malloc(n + nc ? n + nc : 1);
     if (!en)
         return -1;
     tn_buf ex;
@@ -147,22 +163,17 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
             *out = en;
             return -1;
         }
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n + nc; i++) {
         tn_rule_info ri;
-        tn_ruleset_info(rs, i, &ri);
-        int on = !status || in_list(status, ri.status, 0);
-        if (on && tags) {
-            int any = 0;
-            for (uint32_t t = 0; t < ri.ntags && !any; t++)
-                any = in_list(tags, ri.tags[t], 1);
-            on = any;
-        }
-        if (on && ex.len && excluded(&ex, &ri))
-            on = 0;
-        en[i] = (uint8_t)on;
+        if (i < n)
+            tn_ruleset_info(rs, i, &ri);
+        else
+            tn_ruleset_corr_info(rs, i - n, &ri);
+        en[i] = (uint8_t)rule_on(&ri, status, tags, &ex);
     }
     tn_buf_free(&ex);
     *out = en;
+    *corr = en + n;
     return 0;
 }
 
@@ -179,6 +190,7 @@ int tn_cmd_hunt(int argc, char **argv)
     const char **excludes = tn_calloc((size_t)argc + 1, sizeof(char *));
     size_t nexcl = 0;
     uint8_t *enabled = NULL;
+    const uint8_t *corr_enabled = NULL;
     if (!rules || !paths || !excludes) {
         tn_free(rules);
         tn_free(paths);
@@ -259,7 +271,7 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
         goto done;
     }
-    if (build_enabled(rs, status, tags, excludes, nexcl, &enabled)) {
+    if (build_enabled(rs, status, tags, excludes, nexcl, &enabled, &corr_enabled)) {
         rc = enabled ? TN_EXIT_USAGE : TN_EXIT_INTERNAL;
         tn_free(enabled);
         enabled = NULL;
@@ -278,7 +290,8 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = TN_EXIT_USAGE;
     } else {
         tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
-                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled};
+                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
+                           .corr_enabled = corr_enabled};
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
         tn_tl_stats tl;
         tn_tl_stats_init(&tl);

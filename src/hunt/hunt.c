@@ -1,7 +1,14 @@
-/* hunt.c - the scanning loop: EVTX chunks in parallel (one scanner and one
- * chunk context per worker), JSON and auditd inputs event by event. Rules
- * that feed correlations keep a copy of their matched events, which are
- * fed to the correlator in time order at the end. */
+/* hunt.c - the scanning loop: EVTX chunks and JSON/auditd inputs in
+ * parallel (one scanner and one chunk context per worker).
+ *
+ * Matches of rules that correlations refer to are kept as small records:
+ * the event's place, computer and channel, and only the values the
+ * correlations read (tn_corr_values), not the event. Like detections,
+ * they go to sorted runs on disk past a limit per worker; at the end the
+ * runs and what is left in memory are merged in event-time order into the
+ * correlator, which itself forgets what falls out of its timespans. Memory
+ * for correlation is so bounded by the limit per worker and the
+ * correlator's windows (correlate.h), not by the input. */
 #include "hunt.h"
 
 #include "base/alloc.h"
@@ -35,24 +42,29 @@ const char *tn_level_name(int level)
     return level >= 0 && level < 5 ? names[level] : "informational";
 }
 
-/* A matched event kept for correlation: a deep copy in the worker arena. */
-typedef struct kept {
-    tn_event ev;
-    uint32_t rule;
-    uint32_t file;
-} kept;
+/* Spill limits per worker: detections or kept matches past this count or
+ * these string bytes go to a sorted run on disk. */
+#define SPILL_COUNT 65536
+#define SPILL_BYTES (16u * 1024 * 1024)
 
+/* One per thread. Aligned to a cache line, and allocated so: each worker
+ * writes its own counters and arenas on every event, and a neighbour's
+ * writes on a shared line cost a cache miss per event. */
 typedef struct worker {
-    tn_scanner *sc;
-    tn_arena arena;     /* events kept for correlation */
+    _Alignas(64) tn_scanner *sc;   /* made on the worker's own thread */
     tn_arena dstr;      /* strings of detections held in memory */
     size_t dbytes;      /* bytes in dstr */
     tn_buf dtmp;        /* details of the current detection, reused */
     tn_det *dets;
     size_t ndets, capdets;
-    kept *keep;
+    /* matches kept for correlation, as detections whose details are the
+     * correlation values (tn_corr_values) */
+    tn_arena kstr;      /* their strings */
+    size_t kbytes;
+    tn_det *keep;
     size_t nkeep, capkeep;
-    uint64_t records, matches;
+    tn_buf ktmp;        /* values of the current match, reused */
+    uint64_t records, matches;     /* records: progress reads it */
     int oom;
 } worker;
 
@@ -62,14 +74,18 @@ struct hunt {
     const tn_hunt_opts *o;
     tn_diag *d;
     const tn_inputs *in;
-    worker *w;
+    worker *w;              /* nw of them, 64-byte aligned within wmem */
+    void *wmem;
     int nw;
-    uint64_t done, total;   /* bytes, for progress */
+    uint64_t total;         /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
+    uint8_t *feeds;           /* per rule: a correlation refers to it */
     int has_corr;
     size_t spill_dets;        /* a worker spills a sorted run past this many */
-    pthread_mutex_t runs_mu;  /* guards out->runs */
+    pthread_mutex_t runs_mu;  /* guards out->runs and kruns */
+    FILE **kruns;             /* sorted runs of kept matches */
+    size_t nkruns, capkruns;
     tn_dets *out;
 };
 
@@ -90,21 +106,18 @@ static const struct {
 #undef D
 #define NDETAIL (sizeof(detail_fields) / sizeof(detail_fields[0]))
 
-static const char *keep_str(worker *w, const char *s, size_t n)
+static const char *arena_str(worker *w, tn_arena *a, size_t *bytes, const char *s, size_t n)
 {
-    char *p = tn_arena_strndup(&w->arena, s, n);
+    char *p = tn_arena_strndup(a, s, n);
     if (!p)
         w->oom = 1;
+    *bytes += n + 8;
     return p ? p : "";
 }
 
 static const char *det_str(worker *w, const char *s, size_t n)
 {
-    char *p = tn_arena_strndup(&w->dstr, s, n);
-    if (!p)
-        w->oom = 1;
-    w->dbytes += n + 8;
-    return p ? p : "";
+    return arena_str(w, &w->dstr, &w->dbytes, s, n);
 }
 
 static const char *details_json(worker *w, const tn_event *ev)
@@ -149,88 +162,102 @@ static const char *details_json(worker *w, const tn_event *ev)
     return tn_buf_ok(b) ? det_str(w, b->data, b->len) : "{}";
 }
 
+/* Appends run f to a list of runs, under the lock. Returns 0 or -1. */
+static int add_run(hunt *h, FILE *f, FILE ***runs, size_t *n, size_t *cap)
+{
+    int rc = 0;
+    pthread_mutex_lock(&h->runs_mu);
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        FILE **r = tn_realloc(*runs, ncap * sizeof(*r));
+        if (r) {
+            *runs = r;
+            *cap = ncap;
+        }
+    }
+    if (*n < *cap)
+        (*runs)[(*n)++] = f;
+    else
+        rc = -1;
+    pthread_mutex_unlock(&h->runs_mu);
+    if (rc)
+        fclose(f);
+    return rc;
+}
+
 /* Past the limit, a worker's detections go to a sorted run on disk and its
  * strings are dropped: memory stays bounded however much fires. */
 static void spill(hunt *h, worker *w)
 {
     FILE *f = tn_spill_write(w->dets, w->ndets);
-    if (!f) {
+    if (!f || add_run(h, f, &h->out->runs, &h->out->nruns, &h->out->capruns)) {
         w->oom = 1;
         return;
     }
-    pthread_mutex_lock(&h->runs_mu);
-    tn_dets *o = h->out;
-    if (o->nruns == o->capruns) {
-        size_t cap = o->capruns ? o->capruns * 2 : 16;
-        FILE **r = tn_realloc(o->runs, cap * sizeof(*r));
-        if (!r) {
-            pthread_mutex_unlock(&h->runs_mu);
-            fclose(f);
-            w->oom = 1;
-            return;
-        }
-        o->runs = r;
-        o->capruns = cap;
-    }
-    o->runs[o->nruns++] = f;
-    pthread_mutex_unlock(&h->runs_mu);
     w->ndets = 0;
     tn_arena_reset(&w->dstr);
     w->dbytes = 0;
 }
 
-static int push_det(hunt *h, worker *w, const tn_det *d)
+/* The same for matches kept for correlation. */
+static void spill_keep(hunt *h, worker *w)
 {
-    if (w->ndets == w->capdets) {
-        size_t cap = w->capdets ? w->capdets * 2 : 256;
-        tn_det *v = tn_realloc(w->dets, cap * sizeof(*v));
-        if (!v) {
+    FILE *f = tn_spill_write(w->keep, w->nkeep);
+    if (!f || add_run(h, f, &h->kruns, &h->nkruns, &h->capkruns)) {
+        w->oom = 1;
+        return;
+    }
+    w->nkeep = 0;
+    tn_arena_reset(&w->kstr);
+    w->kbytes = 0;
+}
+
+/* Appends d to v[0..*n), growing it. Returns 0 or -1. */
+static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, const tn_det *d)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        tn_det *nv = tn_realloc(*v, ncap * sizeof(*nv));
+        if (!nv) {
             w->oom = 1;
             return -1;
         }
-        w->dets = v;
-        w->capdets = cap;
+        *v = nv;
+        *cap = ncap;
     }
-    w->dets[w->ndets++] = *d;
-    if (w->ndets >= h->spill_dets || w->dbytes > 64u * 1024 * 1024)
-        spill(h, w);
+    (*v)[(*n)++] = *d;
     return 0;
 }
 
-static int keep_event(worker *w, const tn_event *ev, uint32_t rule, uint32_t file)
+static void push_det(hunt *h, worker *w, const tn_det *d)
 {
-    if (w->nkeep == w->capkeep) {
-        size_t cap = w->capkeep ? w->capkeep * 2 : 256;
-        kept *v = tn_realloc(w->keep, cap * sizeof(*v));
-        if (!v) {
-            w->oom = 1;
-            return -1;
-        }
-        w->keep = v;
-        w->capkeep = cap;
-    }
-    kept *k = &w->keep[w->nkeep];
-    k->ev = *ev;
-    k->rule = rule;
-    k->file = file;
-    k->ev.provider = keep_str(w, ev->provider, strlen(ev->provider));
-    k->ev.provider_guid = "";
-    k->ev.channel = keep_str(w, ev->channel, strlen(ev->channel));
-    k->ev.computer = keep_str(w, ev->computer, strlen(ev->computer));
-    k->ev.user_sid = keep_str(w, ev->user_sid, strlen(ev->user_sid));
-    tn_field *fs = ev->nfields ? tn_arena_alloc(&w->arena, ev->nfields * sizeof(*fs)) : NULL;
-    if (ev->nfields && !fs) {
+    if (push_to(w, &w->dets, &w->ndets, &w->capdets, d) == 0 &&
+        (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
+        spill(h, w);
+}
+
+/* Keeps what the correlations need of a match of rule r on ev. */
+static void keep_match(hunt *h, worker *w, const tn_rule_info *r, const tn_event *ev, uint32_t file)
+{
+    tn_buf *v = &w->ktmp;
+    if (!tn_buf_ok(v))
+        tn_buf_free(v);
+    tn_buf_clear(v);
+    tn_corr_values(h->rs, r, ev, v);
+    if (!tn_buf_ok(v)) {
         w->oom = 1;
-        return -1;
+        return;
     }
-    for (uint32_t i = 0; i < ev->nfields; i++) {
-        fs[i] = ev->fields[i];
-        fs[i].name = keep_str(w, ev->fields[i].name, ev->fields[i].name_len);
-        fs[i].value = keep_str(w, ev->fields[i].value, ev->fields[i].value_len);
-    }
-    k->ev.fields = fs;
-    w->nkeep++;
-    return 0;
+    tn_det k = {
+        .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = file,
+        .rule = r->index, .event_id = ev->event_id,
+        .computer = arena_str(w, &w->kstr, &w->kbytes, ev->computer, strlen(ev->computer)),
+        .channel = arena_str(w, &w->kstr, &w->kbytes, ev->channel, strlen(ev->channel)),
+        .details = arena_str(w, &w->kstr, &w->kbytes, v->data ? v->data : "", v->len),
+    };
+    if (push_to(w, &w->keep, &w->nkeep, &w->capkeep, &k) == 0 &&
+        (w->nkeep >= h->spill_dets || w->kbytes > SPILL_BYTES))
+        spill_keep(h, w);
 }
 
 typedef struct match_ctx {
@@ -248,8 +275,8 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     hunt *h = m->h;
     worker *w = m->w;
     w->matches++;
-    if (h->has_corr)
-        keep_event(w, ev, r->index, m->file);
+    if (h->feeds && h->feeds[r->index])
+        keep_match(h, w, r, ev, m->file);
     if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
         (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
@@ -271,7 +298,8 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
-    __atomic_fetch_add(&w->records, 1, __ATOMIC_RELAXED); /* progress reads it */
+    /* one writer: a plain store, not a locked add, is enough for progress */
+    __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
     match_ctx m = {h, w, file, NULL, NULL, NULL};
@@ -283,42 +311,40 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
 static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
     hunt *h = arg;
+    worker *w = &h->w[wi];
+    /* the scanner's memory comes from this thread's malloc arena, not
+     * from the main thread's, next to the other scanners */
+    if (!w->sc && !(w->sc = tn_scanner_new(h->rs)))
+        return TN_EXIT_INTERNAL;
     tn_event e = *ev;
-    scan_event(h, &h->w[wi], &e, file);
-    return h->w[wi].oom ? TN_EXIT_INTERNAL : 0;
+    scan_event(h, w, &e, file);
+    return w->oom ? TN_EXIT_INTERNAL : 0;
 }
 
-static void before_input(void *arg, size_t i, uint64_t bytes)
+static void on_progress(void *arg, size_t i, uint64_t done)
 {
     hunt *h = arg;
-    if (!bytes && i)
-        h->done += h->in->v[i - 1].size;
     if (h->o->progress)
-        progress(h, i, h->done + bytes, h->total, h->t0);
-}
-
-static int by_time(const void *a, const void *b)
-{
-    const kept *x = a, *y = b;
-    if (x->ev.time != y->ev.time)
-        return x->ev.time < y->ev.time ? -1 : 1;
-    if (x->file != y->file)
-        return x->file < y->file ? -1 : 1;
-    if (x->ev.offset != y->ev.offset)
-        return x->ev.offset < y->ev.offset ? -1 : 1;
-    return x->rule < y->rule ? -1 : x->rule > y->rule;
+        progress(h, i, done, h->total, h->t0);
 }
 
 typedef struct corr_ctx {
     hunt *h;
     worker *w;
-    const kept *k;
 } corr_ctx;
 
+/* A correlation hit becomes a detection placed at the last event it
+ * counted, with the record ids of the events that satisfied it. */
 static int on_corr(const tn_corr_hit *hit, void *arg)
 {
     corr_ctx *c = arg;
     worker *w = c->w;
+    int level = tn_level_parse(hit->rule->level, 0);
+    const uint8_t *en = c->h->o->corr_enabled;
+    if (level < c->h->o->min_level || (en && !en[hit->rule->index]))
+        return 0;
+    static const tn_corr_origin none = {0, 0, 0, 0, "", ""};
+    const tn_corr_origin *last = hit->nevents ? &hit->events[hit->nevents - 1] : &none;
     tn_buf b;
     tn_buf_init(&b);
     tn_buf_puts(&b, "{\"group\":{");
@@ -332,65 +358,73 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
     char t1[32], t2[32];
     tn_filetime_format(hit->first, t1);
     tn_filetime_format(hit->last, t2);
-    tn_buf_printf(&b, "},\"value\":%g,\"events\":%u,\"first\":\"%s\",\"last\":\"%s\",\"last_record_id\":%llu}",
-                  hit->value, hit->nevents, t1, t2, (unsigned long long)c->k->ev.record_id);
-    int level = tn_level_parse(hit->rule->level, 0);
-    if (level >= c->h->o->min_level) {
-        tn_det d = {
-            .time = hit->last, .record_id = c->k->ev.record_id, .offset = c->k->ev.offset,
-            .file = c->k->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
-            .event_id = c->k->ev.event_id,
-            .computer = det_str(w, c->k->ev.computer, strlen(c->k->ev.computer)),
-            .channel = det_str(w, c->k->ev.channel, strlen(c->k->ev.channel)),
-            .details = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}",
-        };
-        push_det(c->h, w, &d);
+    tn_buf_printf(&b, "},\"value\":%g,\"events\":%u,\"first\":\"%s\",\"last\":\"%s\",\"record_ids\":[",
+                  hit->value, hit->nevents, t1, t2);
+    /* a glimpse, like other details: the last 100 (the window can hold thousands) */
+    uint32_t from = hit->nevents > 100 ? hit->nevents - 100 : 0;
+    for (uint32_t i = from; i < hit->nevents; i++) {
+        if (i > from)
+            tn_buf_putc(&b, ',');
+        tn_buf_u64(&b, hit->events[i].record_id);
     }
+    tn_buf_puts(&b, "]}");
+    tn_det d = {
+        .time = hit->last, .record_id = last->record_id, .offset = last->offset,
+        .file = last->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
+        .event_id = last->event_id,
+        .computer = det_str(w, last->computer, strlen(last->computer)),
+        .channel = det_str(w, last->channel, strlen(last->channel)),
+        .details = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}",
+    };
+    push_det(c->h, w, &d);
     tn_buf_free(&b);
     return 0;
 }
 
-/* Correlations see the matches of every worker merged in event-time order. */
+/* Correlations see the kept matches of every worker merged in event-time
+ * order (tn_det_cmp: time, file, offset, rule), from the runs on disk and
+ * what is still in memory. */
 static int correlate(hunt *h)
 {
-    size_t total = 0;
-    for (int i = 0; i < h->nw; i++)
-        total += h->w[i].nkeep;
-    kept *all = total ? tn_malloc(total * sizeof(*all)) : NULL;
-    if (total && !all)
+    tn_det **arrays = tn_calloc((size_t)h->nw, sizeof(*arrays));
+    size_t *lens = tn_calloc((size_t)h->nw, sizeof(*lens));
+    if (!arrays || !lens) {
+        tn_free(arrays);
+        tn_free(lens);
         return TN_EXIT_INTERNAL;
-    size_t k = 0;
+    }
     for (int i = 0; i < h->nw; i++) {
-        if (!h->w[i].nkeep)
-            continue; /* keep may be NULL: memcpy from NULL is undefined even for 0 bytes */
-        memcpy(all + k, h->w[i].keep, h->w[i].nkeep * sizeof(*all));
-        k += h->w[i].nkeep;
+        worker *w = &h->w[i];
+        if (w->nkeep)
+            qsort(w->keep, w->nkeep, sizeof(*w->keep), tn_det_cmp);
+        arrays[i] = w->keep;
+        lens[i] = w->nkeep;
     }
-    if (total)
-        qsort(all, total, sizeof(*all), by_time);
-    tn_correlator *c = tn_correlator_new(h->rs);
-    if (!c) {
-        tn_free(all);
-        return TN_EXIT_INTERNAL;
-    }
-    corr_ctx cc = {h, &h->w[0], NULL};
-    for (size_t i = 0; i < total; i++) {
+    tn_merge *m = tn_merge_new(h->kruns, h->nkruns, arrays, lens, (size_t)h->nw);
+    h->nkruns = 0;   /* the merge owns them now */
+    tn_correlator *c = m ? tn_correlator_new(h->rs) : NULL;
+    int rc = c ? 0 : TN_EXIT_INTERNAL;
+    corr_ctx cc = {h, &h->w[0]};
+    const tn_det *k;
+    int r = 0;
+    while (!rc && (r = tn_merge_next(m, &k)) == 1) {
         tn_rule_info ri;
-        tn_ruleset_info(h->rs, all[i].rule, &ri);
-        cc.k = &all[i];
-        if (tn_correlator_feed(c, &ri, &all[i].ev, on_corr, &cc) < 0) {
-            tn_correlator_free(c);
-            tn_free(all);
-            return TN_EXIT_INTERNAL;
-        }
+        tn_ruleset_info(h->rs, k->rule, &ri);
+        tn_corr_origin o = {k->record_id, k->offset, k->file, k->event_id, k->computer, k->channel};
+        if (tn_correlator_feed_values(c, &ri, k->time, k->details, &o, on_corr, &cc) < 0)
+            rc = TN_EXIT_INTERNAL;
     }
-    if (total) {
-        cc.k = &all[total - 1];
+    if (r < 0)
+        rc = TN_EXIT_INTERNAL;
+    if (!rc)
         tn_correlator_flush(c, on_corr, &cc);
-    }
+    if (!rc && h->w[0].oom)
+        rc = TN_EXIT_INTERNAL;
     tn_correlator_free(c);
-    tn_free(all);
-    return 0;
+    tn_merge_free(m);
+    tn_free(arrays);
+    tn_free(lens);
+    return rc;
 }
 
 static double now_s(void)
@@ -415,15 +449,15 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
 
 static int setup_workers(hunt *h, int n)
 {
-    h->w = tn_calloc((size_t)n, sizeof(worker));
-    if (!h->w)
+    /* calloc aligns to 16 only: take a line more and align by hand */
+    h->wmem = tn_calloc((size_t)n + 1, sizeof(worker));
+    if (!h->wmem)
         return -1;
+    h->w = (worker *)(((uintptr_t)h->wmem + 63) & ~(uintptr_t)63);
     h->nw = n;
     for (int i = 0; i < n; i++) {
-        tn_arena_init(&h->w[i].arena, 256 * 1024);
+        tn_arena_init(&h->w[i].kstr, 256 * 1024);
         tn_arena_init(&h->w[i].dstr, 256 * 1024);
-        if (!(h->w[i].sc = tn_scanner_new(h->rs)))
-            return -1;
     }
     return 0;
 }
@@ -431,7 +465,7 @@ static int setup_workers(hunt *h, int n)
 int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
-    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = 65536};
+    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = SPILL_COUNT};
     const char *sd = getenv("TANSA_SPILL_DETS"); /* tests force small runs */
     long sdv = sd ? strtol(sd, NULL, 10) : 0;
     if (sdv > 0)
@@ -441,12 +475,16 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     uint32_t nrules = tn_ruleset_count(rs);
     h.has_corr = tn_ruleset_ncorrelations(rs) > 0;
     h.rule_level = tn_calloc(nrules ? nrules : 1, 1);
-    if (!h.rule_level || setup_workers(&h, o->threads < 1 ? 1 : o->threads))
+    h.feeds = h.has_corr ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
+    if (!h.rule_level || (h.has_corr && !h.feeds) ||
+        setup_workers(&h, o->threads < 1 ? 1 : o->threads))
         rc = TN_EXIT_INTERNAL;
     for (uint32_t i = 0; !rc && i < nrules; i++) {
         tn_rule_info ri;
         tn_ruleset_info(rs, i, &ri);
         h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
+        if (h.feeds)
+            h.feeds[i] = (uint8_t)tn_corr_refers(rs, &ri);
     }
     h.in = in;
     h.t0 = now_s();
@@ -456,7 +494,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         total += in->v[i].size;
     h.total = total;
     if (!rc)
-        rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, before_input, &h);
+        rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, on_progress, &h);
     if (o->progress)
         fprintf(stderr, "\r%70s\r", "");
     if (!rc && h.has_corr)
@@ -489,14 +527,19 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
             out->arenas[out->narenas++] = w->dstr;
         else
             tn_arena_free(&w->dstr);
-        tn_arena_free(&w->arena);
+        tn_arena_free(&w->kstr);
         tn_free(w->dets);
         tn_free(w->keep);
         tn_buf_free(&w->dtmp);
+        tn_buf_free(&w->ktmp);
         tn_scanner_free(w->sc);
     }
-    tn_free(h.w);
+    for (size_t i = 0; i < h.nkruns; i++)   /* left when the scan failed */
+        fclose(h.kruns[i]);
+    tn_free(h.kruns);
+    tn_free(h.wmem);
     tn_free(h.rule_level);
+    tn_free(h.feeds);
     pthread_mutex_destroy(&h.runs_mu);
     return rc;
 }

@@ -51,6 +51,7 @@ typedef struct tn_hunt_opts {
     const uint8_t *enabled;  /* per rule: 0 = not reported (status, tags,
                               * exclusions); NULL = all. Disabled rules still
                               * feed correlations. */
+    const uint8_t *corr_enabled;  /* the same per correlation rule */
 } tn_hunt_opts;
 
 typedef struct tn_hunt_stats {

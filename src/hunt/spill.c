@@ -3,6 +3,8 @@
  * binary in the same run, so the layout is the host's. */
 #include "spill.h"
 
+#include "base/alloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,4 +95,135 @@ void tn_run_close(tn_run_reader *r)
         fclose(r->f);
     tn_buf_free(&r->str);
     memset(r, 0, sizeof(*r));
+}
+
+/* A source is a run reader or an array; its head is cur or arr[at]. */
+typedef struct msrc {
+    tn_run_reader rd;
+    const tn_det *arr;
+    size_t at, n;
+    int is_run;
+} msrc;
+
+struct tn_merge {
+    msrc *src;
+    size_t nsrc;
+    size_t *heap;        /* source indices, least head first */
+    size_t nheap;
+    long pending;        /* source of the detection last returned, to advance */
+};
+
+static const tn_det *head_of(const msrc *s)
+{
+    return s->is_run ? &s->rd.cur : &s->arr[s->at];
+}
+
+/* Order of the heap: the timeline's, then the source (runs are made in
+ * a fixed order per thread, so ties, which tn_det_cmp leaves only between
+ * identical detections, come out the same way every time). */
+static int less(const tn_merge *m, size_t a, size_t b)
+{
+    int c = tn_det_cmp(head_of(&m->src[a]), head_of(&m->src[b]));
+    return c ? c < 0 : a < b;
+}
+
+static void sift_down(tn_merge *m, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, min = i;
+        if (l < m->nheap && less(m, m->heap[l], m->heap[min]))
+            min = l;
+        if (r < m->nheap && less(m, m->heap[r], m->heap[min]))
+            min = r;
+        if (min == i)
+            return;
+        size_t t = m->heap[i];
+        m->heap[i] = m->heap[min];
+        m->heap[min] = t;
+        i = min;
+    }
+}
+
+/* Moves source s to its next detection: 1, 0 when it has none, -1. */
+static int advance(msrc *s)
+{
+    if (s->is_run)
+        return tn_run_next(&s->rd);
+    return ++s->at < s->n;
+}
+
+tn_merge *tn_merge_new(FILE **runs, size_t nruns, tn_det *const *arrays, const size_t *lens,
+                       size_t narrays)
+{
+    tn_merge *m = tn_calloc(1, sizeof(*m));
+    size_t n = nruns + narrays;
+    if (m) {
+        m->src = tn_calloc(n ? n : 1, sizeof(*m->src));
+        m->heap = tn_calloc(n ? n : 1, sizeof(*m->heap));
+    }
+    if (!m || !m->src || !m->heap) {
+        for (size_t i = 0; i < nruns; i++)
+            fclose(runs[i]);
+        tn_merge_free(m);
+        return NULL;
+    }
+    m->nsrc = n;
+    m->pending = -1;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        msrc *s = &m->src[i];
+        int has;
+        if (i < nruns) {
+            s->is_run = 1;
+            tn_run_open(&s->rd, runs[i]);
+            has = tn_run_next(&s->rd);
+        } else {
+            s->arr = arrays[i - nruns];
+            s->n = lens[i - nruns];
+            has = s->n > 0;
+        }
+        if (has < 0)
+            bad = 1;
+        if (has > 0)
+            m->heap[m->nheap++] = i;
+    }
+    for (size_t i = m->nheap / 2; i-- > 0;)
+        sift_down(m, i);
+    if (bad) {
+        tn_merge_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int tn_merge_next(tn_merge *m, const tn_det **out)
+{
+    if (m->pending >= 0) {
+        /* the head returned last time is used up: advance that source */
+        int r = advance(&m->src[m->pending]);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            m->heap[0] = m->heap[--m->nheap];
+        if (m->nheap)
+            sift_down(m, 0);
+        m->pending = -1;
+    }
+    if (!m->nheap)
+        return 0;
+    m->pending = (long)m->heap[0];
+    *out = head_of(&m->src[m->heap[0]]);
+    return 1;
+}
+
+void tn_merge_free(tn_merge *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; m->src && i < m->nsrc; i++)
+        if (m->src[i].is_run)
+            tn_run_close(&m->src[i].rd);
+    tn_free(m->src);
+    tn_free(m->heap);
+    tn_free(m);
 }

@@ -30,4 +30,19 @@ void tn_run_open(tn_run_reader *r, FILE *f);
 int tn_run_next(tn_run_reader *r);
 void tn_run_close(tn_run_reader *r);
 
+/* A k-way merge, in tn_det_cmp order, of sorted runs on disk and sorted
+ * arrays in memory: a heap of their heads, so n sources cost log n
+ * comparisons per detection. */
+typedef struct tn_merge tn_merge;
+
+/* Takes the runs over (they are closed by tn_merge_free, also on failure;
+ * the runs array itself stays the caller's); arrays are borrowed. Returns
+ * NULL when out of memory or a run cannot be read. */
+tn_merge *tn_merge_new(FILE **runs, size_t nruns, tn_det *const *arrays, const size_t *lens,
+                       size_t narrays);
+/* The next detection into *out, valid until the next call: 1, 0 at the
+ * end, -1 on a read error. */
+int tn_merge_next(tn_merge *m, const tn_det **out);
+void tn_merge_free(tn_merge *m);
+
 #endif

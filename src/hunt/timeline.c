@@ -194,52 +194,32 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
 {
     if (ds->n)
         qsort(ds->v, ds->n, sizeof(tn_det), tn_det_cmp);
-    size_t nr = ds->nruns;
-    tn_run_reader *rd = nr ? tn_calloc(nr, sizeof(*rd)) : NULL;
-    if (nr && !rd)
+    tn_det *const arrays[1] = {ds->v};
+    size_t lens[1] = {ds->n};
+    tn_merge *m = tn_merge_new(ds->runs, ds->nruns, arrays, lens, 1);
+    ds->nruns = 0; /* the merge owns them now */
+    if (!m)
         return -1;
     int rc = 0;
-    for (size_t i = 0; i < nr; i++) {
-        tn_run_open(&rd[i], ds->runs[i]);
-        ds->runs[i] = NULL; /* the reader owns it now */
-        if (tn_run_next(&rd[i]) < 0)
-            rc = -1;
-    }
     tn_buf b;
     tn_buf_init(&b);
     if (format == TN_OUT_CSV)
         tn_buf_puts(&b, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
-    size_t mi = 0;
-    while (!rc) {
-        /* the least of the memory head and the run heads: few runs, a scan suffices */
-        const tn_det *best = mi < ds->n ? &ds->v[mi] : NULL;
-        long from = -1;
-        for (size_t i = 0; i < nr; i++)
-            if (rd[i].has && (!best || tn_det_cmp(&rd[i].cur, best) < 0)) {
-                best = &rd[i].cur;
-                from = (long)i;
-            }
-        if (!best)
-            break;
-        print_one(&b, best, rs, in, format, colour);
-        account(st, rs, best);
-        if (from < 0)
-            mi++;
-        else if (tn_run_next(&rd[from]) < 0)
-            rc = -1;
+    const tn_det *d;
+    int r = 0;
+    while (!rc && (r = tn_merge_next(m, &d)) == 1) {
+        print_one(&b, d, rs, in, format, colour);
+        account(st, rs, d);
         if (b.len > (1 << 16)) {
             if (tn_buf_write(&b, out))
                 rc = -1;
             tn_buf_clear(&b);
         }
     }
-    if (!tn_buf_ok(&b) || tn_buf_write(&b, out))
+    if (r < 0 || !tn_buf_ok(&b) || tn_buf_write(&b, out))
         rc = -1;
     tn_buf_free(&b);
-    for (size_t i = 0; i < nr; i++)
-        tn_run_close(&rd[i]);
-    tn_free(rd);
-    ds->nruns = 0;
+    tn_merge_free(m);
     return rc;
 }
 

@@ -2,16 +2,24 @@
  *
  * State per correlation: a hash table of groups keyed by the group-by
  * values joined with 0x1F. A group keeps its window as an array of
- * entries (time, which reference matched, aggregated field value) in
- * arrival order; expiry advances a head index. Metrics are recomputed from
- * the window on each event, which is linear in the window size: fine for
- * detection windows (minutes to a day of matches of a few rules). */
+ * entries (time, which reference matched, aggregated field value) and a
+ * parallel array of their origins, in arrival order; expiry advances a
+ * head index. Metrics are recomputed from the window on each event, which
+ * is linear in the window size: fine for detection windows (minutes to a
+ * day of matches of a few rules). A sweep per timespan of stream time
+ * drops what can no longer count (see correlate.h: Memory).
+ *
+ * Values travel as text, each "LEN:BYTES" or "-" for an absent field, in
+ * a fixed order: for each correlation, for each of its references to the
+ * rule, the group-by values then the aggregated field's. */
 #include "match/correlate.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/eval.h"
 #include "sigma/ruleset_impl.h"
+
+#include "base/map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@ typedef struct group {
     char *key;
     char **gvals;       /* per group-by */
     entry *e;
+    tn_corr_origin *o;  /* per entry */
     size_t head, n, cap;
     uint64_t win_start;
     int open;
@@ -36,20 +45,26 @@ typedef struct group {
 
 typedef struct cstate {
     group **tab;
-    size_t mask;
+    size_t mask, count;
+    uint64_t swept;     /* stream time of the last sweep */
 } cstate;
 
 struct tn_correlator {
     const tn_ruleset *rs;
     cstate *st;
-    int oom;
+    uint64_t now;       /* latest time fed */
+    tn_map names;       /* computer and channel names of origins */
+    tn_buf vals;        /* tn_correlator_feed's values */
+    tn_buf dec;         /* decoded values, NUL-terminated */
 };
 
-/* Where feed values come from: an event, or an upstream correlation hit. */
+/* A feed: group-by values (NULL: absent), the aggregated value, time and
+ * origin; from an event's values or from an upstream correlation hit. */
 typedef struct source {
-    const tn_event *ev;
-    const tn_corr_hit *hit;
+    const char *const *gv;
+    const char *val;
     uint64_t t;
+    tn_corr_origin o;
 } source;
 
 tn_correlator *tn_correlator_new(const tn_ruleset *rs)
@@ -58,6 +73,9 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
     if (!c)
         return NULL;
     c->rs = rs;
+    tn_map_init(&c->names);
+    tn_buf_init(&c->vals);
+    tn_buf_init(&c->dec);
     c->st = tn_calloc(rs->ncorrs ? rs->ncorrs : 1, sizeof(*c->st));
     for (uint32_t i = 0; c->st && i < rs->ncorrs; i++) {
         c->st[i].tab = tn_calloc(256, sizeof(group *));
@@ -68,7 +86,7 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
         }
     }
     if (!c->st) {
-        tn_free(c);
+        tn_correlator_free(c);
         return NULL;
     }
     return c;
@@ -89,6 +107,7 @@ static void free_group(group *g, uint32_t ngroup)
         tn_free(g->gvals[i]);
     tn_free(g->gvals);
     tn_free(g->e);
+    tn_free(g->o);
     tn_free(g->chain);
     tn_free(g->key);
     tn_free(g);
@@ -107,21 +126,10 @@ void tn_correlator_free(tn_correlator *c)
         tn_free(c->st[i].tab);
     }
     tn_free(c->st);
+    tn_map_free(&c->names);
+    tn_buf_free(&c->vals);
+    tn_buf_free(&c->dec);
     tn_free(c);
-}
-
-/* Value of field name from the source (event field or upstream group value). */
-static const char *get(const source *s, const char *name, char buf[32])
-{
-    if (s->hit) {
-        for (uint32_t i = 0; i < s->hit->ngroup; i++)
-            if (!strcmp(s->hit->group_by[i], name))
-                return s->hit->group_values[i];
-        return NULL;
-    }
-    const char *v;
-    size_t n;
-    return tn_eval_field(s->ev, name, buf, &v, &n) ? v : NULL;
 }
 
 static uint32_t hash(const char *s)
@@ -132,15 +140,33 @@ static uint32_t hash(const char *s)
     return h;
 }
 
-static group *find_group(tn_correlator *c, uint32_t ci, const source *s, const char *rname)
+/* Doubles the table once it holds two groups a bucket: group-by values
+ * such as source addresses can make many groups. Failure keeps it as is. */
+static void grow(cstate *st)
+{
+    size_t size = (st->mask + 1) * 2;
+    group **tab = tn_calloc(size, sizeof(*tab));
+    if (!tab)
+        return;
+    for (size_t h = 0; h <= st->mask; h++)
+        for (group *g = st->tab[h], *nx; g; g = nx) {
+            nx = g->next;
+            size_t k = hash(g->key) & (size - 1);
+            g->next = tab[k];
+            tab[k] = g;
+        }
+    tn_free(st->tab);
+    st->tab = tab;
+    st->mask = size - 1;
+}
+
+static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    char buf[32];
     tn_buf key;
     tn_buf_init(&key);
     for (uint32_t i = 0; i < cr->ngroup; i++) {
-        const char *v = get(s, tn_corr_field(cr, cr->group_by[i], rname), buf);
-        tn_buf_puts(&key, v ? v : "");
+        tn_buf_puts(&key, s->gv[i] ? s->gv[i] : "");
         tn_buf_putc(&key, '\x1f');
     }
     if (!tn_buf_ok(&key) || !key.data) {
@@ -163,11 +189,13 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s, const c
         g->gvals = tn_calloc(cr->ngroup ? cr->ngroup : 1, sizeof(char *));
         g->chain = tn_calloc(cr->nrefs, sizeof(uint64_t));
         for (uint32_t i = 0; g->gvals && i < cr->ngroup; i++) {
-            const char *v = get(s, tn_corr_field(cr, cr->group_by[i], rname), buf);
+            const char *v = s->gv[i];
             g->gvals[i] = tn_strndup(v ? v : "", v ? strlen(v) : 0);
         }
         g->next = st->tab[h];
         st->tab[h] = g;
+        if (++st->count > 2 * (st->mask + 1))
+            grow(st);
         if (!g->gvals || !g->chain)
             return NULL;
         return g;
@@ -176,10 +204,11 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s, const c
     return NULL;
 }
 
-static int push(group *g, uint64_t t, uint32_t ref, const char *val)
+static int push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_corr_origin *o)
 {
     if (g->head && g->head * 2 >= g->n) {  /* compact the expired prefix */
         memmove(g->e, g->e + g->head, (g->n - g->head) * sizeof(*g->e));
+        memmove(g->o, g->o + g->head, (g->n - g->head) * sizeof(*g->o));
         g->n -= g->head;
         g->head = 0;
     }
@@ -189,12 +218,17 @@ static int push(group *g, uint64_t t, uint32_t ref, const char *val)
         if (!ne)
             return -1;
         g->e = ne;
+        tn_corr_origin *no = tn_realloc(g->o, ncap * sizeof(*no));
+        if (!no)
+            return -1;
+        g->o = no;
         g->cap = ncap;
     }
     char *copy = val ? tn_strndup(val, strlen(val)) : NULL;
     if (val && !copy)
         return -1;
-    g->e[g->n++] = (entry){t, ref, copy};
+    g->e[g->n] = (entry){t, ref, copy};
+    g->o[g->n++] = *o;
     return 0;
 }
 
@@ -290,6 +324,8 @@ static int cond_ok(const tn_corr *cr, double x)
 
 static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,
                      void *ctx, int depth);
+static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
+                    tn_corr_cb cb, void *ctx, int depth);
 
 /* Reports a hit on group g of correlation ci, then feeds it downstream. */
 static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb, void *ctx,
@@ -300,15 +336,14 @@ static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb
     tn_ruleset_corr_info(c->rs, ci, &info);
     tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x,
                        g->n > g->head ? g->e[g->head].t : 0, g->n ? g->e[g->n - 1].t : 0,
-                       (uint32_t)(g->n - g->head)};
+                       (uint32_t)(g->n - g->head), g->o ? g->o + g->head : NULL};
     int hits = 1;
     if (cb)
         cb(&hit, ctx);
-    source up = {NULL, &hit, hit.last};
     for (uint32_t d = 0; d < c->rs->ncorrs; d++)
         for (uint32_t k = 0; k < c->rs->corrs[d]->nrefs; k++)
             if (c->rs->corrs[d]->ref_corr[k] == (int32_t)ci) {
-                int h = feed_corr(c, d, k, &up, cb, ctx, depth + 1);
+                int h = feed_hit(c, d, k, &hit, cb, ctx, depth + 1);
                 hits += h > 0 ? h : 0;
             }
     return hits;
@@ -341,15 +376,12 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
                      void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    const char *rname = cr->ref_rule[ref] >= 0 ? c->rs->rules[cr->ref_rule[ref]]->name
-                                               : c->rs->corrs[cr->ref_corr[ref]]->name;
-    char buf[32];
     if (depth > 64)
         return 0;
-    group *g = find_group(c, ci, s, rname);
+    group *g = find_group(c, ci, s);
     if (!g)
         return -1;
-    const char *val = cr->field ? get(s, tn_corr_field(cr, cr->field, rname), buf) : NULL;
+    const char *val = cr->field ? s->val : NULL;
     int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
     int hits = 0;
     if (tumbling && g->open && s->t >= g->win_start + cr->span) {
@@ -364,7 +396,7 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     }
     if (!tumbling)
         expire(g, s->t, cr->span);
-    if (push(g, s->t, ref, val))
+    if (push(g, s->t, ref, val, &s->o))
         return -1;
     if (tumbling)
         return hits;
@@ -381,25 +413,241 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     return hits;
 }
 
-int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_event *ev,
-                       tn_corr_cb cb, void *ctx)
+/* The name a correlation's reference k goes by, for its aliases. */
+static const char *ref_name(const tn_ruleset *rs, const tn_corr *cr, uint32_t k)
 {
-    source s = {ev, NULL, ev->time};
+    return cr->ref_rule[k] >= 0 ? rs->rules[cr->ref_rule[k]]->name : rs->corrs[cr->ref_corr[k]]->name;
+}
+
+/* An upstream hit feeds correlation ci: its values are the hit's group
+ * values, by name; its origin is the hit's last event. */
+static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
+                    tn_corr_cb cb, void *ctx, int depth)
+{
+    const tn_corr *cr = c->rs->corrs[ci];
+    const char *rname = ref_name(c->rs, cr, ref);
+    const char *small[16];
+    const char **gv = cr->ngroup <= 16 ? small : tn_calloc(cr->ngroup, sizeof(*gv));
+    if (!gv)
+        return -1;
+    source s = {gv, NULL, hit->last, {0}};
+    for (uint32_t i = 0; i <= cr->ngroup; i++) {
+        const char *name = i < cr->ngroup ? cr->group_by[i] : cr->field;
+        const char *v = NULL;
+        if (name)
+            name = tn_corr_field(cr, name, rname);
+        for (uint32_t j = 0; name && j < hit->ngroup && !v; j++)
+            if (!strcmp(hit->group_by[j], name))
+                v = hit->group_values[j];
+        if (i < cr->ngroup)
+            gv[i] = v;
+        else
+            s.val = v;
+    }
+    if (hit->nevents && hit->events)
+        s.o = hit->events[hit->nevents - 1];
+    int h = feed_corr(c, ci, ref, &s, cb, ctx, depth);
+    if (gv != small)
+        tn_free(gv);
+    return h;
+}
+
+/* Does correlation cr's reference k name rule? */
+static int is_ref(const tn_corr *cr, uint32_t k, const tn_rule_info *rule)
+{
+    return rule->is_correlation ? cr->ref_corr[k] == (int32_t)rule->index
+                                : cr->ref_rule[k] == (int32_t)rule->index;
+}
+
+int tn_corr_refers(const tn_ruleset *rs, const tn_rule_info *rule)
+{
+    for (uint32_t ci = 0; ci < rs->ncorrs; ci++)
+        for (uint32_t k = 0; k < rs->corrs[ci]->nrefs; k++)
+            if (is_ref(rs->corrs[ci], k, rule))
+                return 1;
+    return 0;
+}
+
+static void put_value(tn_buf *out, const tn_event *ev, const char *name)
+{
+    char buf[32];
+    const char *v;
+    size_t n;
+    if (!name || !tn_eval_field(ev, name, buf, &v, &n)) {
+        tn_buf_putc(out, '-');
+        return;
+    }
+    n = strnlen(v, n);  /* values are C strings downstream */
+    tn_buf_u64(out, n);
+    tn_buf_putc(out, ':');
+    tn_buf_put(out, v, n);
+}
+
+void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_event *ev,
+                    tn_buf *out)
+{
+    for (uint32_t ci = 0; ci < rs->ncorrs; ci++) {
+        const tn_corr *cr = rs->corrs[ci];
+        for (uint32_t k = 0; k < cr->nrefs; k++) {
+            if (!is_ref(cr, k, rule))
+                continue;
+            const char *rname = ref_name(rs, cr, k);
+            for (uint32_t i = 0; i < cr->ngroup; i++)
+                put_value(out, ev, tn_corr_field(cr, cr->group_by[i], rname));
+            put_value(out, ev, cr->field ? tn_corr_field(cr, cr->field, rname) : NULL);
+        }
+    }
+}
+
+/* Decodes n values from *p into c->dec; offsets into want[] (SIZE_MAX:
+ * absent). Returns 0, or -1 on malformed text or out of memory. */
+static int decode(tn_correlator *c, const char **p, uint32_t n, size_t *want)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const char *s = *p;
+        if (*s == '-') {
+            want[i] = SIZE_MAX;
+            *p = s + 1;
+            continue;
+        }
+        char *end;
+        unsigned long long len = strtoull(s, &end, 10);
+        if (end == s || *end != ':' || strnlen(end + 1, len) < len)
+            return -1;
+        want[i] = c->dec.len;
+        tn_buf_put(&c->dec, end + 1, len);
+        tn_buf_putc(&c->dec, '\0');
+        *p = end + 1 + len;
+    }
+    return tn_buf_ok(&c->dec) ? 0 : -1;
+}
+
+/* Interned copy of a name (computer, channel): origins outlive events. */
+static const char *intern(tn_correlator *c, const char *s)
+{
+    if (!s)
+        return "";
+    long id = tn_map_put(&c->names, s, strlen(s), &(int){0});
+    return id < 0 ? "" : tn_map_key(&c->names, (uint32_t)id);
+}
+
+static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx);
+
+int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64_t t,
+                              const char *values, const tn_corr_origin *o, tn_corr_cb cb,
+                              void *ctx)
+{
+    source s = {NULL, NULL, t, *o};
+    s.o.computer = intern(c, o->computer);
+    s.o.channel = intern(c, o->channel);
+    if (t > c->now)
+        c->now = t;
+    const char *p = values;
     int hits = 0;
     for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
         const tn_corr *cr = c->rs->corrs[ci];
+        if (c->now - c->st[ci].swept > cr->span) {
+            int h = sweep(c, ci, cb, ctx);
+            if (h < 0)
+                return -1;
+            hits += h;
+        }
         for (uint32_t k = 0; k < cr->nrefs; k++) {
-            int is_ref = rule->is_correlation ? cr->ref_corr[k] == (int32_t)rule->index
-                                              : cr->ref_rule[k] == (int32_t)rule->index;
-            if (!is_ref)
+            if (!is_ref(cr, k, rule))
                 continue;
-            int h = feed_corr(c, ci, k, &s, cb, ctx, 0);
+            size_t small[17], *at = cr->ngroup <= 16 ? small : tn_malloc((cr->ngroup + 1) * sizeof(*at));
+            const char *gsmall[16];
+            const char **gv = cr->ngroup <= 16 ? gsmall : tn_calloc(cr->ngroup, sizeof(*gv));
+            tn_buf_clear(&c->dec);
+            int bad = !at || !gv || decode(c, &p, cr->ngroup + 1, at);
+            for (uint32_t i = 0; !bad && i < cr->ngroup; i++)
+                gv[i] = at[i] == SIZE_MAX ? NULL : c->dec.data + at[i];
+            s.gv = gv;
+            s.val = bad || at[cr->ngroup] == SIZE_MAX ? NULL : c->dec.data + at[cr->ngroup];
+            int h = bad ? -1 : feed_corr(c, ci, k, &s, cb, ctx, 0);
+            if (at && at != small)
+                tn_free(at);
+            if (gv && gv != gsmall)
+                tn_free(gv);
             if (h < 0)
                 return -1;
             hits += h;
         }
     }
     return hits;
+}
+
+int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_event *ev,
+                       tn_corr_cb cb, void *ctx)
+{
+    tn_buf_clear(&c->vals);
+    tn_corr_values(c->rs, rule, ev, &c->vals);
+    tn_buf_putc(&c->vals, '\0');
+    if (!tn_buf_ok(&c->vals))
+        return -1;
+    tn_corr_origin o = {ev->record_id, ev->offset, 0, ev->event_id, ev->computer, ev->channel};
+    return tn_correlator_feed_values(c, rule, ev->time, c->vals.data, &o, cb, ctx);
+}
+
+/* Judges group g's tumbling window if it has closed by now. */
+static int close_window(tn_correlator *c, uint32_t ci, group *g, uint64_t now, tn_corr_cb cb,
+                        void *ctx)
+{
+    const tn_corr *cr = c->rs->corrs[ci];
+    if (!g->open || now < g->win_start + cr->span)
+        return 0;
+    int hits = 0;
+    double x = metric(cr, g, NULL);
+    if (cond_ok(cr, x))
+        hits = fire(c, ci, g, x, cb, ctx, 0);
+    clear_window(g);
+    return hits;
+}
+
+/* Drops what can no longer count at stream time c->now: expired entries
+ * and dead chain starts; judges closed tumbling windows; frees groups
+ * left empty. Bounds the state by the timespan (correlate.h). */
+static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx)
+{
+    const tn_corr *cr = c->rs->corrs[ci];
+    cstate *st = &c->st[ci];
+    uint64_t now = c->now;
+    int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
+    int hits = 0;
+    st->swept = now;
+    for (size_t h = 0; h <= st->mask; h++)
+        for (group **pg = &st->tab[h]; *pg;) {
+            group *g = *pg;
+            int live;
+            if (tumbling) {
+                hits += close_window(c, ci, g, now, cb, ctx);
+                live = g->open;
+            } else {
+                expire(g, now, cr->span);
+                live = g->head < g->n;
+                for (uint32_t r = 0; r < cr->nrefs; r++) {
+                    if (g->chain[r] && now - g->chain[r] > cr->span)
+                        g->chain[r] = 0;
+                    live |= g->chain[r] != 0;
+                }
+            }
+            if (live) {
+                pg = &g->next;
+                continue;
+            }
+            *pg = g->next;
+            free_group(g, cr->ngroup);
+            st->count--;
+        }
+    return hits;
+}
+
+size_t tn_correlator_groups(const tn_correlator *c)
+{
+    size_t n = 0;
+    for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++)
+        n += c->st[ci].count;
+    return n;
 }
 
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
@@ -410,14 +658,8 @@ int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
         if (!cr->windowed || cr->type > TN_CORR_TEMPORAL_ORDERED)
             continue;
         for (size_t h = 0; h <= c->st[ci].mask; h++)
-            for (group *g = c->st[ci].tab[h]; g; g = g->next) {
-                if (!g->open)
-                    continue;
-                double x = metric(cr, g, NULL);
-                if (cond_ok(cr, x))
-                    hits += fire(c, ci, g, x, cb, ctx, 0);
-                clear_window(g);
-            }
+            for (group *g = c->st[ci].tab[h]; g; g = g->next)
+                hits += close_window(c, ci, g, UINT64_MAX - cr->span, cb, ctx);
     }
     return hits;
 }

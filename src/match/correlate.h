@@ -20,23 +20,46 @@
  *  - value_sum, value_avg: sliding window; fires when the condition holds,
  *    then the group starts over. value_percentile: for each event, the
  *    share (0-100) of the window's events in the group that have the
- *    same field value; fires per event when the condition holds. */
+ *    same field value; fires per event when the condition holds.
+ *
+ * Memory: a correlation's state is swept each time the stream's time
+ * advances by its timespan. Entries older than the timespan are dropped,
+ * tumbling windows that have closed are judged (as the group's next event
+ * or the flush would judge them), and groups left empty are freed. So
+ * the state holds at most the matches of the referenced rules within two
+ * timespans of the latest event, whatever the length of the input, plus
+ * one copy of each distinct computer and channel name. Each entry costs
+ * about 80 bytes and its aggregated value. */
 #ifndef TN_MATCH_CORRELATE_H
 #define TN_MATCH_CORRELATE_H
 
+#include "base/buf.h"
 #include "read/event.h"
 #include "sigma/sigma.h"
 
 typedef struct tn_correlator tn_correlator;
 
+/* Where a counted event came from, carried through the windows so that a
+ * hit names the events that satisfied it. computer and channel are copied
+ * by the correlator. */
+typedef struct tn_corr_origin {
+    uint64_t record_id;
+    uint64_t offset;                   /* EVTX byte offset or JSON line */
+    uint32_t file;                     /* the caller's input index */
+    uint32_t event_id;
+    const char *computer, *channel;
+} tn_corr_origin;
+
 typedef struct tn_corr_hit {
-    const tn_rule_info *rule;          /* the correlation rule */
+    const tn_rule_info *rule;          /* the correlation rule (with its id and tags) */
     const char *const *group_by;       /* group-by names and this group's values */
     const char *const *group_values;
     uint32_t ngroup;
     double value;                      /* count, distinct values, rules seen, sum, avg or share */
     uint64_t first, last;              /* FILETIME of the first and last events counted */
     uint32_t nevents;                  /* events in the window */
+    const tn_corr_origin *events;      /* those events, oldest first (for a chained
+                                        * correlation: the last event of each hit) */
 } tn_corr_hit;
 
 /* Return non-zero to stop reporting hits of the current feed. */
@@ -46,12 +69,32 @@ typedef int (*tn_corr_cb)(const tn_corr_hit *hit, void *ctx);
 tn_correlator *tn_correlator_new(const tn_ruleset *rs);
 void tn_correlator_free(tn_correlator *c);
 
+/* Does a correlation refer to rule? Only such matches need feeding. */
+int tn_corr_refers(const tn_ruleset *rs, const tn_rule_info *rule);
+
+/* The values the correlations that refer to rule read from ev (group-by
+ * and aggregated fields), appended to out as text without NUL bytes:
+ * what tn_correlator_feed_values takes. A caller that feeds later, in time
+ * order, keeps these few values instead of the event. Appends nothing for
+ * a rule no correlation refers to. Thread-safe (reads rs only). */
+void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_event *ev,
+                    tn_buf *out);
+
+/* One match of rule at time t, by its values from tn_corr_values. Feed
+ * matches in event-time order. Returns the number of correlation hits
+ * reported, -1 when out of memory or values is malformed. */
+int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64_t t,
+                              const char *values, const tn_corr_origin *o, tn_corr_cb cb,
+                              void *ctx);
+
 /* One match of rule (from tn_scanner_match's callback) on ev, whose time
- * is ev->time. Returns the number of correlation hits reported, -1 when out
- * of memory. Rules no correlation refers to cost one loop over the
- * correlations. */
+ * is ev->time: tn_corr_values, then tn_correlator_feed_values (origin
+ * from ev, file 0). Same results. */
 int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_event *ev,
                        tn_corr_cb cb, void *ctx);
+
+/* Groups held now, over all correlations: what the sweeps bound. */
+size_t tn_correlator_groups(const tn_correlator *c);
 
 /* End of input: judges every open tumbling window. Returns hits reported. */
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx);

@@ -1,4 +1,11 @@
-/* input.c - recursive input discovery with content sniffing. */
+/* input.c - recursive input discovery with content sniffing.
+ *
+ * Standard input is sniffed like a file. Its first bytes are then gone
+ * from a pipe, and the readers read standard input themselves (by fd 0),
+ * so they are put back: a seekable stdin is rewound; a pipe is replaced on
+ * fd 0 by a new pipe that a relay thread fills with the bytes read, then
+ * with the rest of the original stdin. The relay costs one copy, and
+ * JSON Lines from a pipe stay streamed in bounded memory. */
 #include "input.h"
 
 #include "base/alloc.h"
@@ -6,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +65,119 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
         return 0;
     }
     return push(in, path, kind, size);
+}
+
+typedef struct relay {
+    int from, to;              /* the original stdin, the new pipe's write end */
+    unsigned char head[512];
+    size_t n;                  /* bytes in head */
+} relay;
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void *relay_main(void *va)
+{
+    relay *r = va;
+    /* a reader that stops early closes the pipe: the write must then fail
+     * with EPIPE, not kill the process with SIGPIPE */
+    sigset_t pipe_sig;
+    sigemptyset(&pipe_sig);
+    sigaddset(&pipe_sig, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
+    unsigned char buf[1 << 16];
+    int ok = write_all(r->to, r->head, r->n) == 0;
+    while (ok) {
+        ssize_t n = read(r->from, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;   /* a read error shows to the reader as an early end */
+        ok = write_all(r->to, buf, (size_t)n) == 0;
+    }
+    close(r->to);
+    close(r->from);
+    tn_free(r);
+    return NULL;
+}
+
+/* Put head[0..n) back in front of what is left on fd 0. Returns 0 or -1. */
+static int unread_stdin(const unsigned char *head, size_t n)
+{
+    if (lseek(STDIN_FILENO, -(off_t)n, SEEK_CUR) >= 0)
+        return 0;
+    relay *r = tn_malloc(sizeof(*r));
+    int p[2];
+    if (!r || pipe(p) != 0) {
+        tn_free(r);
+        return -1;
+    }
+    memcpy(r->head, head, n);
+    r->n = n;
+    r->to = p[1];
+    r->from = dup(STDIN_FILENO);
+    pthread_t th;
+    if (r->from < 0 || dup2(p[0], STDIN_FILENO) < 0) {
+        if (r->from >= 0)
+            close(r->from);
+        close(p[0]);
+        close(p[1]);
+        tn_free(r);
+        return -1;
+    }
+    close(p[0]);
+    if (pthread_create(&th, NULL, relay_main, r) != 0) {
+        /* fd 0 is now the new pipe: without the relay it would stay empty */
+        dup2(r->from, STDIN_FILENO);
+        close(r->from);
+        close(p[1]);
+        tn_free(r);
+        return -1;
+    }
+    /* it ends at the end of stdin; if a reader stops early, the relay may
+     * still wait on a slow writer, so nobody waits for it */
+    pthread_detach(th);
+    return 0;
+}
+
+/* "-": sniff standard input's first bytes, then put them back. */
+static int add_stdin(tn_inputs *in, tn_diag *d)
+{
+    unsigned char head[512];
+    size_t n = 0;
+    while (n < sizeof(head)) {  /* a pipe may deliver the head in pieces */
+        ssize_t r = read(STDIN_FILENO, head + n, sizeof(head) - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            tn_report(d, TN_P_FILE_OPEN, "-", NULL, "cannot read standard input: %s", strerror(errno));
+            return 0;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    int kind = tn_input_sniff(head, n);
+    if (kind == TN_INPUT_UNKNOWN) {
+        tn_report(d, TN_P_FILE_OPEN, "-", NULL, n == 0 ? "standard input is empty" : "not EVTX, JSON or auditd; skipped");
+        return 0;
+    }
+    if (unread_stdin(head, n)) {
+        tn_report(d, TN_P_FILE_OPEN, "-", NULL, "cannot relay standard input: %s", strerror(errno));
+        return 0;
+    }
+    return push(in, "-", kind, 0);
 }
 
 static int by_name(const void *a, const void *b)
@@ -111,7 +233,7 @@ static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d)
 static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d)
 {
     if (!strcmp(path, "-"))
-        return push(in, path, TN_INPUT_UNKNOWN, 0);
+        return add_stdin(in, d);
     struct stat st;
     if (stat(path, &st) != 0) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "%s", strerror(errno));

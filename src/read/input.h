@@ -22,22 +22,27 @@ typedef struct tn_inputs {
 } tn_inputs;
 
 /* Append the inputs under paths, in name order within each folder. "-" is
- * standard input, sniffed later by its reader (kind TN_INPUT_UNKNOWN).
+ * standard input, sniffed here like a file (its first bytes are put back:
+ * see input.c; a thread may relay a piped stdin until its end).
  * Unreadable paths and files of no known type are reported to d (the
  * latter only when named directly or when they end in .evtx/.json/.jsonl)
  * and skipped. Returns 0, or -1 when out of memory. */
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d);
 void tn_inputs_free(tn_inputs *in);
 
-/* Called for each event of each input. worker is 0..threads-1: EVTX
- * chunks are read on several threads at once (events of one chunk on one
- * worker, in order); JSON and auditd inputs on worker 0. file is the
- * input's index. Return nonzero to stop (that value is returned). */
+/* Called for each event of each input. worker is 0..threads-1 (0 is the
+ * calling thread). Events reach the callback in no order across workers:
+ * the chunks of an EVTX input are read by whichever worker is free, a
+ * JSON or auditd input wholly by one worker; only the events of one chunk
+ * or of one JSON/auditd input come in order, on one worker. With one
+ * thread, everything comes in input order. file is the input's index.
+ * Return nonzero to stop (that value is returned). */
 typedef int (*tn_event_fn)(void *arg, int worker, uint32_t file, const tn_event *ev);
 
-/* Progress, on the calling thread: before each input (bytes = 0), and as
- * the chunks of an EVTX input are done (bytes read of it so far). */
-typedef void (*tn_input_fn)(void *arg, size_t index, uint64_t bytes);
+/* Progress, on the calling thread, a few times a second: index is the
+ * input most recently started, done the bytes of input read so far (EVTX
+ * counted by chunk, other inputs when finished). */
+typedef void (*tn_input_fn)(void *arg, size_t index, uint64_t done);
 
 /* Read every event of every input. Problems go to d. Returns 0, the first
  * nonzero value fn returned, or TN_EXIT_INTERNAL when out of memory. */

@@ -1,4 +1,14 @@
-/* input_scan.c - every event of every input, EVTX chunks in parallel. */
+/* input_scan.c - every event of every input, on several threads.
+ *
+ * Workers claim work from one cursor over the inputs, under a lock: an
+ * EVTX input is split into its 64 KiB chunks, which any worker may take;
+ * a JSON or auditd input is one task, read whole by the worker that takes
+ * it, since its events come from one stream. Nothing keeps the tasks in
+ * order: workers never wait for a slow chunk, the end of one file overlaps
+ * the start of the next, and no thread is spent handing results over
+ * (callers sort what they keep; see tn_event_fn). An EVTX file stays open
+ * while the cursor or a worker still uses it (a reference count). With one
+ * thread, inputs and chunks are read in their own order. */
 #include "input.h"
 
 #include "base/alloc.h"
@@ -8,24 +18,101 @@
 #include "read/evtx_event.h"
 #include "read/jsonl.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+typedef struct open_evtx {
+    tn_evtx *f;
+    uint32_t file;
+    size_t nchunks, next;   /* chunks, and the next one to hand out */
+    int refs;               /* the cursor's, and one per chunk being read */
+} open_evtx;
+
+typedef struct task {
+    open_evtx *ev;          /* an EVTX chunk: the file ... */
+    size_t chunk;           /* ... and the slot; or else, when ev is NULL: */
+    uint32_t file;          /* a whole JSON or auditd input */
+} task;
 
 typedef struct scan {
+    const tn_inputs *in;
     tn_diag *d;
     tn_event_fn fn;
     void *arg;
     int carve;
-    bx_chunk *cx;         /* one per worker */
-    tn_evtx *f;
-    uint32_t file;
-    const char *path;
     tn_input_fn progress;
+    pthread_mutex_t mu;     /* guards what follows */
+    size_t next_input;
+    open_evtx *cur;         /* the file whose chunks are being handed out */
+    uint64_t done;          /* input bytes read, for progress */
+    size_t started;         /* the last input started */
+    int stop;               /* a worker failed: no more claims */
 } scan;
+
+static void unref(open_evtx *o)
+{
+    if (--o->refs == 0) {
+        tn_evtx_close(o->f);
+        tn_free(o);
+    }
+}
+
+/* Open input i as the cursor's file. Called with the lock held: only
+ * the open and a 128-byte header read happen under it (standard input is
+ * spooled, which takes longer, but no other input is ready before it). */
+static int open_evtx_input(scan *s, size_t i)
+{
+    open_evtx *o = tn_calloc(1, sizeof(*o));
+    if (!o)
+        return TN_EXIT_INTERNAL;
+    if (tn_evtx_open(s->in->v[i].path, s->d, &o->f)) {
+        tn_free(o);
+        return 0;  /* reported */
+    }
+    o->file = (uint32_t)i;
+    o->nchunks = tn_evtx_nchunks(o->f);
+    o->refs = 1;
+    s->cur = o;
+    return 0;
+}
+
+/* The next task, into *t. Returns 1, 0 when no work is left, or
+ * TN_EXIT_INTERNAL. Called with the lock held. */
+static int claim_locked(scan *s, task *t)
+{
+    while (!s->stop) {
+        open_evtx *o = s->cur;
+        if (o && o->next < o->nchunks) {
+            *t = (task){o, o->next++, o->file};
+            o->refs++;
+            return 1;
+        }
+        if (o) {
+            s->cur = NULL;
+            unref(o);
+        }
+        if (s->next_input >= s->in->n)
+            return 0;
+        size_t i = s->next_input++;
+        s->started = i;
+        int kind = s->in->v[i].kind;
+        if (kind == TN_INPUT_JSON || kind == TN_INPUT_AUDITD) {
+            *t = (task){NULL, 0, (uint32_t)i};
+            return 1;
+        }
+        if (open_evtx_input(s, i))
+            return TN_EXIT_INTERNAL;
+    }
+    return 0;
+}
 
 typedef struct rec_ctx {
     scan *s;
     int worker;
+    const char *path;
+    uint32_t file;
     int rc;
 } rec_ctx;
 
@@ -37,34 +124,17 @@ static int on_record(void *arg, const tn_evtx_record *r)
         char where[80];
         snprintf(where, sizeof(where), "record %llu at offset 0x%llx", (unsigned long long)r->record_id,
                  (unsigned long long)r->offset);
-        tn_report(rc->s->d, TN_P_BINXML, rc->s->path, where, "no Event element; record skipped");
+        tn_report(rc->s->d, TN_P_BINXML, rc->path, where, "no Event element; record skipped");
         return 0;
     }
-    ev.file = rc->s->path;
-    rc->rc = rc->s->fn(rc->s->arg, rc->worker, rc->s->file, &ev);
+    ev.file = rc->path;
+    rc->rc = rc->s->fn(rc->s->arg, rc->worker, rc->file, &ev);
     return rc->rc;
 }
 
-static int chunk_work(void *arg, size_t task, int worker, tn_buf *out)
+static int scan_stream(scan *s, int worker, uint32_t file)
 {
-    scan *s = arg;
-    rec_ctx rc = {s, worker, 0};
-    (void)out;
-    tn_evtx_read_chunk(s->f, task, &s->cx[worker], s->carve, on_record, &rc);
-    return rc.rc;
-}
-
-static int chunk_emit(void *arg, size_t task, tn_buf *out)
-{
-    scan *s = arg;
-    (void)out;
-    if (s->progress && task % 64 == 63) /* every 4 MiB */
-        s->progress(s->arg, s->file, TN_EVTX_HEADER_SIZE + (uint64_t)(task + 1) * TN_EVTX_CHUNK_SIZE);
-    return 0;
-}
-
-static int scan_stream(scan *s, const tn_input *in)
-{
+    const tn_input *in = &s->in->v[file];
     tn_event ev;
     int rc = 0;
     if (in->kind == TN_INPUT_AUDITD) {
@@ -72,7 +142,7 @@ static int scan_stream(scan *s, const tn_input *in)
         if (tn_auditd_open(in->path, s->d, &r))
             return 0;
         while (!rc && tn_auditd_next(r, &ev) == 1)
-            rc = s->fn(s->arg, 0, s->file, &ev);
+            rc = s->fn(s->arg, worker, file, &ev);
         tn_auditd_close(r);
         return rc;
     }
@@ -83,41 +153,87 @@ static int scan_stream(scan *s, const tn_input *in)
     if (jr)
         return 0;
     while (!rc && (jr = tn_jsonl_next(r, &ev)) == TN_JSONL_EVENT)
-        rc = s->fn(s->arg, 0, s->file, &ev);
+        rc = s->fn(s->arg, worker, file, &ev);
     tn_jsonl_close(r);
     return rc ? rc : jr == TN_JSONL_ENOMEM ? TN_EXIT_INTERNAL : 0;
 }
 
-int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
-                   tn_input_fn before, void *arg)
+static int run_task(scan *s, int worker, bx_chunk *cx, const task *t)
 {
-    if (threads < 1)
-        threads = 1;
-    scan s = {.d = d, .fn = fn, .arg = arg, .carve = carve, .progress = before};
-    s.cx = tn_calloc((size_t)threads, sizeof(bx_chunk));
-    int rc = s.cx ? 0 : TN_EXIT_INTERNAL;
-    for (int i = 0; !rc && i < threads; i++)
-        if (bx_chunk_init(&s.cx[i]))
-            rc = TN_EXIT_INTERNAL;
-    for (size_t i = 0; !rc && i < in->n; i++) {
-        const tn_input *it = &in->v[i];
-        if (before)
-            before(arg, i, 0);
-        s.file = (uint32_t)i;
-        s.path = it->path;
-        /* standard input is read as EVTX (it is spooled, not sniffed) */
-        if (it->kind == TN_INPUT_JSON || it->kind == TN_INPUT_AUDITD) {
-            rc = scan_stream(&s, it);
-            continue;
-        }
-        if (tn_evtx_open(it->path, d, &s.f))
-            continue;
-        rc = tn_par_run(threads, tn_evtx_nchunks(s.f), chunk_work, chunk_emit, &s);
-        tn_evtx_close(s.f);
-        s.f = NULL;
+    if (!t->ev)
+        return scan_stream(s, worker, t->file);
+    rec_ctx rc = {s, worker, s->in->v[t->file].path, t->file, 0};
+    tn_evtx_read_chunk(t->ev->f, t->chunk, cx, s->carve, on_record, &rc);
+    return rc.rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One worker: claim, run, release, until no work is left. The chunk
+ * context lives on this thread's stack and its buffers in this thread's
+ * malloc arena, away from the other workers' cache lines. */
+static int worker_loop(void *arg, int worker)
+{
+    scan *s = arg;
+    bx_chunk cx;
+    if (bx_chunk_init(&cx)) {
+        bx_chunk_free(&cx);
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_mutex_unlock(&s->mu);
+        return TN_EXIT_INTERNAL;
     }
-    for (int i = 0; s.cx && i < threads; i++)
-        bx_chunk_free(&s.cx[i]);
-    tn_free(s.cx);
+    double shown = 0;
+    int rc = 0;
+    for (;;) {
+        task t;
+        pthread_mutex_lock(&s->mu);
+        int got = claim_locked(s, &t);
+        pthread_mutex_unlock(&s->mu);
+        if (got != 1) {
+            rc = got;
+            break;
+        }
+        rc = run_task(s, worker, &cx, &t);
+        pthread_mutex_lock(&s->mu);
+        s->done += t.ev ? TN_EVTX_CHUNK_SIZE : s->in->v[t.file].size;
+        if (t.ev)
+            unref(t.ev);
+        if (rc)
+            s->stop = 1;
+        uint64_t done = s->done;
+        size_t started = s->started;
+        pthread_mutex_unlock(&s->mu);
+        if (rc)
+            break;
+        /* progress from the calling thread only, a few times a second */
+        if (worker == 0 && s->progress && now_s() - shown > 0.2) {
+            s->progress(s->arg, started, done);
+            shown = now_s();
+        }
+    }
+    if (rc) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_mutex_unlock(&s->mu);
+    }
+    bx_chunk_free(&cx);
+    return rc;
+}
+
+int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
+                   tn_input_fn progress, void *arg)
+{
+    scan s = {.in = in, .d = d, .fn = fn, .arg = arg, .carve = carve, .progress = progress};
+    pthread_mutex_init(&s.mu, NULL);
+    int rc = tn_par_each(threads < 1 ? 1 : threads, worker_loop, &s);
+    if (s.cur)   /* left open when a worker stopped the scan */
+        unref(s.cur);
+    pthread_mutex_destroy(&s.mu);
     return rc;
 }

@@ -40,6 +40,8 @@ typedef struct tn_corr {
     uint32_t naliases;
     uint8_t generate;          /* 1: referenced rules also report their own matches */
     uint8_t windowed;          /* 1: judged when a tumbling window closes (lt/lte/eq/neq) */
+    const char **tags;         /* the rule's own tags (set by the loader) */
+    uint32_t ntags;
 } tn_corr;
 
 /* Compiles a correlation document. Returns 0, or -1 with a reason in err

@@ -120,6 +120,21 @@ static const char *check_meta(const tn_ynode *doc, const tn_ynode **bad)
     return NULL;
 }
 
+/* The document's tags, as a list in the rule set's arena (none when
+ * out of memory: tags only label detections). */
+static void fill_tags(loader *L, const tn_ynode *doc, const char ***tags, uint32_t *n)
+{
+    const tn_ynode *t = tn_ymap_get(doc, "tags");
+    *n = 0;
+    *tags = NULL;
+    if (!t || t->kind != TN_Y_SEQ || !t->count)
+        return;
+    *tags = tn_arena_calloc(&L->rs->a, t->count * sizeof(**tags));
+    for (const tn_ynode *e = t->child; *tags && e; e = e->next)
+        if (e->kind == TN_Y_SCALAR)
+            (*tags)[(*n)++] = e->str;
+}
+
 static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *file)
 {
     const tn_ynode *ls = tn_ymap_get(doc, "logsource");
@@ -133,13 +148,7 @@ static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *f
     r->file = file;
     r->line = doc->line;
     r->name = str_or(tn_ymap_get(doc, "name"), NULL);
-    const tn_ynode *tags = tn_ymap_get(doc, "tags");
-    if (tags && tags->kind == TN_Y_SEQ && tags->count) {
-        r->tags = tn_arena_calloc(&L->rs->a, tags->count * sizeof(*r->tags));
-        for (const tn_ynode *t = tags->child; r->tags && t; t = t->next)
-            if (t->kind == TN_Y_SCALAR)
-                r->tags[r->ntags++] = t->str;
-    }
+    fill_tags(L, doc, &r->tags, &r->ntags);
     int never;
     tn_lsmap_resolve(L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
                      &never);
@@ -200,6 +209,7 @@ static int load_corr(loader *L, const tn_ynode *doc, const char *file)
         reject(L, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
         return 0;
     }
+    fill_tags(L, doc, &c->tags, &c->ntags);
     if (L->ncorrs == L->capcorrs) {
         uint32_t ncap = L->capcorrs ? L->capcorrs * 2 : 16;
         tn_corr **n2 = tn_realloc(L->corrs, ncap * sizeof(*n2));
@@ -739,6 +749,8 @@ void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
     out->level = c->level;
     out->status = c->status;
     out->product = out->category = out->service = "";
+    out->tags = c->tags;
+    out->ntags = c->ntags;
     out->file = c->file;
     out->line = c->line;
     out->index = i;

@@ -44,6 +44,53 @@ strip "$work/t1.jsonl" >"$work/a"; strip "$work/j.jsonl" >"$work/b"
 if cmp -s "$work/a" "$work/b"; then check "hunt on EVTX equals hunt on the same events as JSON Lines" 0
 else diff "$work/a" "$work/b" | head -5; check "hunt on EVTX equals hunt on the same events as JSON Lines" 1; fi
 
+# standard input, told apart by content: JSON Lines (all the twins above
+# back to back, through a pipe), a JSON file of the flat OTRF shape, and
+# EVTX (a pipe and a redirect); the same detections as from the files
+find "$work/jsonl" -name '*.jsonl' -print0 | sort -z | xargs -0 cat | "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl - >"$work/si.jsonl" 2>/dev/null
+strip "$work/si.jsonl" >"$work/c"
+if cmp -s "$work/b" "$work/c" && [ -s "$work/c" ]; then check "hunt - (JSON Lines through a pipe) equals hunt on the files" 0
+else diff "$work/b" "$work/c" | head -5; check "hunt - (JSON Lines through a pipe) equals hunt on the files" 1; fi
+OJ=$(find "$C/otrf-security-datasets-subset" -name 'psh_mavinject_dll_notepad_*.json' | head -1)
+"$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$OJ" >"$work/of.jsonl" 2>/dev/null
+"$T" hunt -q -t 2 "${RULES[@]}" -f jsonl - <"$OJ" >"$work/os.jsonl" 2>/dev/null
+strip "$work/of.jsonl" >"$work/d"; strip "$work/os.jsonl" >"$work/e"
+[ -s "$work/d" ] && cmp -s "$work/d" "$work/e"; check "hunt - < OTRF .json equals hunt on the file ($(wc -l <"$work/d"))" $?
+EV="$IN/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"  # 17 chunks, 147 detections
+"$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$EV" >"$work/ef.jsonl" 2>/dev/null
+cat "$EV" | "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl - >"$work/ep.jsonl" 2>/dev/null
+"$T" hunt -q -t 1 "${RULES[@]}" -f jsonl - <"$EV" >"$work/er.jsonl" 2>/dev/null
+strip "$work/ef.jsonl" >"$work/f"; strip "$work/ep.jsonl" >"$work/g"; strip "$work/er.jsonl" >"$work/h"
+[ -s "$work/f" ] && cmp -s "$work/f" "$work/g" && cmp -s "$work/f" "$work/h"; check "hunt - (EVTX, pipe and redirect) equals hunt on the file ($(wc -l <"$work/f"))" $?
+printf 'not a log\n' | "$T" hunt "${RULES[@]}" -f jsonl - >/dev/null 2>"$work/si.err"
+rc=$?
+[ "$rc" = 3 ] && grep -q 'tansa: -: not EVTX, JSON or auditd' "$work/si.err"; check "hunt - on text: reported, exit code 3 (got $rc)" $?
+
+# correlations: the built-in pack's share bulk-read (value_count) on a 5145
+# sample; the detection carries the correlation's own id and tags and the
+# record ids that satisfied it, the same with 1 or 2 threads and when the
+# kept matches are spilled to disk every 2
+CF="$IN/Lateral Movement/LM_5145_Remote_FileCopy.evtx"
+"$T" hunt -q -t 1 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c1.jsonl"
+"$T" hunt -q -t 2 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c2.jsonl"
+TANSA_SPILL_DETS=2 "$T" hunt -q -t 2 --rules rules -f jsonl "$CF" 2>/dev/null | grep af2fb705-6ccd-4013-bac6-b75100869f8d >"$work/c3.jsonl"
+python3 - "$work/c1.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert rows, 'no correlation detection'
+for d in rows:
+    assert d['tags'] == ['attack.collection', 'attack.t1039'], d['tags']
+    ids = d['details']['record_ids']
+    assert len(ids) == d['details']['events'] >= 20, d['details']
+    assert ids[-1] == d['record_id'], (ids[-1], d['record_id'])
+PY
+check "correlation detection: own id, own tags, the record ids that satisfied it ($(wc -l <"$work/c1.jsonl"))" $?
+cmp -s "$work/c1.jsonl" "$work/c2.jsonl" && cmp -s "$work/c1.jsonl" "$work/c3.jsonl"
+check "correlations: --threads 1 = --threads 2 = kept matches spilled to disk" $?
+nk=$("$T" hunt -q -t 2 --rules rules --tags attack.t1039 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
+nd=$("$T" hunt -q -t 2 --rules rules --tags attack.t1003 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
+[ "$nk" = "$(wc -l <"$work/c1.jsonl")" ] && [ "$nd" = 0 ]; check "--tags applies to correlations by their own tags (t1039: $nk, t1003: $nd)" $?
+
 # bad inputs beside a good one
 B="$work/bad"; mkdir -p "$B"
 cp "$C/evtx-attack-samples/Defense Evasion/DE_1102_security_log_cleared.evtx" "$B/good.evtx"

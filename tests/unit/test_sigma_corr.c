@@ -34,6 +34,9 @@ typedef struct run {
     int hits;
     double last_value;
     int alone;      /* base matches not marked correlation_only */
+    uint32_t last_ntags, last_nevents;
+    const char *last_tag0;
+    uint64_t last_first_rid, last_last_rid;
 } run;
 
 static int on_corr(const tn_corr_hit *h, void *ctx)
@@ -41,6 +44,11 @@ static int on_corr(const tn_corr_hit *h, void *ctx)
     run *r = ctx;
     r->hits++;
     r->last_value = h->value;
+    r->last_ntags = h->rule->ntags;
+    r->last_tag0 = h->rule->ntags ? h->rule->tags[0] : NULL;
+    r->last_nevents = h->nevents;
+    r->last_first_rid = h->nevents ? h->events[0].record_id : 0;
+    r->last_last_rid = h->nevents ? h->events[h->nevents - 1].record_id : 0;
     return 0;
 }
 
@@ -98,6 +106,7 @@ static void ev(run *r, uint64_t sec, const char *k1, const char *v1, const char 
     tn_event e;
     test_event_init(&e, f, kv, n, "Security", 4625);
     e.time = T0 + sec * SEC;
+    e.record_id = 1000 + sec;
     tn_scanner_match(r->sc, &e, on_match, r);
 }
 
@@ -302,4 +311,120 @@ TN_TEST(test_corr_rejections)
         CHECK(test_last_reject[0] != 0);
         tn_ruleset_free(rs);
     }
+}
+
+/* A correlation of our own: tags and the events that satisfied it. */
+#define OWN_EVENT_COUNT(cond, span)                                            \
+    "title: many\nid: 6f1b3c1e-54a4-4d43-9e0f-0c1c1d6f2a11\nlevel: high\n"      \
+    "tags:\n  - attack.credential_access\n  - attack.t1110\n"                  \
+    "correlation:\n  type: event_count\n  rules: [base]\n"                     \
+    "  group-by: [ComputerName]\n  timespan: " span "\n  condition:\n    " cond "\n" \
+    "---\n" STUB("name: base", "Kind: fail")
+
+static int start_text(run *r, const char *y)
+{
+    memset(r, 0, sizeof(*r));
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "own.yml", &o, NULL, &r->rs) == TN_RS_OK);
+    if (!r->rs)
+        return 0;
+    CHECK_INT(tn_ruleset_ncorrelations(r->rs), 1);
+    r->sc = tn_scanner_new(r->rs);
+    r->co = tn_correlator_new(r->rs);
+    return r->sc && r->co;
+}
+
+TN_TEST(test_corr_hit_tags_and_events)
+{
+    run r;
+    if (!start_text(&r, OWN_EVENT_COUNT("gte: 3", "1h")))
+        return;
+    ev(&r, 0, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 5, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 9, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_ntags, 2);
+    CHECK(r.last_tag0 && !strcmp(r.last_tag0, "attack.credential_access"));
+    CHECK_INT(r.last_nevents, 3);
+    CHECK_INT(r.last_first_rid, 1000);
+    CHECK_INT(r.last_last_rid, 1009);
+    tn_rule_info ci;
+    tn_ruleset_corr_info(r.rs, 0, &ci);
+    CHECK_INT(ci.ntags, 2);
+    finish(&r);
+}
+
+/* Groups seen once, an hour apart with a 5 minute span: the sweeps keep
+ * the state to the groups of the last few minutes, not of the input. */
+TN_TEST(test_corr_state_bounded)
+{
+    run r;
+    if (!start_text(&r, OWN_EVENT_COUNT("gte: 2", "5m")))
+        return;
+    char host[32];
+    size_t most = 0;
+    for (int i = 0; i < 2000; i++) {
+        snprintf(host, sizeof(host), "H%d", i);
+        ev(&r, (uint64_t)i * 60, "Kind", "fail", "ComputerName", host, NULL, NULL);
+        size_t g = tn_correlator_groups(r.co);
+        most = g > most ? g : most;
+    }
+    CHECK_INT(r.hits, 0);
+    CHECK(most <= 12);   /* two spans of one group a minute, and the current one */
+    finish(&r);
+}
+
+/* A tumbling window (lt) closed long ago is judged by a sweep, without
+ * waiting for its group's next event or the end of input. */
+TN_TEST(test_corr_tumbling_judged_by_sweep)
+{
+    run r;
+    if (!start_text(&r, OWN_EVENT_COUNT("lt: 3", "1h")))
+        return;
+    ev(&r, 0, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 10, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 3 * 3600, "Kind", "fail", "ComputerName", "B", NULL, NULL);
+    CHECK_INT(r.hits, 1);        /* A's window: 2 events < 3 */
+    CHECK_INT(r.last_value, 2);
+    CHECK_INT(r.last_last_rid, 1010);
+    CHECK_INT(tn_correlator_groups(r.co), 1);   /* A is gone, B's window is open */
+    tn_correlator_flush(r.co, on_corr, &r);
+    CHECK_INT(r.hits, 2);        /* B's at the end */
+    finish(&r);
+}
+
+/* Values kept as text and fed later give the same hits as the event. */
+TN_TEST(test_corr_values_round_trip)
+{
+    run r;
+    if (!start(&r, "value_count.yml", STUB("id: 5638f7c0-ac70-491d-8465-2a65075e0d86", "Kind: fail")))
+        return;
+    tn_rule_info ri;
+    tn_ruleset_info(r.rs, 0, &ri);
+    CHECK(tn_corr_refers(r.rs, &ri));
+    tn_buf b;
+    tn_buf_init(&b);
+    const char *users[] = {"a:b", "-", "", "12:x"};
+    for (int i = 0; i < 100; i++) {
+        char u[32];
+        snprintf(u, sizeof(u), "%s%d", users[i % 4], i);
+        const char *kv[6] = {"Kind", "fail", "ComputerName", "A:1", "User", u};
+        tn_field f[3];
+        tn_event e;
+        test_event_init(&e, f, kv, 3, "Security", 4625);
+        e.time = T0 + (uint64_t)i * SEC;
+        tn_buf_clear(&b);
+        tn_corr_values(r.rs, &ri, &e, &b);
+        tn_buf_putc(&b, 0);
+        tn_corr_origin o = {(uint64_t)i, 0, 0, 4625, "c", "Security"};
+        tn_correlator_feed_values(r.co, &ri, e.time, b.data, &o, on_corr, &r);
+    }
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 100);
+    tn_rule_info bad = ri;
+    tn_corr_origin o = {0, 0, 0, 0, "", ""};
+    CHECK_INT(tn_correlator_feed_values(r.co, &bad, T0 + 200 * SEC, "5:ab", &o, on_corr, &r), -1);
+    tn_buf_free(&b);
+    finish(&r);
 }
