@@ -138,14 +138,22 @@ static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
     return tn_scope_add_worker(r->s, worker, ev) ? TN_EXIT_INTERNAL : 0;
 }
 
-/* Before each input (on the calling thread, workers idle): tell scope
- * which file follows and whether its chunks are read in parallel. */
-static void on_input(void *arg, size_t index, uint64_t bytes)
+/* Every input in turn, its EVTX chunks on all threads: scope is told
+ * which file follows while no worker is adding (tn_scope_file), so the
+ * inputs are scanned one at a time; tn_inputs_scan alone would interleave
+ * the chunks of consecutive files. */
+static int scan_inputs(reading *r, int threads, tn_diag *d)
 {
-    reading *r = arg;
-    int kind = r->in->v[index].kind;
-    if (!bytes && tn_scope_file(r->s, r->in->v[index].path, kind != TN_INPUT_JSON && kind != TN_INPUT_AUDITD))
-        r->bad = 1;
+    int rc = 0;
+    for (size_t i = 0; i < r->in->n && !rc && !r->bad; i++) {
+        tn_inputs one = {.v = &r->in->v[i], .n = 1, .cap = 1};
+        int kind = r->in->v[i].kind;
+        if (tn_scope_file(r->s, r->in->v[i].path, kind != TN_INPUT_JSON && kind != TN_INPUT_AUDITD))
+            r->bad = 1;
+        else
+            rc = tn_inputs_scan(&one, threads, 0, d, on_event, NULL, r);
+    }
+    return rc;
 }
 
 static int write_out(const tn_buf *b, const char *path)
@@ -252,7 +260,7 @@ static int run(tn_scope *s, const opts *o)
         rc = TN_EXIT_INTERNAL;
     int scope_rc = rc;
     if (!rc)
-        rc = scope_rc = tn_inputs_scan(&in, threads, 0, &d, on_event, on_input, &rd);
+        rc = scope_rc = scan_inputs(&rd, threads, &d);
     if (!rc && (rd.bad || tn_scope_run(s)))
         rc = scope_rc = TN_EXIT_INTERNAL;
     if (scope_rc == TN_EXIT_INTERNAL)
