@@ -1,6 +1,7 @@
 /* fuzz_evtx.c - libFuzzer target: arbitrary bytes as an EVTX file (after a
  * valid file header when the input does not bring its own), every record
  * parsed, rendered as JSON and XML, and normalised. */
+#include "fuzz_evtx_input.h"
 #include "read/evtx.h"
 #include "read/evtx_event.h"
 
@@ -28,18 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         ready = 1;
     }
-    uint8_t *file;
     size_t fsize;
-    if (size >= 8 && memcmp(data, "ElfFile", 7) == 0) {
-        file = malloc(size ? size : 1);
-        memcpy(file, data, size);
-        fsize = size;
-    } else { /* input is chunk bytes: give it a file header */
-        fsize = 4096 + size;
-        file = calloc(1, fsize);
-        memcpy(file, "ElfFile", 8);
-        memcpy(file + 4096, data, size);
-    }
+    uint8_t *file = fuzz_evtx_file(data, size, &fsize);
+    if (!file)
+        return 0;
     tn_diag d = {.quiet = 1};
     tn_evtx *f;
     tn_buf out;

@@ -11,6 +11,7 @@
  * table is emptied for one call and put back. Programs persist across
  * inputs, as they persist across chunks in dump, so a program compiled
  * from one input can be run on records of later ones. */
+#include "fuzz_evtx_input.h"
 #include "read/bx_walk.h"
 #include "read/evtx.h"
 
@@ -84,19 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tn_buf_init(&t.walked);
         ready = 1;
     }
-    uint8_t *file;
     size_t fsize;
-    if (size >= 8 && memcmp(data, "ElfFile", 7) == 0) {
-        file = malloc(size);
-        memcpy(file, data, size);
-        fsize = size;
-    } else { /* input is chunk bytes: give it a file header */
-        fsize = 4096 + size;
-        file = calloc(1, fsize);
-        memcpy(file, "ElfFile", 8);
-        if (size)
-            memcpy(file + 4096, data, size);
-    }
+    uint8_t *file = fuzz_evtx_file(data, size, &fsize);
+    if (!file)
+        return 0;
     tn_diag d = {.quiet = 1};
     tn_evtx *f;
     if (file && tn_evtx_open_mem(file, fsize, "fuzz", &d, &f) == 0) {
