@@ -1,7 +1,8 @@
 /* fuzz_re_literal.c - libFuzzer property target for the regex analysis the
  * prefilter trusts (value.c): whenever PCRE2 finds a match of regex R in
  * subject S, S (ASCII-lower-cased) contains tn_re_literal(R), and holds
- * tn_re_required_char(R) at least as often as it says. A violation aborts.
+ * tn_re_required_char(R) at least as often as it says; and R made lazy
+ * (tn_re_lazy) matches S exactly when R does. A violation aborts.
  *
  * Input: one flag byte (bit 0: caseless), the regex, a NUL, the subject. */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -56,6 +57,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         free(low);
+    }
+    char lz[1024];
+    size_t ln = tn_re_lazy(re, rn, lz, sizeof(lz));
+    pcre2_code *lcode = ln ? pcre2_compile((PCRE2_SPTR)lz, ln, opts, &ec, &off, NULL) : NULL;
+    if (lcode) {
+        int lm = pcre2_match(lcode, (PCRE2_SPTR)subj, sn, 0, 0, md, mc);
+        /* a match limit hit is no answer: compare only answers */
+        int known = (m >= 0 || m == PCRE2_ERROR_NOMATCH) && (lm >= 0 || lm == PCRE2_ERROR_NOMATCH);
+        if (known && (m >= 0) != (lm >= 0)) {
+            fprintf(stderr, "/%.*s/ and lazy /%.*s/ differ on a subject\n", (int)rn, re, (int)ln, lz);
+            abort();
+        }
+        pcre2_code_free(lcode);
     }
     pcre2_match_context_free(mc);
     pcre2_match_data_free(md);

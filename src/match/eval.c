@@ -9,6 +9,7 @@
 #include "match/eval.h"
 
 #include "base/alloc.h"
+#include "sigma/ruleset_impl.h"
 #include "sigma/value.h"
 
 #include <arpa/inet.h>
@@ -219,14 +220,9 @@ static const tn_field *field_nospace(const tn_event *ev, const char *name, size_
     return NULL;
 }
 
-/* Cheap hash of a field name: length and end bytes tell the usual
- * EventData names apart, and computing it costs the same for any length. */
-static inline uint32_t name_hash(const char *s, size_t n)
-{
-    return n ? ((uint32_t)n * 0x9E3779B1u) ^ ((uint32_t)(unsigned char)s[0] * 0x85EBCA6Bu) ^
-                   ((uint32_t)(unsigned char)s[n - 1] * 0xC2B2AE35u) ^ ((uint32_t)(unsigned char)s[n / 2] << 7)
-             : 0;
-}
+/* Cheap hash of a field name (ruleset_impl.h): length and end bytes tell
+ * the usual EventData names apart. */
+#define name_hash tn_name_hash
 
 /* Builds (once per event) the name index of e->ev; NULL when it cannot
  * grow (callers then search linearly). Measured: the linear search by name

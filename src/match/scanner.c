@@ -194,30 +194,49 @@ static void put_str(tn_scanner *sc, const char *s, size_t len)
     }
 }
 
-/* Every string the evaluator can read from ev (field values, System
- * strings, System numbers formatted as eval.c formats them), NUL-separated
- * in one buffer, scanned once. A literal found across a separator only
- * adds a candidate; it can never hide one. */
+/* The strings of ev that the bucket's gated rules can read (its scan set:
+ * named data fields, all of them for a keyword search, named System
+ * members with numbers formatted as eval.c formats them), NUL-separated in
+ * one buffer, scanned once. A literal found across a separator only adds a
+ * candidate; it can never hide one. A field whose name has a space is
+ * always taken: the evaluator may find it under its name without spaces. */
 static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
     const tn_atoms *at = &sc->rs->atoms;
-    uint32_t di = !at->bucket_db ? TN_NO_DB : b ? at->bucket_db[b - sc->rs->idx.tab] : at->none_db;
-    if (di >= at->ndbs)
+    uint32_t slot = b ? (uint32_t)(b - sc->rs->idx.tab) : sc->rs->idx.tab ? sc->rs->idx.mask + 1 : 0;
+    uint32_t di = !at->bucket_db ? TN_NO_DB : b ? at->bucket_db[slot] : at->none_db;
+    if (di >= at->ndbs || !at->scansets)
         return -1;   /* no literal to look for: nothing is gated here */
+    const tn_scanset *ss = &at->scansets[slot];
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
     tn_buf_clear(&sc->text);
-    for (uint32_t i = 0; i < ev->nfields; i++)
-        put_str(sc, ev->fields[i].value, ev->fields[i].value_len);
-    const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
-    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-        put_str(sc, strs[i], strlen(strs[i]));
-    unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
-                                 ev->version, ev->pid, ev->tid};
-    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
-        put_str(sc, num, tn_fmt_u64(num, nums[k]));
-    put_str(sc, num, tn_fmt_hex(num, ev->keywords));
-    put_str(sc, num, tn_filetime_format(ev->time, num));
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const tn_field *f = &ev->fields[i];
+        if (ss->all || tn_scanset_has(ss, tn_name_hash(f->name, f->name_len)) ||
+            memchr(f->name, ' ', f->name_len))
+            put_str(sc, f->value, f->value_len);
+    }
+    uint32_t sys = ss->sys;
+    if (sys) {
+        static const tn_sysfield sf[] = {TN_F_CHANNEL, TN_F_COMPUTER, TN_F_PROVIDER, TN_F_PROVIDER_GUID,
+                                         TN_F_USERID};
+        const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
+        for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+            if (sys & (1u << sf[i]))
+                put_str(sc, strs[i], strlen(strs[i]));
+        static const tn_sysfield nf[] = {TN_F_EVENTID, TN_F_LEVEL, TN_F_TASK, TN_F_OPCODE, TN_F_RECORDID,
+                                         TN_F_VERSION, TN_F_PID, TN_F_TID};
+        unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
+                                     ev->version, ev->pid, ev->tid};
+        for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+            if (sys & (1u << nf[k]))
+                put_str(sc, num, tn_fmt_u64(num, nums[k]));
+        if (sys & (1u << TN_F_KEYWORDS))
+            put_str(sc, num, tn_fmt_hex(num, ev->keywords));
+        if (sys & (1u << TN_F_TIME))
+            put_str(sc, num, tn_filetime_format(ev->time, num));
+    }
     if (!tn_buf_ok(&sc->text) || sc->text.len > 0xFFFFFFFFu)
         return -1;
     if (++sc->cur == 0) {   /* wrapped: forget old hits */

@@ -28,6 +28,7 @@
 
 #include "base/alloc.h"
 #include "sigma/hscache.h"
+#include "sigma/value.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -755,6 +756,73 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, const cnf *sets)
     return rc;
 }
 
+/* ---- scan sets: what of an event a bucket's scan reads ---- */
+
+static void scan_name(tn_scanset *ss, const char *name, size_t len)
+{
+    tn_sysfield sys = tn_field_sys(name, len);
+    if (sys != TN_F_DATA)
+        ss->sys |= 1u << sys;
+    uint32_t h = tn_name_hash(name, len);
+    h = (h ^ (h >> 15)) & (TN_SCANSET_BITS - 1);
+    ss->bloom[h >> 6] |= 1ull << (h & 63);
+}
+
+static void scan_renamed(tn_scanset *ss, const tn_rename *rn, uint32_t n, const tn_fieldname *fn)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (rn[i].from_len == fn->len && !memcmp(rn[i].from, fn->name, fn->len))
+            scan_name(ss, rn[i].to, rn[i].to_len);
+}
+
+/* Every name under which the evaluator can read a field of r's searches
+ * (eval.c lookup: the source's renames, the name itself, the global
+ * aliases). Filters are not needed: their values are never tagged. */
+static void scan_rule(tn_scanset *ss, const tn_srule *r)
+{
+    for (uint32_t s = 0; s < r->nsearches; s++)
+        for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
+            const tn_fieldname *fn = &r->searches[s].items[i].field;
+            if (!fn->name) {   /* keyword search: every data field */
+                ss->all = 1;
+                continue;
+            }
+            scan_name(ss, fn->name, fn->len);
+            if (fn->sys != TN_F_DATA)
+                ss->sys |= 1u << fn->sys;
+            for (uint32_t k = 0; k < r->nsources; k++)
+                scan_renamed(ss, r->sources[k].renames, r->sources[k].nrenames, fn);
+            scan_renamed(ss, r->aliases, r->naliases, fn);
+        }
+}
+
+/* A scan set per index slot and one for events without a bucket, from the
+ * gated rules the slot can hand out (ungated rules need no literal). */
+static int build_scansets(tn_ruleset *rs)
+{
+    tn_atoms *at = &rs->atoms;
+    const tn_index *ix = &rs->idx;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
+    at->scansets = tn_calloc(nslots + 1, sizeof(*at->scansets));
+    if (!at->scansets)
+        return -1;
+    for (uint32_t s = 0; s <= nslots; s++) {
+        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+        if (b && !b->chan)
+            continue;
+        tn_scanset *ss = &at->scansets[s];
+        for (uint32_t i = 0; b && i < b->n; i++) {
+            uint32_t r = ix->cands[b->start + i].rule;
+            if (at->gated[r])
+                scan_rule(ss, rs->rules[r]);
+        }
+        for (uint32_t i = 0; i < ix->nalways; i++)
+            if (at->gated[ix->always[i]])
+                scan_rule(ss, rs->rules[ix->always[i]]);
+    }
+    return 0;
+}
+
 static void free_dbs(tn_atoms *at)
 {
     for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
@@ -803,9 +871,10 @@ int tn_atoms_build(tn_ruleset *rs)
             memset(at->gated, 0, rs->nrules);
         } else if (!rc) {
             at->nids = g.n;
-            for (uint32_t r = 0; r < rs->nrules && !g.oom; r++)
+            rc = build_scansets(rs);
+            for (uint32_t r = 0; !rc && r < rs->nrules && !g.oom; r++)
                 tag_values(&g, rs->rules[r], &sets[r]);
-            rc = g.oom ? -1 : 0;
+            rc = rc || g.oom ? -1 : 0;
         }
     }
     for (uint32_t r = 0; r < rs->nrules; r++)
@@ -823,6 +892,7 @@ void tn_atoms_free(tn_atoms *at)
 {
     free_dbs(at);
     tn_free(at->bucket_db);
+    tn_free(at->scansets);
     tn_free(at->start);
     tn_free(at->rules_of);
     tn_free(at->gated);

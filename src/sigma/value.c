@@ -673,6 +673,86 @@ uint32_t tn_re_required_char(const char *p, size_t n, int caseless, unsigned cha
     return best;
 }
 
+size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size)
+{
+    /* Greediness decides which match a backtracking engine reports first,
+     * never whether there is one: the search tries every way either way.
+     * That holds only for plain backtracking, so anything that commits or
+     * looks back at what was matched declines: atomic groups, possessive
+     * quantifiers, lookarounds, verbs, conditionals, back references,
+     * recursion, \K, inline flags other than i, m, s and n (U flips
+     * greediness, x changes what is a token), and the constructs whose
+     * parsing re_scan leaves alone. */
+    static const char *const odd[] = {"(?#", "(*", "\\Q", "\\E", "[:", "[.", "[=", "(?|", "(?(",
+                                      "\\N", "\\g", "\\k", "\\K", "(?P", "(?C", "(?R", "(?&", "(?+",
+                                      "(?>", "(?=", "(?!", "(?<", "(?'"};
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        if (memmem(p, n, odd[k], strlen(odd[k])))
+            return 0;
+    size_t o = 0, changed = 0;
+#define PUT(ch) do { if (o >= size) return 0; out[o++] = (char)(ch); } while (0)
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)p[i];
+        size_t tok = 0;   /* length of a token that is copied as it is */
+        int quant = 0;    /* p[i..i+tok) is a quantifier */
+        if (ch == '\\') {
+            unsigned char e = i + 1 < n ? (unsigned char)p[i + 1] : 0;
+            if (e >= '0' && e <= '9')
+                return 0;   /* a back reference, or an octal code: not analysed */
+            tok = esc_len(p, n, i);
+        } else if (ch == '[') {
+            tok = skip_class(p, n, i) - i;
+        } else if (ch == '(') {
+            tok = 1;
+            if (i + 1 < n && p[i + 1] == '?') {
+                /* (?:  (?flags)  (?flags:  with flags from i, m, s, n and '-' */
+                size_t j = i + 2;
+                while (j < n && (p[j] == 'i' || p[j] == 'm' || p[j] == 's' || p[j] == 'n' || p[j] == '-'))
+                    j++;
+                if (j >= n || (p[j] != ':' && p[j] != ')'))
+                    return 0;
+                tok = j + 1 - i;
+            }
+        } else if (ch == '*' || ch == '+' || ch == '?') {
+            tok = 1, quant = 1;
+        } else if (ch == '{') {
+            /* {n}, {n,}, {n,m} is a quantifier; any other brace would be
+             * literal (or, in later PCRE2, {,m} a quantifier): declined */
+            size_t j = i + 1, digits = 0;
+            while (j < n && p[j] >= '0' && p[j] <= '9')
+                j++, digits++;
+            if (!digits)
+                return 0;
+            if (j < n && p[j] == ',')
+                for (j++; j < n && p[j] >= '0' && p[j] <= '9';)
+                    j++;
+            if (j >= n || p[j] != '}')
+                return 0;
+            tok = j + 1 - i, quant = 1;
+        } else {
+            tok = 1;
+        }
+        if (tok == 0 || i + tok > n)
+            return 0;
+        for (size_t k = 0; k < tok; k++)
+            PUT(p[i + k]);
+        i += tok;
+        if (quant) {
+            if (i < n && p[i] == '+')
+                return 0;   /* possessive */
+            if (i < n && p[i] == '?') {
+                PUT('?');   /* lazy already */
+                i++;
+            } else {
+                PUT('?');
+                changed++;
+            }
+        }
+    }
+#undef PUT
+    return changed ? o : 0;
+}
+
 static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags)
 {
     uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
@@ -685,6 +765,16 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
     int ec;
     PCRE2_SIZE off;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)vn->str, vn->len, opts, &ec, &off, NULL);
+    /* a yes/no match needs no greedy quantifier: lazy ones find a match
+     * without first running to the end and backing off (measured: SigmaHQ's
+     * '\+.*\+.*...' took 6.8M cycles on a 2.4 KB command line, 23k lazy) */
+    char lazy[1024];
+    size_t ln_lazy = re ? tn_re_lazy(vn->str, vn->len, lazy, sizeof(lazy)) : 0;
+    pcre2_code *lre = ln_lazy ? pcre2_compile((PCRE2_SPTR)lazy, ln_lazy, opts, &ec, &off, NULL) : NULL;
+    if (lre) {
+        pcre2_code_free(re);
+        re = lre;
+    }
     if (!re) {
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(ec, msg, sizeof(msg));

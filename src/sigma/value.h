@@ -46,6 +46,14 @@ size_t tn_re_literal(const char *p, size_t n, int caseless, char *out, size_t si
  * matters. Same walk, same caution as tn_re_literal. */
 uint32_t tn_re_required_char(const char *p, size_t n, int caseless, unsigned char *ch);
 
+/* Regex p[0..n) with every greedy quantifier made lazy, into out (at most
+ * size bytes); returns its length, or 0 when nothing changed or the
+ * pattern holds anything for which greediness could change whether it
+ * matches (atomic groups, possessive quantifiers, lookarounds, back
+ * references, verbs, inline flags other than i/m/s/n, ...). For a yes/no
+ * match the result is the same pattern, often much faster. */
+size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size);
+
 /* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
 struct tn_buf;
 void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);

@@ -122,6 +122,78 @@ TN_TEST(test_re_required_char)
     CHECK_INT(tn_re_required_char("aaa", 3, 0, &ch), 3);
 }
 
+static const char *lazy(const char *re)
+{
+    static char out[300];
+    size_t n = tn_re_lazy(re, strlen(re), out, sizeof(out) - 1);
+    out[n] = 0;
+    return out;
+}
+
+/* The rewrite to lazy quantifiers, and what it declines ("" = unchanged). */
+TN_TEST(test_re_lazy_cases)
+{
+    CHECK_STR(lazy("\\+.*\\+.*\\+"), "\\+.*?\\+.*?\\+");
+    CHECK_STR(lazy("a+b?c{2,}d{3}"), "a+?b??c{2,}?d{3}?");
+    CHECK_STR(lazy("a*?b"), "");                        /* lazy already: nothing to change */
+    CHECK_STR(lazy("a*?b+"), "a*?b+?");
+    CHECK_STR(lazy("(?i)ab.*c"), "(?i)ab.*?c");
+    CHECK_STR(lazy("(?:ab)+c"), "(?:ab)+?c");
+    CHECK_STR(lazy("[*+?]x*"), "[*+?]x*?");             /* class members are no quantifiers */
+    CHECK_STR(lazy("\\*a\\+"), "");                     /* escaped: literal */
+    CHECK_STR(lazy("\\x{41}+\\d{2}"), "\\x{41}+?\\d{2}?");
+    CHECK_STR(lazy("a*+b"), "");                        /* possessive */
+    CHECK_STR(lazy("(?>a*)b"), "");                     /* atomic */
+    CHECK_STR(lazy("a(?=b*)c"), "");                    /* lookahead */
+    CHECK_STR(lazy("(a*)\\1"), "");                     /* back reference */
+    CHECK_STR(lazy("(?U)a*"), "");                      /* U flips greediness */
+    CHECK_STR(lazy("(?x)a * b"), "");                   /* x changes tokens */
+    CHECK_STR(lazy("a{,3}"), "");                       /* a brace PCRE2 versions read apart */
+    CHECK_STR(lazy("a{b}*"), "");
+    CHECK_STR(lazy("(*ACCEPT)a*"), "");
+    CHECK_STR(lazy("\\Qa*\\E*"), "");
+    CHECK_STR(lazy("a\\Kb*"), "");
+}
+
+/* Lazy and greedy patterns agree on match or no match, on every subject. */
+TN_TEST(test_re_lazy_same_answers)
+{
+    static const char *const res[] = {
+        "\\+.*\\+.*\\+.*\\+", "a.*b.*c", "(ab|a)*c", "^a+b?$", "x{2,3}y", "(?i)in.*voke", "(a|ab)(c|bcd)(d*)$",
+        "[a-c]+\\d*z?", "(?s)a.*b", "(?m)^b.*$", "colou?r", "(\\w+\\s*){3}end", "a{0}b", "^(a+)+$",
+    };
+    static const char *const subj[] = {
+        "", "a+b+c+d", "a+b+c", "a+b\n+c+d+", "abc", "aXbYc", "acb", "ababc", "ab", "aab", "xxy", "xxxxy",
+        "INVOKE", "in\nvoke", "abcd", "abcdd", "abbbd", "aaa111z", "a\nb", "x\nbcd", "color", "colour",
+        "one two  three end", "one two end", "b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
+    };
+    int checked = 0;
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        char lz[300];
+        size_t ln = tn_re_lazy(res[i], strlen(res[i]), lz, sizeof(lz));
+        CHECK(ln > 0);
+        int ec;
+        PCRE2_SIZE off;
+        uint32_t o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+        pcre2_code *g = pcre2_compile((PCRE2_SPTR)res[i], strlen(res[i]), o, &ec, &off, NULL);
+        pcre2_code *l = ln ? pcre2_compile((PCRE2_SPTR)lz, ln, o, &ec, &off, NULL) : NULL;
+        CHECK(g != NULL && l != NULL);
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        for (size_t k = 0; g && l && k < sizeof(subj) / sizeof(subj[0]); k++) {
+            int a = pcre2_match(g, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+            int b = pcre2_match(l, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+            if (a != b)
+                fprintf(stderr, "  /%s/ and /%.*s/ differ on '%s'\n", res[i], (int)ln, lz, subj[k]);
+            CHECK_INT(a, b);
+            checked++;
+        }
+        pcre2_match_data_free(md);
+        pcre2_code_free(g);
+        pcre2_code_free(l);
+    }
+    CHECK(checked > 300);
+}
+
 /* A rule whose regex needs four '+': three in the subject is no match,
  * four is, with and without the prefilter. */
 #include "sigma_helpers.h"
