@@ -26,6 +26,8 @@ typedef struct fval {
     int present;
     int fidx;              /* index in ev->fields, -1 for System members */
     const char *low;       /* ASCII-lower-cased s, computed on first use */
+    int8_t addr[2];        /* s parsed as IPv4 [0] / IPv6 [1]: 0 not yet, 1 ok, -1 not an address */
+    unsigned char a4[4], a6[16];
     char buf[32];
     char lowbuf[96];
 } fval;
@@ -291,6 +293,7 @@ static int lookup_name(const tn_eval *e, const tn_event *ev, const char *name, s
     out->n = 0;
     out->fidx = -1;
     out->low = NULL;
+    out->addr[0] = out->addr[1] = 0;
     if (sys != TN_F_DATA) {
         /* an EventData field of the same name wins only when there is no System member */
         return sys_value(ev, sys, out);
@@ -328,6 +331,7 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
                     out->n = strlen(out->s);
                     out->fidx = -1;   /* not the field's own text: no shared lower-case copy */
                     out->low = NULL;
+                    out->addr[0] = out->addr[1] = 0;
                     break;
                 }
             }
@@ -400,15 +404,23 @@ static int num_match(const tn_value *v, const fval *f)
     }
 }
 
-static int cidr_match(const tn_value *v, const fval *f)
+/* The value parsed once per family and item: a list of CIDRs (SigmaHQ's
+ * "not from a private range" filters have eight) parsed it per entry. */
+static int cidr_match(const tn_value *v, fval *f)
 {
-    char tmp[64];
-    unsigned char addr[16];
-    if (f->n == 0 || f->n >= sizeof(tmp))
-        return 0;
-    memcpy(tmp, f->s, f->n);
-    tmp[f->n] = 0;
-    if (inet_pton(v->v6 ? AF_INET6 : AF_INET, tmp, addr) != 1)
+    int fam = v->v6 ? 1 : 0;
+    unsigned char *addr = fam ? f->a6 : f->a4;
+    if (!f->addr[fam]) {
+        char tmp[64];
+        f->addr[fam] = -1;
+        if (f->n == 0 || f->n >= sizeof(tmp))
+            return 0;
+        memcpy(tmp, f->s, f->n);
+        tmp[f->n] = 0;
+        if (inet_pton(fam ? AF_INET6 : AF_INET, tmp, addr) == 1)
+            f->addr[fam] = 1;
+    }
+    if (f->addr[fam] < 0)
         return 0;
     for (unsigned i = 0; i < v->bits; i++) {
         unsigned mask = 0x80u >> (i % 8);
@@ -527,6 +539,35 @@ static int value_match(const tn_eval *e, const tn_value *v, fval *f)
 
 /* ---- items, searches, conditions ---- */
 
+/* Some contains value of m occurs in the lower-cased fs[0..n). With the
+ * scan's results, a pass is needed only if one of them may be there. */
+static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size_t n)
+{
+    const tn_multi *m = it->multi;
+    if (e->lit_epoch) {
+        uint32_t k = 0;
+        for (; k < m->nvals; k++) {
+            const tn_value *v = &it->values[m->vals[k]];
+            if (!v->lit || e->lit_epoch[v->lit - 1] == e->lit_cur)
+                break;
+        }
+        if (k == m->nvals)
+            return 0;
+    }
+    const unsigned char *p = (const unsigned char *)fs;
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t h = tn_multi_hash(p[i], p[i + 1]);
+        if (!((m->bits[h / 64] >> (h % 64)) & 1))
+            continue;
+        for (uint32_t k = m->start[h]; k < m->start[h + 1]; k++) {
+            const tn_value *v = &it->values[m->vals[k]];
+            if (v->len <= n - i && !memcmp(fs + i, v->s, v->len))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 {
     /* |all: a value whose literal the scan did not find fails the item at
@@ -538,6 +579,17 @@ static int values_match(const tn_eval *e, const tn_item *it, fval *f)
                 e->lit_epoch[v->lit - 1] != e->lit_cur)
                 return 0;
         }
+    if (it->multi && f->present) {   /* OR: the contains values in one pass */
+        const char *fs = lowered(e, f);
+        if (fs) {
+            if (multi_match(e, it, fs, f->n))
+                return 1;
+            for (uint32_t i = 0; i < it->nvalues; i++)
+                if (!it->multi->in[i] && value_match(e, &it->values[i], f))
+                    return 1;
+            return 0;
+        }
+    }
     for (uint32_t i = 0; i < it->nvalues; i++) {
         int m = value_match(e, &it->values[i], f);
         if (it->all ? !m : m)
@@ -549,6 +601,29 @@ static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 /* Keyword item: each value must (all) or may (any) match some field value. */
 static int keyword_match(const tn_eval *e, const tn_item *it)
 {
+    if (it->multi) {   /* OR: the contains values in one pass per field */
+        for (uint32_t k = 0; k < e->ev->nfields; k++) {
+            const tn_field *fd = &e->ev->fields[k];
+            fval f = {.s = fd->value, .n = fd->value_len, .present = 1, .fidx = (int)k};
+            const char *fs = lowered(e, &f);
+            if (!fs)
+                goto one_by_one;
+            if (multi_match(e, it, fs, f.n))
+                return 1;
+        }
+        for (uint32_t i = 0; i < it->nvalues; i++) {
+            if (it->multi->in[i])
+                continue;
+            for (uint32_t k = 0; k < e->ev->nfields; k++) {
+                const tn_field *fd = &e->ev->fields[k];
+                fval f = {.s = fd->value, .n = fd->value_len, .present = 1, .fidx = (int)k};
+                if (value_match(e, &it->values[i], &f))
+                    return 1;
+            }
+        }
+        return 0;
+    }
+one_by_one:
     for (uint32_t i = 0; i < it->nvalues; i++) {
         int m = 0;
         for (uint32_t k = 0; k < e->ev->nfields && !m; k++) {

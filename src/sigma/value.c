@@ -993,6 +993,55 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
     return compile_scalar(c, m, val ? val : &empty, &out->values, &out->nvalues, &cap);
 }
 
+/* The multi-literal search of an OR item with at least MULTI_MIN
+ * case-insensitive contains values of two bytes or more (rule.h). Below
+ * that, one pass per value costs less than the pair filter's pass. */
+#define MULTI_MIN 4
+
+static int contains_value(const tn_value *v)
+{
+    return v->kind == TN_V_GLOB && v->shape == TN_G_CONTAINS && !v->cased && v->len >= 2;
+}
+
+static int build_multi(tn_vctx *c, tn_item *it)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        n += (uint32_t)contains_value(&it->values[i]);
+    if (it->all || n < MULTI_MIN || it->nvalues > 65535)
+        return 0;
+    tn_multi *m = tn_arena_alloc(c->a, sizeof(*m));
+    uint16_t *vals = m ? tn_arena_alloc(c->a, n * sizeof(*vals)) : NULL;
+    uint8_t *in = vals ? tn_arena_alloc(c->a, it->nvalues) : NULL;
+    if (!in)
+        return -1;
+    memset(m, 0, sizeof(*m));
+    memset(in, 0, it->nvalues);
+    uint32_t count[TN_MULTI_BITS] = {0};
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        const tn_value *v = &it->values[i];
+        if (contains_value(v))
+            count[tn_multi_hash((unsigned char)v->s[0], (unsigned char)v->s[1])]++;
+    }
+    for (uint32_t h = 0; h < TN_MULTI_BITS; h++)
+        m->start[h + 1] = (uint16_t)(m->start[h] + count[h]);
+    memset(count, 0, sizeof(count));
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        const tn_value *v = &it->values[i];
+        if (!contains_value(v))
+            continue;
+        uint32_t h = tn_multi_hash((unsigned char)v->s[0], (unsigned char)v->s[1]);
+        vals[m->start[h] + count[h]++] = (uint16_t)i;
+        m->bits[h / 64] |= 1ull << (h % 64);
+        in[i] = 1;
+    }
+    m->vals = vals;
+    m->nvals = n;
+    m->in = in;
+    it->multi = m;
+    return 0;
+}
+
 int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const tn_ynode *val,
                     tn_item *out)
 {
@@ -1024,7 +1073,9 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     }
     out->all = (m.flags & M_ALL) != 0;
     out->neq = (m.flags & M_NEQ) != 0;
-    return compile_values(c, &m, val, out);
+    if (compile_values(c, &m, val, out))
+        return -1;
+    return build_multi(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 
 int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out)
