@@ -28,9 +28,44 @@ struct tn_scanner {
     uint8_t *mask;         /* per rule: clauses hit in event epoch[rule] */
     uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
+    uint32_t *touched;     /* rules with a literal hit in the current event */
+    uint32_t ntouched;
+    tn_cand *ung;          /* per index slot, the run's ungated entries: ung[ung_start[s] .. ung_start[s+1]) */
+    uint32_t *ung_start;
+    tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
     tn_buf text;           /* the event's strings, handed to Vectorscan */
     tn_arena lowmem;       /* lower-cased values of the current event */
 };
+
+/* Each slot's ungated run entries, in rule order: with a scan, the gated
+ * ones that can pass are found from the literal hits instead of by
+ * walking the whole run (over a thousand entries for process creation). */
+static int split_ungated(tn_scanner *sc)
+{
+    const tn_index *ix = &sc->rs->idx;
+    const uint8_t *gated = sc->rs->atoms.gated;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0, total = 0;
+    sc->ung_start = tn_calloc(nslots + 1, sizeof(*sc->ung_start));
+    if (!sc->ung_start)
+        return -1;
+    for (uint32_t s = 0; s < nslots; s++)
+        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++)
+            total += !gated || !gated[ix->cands[ix->tab[s].start + i].rule];
+    sc->ung = tn_malloc((total ? total : 1) * sizeof(*sc->ung));
+    if (!sc->ung)
+        return -1;
+    uint32_t k = 0;
+    for (uint32_t s = 0; s < nslots; s++) {
+        sc->ung_start[s] = k;
+        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++) {
+            const tn_cand *c = &ix->cands[ix->tab[s].start + i];
+            if (!gated || !gated[c->rule])
+                sc->ung[k++] = *c;
+        }
+    }
+    sc->ung_start[nslots] = k;
+    return 0;
+}
 
 tn_scanner *tn_scanner_new(const tn_ruleset *rs)
 {
@@ -50,6 +85,12 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->lit_epoch = tn_calloc(rs->atoms.nids ? rs->atoms.nids : 1, sizeof(*sc->lit_epoch));
     if (rs->atoms.scratch && hs_clone_scratch(rs->atoms.scratch, &sc->hs) != HS_SUCCESS)
         sc->hs = NULL;
+    sc->touched = tn_malloc(sc->ncap * sizeof(*sc->touched));
+    sc->pass = tn_malloc(sc->ncap * sizeof(*sc->pass));
+    if (!sc->touched || !sc->pass || split_ungated(sc)) {
+        tn_scanner_free(sc);
+        return NULL;
+    }
     if (!sc->ev.md || !sc->ev.cache || !sc->cands || !sc->epoch || !sc->mask || !sc->lit_epoch) {
         tn_scanner_free(sc);
         return NULL;
@@ -67,6 +108,10 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->epoch);
     tn_free(sc->mask);
     tn_free(sc->lit_epoch);
+    tn_free(sc->touched);
+    tn_free(sc->pass);
+    tn_free(sc->ung);
+    tn_free(sc->ung_start);
     tn_buf_free(&sc->text);
     tn_arena_free(&sc->lowmem);
     tn_free((void *)sc->ev.low);
@@ -137,8 +182,72 @@ static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev)
  * rules whose literals did not occur are dropped here already: measured,
  * copying ~200 candidates per event only to skip ~95% of them afterwards
  * was a good part of the scanner's own time. */
+/* Index of rule r's entry in run[0..n) (sorted by rule), or n. */
+static uint32_t run_find(const tn_cand *run, uint32_t n, uint32_t r)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (run[mid].rule < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && run[lo].rule == r ? lo : n;
+}
+
+/* After a scan: the run's ungated entries, its gated entries whose
+ * clauses all hit (found from the touched rules), and the always list,
+ * merged in rule order as candidates_indexed gives them. */
+static uint32_t candidates_hits(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
+{
+    const tn_index *ix = &sc->rs->idx;
+    const uint8_t *gated = sc->rs->atoms.gated;
+    const tn_cand *run = ix->cands + b->start;
+    uint32_t np = 0;
+    for (uint32_t t = 0; t < sc->ntouched; t++) {
+        uint32_t r = sc->touched[t];
+        if (!gated[r] || sc->mask[r] != gated[r])
+            continue;
+        uint32_t at = run_find(run, b->n, r);
+        if (at == b->n)
+            continue;
+        /* insertion in rule order: few pass per event */
+        uint32_t k = np++;
+        while (k && sc->pass[k - 1].rule > r) {
+            sc->pass[k] = sc->pass[k - 1];
+            k--;
+        }
+        sc->pass[k] = run[at];
+    }
+    uint32_t slot = (uint32_t)(b - ix->tab);
+    const tn_cand *ung = sc->ung + sc->ung_start[slot];
+    uint32_t nu = sc->ung_start[slot + 1] - sc->ung_start[slot];
+    uint32_t iu = 0, ip = 0, ia = 0, n = 0;
+    for (;;) {
+        uint32_t ru = iu < nu ? ung[iu].rule : UINT32_MAX, rp = ip < np ? sc->pass[ip].rule : UINT32_MAX;
+        uint32_t ra = ia < ix->nalways ? ix->always[ia] : UINT32_MAX;
+        if (ra < ru && ra < rp) {
+            const tn_srule *r = sc->rs->rules[ra];
+            uint32_t s = r->nsources ? source_of(r, ev) : UINT32_MAX;
+            if (!r->nsources || s != UINT32_MAX)
+                sc->cands[n++] = (tn_cand){ra, s};
+            ia++;
+        } else if (ru < rp) {
+            sc->cands[n++] = ung[iu++];
+        } else if (rp != UINT32_MAX) {
+            sc->cands[n++] = sc->pass[ip++];
+        } else {
+            break;
+        }
+    }
+    return n;
+}
+
 static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev, const tn_bucket *b, int gate)
 {
+    if (gate && b && sc->rs->atoms.gated)
+        return candidates_hits(sc, ev, b);
     const tn_index *ix = &sc->rs->idx;
     const tn_cand *run = b ? ix->cands + b->start : NULL;
     const uint8_t *gated = gate ? sc->rs->atoms.gated : NULL;
@@ -179,6 +288,7 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
         if (sc->epoch[r] != cur) {
             sc->epoch[r] = cur;
             sc->mask[r] = 0;
+            sc->touched[sc->ntouched++] = r;
         }
         sc->mask[r] |= (uint8_t)(1u << (e & 1));
     }
@@ -239,6 +349,7 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     }
     if (!tn_buf_ok(&sc->text) || sc->text.len > 0xFFFFFFFFu)
         return -1;
+    sc->ntouched = 0;
     if (++sc->cur == 0) {   /* wrapped: forget old hits */
         memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
         memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
