@@ -316,6 +316,80 @@ static const tn_rename *find_rename(const tn_rename *r, uint32_t n, const char *
     return NULL;
 }
 
+/* Sets f to the n bytes at d (in the event's arena). */
+static void set_text(fval *f, const char *d, size_t n)
+{
+    f->s = d;
+    f->n = n;
+    f->fidx = -1;   /* not the field's own text: no shared lower-case copy */
+    f->low = NULL;
+    f->addr[0] = f->addr[1] = 0;
+}
+
+/* If f starts with pre (ASCII case-insensitively), then digits when
+ * digits is set (at least one), then a backslash: the length of that head
+ * without the backslash; else 0. */
+static size_t head_len(const fval *f, const char *pre, int digits)
+{
+    size_t pl = strlen(pre), i = pl;
+    if (f->n <= pl || strncasecmp(f->s, pre, pl) != 0)
+        return 0;
+    while (digits && i < f->n && f->s[i] >= '0' && f->s[i] <= '9')
+        i++;
+    if ((digits && i == pl) || i >= f->n || f->s[i] != '\\')
+        return 0;
+    return i;
+}
+
+/* The source's path as rules write paths, with rn->append joined on by a
+ * backslash, built in the event's arena (out of memory: f stays as
+ * logged). Device paths: \device\harddiskvolumeN\rest is C:\rest (the
+ * volume's letter is not in the event; C: is the usual one). Registry:
+ * \REGISTRY\MACHINE\SYSTEM\ControlSet00N is Sysmon's
+ * HKLM\SYSTEM\CurrentControlSet, \REGISTRY\MACHINE is HKLM and
+ * \REGISTRY\USER is HKU. */
+static void source_path(const tn_eval *e, const tn_rename *rn, fval *f)
+{
+    static const struct {
+        const char *pre;
+        int digits;
+        const char *as;
+        uint8_t kind;
+    } map[] = {
+        {"\\device\\harddiskvolume", 1, "C:", TN_PATHS_DEVICE},
+        {"\\registry\\machine\\system\\controlset", 1, "HKLM\\SYSTEM\\CurrentControlSet", TN_PATHS_REGISTRY},
+        {"\\registry\\machine", 0, "HKLM", TN_PATHS_REGISTRY},
+        {"\\registry\\user", 0, "HKU", TN_PATHS_REGISTRY},
+    };
+    if (!e->lowmem)
+        return;
+    const char *as = "";
+    size_t skip = 0;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && rn->paths; i++)
+        if (map[i].kind == rn->paths && (skip = head_len(f, map[i].pre, map[i].digits)) != 0) {
+            as = map[i].as;
+            break;
+        }
+    fval tail;
+    tail.n = 0;
+    if (rn->append && !lookup_name(e, e->ev, rn->append, rn->append_len, TN_F_DATA, &tail))
+        tail.n = 0;
+    if (!skip && !tail.n)
+        return;
+    size_t al = strlen(as), rest = f->n - skip, n = al + rest + (tail.n ? 1 + tail.n : 0);
+    char *d = tn_arena_alloc(e->lowmem, n + 1);
+    if (!d)
+        return;
+    memcpy(d, as, al);
+    memcpy(d + al, f->s + skip, rest);
+    if (tail.n) {
+        d[al + rest] = '\\';
+        memcpy(d + al + rest + 1, tail.s, tail.n);
+    }
+    d[n] = 0;
+    set_text(f, d, n);
+}
+
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
@@ -335,6 +409,8 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
                     break;
                 }
             }
+            if (r->paths || r->append)
+                source_path(e, r, out);
             return;
         }
     }

@@ -390,7 +390,7 @@ static int value_mapped(const tn_srule *r, const tn_fieldname *fn)
     for (uint32_t s = 0; r && fn->name && s < r->nsources; s++)
         for (uint32_t i = 0; i < r->sources[s].nrenames; i++) {
             const tn_rename *rn = &r->sources[s].renames[i];
-            if (rn->nvalues && rn->from_len == fn->len && !memcmp(rn->from, fn->name, fn->len))
+            if ((rn->nvalues || rn->paths || rn->append) && rn->from_len == fn->len && !memcmp(rn->from, fn->name, fn->len))
                 return 1;
         }
     return 0;

@@ -76,14 +76,19 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
         if (k->kind != TN_Y_SCALAR)
             return -1;
         if (scalar(k->val)) {
-            rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0};
+            rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0,
+                                 TN_PATHS_AS_IS, NULL, 0};
             (*n)++;
             continue;
         }
-        /* {field: NAME, values: {RAW: SIGMA, ...}} */
+        /* {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry, append: NAME} */
         const char *to = scalar(tn_ymap_get(k->val, "field"));
         const tn_ynode *vm = tn_ymap_get(k->val, "values");
-        if (!to || (vm && vm->kind != TN_Y_MAP))
+        const tn_ynode *pn = tn_ymap_get(k->val, "paths"), *an = tn_ymap_get(k->val, "append");
+        const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
+        uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
+                   : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
+        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append))
             return -1;
         const char **vals = NULL;
         uint32_t nv = 0;
@@ -99,7 +104,8 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
                 nv++;
             }
         }
-        rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv};
+        rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
+                             append, append ? (uint32_t)strlen(append) : 0};
         (*n)++;
     }
     *out = rs;

@@ -130,13 +130,22 @@ struct tn_cnode {
  * field renames from Sigma names to this source's names. */
 /* A field of a logsource that has another name in this source; values, if
  * set, translate the source's raw values into the ones rules use (pairs
- * raw, sigma; e.g. 5156's Direction %%14593 is Sysmon's Initiated true). */
+ * raw, sigma; e.g. 5156's Direction %%14593 is Sysmon's Initiated true);
+ * paths reads NT device paths as the DOS paths rules are written with
+ * (5156's \device\harddiskvolume2\windows\... is C:\windows\...), or kernel
+ * registry paths as Sysmon writes them (\REGISTRY\MACHINE\... is HKLM\...);
+ * append joins another field on (4657's ObjectName and ObjectValueName
+ * are Sysmon's TargetObject). */
 typedef struct tn_rename {
     const char *from, *to;
     uint32_t from_len, to_len;
     const char *const *values;   /* 2 * nvalues strings, or NULL */
     uint32_t nvalues;
+    uint8_t paths;               /* TN_PATHS_*: how to read the source's paths */
+    const char *append;          /* a field whose value is joined on with a backslash, or NULL */
+    uint32_t append_len;
 } tn_rename;
+enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY };
 typedef struct tn_source {
     const char *channel;
     uint32_t *eids;

@@ -32,3 +32,68 @@ TN_TEST(test_initiated_is_5156_direction)
                       "detection:\n  sel:\n    Initiated|contains: '99999'\n  condition: sel\n";
     CHECK_INT(test_match(raw, &odd), 1);
 }
+
+/* 5156's Application is an NT device path: rules written with Sysmon's
+ * C:\ paths must see it as one (SigmaHQ's "Uncommon Outbound Kerberos
+ * Connection" flagged lsass on every 5156 of a domain controller because
+ * its filter names C:\Windows\System32\lsass.exe). */
+TN_TEST(test_5156_device_paths)
+{
+#define NET "title: t\nlogsource:\n  category: network_connection\n  product: windows\ndetection:\n"
+    TEST_EVENT(lsass, "Security", 5156, "Direction", "%%14593", "DestPort", "88", "Application",
+               "\\device\\harddiskvolume2\\windows\\system32\\lsass.exe");
+    TEST_EVENT(vol13, "Security", 5156, "Application", "\\Device\\HarddiskVolume13\\Tools\\x.exe");
+    TEST_EVENT(plain, "Security", 5156, "Application", "System");
+    TEST_EVENT(novol, "Security", 5156, "Application", "\\device\\harddiskvolume\\x.exe");
+    TEST_EVENT(sysmon, "Microsoft-Windows-Sysmon/Operational", 3, "Image",
+               "\\device\\harddiskvolume2\\windows\\system32\\lsass.exe");
+    const char *exact = NET "  sel:\n    Image: 'C:\\Windows\\System32\\lsass.exe'\n  condition: sel\n";
+    const char *starts = NET "  sel:\n    Image|startswith: 'C:\\Tools\\'\n  condition: sel\n";
+    const char *ends = NET "  sel:\n    Image|endswith: '\\lsass.exe'\n  condition: sel\n";
+    const char *filt = NET "  sel:\n    DestinationPort: 88\n  filter:\n    Image: 'C:\\Windows\\System32\\lsass.exe'\n"
+                           "  condition: sel and not filter\n";
+    const char *raw = NET "  sel:\n    Image|startswith: '\\device\\'\n  condition: sel\n";
+    CHECK_INT(test_match(exact, &lsass), 1);
+    CHECK_INT(test_match(ends, &lsass), 1);
+    CHECK_INT(test_match(filt, &lsass), 0);     /* the filter applies: no false positive */
+    CHECK_INT(test_match(starts, &vol13), 1);   /* any volume number, any case */
+    CHECK_INT(test_match(exact, &plain), 0);
+    CHECK_INT(test_match(raw, &plain), 0);
+    CHECK_INT(test_match(raw, &novol), 1);      /* no volume number: left as logged */
+    CHECK_INT(test_match(raw, &lsass), 0);      /* read as C:\... */
+    CHECK_INT(test_match(exact, &sysmon), 0);   /* only the 5156 source translates */
+#undef NET
+}
+
+/* 4657 names the key in ObjectName (a kernel path) and the value in
+ * ObjectValueName; Sysmon's TargetObject, which registry rules test, is
+ * HKLM\...\key\value. */
+TN_TEST(test_4657_registry_paths)
+{
+#define REG "title: t\nlogsource:\n  category: registry_set\n  product: windows\ndetection:\n"
+    TEST_EVENT(run, "Security", 4657, "ObjectName",
+               "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", "ObjectValueName",
+               "evil", "NewValue", "C:\\x.exe");
+    TEST_EVENT(svc, "Security", 4657, "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\x",
+               "ObjectValueName", "ImagePath");
+    TEST_EVENT(user, "Security", 4657, "ObjectName", "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\Classes\\x",
+               "ObjectValueName", "");
+    TEST_EVENT(sysmon, "Microsoft-Windows-Sysmon/Operational", 13, "TargetObject",
+               "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\evil");
+    const char *exact = REG "  sel:\n    TargetObject: 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\evil'\n"
+                            "  condition: sel\n";
+    const char *ends = REG "  sel:\n    TargetObject|endswith: '\\CurrentVersion\\Run\\evil'\n  condition: sel\n";
+    const char *ccs = REG "  sel:\n    TargetObject|contains: '\\CurrentControlSet\\Services\\'\n"
+                          "    TargetObject|endswith: '\\ImagePath'\n  condition: sel\n";
+    const char *hku = REG "  sel:\n    TargetObject|startswith: 'HKU\\'\n    TargetObject|endswith: '\\Classes\\x'\n"
+                          "  condition: sel\n";
+    const char *raw = REG "  sel:\n    TargetObject|startswith: '\\REGISTRY\\'\n  condition: sel\n";
+    CHECK_INT(test_match(exact, &run), 1);
+    CHECK_INT(test_match(exact, &sysmon), 1);
+    CHECK_INT(test_match(ends, &run), 1);
+    CHECK_INT(test_match(ccs, &svc), 1);     /* ControlSet001 reads as CurrentControlSet */
+    CHECK_INT(test_match(hku, &user), 1);    /* an empty value name adds nothing */
+    CHECK_INT(test_match(raw, &run), 0);
+    CHECK_INT(test_match(exact, &svc), 0);
+#undef REG
+}
