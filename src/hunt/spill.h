@@ -19,8 +19,9 @@ FILE *tn_spill_write(tn_det *v, size_t n);
 /* Reads one run back, one detection at a time. */
 typedef struct tn_run_reader {
     FILE *f;
-    tn_det cur;      /* valid while has */
-    tn_buf str;      /* strings of cur */
+    tn_det cur;      /* valid while has, until the next call */
+    tn_buf str;      /* a block of the file; cur's strings point into it */
+    size_t at;       /* its first byte not yet read */
     int has;
 } tn_run_reader;
 
