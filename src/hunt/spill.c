@@ -1,16 +1,22 @@
-/* spill.c - run files: each detection as its fixed fields, then the bytes
- * of computer, channel, details and line, each with its NUL. Written and
- * read by the same binary in the same run, so the layout is the host's.
- * Both ends move the run in blocks of RUN_IO bytes rather than a field at
- * a time through stdio's 4 KiB buffer, and the reader's strings point into
- * its block: the merge after the scan, which runs on one thread, copies
- * each detection once. */
+/* spill.c - run files: the count of detections, then each one's fixed
+ * fields and string lengths (all together), then the bytes of each one's
+ * computer, channel, details and line, each with its NUL. Written and read
+ * by the same binary in the same run, so the layout is the host's.
+ *
+ * The writer writes blocks of RUN_IO bytes rather than a field at a time
+ * through stdio's 4 KiB buffer. The reader maps the file and its strings
+ * point into the mapping: the merge after the scan, which runs on one
+ * thread, copies no bytes (the timeline hands the lines to writev(2) as
+ * they are) and reads only the fixed fields, which lie together so that
+ * reading them is a stream, not a miss to memory per detection. */
 #include "spill.h"
 
 #include "base/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 int tn_det_cmp(const void *a, const void *b)
 {
@@ -33,20 +39,40 @@ typedef struct disk_det {
     uint8_t is_corr, level, pad[2];
 } disk_det;
 
-/* Bytes moved per read or write of a run file. */
+/* Bytes written to a run file at a time. */
 #define RUN_IO (256u * 1024)
+/* Granularity of dropping what a reader has read (a power of two, a
+ * multiple of the page size). */
+#define RUN_DROP (64u * 1024)
 
-static void put_det(tn_buf *b, const tn_det *d)
+static const char *const *strings_of(const tn_det *d, const char *s[4])
 {
-    const char *s[4] = {d->computer, d->channel, d->details, d->line ? d->line : ""};
+    s[0] = d->computer;
+    s[1] = d->channel;
+    s[2] = d->details;
+    s[3] = d->line ? d->line : "";
+    return s;
+}
+
+static void put_head(tn_buf *b, const tn_det *d)
+{
+    const char *s[4];
+    strings_of(d, s);
     disk_det h = {d->time, d->record_id, d->offset, d->file, d->rule, d->event_id,
                   {0}, d->is_corr, d->level, {0}};
     for (int i = 0; i < 3; i++)
         h.len[i] = (uint32_t)strlen(s[i]);
     h.len[3] = d->line ? d->line_len : 0;
     tn_buf_put(b, &h, sizeof(h));
-    for (int i = 0; i < 4; i++)
-        tn_buf_put(b, s[i], h.len[i] + 1);
+}
+
+static void put_strings(tn_buf *b, const tn_det *d)
+{
+    const char *s[4];
+    strings_of(d, s);
+    for (int i = 0; i < 3; i++)
+        tn_buf_put(b, s[i], strlen(s[i]) + 1);
+    tn_buf_put(b, s[3], (d->line ? d->line_len : 0) + 1);
 }
 
 FILE *tn_spill_write(tn_det *v, size_t n)
@@ -58,14 +84,21 @@ FILE *tn_spill_write(tn_det *v, size_t n)
         return NULL;
     tn_buf b;
     tn_buf_init(&b);
+    uint64_t count = n;
+    tn_buf_put(&b, &count, sizeof(count));
     int bad = 0;
-    for (size_t i = 0; i < n && !bad; i++) {
-        put_det(&b, &v[i]);
-        if (b.len >= RUN_IO || i + 1 == n) {
+    for (size_t i = 0; i < 2 * n && !bad; i++) {   /* the heads, then the strings */
+        if (i < n)
+            put_head(&b, &v[i]);
+        else
+            put_strings(&b, &v[i - n]);
+        if (b.len >= RUN_IO) {
             bad = !tn_buf_ok(&b) || tn_buf_write(&b, f);
             tn_buf_clear(&b);
         }
     }
+    if (!bad)
+        bad = !tn_buf_ok(&b) || tn_buf_write(&b, f);
     tn_buf_free(&b);
     if (bad || fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
@@ -78,49 +111,72 @@ void tn_run_open(tn_run_reader *r, FILE *f)
 {
     memset(r, 0, sizeof(*r));
     r->f = f;
-    tn_buf_init(&r->str);
+    struct stat st;
+    uint64_t n;
+    if (fstat(fileno(f), &st) != 0 || (size_t)st.st_size < sizeof(n)) {
+        r->bad = 1;
+        return;
+    }
+    r->size = (size_t)st.st_size;
+    void *m = mmap(NULL, r->size, PROT_READ, MAP_SHARED, fileno(f), 0);
+    if (m == MAP_FAILED) {
+        r->bad = 1;
+        return;
+    }
+    r->map = m;
+    memcpy(&n, r->map, sizeof(n));
+    if (n > (r->size - sizeof(n)) / sizeof(disk_det)) {
+        r->bad = 1;
+        return;
+    }
+    r->left = (size_t)n;
+    r->head = sizeof(n);
+    r->str = sizeof(n) + r->left * sizeof(disk_det);
+    /* madvise wants page-aligned starts: what precedes the first step of
+     * the strings stays until the close */
+    r->dropped_str = (r->str + RUN_DROP - 1) & ~(size_t)(RUN_DROP - 1);
+    r->dropped_head = 0;
 }
 
-/* Make sure n unread bytes are in the block, reading more (and moving the
- * unread rest to the front) when not. 0, or -1 at a short file or error. */
-static int want(tn_run_reader *r, size_t n)
+/* Drops from the process what lies more than hold bytes before at, in
+ * steps of RUN_DROP: the pages stay in the page cache and in the mapping,
+ * so a merge of many runs holds about TN_RUN_HOLD + 2 * RUN_DROP of each,
+ * not whole runs. */
+static void drop_behind(tn_run_reader *r, size_t *dropped, size_t at, size_t hold)
 {
-    tn_buf *b = &r->str;
-    if (b->len - r->at >= n)
-        return 0;
-    size_t rest = b->len - r->at;
-    if (rest && r->at)
-        memmove(b->data, b->data + r->at, rest);
-    b->len = rest;
-    r->at = 0;
-    if (tn_buf_reserve(b, (n > RUN_IO ? n : RUN_IO) - rest))
-        return -1;
-    while (b->len < n) {
-        size_t got = fread(b->data + b->len, 1, b->cap - 1 - b->len, r->f);
-        if (!got)
-            return -1;
-        b->len += got;
-    }
-    return 0;
+    if (at < *dropped + hold + RUN_DROP)
+        return;
+    size_t to = (at - hold) & ~(size_t)(RUN_DROP - 1);
+    if (to > *dropped)
+        madvise((char *)r->map + *dropped, to - *dropped, MADV_DONTNEED);
+    *dropped = to;
 }
 
 int tn_run_next(tn_run_reader *r)
 {
     disk_det h;
     r->has = 0;
-    if (want(r, sizeof(h)))
-        return r->str.len == r->at && feof(r->f) && !ferror(r->f) ? 0 : -1;
-    memcpy(&h, r->str.data + r->at, sizeof(h));
-    size_t total = (size_t)h.len[0] + h.len[1] + h.len[2] + h.len[3] + 4;
-    if (want(r, sizeof(h) + total))
+    if (r->bad)
         return -1;
-    char *p = r->str.data + r->at + sizeof(h);
-    r->at += sizeof(h) + total;
+    if (!r->left)
+        return 0;
+    memcpy(&h, r->map + r->head, sizeof(h));
+    size_t total = (size_t)h.len[0] + h.len[1] + h.len[2] + h.len[3] + 4;
+    if (r->size - r->str < total)
+        return -1;
+    drop_behind(r, &r->dropped_head, r->head, 0);   /* heads are copied */
+    drop_behind(r, &r->dropped_str, r->str, TN_RUN_HOLD);
+    const char *p = r->map + r->str;
+    r->head += sizeof(h);
+    r->str += total;
+    r->left--;
+    /* the heads are a stream: fetch ahead across page boundaries too */
+    __builtin_prefetch(r->map + r->head + 8 * sizeof(h));
     r->cur = (tn_det){.time = h.time, .record_id = h.record_id, .offset = h.offset, .file = h.file,
                       .rule = h.rule, .event_id = h.event_id, .is_corr = h.is_corr, .level = h.level};
-    const char **s[4] = {&r->cur.computer, &r->cur.channel, &r->cur.details, &r->cur.line};
-    for (int i = 0; i < 4; i++) {
-        *s[i] = p;
+    const char **str[4] = {&r->cur.computer, &r->cur.channel, &r->cur.details, &r->cur.line};
+    for (int i = 0; i < 4; i++) {   /* each ends with its NUL: see put_strings */
+        *str[i] = p;
         p += h.len[i] + 1;
     }
     r->cur.line_len = h.len[3];
@@ -132,9 +188,10 @@ int tn_run_next(tn_run_reader *r)
 
 void tn_run_close(tn_run_reader *r)
 {
+    if (r->map)
+        munmap((void *)r->map, r->size);
     if (r->f)
         fclose(r->f);
-    tn_buf_free(&r->str);
     memset(r, 0, sizeof(*r));
 }
 

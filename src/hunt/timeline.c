@@ -6,8 +6,11 @@
 #include "hunt/spill.h"
 #include "read/event.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
 {
@@ -208,6 +211,76 @@ int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from)
     return 0;
 }
 
+/* Output in writev(2) batches: the lines the workers formatted go out
+ * from where they lie (a run's mapping, an arena) without a copy; lines
+ * formatted here collect in text and join the batch as one piece. A batch
+ * is written before it holds BATCH_BYTES or BATCH_IOV pieces, and so
+ * before the merge moves TN_RUN_HOLD bytes past a line in it (spill.h:
+ * past that, its page would be dropped and read again). */
+#define BATCH_BYTES (64u * 1024)
+#define BATCH_IOV 256
+_Static_assert(BATCH_BYTES + BATCH_IOV * 64 < TN_RUN_HOLD, "a batch must fit in a run's hold");
+
+typedef struct batch {
+    FILE *f;
+    int fd;          /* of f, or -1 (a memory stream): then through stdio */
+    struct iovec iov[BATCH_IOV];
+    int n;
+    size_t bytes;
+    tn_buf text;     /* lines formatted here, not yet in iov */
+    int err;
+} batch;
+
+static void batch_flush(batch *o)
+{
+    struct iovec *v = o->iov;
+    int n = o->n;
+    for (int i = 0; o->fd < 0 && i < n && !o->err; i++)
+        if (fwrite(v[i].iov_base, 1, v[i].iov_len, o->f) != v[i].iov_len)
+            o->err = 1;
+    while (o->fd >= 0 && n && !o->err) {
+        ssize_t w = writev(o->fd, v, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {   /* pieces are never empty: 0 is no progress */
+            o->err = 1;
+            break;
+        }
+        size_t left = (size_t)w;
+        for (; n && left >= v->iov_len; v++, n--)
+            left -= v->iov_len;
+        if (n && left) {   /* a piece partly written */
+            v->iov_base = (char *)v->iov_base + left;
+            v->iov_len -= left;
+        }
+    }
+    o->n = 0;
+    o->bytes = 0;
+}
+
+static void batch_add(batch *o, const char *p, size_t len)
+{
+    if (!len)
+        return;
+    o->iov[o->n++] = (struct iovec){(void *)p, len};
+    o->bytes += len;
+    if (o->n == BATCH_IOV || o->bytes >= BATCH_BYTES)
+        batch_flush(o);
+}
+
+/* The text formatted here joins the batch, which is then written: text
+ * is reused after. */
+static void batch_text(batch *o)
+{
+    if (!o->text.len)
+        return;
+    if (!tn_buf_ok(&o->text))
+        o->err = 1;
+    batch_add(o, o->text.data, o->text.len);
+    batch_flush(o);
+    tn_buf_clear(&o->text);
+}
+
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st)
 {
@@ -219,32 +292,40 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     ds->nruns = 0; /* the merge owns them now */
     if (!m)
         return -1;
+    batch *o = tn_calloc(1, sizeof(*o));
+    if (!o || fflush(out) != 0) {   /* what stdio holds goes first */
+        tn_free(o);
+        tn_merge_free(m);
+        return -1;
+    }
+    o->f = out;
+    o->fd = fileno(out);
+    tn_buf_init(&o->text);
     int rc = 0;
-    tn_buf b;
-    tn_buf_init(&b);
     if (format == TN_OUT_CSV)
-        tn_buf_puts(&b, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
+        tn_buf_puts(&o->text, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
     const tn_det *d;
     int r = 0;
-    while (!rc && (r = tn_merge_next(m, &d)) == 1) {
+    while (!rc && !o->err && (r = tn_merge_next(m, &d)) == 1) {
         if (d->line) {
-            tn_buf_put(&b, d->line, d->line_len);
-        } else {
-            tn_rule_info ri;
-            tn_timeline_rule(rs, d, &ri);
-            tn_timeline_line(&b, d, &ri, in, format, colour);
-            if (tn_tl_stats_add(st, &ri, d))
-                rc = -1;
+            batch_text(o);
+            batch_add(o, d->line, d->line_len);
+            continue;
         }
-        if (b.len > (1 << 16)) {
-            if (tn_buf_write(&b, out))
-                rc = -1;
-            tn_buf_clear(&b);
-        }
+        tn_rule_info ri;
+        tn_timeline_rule(rs, d, &ri);
+        tn_timeline_line(&o->text, d, &ri, in, format, colour);
+        if (tn_tl_stats_add(st, &ri, d))
+            rc = -1;
+        if (o->text.len > (1 << 16))
+            batch_text(o);
     }
-    if (r < 0 || !tn_buf_ok(&b) || tn_buf_write(&b, out))
+    batch_text(o);
+    batch_flush(o);
+    if (r < 0 || o->err)
         rc = -1;
-    tn_buf_free(&b);
+    tn_buf_free(&o->text);
+    tn_free(o);
     tn_merge_free(m);
     return rc;
 }

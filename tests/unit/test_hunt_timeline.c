@@ -19,7 +19,7 @@ static const char rule_yaml[] =
     "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n";
 
 /* n detections in a scrambled order, with ties in time broken by file and
- * offset; details of every 7th are long (past a run file's read block). */
+ * offset; details of every 29th are long (past a run's hold, spill.h). */
 static tn_det *make_dets(size_t n, char **big)
 {
     tn_det *v = calloc(n, sizeof(*v));
@@ -33,7 +33,7 @@ static tn_det *make_dets(size_t n, char **big)
                         .offset = k, .record_id = k + 1, .event_id = 4624,
                         .level = (uint8_t)(k % 5), .computer = comps[k % 3],
                         .channel = "Security",
-                        .details = k % 7 ? "{\"TargetUserName\":\"bob\\tx\",\"LogonType\":\"3\"}" : *big};
+                        .details = k % 29 ? "{\"TargetUserName\":\"bob\\tx\",\"LogonType\":\"3\"}" : *big};
     }
     return v;
 }
@@ -101,11 +101,22 @@ TN_TEST(test_merge_runs_and_arrays_in_order)
     free(big);
 }
 
+/* The text of a file (from its start). */
+static char *slurp(FILE *f)
+{
+    long n = ftell(f);
+    char *s = calloc(1, (size_t)n + 1);
+    rewind(f);
+    CHECK(fread(s, 1, (size_t)n, f) == (size_t)n);
+    return s;
+}
+
 /* The timeline and the summary of v, printed by tn_timeline_print; with
  * prefmt, v's lines formatted first and counted in parts (as workers do),
- * the parts' counts merged. */
+ * the parts' counts merged. real: to a file with a descriptor (writev), not
+ * a memory stream (stdio). */
 static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const tn_inputs *in,
-                       int format, int prefmt, int spill)
+                       int format, int prefmt, int spill, int real)
 {
     tn_det *v = malloc(n * sizeof(*v));
     memcpy(v, src, n * sizeof(*v));
@@ -139,11 +150,13 @@ static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const 
     }
     char *text = NULL;
     size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
+    FILE *out = real ? tmpfile() : open_memstream(&text, &len);
     CHECK(tn_timeline_print(&ds, rs, in, format, 0, out, &st) == 0);
     tn_hunt_stats hs = {.files = 1, .records = 10, .bytes = 1000, .seconds = 1};
     tn_diag dg = {.quiet = 1};
     tn_timeline_summary(&st, rs, &hs, &dg, 0, out);
+    if (real)
+        text = slurp(out);
     fclose(out);
     tn_free(ds.runs);
     ds.runs = NULL;
@@ -170,17 +183,20 @@ TN_TEST(test_preformatted_lines_print_the_same)
     tn_input inp = {.path = path, .kind = 0, .size = 1000};
     tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
     char *big;
-    size_t n = 40;
+    size_t n = 400;   /* past a writev batch; lines of 600 KiB past a run's hold */
     tn_det *v = make_dets(n, &big);
     for (int format = TN_OUT_TABLE; format <= TN_OUT_JSONL; format++)
         for (int spill = 0; spill < 2; spill++) {
-            char *a = print_all(v, n, rs, &in, format, 0, spill);
-            char *b = print_all(v, n, rs, &in, format, 1, spill);
+            char *a = print_all(v, n, rs, &in, format, 0, spill, 0);
+            char *b = print_all(v, n, rs, &in, format, 1, spill, 0);
+            char *c = print_all(v, n, rs, &in, format, 1, spill, 1);
             CHECK(a && b && strlen(a) > 1000);
             CHECK(a && b && strcmp(a, b) == 0);
-            CHECK(a && strstr(a, "Summary\n  detections: 40") != NULL);
+            CHECK(a && c && strcmp(a, c) == 0);
+            CHECK(a && strstr(a, "Summary\n  detections: 400") != NULL);
             free(a);
             free(b);
+            free(c);
         }
     free(v);
     free(big);
