@@ -289,13 +289,16 @@ int tn_cmd_hunt(int argc, char **argv)
         out = stdout;
         rc = TN_EXIT_USAGE;
     } else {
-        tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
-                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
-                           .corr_enabled = corr_enabled};
-        rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
+        int colour = format == TN_OUT_TABLE && isatty(fileno(out));
         tn_tl_stats tl;
         tn_tl_stats_init(&tl);
-        if (tn_timeline_print(&dets, rs, &in, format, format == TN_OUT_TABLE && isatty(fileno(out)), out, &tl))
+        /* the workers format the lines and count them: in parallel */
+        tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
+                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
+                           .corr_enabled = corr_enabled, .format = format, .colour = colour,
+                           .stats = &tl};
+        rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
+        if (tn_timeline_print(&dets, rs, &in, format, colour, out, &tl))
             rc = TN_EXIT_INTERNAL;
         tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)

@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "match/correlate.h"
 #include "hunt/spill.h"
+#include "hunt/timeline.h"
 #include "match/scanner.h"
 
 #include <pthread.h>
@@ -64,6 +65,8 @@ typedef struct worker {
     tn_det *keep;
     size_t nkeep, capkeep;
     tn_buf ktmp;        /* values of the current match, reused */
+    tn_buf ltmp;        /* timeline line of the current detection, reused */
+    tn_tl_stats st;     /* with a format: counts of this worker's detections */
     uint64_t records, matches;     /* records: progress reads it */
     int oom;
 } worker;
@@ -120,6 +123,7 @@ static const char *det_str(worker *w, const char *s, size_t n)
     return arena_str(w, &w->dstr, &w->dbytes, s, n);
 }
 
+/* The details of ev, in w->dtmp (valid until the next call). */
 static const char *details_json(worker *w, const tn_event *ev)
 {
     /* one buffer per worker rather than a malloc/free pair per detection:
@@ -159,7 +163,7 @@ static const char *details_json(worker *w, const tn_event *ev)
         tn_buf_json_str(b, f->value, n);
     }
     tn_buf_putc(b, '}');
-    return tn_buf_ok(b) ? det_str(w, b->data, b->len) : "{}";
+    return tn_buf_ok(b) ? b->data : "{}";
 }
 
 /* Appends run f to a list of runs, under the lock. Returns 0 or -1. */
@@ -229,8 +233,29 @@ static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, const tn_det *
     return 0;
 }
 
+/* With a format, d's strings may be anyone's: only its line, formatted
+ * here, is kept. Without, they must be in w->dstr already. */
 static void push_det(hunt *h, worker *w, const tn_det *d)
 {
+    tn_det f;
+    if (h->o->format) {
+        tn_rule_info ri;
+        tn_timeline_rule(h->rs, d, &ri);
+        tn_buf *b = &w->ltmp;
+        if (!tn_buf_ok(b))
+            tn_buf_free(b);
+        tn_buf_clear(b);
+        tn_timeline_line(b, d, &ri, h->in, h->o->format, h->o->colour);
+        if (!tn_buf_ok(b) || tn_tl_stats_add(&w->st, &ri, d)) {
+            w->oom = 1;
+            return;
+        }
+        f = *d;
+        f.computer = f.channel = f.details = "";
+        f.line = det_str(w, b->data, b->len);
+        f.line_len = (uint32_t)b->len;
+        d = &f;
+    }
     if (push_to(w, &w->dets, &w->ndets, &w->capdets, d) == 0 &&
         (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
         spill(h, w);
@@ -280,10 +305,15 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
         (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
-    if (!m->details) {
+    if (!m->details && h->o->format) {
+        m->computer = ev->computer;   /* push_det formats; no copies kept */
+        m->channel = ev->channel;
+        m->details = details_json(w, ev);
+    } else if (!m->details) {
         m->computer = det_str(w, ev->computer, strlen(ev->computer));
         m->channel = det_str(w, ev->channel, strlen(ev->channel));
-        m->details = details_json(w, ev);
+        const char *j = details_json(w, ev);
+        m->details = det_str(w, j, strlen(j));
     }
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
@@ -291,7 +321,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
         .computer = m->computer, .channel = m->channel, .details = m->details,
     };
     push_det(h, w, &d);
-    if (w->ndets == 0)
+    if (w->ndets == 0 && !h->o->format)
         m->details = NULL;   /* spilled: the strings went with the run */
     return 0;
 }
@@ -368,13 +398,14 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
         tn_buf_u64(&b, hit->events[i].record_id);
     }
     tn_buf_puts(&b, "]}");
+    int fmt = c->h->o->format;   /* push_det formats: no copies needed */
     tn_det d = {
         .time = hit->last, .record_id = last->record_id, .offset = last->offset,
         .file = last->file, .rule = hit->rule->index, .is_corr = 1, .level = (uint8_t)level,
         .event_id = last->event_id,
-        .computer = det_str(w, last->computer, strlen(last->computer)),
-        .channel = det_str(w, last->channel, strlen(last->channel)),
-        .details = tn_buf_ok(&b) ? det_str(w, b.data, b.len) : "{}",
+        .computer = fmt ? last->computer : det_str(w, last->computer, strlen(last->computer)),
+        .channel = fmt ? last->channel : det_str(w, last->channel, strlen(last->channel)),
+        .details = !tn_buf_ok(&b) ? "{}" : fmt ? b.data : det_str(w, b.data, b.len),
     };
     push_det(c->h, w, &d);
     tn_buf_free(&b);
@@ -458,6 +489,7 @@ static int setup_workers(hunt *h, int n)
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].kstr, 256 * 1024);
         tn_arena_init(&h->w[i].dstr, 256 * 1024);
+        tn_tl_stats_init(&h->w[i].st);
     }
     return 0;
 }
@@ -510,6 +542,8 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         worker *w = &h.w[k];
         st->records += w->records;
         st->matches += w->matches;
+        if (!rc && o->format && o->stats && tn_tl_stats_merge(o->stats, &w->st))
+            rc = TN_EXIT_INTERNAL;
         for (size_t j = 0; !rc && j < w->ndets; j++) {
             if (out->n == out->cap) {
                 size_t cap = out->cap ? out->cap * 2 : 1024;
@@ -532,6 +566,8 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_free(w->keep);
         tn_buf_free(&w->dtmp);
         tn_buf_free(&w->ktmp);
+        tn_buf_free(&w->ltmp);
+        tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);
     }
     for (size_t i = 0; i < h.nkruns; i++)   /* left when the scan failed */

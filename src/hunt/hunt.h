@@ -19,11 +19,20 @@ typedef struct tn_det {
     uint32_t file;        /* index into the inputs */
     uint32_t rule;        /* rule index, or correlation index when is_corr */
     uint32_t event_id;
+    uint32_t line_len;    /* bytes of line */
     uint8_t is_corr;
     uint8_t level;        /* TN_LEVEL_* */
     const char *computer, *channel;
     const char *details;  /* JSON object text */
+    const char *line;     /* the timeline line when the workers formatted it
+                           * (tn_hunt_opts.format); computer, channel and
+                           * details are then "". NULL otherwise. */
 } tn_det;
+
+/* Timeline formats; NONE: detections keep their fields, unformatted. */
+enum { TN_OUT_NONE, TN_OUT_TABLE, TN_OUT_CSV, TN_OUT_JSONL };
+
+typedef struct tn_tl_stats tn_tl_stats;   /* timeline.h */
 
 enum { TN_LEVEL_INFO, TN_LEVEL_LOW, TN_LEVEL_MEDIUM, TN_LEVEL_HIGH, TN_LEVEL_CRITICAL };
 /* "informational", "low", ... to TN_LEVEL_*; unknown text is informational
@@ -52,6 +61,12 @@ typedef struct tn_hunt_opts {
                               * exclusions); NULL = all. Disabled rules still
                               * feed correlations. */
     const uint8_t *corr_enabled;  /* the same per correlation rule */
+    /* TN_OUT_*: each worker formats the timeline line of a detection as it
+     * finds it and counts it for the summary, so the merge after the scan,
+     * on one thread, only copies bytes. TN_OUT_NONE: fields only. */
+    int format;
+    int colour;           /* with TN_OUT_TABLE: ANSI colours by level */
+    tn_tl_stats *stats;   /* with a format: the detections' counts added here */
 } tn_hunt_opts;
 
 typedef struct tn_hunt_stats {

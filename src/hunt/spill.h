@@ -16,12 +16,25 @@ int tn_det_cmp(const void *a, const void *b);
  * file (positioned at its start) or NULL (errno set). */
 FILE *tn_spill_write(tn_det *v, size_t n);
 
-/* Reads one run back, one detection at a time. */
+/* Reads one run back, one detection at a time, from a shared mapping of
+ * the file. The strings of cur, and of every record read before, stay
+ * valid until tn_run_close. To keep the process small, the reader drops
+ * from it the pages more than TN_RUN_HOLD bytes behind (madvise): a later
+ * read of them still sees the file, faulted back in from the page cache,
+ * only slower. So a caller should hold the lines of fewer bytes than that
+ * (the timeline batches lines for writev(2) so). */
+#define TN_RUN_HOLD (128u * 1024)
 typedef struct tn_run_reader {
     FILE *f;
     tn_det cur;      /* valid while has */
-    tn_buf str;      /* strings of cur */
+    const char *map; /* the file, mapped */
+    size_t size;     /* of the file */
+    size_t left;     /* detections not read yet */
+    size_t head;     /* offset of the next one's fixed fields */
+    size_t str;      /* offset of its strings */
+    size_t dropped_head, dropped_str;   /* dropped from the process up to */
     int has;
+    int bad;         /* the file could not be mapped, or is not a run */
 } tn_run_reader;
 
 /* Start reading f (takes it over: closed by tn_run_close). */

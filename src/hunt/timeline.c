@@ -6,10 +6,13 @@
 #include "hunt/spill.h"
 #include "read/event.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
-static void rule_of(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
+void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
 {
     if (d->is_corr)
         tn_ruleset_corr_info(rs, d->rule, ri);
@@ -63,11 +66,9 @@ static void details_text(tn_buf *b, const char *json)
 
 static const char *const level_colour[] = {"", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;31m"};
 
-static void print_one(tn_buf *b, const tn_det *d, const tn_ruleset *rs, const tn_inputs *in, int format,
-                      int colour)
+void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
+                      int format, int colour)
 {
-    tn_rule_info ri;
-    rule_of(rs, d, &ri);
     char ts[32];
     tn_filetime_format(d->time, ts);
     const char *file = in->v[d->file].path;
@@ -85,14 +86,14 @@ static void print_one(tn_buf *b, const tn_det *d, const tn_ruleset *rs, const tn
         tn_buf_puts(b, ",\"level\":\"");
         tn_buf_puts(b, tn_level_name(d->level));
         tn_buf_puts(b, "\",\"rule_id\":");
-        tn_buf_json_str(b, ri.id, strlen(ri.id));
+        tn_buf_json_str(b, ri->id, strlen(ri->id));
         tn_buf_puts(b, ",\"rule_title\":");
-        tn_buf_json_str(b, ri.title, strlen(ri.title));
+        tn_buf_json_str(b, ri->title, strlen(ri->title));
         tn_buf_puts(b, ",\"tags\":[");
-        for (uint32_t t = 0; t < ri.ntags; t++) {
+        for (uint32_t t = 0; t < ri->ntags; t++) {
             if (t)
                 tn_buf_putc(b, ',');
-            tn_buf_json_str(b, ri.tags[t], strlen(ri.tags[t]));
+            tn_buf_json_str(b, ri->tags[t], strlen(ri->tags[t]));
         }
         tn_buf_puts(b, "],\"details\":");
         tn_buf_puts(b, d->details);
@@ -106,16 +107,16 @@ static void print_one(tn_buf *b, const tn_det *d, const tn_ruleset *rs, const tn
         csv_field(b, d->channel);
         tn_buf_printf(b, ",%u,%llu,%s,", d->event_id, (unsigned long long)d->record_id,
                       tn_level_name(d->level));
-        csv_field(b, ri.title);
+        csv_field(b, ri->title);
         tn_buf_putc(b, ',');
-        csv_field(b, ri.id);
+        csv_field(b, ri->id);
         tn_buf_putc(b, ',');
         tn_buf t;
         tn_buf_init(&t);
-        for (uint32_t k = 0; k < ri.ntags; k++) {
+        for (uint32_t k = 0; k < ri->ntags; k++) {
             if (k)
                 tn_buf_putc(&t, ' ');
-            tn_buf_puts(&t, ri.tags[k]);
+            tn_buf_puts(&t, ri->tags[k]);
         }
         csv_field(b, t.data ? t.data : "");
         tn_buf_clear(&t);
@@ -133,7 +134,7 @@ static void print_one(tn_buf *b, const tn_det *d, const tn_ruleset *rs, const tn
         int hl = (int)strcspn(d->computer, ".");
         tn_buf_printf(b, "%s  %-16.*s %s%-8.8s%s  %5u  %s", ts, hl > 16 ? 16 : hl, d->computer,
                       colour ? level_colour[d->level] : "", tn_level_name(d->level),
-                      colour && d->level ? "\x1b[0m" : "", d->event_id, ri.title);
+                      colour && d->level ? "\x1b[0m" : "", d->event_id, ri->title);
         tn_buf_puts(b, "  | ");
         details_text(b, d->details);
         tn_buf_putc(b, '\n');
@@ -156,7 +157,7 @@ void tn_tl_stats_free(tn_tl_stats *st)
     memset(st, 0, sizeof(*st));
 }
 
-static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key)
+static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key, uint64_t n)
 {
     int added;
     long id = tn_map_put(m, key, strlen(key), &added);
@@ -171,22 +172,113 @@ static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key)
         *counts = c;
         *cap = ncap;
     }
-    (*counts)[id]++;
+    (*counts)[id] += n;
     return 0;
 }
 
-static void account(tn_tl_stats *st, const tn_ruleset *rs, const tn_det *d)
+static void span(tn_tl_stats *st, uint64_t first, uint64_t last)
 {
-    tn_rule_info ri;
-    rule_of(rs, d, &ri);
+    if (first && (!st->first || first < st->first))
+        st->first = first;
+    if (last > st->last)
+        st->last = last;
+}
+
+int tn_tl_stats_add(tn_tl_stats *st, const tn_rule_info *ri, const tn_det *d)
+{
     st->total++;
     st->by_level[d->level]++;
-    if (d->time && (!st->first || d->time < st->first))
-        st->first = d->time;
-    if (d->time > st->last)
-        st->last = d->time;
-    bump(&st->rules, &st->rule_n, &st->cap_rule, ri.title);
-    bump(&st->computers, &st->comp_n, &st->cap_comp, d->computer);
+    span(st, d->time, d->time);
+    if (bump(&st->rules, &st->rule_n, &st->cap_rule, ri->title, 1) ||
+        bump(&st->computers, &st->comp_n, &st->cap_comp, d->computer, 1))
+        return -1;
+    return 0;
+}
+
+int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from)
+{
+    to->total += from->total;
+    for (int l = 0; l < 5; l++)
+        to->by_level[l] += from->by_level[l];
+    span(to, from->first, from->last);
+    for (uint32_t i = 0; i < from->rules.count; i++)
+        if (bump(&to->rules, &to->rule_n, &to->cap_rule, tn_map_key(&from->rules, i), from->rule_n[i]))
+            return -1;
+    for (uint32_t i = 0; i < from->computers.count; i++)
+        if (bump(&to->computers, &to->comp_n, &to->cap_comp, tn_map_key(&from->computers, i),
+                 from->comp_n[i]))
+            return -1;
+    return 0;
+}
+
+/* Output in writev(2) batches: the lines the workers formatted go out
+ * from where they lie (a run's mapping, an arena) without a copy; lines
+ * formatted here collect in text and join the batch as one piece. A batch
+ * is written before it holds BATCH_BYTES or BATCH_IOV pieces, and so
+ * before the merge moves TN_RUN_HOLD bytes past a line in it (spill.h:
+ * past that, its page would be dropped and read again). */
+#define BATCH_BYTES (64u * 1024)
+#define BATCH_IOV 256
+_Static_assert(BATCH_BYTES + BATCH_IOV * 64 < TN_RUN_HOLD, "a batch must fit in a run's hold");
+
+typedef struct batch {
+    FILE *f;
+    int fd;          /* of f, or -1 (a memory stream): then through stdio */
+    struct iovec iov[BATCH_IOV];
+    int n;
+    size_t bytes;
+    tn_buf text;     /* lines formatted here, not yet in iov */
+    int err;
+} batch;
+
+static void batch_flush(batch *o)
+{
+    struct iovec *v = o->iov;
+    int n = o->n;
+    for (int i = 0; o->fd < 0 && i < n && !o->err; i++)
+        if (fwrite(v[i].iov_base, 1, v[i].iov_len, o->f) != v[i].iov_len)
+            o->err = 1;
+    while (o->fd >= 0 && n && !o->err) {
+        ssize_t w = writev(o->fd, v, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {   /* pieces are never empty: 0 is no progress */
+            o->err = 1;
+            break;
+        }
+        size_t left = (size_t)w;
+        for (; n && left >= v->iov_len; v++, n--)
+            left -= v->iov_len;
+        if (n && left) {   /* a piece partly written */
+            v->iov_base = (char *)v->iov_base + left;
+            v->iov_len -= left;
+        }
+    }
+    o->n = 0;
+    o->bytes = 0;
+}
+
+static void batch_add(batch *o, const char *p, size_t len)
+{
+    if (!len)
+        return;
+    o->iov[o->n++] = (struct iovec){(void *)p, len};
+    o->bytes += len;
+    if (o->n == BATCH_IOV || o->bytes >= BATCH_BYTES)
+        batch_flush(o);
+}
+
+/* The text formatted here joins the batch, which is then written: text
+ * is reused after. */
+static void batch_text(batch *o)
+{
+    if (!o->text.len)
+        return;
+    if (!tn_buf_ok(&o->text))
+        o->err = 1;
+    batch_add(o, o->text.data, o->text.len);
+    batch_flush(o);
+    tn_buf_clear(&o->text);
 }
 
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
@@ -200,25 +292,40 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     ds->nruns = 0; /* the merge owns them now */
     if (!m)
         return -1;
+    batch *o = tn_calloc(1, sizeof(*o));
+    if (!o || fflush(out) != 0) {   /* what stdio holds goes first */
+        tn_free(o);
+        tn_merge_free(m);
+        return -1;
+    }
+    o->f = out;
+    o->fd = fileno(out);
+    tn_buf_init(&o->text);
     int rc = 0;
-    tn_buf b;
-    tn_buf_init(&b);
     if (format == TN_OUT_CSV)
-        tn_buf_puts(&b, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
+        tn_buf_puts(&o->text, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
     const tn_det *d;
     int r = 0;
-    while (!rc && (r = tn_merge_next(m, &d)) == 1) {
-        print_one(&b, d, rs, in, format, colour);
-        account(st, rs, d);
-        if (b.len > (1 << 16)) {
-            if (tn_buf_write(&b, out))
-                rc = -1;
-            tn_buf_clear(&b);
+    while (!rc && !o->err && (r = tn_merge_next(m, &d)) == 1) {
+        if (d->line) {
+            batch_text(o);
+            batch_add(o, d->line, d->line_len);
+            continue;
         }
+        tn_rule_info ri;
+        tn_timeline_rule(rs, d, &ri);
+        tn_timeline_line(&o->text, d, &ri, in, format, colour);
+        if (tn_tl_stats_add(st, &ri, d))
+            rc = -1;
+        if (o->text.len > (1 << 16))
+            batch_text(o);
     }
-    if (r < 0 || !tn_buf_ok(&b) || tn_buf_write(&b, out))
+    batch_text(o);
+    batch_flush(o);
+    if (r < 0 || o->err)
         rc = -1;
-    tn_buf_free(&b);
+    tn_buf_free(&o->text);
+    tn_free(o);
     tn_merge_free(m);
     return rc;
 }

@@ -3,28 +3,41 @@
 #ifndef TN_TIMELINE_H
 #define TN_TIMELINE_H
 
+#include "base/buf.h"
 #include "base/map.h"
 #include "hunt/hunt.h"
 
 #include <stdio.h>
 
-enum { TN_OUT_TABLE, TN_OUT_CSV, TN_OUT_JSONL };
-
-/* What the summary tells, gathered while the timeline is printed. */
-typedef struct tn_tl_stats {
+/* What the summary tells, gathered while the timeline is printed, or by
+ * the workers when they format the lines (tn_hunt_opts.format). */
+struct tn_tl_stats {
     uint64_t total, by_level[5], first, last;
     tn_map rules, computers;     /* keys: rule title, computer */
     uint64_t *rule_n, *comp_n;   /* counts by map id */
     size_t cap_rule, cap_comp;
-} tn_tl_stats;
+};
 
 void tn_tl_stats_init(tn_tl_stats *st);
 void tn_tl_stats_free(tn_tl_stats *st);
+/* Counts d, whose rule (or correlation) is ri. 0, or -1 when out of memory. */
+int tn_tl_stats_add(tn_tl_stats *st, const tn_rule_info *ri, const tn_det *d);
+/* Adds the counts of from to to. 0, or -1 when out of memory. */
+int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from);
+
+/* The rule or correlation of d into *ri. */
+void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri);
+/* Appends d's line of the timeline in format (TN_OUT_*) to b: the one
+ * formatter, whether the workers or the printer call it. */
+void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
+                      int format, int colour);
 
 /* Print every detection in timeline order (spill.h: tn_det_cmp), merging
  * the sorted runs on disk with the detections in memory, which it sorts.
- * colour: ANSI colours by level (table only). Fills st. Returns 0 or -1
- * (a write or read error). */
+ * colour: ANSI colours by level (table only). A detection with its line
+ * formatted is copied as it is (and was counted by the workers); the
+ * others are formatted and counted into st. Returns 0 or -1 (a write or
+ * read error). */
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st);
 

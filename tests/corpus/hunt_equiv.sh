@@ -23,6 +23,19 @@ cmp -s "$work/t1.jsonl" "$work/t2.jsonl"; check "hunt --threads 1 equals --threa
 # bounded memory: detections spilled to sorted runs every 5 and merged back
 TANSA_SPILL_DETS=5 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" >"$work/spill.jsonl" 2>/dev/null
 cmp -s "$work/t1.jsonl" "$work/spill.jsonl"; check "timeline merged from on-disk runs equals the in-memory one" $?
+# the workers format the lines and count the summary: every format, with
+# the summary, the same for 1 and 2 threads and from runs on disk; written
+# with writev to a file, a pipe and -o alike
+for f in csv table; do
+    "$T" hunt -q -t 1 "${RULES[@]}" -f $f --summary "$IN" 2>/dev/null | grep -v ' MB in ' >"$work/f1.$f"
+    TANSA_SPILL_DETS=7 "$T" hunt -q -t 2 "${RULES[@]}" -f $f --summary "$IN" 2>/dev/null | grep -v ' MB in ' >"$work/f2.$f"
+    [ "$(wc -l <"$work/f1.$f")" -gt 500 ] && cmp -s "$work/f1.$f" "$work/f2.$f"
+    check "-f $f --summary: --threads 1 equals --threads 2 with runs on disk" $?
+done
+TANSA_SPILL_DETS=7 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" 2>/dev/null | cat >"$work/pipe.jsonl"
+TANSA_SPILL_DETS=7 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl -o "$work/o.jsonl" "$IN" 2>/dev/null
+cmp -s "$work/t1.jsonl" "$work/pipe.jsonl" && cmp -s "$work/t1.jsonl" "$work/o.jsonl"
+check "timeline through a pipe and with -o equals the one to a file" $?
 
 # the same events as JSON Lines: one .jsonl per .evtx, same relative names
 mkdir -p "$work/jsonl"
