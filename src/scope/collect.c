@@ -4,16 +4,25 @@
 #include "base/alloc.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* Makes *cap greater than n (doubling as often as needed: a path pushed
+ * at once can need more than twice the buffer; one doubling overflowed
+ * it, found on the attack samples). */
 int sc_grow(void **v, size_t *cap, size_t n, size_t sz)
 {
     if (n < *cap)
         return 0;
-    size_t nc = *cap ? *cap * 2 : 64;
+    size_t nc = *cap ? *cap : 64;
+    while (nc <= n) {
+        if (nc > SIZE_MAX / 2 / (sz ? sz : 1))
+            return -1;
+        nc *= 2;
+    }
     void *p = tn_realloc(*v, nc * sz);
     if (!p)
         return -1;

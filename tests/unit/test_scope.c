@@ -634,3 +634,25 @@ TN_TEST(test_scope_chunks_in_parallel)
     tn_buf_free(&b);
     tn_scope_free(s);
 }
+
+/* sc_grow must reach any size asked for at once: a 70-byte path pushed
+ * into an empty path buffer (64 bytes after one doubling) overflowed it
+ * (ASan, `scope --from-detections` on the attack samples). */
+#include "scope/scope_int.h"
+#include "base/alloc.h"
+
+TN_TEST(test_scope_grow_reaches_size)
+{
+    char *v = NULL;
+    size_t cap = 0;
+    CHECK_INT(sc_grow((void **)&v, &cap, 70, 1), 0);
+    CHECK(cap > 70);
+    memset(v, 'x', 71);
+    CHECK_INT(sc_grow((void **)&v, &cap, 100000, 1), 0);
+    CHECK(cap > 100000);
+    memset(v, 'y', 100001);
+    size_t before = cap;
+    CHECK_INT(sc_grow((void **)&v, &cap, 5, 1), 0);   /* already big enough */
+    CHECK(cap == before);
+    tn_free(v);
+}
