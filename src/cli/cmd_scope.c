@@ -219,7 +219,7 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     tn_map hosts;
     tn_map_init(&hosts);
     uint64_t *first = NULL;
-    size_t cap = 0;
+    size_t cap = 0, ndet = dets.n;   /* in memory, plus those spilled to runs */
     for (size_t i = 0; !rc && i < dets.n; i++)
         if (note_det(&hosts, &first, &cap, &dets.v[i]))
             rc = TN_EXIT_INTERNAL;
@@ -228,9 +228,11 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
         tn_run_open(&rd, dets.runs[r]);
         dets.runs[r] = NULL;
         int k;
-        while (!rc && (k = tn_run_next(&rd)) == 1)
+        while (!rc && (k = tn_run_next(&rd)) == 1) {
+            ndet++;
             if (note_det(&hosts, &first, &cap, &rd.cur))
                 rc = TN_EXIT_INTERNAL;
+        }
         tn_run_close(&rd);
     }
     for (uint32_t h = 0; !rc && h < hosts.count; h++)
@@ -238,7 +240,7 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
             rc = TN_EXIT_INTERNAL;
     if (!o->quiet)
         fprintf(stderr, "tansa scope: %u host%s seeded from %zu detection%s at level %s or above\n",
-                hosts.count, hosts.count == 1 ? "" : "s", dets.n, dets.n == 1 ? "" : "s",
+                hosts.count, hosts.count == 1 ? "" : "s", ndet, ndet == 1 ? "" : "s",
                 tn_level_name(o->from_det - 1));
     tn_free(first);
     tn_map_free(&hosts);
