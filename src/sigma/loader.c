@@ -5,11 +5,18 @@
  * compiles each document: a detection rule, a global filter (attached to
  * the rules it names afterwards) or a correlation rule (recognised, and
  * rejected as not yet supported). Every problem is reported with
- * file:line:col and the loader moves on to the next document. */
+ * file:line:col and the loader moves on to the next document.
+ *
+ * Files are parsed and compiled on o->threads threads. Each thread (a
+ * "unit") has its own arena and regex list, and records what a file gave
+ * (rules, correlations, rejections, warnings) in that file's outlist; the
+ * calling thread then replays the outlists in walk order, so rule order,
+ * indices and every report are the same for any thread count. */
 #include "sigma/sigma.h"
 
 #include "base/alloc.h"
 #include "base/file.h"
+#include "base/par.h"
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/usable.h"
@@ -17,6 +24,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,7 @@ typedef struct loader {
     tn_diag *d;
     const tn_ynode *placeholders;
     tn_arena ph_arena;
+    tn_arena scratch;      /* walked paths and their messages, freed after loading */
     tn_srule **all;        /* rules and filters, before filters are attached */
     uint32_t nall, cap;
     tn_corr **corrs;       /* correlations, before references are resolved */
@@ -38,7 +47,35 @@ typedef struct loader {
     size_t nres, capres;
 } loader;
 
-static void reject(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
+/* What loading one file gave, in document order. */
+typedef enum out_kind { OUT_REJECT, OUT_WARN, OUT_RULE, OUT_CORR } out_kind;
+
+typedef struct out_item {
+    out_kind kind;
+    uint32_t line, col;    /* reject, warn */
+    const char *file;      /* reject, warn */
+    const char *why;       /* reject, warn */
+    void *obj;             /* rule: tn_srule; corr: tn_corr */
+} out_item;
+
+typedef struct outlist {
+    out_item *v;
+    uint32_t n, cap;
+    uint8_t oom;           /* loading stopped here, out of memory */
+    uint8_t done;          /* loaded (a thread may stop before, on another's oom) */
+} outlist;
+
+/* One loading thread's state. While units run, the loader is only read. */
+typedef struct unit {
+    const loader *L;
+    tn_arena *a;           /* trees, rules and values of its files: the rule set owns it */
+    pcre2_code **res;      /* regexes it compiled: moved to the rule set */
+    size_t nres, capres;
+    outlist *out;          /* the file being loaded */
+} unit;
+
+/* A rejection reported now: from the calling thread only. */
+static void report(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     if (L->o && L->o->on_reject) {
         L->o->on_reject(L->o->ctx, file, line, col, why);
@@ -50,10 +87,64 @@ static void reject(loader *L, const char *file, uint32_t line, uint32_t col, con
         tn_report(L->d, TN_P_RULE, file, where, "%s", why);
 }
 
-static void warn(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
+static void warn_now(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     if (L->o && L->o->on_warn)
         L->o->on_warn(L->o->ctx, file, line, col, why);
+}
+
+/* Appends an item to the unit's current outlist; sets oom on failure. */
+static out_item *out_push(unit *U, out_kind kind)
+{
+    outlist *o = U->out;
+    if (o->n == o->cap) {
+        uint32_t ncap = o->cap ? o->cap * 2 : 4;
+        out_item *nv = tn_realloc(o->v, ncap * sizeof(*nv));
+        if (!nv)
+            return o->oom = 1, NULL;
+        o->v = nv;
+        o->cap = ncap;
+    }
+    out_item *it = &o->v[o->n++];
+    memset(it, 0, sizeof(*it));
+    it->kind = kind;
+    return it;
+}
+
+/* Records a rejection or warning; file must outlive the replay. */
+static void note(unit *U, out_kind kind, const char *file, uint32_t line, uint32_t col,
+                 const char *why)
+{
+    char *w = tn_arena_strndup(U->a, why, strlen(why));
+    out_item *it = w ? out_push(U, kind) : NULL;
+    if (!w)
+        U->out->oom = 1;
+    if (!it)
+        return;
+    it->file = file;
+    it->line = line;
+    it->col = col;
+    it->why = w;
+}
+
+static void reject(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    note(U, OUT_REJECT, file, line, col, why);
+}
+
+static void warn(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    if (U->L->o && U->L->o->on_warn)
+        note(U, OUT_WARN, file, line, col, why);
+}
+
+static int out_obj(unit *U, out_kind kind, void *obj)
+{
+    out_item *it = out_push(U, kind);
+    if (!it)
+        return -1;
+    it->obj = obj;
+    return 0;
 }
 
 static const char *str_or(const tn_ynode *n, const char *dflt)
@@ -73,6 +164,42 @@ static int add_rule(loader *L, tn_srule *r)
     }
     L->all[L->nall++] = r;
     return 0;
+}
+
+static int add_corr(loader *L, tn_corr *c)
+{
+    if (L->ncorrs == L->capcorrs) {
+        uint32_t ncap = L->capcorrs ? L->capcorrs * 2 : 16;
+        tn_corr **n2 = tn_realloc(L->corrs, ncap * sizeof(*n2));
+        if (!n2)
+            return -1;
+        L->corrs = n2;
+        L->capcorrs = ncap;
+    }
+    L->corrs[L->ncorrs++] = c;
+    return 0;
+}
+
+/* Replays what a unit recorded for one file, as the serial loader did it.
+ * Returns -1 when the file ran out of memory (after what came before),
+ * or was never loaded because another file did. */
+static int replay(loader *L, const outlist *o)
+{
+    for (uint32_t i = 0; i < o->n; i++) {
+        const out_item *it = &o->v[i];
+        int rc = 0;
+        if (it->kind == OUT_REJECT)
+            report(L, it->file, it->line, it->col, it->why);
+        else if (it->kind == OUT_WARN)
+            warn_now(L, it->file, it->line, it->col, it->why);
+        else if (it->kind == OUT_RULE)
+            rc = add_rule(L, it->obj);
+        else
+            rc = add_corr(L, it->obj);
+        if (rc)
+            return -1;
+    }
+    return o->oom || !o->done ? -1 : 0;
 }
 
 /* Checks the metadata fields; returns a reason or NULL. */
@@ -122,20 +249,20 @@ static const char *check_meta(const tn_ynode *doc, const tn_ynode **bad)
 
 /* The document's tags, as a list in the rule set's arena (none when
  * out of memory: tags only label detections). */
-static void fill_tags(loader *L, const tn_ynode *doc, const char ***tags, uint32_t *n)
+static void fill_tags(unit *U, const tn_ynode *doc, const char ***tags, uint32_t *n)
 {
     const tn_ynode *t = tn_ymap_get(doc, "tags");
     *n = 0;
     *tags = NULL;
     if (!t || t->kind != TN_Y_SEQ || !t->count)
         return;
-    *tags = tn_arena_calloc(&L->rs->a, t->count * sizeof(**tags));
+    *tags = tn_arena_calloc(U->a, t->count * sizeof(**tags));
     for (const tn_ynode *e = t->child; *tags && e; e = e->next)
         if (e->kind == TN_Y_SCALAR)
             (*tags)[(*n)++] = e->str;
 }
 
-static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *file)
+static void fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const char *file)
 {
     const tn_ynode *ls = tn_ymap_get(doc, "logsource");
     r->id = str_or(tn_ymap_get(doc, "id"), "");
@@ -148,24 +275,24 @@ static void fill_meta(loader *L, tn_srule *r, const tn_ynode *doc, const char *f
     r->file = file;
     r->line = doc->line;
     r->name = str_or(tn_ymap_get(doc, "name"), NULL);
-    fill_tags(L, doc, &r->tags, &r->ntags);
+    fill_tags(U, doc, &r->tags, &r->ntags);
     int never;
-    tn_lsmap_resolve(L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
+    tn_lsmap_resolve(U->L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
                      &never);
     r->never = (uint8_t)never;
-    r->aliases = tn_lsmap_aliases(L->rs->ls, &r->naliases);
+    r->aliases = tn_lsmap_aliases(U->L->rs->ls, &r->naliases);
 }
 
 /* Keeps only the sources on which r can match (sigma/usable.c). A rule
  * left with none can never match a Windows event. */
-static int prune_sources(loader *L, tn_srule *r)
+static int prune_sources(unit *U, tn_srule *r)
 {
     uint32_t keep = 0;
     for (uint32_t i = 0; i < r->nsources; i++)
         keep += (uint32_t)tn_source_usable(&r->sources[i], r);
     if (keep == r->nsources)
         return 0;
-    tn_source *ns = tn_arena_alloc(&L->rs->a, (keep ? keep : 1) * sizeof(*ns));
+    tn_source *ns = tn_arena_alloc(U->a, (keep ? keep : 1) * sizeof(*ns));
     if (!ns)
         return -1;
     uint32_t k = 0;
@@ -178,100 +305,91 @@ static int prune_sources(loader *L, tn_srule *r)
     return 0;
 }
 
-static void vctx_init(loader *L, tn_vctx *c, char *err, size_t errlen)
+static void vctx_init(unit *U, tn_vctx *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
-    c->a = &L->rs->a;
-    c->placeholders = L->placeholders;
+    c->a = U->a;
+    c->placeholders = U->L->placeholders;
     c->err = err;
     c->errlen = errlen;
     err[0] = 0;
-    c->res = L->res;
-    c->nres = L->nres;
-    c->capres = L->capres;
+    c->res = U->res;
+    c->nres = U->nres;
+    c->capres = U->capres;
 }
 
-static void vctx_done(loader *L, tn_vctx *c)
+static void vctx_done(unit *U, tn_vctx *c)
 {
-    L->res = c->res;
-    L->nres = c->nres;
-    L->capres = c->capres;
+    U->res = c->res;
+    U->nres = c->nres;
+    U->capres = c->capres;
 }
 
-static int load_corr(loader *L, const tn_ynode *doc, const char *file)
+static int load_corr(unit *U, const tn_ynode *doc, const char *file)
 {
     char err[256];
     const tn_ynode *at = doc;
-    tn_corr *c = tn_arena_calloc(&L->rs->a, sizeof(*c));
+    tn_corr *c = tn_arena_calloc(U->a, sizeof(*c));
     if (!c)
         return -1;
-    if (tn_corr_compile(&L->rs->a, doc, file, c, err, sizeof(err), &at)) {
-        reject(L, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
+    if (tn_corr_compile(U->a, doc, file, c, err, sizeof(err), &at)) {
+        reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
         return 0;
     }
-    fill_tags(L, doc, &c->tags, &c->ntags);
-    if (L->ncorrs == L->capcorrs) {
-        uint32_t ncap = L->capcorrs ? L->capcorrs * 2 : 16;
-        tn_corr **n2 = tn_realloc(L->corrs, ncap * sizeof(*n2));
-        if (!n2)
-            return -1;
-        L->corrs = n2;
-        L->capcorrs = ncap;
-    }
-    L->corrs[L->ncorrs++] = c;
-    return 0;
+    fill_tags(U, doc, &c->tags, &c->ntags);
+    return out_obj(U, OUT_CORR, c);
 }
 
 /* One document. Returns -1 only on out of memory. */
-static int load_doc(loader *L, const tn_ynode *doc, const char *file)
+static int load_doc(unit *U, const tn_ynode *doc, const char *file)
 {
     char err[512];
     const tn_ynode *bad = doc;
     if (doc->kind != TN_Y_MAP) {
         if (doc->kind == TN_Y_SCALAR && doc->len == 0)
             return 0;  /* empty document, e.g. trailing '---' */
-        reject(L, file, doc->line, doc->col, "a rule document must be a YAML map");
+        reject(U, file, doc->line, doc->col, "a rule document must be a YAML map");
         return 0;
     }
     if (tn_ymap_get(doc, "correlation"))
-        return load_corr(L, doc, file);
+        return load_corr(U, doc, file);
     int is_filter = tn_ymap_get(doc, "filter") != NULL && !tn_ymap_get(doc, "detection");
     const char *why = check_meta(doc, &bad);
     const tn_ynode *det = tn_ymap_get(doc, is_filter ? "filter" : "detection");
     if (!why && !det)
         why = "missing 'detection'", bad = doc;
     if (why) {
-        reject(L, file, bad ? bad->line : doc->line, bad ? bad->col : doc->col, why);
+        reject(U, file, bad ? bad->line : doc->line, bad ? bad->col : doc->col, why);
         return 0;
     }
-    tn_srule *r = tn_arena_calloc(&L->rs->a, sizeof(*r));
+    tn_srule *r = tn_arena_calloc(U->a, sizeof(*r));
     if (!r)
         return -1;
-    fill_meta(L, r, doc, file);
+    fill_meta(U, r, doc, file);
     r->is_filter = (uint8_t)is_filter;
     tn_vctx c;
-    vctx_init(L, &c, err, sizeof(err));
+    vctx_init(U, &c, err, sizeof(err));
     int rc = tn_detection_compile(&c, det, is_filter, &r->searches, &r->nsearches, &r->cond);
-    vctx_done(L, &c);
+    vctx_done(U, &c);
     if (rc) {
         const tn_ynode *at = c.err_node ? c.err_node : det;
-        reject(L, file, at->line, at->col + c.err_col, err);
+        reject(U, file, at->line, at->col + c.err_col, err);
         return 0;
     }
-    if (prune_sources(L, r))
+    if (prune_sources(U, r))
         return -1;
     if (c.warn[0]) {
         const tn_ynode *w = c.warn_node ? c.warn_node : doc;
-        warn(L, file, w->line, w->col, c.warn);
+        warn(U, file, w->line, w->col, c.warn);
     }
     if (is_filter) {
         const tn_ynode *rl = tn_ymap_get(det, "rules");
         if (!rl || (rl->kind != TN_Y_SEQ && rl->kind != TN_Y_SCALAR)) {
-            reject(L, file, det->line, det->col, "a filter needs 'rules': the ids it applies to");
+            reject(U, file, det->line, det->col, "a filter needs 'rules': the ids it applies to");
             return 0;
         }
         uint32_t n = rl->kind == TN_Y_SEQ ? rl->count : 1;
-        r->filter_rules = tn_arena_calloc(&L->rs->a, (n ? n : 1) * sizeof(char *));
+        r->filter_rules = tn_arena_calloc(U->a, (n ? n : 1) * sizeof(char *));
         if (!r->filter_rules)
             return -1;
         if (rl->kind == TN_Y_SCALAR)
@@ -280,23 +398,23 @@ static int load_doc(loader *L, const tn_ynode *doc, const char *file)
             if (e->kind == TN_Y_SCALAR)
                 r->filter_rules[r->nfilter_rules++] = e->str;
     }
-    return add_rule(L, r);
+    return out_obj(U, OUT_RULE, r);
 }
 
-static int load_text(loader *L, const char *text, size_t len, const char *name)
+static int load_text(unit *U, const char *text, size_t len, const char *name)
 {
     tn_ystream st;
     char err[256];
     uint32_t line, col;
-    const char *file = tn_arena_strndup(&L->rs->a, name, strlen(name));
+    const char *file = tn_arena_strndup(U->a, name, strlen(name));
     if (!file)
         return -1;
-    if (tn_yaml_parse(text, len, &L->rs->a, &st, err, sizeof(err), &line, &col)) {
-        reject(L, file, line, col, err);
+    if (tn_yaml_parse(text, len, U->a, &st, err, sizeof(err), &line, &col)) {
+        reject(U, file, line, col, err);
         return strcmp(err, "out of memory") ? 0 : -1;
     }
     for (size_t i = 0; i < st.ndocs; i++)
-        if (load_doc(L, st.docs[i], file))
+        if (load_doc(U, st.docs[i], file))
             return -1;
     return 0;
 }
@@ -304,6 +422,39 @@ static int load_text(loader *L, const char *text, size_t len, const char *name)
 
 /* ---- files and folders ---- */
 
+/* A path the walk found: a file to load, or a problem to report now. */
+typedef struct job {
+    const char *path;      /* in L->scratch */
+    const char *why;       /* NULL: a file to load; else the problem, in L->scratch */
+    outlist out;           /* what loading the file gave */
+} job;
+
+typedef struct walk {
+    loader *L;
+    job *v;
+    size_t n, cap;
+} walk;
+
+static int add_job(walk *W, const char *path, const char *why)
+{
+    if (W->n == W->cap) {
+        size_t ncap = W->cap ? W->cap * 2 : 256;
+        job *nv = tn_realloc(W->v, ncap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        W->v = nv;
+        W->cap = ncap;
+    }
+    tn_arena *a = &W->L->scratch;
+    const char *p = tn_arena_strndup(a, path, strlen(path));
+    const char *w = why ? tn_arena_strndup(a, why, strlen(why)) : NULL;
+    if (!p || (why && !w))
+        return -1;
+    memset(&W->v[W->n], 0, sizeof(W->v[W->n]));
+    W->v[W->n].path = p;
+    W->v[W->n++].why = w;
+    return 0;
+}
 
 static int has_yaml_ext(const char *name)
 {
@@ -316,15 +467,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_path(loader *L, const char *path, int depth);
+static int walk_path(walk *W, const char *path, int depth);
 
-static int load_dir(loader *L, const char *path, int depth)
+static int walk_dir(walk *W, const char *path, int depth)
 {
     DIR *dir = opendir(path);
-    if (!dir) {
-        reject(L, path, 0, 0, strerror(errno));
-        return 0;
-    }
+    if (!dir)
+        return add_job(W, path, strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -356,35 +505,145 @@ static int load_dir(loader *L, const char *path, int depth)
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         if (!rc && stat(names[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || has_yaml_ext(names[i])))
-            rc = load_path(L, names[i], depth + 1);
+            rc = walk_path(W, names[i], depth + 1);
         tn_free(names[i]);
     }
     tn_free(names);
     return rc;
 }
 
-static int load_path(loader *L, const char *path, int depth)
+/* Lists the files under path in load order (name order, depth first),
+ * with the problems met on the way in their place. */
+static int walk_path(walk *W, const char *path, int depth)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0) {
-        reject(L, path, 0, 0, strerror(errno));
-        return 0;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        if (depth > 32) {
-            reject(L, path, 0, 0, "folders nested too deeply");
-            return 0;
-        }
-        return load_dir(L, path, depth);
-    }
+    if (stat(path, &sb) != 0)
+        return add_job(W, path, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return add_job(W, path, NULL);
+    if (depth > 32)
+        return add_job(W, path, "folders nested too deeply");
+    return walk_dir(W, path, depth);
+}
+
+static int load_file(unit *U, const char *path)
+{
     char *text;
     size_t len;
     if (tn_file_read(path, 64u << 20, &text, &len)) {
-        reject(L, path, 0, 0, strerror(errno));
-        return errno == ENOMEM ? -1 : 0;
+        int e = errno;
+        char buf[128];
+        /* strerror may share one buffer between threads; the GNU
+         * strerror_r gives the same text */
+        reject(U, path, 0, 0, strerror_r(e, buf, sizeof(buf)));
+        return e == ENOMEM ? -1 : 0;
     }
-    int rc = load_text(L, text, len, path);
+    int rc = load_text(U, text, len, path);
     tn_free(text);
+    return rc;
+}
+
+typedef struct pool {
+    job *jobs;
+    size_t njobs;
+    unit *units;
+    atomic_size_t next;    /* next job to claim */
+    atomic_int stop;       /* a unit ran out of memory */
+} pool;
+
+/* A unit's loop: claims jobs in order until none is left. A claimed job
+ * is always finished, so on out of memory every job before the failed
+ * one is done and the replay stops at it. */
+static int unit_loop(void *arg, int w)
+{
+    pool *P = arg;
+    unit *U = &P->units[w];
+    while (!atomic_load(&P->stop)) {
+        size_t j = atomic_fetch_add(&P->next, 1);
+        if (j >= P->njobs)
+            break;
+        job *jb = &P->jobs[j];
+        if (!jb->why) {
+            U->out = &jb->out;
+            if (load_file(U, jb->path))
+                jb->out.oom = 1;
+        }
+        jb->out.done = 1;
+        if (jb->out.oom)
+            atomic_store(&P->stop, 1);
+    }
+    return 0;
+}
+
+/* Makes n units whose arenas the rule set owns from now on. */
+static unit *units_new(loader *L, int n)
+{
+    tn_ruleset *rs = L->rs;
+    unit *us = tn_calloc((size_t)n, sizeof(*us));
+    rs->arenas = tn_calloc((size_t)n, sizeof(*rs->arenas));
+    if (!us || !rs->arenas) {
+        tn_free(us);
+        return NULL;
+    }
+    rs->narenas = (uint32_t)n;
+    for (int i = 0; i < n; i++) {
+        tn_arena_init(&rs->arenas[i], 256 * 1024);
+        us[i].L = L;
+        us[i].a = &rs->arenas[i];
+    }
+    return us;
+}
+
+/* Moves the units' regexes to the loader (the rule set frees them) and
+ * frees the units. */
+static int units_done(loader *L, unit *us, int n)
+{
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        for (size_t k = 0; k < us[i].nres; k++) {
+            if (!rc && L->nres == L->capres) {
+                size_t ncap = L->capres ? L->capres * 2 : 64;
+                pcre2_code **nr = tn_realloc(L->res, ncap * sizeof(*nr));
+                if (nr) {
+                    L->res = nr;
+                    L->capres = ncap;
+                } else {
+                    rc = -1;
+                }
+            }
+            if (rc)
+                pcre2_code_free(us[i].res[k]);
+            else
+                L->res[L->nres++] = us[i].res[k];
+        }
+        tn_free(us[i].res);
+    }
+    tn_free(us);
+    return rc;
+}
+
+/* Loads the walked files on o->threads threads, then reports and adds
+ * their results in walk order. */
+static int load_jobs(loader *L, job *jobs, size_t njobs)
+{
+    int n = L->o && L->o->threads > 1 ? L->o->threads : 1;
+    if ((size_t)n > njobs)
+        n = njobs ? (int)njobs : 1;
+    pool P = {.jobs = jobs, .njobs = njobs};
+    atomic_init(&P.next, 0);
+    atomic_init(&P.stop, 0);
+    P.units = units_new(L, n);
+    if (!P.units)
+        return -1;
+    tn_par_each(n, unit_loop, &P);
+    int rc = units_done(L, P.units, n);
+    for (size_t i = 0; i < njobs; i++) {
+        if (!rc && jobs[i].why)
+            report(L, jobs[i].path, 0, 0, jobs[i].why);
+        else if (!rc)
+            rc = replay(L, &jobs[i].out);
+        tn_free(jobs[i].out.v);
+    }
     return rc;
 }
 
@@ -562,7 +821,7 @@ static int resolve_corrs(loader *L)
     tn_ruleset *rs = L->rs;
     for (uint32_t i = 0; i < L->ncorrs; i++)
         if (resolve_refs(L, L->corrs[i], why, sizeof(why))) {
-            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col, why);
+            report(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col, why);
             L->corrs[i] = NULL;
         }
     for (uint32_t i = 0; i < L->ncorrs; i++) {
@@ -571,7 +830,7 @@ static int resolve_corrs(loader *L)
         why[0] = 0;
         if (resolve_refs(L, L->corrs[i], why, sizeof(why)) ||
             cyclic(L, L->corrs[i], L->corrs[i], 0)) {
-            reject(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col,
+            report(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col,
                    why[0] ? why : "correlation references form a cycle");
             L->corrs[i] = NULL;
             i = (uint32_t)-1;   /* a reference may have pointed here: check all again */
@@ -640,6 +899,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     L.o = o;
     L.d = d;
     tn_arena_init(&L.ph_arena, 4096);
+    tn_arena_init(&L.scratch, 64 * 1024);
     L.rs = tn_calloc(1, sizeof(*L.rs));
     if (!L.rs)
         return TN_RS_ENOMEM;
@@ -660,6 +920,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     tn_free(L.all);
     tn_free(L.corrs);
     tn_arena_free(&L.ph_arena);
+    tn_arena_free(&L.scratch);
     if (rc) {
         tn_ruleset_free(L.rs);
         return rc;
@@ -671,16 +932,33 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
 static int paths_fn(loader *L, const void *a1, size_t n, const char *name)
 {
     const char *const *paths = a1;
+    walk W = {.L = L};
+    int rc = 0;
     (void)name;
-    for (size_t i = 0; i < n; i++)
-        if (load_path(L, paths[i], 0))
-            return -1;
-    return 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = walk_path(&W, paths[i], 0);
+    /* out of memory while walking: what was found is still loaded and
+     * reported, as when files were loaded during the walk */
+    if (load_jobs(L, W.v, W.n))
+        rc = -1;
+    tn_free(W.v);
+    return rc;
 }
 
 static int text_fn(loader *L, const void *a1, size_t n, const char *name)
 {
-    return load_text(L, a1, n, name);
+    outlist ol = {0};
+    unit *U = units_new(L, 1);
+    if (!U)
+        return -1;
+    U->out = &ol;
+    ol.oom = load_text(U, a1, n, name) != 0;
+    ol.done = 1;
+    int rc = units_done(L, U, 1);
+    if (!rc)
+        rc = replay(L, &ol);
+    tn_free(ol.v);
+    return rc;
 }
 
 int tn_ruleset_load(const char *const *paths, size_t n, const tn_rule_opts *o, tn_diag *d,
@@ -702,6 +980,9 @@ void tn_ruleset_free(tn_ruleset *rs)
     for (size_t i = 0; i < rs->nres; i++)
         pcre2_code_free(rs->res[i]);
     tn_free(rs->res);
+    for (uint32_t i = 0; i < rs->narenas; i++)
+        tn_arena_free(&rs->arenas[i]);
+    tn_free(rs->arenas);
     tn_free(rs->idx.cands);
     tn_free(rs->idx.tab);
     tn_free(rs->idx.always);

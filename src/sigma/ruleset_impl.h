@@ -86,7 +86,9 @@ typedef struct tn_atoms {
 } tn_atoms;
 
 struct tn_ruleset {
-    tn_arena a;            /* rules, values, conditions */
+    tn_arena a;            /* rule lists, filter links, index and prefilter data */
+    tn_arena *arenas;      /* one per loading thread: its files' trees, rules, values */
+    uint32_t narenas;
     tn_srule **rules;      /* usable rules, in load order */
     uint32_t nrules;
     tn_lsmap *ls;          /* owns tn_source data the rules point to */
