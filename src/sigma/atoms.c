@@ -53,6 +53,8 @@ typedef struct reg {
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
     const tn_srule *rule;   /* rule whose sets are being built */
+    uint32_t *vlit;    /* per value, in rule/search/item order: its literal id or NO_LIT */
+    uint32_t *voff;    /* per rule: its first value's index in vlit */
     char *tmp;         /* lower-cased candidate literal, reused */
     size_t tmpcap;
     int oom;
@@ -223,19 +225,18 @@ static void unite(reg *g, lset *a, lset b)
     set_free(&b);
 }
 
-static lset value_set(reg *g, const tn_value *v)
+#define NO_LIT UINT32_MAX
+
+/* The id of the literal value v requires, or NO_LIT (unknown). Computed
+ * once per value (pass 1 of tn_atoms_build) and looked up after: it was
+ * computed four times, with a set allocated each time, ~15% of loading
+ * SigmaHQ (callgrind). */
+static uint32_t value_lit(reg *g, const tn_value *v)
 {
-    if (v->kind == TN_V_RE) {   /* s: the literal every match contains (value.c) */
-        lset s = {0};
-        if (!v->s || v->len < MIN_ATOM)
-            return TOP;
-        uint32_t id = lit_id(g, v->s, v->len);
-        if (id == UINT32_MAX || set_add(g, &s, id, v->len))
-            return g->oom = 1, set_free(&s), TOP;
-        return s;
-    }
+    if (v->kind == TN_V_RE)   /* s: the literal every match contains (value.c) */
+        return v->s && v->len >= MIN_ATOM ? lit_id(g, v->s, v->len) : NO_LIT;
     if (v->kind != TN_V_GLOB)
-        return TOP;
+        return NO_LIT;
     size_t best = 0, blen = 0;
     for (size_t i = 0; i < v->len;) {
         size_t j = i;
@@ -246,12 +247,17 @@ static lset value_set(reg *g, const tn_value *v)
             best = i, blen = j - i;
         i = j + 1;
     }
+    return blen >= MIN_ATOM ? lit_id(g, v->s + best, blen) : NO_LIT;
+}
+
+/* The set of a value's literal id: unknown for NO_LIT. */
+static lset lit_set(reg *g, uint32_t id)
+{
     lset s = {0};
-    if (blen < MIN_ATOM)
+    if (id == NO_LIT)
         return TOP;
-    uint32_t id = lit_id(g, v->s + best, blen);
-    if (id == UINT32_MAX || set_add(g, &s, id, (uint32_t)blen))
-        return g->oom = 1, TOP;
+    if (set_add(g, &s, id, (uint32_t)g->len[id]))
+        return g->oom = 1, set_free(&s), TOP;
     return s;
 }
 
@@ -396,23 +402,29 @@ static int value_mapped(const tn_srule *r, const tn_fieldname *fn)
     return 0;
 }
 
-static cnf item_cnf(reg *g, const tn_item *it)
+/* ids: the literal ids of its values (g->vlit). */
+static cnf item_cnf(reg *g, const tn_item *it, const uint32_t *ids)
 {
     if (it->neq || it->nvalues == 0 || value_mapped(g->rule, &it->field))
         return (cnf){0};
     if (it->all) {   /* every value must match: each is a clause */
         cnf acc = {0};
         for (uint32_t i = 0; i < it->nvalues; i++)
-            cnf_and(&acc, cnf_of(value_set(g, &it->values[i])));
+            cnf_and(&acc, cnf_of(lit_set(g, ids[i])));
         return acc;
     }
     lset acc = {0};
-    for (uint32_t i = 0; i < it->nvalues; i++)
-        unite(g, &acc, value_set(g, &it->values[i]));
+    for (uint32_t i = 0; i < it->nvalues && !acc.top; i++) {
+        if (ids[i] == NO_LIT)   /* unknown absorbs the union */
+            set_free(&acc);
+        else if (set_add(g, &acc, ids[i], (uint32_t)g->len[ids[i]]))
+            g->oom = 1;
+    }
     return cnf_of(acc);
 }
 
-static cnf search_cnf(reg *g, const tn_search *s)
+/* ids: the literal ids of s's values, item after item. */
+static cnf search_cnf(reg *g, const tn_search *s, const uint32_t *ids)
 {
     if (s->ngroups == 0)
         return (cnf){0};
@@ -420,8 +432,10 @@ static cnf search_cnf(reg *g, const tn_search *s)
     uint32_t start = 0;
     for (uint32_t gi = 0; gi < s->ngroups; gi++) {
         cnf grp = {0};
-        for (uint32_t i = start; i < s->group_end[gi]; i++)
-            cnf_and(&grp, item_cnf(g, &s->items[i]));
+        for (uint32_t i = start; i < s->group_end[gi]; i++) {   /* items in order, from 0 */
+            cnf_and(&grp, item_cnf(g, &s->items[i], ids));
+            ids += s->items[i].nvalues;
+        }
         cnf_or(g, &acc, grp);
         start = s->group_end[gi];
     }
@@ -456,18 +470,23 @@ static cnf cond_cnf(reg *g, const tn_cnode *c, const cnf *ss)
     }
 }
 
-/* Registers every value's literal; with g->freq set, counts uses. */
-static void count_literals(reg *g, const tn_srule *r)
+static uint32_t rule_nvalues(const tn_srule *r)
+{
+    uint32_t n = 0;
+    for (uint32_t s = 0; s < r->nsearches; s++)
+        for (uint32_t i = 0; i < r->searches[s].nitems; i++)
+            n += r->searches[s].items[i].nvalues;
+    return n;
+}
+
+/* Registers the literal of each value of r, in order, into ids. */
+static void register_literals(reg *g, const tn_srule *r, uint32_t *ids)
 {
     for (uint32_t s = 0; s < r->nsearches; s++)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
-            for (uint32_t v = 0; v < it->nvalues; v++) {
-                lset x = value_set(g, &it->values[v]);
-                if (g->freq && !x.top && x.n)
-                    g->freq[x.v[0]]++;
-                set_free(&x);
-            }
+            for (uint32_t v = 0; v < it->nvalues; v++)
+                *ids++ = value_lit(g, &it->values[v]);
         }
 }
 
@@ -487,34 +506,36 @@ static int set_has(const lset *s, uint32_t id)
  * any event r is evaluated on (filters are not tagged, for that reason).
  * Adding every value's literal to the databases was measured to more than
  * double the scan's cost, more than the evaluator saved. */
-static void tag_values(reg *g, const tn_srule *r, const cnf *set)
+static void tag_values(const tn_srule *r, const cnf *set, const uint32_t *ids)
 {
     if (!set->n)
         return;
     for (uint32_t s = 0; s < r->nsearches; s++)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
+            const uint32_t *x = ids;
+            ids += it->nvalues;
             if (value_mapped(r, &it->field))
                 continue;
-            for (uint32_t v = 0; v < it->nvalues; v++) {
-                lset x = value_set(g, &it->values[v]);
-                if (!x.top && x.n == 1 &&
-                    (set_has(&set->c[0], x.v[0]) || (set->n > 1 && set_has(&set->c[1], x.v[0]))))
-                    it->values[v].lit = x.v[0] + 1;
-                set_free(&x);
-            }
+            for (uint32_t v = 0; v < it->nvalues; v++)
+                if (x[v] != NO_LIT &&
+                    (set_has(&set->c[0], x[v]) || (set->n > 1 && set_has(&set->c[1], x[v]))))
+                    it->values[v].lit = x[v] + 1;
         }
 }
 
 /* The literal clauses of rule r's condition; none when unknown. */
-static cnf rule_cnf(reg *g, const tn_srule *r)
+static cnf rule_cnf(reg *g, const tn_srule *r, const uint32_t *ids)
 {
     cnf *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
     if (!ss)
         return g->oom = 1, (cnf){0};
     g->rule = r;
-    for (uint32_t i = 0; i < r->nsearches; i++)
-        ss[i] = search_cnf(g, &r->searches[i]);
+    for (uint32_t i = 0; i < r->nsearches; i++) {
+        ss[i] = search_cnf(g, &r->searches[i], ids);
+        for (uint32_t k = 0; k < r->searches[i].nitems; k++)
+            ids += r->searches[i].items[k].nvalues;
+    }
     cnf x = cond_cnf(g, r->cond, ss);
     for (uint32_t i = 0; i < r->nsearches; i++)
         cnf_free(&ss[i]);
@@ -848,14 +869,23 @@ int tn_atoms_build(tn_ruleset *rs)
         tn_free(g.hash);
         return -1;
     }
-    /* pass 1: how often each value literal is used across all rules */
+    /* pass 1: each value's literal, and how often each is used */
+    g.voff = tn_malloc(((size_t)rs->nrules + 1) * sizeof(*g.voff));
+    size_t nv = 0;
+    for (uint32_t r = 0; g.voff && r < rs->nrules && nv <= UINT32_MAX; r++) {
+        g.voff[r] = (uint32_t)nv;
+        nv += rule_nvalues(rs->rules[r]);
+    }
+    g.vlit = g.voff && nv <= UINT32_MAX ? tn_malloc((nv ? nv : 1) * sizeof(*g.vlit)) : NULL;
+    g.oom = !g.vlit;
     for (uint32_t r = 0; r < rs->nrules && !g.oom; r++)
-        count_literals(&g, rs->rules[r]);
-    g.freq = tn_calloc(g.n ? g.n : 1, sizeof(*g.freq));
-    for (uint32_t r = 0; g.freq && r < rs->nrules && !g.oom; r++)
-        count_literals(&g, rs->rules[r]);
+        register_literals(&g, rs->rules[r], g.vlit + g.voff[r]);
+    g.freq = g.oom ? NULL : tn_calloc(g.n ? g.n : 1, sizeof(*g.freq));
+    for (size_t i = 0; g.freq && i < nv; i++)
+        if (g.vlit[i] != NO_LIT)
+            g.freq[g.vlit[i]]++;
     for (uint32_t r = 0; r < rs->nrules && !g.oom; r++) {
-        sets[r] = rs->rules[r]->never ? (cnf){0} : rule_cnf(&g, rs->rules[r]);
+        sets[r] = rs->rules[r]->never ? (cnf){0} : rule_cnf(&g, rs->rules[r], g.vlit + g.voff[r]);
         at->gated[r] = (uint8_t)((1u << sets[r].n) - 1);   /* clause bits needed */
     }
     int rc = g.oom ? -1 : 0;
@@ -872,8 +902,8 @@ int tn_atoms_build(tn_ruleset *rs)
         } else if (!rc) {
             at->nids = g.n;
             rc = build_scansets(rs);
-            for (uint32_t r = 0; !rc && r < rs->nrules && !g.oom; r++)
-                tag_values(&g, rs->rules[r], &sets[r]);
+            for (uint32_t r = 0; !rc && r < rs->nrules; r++)
+                tag_values(rs->rules[r], &sets[r], g.vlit + g.voff[r]);
             rc = rc || g.oom ? -1 : 0;
         }
     }
@@ -885,6 +915,8 @@ int tn_atoms_build(tn_ruleset *rs)
     tn_free(g.len);
     tn_free(g.freq);
     tn_free(g.tmp);
+    tn_free(g.vlit);
+    tn_free(g.voff);
     return rc;
 }
 
