@@ -1,6 +1,6 @@
 /* loader.c - reads Sigma rule files into a tn_ruleset.
  *
- * Walks files and folders, parses each file (possibly several YAML
+ * Walks files and folders (walk.c), parses each file (possibly several YAML
  * documents), checks the fields the specification makes mandatory, and
  * compiles each document: a detection rule, a global filter (attached to
  * the rules it names afterwards) or a correlation rule (recognised, and
@@ -20,9 +20,9 @@
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/usable.h"
+#include "sigma/walk.h"
 #include "sigma/yaml.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,7 +38,7 @@ typedef struct loader {
     tn_diag *d;
     const tn_ynode *placeholders;
     tn_arena ph_arena;
-    tn_arena scratch;      /* walked paths and their messages, freed after loading */
+    tn_arena scratch;      /* the walk's paths and reasons, freed after loading */
     tn_srule **all;        /* rules and filters, before filters are attached */
     uint32_t nall, cap;
     tn_corr **corrs;       /* correlations, before references are resolved */
@@ -420,111 +420,7 @@ static int load_text(unit *U, const char *text, size_t len, const char *name)
 }
 
 
-/* ---- files and folders ---- */
-
-/* A path the walk found: a file to load, or a problem to report now. */
-typedef struct job {
-    const char *path;      /* in L->scratch */
-    const char *why;       /* NULL: a file to load; else the problem, in L->scratch */
-    outlist out;           /* what loading the file gave */
-} job;
-
-typedef struct walk {
-    loader *L;
-    job *v;
-    size_t n, cap;
-} walk;
-
-static int add_job(walk *W, const char *path, const char *why)
-{
-    if (W->n == W->cap) {
-        size_t ncap = W->cap ? W->cap * 2 : 256;
-        job *nv = tn_realloc(W->v, ncap * sizeof(*nv));
-        if (!nv)
-            return -1;
-        W->v = nv;
-        W->cap = ncap;
-    }
-    tn_arena *a = &W->L->scratch;
-    const char *p = tn_arena_strndup(a, path, strlen(path));
-    const char *w = why ? tn_arena_strndup(a, why, strlen(why)) : NULL;
-    if (!p || (why && !w))
-        return -1;
-    memset(&W->v[W->n], 0, sizeof(W->v[W->n]));
-    W->v[W->n].path = p;
-    W->v[W->n++].why = w;
-    return 0;
-}
-
-static int has_yaml_ext(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int walk_path(walk *W, const char *path, int depth);
-
-static int walk_dir(walk *W, const char *path, int depth)
-{
-    DIR *dir = opendir(path);
-    if (!dir)
-        return add_job(W, path, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *de;
-    while (!rc && (de = readdir(dir))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nn = tn_realloc(names, ncap * sizeof(*nn));
-            if (!nn) {
-                rc = -1;
-                break;
-            }
-            names = nn;
-            cap = ncap;
-        }
-        size_t len = strlen(path) + strlen(de->d_name) + 2;
-        names[n] = tn_malloc(len);
-        if (!names[n]) {
-            rc = -1;
-            break;
-        }
-        snprintf(names[n++], len, "%s/%s", path, de->d_name);
-    }
-    closedir(dir);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        struct stat sb;
-        if (!rc && stat(names[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || has_yaml_ext(names[i])))
-            rc = walk_path(W, names[i], depth + 1);
-        tn_free(names[i]);
-    }
-    tn_free(names);
-    return rc;
-}
-
-/* Lists the files under path in load order (name order, depth first),
- * with the problems met on the way in their place. */
-static int walk_path(walk *W, const char *path, int depth)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return add_job(W, path, strerror(errno));
-    if (!S_ISDIR(sb.st_mode))
-        return add_job(W, path, NULL);
-    if (depth > 32)
-        return add_job(W, path, "folders nested too deeply");
-    return walk_dir(W, path, depth);
-}
+/* ---- loading files on several threads ---- */
 
 static int load_file(unit *U, const char *path)
 {
@@ -544,32 +440,33 @@ static int load_file(unit *U, const char *path)
 }
 
 typedef struct pool {
-    job *jobs;
-    size_t njobs;
+    const tn_rfile *files;
+    outlist *outs;         /* per file: what loading it gave */
+    size_t nfiles;
     unit *units;
-    atomic_size_t next;    /* next job to claim */
+    atomic_size_t next;    /* next file to claim */
     atomic_int stop;       /* a unit ran out of memory */
 } pool;
 
-/* A unit's loop: claims jobs in order until none is left. A claimed job
- * is always finished, so on out of memory every job before the failed
- * one is done and the replay stops at it. */
+/* A unit's loop: claims files in order until none is left. A claimed
+ * file is always finished, so on out of memory every file before the
+ * failed one is done and the replay stops at it. */
 static int unit_loop(void *arg, int w)
 {
     pool *P = arg;
     unit *U = &P->units[w];
     while (!atomic_load(&P->stop)) {
         size_t j = atomic_fetch_add(&P->next, 1);
-        if (j >= P->njobs)
+        if (j >= P->nfiles)
             break;
-        job *jb = &P->jobs[j];
-        if (!jb->why) {
-            U->out = &jb->out;
-            if (load_file(U, jb->path))
-                jb->out.oom = 1;
+        outlist *o = &P->outs[j];
+        if (!P->files[j].why) {
+            U->out = o;
+            if (load_file(U, P->files[j].path))
+                o->oom = 1;
         }
-        jb->out.done = 1;
-        if (jb->out.oom)
+        o->done = 1;
+        if (o->oom)
             atomic_store(&P->stop, 1);
     }
     return 0;
@@ -624,26 +521,30 @@ static int units_done(loader *L, unit *us, int n)
 
 /* Loads the walked files on o->threads threads, then reports and adds
  * their results in walk order. */
-static int load_jobs(loader *L, job *jobs, size_t njobs)
+static int load_files(loader *L, const tn_rfile *files, size_t nfiles)
 {
     int n = L->o && L->o->threads > 1 ? L->o->threads : 1;
-    if ((size_t)n > njobs)
-        n = njobs ? (int)njobs : 1;
-    pool P = {.jobs = jobs, .njobs = njobs};
+    if ((size_t)n > nfiles)
+        n = nfiles ? (int)nfiles : 1;
+    pool P = {.files = files, .nfiles = nfiles};
     atomic_init(&P.next, 0);
     atomic_init(&P.stop, 0);
-    P.units = units_new(L, n);
-    if (!P.units)
+    P.outs = tn_calloc(nfiles ? nfiles : 1, sizeof(*P.outs));
+    P.units = P.outs ? units_new(L, n) : NULL;
+    if (!P.units) {
+        tn_free(P.outs);
         return -1;
+    }
     tn_par_each(n, unit_loop, &P);
     int rc = units_done(L, P.units, n);
-    for (size_t i = 0; i < njobs; i++) {
-        if (!rc && jobs[i].why)
-            report(L, jobs[i].path, 0, 0, jobs[i].why);
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!rc && files[i].why)
+            report(L, files[i].path, 0, 0, files[i].why);
         else if (!rc)
-            rc = replay(L, &jobs[i].out);
-        tn_free(jobs[i].out.v);
+            rc = replay(L, &P.outs[i]);
+        tn_free(P.outs[i].v);
     }
+    tn_free(P.outs);
     return rc;
 }
 
@@ -931,17 +832,14 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
 
 static int paths_fn(loader *L, const void *a1, size_t n, const char *name)
 {
-    const char *const *paths = a1;
-    walk W = {.L = L};
-    int rc = 0;
+    tn_rwalk w = {.a = &L->scratch};
     (void)name;
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = walk_path(&W, paths[i], 0);
+    int rc = tn_rules_walk(&w, a1, n);
     /* out of memory while walking: what was found is still loaded and
      * reported, as when files were loaded during the walk */
-    if (load_jobs(L, W.v, W.n))
+    if (load_files(L, w.v, w.n))
         rc = -1;
-    tn_free(W.v);
+    tn_free(w.v);
     return rc;
 }
 
