@@ -40,17 +40,23 @@ static int has_yaml_ext(const char *name)
     return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
 }
 
-static int cmp_str(const void *a, const void *b)
+static int walk_path(tn_rwalk *w, const char *path, int is_dir, int depth);
+
+/* A folder entry: full path and what readdir says it is. */
+typedef struct entry {
+    char *path;
+    unsigned char type;    /* DT_REG, DT_DIR, ...; DT_UNKNOWN when not told */
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
 }
 
-static int walk_path(tn_rwalk *w, const char *path, const struct stat *sb, int depth);
-
-/* A folder's entry names (no dot files), as full paths, sorted. */
-static int list_dir(DIR *dir, const char *path, char ***out, size_t *nout)
+/* A folder's entries (no dot files), sorted by path. */
+static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
 {
-    char **names = NULL;
+    entry *es = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     int rc = 0;
@@ -59,27 +65,45 @@ static int list_dir(DIR *dir, const char *path, char ***out, size_t *nout)
             continue;
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
-            char **nn = tn_realloc(names, ncap * sizeof(*nn));
-            if (!nn) {
+            entry *ne = tn_realloc(es, ncap * sizeof(*ne));
+            if (!ne) {
                 rc = -1;
                 break;
             }
-            names = nn;
+            es = ne;
             cap = ncap;
         }
         size_t len = strlen(path) + strlen(de->d_name) + 2;
-        names[n] = tn_malloc(len);
-        if (!names[n]) {
+        es[n].path = tn_malloc(len);
+        if (!es[n].path) {
             rc = -1;
             break;
         }
-        snprintf(names[n++], len, "%s/%s", path, de->d_name);
+        es[n].type = de->d_type;
+        snprintf(es[n++].path, len, "%s/%s", path, de->d_name);
     }
     if (n)
-        qsort(names, n, sizeof(*names), cmp_str);
-    *out = names;
+        qsort(es, n, sizeof(*es), cmp_entry);
+    *out = es;
     *nout = n;
     return rc;
+}
+
+/* 1: e is a folder, 0: a file, -1: skipped (neither a folder nor YAML,
+ * or it cannot be stat'ed). A stat per entry was most of the walk's
+ * system time: readdir's type is trusted for plain files and folders,
+ * and anything else (links, unknown) is stat'ed as before. */
+static int entry_kind(const entry *e)
+{
+    struct stat sb;
+    int is_dir;
+    if (e->type == DT_DIR || e->type == DT_REG)
+        is_dir = e->type == DT_DIR;
+    else if (stat(e->path, &sb) == 0)
+        is_dir = S_ISDIR(sb.st_mode) != 0;
+    else
+        return -1;
+    return is_dir ? 1 : has_yaml_ext(e->path) ? 0 : -1;
 }
 
 static int walk_dir(tn_rwalk *w, const char *path, int depth)
@@ -87,27 +111,23 @@ static int walk_dir(tn_rwalk *w, const char *path, int depth)
     DIR *dir = opendir(path);
     if (!dir)
         return add(w, path, strerror(errno));
-    char **names;
+    entry *es;
     size_t n;
-    int rc = list_dir(dir, path, &names, &n);
+    int rc = list_dir(dir, path, &es, &n);
     closedir(dir);
     for (size_t i = 0; i < n; i++) {
-        struct stat sb;
-        /* an entry that cannot be stat'ed, or neither folder nor YAML,
-         * is skipped silently */
-        if (!rc && stat(names[i], &sb) == 0 && (S_ISDIR(sb.st_mode) || has_yaml_ext(names[i])))
-            rc = walk_path(w, names[i], &sb, depth + 1);
-        tn_free(names[i]);
+        int kind = rc ? -1 : entry_kind(&es[i]);
+        if (kind >= 0)
+            rc = walk_path(w, es[i].path, kind, depth + 1);
+        tn_free(es[i].path);
     }
-    tn_free(names);
+    tn_free(es);
     return rc;
 }
 
-/* sb: path's stat (each path is stat'ed once: a syscall per file was a
- * visible part of the serial walk). */
-static int walk_path(tn_rwalk *w, const char *path, const struct stat *sb, int depth)
+static int walk_path(tn_rwalk *w, const char *path, int is_dir, int depth)
 {
-    if (!S_ISDIR(sb->st_mode))
+    if (!is_dir)
         return add(w, path, NULL);
     if (depth > MAX_DEPTH)
         return add(w, path, "folders nested too deeply");
@@ -119,7 +139,7 @@ int tn_rules_walk(tn_rwalk *w, const char *const *paths, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno))
-                                          : walk_path(w, paths[i], &sb, 0);
+                                          : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0);
         if (rc)
             return -1;
     }
