@@ -785,7 +785,7 @@ static int finish(loader *L)
         return -1;
     if (tn_index_build(rs))
         return -1;
-    return rs->no_prefilter ? 0 : tn_atoms_build(rs);
+    return rs->no_prefilter ? 0 : tn_atoms_build(rs, L->o ? L->o->threads : 1);
 }
 
 typedef int (*load_fn)(loader *L, const void *arg1, size_t arg2, const char *name);

@@ -1,10 +1,12 @@
 /* test_sigma_loadpar.c - loading rule files on several threads gives what
  * loading them on one gives: the same rules in the same order, and the
- * same rejections and warnings in the same order (sigma/loader.c). */
+ * same rejections and warnings in the same order (sigma/loader.c), and
+ * the same prefilter (sigma/atoms.c builds part of it on threads). */
 #include "tn_test.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "sigma/ruleset_impl.h"
 #include "sigma/sigma.h"
 
 #include <stdio.h>
@@ -185,5 +187,91 @@ TN_TEST(test_load_threads_allocation_failures)
     CHECK(clean >= 20);
     printf("  allocation failure injected up to allocation %ld\n", n);
     tn_buf_free(&want);
+    rm_tree(dir);
+}
+
+/* Enough rules for the prefilter's threads to share them (chunks of 64)
+ * and enough index slots (EventIDs of the Security log) for the scan
+ * sets' threads, with ORs, ANDs, |all, regexes, keywords and several
+ * logsources. */
+static void make_many(char *dir)
+{
+    static const char *cats[] = {"process_creation", "network_connection", "registry_set",
+                                 "file_event", "dns_query"};
+    CHECK(mkdtemp(dir) != NULL);
+    for (int k = 0; k < 400; k++) {
+        char t[2048], name[32], eid[32] = "";
+        if (k % 2)   /* Security-log rules, one EventID each: many index slots */
+            snprintf(eid, sizeof(eid), "    EventID: %d\n", 4000 + k % 150);
+        int n = snprintf(t, sizeof(t),
+                         "title: m%d\nlogsource:\n  product: windows\n  %s: %s\n"
+                         "detection:\n  a:\n%s    CommandLine|contains:\n"
+                         "      - 'alpha%d'\n      - 'beta%d'\n"
+                         "  b:\n    Image|endswith: '\\\\tool%d.exe'\n",
+                         k, k % 2 ? "service" : "category", k % 2 ? "security" : cats[k % 5],
+                         eid, k, k % 37, k % 11);
+        if (k % 3 == 0)
+            n += snprintf(t + n, sizeof(t) - (size_t)n,
+                          "  c:\n    CommandLine|contains|all: ['gamma%d', 'delta']\n"
+                          "  condition: (a and b) or (a and c)\n", k % 7);
+        else if (k % 3 == 1)
+            n += snprintf(t + n, sizeof(t) - (size_t)n,
+                          "  c:\n    CommandLine|re: 'epsilon%d[0-9]+x'\n"
+                          "  condition: a and (b or not c)\n", k);
+        else
+            n += snprintf(t + n, sizeof(t) - (size_t)n,
+                          "  kw:\n    - 'zeta%d'\n  condition: a and 1 of them\n", k % 13);
+        snprintf(name, sizeof(name), "m%03d.yml", k);
+        put(dir, name, t);
+    }
+}
+
+static int same_atoms(const tn_ruleset *a, const tn_ruleset *b)
+{
+    const tn_atoms *x = &a->atoms, *y = &b->atoms;
+    uint32_t nslots = a->idx.tab ? a->idx.mask + 1 : 0;
+    if (a->nrules != b->nrules || x->nids != y->nids || x->nlits != y->nlits ||
+        x->ndbs != y->ndbs || x->none_db != y->none_db || !x->nids ||
+        memcmp(x->gated, y->gated, a->nrules) ||
+        memcmp(x->start, y->start, (x->nids + 1) * sizeof(*x->start)) ||
+        memcmp(x->rules_of, y->rules_of, x->start[x->nids] * sizeof(*x->rules_of)) ||
+        memcmp(x->bucket_db, y->bucket_db, nslots * sizeof(*x->bucket_db)) ||
+        memcmp(x->scansets, y->scansets, (nslots + 1) * sizeof(*x->scansets)))
+        return 0;
+    for (uint32_t r = 0; r < a->nrules; r++)
+        for (uint32_t s = 0; s < a->rules[r]->nsearches; s++)
+            for (uint32_t i = 0; i < a->rules[r]->searches[s].nitems; i++) {
+                const tn_item *p = &a->rules[r]->searches[s].items[i];
+                const tn_item *q = &b->rules[r]->searches[s].items[i];
+                for (uint32_t v = 0; v < p->nvalues; v++)
+                    if (p->values[v].lit != q->values[v].lit)
+                        return 0;
+            }
+    return 1;
+}
+
+TN_TEST(test_prefilter_threads_same_result)
+{
+    char dir[] = "/tmp/tansa-loadpar-XXXXXX";
+    make_many(dir);
+    const char *paths[] = {dir};
+    tn_ruleset *one = NULL;
+    tn_rule_opts o = {.data_dir = "data", .threads = 1, .on_reject = on_note, .ctx = NULL};
+    tn_buf notes;
+    tn_buf_init(&notes);
+    o.ctx = &notes;
+    CHECK_INT(tn_ruleset_load(paths, 1, &o, NULL, &one), TN_RS_OK);
+    CHECK_INT(notes.len, 0);
+    CHECK_INT(tn_ruleset_count(one), 400);
+    CHECK(one && one->idx.mask + 1 >= 64);   /* scan sets too are built on threads */
+    for (int t = 2; one && t <= 8; t *= 2) {
+        tn_ruleset *many = NULL;
+        o.threads = t;
+        CHECK_INT(tn_ruleset_load(paths, 1, &o, NULL, &many), TN_RS_OK);
+        CHECK(many && same_atoms(one, many));
+        tn_ruleset_free(many);
+    }
+    tn_ruleset_free(one);
+    tn_buf_free(&notes);
     rm_tree(dir);
 }
