@@ -1,7 +1,7 @@
 /* walk.c - lists the rule files under folders, in name order.
  *
- * Loading walks first and loads after (on several threads): the walk
- * fixes the order in which rules are numbered and problems reported. */
+ * The walk fixes the order in which rules are numbered and problems
+ * reported; the loader's threads load the files as the walk finds them. */
 #include "sigma/walk.h"
 
 #include "base/alloc.h"
@@ -15,23 +15,14 @@
 
 #define MAX_DEPTH 32
 
-static int add(tn_rwalk *w, const char *path, const char *why)
+typedef struct walk {
+    tn_rfile_fn fn;
+    void *ctx;
+} walk;
+
+static int add(walk *w, const char *path, const char *why)
 {
-    if (w->n == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 256;
-        tn_rfile *nv = tn_realloc(w->v, ncap * sizeof(*nv));
-        if (!nv)
-            return -1;
-        w->v = nv;
-        w->cap = ncap;
-    }
-    const char *p = tn_arena_strndup(w->a, path, strlen(path));
-    const char *y = why ? tn_arena_strndup(w->a, why, strlen(why)) : NULL;
-    if (!p || (why && !y))
-        return -1;
-    w->v[w->n].path = p;
-    w->v[w->n++].why = y;
-    return 0;
+    return w->fn(w->ctx, path, why) ? -1 : 0;
 }
 
 static int has_yaml_ext(const char *name)
@@ -40,7 +31,7 @@ static int has_yaml_ext(const char *name)
     return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
 }
 
-static int walk_path(tn_rwalk *w, const char *path, int is_dir, int depth);
+static int walk_path(walk *w, const char *path, int is_dir, int depth);
 
 /* A folder entry: full path and what readdir says it is. */
 typedef struct entry {
@@ -106,7 +97,7 @@ static int entry_kind(const entry *e)
     return is_dir ? 1 : has_yaml_ext(e->path) ? 0 : -1;
 }
 
-static int walk_dir(tn_rwalk *w, const char *path, int depth)
+static int walk_dir(walk *w, const char *path, int depth)
 {
     DIR *dir = opendir(path);
     if (!dir)
@@ -125,7 +116,7 @@ static int walk_dir(tn_rwalk *w, const char *path, int depth)
     return rc;
 }
 
-static int walk_path(tn_rwalk *w, const char *path, int is_dir, int depth)
+static int walk_path(walk *w, const char *path, int is_dir, int depth)
 {
     if (!is_dir)
         return add(w, path, NULL);
@@ -134,8 +125,9 @@ static int walk_path(tn_rwalk *w, const char *path, int is_dir, int depth)
     return walk_dir(w, path, depth);
 }
 
-int tn_rules_walk(tn_rwalk *w, const char *const *paths, size_t n)
+int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
 {
+    walk wk = {fn, ctx}, *w = &wk;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno))
