@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/file.h"
 #include "base/par.h"
+#include "sigma/config.h"
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/usable.h"
@@ -29,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 typedef struct loader {
     tn_ruleset *rs;
@@ -622,87 +621,7 @@ static int load_paths(loader *L, const char *const *paths, size_t npaths)
     return rc || P.walk_rc ? -1 : 0;
 }
 
-/* ---- data files and assembly ---- */
-
-static int file_exists(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-/* Finds the data folder: option, $TANSA_DATA, next to the executable,
- * ./data. Writes it to out; returns 0 or -1 when none has logsources.yml. */
-static int find_data_dir(const tn_rule_opts *o, char *out, size_t n)
-{
-    char probe[4096], exe[4096];
-    const char *cands[4] = {o ? o->data_dir : NULL, getenv("TANSA_DATA"), NULL, "data"};
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (k > 0) {
-        exe[k] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            size_t room = sizeof(exe) - (size_t)(slash - exe);
-            snprintf(slash, room, "/../data");
-            cands[2] = exe;
-        }
-    }
-    for (int i = 0; i < 4; i++) {
-        if (!cands[i])
-            continue;
-        snprintf(probe, sizeof(probe), "%s/logsources.yml", cands[i]);
-        if (file_exists(probe)) {
-            snprintf(out, n, "%s", cands[i]);
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int load_config(loader *L, char *err, size_t errlen)
-{
-    char dir[4096], path[4200];
-    if (find_data_dir(L->o, dir, sizeof(dir))) {
-        snprintf(err, errlen, "cannot find data/logsources.yml (set TANSA_DATA)");
-        return -1;
-    }
-    size_t n = 1 + (L->o ? L->o->nlogsource_maps : 0);
-    const char **files = tn_calloc(n, sizeof(*files));
-    if (!files)
-        return -1;
-    snprintf(path, sizeof(path), "%s/logsources.yml", dir);
-    files[0] = path;
-    for (size_t i = 1; i < n; i++)
-        files[i] = L->o->logsource_maps[i - 1];
-    int rc = tn_lsmap_load(files, n, &L->rs->ls, err, errlen);
-    tn_free((void *)files);
-    if (rc)
-        return -1;
-    const char *ph = L->o && L->o->placeholders ? L->o->placeholders : NULL;
-    if (!ph) {
-        snprintf(path, sizeof(path), "%s/placeholders.yml", dir);
-        ph = file_exists(path) ? path : NULL;
-    }
-    if (!ph)
-        return 0;
-    char *text;
-    size_t len;
-    tn_ystream st;
-    uint32_t line, col;
-    char msg[200];
-    if (tn_file_read(ph, 64u << 20, &text, &len)) {
-        snprintf(err, errlen, "%.300s: %.100s", ph, strerror(errno));
-        return -1;
-    }
-    rc = tn_yaml_parse(text, len, &L->ph_arena, &st, msg, sizeof(msg), &line, &col);
-    tn_free(text);
-    if (rc) {
-        snprintf(err, errlen, "%.300s:%u:%u: %.150s", ph, line, col, msg);
-        return -1;
-    }
-    L->placeholders = st.ndocs ? tn_ymap_get(st.docs[0], "placeholders") : NULL;
-    return 0;
-}
+/* ---- assembly ---- */
 
 /* A filter's logsource contains a rule's when each of its product,
  * category and service is either unset or the rule's own (as pySigma's
@@ -883,7 +802,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     L.rs->no_prefilter = (o && o->no_prefilter) || (env && env[0] == '1');
     int rc = TN_RS_OK;
     err[0] = 0;
-    if (load_config(&L, err, sizeof(err))) {
+    if (tn_rules_config(o, &L.rs->ls, &L.ph_arena, &L.placeholders, err, sizeof(err))) {
         if (d)
             tn_report(d, TN_P_OTHER, "config", NULL, "%s", err[0] ? err : "out of memory");
         rc = err[0] ? TN_RS_ECONFIG : TN_RS_ENOMEM;
