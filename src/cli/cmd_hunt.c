@@ -262,7 +262,7 @@ int tn_cmd_hunt(int argc, char **argv)
 
     tn_diag diag = {.quiet = quiet};
     rej_count rej = {0, quiet};
-    tn_rule_opts ro = {.on_reject = on_reject, .ctx = &rej};
+    tn_rule_opts ro = {.threads = (int)threads, .on_reject = on_reject, .ctx = &rej};
     tn_ruleset *rs = NULL;
     int lrc = tn_ruleset_load(rules, nrules, &ro, &diag, &rs);
     if (lrc != TN_RS_OK) {

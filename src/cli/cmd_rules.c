@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct reject {
     char *file, *reason;
@@ -276,9 +277,9 @@ int tn_cmd_rules(int argc, char **argv)
         goto out;
     }
     tn_diag d = {0};
-    /* no matching here: skip building the prefilter */
+    /* no matching here: skip building the prefilter; files load on every CPU */
     tn_rule_opts o = {.logsource_maps = maps, .nlogsource_maps = nmaps, .on_reject = on_reject,
-                      .no_prefilter = 1,
+                      .no_prefilter = 1, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
                       .on_warn = sources ? NULL : on_warn, .ctx = &c};
     tn_ruleset *rs;
     int st = tn_ruleset_load(paths, npaths, &o, &d, &rs);

@@ -209,10 +209,11 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     if (!rules[0])
         return tn_usage_error("scope", "no rules: give --rules PATH (the built-in pack was not found)");
     tn_ruleset *rs = NULL;
-    tn_rule_opts ro = {0};
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    tn_rule_opts ro = {.threads = threads};
     if (tn_ruleset_load(rules, nrules, &ro, d, &rs) != TN_RS_OK)
         return TN_EXIT_INTERNAL;
-    tn_hunt_opts ho = {.threads = (int)sysconf(_SC_NPROCESSORS_ONLN), .min_level = o->from_det - 1};
+    tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1};
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
     int rc = tn_hunt_run(rs, in, &ho, d, &dets, &st);

@@ -86,7 +86,9 @@ typedef struct tn_atoms {
 } tn_atoms;
 
 struct tn_ruleset {
-    tn_arena a;            /* rules, values, conditions */
+    tn_arena a;            /* rule lists, filter links, index and prefilter data */
+    tn_arena *arenas;      /* one per loading thread: its files' trees, rules, values */
+    uint32_t narenas;
     tn_srule **rules;      /* usable rules, in load order */
     uint32_t nrules;
     tn_lsmap *ls;          /* owns tn_source data the rules point to */
@@ -103,10 +105,16 @@ struct tn_ruleset {
 /* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */
 int tn_index_build(tn_ruleset *rs);
 
-/* Builds rs->atoms (literal sets, Vectorscan database). Returns 0 or -1
- * (out of memory); a database compile failure just gates no rule. */
-int tn_atoms_build(tn_ruleset *rs);
+/* Builds rs->atoms (literal sets, Vectorscan database), partly on threads
+ * threads (the result is the same for any count). Returns 0 or -1 (out
+ * of memory); a database compile failure just gates no rule. */
+int tn_atoms_build(tn_ruleset *rs, int threads);
 void tn_atoms_free(tn_atoms *at);
+
+/* Builds rs->atoms.scansets from the gated rules of each index slot (and
+ * the always list), on up to threads threads. Returns 0 or -1 (out of
+ * memory). */
+int tn_scansets_build(tn_ruleset *rs, int threads);
 
 /* Lower-cases ASCII of s[0..n) into out (n bytes). */
 void tn_ascii_lower(char *out, const char *s, size_t n);

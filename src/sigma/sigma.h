@@ -41,6 +41,9 @@ typedef struct tn_rule_opts {
     const char *placeholders;        /* placeholder file; NULL: data_dir/placeholders.yml */
     int no_prefilter;                /* 1: evaluate every rule on every event (also env
                                       * TANSA_NO_PREFILTER=1); results must be identical */
+    int threads;                     /* parse and compile files on this many threads (0 or
+                                      * 1: the caller's only); results, their order and
+                                      * every report are the same for any count */
     tn_reject_fn on_reject;          /* NULL: reported through tn_diag as TN_P_RULE */
     tn_reject_fn on_warn;            /* usable rules with a caveat; NULL: not reported */
     void *ctx;

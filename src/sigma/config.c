@@ -1,0 +1,95 @@
+/* config.c - the data files rules are compiled with: the logsource
+ * maps and the placeholder values, found in the data folder unless the
+ * options name them. */
+#include "sigma/config.h"
+
+#include "base/alloc.h"
+#include "base/file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Finds the data folder: option, $TANSA_DATA, next to the executable,
+ * ./data. Writes it to out; returns 0 or -1 when none has logsources.yml. */
+static int find_data_dir(const tn_rule_opts *o, char *out, size_t n)
+{
+    char probe[4096], exe[4096];
+    const char *cands[4] = {o ? o->data_dir : NULL, getenv("TANSA_DATA"), NULL, "data"};
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            size_t room = sizeof(exe) - (size_t)(slash - exe);
+            snprintf(slash, room, "/../data");
+            cands[2] = exe;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!cands[i])
+            continue;
+        snprintf(probe, sizeof(probe), "%s/logsources.yml", cands[i]);
+        if (file_exists(probe)) {
+            snprintf(out, n, "%s", cands[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int tn_rules_config(const tn_rule_opts *o, tn_lsmap **ls, tn_arena *a,
+                    const tn_ynode **placeholders, char *err, size_t errlen)
+{
+    char dir[4096], path[4200];
+    if (find_data_dir(o, dir, sizeof(dir))) {
+        snprintf(err, errlen, "cannot find data/logsources.yml (set TANSA_DATA)");
+        return -1;
+    }
+    size_t n = 1 + (o ? o->nlogsource_maps : 0);
+    const char **files = tn_calloc(n, sizeof(*files));
+    if (!files)
+        return -1;
+    snprintf(path, sizeof(path), "%s/logsources.yml", dir);
+    files[0] = path;
+    for (size_t i = 1; i < n; i++)
+        files[i] = o->logsource_maps[i - 1];
+    int rc = tn_lsmap_load(files, n, ls, err, errlen);
+    tn_free((void *)files);
+    if (rc)
+        return -1;
+    const char *ph = o && o->placeholders ? o->placeholders : NULL;
+    if (!ph) {
+        snprintf(path, sizeof(path), "%s/placeholders.yml", dir);
+        ph = file_exists(path) ? path : NULL;
+    }
+    if (!ph)
+        return 0;
+    char *text;
+    size_t len;
+    tn_ystream st;
+    uint32_t line, col;
+    char msg[200];
+    if (tn_file_read(ph, 64u << 20, &text, &len)) {
+        snprintf(err, errlen, "%.300s: %.100s", ph, strerror(errno));
+        return -1;
+    }
+    rc = tn_yaml_parse(text, len, a, &st, msg, sizeof(msg), &line, &col);
+    tn_free(text);
+    if (rc) {
+        snprintf(err, errlen, "%.300s:%u:%u: %.150s", ph, line, col, msg);
+        return -1;
+    }
+    *placeholders = st.ndocs ? tn_ymap_get(st.docs[0], "placeholders") : NULL;
+    return 0;
+}

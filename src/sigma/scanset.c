@@ -1,0 +1,101 @@
+/* scanset.c - what of an event each index bucket's literal scan reads.
+ *
+ * A bucket's scan only has to see the fields its gated rules can read
+ * (atoms.c gates them): their names go into a Bloom filter, System
+ * members into a bit set, and a keyword search means every data field.
+ * Slots are independent, so they are built on several threads. */
+#include "sigma/ruleset_impl.h"
+
+#include "base/alloc.h"
+#include "base/par.h"
+#include "sigma/value.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+static void scan_name(tn_scanset *ss, const char *name, size_t len)
+{
+    tn_sysfield sys = tn_field_sys(name, len);
+    if (sys != TN_F_DATA)
+        ss->sys |= 1u << sys;
+    uint32_t h = tn_name_hash(name, len);
+    h = (h ^ (h >> 15)) & (TN_SCANSET_BITS - 1);
+    ss->bloom[h >> 6] |= 1ull << (h & 63);
+}
+
+static void scan_renamed(tn_scanset *ss, const tn_rename *rn, uint32_t n, const tn_fieldname *fn)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (rn[i].from_len == fn->len && !memcmp(rn[i].from, fn->name, fn->len))
+            scan_name(ss, rn[i].to, rn[i].to_len);
+}
+
+/* Every name under which the evaluator can read a field of r's searches
+ * (eval.c lookup: the source's renames, the name itself, the global
+ * aliases). Filters are not needed: their values are never tagged. */
+static void scan_rule(tn_scanset *ss, const tn_srule *r)
+{
+    for (uint32_t s = 0; s < r->nsearches; s++)
+        for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
+            const tn_fieldname *fn = &r->searches[s].items[i].field;
+            if (!fn->name) {   /* keyword search: every data field */
+                ss->all = 1;
+                continue;
+            }
+            scan_name(ss, fn->name, fn->len);
+            if (fn->sys != TN_F_DATA)
+                ss->sys |= 1u << fn->sys;
+            for (uint32_t k = 0; k < r->nsources; k++)
+                scan_renamed(ss, r->sources[k].renames, r->sources[k].nrenames, fn);
+            scan_renamed(ss, r->aliases, r->naliases, fn);
+        }
+}
+
+/* Slot s's scan set (s == number of slots: events without a bucket), from
+ * the gated rules the slot can hand out (ungated rules need no literal). */
+static void build_slot(const tn_ruleset *rs, uint32_t s)
+{
+    const tn_atoms *at = &rs->atoms;
+    const tn_index *ix = &rs->idx;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
+    const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+    if (b && !b->chan)
+        return;
+    tn_scanset *ss = &at->scansets[s];
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        uint32_t r = ix->cands[b->start + i].rule;
+        if (at->gated[r])
+            scan_rule(ss, rs->rules[r]);
+    }
+    for (uint32_t i = 0; i < ix->nalways; i++)
+        if (at->gated[ix->always[i]])
+            scan_rule(ss, rs->rules[ix->always[i]]);
+}
+
+typedef struct job {
+    const tn_ruleset *rs;
+    uint32_t nsets;
+    atomic_uint next;      /* next slot to claim */
+} job;
+
+static int slot_loop(void *arg, int w)
+{
+    job *J = arg;
+    (void)w;
+    for (uint32_t s; (s = atomic_fetch_add(&J->next, 1)) < J->nsets;)
+        build_slot(J->rs, s);
+    return 0;
+}
+
+int tn_scansets_build(tn_ruleset *rs, int threads)
+{
+    tn_atoms *at = &rs->atoms;
+    uint32_t nslots = rs->idx.tab ? rs->idx.mask + 1 : 0;
+    at->scansets = tn_calloc(nslots + 1, sizeof(*at->scansets));
+    if (!at->scansets)
+        return -1;
+    job J = {.rs = rs, .nsets = nslots + 1};
+    atomic_init(&J.next, 0);
+    tn_par_each(threads > 1 && nslots >= 64 ? threads : 1, slot_loop, &J);
+    return 0;
+}

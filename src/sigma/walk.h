@@ -1,0 +1,19 @@
+/* walk.h - the rule files under a list of paths, in load order. */
+#ifndef TN_SIGMA_WALK_H
+#define TN_SIGMA_WALK_H
+
+#include <stddef.h>
+
+/* Receives the walk's findings in load order: a file to load (why NULL),
+ * or a path that could not be walked and the problem, to report in its
+ * place. The strings are valid during the call only. Returns 0, or
+ * nonzero to stop the walk. */
+typedef int (*tn_rfile_fn)(void *ctx, const char *path, const char *why);
+
+/* Hands fn each path given as a file (whatever its name) and every
+ * .yml/.yaml file under each folder (recursively, by name, depth first,
+ * at most 32 levels), with the problems met in their place. Returns 0, or
+ * -1 when out of memory or when fn asked to stop. */
+int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx);
+
+#endif
