@@ -1,5 +1,5 @@
 /* fuzz_re_literal.c - libFuzzer property target for the regex analysis the
- * prefilter trusts (value.c): whenever PCRE2 finds a match of regex R in
+ * prefilter trusts (regex.c): whenever PCRE2 finds a match of regex R in
  * subject S, S (ASCII-lower-cased) contains tn_re_literal(R), and holds
  * tn_re_required_char(R) at least as often as it says; and R made lazy
  * (tn_re_lazy) matches S exactly when R does. A violation aborts.

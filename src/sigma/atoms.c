@@ -5,7 +5,7 @@
  * some literal of each clause occurs in some value of the event":
  *
  *   value  (glob)      its longest literal run (>= 3 bytes), else unknown
- *          (regex)     the longest literal every match holds (value.c)
+ *          (regex)     the longest literal every match holds (regex.c)
  *   item   OR values   one clause, their union; unknown if any value is;
  *                      neq: unknown
  *          AND (|all)  a clause per value
@@ -235,7 +235,7 @@ static void unite(reg *g, lset *a, lset b)
  * SigmaHQ (callgrind). */
 static uint32_t value_lit(reg *g, const tn_value *v)
 {
-    if (v->kind == TN_V_RE)   /* s: the literal every match contains (value.c) */
+    if (v->kind == TN_V_RE)   /* s: the literal every match contains (regex.c) */
         return v->s && v->len >= MIN_ATOM ? lit_id(g, v->s, v->len) : NO_LIT;
     if (v->kind != TN_V_GLOB)
         return NO_LIT;

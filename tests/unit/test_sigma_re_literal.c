@@ -1,5 +1,5 @@
 /* test_sigma_re_literal.c - the literal every match of a regex contains
- * (value.c tn_re_literal), which the prefilter scans for: it must never
+ * (regex.c tn_re_literal), which the prefilter scans for: it must never
  * name a string that some match lacks. */
 #include "tn_test.h"
 
