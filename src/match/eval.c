@@ -222,10 +222,6 @@ static const tn_field *field_nospace(const tn_event *ev, const char *name, size_
     return NULL;
 }
 
-/* Cheap hash of a field name (ruleset_impl.h): length and end bytes tell
- * the usual EventData names apart. */
-#define name_hash tn_name_hash
-
 /* Builds (once per event) the name index of e->ev; NULL when it cannot
  * grow (callers then search linearly). Measured: the linear search by name
  * per item, and the no-space fallback run on every missing field, were
@@ -257,7 +253,7 @@ static const tn_fieldidx *field_index(const tn_eval *e)
         const tn_field *f = &ev->fields[i];
         if (!x->spaces && memchr(f->name, ' ', f->name_len))
             x->spaces = 1;
-        uint32_t h = name_hash(f->name, f->name_len) & x->mask;
+        uint32_t h = tn_name_hash(f->name, f->name_len) & x->mask;
         for (; x->slot[h]; h = (h + 1) & x->mask) {
             const tn_field *g = &ev->fields[x->slot[h] - 1];
             if (g->name_len == f->name_len && !memcmp(g->name, f->name, f->name_len))
@@ -277,7 +273,7 @@ static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const ch
         const tn_field *f = tn_event_field(ev, name, len);
         return f ? f : field_nospace(ev, name, len);
     }
-    for (uint32_t h = name_hash(name, len) & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
+    for (uint32_t h = tn_name_hash(name, len) & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
         const tn_field *f = &ev->fields[x->slot[h] - 1];
         if (f->name_len == len && !memcmp(f->name, name, len))
             return f;
@@ -316,7 +312,7 @@ static const tn_rename *find_rename(const tn_rename *r, uint32_t n, const char *
     return NULL;
 }
 
-/* Sets f to the n bytes at d (in the event's arena). */
+/* Sets f to the n bytes at d, text that is not the field's own. */
 static void set_text(fval *f, const char *d, size_t n)
 {
     f->s = d;
@@ -401,11 +397,7 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
             for (uint32_t i = 0; i < r->nvalues; i++) {
                 const char *raw = r->values[2 * i];
                 if (strlen(raw) == out->n && !memcmp(raw, out->s, out->n)) {
-                    out->s = r->values[2 * i + 1];
-                    out->n = strlen(out->s);
-                    out->fidx = -1;   /* not the field's own text: no shared lower-case copy */
-                    out->low = NULL;
-                    out->addr[0] = out->addr[1] = 0;
+                    set_text(out, r->values[2 * i + 1], strlen(r->values[2 * i + 1]));
                     break;
                 }
             }

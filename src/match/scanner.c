@@ -30,42 +30,10 @@ struct tn_scanner {
     uint32_t cur;          /* current event number */
     uint32_t *touched;     /* rules with a literal hit in the current event */
     uint32_t ntouched;
-    tn_cand *ung;          /* per index slot, the run's ungated entries: ung[ung_start[s] .. ung_start[s+1]) */
-    uint32_t *ung_start;
     tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
     tn_buf text;           /* the event's strings, handed to Vectorscan */
     tn_arena lowmem;       /* lower-cased values of the current event */
 };
-
-/* Each slot's ungated run entries, in rule order: with a scan, the gated
- * ones that can pass are found from the literal hits instead of by
- * walking the whole run (over a thousand entries for process creation). */
-static int split_ungated(tn_scanner *sc)
-{
-    const tn_index *ix = &sc->rs->idx;
-    const uint8_t *gated = sc->rs->atoms.gated;
-    uint32_t nslots = ix->tab ? ix->mask + 1 : 0, total = 0;
-    sc->ung_start = tn_calloc(nslots + 1, sizeof(*sc->ung_start));
-    if (!sc->ung_start)
-        return -1;
-    for (uint32_t s = 0; s < nslots; s++)
-        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++)
-            total += !gated || !gated[ix->cands[ix->tab[s].start + i].rule];
-    sc->ung = tn_malloc((total ? total : 1) * sizeof(*sc->ung));
-    if (!sc->ung)
-        return -1;
-    uint32_t k = 0;
-    for (uint32_t s = 0; s < nslots; s++) {
-        sc->ung_start[s] = k;
-        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++) {
-            const tn_cand *c = &ix->cands[ix->tab[s].start + i];
-            if (!gated || !gated[c->rule])
-                sc->ung[k++] = *c;
-        }
-    }
-    sc->ung_start[nslots] = k;
-    return 0;
-}
 
 tn_scanner *tn_scanner_new(const tn_ruleset *rs)
 {
@@ -87,7 +55,7 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
         sc->hs = NULL;
     sc->touched = tn_malloc(sc->ncap * sizeof(*sc->touched));
     sc->pass = tn_malloc(sc->ncap * sizeof(*sc->pass));
-    if (!sc->touched || !sc->pass || split_ungated(sc)) {
+    if (!sc->touched || !sc->pass) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -110,8 +78,6 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->lit_epoch);
     tn_free(sc->touched);
     tn_free(sc->pass);
-    tn_free(sc->ung);
-    tn_free(sc->ung_start);
     tn_buf_free(&sc->text);
     tn_arena_free(&sc->lowmem);
     tn_free((void *)sc->ev.low);
@@ -220,9 +186,10 @@ static uint32_t candidates_hits(tn_scanner *sc, const tn_event *ev, const tn_buc
         }
         sc->pass[k] = run[at];
     }
+    const tn_atoms *at = &sc->rs->atoms;
     uint32_t slot = (uint32_t)(b - ix->tab);
-    const tn_cand *ung = sc->ung + sc->ung_start[slot];
-    uint32_t nu = sc->ung_start[slot + 1] - sc->ung_start[slot];
+    const tn_cand *ung = at->ung + at->ung_start[slot];
+    uint32_t nu = at->ung_start[slot + 1] - at->ung_start[slot];
     uint32_t iu = 0, ip = 0, ia = 0, n = 0;
     for (;;) {
         uint32_t ru = iu < nu ? ung[iu].rule : UINT32_MAX, rp = ip < np ? sc->pass[ip].rule : UINT32_MAX;
@@ -246,7 +213,7 @@ static uint32_t candidates_hits(tn_scanner *sc, const tn_event *ev, const tn_buc
 
 static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev, const tn_bucket *b, int gate)
 {
-    if (gate && b && sc->rs->atoms.gated)
+    if (gate && b && sc->rs->atoms.ung)
         return candidates_hits(sc, ev, b);
     const tn_index *ix = &sc->rs->idx;
     const tn_cand *run = b ? ix->cands + b->start : NULL;

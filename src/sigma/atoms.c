@@ -936,6 +936,8 @@ void tn_atoms_free(tn_atoms *at)
     free_dbs(at);
     tn_free(at->bucket_db);
     tn_free(at->scansets);
+    tn_free(at->ung);
+    tn_free(at->ung_start);
     tn_free(at->start);
     tn_free(at->rules_of);
     tn_free(at->gated);

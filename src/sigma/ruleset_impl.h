@@ -64,9 +64,15 @@ static inline uint32_t tn_name_hash(const char *s, size_t n)
              : 0;
 }
 
+/* The Bloom filter bit of a field-name hash. */
+static inline uint32_t tn_scanset_bit(uint32_t h)
+{
+    return (h ^ (h >> 15)) & (TN_SCANSET_BITS - 1);
+}
+
 static inline int tn_scanset_has(const tn_scanset *ss, uint32_t h)
 {
-    h = (h ^ (h >> 15)) & (TN_SCANSET_BITS - 1);
+    h = tn_scanset_bit(h);
     return (ss->bloom[h >> 6] >> (h & 63)) & 1;
 }
 
@@ -76,6 +82,8 @@ typedef struct tn_atoms {
     uint32_t *bucket_db;   /* per index slot (idx.tab): a dbs index or TN_NO_DB */
     uint32_t none_db;      /* for events with no bucket, or TN_NO_DB */
     tn_scanset *scansets;  /* per index slot, then one for events with no bucket */
+    tn_cand *ung;          /* per index slot, its run's ungated entries, in rule order: */
+    uint32_t *ung_start;   /*   ung[ung_start[s] .. ung_start[s + 1]) */
     hs_scratch_t *scratch; /* prototype for every database, cloned by each scanner */
     uint32_t *start;
     uint32_t *rules_of;    /* rule * 2 + clause */

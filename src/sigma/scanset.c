@@ -18,8 +18,7 @@ static void scan_name(tn_scanset *ss, const char *name, size_t len)
     tn_sysfield sys = tn_field_sys(name, len);
     if (sys != TN_F_DATA)
         ss->sys |= 1u << sys;
-    uint32_t h = tn_name_hash(name, len);
-    h = (h ^ (h >> 15)) & (TN_SCANSET_BITS - 1);
+    uint32_t h = tn_scanset_bit(tn_name_hash(name, len));
     ss->bloom[h >> 6] |= 1ull << (h & 63);
 }
 
@@ -87,6 +86,36 @@ static int slot_loop(void *arg, int w)
     return 0;
 }
 
+/* Each slot's ungated run entries: after a scan, the gated ones that can
+ * pass are found from the literal hits instead of by walking the whole
+ * run (over a thousand entries for process creation), match/scanner.c. */
+static int split_ungated(tn_ruleset *rs)
+{
+    const tn_index *ix = &rs->idx;
+    tn_atoms *at = &rs->atoms;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0, total = 0;
+    at->ung_start = tn_calloc(nslots + 1, sizeof(*at->ung_start));
+    if (!at->ung_start)
+        return -1;
+    for (uint32_t s = 0; s < nslots; s++)
+        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++)
+            total += !at->gated[ix->cands[ix->tab[s].start + i].rule];
+    at->ung = tn_malloc((total ? total : 1) * sizeof(*at->ung));
+    if (!at->ung)
+        return -1;
+    uint32_t k = 0;
+    for (uint32_t s = 0; s < nslots; s++) {
+        at->ung_start[s] = k;
+        for (uint32_t i = 0; ix->tab[s].chan && i < ix->tab[s].n; i++) {
+            const tn_cand *c = &ix->cands[ix->tab[s].start + i];
+            if (!at->gated[c->rule])
+                at->ung[k++] = *c;
+        }
+    }
+    at->ung_start[nslots] = k;
+    return 0;
+}
+
 int tn_scansets_build(tn_ruleset *rs, int threads)
 {
     tn_atoms *at = &rs->atoms;
@@ -97,5 +126,5 @@ int tn_scansets_build(tn_ruleset *rs, int threads)
     job J = {.rs = rs, .nsets = nslots + 1};
     atomic_init(&J.next, 0);
     tn_par_each(threads > 1 && nslots >= 64 ? threads : 1, slot_loop, &J);
-    return 0;
+    return split_ungated(rs);
 }
