@@ -42,18 +42,20 @@ run() { # prints "wall cpu rss scan" of a command (scan: hunt's own time, or 0)
     rm -f "$out" "$err"
     echo "$(echo "$t1 - $t0" | bc -l) $(echo "$u + $s" | bc -l) $rss ${scan:-0}"
 }
-# the Windows rules: links to each rule file that names product windows
+# the Windows rules: a link to each rule file that names product windows,
+# named by a hash of its real path (a fixed order: the same run each time)
 WIN="$DIR/windows-rules"
-rm -rf "$WIN" && mkdir -p "$WIN"
-i=0
-for r in "${RULES[@]}"; do
-    [ -d "$r" ] || continue
-    grep -rlE --include='*.yml' '^[[:space:]]*product:[[:space:]]*windows[[:space:]]*$' "$r" | sort |
-    while read -r f; do
-        i=$((i + 1))
-        ln -s "$(realpath "$f")" "$WIN/$(printf '%05d' "$i")-$(basename "$r")-$(basename "$f")"
+if [ ! -d "$WIN" ]; then
+    mkdir -p "$WIN.tmp"
+    for r in "${RULES[@]}"; do
+        [ -d "$r" ] || continue
+        grep -rl --include='*.yml' 'product: windows' "$r" | while read -r f; do
+            p=$(realpath "$f")
+            ln -sf "$p" "$WIN.tmp/$(echo "$p" | md5sum | cut -c1-12)-$(basename "$f")"
+        done
     done
-done
+    mv "$WIN.tmp" "$WIN"
+fi
 records=$("$TANSA" dump -q -f event "$F" | wc -l)
 loaded=$("$TANSA" hunt -q --rules "$WIN" -f jsonl --summary "$DIR/empty-rules" 2>&1 | grep -o '[0-9]* loaded' | head -1 || true)
 echo "input: $F ($records records); Windows rules: ${loaded:-?} ($(ls "$WIN" | wc -l) files)"
