@@ -7,6 +7,7 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "sigma/translate.h"
 
 #include "base/alloc.h"
 #include "sigma/ruleset_impl.h"
@@ -322,70 +323,6 @@ static void set_text(fval *f, const char *d, size_t n)
     f->addr[0] = f->addr[1] = 0;
 }
 
-/* If f starts with pre (ASCII case-insensitively), then digits when
- * digits is set (at least one), then a backslash: the length of that head
- * without the backslash; else 0. */
-static size_t head_len(const fval *f, const char *pre, int digits)
-{
-    size_t pl = strlen(pre), i = pl;
-    if (f->n <= pl || strncasecmp(f->s, pre, pl) != 0)
-        return 0;
-    while (digits && i < f->n && f->s[i] >= '0' && f->s[i] <= '9')
-        i++;
-    if ((digits && i == pl) || i >= f->n || f->s[i] != '\\')
-        return 0;
-    return i;
-}
-
-/* The source's path as rules write paths, with rn->append joined on by a
- * backslash, built in the event's arena (out of memory: f stays as
- * logged). Device paths: \device\harddiskvolumeN\rest is C:\rest (the
- * volume's letter is not in the event; C: is the usual one). Registry:
- * \REGISTRY\MACHINE\SYSTEM\ControlSet00N is Sysmon's
- * HKLM\SYSTEM\CurrentControlSet, \REGISTRY\MACHINE is HKLM and
- * \REGISTRY\USER is HKU. */
-static void source_path(const tn_eval *e, const tn_rename *rn, fval *f)
-{
-    static const struct {
-        const char *pre;
-        int digits;
-        const char *as;
-        uint8_t kind;
-    } map[] = {
-        {"\\device\\harddiskvolume", 1, "C:", TN_PATHS_DEVICE},
-        {"\\registry\\machine\\system\\controlset", 1, "HKLM\\SYSTEM\\CurrentControlSet", TN_PATHS_REGISTRY},
-        {"\\registry\\machine", 0, "HKLM", TN_PATHS_REGISTRY},
-        {"\\registry\\user", 0, "HKU", TN_PATHS_REGISTRY},
-    };
-    if (!e->lowmem)
-        return;
-    const char *as = "";
-    size_t skip = 0;
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && rn->paths; i++)
-        if (map[i].kind == rn->paths && (skip = head_len(f, map[i].pre, map[i].digits)) != 0) {
-            as = map[i].as;
-            break;
-        }
-    fval tail;
-    tail.n = 0;
-    if (rn->append && !lookup_name(e, e->ev, rn->append, rn->append_len, TN_F_DATA, &tail))
-        tail.n = 0;
-    if (!skip && !tail.n)
-        return;
-    size_t al = strlen(as), rest = f->n - skip, n = al + rest + (tail.n ? 1 + tail.n : 0);
-    char *d = tn_arena_alloc(e->lowmem, n + 1);
-    if (!d)
-        return;
-    memcpy(d, as, al);
-    memcpy(d + al, f->s + skip, rest);
-    if (tail.n) {
-        d[al + rest] = '\\';
-        memcpy(d + al + rest + 1, tail.s, tail.n);
-    }
-    d[n] = 0;
-    set_text(f, d, n);
-}
-
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
@@ -393,16 +330,15 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
     if (e->src) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
         if (r && lookup_name(e, e->ev, r->to, r->to_len, tn_field_sys(r->to, r->to_len), out) && out->present) {
-            /* the source's raw value as rules write it (%%14593 -> true) */
-            for (uint32_t i = 0; i < r->nvalues; i++) {
-                const char *raw = r->values[2 * i];
-                if (strlen(raw) == out->n && !memcmp(raw, out->s, out->n)) {
-                    set_text(out, r->values[2 * i + 1], strlen(r->values[2 * i + 1]));
-                    break;
-                }
-            }
-            if (r->paths || r->append)
-                source_path(e, r, out);
+            fval tail;
+            const char *t;
+            size_t tn;
+            tail.s = "";
+            tail.n = 0;
+            if (r->append && !lookup_name(e, e->ev, r->append, r->append_len, TN_F_DATA, &tail))
+                tail.n = 0;
+            if (tn_rename_translates(r) && tn_rename_text(r, out->s, out->n, tail.s, tail.n, e->lowmem, &t, &tn))
+                set_text(out, t, tn);
             return;
         }
     }

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/eval.h"
+#include "sigma/translate.h"
 #include "sigma/ruleset_impl.h"
 
 #include <stdio.h>
@@ -271,6 +272,27 @@ static void put_str(tn_scanner *sc, const char *s, size_t len)
     }
 }
 
+/* The texts the evaluator compares for fields read through a translating
+ * rename (sigma/translate.h): without them a rule on such a field could
+ * not be gated, and registry rules on Sysmon were evaluated on every
+ * registry event (16 MiB of real logs: 55,753 evaluations became 90,979).
+ * Built in the event's arena, which tn_scanner_match resets after the scan. */
+static void put_translated(tn_scanner *sc, const tn_event *ev, const tn_scanset *ss)
+{
+    for (uint32_t i = 0; i < ss->ntr; i++) {
+        const tn_rename *rn = ss->tr[i];
+        char nb[32], tb[32];
+        const char *s, *tail = "", *t;
+        size_t n, tn = 0, len;
+        if (!tn_eval_field(ev, rn->to, nb, &s, &n))
+            continue;
+        if (rn->append && !tn_eval_field(ev, rn->append, tb, &tail, &tn))
+            tn = 0;
+        if (tn_rename_text(rn, s, n, tail, tn, &sc->lowmem, &t, &len))
+            put_str(sc, t, len);
+    }
+}
+
 /* The strings of ev that the bucket's gated rules can read (its scan set:
  * named data fields, all of them for a keyword search, named System
  * members with numbers formatted as eval.c formats them), NUL-separated in
@@ -294,6 +316,7 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
             memchr(f->name, ' ', f->name_len))
             put_str(sc, f->value, f->value_len);
     }
+    put_translated(sc, ev, ss);
     uint32_t sys = ss->sys;
     if (sys) {
         static const tn_sysfield sf[] = {TN_F_CHANNEL, TN_F_COMPUTER, TN_F_PROVIDER, TN_F_PROVIDER_GUID,

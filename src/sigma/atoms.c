@@ -54,7 +54,6 @@ typedef struct reg {
     uint32_t *hash;    /* open addressing: literal id + 1, 0 = empty */
     uint32_t hmask;
     uint32_t *freq;    /* per literal: how many values use it (pass 1), or NULL */
-    const tn_srule *rule;   /* rule whose sets are being built */
     uint32_t *vlit;    /* per value, in rule/search/item order: its literal id or NO_LIT */
     uint32_t *voff;    /* per rule: its first value's index in vlit */
     char *tmp;         /* lower-cased candidate literal, reused */
@@ -390,24 +389,10 @@ static void cnf_or(reg *g, cnf *a, cnf b)
     *a = r;
 }
 
-/* 1 if some source of the rule translates the values of field fn: the
- * evaluator then compares a text that is not in the event (5156's
- * %%14593 read as Initiated 'true'), which the scan cannot see. */
-static int value_mapped(const tn_srule *r, const tn_fieldname *fn)
-{
-    for (uint32_t s = 0; r && fn->name && s < r->nsources; s++)
-        for (uint32_t i = 0; i < r->sources[s].nrenames; i++) {
-            const tn_rename *rn = &r->sources[s].renames[i];
-            if ((rn->nvalues || rn->paths || rn->append) && rn->from_len == fn->len && !memcmp(rn->from, fn->name, fn->len))
-                return 1;
-        }
-    return 0;
-}
-
 /* ids: the literal ids of its values (g->vlit). */
 static cnf item_cnf(reg *g, const tn_item *it, const uint32_t *ids)
 {
-    if (it->neq || it->nvalues == 0 || value_mapped(g->rule, &it->field))
+    if (it->neq || it->nvalues == 0)
         return (cnf){0};
     if (it->all) {   /* every value must match: each is a clause */
         cnf acc = {0};
@@ -517,8 +502,6 @@ static void tag_values(const tn_srule *r, const cnf *set, const uint32_t *ids)
             const tn_item *it = &r->searches[s].items[i];
             const uint32_t *x = ids;
             ids += it->nvalues;
-            if (value_mapped(r, &it->field))
-                continue;
             for (uint32_t v = 0; v < it->nvalues; v++)
                 if (x[v] != NO_LIT &&
                     (set_has(&set->c[0], x[v]) || (set->n > 1 && set_has(&set->c[1], x[v]))))
@@ -532,7 +515,6 @@ static cnf rule_cnf(reg *g, const tn_srule *r, const uint32_t *ids)
     cnf *ss = tn_calloc(r->nsearches ? r->nsearches : 1, sizeof(*ss));
     if (!ss)
         return g->oom = 1, (cnf){0};
-    g->rule = r;
     for (uint32_t i = 0; i < r->nsearches; i++) {
         ss[i] = search_cnf(g, &r->searches[i], ids);
         for (uint32_t k = 0; k < r->searches[i].nitems; k++)
@@ -542,7 +524,6 @@ static cnf rule_cnf(reg *g, const tn_srule *r, const uint32_t *ids)
     for (uint32_t i = 0; i < r->nsearches; i++)
         cnf_free(&ss[i]);
     tn_free(ss);
-    g->rule = NULL;
     return x;
 }
 
@@ -935,6 +916,8 @@ void tn_atoms_free(tn_atoms *at)
 {
     free_dbs(at);
     tn_free(at->bucket_db);
+    for (uint32_t i = 0; at->scansets && i < at->nscansets; i++)
+        tn_free((void *)at->scansets[i].tr);
     tn_free(at->scansets);
     tn_free(at->ung);
     tn_free(at->ung_start);

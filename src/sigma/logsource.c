@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/file.h"
 #include "base/arena.h"
+#include "sigma/value.h"
 #include "sigma/yaml.h"
 
 #include <errno.h>
@@ -88,7 +89,10 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
         const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
         uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
                    : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
-        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append))
+        /* append names an EventData field: the scanner reads it as one
+         * (sigma/translate.h), and so must the evaluator */
+        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) ||
+            (append && tn_field_sys(append, strlen(append)) != TN_F_DATA))
             return -1;
         const char **vals = NULL;
         uint32_t nv = 0;

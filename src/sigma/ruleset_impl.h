@@ -53,6 +53,8 @@ typedef struct tn_scanset {
     uint64_t bloom[TN_SCANSET_BITS / 64];
     uint32_t sys;          /* bit (1 << tn_sysfield) per System member read */
     uint8_t all;           /* every data field */
+    const tn_rename **tr;  /* renames that translate a field its rules read: */
+    uint32_t ntr;          /*   the scan reads each one's text too (sigma/translate.h) */
 } tn_scanset;
 
 /* Hash of a field name: length and three bytes, the same cost at any
@@ -82,6 +84,7 @@ typedef struct tn_atoms {
     uint32_t *bucket_db;   /* per index slot (idx.tab): a dbs index or TN_NO_DB */
     uint32_t none_db;      /* for events with no bucket, or TN_NO_DB */
     tn_scanset *scansets;  /* per index slot, then one for events with no bucket */
+    uint32_t nscansets;
     tn_cand *ung;          /* per index slot, its run's ungated entries, in rule order: */
     uint32_t *ung_start;   /*   ung[ung_start[s] .. ung_start[s + 1]) */
     hs_scratch_t *scratch; /* prototype for every database, cloned by each scanner */

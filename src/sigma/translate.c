@@ -1,0 +1,82 @@
+/* translate.c - the text a source rename makes of a field's value. */
+#include "sigma/translate.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* If (s, n) starts with pre (ASCII case-insensitively), then digits when
+ * digits is set (at least one), then a backslash: the length of that head
+ * without the backslash; else 0. */
+static size_t head_len(const char *s, size_t n, const char *pre, int digits)
+{
+    size_t pl = strlen(pre), i = pl;
+    if (n <= pl || strncasecmp(s, pre, pl) != 0)
+        return 0;
+    while (digits && i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if ((digits && i == pl) || i >= n || s[i] != '\\')
+        return 0;
+    return i;
+}
+
+/* Device paths: \device\harddiskvolumeN\rest is C:\rest (the volume's
+ * letter is not in the event; C: is the usual one). Registry:
+ * \REGISTRY\MACHINE\SYSTEM\ControlSet00N is Sysmon's
+ * HKLM\SYSTEM\CurrentControlSet, \REGISTRY\MACHINE is HKLM and
+ * \REGISTRY\USER is HKU. */
+static const struct {
+    const char *pre;
+    int digits;
+    const char *as;
+    uint8_t kind;
+} heads[] = {
+    {"\\device\\harddiskvolume", 1, "C:", TN_PATHS_DEVICE},
+    {"\\registry\\machine\\system\\controlset", 1, "HKLM\\SYSTEM\\CurrentControlSet", TN_PATHS_REGISTRY},
+    {"\\registry\\machine", 0, "HKLM", TN_PATHS_REGISTRY},
+    {"\\registry\\user", 0, "HKU", TN_PATHS_REGISTRY},
+};
+
+int tn_rename_text(const tn_rename *rn, const char *s, size_t n, const char *tail, size_t tn,
+                   tn_arena *a, const char **out, size_t *outn)
+{
+    int changed = 0;
+    /* the source's raw value as rules write it (%%14593 -> true) */
+    for (uint32_t i = 0; i < rn->nvalues; i++) {
+        const char *raw = rn->values[2 * i];
+        if (strlen(raw) == n && !memcmp(raw, s, n)) {
+            s = rn->values[2 * i + 1];
+            n = strlen(s);
+            changed = 1;
+            break;
+        }
+    }
+    *out = s;
+    *outn = n;
+    if (!(rn->paths || rn->append) || !a)
+        return changed;
+    const char *as = "";
+    size_t skip = 0;
+    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]) && rn->paths; i++)
+        if (heads[i].kind == rn->paths && (skip = head_len(s, n, heads[i].pre, heads[i].digits)) != 0) {
+            as = heads[i].as;
+            break;
+        }
+    if (!rn->append)
+        tn = 0;
+    if (!skip && !tn)
+        return changed;
+    size_t al = strlen(as), rest = n - skip, len = al + rest + (tn ? 1 + tn : 0);
+    char *d = tn_arena_alloc(a, len + 1);
+    if (!d)
+        return changed;
+    memcpy(d, as, al);
+    memcpy(d + al, s + skip, rest);
+    if (tn) {
+        d[al + rest] = '\\';
+        memcpy(d + al + rest + 1, tail, tn);
+    }
+    d[len] = 0;
+    *out = d;
+    *outn = len;
+    return 1;
+}

@@ -1,0 +1,31 @@
+/* translate.h - the text a source rename makes of a field's value.
+ *
+ * A log source mapping (data/logsources.yml) may do more than rename a
+ * field: map its raw values to the words rules use (5156's %%14593 is
+ * 'true'), and read its paths as rules write them (Security 4657's
+ * \REGISTRY\MACHINE\... is HKLM\..., with ObjectValueName joined on). The
+ * evaluator compares rule values with that text, so the literal scan reads
+ * the same text: both get it from here. */
+#ifndef TN_SIGMA_TRANSLATE_H
+#define TN_SIGMA_TRANSLATE_H
+
+#include "base/arena.h"
+#include "sigma/rule.h"
+
+/* 1 if rn changes what its field's value reads as (values, paths or a
+ * joined field): only then does tn_rename_text do anything. */
+static inline int tn_rename_translates(const tn_rename *rn)
+{
+    return rn->nvalues || rn->paths || rn->append;
+}
+
+/* The text of field value (s, n) read through rename rn: a raw value
+ * mapped to its word, then (with an arena) a device or registry path as
+ * rules write it, with tail (rn->append's value, tn bytes, may be 0)
+ * joined on by a backslash. Returns 1 and sets *out, *outn (a string of
+ * rn's or a copy in a) when the text differs from (s, n); else 0. Out of
+ * memory, the path stays as logged. */
+int tn_rename_text(const tn_rename *rn, const char *s, size_t n, const char *tail, size_t tn,
+                   tn_arena *a, const char **out, size_t *outn);
+
+#endif
