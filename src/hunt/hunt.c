@@ -66,6 +66,7 @@ typedef struct worker {
     size_t nkeep, capkeep;
     tn_buf ktmp;        /* values of the current match, reused */
     tn_buf ltmp;        /* timeline line of the current detection, reused */
+    tn_tl_cache ltc;    /* rules' and files' parts of those lines */
     tn_tl_stats st;     /* with a format: counts of this worker's detections */
     uint64_t records, matches;     /* records: progress reads it */
     int oom;
@@ -267,7 +268,7 @@ static void push_det(hunt *h, worker *w, const tn_det *d)
         if (!tn_buf_ok(b))
             tn_buf_free(b);
         tn_buf_clear(b);
-        tn_timeline_line(b, d, &ri, h->in, h->o->format, h->o->colour);
+        tn_timeline_line(b, d, &ri, h->in, h->o->format, h->o->colour, &w->ltc);
         if (!tn_buf_ok(b) || tn_tl_stats_add(&w->st, &ri, d)) {
             w->oom = 1;
             return;
@@ -589,6 +590,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_buf_free(&w->dtmp);
         tn_buf_free(&w->ktmp);
         tn_buf_free(&w->ltmp);
+        tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);
     }

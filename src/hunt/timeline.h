@@ -27,10 +27,24 @@ int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from);
 
 /* The rule or correlation of d into *ri. */
 void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri);
+/* A thread's JSON of what is the same on many lines: a rule's level, id,
+ * title and tags, and a file's name (escaped once, not on every line).
+ * Zero-initialise; tn_tl_cache_free releases it. */
+typedef struct tn_tl_cache {
+    tn_buf text;
+    struct tn_tl_frag {
+        uint32_t at, len;   /* in text; len 0: not made yet */
+        uint8_t level;
+    } *frag[3];             /* per rule, per correlation, per input file */
+    uint32_t n[3];
+} tn_tl_cache;
+void tn_tl_cache_free(tn_tl_cache *c);
+
 /* Appends d's line of the timeline in format (TN_OUT_*) to b: the one
- * formatter, whether the workers or the printer call it. */
+ * formatter, whether the workers or the printer call it. cache may be
+ * NULL; with one, JSON Lines reuse the rule's and file's fragments. */
 void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
-                      int format, int colour);
+                      int format, int colour, tn_tl_cache *cache);
 
 /* Print every detection in timeline order (spill.h: tn_det_cmp), merging
  * the sorted runs on disk with the detections in memory, which it sorts.

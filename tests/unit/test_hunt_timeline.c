@@ -112,7 +112,8 @@ static char *slurp(FILE *f)
 }
 
 /* The timeline and the summary of v, printed by tn_timeline_print; with
- * prefmt, v's lines formatted first and counted in parts (as workers do),
+ * prefmt, v's lines formatted first and counted in parts (as workers do,
+ * keeping the rule's and file's parts of lines: levels vary, so some miss),
  * the parts' counts merged. real: to a file with a descriptor (writev), not
  * a memory stream (stdio). */
 static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const tn_inputs *in,
@@ -127,17 +128,19 @@ static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const 
     char **keep = calloc(n, sizeof(*keep));
     for (int p = 0; p < 3; p++)
         tn_tl_stats_init(&part[p]);
+    tn_tl_cache tc = {0};   /* as the workers format: rule and file parts kept */
     for (size_t i = 0; prefmt && i < n; i++) {
         tn_rule_info ri;
         tn_timeline_rule(rs, &v[i], &ri);
         tn_buf_clear(lines);
-        tn_timeline_line(lines, &v[i], &ri, in, format, 0);
+        tn_timeline_line(lines, &v[i], &ri, in, format, 0, &tc);
         CHECK(tn_tl_stats_add(&part[i % 3], &ri, &v[i]) == 0);
         keep[i] = strdup(lines->data);
         v[i].line = keep[i];
         v[i].line_len = (uint32_t)lines->len;
         v[i].computer = v[i].channel = v[i].details = "";
     }
+    tn_tl_cache_free(&tc);
     for (int p = 0; prefmt && p < 3; p++)
         CHECK(tn_tl_stats_merge(&st, &part[p]) == 0);
     tn_dets ds = {.v = v, .n = n, .cap = n};
