@@ -23,6 +23,13 @@
  * and every length, count and kind is checked while rebuilding: a damaged
  * or foreign file only costs the parse.
  *
+ * Measured (callgrind, 1 thread, the 2,872 Windows rules, tn_ruleset_load
+ * inclusive): 1,053 M instructions before; 378 M with this cache warm
+ * (decoding 27 M and hashing the files 4.6 M instead of 714 M of
+ * parsing); 1,107 M cold (+44 M encoding and checksumming the trees,
+ * +5 M hashing the files, the rest writing the 4.2 MB file). Wall time of that load, 10 runs: 0.44-0.56 s before,
+ * 0.26-0.37 s warm, 0.42-0.56 s cold.
+ *
  * Where: the folder of hscache.h (tn_hscache_dir: $TANSA_CACHE, "off" or
  * empty for no cache, else $XDG_CACHE_HOME/tansa or $HOME/.cache/tansa).
  * The format and the tree builder's version (TN_YAML_TREES in yaml.h) are
