@@ -23,6 +23,7 @@
 #include "sigma/usable.h"
 #include "sigma/walk.h"
 #include "sigma/yaml.h"
+#include "sigma/ycache.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +45,7 @@ typedef struct loader {
     uint32_t ncorrs, capcorrs;
     pcre2_code **res;
     size_t nres, capres;
+    tn_ycache *yc;         /* parsed trees of rule files (NULL: off) */
 } loader;
 
 /* What loading one file gave, in document order. */
@@ -400,18 +402,38 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     return out_obj(U, OUT_RULE, r);
 }
 
+/* The file's trees from the cache, else parsed (and then offered to the
+ * cache; a file that fails to parse is not cached). 0, 1 when rejected,
+ * -1 out of memory. */
+static int parse(unit *U, const char *text, size_t len, const char *file, tn_ystream *st)
+{
+    char err[256];
+    uint32_t line, col;
+    tn_ykey k;
+    tn_ycache *yc = U->L->yc;
+    if (yc) {
+        tn_ykey_of(text, len, &k);
+        if (!tn_ycache_get(yc, &k, U->a, st))
+            return 0;
+    }
+    if (tn_yaml_parse(text, len, U->a, st, err, sizeof(err), &line, &col)) {
+        reject(U, file, line, col, err);
+        return strcmp(err, "out of memory") ? 1 : -1;
+    }
+    if (yc)
+        tn_ycache_put(yc, &k, st);
+    return 0;
+}
+
 static int load_text(unit *U, const char *text, size_t len, const char *name)
 {
     tn_ystream st;
-    char err[256];
-    uint32_t line, col;
     const char *file = tn_arena_strndup(U->a, name, strlen(name));
     if (!file)
         return -1;
-    if (tn_yaml_parse(text, len, U->a, &st, err, sizeof(err), &line, &col)) {
-        reject(U, file, line, col, err);
-        return strcmp(err, "out of memory") ? 0 : -1;
-    }
+    int rc = parse(U, text, len, file, &st);
+    if (rc)
+        return rc < 0 ? -1 : 0;
     for (size_t i = 0; i < st.ndocs; i++)
         if (load_doc(U, st.docs[i], file))
             return -1;
@@ -603,7 +625,10 @@ static int load_paths(loader *L, const char *const *paths, size_t npaths)
         return -1;
     pthread_mutex_init(&P.mu, NULL);
     pthread_cond_init(&P.cv, NULL);
+    L->yc = tn_ycache_open();
     tn_par_each(n, unit_loop, &P);
+    tn_ycache_close(L->yc);   /* the new trees, written by this thread */
+    L->yc = NULL;
     pthread_mutex_destroy(&P.mu);
     pthread_cond_destroy(&P.cv);
     int rc = units_done(L, P.units, n);

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version of the trees tn_yaml_parse builds from libyaml's events: bump it
+ * when the building changes (ycache.c keeps trees on disk, keyed on it). */
+#define TN_YAML_TREES 1
+
 typedef enum tn_ykind {
     TN_Y_SCALAR,   /* str/len hold the text */
     TN_Y_SEQ,      /* child: first item, linked by next */
