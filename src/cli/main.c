@@ -26,9 +26,10 @@ static void print_help(FILE *f)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nEnvironment:\n"
-               "  TANSA_CACHE  folder for compiled rule databases, reused while the rules\n"
-               "               are unchanged (default $XDG_CACHE_HOME/tansa, else\n"
-               "               ~/.cache/tansa); 'off' compiles every time\n");
+               "  TANSA_CACHE  folder for compiled literal databases and parsed rule files,\n"
+               "               reused while the rules are unchanged (default\n"
+               "               $XDG_CACHE_HOME/tansa, else ~/.cache/tansa); 'off' parses\n"
+               "               and compiles every time\n");
     fprintf(f, "\n" TN_EXIT_CODES_HELP);
 }
 
