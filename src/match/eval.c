@@ -226,7 +226,7 @@ static const tn_field *field_nospace(const tn_event *ev, const char *name, size_
  * grow (callers then search linearly). Measured: the linear search by name
  * per item, and the no-space fallback run on every missing field, were
  * ~10% of matching on real logs. */
-static const tn_fieldidx *field_index(const tn_eval *e)
+static tn_fieldidx *field_index(const tn_eval *e)
 {
     tn_fieldidx *x = e->fx;
     if (!x)
@@ -248,11 +248,9 @@ static const tn_fieldidx *field_index(const tn_eval *e)
     }
     memset(x->slot, 0, size * sizeof(*x->slot));
     x->mask = size - 1;
-    x->spaces = 0;
+    x->spaces = -1;   /* found out on the first miss (has_spaces) */
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
-        if (!x->spaces && memchr(f->name, ' ', f->name_len))
-            x->spaces = 1;
         uint32_t h = tn_name_hash(f->name, f->name_len) & x->mask;
         for (; x->slot[h]; h = (h + 1) & x->mask) {
             const tn_field *g = &ev->fields[x->slot[h] - 1];
@@ -266,23 +264,37 @@ static const tn_fieldidx *field_index(const tn_eval *e)
     return x;
 }
 
-static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const char *name, size_t len)
+/* Whether some field name of the indexed event has a space. Asked on a
+ * miss only: a memchr per name when the index was built cost ~3% of
+ * matching instructions on real logs, and most lookups hit. */
+static int has_spaces(tn_fieldidx *x, const tn_event *ev)
 {
-    const tn_fieldidx *x = e && e->ev == ev ? field_index(e) : NULL;
+    if (x->spaces < 0) {
+        x->spaces = 0;
+        for (uint32_t i = 0; i < ev->nfields && !x->spaces; i++)
+            x->spaces = memchr(ev->fields[i].name, ' ', ev->fields[i].name_len) != NULL;
+    }
+    return x->spaces;
+}
+
+static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const tn_fieldname *fn)
+{
+    const char *name = fn->name;
+    size_t len = fn->len;
+    tn_fieldidx *x = e && e->ev == ev ? field_index(e) : NULL;
     if (!x) {
         const tn_field *f = tn_event_field(ev, name, len);
         return f ? f : field_nospace(ev, name, len);
     }
-    for (uint32_t h = tn_name_hash(name, len) & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
+    for (uint32_t h = fn->hash & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
         const tn_field *f = &ev->fields[x->slot[h] - 1];
         if (f->name_len == len && !memcmp(f->name, name, len))
             return f;
     }
-    return x->spaces ? field_nospace(ev, name, len) : NULL;
+    return has_spaces(x, ev) ? field_nospace(ev, name, len) : NULL;
 }
 
-static int lookup_name(const tn_eval *e, const tn_event *ev, const char *name, size_t len, tn_sysfield sys,
-                       fval *out)
+static int lookup_name(const tn_eval *e, const tn_event *ev, const tn_fieldname *fn, fval *out)
 {
     out->present = 0;
     out->s = "";
@@ -290,11 +302,11 @@ static int lookup_name(const tn_eval *e, const tn_event *ev, const char *name, s
     out->fidx = -1;
     out->low = NULL;
     out->addr[0] = out->addr[1] = 0;
-    if (sys != TN_F_DATA) {
+    if (fn->sys != TN_F_DATA) {
         /* an EventData field of the same name wins only when there is no System member */
-        return sys_value(ev, sys, out);
+        return sys_value(ev, fn->sys, out);
     }
-    const tn_field *f = find_field(e, ev, name, len);
+    const tn_field *f = find_field(e, ev, fn);
     if (!f)
         return 0;
     out->s = f->value;
@@ -368,8 +380,13 @@ static void source_path(const tn_eval *e, const tn_rename *rn, fval *f)
         }
     fval tail;
     tail.n = 0;
-    if (rn->append && !lookup_name(e, e->ev, rn->append, rn->append_len, TN_F_DATA, &tail))
-        tail.n = 0;
+    if (rn->append) {
+        tn_fieldname an;
+        tn_fieldname_init(&an, rn->append, rn->append_len);
+        an.sys = TN_F_DATA;   /* a data field even if named like a System member */
+        if (!lookup_name(e, e->ev, &an, &tail))
+            tail.n = 0;
+    }
     if (!skip && !tail.n)
         return;
     size_t al = strlen(as), rest = f->n - skip, n = al + rest + (tail.n ? 1 + tail.n : 0);
@@ -386,13 +403,22 @@ static void source_path(const tn_eval *e, const tn_rename *rn, fval *f)
     set_text(f, d, n);
 }
 
+/* Looks up the target of rename or alias r. */
+static int lookup_target(const tn_eval *e, const tn_rename *r, fval *out)
+{
+    tn_fieldname t;
+    if (!r->target.name)   /* not prepared (tn_fieldname_init) */
+        tn_fieldname_init(&t, r->to, r->to_len);
+    return lookup_name(e, e->ev, r->target.name ? &r->target : &t, out);
+}
+
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
-    if (e->src) {
+    if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
-        if (r && lookup_name(e, e->ev, r->to, r->to_len, tn_field_sys(r->to, r->to_len), out) && out->present) {
+        if (r && lookup_target(e, r, out) && out->present) {
             /* the source's raw value as rules write it (%%14593 -> true) */
             for (uint32_t i = 0; i < r->nvalues; i++) {
                 const char *raw = r->values[2 * i];
@@ -406,11 +432,11 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
             return;
         }
     }
-    if (lookup_name(e, e->ev, fn->name, fn->len, fn->sys, out))
+    if (lookup_name(e, e->ev, fn, out) || !e->rule->naliases)
         return;
     const tn_rename *a = find_rename(e->rule->aliases, e->rule->naliases, fn->name, fn->len);
     if (a)
-        lookup_name(e, e->ev, a->to, a->to_len, tn_field_sys(a->to, a->to_len), out);
+        lookup_target(e, a, out);
 }
 
 /* ---- typed comparisons ---- */
@@ -793,8 +819,9 @@ int tn_source_has(const tn_source *s, const tn_event *ev)
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
 {
     fval f;
-    size_t len = strlen(name);
-    lookup_name(NULL, ev, name, len, tn_field_sys(name, len), &f);
+    tn_fieldname fn;
+    tn_fieldname_init(&fn, name, strlen(name));
+    lookup_name(NULL, ev, &fn, &f);
     if (!f.present)
         return 0;
     if (f.s == f.buf) {

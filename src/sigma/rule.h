@@ -51,7 +51,12 @@ typedef struct tn_fieldname {
     const char *name;     /* Sigma name as written (before renames); NULL = keyword search */
     uint32_t len;
     tn_sysfield sys;
+    uint32_t hash;        /* tn_name_hash(name, len): the evaluator probes its per-event
+                           * name index without hashing the name again */
 } tn_fieldname;
+
+/* Sets f to name[0..len) (not copied) with its System member and hash. */
+void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len);
 
 typedef struct tn_value {
     tn_vkind kind;
@@ -144,6 +149,8 @@ typedef struct tn_rename {
     uint8_t paths;               /* TN_PATHS_*: how to read the source's paths */
     const char *append;          /* a field whose value is joined on with a backslash, or NULL */
     uint32_t append_len;
+    tn_fieldname target;         /* to as a field (System member, name hash), set with
+                                  * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;
 enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY };
 typedef struct tn_source {

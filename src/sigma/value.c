@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "sigma/ruleset_impl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -186,6 +187,14 @@ tn_sysfield tn_field_sys(const char *name, size_t len)
         if (strlen(sys[i].n) == len && !memcmp(sys[i].n, name, len))
             return sys[i].f;
     return TN_F_DATA;
+}
+
+void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len)
+{
+    f->name = name;
+    f->len = (uint32_t)len;
+    f->sys = tn_field_sys(name, len);
+    f->hash = tn_name_hash(name, len);
 }
 
 /* ---- string transformations ---- */
@@ -664,9 +673,9 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             v->shape = (m->flags & M_CONTAINS) ? TN_G_CONTAINS : (m->flags & M_STARTS) ? TN_G_PREFIX
                      : (m->flags & M_ENDS) ? TN_G_SUFFIX : TN_G_EXACT;
             v->ref.name = arena_copy(c, vn->str, vn->len);
-            v->ref.len = (uint32_t)vn->len;
-            v->ref.sys = tn_field_sys(vn->str, vn->len);
             r = v->ref.name ? 0 : -1;
+            if (!r)
+                tn_fieldname_init(&v->ref, v->ref.name, vn->len);
         } else {
             r = finish_glob(c, v, &l.v[i], (m->flags & M_CASED) != 0);
         }
@@ -775,8 +784,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
         out->field.name = arena_copy(c, key, flen);
         if (!out->field.name)
             return fail(c, keynode, "%s", "out of memory");
-        out->field.len = (uint32_t)flen;
-        out->field.sys = tn_field_sys(key, flen);
+        tn_fieldname_init(&out->field, out->field.name, flen);
     } else if (m.flags & (M_EXISTS | M_FIELDREF)) {
         return fail(c, keynode, "'%s' needs a field name", key);
     } else if (!(m.flags & (M_CONTAINS | M_STARTS | M_ENDS | M_RE))) {
