@@ -70,6 +70,8 @@ typedef struct tn_value {
     const char *s;         /* GLOB: pattern (lower-cased unless cased), literal for
                             * EXACT/PREFIX/SUFFIX/CONTAINS; FIELDREF: field name */
     uint32_t len;
+    uint32_t head, tail;   /* GLOB shape GLOB: literal bytes before the first and after
+                            * the last wildcard, which a match must begin / end with */
     double num;            /* NUM */
     uint8_t net[16];       /* CIDR, network order, host bits cleared */
     pcre2_code *re;        /* RE (JIT-compiled when possible) */

@@ -468,6 +468,10 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
         v->shape = TN_G_GLOB;
         v->s = arena_copy(c, s, n);
         v->len = (uint32_t)n;
+        while ((unsigned char)s[v->head] > (unsigned char)TN_GLOB_DASH)
+            v->head++;   /* stops at the inner wildcard at the latest */
+        while ((unsigned char)s[n - 1 - v->tail] > (unsigned char)TN_GLOB_DASH)
+            v->tail++;
     } else {
         v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
         v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);
