@@ -72,6 +72,9 @@ typedef struct tn_value {
     uint32_t len;
     uint32_t head, tail;   /* GLOB shape GLOB: literal bytes before the first and after
                             * the last wildcard, which a match must begin / end with */
+    uint8_t is_dec;        /* GLOB EXACT: s is a decimal number as System members are
+                            * written (digits, no leading zero, fits 64 bits)... */
+    uint64_t dec;          /* ...of this value */
     double num;            /* NUM */
     uint8_t net[16];       /* CIDR, network order, host bits cleared */
     pcre2_code *re;        /* RE (JIT-compiled when possible) */
@@ -108,6 +111,7 @@ typedef struct tn_item {
     uint32_t nvalues;
     uint8_t all;           /* values ANDed */
     uint8_t neq;           /* item is negated */
+    uint8_t dec;           /* every value is_dec: a System number compares as an integer */
     const tn_multi *multi; /* OR items with several contains values, or NULL */
 } tn_item;
 

@@ -728,6 +728,28 @@ static int contains_value(const tn_value *v)
     return v->kind == TN_V_GLOB && v->shape == TN_G_CONTAINS && !v->cased && v->len >= 2;
 }
 
+/* Marks exact values that are decimal numbers as eval.c formats System
+ * members ("4624"; not "04624", "+4624", "4624 "), and the item if all
+ * of them are. */
+static void mark_dec(tn_item *it)
+{
+    it->dec = it->nvalues > 0;
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        tn_value *v = &it->values[i];
+        uint64_t x = 0;
+        int ok = v->kind == TN_V_GLOB && v->shape == TN_G_EXACT && v->len >= 1 && v->len <= 20 &&
+                 (v->len == 1 || v->s[0] != '0');
+        for (uint32_t k = 0; ok && k < v->len; k++) {
+            unsigned d = (unsigned char)v->s[k] - '0';
+            ok = d <= 9 && x <= (UINT64_MAX - d) / 10;
+            x = x * 10 + d;
+        }
+        v->is_dec = (uint8_t)ok;
+        v->dec = ok ? x : 0;
+        it->dec &= (uint8_t)ok;
+    }
+}
+
 static int build_multi(tn_vctx *c, tn_item *it)
 {
     uint32_t n = 0;
@@ -799,6 +821,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     out->neq = (m.flags & M_NEQ) != 0;
     if (compile_values(c, &m, val, out))
         return -1;
+    mark_dec(out);
     return build_multi(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 
