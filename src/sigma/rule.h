@@ -72,6 +72,8 @@ typedef struct tn_value {
     uint32_t len;
     uint32_t head, tail;   /* GLOB shape GLOB: literal bytes before the first and after
                             * the last wildcard, which a match must begin / end with */
+    uint32_t mid, midlen;  /* GLOB shape GLOB: the longest literal run between two
+                            * wildcards (offset in s, length), which a match contains */
     uint8_t is_dec;        /* GLOB EXACT: s is a decimal number as System members are
                             * written (digits, no leading zero, fits 64 bits)... */
     uint64_t dec;          /* ...of this value */

@@ -472,6 +472,13 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
             v->head++;   /* stops at the inner wildcard at the latest */
         while ((unsigned char)s[n - 1 - v->tail] > (unsigned char)TN_GLOB_DASH)
             v->tail++;
+        for (size_t i = v->head, run = 0; i < n - v->tail; i++) {
+            run = (unsigned char)s[i] > (unsigned char)TN_GLOB_DASH ? run + 1 : 0;
+            if (run > v->midlen) {
+                v->midlen = (uint32_t)run;
+                v->mid = (uint32_t)(i + 1 - run);
+            }
+        }
     } else {
         v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
         v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);

@@ -141,6 +141,15 @@ TN_TEST(test_glob_head_and_tail)
     CHECK_INT(test_match(RULE("  sel:\n    E: '?t?'\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    E: \"\xc3\xa9*\xc3\xa9\"\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    E: \"\xc3\xa9*\xc3\xa8\"\n  condition: sel\n"), &ev), 0);
+    /* the longest inner literal must be there, between head and tail */
+    TEST_EVENT(m, "X", 1, "A", "abxcd", "B", "axbcyd", "C", "ab", "D", "abab", "E", "x-BC-y");
+    CHECK_INT(test_match(RULE("  sel:\n    A: 'a*bc*d'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    B: 'a*bc*d'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'ab*ab*'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    D: 'ab*ab*'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E: '*?bc?*'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E|cased: '*?bc?*'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    E|windash: '*-bc-*'\n  condition: sel\n"), &m), 1);
 }
 
 TN_TEST(test_multi_item_few_found)
