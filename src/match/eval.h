@@ -53,10 +53,6 @@ int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char
 size_t tn_fmt_u64(char *out, uint64_t v);
 size_t tn_fmt_hex(char *out, uint64_t v);
 
-/* inet_pton(AF_INET) of s[0..n) (up to a NUL) into out: 1 if s is an
- * IPv4 address, else 0 (exposed for tests). */
-int tn_parse_ipv4(const char *s, size_t n, unsigned char out[4]);
-
 /* Glob match of value against a compiled pattern (exposed for tests). */
 int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
 
