@@ -235,6 +235,14 @@ static const tn_field *field_nospace(const tn_event *ev, const char *name, size_
     return NULL;
 }
 
+/* The slot of a name hash: tn_name_hash's low bits come from the low bits
+ * of a few bytes only, so similar names (SubjectUserName, SubjectUserSid)
+ * collide in small tables; multiplying spreads the high bits down. */
+static inline uint32_t slot_of(uint32_t h, uint32_t mask)
+{
+    return ((h * 0x9E3779B1u) >> 16) & mask;
+}
+
 /* Builds (once per event) the name index of e->ev; NULL when it cannot
  * grow (callers then search linearly). Measured: the linear search by name
  * per item, and the no-space fallback run on every missing field, were
@@ -264,7 +272,7 @@ static tn_fieldidx *field_index(const tn_eval *e)
     x->spaces = -1;   /* found out on the first miss (has_spaces) */
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
-        uint32_t h = tn_name_hash(f->name, f->name_len) & x->mask;
+        uint32_t h = slot_of(tn_name_hash(f->name, f->name_len), x->mask);
         for (; x->slot[h]; h = (h + 1) & x->mask) {
             const tn_field *g = &ev->fields[x->slot[h] - 1];
             if (g->name_len == f->name_len && !memcmp(g->name, f->name, f->name_len))
@@ -299,7 +307,7 @@ static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const tn
         const tn_field *f = tn_event_field(ev, name, len);
         return f ? f : field_nospace(ev, name, len);
     }
-    for (uint32_t h = fn->hash & x->mask; x->slot[h]; h = (h + 1) & x->mask) {
+    for (uint32_t h = slot_of(fn->hash, x->mask); x->slot[h]; h = (h + 1) & x->mask) {
         const tn_field *f = &ev->fields[x->slot[h] - 1];
         if (f->name_len == len && !memcmp(f->name, name, len))
             return f;
