@@ -14,7 +14,7 @@ typedef struct tn_fieldidx {
     uint32_t cap;                /* slots allocated (a power of two) */
     uint32_t mask;               /* of the current event's table */
     uint32_t gen;                /* tn_eval.gen it was built for */
-    int spaces;                  /* some field name has a space */
+    int spaces;                  /* some field name has a space; -1 not known yet */
 } tn_fieldidx;
 
 /* Per-thread evaluation state. */

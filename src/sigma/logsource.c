@@ -78,7 +78,7 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
             return -1;
         if (scalar(k->val)) {
             rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0,
-                                 TN_PATHS_AS_IS, NULL, 0};
+                                 TN_PATHS_AS_IS, NULL, 0, {0}};
             (*n)++;
             continue;
         }
@@ -109,9 +109,11 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
             }
         }
         rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
-                             append, append ? (uint32_t)strlen(append) : 0};
+                             append, append ? (uint32_t)strlen(append) : 0, {0}};
         (*n)++;
     }
+    for (uint32_t i = 0; i < *n; i++)   /* the evaluator reads targets without looking them up */
+        tn_fieldname_init(&rs[i].target, rs[i].to, rs[i].to_len);
     *out = rs;
     return 0;
 }

@@ -51,7 +51,12 @@ typedef struct tn_fieldname {
     const char *name;     /* Sigma name as written (before renames); NULL = keyword search */
     uint32_t len;
     tn_sysfield sys;
+    uint32_t hash;        /* tn_name_hash(name, len): the evaluator probes its per-event
+                           * name index without hashing the name again */
 } tn_fieldname;
+
+/* Sets f to name[0..len) (not copied) with its System member and hash. */
+void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len);
 
 typedef struct tn_value {
     tn_vkind kind;
@@ -65,6 +70,13 @@ typedef struct tn_value {
     const char *s;         /* GLOB: pattern (lower-cased unless cased), literal for
                             * EXACT/PREFIX/SUFFIX/CONTAINS; FIELDREF: field name */
     uint32_t len;
+    uint32_t head, tail;   /* GLOB shape GLOB: literal bytes before the first and after
+                            * the last wildcard, which a match must begin / end with */
+    uint32_t mid, midlen;  /* GLOB shape GLOB: the longest literal run between two
+                            * wildcards (offset in s, length), which a match contains */
+    uint8_t is_dec;        /* GLOB EXACT: s is a decimal number as System members are
+                            * written (digits, no leading zero, fits 64 bits)... */
+    uint64_t dec;          /* ...of this value */
     double num;            /* NUM */
     uint8_t net[16];       /* CIDR, network order, host bits cleared */
     pcre2_code *re;        /* RE (JIT-compiled when possible) */
@@ -101,6 +113,7 @@ typedef struct tn_item {
     uint32_t nvalues;
     uint8_t all;           /* values ANDed */
     uint8_t neq;           /* item is negated */
+    uint8_t dec;           /* every value is_dec: a System number compares as an integer */
     const tn_multi *multi; /* OR items with several contains values, or NULL */
 } tn_item;
 
@@ -144,6 +157,8 @@ typedef struct tn_rename {
     uint8_t paths;               /* TN_PATHS_*: how to read the source's paths */
     const char *append;          /* a field whose value is joined on with a backslash, or NULL */
     uint32_t append_len;
+    tn_fieldname target;         /* to as a field (System member, name hash), set with
+                                  * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;
 enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY };
 typedef struct tn_source {

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "sigma/ruleset_impl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -186,6 +187,14 @@ tn_sysfield tn_field_sys(const char *name, size_t len)
         if (strlen(sys[i].n) == len && !memcmp(sys[i].n, name, len))
             return sys[i].f;
     return TN_F_DATA;
+}
+
+void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len)
+{
+    f->name = name;
+    f->len = (uint32_t)len;
+    f->sys = tn_field_sys(name, len);
+    f->hash = tn_name_hash(name, len);
 }
 
 /* ---- string transformations ---- */
@@ -459,6 +468,17 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
         v->shape = TN_G_GLOB;
         v->s = arena_copy(c, s, n);
         v->len = (uint32_t)n;
+        while ((unsigned char)s[v->head] > (unsigned char)TN_GLOB_DASH)
+            v->head++;   /* stops at the inner wildcard at the latest */
+        while ((unsigned char)s[n - 1 - v->tail] > (unsigned char)TN_GLOB_DASH)
+            v->tail++;
+        for (size_t i = v->head, run = 0; i < n - v->tail; i++) {
+            run = (unsigned char)s[i] > (unsigned char)TN_GLOB_DASH ? run + 1 : 0;
+            if (run > v->midlen) {
+                v->midlen = (uint32_t)run;
+                v->mid = (uint32_t)(i + 1 - run);
+            }
+        }
     } else {
         v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
         v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);
@@ -664,9 +684,9 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             v->shape = (m->flags & M_CONTAINS) ? TN_G_CONTAINS : (m->flags & M_STARTS) ? TN_G_PREFIX
                      : (m->flags & M_ENDS) ? TN_G_SUFFIX : TN_G_EXACT;
             v->ref.name = arena_copy(c, vn->str, vn->len);
-            v->ref.len = (uint32_t)vn->len;
-            v->ref.sys = tn_field_sys(vn->str, vn->len);
             r = v->ref.name ? 0 : -1;
+            if (!r)
+                tn_fieldname_init(&v->ref, v->ref.name, vn->len);
         } else {
             r = finish_glob(c, v, &l.v[i], (m->flags & M_CASED) != 0);
         }
@@ -713,6 +733,28 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
 static int contains_value(const tn_value *v)
 {
     return v->kind == TN_V_GLOB && v->shape == TN_G_CONTAINS && !v->cased && v->len >= 2;
+}
+
+/* Marks exact values that are decimal numbers as eval.c formats System
+ * members ("4624"; not "04624", "+4624", "4624 "), and the item if all
+ * of them are. */
+static void mark_dec(tn_item *it)
+{
+    it->dec = it->nvalues > 0;
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        tn_value *v = &it->values[i];
+        uint64_t x = 0;
+        int ok = v->kind == TN_V_GLOB && v->shape == TN_G_EXACT && v->len >= 1 && v->len <= 20 &&
+                 (v->len == 1 || v->s[0] != '0');
+        for (uint32_t k = 0; ok && k < v->len; k++) {
+            unsigned d = (unsigned char)v->s[k] - '0';
+            ok = d <= 9 && x <= (UINT64_MAX - d) / 10;
+            x = x * 10 + d;
+        }
+        v->is_dec = (uint8_t)ok;
+        v->dec = ok ? x : 0;
+        it->dec &= (uint8_t)ok;
+    }
 }
 
 static int build_multi(tn_vctx *c, tn_item *it)
@@ -775,8 +817,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
         out->field.name = arena_copy(c, key, flen);
         if (!out->field.name)
             return fail(c, keynode, "%s", "out of memory");
-        out->field.len = (uint32_t)flen;
-        out->field.sys = tn_field_sys(key, flen);
+        tn_fieldname_init(&out->field, out->field.name, flen);
     } else if (m.flags & (M_EXISTS | M_FIELDREF)) {
         return fail(c, keynode, "'%s' needs a field name", key);
     } else if (!(m.flags & (M_CONTAINS | M_STARTS | M_ENDS | M_RE))) {
@@ -787,6 +828,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     out->neq = (m.flags & M_NEQ) != 0;
     if (compile_values(c, &m, val, out))
         return -1;
+    mark_dec(out);
     return build_multi(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 

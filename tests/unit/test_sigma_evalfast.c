@@ -1,0 +1,170 @@
+/* test_sigma_evalfast.c - the evaluator's short paths give what the general
+ * ones give: decimal System members compared as integers, prepared rename
+ * and alias targets, the name index's lazy no-space fallback, glob head and
+ * tail checks, multi items searched value by value (test_match runs each
+ * rule with and without the prefilter; without it no literal is known). */
+#include "tn_test.h"
+
+#include "sigma_helpers.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define RULE(det)                                                            \
+    "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"     \
+    "logsource:\n  product: windows\ndetection:\n" det
+
+TN_TEST(test_decimal_system_members)
+{
+    TEST_EVENT(ev, "Security", 4624, "LogonType", "3");
+    ev.level = 0;
+    ev.record_id = UINT64_MAX;
+    ev.keywords = 0;
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 4624\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: [4625, 4624]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: [4625, 4688]\n  condition: sel\n"), &ev), 0);
+    /* the text is "4624": no leading zero, sign or space equals it */
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: '04624'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: '+4624'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: '4624 '\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: ['4624 ', 4624]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: '462*'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|contains: '62'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|neq: 4624\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|neq: 4625\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|all: [4624, 4624]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|all: [4624, 4625]\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID: 4624\n  condition: not sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Level: 0\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Level: '00'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventRecordID: '18446744073709551615'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    EventRecordID: '18446744073709551616'\n  condition: sel\n"), &ev), 0);
+    /* Keywords are written in hex: a decimal value does not equal them */
+    CHECK_INT(test_match(RULE("  sel:\n    Keywords: 0\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Keywords: '0x0'\n  condition: sel\n"), &ev), 1);
+    /* an EventData field named like a number is compared as text */
+    CHECK_INT(test_match(RULE("  sel:\n    LogonType: 3\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    LogonType: '03'\n  condition: sel\n"), &ev), 0);
+}
+
+/* Loads rule with an extra logsource map (text written to a temporary
+ * file) and runs it on ev: 1, 0, or -1 if not loaded. */
+static int match_with_map(const char *map, const char *yaml, const tn_event *ev)
+{
+    char path[] = "/tmp/tansa-evalfast-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    ssize_t w = write(fd, map, strlen(map));
+    close(fd);
+    int n = -1;
+    const char *maps[] = {path};
+    for (int np = 0; np < 2 && w == (ssize_t)strlen(map); np++) {
+        tn_rule_opts o = {.data_dir = "data", .logsource_maps = maps, .nlogsource_maps = 1,
+                          .on_reject = test_on_reject, .no_prefilter = np};
+        tn_ruleset *rs = NULL;
+        if (tn_ruleset_load_text(yaml, strlen(yaml), "t.yml", &o, NULL, &rs) != TN_RS_OK)
+            break;
+        int r = -1;
+        if (tn_ruleset_count(rs)) {
+            tn_scanner *sc = tn_scanner_new(rs);
+            r = tn_scanner_match(sc, ev, NULL, NULL);
+            tn_scanner_free(sc);
+        }
+        tn_ruleset_free(rs);
+        n = np && r != n ? -2 : r;
+    }
+    unlink(path);
+    return n;
+}
+
+#define TMAP                                                                 \
+    "logsources:\n  - category: evalfast_test\n    product: windows\n"      \
+    "    sources:\n      - channel: Test\n        rename:\n"                 \
+    "          EventID: Ev\n          Proc: Execution_ProcessID\n"          \
+    "          Id Name: Space Name\n"
+#define TRULE(det)                                                           \
+    "title: t\nlogsource:\n  category: evalfast_test\n  product: windows\n"  \
+    "detection:\n" det
+
+TN_TEST(test_renamed_and_aliased_numbers)
+{
+    TEST_EVENT(ev, "Test", 4624, "Ev", "7", "Space Name", "x");
+    ev.pid = 1234;
+    TEST_EVENT(noev, "Test", 4624, "Other", "1");
+    /* the source renames EventID: its field is read, as text */
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    EventID: 7\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    EventID: 4624\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    EventID|neq: 7\n  condition: sel\n"), &ev), 0);
+    /* absent there, the System member is */
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    EventID: 4624\n  condition: sel\n"), &noev), 1);
+    /* a rename to a System member reads the member */
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: 1234\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: '01234'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Id Name: x\n  condition: sel\n"), &ev), 1);
+    /* global alias to a System member (data/logsources.yml: ProcessID) */
+    TEST_EVENT(a, "X", 1, "Y", "1");
+    a.pid = 42;
+    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 42\n  condition: sel\n"), &a), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 43\n  condition: sel\n"), &a), 0);
+    /* a field of the name itself wins over the alias */
+    TEST_EVENT(b, "X", 1, "ProcessID", "43");
+    b.pid = 42;
+    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 43\n  condition: sel\n"), &b), 1);
+}
+
+TN_TEST(test_lookups_after_a_miss)
+{
+    /* a miss learns whether names have spaces; later lookups of the same
+     * event still hit, with and without spaces */
+    TEST_EVENT(ev, "X", 1, "A", "1", "Threat Name", "EICAR", "B", "2");
+    CHECK_INT(test_match(RULE("  sel:\n    Missing: x\n  condition: not sel and s2\n  s2:\n    ThreatName: eicar\n    A: 1\n    B: 2\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Missing|exists: false\n    ThreatName: eicar\n    B: 2\n  condition: sel\n"), &ev), 1);
+    TEST_EVENT(nosp, "X", 1, "A", "1", "B", "2");
+    CHECK_INT(test_match(RULE("  sel:\n    Missing|exists: false\n    A: 1\n    B: 2\n  condition: sel\n"), &nosp), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ThreatName: eicar\n  condition: sel\n"), &nosp), 0);
+}
+
+TN_TEST(test_glob_head_and_tail)
+{
+    TEST_EVENT(ev, "X", 1, "A", "abcd", "B", "ab", "C", "abXcd", "D", "ABxCD", "E", "\xc3\xa9t\xc3\xa9");
+    CHECK_INT(test_match(RULE("  sel:\n    A: 'ab*cd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A: 'abc*bcd'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    B: 'ab*b'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    B: 'a*b'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'AB*CD'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C|cased: 'AB*CD'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    D|cased: 'AB*CD'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'ab?cd'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'ab?c'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    E: '?t?'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E: \"\xc3\xa9*\xc3\xa9\"\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E: \"\xc3\xa9*\xc3\xa8\"\n  condition: sel\n"), &ev), 0);
+    /* the longest inner literal must be there, between head and tail */
+    TEST_EVENT(m, "X", 1, "A", "abxcd", "B", "axbcyd", "C", "ab", "D", "abab", "E", "x-BC-y");
+    CHECK_INT(test_match(RULE("  sel:\n    A: 'a*bc*d'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    B: 'a*bc*d'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'ab*ab*'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    D: 'ab*ab*'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E: '*?bc?*'\n  condition: sel\n"), &m), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E|cased: '*?bc?*'\n  condition: sel\n"), &m), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    E|windash: '*-bc-*'\n  condition: sel\n"), &m), 1);
+}
+
+TN_TEST(test_multi_item_few_found)
+{
+    /* four contains values: one pass over the value, or with the scan's
+     * literals just the values it found (here some are in another field) */
+    const char *r = RULE("  sel:\n    CommandLine|contains:\n      - ' -enc '\n      - 'invoke-'\n"
+                         "      - 'downloadstring'\n      - 'frombase64'\n  condition: sel\n");
+    TEST_EVENT(hit, "X", 1, "CommandLine", "powershell -ENC abc", "Other", "x");
+    TEST_EVENT(elsewhere, "X", 1, "CommandLine", "powershell -nop", "Other", "Invoke-Thing -enc x");
+    TEST_EVENT(many, "X", 1, "CommandLine", "a", "Other", "invoke- -enc downloadstring frombase64");
+    TEST_EVENT(last, "X", 1, "CommandLine", "x invoke- -enc downloadstring FromBase64String",
+               "Other", "y");
+    CHECK_INT(test_match(r, &hit), 1);
+    CHECK_INT(test_match(r, &elsewhere), 0);
+    CHECK_INT(test_match(r, &many), 0);
+    CHECK_INT(test_match(r, &last), 1);
+}
