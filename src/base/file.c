@@ -1,10 +1,13 @@
-/* file.c - whole-file reads with a size cap. */
+/* file.c - whole-file reads with a size cap, whole writes, folders. */
 #include "file.h"
 
 #include "base/alloc.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int tn_file_read(const char *path, size_t max, char **out, size_t *len)
 {
@@ -36,4 +39,41 @@ int tn_file_read(const char *path, size_t max, char **out, size_t *len)
     *out = b;
     *len = n;
     return 0;
+}
+
+int tn_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k > 0) {
+            p += k;
+            n -= (size_t)k;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+                return -1;
+        } else {
+            if (k == 0)
+                errno = EIO; /* write(2) took nothing of a non-empty buffer */
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int tn_mkdirs(char *dir)
+{
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        int rc = mkdir(dir, 0700);
+        *p = '/';
+        if (rc && errno != EEXIST)
+            return -1;
+    }
+    return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
 }

@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/diag.h"
+#include "base/file.h"
 #include "base/par.h"
 #include "read/event_json.h"
 #include "read/evtx.h"
@@ -99,35 +100,11 @@ static int work(void *va, size_t task, int worker, tn_buf *out)
     return tn_buf_ok(out) ? 0 : TN_EXIT_INTERNAL;
 }
 
-/* Writes all n bytes of p to fd: short writes continue, EINTR retries, a
- * non-blocking descriptor is waited for. 0, or -1 with errno set. */
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k > 0) {
-            p += k;
-            n -= (size_t)k;
-        } else if (k < 0 && errno == EINTR) {
-            continue;
-        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pf = {.fd = fd, .events = POLLOUT};
-            if (poll(&pf, 1, -1) < 0 && errno != EINTR)
-                return -1;
-        } else {
-            if (k == 0)
-                errno = EIO; /* write(2) took nothing of a non-empty buffer */
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int emit(void *va, size_t task, tn_buf *out)
 {
     const dump_ctx *d = va;
     (void)task;
-    if (!out->len || !write_all(d->out->fd, out->data, out->len))
+    if (!out->len || !tn_write_all(d->out->fd, out->data, out->len))
         return 0;
     fprintf(stderr, "tansa dump: %s: write failed: %s\n", d->out->name, strerror(errno));
     return TN_EXIT_INTERNAL;

@@ -9,6 +9,7 @@
 #include "input.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -73,20 +74,6 @@ typedef struct relay {
     size_t n;                  /* bytes in head */
 } relay;
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void *relay_main(void *va)
 {
     relay *r = va;
@@ -97,14 +84,14 @@ static void *relay_main(void *va)
     sigaddset(&pipe_sig, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
     unsigned char buf[1 << 16];
-    int ok = write_all(r->to, r->head, r->n) == 0;
+    int ok = tn_write_all(r->to, r->head, r->n) == 0;
     while (ok) {
         ssize_t n = read(r->from, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;   /* a read error shows to the reader as an early end */
-        ok = write_all(r->to, buf, (size_t)n) == 0;
+        ok = tn_write_all(r->to, buf, (size_t)n) == 0;
     }
     close(r->to);
     close(r->from);

@@ -140,35 +140,6 @@ static int load(const char *path, const tn_buf *key, hs_database_t **dbs, unsign
     return rc;
 }
 
-static int mkdirs(char *dir)
-{
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int rc = mkdir(dir, 0700);
-        *p = '/';
-        if (rc && errno != EEXIST)
-            return -1;
-    }
-    return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Removes all but the KEEP_FILES most recently used cache files. */
 static void prune(const char *dir)
 {
@@ -206,7 +177,7 @@ static void store(char *dir, const char *path, const tn_buf *key, hs_database_t 
 {
     char tmp[4200];
     tn_buf body = {0};
-    if (mkdirs(dir))
+    if (tn_mkdirs(dir))
         return;
     for (unsigned i = 0; i < n; i++) {
         char *ser = NULL;
@@ -234,8 +205,8 @@ static void store(char *dir, const char *path, const tn_buf *key, hs_database_t 
     int k = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     int fd = k > 0 && (size_t)k < sizeof(tmp) ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     if (fd >= 0) {
-        int bad = write_all(fd, head, HEAD) || write_all(fd, key->data, key->len) ||
-                  write_all(fd, body.data, body.len);
+        int bad = tn_write_all(fd, head, HEAD) || tn_write_all(fd, key->data, key->len) ||
+                  tn_write_all(fd, body.data, body.len);
         bad |= close(fd) != 0;
         if (bad || rename(tmp, path))
             unlink(tmp);

@@ -656,34 +656,6 @@ int tn_ycache_image(tn_ycache *c, tn_buf *out)
     return ok && tn_buf_ok(out) ? 0 : -1;
 }
 
-static int mkdirs(char *dir)
-{
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int rc = mkdir(dir, 0700);
-        *p = '/';
-        if (rc && errno != EEXIST)
-            return -1;
-    }
-    return mkdir(dir, 0700) && errno != EEXIST ? -1 : 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Written to a temporary name and renamed, so that a reader never sees a
  * half-written file; of two concurrent runs, the last rename wins. */
 static void store(tn_ycache *c)
@@ -691,13 +663,13 @@ static void store(tn_ycache *c)
     char tmp[4300];
     tn_buf img = {0};
     int k = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
-    if (k <= 0 || (size_t)k >= sizeof(tmp) || mkdirs(c->dir) || tn_ycache_image(c, &img)) {
+    if (k <= 0 || (size_t)k >= sizeof(tmp) || tn_mkdirs(c->dir) || tn_ycache_image(c, &img)) {
         tn_buf_free(&img);
         return;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-        int bad = write_all(fd, img.data, img.len);
+        int bad = tn_write_all(fd, img.data, img.len);
         bad |= close(fd) != 0;
         if (bad || rename(tmp, c->path))
             unlink(tmp);
