@@ -92,16 +92,14 @@ void tn_tl_cache_free(tn_tl_cache *c)
     memset(c, 0, sizeof(*c));
 }
 
-/* Fragment idx of kind k (0 rule, 1 correlation, 2 file) at level, made
- * by fn on first use; NULL when it cannot be kept (then the caller
- * formats it itself). Formatting a rule's part on every line cost ~1.5k
- * instructions a detection (on_match 8.3k -> 6.9k a detection, callgrind,
- * Windows rules on 16 MiB of real logs), and a run can have millions. */
-static const struct tn_tl_frag *cached(tn_tl_cache *c, int k, uint32_t idx, uint8_t level,
-                                       void (*fn)(tn_buf *, const void *, const void *), const void *x,
-                                       const void *y)
+/* The cache slot of fragment idx of kind k (0 rule, 1 correlation, 2
+ * file), grown to hold it; NULL without a cache or memory. Formatting a
+ * rule's part on every line cost ~1.5k instructions a detection (on_match
+ * 8.3k -> 6.9k a detection, callgrind, Windows rules on 16 MiB of real
+ * logs), and a run can have millions. */
+static struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
 {
-    if (!c || !tn_buf_ok(&c->text))
+    if (!c)
         return NULL;
     if (idx >= c->n[k]) {
         uint32_t n = c->n[k] ? c->n[k] : 64;
@@ -116,26 +114,27 @@ static const struct tn_tl_frag *cached(tn_tl_cache *c, int k, uint32_t idx, uint
         c->frag[k] = f;
         c->n[k] = n;
     }
-    struct tn_tl_frag *f = &c->frag[k][idx];
-    if (f->len)
-        return f->level == level ? f : NULL;
-    size_t at = c->text.len;
-    fn(&c->text, x, y);
-    if (!tn_buf_ok(&c->text) || c->text.len > 0xFFFFFFFFu || c->text.len == at)
-        return NULL;
-    *f = (struct tn_tl_frag){(uint32_t)at, (uint32_t)(c->text.len - at), level};
-    return f;
+    return &c->frag[k][idx];
 }
 
-static void rule_frag(tn_buf *b, const void *d, const void *ri)
+/* Appends f's text to b if it is kept, for level. */
+static int from_cache(tn_buf *b, const tn_tl_cache *c, const struct tn_tl_frag *f, uint8_t level)
 {
-    rule_json(b, d, ri);
+    if (!f || !f->len || f->level != level)
+        return 0;
+    tn_buf_put(b, c->text.data + f->at, f->len);
+    return 1;
 }
 
-static void file_frag(tn_buf *b, const void *path, const void *unused)
+/* Keeps b's text from at on as f's, if f is still empty. */
+static void keep(tn_tl_cache *c, struct tn_tl_frag *f, uint8_t level, const tn_buf *b, size_t at)
 {
-    (void)unused;
-    tn_buf_json_str(b, path, strlen(path));
+    size_t n = b->len - at, from = c ? c->text.len : 0;
+    if (!f || f->len || !n || !tn_buf_ok(b) || !tn_buf_ok(&c->text))
+        return;
+    tn_buf_put(&c->text, b->data + at, n);
+    if (tn_buf_ok(&c->text) && c->text.len <= 0xFFFFFFFFu)
+        *f = (struct tn_tl_frag){(uint32_t)from, (uint32_t)n, level};
 }
 
 void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
@@ -156,19 +155,21 @@ void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const 
         tn_buf_puts(b, ",\"record_id\":");
         tn_buf_u64(b, d->record_id);
         tn_buf_putc(b, ',');
-        const struct tn_tl_frag *f = cached(cache, d->is_corr ? 1 : 0, d->rule, d->level, rule_frag, d, ri);
-        if (f)
-            tn_buf_put(b, cache->text.data + f->at, f->len);
-        else
+        struct tn_tl_frag *f = slot(cache, d->is_corr ? 1 : 0, d->rule);
+        if (!from_cache(b, cache, f, d->level)) {
+            size_t at = b->len;
             rule_json(b, d, ri);
+            keep(cache, f, d->level, b, at);
+        }
         tn_buf_puts(b, ",\"details\":");
         tn_buf_puts(b, d->details);
         tn_buf_puts(b, ",\"file\":");
-        f = cached(cache, 2, d->file, 0, file_frag, file, NULL);
-        if (f)
-            tn_buf_put(b, cache->text.data + f->at, f->len);
-        else
+        f = slot(cache, 2, d->file);
+        if (!from_cache(b, cache, f, 0)) {
+            size_t at = b->len;
             tn_buf_json_str(b, file, strlen(file));
+            keep(cache, f, 0, b, at);
+        }
         tn_buf_puts(b, "}\n");
     } else if (format == TN_OUT_CSV) {
         tn_buf_printf(b, "%s,", ts);
