@@ -32,7 +32,9 @@ struct tn_scanner {
     uint32_t *touched;     /* rules with a literal hit in the current event */
     uint32_t ntouched;
     tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
-    tn_buf text;           /* the event's strings, handed to Vectorscan */
+    tn_buf text;           /* the event's light text, handed to Vectorscan */
+    tn_buf ktext;          /* every data field, for the keyword database */
+    tn_buf htext[TN_SCAN_HEAVY_MAX];   /* each heavy field's values */
     tn_arena lowmem;       /* lower-cased values of the current event */
 };
 
@@ -80,6 +82,9 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->touched);
     tn_free(sc->pass);
     tn_buf_free(&sc->text);
+    tn_buf_free(&sc->ktext);
+    for (uint32_t i = 0; i < TN_SCAN_HEAVY_MAX; i++)
+        tn_buf_free(&sc->htext[i]);
     tn_arena_free(&sc->lowmem);
     tn_free((void *)sc->ev.low);
     tn_free(sc->ev.lowgen);
@@ -263,12 +268,12 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
     return 0;
 }
 
-/* Appends s and a NUL separator to the scan buffer. */
-static void put_str(tn_scanner *sc, const char *s, size_t len)
+/* Appends s and a NUL separator to a scan text. */
+static void put_str(tn_buf *t, const char *s, size_t len)
 {
     if (len) {
-        tn_buf_put(&sc->text, s, len);
-        tn_buf_putc(&sc->text, 0);
+        tn_buf_put(t, s, len);
+        tn_buf_putc(t, 0);
     }
 }
 
@@ -289,32 +294,72 @@ static void put_translated(tn_scanner *sc, const tn_event *ev, const tn_scanset 
         if (rn->append && !tn_eval_field(ev, rn->append, tb, &tail, &tn))
             tn = 0;
         if (tn_rename_text(rn, s, n, tail, tn, &sc->lowmem, &t, &len))
-            put_str(sc, t, len);
+            put_str(&sc->text, t, len);
     }
 }
 
-/* The strings of ev that the bucket's gated rules can read (its scan set:
- * named data fields, all of them for a keyword search, named System
- * members with numbers formatted as eval.c formats them), NUL-separated in
- * one buffer, scanned once. A literal found across a separator only adds a
- * candidate; it can never hide one. A field whose name has a space is
- * always taken: the evaluator may find it under its name without spaces. */
+/* Whether field name (n, len) read without its spaces is want. */
+static int same_without_spaces(const char *n, size_t len, const tn_scanfield *want)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < len; j++)
+        if (n[j] != ' ' && (k == want->len || n[j] != want->name[k++]))
+            return 0;
+    return k == want->len;
+}
+
+static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
+{
+    const tn_atoms *at = &sc->rs->atoms;
+    if (db >= at->ndbs || !text->len)
+        return 0;
+    if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
+        return -1;
+    return hs_scan(at->dbs[db], text->data, (unsigned)text->len, 0, sc->hs, on_literal, sc) ==
+                   HS_SUCCESS ? 0 : -1;
+}
+
+/* Scans the strings of ev that the bucket's gated rules can read, as its
+ * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
+ * own literals, the rest NUL-separated in one light text (named data
+ * fields, all of them when keywords share its database, named System
+ * members with numbers formatted as eval.c formats them, translated
+ * texts), and every data field for the keyword database. A literal found
+ * across a separator only adds a candidate; it can never hide one. A
+ * field whose name has a space is always taken: the evaluator may find it
+ * under its name without spaces. The bucket's constant hits come first. */
 static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
     const tn_atoms *at = &sc->rs->atoms;
     uint32_t slot = b ? (uint32_t)(b - sc->rs->idx.tab) : sc->rs->idx.tab ? sc->rs->idx.mask + 1 : 0;
-    uint32_t di = !at->bucket_db ? TN_NO_DB : b ? at->bucket_db[slot] : at->none_db;
-    if (di >= at->ndbs || !at->scansets)
-        return -1;   /* no literal to look for: nothing is gated here */
+    if (!at->scansets || slot >= at->nscansets)
+        return -1;
     const tn_scanset *ss = &at->scansets[slot];
+    if (ss->db == TN_NO_DB && ss->kdb == TN_NO_DB && !ss->nheavy && !ss->npre)
+        return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
     tn_buf_clear(&sc->text);
+    tn_buf_clear(&sc->ktext);
+    for (uint32_t h = 0; h < ss->nheavy; h++)
+        tn_buf_clear(&sc->htext[h]);
+    int kw = ss->kdb != TN_NO_DB;
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
-        if (ss->all || tn_scanset_has(ss, tn_name_hash(f->name, f->name_len)) ||
-            memchr(f->name, ' ', f->name_len))
-            put_str(sc, f->value, f->value_len);
+        uint32_t hash = tn_name_hash(f->name, f->name_len);
+        int heavy = 0, spaced = memchr(f->name, ' ', f->name_len) != NULL;
+        for (uint32_t h = 0; h < ss->nheavy; h++) {
+            const tn_scanfield *sf = &ss->heavy[h];
+            if ((sf->hash == hash && sf->len == f->name_len && !memcmp(sf->name, f->name, sf->len)) ||
+                (spaced && same_without_spaces(f->name, f->name_len, sf))) {
+                put_str(&sc->htext[h], f->value, f->value_len);
+                heavy = 1;
+            }
+        }
+        if (ss->all || spaced || (!heavy && tn_scanset_has(ss, hash)))
+            put_str(&sc->text, f->value, f->value_len);
+        if (kw)
+            put_str(&sc->ktext, f->value, f->value_len);
     }
     put_translated(sc, ev, ss);
     uint32_t sys = ss->sys;
@@ -324,29 +369,33 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
             if (sys & (1u << sf[i]))
-                put_str(sc, strs[i], strlen(strs[i]));
+                put_str(&sc->text, strs[i], strlen(strs[i]));
         static const tn_sysfield nf[] = {TN_F_EVENTID, TN_F_LEVEL, TN_F_TASK, TN_F_OPCODE, TN_F_RECORDID,
                                          TN_F_VERSION, TN_F_PID, TN_F_TID};
         unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
                                      ev->version, ev->pid, ev->tid};
         for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
             if (sys & (1u << nf[k]))
-                put_str(sc, num, tn_fmt_u64(num, nums[k]));
+                put_str(&sc->text, num, tn_fmt_u64(num, nums[k]));
         if (sys & (1u << TN_F_KEYWORDS))
-            put_str(sc, num, tn_fmt_hex(num, ev->keywords));
+            put_str(&sc->text, num, tn_fmt_hex(num, ev->keywords));
         if (sys & (1u << TN_F_TIME))
-            put_str(sc, num, tn_filetime_format(ev->time, num));
+            put_str(&sc->text, num, tn_filetime_format(ev->time, num));
     }
-    if (!tn_buf_ok(&sc->text) || sc->text.len > 0xFFFFFFFFu)
-        return -1;
     sc->ntouched = 0;
     if (++sc->cur == 0) {   /* wrapped: forget old hits */
         memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
         memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
         sc->cur = 1;
     }
-    return hs_scan(at->dbs[di], sc->text.data ? sc->text.data : "", (unsigned)sc->text.len, 0,
-                   sc->hs, on_literal, sc) == HS_SUCCESS ? 0 : -1;
+    for (uint32_t i = 0; i < ss->npre; i++)
+        on_literal(ss->pre[i], 0, 0, 0, sc);
+    int rc = scan_one(sc, ss->db, &sc->text);
+    for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
+        rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h]);
+    if (!rc && kw)
+        rc = scan_one(sc, ss->kdb, &sc->ktext);
+    return rc;
 }
 
 /* Starts a fresh lower-case cache for ev (sized to its fields). When the

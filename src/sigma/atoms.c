@@ -509,6 +509,18 @@ static void tag_values(const tn_srule *r, const cnf *set, const uint32_t *ids)
         }
 }
 
+/* Clears every value's tag: without databases no scan says anything. */
+static void untag(const tn_ruleset *rs)
+{
+    for (uint32_t r = 0; r < rs->nrules; r++)
+        for (uint32_t s = 0; s < rs->rules[r]->nsearches; s++)
+            for (uint32_t i = 0; i < rs->rules[r]->searches[s].nitems; i++) {
+                const tn_item *it = &rs->rules[r]->searches[s].items[i];
+                for (uint32_t v = 0; v < it->nvalues; v++)
+                    it->values[v].lit = 0;
+            }
+}
+
 /* The literal clauses of rule r's condition; none when unknown. */
 static cnf rule_cnf(reg *g, const tn_srule *r, const uint32_t *ids)
 {
@@ -636,70 +648,18 @@ static int invert(tn_atoms *at, const cnf *sets, uint32_t nrules, uint32_t nlits
     return 0;
 }
 
-/* A bucket's literals: those of the gated rules of its run and of the
- * always list, each once (mark[id] == stamp), sorted. */
+/* A database's literal ids, sorted, and a hash of them. */
 typedef struct idlist {
     uint32_t *v;
     uint32_t n, cap;
     uint32_t hash;
 } idlist;
 
-static int cmp_u32(const void *a, const void *b)
+static void list_hash(idlist *l)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int list_add_rule(idlist *l, const lset *set, uint32_t *mark, uint32_t stamp)
-{
-    for (uint32_t i = 0; !set->top && i < set->n; i++) {
-        uint32_t id = set->v[i];
-        if (mark[id] == stamp)
-            continue;
-        mark[id] = stamp;
-        if (l->n == l->cap) {
-            uint32_t ncap = l->cap ? l->cap * 2 : 64;
-            uint32_t *nv = tn_realloc(l->v, ncap * sizeof(*nv));
-            if (!nv)
-                return -1;
-            l->v = nv;
-            l->cap = ncap;
-        }
-        l->v[l->n++] = id;
-    }
-    return 0;
-}
-
-/* Sorts l (a canonical order, so equal lists compare equal and the cache
- * key is stable) and hashes it. */
-static void list_finish(idlist *l)
-{
-    if (l->n)
-        qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
     l->hash = 2166136261u;
     for (uint32_t i = 0; i < l->n; i++)
         l->hash = (l->hash ^ l->v[i]) * 16777619u;
-}
-
-static int list_add_cnf(idlist *l, const cnf *x, uint32_t *mark, uint32_t stamp)
-{
-    int rc = 0;
-    for (uint32_t k = 0; k < x->n && !rc; k++)
-        rc = list_add_rule(l, &x->c[k], mark, stamp);
-    return rc;
-}
-
-static int bucket_list(const tn_ruleset *rs, const cnf *sets, const tn_bucket *b, uint32_t *mark,
-                       uint32_t stamp, idlist *l)
-{
-    const tn_index *ix = &rs->idx;
-    int rc = 0;
-    for (uint32_t i = 0; b && i < b->n && !rc; i++)
-        rc = list_add_cnf(l, &sets[ix->cands[b->start + i].rule], mark, stamp);
-    for (uint32_t i = 0; i < ix->nalways && !rc; i++)
-        rc = list_add_cnf(l, &sets[ix->always[i]], mark, stamp);
-    list_finish(l);
-    return rc;
 }
 
 /* The index of list l among the distinct lists d[0..*nd), adding it
@@ -710,6 +670,7 @@ static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
         tn_free(l->v);
         return TN_NO_DB;
     }
+    list_hash(l);
     for (uint32_t i = 0; i < *nd; i++)
         if (d[i].hash == l->hash && d[i].n == l->n && !memcmp(d[i].v, l->v, l->n * sizeof(*l->v))) {
             tn_free(l->v);
@@ -719,82 +680,106 @@ static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
     return (*nd)++;
 }
 
-/* One database per distinct bucket literal list (hscache.c caches them
- * together). A scan then looks for the few hundred literals of the rules
- * that can apply to the event, not for all of them: with one database for
- * all ~17,000 of SigmaHQ, the scan was ~40% of matching (callgrind). */
-#define SMALL_DB 256
+static uint32_t distinct_vec(idlist *d, uint32_t *nd, tn_idvec *v)
+{
+    idlist l = {v->v, v->n, v->cap, 0};
+    *v = (tn_idvec){0};
+    return distinct(d, nd, &l);
+}
 
-static int compile_dbs(tn_ruleset *rs, const reg *g, const cnf *sets)
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Adds the ids of l not yet marked with stamp to u. */
+static int union_add(idlist *u, const tn_idvec *l, uint32_t *mark, uint32_t stamp)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        uint32_t id = l->v[i];
+        if (mark[id] == stamp)
+            continue;
+        mark[id] = stamp;
+        if (u->n == u->cap) {
+            uint32_t ncap = u->cap ? u->cap * 2 : 64;
+            uint32_t *nv = tn_realloc(u->v, ncap * sizeof(*nv));
+            if (!nv)
+                return -1;
+            u->v = nv;
+            u->cap = ncap;
+        }
+        u->v[u->n++] = id;
+    }
+    return 0;
+}
+
+/* One database per distinct literal list of the slots' scan sets
+ * (hscache.c caches them together): a scan looks for the literals of the
+ * rules that can apply to the event, in the texts they can be found in,
+ * not for all of them: with one database for all ~17,000 of SigmaHQ, the
+ * scan was ~40% of matching (callgrind). */
+
+/* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
+ * SigmaHQ with few literals took a second together. Buckets of a channel
+ * with under SMALL_DB literals and no field or keyword database of their
+ * own share one, the union of their lists, up to UNION_MAX literals; a
+ * superset is always safe (an extra literal only adds candidates that the
+ * bucket's run does not hold anyway). Measured on the 256 MiB real-chunk
+ * file: with buckets of up to 256 literals joined without a bound, the
+ * Security channel's shared database held 5,635 literals, and each 4625
+ * event took ~6,500 cycles to scan, against ~2,300 with its own. */
+#define SMALL_DB 64
+#define UNION_MAX 512
+
+static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
 {
     tn_atoms *at = &rs->atoms;
     const tn_index *ix = &rs->idx;
     uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
     uint32_t *mark = tn_calloc(g->n ? g->n : 1, sizeof(*mark));
-    idlist *d = tn_calloc(nslots + 1, sizeof(*d));
-    at->bucket_db = tn_malloc((nslots ? nslots : 1) * sizeof(*at->bucket_db));
-    idlist *per = tn_calloc(nslots + 1, sizeof(*per));   /* per slot; [nslots]: no bucket */
-    uint32_t *grp = tn_calloc(nslots + 1, sizeof(*grp)); /* small slot: its group's first slot + 1 */
+    size_t dcap = ((size_t)nslots + 1) * (2 + TN_SCAN_HEAVY_MAX);
+    idlist *d = tn_calloc(dcap, sizeof(*d));
+    uint8_t *joined = tn_calloc(nslots + 1, 1);
     uint32_t nd = 0, stamp = 0;
-    int rc = mark && d && per && grp && at->bucket_db ? 0 : -1;
-    for (uint32_t s = 0; !rc && s <= nslots; s++) {
-        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
-        if (s < nslots)
-            at->bucket_db[s] = TN_NO_DB;
-        if (!b || b->chan)
-            rc = bucket_list(rs, sets, b, mark, ++stamp, &per[s]);
-    }
-    /* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
-     * SigmaHQ with under SMALL_DB literals took a second together. They
-     * share one database per channel, the union of their lists; a superset
-     * is always safe (an extra literal only adds candidates that the
-     * bucket's run does not hold anyway) and small enough to scan fast. */
-    for (uint32_t s = 0; !rc && s <= nslots; s++) {
-        const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
-        if (!per[s].n || per[s].n >= SMALL_DB)
+    int rc = mark && d && joined ? 0 : -1;
+#define SMALL(s) (at->scansets[s].nheavy == 0 && !lists[s].kw.n && lists[s].light.n && \
+                  lists[s].light.n < SMALL_DB)
+    for (uint32_t s = 0; !rc && s < nslots; s++) {
+        const tn_bucket *b = &ix->tab[s];
+        if (joined[s] || !b->chan || !SMALL(s))
             continue;
         idlist u = {0};
         ++stamp;
-        for (uint32_t t = s; !rc && t <= nslots; t++) {
-            const tn_bucket *c = t < nslots ? &ix->tab[t] : NULL;
-            int same = t == s || (b && c && c->chan && c->chan_len == b->chan_len &&
-                                  !memcmp(c->chan, b->chan, b->chan_len));
-            if (same && per[t].n && per[t].n < SMALL_DB) {
-                lset ids = {.v = per[t].v, .n = per[t].n};
-                rc = list_add_rule(&u, &ids, mark, stamp);
-                grp[t] = s + 1;
-            }
+        uint32_t members[64], nm = 0;
+        for (uint32_t t = s; !rc && t < nslots && nm < 64; t++) {
+            const tn_bucket *c = &ix->tab[t];
+            if (joined[t] || !c->chan || !SMALL(t) || c->chan_len != b->chan_len ||
+                memcmp(c->chan, b->chan, b->chan_len) || u.n + lists[t].light.n > UNION_MAX)
+                continue;
+            rc = union_add(&u, &lists[t].light, mark, stamp);
+            joined[t] = 1;
+            members[nm++] = t;
         }
         if (rc) {
             tn_free(u.v);
             break;
         }
-        list_finish(&u);
+        if (u.n > 1)
+            qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
         uint32_t di = distinct(d, &nd, &u);
-        for (uint32_t t = s; t <= nslots; t++)
-            if (grp[t] == s + 1) {
-                if (t < nslots)
-                    at->bucket_db[t] = di;
-                else
-                    at->none_db = di;
-                tn_free(per[t].v);
-                per[t] = (idlist){0};
-            }
+        for (uint32_t k = 0; k < nm; k++)
+            at->scansets[members[k]].db = di;
     }
+#undef SMALL
     for (uint32_t s = 0; !rc && s <= nslots; s++) {
-        if (!per[s].n)
-            continue;
-        uint32_t di = distinct(d, &nd, &per[s]);
-        per[s] = (idlist){0};
-        if (s < nslots)
-            at->bucket_db[s] = di;
-        else
-            at->none_db = di;
+        tn_scanset *ss = &at->scansets[s];
+        if (!joined[s])
+            ss->db = distinct_vec(d, &nd, &lists[s].light);
+        ss->kdb = distinct_vec(d, &nd, &lists[s].kw);
+        for (uint32_t i = 0; i < ss->nheavy; i++)
+            ss->heavy[i].db = distinct_vec(d, &nd, &lists[s].heavy[i]);
     }
-    for (uint32_t s = 0; per && s <= nslots; s++)
-        tn_free(per[s].v);
-    tn_free(per);
-    tn_free(grp);
     /* every list's literals, as the compiler wants them */
     uint32_t total = 0;
     for (uint32_t i = 0; i < nd; i++)
@@ -831,6 +816,7 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, const cnf *sets)
         tn_free(d[i].v);
     tn_free(d);
     tn_free(mark);
+    tn_free(joined);
     tn_free(in);
     tn_free(lits);
     tn_free(lens);
@@ -857,7 +843,6 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
     reg g = {.rs = rs};
     cnf *sets = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
     at->gated = tn_calloc(rs->nrules ? rs->nrules : 1, 1);
-    at->none_db = TN_NO_DB;
     if (!sets || !at->gated || grow_hash(&g)) {
         tn_free(sets);
         tn_free(g.hash);
@@ -883,21 +868,24 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
     int rc = g.oom ? -1 : 0;
     if (!rc && g.n) {
         rc = invert(at, sets, rs->nrules, g.n);
+        /* the tags say which literal each scan set must look for where */
+        for (uint32_t r = 0; !rc && r < rs->nrules; r++)
+            tag_values(rs->rules[r], &sets[r], g.vlit + g.voff[r]);
+        uint32_t nsets = (rs->idx.tab ? rs->idx.mask + 1 : 0) + 1;
+        tn_slotlists *lists = NULL;
+        if (!rc)
+            rc = tn_scansets_build(rs, threads, g.lit, g.len, &lists);
         /* databases that cannot be built only cost speed: evaluate
          * everything, and skip no value */
-        if (!rc && compile_dbs(rs, &g, sets)) {
+        if (!rc && compile_dbs(rs, &g, lists)) {
             free_dbs(at);
-            tn_free(at->bucket_db);
-            at->bucket_db = NULL;
-            at->none_db = TN_NO_DB;
+            tn_scansets_free(at);
             memset(at->gated, 0, rs->nrules);
+            untag(rs);
         } else if (!rc) {
             at->nids = g.n;
-            rc = tn_scansets_build(rs, threads);
-            for (uint32_t r = 0; !rc && r < rs->nrules; r++)
-                tag_values(rs->rules[r], &sets[r], g.vlit + g.voff[r]);
-            rc = rc || g.oom ? -1 : 0;
         }
+        tn_slotlists_free(lists, nsets);
     }
     for (uint32_t r = 0; r < rs->nrules; r++)
         cnf_free(&sets[r]);
@@ -915,10 +903,7 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
 void tn_atoms_free(tn_atoms *at)
 {
     free_dbs(at);
-    tn_free(at->bucket_db);
-    for (uint32_t i = 0; at->scansets && i < at->nscansets; i++)
-        tn_free((void *)at->scansets[i].tr);
-    tn_free(at->scansets);
+    tn_scansets_free(at);
     tn_free(at->ung);
     tn_free(at->ung_start);
     tn_free(at->start);

@@ -40,22 +40,46 @@ typedef struct tn_index {
  * sets of rules_of[start[i] .. start[i+1]); a gated rule is evaluated only
  * when one of its literals occurs in the event. Each index bucket has a
  * database of just the literals of the rules it can hand out (its run and
- * the always list); none_db serves events without a bucket. */
+ * the always list); the scan sets say which (below). */
 #define TN_NO_DB 0xFFFFFFFFu
 
-/* What a bucket's scan must read of an event: the data fields its gated
- * rules name (a Bloom filter of field-name hashes: a false positive only
- * adds bytes), the System members they name, or every data field when one
- * of them has a keyword search. Measured: the System strings and numbers
- * were ~40% of the bytes handed to Vectorscan, and rules read few of them. */
+/* What a bucket's scan must read of an event, and with which databases
+ * (scanset.c). A "heavy" data field, one with many literals of its own,
+ * is scanned alone with just those; the other fields the gated rules
+ * name (a Bloom filter of field-name hashes: a false positive only adds
+ * bytes), the System members they name and translated texts make one
+ * "light" text; keyword literals are looked for in every data field.
+ * Measured: the System strings and numbers were ~40% of the bytes handed
+ * to Vectorscan, and rules read few of them. */
 #define TN_SCANSET_BITS 1024
+#define TN_SCAN_HEAVY_MAX 8
+typedef struct tn_scanfield {
+    const char *name;      /* a data field, as the rules read it */
+    uint32_t len, hash;    /* hash: tn_name_hash */
+    uint32_t db;           /* its database (atoms.dbs) or TN_NO_DB */
+} tn_scanfield;
 typedef struct tn_scanset {
-    uint64_t bloom[TN_SCANSET_BITS / 64];
+    uint64_t bloom[TN_SCANSET_BITS / 64];   /* light data field names */
     uint32_t sys;          /* bit (1 << tn_sysfield) per System member read */
-    uint8_t all;           /* every data field */
+    uint8_t all;           /* every data field goes into the light text */
     const tn_rename **tr;  /* renames that translate a field its rules read: */
-    uint32_t ntr;          /*   the scan reads each one's text too (sigma/translate.h) */
+    uint32_t ntr;          /*   the light text holds each one's text too (sigma/translate.h) */
+    uint32_t db;           /* the light text's database or TN_NO_DB */
+    uint32_t kdb;          /* keyword literals, over every data field, or TN_NO_DB */
+    tn_scanfield *heavy;
+    uint32_t nheavy;
+    uint32_t *pre;         /* literal ids the bucket's channel or EventID holds: */
+    uint32_t npre;         /*   hits on every event of the bucket, never scanned for */
 } tn_scanset;
+
+/* Literal id lists while the databases are built: sorted, no repeats. */
+typedef struct tn_idvec {
+    uint32_t *v;
+    uint32_t n, cap;
+} tn_idvec;
+typedef struct tn_slotlists {
+    tn_idvec light, kw, heavy[TN_SCAN_HEAVY_MAX];
+} tn_slotlists;
 
 /* Hash of a field name: length and three bytes, the same cost at any
  * length; shared by the evaluator's name index and the scan sets. */
@@ -81,8 +105,6 @@ static inline int tn_scanset_has(const tn_scanset *ss, uint32_t h)
 typedef struct tn_atoms {
     hs_database_t **dbs;   /* distinct databases */
     uint32_t ndbs;
-    uint32_t *bucket_db;   /* per index slot (idx.tab): a dbs index or TN_NO_DB */
-    uint32_t none_db;      /* for events with no bucket, or TN_NO_DB */
     tn_scanset *scansets;  /* per index slot, then one for events with no bucket */
     uint32_t nscansets;
     tn_cand *ung;          /* per index slot, its run's ungated entries, in rule order: */
@@ -122,10 +144,16 @@ int tn_index_build(tn_ruleset *rs);
 int tn_atoms_build(tn_ruleset *rs, int threads);
 void tn_atoms_free(tn_atoms *at);
 
-/* Builds rs->atoms.scansets from the gated rules of each index slot (and
- * the always list), on up to threads threads. Returns 0 or -1 (out of
- * memory). */
-int tn_scansets_build(tn_ruleset *rs, int threads);
+/* Builds rs->atoms.scansets from the tagged values (tn_value.lit) of the
+ * gated rules of each index slot (and the always list), on up to threads
+ * threads, and *out: per slot, the literal ids of its databases (lit, len:
+ * literal texts by id, lower-case). The databases are left TN_NO_DB for
+ * atoms.c to fill in. Returns 0 or -1 (out of memory); *out is to be
+ * freed with tn_slotlists_free(*out, number of slots + 1) either way. */
+int tn_scansets_build(tn_ruleset *rs, int threads, const char *const *lit, const size_t *len,
+                      tn_slotlists **out);
+void tn_slotlists_free(tn_slotlists *l, uint32_t n);
+void tn_scansets_free(tn_atoms *at);
 
 /* Lower-cases ASCII of s[0..n) into out (n bytes). */
 void tn_ascii_lower(char *out, const char *s, size_t n);
