@@ -874,7 +874,7 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
         uint32_t nsets = (rs->idx.tab ? rs->idx.mask + 1 : 0) + 1;
         tn_slotlists *lists = NULL;
         if (!rc)
-            rc = tn_scansets_build(rs, threads, g.lit, g.len, &lists);
+            rc = tn_scansets_build(rs, threads, g.lit, g.len, g.n, &lists);
         /* databases that cannot be built only cost speed: evaluate
          * everything, and skip no value */
         if (!rc && compile_dbs(rs, &g, lists)) {

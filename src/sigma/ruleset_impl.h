@@ -147,11 +147,11 @@ void tn_atoms_free(tn_atoms *at);
 /* Builds rs->atoms.scansets from the tagged values (tn_value.lit) of the
  * gated rules of each index slot (and the always list), on up to threads
  * threads, and *out: per slot, the literal ids of its databases (lit, len:
- * literal texts by id, lower-case). The databases are left TN_NO_DB for
+ * literal texts by id, lower-case; ids are below nids). The databases are left TN_NO_DB for
  * atoms.c to fill in. Returns 0 or -1 (out of memory); *out is to be
  * freed with tn_slotlists_free(*out, number of slots + 1) either way. */
 int tn_scansets_build(tn_ruleset *rs, int threads, const char *const *lit, const size_t *len,
-                      tn_slotlists **out);
+                      uint32_t nids, tn_slotlists **out);
 void tn_slotlists_free(tn_slotlists *l, uint32_t n);
 void tn_scansets_free(tn_atoms *at);
 
