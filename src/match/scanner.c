@@ -33,7 +33,6 @@ struct tn_scanner {
     uint32_t ntouched;
     tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
     tn_buf text;           /* the event's light text, handed to Vectorscan */
-    tn_buf ktext;          /* every data field, for the keyword database */
     tn_buf htext[TN_SCAN_HEAVY_MAX];   /* each heavy field's values */
     tn_arena lowmem;       /* lower-cased values of the current event */
 };
@@ -82,7 +81,6 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->touched);
     tn_free(sc->pass);
     tn_buf_free(&sc->text);
-    tn_buf_free(&sc->ktext);
     for (uint32_t i = 0; i < TN_SCAN_HEAVY_MAX; i++)
         tn_buf_free(&sc->htext[i]);
     tn_arena_free(&sc->lowmem);
@@ -322,12 +320,12 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
 /* Scans the strings of ev that the bucket's gated rules can read, as its
  * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
  * own literals, the rest NUL-separated in one light text (named data
- * fields, all of them when keywords share its database, named System
- * members with numbers formatted as eval.c formats them, translated
- * texts), and every data field for the keyword database. A literal found
- * across a separator only adds a candidate; it can never hide one. A
- * field whose name has a space is always taken: the evaluator may find it
- * under its name without spaces. The bucket's constant hits come first. */
+ * fields, or all of them for a keyword search, named System members with
+ * numbers formatted as eval.c formats them, translated texts). A literal
+ * found across a separator only adds a candidate; it can never hide one.
+ * A field whose name has a space is always taken: the evaluator may find
+ * it under its name without spaces. The bucket's constant hits come
+ * first. */
 static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
     const tn_atoms *at = &sc->rs->atoms;
@@ -335,15 +333,13 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     if (!at->scansets || slot >= at->nscansets)
         return -1;
     const tn_scanset *ss = &at->scansets[slot];
-    if (ss->db == TN_NO_DB && ss->kdb == TN_NO_DB && !ss->nheavy && !ss->npre)
+    if (ss->db == TN_NO_DB && !ss->nheavy && !ss->npre)
         return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
     tn_buf_clear(&sc->text);
-    tn_buf_clear(&sc->ktext);
     for (uint32_t h = 0; h < ss->nheavy; h++)
         tn_buf_clear(&sc->htext[h]);
-    int kw = ss->kdb != TN_NO_DB;
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
         uint32_t hash = tn_name_hash(f->name, f->name_len);
@@ -356,10 +352,8 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
                 heavy = 1;
             }
         }
-        if (ss->all || spaced || (!heavy && tn_scanset_has(ss, hash)))
+        if (spaced || (!heavy && (ss->all || tn_scanset_has(ss, hash))))
             put_str(&sc->text, f->value, f->value_len);
-        if (kw)
-            put_str(&sc->ktext, f->value, f->value_len);
     }
     put_translated(sc, ev, ss);
     uint32_t sys = ss->sys;
@@ -393,8 +387,6 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     int rc = scan_one(sc, ss->db, &sc->text);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
         rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h]);
-    if (!rc && kw)
-        rc = scan_one(sc, ss->kdb, &sc->ktext);
     return rc;
 }
 

@@ -722,8 +722,8 @@ static int union_add(idlist *u, const tn_idvec *l, uint32_t *mark, uint32_t stam
 
 /* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
  * SigmaHQ with few literals took a second together. Buckets of a channel
- * with under SMALL_DB literals and no field or keyword database of their
- * own share one, the union of their lists, up to UNION_MAX literals; a
+ * with under SMALL_DB literals and no field database of their own share
+ * one, the union of their lists, up to UNION_MAX literals; a
  * superset is always safe (an extra literal only adds candidates that the
  * bucket's run does not hold anyway). Measured with callgrind on the 256
  * MiB real-chunk file and the 2,872 Windows rules: joining every bucket
@@ -740,12 +740,12 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
     const tn_index *ix = &rs->idx;
     uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
     uint32_t *mark = tn_calloc(g->n ? g->n : 1, sizeof(*mark));
-    size_t dcap = ((size_t)nslots + 1) * (2 + TN_SCAN_HEAVY_MAX);
+    size_t dcap = ((size_t)nslots + 1) * (1 + TN_SCAN_HEAVY_MAX);
     idlist *d = tn_calloc(dcap, sizeof(*d));
     uint8_t *joined = tn_calloc(nslots + 1, 1);
     uint32_t nd = 0, stamp = 0;
     int rc = mark && d && joined ? 0 : -1;
-#define SMALL(s) (at->scansets[s].nheavy == 0 && !lists[s].kw.n && lists[s].light.n && \
+#define SMALL(s) (at->scansets[s].nheavy == 0 && lists[s].light.n && \
                   lists[s].light.n < SMALL_DB)
     for (uint32_t s = 0; !rc && s < nslots; s++) {
         const tn_bucket *b = &ix->tab[s];
@@ -778,7 +778,6 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
         tn_scanset *ss = &at->scansets[s];
         if (!joined[s])
             ss->db = distinct_vec(d, &nd, &lists[s].light);
-        ss->kdb = distinct_vec(d, &nd, &lists[s].kw);
         for (uint32_t i = 0; i < ss->nheavy; i++)
             ss->heavy[i].db = distinct_vec(d, &nd, &lists[s].heavy[i]);
     }

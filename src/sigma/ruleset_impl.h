@@ -48,7 +48,8 @@ typedef struct tn_index {
  * is scanned alone with just those; the other fields the gated rules
  * name (a Bloom filter of field-name hashes: a false positive only adds
  * bytes), the System members they name and translated texts make one
- * "light" text; keyword literals are looked for in every data field.
+ * "light" text; keyword literals are looked for in every data field, so
+ * in every database, and then every other field is in the light text.
  * Measured: the System strings and numbers were ~40% of the bytes handed
  * to Vectorscan, and rules read few of them. */
 #define TN_SCANSET_BITS 1024
@@ -61,11 +62,10 @@ typedef struct tn_scanfield {
 typedef struct tn_scanset {
     uint64_t bloom[TN_SCANSET_BITS / 64];   /* light data field names */
     uint32_t sys;          /* bit (1 << tn_sysfield) per System member read */
-    uint8_t all;           /* every data field goes into the light text */
+    uint8_t all;           /* every data field that is not heavy goes into the light text */
     const tn_rename **tr;  /* renames that translate a field its rules read: */
     uint32_t ntr;          /*   the light text holds each one's text too (sigma/translate.h) */
     uint32_t db;           /* the light text's database or TN_NO_DB */
-    uint32_t kdb;          /* keyword literals, over every data field, or TN_NO_DB */
     tn_scanfield *heavy;
     uint32_t nheavy;
     uint32_t *pre;         /* literal ids the bucket's channel or EventID holds: */
@@ -78,7 +78,7 @@ typedef struct tn_idvec {
     uint32_t n, cap;
 } tn_idvec;
 typedef struct tn_slotlists {
-    tn_idvec light, kw, heavy[TN_SCAN_HEAVY_MAX];
+    tn_idvec light, heavy[TN_SCAN_HEAVY_MAX];
 } tn_slotlists;
 
 /* Hash of a field name: length and three bytes, the same cost at any

@@ -13,9 +13,11 @@
  *     database of its own;
  *   - every other named field, the System members and translated texts
  *     make the "light" text, scanned with the union of their literals;
- *   - keyword literals are looked for in every data field: by a database
- *     of their own when the slot has heavy fields, else in the light one
- *     (whose text is then every data field);
+ *   - keyword literals are looked for in every data field: they go into
+ *     every database of the slot, and every data field that is not heavy
+ *     into the light text (measured, this beat a keyword database of its
+ *     own scanned over a copy of every field: 10.40 G against 10.50 G
+ *     instructions for the whole 256 MiB run);
  *   - literals that the slot's constant members hold (the channel of a
  *     bucket, its EventID) are hits on every event of the slot: they are
  *     listed in pre and never scanned for.
@@ -290,7 +292,7 @@ static int build_slot(job *J, uint32_t s)
     const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
     tn_scanset *ss = &at->scansets[s];
     tn_slotlists *out = &J->out[s];
-    ss->db = ss->kdb = TN_NO_DB;
+    ss->db = TN_NO_DB;
     if (b && !b->chan)
         return 0;
     slotb B = {.ss = ss};
@@ -352,18 +354,17 @@ static int build_slot(job *J, uint32_t s)
             B.oom |= vec_append(&out->light, &B.sys[i]);
         }
     B.oom |= vec_append(&out->light, &B.tr);
-    if (B.kw.n && !nheavy) {   /* one scan of every data field */
+    if (B.kw.n) {   /* every data field: each heavy one and the light text */
         ss->all = 1;
         B.oom |= vec_append(&out->light, &B.kw);
-    } else if (B.kw.n) {
-        out->kw = B.kw;
-        B.kw = (tn_idvec){0};
+        for (uint32_t i = 0; i < nheavy; i++)
+            B.oom |= vec_append(&out->heavy[i], &B.kw);
     }
     /* pre literals are hits already: looking for them again costs only */
-    tn_idvec *lists[2 + TN_SCAN_HEAVY_MAX] = {&out->light, &out->kw};
+    tn_idvec *lists[1 + TN_SCAN_HEAVY_MAX] = {&out->light};
     for (uint32_t i = 0; i < nheavy; i++)
-        lists[2 + i] = &out->heavy[i];
-    for (uint32_t k = 0; k < 2 + nheavy; k++) {
+        lists[1 + i] = &out->heavy[i];
+    for (uint32_t k = 0; k < 1 + nheavy; k++) {
         tn_idvec *l = lists[k];
         vec_finish(l, bits);
         uint32_t n = 0;
@@ -451,7 +452,6 @@ void tn_slotlists_free(tn_slotlists *l, uint32_t n)
 {
     for (uint32_t s = 0; l && s < n; s++) {
         tn_free(l[s].light.v);
-        tn_free(l[s].kw.v);
         for (uint32_t i = 0; i < TN_SCAN_HEAVY_MAX; i++)
             tn_free(l[s].heavy[i].v);
     }

@@ -231,13 +231,22 @@ static int same_atoms(const tn_ruleset *a, const tn_ruleset *b)
     const tn_atoms *x = &a->atoms, *y = &b->atoms;
     uint32_t nslots = a->idx.tab ? a->idx.mask + 1 : 0;
     if (a->nrules != b->nrules || x->nids != y->nids || x->nlits != y->nlits ||
-        x->ndbs != y->ndbs || x->none_db != y->none_db || !x->nids ||
+        x->ndbs != y->ndbs || !x->nids || x->nscansets != nslots + 1 || y->nscansets != nslots + 1 ||
         memcmp(x->gated, y->gated, a->nrules) ||
         memcmp(x->start, y->start, (x->nids + 1) * sizeof(*x->start)) ||
-        memcmp(x->rules_of, y->rules_of, x->start[x->nids] * sizeof(*x->rules_of)) ||
-        memcmp(x->bucket_db, y->bucket_db, nslots * sizeof(*x->bucket_db)) ||
-        memcmp(x->scansets, y->scansets, (nslots + 1) * sizeof(*x->scansets)))
+        memcmp(x->rules_of, y->rules_of, x->start[x->nids] * sizeof(*x->rules_of)))
         return 0;
+    for (uint32_t s = 0; s <= nslots; s++) {
+        const tn_scanset *p = &x->scansets[s], *q = &y->scansets[s];
+        if (memcmp(p->bloom, q->bloom, sizeof(p->bloom)) || p->sys != q->sys || p->all != q->all ||
+            p->ntr != q->ntr || p->db != q->db || p->nheavy != q->nheavy || p->npre != q->npre ||
+            (p->npre && memcmp(p->pre, q->pre, p->npre * sizeof(*p->pre))))
+            return 0;
+        for (uint32_t h = 0; h < p->nheavy; h++)
+            if (p->heavy[h].len != q->heavy[h].len || p->heavy[h].db != q->heavy[h].db ||
+                memcmp(p->heavy[h].name, q->heavy[h].name, p->heavy[h].len))
+                return 0;
+    }
     for (uint32_t r = 0; r < a->nrules; r++)
         for (uint32_t s = 0; s < a->rules[r]->nsearches; s++)
             for (uint32_t i = 0; i < a->rules[r]->searches[s].nitems; i++) {
