@@ -17,12 +17,23 @@
 #include <stdio.h>
 #include <string.h>
 
+/* An EventID's run in the current channel (event_run). */
+#define RUN_MEMO 64
+typedef struct run_memo {
+    uint32_t eid;
+    uint32_t set;
+    const tn_bucket *b;
+} run_memo;
+
 struct tn_scanner {
     const tn_ruleset *rs;
     tn_eval ev;
     tn_cand *cands;        /* merged candidates of the current event */
     uint32_t ncap;
     char chan[256];        /* lower-cased channel of the current event */
+    char chan_raw[256];    /* the same as logged */
+    size_t chan_len;       /* SIZE_MAX: none yet */
+    run_memo runs[RUN_MEMO];   /* runs of chan by EventID */
     uint64_t evaluated;
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
@@ -43,6 +54,7 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     if (!sc)
         return NULL;
     sc->rs = rs;
+    sc->chan_len = SIZE_MAX;
     tn_arena_init(&sc->lowmem, 16 * 1024);
     sc->ev.lowmem = &sc->lowmem;
     sc->ev.md = pcre2_match_data_create(1, NULL);
@@ -143,9 +155,23 @@ static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev)
 {
     const tn_index *ix = &sc->rs->idx;
     size_t len = strlen(ev->channel);
-    tn_ascii_lower(sc->chan, ev->channel, len);
+    /* events come in runs of one channel (an EVTX file is one log): the
+     * last channel's runs by EventID are kept. Measured: lower-casing,
+     * hashing and probing each event's channel was ~160 M instructions on
+     * the 256 MiB real-chunk file, ~3% of matching. */
+    if (len != sc->chan_len || memcmp(ev->channel, sc->chan_raw, len)) {
+        memcpy(sc->chan_raw, ev->channel, len);
+        tn_ascii_lower(sc->chan, ev->channel, len);
+        sc->chan_len = len;
+        memset(sc->runs, 0, sizeof(sc->runs));
+    }
+    run_memo *m = &sc->runs[ev->event_id & (RUN_MEMO - 1)];
+    if (m->set && m->eid == ev->event_id)
+        return m->b;
     const tn_bucket *b = bucket(ix, sc->chan, len, ev->event_id);
-    return b ? b : bucket(ix, sc->chan, len, TN_ANY_EID);
+    b = b ? b : bucket(ix, sc->chan, len, TN_ANY_EID);
+    *m = (run_memo){ev->event_id, 1, b};
+    return b;
 }
 
 /* Merges run b with the always list in rule order. With gate set, run
@@ -269,9 +295,11 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 /* Appends s and a NUL separator to a scan text. */
 static void put_str(tn_buf *t, const char *s, size_t len)
 {
-    if (len) {
-        tn_buf_put(t, s, len);
-        tn_buf_putc(t, 0);
+    if (len && !tn_buf_reserve(t, len + 1)) {   /* one check, not two */
+        memcpy(t->data + t->len, s, len);
+        t->len += len + 1;
+        t->data[t->len - 1] = 0;
+        t->data[t->len] = 0;
     }
 }
 
