@@ -40,6 +40,7 @@ struct tn_scanner {
     uint8_t *mask;         /* per rule: clauses hit in event epoch[rule] */
     uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
+    const tn_dbtab *tab;   /* the table of the database being scanned */
     uint32_t *touched;     /* rules with a literal hit in the current event */
     uint32_t ntouched;
     tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
@@ -272,23 +273,41 @@ static uint32_t candidates_indexed(tn_scanner *sc, const tn_event *ev, const tn_
 
 /* ---- literal prefilter ---- */
 
-static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
-                      unsigned int flags, void *ctx)
+/* Rule entries (rule * 2 + clause) e[0..n): a literal of the clause was
+ * found in the current event. */
+static void touch(tn_scanner *sc, const uint32_t *e, uint32_t n)
 {
-    tn_scanner *sc = ctx;
-    const tn_atoms *at = &sc->rs->atoms;
-    (void)from, (void)to, (void)flags;
     uint32_t cur = sc->cur;
-    sc->lit_epoch[id] = cur;
-    for (uint32_t i = at->start[id]; i < at->start[id + 1]; i++) {
-        uint32_t e = at->rules_of[i], r = e >> 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = e[i] >> 1;
         if (sc->epoch[r] != cur) {
             sc->epoch[r] = cur;
             sc->mask[r] = 0;
             sc->touched[sc->ntouched++] = r;
         }
-        sc->mask[r] |= (uint8_t)(1u << (e & 1));
+        sc->mask[r] |= (uint8_t)(1u << (e[i] & 1));
     }
+}
+
+/* A literal the bucket's constant members hold (global literal id). */
+static void on_constant(tn_scanner *sc, uint32_t id)
+{
+    const tn_atoms *at = &sc->rs->atoms;
+    sc->lit_epoch[id] = sc->cur;
+    touch(sc, at->rules_of + at->start[id], at->start[id + 1] - at->start[id]);
+}
+
+/* Vectorscan's report of local id k of the database being scanned. */
+static int on_literal(unsigned int k, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    tn_scanner *sc = ctx;
+    const tn_dbtab *t = sc->tab;
+    (void)from, (void)to, (void)flags;
+    if (k >= t->n)
+        return 0;
+    sc->lit_epoch[t->lit[k]] = sc->cur;
+    touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
     return 0;
 }
 
@@ -341,6 +360,7 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
         return 0;
     if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
         return -1;
+    sc->tab = &at->tabs[db];
     return hs_scan(at->dbs[db], text->data, (unsigned)text->len, 0, sc->hs, on_literal, sc) ==
                    HS_SUCCESS ? 0 : -1;
 }
@@ -411,7 +431,7 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         sc->cur = 1;
     }
     for (uint32_t i = 0; i < ss->npre; i++)
-        on_literal(ss->pre[i], 0, 0, 0, sc);
+        on_constant(sc, ss->pre[i]);
     int rc = scan_one(sc, ss->db, &sc->text);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
         rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h]);

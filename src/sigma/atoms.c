@@ -734,6 +734,87 @@ static int union_add(idlist *u, const tn_idvec *l, uint32_t *mark, uint32_t stam
 #define SMALL_DB 64
 #define UNION_MAX 512
 
+/* Marks in member (stamp) the gated rules slot s can hand out. */
+static void slot_members(const tn_ruleset *rs, uint32_t s, uint32_t *member, uint32_t stamp)
+{
+    const tn_index *ix = &rs->idx;
+    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
+    const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
+    for (uint32_t i = 0; b && i < b->n; i++)
+        member[ix->cands[b->start + i].rule] = stamp;
+    for (uint32_t i = 0; i < ix->nalways; i++)
+        member[ix->always[i]] = stamp;
+}
+
+static int uses_db(const tn_scanset *ss, uint32_t db)
+{
+    if (ss->db == db)
+        return 1;
+    for (uint32_t h = 0; h < ss->nheavy; h++)
+        if (ss->heavy[h].db == db)
+            return 1;
+    return 0;
+}
+
+/* Each database's table (tn_dbtab): its literals, and for each the
+ * entries of at->rules_of whose rule a slot using the database can hand
+ * out. Takes d[i].v. Returns 0 or -1. */
+static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
+{
+    tn_atoms *at = &rs->atoms;
+    uint32_t nsets = at->nscansets;
+    at->tabs = tn_calloc(nd ? nd : 1, sizeof(*at->tabs));
+    uint32_t *member = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*member));
+    uint32_t **users = tn_calloc(nd ? nd : 1, sizeof(*users));   /* slots using each database */
+    uint32_t *nusers = tn_calloc(nd ? nd : 1, sizeof(*nusers));
+    int rc = at->tabs && member && users && nusers ? 0 : -1;
+    for (uint32_t s = 0; !rc && s < nsets; s++)
+        for (uint32_t i = 0; i < nd && !rc; i++)
+            if (uses_db(&at->scansets[s], i)) {
+                if ((nusers[i] & (nusers[i] - 1)) == 0) {   /* 0, 1, 2, 4, ...: grow */
+                    uint32_t *nu = tn_realloc(users[i], (nusers[i] ? 2 * nusers[i] : 1) * sizeof(*nu));
+                    if (!nu) {
+                        rc = -1;
+                        break;
+                    }
+                    users[i] = nu;
+                }
+                users[i][nusers[i]++] = s;
+            }
+    for (uint32_t i = 0; !rc && i < nd; i++) {
+        tn_dbtab *t = &at->tabs[i];
+        for (uint32_t u = 0; u < nusers[i]; u++)
+            slot_members(rs, users[i][u], member, i + 1);
+        uint32_t total = 0;
+        for (uint32_t k = 0; k < d[i].n; k++)
+            for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
+                total += member[at->rules_of[e] >> 1] == i + 1;
+        t->start = tn_malloc((d[i].n + 1) * sizeof(*t->start));
+        t->rules = tn_malloc((total ? total : 1) * sizeof(*t->rules));
+        if (!t->start || !t->rules) {
+            rc = -1;
+            break;
+        }
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < d[i].n; k++) {
+            t->start[k] = n;
+            for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
+                if (member[at->rules_of[e] >> 1] == i + 1)
+                    t->rules[n++] = at->rules_of[e];
+        }
+        t->start[d[i].n] = n;
+        t->lit = d[i].v;
+        t->n = d[i].n;
+        d[i].v = NULL;
+    }
+    for (uint32_t i = 0; users && i < nd; i++)
+        tn_free(users[i]);
+    tn_free(users);
+    tn_free(nusers);
+    tn_free(member);
+    return rc;
+}
+
 static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
 {
     tn_atoms *at = &rs->atoms;
@@ -792,8 +873,16 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
     at->dbs = tn_calloc(nd ? nd : 1, sizeof(*at->dbs));
     if (!in || !lits || !lens || !flags || !at->dbs)
         rc = -1;
+    uint32_t maxn = 0;
+    for (uint32_t i = 0; i < nd; i++)
+        maxn = d[i].n > maxn ? d[i].n : maxn;
+    unsigned *local = tn_malloc((maxn ? maxn : 1) * sizeof(*local));   /* 0, 1, 2, ... */
+    if (!local)
+        rc = -1;
+    for (uint32_t j = 0; local && j < maxn; j++)
+        local[j] = j;
     for (uint32_t i = 0, k = 0; !rc && i < nd; i++) {
-        in[i] = (tn_hslits){lits + k, flags + k, d[i].v, lens + k, d[i].n};
+        in[i] = (tn_hslits){lits + k, flags + k, local, lens + k, d[i].n};
         for (uint32_t j = 0; j < d[i].n; j++, k++) {
             lits[k] = g->lit[d[i].v[j]];
             lens[k] = g->len[d[i].v[j]];
@@ -813,8 +902,11 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
     for (uint32_t i = 0; !rc && i < nd; i++)
         for (uint32_t j = 0; j < d[i].n; j++)
             at->nlits += !mark[d[i].v[j]]++;
+    if (!rc)
+        rc = build_tabs(rs, d, nd);
     for (uint32_t i = 0; d && i < nd; i++)
         tn_free(d[i].v);
+    tn_free(local);
     tn_free(d);
     tn_free(mark);
     tn_free(joined);
@@ -827,6 +919,13 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
 
 static void free_dbs(tn_atoms *at)
 {
+    for (uint32_t i = 0; at->tabs && i < at->ndbs; i++) {
+        tn_free(at->tabs[i].lit);
+        tn_free(at->tabs[i].start);
+        tn_free(at->tabs[i].rules);
+    }
+    tn_free(at->tabs);
+    at->tabs = NULL;
     for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
         if (at->dbs[i])
             hs_free_database(at->dbs[i]);

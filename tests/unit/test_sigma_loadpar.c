@@ -236,6 +236,13 @@ static int same_atoms(const tn_ruleset *a, const tn_ruleset *b)
         memcmp(x->start, y->start, (x->nids + 1) * sizeof(*x->start)) ||
         memcmp(x->rules_of, y->rules_of, x->start[x->nids] * sizeof(*x->rules_of)))
         return 0;
+    for (uint32_t i = 0; i < x->ndbs; i++) {
+        const tn_dbtab *p = &x->tabs[i], *q = &y->tabs[i];
+        if (p->n != q->n || memcmp(p->lit, q->lit, p->n * sizeof(*p->lit)) ||
+            memcmp(p->start, q->start, (p->n + 1) * sizeof(*p->start)) ||
+            memcmp(p->rules, q->rules, p->start[p->n] * sizeof(*p->rules)))
+            return 0;
+    }
     for (uint32_t s = 0; s <= nslots; s++) {
         const tn_scanset *p = &x->scansets[s], *q = &y->scansets[s];
         if (memcmp(p->bloom, q->bloom, sizeof(p->bloom)) || p->sys != q->sys || p->all != q->all ||
