@@ -73,6 +73,7 @@ typedef struct unit {
     pcre2_code **res;      /* regexes it compiled: moved to the rule set */
     size_t nres, capres;
     outlist *out;          /* the file being loaded */
+    tn_imemo *memo;        /* items it compiled (NULL: out of memory, none kept) */
 } unit;
 
 /* A rejection reported now: from the calling thread only. */
@@ -409,7 +410,7 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     r->is_filter = (uint8_t)is_filter;
     tn_vctx c;
     vctx_init(U, &c, err, sizeof(err));
-    int rc = tn_detection_compile(&c, det, is_filter, &r->searches, &r->nsearches, &r->cond);
+    int rc = tn_detection_compile(&c, U->memo, det, is_filter, &r->searches, &r->nsearches, &r->cond);
     vctx_done(U, &c);
     if (rc) {
         const tn_ynode *at = c.err_node ? c.err_node : det;
@@ -621,6 +622,7 @@ static unit *units_new(loader *L, int n)
         tn_arena_init(&rs->arenas[i], 256 * 1024);
         us[i].L = L;
         us[i].a = &rs->arenas[i];
+        us[i].memo = tn_imemo_new();
     }
     return us;
 }
@@ -648,6 +650,7 @@ static int units_done(loader *L, unit *us, int n)
                 L->res[L->nres++] = us[i].res[k];
         }
         tn_free(us[i].res);
+        tn_imemo_free(us[i].memo);
     }
     tn_free(us);
     return rc;
