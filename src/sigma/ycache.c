@@ -278,34 +278,42 @@ static int dec_items(dec *d, tn_ynode *n, int depth)
 static tn_ynode *dec_node(dec *d, int depth)
 {
     uint64_t line, col, x;
+    unsigned tag;
     if (depth > MAX_DEPTH || d->p >= d->end || d->used >= d->nnodes)
         return NULL;
-    unsigned tag = *d->p++;
-    if (tag > 4 || tag == 3 || get_var(d, &line) || get_var(d, &col) || get_var(d, &x) ||
-        line > UINT32_MAX || col > UINT32_MAX || x > UINT32_MAX)
+    const unsigned char *p = d->p;
+    /* the tag and three one-byte varints, as for ~90% of the Windows rules'
+     * nodes: one test instead of three varint reads (which were ~40% of
+     * dec_node's 22.6 M instructions) */
+    if (d->end - p >= 4 && !((p[1] | p[2] | p[3]) & 0x80)) {
+        tag = p[0];
+        line = p[1];
+        col = p[2];
+        x = p[3];
+        d->p = p + 4;
+    } else {
+        tag = *d->p++;
+        if (get_var(d, &line) || get_var(d, &col) || get_var(d, &x) || line > UINT32_MAX ||
+            col > UINT32_MAX || x > UINT32_MAX)
+            return NULL;
+    }
+    if (tag > 4 || tag == 3)
         return NULL;
     tn_ynode *n = &d->nodes[d->used++];
-    memset(n, 0, sizeof(*n));
-    n->line = (uint32_t)line;
-    n->col = (uint32_t)col;
-    n->str = "";
     if (tag == 0 || tag == 4) {
         if (x > (uint64_t)(d->end - d->p) || x >= d->strbytes - d->sused)
             return NULL;
         char *s = d->str + d->sused;
-        if (x)
-            memcpy(s, d->p, x);
+        memcpy(s, d->p, x);
         s[x] = 0;
         d->p += x;
         d->sused += x + 1;
-        n->kind = TN_Y_SCALAR;
-        n->str = s;
-        n->len = x;
-        n->plain = tag == 4;
+        *n = (tn_ynode){.kind = TN_Y_SCALAR, .str = s, .len = x, .plain = tag == 4,
+                        .line = (uint32_t)line, .col = (uint32_t)col};
         return n;
     }
-    n->kind = tag == 1 ? TN_Y_SEQ : TN_Y_MAP;
-    n->count = (uint32_t)x;
+    *n = (tn_ynode){.kind = tag == 1 ? TN_Y_SEQ : TN_Y_MAP, .str = "", .line = (uint32_t)line,
+                    .col = (uint32_t)col, .count = (uint32_t)x};
     return dec_items(d, n, depth) ? NULL : n;
 }
 
