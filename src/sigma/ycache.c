@@ -527,6 +527,22 @@ void tn_ycache_put(tn_ycache *c, const tn_ykey *k, const tn_ystream *st)
     tn_buf_free(&b);
 }
 
+int tn_ycache_parse(tn_ycache *c, const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                    char *err, size_t errlen, uint32_t *line, uint32_t *col)
+{
+    tn_ykey k;
+    if (c) {
+        tn_ykey_of(text, len, &k);
+        if (!tn_ycache_get(c, &k, a, st))
+            return 0;
+    }
+    if (tn_yaml_parse(text, len, a, st, err, errlen, line, col))
+        return -1;
+    if (c)
+        tn_ycache_put(c, &k, st);
+    return 0;
+}
+
 /* ---- writing ---- */
 
 /* An entry of the file to write, and where its bytes are now. */
