@@ -304,7 +304,13 @@ static tn_ynode *dec_node(dec *d, int depth)
         if (x > (uint64_t)(d->end - d->p) || x >= d->strbytes - d->sused)
             return NULL;
         char *s = d->str + d->sused;
-        memcpy(s, d->p, x);
+        /* most texts are short: one fixed 16-byte copy, not a memcpy call
+         * (what it copies past the text is overwritten by the next text,
+         * or lands in the slack after the last) */
+        if (x <= 16 && d->end - d->p >= 16)
+            memcpy(s, d->p, 16);
+        else
+            memcpy(s, d->p, x);
         s[x] = 0;
         d->p += x;
         d->sused += x + 1;
@@ -328,7 +334,7 @@ int tn_ytree_decode(const void *data, size_t len, tn_arena *a, tn_ystream *st)
         return -1;
     tn_ynode **docs = ndocs ? tn_arena_alloc(a, ndocs * sizeof(*docs)) : NULL;
     d.nodes = d.nnodes ? tn_arena_alloc(a, d.nnodes * sizeof(*d.nodes)) : NULL;
-    d.str = d.strbytes ? tn_arena_alloc(a, d.strbytes) : NULL;
+    d.str = d.strbytes ? tn_arena_alloc(a, d.strbytes + 16) : NULL;   /* 16: see dec_node */
     if ((ndocs && !docs) || (d.nnodes && !d.nodes) || (d.strbytes && !d.str))
         return -1;
     for (uint64_t i = 0; i < ndocs; i++)
