@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "sigma/cond.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,22 +92,46 @@ typedef struct mkey {
     const tn_ynode *val;
 } mkey;
 
+/* One memo for all loading threads: with one per thread, each saw only
+ * its share of the repeats (measured, Windows rules: 352.0 M instructions
+ * with 2 threads, 355.4 M with 4, against 344.5 M with 1). A hit copies
+ * the entry under the lock, since the table may grow; the values it points
+ * to are complete before they are put and read-only until atoms.c. */
 struct tn_imemo {
     ment *t;
     size_t n, cap;         /* cap a power of two, or 0 */
+    int shared;
+    pthread_mutex_t mu;    /* t, n, cap, when shared */
 };
 
-tn_imemo *tn_imemo_new(void)
+tn_imemo *tn_imemo_new(int shared)
 {
-    return tn_calloc(1, sizeof(tn_imemo));
+    tn_imemo *m = tn_calloc(1, sizeof(tn_imemo));
+    if (m && (m->shared = shared))
+        pthread_mutex_init(&m->mu, NULL);
+    return m;
 }
 
 void tn_imemo_free(tn_imemo *m)
 {
     if (!m)
         return;
+    if (m->shared)
+        pthread_mutex_destroy(&m->mu);
     tn_free(m->t);
     tn_free(m);
+}
+
+static void memo_lock(tn_imemo *m)
+{
+    if (m->shared)
+        pthread_mutex_lock(&m->mu);
+}
+
+static void memo_unlock(tn_imemo *m)
+{
+    if (m->shared)
+        pthread_mutex_unlock(&m->mu);
 }
 
 /* Eight bytes a step: hashing a byte a step was 8 M instructions, more
@@ -223,15 +248,23 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
 {
     mkey mk;
     uint64_t h = m ? memo_key(k->str, k->val, &mk) : 0;
-    ment *e = h && m->cap ? memo_find(m, h, &mk) : NULL;
-    if (e && e->h) {
-        tn_value *v = tn_arena_alloc(c->a, (e->item.nvalues ? e->item.nvalues : 1) * sizeof(*v));
+    int hit = 0;
+    tn_item got;
+    if (h) {
+        memo_lock(m);
+        ment *e = m->cap ? memo_find(m, h, &mk) : NULL;
+        if (e && e->h)
+            hit = 1, got = e->item;
+        memo_unlock(m);
+    }
+    if (hit) {
+        tn_value *v = tn_arena_alloc(c->a, (got.nvalues ? got.nvalues : 1) * sizeof(*v));
         char *name = mk.flen ? tn_arena_strndup(c->a, k->str, mk.flen) : NULL;
         if (!v || (mk.flen && !name))
             return fail(c, k, "out of memory");
-        if (e->item.nvalues)
-            memcpy(v, e->item.values, e->item.nvalues * sizeof(*v));
-        *it = e->item;
+        if (got.nvalues)
+            memcpy(v, got.values, got.nvalues * sizeof(*v));
+        *it = got;
         it->values = v;
         if (name)   /* as tn_item_compile names it */
             tn_fieldname_init(&it->field, name, mk.flen);
@@ -239,8 +272,11 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
     }
     if (tn_item_compile(c, k->str, k, k->val, it))
         return -1;
-    if (h)
+    if (h) {
+        memo_lock(m);
         memo_put(m, h, &mk, it);
+        memo_unlock(m);
+    }
     return 0;
 }
 

@@ -4,12 +4,13 @@
 
 #include "sigma/value.h"
 
-/* Items already compiled by one loading thread, by their key and values
- * (detect.c says why). Their memory is in c->a of the compiles that used
- * the memo, which must all be the same arena and outlive it. */
+/* Items already compiled, by their modifiers and values (detect.c says
+ * why). Their memory is in the arenas (c->a) of the compiles that used the
+ * memo, which must outlive every item compiled with it. shared: used by
+ * several threads at once (then locked). */
 typedef struct tn_imemo tn_imemo;
 
-tn_imemo *tn_imemo_new(void);
+tn_imemo *tn_imemo_new(int shared);
 void tn_imemo_free(tn_imemo *m);
 
 /* Compiles every search identifier of det (all keys except "condition",

@@ -49,6 +49,7 @@ typedef struct loader {
     pcre2_code **res;
     size_t nres, capres;
     tn_ycache *yc;         /* parsed trees of rule files (NULL: off) */
+    tn_imemo *memo;        /* items compiled, shared by the units (detect.h) */
 } loader;
 
 /* What loading one file gave, in document order. */
@@ -76,7 +77,7 @@ typedef struct unit {
     pcre2_code **res;      /* regexes it compiled: moved to the rule set */
     size_t nres, capres;
     outlist *out;          /* the file being loaded */
-    tn_imemo *memo;        /* items it compiled (NULL: out of memory, none kept) */
+    tn_imemo *memo;        /* the loader's: items compiled (NULL: out of memory, none kept) */
     char *text;            /* the file being loaded, read into a buffer kept for the next */
     size_t textcap;
 } unit;
@@ -669,11 +670,12 @@ static unit *units_new(loader *L, int n)
         return NULL;
     }
     rs->narenas = (uint32_t)n;
+    L->memo = tn_imemo_new(n > 1);   /* NULL: no memo, every item compiled */
     for (int i = 0; i < n; i++) {
         tn_arena_init(&rs->arenas[i], 256 * 1024);
         us[i].L = L;
         us[i].a = &rs->arenas[i];
-        us[i].memo = tn_imemo_new();
+        us[i].memo = L->memo;
     }
     return us;
 }
@@ -702,9 +704,10 @@ static int units_done(loader *L, unit *us, int n)
         }
         tn_free(us[i].res);
         tn_free(us[i].text);
-        tn_imemo_free(us[i].memo);
     }
     tn_free(us);
+    tn_imemo_free(L->memo);
+    L->memo = NULL;
     return rc;
 }
 
