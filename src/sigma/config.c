@@ -48,7 +48,7 @@ static int find_data_dir(const tn_rule_opts *o, char *out, size_t n)
     return -1;
 }
 
-int tn_rules_config(const tn_rule_opts *o, tn_lsmap **ls, tn_arena *a,
+int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_arena *a,
                     const tn_ynode **placeholders, char *err, size_t errlen)
 {
     char dir[4096], path[4200];
@@ -64,7 +64,7 @@ int tn_rules_config(const tn_rule_opts *o, tn_lsmap **ls, tn_arena *a,
     files[0] = path;
     for (size_t i = 1; i < n; i++)
         files[i] = o->logsource_maps[i - 1];
-    int rc = tn_lsmap_load(files, n, ls, err, errlen);
+    int rc = tn_lsmap_load_cached(files, n, yc, ls, err, errlen);
     tn_free((void *)files);
     if (rc)
         return -1;
@@ -84,7 +84,7 @@ int tn_rules_config(const tn_rule_opts *o, tn_lsmap **ls, tn_arena *a,
         snprintf(err, errlen, "%.300s: %.100s", ph, strerror(errno));
         return -1;
     }
-    rc = tn_yaml_parse(text, len, a, &st, msg, sizeof(msg), &line, &col);
+    rc = tn_ycache_parse(yc, text, len, a, &st, msg, sizeof(msg), &line, &col);
     tn_free(text);
     if (rc) {
         snprintf(err, errlen, "%.300s:%u:%u: %.150s", ph, line, col, msg);

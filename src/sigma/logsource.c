@@ -11,6 +11,7 @@
 #include "base/arena.h"
 #include "sigma/value.h"
 #include "sigma/yaml.h"
+#include "sigma/ycache.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -199,13 +200,13 @@ static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *e
     return 0;
 }
 
-int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap *m,
-                       char *err, size_t errlen)
+static int load_text(const char *text, size_t len, const char *name, tn_ycache *yc, tn_lsmap *m,
+                     char *err, size_t errlen)
 {
     tn_ystream st;
     char msg[200];
     uint32_t line, col;
-    if (tn_yaml_parse(text, len, &m->a, &st, msg, sizeof(msg), &line, &col)) {
+    if (tn_ycache_parse(yc, text, len, &m->a, &st, msg, sizeof(msg), &line, &col)) {
         snprintf(err, errlen, "%s:%u:%u: %s", name, line, col, msg);
         return -1;
     }
@@ -231,7 +232,19 @@ int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap 
 }
 
 
+int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap *m,
+                       char *err, size_t errlen)
+{
+    return load_text(text, len, name, NULL, m, err, errlen);
+}
+
 int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err, size_t errlen)
+{
+    return tn_lsmap_load_cached(files, n, NULL, out, err, errlen);
+}
+
+int tn_lsmap_load_cached(const char *const *files, size_t n, tn_ycache *yc, tn_lsmap **out,
+                         char *err, size_t errlen)
 {
     tn_lsmap *m = tn_lsmap_new();
     if (!m) {
@@ -247,7 +260,7 @@ int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err,
             return -1;
         }
         /* the tree points into the arena, not text: strings are copied */
-        int rc = tn_lsmap_load_text(text, len, files[i], m, err, errlen);
+        int rc = load_text(text, len, files[i], yc, m, err, errlen);
         tn_free(text);
         if (rc) {
             tn_lsmap_free(m);

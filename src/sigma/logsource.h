@@ -14,6 +14,11 @@ typedef struct tn_lsmap tn_lsmap;
  * err. The map is freed with tn_lsmap_free. */
 int tn_lsmap_load(const char *const *files, size_t n, tn_lsmap **out, char *err, size_t errlen);
 
+/* Same, parsing through the tree cache yc (NULL: none). */
+struct tn_ycache;
+int tn_lsmap_load_cached(const char *const *files, size_t n, struct tn_ycache *yc,
+                         tn_lsmap **out, char *err, size_t errlen);
+
 /* Same, from YAML text (for tests and embedding). */
 int tn_lsmap_load_text(const char *text, size_t len, const char *name, tn_lsmap *m,
                        char *err, size_t errlen);

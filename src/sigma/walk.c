@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,6 +50,7 @@ static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
     size_t n = 0, cap = 0;
     struct dirent *de;
     int rc = 0;
+    size_t plen = strlen(path);
     while (!rc && (de = readdir(dir))) {
         if (de->d_name[0] == '.')
             continue;
@@ -64,14 +64,18 @@ static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
             es = ne;
             cap = ncap;
         }
-        size_t len = strlen(path) + strlen(de->d_name) + 2;
-        es[n].path = tn_malloc(len);
-        if (!es[n].path) {
+        size_t nlen = strlen(de->d_name);
+        char *p = tn_malloc(plen + nlen + 2);
+        if (!p) {
             rc = -1;
             break;
         }
-        es[n].type = de->d_type;
-        snprintf(es[n++].path, len, "%s/%s", path, de->d_name);
+        /* path "/" name: snprintf was a third of the walk's instructions */
+        memcpy(p, path, plen);
+        p[plen] = '/';
+        memcpy(p + plen + 1, de->d_name, nlen + 1);
+        es[n].path = p;
+        es[n++].type = de->d_type;
     }
     if (n)
         qsort(es, n, sizeof(*es), cmp_entry);

@@ -278,34 +278,48 @@ static int dec_items(dec *d, tn_ynode *n, int depth)
 static tn_ynode *dec_node(dec *d, int depth)
 {
     uint64_t line, col, x;
+    unsigned tag;
     if (depth > MAX_DEPTH || d->p >= d->end || d->used >= d->nnodes)
         return NULL;
-    unsigned tag = *d->p++;
-    if (tag > 4 || tag == 3 || get_var(d, &line) || get_var(d, &col) || get_var(d, &x) ||
-        line > UINT32_MAX || col > UINT32_MAX || x > UINT32_MAX)
+    const unsigned char *p = d->p;
+    /* the tag and three one-byte varints, as for ~90% of the Windows rules'
+     * nodes: one test instead of three varint reads (which were ~40% of
+     * dec_node's 22.6 M instructions) */
+    if (d->end - p >= 4 && !((p[1] | p[2] | p[3]) & 0x80)) {
+        tag = p[0];
+        line = p[1];
+        col = p[2];
+        x = p[3];
+        d->p = p + 4;
+    } else {
+        tag = *d->p++;
+        if (get_var(d, &line) || get_var(d, &col) || get_var(d, &x) || line > UINT32_MAX ||
+            col > UINT32_MAX || x > UINT32_MAX)
+            return NULL;
+    }
+    if (tag > 4 || tag == 3)
         return NULL;
     tn_ynode *n = &d->nodes[d->used++];
-    memset(n, 0, sizeof(*n));
-    n->line = (uint32_t)line;
-    n->col = (uint32_t)col;
-    n->str = "";
     if (tag == 0 || tag == 4) {
         if (x > (uint64_t)(d->end - d->p) || x >= d->strbytes - d->sused)
             return NULL;
         char *s = d->str + d->sused;
-        if (x)
+        /* most texts are short: one fixed 16-byte copy, not a memcpy call
+         * (what it copies past the text is overwritten by the next text,
+         * or lands in the slack after the last) */
+        if (x <= 16 && d->end - d->p >= 16)
+            memcpy(s, d->p, 16);
+        else
             memcpy(s, d->p, x);
         s[x] = 0;
         d->p += x;
         d->sused += x + 1;
-        n->kind = TN_Y_SCALAR;
-        n->str = s;
-        n->len = x;
-        n->plain = tag == 4;
+        *n = (tn_ynode){.kind = TN_Y_SCALAR, .str = s, .len = x, .plain = tag == 4,
+                        .line = (uint32_t)line, .col = (uint32_t)col};
         return n;
     }
-    n->kind = tag == 1 ? TN_Y_SEQ : TN_Y_MAP;
-    n->count = (uint32_t)x;
+    *n = (tn_ynode){.kind = tag == 1 ? TN_Y_SEQ : TN_Y_MAP, .str = "", .line = (uint32_t)line,
+                    .col = (uint32_t)col, .count = (uint32_t)x};
     return dec_items(d, n, depth) ? NULL : n;
 }
 
@@ -320,7 +334,7 @@ int tn_ytree_decode(const void *data, size_t len, tn_arena *a, tn_ystream *st)
         return -1;
     tn_ynode **docs = ndocs ? tn_arena_alloc(a, ndocs * sizeof(*docs)) : NULL;
     d.nodes = d.nnodes ? tn_arena_alloc(a, d.nnodes * sizeof(*d.nodes)) : NULL;
-    d.str = d.strbytes ? tn_arena_alloc(a, d.strbytes) : NULL;
+    d.str = d.strbytes ? tn_arena_alloc(a, d.strbytes + 16) : NULL;   /* 16: see dec_node */
     if ((ndocs && !docs) || (d.nnodes && !d.nodes) || (d.strbytes && !d.str))
         return -1;
     for (uint64_t i = 0; i < ndocs; i++)
@@ -517,6 +531,22 @@ void tn_ycache_put(tn_ycache *c, const tn_ykey *k, const tn_ystream *st)
         c->fv[c->nf++] = (fresh){*k, off, (uint32_t)b.len, check};
     pthread_mutex_unlock(&c->mu);
     tn_buf_free(&b);
+}
+
+int tn_ycache_parse(tn_ycache *c, const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                    char *err, size_t errlen, uint32_t *line, uint32_t *col)
+{
+    tn_ykey k;
+    if (c) {
+        tn_ykey_of(text, len, &k);
+        if (!tn_ycache_get(c, &k, a, st))
+            return 0;
+    }
+    if (tn_yaml_parse(text, len, a, st, err, errlen, line, col))
+        return -1;
+    if (c)
+        tn_ycache_put(c, &k, st);
+    return 0;
 }
 
 /* ---- writing ---- */

@@ -72,6 +72,11 @@ int tn_ycache_get(tn_ycache *c, const tn_ykey *k, tn_arena *a, tn_ystream *st);
  * be worth it (see above). Thread-safe. */
 void tn_ycache_put(tn_ycache *c, const tn_ykey *k, const tn_ystream *st);
 
+/* tn_yaml_parse through the cache c (NULL: none): the cached trees of
+ * text when there are some, else parsed and, if it parses, put. */
+int tn_ycache_parse(tn_ycache *c, const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                    char *err, size_t errlen, uint32_t *line, uint32_t *col);
+
 /* Writes the file if entries were put (atomically, by rename), then frees
  * the cache. Errors are silent. NULL is a no-op. */
 void tn_ycache_close(tn_ycache *c);
