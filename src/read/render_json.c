@@ -25,6 +25,7 @@
 #include "bx_walk.h"
 
 #include "base/alloc.h"
+#include "base/hash.h"
 
 #include <math.h>
 #include <string.h>
@@ -480,22 +481,6 @@ static void *keep_alloc(struct bx_walk *w, size_t n)
     return tn_arena_alloc(&w->keep, n);
 }
 
-/* 8 bytes per step: canonical templates run to kilobytes, and a byte
- * at a time cost more than the compiling it saves (callgrind). Equal
- * hashes are confirmed by comparing the bytes. */
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull ^ n, x;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&x, p, 8);
-        h = (h ^ x) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 32;
-    }
-    x = 0;
-    memcpy(&x, p, n);
-    h = (h ^ x) * 0x9e3779b97f4a7c15ull;
-    return h ^ h >> 29;
-}
 
 static void canon_list(tn_buf *b, const bx_node *list, int *fail);
 
@@ -550,7 +535,10 @@ static uint32_t tmpl_ident(struct bx_walk *w, bx_template *t)
     }
     const unsigned char *bytes = (const unsigned char *)w->canon.data;
     size_t len = w->canon.len;
-    uint64_t h = hash_bytes(bytes, len);
+    /* 8 bytes per step (base/hash.h): canonical templates run to
+     * kilobytes, and a byte at a time cost more than the compiling it
+     * saves (callgrind). Equal hashes are confirmed by comparing bytes. */
+    uint64_t h = tn_hash_bytes(0xcbf29ce484222325ull, bytes, len);
     for (jident *e = w->idents[h & 255]; e; e = e->next)
         if (e->hash == h && e->len == len && !memcmp(e->bytes, bytes, len))
             return t->ident = e->id;

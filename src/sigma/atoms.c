@@ -27,6 +27,7 @@
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
+#include "base/hash.h"
 #include "base/par.h"
 #include "sigma/hscache.h"
 #include "sigma/value.h"
@@ -66,16 +67,7 @@ static const lset TOP = {.top = 1};
 /* Eight bytes a step: FNV-1a a byte at a time was most of lit_id. */
 static uint32_t h32(const char *s, size_t n)
 {
-    uint64_t h = 0x243f6a8885a308d3ull ^ n, w;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)tn_hash_bytes(0x243f6a8885a308d3ull, s, n);
 }
 
 static int grow_hash(reg *g)

@@ -9,6 +9,7 @@
 #include "sigma/detect.h"
 
 #include "base/alloc.h"
+#include "base/hash.h"
 #include "sigma/cond.h"
 
 #include <pthread.h>
@@ -136,23 +137,9 @@ static void memo_unlock(tn_imemo *m)
 
 /* Eight bytes a step: hashing a byte a step was 8 M instructions, more
  * than the memo saved. Equal texts hash equal; the table compares them. */
-static uint64_t hash_bytes(uint64_t h, const char *p, size_t n)
-{
-    uint64_t w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w ^ n << 59) * 0x9e3779b97f4a7c15ull;
-    return h ^ h >> 32;
-}
-
 static uint64_t hash_scalar(uint64_t h, const tn_ynode *v)
 {
-    return hash_bytes(h ^ v->plain, v->str, v->len);
+    return tn_hash_bytes(h ^ v->plain, v->str, v->len);
 }
 
 /* The memo key of entry key: val, and its hash (never 0), or 0 when the
@@ -166,7 +153,7 @@ static uint64_t memo_key(const char *key, const tn_ynode *val, mkey *mk)
     mk->val = val;
     if (!val || strstr(mk->mods, "expand"))
         return 0;
-    uint64_t h = hash_bytes(0xcbf29ce484222325ull ^ (uint64_t)mk->keyword, mk->mods,
+    uint64_t h = tn_hash_bytes(0xcbf29ce484222325ull ^ (uint64_t)mk->keyword, mk->mods,
                             strlen(mk->mods));
     if (val->kind == TN_Y_SCALAR) {
         h = hash_scalar(h, val);
