@@ -711,22 +711,15 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Adds the ids of l not yet marked with stamp to u. */
-static int union_add(idlist *u, const tn_idvec *l, uint32_t *mark, uint32_t stamp)
+static int union_add(tn_idvec *u, const tn_idvec *l, uint32_t *mark, uint32_t stamp)
 {
     for (uint32_t i = 0; i < l->n; i++) {
         uint32_t id = l->v[i];
         if (mark[id] == stamp)
             continue;
         mark[id] = stamp;
-        if (u->n == u->cap) {
-            uint32_t ncap = u->cap ? u->cap * 2 : 64;
-            uint32_t *nv = tn_realloc(u->v, ncap * sizeof(*nv));
-            if (!nv)
-                return -1;
-            u->v = nv;
-            u->cap = ncap;
-        }
-        u->v[u->n++] = id;
+        if (tn_idvec_add(u, id))
+            return -1;
     }
     return 0;
 }
@@ -849,7 +842,7 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
         const tn_bucket *b = &ix->tab[s];
         if (joined[s] || !b->chan || !SMALL(s))
             continue;
-        idlist u = {0};
+        tn_idvec u = {0};
         ++stamp;
         uint32_t members[64], nm = 0;
         for (uint32_t t = s; !rc && t < nslots && nm < 64; t++) {
@@ -867,7 +860,7 @@ static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
         }
         if (u.n > 1)
             qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
-        uint32_t di = distinct(d, &nd, &u);
+        uint32_t di = distinct_vec(d, &nd, &u);
         for (uint32_t k = 0; k < nm; k++)
             at->scansets[members[k]].db = di;
     }

@@ -77,6 +77,8 @@ typedef struct tn_idvec {
     uint32_t *v;
     uint32_t n, cap;
 } tn_idvec;
+/* Appends id to l; 0 or -1 (out of memory). */
+int tn_idvec_add(tn_idvec *l, uint32_t id);
 typedef struct tn_slotlists {
     tn_idvec light, heavy[TN_SCAN_HEAVY_MAX];
 } tn_slotlists;

@@ -48,7 +48,7 @@
 /* A field gets a database of its own from this many literals. */
 #define HEAVY_MIN 256
 
-static int vec_add(tn_idvec *l, uint32_t id)
+int tn_idvec_add(tn_idvec *l, uint32_t id)
 {
     if (l->n == l->cap) {
         uint32_t ncap = l->cap ? l->cap * 2 : 16;
@@ -100,7 +100,7 @@ static int vec_has(const tn_idvec *l, uint32_t id)   /* l finished */
 static int vec_append(tn_idvec *to, const tn_idvec *from)
 {
     for (uint32_t i = 0; i < from->n; i++)
-        if (vec_add(to, from->v[i]))
+        if (tn_idvec_add(to, from->v[i]))
             return -1;
     return 0;
 }
@@ -160,7 +160,7 @@ static void to_name(slotb *B, const char *name, uint32_t len, tn_sysfield sys, c
         l = &f->lits;
     }
     for (uint32_t i = 0; i < n; i++)
-        B->oom |= vec_add(l, lits[i]);
+        B->oom |= tn_idvec_add(l, lits[i]);
 }
 
 /* Adds a translating rename to the slot's list (once). */
@@ -189,7 +189,7 @@ static void to_renamed(slotb *B, const tn_rename *rn, uint32_t n, const tn_field
             if (tn_rename_translates(&rn[i])) {
                 B->oom |= scan_translated(B->ss, &rn[i]);
                 for (uint32_t k = 0; k < nl; k++)
-                    B->oom |= vec_add(&B->tr, lits[k]);
+                    B->oom |= tn_idvec_add(&B->tr, lits[k]);
             }
         }
 }
@@ -205,7 +205,7 @@ static void slot_rule(slotb *B, const tn_srule *r)
             const tn_fieldname *fn = &it->field;
             B->nlits = 0;
             for (uint32_t v = 0; v < it->nvalues; v++)
-                if (it->values[v].lit && !vec_add(&B->item, it->values[v].lit - 1))
+                if (it->values[v].lit && !tn_idvec_add(&B->item, it->values[v].lit - 1))
                     B->nlits++;
                 else if (it->values[v].lit)
                     B->oom = 1;
@@ -216,7 +216,7 @@ static void slot_rule(slotb *B, const tn_srule *r)
                 continue;
             if (!fn->name) {   /* keyword search: every data field */
                 for (uint32_t k = 0; k < n; k++)
-                    B->oom |= vec_add(&B->kw, lits[k]);
+                    B->oom |= tn_idvec_add(&B->kw, lits[k]);
                 continue;
             }
             to_name(B, fn->name, fn->len, fn->sys, lits, n);
@@ -267,7 +267,7 @@ static void name_bit(tn_scanset *ss, const char *name, size_t len)
 static int fold(const job *J, tn_idvec *pre, const tn_idvec *l, const char *t, size_t tn)
 {
     for (uint32_t i = 0; i < l->n; i++)
-        if (occurs(J->lit[l->v[i]], J->len[l->v[i]], t, tn) && vec_add(pre, l->v[i]))
+        if (occurs(J->lit[l->v[i]], J->len[l->v[i]], t, tn) && tn_idvec_add(pre, l->v[i]))
             return -1;
     return 0;
 }
