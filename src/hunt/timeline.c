@@ -604,8 +604,7 @@ static void batch_text(batch *o)
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st)
 {
-    if (ds->n)
-        qsort(ds->v, ds->n, sizeof(tn_det), tn_det_cmp);
+    tn_det_sort(ds->v, ds->n);
     tn_det *const arrays[1] = {ds->v};
     size_t lens[1] = {ds->n};
     tn_merge *m = tn_merge_new(ds->runs, ds->nruns, arrays, lens, 1);

@@ -378,3 +378,41 @@ TN_TEST(test_line_parts_match_reference)
     tn_buf_free(&b);
     tn_ruleset_free(rs);
 }
+
+/* tn_det_sort gives qsort's order with tn_det_cmp, stably: on runs in
+ * order and reversed, many equal times, and detections equal in every
+ * compared field (told apart by record_id, which tn_det_cmp ignores). */
+TN_TEST(test_det_sort_matches_qsort)
+{
+    uint32_t seed = 7;
+    for (int iter = 0; iter < 200; iter++) {
+        size_t n = (size_t)(iter * 37 % 500);
+        tn_det *a = calloc(n ? n : 1, sizeof(*a)), *b = calloc(n ? n : 1, sizeof(*b));
+        uint64_t t = 1000;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            if (r % 8 == 0)
+                t = r % 5000;   /* a new run starts somewhere */
+            else if (iter % 3 == 0)
+                t -= t > 0;     /* descending */
+            else
+                t += r % 3;     /* ascending, with equal times */
+            a[i] = (tn_det){.time = t, .file = r % 2, .offset = (r >> 3) % 4, .is_corr = (r >> 5) % 2,
+                            .rule = (r >> 6) % 3, .record_id = i};
+        }
+        memcpy(b, a, n * sizeof(*a));
+        tn_det_sort(a, n);
+        /* an insertion sort: stable, as qsort (a merge sort) is */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && tn_det_cmp(&b[j - 1], &b[j]) > 0; j--) {
+                tn_det x = b[j];
+                b[j] = b[j - 1];
+                b[j - 1] = x;
+            }
+        for (size_t i = 0; i < n; i++)
+            CHECK(a[i].record_id == b[i].record_id);
+        free(a);
+        free(b);
+    }
+}
