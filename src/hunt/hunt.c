@@ -125,8 +125,10 @@ static const struct {
 #define DETAIL_MAXLEN 24
 #define DETAIL_SLOTS 128   /* a power of two, well above NDETAIL */
 static uint8_t detail_slot[DETAIL_SLOTS];   /* detail index + 1, 0: empty */
-/* "Name": of each, quoted once here rather than escaped per detection */
-static char detail_key[NDETAIL][DETAIL_MAXLEN + 4];
+/* "Name": of each, quoted once here rather than escaped per detection;
+ * 32 bytes, copied whole (a fixed-size copy, not a memcpy call) */
+static char detail_key[NDETAIL][32];
+_Static_assert(DETAIL_MAXLEN + 3 <= 32, "a key fits its 32 bytes");
 static pthread_once_t detail_once = PTHREAD_ONCE_INIT;
 
 static inline uint32_t detail_hash(const char *s, uint32_t n)
@@ -138,6 +140,8 @@ static void detail_index(void)
 {
     for (size_t d = 0; d < NDETAIL; d++) {
         uint32_t h = detail_hash(detail_fields[d].name, detail_fields[d].len);
+        if (detail_fields[d].len < 4)   /* same_name needs 4 bytes */
+            abort();
         while (detail_slot[h])
             h = (h + 1) & (DETAIL_SLOTS - 1);
         detail_slot[h] = (uint8_t)(d + 1);
@@ -146,6 +150,30 @@ static void detail_index(void)
         memcpy(k + 1, detail_fields[d].name, detail_fields[d].len);
         memcpy(k + 1 + detail_fields[d].len, "\":", 2);
     }
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+static inline uint32_t load4(const char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* a[0..n) == b[0..n), for 4 <= n <= 24, by words that overlap rather than
+ * by a memcmp call (~20 instructions a field name, callgrind) */
+static inline int same_name(const char *a, const char *b, uint32_t n)
+{
+    if (n < 8)
+        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8) &&
+           (n <= 16 || load8(a + 8) == load8(b + 8));
 }
 
 /* The index of the detail named s[0..n), or -1. */
@@ -157,7 +185,7 @@ static inline int detail_of(const char *s, uint32_t n)
         int d = detail_slot[h] - 1;
         if (d < 0)
             return -1;
-        if (detail_fields[d].len == n && !memcmp(detail_fields[d].name, s, n))
+        if (detail_fields[d].len == n && same_name(detail_fields[d].name, s, n))
             return d;
     }
 }
@@ -204,13 +232,13 @@ static void details_to(tn_buf *b, const tn_event *ev)
         while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
             n--; /* do not cut a UTF-8 sequence */
         size_t kl = detail_fields[i].len + 3;
-        if (tn_buf_reserve(b, 1 + kl + TN_JSON_ESC_ROOM(n) + 2))
+        if (tn_buf_reserve(b, 1 + 32 + TN_JSON_ESC_ROOM(n) + 2))
             return;
         char *o = b->data + b->len;
         if (!first)
             *o++ = ',';
         first = 0;
-        memcpy(o, detail_key[i], kl);
+        memcpy(o, detail_key[i], 32);
         o += kl;
         *o++ = '"';
         o = tn_json_esc(o, f->value, n);

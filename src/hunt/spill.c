@@ -140,6 +140,10 @@ static const char *const *strings_of(const tn_det *d, const char *s[4])
     return s;
 }
 
+/* Formatted detections have "" for computer, channel and details: 3 of
+ * the 6 strlen calls a detection made here (~75 instructions, callgrind) */
+static inline uint32_t len_of(const char *s) { return *s ? (uint32_t)strlen(s) : 0; }
+
 static void put_head(tn_buf *b, const tn_det *d)
 {
     const char *s[4];
@@ -147,7 +151,7 @@ static void put_head(tn_buf *b, const tn_det *d)
     disk_det h = {d->time, d->record_id, d->offset, d->file, d->rule, d->event_id,
                   {0}, d->is_corr, d->level, {0}};
     for (int i = 0; i < 3; i++)
-        h.len[i] = (uint32_t)strlen(s[i]);
+        h.len[i] = len_of(s[i]);
     h.len[3] = d->line ? d->line_len : 0;
     tn_buf_put(b, &h, sizeof(h));
 }
@@ -157,7 +161,7 @@ static void put_strings(tn_buf *b, const tn_det *d)
     const char *s[4];
     strings_of(d, s);
     for (int i = 0; i < 3; i++)
-        tn_buf_put(b, s[i], strlen(s[i]) + 1);
+        tn_buf_put(b, s[i], len_of(s[i]) + 1);
     tn_buf_put(b, s[3], (d->line ? d->line_len : 0) + 1);
 }
 
@@ -306,7 +310,10 @@ static const tn_det *head_of(const msrc *s)
  * identical detections, come out the same way every time). */
 static int less(const tn_merge *m, size_t a, size_t b)
 {
-    int c = tn_det_cmp(head_of(&m->src[a]), head_of(&m->src[b]));
+    const tn_det *x = head_of(&m->src[a]), *y = head_of(&m->src[b]);
+    if (x->time != y->time)   /* what decides, mostly: no call */
+        return x->time < y->time;
+    int c = tn_det_cmp(x, y);
     return c ? c < 0 : a < b;
 }
 
