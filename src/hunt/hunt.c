@@ -348,6 +348,8 @@ static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
         }
         char *o = line;
         for (int i = 0; i < 5; i++) {
+            if (!p.n[i])   /* JSON Lines and CSV have two empty parts */
+                continue;
             memcpy(o, p.p[i], p.n[i]);
             o += p.n[i];
         }

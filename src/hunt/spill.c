@@ -160,8 +160,13 @@ static void put_strings(tn_buf *b, const tn_det *d)
 {
     const char *s[4];
     strings_of(d, s);
-    for (int i = 0; i < 3; i++)
-        tn_buf_put(b, s[i], len_of(s[i]) + 1);
+    for (int i = 0; i < 3; i++) {
+        uint32_t n = len_of(s[i]);
+        if (n)
+            tn_buf_put(b, s[i], n + 1);
+        else
+            tn_buf_putc(b, '\0');   /* not a memcpy call for one byte */
+    }
     tn_buf_put(b, s[3], (d->line ? d->line_len : 0) + 1);
 }
 

@@ -353,6 +353,8 @@ TN_TEST(test_line_parts_match_reference)
                             .event_id = (uint32_t[]){0, 7, 4624, 123456}[k % 4],
                             .computer = comps[k % 6], .channel = k % 2 ? "Security" : "Ch\"an",
                             .details = dets[k % 3]};
+                if (k % 7 == 0)   /* every width of number */
+                    d.record_id = k % 2 ? UINT64_MAX - (uint64_t)k : (uint64_t)1 << (k % 64);
                 CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
                 for (int level = 0; level < 5; level++) {
                     d.level = (uint8_t)((level + k) % 5);
