@@ -315,10 +315,7 @@ static const tn_det *head_of(const msrc *s)
  * identical detections, come out the same way every time). */
 static int less(const tn_merge *m, size_t a, size_t b)
 {
-    const tn_det *x = head_of(&m->src[a]), *y = head_of(&m->src[b]);
-    if (x->time != y->time)   /* what decides, mostly: no call */
-        return x->time < y->time;
-    int c = tn_det_cmp(x, y);
+    int c = tn_det_cmp(head_of(&m->src[a]), head_of(&m->src[b]));
     return c ? c < 0 : a < b;
 }
 

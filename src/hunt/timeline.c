@@ -179,6 +179,7 @@ static void put_u32_w5(tn_buf *b, uint32_t v)
 void tn_tl_event_free(tn_tl_event *e)
 {
     tn_buf_free(&e->text);
+    tn_buf_free(&e->who);
     memset(e, 0, sizeof(*e));
 }
 
@@ -260,26 +261,65 @@ static inline char *put_dec(char *o, uint64_t v)
     return o + n;
 }
 
+/* The part of a JSON line from the end of the time to the event id's
+ * digits: ","computer":"...","channel":"...","event_id":. The same as
+ * the last event's, mostly (one computer, one channel, for runs of
+ * events): compared with it rather than escaped again, ~150 instructions
+ * an event less (callgrind). NULL when out of memory; *n its length. */
+static const char *who_part(tn_tl_event *e, const char *computer, const char *channel, size_t *n)
+{
+    tn_buf *w = &e->who;
+    if (w->data && e->who_key && !strcmp(computer, w->data)) {
+        size_t cl = strlen(w->data) + 1;
+        if (!strcmp(channel, w->data + cl)) {
+            *n = w->len - e->who_key;
+            return w->data + e->who_key;
+        }
+    }
+    if (!tn_buf_ok(w))
+        tn_buf_free(w);
+    tn_buf_clear(w);
+    e->who_key = 0;
+    size_t cn = strlen(computer), chn = strlen(channel);
+    size_t key = cn + 1 + chn + 1;
+    if (tn_buf_reserve(w, key + 48 + TN_JSON_ESC_ROOM(cn) + TN_JSON_ESC_ROOM(chn)))
+        return NULL;
+    char *o = w->data;
+    memcpy(o, computer, cn + 1);
+    memcpy(o + cn + 1, channel, chn + 1);
+    o += key;
+    memcpy(o, "\",\"computer\":\"", 14);
+    o = tn_json_esc(o + 14, computer, cn);
+    memcpy(o, "\",\"channel\":\"", 13);
+    o = tn_json_esc(o + 13, channel, chn);
+    memcpy(o, "\",\"event_id\":", 13);
+    o += 13;
+    w->len = (size_t)(o - w->data);
+    *o = '\0';
+    e->who_key = key;
+    *n = w->len - key;
+    return w->data + key;
+}
+
 void tn_tl_event_jsonl_head(tn_tl_event *e, const tn_det *d)
 {
     tn_buf *b = &e->text;
     if (!tn_buf_ok(b))
         tn_buf_free(b);   /* after a failure, try afresh */
     tn_buf_clear(b);
-    size_t cn = strlen(d->computer), chn = strlen(d->channel);
+    size_t wn;
+    const char *who = who_part(e, d->computer, d->channel, &wn);
     /* one reservation for what is written straight to memory below */
-    if (tn_buf_reserve(b, 128 + TN_JSON_ESC_ROOM(cn) + TN_JSON_ESC_ROOM(chn)))
+    if (!who || tn_buf_reserve(b, 128 + wn)) {
+        b->oom = 1;
         return;
+    }
     char *o = b->data;
     memcpy(o, "{\"timestamp\":\"", 14);
     o += 14;
     o += event_time(e, d->time, o);
-    memcpy(o, "\",\"computer\":\"", 14);
-    o = tn_json_esc(o + 14, d->computer, cn);
-    memcpy(o, "\",\"channel\":\"", 13);
-    o = tn_json_esc(o + 13, d->channel, chn);
-    memcpy(o, "\",\"event_id\":", 13);
-    o = put_dec(o + 13, d->event_id);
+    memcpy(o, who, wn);
+    o = put_dec(o + wn, d->event_id);
     memcpy(o, ",\"record_id\":", 13);
     o = put_dec(o + 13, d->record_id);
     *o++ = ',';

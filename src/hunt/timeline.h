@@ -61,6 +61,10 @@ typedef struct tn_tl_event {
     uint32_t end[3];    /* where each ends in text */
     int64_t day;        /* the last event's day (days since 1970) + 1, 0: none */
     char date[10];      /* its "YYYY-MM-DD": events come in time order, mostly */
+    /* JSON Lines: the last event's computer and channel (each with its
+     * NUL, key bytes), then that part of the line, escaped */
+    tn_buf who;
+    size_t who_key;
 } tn_tl_event;
 void tn_tl_event_free(tn_tl_event *e);
 

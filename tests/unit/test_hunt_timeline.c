@@ -355,7 +355,15 @@ TN_TEST(test_line_parts_match_reference)
                             .details = dets[k % 3]};
                 if (k % 7 == 0)   /* every width of number */
                     d.record_id = k % 2 ? UINT64_MAX - (uint64_t)k : (uint64_t)1 << (k % 64);
+                /* the same computer on another channel before, and the
+                 * same event twice: what the event's parts keep from the
+                 * last event is checked, used or not */
+                tn_det other = d;
+                other.channel = "Other";
+                CHECK(tn_tl_event_make(&e, &other, &in, format, &c) == 0);
                 CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
+                if (k % 3 == 0)
+                    CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
                 for (int level = 0; level < 5; level++) {
                     d.level = (uint8_t)((level + k) % 5);
                     tn_buf_clear(&a);
