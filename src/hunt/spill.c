@@ -47,10 +47,38 @@ static inline int key_less(const tn_det *v, const sort_key *a, const sort_key *b
     return c ? c < 0 : a->idx < b->idx;   /* stable, as qsort's merge sort is */
 }
 
-/* Merges the sorted a[0..na) and b[0..nb) into out. */
+/* The first of a[0..n) that x goes before. */
+static size_t first_after(const tn_det *v, const sort_key *a, size_t n, const sort_key *x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_less(v, x, &a[mid]))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Merges the sorted a[0..na) and b[0..nb) into out. What of a comes
+ * before all of b, and what of b after all of a, is found by binary
+ * search and copied whole: runs of detections often overlap little in
+ * time (chunks, files). */
 static void merge_keys(const tn_det *v, const sort_key *a, size_t na, const sort_key *b,
                        size_t nb, sort_key *out)
 {
+    if (na && nb) {
+        size_t pre = first_after(v, a, na, &b[0]);   /* a[0..pre) go first */
+        memcpy(out, a, pre * sizeof(*a));
+        out += pre;
+        a += pre;
+        na -= pre;
+        /* b[last..nb) go after all of a (keys never tie: the index) */
+        size_t last = na ? first_after(v, b, nb, &a[na - 1]) : 0;
+        memcpy(out + na + last, b + last, (nb - last) * sizeof(*b));
+        nb = last;
+    }
     size_t i = 0, j = 0;
     while (i < na && j < nb)
         *out++ = key_less(v, &b[j], &a[i]) ? b[j++] : a[i++];
