@@ -125,6 +125,10 @@ static const struct {
 #define DETAIL_MAXLEN 24
 #define DETAIL_SLOTS 128   /* a power of two, well above NDETAIL */
 static uint8_t detail_slot[DETAIL_SLOTS];   /* detail index + 1, 0: empty */
+/* per length, bit c & 63 set when a name of that length starts with c:
+ * most fields of an event are told apart by it alone, before the hash
+ * (details_to 7.0M -> 6.5M instructions on 16 MiB, callgrind) */
+static uint64_t detail_first[DETAIL_MAXLEN + 1];
 /* "Name": of each, quoted once here rather than escaped per detection;
  * 32 bytes, copied whole (a fixed-size copy, not a memcpy call) */
 static char detail_key[NDETAIL][32];
@@ -145,6 +149,7 @@ static void detail_index(void)
         while (detail_slot[h])
             h = (h + 1) & (DETAIL_SLOTS - 1);
         detail_slot[h] = (uint8_t)(d + 1);
+        detail_first[detail_fields[d].len] |= 1ull << (detail_fields[d].name[0] & 63);
         char *k = detail_key[d];   /* the names need no escape */
         k[0] = '"';
         memcpy(k + 1, detail_fields[d].name, detail_fields[d].len);
@@ -179,7 +184,7 @@ static inline int same_name(const char *a, const char *b, uint32_t n)
 /* The index of the detail named s[0..n), or -1. */
 static inline int detail_of(const char *s, uint32_t n)
 {
-    if (n - 1 >= DETAIL_MAXLEN)   /* 0 wraps around */
+    if (n - 1 >= DETAIL_MAXLEN || !(detail_first[n] >> (s[0] & 63) & 1))   /* 0 wraps around */
         return -1;
     for (uint32_t h = detail_hash(s, n);; h = (h + 1) & (DETAIL_SLOTS - 1)) {
         int d = detail_slot[h] - 1;
