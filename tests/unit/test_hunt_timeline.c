@@ -396,14 +396,14 @@ TN_TEST(test_det_sort_matches_qsort)
 {
     uint32_t seed = 7;
     for (int iter = 0; iter < 200; iter++) {
-        size_t n = (size_t)(iter * 37 % 500);
+        size_t n = iter % 50 == 49 ? 4000 : (size_t)(iter * 37 % 500);
         tn_det *a = calloc(n ? n : 1, sizeof(*a)), *b = calloc(n ? n : 1, sizeof(*b));
         uint64_t t = 1000;
         for (size_t i = 0; i < n; i++) {
             seed = seed * 1103515245u + 12345u;
             uint32_t r = seed >> 8;
-            if (r % 8 == 0)
-                t = r % 5000;   /* a new run starts somewhere */
+            if (r % 8 == 0)   /* a new run starts somewhere, at times far apart too */
+                t = r % 16 ? r % 5000 : (uint64_t)r * 2654435761u << (r % 24);
             else if (iter % 3 == 0)
                 t -= t > 0;     /* descending */
             else
