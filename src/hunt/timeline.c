@@ -112,7 +112,16 @@ static void cache_for(tn_tl_cache *c, int format, int colour)
  * rule's part on every line cost ~1.5k instructions a detection (on_match
  * 8.3k -> 6.9k a detection, callgrind, Windows rules on 16 MiB of real
  * logs), and a run can have millions. */
-static struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
+static struct tn_tl_frag *slot_grow(tn_tl_cache *c, int k, uint32_t idx);
+
+static inline struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
+{
+    if (c && idx < c->n[k])   /* a call only to grow: ~40 instructions a line */
+        return &c->frag[k][idx];
+    return slot_grow(c, k, idx);
+}
+
+static struct tn_tl_frag *slot_grow(tn_tl_cache *c, int k, uint32_t idx)
 {
     if (!c)
         return NULL;
