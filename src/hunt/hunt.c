@@ -14,6 +14,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/correlate.h"
+#include "hunt/jsonesc.h"
 #include "hunt/spill.h"
 #include "hunt/timeline.h"
 #include "match/scanner.h"
@@ -65,9 +66,13 @@ typedef struct worker {
     tn_det *keep;
     size_t nkeep, capkeep;
     tn_buf ktmp;        /* values of the current match, reused */
-    tn_buf ltmp;        /* timeline line of the current detection, reused */
+    tn_tl_event tev;    /* the current event's parts of its timeline lines */
     tn_tl_cache ltc;    /* rules' and files' parts of those lines */
     tn_tl_stats st;     /* with a format: counts of this worker's detections */
+    uint64_t *rule_n;   /* with a format: detections per rule, then per
+                         * correlation, put into st by title at the end */
+    tn_buf comp;        /* the computer of the last events with detections */
+    uint64_t comp_n;    /* their detections, not yet in st */
     uint64_t records, matches;     /* records: progress reads it */
     int oom;
 } worker;
@@ -85,6 +90,7 @@ struct hunt {
     double t0;
     uint8_t *rule_level;      /* per rule */
     uint8_t *feeds;           /* per rule: a correlation refers to it */
+    uint32_t nrules, ncorr;
     int has_corr;
     size_t spill_dets;        /* a worker spills a sorted run past this many */
     pthread_mutex_t runs_mu;  /* guards out->runs and kruns */
@@ -110,20 +116,83 @@ static const struct {
 #undef D
 #define NDETAIL (sizeof(detail_fields) / sizeof(detail_fields[0]))
 
-/* The detail names by length (at most 8 share one), so that an event's
- * field is compared with the few of its own length. Comparing each field
- * with all 30 names made details_json cost 7.3k instructions per call;
- * now 4.3k (callgrind, Windows rules on 16 MiB of real logs). */
+/* The detail names in an open-addressed table hashed on length, first
+ * and last byte, so that an event's field costs a hash and, mostly, one
+ * comparison. Finding an event's details this way (with the filter
+ * below) costs ~0.6k instructions an event; comparing each field with
+ * the names of its length cost ~1.6k (callgrind, Windows rules on 16 MiB
+ * of real logs). The whole of details_json was 4.3k a call that way, 7.3k
+ * comparing with all 30 names. */
 #define DETAIL_MAXLEN 24
-static uint8_t detail_by_len[DETAIL_MAXLEN + 1][8], detail_nlen[DETAIL_MAXLEN + 1];
+#define DETAIL_SLOTS 128   /* a power of two, well above NDETAIL */
+static uint8_t detail_slot[DETAIL_SLOTS];   /* detail index + 1, 0: empty */
+/* per length, bit c & 63 set when a name of that length starts with c:
+ * most fields of an event are told apart by it alone, before the hash
+ * (details_to 7.0M -> 6.5M instructions on 16 MiB, callgrind) */
+static uint64_t detail_first[DETAIL_MAXLEN + 1];
+/* "Name": of each, quoted once here rather than escaped per detection;
+ * 32 bytes, copied whole (a fixed-size copy, not a memcpy call) */
+static char detail_key[NDETAIL][32];
+_Static_assert(DETAIL_MAXLEN + 3 <= 32, "a key fits its 32 bytes");
 static pthread_once_t detail_once = PTHREAD_ONCE_INIT;
+
+static inline uint32_t detail_hash(const char *s, uint32_t n)
+{
+    return (n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1]) & (DETAIL_SLOTS - 1);
+}
 
 static void detail_index(void)
 {
     for (size_t d = 0; d < NDETAIL; d++) {
-        uint32_t l = detail_fields[d].len;
-        if (l <= DETAIL_MAXLEN && detail_nlen[l] < 8)   /* both hold for the names above */
-            detail_by_len[l][detail_nlen[l]++] = (uint8_t)d;
+        uint32_t h = detail_hash(detail_fields[d].name, detail_fields[d].len);
+        if (detail_fields[d].len < 4)   /* same_name needs 4 bytes */
+            abort();
+        while (detail_slot[h])
+            h = (h + 1) & (DETAIL_SLOTS - 1);
+        detail_slot[h] = (uint8_t)(d + 1);
+        detail_first[detail_fields[d].len] |= 1ull << (detail_fields[d].name[0] & 63);
+        char *k = detail_key[d];   /* the names need no escape */
+        k[0] = '"';
+        memcpy(k + 1, detail_fields[d].name, detail_fields[d].len);
+        memcpy(k + 1 + detail_fields[d].len, "\":", 2);
+    }
+}
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+static inline uint32_t load4(const char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* a[0..n) == b[0..n), for 4 <= n <= 24, by words that overlap rather than
+ * by a memcmp call (~20 instructions a field name, callgrind) */
+static inline int same_name(const char *a, const char *b, uint32_t n)
+{
+    if (n < 8)
+        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8) &&
+           (n <= 16 || load8(a + 8) == load8(b + 8));
+}
+
+/* The index of the detail named s[0..n), or -1. */
+static inline int detail_of(const char *s, uint32_t n)
+{
+    if (n - 1 >= DETAIL_MAXLEN || !(detail_first[n] >> (s[0] & 63) & 1))   /* 0 wraps around */
+        return -1;
+    for (uint32_t h = detail_hash(s, n);; h = (h + 1) & (DETAIL_SLOTS - 1)) {
+        int d = detail_slot[h] - 1;
+        if (d < 0)
+            return -1;
+        if (detail_fields[d].len == n && same_name(detail_fields[d].name, s, n))
+            return d;
     }
 }
 
@@ -141,6 +210,50 @@ static const char *det_str(worker *w, const char *s, size_t n)
     return arena_str(w, &w->dstr, &w->dbytes, s, n);
 }
 
+/* Appends the details of ev to b, as a JSON object. */
+static void details_to(tn_buf *b, const tn_event *ev)
+{
+    /* one pass over the event's fields for the first field of each detail
+     * name: 30 tn_event_field calls per detection were most of on_match */
+    uint32_t at[NDETAIL], found = 0;   /* found: bit d set when at[d] is */
+    _Static_assert(NDETAIL <= 32, "found is a 32-bit set");
+    pthread_once(&detail_once, detail_index);
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        int d = detail_of(ev->fields[i].name, ev->fields[i].name_len);
+        if (d >= 0 && !(found >> d & 1)) {
+            at[d] = i;
+            found |= 1u << d;
+        }
+    }
+    tn_buf_putc(b, '{');
+    int first = 1;
+    /* the found ones in detail order, not all 30 names: ~400 instructions
+     * an event less (callgrind) */
+    for (uint32_t left = found; left; left &= left - 1) {
+        int i = __builtin_ctz(left);
+        const tn_field *f = &ev->fields[at[i]];
+        if (f->is_null || !f->value_len)
+            continue;
+        size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
+        while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
+            n--; /* do not cut a UTF-8 sequence */
+        size_t kl = detail_fields[i].len + 3;
+        if (tn_buf_reserve(b, 1 + 32 + TN_JSON_ESC_ROOM(n) + 2))
+            return;
+        char *o = b->data + b->len;
+        if (!first)
+            *o++ = ',';
+        first = 0;
+        memcpy(o, detail_key[i], 32);
+        o += kl;
+        *o++ = '"';
+        o = tn_json_esc(o, f->value, n);
+        *o++ = '"';
+        b->len = (size_t)(o - b->data);
+    }
+    tn_buf_putc(b, '}');
+}
+
 /* The details of ev, in w->dtmp (valid until the next call). */
 static const char *details_json(worker *w, const tn_event *ev)
 {
@@ -150,42 +263,7 @@ static const char *details_json(worker *w, const tn_event *ev)
     if (!tn_buf_ok(b))
         tn_buf_free(b);   /* after a failure, try afresh */
     tn_buf_clear(b);
-    tn_buf_putc(b, '{');
-    /* one pass over the event's fields for the first field of each detail
-     * name: 30 tn_event_field calls per detection were most of on_match */
-    uint32_t at[NDETAIL];
-    for (size_t d = 0; d < NDETAIL; d++)
-        at[d] = UINT32_MAX;
-    pthread_once(&detail_once, detail_index);
-    for (uint32_t i = 0; i < ev->nfields; i++) {
-        const tn_field *f = &ev->fields[i];
-        if (f->name_len > DETAIL_MAXLEN)
-            continue;
-        for (uint8_t k = 0; k < detail_nlen[f->name_len]; k++) {
-            uint8_t d = detail_by_len[f->name_len][k];
-            if (at[d] == UINT32_MAX && f->name[0] == detail_fields[d].name[0] &&
-                !memcmp(detail_fields[d].name, f->name, f->name_len)) {
-                at[d] = i;
-                break;
-            }
-        }
-    }
-    int first = 1;
-    for (size_t i = 0; i < NDETAIL; i++) {
-        const tn_field *f = at[i] == UINT32_MAX ? NULL : &ev->fields[at[i]];
-        if (!f || f->is_null || !f->value_len)
-            continue;
-        if (!first)
-            tn_buf_putc(b, ',');
-        first = 0;
-        tn_buf_json_str(b, f->name, f->name_len);
-        tn_buf_putc(b, ':');
-        size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
-        while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
-            n--; /* do not cut a UTF-8 sequence */
-        tn_buf_json_str(b, f->value, n);
-    }
-    tn_buf_putc(b, '}');
+    details_to(b, ev);
     return tn_buf_ok(b) ? b->data : "{}";
 }
 
@@ -256,27 +334,39 @@ static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, const tn_det *
     return 0;
 }
 
-/* With a format, d's strings may be anyone's: only its line, formatted
- * here, is kept. Without, they must be in w->dstr already. */
-static void push_det(hunt *h, worker *w, const tn_det *d)
+/* With a format, d's strings may be anyone's: only its line, made here
+ * of e's parts (the event's, made once for all its detections) and its
+ * rule's, is kept. Without, they must be in w->dstr already. Counting the
+ * rule by index, not by title in a map, took ~600 instructions off a
+ * detection (callgrind); its computer is counted once per event by the
+ * caller. */
+static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
 {
     tn_det f;
     if (h->o->format) {
-        tn_rule_info ri;
-        tn_timeline_rule(h->rs, d, &ri);
-        tn_buf *b = &w->ltmp;
-        if (!tn_buf_ok(b))
-            tn_buf_free(b);
-        tn_buf_clear(b);
-        tn_timeline_line(b, d, &ri, h->in, h->o->format, h->o->colour, &w->ltc);
-        if (!tn_buf_ok(b) || tn_tl_stats_add(&w->st, &ri, d)) {
+        tn_tl_parts p;
+        long n = tn_tl_line_parts(&p, e, d, NULL, h->rs, h->o->format, h->o->colour, &w->ltc);
+        /* the line is put together in its arena, not in a buffer copied there */
+        char *line = n < 0 ? NULL : tn_arena_alloc(&w->dstr, (size_t)n + 1);
+        if (!line) {
             w->oom = 1;
             return;
         }
+        char *o = line;
+        for (int i = 0; i < 5; i++) {
+            if (!p.n[i])   /* JSON Lines and CSV have two empty parts */
+                continue;
+            memcpy(o, p.p[i], p.n[i]);
+            o += p.n[i];
+        }
+        *o = '\0';
+        w->dbytes += (size_t)n + 8;
+        tn_tl_stats_det(&w->st, d->level, d->time);
+        w->rule_n[(d->is_corr ? h->nrules : 0) + d->rule]++;
         f = *d;
         f.computer = f.channel = f.details = "";
-        f.line = det_str(w, b->data, b->len);
-        f.line_len = (uint32_t)b->len;
+        f.line = line;
+        f.line_len = (uint32_t)n;
         d = &f;
     }
     if (push_to(w, &w->dets, &w->ndets, &w->capdets, d) == 0 &&
@@ -308,13 +398,41 @@ static void keep_match(hunt *h, worker *w, const tn_rule_info *r, const tn_event
         spill_keep(h, w);
 }
 
+/* Counts n detections on computer c. The count goes into the map of
+ * computers when the computer changes: a run of events comes mostly from
+ * one computer, and a string comparison is ~250 instructions cheaper than
+ * the map (callgrind). c NULL: what is pending goes in. */
+static void count_computer(worker *w, const char *c, uint64_t n)
+{
+    if (c && w->comp_n && !strcmp(c, w->comp.data)) {
+        w->comp_n += n;
+        return;
+    }
+    if (w->comp_n && tn_tl_stats_computer(&w->st, w->comp.data, w->comp_n))
+        w->oom = 1;
+    w->comp_n = 0;
+    if (!c)
+        return;
+    if (!tn_buf_ok(&w->comp))
+        tn_buf_free(&w->comp);
+    tn_buf_clear(&w->comp);
+    tn_buf_puts(&w->comp, c);
+    if (tn_buf_ok(&w->comp) && w->comp.data)
+        w->comp_n = n;
+    else if (tn_tl_stats_computer(&w->st, c, n))
+        w->oom = 1;
+}
+
 typedef struct match_ctx {
     hunt *h;
     worker *w;
     uint32_t file;
     /* the event's strings for its detections, made at its first match and
-     * shared by the others (an event often matches several rules) */
+     * shared by the others (an event often matches several rules); with a
+     * format, its parts of the lines in w->tev instead */
     const char *computer, *channel, *details;
+    int made;        /* w->tev holds the event's parts */
+    uint32_t ndet;   /* detections of the event, for its computer's count */
 } match_ctx;
 
 static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
@@ -328,23 +446,51 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
         (h->o->enabled && !h->o->enabled[r->index]))
         return 0;
-    if (!m->details && h->o->format) {
-        m->computer = ev->computer;   /* push_det formats; no copies kept */
-        m->channel = ev->channel;
-        m->details = details_json(w, ev);
-    } else if (!m->details) {
+    tn_det d = {
+        .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
+        .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
+    };
+    if (h->o->format) {   /* push_det formats; no copies kept */
+        if (!m->made) {
+            d.computer = ev->computer;
+            d.channel = ev->channel;
+            int bad;
+            if (h->o->format == TN_OUT_JSONL) {
+                /* the details written where the line's parts are, not copied
+                 * there (~120 instructions an event, callgrind) */
+                tn_tl_event_jsonl_head(&w->tev, &d);
+                size_t at = w->tev.text.len;
+                details_to(&w->tev.text, ev);
+                if (!tn_buf_ok(&w->tev.text)) {   /* as details_json does */
+                    w->tev.text.len = at;
+                    tn_buf_puts(&w->tev.text, "{}");
+                }
+                bad = tn_tl_event_jsonl_tail(&w->tev, &d, h->in, &w->ltc);
+            } else {
+                d.details = details_json(w, ev);
+                bad = tn_tl_event_make(&w->tev, &d, h->in, h->o->format, &w->ltc);
+            }
+            if (bad) {
+                w->oom = 1;
+                return 0;
+            }
+            m->made = 1;
+        }
+        m->ndet++;
+        push_det(h, w, &d, &w->tev);
+        return 0;
+    }
+    if (!m->details) {
         m->computer = det_str(w, ev->computer, strlen(ev->computer));
         m->channel = det_str(w, ev->channel, strlen(ev->channel));
         const char *j = details_json(w, ev);
         m->details = det_str(w, j, strlen(j));
     }
-    tn_det d = {
-        .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
-        .rule = r->index, .event_id = ev->event_id, .level = h->rule_level[r->index],
-        .computer = m->computer, .channel = m->channel, .details = m->details,
-    };
-    push_det(h, w, &d);
-    if (w->ndets == 0 && !h->o->format)
+    d.computer = m->computer;
+    d.channel = m->channel;
+    d.details = m->details;
+    push_det(h, w, &d, NULL);
+    if (w->ndets == 0)
         m->details = NULL;   /* spilled: the strings went with the run */
     return 0;
 }
@@ -355,8 +501,10 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
     __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
     if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
         return;
-    match_ctx m = {h, w, file, NULL, NULL, NULL};
+    match_ctx m = {h, w, file, NULL, NULL, NULL, 0, 0};
     tn_scanner_match(w->sc, ev, on_match, &m);
+    if (m.ndet)
+        count_computer(w, ev->computer, m.ndet);
 }
 
 static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0);
@@ -430,7 +578,13 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
         .channel = fmt ? last->channel : det_str(w, last->channel, strlen(last->channel)),
         .details = !tn_buf_ok(&b) ? "{}" : fmt ? b.data : det_str(w, b.data, b.len),
     };
-    push_det(c->h, w, &d);
+    if (fmt && tn_tl_event_make(&w->tev, &d, c->h->in, fmt, &w->ltc)) {
+        w->oom = 1;
+    } else {
+        if (fmt)
+            count_computer(w, d.computer, 1);
+        push_det(c->h, w, &d, &w->tev);
+    }
     tn_buf_free(&b);
     return 0;
 }
@@ -449,8 +603,7 @@ static int correlate(hunt *h)
     }
     for (int i = 0; i < h->nw; i++) {
         worker *w = &h->w[i];
-        if (w->nkeep)
-            qsort(w->keep, w->nkeep, sizeof(*w->keep), tn_det_cmp);
+        tn_det_sort(w->keep, w->nkeep);
         arrays[i] = w->keep;
         lens[i] = w->nkeep;
     }
@@ -481,6 +634,23 @@ static int correlate(hunt *h)
     return rc;
 }
 
+/* The worker's counts by rule into its stats, by title. 0 or -1. */
+static int count_rules(const hunt *h, worker *w)
+{
+    for (size_t i = 0; w->rule_n && i < (size_t)h->nrules + h->ncorr; i++) {
+        if (!w->rule_n[i])
+            continue;
+        tn_rule_info ri;
+        if (i < h->nrules)
+            tn_ruleset_info(h->rs, (uint32_t)i, &ri);
+        else
+            tn_ruleset_corr_info(h->rs, (uint32_t)(i - h->nrules), &ri);
+        if (tn_tl_stats_rule(&w->st, ri.title, w->rule_n[i]))
+            return -1;
+    }
+    return 0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -503,6 +673,7 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
 
 static int setup_workers(hunt *h, int n)
 {
+    size_t nr = (size_t)h->nrules + h->ncorr;
     /* calloc aligns to 16 only: take a line more and align by hand */
     h->wmem = tn_calloc((size_t)n + 1, sizeof(worker));
     if (!h->wmem)
@@ -513,6 +684,8 @@ static int setup_workers(hunt *h, int n)
         tn_arena_init(&h->w[i].kstr, 256 * 1024);
         tn_arena_init(&h->w[i].dstr, 256 * 1024);
         tn_tl_stats_init(&h->w[i].st);
+        if (h->o->format && !(h->w[i].rule_n = tn_calloc(nr ? nr : 1, sizeof(uint64_t))))
+            return -1;
     }
     return 0;
 }
@@ -528,7 +701,9 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     pthread_mutex_init(&h.runs_mu, NULL);
     int rc = 0;
     uint32_t nrules = tn_ruleset_count(rs);
-    h.has_corr = tn_ruleset_ncorrelations(rs) > 0;
+    h.nrules = nrules;
+    h.ncorr = tn_ruleset_ncorrelations(rs);
+    h.has_corr = h.ncorr > 0;
     h.rule_level = tn_calloc(nrules ? nrules : 1, 1);
     h.feeds = h.has_corr ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
     if (!h.rule_level || (h.has_corr && !h.feeds) ||
@@ -565,7 +740,9 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         worker *w = &h.w[k];
         st->records += w->records;
         st->matches += w->matches;
-        if (!rc && o->format && o->stats && tn_tl_stats_merge(o->stats, &w->st))
+        count_computer(w, NULL, 0);
+        if (!rc && o->format && o->stats &&
+            (w->oom || count_rules(&h, w) || tn_tl_stats_merge(o->stats, &w->st)))
             rc = TN_EXIT_INTERNAL;
         for (size_t j = 0; !rc && j < w->ndets; j++) {
             if (out->n == out->cap) {
@@ -589,7 +766,9 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_free(w->keep);
         tn_buf_free(&w->dtmp);
         tn_buf_free(&w->ktmp);
-        tn_buf_free(&w->ltmp);
+        tn_tl_event_free(&w->tev);
+        tn_buf_free(&w->comp);
+        tn_free(w->rule_n);
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);

@@ -32,6 +32,120 @@ int tn_det_cmp(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* A detection's place in a sort: its time, which decides almost every
+ * comparison without a look at the detection, and its index. */
+typedef struct sort_key {
+    uint64_t time;
+    size_t idx;
+} sort_key;
+
+static inline int key_less(const tn_det *v, const sort_key *a, const sort_key *b)
+{
+    if (a->time != b->time)
+        return a->time < b->time;
+    int c = tn_det_cmp(&v[a->idx], &v[b->idx]);
+    return c ? c < 0 : a->idx < b->idx;   /* stable, as qsort's merge sort is */
+}
+
+/* The first of a[0..n) that x goes before. */
+static size_t first_after(const tn_det *v, const sort_key *a, size_t n, const sort_key *x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_less(v, x, &a[mid]))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Merges the sorted a[0..na) and b[0..nb) into out. What of a comes
+ * before all of b, and what of b after all of a, is found by binary
+ * search and copied whole: runs of detections often overlap little in
+ * time (chunks, files). */
+static void merge_keys(const tn_det *v, const sort_key *a, size_t na, const sort_key *b,
+                       size_t nb, sort_key *out)
+{
+    if (na && nb) {
+        size_t pre = first_after(v, a, na, &b[0]);   /* a[0..pre) go first */
+        memcpy(out, a, pre * sizeof(*a));
+        out += pre;
+        a += pre;
+        na -= pre;
+        /* b[last..nb) go after all of a (keys never tie: the index) */
+        size_t last = na ? first_after(v, b, nb, &a[na - 1]) : 0;
+        memcpy(out + na + last, b + last, (nb - last) * sizeof(*b));
+        nb = last;
+    }
+    size_t i = 0, j = 0;
+    while (i < na && j < nb)
+        *out++ = key_less(v, &b[j], &a[i]) ? b[j++] : a[i++];
+    memcpy(out, a + i, (na - i) * sizeof(*a));
+    memcpy(out + (na - i), b + j, (nb - j) * sizeof(*b));
+}
+
+/* A natural merge sort of keys: the runs already in order are found
+ * first, then merged in pairs. A worker's detections come in the order of
+ * its chunks and so mostly in time order, in long runs; qsort's merge
+ * sort, through a comparison function and on whole detections, cost ~310
+ * instructions a detection to sort them on 16 MiB, this ~180 (callgrind). */
+void tn_det_sort(tn_det *v, size_t n)
+{
+    if (n < 2)
+        return;
+    sort_key *k = tn_malloc(2 * n * sizeof(*k));
+    size_t *runs = tn_malloc((n + 1) * sizeof(*runs));   /* starts, then n */
+    if (!k || !runs) {
+        tn_free(k);
+        tn_free(runs);
+        qsort(v, n, sizeof(*v), tn_det_cmp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = (sort_key){v[i].time, i};
+    size_t nr = 0;
+    runs[nr++] = 0;
+    for (size_t i = 1; i < n; i++)
+        if (key_less(v, &k[i], &k[i - 1]))
+            runs[nr++] = i;
+    runs[nr] = n;
+    sort_key *from = k, *to = k + n;
+    while (nr > 1) {
+        size_t m = 0;
+        for (size_t r = 0; r < nr; r += 2) {
+            size_t a = runs[r], b = runs[r + 1 < nr ? r + 1 : nr], e = runs[r + 2 < nr ? r + 2 : nr];
+            merge_keys(v, from + a, b - a, from + b, e - b, to + a);
+            runs[m++] = a;
+        }
+        runs[m] = n;
+        nr = m;
+        sort_key *t = from;
+        from = to;
+        to = t;
+    }
+    /* v[i] = v[from[i].idx] for all i, in place, cycle by cycle: a copy
+     * of v and back cost twice the bytes */
+    for (size_t i = 0; i < n; i++) {
+        if (from[i].idx == i)
+            continue;
+        tn_det t = v[i];
+        size_t j = i;
+        for (;;) {
+            size_t src = from[j].idx;
+            from[j].idx = j;   /* done */
+            if (src == i)
+                break;
+            v[j] = v[src];
+            j = src;
+        }
+        v[j] = t;
+    }
+    tn_free(k);
+    tn_free(runs);
+}
+
 typedef struct disk_det {
     uint64_t time, record_id, offset;
     uint32_t file, rule, event_id;
@@ -54,6 +168,10 @@ static const char *const *strings_of(const tn_det *d, const char *s[4])
     return s;
 }
 
+/* Formatted detections have "" for computer, channel and details: 3 of
+ * the 6 strlen calls a detection made here (~75 instructions, callgrind) */
+static inline uint32_t len_of(const char *s) { return *s ? (uint32_t)strlen(s) : 0; }
+
 static void put_head(tn_buf *b, const tn_det *d)
 {
     const char *s[4];
@@ -61,7 +179,7 @@ static void put_head(tn_buf *b, const tn_det *d)
     disk_det h = {d->time, d->record_id, d->offset, d->file, d->rule, d->event_id,
                   {0}, d->is_corr, d->level, {0}};
     for (int i = 0; i < 3; i++)
-        h.len[i] = (uint32_t)strlen(s[i]);
+        h.len[i] = len_of(s[i]);
     h.len[3] = d->line ? d->line_len : 0;
     tn_buf_put(b, &h, sizeof(h));
 }
@@ -70,15 +188,19 @@ static void put_strings(tn_buf *b, const tn_det *d)
 {
     const char *s[4];
     strings_of(d, s);
-    for (int i = 0; i < 3; i++)
-        tn_buf_put(b, s[i], strlen(s[i]) + 1);
+    for (int i = 0; i < 3; i++) {
+        uint32_t n = len_of(s[i]);
+        if (n)
+            tn_buf_put(b, s[i], n + 1);
+        else
+            tn_buf_putc(b, '\0');   /* not a memcpy call for one byte */
+    }
     tn_buf_put(b, s[3], (d->line ? d->line_len : 0) + 1);
 }
 
 FILE *tn_spill_write(tn_det *v, size_t n)
 {
-    if (n)
-        qsort(v, n, sizeof(*v), tn_det_cmp);
+    tn_det_sort(v, n);
     FILE *f = tmpfile();
     if (!f)
         return NULL;

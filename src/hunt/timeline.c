@@ -3,6 +3,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "hunt/jsonesc.h"
 #include "hunt/spill.h"
 #include "read/event.h"
 
@@ -67,10 +68,10 @@ static void details_text(tn_buf *b, const char *json)
 static const char *const level_colour[] = {"", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;31m"};
 
 /* "level":...,"rule_id":...,"rule_title":...,"tags":[...] */
-static void rule_json(tn_buf *b, const tn_det *d, const tn_rule_info *ri)
+static void rule_json(tn_buf *b, int level, const tn_rule_info *ri)
 {
     tn_buf_puts(b, "\"level\":\"");
-    tn_buf_puts(b, tn_level_name(d->level));
+    tn_buf_puts(b, tn_level_name(level));
     tn_buf_puts(b, "\",\"rule_id\":");
     tn_buf_json_str(b, ri->id, strlen(ri->id));
     tn_buf_puts(b, ",\"rule_title\":");
@@ -87,9 +88,23 @@ static void rule_json(tn_buf *b, const tn_det *d, const tn_rule_info *ri)
 void tn_tl_cache_free(tn_tl_cache *c)
 {
     tn_buf_free(&c->text);
+    tn_buf_free(&c->tmp);
     for (int k = 0; k < 3; k++)
         tn_free(c->frag[k]);
     memset(c, 0, sizeof(*c));
+}
+
+/* The cache for format and colour: the rules' parts kept for others are
+ * dropped (the files' are JSON in every format that keeps them). */
+static void cache_for(tn_tl_cache *c, int format, int colour)
+{
+    if (!c || (c->format == format && c->colour == colour))
+        return;
+    for (int k = 0; k < 2; k++)
+        if (c->frag[k])
+            memset(c->frag[k], 0, c->n[k] * sizeof(*c->frag[k]));
+    c->format = format;
+    c->colour = colour;
 }
 
 /* The cache slot of fragment idx of kind k (0 rule, 1 correlation, 2
@@ -97,7 +112,16 @@ void tn_tl_cache_free(tn_tl_cache *c)
  * rule's part on every line cost ~1.5k instructions a detection (on_match
  * 8.3k -> 6.9k a detection, callgrind, Windows rules on 16 MiB of real
  * logs), and a run can have millions. */
-static struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
+static struct tn_tl_frag *slot_grow(tn_tl_cache *c, int k, uint32_t idx);
+
+static inline struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
+{
+    if (c && idx < c->n[k])   /* a call only to grow: ~40 instructions a line */
+        return &c->frag[k][idx];
+    return slot_grow(c, k, idx);
+}
+
+static struct tn_tl_frag *slot_grow(tn_tl_cache *c, int k, uint32_t idx)
 {
     if (!c)
         return NULL;
@@ -117,67 +141,283 @@ static struct tn_tl_frag *slot(tn_tl_cache *c, int k, uint32_t idx)
     return &c->frag[k][idx];
 }
 
-/* Appends f's text to b if it is kept, for level. */
-static int from_cache(tn_buf *b, const tn_tl_cache *c, const struct tn_tl_frag *f, uint8_t level)
-{
-    if (!f || !f->len || f->level != level)
-        return 0;
-    tn_buf_put(b, c->text.data + f->at, f->len);
-    return 1;
-}
-
-/* Keeps b's text from at on as f's, if f is still empty. */
-static void keep(tn_tl_cache *c, struct tn_tl_frag *f, uint8_t level, const tn_buf *b, size_t at)
+/* Keeps b's text from at on as f's (mid: the length of its first part),
+ * if f is still empty. */
+static void keep(tn_tl_cache *c, struct tn_tl_frag *f, uint8_t level, const tn_buf *b, size_t at,
+                 size_t mid)
 {
     size_t n = b->len - at, from = c ? c->text.len : 0;
     if (!f || f->len || !n || !tn_buf_ok(b) || !tn_buf_ok(&c->text))
         return;
     tn_buf_put(&c->text, b->data + at, n);
     if (tn_buf_ok(&c->text) && c->text.len <= 0xFFFFFFFFu)
-        *f = (struct tn_tl_frag){(uint32_t)from, (uint32_t)n, level};
+        *f = (struct tn_tl_frag){(uint32_t)from, (uint32_t)n, (uint32_t)mid, level};
 }
 
-void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
-                      int format, int colour, tn_tl_cache *cache)
+/* s left-aligned in width bytes, cut at most (printf's %-W.Ps) */
+static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
 {
-    char ts[32];
-    tn_filetime_format(d->time, ts);
+    if (tn_buf_reserve(b, width > len ? width : len))
+        return;
+    memcpy(b->data + b->len, s, len);
+    for (size_t i = len; i < width; i++)
+        b->data[b->len + i] = ' ';
+    b->len += width > len ? width : len;
+    b->data[b->len] = '\0';
+}
+
+/* v right-aligned in 5 columns (printf's %5u) */
+static void put_u32_w5(tn_buf *b, uint32_t v)
+{
+    char d[10];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10));
+    if (tn_buf_reserve(b, n > 5 ? (size_t)n : 5))
+        return;
+    char *o = b->data + b->len;
+    for (int i = n; i < 5; i++)
+        *o++ = ' ';
+    while (n)
+        *o++ = d[--n];
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+void tn_tl_event_free(tn_tl_event *e)
+{
+    tn_buf_free(&e->text);
+    tn_buf_free(&e->who);
+    memset(e, 0, sizeof(*e));
+}
+
+/* The file's name of d as JSON (kept in the cache) or CSV. */
+static void file_part(tn_buf *b, const tn_det *d, const tn_inputs *in, int format, tn_tl_cache *c)
+{
     const char *file = in->v[d->file].path;
+    if (format == TN_OUT_CSV) {
+        csv_field(b, file);
+        return;
+    }
+    struct tn_tl_frag *f = slot(c, 2, d->file);
+    if (f && f->len) {
+        tn_buf_put(b, c->text.data + f->at, f->len);
+        return;
+    }
+    size_t at = b->len;
+    tn_buf_json_fast(b, file, strlen(file));
+    keep(c, f, 0, b, at, 0);
+}
+
+/* d's time as tn_filetime_format writes it, at out (32 bytes); returns its
+ * length. The date is kept from the last call: converting it cost ~300
+ * instructions an event, most of the time (callgrind), and a day's events
+ * come together. */
+static size_t event_time(tn_tl_event *e, uint64_t ft, char *out)
+{
+    const uint64_t unix_epoch = 116444736000000000ULL;   /* 1970-01-01 in FILETIME */
+    if (ft < unix_epoch)
+        return tn_filetime_format(ft, out);   /* not worth a fast path */
+    uint64_t t = (ft - unix_epoch) / 10;     /* unix micros */
+    uint64_t secs = t / 1000000, us = t % 1000000;
+    int64_t day = (int64_t)(secs / 86400);
+    uint32_t rem = (uint32_t)(secs % 86400);
+    if (e->day != day + 1) {
+        size_t n = tn_filetime_format(ft, out);
+        memcpy(e->date, out, 10);
+        e->day = day + 1;
+        return n;
+    }
+    char *o = out;
+    memcpy(o, e->date, 10);
+    unsigned hh = rem / 3600, mi = rem / 60 % 60, ss = rem % 60;
+    o[10] = 'T';
+    o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10); o[13] = ':';
+    o[14] = (char)('0' + mi / 10); o[15] = (char)('0' + mi % 10); o[16] = ':';
+    o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10); o[19] = '.';
+    unsigned u = (unsigned)us;
+    for (int i = 25; i >= 20; i--) {
+        o[i] = (char)('0' + u % 10);
+        u /= 10;
+    }
+    o[26] = 'Z';
+    o[27] = '\0';
+    return 27;
+}
+
+/* Writes the decimal digits of v at o; returns the end. Two digits a
+ * division, straight to their place (record ids have 6 to 8 digits). */
+static inline char *put_dec(char *o, uint64_t v)
+{
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    size_t n = 1;
+    for (uint64_t t = v; t >= 10 && n < 20; t /= 10)
+        n++;
+    char *p = o + n;
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10)
+        memcpy(p - 2, pairs + 2 * v, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return o + n;
+}
+
+/* The part of a JSON line from the end of the time to the event id's
+ * digits: ","computer":"...","channel":"...","event_id":. The same as
+ * the last event's, mostly (one computer, one channel, for runs of
+ * events): compared with it rather than escaped again, ~150 instructions
+ * an event less (callgrind). NULL when out of memory; *n its length. */
+static const char *who_part(tn_tl_event *e, const char *computer, const char *channel, size_t *n)
+{
+    tn_buf *w = &e->who;
+    if (w->data && e->who_key && !strcmp(computer, w->data)) {
+        size_t cl = strlen(w->data) + 1;
+        if (!strcmp(channel, w->data + cl)) {
+            *n = w->len - e->who_key;
+            return w->data + e->who_key;
+        }
+    }
+    if (!tn_buf_ok(w))
+        tn_buf_free(w);
+    tn_buf_clear(w);
+    e->who_key = 0;
+    size_t cn = strlen(computer), chn = strlen(channel);
+    size_t key = cn + 1 + chn + 1;
+    if (tn_buf_reserve(w, key + 48 + TN_JSON_ESC_ROOM(cn) + TN_JSON_ESC_ROOM(chn)))
+        return NULL;
+    char *o = w->data;
+    memcpy(o, computer, cn + 1);
+    memcpy(o + cn + 1, channel, chn + 1);
+    o += key;
+    memcpy(o, "\",\"computer\":\"", 14);
+    o = tn_json_esc(o + 14, computer, cn);
+    memcpy(o, "\",\"channel\":\"", 13);
+    o = tn_json_esc(o + 13, channel, chn);
+    memcpy(o, "\",\"event_id\":", 13);
+    o += 13;
+    w->len = (size_t)(o - w->data);
+    *o = '\0';
+    e->who_key = key;
+    *n = w->len - key;
+    return w->data + key;
+}
+
+void tn_tl_event_jsonl_head(tn_tl_event *e, const tn_det *d)
+{
+    tn_buf *b = &e->text;
+    if (!tn_buf_ok(b))
+        tn_buf_free(b);   /* after a failure, try afresh */
+    tn_buf_clear(b);
+    size_t wn;
+    const char *who = who_part(e, d->computer, d->channel, &wn);
+    /* one reservation for what is written straight to memory below */
+    if (!who || tn_buf_reserve(b, 128 + wn)) {
+        b->oom = 1;
+        return;
+    }
+    char *o = b->data;
+    memcpy(o, "{\"timestamp\":\"", 14);
+    o += 14;
+    o += event_time(e, d->time, o);
+    memcpy(o, who, wn);
+    o = put_dec(o + wn, d->event_id);
+    memcpy(o, ",\"record_id\":", 13);
+    o = put_dec(o + 13, d->record_id);
+    *o++ = ',';
+    e->end[0] = (uint32_t)(o - b->data);
+    memcpy(o, ",\"details\":", 11);
+    o += 11;
+    b->len = (size_t)(o - b->data);
+    *o = '\0';
+}
+
+int tn_tl_event_jsonl_tail(tn_tl_event *e, const tn_det *d, const tn_inputs *in,
+                           tn_tl_cache *cache)
+{
+    tn_buf *b = &e->text;
+    tn_buf_put(b, ",\"file\":", 8);
+    file_part(b, d, in, TN_OUT_JSONL, cache);
+    tn_buf_put(b, "}\n", 2);
+    e->end[1] = e->end[2] = (uint32_t)b->len;
+    return tn_buf_ok(b) && b->len <= 0xFFFFFFFFu ? 0 : -1;
+}
+
+int tn_tl_event_make(tn_tl_event *e, const tn_det *d, const tn_inputs *in, int format,
+                     tn_tl_cache *cache)
+{
     if (format == TN_OUT_JSONL) {
-        tn_buf_puts(b, "{\"timestamp\":\"");
-        tn_buf_puts(b, ts);
-        tn_buf_puts(b, "\",\"computer\":");
-        tn_buf_json_str(b, d->computer, strlen(d->computer));
-        tn_buf_puts(b, ",\"channel\":");
-        tn_buf_json_str(b, d->channel, strlen(d->channel));
-        tn_buf_puts(b, ",\"event_id\":");
-        tn_buf_u64(b, d->event_id);
-        tn_buf_puts(b, ",\"record_id\":");
-        tn_buf_u64(b, d->record_id);
+        tn_tl_event_jsonl_head(e, d);
+        tn_buf_puts(&e->text, d->details);
+        return tn_tl_event_jsonl_tail(e, d, in, cache);
+    }
+    tn_buf *b = &e->text;
+    if (!tn_buf_ok(b))
+        tn_buf_free(b);   /* after a failure, try afresh */
+    tn_buf_clear(b);
+    char ts[32];
+    size_t tsn = event_time(e, d->time, ts);
+    if (format == TN_OUT_CSV) {
+        tn_buf_put(b, ts, tsn);
         tn_buf_putc(b, ',');
-        struct tn_tl_frag *f = slot(cache, d->is_corr ? 1 : 0, d->rule);
-        if (!from_cache(b, cache, f, d->level)) {
-            size_t at = b->len;
-            rule_json(b, d, ri);
-            keep(cache, f, d->level, b, at);
-        }
-        tn_buf_puts(b, ",\"details\":");
-        tn_buf_puts(b, d->details);
-        tn_buf_puts(b, ",\"file\":");
-        f = slot(cache, 2, d->file);
-        if (!from_cache(b, cache, f, 0)) {
-            size_t at = b->len;
-            tn_buf_json_str(b, file, strlen(file));
-            keep(cache, f, 0, b, at);
-        }
-        tn_buf_puts(b, "}\n");
-    } else if (format == TN_OUT_CSV) {
-        tn_buf_printf(b, "%s,", ts);
         csv_field(b, d->computer);
         tn_buf_putc(b, ',');
         csv_field(b, d->channel);
-        tn_buf_printf(b, ",%u,%llu,%s,", d->event_id, (unsigned long long)d->record_id,
-                      tn_level_name(d->level));
+        tn_buf_putc(b, ',');
+        tn_buf_u64(b, d->event_id);
+        tn_buf_putc(b, ',');
+        tn_buf_u64(b, d->record_id);
+        tn_buf_putc(b, ',');
+        e->end[0] = (uint32_t)b->len;
+        tn_buf t;
+        tn_buf_init(&t);
+        details_text(&t, d->details);
+        csv_field(b, t.data ? t.data : "");
+        if (!tn_buf_ok(&t))
+            b->oom = 1;
+        tn_buf_free(&t);
+        tn_buf_putc(b, ',');
+        file_part(b, d, in, format, cache);
+        tn_buf_putc(b, '\n');
+        e->end[1] = e->end[2] = (uint32_t)b->len;
+    } else {
+        ts[19] = '\0'; /* seconds are enough on screen */
+        ts[10] = ' ';
+        tn_buf_put(b, ts, 19);
+        tn_buf_put(b, "  ", 2);
+        /* the host's short name: the domain is the same on every line */
+        size_t hl = strcspn(d->computer, ".");
+        put_padded(b, d->computer, hl > 16 ? 16 : hl, 16);
+        tn_buf_putc(b, ' ');
+        e->end[0] = (uint32_t)b->len;
+        tn_buf_put(b, "  ", 2);
+        put_u32_w5(b, d->event_id);
+        tn_buf_put(b, "  ", 2);
+        e->end[1] = (uint32_t)b->len;
+        details_text(b, d->details);
+        tn_buf_putc(b, '\n');
+        e->end[2] = (uint32_t)b->len;
+    }
+    return tn_buf_ok(b) && b->len <= 0xFFFFFFFFu ? 0 : -1;
+}
+
+/* The rule's parts of d's line in format, appended to b; the first ends
+ * at *mid. */
+static void rule_parts(tn_buf *b, const tn_det *d, const tn_rule_info *ri, int format, int colour,
+                       size_t *mid)
+{
+    if (format == TN_OUT_JSONL) {
+        rule_json(b, d->level, ri);
+    } else if (format == TN_OUT_CSV) {
+        tn_buf_puts(b, tn_level_name(d->level));
+        tn_buf_putc(b, ',');
         csv_field(b, ri->title);
         tn_buf_putc(b, ',');
         csv_field(b, ri->id);
@@ -190,26 +430,81 @@ void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const 
             tn_buf_puts(&t, ri->tags[k]);
         }
         csv_field(b, t.data ? t.data : "");
-        tn_buf_clear(&t);
-        details_text(&t, d->details);
-        tn_buf_putc(b, ',');
-        csv_field(b, t.data ? t.data : "");
+        if (!tn_buf_ok(&t))
+            b->oom = 1;
         tn_buf_free(&t);
         tn_buf_putc(b, ',');
-        csv_field(b, file);
-        tn_buf_putc(b, '\n');
     } else {
-        ts[19] = '\0'; /* seconds are enough on screen */
-        ts[10] = ' ';
-        /* the host's short name: the domain is the same on every line */
-        int hl = (int)strcspn(d->computer, ".");
-        tn_buf_printf(b, "%s  %-16.*s %s%-8.8s%s  %5u  %s", ts, hl > 16 ? 16 : hl, d->computer,
-                      colour ? level_colour[d->level] : "", tn_level_name(d->level),
-                      colour && d->level ? "\x1b[0m" : "", d->event_id, ri->title);
-        tn_buf_puts(b, "  | ");
-        details_text(b, d->details);
-        tn_buf_putc(b, '\n');
+        const char *name = tn_level_name(d->level);
+        size_t nl = strlen(name);
+        tn_buf_puts(b, colour ? level_colour[d->level] : "");
+        put_padded(b, name, nl > 8 ? 8 : nl, 8);
+        tn_buf_puts(b, colour && d->level ? "\x1b[0m" : "");
+        *mid = b->len;
+        tn_buf_puts(b, ri->title);
+        tn_buf_put(b, "  | ", 4);
+        return;
     }
+    *mid = b->len;
+}
+
+long tn_tl_line_parts(tn_tl_parts *out, const tn_tl_event *e, const tn_det *d,
+                      const tn_rule_info *ri, const tn_ruleset *rs, int format, int colour,
+                      tn_tl_cache *c)
+{
+    cache_for(c, format, colour);
+    struct tn_tl_frag *f = slot(c, d->is_corr ? 1 : 0, d->rule);
+    const char *r;
+    size_t rn, rmid;
+    if (f && f->len && f->level == d->level) {
+        r = c->text.data + f->at;
+        rn = f->len;
+        rmid = f->mid;
+    } else {
+        tn_rule_info info;
+        if (!ri) {
+            tn_timeline_rule(rs, d, &info);
+            ri = &info;
+        }
+        tn_buf *t = &c->tmp;
+        if (!tn_buf_ok(t))
+            tn_buf_free(t);
+        tn_buf_clear(t);
+        rule_parts(t, d, ri, format, colour, &rmid);
+        if (!tn_buf_ok(t))
+            return -1;
+        keep(c, f, d->level, t, 0, rmid);   /* the first level seen is kept */
+        r = t->data;
+        rn = t->len;
+    }
+    const char *et = e->text.data;
+    out->p[0] = et;
+    out->n[0] = e->end[0];
+    out->p[1] = r;
+    out->n[1] = rmid;
+    out->p[2] = et + e->end[0];
+    out->n[2] = e->end[1] - e->end[0];
+    out->p[3] = r + rmid;
+    out->n[3] = rn - rmid;
+    out->p[4] = et + e->end[1];
+    out->n[4] = e->end[2] - e->end[1];
+    return (long)(e->end[2] + rn);
+}
+
+void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
+                      int format, int colour, tn_tl_cache *cache)
+{
+    tn_tl_cache local = {0};
+    tn_tl_cache *c = cache ? cache : &local;
+    tn_tl_event e = {0};
+    tn_tl_parts p;
+    if (tn_tl_event_make(&e, d, in, format, c) || tn_tl_line_parts(&p, &e, d, ri, NULL, format, colour, c) < 0)
+        b->oom = 1;
+    else
+        for (int i = 0; i < 5; i++)
+            tn_buf_put(b, p.p[i], p.n[i]);
+    tn_tl_event_free(&e);
+    tn_tl_cache_free(&local);
 }
 
 void tn_tl_stats_init(tn_tl_stats *st)
@@ -257,13 +552,27 @@ static void span(tn_tl_stats *st, uint64_t first, uint64_t last)
 
 int tn_tl_stats_add(tn_tl_stats *st, const tn_rule_info *ri, const tn_det *d)
 {
-    st->total++;
-    st->by_level[d->level]++;
-    span(st, d->time, d->time);
-    if (bump(&st->rules, &st->rule_n, &st->cap_rule, ri->title, 1) ||
-        bump(&st->computers, &st->comp_n, &st->cap_comp, d->computer, 1))
+    tn_tl_stats_det(st, d->level, d->time);
+    if (tn_tl_stats_rule(st, ri->title, 1) || tn_tl_stats_computer(st, d->computer, 1))
         return -1;
     return 0;
+}
+
+void tn_tl_stats_det(tn_tl_stats *st, int level, uint64_t time)
+{
+    st->total++;
+    st->by_level[level]++;
+    span(st, time, time);
+}
+
+int tn_tl_stats_rule(tn_tl_stats *st, const char *title, uint64_t n)
+{
+    return bump(&st->rules, &st->rule_n, &st->cap_rule, title, n);
+}
+
+int tn_tl_stats_computer(tn_tl_stats *st, const char *computer, uint64_t n)
+{
+    return bump(&st->computers, &st->comp_n, &st->cap_comp, computer, n);
 }
 
 int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from)
@@ -355,8 +664,7 @@ static void batch_text(batch *o)
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st)
 {
-    if (ds->n)
-        qsort(ds->v, ds->n, sizeof(tn_det), tn_det_cmp);
+    tn_det_sort(ds->v, ds->n);
     tn_det *const arrays[1] = {ds->v};
     size_t lens[1] = {ds->n};
     tn_merge *m = tn_merge_new(ds->runs, ds->nruns, arrays, lens, 1);
@@ -376,6 +684,7 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     if (format == TN_OUT_CSV)
         tn_buf_puts(&o->text, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
     const tn_det *d;
+    tn_tl_cache tc = {0};   /* for detections without their line */
     int r = 0;
     while (!rc && !o->err && (r = tn_merge_next(m, &d)) == 1) {
         if (d->line) {
@@ -385,12 +694,13 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
         }
         tn_rule_info ri;
         tn_timeline_rule(rs, d, &ri);
-        tn_timeline_line(&o->text, d, &ri, in, format, colour, NULL);
+        tn_timeline_line(&o->text, d, &ri, in, format, colour, &tc);
         if (tn_tl_stats_add(st, &ri, d))
             rc = -1;
         if (o->text.len > (1 << 16))
             batch_text(o);
     }
+    tn_tl_cache_free(&tc);
     batch_text(o);
     batch_flush(o);
     if (r < 0 || o->err)

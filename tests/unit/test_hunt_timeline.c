@@ -205,3 +205,224 @@ TN_TEST(test_preformatted_lines_print_the_same)
     free(big);
     tn_ruleset_free(rs);
 }
+
+/* The line formatter as it was before lines were made of parts (kept
+ * here as the reference the parts must equal, byte for byte). */
+static void ref_csv_field(tn_buf *b, const char *s)
+{
+    tn_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            tn_buf_putc(b, '"');
+        tn_buf_putc(b, *s);
+    }
+    tn_buf_putc(b, '"');
+}
+
+static void ref_details_text(tn_buf *b, const char *json)
+{
+    int in_str = 0, key = 1;
+    for (const char *p = json; *p; p++) {
+        char c = *p;
+        if (in_str) {
+            if (c == '\\' && p[1]) {
+                p++;
+                tn_buf_putc(b, *p == 'n' ? ' ' : *p == 't' ? ' ' : *p == 'r' ? ' ' : *p);
+                continue;
+            }
+            if (c == '"') {
+                in_str = 0;
+                continue;
+            }
+            tn_buf_putc(b, c);
+            continue;
+        }
+        if (c == '"')
+            in_str = 1;
+        else if (c == ':' && key) {
+            tn_buf_puts(b, ": ");
+            key = 0;
+        } else if (c == ',') {
+            tn_buf_puts(b, " \xC2\xA6 ");
+            key = 1;
+        } else if (c != '{' && c != '}') {
+            tn_buf_putc(b, c);
+        }
+    }
+}
+
+static void ref_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const tn_inputs *in,
+                     int format, int colour)
+{
+    static const char *const level_colour[] = {"", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;31m"};
+    char ts[32];
+    tn_filetime_format(d->time, ts);
+    const char *file = in->v[d->file].path;
+    if (format == TN_OUT_JSONL) {
+        tn_buf_printf(b, "{\"timestamp\":\"%s\",\"computer\":", ts);
+        tn_buf_json_str(b, d->computer, strlen(d->computer));
+        tn_buf_puts(b, ",\"channel\":");
+        tn_buf_json_str(b, d->channel, strlen(d->channel));
+        tn_buf_printf(b, ",\"event_id\":%u,\"record_id\":%llu,\"level\":\"%s\",\"rule_id\":",
+                      d->event_id, (unsigned long long)d->record_id, tn_level_name(d->level));
+        tn_buf_json_str(b, ri->id, strlen(ri->id));
+        tn_buf_puts(b, ",\"rule_title\":");
+        tn_buf_json_str(b, ri->title, strlen(ri->title));
+        tn_buf_puts(b, ",\"tags\":[");
+        for (uint32_t t = 0; t < ri->ntags; t++) {
+            if (t)
+                tn_buf_putc(b, ',');
+            tn_buf_json_str(b, ri->tags[t], strlen(ri->tags[t]));
+        }
+        tn_buf_printf(b, "],\"details\":%s,\"file\":", d->details);
+        tn_buf_json_str(b, file, strlen(file));
+        tn_buf_puts(b, "}\n");
+    } else if (format == TN_OUT_CSV) {
+        tn_buf_printf(b, "%s,", ts);
+        ref_csv_field(b, d->computer);
+        tn_buf_putc(b, ',');
+        ref_csv_field(b, d->channel);
+        tn_buf_printf(b, ",%u,%llu,%s,", d->event_id, (unsigned long long)d->record_id,
+                      tn_level_name(d->level));
+        ref_csv_field(b, ri->title);
+        tn_buf_putc(b, ',');
+        ref_csv_field(b, ri->id);
+        tn_buf_putc(b, ',');
+        tn_buf t;
+        tn_buf_init(&t);
+        for (uint32_t k = 0; k < ri->ntags; k++) {
+            if (k)
+                tn_buf_putc(&t, ' ');
+            tn_buf_puts(&t, ri->tags[k]);
+        }
+        ref_csv_field(b, t.data ? t.data : "");
+        tn_buf_clear(&t);
+        ref_details_text(&t, d->details);
+        tn_buf_putc(b, ',');
+        ref_csv_field(b, t.data ? t.data : "");
+        tn_buf_free(&t);
+        tn_buf_putc(b, ',');
+        ref_csv_field(b, file);
+        tn_buf_putc(b, '\n');
+    } else {
+        ts[19] = '\0';
+        ts[10] = ' ';
+        int hl = (int)strcspn(d->computer, ".");
+        tn_buf_printf(b, "%s  %-16.*s %s%-8.8s%s  %5u  %s", ts, hl > 16 ? 16 : hl, d->computer,
+                      colour ? level_colour[d->level] : "", tn_level_name(d->level),
+                      colour && d->level ? "\x1b[0m" : "", d->event_id, ri->title);
+        tn_buf_puts(b, "  | ");
+        ref_details_text(b, d->details);
+        tn_buf_putc(b, '\n');
+    }
+}
+
+/* Lines made of parts (the event's made once and reused for several
+ * levels of the rule, the rule's kept in a cache across events) equal the
+ * reference: times before 1970 and across days, wide and narrow event ids,
+ * long host names with and without a domain, escapes in every string. */
+TN_TEST(test_line_parts_match_reference)
+{
+    tn_ruleset *rs = test_load(rule_yaml, 0);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    char path[] = "logs\\sec,\"x\".evtx";
+    tn_input inp = {.path = path, .kind = 0, .size = 1000};
+    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
+    static const char *const comps[] = {"HOST-A.corp", "a-very-long-host-name-indeed.corp",
+                                        "short", "C,\"d\"\\\x01", "", "seventeen-chars-x"};
+    static const char *const dets[] = {
+        "{}", "{\"TargetUserName\":\"bob\\tx\",\"LogonType\":\"3\"}",
+        "{\"CommandLine\":\"C:\\\\Windows\\\\system32\\\\cmd.exe /c \\\"echo, a:b\\\"\\u0001\"}"};
+    static const uint64_t times[] = {132000000000000000ull, 132000000000000000ull + 864000000000ull,
+                                     132000000000000000ull + 1234567ull, 5ull,
+                                     116444736000000000ull, 116444736000000000ull - 1};
+    tn_rule_info ri;
+    tn_det d0 = {.rule = 0};
+    tn_timeline_rule(rs, &d0, &ri);
+    tn_buf a, b;
+    tn_buf_init(&a);
+    tn_buf_init(&b);
+    for (int format = TN_OUT_TABLE; format <= TN_OUT_JSONL; format++)
+        for (int colour = 0; colour < 2; colour++) {
+            tn_tl_cache c = {0};
+            tn_tl_event e = {0};
+            for (int k = 0; k < 60; k++) {
+                tn_det d = {.time = times[k % 6], .record_id = (uint64_t)k * 100003,
+                            .event_id = (uint32_t[]){0, 7, 4624, 123456}[k % 4],
+                            .computer = comps[k % 6], .channel = k % 2 ? "Security" : "Ch\"an",
+                            .details = dets[k % 3]};
+                if (k % 7 == 0)   /* every width of number */
+                    d.record_id = k % 2 ? UINT64_MAX - (uint64_t)k : (uint64_t)1 << (k % 64);
+                /* the same computer on another channel before, and the
+                 * same event twice: what the event's parts keep from the
+                 * last event is checked, used or not */
+                tn_det other = d;
+                other.channel = "Other";
+                CHECK(tn_tl_event_make(&e, &other, &in, format, &c) == 0);
+                CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
+                if (k % 3 == 0)
+                    CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
+                for (int level = 0; level < 5; level++) {
+                    d.level = (uint8_t)((level + k) % 5);
+                    tn_buf_clear(&a);
+                    tn_buf_clear(&b);
+                    ref_line(&a, &d, &ri, &in, format, colour);
+                    tn_tl_parts p;
+                    long n = tn_tl_line_parts(&p, &e, &d, NULL, rs, format, colour, &c);
+                    CHECK(n > 0);
+                    for (int i = 0; n > 0 && i < 5; i++)
+                        tn_buf_put(&b, p.p[i], p.n[i]);
+                    CHECK(n > 0 && (size_t)n == b.len);
+                    CHECK_STR(a.data, b.data);
+                    tn_buf_clear(&b);
+                    tn_timeline_line(&b, &d, &ri, &in, format, colour, k % 2 ? &c : NULL);
+                    CHECK_STR(a.data, b.data);
+                }
+            }
+            tn_tl_event_free(&e);
+            tn_tl_cache_free(&c);
+        }
+    tn_buf_free(&a);
+    tn_buf_free(&b);
+    tn_ruleset_free(rs);
+}
+
+/* tn_det_sort gives qsort's order with tn_det_cmp, stably: on runs in
+ * order and reversed, many equal times, and detections equal in every
+ * compared field (told apart by record_id, which tn_det_cmp ignores). */
+TN_TEST(test_det_sort_matches_qsort)
+{
+    uint32_t seed = 7;
+    for (int iter = 0; iter < 200; iter++) {
+        size_t n = iter % 50 == 49 ? 4000 : (size_t)(iter * 37 % 500);
+        tn_det *a = calloc(n ? n : 1, sizeof(*a)), *b = calloc(n ? n : 1, sizeof(*b));
+        uint64_t t = 1000;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            if (r % 8 == 0)   /* a new run starts somewhere, at times far apart too */
+                t = r % 16 ? r % 5000 : (uint64_t)r * 2654435761u << (r % 24);
+            else if (iter % 3 == 0)
+                t -= t > 0;     /* descending */
+            else
+                t += r % 3;     /* ascending, with equal times */
+            a[i] = (tn_det){.time = t, .file = r % 2, .offset = (r >> 3) % 4, .is_corr = (r >> 5) % 2,
+                            .rule = (r >> 6) % 3, .record_id = i};
+        }
+        memcpy(b, a, n * sizeof(*a));
+        tn_det_sort(a, n);
+        /* an insertion sort: stable, as qsort (a merge sort) is */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && tn_det_cmp(&b[j - 1], &b[j]) > 0; j--) {
+                tn_det x = b[j];
+                b[j] = b[j - 1];
+                b[j - 1] = x;
+            }
+        for (size_t i = 0; i < n; i++)
+            CHECK(a[i].record_id == b[i].record_id);
+        free(a);
+        free(b);
+    }
+}
