@@ -86,16 +86,20 @@ static void replay_dir(const char *dir, int rules)
         char *buf = malloc(1 << 16);
         size_t len = fread(buf, 1, 1 << 16, f);
         fclose(f);
-        if (rules) {
-            tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-            tn_ruleset *rs = NULL;
-            if (tn_ruleset_load_text(buf, len, p, &o, NULL, &rs) == TN_RS_OK) {
-                tn_scanner *sc = tn_scanner_new(rs);
-                TEST_EVENT(ev, "Security", 4688, "NewProcessName", "C:\\a.exe");
-                tn_scanner_match(sc, &ev, NULL, NULL);
-                tn_scanner_free(sc);
-                tn_ruleset_free(rs);
+        if (rules) {   /* as fuzz_rule.c: with and without the prefilter, the same */
+            int m[2] = {-1, -1};
+            for (int np = 0; np < 2; np++) {
+                tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject, .no_prefilter = np};
+                tn_ruleset *rs = NULL;
+                if (tn_ruleset_load_text(buf, len, p, &o, NULL, &rs) == TN_RS_OK) {
+                    tn_scanner *sc = tn_scanner_new(rs);
+                    TEST_EVENT(ev, "Security", 4688, "NewProcessName", "C:\\a.exe");
+                    m[np] = tn_scanner_match(sc, &ev, NULL, NULL);
+                    tn_scanner_free(sc);
+                    tn_ruleset_free(rs);
+                }
             }
+            CHECK_INT(m[0], m[1]);
         } else {
             const char *names[] = {"selection", "filter_main", "_x", "all"};
             tn_arena a;
