@@ -194,6 +194,85 @@ TN_TEST(test_re_lazy_same_answers)
     CHECK(checked > 300);
 }
 
+static const char *trim(const char *re)
+{
+    static char out[300];
+    size_t n = tn_re_trim(re, strlen(re), out, sizeof(out) - 1);
+    out[n] = 0;
+    return out;
+}
+
+/* Repeated items at the ends repeated as little as their minimum allows,
+ * and what is declined ("" = unchanged). */
+TN_TEST(test_re_trim_cases)
+{
+    CHECK_STR(trim("\\w+`(?:\\w+|-|.)`[\\w+|\\s]"), "\\w`(?:\\w+|-|.)`[\\w+|\\s]");
+    CHECK_STR(trim("\\w+?`x"), "\\w`x");
+    CHECK_STR(trim("(?i)\\w+x\\d*"), "(?i)\\wx");
+    CHECK_STR(trim(".*?x.+?"), "x.");
+    CHECK_STR(trim("[a-z]{1,5}q[0-9]{3,}"), "[a-z]q[0-9]{3,}");   /* minimum 3: kept */
+    CHECK_STR(trim("a?bc{0,4}"), "b");
+    CHECK_STR(trim("\\w+$"), "\\w$");
+    CHECK_STR(trim("^\\w+x"), "");        /* anchored: the start matters */
+    CHECK_STR(trim("ab{2,}"), "");
+    CHECK_STR(trim("a+|b"), "");           /* alternation */
+    CHECK_STR(trim("(a)+b"), "");          /* a group, not one character */
+    CHECK_STR(trim("a+(b)\\1"), "");       /* back reference */
+    CHECK_STR(trim("a+(?=b)"), "");        /* lookaround */
+    CHECK_STR(trim("a++b"), "");           /* possessive */
+    CHECK_STR(trim("a{1}{2}b"), "");       /* a quantified quantifier */
+    CHECK_STR(trim("\\R+x"), "");          /* \\R can be two characters */
+    CHECK_STR(trim("\\X+x"), "");
+    CHECK_STR(trim("\\b+x"), "");
+    CHECK_STR(trim("(?x)a+ b"), "");
+    CHECK_STR(trim("\\Ka+b"), "");
+}
+
+/* Trimmed and original patterns agree on match or no match, on every
+ * subject, with and without caseless/dotall/multiline. */
+TN_TEST(test_re_trim_same_answers)
+{
+    static const char *const res[] = {
+        "\\w+`(?:\\w+|-|.)`[\\w+|\\s]", "\\w+?`x", "(?i)\\w+x\\d*", ".*?x.+?", "[a-z]{1,5}q[0-9]{3,}",
+        "a?bc{0,4}", "\\w+$", "\\s+\\bend\\b\\s*", ".+\\n", "(?s).+b.*", "(?m)x+$", "\\d{1,3}\\.\\d+",
+        "\\W*a\\W+", "[^a]+a[^a]*", "\\x{41}+b\\p{L}*", "\\.+\\.",
+    };
+    static const char *const subj[] = {
+        "", "a`b`c", "ab`c`d", "`x`y", "IN`V`o`Ke", "x", "ax", "AX1", "bx", "x1", "xy", "abbbbbq123", "q12",
+        "aq1234", "b", "bcccccc", "w$", "word", " end ", "theend", "x end", "a\n", "\n", "ab", "xb\n",
+        "x\nb", "x\n", "xx\ny", "12.3", "1234.5", "..", ".", "!a!", "a!", "!a", "bba", "aab", "AAb",
+        "Ab\xc3\xa9", "\xff\xfe" "ab",
+    };
+    static const uint32_t flags[] = {0, PCRE2_CASELESS, PCRE2_DOTALL | PCRE2_MULTILINE};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        char tr[300];
+        size_t tn = tn_re_trim(res[i], strlen(res[i]), tr, sizeof(tr));
+        CHECK(tn > 0);
+        for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+            int ec;
+            PCRE2_SIZE off;
+            uint32_t o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | flags[f];
+            pcre2_code *g = pcre2_compile((PCRE2_SPTR)res[i], strlen(res[i]), o, &ec, &off, NULL);
+            pcre2_code *t = tn ? pcre2_compile((PCRE2_SPTR)tr, tn, o, &ec, &off, NULL) : NULL;
+            CHECK(g != NULL && t != NULL);
+            pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+            for (size_t k = 0; g && t && k < sizeof(subj) / sizeof(subj[0]); k++) {
+                int a = pcre2_match(g, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+                int b = pcre2_match(t, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+                if (a != b)
+                    fprintf(stderr, "  /%s/ and /%.*s/ differ on '%s'\n", res[i], (int)tn, tr, subj[k]);
+                CHECK_INT(a, b);
+                checked++;
+            }
+            pcre2_match_data_free(md);
+            pcre2_code_free(g);
+            pcre2_code_free(t);
+        }
+    }
+    CHECK(checked > 1000);
+}
+
 /* A rule whose regex needs four '+': three in the subject is no match,
  * four is, with and without the prefilter. */
 #include "sigma_helpers.h"
