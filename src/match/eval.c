@@ -461,30 +461,70 @@ static int num_match(const tn_value *v, const fval *f)
     }
 }
 
+/* Dotted-quad IPv4 text as inet_pton reads it (four decimal octets, no
+ * leading zeros, nothing else) into a; 1 if it is one. */
+static int parse_v4(const char *s, size_t n, unsigned char a[4])
+{
+    unsigned octets = 0, cur = 0;
+    int digit = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= '0' && c <= '9') {
+            if (digit && cur == 0)
+                return 0;   /* a leading zero */
+            cur = cur * 10 + (c - '0');
+            if (cur > 255)
+                return 0;
+            if (!digit && ++octets > 4)
+                return 0;
+            digit = 1;
+        } else if (c == '.' && digit && octets < 4) {
+            a[octets - 1] = (unsigned char)cur;
+            cur = 0;
+            digit = 0;
+        } else {
+            return 0;
+        }
+    }
+    if (octets < 4 || !digit)
+        return 0;
+    a[3] = (unsigned char)cur;
+    return 1;
+}
+
 /* The value parsed once per family and item: a list of CIDRs (SigmaHQ's
- * "not from a private range" filters have eight) parsed it per entry. */
+ * "not from a private range" filters have eight) parsed it per entry.
+ * IPv4 by hand and IPv6 only when there is a colon (no IPv6 text lacks
+ * one): inet_pton cost ~400 instructions a value (callgrind, real logs).
+ * Like inet_pton on a C string, the text ends at a NUL. */
 static int cidr_match(const tn_value *v, fval *f)
 {
     int fam = v->v6 ? 1 : 0;
     unsigned char *addr = fam ? f->a6 : f->a4;
     if (!f->addr[fam]) {
-        char tmp[64];
         f->addr[fam] = -1;
-        if (f->n == 0 || f->n >= sizeof(tmp))
+        if (f->n == 0 || f->n >= 64)
             return 0;
-        memcpy(tmp, f->s, f->n);
-        tmp[f->n] = 0;
-        if (inet_pton(fam ? AF_INET6 : AF_INET, tmp, addr) == 1)
-            f->addr[fam] = 1;
+        const char *nul = memchr(f->s, 0, f->n);
+        size_t n = nul ? (size_t)(nul - f->s) : f->n;
+        if (!fam) {
+            if (parse_v4(f->s, n, addr))
+                f->addr[0] = 1;
+        } else if (memchr(f->s, ':', n)) {
+            char tmp[64];
+            memcpy(tmp, f->s, n);
+            tmp[n] = 0;
+            if (inet_pton(AF_INET6, tmp, addr) == 1)
+                f->addr[1] = 1;
+        }
     }
     if (f->addr[fam] < 0)
         return 0;
-    for (unsigned i = 0; i < v->bits; i++) {
-        unsigned mask = 0x80u >> (i % 8);
-        if ((addr[i / 8] & mask) != (v->net[i / 8] & mask))
-            return 0;
-    }
-    return 1;
+    /* whole bytes, then the prefix's last bits (the host bits of v->net are clear) */
+    unsigned whole = v->bits / 8, rest = v->bits % 8;
+    if (memcmp(addr, v->net, whole))
+        return 0;
+    return !rest || (addr[whole] & (unsigned char)(0xFF00u >> rest)) == v->net[whole];
 }
 
 /* ASCII-lower-cases s[0..n) into d, eight bytes at a time (SWAR): field

@@ -168,3 +168,61 @@ TN_TEST(test_multi_item_few_found)
     CHECK_INT(test_match(r, &many), 0);
     CHECK_INT(test_match(r, &last), 1);
 }
+
+/* CIDR values read the field's IPv4 text by hand: it must accept exactly
+ * what inet_pton accepts (on the text up to a NUL), and compare the
+ * prefix's whole bytes and last bits as the general bit loop would. */
+#include <arpa/inet.h>
+
+static int in_net(const char *text, size_t n, int v6, const unsigned char *net, unsigned bits)
+{
+    char tmp[80];
+    unsigned char a[16];
+    if (n == 0 || n >= 64)
+        return 0;
+    memcpy(tmp, text, n);
+    tmp[n] = 0;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, a) != 1)
+        return 0;
+    for (unsigned i = 0; i < bits; i++)
+        if ((a[i / 8] ^ net[i / 8]) & (0x80u >> (i % 8)))
+            return 0;
+    return 1;
+}
+
+TN_TEST(test_cidr_parse_like_inet_pton)
+{
+    /* the length with any NUL and what follows it */
+#define V(s) {s, sizeof(s) - 1}
+    static const struct { const char *s; size_t n; } vals[] = {
+        V("10.1.2.3"), V("10.1.3.255"), V("10.1.4.0"), V("0.0.0.0"), V("255.255.255.255"),
+        V("256.1.1.1"), V("10.01.2.3"), V("10.0.0"), V("10.0.0.1."), V(".10.0.0.1"),
+        V("10..0.1"), V("10.0.0.1x"), V(" 10.0.0.1"), V("10.0.0.1 "), V("1.2.3.4.5"),
+        V("010.0.0.1"), V("10.0.0.00"), V("100.200.300.1"), V(""), V("-"),
+        V("::1"), V("fe80::1"), V("::ffff:10.1.2.3"), V("10.1.2.3\0junk"), V("fe80::1\0x"),
+        V("2001:db8::"), V("1:2:3:4:5:6:7:8:9"), V("10.1.2.3:80"), V("999999999999.1.1.1"),
+    };
+#undef V
+    static const struct { const char *cidr; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
+        {"0.0.0.0/0", 0, {0}, 0},
+        {"10.0.0.0/8", 0, {10}, 8},
+        {"10.1.2.0/23", 0, {10, 1, 2}, 23},
+        {"10.1.2.3/32", 0, {10, 1, 2, 3}, 32},
+        {"'::/0'", 1, {0}, 0},
+        {"'fe80::/10'", 1, {0xfe, 0x80}, 10},
+        {"'::1/128'", 1, {[15] = 1}, 128},
+    };
+    for (size_t k = 0; k < sizeof(nets) / sizeof(nets[0]); k++) {
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    Ip|cidr: %s\n  condition: sel\n"), nets[k].cidr);
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            TEST_EVENT(ev, "X", 1, "Ip", vals[i].s);
+            ev_f[0].value_len = (uint32_t)vals[i].n;
+            int want = in_net(vals[i].s, strlen(vals[i].s), nets[k].v6, nets[k].net, nets[k].bits);
+            int got = test_match(rule, &ev);
+            if (got != want)
+                fprintf(stderr, "  %s on '%s': %d, inet_pton says %d\n", nets[k].cidr, vals[i].s, got, want);
+            CHECK_INT(got, want);
+        }
+    }
+}
