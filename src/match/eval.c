@@ -685,9 +685,30 @@ static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_valu
  * pass; a few, each searched alone (memchr/memmem), cheaper than the pair
  * filter's ~9 instructions a byte (measured: the pass was ~13% of rule
  * evaluation on the 256 MiB sample). */
+/* Whether s[0..n) has a byte >= 0x80, eight bytes at a time. */
+static int has_high(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        acc |= x;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ull) != 0;
+}
+
 static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size_t n)
 {
     const tn_multi *m = it->multi;
+    /* lookalike and obfuscation characters (SigmaHQ's homoglyph and
+     * Unicode rules: dozens of two-byte values, too short to be scanned
+     * for) in a value that is all ASCII, as most are: measured, the pair
+     * pass over such command lines was ~6% of rule evaluation on real-16 */
+    if (m->high && !has_high(fs, n))
+        return 0;
     if (e->lit_epoch) {
         uint32_t few[MULTI_FEW], nfew = 0, k = 0;
         for (; k < m->nvals; k++) {

@@ -100,6 +100,8 @@ typedef struct tn_multi {
     uint16_t *vals;                       /* indices in the item's values */
     uint32_t nvals;
     uint8_t *in;                          /* per value of the item: 1 if it is one of vals */
+    uint8_t high;                         /* every one of vals has a byte >= 0x80: a value
+                                           * without one matches none of them */
 } tn_multi;
 
 static inline uint32_t tn_multi_hash(unsigned char a, unsigned char b)

@@ -795,6 +795,14 @@ static int build_multi(tn_vctx *c, tn_item *it)
         m->bits[h / 64] |= 1ull << (h % 64);
         in[i] = 1;
     }
+    m->high = 1;
+    for (uint32_t k = 0; k < n; k++) {
+        const tn_value *v = &it->values[vals[k]];
+        uint32_t j = 0;
+        while (j < v->len && (unsigned char)v->s[j] < 0x80)
+            j++;
+        m->high &= (uint8_t)(j < v->len);
+    }
     m->vals = vals;
     m->nvals = n;
     m->in = in;

@@ -226,3 +226,24 @@ TN_TEST(test_cidr_parse_like_inet_pton)
         }
     }
 }
+
+/* A multi item whose values all hold a non-ASCII byte skips values that
+ * are all ASCII; one ASCII value among them turns that off. */
+TN_TEST(test_multi_item_non_ascii)
+{
+    const char *r = RULE("  sel:\n    CommandLine|contains:\n      - \"\xd0\x90\"\n      - \"\xd0\x92\"\n"
+                         "      - \"\xce\x91\"\n      - \"\xcb\xa3\"\n  condition: sel\n");
+    const char *mixed = RULE("  sel:\n    CommandLine|contains:\n      - \"\xd0\x90\"\n      - \"\xd0\x92\"\n"
+                             "      - \"\xce\x91\"\n      - 'ab'\n  condition: sel\n");
+    TEST_EVENT(ascii, "X", 1, "CommandLine", "cmd.exe /c whoami AB");
+    TEST_EVENT(hit, "X", 1, "CommandLine", "cmd.exe /c wh\xce\x91mi");
+    TEST_EVENT(other, "X", 1, "CommandLine", "cmd.exe /c caf\xc3\xa9");
+    TEST_EVENT(tail, "X", 1, "CommandLine", "0123456789abcdef\xcb\xa3");
+    CHECK_INT(test_match(r, &ascii), 0);
+    CHECK_INT(test_match(r, &hit), 1);
+    CHECK_INT(test_match(r, &other), 0);
+    CHECK_INT(test_match(r, &tail), 1);
+    CHECK_INT(test_match(mixed, &ascii), 1);
+    CHECK_INT(test_match(mixed, &hit), 1);
+    CHECK_INT(test_match(mixed, &other), 0);
+}
