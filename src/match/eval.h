@@ -7,10 +7,10 @@
 #include "sigma/rule.h"
 
 /* Per-event index of the event's EventData/UserData names (open
- * addressing; slot = field index + 1, 0 = empty), built on the first
- * lookup of an event. */
+ * addressing; slot = name hash << 32 | field index + 1, 0 = empty), built
+ * on the first lookup of an event. */
 typedef struct tn_fieldidx {
-    uint32_t *slot;
+    uint64_t *slot;
     uint32_t cap;                /* slots allocated (a power of two) */
     uint32_t mask;               /* of the current event's table */
     uint32_t gen;                /* tn_eval.gen it was built for */

@@ -247,3 +247,26 @@ TN_TEST(test_multi_item_non_ascii)
     CHECK_INT(test_match(mixed, &hit), 1);
     CHECK_INT(test_match(mixed, &other), 0);
 }
+
+/* The name index compares hashes, then names in words: names that hash
+ * alike (same length and first, middle and last bytes) but differ
+ * elsewhere, at every length class of the word compare, are different
+ * fields. */
+TN_TEST(test_name_index_near_names)
+{
+    static const char *const names[][2] = {
+        {"AxCD", "ABCD"}, {"AxCDE", "ABCDE"}, {"ABCDxFG", "ABCDEFG"}, {"AxCDEFGH", "ABCDEFGH"},
+        {"ABCDEFGHx", "ABCDEFGHI"}, {"ABCDEFGHIJKLMNOxQ", "ABCDEFGHIJKLMNOPQ"},
+        {"ABxDEFGHIJKLMNOPQ", "ABCDEFGHIJKLMNOPQ"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    %s: v\n  condition: sel\n"), names[i][1]);
+        TEST_EVENT(near, "X", 1, "Other", "v", names[i][0], "v");
+        TEST_EVENT(same, "X", 1, "Other", "w", names[i][1], "v");
+        if (test_match(rule, &near) != 0 || test_match(rule, &same) != 1)
+            fprintf(stderr, "  %s / %s\n", names[i][0], names[i][1]);
+        CHECK_INT(test_match(rule, &near), 0);
+        CHECK_INT(test_match(rule, &same), 1);
+    }
+}
