@@ -686,6 +686,23 @@ static inline int value_match(const tn_eval *e, const tn_value *v, fval *f)
               : shape_match(v->shape, v->s, v->len, f->s, f->n, v->cased);
 }
 
+/* A v->run regex ^[set]{min,max}$ on s[0..n): 1 or 0, or -1 when the
+ * last byte is outside the set (then $ may match before a final newline:
+ * pcre2 decides). Bytes >= 0x80 are in no set. */
+static int run_match(const tn_value *v, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || !((v->run_set[c / 64] >> (c % 64)) & 1))
+            break;
+    }
+    if (i == n)
+        return n >= v->run_min && n <= v->run_max;
+    unsigned char last = (unsigned char)s[n - 1];
+    return last < 0x80 && ((v->run_set[last / 64] >> (last % 64)) & 1) ? 0 : -1;
+}
+
 static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     switch (v->kind) {
@@ -699,6 +716,11 @@ static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_valu
     case TN_V_RE:
         if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
             return 0;   /* its required literal is nowhere in the event */
+        if (v->run) {
+            int m = run_match(v, f->s, f->n);
+            if (m >= 0)
+                return m;
+        }
         if (v->req_count) {   /* too few of a byte every match holds */
             const char *p = f->s, *end = f->s + f->n;
             uint32_t k = 0;

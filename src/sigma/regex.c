@@ -476,3 +476,59 @@ size_t tn_re_trim(const char *p, size_t n, char *out, size_t size)
     }
     return o;
 }
+
+int tn_re_class_run(const char *p, size_t n, uint64_t set[2], uint32_t *min, uint32_t *max)
+{
+    /* ^[ ... ] then a quantifier then $; the set's members are printable
+     * ASCII other than \\ ^ [ ] (no escapes, negation, POSIX classes) */
+    if (n < 5 || p[0] != '^' || p[1] != '[' || p[n - 1] != '$')
+        return 0;
+    set[0] = set[1] = 0;
+    size_t i = 2;
+    for (; i < n && p[i] != ']'; i++) {
+        unsigned char a = (unsigned char)p[i], b = a;
+        if (a < 0x20 || a >= 0x7f || a == '\\' || a == '^' || a == '[')
+            return 0;
+        if (i + 2 < n && p[i + 1] == '-' && p[i + 2] != ']') {
+            b = (unsigned char)p[i + 2];
+            if (b < 0x20 || b >= 0x7f || b == '\\' || b == '^' || b == '[' || b < a)
+                return 0;
+            i += 2;
+        }
+        for (unsigned c = a; c <= b; c++)
+            set[c / 64] |= 1ull << (c % 64);
+    }
+    if (i >= n || i == 2)
+        return 0;   /* unclosed, or an empty set ('[]' opens a set holding ']') */
+    i++;
+    size_t q = i, end = n - 1;   /* the quantifier is p[q..end) */
+    if (end - q == 1 && (p[q] == '+' || p[q] == '*')) {
+        *min = p[q] == '+';
+        *max = UINT32_MAX;
+        return 1;
+    }
+    if (end - q < 3 || p[q] != '{' || p[end - 1] != '}')
+        return 0;
+    uint64_t lo = 0, hi = 0;
+    size_t j = q + 1, d = 0;
+    for (; j < end - 1 && p[j] >= '0' && p[j] <= '9' && lo < 100000; j++, d++)
+        lo = lo * 10 + (uint64_t)(p[j] - '0');
+    if (!d || lo >= 100000)
+        return 0;
+    if (j == end - 1) {
+        hi = lo;
+    } else if (p[j] == ',') {
+        size_t hd = 0;
+        for (j++; j < end - 1 && p[j] >= '0' && p[j] <= '9' && hi < 100000; j++, hd++)
+            hi = hi * 10 + (uint64_t)(p[j] - '0');
+        if (j != end - 1 || hi >= 100000 || (hd && hi < lo))
+            return 0;
+        if (!hd)
+            hi = UINT32_MAX;
+    } else {
+        return 0;
+    }
+    *min = (uint32_t)lo;
+    *max = (uint32_t)hi;
+    return 1;
+}

@@ -544,6 +544,11 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
     /* '\+.*\+.*\+...' backtracks combinatorially on subjects with a few
      * too few '+': counting them first is linear (measured: the costliest
      * SigmaHQ rule on real logs, 100k cycles an event, was one of these) */
+    /* ^[A-Za-z0-9]{16}$ (SigmaHQ's Metasploit workstation names, on every
+     * NTLM logon) is a byte loop; pcre2_match cost ~580 instructions a
+     * call there (callgrind, real-16) */
+    if (!(flags & (M_RE_I | M_RE_M)) && tn_re_class_run(vn->str, vn->len, v->run_set, &v->run_min, &v->run_max))
+        v->run = 1;
     unsigned char rc = 0;
     uint32_t cnt = tn_re_required_char(vn->str, vn->len, (flags & M_RE_I) != 0, &rc);
     if (cnt >= 3) {

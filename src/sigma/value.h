@@ -62,6 +62,12 @@ size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size);
  * that could tell (captures referred back to, lookarounds, \K, ...). */
 size_t tn_re_trim(const char *p, size_t n, char *out, size_t size);
 
+/* 1 if regex p[0..n) is ^[set]{min,max}$ (or + or *, max UINT32_MAX for no
+ * bound) with a set of plain ASCII characters and ranges, filling set
+ * (bit c of set[c / 64]), min and max; else 0. Matched case-sensitively,
+ * without multiline. */
+int tn_re_class_run(const char *p, size_t n, uint64_t set[2], uint32_t *min, uint32_t *max);
+
 /* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
 struct tn_buf;
 void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);

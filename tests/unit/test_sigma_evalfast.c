@@ -270,3 +270,41 @@ TN_TEST(test_name_index_near_names)
         CHECK_INT(test_match(rule, &same), 1);
     }
 }
+
+/* Regexes ^[set]{m,n}$ are matched by a byte loop: the same answers as
+ * PCRE2 on every subject, a final newline included (there $ matches
+ * before it, and PCRE2 decides). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+TN_TEST(test_class_run_regex)
+{
+    static const char *const res[] = {
+        "^[A-Za-z0-9]{16}$", "^[a-f0-9]{2,4}$", "^[-x]+$", "^[ab-]*$", "^[0-9]{3,}$",
+    };
+    static const char *const subj[] = {
+        "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOPQ", "abcdefghijklmnop\n", "abcdefghijklmno-",
+        "abcdefgh-jklmnop", "ABCDEFGHIJKLMNO\xc3\xa9", "ab", "abc", "abcd", "abcde", "0f", "0g", "-", "-x-",
+        "x\n", "\n", "ab-", "123", "12", "12345678", "1234\r", "aBc", "",
+    };
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        int ec;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)res[i], PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        CHECK(re != NULL);
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    F|re: '%s'\n  condition: sel\n"), res[i]);
+        for (size_t k = 0; re && k < sizeof(subj) / sizeof(subj[0]); k++) {
+            TEST_EVENT(ev, "X", 1, "F", subj[k]);
+            int want = pcre2_match(re, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+            int got = test_match(rule, &ev);
+            if (got != want)
+                fprintf(stderr, "  /%s/ on '%s': %d, pcre2 says %d\n", res[i], subj[k], got, want);
+            CHECK_INT(got, want);
+        }
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
+    }
+}

@@ -273,6 +273,30 @@ TN_TEST(test_re_trim_same_answers)
     CHECK(checked > 1000);
 }
 
+/* What tn_re_class_run takes as ^[set]{min,max}$, and what it declines. */
+TN_TEST(test_re_class_run_cases)
+{
+    uint64_t set[2];
+    uint32_t lo = 0, hi = 0;
+    CHECK_INT(tn_re_class_run("^[A-Za-z0-9]{16}$", 17, set, &lo, &hi), 1);
+    CHECK(lo == 16 && hi == 16);
+    CHECK(((set[0] >> '0') & 1) && ((set[1] >> ('z' - 64)) & 1) && !((set[0] >> '-') & 1));
+    CHECK_INT(tn_re_class_run("^[a-]{2,}$", 10, set, &lo, &hi), 1);
+    CHECK(lo == 2 && hi == UINT32_MAX && ((set[0] >> '-') & 1));
+    CHECK_INT(tn_re_class_run("^[x]+$", 6, set, &lo, &hi), 1);
+    CHECK(lo == 1 && hi == UINT32_MAX);
+    CHECK_INT(tn_re_class_run("^[x]{1,3}$", 10, set, &lo, &hi), 1);
+    CHECK(lo == 1 && hi == 3);
+    CHECK_INT(tn_re_class_run("^[^x]{3}$", 9, set, &lo, &hi), 0);     /* negated */
+    CHECK_INT(tn_re_class_run("^[\\w]{3}$", 10, set, &lo, &hi), 0);   /* an escape */
+    CHECK_INT(tn_re_class_run("^[x]{3}?$", 9, set, &lo, &hi), 0);      /* lazy: not read */
+    CHECK_INT(tn_re_class_run("^[x]{3}", 7, set, &lo, &hi), 0);        /* not anchored at the end */
+    CHECK_INT(tn_re_class_run("^[x]{,3}$", 9, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[z-a]{3}$", 10, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[]x]{3}$", 9, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[x]$", 5, set, &lo, &hi), 0);          /* no quantifier */
+}
+
 /* A rule whose regex needs four '+': three in the subject is no match,
  * four is, with and without the prefilter. */
 #include "sigma_helpers.h"
