@@ -311,6 +311,15 @@ TN_TEST(test_re_required_char_in_rules)
     CHECK_INT(test_match(rule, &three), 0);
     CHECK_INT(test_match(rule, &four), 1);
     CHECK_INT(test_match(rule, &nl), 0);   /* '.' stops at a newline: pcre2 still decides */
+    /* a byte needed once or twice is counted too */
+    const char *once = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: '\\w\\+\\d;\\d'\n  condition: sel\n";
+    TEST_EVENT(o1, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+1;2");
+    TEST_EVENT(o2, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+1:2");
+    TEST_EVENT(o3, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+;2 b+1;");
+    CHECK_INT(test_match(once, &o1), 1);
+    CHECK_INT(test_match(once, &o2), 0);
+    CHECK_INT(test_match(once, &o3), 0);
 }
 
 /* Replays tests/fuzz-regress/re_literal as fuzz/fuzz_re_literal.c reads
