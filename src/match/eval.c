@@ -415,7 +415,7 @@ static void lookup_tail(const tn_eval *e, const tn_rename *r, fval *tail)
 
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
-static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
+static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
@@ -437,6 +437,36 @@ static void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
     const tn_rename *a = find_rename(e->rule->aliases, e->rule->naliases, fn->name, fn->len);
     if (a)
         lookup_target(e, a, out);
+}
+
+/* lookup_slow's common case inline: an EventData name, no renames, and
+ * the event's name index built already: one probe. Measured: the calls
+ * from lookup to find_field were ~45% of a lookup's ~200 instructions
+ * (callgrind, real-16). */
+static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
+{
+    const tn_fieldidx *x = e->fx;
+    if (fn->sys != TN_F_DATA || (e->src && e->src->nrenames) || !x || x->gen != e->gen || !x->mask) {
+        lookup_slow(e, fn, out);
+        return;
+    }
+    const tn_event *ev = e->ev;
+    for (uint32_t h = slot_of(fn->hash, x->mask); x->slot[h]; h = (h + 1) & x->mask) {
+        if ((uint32_t)(x->slot[h] >> 32) != fn->hash)
+            continue;
+        uint32_t i = (uint32_t)x->slot[h] - 1;
+        const tn_field *f = &ev->fields[i];
+        if (f->name_len == fn->len && same_bytes(f->name, fn->name, fn->len)) {
+            out->s = f->value;
+            out->n = f->value_len;
+            out->present = 1;
+            out->fidx = (int)i;
+            out->low = NULL;
+            out->addr[0] = out->addr[1] = 0;
+            return;
+        }
+    }
+    lookup_slow(e, fn, out);   /* a miss: names with spaces, aliases */
 }
 
 /* ---- typed comparisons ---- */

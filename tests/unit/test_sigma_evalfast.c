@@ -83,7 +83,7 @@ static int match_with_map(const char *map, const char *yaml, const tn_event *ev)
     "logsources:\n  - category: evalfast_test\n    product: windows\n"      \
     "    sources:\n      - channel: Test\n        rename:\n"                 \
     "          EventID: Ev\n          Proc: Execution_ProcessID\n"          \
-    "          Id Name: Space Name\n"
+    "          Id Name: Space Name\n          Img: NewImg\n"
 #define TRULE(det)                                                           \
     "title: t\nlogsource:\n  category: evalfast_test\n  product: windows\n"  \
     "detection:\n" det
@@ -103,6 +103,11 @@ TN_TEST(test_renamed_and_aliased_numbers)
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: 1234\n  condition: sel\n"), &ev), 1);
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: '01234'\n  condition: sel\n"), &ev), 0);
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Id Name: x\n  condition: sel\n"), &ev), 1);
+    /* a renamed data field after the name index was built (the inline
+     * probe is only for sources without renames) */
+    TEST_EVENT(img, "Test", 1, "Img", "wrong", "NewImg", "right");
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: right\n  condition: sel\n"), &img), 1);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: wrong\n  condition: sel\n"), &img), 0);
     /* global alias to a System member (data/logsources.yml: ProcessID) */
     TEST_EVENT(a, "X", 1, "Y", "1");
     a.pid = 42;
@@ -261,7 +266,9 @@ TN_TEST(test_name_index_near_names)
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char rule[256];
-        snprintf(rule, sizeof(rule), RULE("  sel:\n    %s: v\n  condition: sel\n"), names[i][1]);
+        /* the first item builds the index, the second probes it inline */
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    Zz|exists: false\n    %s: v\n  condition: sel\n"),
+                 names[i][1]);
         TEST_EVENT(near, "X", 1, "Other", "v", names[i][0], "v");
         TEST_EVENT(same, "X", 1, "Other", "w", names[i][1], "v");
         if (test_match(rule, &near) != 0 || test_match(rule, &same) != 1)
