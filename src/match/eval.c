@@ -70,6 +70,35 @@ static int find(const char *hay, size_t hn, const char *nd, size_t nn, int cased
  * values are short, so this beats a two-way memmem's setup per needle;
  * script blocks are not (kilobytes to megabytes, and needles such as
  * ' -enc ' start with their commonest byte): there glibc's memmem wins. */
+static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn);
+
+/* find_exact searching for nd[r] (its least common byte, tn_byte_rank)
+ * with memchr, then comparing the whole needle around it: on paths and
+ * command lines a first byte such as '\\' or ' ' stops memchr at every
+ * word; on script blocks (kilobytes) glibc's memmem cost ~8k instructions
+ * a search (callgrind, real-16). After many false stops (a common byte in
+ * this text after all) memmem takes the rest. */
+static int find_rare(const char *hay, size_t hn, const char *nd, size_t nn, size_t r)
+{
+    if (nn == 0)
+        return 1;
+    if (nn > hn)
+        return 0;
+    const char *p = hay + r, *last = hay + (hn - nn) + r;
+    for (unsigned miss = 0; p <= last; miss++, p++) {
+        if (miss == 16) {
+            const char *from = p - r;
+            return memmem(from, (size_t)(hay + hn - from), nd, nn) != NULL;
+        }
+        p = memchr(p, nd[r], (size_t)(last - p) + 1);
+        if (!p)
+            return 0;
+        if (!memcmp(p - r, nd, nn))
+            return 1;
+    }
+    return 0;
+}
+
 static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn)
 {
     if (nn == 0)
@@ -684,7 +713,7 @@ static inline int glob_value_match(const tn_value *v, const char *s, size_t n)
     case TN_G_EXACT: return n == v->len && !memcmp(s, v->s, n);
     case TN_G_PREFIX: return n >= v->len && !memcmp(s, v->s, v->len);
     case TN_G_SUFFIX: return n >= v->len && !memcmp(s + n - v->len, v->s, v->len);
-    case TN_G_CONTAINS: return find_exact(s, n, v->s, v->len);
+    case TN_G_CONTAINS: return find_rare(s, n, v->s, v->len, v->rare);
     default:
         if (n < (size_t)v->head + v->tail || memcmp(s, v->s, v->head) ||
             memcmp(s + n - v->tail, v->s + v->len - v->tail, v->tail) ||
@@ -813,7 +842,7 @@ static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size
         }
         if (k == m->nvals) {
             for (uint32_t i = 0; i < nfew; i++)
-                if (find_exact(fs, n, it->values[few[i]].s, it->values[few[i]].len))
+                if (find_rare(fs, n, it->values[few[i]].s, it->values[few[i]].len, it->values[few[i]].rare))
                     return 1;
             return 0;
         }

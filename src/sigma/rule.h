@@ -86,6 +86,8 @@ typedef struct tn_value {
     uint8_t run;           /* RE: the regex is ^[set]{run_min,run_max}$ over ASCII bytes */
     uint32_t run_min, run_max;
     uint64_t run_set[2];   /* RE run: bytes 0..127 of the set */
+    uint32_t rare;         /* GLOB CONTAINS: offset in s of the byte least common in
+                            * Windows field values (tn_byte_rank), searched for first */
     uint32_t lit;          /* GLOB: 1 + id of the literal the prefilter scans for
                             * (atoms.c), 0 if none; absent from the event, the
                             * value cannot match */

@@ -449,6 +449,26 @@ static char *arena_copy(tn_vctx *c, const char *s, size_t n)
     return tn_arena_strndup(c->a, s ? s : "", n);
 }
 
+unsigned tn_byte_rank(unsigned char c)
+{
+    /* letters by English frequency, with x raised for ".exe" */
+    static const char letters[] = "zqjkvbygfpwmucdlhrsnixoate";
+    const char *l = c >= 'a' && c <= 'z' ? strchr(letters, c) : NULL;
+    if (l)
+        return 10 + (unsigned)(l - letters);
+    if (c >= '0' && c <= '9')
+        return c <= '2' ? 9 : 7;
+    switch (c) {
+    case ' ': case '\\': return 40;
+    case '.': return 36;
+    case ':': case '/': case '-': case '"': return 30;
+    case '_': case '=': case ',': return 8;
+    case '\'': case '(': case ')': return 6;
+    case '{': case '}': case '$': case '%': case '[': case ']': case ';': return 4;
+    default: return c >= 0x80 ? 1 : 2;
+    }
+}
+
 /* Lower-cases ASCII, classifies the wildcard shape, stores the literal. */
 static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
 {
@@ -483,6 +503,9 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
         v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
         v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);
         v->len = (uint32_t)(n - (size_t)lead - (size_t)trail);
+        for (uint32_t i = 1; v->s && i < v->len; i++)
+            if (tn_byte_rank((unsigned char)v->s[i]) < tn_byte_rank((unsigned char)v->s[v->rare]))
+                v->rare = i;
     }
     return v->s ? 0 : -1;
 }

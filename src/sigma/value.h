@@ -68,6 +68,11 @@ size_t tn_re_trim(const char *p, size_t n, char *out, size_t size);
  * without multiline. */
 int tn_re_class_run(const char *p, size_t n, uint64_t set[2], uint32_t *min, uint32_t *max);
 
+/* How common byte c is in lower-cased Windows field values (paths,
+ * command lines, script text), 0 rarest; a rough order by hand, only
+ * used to pick which byte of a literal to search for first. */
+unsigned tn_byte_rank(unsigned char c);
+
 /* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
 struct tn_buf;
 void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);

@@ -315,3 +315,30 @@ TN_TEST(test_class_run_regex)
         pcre2_code_free(re);
     }
 }
+
+/* Contains values are searched by their least common byte, then compared
+ * around it; after many false stops memmem takes the rest. */
+TN_TEST(test_contains_rare_byte)
+{
+    const char *r = RULE("  sel:\n    F|contains: 'a$b'\n  condition: sel\n");
+    static char many_hit[300], many_miss[300], long_hit[3000];
+    memset(many_hit, 0, sizeof(many_hit));
+    for (int i = 0; i < 40; i++)
+        strcat(many_hit, "$x a$c ");
+    strcpy(many_miss, many_hit);
+    strcat(many_hit, "A$B");
+    memset(long_hit, 'q', sizeof(long_hit) - 1);
+    long_hit[sizeof(long_hit) - 1] = 0;
+    memcpy(long_hit + sizeof(long_hit) - 4, "a$b", 3);
+    static const struct { const char *v; int want; } t[] = {
+        {"a$b", 1}, {"xa$b", 1}, {"a$bx", 1}, {"$b", 0}, {"$bxxxx", 0}, {"a$", 0}, {"xxa$", 0},
+        {"a$$b", 0}, {"$a$b", 1}, {many_hit, 1}, {many_miss, 0}, {long_hit, 1},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "F", t[i].v);
+        int got = test_match(r, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  '%.40s': got %d want %d\n", t[i].v, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
+}
