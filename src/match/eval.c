@@ -709,10 +709,13 @@ static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
  * logs, mostly on values without that literal. */
 static inline int glob_value_match(const tn_value *v, const char *s, size_t n)
 {
+    /* whole values, prefixes and suffixes are short: compared in words
+     * inline (measured: -0.7M instructions of 85M rule evaluation on
+     * real-16, the memcmp calls) */
     switch (v->shape) {
-    case TN_G_EXACT: return n == v->len && !memcmp(s, v->s, n);
-    case TN_G_PREFIX: return n >= v->len && !memcmp(s, v->s, v->len);
-    case TN_G_SUFFIX: return n >= v->len && !memcmp(s + n - v->len, v->s, v->len);
+    case TN_G_EXACT: return n == v->len && same_bytes(s, v->s, n);
+    case TN_G_PREFIX: return n >= v->len && same_bytes(s, v->s, v->len);
+    case TN_G_SUFFIX: return n >= v->len && same_bytes(s + n - v->len, v->s, v->len);
     case TN_G_CONTAINS: return find_rare(s, n, v->s, v->len, v->rare);
     default:
         if (n < (size_t)v->head + v->tail || memcmp(s, v->s, v->head) ||
