@@ -778,6 +778,8 @@ static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_valu
     case TN_V_RE:
         if (v->lit && e->lit_epoch && e->lit_epoch[v->lit - 1] != e->lit_cur)
             return 0;   /* its required literal is nowhere in the event */
+        if (f->n < v->minlen)
+            return 0;   /* too short: no more characters than bytes */
         if (v->run) {
             int m = run_match(v, f->s, f->n);
             if (m >= 0)

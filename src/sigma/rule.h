@@ -83,6 +83,7 @@ typedef struct tn_value {
     tn_fieldname ref;      /* FIELDREF */
     uint32_t req_count;    /* RE: every match holds req_char this often (0: unknown) */
     uint8_t req_char;
+    uint32_t minlen;       /* RE: every match is at least this many characters long */
     uint8_t run;           /* RE: the regex is ^[set]{run_min,run_max}$ over ASCII bytes */
     uint32_t run_min, run_max;
     uint64_t run_set[2];   /* RE run: bytes 0..127 of the set */

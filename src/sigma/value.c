@@ -544,6 +544,11 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
         return fail(c, vn, "bad regular expression: %s", (const char *)msg);
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);  /* falls back to the interpreter */
+    /* a value with fewer bytes than a match has characters is no match:
+     * told without a pcre2_match call (~300 instructions before it looks) */
+    uint32_t minlen = 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &minlen) == 0)
+        v->minlen = minlen;
     if (c->nres == c->capres) {
         size_t ncap = c->capres ? c->capres * 2 : 16;
         pcre2_code **nr = tn_realloc(c->res, ncap * sizeof(*nr));

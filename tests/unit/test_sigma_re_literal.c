@@ -320,6 +320,17 @@ TN_TEST(test_re_required_char_in_rules)
     CHECK_INT(test_match(once, &o1), 1);
     CHECK_INT(test_match(once, &o2), 0);
     CHECK_INT(test_match(once, &o3), 0);
+    /* shorter than the shortest match (in characters) is no match */
+    const char *minl = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: 'a.{3}b'\n  condition: sel\n";
+    TEST_EVENT(m1, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a123b");
+    TEST_EVENT(m2, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a12b");
+    TEST_EVENT(m3, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a\xc3\xa9\xc3\xa9\xc3\xa9" "b");
+    TEST_EVENT(m4, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a\xc3\xa9" "1b");
+    CHECK_INT(test_match(minl, &m1), 1);
+    CHECK_INT(test_match(minl, &m2), 0);
+    CHECK_INT(test_match(minl, &m3), 1);
+    CHECK_INT(test_match(minl, &m4), 0);
 }
 
 /* Replays tests/fuzz-regress/re_literal as fuzz/fuzz_re_literal.c reads
