@@ -835,6 +835,16 @@ static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size
      * pass over such command lines was ~6% of rule evaluation on real-16 */
     if (m->high && !has_high(fs, n))
         return 0;
+    /* SigmaHQ's Dosfuscation markers ('^^', ',;,', ' c^md', ...) all hold
+     * one of '^', ';', '(' or '~': a memchr for each instead of the pair
+     * pass (~9 instructions a byte) when none is there, as usual */
+    if (m->nneed) {
+        uint32_t k = 0;
+        while (k < m->nneed && !memchr(fs, m->need[k], n))
+            k++;
+        if (k == m->nneed)
+            return 0;
+    }
     if (e->lit_epoch) {
         uint32_t few[MULTI_FEW], nfew = 0, k = 0;
         for (; k < m->nvals; k++) {

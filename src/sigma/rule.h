@@ -108,6 +108,8 @@ typedef struct tn_multi {
     uint8_t *in;                          /* per value of the item: 1 if it is one of vals */
     uint8_t high;                         /* every one of vals has a byte >= 0x80: a value
                                            * without one matches none of them */
+    uint8_t nneed;                        /* 0, or every one of vals holds one of need[] */
+    unsigned char need[4];
 } tn_multi;
 
 static inline uint32_t tn_multi_hash(unsigned char a, unsigned char b)

@@ -839,6 +839,21 @@ static int build_multi(tn_vctx *c, tn_item *it)
             j++;
         m->high &= (uint8_t)(j < v->len);
     }
+    /* each value's least common byte (v->rare): when they are a few
+     * distinct bytes, a value without any of them matches none */
+    for (uint32_t k = 0; k < n; k++) {
+        unsigned char b = (unsigned char)it->values[vals[k]].s[it->values[vals[k]].rare];
+        uint32_t j = 0;
+        while (j < m->nneed && m->need[j] != b)
+            j++;
+        if (j < m->nneed)
+            continue;
+        if (m->nneed == sizeof(m->need)) {
+            m->nneed = 0;
+            break;
+        }
+        m->need[m->nneed++] = b;
+    }
     m->vals = vals;
     m->nvals = n;
     m->in = in;

@@ -342,3 +342,23 @@ TN_TEST(test_contains_rare_byte)
         CHECK_INT(got, t[i].want);
     }
 }
+
+/* A multi item whose values' least common bytes are few: a value holding
+ * none of them matches none, one holding some is searched as before. */
+TN_TEST(test_multi_item_needed_bytes)
+{
+    const char *r = RULE("  sel:\n    CommandLine|contains:\n      - '^^'\n      - ',;,'\n      - ' C^MD'\n"
+                         "      - '(,(,'\n      - '%comspec:~'\n  condition: sel\n");
+    static const struct { const char *cl; int want; } t[] = {
+        {"cmd.exe /c whoami", 0}, {"cmd /c echo ^^", 1}, {"x ,;, y", 1}, {"x , ; , y", 0},
+        {"a c^md b", 1}, {"a c^m^d b", 0}, {"x (,(, y", 1}, {"x ( , ( , y", 0}, {"%COMSPEC:~4", 1},
+        {"%comspec%", 0}, {"~ ; ( ^", 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "CommandLine", t[i].cl);
+        int got = test_match(r, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  '%s': got %d want %d\n", t[i].cl, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
+}
