@@ -362,3 +362,64 @@ TN_TEST(test_multi_item_needed_bytes)
         CHECK_INT(got, t[i].want);
     }
 }
+
+/* The name index of one event serves the next when its names are the same
+ * in the same order: events in a row through one scanner, names reordered,
+ * renamed, lengthened or added, each must still find its own fields. */
+TN_TEST(test_name_index_reused)
+{
+    const char *rule = RULE("  sel:\n    Zz|exists: false\n    Alpha: 1\n    Beta: 2\n  condition: sel\n");
+    for (int np = 0; np < 2; np++) {
+        tn_ruleset *rs = test_load(rule, np);
+        CHECK(rs != NULL);
+        if (!rs)
+            return;
+        tn_scanner *sc = tn_scanner_new(rs);
+        TEST_EVENT(e1, "X", 1, "Alpha", "1", "Beta", "2");
+        TEST_EVENT(e2, "X", 1, "Alpha", "1", "Beta", "3");
+        TEST_EVENT(e3, "X", 1, "Beta", "2", "Alpha", "1");
+        TEST_EVENT(e4, "X", 1, "Beta", "1", "Alpha", "2");
+        TEST_EVENT(e5, "X", 1, "Alpha", "1", "Gamma", "2");
+        TEST_EVENT(e6, "X", 1, "Alpha", "1", "Betax", "2");
+        TEST_EVENT(e7, "X", 1, "Alpha", "1", "Beta", "2", "Delta", "4");
+        TEST_EVENT(e8, "X", 1, "Alpha", "1", "Beta", "2");
+        TEST_EVENT(e9, "X", 1, "Alpha", "1", "Bet", "2");
+        TEST_EVENT(e10, "X", 1, "Omega", "1", "Beta", "2");   /* same lengths as e8 */
+        const tn_event *evs[] = {&e1, &e2, &e3, &e4, &e5, &e6, &e7, &e8, &e9, &e1, &e8, &e9, &e10, &e8};
+        const int want[] = {1, 0, 1, 0, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1};
+        for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+            int got = tn_scanner_match(sc, evs[i], NULL, NULL);
+            if (got != want[i])
+                fprintf(stderr, "  event %zu (prefilter %d): got %d want %d\n", i + 1, !np, got, want[i]);
+            CHECK_INT(got, want[i]);
+        }
+        tn_scanner_free(sc);
+        tn_ruleset_free(rs);
+    }
+}
+
+/* Whole values, prefixes and suffixes of fields not lower-cased yet are
+ * compared folding word by word: every length class, the difference in
+ * the last (overlapping) word, and the bytes just outside A-Z. */
+TN_TEST(test_exact_folded_on_the_fly)
+{
+    static const struct { const char *yaml, *field; int want; } t[] = {
+        {"F: abcdefg", "ABCDEFG", 1}, {"F: abcdefg", "ABCDEFH", 0}, {"F: abcdefgh", "AbCdEfGh", 1},
+        {"F: abcdefgh1", "ABCDEFGH1", 1}, {"F: abcdefgh1", "ABCDEFGH2", 0}, {"F: abcdefgh1", "ABCDEFGX1", 0},
+        {"F: 'abcdefghijklmnopq'", "ABCDEFGHIJKLMNOPQ", 1}, {"F: 'abcdefghijklmnopq'", "ABCDEFGHIJKLMNOPR", 0},
+        {"F: '`a'", "@A", 0}, {"F: '{a'", "[A", 0}, {"F: '`a'", "`A", 1}, {"F: 'x@['", "X@[", 1},
+        {"F|startswith: 'abcdefghij'", "ABCDEFGHIJ and more", 1}, {"F|startswith: 'abcdefghij'", "ABCDEFGHIK", 0},
+        {"F|endswith: '\\\\whoami.exe'", "C:\\Windows\\System32\\WHOAMI.EXE", 1},
+        {"F|endswith: '\\\\whoami.exe'", "C:\\Windows\\System32\\WHOAMI.EXF", 0},
+        {"F|endswith: 'ab'", "xAB", 1}, {"F|endswith: 'ab'", "xAC", 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    %s\n  condition: sel\n"), t[i].yaml);
+        TEST_EVENT(ev, "X", 1, "F", t[i].field);
+        int got = test_match(rule, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  %s on '%s': got %d want %d\n", t[i].yaml, t[i].field, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
+}
