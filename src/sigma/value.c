@@ -449,13 +449,14 @@ static char *arena_copy(tn_vctx *c, const char *s, size_t n)
     return tn_arena_strndup(c->a, s ? s : "", n);
 }
 
-unsigned tn_byte_rank(unsigned char c)
+static inline unsigned byte_rank(unsigned char c)
 {
-    /* letters by English frequency, with x raised for ".exe" */
-    static const char letters[] = "zqjkvbygfpwmucdlhrsnixoate";
-    const char *l = c >= 'a' && c <= 'z' ? strchr(letters, c) : NULL;
-    if (l)
-        return 10 + (unsigned)(l - letters);
+    /* letters by English frequency (z q j k v b y g f p w m u c d l h r s
+     * n i x o a t e, rarest first, x raised for ".exe"): 10 + that place */
+    static const unsigned char letter[26] = {33, 15, 23, 24, 35, 18, 17, 26, 30, 12, 13, 25, 21,
+                                             29, 32, 19, 11, 27, 28, 34, 22, 14, 20, 31, 16, 10};
+    if (c >= 'a' && c <= 'z')
+        return letter[c - 'a'];
     if (c >= '0' && c <= '9')
         return c <= '2' ? 9 : 7;
     switch (c) {
@@ -467,6 +468,11 @@ unsigned tn_byte_rank(unsigned char c)
     case '{': case '}': case '$': case '%': case '[': case ']': case ';': return 4;
     default: return c >= 0x80 ? 1 : 2;
     }
+}
+
+unsigned tn_byte_rank(unsigned char c)
+{
+    return byte_rank(c);
 }
 
 /* Lower-cases ASCII, classifies the wildcard shape, stores the literal. */
@@ -503,9 +509,13 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
         v->shape = lead && trail ? TN_G_CONTAINS : lead ? TN_G_SUFFIX : trail ? TN_G_PREFIX : TN_G_EXACT;
         v->s = arena_copy(c, s + lead, n - (size_t)lead - (size_t)trail);
         v->len = (uint32_t)(n - (size_t)lead - (size_t)trail);
-        for (uint32_t i = 1; v->s && i < v->len; i++)
-            if (tn_byte_rank((unsigned char)v->s[i]) < tn_byte_rank((unsigned char)v->s[v->rare]))
+        for (uint32_t i = 1, best = v->s && v->len ? byte_rank((unsigned char)v->s[0]) : 0; v->s && i < v->len; i++) {
+            unsigned r = byte_rank((unsigned char)v->s[i]);
+            if (r < best) {
+                best = r;
                 v->rare = i;
+            }
+        }
     }
     return v->s ? 0 : -1;
 }
