@@ -7,14 +7,17 @@
 #include "sigma/rule.h"
 
 /* Per-event index of the event's EventData/UserData names (open
- * addressing; slot = field index + 1, 0 = empty), built on the first
- * lookup of an event. */
+ * addressing; slot = name hash << 32 | field index + 1, 0 = empty), built
+ * on the first lookup of an event. */
 typedef struct tn_fieldidx {
-    uint32_t *slot;
-    uint32_t cap;                /* slots allocated (a power of two) */
+    uint64_t *slot;              /* one allocation: the slots, then lens and names */
+    uint32_t cap;                /* bytes allocated */
     uint32_t mask;               /* of the current event's table */
     uint32_t gen;                /* tn_eval.gen it was built for */
     int spaces;                  /* some field name has a space; -1 not known yet */
+    uint32_t nnames;             /* the names the table was built from (a copy): an */
+    const uint32_t *lens;        /*   event with the same names in the same order */
+    const char *names;           /*   uses it as it is */
 } tn_fieldidx;
 
 /* Per-thread evaluation state. */

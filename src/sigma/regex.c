@@ -324,3 +324,211 @@ size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size)
 #undef PUT
     return changed ? o : 0;
 }
+
+/* Length of the token at p[i] if it is one that matches exactly one
+ * character (a literal ASCII byte, '.', a class, or an escape for one
+ * character or one of a set), else 0. */
+static size_t one_char_atom(const char *p, size_t n, size_t i)
+{
+    unsigned char ch = (unsigned char)p[i];
+    if (ch == '[')
+        return skip_class(p, n, i) - i;
+    if (ch == '\\') {
+        unsigned char e = i + 1 < n ? (unsigned char)p[i + 1] : 0;
+        int alnum = (e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z');
+        if (e >= 0x20 && e < 0x7f && !alnum)
+            return 2;   /* an escaped punctuation character */
+        return e && strchr("wWdDsShHvVpPxoctnrfea", e) ? esc_len(p, n, i) : 0;
+    }
+    if (ch >= 0x80 || strchr("^$|?*+(){}", ch) || ch == 0)
+        return 0;
+    return 1;
+}
+
+/* Length of the quantifier at p[i] (greedy or lazy; not possessive) and
+ * its minimum in *min, else 0. */
+static size_t quantifier(const char *p, size_t n, size_t i, unsigned *min)
+{
+    size_t j = i;
+    if (i >= n)
+        return 0;
+    if (p[i] == '*' || p[i] == '?' || p[i] == '+') {
+        *min = p[i] == '+';
+        j = i + 1;
+    } else if (p[i] == '{') {
+        unsigned m = 0;
+        size_t digits = 0;
+        for (j = i + 1; j < n && p[j] >= '0' && p[j] <= '9' && m < 1000; j++, digits++)
+            m = m * 10 + (unsigned)(p[j] - '0');
+        if (!digits || m >= 1000)
+            return 0;
+        if (j < n && p[j] == ',')
+            for (j++; j < n && p[j] >= '0' && p[j] <= '9';)
+                j++;
+        if (j >= n || p[j] != '}')
+            return 0;
+        *min = m;
+        j++;
+    } else {
+        return 0;
+    }
+    if (j < n && p[j] == '+')
+        return 0;   /* possessive */
+    if (j < n && p[j] == '?')
+        j++;
+    return j - i;
+}
+
+size_t tn_re_trim(const char *p, size_t n, char *out, size_t size)
+{
+    /* Whether an unanchored pattern matches somewhere cannot depend on how
+     * many times a repeated one-character item at its very start or end
+     * repeats beyond its minimum: from a match of X+R, the last X and R
+     * match too, at the same positions, so R sees the same subject around
+     * it; and X R is X+R repeated once. So X+R is searched as XR, X*R as
+     * R, and likewise at the end. Captures, back references, lookarounds,
+     * \K and the constructs re_scan leaves alone decline (they can see
+     * where the match began). Measured: SigmaHQ's '\w+`(\w+|-|.)`...'
+     * on script blocks tried \w+ from every letter of every word, ~5
+     * cycles a byte; '\w`...' is a short check per byte. */
+    static const char *const odd[] = {"(?#", "(*", "\\Q", "\\E", "[:", "[.", "[=", "(?|", "(?(",
+                                      "\\N", "\\g", "\\k", "\\K", "(?P", "(?C", "(?R", "(?&", "(?+",
+                                      "(?>", "(?=", "(?!", "(?<", "(?'", "(?x", "(?U", "(?-"};
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        if (memmem(p, n, odd[k], strlen(odd[k])))
+            return 0;
+    /* the top level: no alternation; items with their quantifiers. first:
+     * where the first item begins (past leading option settings such as
+     * (?i)); last: where the last item begins, lq its quantifier's length */
+    size_t first = n, last = n, la = 0, lq = 0;
+    unsigned lmin = 0;
+    for (size_t i = 0; i < n;) {
+        size_t tok;
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '\\') {
+            unsigned char e = i + 1 < n ? (unsigned char)p[i + 1] : 0;
+            if (e >= '0' && e <= '9')
+                return 0;   /* a back reference or an octal code: not analysed */
+            tok = esc_len(p, n, i);
+        } else if (ch == '[') {
+            tok = skip_class(p, n, i) - i;
+        } else if (ch == '(') {
+            tok = skip_group(p, n, i) - i;
+            /* an option setting (?i) before any item is no item */
+            size_t j = i + 2;
+            while (i + 1 < n && p[i + 1] == '?' && j < n && strchr("imsn", p[j]))
+                j++;
+            if (first == n && i + 1 < n && p[i + 1] == '?' && j > i + 2 && j + 1 == i + tok &&
+                p[j] == ')') {
+                i += tok;
+                continue;
+            }
+        } else if (ch == '|' || ch == '*' || ch == '+' || ch == '?') {
+            return 0;   /* alternation, or a quantifier where none was expected */
+        } else {
+            tok = 1;
+        }
+        if (tok == 0 || i + tok > n)
+            return 0;
+        if (first == n)
+            first = i;
+        last = i;
+        la = one_char_atom(p, n, i) == tok ? tok : 0;
+        lq = quantifier(p, n, i + tok, &lmin);
+        unsigned m2;
+        size_t after = i + tok + lq;
+        if ((!lq && after < n && strchr("*+?", p[after])) || (lq && after < n && (strchr("*+?", p[after]) ||
+                                                                                quantifier(p, n, after, &m2))))
+            return 0;   /* possessive, a quantifier on a quantifier, or not understood */
+        i += tok + lq;
+    }
+    /* back references inside groups too */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (p[i] == '\\') {
+            if (p[i + 1] >= '0' && p[i + 1] <= '9')
+                return 0;
+            i += esc_len(p, n, i) - 1;
+        }
+    size_t head = 0, headq = 0, tail = n, tailq = 0;   /* spans to drop */
+    unsigned min = 0;
+    /* leading: a one-character item X with a quantifier of minimum 0 or 1:
+     * kept once, or dropped */
+    size_t a = first < n ? one_char_atom(p, n, first) : 0;
+    size_t q = a ? quantifier(p, n, first + a, &min) : 0;
+    if (q && min <= 1) {
+        head = min ? first + a : first;
+        headq = first + a + q;
+    }
+    /* trailing: the same for the last item, if it is not the first one */
+    if (last < n && last > first && la && lq && lmin <= 1) {
+        tail = lmin ? last + la : last;
+        tailq = last + la + lq;
+    }
+    if (!headq && !tailq)
+        return 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((headq && i >= head && i < headq) || (tailq && i >= tail && i < tailq))
+            continue;
+        if (o >= size)
+            return 0;
+        out[o++] = p[i];
+    }
+    return o;
+}
+
+int tn_re_class_run(const char *p, size_t n, uint64_t set[2], uint32_t *min, uint32_t *max)
+{
+    /* ^[ ... ] then a quantifier then $; the set's members are printable
+     * ASCII other than \\ ^ [ ] (no escapes, negation, POSIX classes) */
+    if (n < 5 || p[0] != '^' || p[1] != '[' || p[n - 1] != '$')
+        return 0;
+    set[0] = set[1] = 0;
+    size_t i = 2;
+    for (; i < n && p[i] != ']'; i++) {
+        unsigned char a = (unsigned char)p[i], b = a;
+        if (a < 0x20 || a >= 0x7f || a == '\\' || a == '^' || a == '[')
+            return 0;
+        if (i + 2 < n && p[i + 1] == '-' && p[i + 2] != ']') {
+            b = (unsigned char)p[i + 2];
+            if (b < 0x20 || b >= 0x7f || b == '\\' || b == '^' || b == '[' || b < a)
+                return 0;
+            i += 2;
+        }
+        for (unsigned c = a; c <= b; c++)
+            set[c / 64] |= 1ull << (c % 64);
+    }
+    if (i >= n || i == 2)
+        return 0;   /* unclosed, or an empty set ('[]' opens a set holding ']') */
+    i++;
+    size_t q = i, end = n - 1;   /* the quantifier is p[q..end) */
+    if (end - q == 1 && (p[q] == '+' || p[q] == '*')) {
+        *min = p[q] == '+';
+        *max = UINT32_MAX;
+        return 1;
+    }
+    if (end - q < 3 || p[q] != '{' || p[end - 1] != '}')
+        return 0;
+    uint64_t lo = 0, hi = 0;
+    size_t j = q + 1, d = 0;
+    for (; j < end - 1 && p[j] >= '0' && p[j] <= '9' && lo < 100000; j++, d++)
+        lo = lo * 10 + (uint64_t)(p[j] - '0');
+    if (!d || lo >= 100000)
+        return 0;
+    if (j == end - 1) {
+        hi = lo;
+    } else if (p[j] == ',') {
+        size_t hd = 0;
+        for (j++; j < end - 1 && p[j] >= '0' && p[j] <= '9' && hi < 100000; j++, hd++)
+            hi = hi * 10 + (uint64_t)(p[j] - '0');
+        if (j != end - 1 || hi >= 100000 || (hd && hi < lo))
+            return 0;
+        if (!hd)
+            hi = UINT32_MAX;
+    } else {
+        return 0;
+    }
+    *min = (uint32_t)lo;
+    *max = (uint32_t)hi;
+    return 1;
+}

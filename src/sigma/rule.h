@@ -83,6 +83,12 @@ typedef struct tn_value {
     tn_fieldname ref;      /* FIELDREF */
     uint32_t req_count;    /* RE: every match holds req_char this often (0: unknown) */
     uint8_t req_char;
+    uint32_t minlen;       /* RE: every match is at least this many characters long */
+    uint8_t run;           /* RE: the regex is ^[set]{run_min,run_max}$ over ASCII bytes */
+    uint32_t run_min, run_max;
+    uint64_t run_set[2];   /* RE run: bytes 0..127 of the set */
+    uint32_t rare;         /* GLOB CONTAINS: offset in s of the byte least common in
+                            * Windows field values (tn_byte_rank), searched for first */
     uint32_t lit;          /* GLOB: 1 + id of the literal the prefilter scans for
                             * (atoms.c), 0 if none; absent from the event, the
                             * value cannot match */
@@ -100,6 +106,10 @@ typedef struct tn_multi {
     uint16_t *vals;                       /* indices in the item's values */
     uint32_t nvals;
     uint8_t *in;                          /* per value of the item: 1 if it is one of vals */
+    uint8_t high;                         /* every one of vals has a byte >= 0x80: a value
+                                           * without one matches none of them */
+    uint8_t nneed;                        /* 0, or every one of vals holds one of need[] */
+    unsigned char need[4];
 } tn_multi;
 
 static inline uint32_t tn_multi_hash(unsigned char a, unsigned char b)

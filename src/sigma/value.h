@@ -54,6 +54,25 @@ uint32_t tn_re_required_char(const char *p, size_t n, int caseless, unsigned cha
  * match the result is the same pattern, often much faster. */
 size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size);
 
+/* Regex p[0..n) with a repeated one-character item at its start or end
+ * (not anchored there) repeated only as often as its minimum needs, 0 or
+ * 1 times, into out (at most size bytes): X+Y as XY, X*Y as Y, Y\w+ as
+ * Y\w. Whether it matches somewhere is unchanged; where is not. Returns
+ * the length, or 0 when nothing changed or the pattern holds anything
+ * that could tell (captures referred back to, lookarounds, \K, ...). */
+size_t tn_re_trim(const char *p, size_t n, char *out, size_t size);
+
+/* 1 if regex p[0..n) is ^[set]{min,max}$ (or + or *, max UINT32_MAX for no
+ * bound) with a set of plain ASCII characters and ranges, filling set
+ * (bit c of set[c / 64]), min and max; else 0. Matched case-sensitively,
+ * without multiline. */
+int tn_re_class_run(const char *p, size_t n, uint64_t set[2], uint32_t *min, uint32_t *max);
+
+/* How common byte c is in lower-cased Windows field values (paths,
+ * command lines, script text), 0 rarest; a rough order by hand, only
+ * used to pick which byte of a literal to search for first. */
+unsigned tn_byte_rank(unsigned char c);
+
 /* Base64 (standard alphabet, padded) of in[0..n) appended to b. */
 struct tn_buf;
 void tn_base64(struct tn_buf *b, const unsigned char *in, size_t n);

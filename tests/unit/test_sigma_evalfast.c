@@ -83,7 +83,7 @@ static int match_with_map(const char *map, const char *yaml, const tn_event *ev)
     "logsources:\n  - category: evalfast_test\n    product: windows\n"      \
     "    sources:\n      - channel: Test\n        rename:\n"                 \
     "          EventID: Ev\n          Proc: Execution_ProcessID\n"          \
-    "          Id Name: Space Name\n"
+    "          Id Name: Space Name\n          Img: NewImg\n"
 #define TRULE(det)                                                           \
     "title: t\nlogsource:\n  category: evalfast_test\n  product: windows\n"  \
     "detection:\n" det
@@ -103,6 +103,11 @@ TN_TEST(test_renamed_and_aliased_numbers)
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: 1234\n  condition: sel\n"), &ev), 1);
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Proc: '01234'\n  condition: sel\n"), &ev), 0);
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Id Name: x\n  condition: sel\n"), &ev), 1);
+    /* a renamed data field after the name index was built (the inline
+     * probe is only for sources without renames) */
+    TEST_EVENT(img, "Test", 1, "Img", "wrong", "NewImg", "right");
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: right\n  condition: sel\n"), &img), 1);
+    CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: wrong\n  condition: sel\n"), &img), 0);
     /* global alias to a System member (data/logsources.yml: ProcessID) */
     TEST_EVENT(a, "X", 1, "Y", "1");
     a.pid = 42;
@@ -167,4 +172,254 @@ TN_TEST(test_multi_item_few_found)
     CHECK_INT(test_match(r, &elsewhere), 0);
     CHECK_INT(test_match(r, &many), 0);
     CHECK_INT(test_match(r, &last), 1);
+}
+
+/* CIDR values read the field's IPv4 text by hand: it must accept exactly
+ * what inet_pton accepts (on the text up to a NUL), and compare the
+ * prefix's whole bytes and last bits as the general bit loop would. */
+#include <arpa/inet.h>
+
+static int in_net(const char *text, size_t n, int v6, const unsigned char *net, unsigned bits)
+{
+    char tmp[80];
+    unsigned char a[16];
+    if (n == 0 || n >= 64)
+        return 0;
+    memcpy(tmp, text, n);
+    tmp[n] = 0;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, a) != 1)
+        return 0;
+    for (unsigned i = 0; i < bits; i++)
+        if ((a[i / 8] ^ net[i / 8]) & (0x80u >> (i % 8)))
+            return 0;
+    return 1;
+}
+
+TN_TEST(test_cidr_parse_like_inet_pton)
+{
+    /* the length with any NUL and what follows it */
+#define V(s) {s, sizeof(s) - 1}
+    static const struct { const char *s; size_t n; } vals[] = {
+        V("10.1.2.3"), V("10.1.3.255"), V("10.1.4.0"), V("0.0.0.0"), V("255.255.255.255"),
+        V("256.1.1.1"), V("10.01.2.3"), V("10.0.0"), V("10.0.0.1."), V(".10.0.0.1"),
+        V("10..0.1"), V("10.0.0.1x"), V(" 10.0.0.1"), V("10.0.0.1 "), V("1.2.3.4.5"),
+        V("010.0.0.1"), V("10.0.0.00"), V("100.200.300.1"), V(""), V("-"),
+        V("::1"), V("fe80::1"), V("::ffff:10.1.2.3"), V("10.1.2.3\0junk"), V("fe80::1\0x"),
+        V("2001:db8::"), V("1:2:3:4:5:6:7:8:9"), V("10.1.2.3:80"), V("999999999999.1.1.1"),
+    };
+#undef V
+    static const struct { const char *cidr; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
+        {"0.0.0.0/0", 0, {0}, 0},
+        {"10.0.0.0/8", 0, {10}, 8},
+        {"10.1.2.0/23", 0, {10, 1, 2}, 23},
+        {"10.1.2.3/32", 0, {10, 1, 2, 3}, 32},
+        {"'::/0'", 1, {0}, 0},
+        {"'fe80::/10'", 1, {0xfe, 0x80}, 10},
+        {"'::1/128'", 1, {[15] = 1}, 128},
+    };
+    for (size_t k = 0; k < sizeof(nets) / sizeof(nets[0]); k++) {
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    Ip|cidr: %s\n  condition: sel\n"), nets[k].cidr);
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            TEST_EVENT(ev, "X", 1, "Ip", vals[i].s);
+            ev_f[0].value_len = (uint32_t)vals[i].n;
+            int want = in_net(vals[i].s, strlen(vals[i].s), nets[k].v6, nets[k].net, nets[k].bits);
+            int got = test_match(rule, &ev);
+            if (got != want)
+                fprintf(stderr, "  %s on '%s': %d, inet_pton says %d\n", nets[k].cidr, vals[i].s, got, want);
+            CHECK_INT(got, want);
+        }
+    }
+}
+
+/* A multi item whose values all hold a non-ASCII byte skips values that
+ * are all ASCII; one ASCII value among them turns that off. */
+TN_TEST(test_multi_item_non_ascii)
+{
+    const char *r = RULE("  sel:\n    CommandLine|contains:\n      - \"\xd0\x90\"\n      - \"\xd0\x92\"\n"
+                         "      - \"\xce\x91\"\n      - \"\xcb\xa3\"\n  condition: sel\n");
+    const char *mixed = RULE("  sel:\n    CommandLine|contains:\n      - \"\xd0\x90\"\n      - \"\xd0\x92\"\n"
+                             "      - \"\xce\x91\"\n      - 'ab'\n  condition: sel\n");
+    TEST_EVENT(ascii, "X", 1, "CommandLine", "cmd.exe /c whoami AB");
+    TEST_EVENT(hit, "X", 1, "CommandLine", "cmd.exe /c wh\xce\x91mi");
+    TEST_EVENT(other, "X", 1, "CommandLine", "cmd.exe /c caf\xc3\xa9");
+    TEST_EVENT(tail, "X", 1, "CommandLine", "0123456789abcdef\xcb\xa3");
+    CHECK_INT(test_match(r, &ascii), 0);
+    CHECK_INT(test_match(r, &hit), 1);
+    CHECK_INT(test_match(r, &other), 0);
+    CHECK_INT(test_match(r, &tail), 1);
+    CHECK_INT(test_match(mixed, &ascii), 1);
+    CHECK_INT(test_match(mixed, &hit), 1);
+    CHECK_INT(test_match(mixed, &other), 0);
+}
+
+/* The name index compares hashes, then names in words: names that hash
+ * alike (same length and first, middle and last bytes) but differ
+ * elsewhere, at every length class of the word compare, are different
+ * fields. */
+TN_TEST(test_name_index_near_names)
+{
+    static const char *const names[][2] = {
+        {"AxCD", "ABCD"}, {"AxCDE", "ABCDE"}, {"ABCDxFG", "ABCDEFG"}, {"AxCDEFGH", "ABCDEFGH"},
+        {"ABCDEFGHx", "ABCDEFGHI"}, {"ABCDEFGHIJKLMNOxQ", "ABCDEFGHIJKLMNOPQ"},
+        {"ABxDEFGHIJKLMNOPQ", "ABCDEFGHIJKLMNOPQ"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char rule[256];
+        /* the first item builds the index, the second probes it inline */
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    Zz|exists: false\n    %s: v\n  condition: sel\n"),
+                 names[i][1]);
+        TEST_EVENT(near, "X", 1, "Other", "v", names[i][0], "v");
+        TEST_EVENT(same, "X", 1, "Other", "w", names[i][1], "v");
+        if (test_match(rule, &near) != 0 || test_match(rule, &same) != 1)
+            fprintf(stderr, "  %s / %s\n", names[i][0], names[i][1]);
+        CHECK_INT(test_match(rule, &near), 0);
+        CHECK_INT(test_match(rule, &same), 1);
+    }
+}
+
+/* Regexes ^[set]{m,n}$ are matched by a byte loop: the same answers as
+ * PCRE2 on every subject, a final newline included (there $ matches
+ * before it, and PCRE2 decides). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+TN_TEST(test_class_run_regex)
+{
+    static const char *const res[] = {
+        "^[A-Za-z0-9]{16}$", "^[a-f0-9]{2,4}$", "^[-x]+$", "^[ab-]*$", "^[0-9]{3,}$",
+    };
+    static const char *const subj[] = {
+        "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOPQ", "abcdefghijklmnop\n", "abcdefghijklmno-",
+        "abcdefgh-jklmnop", "ABCDEFGHIJKLMNO\xc3\xa9", "ab", "abc", "abcd", "abcde", "0f", "0g", "-", "-x-",
+        "x\n", "\n", "ab-", "123", "12", "12345678", "1234\r", "aBc", "",
+    };
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        int ec;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)res[i], PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &off, NULL);
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        CHECK(re != NULL);
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    F|re: '%s'\n  condition: sel\n"), res[i]);
+        for (size_t k = 0; re && k < sizeof(subj) / sizeof(subj[0]); k++) {
+            TEST_EVENT(ev, "X", 1, "F", subj[k]);
+            int want = pcre2_match(re, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+            int got = test_match(rule, &ev);
+            if (got != want)
+                fprintf(stderr, "  /%s/ on '%s': %d, pcre2 says %d\n", res[i], subj[k], got, want);
+            CHECK_INT(got, want);
+        }
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
+    }
+}
+
+/* Contains values are searched by their least common byte, then compared
+ * around it; after many false stops memmem takes the rest. */
+TN_TEST(test_contains_rare_byte)
+{
+    const char *r = RULE("  sel:\n    F|contains: 'a$b'\n  condition: sel\n");
+    static char many_hit[300], many_miss[300], long_hit[3000];
+    memset(many_hit, 0, sizeof(many_hit));
+    for (int i = 0; i < 40; i++)
+        strcat(many_hit, "$x a$c ");
+    strcpy(many_miss, many_hit);
+    strcat(many_hit, "A$B");
+    memset(long_hit, 'q', sizeof(long_hit) - 1);
+    long_hit[sizeof(long_hit) - 1] = 0;
+    memcpy(long_hit + sizeof(long_hit) - 4, "a$b", 3);
+    static const struct { const char *v; int want; } t[] = {
+        {"a$b", 1}, {"xa$b", 1}, {"a$bx", 1}, {"$b", 0}, {"$bxxxx", 0}, {"a$", 0}, {"xxa$", 0},
+        {"a$$b", 0}, {"$a$b", 1}, {many_hit, 1}, {many_miss, 0}, {long_hit, 1},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "F", t[i].v);
+        int got = test_match(r, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  '%.40s': got %d want %d\n", t[i].v, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
+}
+
+/* A multi item whose values' least common bytes are few: a value holding
+ * none of them matches none, one holding some is searched as before. */
+TN_TEST(test_multi_item_needed_bytes)
+{
+    const char *r = RULE("  sel:\n    CommandLine|contains:\n      - '^^'\n      - ',;,'\n      - ' C^MD'\n"
+                         "      - '(,(,'\n      - '%comspec:~'\n  condition: sel\n");
+    static const struct { const char *cl; int want; } t[] = {
+        {"cmd.exe /c whoami", 0}, {"cmd /c echo ^^", 1}, {"x ,;, y", 1}, {"x , ; , y", 0},
+        {"a c^md b", 1}, {"a c^m^d b", 0}, {"x (,(, y", 1}, {"x ( , ( , y", 0}, {"%COMSPEC:~4", 1},
+        {"%comspec%", 0}, {"~ ; ( ^", 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "CommandLine", t[i].cl);
+        int got = test_match(r, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  '%s': got %d want %d\n", t[i].cl, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
+}
+
+/* The name index of one event serves the next when its names are the same
+ * in the same order: events in a row through one scanner, names reordered,
+ * renamed, lengthened or added, each must still find its own fields. */
+TN_TEST(test_name_index_reused)
+{
+    const char *rule = RULE("  sel:\n    Zz|exists: false\n    Alpha: 1\n    Beta: 2\n  condition: sel\n");
+    for (int np = 0; np < 2; np++) {
+        tn_ruleset *rs = test_load(rule, np);
+        CHECK(rs != NULL);
+        if (!rs)
+            return;
+        tn_scanner *sc = tn_scanner_new(rs);
+        TEST_EVENT(e1, "X", 1, "Alpha", "1", "Beta", "2");
+        TEST_EVENT(e2, "X", 1, "Alpha", "1", "Beta", "3");
+        TEST_EVENT(e3, "X", 1, "Beta", "2", "Alpha", "1");
+        TEST_EVENT(e4, "X", 1, "Beta", "1", "Alpha", "2");
+        TEST_EVENT(e5, "X", 1, "Alpha", "1", "Gamma", "2");
+        TEST_EVENT(e6, "X", 1, "Alpha", "1", "Betax", "2");
+        TEST_EVENT(e7, "X", 1, "Alpha", "1", "Beta", "2", "Delta", "4");
+        TEST_EVENT(e8, "X", 1, "Alpha", "1", "Beta", "2");
+        TEST_EVENT(e9, "X", 1, "Alpha", "1", "Bet", "2");
+        TEST_EVENT(e10, "X", 1, "Omega", "1", "Beta", "2");   /* same lengths as e8 */
+        const tn_event *evs[] = {&e1, &e2, &e3, &e4, &e5, &e6, &e7, &e8, &e9, &e1, &e8, &e9, &e10, &e8};
+        const int want[] = {1, 0, 1, 0, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1};
+        for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+            int got = tn_scanner_match(sc, evs[i], NULL, NULL);
+            if (got != want[i])
+                fprintf(stderr, "  event %zu (prefilter %d): got %d want %d\n", i + 1, !np, got, want[i]);
+            CHECK_INT(got, want[i]);
+        }
+        tn_scanner_free(sc);
+        tn_ruleset_free(rs);
+    }
+}
+
+/* Whole values, prefixes and suffixes of fields not lower-cased yet are
+ * compared folding word by word: every length class, the difference in
+ * the last (overlapping) word, and the bytes just outside A-Z. */
+TN_TEST(test_exact_folded_on_the_fly)
+{
+    static const struct { const char *yaml, *field; int want; } t[] = {
+        {"F: abcdefg", "ABCDEFG", 1}, {"F: abcdefg", "ABCDEFH", 0}, {"F: abcdefgh", "AbCdEfGh", 1},
+        {"F: abcdefgh1", "ABCDEFGH1", 1}, {"F: abcdefgh1", "ABCDEFGH2", 0}, {"F: abcdefgh1", "ABCDEFGX1", 0},
+        {"F: 'abcdefghijklmnopq'", "ABCDEFGHIJKLMNOPQ", 1}, {"F: 'abcdefghijklmnopq'", "ABCDEFGHIJKLMNOPR", 0},
+        {"F: '`a'", "@A", 0}, {"F: '{a'", "[A", 0}, {"F: '`a'", "`A", 1}, {"F: 'x@['", "X@[", 1},
+        {"F|startswith: 'abcdefghij'", "ABCDEFGHIJ and more", 1}, {"F|startswith: 'abcdefghij'", "ABCDEFGHIK", 0},
+        {"F|endswith: '\\\\whoami.exe'", "C:\\Windows\\System32\\WHOAMI.EXE", 1},
+        {"F|endswith: '\\\\whoami.exe'", "C:\\Windows\\System32\\WHOAMI.EXF", 0},
+        {"F|endswith: 'ab'", "xAB", 1}, {"F|endswith: 'ab'", "xAC", 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char rule[256];
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    %s\n  condition: sel\n"), t[i].yaml);
+        TEST_EVENT(ev, "X", 1, "F", t[i].field);
+        int got = test_match(rule, &ev);
+        if (got != t[i].want)
+            fprintf(stderr, "  %s on '%s': got %d want %d\n", t[i].yaml, t[i].field, got, t[i].want);
+        CHECK_INT(got, t[i].want);
+    }
 }

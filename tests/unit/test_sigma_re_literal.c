@@ -194,6 +194,109 @@ TN_TEST(test_re_lazy_same_answers)
     CHECK(checked > 300);
 }
 
+static const char *trim(const char *re)
+{
+    static char out[300];
+    size_t n = tn_re_trim(re, strlen(re), out, sizeof(out) - 1);
+    out[n] = 0;
+    return out;
+}
+
+/* Repeated items at the ends repeated as little as their minimum allows,
+ * and what is declined ("" = unchanged). */
+TN_TEST(test_re_trim_cases)
+{
+    CHECK_STR(trim("\\w+`(?:\\w+|-|.)`[\\w+|\\s]"), "\\w`(?:\\w+|-|.)`[\\w+|\\s]");
+    CHECK_STR(trim("\\w+?`x"), "\\w`x");
+    CHECK_STR(trim("(?i)\\w+x\\d*"), "(?i)\\wx");
+    CHECK_STR(trim(".*?x.+?"), "x.");
+    CHECK_STR(trim("[a-z]{1,5}q[0-9]{3,}"), "[a-z]q[0-9]{3,}");   /* minimum 3: kept */
+    CHECK_STR(trim("a?bc{0,4}"), "b");
+    CHECK_STR(trim("\\w+$"), "\\w$");
+    CHECK_STR(trim("^\\w+x"), "");        /* anchored: the start matters */
+    CHECK_STR(trim("ab{2,}"), "");
+    CHECK_STR(trim("a+|b"), "");           /* alternation */
+    CHECK_STR(trim("(a)+b"), "");          /* a group, not one character */
+    CHECK_STR(trim("a+(b)\\1"), "");       /* back reference */
+    CHECK_STR(trim("a+(?=b)"), "");        /* lookaround */
+    CHECK_STR(trim("a++b"), "");           /* possessive */
+    CHECK_STR(trim("a{1}{2}b"), "");       /* a quantified quantifier */
+    CHECK_STR(trim("\\R+x"), "");          /* \\R can be two characters */
+    CHECK_STR(trim("\\X+x"), "");
+    CHECK_STR(trim("\\b+x"), "");
+    CHECK_STR(trim("(?x)a+ b"), "");
+    CHECK_STR(trim("\\Ka+b"), "");
+}
+
+/* Trimmed and original patterns agree on match or no match, on every
+ * subject, with and without caseless/dotall/multiline. */
+TN_TEST(test_re_trim_same_answers)
+{
+    static const char *const res[] = {
+        "\\w+`(?:\\w+|-|.)`[\\w+|\\s]", "\\w+?`x", "(?i)\\w+x\\d*", ".*?x.+?", "[a-z]{1,5}q[0-9]{3,}",
+        "a?bc{0,4}", "\\w+$", "\\s+\\bend\\b\\s*", ".+\\n", "(?s).+b.*", "(?m)x+$", "\\d{1,3}\\.\\d+",
+        "\\W*a\\W+", "[^a]+a[^a]*", "\\x{41}+b\\p{L}*", "\\.+\\.",
+    };
+    static const char *const subj[] = {
+        "", "a`b`c", "ab`c`d", "`x`y", "IN`V`o`Ke", "x", "ax", "AX1", "bx", "x1", "xy", "abbbbbq123", "q12",
+        "aq1234", "b", "bcccccc", "w$", "word", " end ", "theend", "x end", "a\n", "\n", "ab", "xb\n",
+        "x\nb", "x\n", "xx\ny", "12.3", "1234.5", "..", ".", "!a!", "a!", "!a", "bba", "aab", "AAb",
+        "Ab\xc3\xa9", "\xff\xfe" "ab",
+    };
+    static const uint32_t flags[] = {0, PCRE2_CASELESS, PCRE2_DOTALL | PCRE2_MULTILINE};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        char tr[300];
+        size_t tn = tn_re_trim(res[i], strlen(res[i]), tr, sizeof(tr));
+        CHECK(tn > 0);
+        for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+            int ec;
+            PCRE2_SIZE off;
+            uint32_t o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | flags[f];
+            pcre2_code *g = pcre2_compile((PCRE2_SPTR)res[i], strlen(res[i]), o, &ec, &off, NULL);
+            pcre2_code *t = tn ? pcre2_compile((PCRE2_SPTR)tr, tn, o, &ec, &off, NULL) : NULL;
+            CHECK(g != NULL && t != NULL);
+            pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+            for (size_t k = 0; g && t && k < sizeof(subj) / sizeof(subj[0]); k++) {
+                int a = pcre2_match(g, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+                int b = pcre2_match(t, (PCRE2_SPTR)subj[k], strlen(subj[k]), 0, 0, md, NULL) >= 0;
+                if (a != b)
+                    fprintf(stderr, "  /%s/ and /%.*s/ differ on '%s'\n", res[i], (int)tn, tr, subj[k]);
+                CHECK_INT(a, b);
+                checked++;
+            }
+            pcre2_match_data_free(md);
+            pcre2_code_free(g);
+            pcre2_code_free(t);
+        }
+    }
+    CHECK(checked > 1000);
+}
+
+/* What tn_re_class_run takes as ^[set]{min,max}$, and what it declines. */
+TN_TEST(test_re_class_run_cases)
+{
+    uint64_t set[2];
+    uint32_t lo = 0, hi = 0;
+    CHECK_INT(tn_re_class_run("^[A-Za-z0-9]{16}$", 17, set, &lo, &hi), 1);
+    CHECK(lo == 16 && hi == 16);
+    CHECK(((set[0] >> '0') & 1) && ((set[1] >> ('z' - 64)) & 1) && !((set[0] >> '-') & 1));
+    CHECK_INT(tn_re_class_run("^[a-]{2,}$", 10, set, &lo, &hi), 1);
+    CHECK(lo == 2 && hi == UINT32_MAX && ((set[0] >> '-') & 1));
+    CHECK_INT(tn_re_class_run("^[x]+$", 6, set, &lo, &hi), 1);
+    CHECK(lo == 1 && hi == UINT32_MAX);
+    CHECK_INT(tn_re_class_run("^[x]{1,3}$", 10, set, &lo, &hi), 1);
+    CHECK(lo == 1 && hi == 3);
+    CHECK_INT(tn_re_class_run("^[^x]{3}$", 9, set, &lo, &hi), 0);     /* negated */
+    CHECK_INT(tn_re_class_run("^[\\w]{3}$", 10, set, &lo, &hi), 0);   /* an escape */
+    CHECK_INT(tn_re_class_run("^[x]{3}?$", 9, set, &lo, &hi), 0);      /* lazy: not read */
+    CHECK_INT(tn_re_class_run("^[x]{3}", 7, set, &lo, &hi), 0);        /* not anchored at the end */
+    CHECK_INT(tn_re_class_run("^[x]{,3}$", 9, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[z-a]{3}$", 10, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[]x]{3}$", 9, set, &lo, &hi), 0);
+    CHECK_INT(tn_re_class_run("^[x]$", 5, set, &lo, &hi), 0);          /* no quantifier */
+}
+
 /* A rule whose regex needs four '+': three in the subject is no match,
  * four is, with and without the prefilter. */
 #include "sigma_helpers.h"
@@ -208,6 +311,26 @@ TN_TEST(test_re_required_char_in_rules)
     CHECK_INT(test_match(rule, &three), 0);
     CHECK_INT(test_match(rule, &four), 1);
     CHECK_INT(test_match(rule, &nl), 0);   /* '.' stops at a newline: pcre2 still decides */
+    /* a byte needed once or twice is counted too */
+    const char *once = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: '\\w\\+\\d;\\d'\n  condition: sel\n";
+    TEST_EVENT(o1, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+1;2");
+    TEST_EVENT(o2, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+1:2");
+    TEST_EVENT(o3, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "x a+;2 b+1;");
+    CHECK_INT(test_match(once, &o1), 1);
+    CHECK_INT(test_match(once, &o2), 0);
+    CHECK_INT(test_match(once, &o3), 0);
+    /* shorter than the shortest match (in characters) is no match */
+    const char *minl = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    CommandLine|re: 'a.{3}b'\n  condition: sel\n";
+    TEST_EVENT(m1, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a123b");
+    TEST_EVENT(m2, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a12b");
+    TEST_EVENT(m3, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a\xc3\xa9\xc3\xa9\xc3\xa9" "b");
+    TEST_EVENT(m4, "Microsoft-Windows-Sysmon/Operational", 1, "CommandLine", "a\xc3\xa9" "1b");
+    CHECK_INT(test_match(minl, &m1), 1);
+    CHECK_INT(test_match(minl, &m2), 0);
+    CHECK_INT(test_match(minl, &m3), 1);
+    CHECK_INT(test_match(minl, &m4), 0);
 }
 
 /* Replays tests/fuzz-regress/re_literal as fuzz/fuzz_re_literal.c reads
