@@ -60,12 +60,12 @@ fi
 records=$("$TANSA" dump -q -f event "$F" | wc -l)
 loaded=$("$TANSA" hunt -q --rules "$WIN" -f jsonl --summary "$DIR/empty-rules" 2>&1 | grep -o '[0-9]* loaded' | head -1 || true)
 echo "input: $F ($records records); Windows rules: ${loaded:-?} ($(ls "$WIN" | wc -l) files)"
-min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? a : b }'; }
 REPS=${REPS:-3}
 echo "wall and CPU time: the least of $REPS runs of each, parse-only and rules runs alternating (REPS=N to change)"
 for t in 1 2; do
     [ -n "${SCALE_ONLY:-}" ] && break
-    pw=1e9 pc=1e9 hw=1e9 hc=1e9 hr=0
+    pw=999999 pc=999999 hw=999999 hc=999999 hr=0
     for _ in $(seq 1 "$REPS"); do
         read -r w c _ _ < <(run "$TANSA" hunt -q -t "$t" --rules "$DIR/empty-rules" -f jsonl "$F")
         pw=$(min "$w" "$pw") pc=$(min "$c" "$pc")
