@@ -229,21 +229,8 @@ static size_t event_time(tn_tl_event *e, uint64_t ft, char *out)
         e->day = day + 1;
         return n;
     }
-    char *o = out;
-    memcpy(o, e->date, 10);
-    unsigned hh = rem / 3600, mi = rem / 60 % 60, ss = rem % 60;
-    o[10] = 'T';
-    o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10); o[13] = ':';
-    o[14] = (char)('0' + mi / 10); o[15] = (char)('0' + mi % 10); o[16] = ':';
-    o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10); o[19] = '.';
-    unsigned u = (unsigned)us;
-    for (int i = 25; i >= 20; i--) {
-        o[i] = (char)('0' + u % 10);
-        u /= 10;
-    }
-    o[26] = 'Z';
-    o[27] = '\0';
-    return 27;
+    memcpy(out, e->date, 10);
+    return tn_time_of_day_format(rem, (unsigned)us, out);
 }
 
 /* Writes the decimal digits of v at o; returns the end. Two digits a

@@ -58,15 +58,19 @@ size_t tn_filetime_format(uint64_t ft, char *out)
     o[2] = (char)('0' + yy / 10 % 10); o[3] = (char)('0' + yy % 10);
     o[4] = '-'; o[5] = (char)('0' + m / 10); o[6] = (char)('0' + m % 10);
     o[7] = '-'; o[8] = (char)('0' + d / 10); o[9] = (char)('0' + d % 10);
+    return tn_time_of_day_format((unsigned)rem, (unsigned)us, out);
+}
+
+size_t tn_time_of_day_format(unsigned rem, unsigned us, char *o)
+{
     o[10] = 'T';
-    unsigned hh = (unsigned)(rem / 3600), mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+    unsigned hh = rem / 3600, mi = rem / 60 % 60, ss = rem % 60;
     o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10); o[13] = ':';
     o[14] = (char)('0' + mi / 10); o[15] = (char)('0' + mi % 10); o[16] = ':';
     o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10); o[19] = '.';
-    unsigned u = (unsigned)us;
     for (int i = 25; i >= 20; i--) {
-        o[i] = (char)('0' + u % 10);
-        u /= 10;
+        o[i] = (char)('0' + us % 10);
+        us /= 10;
     }
     o[26] = 'Z';
     o[27] = '\0';

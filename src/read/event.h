@@ -56,6 +56,11 @@ const tn_field *tn_event_field(const tn_event *ev, const char *name, size_t name
  * "2019-03-19T23:35:10.123456Z". out must hold 32 bytes. Returns length. */
 size_t tn_filetime_format(uint64_t ft, char *out);
 
+/* Writes the part of tn_filetime_format's text after the date, for rem
+ * seconds into the day and us microseconds, at o + 10 (through o[27], a
+ * NUL); returns 27, the length of the whole text. */
+size_t tn_time_of_day_format(unsigned rem, unsigned us, char *o);
+
 /* Parse RFC 3339 / ISO 8601 times ("2019-03-19T23:35:10.1234567Z",
  * "2019-03-19 23:35:10.123", with or without zone offset) into FILETIME.
  * Returns 0 on success, -1 if the text is not a time. */
