@@ -17,10 +17,12 @@
  * An AND keeps the two best clauses (dropping one only loosens the test).
  * "Best" means fewest, longest literals. The literals of the rules that
  * an index bucket (channel, EventID) can hand out, always-rules included,
- * go into that bucket's Vectorscan database (identical ones shared),
- * matched case-insensitively (a superset of every comparison the evaluator
- * makes) over every string the evaluator can read. Only rules without
- * clauses, or with a hit in every clause, are evaluated.
+ * go into that bucket's Vectorscan databases (scanset.c says which
+ * literal is looked for in which text, litdb.c compiles them; identical
+ * ones shared), matched case-insensitively (a superset of every
+ * comparison the evaluator makes) over the strings the evaluator can
+ * compare them with. Only rules without clauses, or with a hit in every
+ * clause, are evaluated.
  * Values that are numbers, CIDRs, field references, null or exists tests,
  * and regexes without a certain literal, give "unknown", which is always
  * safe. */
@@ -29,7 +31,6 @@
 #include "base/alloc.h"
 #include "base/hash.h"
 #include "base/par.h"
-#include "sigma/hscache.h"
 #include "sigma/value.h"
 
 #include <stdatomic.h>
@@ -665,288 +666,6 @@ static int invert(tn_atoms *at, const cnf *sets, uint32_t nrules, uint32_t nlits
     return 0;
 }
 
-/* A database's literal ids, sorted, and a hash of them. */
-typedef struct idlist {
-    uint32_t *v;
-    uint32_t n, cap;
-    uint32_t hash;
-} idlist;
-
-static void list_hash(idlist *l)
-{
-    l->hash = 2166136261u;
-    for (uint32_t i = 0; i < l->n; i++)
-        l->hash = (l->hash ^ l->v[i]) * 16777619u;
-}
-
-/* The index of list l among the distinct lists d[0..*nd), adding it
- * (taking its memory) if new; TN_NO_DB for an empty list. */
-static uint32_t distinct(idlist *d, uint32_t *nd, idlist *l)
-{
-    if (!l->n) {
-        tn_free(l->v);
-        return TN_NO_DB;
-    }
-    list_hash(l);
-    for (uint32_t i = 0; i < *nd; i++)
-        if (d[i].hash == l->hash && d[i].n == l->n && !memcmp(d[i].v, l->v, l->n * sizeof(*l->v))) {
-            tn_free(l->v);
-            return i;
-        }
-    d[*nd] = *l;
-    return (*nd)++;
-}
-
-static uint32_t distinct_vec(idlist *d, uint32_t *nd, tn_idvec *v)
-{
-    idlist l = {v->v, v->n, v->cap, 0};
-    *v = (tn_idvec){0};
-    return distinct(d, nd, &l);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Adds the ids of l not yet marked with stamp to u. */
-static int union_add(tn_idvec *u, const tn_idvec *l, uint32_t *mark, uint32_t stamp)
-{
-    for (uint32_t i = 0; i < l->n; i++) {
-        uint32_t id = l->v[i];
-        if (mark[id] == stamp)
-            continue;
-        mark[id] = stamp;
-        if (tn_idvec_add(u, id))
-            return -1;
-    }
-    return 0;
-}
-
-/* One database per distinct literal list of the slots' scan sets
- * (hscache.c caches them together): a scan looks for the literals of the
- * rules that can apply to the event, in the texts they can be found in,
- * not for all of them: with one database for all ~17,000 of SigmaHQ, the
- * scan was ~40% of matching (callgrind). */
-
-/* A database has a fixed cost of ~6 ms to compile: the ~170 buckets of
- * SigmaHQ with few literals took a second together. Buckets of a channel
- * with under SMALL_DB literals and no field database of their own share
- * one, the union of their lists, up to UNION_MAX literals; a
- * superset is always safe (an extra literal only adds candidates that the
- * bucket's run does not hold anyway). Measured with callgrind on the 256
- * MiB real-chunk file and the 2,872 Windows rules: joining every bucket
- * of under 256 literals without a bound (the Security channel's shared
- * database then held thousands, scanned on every 4625 event), the scan
- * took 2,116 M instructions; with these bounds 1,965 M, and loading 6 M
- * more. */
-#define SMALL_DB 64
-#define UNION_MAX 512
-
-/* Marks in member (stamp) the gated rules slot s can hand out. */
-static void slot_members(const tn_ruleset *rs, uint32_t s, uint32_t *member, uint32_t stamp)
-{
-    const tn_index *ix = &rs->idx;
-    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
-    const tn_bucket *b = s < nslots ? &ix->tab[s] : NULL;
-    for (uint32_t i = 0; b && i < b->n; i++)
-        member[ix->cands[b->start + i].rule] = stamp;
-    for (uint32_t i = 0; i < ix->nalways; i++)
-        member[ix->always[i]] = stamp;
-}
-
-static int uses_db(const tn_scanset *ss, uint32_t db)
-{
-    if (ss->db == db)
-        return 1;
-    for (uint32_t h = 0; h < ss->nheavy; h++)
-        if (ss->heavy[h].db == db)
-            return 1;
-    return 0;
-}
-
-/* Each database's table (tn_dbtab): its literals, and for each the
- * entries of at->rules_of whose rule a slot using the database can hand
- * out. Takes d[i].v. Returns 0 or -1. */
-static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
-{
-    tn_atoms *at = &rs->atoms;
-    uint32_t nsets = at->nscansets;
-    at->tabs = tn_calloc(nd ? nd : 1, sizeof(*at->tabs));
-    uint32_t *member = tn_calloc(rs->nrules ? rs->nrules : 1, sizeof(*member));
-    uint32_t **users = tn_calloc(nd ? nd : 1, sizeof(*users));   /* slots using each database */
-    uint32_t *nusers = tn_calloc(nd ? nd : 1, sizeof(*nusers));
-    int rc = at->tabs && member && users && nusers ? 0 : -1;
-    for (uint32_t s = 0; !rc && s < nsets; s++)
-        for (uint32_t i = 0; i < nd && !rc; i++)
-            if (uses_db(&at->scansets[s], i)) {
-                if ((nusers[i] & (nusers[i] - 1)) == 0) {   /* 0, 1, 2, 4, ...: grow */
-                    uint32_t *nu = tn_realloc(users[i], (nusers[i] ? 2 * nusers[i] : 1) * sizeof(*nu));
-                    if (!nu) {
-                        rc = -1;
-                        break;
-                    }
-                    users[i] = nu;
-                }
-                users[i][nusers[i]++] = s;
-            }
-    for (uint32_t i = 0; !rc && i < nd; i++) {
-        tn_dbtab *t = &at->tabs[i];
-        for (uint32_t u = 0; u < nusers[i]; u++)
-            slot_members(rs, users[i][u], member, i + 1);
-        uint32_t total = 0;
-        for (uint32_t k = 0; k < d[i].n; k++)
-            for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
-                total += member[at->rules_of[e] >> 1] == i + 1;
-        t->start = tn_malloc((d[i].n + 1) * sizeof(*t->start));
-        t->rules = tn_malloc((total ? total : 1) * sizeof(*t->rules));
-        if (!t->start || !t->rules) {
-            rc = -1;
-            break;
-        }
-        uint32_t n = 0;
-        for (uint32_t k = 0; k < d[i].n; k++) {
-            t->start[k] = n;
-            for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
-                if (member[at->rules_of[e] >> 1] == i + 1)
-                    t->rules[n++] = at->rules_of[e];
-        }
-        t->start[d[i].n] = n;
-        t->lit = d[i].v;
-        t->n = d[i].n;
-        d[i].v = NULL;
-    }
-    for (uint32_t i = 0; users && i < nd; i++)
-        tn_free(users[i]);
-    tn_free(users);
-    tn_free(nusers);
-    tn_free(member);
-    return rc;
-}
-
-static int compile_dbs(tn_ruleset *rs, const reg *g, tn_slotlists *lists)
-{
-    tn_atoms *at = &rs->atoms;
-    const tn_index *ix = &rs->idx;
-    uint32_t nslots = ix->tab ? ix->mask + 1 : 0;
-    uint32_t *mark = tn_calloc(g->n ? g->n : 1, sizeof(*mark));
-    size_t dcap = ((size_t)nslots + 1) * (1 + TN_SCAN_HEAVY_MAX);
-    idlist *d = tn_calloc(dcap, sizeof(*d));
-    uint8_t *joined = tn_calloc(nslots + 1, 1);
-    uint32_t nd = 0, stamp = 0;
-    int rc = mark && d && joined ? 0 : -1;
-#define SMALL(s) (at->scansets[s].nheavy == 0 && lists[s].light.n && \
-                  lists[s].light.n < SMALL_DB)
-    for (uint32_t s = 0; !rc && s < nslots; s++) {
-        const tn_bucket *b = &ix->tab[s];
-        if (joined[s] || !b->chan || !SMALL(s))
-            continue;
-        tn_idvec u = {0};
-        ++stamp;
-        uint32_t members[64], nm = 0;
-        for (uint32_t t = s; !rc && t < nslots && nm < 64; t++) {
-            const tn_bucket *c = &ix->tab[t];
-            if (joined[t] || !c->chan || !SMALL(t) || c->chan_len != b->chan_len ||
-                memcmp(c->chan, b->chan, b->chan_len) || u.n + lists[t].light.n > UNION_MAX)
-                continue;
-            rc = union_add(&u, &lists[t].light, mark, stamp);
-            joined[t] = 1;
-            members[nm++] = t;
-        }
-        if (rc) {
-            tn_free(u.v);
-            break;
-        }
-        if (u.n > 1)
-            qsort(u.v, u.n, sizeof(*u.v), cmp_u32);
-        uint32_t di = distinct_vec(d, &nd, &u);
-        for (uint32_t k = 0; k < nm; k++)
-            at->scansets[members[k]].db = di;
-    }
-#undef SMALL
-    for (uint32_t s = 0; !rc && s <= nslots; s++) {
-        tn_scanset *ss = &at->scansets[s];
-        if (!joined[s])
-            ss->db = distinct_vec(d, &nd, &lists[s].light);
-        for (uint32_t i = 0; i < ss->nheavy; i++)
-            ss->heavy[i].db = distinct_vec(d, &nd, &lists[s].heavy[i]);
-    }
-    /* every list's literals, as the compiler wants them */
-    uint32_t total = 0;
-    for (uint32_t i = 0; i < nd; i++)
-        total += d[i].n;
-    tn_hslits *in = tn_calloc(nd ? nd : 1, sizeof(*in));
-    const char **lits = tn_malloc((total ? total : 1) * sizeof(*lits));
-    size_t *lens = tn_malloc((total ? total : 1) * sizeof(*lens));
-    unsigned *flags = tn_malloc((total ? total : 1) * sizeof(*flags));
-    at->dbs = tn_calloc(nd ? nd : 1, sizeof(*at->dbs));
-    if (!in || !lits || !lens || !flags || !at->dbs)
-        rc = -1;
-    uint32_t maxn = 0;
-    for (uint32_t i = 0; i < nd; i++)
-        maxn = d[i].n > maxn ? d[i].n : maxn;
-    unsigned *local = tn_malloc((maxn ? maxn : 1) * sizeof(*local));   /* 0, 1, 2, ... */
-    if (!local)
-        rc = -1;
-    for (uint32_t j = 0; local && j < maxn; j++)
-        local[j] = j;
-    for (uint32_t i = 0, k = 0; !rc && i < nd; i++) {
-        in[i] = (tn_hslits){lits + k, flags + k, local, lens + k, d[i].n};
-        for (uint32_t j = 0; j < d[i].n; j++, k++) {
-            lits[k] = g->lit[d[i].v[j]];
-            lens[k] = g->len[d[i].v[j]];
-            flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-        }
-    }
-    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how))
-        rc = -1;
-    if (!rc)
-        at->ndbs = nd;
-    for (uint32_t i = 0; !rc && i < nd; i++)
-        if (hs_alloc_scratch(at->dbs[i], &at->scratch) != HS_SUCCESS)
-            rc = -1;
-    /* literals in some database */
-    if (mark)
-        memset(mark, 0, (g->n ? g->n : 1) * sizeof(*mark));
-    for (uint32_t i = 0; !rc && i < nd; i++)
-        for (uint32_t j = 0; j < d[i].n; j++)
-            at->nlits += !mark[d[i].v[j]]++;
-    if (!rc)
-        rc = build_tabs(rs, d, nd);
-    for (uint32_t i = 0; d && i < nd; i++)
-        tn_free(d[i].v);
-    tn_free(local);
-    tn_free(d);
-    tn_free(mark);
-    tn_free(joined);
-    tn_free(in);
-    tn_free(lits);
-    tn_free(lens);
-    tn_free(flags);
-    return rc;
-}
-
-static void free_dbs(tn_atoms *at)
-{
-    for (uint32_t i = 0; at->tabs && i < at->ndbs; i++) {
-        tn_free(at->tabs[i].lit);
-        tn_free(at->tabs[i].start);
-        tn_free(at->tabs[i].rules);
-    }
-    tn_free(at->tabs);
-    at->tabs = NULL;
-    for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
-        if (at->dbs[i])
-            hs_free_database(at->dbs[i]);
-    tn_free(at->dbs);
-    if (at->scratch)
-        hs_free_scratch(at->scratch);
-    at->dbs = NULL;
-    at->ndbs = 0;
-    at->scratch = NULL;
-}
-
 int tn_atoms_build(tn_ruleset *rs, int threads)
 {
     tn_atoms *at = &rs->atoms;
@@ -987,8 +706,8 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
             rc = tn_scansets_build(rs, threads, g.lit, g.len, g.n, &lists);
         /* databases that cannot be built only cost speed: evaluate
          * everything, and skip no value */
-        if (!rc && compile_dbs(rs, &g, lists)) {
-            free_dbs(at);
+        if (!rc && tn_litdb_compile(rs, g.lit, g.len, g.n, lists)) {
+            tn_litdb_free(at);
             tn_scansets_free(at);
             memset(at->gated, 0, rs->nrules);
             untag(rs);
@@ -1012,7 +731,7 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
 
 void tn_atoms_free(tn_atoms *at)
 {
-    free_dbs(at);
+    tn_litdb_free(at);
     tn_scansets_free(at);
     tn_free(at->ung);
     tn_free(at->ung_start);

@@ -322,11 +322,11 @@ TN_TEST(test_contains_rare_byte)
 {
     const char *r = RULE("  sel:\n    F|contains: 'a$b'\n  condition: sel\n");
     static char many_hit[300], many_miss[300], long_hit[3000];
-    memset(many_hit, 0, sizeof(many_hit));
-    for (int i = 0; i < 40; i++)
-        strcat(many_hit, "$x a$c ");
-    strcpy(many_miss, many_hit);
-    strcat(many_hit, "A$B");
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)   /* 40 false stops at '$' */
+        n += (size_t)snprintf(many_hit + n, sizeof(many_hit) - n, "$x a$c ");
+    snprintf(many_miss, sizeof(many_miss), "%s", many_hit);
+    snprintf(many_hit + n, sizeof(many_hit) - n, "A$B");
     memset(long_hit, 'q', sizeof(long_hit) - 1);
     long_hit[sizeof(long_hit) - 1] = 0;
     memcpy(long_hit + sizeof(long_hit) - 4, "a$b", 3);
