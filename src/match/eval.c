@@ -7,19 +7,16 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "match/typed.h"
 #include "sigma/translate.h"
 
 #include "base/alloc.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/value.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 typedef struct fval {
     const char *s;
@@ -27,8 +24,7 @@ typedef struct fval {
     int present;
     int fidx;              /* index in ev->fields, -1 for System members */
     const char *low;       /* ASCII-lower-cased s, computed on first use */
-    int8_t addr[2];        /* s parsed as IPv4 [0] / IPv6 [1]: 0 not yet, 1 ok, -1 not an address */
-    unsigned char a4[4], a6[16];
+    tn_addrs ip;           /* s parsed as an address, on first use (typed.h) */
     char buf[32];
     char lowbuf[96];
 } fval;
@@ -173,36 +169,6 @@ int tn_glob_match(const char *p, size_t pn, const char *s, size_t sn, int cased)
 }
 
 /* ---- field lookup ---- */
-
-/* By hand rather than snprintf: formatting System numbers for every event
- * and rule was about a tenth of matching time (callgrind). */
-size_t tn_fmt_u64(char *out, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = 0;
-    return n;
-}
-
-size_t tn_fmt_hex(char *out, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do
-        tmp[n++] = "0123456789abcdef"[v & 15];
-    while ((v >>= 4) != 0);
-    out[0] = '0';
-    out[1] = 'x';
-    for (size_t i = 0; i < n; i++)
-        out[2 + i] = tmp[n - 1 - i];
-    out[n + 2] = 0;
-    return n + 2;
-}
 
 /* The System members written as decimal numbers. */
 static int sys_is_dec(tn_sysfield f)
@@ -418,7 +384,7 @@ static int lookup_name(const tn_eval *e, const tn_event *ev, const tn_fieldname 
     out->n = 0;
     out->fidx = -1;
     out->low = NULL;
-    out->addr[0] = out->addr[1] = 0;
+    out->ip.state[0] = out->ip.state[1] = 0;
     if (fn->sys != TN_F_DATA) {
         /* an EventData field of the same name wins only when there is no System member */
         return sys_value(ev, fn->sys, out);
@@ -448,7 +414,7 @@ static void set_text(fval *f, const char *d, size_t n)
     f->n = n;
     f->fidx = -1;   /* not the field's own text: no shared lower-case copy */
     f->low = NULL;
-    f->addr[0] = f->addr[1] = 0;
+    f->ip.state[0] = f->ip.state[1] = 0;
 }
 
 /* Looks up the target of rename or alias r. */
@@ -520,136 +486,11 @@ static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
             out->present = 1;
             out->fidx = (int)i;
             out->low = NULL;
-            out->addr[0] = out->addr[1] = 0;
+            out->ip.state[0] = out->ip.state[1] = 0;
             return;
         }
     }
     lookup_slow(e, fn, out);   /* a miss: names with spaces, aliases */
-}
-
-/* ---- typed comparisons ---- */
-
-static int parse_num(const char *s, size_t n, double *out)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof(tmp))
-        return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    char *end;
-    errno = 0;
-    double d = (n > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X'))
-                   ? (double)strtoull(tmp, &end, 16) : strtod(tmp, &end);
-    if (errno || end == tmp || *end)
-        return -1;
-    *out = d;
-    return 0;
-}
-
-static int time_part(const char *s, size_t n, tn_timepart tp, double *out)
-{
-    uint64_t ft;
-    if (tn_filetime_parse(s, n, &ft))
-        return -1;
-    time_t t = (time_t)(ft / 10000000ULL - 11644473600ULL);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return -1;
-    switch (tp) {
-    case TN_T_MINUTE: *out = tm.tm_min; break;
-    case TN_T_HOUR: *out = tm.tm_hour; break;
-    case TN_T_DAY: *out = tm.tm_mday; break;
-    case TN_T_MONTH: *out = tm.tm_mon + 1; break;
-    case TN_T_YEAR: *out = tm.tm_year + 1900; break;
-    case TN_T_WEEK: {
-        char w[8];
-        strftime(w, sizeof(w), "%V", &tm);   /* ISO 8601 week number */
-        *out = strtod(w, NULL);
-        break;
-    }
-    default: return -1;
-    }
-    return 0;
-}
-
-static int num_match(const tn_value *v, const fval *f)
-{
-    double x;
-    if (v->tpart ? time_part(f->s, f->n, v->tpart, &x) : parse_num(f->s, f->n, &x))
-        return 0;
-    switch (v->op) {
-    case TN_N_LT: return x < v->num;
-    case TN_N_LTE: return x <= v->num;
-    case TN_N_GT: return x > v->num;
-    case TN_N_GTE: return x >= v->num;
-    default: return x == v->num;
-    }
-}
-
-/* Dotted-quad IPv4 text as inet_pton reads it (four decimal octets, no
- * leading zeros, nothing else) into a; 1 if it is one. */
-static int parse_v4(const char *s, size_t n, unsigned char a[4])
-{
-    unsigned octets = 0, cur = 0;
-    int digit = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= '0' && c <= '9') {
-            if (digit && cur == 0)
-                return 0;   /* a leading zero */
-            cur = cur * 10 + (c - '0');
-            if (cur > 255)
-                return 0;
-            if (!digit && ++octets > 4)
-                return 0;
-            digit = 1;
-        } else if (c == '.' && digit && octets < 4) {
-            a[octets - 1] = (unsigned char)cur;
-            cur = 0;
-            digit = 0;
-        } else {
-            return 0;
-        }
-    }
-    if (octets < 4 || !digit)
-        return 0;
-    a[3] = (unsigned char)cur;
-    return 1;
-}
-
-/* The value parsed once per family and item: a list of CIDRs (SigmaHQ's
- * "not from a private range" filters have eight) parsed it per entry.
- * IPv4 by hand and IPv6 only when there is a colon (no IPv6 text lacks
- * one): inet_pton cost ~400 instructions a value (callgrind, real logs).
- * Like inet_pton on a C string, the text ends at a NUL. */
-static int cidr_match(const tn_value *v, fval *f)
-{
-    int fam = v->v6 ? 1 : 0;
-    unsigned char *addr = fam ? f->a6 : f->a4;
-    if (!f->addr[fam]) {
-        f->addr[fam] = -1;
-        if (f->n == 0 || f->n >= 64)
-            return 0;
-        const char *nul = memchr(f->s, 0, f->n);
-        size_t n = nul ? (size_t)(nul - f->s) : f->n;
-        if (!fam) {
-            if (parse_v4(f->s, n, addr))
-                f->addr[0] = 1;
-        } else if (memchr(f->s, ':', n)) {
-            char tmp[64];
-            memcpy(tmp, f->s, n);
-            tmp[n] = 0;
-            if (inet_pton(AF_INET6, tmp, addr) == 1)
-                f->addr[1] = 1;
-        }
-    }
-    if (f->addr[fam] < 0)
-        return 0;
-    /* whole bytes, then the prefix's last bits (the host bits of v->net are clear) */
-    unsigned whole = v->bits / 8, rest = v->bits % 8;
-    if (memcmp(addr, v->net, whole))
-        return 0;
-    return !rest || (addr[whole] & (unsigned char)(0xFF00u >> rest)) == v->net[whole];
 }
 
 /* ASCII-lower-cases s[0..n) into d, eight bytes at a time (SWAR): field
@@ -859,8 +700,8 @@ static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_valu
                 return 0;
         }
         return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
-    case TN_V_NUM: return num_match(v, f);
-    case TN_V_CIDR: return cidr_match(v, f);
+    case TN_V_NUM: return tn_num_match(v, f->s, f->n);
+    case TN_V_CIDR: return tn_cidr_match(v, f->s, f->n, &f->ip);
     case TN_V_FIELDREF: return ref_match(e, v, f);
     default: return 0;
     }
