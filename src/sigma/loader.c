@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -740,144 +739,17 @@ static int load_paths(loader *L, const char *const *paths, size_t npaths)
     return rc || P.walk_rc ? -1 : 0;
 }
 
-/* ---- assembly ---- */
+/* ---- assembly (assemble.c) ---- */
 
-/* A filter's logsource contains a rule's when each of its product,
- * category and service is either unset or the rule's own (as pySigma's
- * SigmaLogSource containment). */
-static int ls_part(const char *flt, const char *rule)
+static void on_corr_reject(void *ctx, const char *path, uint32_t line, uint32_t col, const char *why)
 {
-    return !flt || !flt[0] || (rule && !strcmp(flt, rule));
-}
-
-static int ls_contains(const tn_srule *flt, const tn_srule *r)
-{
-    return ls_part(flt->product, r->product) && ls_part(flt->category, r->category) &&
-           ls_part(flt->service, r->service);
-}
-
-/* Attaches each global filter to the rules it names (by id or title), or
- * to every rule with `rules: any`, of those within its logsource. */
-static int attach_filters(loader *L)
-{
-    for (uint32_t f = 0; f < L->nall; f++) {
-        tn_srule *flt = L->all[f];
-        if (!flt->is_filter)
-            continue;
-        int any = flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any");
-        for (uint32_t i = 0; i < L->nall; i++) {
-            tn_srule *r = L->all[i];
-            if (r->is_filter || !ls_contains(flt, r))
-                continue;
-            int hit = any;
-            for (uint32_t k = 0; k < flt->nfilter_rules && !hit; k++)
-                hit = (r->id[0] && !strcmp(r->id, flt->filter_rules[k])) ||
-                      !strcmp(r->title, flt->filter_rules[k]);
-            if (!hit)
-                continue;
-            tn_srule **nf = tn_arena_alloc(&L->rs->a, (r->nfilters + 1) * sizeof(*nf));
-            if (!nf)
-                return -1;
-            if (r->nfilters)
-                memcpy(nf, r->filters, r->nfilters * sizeof(*nf));
-            nf[r->nfilters++] = flt;
-            r->filters = nf;
-        }
-    }
-    return 0;
-}
-
-static int refers(const char *ref, const char *id, const char *name)
-{
-    return (id && id[0] && !strcmp(ref, id)) || (name && !strcmp(ref, name));
-}
-
-/* Points each reference at a rule or a correlation; a correlation with an
- * unknown reference, or in a reference cycle, is rejected. */
-static int resolve_refs(loader *L, tn_corr *c, char *why, size_t n)
-{
-    tn_ruleset *rs = L->rs;
-    for (uint32_t k = 0; k < c->nrefs; k++) {
-        c->ref_rule[k] = c->ref_corr[k] = -1;
-        for (uint32_t i = 0; i < rs->nrules && c->ref_rule[k] < 0; i++)
-            if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name))
-                c->ref_rule[k] = (int32_t)i;
-        for (uint32_t i = 0; i < L->ncorrs && c->ref_rule[k] < 0 && c->ref_corr[k] < 0; i++)
-            if (L->corrs[i] && refers(c->refs[k], L->corrs[i]->id, L->corrs[i]->name))
-                c->ref_corr[k] = (int32_t)i;
-        if (c->ref_rule[k] < 0 && c->ref_corr[k] < 0) {
-            snprintf(why, n, "correlation refers to unknown rule '%.100s'", c->refs[k]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* 1 if following correlation references from c can come back to start. */
-static int cyclic(loader *L, const tn_corr *c, const tn_corr *start, int depth)
-{
-    if (depth > 64)
-        return 1;
-    for (uint32_t k = 0; k < c->nrefs; k++) {
-        if (c->ref_corr[k] < 0 || !L->corrs[c->ref_corr[k]])
-            continue;
-        const tn_corr *d = L->corrs[c->ref_corr[k]];
-        if (d == start || cyclic(L, d, start, depth + 1))
-            return 1;
-    }
-    return 0;
-}
-
-static int resolve_corrs(loader *L)
-{
-    char why[200];
-    tn_ruleset *rs = L->rs;
-    for (uint32_t i = 0; i < L->ncorrs; i++)
-        if (resolve_refs(L, L->corrs[i], why, sizeof(why))) {
-            report(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col, why);
-            L->corrs[i] = NULL;
-        }
-    for (uint32_t i = 0; i < L->ncorrs; i++) {
-        if (!L->corrs[i])
-            continue;
-        why[0] = 0;
-        if (resolve_refs(L, L->corrs[i], why, sizeof(why)) ||
-            cyclic(L, L->corrs[i], L->corrs[i], 0)) {
-            report(L, L->corrs[i]->file, L->corrs[i]->line, L->corrs[i]->col,
-                   why[0] ? why : "correlation references form a cycle");
-            L->corrs[i] = NULL;
-            i = (uint32_t)-1;   /* a reference may have pointed here: check all again */
-        }
-    }
-    rs->corrs = tn_arena_alloc(&rs->a, (L->ncorrs ? L->ncorrs : 1) * sizeof(*rs->corrs));
-    if (!rs->corrs)
-        return -1;
-    /* compact, renumbering correlation references */
-    int32_t *map = tn_malloc((L->ncorrs ? L->ncorrs : 1) * sizeof(*map));
-    if (!map)
-        return -1;
-    for (uint32_t i = 0; i < L->ncorrs; i++) {
-        map[i] = L->corrs[i] ? (int32_t)rs->ncorrs : -1;
-        if (L->corrs[i])
-            rs->corrs[rs->ncorrs++] = L->corrs[i];
-    }
-    for (uint32_t i = 0; i < rs->ncorrs; i++) {
-        tn_corr *c = rs->corrs[i];
-        for (uint32_t k = 0; k < c->nrefs; k++) {
-            if (c->ref_corr[k] >= 0)
-                c->ref_corr[k] = map[c->ref_corr[k]];
-            if (c->ref_rule[k] >= 0 && !c->generate)
-                rs->rules[c->ref_rule[k]]->corr_only = 1;
-        }
-    }
-    tn_free(map);
-    return 0;
+    report(ctx, path, line, col, why);
 }
 
 static int finish(loader *L)
 {
     tn_ruleset *rs = L->rs;
-    if (attach_filters(L))
+    if (tn_filters_attach(L->rs, L->all, L->nall))
         return -1;
     rs->rules = tn_arena_alloc(&rs->a, (L->nall ? L->nall : 1) * sizeof(*rs->rules));
     if (!rs->rules)
@@ -893,7 +765,7 @@ static int finish(loader *L)
     for (uint32_t i = 0; i < L->nall; i++)
         if (L->all[i]->nsearches > rs->max_searches)
             rs->max_searches = L->all[i]->nsearches;
-    if (resolve_corrs(L))
+    if (tn_corrs_resolve(L->rs, L->corrs, L->ncorrs, on_corr_reject, L))
         return -1;
     if (tn_index_build(rs))
         return -1;

@@ -151,6 +151,20 @@ struct tn_ruleset {
     uint32_t ncorrs;
 };
 
+/* Attaches each global filter of all[0..nall) to the rules of all it
+ * names (by id or title), or to every rule with `rules: any`, of those
+ * within its logsource (assemble.c). Returns 0 or -1 (out of memory). */
+int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall);
+
+/* A correlation rule rejected while references are resolved. */
+typedef void (*tn_reject_fn)(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why);
+
+/* Points each reference of corrs[0..ncorrs) at a rule of rs or a
+ * correlation; one with an unknown reference, or in a reference cycle, is
+ * reported through reject and dropped. Fills rs->corrs. Returns 0 or -1
+ * (out of memory). */
+int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx);
+
 /* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */
 int tn_index_build(tn_ruleset *rs);
 
