@@ -123,6 +123,27 @@ static unsigned char next_token(const char *p, size_t n, size_t j)
     }
 }
 
+/* At p[i] == '{': the end (just past '}') of a {n}, {n,} or {n,m}
+ * quantifier, with n in *min (1000 for 1000 or more), else 0; any other
+ * brace would be literal (or, in later PCRE2, {,m} a quantifier). */
+static size_t brace_end(const char *p, size_t n, size_t i, unsigned *min)
+{
+    unsigned m = 0;
+    size_t j = i + 1, digits = 0;
+    for (; j < n && p[j] >= '0' && p[j] <= '9'; j++, digits++)
+        if (m < 1000)
+            m = m * 10 + (unsigned)(p[j] - '0');
+    if (!digits)
+        return 0;
+    if (j < n && p[j] == ',')
+        for (j++; j < n && p[j] >= '0' && p[j] <= '9';)
+            j++;
+    if (j >= n || p[j] != '}')
+        return 0;
+    *min = m < 1000 ? m : 1000;
+    return j + 1;
+}
+
 /* tn_re_literal's walk; with counts set, also counts each literal byte
  * that every match holds (letters only when case matters). */
 static size_t re_scan(const char *p, size_t n, int caseless, char *out, size_t size, uint32_t counts[128])
@@ -288,19 +309,11 @@ size_t tn_re_lazy(const char *p, size_t n, char *out, size_t size)
         } else if (ch == '*' || ch == '+' || ch == '?') {
             tok = 1, quant = 1;
         } else if (ch == '{') {
-            /* {n}, {n,}, {n,m} is a quantifier; any other brace would be
-             * literal (or, in later PCRE2, {,m} a quantifier): declined */
-            size_t j = i + 1, digits = 0;
-            while (j < n && p[j] >= '0' && p[j] <= '9')
-                j++, digits++;
-            if (!digits)
+            unsigned m;   /* not a quantifier: declined */
+            size_t e = brace_end(p, n, i, &m);
+            if (!e)
                 return 0;
-            if (j < n && p[j] == ',')
-                for (j++; j < n && p[j] >= '0' && p[j] <= '9';)
-                    j++;
-            if (j >= n || p[j] != '}')
-                return 0;
-            tok = j + 1 - i, quant = 1;
+            tok = e - i, quant = 1;
         } else {
             tok = 1;
         }
@@ -356,19 +369,11 @@ static size_t quantifier(const char *p, size_t n, size_t i, unsigned *min)
         *min = p[i] == '+';
         j = i + 1;
     } else if (p[i] == '{') {
-        unsigned m = 0;
-        size_t digits = 0;
-        for (j = i + 1; j < n && p[j] >= '0' && p[j] <= '9' && m < 1000; j++, digits++)
-            m = m * 10 + (unsigned)(p[j] - '0');
-        if (!digits || m >= 1000)
-            return 0;
-        if (j < n && p[j] == ',')
-            for (j++; j < n && p[j] >= '0' && p[j] <= '9';)
-                j++;
-        if (j >= n || p[j] != '}')
+        unsigned m;
+        j = brace_end(p, n, i, &m);
+        if (!j || m >= 1000)
             return 0;
         *min = m;
-        j++;
     } else {
         return 0;
     }
