@@ -151,11 +151,11 @@ static const tn_bucket *bucket(const tn_index *ix, const char *chan, size_t len,
 }
 
 /* The event's index run: its EventID's, which includes the channel's
- * any-EventID rules, else the any-EventID run; NULL if none. */
-static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev)
+ * any-EventID rules, else the any-EventID run; NULL if none. len: the
+ * length of its channel, under 256. */
+static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev, size_t len)
 {
     const tn_index *ix = &sc->rs->idx;
-    size_t len = strlen(ev->channel);
     /* events come in runs of one channel (an EVTX file is one log): the
      * last channel's runs by EventID are kept. Measured: lower-casing,
      * hashing and probing each event's channel was ~160 M instructions on
@@ -469,14 +469,15 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
 {
     /* an absurdly long channel cannot be in the index's key buffer: take
      * the unindexed path, which gives the same candidates */
-    int indexed = !sc->rs->no_prefilter && strlen(ev->channel) < sizeof(sc->chan);
+    size_t chan_len = strlen(ev->channel);
+    int indexed = !sc->rs->no_prefilter && chan_len < sizeof(sc->chan);
     int can_gate = sc->hs && !sc->rs->no_prefilter;
     uint32_t n;
     int gate = 0;
     /* without a successful scan every rule is evaluated (never wrong); the
      * scan runs only when some rule is a candidate */
     if (indexed) {
-        const tn_bucket *b = event_run(sc, ev);
+        const tn_bucket *b = event_run(sc, ev, chan_len);
         if (b && b->n)
             gate = can_gate && scan_literals(sc, ev, b) == 0;
         n = candidates_indexed(sc, ev, b, gate);

@@ -120,7 +120,6 @@ typedef struct slotb {
     tn_idvec sys[32];
     tn_idvec tr, kw;
     tn_idvec item;         /* the tagged literals of the current item */
-    uint32_t nlits;
     tn_scanset *ss;
     int oom;
 } slotb;
@@ -203,15 +202,12 @@ static void slot_rule(slotb *B, const tn_srule *r)
         for (uint32_t i = 0; i < r->searches[s].nitems && !B->oom; i++) {
             const tn_item *it = &r->searches[s].items[i];
             const tn_fieldname *fn = &it->field;
-            B->nlits = 0;
-            for (uint32_t v = 0; v < it->nvalues; v++)
-                if (it->values[v].lit && !tn_idvec_add(&B->item, it->values[v].lit - 1))
-                    B->nlits++;
-                else if (it->values[v].lit)
-                    B->oom = 1;
-            const uint32_t *lits = B->item.v;
-            uint32_t n = B->nlits;
             B->item.n = 0;
+            for (uint32_t v = 0; v < it->nvalues; v++)
+                if (it->values[v].lit)
+                    B->oom |= tn_idvec_add(&B->item, it->values[v].lit - 1);
+            const uint32_t *lits = B->item.v;
+            uint32_t n = B->item.n;
             if (!n)
                 continue;
             if (!fn->name) {   /* keyword search: every data field */
