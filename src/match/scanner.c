@@ -41,6 +41,7 @@ struct tn_scanner {
     uint32_t *lit_epoch;   /* per literal id: event number it was last found in */
     uint32_t cur;          /* current event number */
     const tn_dbtab *tab;   /* the table of the database being scanned */
+    uint64_t reports;      /* reports the current scan may still take (report_budget) */
     uint32_t *touched;     /* rules with a literal hit in the current event */
     uint32_t ntouched;
     tn_cand *pass;         /* gated run entries whose clauses all hit, current event */
@@ -304,8 +305,10 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
     tn_scanner *sc = ctx;
     const tn_dbtab *t = sc->tab;
     (void)from, (void)to, (void)flags;
-    if (k >= t->n)
-        return 0;
+    if (!sc->reports--)
+        return 1;   /* stops the scan: the event is evaluated ungated */
+    if (k >= t->n || sc->lit_epoch[t->lit[k]] == sc->cur)
+        return 0;   /* a repeat: the databases report every occurrence */
     sc->lit_epoch[t->lit[k]] = sc->cur;
     touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
     return 0;
@@ -353,6 +356,20 @@ static int same_without_spaces(const char *n, size_t len, const tn_scanfield *wa
     return k == want->len;
 }
 
+/* How many reports a scan of len bytes may hand the scanner. The
+ * databases report every occurrence of every literal, so a hostile value
+ * made of one short literal over and over (or of literals that end in
+ * one another) could cost Vectorscan's ~200 instructions per report at
+ * every byte. Real logs stay far below this bound (at most 23% of it in
+ * the 256 MiB real-chunk file with the Windows rules, and in the corpus
+ * with every SigmaHQ rule). Past it the scan stops and all the event's
+ * candidates are evaluated: never wrong, and what the rules cost without
+ * the prefilter. */
+static uint64_t report_budget(size_t len)
+{
+    return 256 + (uint64_t)len / 4;
+}
+
 static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
 {
     const tn_atoms *at = &sc->rs->atoms;
@@ -361,6 +378,7 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
     if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
         return -1;
     sc->tab = &at->tabs[db];
+    sc->reports = report_budget(text->len);
     return hs_scan(at->dbs[db], text->data, (unsigned)text->len, 0, sc->hs, on_literal, sc) ==
                    HS_SUCCESS ? 0 : -1;
 }

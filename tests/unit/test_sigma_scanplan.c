@@ -159,3 +159,29 @@ TN_TEST(test_scanplan_constant_members)
     CHECK_INT(test_match(rule, &s1u), 1);
     CHECK_INT(evaluations(rule, &s1u, &m), 1);
 }
+
+/* The databases report every occurrence of a literal: a value that is one
+ * short literal over and over must not cost a report per byte. Past the
+ * report budget the scan stops and every candidate is evaluated, with the
+ * same answers. */
+TN_TEST(test_scanplan_report_budget)
+{
+    const char *rules = "title: a\nlogsource:\n  product: windows\n  category: process_creation\n"
+                        "detection:\n  s:\n    CommandLine|contains: 'aaa'\n  condition: s\n"
+                        "---\n"
+                        "title: z\nlogsource:\n  product: windows\n  category: process_creation\n"
+                        "detection:\n  s:\n    CommandLine|contains: 'zzzzz'\n  condition: s\n";
+    static char many[4001];
+    memset(many, 'a', sizeof(many) - 1);
+    TEST_EVENT(few, SYSMON, 1, "CommandLine", "x aaa y");
+    TEST_EVENT(flood, SYSMON, 1, "CommandLine", many);
+    int m;
+    /* a few reports: only the rule whose literal was found is evaluated */
+    CHECK_INT(evaluations(rules, &few, &m), 1);
+    CHECK_INT(m, 1);
+    /* ~4,000 reports of 'aaa', over the budget: both rules are evaluated,
+     * and the answer is the same */
+    CHECK_INT(evaluations(rules, &flood, &m), 2);
+    CHECK_INT(m, 1);
+    CHECK_INT(test_match(rules, &flood), 1);
+}
