@@ -114,3 +114,33 @@ TN_TEST(test_prefilter_regex_literal)
     CHECK_INT(test_match(rule, &yes), 1);
     CHECK_INT(test_match(rule, &no), 0);
 }
+
+/* A rule of a wildcard channel is checked on every event; whether it holds
+ * one depends on the event's channel and EventID, which the scanner works
+ * out once per pair: one scanner over events of several channels and
+ * EventIDs, in turns, must give each event its own answer. */
+TN_TEST(test_prefilter_always_list_per_channel)
+{
+    const char *rule = "title: m\nlogsource:\n  product: windows\n  service: security-mitigations\n"
+                       "detection:\n  s:\n    EventID: 11\n    ProcessPath|endswith: '\\zzmit.exe'\n"
+                       "  condition: s\n";
+    TEST_EVENT(mk, "Microsoft-Windows-Security-Mitigations/KernelMode", 11, "ProcessPath", "C:\\zzmit.exe");
+    TEST_EVENT(mu, "Microsoft-Windows-Security-Mitigations/UserMode", 11, "ProcessPath", "C:\\ZZMIT.exe");
+    TEST_EVENT(other, "Microsoft-Windows-Other/Operational", 11, "ProcessPath", "C:\\zzmit.exe");
+    TEST_EVENT(eid12, "Microsoft-Windows-Security-Mitigations/KernelMode", 12, "ProcessPath", "C:\\zzmit.exe");
+    TEST_EVENT(sysmon, CHAN, 11, "ProcessPath", "C:\\zzmit.exe");
+    const tn_event *seq[] = {&mk, &other, &mk, &eid12, &mu, &sysmon, &mu, &other, &eid12, &mk};
+    const int want[] = {1, 0, 1, 0, 1, 0, 1, 0, 0, 1};
+    tn_ruleset *rs = test_load(rule, 0);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    tn_scanner *sc = tn_scanner_new(rs);
+    CHECK(sc != NULL);
+    for (size_t i = 0; sc && i < sizeof(seq) / sizeof(seq[0]); i++) {
+        CHECK_INT(tn_scanner_match(sc, seq[i], NULL, NULL), want[i]);
+        CHECK_INT(test_match(rule, seq[i]), want[i]);
+    }
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+}
