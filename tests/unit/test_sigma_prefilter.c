@@ -144,3 +144,35 @@ TN_TEST(test_prefilter_always_list_per_channel)
     tn_scanner_free(sc);
     tn_ruleset_free(rs);
 }
+
+/* Two bytes rare in Windows logs (non-ASCII, '^') make a literal; two
+ * common ones do not. Without it the homoglyph rules (Cyrillic letters,
+ * two bytes each in UTF-8) and '^^' were evaluated on every event. */
+TN_TEST(test_prefilter_two_rare_bytes)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  s:\n    CommandLine|contains:\n      - '\xd0\xb0'\n      - '^^'\n"
+                       "  condition: s\n";
+    const char *common = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                         "detection:\n  s:\n    CommandLine|contains: 'ab'\n  condition: s\n";
+    TEST_EVENT(cyr, CHAN, 1, "CommandLine", "c\xd0\xb0lc.exe");
+    TEST_EVENT(caret, CHAN, 1, "CommandLine", "c^^md /c x");
+    TEST_EVENT(plain, CHAN, 1, "CommandLine", "calc.exe ^ x");
+    uint64_t n;
+    int m;
+    run_one(rule, &cyr, &n, &m);
+    CHECK_INT(m, 1);
+    CHECK_INT(n, 1);
+    run_one(rule, &caret, &n, &m);
+    CHECK_INT(m, 1);
+    CHECK_INT(n, 1);
+    run_one(rule, &plain, &n, &m);   /* neither literal: not evaluated */
+    CHECK_INT(m, 0);
+    CHECK_INT(n, 0);
+    run_one(common, &plain, &n, &m);   /* 'ab' is no literal: evaluated */
+    CHECK_INT(m, 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(test_match(rule, &cyr), 1);
+    CHECK_INT(test_match(rule, &caret), 1);
+    CHECK_INT(test_match(rule, &plain), 0);
+}
