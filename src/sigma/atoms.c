@@ -251,7 +251,7 @@ static int atom_ok(const char *s, size_t n)
 static uint32_t value_lit(reg *g, const tn_value *v)
 {
     if (v->kind == TN_V_RE)   /* s: the literal every match contains (regex.c) */
-        return v->s && atom_ok(v->s, v->len) ? lit_id(g, v->s, v->len) : NO_LIT;
+        return v->s && v->len >= MIN_ATOM ? lit_id(g, v->s, v->len) : NO_LIT;
     if (v->kind != TN_V_GLOB)
         return NO_LIT;
     size_t best = 0, blen = 0;
