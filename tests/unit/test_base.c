@@ -124,3 +124,23 @@ TN_TEST(test_file_read_sizes)
     close(fd);
     unlink(path);
 }
+
+/* tn_time_of_day_format, two digits at a time, against printf for every
+ * second of a day and microseconds of every width. */
+TN_TEST(test_time_of_day_matches_printf)
+{
+    static const unsigned uss[] = {0, 1, 9, 10, 99, 100, 999, 1000, 12345, 99999, 100000,
+                                   123456, 500000, 999999};
+    char got[32], want[40];
+    for (unsigned rem = 0; rem < 86400; rem++) {
+        unsigned us = uss[rem % (sizeof(uss) / sizeof(uss[0]))];
+        memset(got, '?', sizeof(got));
+        CHECK_INT(tn_time_of_day_format(rem, us, got), 27);
+        snprintf(want, sizeof(want), "??????????T%02u:%02u:%02u.%06uZ", rem / 3600, rem / 60 % 60,
+                 rem % 60, us);
+        if (memcmp(got, want, 28)) {
+            CHECK_STR(got + 10, want + 10);
+            break;
+        }
+    }
+}
