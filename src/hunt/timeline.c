@@ -339,9 +339,21 @@ int tn_tl_event_jsonl_tail(tn_tl_event *e, const tn_det *d, const tn_inputs *in,
                            tn_tl_cache *cache)
 {
     tn_buf *b = &e->text;
-    tn_buf_put(b, ",\"file\":", 8);
-    file_part(b, d, in, TN_OUT_JSONL, cache);
-    tn_buf_put(b, "}\n", 2);
+    struct tn_tl_frag *f = slot(cache, 2, d->file);
+    if (f && f->len && !tn_buf_reserve(b, 8 + f->len + 2)) {
+        /* the file's part kept: one reservation and three copies, not
+         * three tn_buf_put (~50 instructions an event, callgrind) */
+        char *o = b->data + b->len;
+        memcpy(o, ",\"file\":", 8);
+        memcpy(o + 8, cache->text.data + f->at, f->len);
+        memcpy(o + 8 + f->len, "}\n", 2);
+        b->len += 8 + f->len + 2;
+        b->data[b->len] = '\0';
+    } else {
+        tn_buf_put(b, ",\"file\":", 8);
+        file_part(b, d, in, TN_OUT_JSONL, cache);
+        tn_buf_put(b, "}\n", 2);
+    }
     e->end[1] = e->end[2] = (uint32_t)b->len;
     return tn_buf_ok(b) && b->len <= 0xFFFFFFFFu ? 0 : -1;
 }
