@@ -275,8 +275,7 @@ static const char *who_part(tn_tl_event *e, const char *computer, const char *ch
 {
     tn_buf *w = &e->who;
     if (w->data && e->who_key && !strcmp(computer, w->data)) {
-        size_t cl = strlen(w->data) + 1;
-        if (!strcmp(channel, w->data + cl)) {
+        if (!strcmp(channel, w->data + e->who_chan)) {   /* where it is kept, not a strlen */
             *n = w->len - e->who_key;
             return w->data + e->who_key;
         }
@@ -302,6 +301,7 @@ static const char *who_part(tn_tl_event *e, const char *computer, const char *ch
     w->len = (size_t)(o - w->data);
     *o = '\0';
     e->who_key = key;
+    e->who_chan = cn + 1;
     *n = w->len - key;
     return w->data + key;
 }
