@@ -184,18 +184,25 @@ static void put_head(tn_buf *b, const tn_det *d)
     tn_buf_put(b, &h, sizeof(h));
 }
 
+/* One reservation for the four strings, written straight into it: a
+ * tn_buf_put or tn_buf_putc for each (a bounds check and a NUL each) was
+ * ~50 instructions a detection more (callgrind). */
 static void put_strings(tn_buf *b, const tn_det *d)
 {
     const char *s[4];
     strings_of(d, s);
-    for (int i = 0; i < 3; i++) {
-        uint32_t n = len_of(s[i]);
-        if (n)
-            tn_buf_put(b, s[i], n + 1);
-        else
-            tn_buf_putc(b, '\0');   /* not a memcpy call for one byte */
+    size_t n[4] = {len_of(s[0]), len_of(s[1]), len_of(s[2]), d->line ? d->line_len : 0};
+    if (tn_buf_reserve(b, n[0] + n[1] + n[2] + n[3] + 4))
+        return;
+    char *o = b->data + b->len;
+    for (int i = 0; i < 4; i++) {
+        if (n[i])
+            memcpy(o, s[i], n[i]);
+        o[n[i]] = '\0';   /* the string's NUL; not a copy of one byte */
+        o += n[i] + 1;
     }
-    tn_buf_put(b, s[3], (d->line ? d->line_len : 0) + 1);
+    b->len = (size_t)(o - b->data);
+    *o = '\0';
 }
 
 FILE *tn_spill_write(tn_det *v, size_t n)

@@ -64,7 +64,7 @@ typedef struct tn_tl_event {
     /* JSON Lines: the last event's computer and channel (each with its
      * NUL, key bytes), then that part of the line, escaped */
     tn_buf who;
-    size_t who_key;
+    size_t who_key, who_chan;   /* who_chan: where the channel starts in who */
 } tn_tl_event;
 void tn_tl_event_free(tn_tl_event *e);
 

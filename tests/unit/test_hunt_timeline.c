@@ -426,3 +426,32 @@ TN_TEST(test_det_sort_matches_qsort)
         free(b);
     }
 }
+
+/* Numbers of every length in a JSON line (put_dec counts the digits from
+ * the bit length): both sides of each power of ten, as printf writes them. */
+TN_TEST(test_jsonl_numbers_every_width)
+{
+    char path[] = "x.evtx";
+    tn_input inp = {.path = path, .kind = 0, .size = 1};
+    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
+    tn_tl_event e = {0};
+    uint64_t p = 1;
+    for (int j = 0; j <= 20; j++) {
+        uint64_t vs[3] = {p - 1, p, p + 7};
+        if (j == 20)   /* past 10^19: the largest */
+            vs[0] = vs[1] = vs[2] = UINT64_MAX;
+        for (int k = 0; k < 3; k++) {
+            tn_det d = {.time = 132000000000000000ull, .record_id = vs[k],
+                        .event_id = (uint32_t)vs[k], .computer = "c", .channel = "ch",
+                        .details = "{}"};
+            CHECK(tn_tl_event_make(&e, &d, &in, TN_OUT_JSONL, NULL) == 0);
+            char want[128];
+            snprintf(want, sizeof(want), "\"event_id\":%u,\"record_id\":%llu,", d.event_id,
+                     (unsigned long long)d.record_id);
+            CHECK(e.text.data && strstr(e.text.data, want) != NULL);
+        }
+        if (j < 19)
+            p *= 10;
+    }
+    tn_tl_event_free(&e);
+}

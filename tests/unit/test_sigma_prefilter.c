@@ -176,3 +176,30 @@ TN_TEST(test_prefilter_two_rare_bytes)
     CHECK_INT(test_match(rule, &caret), 1);
     CHECK_INT(test_match(rule, &plain), 0);
 }
+
+/* The literal of a glob is its longest run between wildcards, found 8
+ * bytes at a time (atoms.c): a wildcard at each place in a word still
+ * ends the run, so the prefilter looks for the long part only. */
+TN_TEST(test_prefilter_glob_longest_run_at_every_offset)
+{
+    for (int k = 1; k <= 10; k++) {
+        char q[16], rule[512], hit[128], miss[128];
+        memset(q, 'q', (size_t)k);
+        q[k] = '\0';
+        snprintf(rule, sizeof(rule),
+                 "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                 "detection:\n  a:\n    CommandLine: '%s*thelongestpartofit*'\n  condition: a\n", q);
+        snprintf(hit, sizeof(hit), "%s x THELONGESTPARTOFIT y", q);
+        snprintf(miss, sizeof(miss), "%s x thelongestpart y", q);
+        TEST_EVENT(h, CHAN, 1, "CommandLine", hit);
+        TEST_EVENT(m, CHAN, 1, "CommandLine", miss);
+        uint64_t n;
+        int got;
+        run_one(rule, &h, &n, &got);
+        CHECK_INT(got, 1);
+        CHECK_INT(n, 1);
+        run_one(rule, &m, &n, &got);
+        CHECK_INT(got, 0);
+        CHECK_INT(n, 0);   /* the long literal is missing: not evaluated */
+    }
+}

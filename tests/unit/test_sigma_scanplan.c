@@ -185,3 +185,26 @@ TN_TEST(test_scanplan_report_budget)
     CHECK_INT(m, 1);
     CHECK_INT(test_match(rules, &flood), 1);
 }
+
+/* tn_ascii_lower, 8 bytes a step, against the byte rule for every byte
+ * value at every place of a word and every length up to 3 words. */
+TN_TEST(test_ascii_lower_every_byte)
+{
+    char in[32], out[40], want[32];
+    for (int c = 0; c < 256; c++) {
+        for (size_t n = 0; n <= 24; n++) {
+            for (size_t i = 0; i < n; i++)
+                in[i] = (char)((i * 37 + (size_t)c) & 0xFF);
+            if (n)
+                in[(size_t)c % n] = (char)c;
+            for (size_t i = 0; i < n; i++) {
+                unsigned char b = (unsigned char)in[i];
+                want[i] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+            }
+            memset(out, 0x55, sizeof(out));
+            tn_ascii_lower(out, in, n);
+            CHECK(!memcmp(out, want, n));
+            CHECK_INT((unsigned char)out[n], 0x55);   /* nothing past n */
+        }
+    }
+}
