@@ -158,23 +158,26 @@ TN_TEST(test_prefilter_two_rare_bytes)
     TEST_EVENT(cyr, CHAN, 1, "CommandLine", "c\xd0\xb0lc.exe");
     TEST_EVENT(caret, CHAN, 1, "CommandLine", "c^^md /c x");
     TEST_EVENT(plain, CHAN, 1, "CommandLine", "calc.exe ^ x");
-    uint64_t n;
-    int m;
-    run_one(rule, &cyr, &n, &m);
-    CHECK_INT(m, 1);
-    CHECK_INT(n, 1);
-    run_one(rule, &caret, &n, &m);
-    CHECK_INT(m, 1);
-    CHECK_INT(n, 1);
-    run_one(rule, &plain, &n, &m);   /* neither literal: not evaluated */
-    CHECK_INT(m, 0);
-    CHECK_INT(n, 0);
-    run_one(common, &plain, &n, &m);   /* 'ab' is no literal: evaluated */
-    CHECK_INT(m, 0);
-    CHECK_INT(n, 1);
-    CHECK_INT(test_match(rule, &cyr), 1);
-    CHECK_INT(test_match(rule, &caret), 1);
-    CHECK_INT(test_match(rule, &plain), 0);
+    /* {event, matches, evaluations with the prefilter} */
+    const struct {
+        const char *rule;
+        const tn_event *ev;
+        int m;
+        uint64_t n;
+    } want[] = {
+        {rule, &cyr, 1, 1},
+        {rule, &caret, 1, 1},
+        {rule, &plain, 0, 0},     /* neither literal: not evaluated */
+        {common, &plain, 0, 1},   /* 'ab' is no literal: evaluated */
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        uint64_t n;
+        int m;
+        run_one(want[i].rule, want[i].ev, &n, &m);
+        CHECK_INT(m, want[i].m);
+        CHECK_INT(n, want[i].n);
+        CHECK_INT(test_match(want[i].rule, want[i].ev), want[i].m);
+    }
 }
 
 /* The literal of a glob is its longest run between wildcards, found 8
