@@ -784,6 +784,8 @@ static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size
 
 static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 {
+    if (it->cidrs)
+        return f->present && tn_cidrs_match(it->cidrs, f->s, f->n);
     /* |all: a value whose literal the scan did not find fails the item at
      * once, before the others are searched for */
     if (it->all && e->lit_epoch && f->present)

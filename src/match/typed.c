@@ -166,3 +166,35 @@ int tn_cidr_match(const tn_value *v, const char *s, size_t len, tn_addrs *ip)
     return !rest || (addr[whole] & (unsigned char)(0xFF00u >> rest)) == v->net[whole];
 }
 
+
+int tn_cidrs_match(const tn_cidrs *c, const char *s, size_t len)
+{
+    if (len == 0 || len >= 64)
+        return 0;
+    const char *nul = memchr(s, 0, len);
+    size_t n = nul ? (size_t)(nul - s) : len;
+    unsigned char a[16];
+    if (c->n4 && parse_v4(s, n, a)) {
+        uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+        for (uint32_t i = 0; i < c->n4; i++)
+            if ((x & c->v4[i].mask) == c->v4[i].net)
+                return 1;
+        return 0;   /* IPv4 text has no colon: it is no IPv6 address */
+    }
+    if (c->n6 && memchr(s, ':', n)) {
+        char tmp[64];
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        if (inet_pton(AF_INET6, tmp, a) != 1)
+            return 0;
+        uint64_t hi = 0, lo = 0;
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | a[i];
+            lo = lo << 8 | a[8 + i];
+        }
+        for (uint32_t i = 0; i < c->n6; i++)
+            if ((hi & c->v6[i].mask[0]) == c->v6[i].net[0] && (lo & c->v6[i].mask[1]) == c->v6[i].net[1])
+                return 1;
+    }
+    return 0;
+}
