@@ -137,6 +137,8 @@ typedef struct tn_item {
     uint8_t all;           /* values ANDed */
     uint8_t neq;           /* item is negated */
     uint8_t dec;           /* every value is_dec: a System number compares as an integer */
+    uint8_t absent;        /* what the values give on an absent field (known when
+                            * compiled): 1 only through |exists: false or null */
     const tn_multi *multi; /* OR items with several contains values, or NULL */
     const tn_cidrs *cidrs; /* OR items of CIDR values only, or NULL */
 } tn_item;

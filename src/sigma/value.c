@@ -871,6 +871,20 @@ static int build_multi(tn_vctx *c, tn_item *it)
     return 0;
 }
 
+/* tn_item.absent: on an absent field a value of a kind that reads the
+ * text is false; |exists is its b's opposite, null true. */
+static void mark_absent(tn_item *it)
+{
+    uint32_t i = 0;
+    for (; i < it->nvalues; i++) {
+        const tn_value *v = &it->values[i];
+        int m = v->kind == TN_V_EXISTS ? !v->b : v->kind == TN_V_NULL;
+        if (it->all ? !m : m)
+            break;
+    }
+    it->absent = (uint8_t)(i < it->nvalues ? !it->all : it->all);
+}
+
 static uint64_t be64(const uint8_t *p)
 {
     uint64_t x = 0;
@@ -957,6 +971,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     if (compile_values(c, &m, val, out))
         return -1;
     mark_dec(out);
+    mark_absent(out);
     return build_multi(c, out) || build_cidrs(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 

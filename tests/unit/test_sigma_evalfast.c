@@ -472,6 +472,32 @@ TN_TEST(test_name_index_reused)
     }
 }
 
+/* On an absent field an item gives what its values give there, known at
+ * load (tn_item.absent): true only through |exists: false and null. */
+TN_TEST(test_absent_field)
+{
+    static const struct { const char *yaml; int want; } t[] = {
+        {"F: x", 0}, {"F|exists: false", 1}, {"F|exists: true", 0}, {"F: null", 1},
+        {"F: [x, null]", 1}, {"F: [x, y]", 0}, {"F|contains|all: [a, b]", 0}, {"F|re: '.*'", 0},
+        {"F|cidr: 10.0.0.0/8", 0}, {"F|lt: 5", 0}, {"F|fieldref: G", 0}, {"F|neq: x", 0},
+        {"F|contains: [aa, bb, cc, dd, ee]", 0}, {"F|exists: [true, false]", 1},
+        {"F|all|exists: [false, false]", 1}, {"F|all|exists: [false, true]", 0}, {"F: ''", 0},
+    };
+    TEST_EVENT(ev, "X", 1, "G", "x", "Other", "x");
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        for (int neg = 0; neg < 2; neg++) {
+            char rule[256];
+            snprintf(rule, sizeof(rule), RULE("  sel:\n    %s\n  condition: %s\n"), t[i].yaml,
+                     neg ? "not sel" : "sel");
+            int got = test_match(rule, &ev);
+            int want = neg ? !t[i].want : t[i].want;
+            if (got != want)
+                fprintf(stderr, "  %s%s: got %d want %d\n", neg ? "not " : "", t[i].yaml, got, want);
+            CHECK_INT(got, want);
+        }
+    }
+}
+
 /* Whole values, prefixes and suffixes of fields not lower-cased yet are
  * compared folding word by word: every length class, the difference in
  * the last (overlapping) word, and the bytes just outside A-Z. */
