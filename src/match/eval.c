@@ -782,18 +782,37 @@ static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size
     return 0;
 }
 
-static int values_match(const tn_eval *e, const tn_item *it, fval *f)
+/* values_match for |all items, out of the common OR path, which then has
+ * fewer registers to save and no it->all test per value. */
+static __attribute__((noinline)) int values_all(const tn_eval *e, const tn_item *it, fval *f)
 {
-    /* |all: a value whose literal the scan did not find fails the item at
-     * once, before the others are searched for */
-    if (it->all && e->lit_epoch && f->present)
+    /* a value whose literal the scan did not find fails the item at once,
+     * before the others are searched for */
+    if (e->lit_epoch)
         for (uint32_t i = 0; i < it->nvalues; i++) {
             const tn_value *v = &it->values[i];
             if (v->lit && (v->kind == TN_V_GLOB || v->kind == TN_V_RE) &&
                 e->lit_epoch[v->lit - 1] != e->lit_cur)
                 return 0;
         }
-    if (it->multi && f->present) {   /* OR: the contains values in one pass */
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        if (!value_match(e, &it->values[i], f))
+            return 0;
+    return 1;
+}
+
+static int values_match(const tn_eval *e, const tn_item *it, fval *f)
+{
+    /* an absent field: what the values give is known at load, no call per
+     * value (with values_all: tn_eval_rule 1.128 G -> 1.103 G on the 256
+     * MiB sample) */
+    if (!f->present)
+        return it->absent;
+    if (it->cidrs)
+        return tn_cidrs_match(it->cidrs, f->s, f->n);
+    if (it->all)
+        return values_all(e, it, f);
+    if (it->multi) {   /* OR: the contains values in one pass */
         const char *fs = lowered(e, f);
         if (fs) {
             if (multi_match(e, it, fs, f->n))
@@ -804,12 +823,10 @@ static int values_match(const tn_eval *e, const tn_item *it, fval *f)
             return 0;
         }
     }
-    for (uint32_t i = 0; i < it->nvalues; i++) {
-        int m = value_match(e, &it->values[i], f);
-        if (it->all ? !m : m)
-            return !it->all;
-    }
-    return it->all;
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        if (value_match(e, &it->values[i], f))
+            return 1;
+    return 0;
 }
 
 /* Keyword item: each value must (all) or may (any) match some field value. */

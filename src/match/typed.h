@@ -20,4 +20,8 @@ int tn_num_match(const tn_value *v, const char *s, size_t n);
 /* CIDR value v against text s[0..n), parsed into *ip on first use. */
 int tn_cidr_match(const tn_value *v, const char *s, size_t n, tn_addrs *ip);
 
+/* Some network of cidr list c holds text s[0..n): what tn_cidr_match on
+ * each of c's values gives, the text parsed once per family. */
+int tn_cidrs_match(const tn_cidrs *c, const char *s, size_t n);
+
 #endif

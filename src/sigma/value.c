@@ -871,6 +871,73 @@ static int build_multi(tn_vctx *c, tn_item *it)
     return 0;
 }
 
+/* tn_item.absent: on an absent field a value of a kind that reads the
+ * text is false; |exists is its b's opposite, null true. */
+static void mark_absent(tn_item *it)
+{
+    uint32_t i = 0;
+    for (; i < it->nvalues; i++) {
+        const tn_value *v = &it->values[i];
+        int m = v->kind == TN_V_EXISTS ? !v->b : v->kind == TN_V_NULL;
+        if (it->all ? !m : m)
+            break;
+    }
+    it->absent = (uint8_t)(i < it->nvalues ? !it->all : it->all);
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    return x;
+}
+
+/* The first bits of a 64-bit word set (bits 0..64). */
+static uint64_t top_bits(unsigned bits)
+{
+    return bits >= 64 ? UINT64_MAX : bits ? UINT64_MAX << (64 - bits) : 0;
+}
+
+/* tn_cidrs of an OR item whose values are all CIDRs (rule.h). */
+static int build_cidrs(tn_vctx *c, tn_item *it)
+{
+    uint32_t n4 = 0, n6 = 0;
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        if (it->values[i].kind != TN_V_CIDR)
+            return 0;
+        n4 += !it->values[i].v6;
+        n6 += it->values[i].v6;
+    }
+    if (it->all || it->nvalues == 0)
+        return 0;
+    tn_cidrs *cs = tn_arena_alloc(c->a, sizeof(*cs));
+    tn_cidr4 *v4 = cs ? tn_arena_alloc(c->a, (n4 ? n4 : 1) * sizeof(*v4)) : NULL;
+    tn_cidr6 *v6 = v4 ? tn_arena_alloc(c->a, (n6 ? n6 : 1) * sizeof(*v6)) : NULL;
+    if (!v6)
+        return -1;
+    cs->n4 = cs->n6 = 0;
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        const tn_value *v = &it->values[i];
+        if (!v->v6) {
+            tn_cidr4 *e = &v4[cs->n4++];
+            e->mask = (uint32_t)(top_bits(v->bits) >> 32);
+            e->net = ((uint32_t)v->net[0] << 24 | (uint32_t)v->net[1] << 16 |
+                      (uint32_t)v->net[2] << 8 | v->net[3]) & e->mask;
+        } else {
+            tn_cidr6 *e = &v6[cs->n6++];
+            e->mask[0] = top_bits(v->bits);
+            e->mask[1] = top_bits(v->bits > 64 ? v->bits - 64u : 0);
+            e->net[0] = be64(v->net) & e->mask[0];
+            e->net[1] = be64(v->net + 8) & e->mask[1];
+        }
+    }
+    cs->v4 = v4;
+    cs->v6 = v6;
+    it->cidrs = cs;
+    return 0;
+}
+
 int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const tn_ynode *val,
                     tn_item *out)
 {
@@ -904,7 +971,8 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     if (compile_values(c, &m, val, out))
         return -1;
     mark_dec(out);
-    return build_multi(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
+    mark_absent(out);
+    return build_multi(c, out) || build_cidrs(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 
 int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out)

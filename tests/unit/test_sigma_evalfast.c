@@ -206,6 +206,9 @@ TN_TEST(test_cidr_parse_like_inet_pton)
         V("010.0.0.1"), V("10.0.0.00"), V("100.200.300.1"), V(""), V("-"),
         V("::1"), V("fe80::1"), V("::ffff:10.1.2.3"), V("10.1.2.3\0junk"), V("fe80::1\0x"),
         V("2001:db8::"), V("1:2:3:4:5:6:7:8:9"), V("10.1.2.3:80"), V("999999999999.1.1.1"),
+        V("10.1.2.03"), V("10.1.2.0"), V("10.1.2.300"), V("10.1.2.1000"), V("10.1.2.255"), V("10.1.2.256"),
+        V("10.1.2."), V("10.1.2"), V("10.1.2.3\n"), V("1.1.1.1/8"), V("00.0.0.0"), V("9.99.199.249"),
+        V("10.1.2.3.4"), V("10.1.2.+3"), V("10.1.2.-3"), V("1 0.1.2.3"), V("10.1.2.3\0"),
     };
 #undef V
     static const struct { const char *cidr; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
@@ -230,6 +233,77 @@ TN_TEST(test_cidr_parse_like_inet_pton)
             CHECK_INT(got, want);
         }
     }
+}
+
+/* An OR list of CIDRs is one parse and masked compares (tn_cidrs): it
+ * gives what each network alone gives (inet_pton and a bit loop), for
+ * IPv4 and IPv6 lists, mixed ones, prefixes on and off word and byte
+ * boundaries; negated, and with |all (value by value). */
+TN_TEST(test_cidr_list)
+{
+    static const char *const vals[] = {
+        "10.1.2.3", "172.31.255.255", "172.32.0.0", "192.168.1.1", "192.169.0.1", "8.8.8.8",
+        "127.0.0.1", "169.254.3.4", "::1", "::2", "fe80::1", "febf::1", "fec0::1", "fc00::5",
+        "fd12:3456::1", "2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:7", "2001:db8:1:3::",
+        "-", "", "10.1.2.3\0x", "::ffff:10.1.2.3", "10.01.2.3", "1.2.3.4:80", "0.0.0.0",
+    };
+    static const struct { const char *text; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
+        {"'::1/128'", 1, {[15] = 1}, 128},
+        {"10.0.0.0/8", 0, {10}, 8},
+        {"127.0.0.0/8", 0, {127}, 8},
+        {"172.16.0.0/12", 0, {172, 16}, 12},
+        {"192.168.0.0/16", 0, {192, 168}, 16},
+        {"169.254.0.0/16", 0, {169, 254}, 16},
+        {"'fc00::/7'", 1, {0xfc}, 7},
+        {"'fe80::/10'", 1, {0xfe, 0x80}, 10},
+        {"'2001:db8:1:2:3:4:5:6/127'", 1, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6}, 127},
+        {"'2001:db8:1:2::/64'", 1, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2}, 64},
+        {"'2001:db8::/63'", 1, {0x20, 0x01, 0x0d, 0xb8}, 63},
+        {"8.8.8.8/32", 0, {8, 8, 8, 8}, 32},
+        {"0.0.0.0/0", 0, {0}, 0},
+    };
+    const size_t nn = sizeof(nets) / sizeof(nets[0]);
+    /* lists: nets [a, b) */
+    static const struct { size_t a, b; } lists[] = {{0, 8}, {1, 6}, {6, 11}, {8, 12}, {11, 13}, {0, 13}};
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        for (int neg = 0; neg < 3; neg++) {
+            char rule[1024];
+            int k = snprintf(rule, sizeof(rule), RULE("  sel:\n    Ip|cidr%s:\n"),
+                             neg == 2 ? "|all" : "");
+            for (size_t i = lists[l].a; i < lists[l].b; i++)
+                k += snprintf(rule + k, sizeof(rule) - (size_t)k, "      - %s\n", nets[i].text);
+            snprintf(rule + k, sizeof(rule) - (size_t)k, "  condition: %s\n", neg == 1 ? "not sel" : "sel");
+            for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+                const char *v = vals[i];
+                size_t n = strlen(v);
+                char text[64];
+                const char *z = strstr(v, "\\0");   /* a NUL and what follows it */
+                memcpy(text, v, n + 1);
+                if (z) {
+                    text[z - v] = 0;
+                    memmove(text + (z - v) + 1, z + 2, strlen(z + 2) + 1);
+                    n -= 1;
+                }
+                int any = 0, all = 1;
+                for (size_t j = lists[l].a; j < lists[l].b && j < nn; j++) {
+                    int m = in_net(text, strlen(text), nets[j].v6, nets[j].net, nets[j].bits);
+                    any |= m;
+                    all &= m;
+                }
+                int want = neg == 0 ? any : neg == 1 ? !any : all;
+                TEST_EVENT(ev, "X", 1, "Ip", text);
+                ev_f[0].value_len = (uint32_t)n;
+                int got = test_match(rule, &ev);
+                if (got != want)
+                    fprintf(stderr, "  list %zu (%d) on '%s': %d, inet_pton says %d\n", l, neg, v, got, want);
+                CHECK_INT(got, want);
+            }
+        }
+    }
+    /* an absent field: no network holds it, and it is not "not in" them */
+    TEST_EVENT(none, "X", 1, "Other", "10.1.2.3");
+    CHECK_INT(test_match(RULE("  sel:\n    Ip|cidr: [10.0.0.0/8, '::1/128']\n  condition: sel\n"), &none), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Ip|cidr: [10.0.0.0/8, '::1/128']\n  condition: not sel\n"), &none), 1);
 }
 
 /* A multi item whose values all hold a non-ASCII byte skips values that
@@ -395,6 +469,32 @@ TN_TEST(test_name_index_reused)
         }
         tn_scanner_free(sc);
         tn_ruleset_free(rs);
+    }
+}
+
+/* On an absent field an item gives what its values give there, known at
+ * load (tn_item.absent): true only through |exists: false and null. */
+TN_TEST(test_absent_field)
+{
+    static const struct { const char *yaml; int want; } t[] = {
+        {"F: x", 0}, {"F|exists: false", 1}, {"F|exists: true", 0}, {"F: null", 1},
+        {"F: [x, null]", 1}, {"F: [x, y]", 0}, {"F|contains|all: [a, b]", 0}, {"F|re: '.*'", 0},
+        {"F|cidr: 10.0.0.0/8", 0}, {"F|lt: 5", 0}, {"F|fieldref: G", 0}, {"F|neq: x", 0},
+        {"F|contains: [aa, bb, cc, dd, ee]", 0}, {"F|exists: [true, false]", 1},
+        {"F|all|exists: [false, false]", 1}, {"F|all|exists: [false, true]", 0}, {"F: ''", 0},
+    };
+    TEST_EVENT(ev, "X", 1, "G", "x", "Other", "x");
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        for (int neg = 0; neg < 2; neg++) {
+            char rule[256];
+            snprintf(rule, sizeof(rule), RULE("  sel:\n    %s\n  condition: %s\n"), t[i].yaml,
+                     neg ? "not sel" : "sel");
+            int got = test_match(rule, &ev);
+            int want = neg ? !t[i].want : t[i].want;
+            if (got != want)
+                fprintf(stderr, "  %s%s: got %d want %d\n", neg ? "not " : "", t[i].yaml, got, want);
+            CHECK_INT(got, want);
+        }
     }
 }
 
