@@ -75,6 +75,11 @@ typedef struct worker {
     uint64_t comp_n;    /* their detections, not yet in st */
     uint64_t records, matches;     /* records: progress reads it */
     int oom;
+    /* events waiting to be matched (on_event): copies in bmem */
+    tn_arena bmem;
+    tn_event *batch;
+    uint32_t *bfile;
+    uint32_t nbatch;
 } worker;
 
 typedef struct hunt hunt;
@@ -509,6 +514,33 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 
 static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, double t0);
 
+/* Events are matched BATCH at a time, not as each is read: parsing a
+ * record and matching it run different code over different data (the
+ * parser's; the rules' and Vectorscan's), and alternating the two every
+ * record evicted both from the L1 caches. Measured with cachegrind (L1 32
+ * KiB, L2 modelled as 512 KiB, 8-way, as this machine's) on the 256 MiB
+ * real-chunk file and the 2,872 Windows rules, 1 thread, a record at a
+ * time -> batches of 32 / 128:
+ *   L1 instruction misses   44.7 M -> 12.4 M / 10.9 M
+ *   L1 data misses          95.1 M -> 75.2 M / 73.2 M
+ *   L2 misses                8.7 M -> 10.2 M / 13.2 M (the copies)
+ *   mispredicted branches   68.1 M -> 65.6 M / 65.2 M
+ *   instructions           8.495 G -> 8.629 G (copying, ~500 an event)
+ * 32 costs least when misses are weighed (~7 cycles an L1 miss, ~40 an L2
+ * miss, ~15 a mispredict): about 6% of the run. Wall time on this shared
+ * machine moves by less than its noise. Sorting a batch by EventID saved
+ * another 1.9 M instruction misses for 50 M instructions: not kept. With
+ * no rules there is nothing to gain and events go straight through. */
+#define BATCH 32
+
+static void flush_batch(hunt *h, worker *w)
+{
+    for (uint32_t i = 0; i < w->nbatch; i++)
+        scan_event(h, w, &w->batch[i], w->bfile[i]);
+    w->nbatch = 0;
+    tn_arena_reset(&w->bmem);
+}
+
 static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
 {
     hunt *h = arg;
@@ -517,8 +549,25 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
      * from the main thread's, next to the other scanners */
     if (!w->sc && !(w->sc = tn_scanner_new(h->rs)))
         return TN_EXIT_INTERNAL;
-    tn_event e = *ev;
-    scan_event(h, w, &e, file);
+    if (!h->nrules) {
+        tn_event e = *ev;
+        scan_event(h, w, &e, file);
+        return w->oom ? TN_EXIT_INTERNAL : 0;
+    }
+    if (!w->batch) {
+        tn_arena_init(&w->bmem, 256 * 1024);
+        w->batch = tn_malloc(BATCH * sizeof(*w->batch));
+        w->bfile = tn_malloc(BATCH * sizeof(*w->bfile));
+        if (!w->batch || !w->bfile)
+            return TN_EXIT_INTERNAL;
+    }
+    const tn_event *e = tn_event_copy(ev, &w->bmem);
+    if (!e)
+        return TN_EXIT_INTERNAL;
+    w->batch[w->nbatch] = *e;
+    w->bfile[w->nbatch++] = file;
+    if (w->nbatch == BATCH)
+        flush_batch(h, w);
     return w->oom ? TN_EXIT_INTERNAL : 0;
 }
 
@@ -725,6 +774,13 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     h.total = total;
     if (!rc)
         rc = tn_inputs_scan(in, h.nw, o->carve, d, on_event, on_progress, &h);
+    /* each worker's last events (its scanner is free to use here: the
+     * workers are done) */
+    for (int k = 0; k < h.nw && rc != TN_EXIT_INTERNAL; k++) {
+        flush_batch(&h, &h.w[k]);
+        if (h.w[k].oom)
+            rc = TN_EXIT_INTERNAL;
+    }
     if (o->progress)
         fprintf(stderr, "\r%70s\r", "");
     if (!rc && h.has_corr)
@@ -772,6 +828,9 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);
+        tn_arena_free(&w->bmem);
+        tn_free(w->batch);
+        tn_free(w->bfile);
     }
     for (size_t i = 0; i < h.nkruns; i++)   /* left when the scan failed */
         fclose(h.kruns[i]);

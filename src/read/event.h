@@ -46,7 +46,19 @@ typedef struct tn_event {
     /* Where it came from, for reports */
     const char *file;           /* path as given by the user */
     uint64_t offset;            /* byte offset of the record in the file (EVTX) or line number (JSON) */
+
+    /* When not NULL: every string above (file excepted) and every field's
+     * name and value lie in text[0..text_len), so that tn_event_copy
+     * copies them as one block (the EVTX reader's events) */
+    const char *text;
+    size_t text_len;
 } tn_event;
+
+/* Copies ev into memory from a (one allocation: its strings, its fields,
+ * and the tn_event itself, file excepted, which is borrowed as before).
+ * Returns the copy, or NULL when out of memory. */
+struct tn_arena;
+tn_event *tn_event_copy(const tn_event *ev, struct tn_arena *a);
 
 /* Look up a field by exact (case-sensitive) name among EventData/UserData.
  * Returns the first match or NULL. */

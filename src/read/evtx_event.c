@@ -305,5 +305,7 @@ int tn_evtx_event(const tn_evtx_record *rec, tn_event *ev)
     }
     ev->fields = w->fields;
     ev->nfields = (uint32_t)w->nfields;
+    ev->text = w->evtext.data;
+    ev->text_len = w->evtext.len;
     return 0;
 }

@@ -131,4 +131,20 @@ ne=$("$T" hunt -q -t 2 "${RULES[@]}" --exclude-rules data/noisy-rules.txt -f jso
 [ "$ne" = 0 ]; check "--exclude-rules drops the listed rules" $?
 ns=$("$T" hunt -q -t 2 "${RULES[@]}" --status stable -f jsonl "$IN" 2>/dev/null | wc -l)
 [ "$ns" -gt 0 ] && [ "$ns" -lt "$n1" ]; check "--status stable keeps a subset ($ns of $n1)" $?
+# events are matched in batches of 32 (hunt.c, BATCH): counts across a batch's
+# edges, the last part-batch of each worker, and each detection's file
+mkdir -p "$work/batch"
+for n in 1 31 32 33 300; do
+    for i in $(seq 1 $n); do
+        printf '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"EventRecordID":%d,"Image":"C:\\\\Windows\\\\System32\\\\whoami.exe"}\n' "$i"
+    done >"$work/batch/n$n.jsonl"
+done
+for t in 1 2; do
+    "$T" hunt -q -t $t --rules tests/data/sigma/good/proc_whoami.yml -f jsonl "$work/batch" >"$work/batch$t.out" 2>/dev/null
+    got=$(jq -r '"\(.file | sub(".*/"; "")) \(.record_id)"' "$work/batch$t.out" | sort -u | awk '{n[$1]++} END {for (f in n) print f, n[f]}' | sort | tr '\n' ' ')
+    [ "$got" = "n1.jsonl 1 n300.jsonl 300 n31.jsonl 31 n32.jsonl 32 n33.jsonl 33 " ] &&
+        [ "$(wc -l <"$work/batch$t.out")" = 397 ]
+    check "every event matched once across batch edges, --threads $t ($got)" $?
+done
+
 echo "$pass passed, $fail failed"

@@ -1,0 +1,119 @@
+/* test_event_copy.c - tn_event_copy, which hunt uses to match events in
+ * batches: a copy must equal its event and outlive the reader's buffers,
+ * for EVTX events (one text block, rebased) and for events without one
+ * (strings copied one by one). */
+#include "tn_test.h"
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "read/event.h"
+#include "read/event_json.h"
+#include "read/evtx.h"
+#include "read/evtx_event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct copies {
+    tn_arena a;
+    tn_buf want;        /* every record's tn_event_json, one a line, as read */
+    tn_event **ev;      /* the copies, in record order */
+    size_t n, cap;
+    long bad;           /* a copy unlike its event at once */
+    long blocks;        /* events that came with a text block */
+} copies;
+
+static int keep(void *arg, const tn_evtx_record *r)
+{
+    copies *c = arg;
+    tn_event ev;
+    if (tn_evtx_event(r, &ev))
+        return 0;
+    c->blocks += ev.text != NULL;
+    tn_event *e = tn_event_copy(&ev, &c->a);
+    if (!e || (c->n == c->cap && !(c->ev = realloc(c->ev, (c->cap = c->cap * 2 + 64) * sizeof(*c->ev)))))
+        return 1;
+    c->ev[c->n++] = e;
+    tn_buf one = {0}, two = {0};
+    tn_event_json(&ev, &one);
+    tn_event_json(e, &two);
+    if (one.len != two.len || memcmp(one.data, two.data, one.len))
+        c->bad++;
+    tn_buf_put(&c->want, one.data, one.len);
+    tn_buf_putc(&c->want, '\n');
+    tn_buf_free(&one);
+    tn_buf_free(&two);
+    return 0;
+}
+
+/* Every copy of a file's events, read after the whole file (the reader's
+ * buffers reused by every later record and chunk), still gives the JSON
+ * its event gave. */
+TN_TEST(test_event_copy_outlives_the_evtx_reader)
+{
+    const char *corpus = getenv("CORPUS") ? getenv("CORPUS") : "../shared/corpus";
+    char path[1024];
+    snprintf(path, sizeof(path), "%s%s", corpus,
+             "/evtx-attack-samples/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx");
+    tn_diag d = {.quiet = 1};
+    bx_chunk ctx;
+    tn_evtx *f;
+    copies c = {0};
+    tn_arena_init(&c.a, 0);
+    CHECK(!bx_chunk_init(&ctx));
+    CHECK(!tn_evtx_open(path, &d, &f));
+    size_t nchunks = tn_evtx_nchunks(f);
+    for (size_t i = 0; i < nchunks; i++)
+        tn_evtx_read_chunk(f, i, &ctx, 0, keep, &c);
+    tn_evtx_close(f);
+    bx_chunk_free(&ctx);
+    CHECK(nchunks > 1);   /* copies outlive chunks too */
+    CHECK(c.n > 500);
+    CHECK_INT(c.blocks, (long)c.n);
+    CHECK_INT(c.bad, 0);
+    tn_buf got = {0};
+    for (size_t i = 0; i < c.n; i++) {
+        tn_event_json(c.ev[i], &got);
+        tn_buf_putc(&got, '\n');
+    }
+    CHECK_INT((long)got.len, (long)c.want.len);
+    CHECK(got.len == c.want.len && !memcmp(got.data, c.want.data, got.len));
+    tn_buf_free(&got);
+    tn_buf_free(&c.want);
+    free(c.ev);
+    tn_arena_free(&c.a);
+}
+
+/* An event without a text block (as the JSON and auditd readers give):
+ * every string is copied, so scribbling over the originals leaves the copy
+ * as it was; file is borrowed. */
+TN_TEST(test_event_copy_without_block)
+{
+    char prov[] = "Microsoft-Windows-Sysmon", chan[] = "Microsoft-Windows-Sysmon/Operational";
+    char comp[] = "PC01", sid[] = "S-1-5-18", guid[] = "";
+    char n1[] = "Image", v1[] = "C:\\Windows\\System32\\whoami.exe", n2[] = "CommandLine", v2[] = "";
+    tn_field fs[2] = {{n1, v1, 5, (uint32_t)strlen(v1), 0}, {n2, v2, 11, 0, 1}};
+    tn_event ev = {.provider = prov, .provider_guid = guid, .channel = chan, .computer = comp,
+                   .user_sid = sid, .event_id = 1, .record_id = 42, .time = 132000000000000000ull,
+                   .fields = fs, .nfields = 2, .file = "in.jsonl", .offset = 7};
+    tn_buf want = {0}, got = {0};
+    tn_event_json(&ev, &want);
+    tn_arena a;
+    tn_arena_init(&a, 0);
+    tn_event *e = tn_event_copy(&ev, &a);
+    CHECK(e != NULL);
+    memset(prov, 'x', sizeof(prov) - 1);
+    memset(chan, 'x', sizeof(chan) - 1);
+    memset(v1, 'x', sizeof(v1) - 1);
+    memset(n2, 'x', sizeof(n2) - 1);
+    fs[0].value_len = 3;
+    tn_event_json(e, &got);
+    CHECK_INT((long)got.len, (long)want.len);
+    CHECK(got.len == want.len && !memcmp(got.data, want.data, got.len));
+    CHECK(e->file == ev.file);
+    CHECK(e->fields != fs && e->fields[1].is_null == 1 && e->fields[1].value_len == 0);
+    CHECK(e->text == NULL);
+    tn_buf_free(&want);
+    tn_buf_free(&got);
+    tn_arena_free(&a);
+}
