@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +50,35 @@ int tn_file_read(const char *path, size_t max, char **out, size_t *len)
     *out = b;
     *len = n;
     return 0;
+}
+
+int tn_file_map(const char *path, size_t max, char **out, size_t *len, int *mapped)
+{
+    *mapped = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < max) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            close(fd);
+            *out = p;
+            *len = (size_t)st.st_size;
+            *mapped = 1;
+            return 0;
+        }
+    }
+    close(fd);
+    return tn_file_read(path, max, out, len);
+}
+
+void tn_file_release(char *p, size_t len, int mapped)
+{
+    if (mapped)
+        munmap(p, len);
+    else
+        tn_free(p);
 }
 
 int tn_write_all(int fd, const void *buf, size_t n)

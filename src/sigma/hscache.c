@@ -117,8 +117,8 @@ static int load(const char *path, const tn_buf *key, uint64_t key_hash, hs_datab
 {
     char *data = NULL;
     size_t len = 0;
-    int rc = -1;
-    if (tn_file_read(path, MAX_FILE, &data, &len))
+    int rc = -1, mapped;
+    if (tn_file_map(path, MAX_FILE, &data, &len, &mapped))
         return -1;
     uint64_t klen, dlen, kh, dh;
     if (len >= HEAD && !memcmp(data, MAGIC, 8)) {
@@ -152,7 +152,7 @@ static int load(const char *path, const tn_buf *key, uint64_t key_hash, hs_datab
                 free_dbs(dbs, n);
         }
     }
-    tn_free(data);
+    tn_file_release(data, len, mapped);
     return rc;
 }
 

@@ -652,18 +652,30 @@ static int parse_bool(const tn_ynode *vn, int *out)
     return 0;
 }
 
+/* Makes room for need values in *vs (nv of them in use): exactly need
+ * the first time (compile_values passes a list's length), doubling after.
+ * The arrays live in the arena, which never frees: growing them from 4 by
+ * doubling left 15.6 MB of the 2,872 Windows rules' 67.7 MB loading peak
+ * in dead copies and unused slots (massif), every page of it faulted in. */
+static int reserve(tn_vctx *c, tn_value **vs, uint32_t nv, uint32_t *cap, uint32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t ncap = *cap && need < *cap * 2 ? *cap * 2 : need;
+    tn_value *n2 = tn_arena_alloc(c->a, ncap * sizeof(*n2));
+    if (!n2)
+        return -1;
+    if (nv)
+        memcpy(n2, *vs, nv * sizeof(*n2));
+    *vs = n2;
+    *cap = ncap;
+    return 0;
+}
+
 static tn_value *grow(tn_vctx *c, tn_value **vs, uint32_t *nv, uint32_t *cap)
 {
-    if (*nv == *cap) {
-        uint32_t ncap = *cap ? *cap * 2 : 4;
-        tn_value *n2 = tn_arena_alloc(c->a, ncap * sizeof(*n2));
-        if (!n2)
-            return NULL;
-        if (*nv)
-            memcpy(n2, *vs, *nv * sizeof(*n2));
-        *vs = n2;
-        *cap = ncap;
-    }
+    if (reserve(c, vs, *nv, cap, *nv + 1))
+        return NULL;
     tn_value *v = &(*vs)[(*nv)++];
     memset(v, 0, sizeof(*v));
     return v;
@@ -710,6 +722,11 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     for (int i = 0; i < m->nt; i++)
         if (transform(&l, m->t[i], m->flags))
             goto out;
+    /* type modifiers take the first string only (the break below) */
+    uint32_t adds = m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart ? 1
+                                                                                              : (uint32_t)l.n;
+    if (l.n && reserve(c, vs, *nv, cap, *nv + adds))
+        goto out;
     for (size_t i = 0; i < l.n; i++) {
         tn_value *v = grow(c, vs, nv, cap);
         if (!v)
@@ -768,6 +785,8 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
     if (val && val->kind == TN_Y_SEQ) {
         if (val->count == 0)
             return fail(c, val, "%s", "empty value list");
+        if (reserve(c, &out->values, 0, &cap, (uint32_t)val->count))
+            return fail(c, val, "%s", "out of memory");
         for (const tn_ynode *v = val->child; v; v = v->next)
             if (compile_scalar(c, m, v, &out->values, &out->nvalues, &cap))
                 return -1;

@@ -358,7 +358,9 @@ typedef struct fresh {
 
 struct tn_ycache {
     char dir[4096], path[4200];   /* path "": never written */
-    char *data;            /* the file read */
+    char *data;            /* the file, mapped or read (tn_file_map) */
+    size_t data_len;
+    int mapped;
     const unsigned char *index, *body;
     uint32_t n;
     uint64_t body_len;
@@ -465,8 +467,10 @@ tn_ycache *tn_ycache_open_file(const char *path)
         *slash = 0;
     else
         snprintf(c->dir, sizeof(c->dir), ".");
-    if (!tn_file_read(path, MAX_FILE, &c->data, &len))
+    if (!tn_file_map(path, MAX_FILE, &c->data, &len, &c->mapped)) {
+        c->data_len = len;
         take_image(c, len);
+    }
     return c;
 }
 
@@ -712,7 +716,8 @@ void tn_ycache_free(tn_ycache *c)
     if (!c)
         return;
     pthread_mutex_destroy(&c->mu);
-    tn_free(c->data);
+    if (c->data)
+        tn_file_release(c->data, c->data_len, c->mapped);
     tn_free(c->used);
     tn_buf_free(&c->fresh);
     tn_free(c->fv);
