@@ -1,5 +1,6 @@
-/* file.h - read a whole (small) file into memory: rules, maps, configs;
- * write a buffer out whole; make a folder and its parents. */
+/* file.h - read (or map) a whole (small) file into memory: rules, maps,
+ * configs, caches; write a buffer out whole; make a folder and its
+ * parents. */
 #ifndef TN_FILE_H
 #define TN_FILE_H
 
