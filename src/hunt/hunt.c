@@ -49,11 +49,11 @@ const char *tn_level_name(int level)
 #define SPILL_COUNT 65536
 #define SPILL_BYTES (16u * 1024 * 1024)
 
+#define BATCH 32   /* events matched at a time (flush_batch) */
+
 /* One per thread. Aligned to a cache line, and allocated so: each worker
  * writes its own counters and arenas on every event, and a neighbour's
  * writes on a shared line cost a cache miss per event. */
-#define BATCH 32   /* events matched at a time (flush_batch) */
-
 typedef struct worker {
     _Alignas(64) tn_scanner *sc;   /* made on the worker's own thread */
     tn_arena dstr;      /* strings of detections held in memory */

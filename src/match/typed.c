@@ -132,32 +132,35 @@ static int parse_v4(const char *s, size_t n, unsigned char a[4])
     return p == end;
 }
 
+/* The text s[0..len) as an address of family fam (0: IPv4 into a[0..4),
+ * 1: IPv6 into a[0..16)); 1 if it is one. IPv4 by hand and IPv6 only when
+ * there is a colon (no IPv6 text lacks one): inet_pton cost ~400
+ * instructions a value (callgrind, real logs). Like inet_pton on a C
+ * string, the text ends at a NUL. */
+static int parse_addr(const char *s, size_t len, int fam, unsigned char *a)
+{
+    if (len == 0 || len >= 64)
+        return 0;
+    const char *nul = memchr(s, 0, len);
+    size_t n = nul ? (size_t)(nul - s) : len;
+    if (!fam)
+        return parse_v4(s, n, a);
+    if (!memchr(s, ':', n))
+        return 0;
+    char tmp[64];
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    return inet_pton(AF_INET6, tmp, a) == 1;
+}
+
 /* The value parsed once per family and item: a list of CIDRs (SigmaHQ's
- * "not from a private range" filters have eight) parsed it per entry.
- * IPv4 by hand and IPv6 only when there is a colon (no IPv6 text lacks
- * one): inet_pton cost ~400 instructions a value (callgrind, real logs).
- * Like inet_pton on a C string, the text ends at a NUL. */
+ * "not from a private range" filters have eight) parsed it per entry. */
 int tn_cidr_match(const tn_value *v, const char *s, size_t len, tn_addrs *ip)
 {
     int fam = v->v6 ? 1 : 0;
     unsigned char *addr = fam ? ip->a6 : ip->a4;
-    if (!ip->state[fam]) {
-        ip->state[fam] = -1;
-        if (len == 0 || len >= 64)
-            return 0;
-        const char *nul = memchr(s, 0, len);
-        size_t n = nul ? (size_t)(nul - s) : len;
-        if (!fam) {
-            if (parse_v4(s, n, addr))
-                ip->state[0] = 1;
-        } else if (memchr(s, ':', n)) {
-            char tmp[64];
-            memcpy(tmp, s, n);
-            tmp[n] = 0;
-            if (inet_pton(AF_INET6, tmp, addr) == 1)
-                ip->state[1] = 1;
-        }
-    }
+    if (!ip->state[fam])
+        ip->state[fam] = parse_addr(s, len, fam, addr) ? 1 : -1;
     if (ip->state[fam] < 0)
         return 0;
     /* whole bytes, then the prefix's last bits (the host bits of v->net are clear) */
@@ -167,27 +170,17 @@ int tn_cidr_match(const tn_value *v, const char *s, size_t len, tn_addrs *ip)
     return !rest || (addr[whole] & (unsigned char)(0xFF00u >> rest)) == v->net[whole];
 }
 
-
 int tn_cidrs_match(const tn_cidrs *c, const char *s, size_t len)
 {
-    if (len == 0 || len >= 64)
-        return 0;
-    const char *nul = memchr(s, 0, len);
-    size_t n = nul ? (size_t)(nul - s) : len;
     unsigned char a[16];
-    if (c->n4 && parse_v4(s, n, a)) {
+    if (c->n4 && parse_addr(s, len, 0, a)) {
         uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
         for (uint32_t i = 0; i < c->n4; i++)
             if ((x & c->v4[i].mask) == c->v4[i].net)
                 return 1;
         return 0;   /* IPv4 text has no colon: it is no IPv6 address */
     }
-    if (c->n6 && memchr(s, ':', n)) {
-        char tmp[64];
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        if (inet_pton(AF_INET6, tmp, a) != 1)
-            return 0;
+    if (c->n6 && parse_addr(s, len, 1, a)) {
         uint64_t hi = 0, lo = 0;
         for (int i = 0; i < 8; i++) {
             hi = hi << 8 | a[i];

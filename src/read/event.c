@@ -18,7 +18,6 @@ static const char *put(const char *s, size_t len, char **o)
 tn_event *tn_event_copy(const tn_event *ev, tn_arena *a)
 {
     size_t need = sizeof(tn_event) + (size_t)ev->nfields * sizeof(tn_field);
-    const char **sys[5];
     size_t slen[5];
     if (ev->text) {
         need += ev->text_len;
@@ -35,8 +34,7 @@ tn_event *tn_event_copy(const tn_event *ev, tn_arena *a)
     tn_field *f = (tn_field *)(e + 1);
     char *o = (char *)(f + ev->nfields);
     *e = *ev;
-    sys[0] = &e->provider, sys[1] = &e->provider_guid, sys[2] = &e->channel, sys[3] = &e->computer,
-    sys[4] = &e->user_sid;
+    const char **sys[5] = {&e->provider, &e->provider_guid, &e->channel, &e->computer, &e->user_sid};
     if (ev->text) {
         /* one block: copied whole, the pointers moved by its offset (a
          * field at a time was ~1,150 instructions an event, callgrind) */
