@@ -6,11 +6,15 @@
 
 /* An arena hands out memory from large blocks and frees it all at once in
  * tn_arena_reset() or tn_arena_free(). The EVTX reader keeps one per
- * chunk; reset keeps the first block so steady state does no malloc. */
+ * chunk. Reset keeps the blocks of the default size for the next round
+ * (they are reused before any new one is allocated) and frees the larger
+ * ones: an arena reset in cycles keeps no more than its largest cycle
+ * held, and a steady state does no malloc and takes no page faults. */
 typedef struct tn_arena_block tn_arena_block;
 
 typedef struct tn_arena {
     tn_arena_block *head;   /* current block, newest first */
+    tn_arena_block *spare;  /* free blocks of block_size, kept by reset */
     size_t block_size;      /* default size of a new block */
 } tn_arena;
 

@@ -5,6 +5,8 @@
 #include "base/buf.h"
 #include "read/event.h"
 
+#include <stdlib.h>
+
 TN_TEST(test_arena_reset_keeps_one_block)
 {
     tn_arena a;
@@ -14,6 +16,38 @@ TN_TEST(test_arena_reset_keeps_one_block)
     tn_arena_reset(&a);
     char *s = tn_arena_strndup(&a, "hello", 3);
     CHECK_STR(s, "hel");
+    tn_arena_free(&a);
+}
+
+/* After a reset the arena's blocks of the default size are used again,
+ * not freed and allocated afresh (pages that were faulted in stay so):
+ * the second round gets exactly the first round's blocks, even though
+ * mallocs of their size in between would have taken them had they been
+ * freed. A larger block is freed (LeakSanitizer sees a leak otherwise). */
+TN_TEST(test_arena_reset_reuses_its_blocks)
+{
+    enum { N = 12, BS = 1024 };
+    tn_arena a;
+    tn_arena_init(&a, BS);
+    void *first[N], *other[N];
+    for (int i = 0; i < N; i++)
+        first[i] = tn_arena_alloc(&a, BS);   /* a whole block each */
+    CHECK(tn_arena_alloc(&a, 5 * BS) != NULL);   /* a larger block */
+    tn_arena_reset(&a);
+    for (int i = 0; i < N; i++)   /* what a freed block would go to */
+        other[i] = malloc(BS + 64);
+    int same = 0;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            void *p = tn_arena_alloc(&a, BS);
+            for (int j = 0; j < N; j++)
+                same += p == first[j];
+        }
+        tn_arena_reset(&a);
+    }
+    CHECK_INT(same, 2 * N);
+    for (int i = 0; i < N; i++)
+        free(other[i]);
     tn_arena_free(&a);
 }
 
