@@ -20,7 +20,7 @@ LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/*.c))
-HDRS    := $(shell find src tests -name '*.h')
+HDRS    := $(shell find src tests fuzz -name '*.h')
 
 REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(CLI_SRC))
 SAN_LIB := $(patsubst %.c,build/san/%.o,$(LIB_SRC))
