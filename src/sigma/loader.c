@@ -454,30 +454,38 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
 /* The file's trees from the cache, else parsed (and then offered to the
  * cache; a file that fails to parse is not cached). 0, 1 when rejected,
  * -1 out of memory. */
-static int parse(unit *U, const char *text, size_t len, const char *file, tn_ystream *st)
+static int parse(unit *U, const char *text, size_t len, const char *file, const tn_yfile *f,
+                 tn_ystream *st)
 {
     char err[256];
     uint32_t line, col;
-    if (tn_ycache_parse(U->L->yc, text, len, U->a, st, err, sizeof(err), &line, &col)) {
+    if (tn_ycache_parse_file(U->L->yc, f, text, len, U->a, st, err, sizeof(err), &line, &col)) {
         reject(U, file, line, col, err);
         return strcmp(err, "out of memory") ? 1 : -1;
     }
     return 0;
 }
 
-static int load_text(unit *U, const char *text, size_t len, const char *name)
+/* The documents of a file's trees. 0, or -1 out of memory. */
+static int load_docs(unit *U, const tn_ystream *st, const char *file)
+{
+    for (size_t i = 0; i < st->ndocs; i++)
+        if (load_doc(U, st->docs[i], file))
+            return -1;
+    return 0;
+}
+
+/* f: what fstat said of the file text was read from, or NULL. */
+static int load_text(unit *U, const char *text, size_t len, const char *name, const tn_yfile *f)
 {
     tn_ystream st;
     const char *file = tn_arena_strndup(U->a, name, strlen(name));
     if (!file)
         return -1;
-    int rc = parse(U, text, len, file, &st);
+    int rc = parse(U, text, len, file, f, &st);
     if (rc)
         return rc < 0 ? -1 : 0;
-    for (size_t i = 0; i < st.ndocs; i++)
-        if (load_doc(U, st.docs[i], file))
-            return -1;
-    return 0;
+    return load_docs(U, &st, file);
 }
 
 
@@ -489,17 +497,21 @@ static int load_text(unit *U, const char *text, size_t len, const char *name)
 /* Reads the file at path into U->text: 0, or -1 with errno. One open,
  * fstat and read into a buffer kept from file to file: tn_file_read's
  * stdio stream and 16 KiB allocation were ~2,000 instructions a file
- * (5.8 M of loading the 2,872 Windows rules). Same limit and errors. */
-static int read_file(unit *U, const char *path, size_t *len)
+ * (5.8 M of loading the 2,872 Windows rules). Same limit and errors.
+ * *f: the fstat of the file, *have_f set when it is a regular file. */
+static int read_file(unit *U, const char *path, size_t *len, tn_yfile *f, int *have_f)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     struct stat sb;
     size_t want = 16384, n = 0;
+    *have_f = 0;
     if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
-        (uint64_t)sb.st_size < MAX_RULE_FILE)
+        (uint64_t)sb.st_size < MAX_RULE_FILE) {
         want = (size_t)sb.st_size + 1;   /* + 1: the end is seen without a grow */
+        *have_f = !tn_yfile_of(&sb, f);
+    }
     int rc = 0;
     for (;;) {
         if (n == U->textcap || want > U->textcap) {
@@ -537,10 +549,24 @@ static int read_file(unit *U, const char *path, size_t *len)
     return rc;
 }
 
-static int load_file(unit *U, const char *path)
+/* known: the walk's stat of the file, or NULL. With a cache, a file
+ * whose stat the file index knows is not read (ycache.h). */
+static int load_file(unit *U, const char *path, const tn_yfile *known)
 {
     size_t len;
-    if (read_file(U, path, &len)) {
+    tn_yfile f;
+    int have_f;
+    if (U->L->yc) {
+        struct stat sb;
+        if (!known && !stat(path, &sb) && !tn_yfile_of(&sb, &f))
+            known = &f;
+        tn_ystream st;
+        if (known && !tn_ycache_get_file(U->L->yc, known, U->a, &st)) {
+            const char *file = tn_arena_strndup(U->a, path, strlen(path));
+            return file ? load_docs(U, &st, file) : -1;
+        }
+    }
+    if (read_file(U, path, &len, &f, &have_f)) {
         int e = errno;
         char buf[128];
         /* strerror may share one buffer between threads; the GNU
@@ -548,7 +574,7 @@ static int load_file(unit *U, const char *path)
         reject(U, path, 0, 0, strerror_r(e, buf, sizeof(buf)));
         return e == ENOMEM ? -1 : 0;
     }
-    return load_text(U, U->text, len, path);
+    return load_text(U, U->text, len, path, have_f ? &f : NULL);
 }
 
 /* The files, found by the walk (on the calling thread) while the other
@@ -557,6 +583,8 @@ static int load_file(unit *U, const char *path)
  * outs, n, cap, next, walked, stop. */
 typedef struct file {
     const char *path;      /* in L->scratch */
+    tn_yfile id;           /* the walk's stat of it, when has_id */
+    int has_id;
     const char *why;       /* NULL: a file to load; else the problem, in L->scratch */
     outlist *out;          /* what loading it gave (in L->scratch: never moves) */
 } file;
@@ -577,7 +605,7 @@ typedef struct pool {
 } pool;
 
 /* The walk's callback: appends a file, on the calling thread. */
-static int found(void *ctx, const char *path, const char *why)
+static int found(void *ctx, const char *path, const char *why, const struct stat *sb)
 {
     pool *P = ctx;
     tn_arena *a = &P->L->scratch;
@@ -595,6 +623,7 @@ static int found(void *ctx, const char *path, const char *why)
     f->path = tn_arena_strndup(a, path, strlen(path));
     f->why = why ? tn_arena_strndup(a, why, strlen(why)) : NULL;
     f->out = tn_arena_calloc(a, sizeof(*f->out));
+    f->has_id = sb && !tn_yfile_of(sb, &f->id);
     if (f->path && (!why || f->why) && f->out) {
         P->n++;
         rc = 0;
@@ -648,7 +677,7 @@ static int unit_loop(void *arg, int w)
     while (claim(P, &f)) {
         if (!f.why) {
             U->out = f.out;
-            if (load_file(U, f.path))
+            if (load_file(U, f.path, f.has_id ? &f.id : NULL))
                 f.out->oom = 1;
         }
         f.out->done = 1;   /* read after the threads are joined */
@@ -836,7 +865,7 @@ static int text_fn(loader *L, const void *a1, size_t n, const char *name)
     if (!U)
         return -1;
     U->out = &ol;
-    ol.oom = load_text(U, a1, n, name) != 0;
+    ol.oom = load_text(U, a1, n, name, NULL) != 0;
     ol.done = 1;
     int rc = units_done(L, U, 1);
     if (!rc)

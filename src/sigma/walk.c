@@ -19,9 +19,9 @@ typedef struct walk {
     void *ctx;
 } walk;
 
-static int add(walk *w, const char *path, const char *why)
+static int add(walk *w, const char *path, const char *why, const struct stat *sb)
 {
-    return w->fn(w->ctx, path, why) ? -1 : 0;
+    return w->fn(w->ctx, path, why, sb) ? -1 : 0;
 }
 
 static int has_yaml_ext(const char *name)
@@ -30,7 +30,7 @@ static int has_yaml_ext(const char *name)
     return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
 }
 
-static int walk_path(walk *w, const char *path, int is_dir, int depth);
+static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb);
 
 /* A folder entry: full path and what readdir says it is. */
 typedef struct entry {
@@ -87,15 +87,16 @@ static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
 /* 1: e is a folder, 0: a file, -1: skipped (neither a folder nor YAML,
  * or it cannot be stat'ed). A stat per entry was most of the walk's
  * system time: readdir's type is trusted for plain files and folders,
- * and anything else (links, unknown) is stat'ed as before. */
-static int entry_kind(const entry *e)
+ * and anything else (links, unknown) is stat'ed as before, into *sb
+ * (*stated set, so the loader need not stat it again). */
+static int entry_kind(const entry *e, struct stat *sb, int *stated)
 {
-    struct stat sb;
     int is_dir;
+    *stated = 0;
     if (e->type == DT_DIR || e->type == DT_REG)
         is_dir = e->type == DT_DIR;
-    else if (stat(e->path, &sb) == 0)
-        is_dir = S_ISDIR(sb.st_mode) != 0;
+    else if (stat(e->path, sb) == 0)
+        is_dir = S_ISDIR(sb->st_mode) != 0, *stated = 1;
     else
         return -1;
     return is_dir ? 1 : has_yaml_ext(e->path) ? 0 : -1;
@@ -105,27 +106,29 @@ static int walk_dir(walk *w, const char *path, int depth)
 {
     DIR *dir = opendir(path);
     if (!dir)
-        return add(w, path, strerror(errno));
+        return add(w, path, strerror(errno), NULL);
     entry *es;
     size_t n;
     int rc = list_dir(dir, path, &es, &n);
     closedir(dir);
     for (size_t i = 0; i < n; i++) {
-        int kind = rc ? -1 : entry_kind(&es[i]);
+        struct stat sb;
+        int stated;
+        int kind = rc ? -1 : entry_kind(&es[i], &sb, &stated);
         if (kind >= 0)
-            rc = walk_path(w, es[i].path, kind, depth + 1);
+            rc = walk_path(w, es[i].path, kind, depth + 1, stated ? &sb : NULL);
         tn_free(es[i].path);
     }
     tn_free(es);
     return rc;
 }
 
-static int walk_path(walk *w, const char *path, int is_dir, int depth)
+static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb)
 {
     if (!is_dir)
-        return add(w, path, NULL);
+        return add(w, path, NULL, sb);
     if (depth > MAX_DEPTH)
-        return add(w, path, "folders nested too deeply");
+        return add(w, path, "folders nested too deeply", NULL);
     return walk_dir(w, path, depth);
 }
 
@@ -134,8 +137,8 @@ int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
     walk wk = {fn, ctx}, *w = &wk;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
-        int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno))
-                                          : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0);
+        int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno), NULL)
+                                          : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0, &sb);
         if (rc)
             return -1;
     }

@@ -3,12 +3,14 @@
 #define TN_SIGMA_WALK_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* Receives the walk's findings in load order: a file to load (why NULL),
  * or a path that could not be walked and the problem, to report in its
- * place. The strings are valid during the call only. Returns 0, or
- * nonzero to stop the walk. */
-typedef int (*tn_rfile_fn)(void *ctx, const char *path, const char *why);
+ * place. sb: the file's stat when the walk took one (a link, or a path
+ * given as a file), else NULL. The strings and sb are valid during the
+ * call only. Returns 0, or nonzero to stop the walk. */
+typedef int (*tn_rfile_fn)(void *ctx, const char *path, const char *why, const struct stat *sb);
 
 /* Hands fn each path given as a file (whatever its name) and every
  * .yml/.yaml file under each folder (recursively, by name, depth first,

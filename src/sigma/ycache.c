@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -46,6 +47,13 @@
 /* As the parser (yaml.c): 64 nested collections, so depth 64 for the
  * innermost scalar (the root is depth 0). Deeper trees come from aliases. */
 #define MAX_DEPTH 64
+/* The file index (ycache.h): beside the trees, its own header and records */
+#define FILES_SUFFIX ".files"
+#define FMAGIC "TNYFILE1"
+#define FHEAD 24
+#define FREC 64
+#define MAX_FRECS ((size_t)1 << 18)   /* 16 MiB of records */
+#define RACY_NS 2000000000ull         /* a file changed this recently is not recorded */
 
 /* ---- content key ---- */
 
@@ -356,6 +364,12 @@ typedef struct fresh {
     uint64_t check;
 } fresh;
 
+/* A record of the file index: a file's stat and its content key. */
+typedef struct yrec {
+    tn_yfile f;
+    tn_ykey k;
+} yrec;
+
 struct tn_ycache {
     char dir[4096], path[4200];   /* path "": never written */
     char *data;            /* the file, mapped or read (tn_file_map) */
@@ -369,6 +383,15 @@ struct tn_ycache {
     tn_buf fresh;
     fresh *fv;
     size_t nf, capf;
+    /* the file index (ycache.h): its image, records, and this load's */
+    char fpath[4300];      /* "": never written */
+    char *fdata;
+    size_t fdata_len;
+    int fmapped;
+    const unsigned char *frec;
+    uint32_t nfrec;
+    yrec *ff;              /* under mu */
+    size_t nff, capff;
 };
 
 static uint32_t trees_version(void)
@@ -430,6 +453,201 @@ static void take_image(tn_ycache *c, size_t len)
         c->n = 0;
 }
 
+/* ---- the file index ----
+ *
+ * "TNYFILE1"  u64 check  u32 n  u32 0  then n records of 64 bytes sorted
+ * by (dev, ino): u64 dev, ino, size, mtime, ctime, h0, h1, len. check is
+ * check64 of everything after it. A record is only ever a hint: what it
+ * names is looked up in the trees, whose entries have checksums of their
+ * own. */
+
+int tn_yfile_of(const struct stat *sb, tn_yfile *f)
+{
+    if (!S_ISREG(sb->st_mode))
+        return -1;
+    *f = (tn_yfile){
+        .dev = (uint64_t)sb->st_dev,
+        .ino = (uint64_t)sb->st_ino,
+        .size = (uint64_t)sb->st_size,
+        .mtime = (uint64_t)sb->st_mtim.tv_sec * 1000000000u + (uint64_t)sb->st_mtim.tv_nsec,
+        .ctime = (uint64_t)sb->st_ctim.tv_sec * 1000000000u + (uint64_t)sb->st_ctim.tv_nsec,
+    };
+    return 0;
+}
+
+static void rec_at(const unsigned char *p, yrec *r)
+{
+    r->f.dev = rd64(p);
+    r->f.ino = rd64(p + 8);
+    r->f.size = rd64(p + 16);
+    r->f.mtime = rd64(p + 24);
+    r->f.ctime = rd64(p + 32);
+    r->k.h[0] = rd64(p + 40);
+    r->k.h[1] = rd64(p + 48);
+    r->k.len = rd64(p + 56);
+}
+
+static int id_cmp(const tn_yfile *x, const tn_yfile *y)
+{
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static int rec_cmp(const void *x, const void *y)
+{
+    return id_cmp(&((const yrec *)x)->f, &((const yrec *)y)->f);
+}
+
+/* Takes the index image in c->fdata if its header and checksum hold and
+ * its records are sorted (else the index stays empty). */
+static void take_files(tn_ycache *c, size_t len)
+{
+    const unsigned char *d = (const unsigned char *)c->fdata;
+    uint32_t n, z;
+    if (len < FHEAD || memcmp(d, FMAGIC, 8))
+        return;
+    memcpy(&n, d + 16, 4);
+    memcpy(&z, d + 20, 4);
+    if (z || n > (len - FHEAD) / FREC || len != FHEAD + (size_t)n * FREC ||
+        check64(d + 16, len - 16) != rd64(d + 8))
+        return;
+    yrec prev = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        yrec r;
+        rec_at(d + FHEAD + (size_t)i * FREC, &r);
+        if (i && id_cmp(&prev.f, &r.f) >= 0)
+            return;
+        prev = r;
+    }
+    c->frec = d + FHEAD;
+    c->nfrec = n;
+}
+
+int tn_ycache_files_from_bytes(tn_ycache *c, const void *data, size_t len)
+{
+    char *d = tn_malloc(len ? len : 1);
+    if (!d)
+        return -1;
+    if (len)
+        memcpy(d, data, len);
+    if (c->fdata)
+        tn_file_release(c->fdata, c->fdata_len, c->fmapped);
+    c->fdata = d;
+    c->fdata_len = len;
+    c->fmapped = 0;
+    c->frec = NULL;
+    c->nfrec = 0;
+    take_files(c, len);
+    return 0;
+}
+
+int tn_ycache_get_file(tn_ycache *c, const tn_yfile *f, tn_arena *a, tn_ystream *st)
+{
+    memset(st, 0, sizeof(*st));
+    uint32_t lo = 0, hi = c ? c->nfrec : 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        yrec r;
+        rec_at(c->frec + (size_t)mid * FREC, &r);
+        int o = id_cmp(f, &r.f);
+        if (o < 0)
+            hi = mid;
+        else if (o > 0)
+            lo = mid + 1;
+        else if (r.f.size == f->size && r.f.mtime == f->mtime && r.f.ctime == f->ctime &&
+                 r.k.len == f->size)
+            return tn_ycache_get(c, &r.k, a, st);
+        else
+            return -1;
+    }
+    return -1;
+}
+
+/* Records f -> k for later loads, when f was last changed at least
+ * RACY_NS before now. */
+static void note_file(tn_ycache *c, const tn_yfile *f, const tn_ykey *k)
+{
+    struct timespec ts;
+    if (k->len != f->size || clock_gettime(CLOCK_REALTIME, &ts))
+        return;
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (f->mtime + RACY_NS > now || f->ctime + RACY_NS > now)
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (c->nff == c->capff) {
+        size_t ncap = c->capff ? c->capff * 2 : 256;
+        yrec *nv = tn_realloc(c->ff, ncap * sizeof(*nv));
+        if (nv) {
+            c->ff = nv;
+            c->capff = ncap;
+        }
+    }
+    if (c->nff < c->capff)
+        c->ff[c->nff++] = (yrec){*f, *k};
+    pthread_mutex_unlock(&c->mu);
+}
+
+int tn_ycache_parse_file(tn_ycache *c, const tn_yfile *f, const char *text, size_t len,
+                         tn_arena *a, tn_ystream *st, char *err, size_t errlen, uint32_t *line,
+                         uint32_t *col)
+{
+    tn_ykey k;
+    if (!c)
+        return tn_yaml_parse(text, len, a, st, err, errlen, line, col);
+    tn_ykey_of(text, len, &k);
+    if (tn_ycache_get(c, &k, a, st)) {
+        if (tn_yaml_parse(text, len, a, st, err, errlen, line, col))
+            return -1;
+        tn_ycache_put(c, &k, st);
+    }
+    if (f)
+        note_file(c, f, &k);
+    return 0;
+}
+
+/* The records to write: this load's, then the old ones it did not
+ * replace, up to MAX_FRECS, sorted. */
+int tn_ycache_files_image(tn_ycache *c, tn_buf *out)
+{
+    if (!c || !c->nff)
+        return -1;
+    size_t cap = c->nff + c->nfrec, n = 0;
+    yrec *v = tn_malloc(cap * sizeof(*v));
+    if (!v)
+        return -1;
+    qsort(c->ff, c->nff, sizeof(*c->ff), rec_cmp);
+    for (size_t i = 0; i < c->nff && n < MAX_FRECS; i++)
+        if (!i || rec_cmp(&c->ff[i - 1], &c->ff[i]))   /* a file loaded twice */
+            v[n++] = c->ff[i];
+    size_t nfresh = n;
+    for (uint32_t i = 0; i < c->nfrec && n < MAX_FRECS; i++) {
+        yrec r;
+        rec_at(c->frec + (size_t)i * FREC, &r);
+        if (!bsearch(&r, c->ff, c->nff, sizeof(*c->ff), rec_cmp))
+            v[n++] = r;
+    }
+    if (n > nfresh)
+        qsort(v, n, sizeof(*v), rec_cmp);
+    unsigned char head[FHEAD] = {0};
+    uint32_t cnt = (uint32_t)n;
+    memcpy(head, FMAGIC, 8);
+    memcpy(head + 16, &cnt, 4);
+    size_t at = out->len;
+    tn_buf_put(out, head, FHEAD);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t w[8] = {v[i].f.dev, v[i].f.ino, v[i].f.size, v[i].f.mtime, v[i].f.ctime,
+                         v[i].k.h[0], v[i].k.h[1], v[i].k.len};
+        tn_buf_put(out, w, FREC);
+    }
+    tn_free(v);
+    if (!tn_buf_ok(out))
+        return -1;
+    uint64_t check = check64(out->data + at + 16, out->len - at - 16);
+    memcpy(out->data + at + 8, &check, 8);
+    return 0;
+}
+
 static tn_ycache *new_cache(void)
 {
     tn_ycache *c = tn_calloc(1, sizeof(*c));
@@ -470,6 +688,13 @@ tn_ycache *tn_ycache_open_file(const char *path)
     if (!tn_file_map(path, MAX_FILE, &c->data, &len, &c->mapped)) {
         c->data_len = len;
         take_image(c, len);
+    }
+    k = snprintf(c->fpath, sizeof(c->fpath), "%s%s", path, FILES_SUFFIX);
+    if (k <= 0 || (size_t)k >= sizeof(c->fpath))
+        c->fpath[0] = 0;
+    else if (!tn_file_map(c->fpath, MAX_FILE, &c->fdata, &len, &c->fmapped)) {
+        c->fdata_len = len;
+        take_files(c, len);
     }
     return c;
 }
@@ -540,17 +765,7 @@ void tn_ycache_put(tn_ycache *c, const tn_ykey *k, const tn_ystream *st)
 int tn_ycache_parse(tn_ycache *c, const char *text, size_t len, tn_arena *a, tn_ystream *st,
                     char *err, size_t errlen, uint32_t *line, uint32_t *col)
 {
-    tn_ykey k;
-    if (c) {
-        tn_ykey_of(text, len, &k);
-        if (!tn_ycache_get(c, &k, a, st))
-            return 0;
-    }
-    if (tn_yaml_parse(text, len, a, st, err, errlen, line, col))
-        return -1;
-    if (c)
-        tn_ycache_put(c, &k, st);
-    return 0;
+    return tn_ycache_parse_file(c, NULL, text, len, a, st, err, errlen, line, col);
 }
 
 /* ---- writing ---- */
@@ -692,12 +907,14 @@ int tn_ycache_image(tn_ycache *c, tn_buf *out)
 
 /* Written to a temporary name and renamed, so that a reader never sees a
  * half-written file; of two concurrent runs, the last rename wins. */
-static void store(tn_ycache *c)
+static void store(const char *dir, const char *path, tn_ycache *c,
+                  int (*image)(tn_ycache *, tn_buf *))
 {
-    char tmp[4300];
+    char tmp[4400], d[4096];
     tn_buf img = {0};
-    int k = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
-    if (k <= 0 || (size_t)k >= sizeof(tmp) || tn_mkdirs(c->dir) || tn_ycache_image(c, &img)) {
+    int k = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    snprintf(d, sizeof(d), "%s", dir);
+    if (k <= 0 || (size_t)k >= sizeof(tmp) || tn_mkdirs(d) || image(c, &img)) {
         tn_buf_free(&img);
         return;
     }
@@ -705,7 +922,7 @@ static void store(tn_ycache *c)
     if (fd >= 0) {
         int bad = tn_write_all(fd, img.data, img.len);
         bad |= close(fd) != 0;
-        if (bad || rename(tmp, c->path))
+        if (bad || rename(tmp, path))
             unlink(tmp);
     }
     tn_buf_free(&img);
@@ -718,6 +935,9 @@ void tn_ycache_free(tn_ycache *c)
     pthread_mutex_destroy(&c->mu);
     if (c->data)
         tn_file_release(c->data, c->data_len, c->mapped);
+    if (c->fdata)
+        tn_file_release(c->fdata, c->fdata_len, c->fmapped);
+    tn_free(c->ff);
     tn_free(c->used);
     tn_buf_free(&c->fresh);
     tn_free(c->fv);
@@ -727,6 +947,8 @@ void tn_ycache_free(tn_ycache *c)
 void tn_ycache_close(tn_ycache *c)
 {
     if (c && c->nf && c->path[0])
-        store(c);
+        store(c->dir, c->path, c, tn_ycache_image);
+    if (c && c->nff && c->fpath[0])
+        store(c->dir, c->fpath, c, tn_ycache_files_image);
     tn_ycache_free(c);
 }

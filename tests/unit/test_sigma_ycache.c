@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* 1 when the trees at x and y are equal node for node. */
@@ -363,6 +364,183 @@ TN_TEST(test_sigma_ycache_loader_same_rules_and_errors)
     setenv("TANSA_CACHE", "off", 1);
     load_folder(rules, off, sizeof(off));
     CHECK(strstr(off, "good two@") != NULL);
+    CHECK_STR(warm, off);
+
+    if (saved) {
+        setenv("TANSA_CACHE", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TANSA_CACHE");
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The scalar value of key k in the first document of st, or "". */
+static const char *doc_value(const tn_ystream *st, const char *k)
+{
+    const tn_ynode *v = st->ndocs ? tn_ymap_get(st->docs[0], k) : NULL;
+    return v && v->kind == TN_Y_SCALAR ? v->str : "";
+}
+
+/* The file index: a file recorded by its stat is found by that stat alone
+ * (no text), and by nothing else: not by another size, mtime, ctime,
+ * inode or device; not when it was changed within 2 s of the read (the
+ * racy case); not when it failed to parse; not when the index is damaged
+ * or the trees it names are gone. A load that records nothing does not
+ * rewrite the index. */
+TN_TEST(test_sigma_ycache_file_index)
+{
+    char dir[] = "/tmp/tansa-yfiles-XXXXXX", trees[300], files[320], cmd[300];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(trees, sizeof(trees), "%s/yaml-trees.tnyc", dir);
+    snprintf(files, sizeof(files), "%s.files", trees);
+    const char *rule = "title: indexed\ndetection:\n  s: {a: 1}\n  condition: s\n";
+    const char *bad = "title: [unclosed\n";
+    uint64_t len = strlen(rule), now = now_ns(), old = now - 10000000000ull,
+             recent = now - 1000000000ull;
+    tn_yfile f = {7, 11, len, old, old};
+    tn_yfile racy_c = {7, 12, len, old, recent}, racy_m = {7, 13, len, recent, recent};
+    tn_yfile broken = {7, 14, strlen(bad), old, old};
+    tn_arena a;
+    tn_arena_init(&a, 4096);
+    tn_ystream st;
+    char err[128];
+    uint32_t line, col;
+    tn_ycache *c = tn_ycache_open_file(trees);
+    CHECK(c != NULL);
+    CHECK_INT(tn_ycache_parse_file(c, &f, rule, len, &a, &st, err, sizeof(err), &line, &col), 0);
+    CHECK_INT(tn_ycache_parse_file(c, &racy_c, rule, len, &a, &st, err, sizeof(err), &line, &col), 0);
+    CHECK_INT(tn_ycache_parse_file(c, &racy_m, rule, len, &a, &st, err, sizeof(err), &line, &col), 0);
+    CHECK_INT(tn_ycache_parse_file(c, &broken, bad, strlen(bad), &a, &st, err, sizeof(err), &line,
+                                   &col), -1);
+    tn_ycache_close(c);
+    struct stat sb1, sb2;
+    CHECK_INT(stat(files, &sb1), 0);
+
+    c = tn_ycache_open_file(trees);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), 0);
+    CHECK_STR(doc_value(&st, "title"), "indexed");
+    CHECK_INT(tn_ycache_get_file(c, &racy_c, &a, &st), -1);
+    CHECK_INT(tn_ycache_get_file(c, &racy_m, &a, &st), -1);
+    CHECK_INT(tn_ycache_get_file(c, &broken, &a, &st), -1);
+    tn_yfile g = f;
+    g.size++;
+    CHECK_INT(tn_ycache_get_file(c, &g, &a, &st), -1);
+    g = f, g.mtime++;
+    CHECK_INT(tn_ycache_get_file(c, &g, &a, &st), -1);
+    g = f, g.ctime++;
+    CHECK_INT(tn_ycache_get_file(c, &g, &a, &st), -1);
+    g = f, g.ino++;
+    CHECK_INT(tn_ycache_get_file(c, &g, &a, &st), -1);
+    g = f, g.dev++;
+    CHECK_INT(tn_ycache_get_file(c, &g, &a, &st), -1);
+    tn_ycache_close(c);   /* nothing new: the index is not rewritten */
+    CHECK_INT(stat(files, &sb2), 0);
+    CHECK(sb2.st_ino == sb1.st_ino && sb2.st_mtim.tv_nsec == sb1.st_mtim.tv_nsec);
+
+    /* replayed as a fuzz input (mode 3): must not fail */
+    char *img;
+    size_t n;
+    CHECK_INT(tn_file_read(files, 1 << 20, &img, &n), 0);
+    unsigned char *in = malloc(n + 1);
+    in[0] = 3;
+    memcpy(in + 1, img, n);
+    CHECK_INT(fz_ycache_one(in, n + 1), 0);
+    free(in);
+
+    /* one byte of a record changed: the checksum refuses the whole index */
+    img[n - 1] ^= 1;
+    c = tn_ycache_open_file(trees);
+    CHECK_INT(tn_ycache_files_from_bytes(c, img, n), 0);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), -1);
+    img[n - 1] ^= 1;
+    CHECK_INT(tn_ycache_files_from_bytes(c, img, n), 0);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), 0);
+    tn_ycache_free(c);
+    tn_free(img);
+
+    /* the trees it names are gone: a miss, the file is read */
+    CHECK_INT(unlink(trees), 0);
+    c = tn_ycache_open_file(trees);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), -1);
+    tn_ycache_free(c);
+
+    tn_arena_free(&a);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
+/* Through the loader: files older than 2 s are recorded by the first load
+ * and not read by the second, which loads the same; then a file edited in
+ * place to new text of the same size (so only its times tell) is read
+ * again and its new rule loaded. */
+TN_TEST(test_sigma_ycache_loader_file_index_edit)
+{
+    char dir[] = "/tmp/tansa-yfedit-XXXXXX", rules[300], cache[300], files[400], cmd[300];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(rules, sizeof(rules), "%s/rules", dir);
+    snprintf(cache, sizeof(cache), "%s/cache", dir);
+    snprintf(files, sizeof(files), "%s/yaml-trees.tnyc.files", cache);
+    mkdir(rules, 0700);
+    const char *one = "title: first rule\nlogsource:\n  product: windows\n"
+                      "detection:\n  s: {a: 1}\n  condition: s\n";
+    const char *two = "title: other rule\nlogsource:\n  product: windows\n"
+                      "detection:\n  s: {b: 2}\n  condition: s\n";
+    CHECK_INT((int)strlen(one), (int)strlen(two));
+    put_file(rules, "a.yml", one);
+    put_file(rules, "b.yml", "title: broken\ndetection: [unclosed\n");
+    char *saved = getenv("TANSA_CACHE") ? strdup(getenv("TANSA_CACHE")) : NULL;
+    static char off[8192], cold[8192], warm[8192];
+    setenv("TANSA_CACHE", "off", 1);
+    load_folder(rules, off, sizeof(off));
+    CHECK(strstr(off, "first rule@") != NULL);
+    sleep(3);   /* older than the racy window */
+    setenv("TANSA_CACHE", cache, 1);
+    load_folder(rules, cold, sizeof(cold));
+    struct stat sb;
+    CHECK_INT(stat(files, &sb), 0);   /* a.yml recorded (b.yml failed to parse) */
+    tn_ycache *c = tn_ycache_open();
+    char p[400];
+    snprintf(p, sizeof(p), "%s/a.yml", rules);
+    struct stat fs;
+    tn_yfile f;
+    tn_ystream st;
+    tn_arena a;
+    tn_arena_init(&a, 4096);
+    CHECK_INT(stat(p, &fs), 0);
+    CHECK_INT(tn_yfile_of(&fs, &f), 0);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), 0);
+    CHECK_STR(doc_value(&st, "title"), "first rule");
+    snprintf(p, sizeof(p), "%s/b.yml", rules);
+    CHECK_INT(stat(p, &fs), 0);
+    CHECK_INT(tn_yfile_of(&fs, &f), 0);
+    CHECK_INT(tn_ycache_get_file(c, &f, &a, &st), -1);
+    tn_ycache_free(c);
+    tn_arena_free(&a);
+    load_folder(rules, warm, sizeof(warm));
+    CHECK_STR(cold, off);
+    CHECK_STR(warm, off);
+
+    /* edited in place: same inode, same size, new times */
+    snprintf(p, sizeof(p), "%s/a.yml", rules);
+    FILE *fp = fopen(p, "r+b");
+    CHECK(fp != NULL);
+    if (fp) {
+        fputs(two, fp);
+        fclose(fp);
+    }
+    load_folder(rules, warm, sizeof(warm));
+    setenv("TANSA_CACHE", "off", 1);
+    load_folder(rules, off, sizeof(off));
+    CHECK(strstr(off, "other rule@") != NULL);
     CHECK_STR(warm, off);
 
     if (saved) {
