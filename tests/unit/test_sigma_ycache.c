@@ -315,14 +315,46 @@ static void put_file(const char *dir, const char *name, const char *text)
     }
 }
 
+/* Puts TANSA_CACHE back as it was (saved NULL: unset), frees saved and
+ * removes the test's folder: system's status. */
+static int restore_cache_env(char *saved, const char *dir)
+{
+    char cmd[300];
+    if (saved) {
+        setenv("TANSA_CACHE", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TANSA_CACHE");
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+/* Loads rules with the cache in effect into warm, then with none into
+ * off: 0 when both are the same and hold want. */
+static int cached_then_off(const char *rules, const char *want, char *warm, char *off, size_t size)
+{
+    load_folder(rules, warm, size);
+    setenv("TANSA_CACHE", "off", 1);
+    load_folder(rules, off, size);
+    return strstr(off, want) && !strcmp(warm, off) ? 0 : -1;
+}
+
+/* A test's folder from template dir, with rules/ made and cache/ named. */
+static int make_test_dirs(char *dir, char *rules, char *cache, size_t size)
+{
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(rules, size, "%s/rules", dir);
+    snprintf(cache, size, "%s/cache", dir);
+    return mkdir(rules, 0700);
+}
+
 TN_TEST(test_sigma_ycache_loader_same_rules_and_errors)
 {
-    char dir[] = "/tmp/tansa-ycache-XXXXXX", rules[300], cache[300], trees[400], cmd[300];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(rules, sizeof(rules), "%s/rules", dir);
-    snprintf(cache, sizeof(cache), "%s/cache", dir);
+    char dir[] = "/tmp/tansa-ycache-XXXXXX", rules[300], cache[300], trees[400];
+    CHECK_INT(make_test_dirs(dir, rules, cache, sizeof(rules)), 0);
     snprintf(trees, sizeof(trees), "%s/yaml-trees.tnyc", cache);
-    mkdir(rules, 0700);
     const char *good = "title: good one\nid: 33333333-3333-3333-3333-333333333333\nlevel: high\n"
                        "logsource:\n  product: windows\n  category: process_creation\n"
                        "detection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel\n";
@@ -360,20 +392,9 @@ TN_TEST(test_sigma_ycache_loader_same_rules_and_errors)
     /* an edited file is parsed again */
     put_file(rules, "a.yml", "title: good two\ndetection:\n  s: {a: 1}\n  condition: s\n"
                              "logsource:\n  product: windows\n");
-    load_folder(rules, warm, sizeof(warm));
-    setenv("TANSA_CACHE", "off", 1);
-    load_folder(rules, off, sizeof(off));
-    CHECK(strstr(off, "good two@") != NULL);
-    CHECK_STR(warm, off);
+    CHECK_INT(cached_then_off(rules, "good two@", warm, off, sizeof(warm)), 0);
 
-    if (saved) {
-        setenv("TANSA_CACHE", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TANSA_CACHE");
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK_INT(system(cmd), 0);
+    CHECK_INT(restore_cache_env(saved, dir), 0);
 }
 
 static uint64_t now_ns(void)
@@ -484,12 +505,9 @@ TN_TEST(test_sigma_ycache_file_index)
  * again and its new rule loaded. */
 TN_TEST(test_sigma_ycache_loader_file_index_edit)
 {
-    char dir[] = "/tmp/tansa-yfedit-XXXXXX", rules[300], cache[300], files[400], cmd[300];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(rules, sizeof(rules), "%s/rules", dir);
-    snprintf(cache, sizeof(cache), "%s/cache", dir);
+    char dir[] = "/tmp/tansa-yfedit-XXXXXX", rules[300], cache[300], files[400];
+    CHECK_INT(make_test_dirs(dir, rules, cache, sizeof(rules)), 0);
     snprintf(files, sizeof(files), "%s/yaml-trees.tnyc.files", cache);
-    mkdir(rules, 0700);
     const char *one = "title: first rule\nlogsource:\n  product: windows\n"
                       "detection:\n  s: {a: 1}\n  condition: s\n";
     const char *two = "title: other rule\nlogsource:\n  product: windows\n"
@@ -537,20 +555,9 @@ TN_TEST(test_sigma_ycache_loader_file_index_edit)
         fputs(two, fp);
         fclose(fp);
     }
-    load_folder(rules, warm, sizeof(warm));
-    setenv("TANSA_CACHE", "off", 1);
-    load_folder(rules, off, sizeof(off));
-    CHECK(strstr(off, "other rule@") != NULL);
-    CHECK_STR(warm, off);
+    CHECK_INT(cached_then_off(rules, "other rule@", warm, off, sizeof(warm)), 0);
 
-    if (saved) {
-        setenv("TANSA_CACHE", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TANSA_CACHE");
-    }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK_INT(system(cmd), 0);
+    CHECK_INT(restore_cache_env(saved, dir), 0);
 }
 
 TN_TEST(test_sigma_ycache_fuzz_regression_inputs)
