@@ -5,6 +5,25 @@
 
 #include <string.h>
 
+/* Under AddressSanitizer a spare block is poisoned until it is used
+ * again, so that a use of memory after its arena's reset is still caught
+ * as it was when reset freed it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TN_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TN_ARENA_ASAN 1
+#endif
+#endif
+#ifdef TN_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct tn_arena_block {
     tn_arena_block *next;
     size_t size;  /* usable bytes in data */
@@ -24,6 +43,7 @@ static tn_arena_block *new_block(tn_arena *a, size_t need)
     tn_arena_block *b;
     if (need <= a->block_size && a->spare) {
         b = a->spare;
+        UNPOISON(b->data, b->size);
         a->spare = b->next;
     } else {
         size_t size = need > a->block_size ? need : a->block_size;
@@ -84,6 +104,7 @@ void tn_arena_reset(tn_arena *a)
         if (b->size == a->block_size) {
             b->next = a->spare;
             a->spare = b;
+            POISON(b->data, b->size);
         } else {
             tn_free(b);
         }
@@ -96,6 +117,7 @@ static void free_list(tn_arena_block *b)
 {
     while (b) {
         tn_arena_block *next = b->next;
+        UNPOISON(b->data, b->size);
         tn_free(b);
         b = next;
     }

@@ -6,6 +6,10 @@
 #include "read/event.h"
 
 #include <stdlib.h>
+#include <string.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 TN_TEST(test_arena_reset_keeps_one_block)
 {
@@ -34,12 +38,18 @@ TN_TEST(test_arena_reset_reuses_its_blocks)
         first[i] = tn_arena_alloc(&a, BS);   /* a whole block each */
     CHECK(tn_arena_alloc(&a, 5 * BS) != NULL);   /* a larger block */
     tn_arena_reset(&a);
+#if defined(__SANITIZE_ADDRESS__)
+    /* kept, but poisoned until reused: a use after reset is still caught */
+    for (int i = 0; i < N; i++)
+        CHECK(__asan_address_is_poisoned(first[i]));
+#endif
     for (int i = 0; i < N; i++)   /* what a freed block would go to */
         other[i] = malloc(BS + 64);
     int same = 0;
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < N; i++) {
             void *p = tn_arena_alloc(&a, BS);
+            memset(p, 1, BS);   /* usable again (ASan would stop here if not) */
             for (int j = 0; j < N; j++)
                 same += p == first[j];
         }
