@@ -11,10 +11,12 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "match/eval.h"
+#include "match/scancache.h"
 #include "sigma/translate.h"
 #include "sigma/ruleset_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An EventID's run in the current channel (event_run). */
@@ -52,7 +54,14 @@ struct tn_scanner {
     tn_buf text;           /* the event's light text, handed to Vectorscan */
     tn_buf htext[TN_SCAN_HEAVY_MAX];   /* each heavy field's values */
     tn_arena lowmem;       /* lower-cased values of the current event */
+    tn_scancache cache;    /* heavy fields' scan results (scancache.h) */
+    int use_cache;
+    uint32_t *rec;         /* local ids reported by the scan being kept */
+    uint32_t nrec, reccap;
+    int recording;         /* 1: the current scan's reports go to rec; 2: rec overflowed */
 };
+
+static uint64_t report_budget(size_t len);
 
 tn_scanner *tn_scanner_new(const tn_ruleset *rs)
 {
@@ -76,6 +85,14 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->alw = tn_malloc((RUN_MEMO * (size_t)rs->idx.nalways + 1) * sizeof(*sc->alw));
     sc->touched = tn_malloc(sc->ncap * sizeof(*sc->touched));
     sc->pass = tn_malloc(sc->ncap * sizeof(*sc->pass));
+    /* TANSA_NO_SCAN_CACHE=1 scans every text (for checking: results are
+     * identical); a cache that cannot be made is just not used */
+    const char *nc = getenv("TANSA_NO_SCAN_CACHE");
+    if (sc->hs && !(nc && nc[0] == '1') && tn_scancache_init(&sc->cache, 0, 0) == 0) {
+        sc->reccap = (uint32_t)report_budget(TN_SCANCACHE_MAX_TEXT);
+        sc->rec = tn_malloc(sc->reccap * sizeof(*sc->rec));
+        sc->use_cache = sc->rec != NULL;
+    }
     if (!sc->touched || !sc->pass || !sc->alw) {
         tn_scanner_free(sc);
         return NULL;
@@ -104,6 +121,8 @@ void tn_scanner_free(tn_scanner *sc)
     for (uint32_t i = 0; i < TN_SCAN_HEAVY_MAX; i++)
         tn_buf_free(&sc->htext[i]);
     tn_arena_free(&sc->lowmem);
+    tn_scancache_free(&sc->cache);
+    tn_free(sc->rec);
     tn_free((void *)sc->ev.low);
     tn_free(sc->ev.lowgen);
     if (sc->ev.fx)
@@ -117,6 +136,12 @@ void tn_scanner_free(tn_scanner *sc)
 uint64_t tn_scanner_evaluated(const tn_scanner *sc)
 {
     return sc->evaluated;
+}
+
+void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits)
+{
+    *lookups = sc->cache.lookups;
+    *hits = sc->cache.hits;
 }
 
 /* First source of rule r that holds the event, or UINT32_MAX. */
@@ -320,7 +345,17 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
     (void)from, (void)to, (void)flags;
     if (!sc->reports--)
         return 1;   /* stops the scan: the event is evaluated ungated */
-    if (k >= t->n || sc->lit_epoch[t->lit[k]] == sc->cur)
+    if (k >= t->n)
+        return 0;
+    /* every literal the text holds is kept, even one an earlier scan of
+     * this event found: the same text may come with other fields */
+    if (sc->recording == 1) {
+        if (sc->nrec < sc->reccap)
+            sc->rec[sc->nrec++] = k;
+        else
+            sc->recording = 2;
+    }
+    if (sc->lit_epoch[t->lit[k]] == sc->cur)
         return 0;   /* a repeat: the databases report every occurrence */
     sc->lit_epoch[t->lit[k]] = sc->cur;
     touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
@@ -383,7 +418,23 @@ static uint64_t report_budget(size_t len)
     return 256 + (uint64_t)len / 4;
 }
 
-static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
+/* What a scan that found the literals of e would have done. */
+static void replay(tn_scanner *sc, const tn_sc_entry *e)
+{
+    const tn_dbtab *t = sc->tab;
+    for (uint32_t i = 0; i < e->nids; i++) {
+        uint32_t k = e->ids[i], id = t->lit[k];
+        if (sc->lit_epoch[id] == sc->cur)
+            continue;
+        sc->lit_epoch[id] = sc->cur;
+        touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
+    }
+}
+
+/* Scans text with database db. A heavy field's text (keep set) is first
+ * looked up in the scanner's cache, and its result kept after a full
+ * scan. */
+static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
 {
     const tn_atoms *at = &sc->rs->atoms;
     if (db >= at->ndbs || !text->len)
@@ -391,9 +442,25 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text)
     if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
         return -1;
     sc->tab = &at->tabs[db];
+    uint64_t hash = 0;
+    keep = keep && sc->use_cache && text->len <= TN_SCANCACHE_MAX_TEXT;
+    if (keep) {
+        const tn_sc_entry *e = tn_scancache_get(&sc->cache, db, text->data, text->len, &hash);
+        if (e) {
+            replay(sc, e);
+            return 0;
+        }
+        sc->recording = 1;
+        sc->nrec = 0;
+    }
     sc->reports = report_budget(text->len);
-    return hs_scan(at->dbs[db], text->data, (unsigned)text->len, 0, sc->hs, on_literal, sc) ==
-                   HS_SUCCESS ? 0 : -1;
+    int rc = hs_scan(at->dbs[db], text->data, (unsigned)text->len, 0, sc->hs, on_literal, sc) ==
+                     HS_SUCCESS ? 0 : -1;
+    /* a scan stopped by the report budget found only some literals */
+    if (keep && !rc && sc->recording == 1)
+        tn_scancache_put(&sc->cache, db, text->data, text->len, hash, sc->rec, sc->nrec);
+    sc->recording = 0;
+    return rc;
 }
 
 /* Scans the strings of ev that the bucket's gated rules can read, as its
@@ -463,9 +530,9 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     }
     for (uint32_t i = 0; i < ss->npre; i++)
         on_constant(sc, ss->pre[i]);
-    int rc = scan_one(sc, ss->db, &sc->text);
+    int rc = scan_one(sc, ss->db, &sc->text, 0);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
-        rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h]);
+        rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h], 1);
     return rc;
 }
 

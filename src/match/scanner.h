@@ -28,4 +28,8 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
 /* Number of rules evaluated in full so far (for measuring the prefilter). */
 uint64_t tn_scanner_evaluated(const tn_scanner *sc);
 
+/* How many heavy-field texts were looked up in the scanner's cache of
+ * scan results (match/scancache.h) so far, and how many were found. */
+void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits);
+
 #endif

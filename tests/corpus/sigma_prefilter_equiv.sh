@@ -5,7 +5,9 @@
 # tree, gives byte-identical detections with and without it
 # (TANSA_NO_PREFILTER=1 evaluates every rule on every event). Then again
 # with the compiled databases read back from the cache, which must change
-# nothing either. Uses the release build: without the prefilter the run is
+# nothing either. The scanner's cache of heavy-field scan results
+# (match/scancache.c) is on in these runs; one more run without it
+# (TANSA_NO_SCAN_CACHE=1) must agree too. Uses the release build: without the prefilter the run is
 # slow under ASan.
 set -u
 T=${TANSA_REL:-build/tansa}
@@ -24,11 +26,13 @@ done
 "$T" hunt -q "${args[@]}" -f jsonl "$C" >"$work/cold.jsonl" 2>"$work/cold.err"
 "$T" hunt -q "${args[@]}" -f jsonl "$C" >"$work/warm.jsonl" 2>/dev/null
 TANSA_NO_PREFILTER=1 "$T" hunt -q "${args[@]}" -f jsonl "$C" >"$work/none.jsonl" 2>/dev/null
+TANSA_NO_SCAN_CACHE=1 "$T" hunt -q "${args[@]}" -f jsonl "$C" >"$work/nocache.jsonl" 2>/dev/null
 n=$(wc -l <"$work/none.jsonl")
 echo "   detections without the prefilter: $n"
 [ "$n" -gt 5000 ]; check "the whole corpus gives detections ($n)" $?
 cmp -s "$work/cold.jsonl" "$work/none.jsonl"; check "prefilter on equals prefilter off, whole corpus, all rules" $?
 ls "$TANSA_CACHE"/lits-*.hsdb >/dev/null 2>&1; check "the compiled databases were cached" $?
 cmp -s "$work/warm.jsonl" "$work/none.jsonl"; check "databases read from the cache give the same detections" $?
+cmp -s "$work/nocache.jsonl" "$work/none.jsonl"; check "without the scan-result cache, the same detections" $?
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
