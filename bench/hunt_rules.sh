@@ -15,7 +15,11 @@
 # links hit the page cache alike; that is fine, the reading is the same.
 #
 #   bench/hunt_rules.sh [--scale]        SCALE_ONLY=1 skips the rule-cost part
-#   REPS=5 bench/hunt_rules.sh           the least of 5 runs of each (default 3)
+#   REPS=5 bench/hunt_rules.sh           the least of 5 runs of each (default 3);
+#                                        also the median of the paired ratios
+#                                        (each rules run over the parse-only
+#                                        run just before it) and the scan
+#                                        phase alone, without rule loading
 #   INSTR=1 bench/hunt_rules.sh          also counts instructions (valgrind)
 set -eu
 cd "$(dirname "$0")/.."
@@ -63,19 +67,25 @@ echo "input: $F ($records records); Windows rules: ${loaded:-?} ($(ls "$WIN" | w
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? a : b }'; }
 REPS=${REPS:-3}
 echo "wall and CPU time: the least of $REPS runs of each, parse-only and rules runs alternating (REPS=N to change)"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for t in 1 2; do
     [ -n "${SCALE_ONLY:-}" ] && break
-    pw=999999 pc=999999 hw=999999 hc=999999 hr=0
+    pw=999999 pc=999999 ps=999999 hw=999999 hc=999999 hs=999999 hr=0 ratios=""
     for _ in $(seq 1 "$REPS"); do
-        read -r w c _ _ < <(run "$TANSA" hunt -q -t "$t" --rules "$DIR/empty-rules" -f jsonl "$F")
-        pw=$(min "$w" "$pw") pc=$(min "$c" "$pc")
-        read -r w c hr _ < <(run "$TANSA" hunt -q -t "$t" --rules "$WIN" -f jsonl "$F")
-        hw=$(min "$w" "$hw") hc=$(min "$c" "$hc")
+        read -r w c _ s < <(run "$TANSA" hunt -q -t "$t" --rules "$DIR/empty-rules" -f jsonl "$F")
+        pw=$(min "$w" "$pw") pc=$(min "$c" "$pc") ps=$(min "$s" "$ps") w0=$w
+        read -r w c hr s < <(run "$TANSA" hunt -q -t "$t" --rules "$WIN" -f jsonl "$F")
+        hw=$(min "$w" "$hw") hc=$(min "$c" "$hc") hs=$(min "$s" "$hs")
+        ratios="$ratios $(echo "$w / $w0" | bc -l)"
     done
+    mr=$(echo "$ratios" | tr ' ' '\n' | grep . | median)
     printf '%d thread(s): parse only %8.0f rec/s (wall %.2f s, CPU %.2f s); all rules %8.0f rec/s (wall %.2f s, CPU %.2f s, RSS %d KiB)\n' \
         "$t" "$(echo "$records / $pw" | bc -l)" "$pw" "$pc" "$(echo "$records / $hw" | bc -l)" "$hw" "$hc" "$hr"
-    printf '           rules cost over parsing: +%.0f%% wall, +%.0f%% CPU\n' \
-        "$(echo "($hw / $pw - 1) * 100" | bc -l)" "$(echo "($hc / $pc - 1) * 100" | bc -l)"
+    printf '           rules cost over parsing: +%.0f%% wall, +%.0f%% CPU; median of the %d paired runs +%.0f%%\n' \
+        "$(echo "($hw / $pw - 1) * 100" | bc -l)" "$(echo "($hc / $pc - 1) * 100" | bc -l)" "$REPS" \
+        "$(echo "($mr - 1) * 100" | bc -l)"
+    printf '           the scan alone (hunt'"'"'s own time, without loading the rules): %.2f s against %.2f s, +%.0f%%\n' \
+        "$hs" "$ps" "$(echo "($hs / $ps - 1) * 100" | bc -l)"
 done
 instr() { # instructions of a command under callgrind
     local o
