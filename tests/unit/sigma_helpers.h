@@ -7,6 +7,7 @@
 #include "sigma/sigma.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An event from name/value pairs; System members set by the caller. */
@@ -75,6 +76,28 @@ static inline int test_match(const char *yaml, const tn_event *ev)
         tn_ruleset_free(rs);
     }
     return res[0] == res[1] ? res[0] : -2;
+}
+
+/* A process_creation rule text with two "heavy" fields (sigma/scanset.c):
+ * selection a, CommandLine contains one of 300 words (zq000word ..
+ * zq299word), and b, Image ends with one of 300 names (\imgname000.exe
+ * ..), then more (further selections and the condition). Free it. */
+static inline char *test_heavy_rule(const char *more)
+{
+    size_t cap = 64 * 1024, n = 0;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    n += (size_t)snprintf(t + n, cap - n,
+                          "title: heavy\nlogsource:\n  product: windows\n  category: process_creation\n"
+                          "detection:\n  a:\n    CommandLine|contains:\n");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(t + n, cap - n, "      - 'zq%03dword'\n", i);
+    n += (size_t)snprintf(t + n, cap - n, "  b:\n    Image|endswith:\n");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(t + n, cap - n, "      - '\\imgname%03d.exe'\n", i);
+    snprintf(t + n, cap - n, "%s", more);
+    return t;
 }
 
 #endif
