@@ -223,7 +223,7 @@ TN_TEST(test_scancache_stopped_scan_not_kept)
     CHECK_INT(tn_ruleset_count(rs), 2);
     static char flood[4100];
     memset(flood, 'a', 4000);
-    strcpy(flood + 4000, " zzzzz");
+    memcpy(flood + 4000, " zzzzz", 7);
     TEST_EVENT(ev, SYSMON, 1, "CommandLine", flood, "Image", "C:\\a.exe");
     if (rs) {
         CHECK_INT(match_fresh(rs, &ev), 2);
