@@ -362,13 +362,13 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
     return 0;
 }
 
-/* Appends s and a NUL separator to a scan text. */
+/* Appends s and a separator (TN_SCAN_SEP) to a scan text. */
 static void put_str(tn_buf *t, const char *s, size_t len)
 {
     if (len && !tn_buf_reserve(t, len + 1)) {   /* one check, not two */
         memcpy(t->data + t->len, s, len);
         t->len += len + 1;
-        t->data[t->len - 1] = 0;
+        t->data[t->len - 1] = TN_SCAN_SEP;
         t->data[t->len] = 0;
     }
 }
@@ -437,7 +437,7 @@ static void replay(tn_scanner *sc, const tn_sc_entry *e)
 static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
 {
     const tn_atoms *at = &sc->rs->atoms;
-    if (db >= at->ndbs || !text->len)
+    if (db >= at->ndbs || text->len <= 1)   /* the leading separator alone: no value */
         return 0;
     if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
         return -1;
@@ -483,9 +483,16 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
     /* numbers formatted by hand: snprintf here was ~10% of matching */
+    /* each text begins with a separator, as each value ends with one:
+     * every value is between two, which anchored literals hold
+     * (sigma/atoms.c, value_lit) */
+    static const char sep = TN_SCAN_SEP;
     tn_buf_clear(&sc->text);
-    for (uint32_t h = 0; h < ss->nheavy; h++)
+    tn_buf_put(&sc->text, &sep, 1);
+    for (uint32_t h = 0; h < ss->nheavy; h++) {
         tn_buf_clear(&sc->htext[h]);
+        tn_buf_put(&sc->htext[h], &sep, 1);
+    }
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
         uint32_t hash = tn_name_hash(f->name, f->name_len);

@@ -61,6 +61,8 @@ typedef struct reg {
     uint32_t *voff;    /* per rule: its first value's index in vlit */
     char *tmp;         /* lower-cased candidate literal, reused */
     size_t tmpcap;
+    char *atmp;        /* an anchored literal being made (value_lit), reused */
+    size_t atmpcap;
     int oom;
 } reg;
 
@@ -259,11 +261,44 @@ static inline uint64_t below4(const char *p)
     return (x - ones * 4) & ~x & high;
 }
 
+/* The id of literal s[0..n) with a separator (TN_SCAN_SEP) before it
+ * (head) and after it (tail); UINT32_MAX on OOM. */
+static uint32_t anchored_id(reg *g, const char *s, size_t n, int head, int tail)
+{
+    size_t len = n + (size_t)head + (size_t)tail;
+    if (len > g->atmpcap) {
+        char *nt = tn_realloc(g->atmp, len);
+        if (!nt)
+            return g->oom = 1, UINT32_MAX;
+        g->atmp = nt;
+        g->atmpcap = len;
+    }
+    size_t k = 0;
+    if (head)
+        g->atmp[k++] = TN_SCAN_SEP;
+    memcpy(g->atmp + k, s, n);
+    k += n;
+    if (tail)
+        g->atmp[k++] = TN_SCAN_SEP;
+    return lit_id(g, g->atmp, k);
+}
+
 /* The id of the literal value v requires, or NO_LIT (unknown). Computed
  * once per value (pass 1 of tn_atoms_build) and looked up after: it was
  * computed four times, with a set allocated each time, ~15% of loading
- * SigmaHQ (callgrind). */
-static uint32_t value_lit(reg *g, const tn_value *v)
+ * SigmaHQ (callgrind).
+ *
+ * A field's value is compared with the field's whole text, and the scan
+ * texts hold each text between separators (TN_SCAN_SEP, match/scanner.c):
+ * so the literal of an equals value is looked for with a separator on
+ * each side, of a startswith value (or a glob's literal head) with one
+ * before, of an endswith value (or a glob's tail) with one after (field
+ * set). Then
+ * "NtLmSsp " (as Windows logs it) is no hit for LogonProcessName:
+ * 'NtLmSsp', nor is powershell.exe in a command line for Image|endswith:
+ * '\powershell.exe' read through a rename to the command line. A keyword
+ * (no field) matches anywhere: its literal is not anchored. */
+static uint32_t value_lit(reg *g, const tn_value *v, int field)
 {
     if (v->kind == TN_V_RE)   /* s: the literal every match contains (regex.c) */
         return v->s && v->len >= MIN_ATOM ? lit_id(g, v->s, v->len) : NO_LIT;
@@ -285,7 +320,14 @@ static uint32_t value_lit(reg *g, const tn_value *v)
             best = i, blen = j - i;
         i = j + 1;
     }
-    return atom_ok(v->s + best, blen) ? lit_id(g, v->s + best, blen) : NO_LIT;
+    if (!atom_ok(v->s + best, blen))
+        return NO_LIT;
+    int head = 0, tail = 0;
+    if (field && v->shape != TN_G_CONTAINS) {
+        head = best == 0 && v->shape != TN_G_SUFFIX;
+        tail = best + blen == v->len && v->shape != TN_G_PREFIX;
+    }
+    return head || tail ? anchored_id(g, v->s + best, blen, head, tail) : lit_id(g, v->s + best, blen);
 }
 
 /* The set of a value's literal id: unknown for NO_LIT. */
@@ -526,7 +568,7 @@ static void register_literals(reg *g, const tn_srule *r, uint32_t *ids)
         for (uint32_t i = 0; i < r->searches[s].nitems; i++) {
             const tn_item *it = &r->searches[s].items[i];
             for (uint32_t v = 0; v < it->nvalues; v++)
-                *ids++ = value_lit(g, &it->values[v]);
+                *ids++ = value_lit(g, &it->values[v], it->field.name != NULL);
         }
 }
 
@@ -759,6 +801,7 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
     tn_free(g.len);
     tn_free(g.freq);
     tn_free(g.tmp);
+    tn_free(g.atmp);
     tn_free(g.vlit);
     tn_free(g.voff);
     return rc;

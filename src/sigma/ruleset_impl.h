@@ -72,6 +72,12 @@ typedef struct tn_scanset {
     uint32_t npre;         /*   hits on every event of the bucket, never scanned for */
 } tn_scanset;
 
+/* The byte before and after each value in a scan text (match/scanner.c),
+ * which anchored literals hold (atoms.c, value_lit): not NUL, because
+ * Vectorscan's literal API takes no literal that begins with one; rule
+ * literals never hold it (bytes below 4 are wildcards in patterns). */
+#define TN_SCAN_SEP '\x01'
+
 /* Literal id lists while the databases are built: sorted, no repeats. */
 typedef struct tn_idvec {
     uint32_t *v;

@@ -259,13 +259,23 @@ static void name_bit(tn_scanset *ss, const char *name, size_t len)
 }
 
 /* Literals of a constant member (text t) become pre hits when t holds
- * them; either way they are not scanned for in that member. */
+ * them; either way they are not scanned for in that member. t is taken
+ * between separators (TN_SCAN_SEP), as the scan texts hold each value:
+ * an anchored literal (atoms.c, value_lit) is held too. */
 static int fold(const job *J, tn_idvec *pre, const tn_idvec *l, const char *t, size_t tn)
 {
-    for (uint32_t i = 0; i < l->n; i++)
-        if (occurs(J->lit[l->v[i]], J->len[l->v[i]], t, tn) && tn_idvec_add(pre, l->v[i]))
-            return -1;
-    return 0;
+    char *nt = tn_malloc(tn + 2);
+    if (!nt)
+        return -1;
+    nt[0] = TN_SCAN_SEP;
+    memcpy(nt + 1, t, tn);
+    nt[tn + 1] = TN_SCAN_SEP;
+    int rc = 0;
+    for (uint32_t i = 0; i < l->n && !rc; i++)
+        if (occurs(J->lit[l->v[i]], J->len[l->v[i]], nt, tn + 2) && tn_idvec_add(pre, l->v[i]))
+            rc = -1;
+    tn_free(nt);
+    return rc;
 }
 
 static int by_size(const void *a, const void *b)

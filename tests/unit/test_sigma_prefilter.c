@@ -30,7 +30,7 @@ TN_TEST(test_prefilter_two_clauses)
     TEST_EVENT(only_a, CHAN, 1, "CommandLine", "x alphaword y", "Image", "C:\\x\\other.exe");
     TEST_EVENT(only_b, CHAN, 1, "CommandLine", "x y", "Image", "C:\\x\\betaword.exe");
     TEST_EVENT(both, CHAN, 1, "CommandLine", "ALPHAWORD", "Image", "C:\\x\\BetaWord.exe");
-    TEST_EVENT(crossed, CHAN, 1, "CommandLine", "C:\\betaword.exe x", "Image", "C:\\alphaword");
+    TEST_EVENT(crossed, CHAN, 1, "CommandLine", "x C:\\betaword.exe", "Image", "C:\\alphaword");
     uint64_t n;
     int m;
     run_one(rule, &only_a, &n, &m);
@@ -44,9 +44,63 @@ TN_TEST(test_prefilter_two_clauses)
     run_one(rule, &crossed, &n, &m);   /* literals in the wrong fields: evaluated, no match */
     CHECK_INT(n, 1);
     CHECK_INT(m, 0);
+    /* the endswith literal, but not at a value's end: no hit */
+    TEST_EVENT(inside, CHAN, 1, "CommandLine", "C:\\betaword.exe alphaword", "Image", "C:\\x\\other.exe");
+    run_one(rule, &inside, &n, &m);
+    CHECK_INT(n, 0);
+    CHECK_INT(m, 0);
     for (int i = 0; i < 4; i++) {
         const tn_event *e[] = {&only_a, &only_b, &both, &crossed};
         CHECK_INT(test_match(rule, e[i]), i == 2);
+    }
+}
+
+/* An equals value's literal is looked for as a whole value, a startswith
+ * one at a value's start, an endswith one at its end (sigma/atoms.c,
+ * value_lit): elsewhere it is no hit, and the rule is not evaluated. */
+TN_TEST(test_prefilter_anchored)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  service: security\n"
+                       "detection:\n  sel:\n    EventID: 4624\n    LogonProcessName: 'NtLmSsp'\n"
+                       "  st:\n    EventID: 4625\n    WorkstationName|startswith: 'kali'\n"
+                       "  en:\n    EventID: 4648\n    TargetServerName|endswith: '.evilcorp'\n"
+                       "  glob:\n    EventID: 4672\n    SubjectUserName: 'svc*admin'\n"
+                       "  condition: sel or st or en or glob\n";
+    struct {
+        uint32_t eid;
+        const char *name, *value;
+        int evaluated, matched;
+    } cases[] = {
+        {4624, "LogonProcessName", "NtLmSsp", 1, 1},
+        {4624, "LogonProcessName", "NTLMSSP", 1, 1},
+        {4624, "LogonProcessName", "NtLmSsp ", 0, 0},   /* as Windows logs it: never equal */
+        {4624, "LogonProcessName", "xNtLmSsp", 0, 0},
+        {4625, "WorkstationName", "KALI-01", 1, 1},
+        {4625, "WorkstationName", "my-kali", 0, 0},
+        {4648, "TargetServerName", "dc.EvilCorp", 1, 1},
+        {4648, "TargetServerName", "dc.evilcorp.local", 0, 0},
+        {4672, "SubjectUserName", "svc_sql_admin", 1, 1},
+        /* the glob's longest literal is its tail, "admin": looked for at
+         * a value's end; the head is the evaluator's to check */
+        {4672, "SubjectUserName", "svc_sql_admins", 0, 0},
+        {4672, "SubjectUserName", "xsvc_sql_admin", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* the value alone, then among others (the light text's neighbours) */
+        TEST_EVENT(alone, "Security", cases[i].eid, cases[i].name, cases[i].value);
+        TEST_EVENT(among, "Security", cases[i].eid, "Before", "NtLmSsp", cases[i].name, cases[i].value,
+                   "After", "kali.evilcorp");
+        const tn_event *evs[] = {&alone, &among};
+        for (int k = 0; k < 2; k++) {
+            uint64_t n;
+            int m;
+            run_one(rule, evs[k], &n, &m);
+            CHECK_INT(m, cases[i].matched);
+            CHECK_INT(test_match(rule, evs[k]), cases[i].matched);
+            if (n != (uint64_t)cases[i].evaluated)
+                printf("  case %zu/%d: %s '%s'\n", i, k, cases[i].name, cases[i].value);
+            CHECK_INT(n, (uint64_t)cases[i].evaluated);
+        }
     }
 }
 
