@@ -465,7 +465,7 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
 
 /* Scans the strings of ev that the bucket's gated rules can read, as its
  * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
- * own literals, the rest NUL-separated in one light text (named data
+ * own literals, the rest separated by TN_SCAN_SEP in one light text (named data
  * fields, or all of them for a keyword search, named System members with
  * numbers formatted as eval.c formats them, translated texts). A literal
  * found across a separator only adds a candidate; it can never hide one.
