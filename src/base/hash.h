@@ -25,4 +25,37 @@ static inline uint64_t tn_hash_bytes(uint64_t seed, const void *p, size_t n)
     return h ^ h >> 32;
 }
 
+/* a[0..n) == b[0..n), inline: field names are short, and a memcmp call
+ * per name compared was ~15% of the evaluator's lookups (callgrind,
+ * real-16). */
+static inline int tn_same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    uint32_t u, w;
+    if (n >= 8) {   /* 8-byte words, the last one overlapping the one before */
+        for (; n > 8; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&w, b, 4);
+        if (u != w)
+            return 0;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&w, b + n - 4, 4);
+        return u == w;
+    }
+    for (; n; n--)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
+
 #endif

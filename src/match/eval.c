@@ -11,6 +11,7 @@
 #include "sigma/translate.h"
 
 #include "base/alloc.h"
+#include "base/hash.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/value.h"
 
@@ -239,38 +240,6 @@ static inline uint32_t slot_of(uint32_t h, uint32_t mask)
     return ((h * 0x9E3779B1u) >> 16) & mask;
 }
 
-/* a[0..n) == b[0..n), inline: field names are short, and the memcmp
- * call per probe was ~15% of a lookup (callgrind, real-16). */
-static inline int same_bytes(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y;
-    uint32_t u, w;
-    if (n >= 8) {   /* 8-byte words, the last one overlapping the one before */
-        for (; n > 8; a += 8, b += 8, n -= 8) {
-            memcpy(&x, a, 8);
-            memcpy(&y, b, 8);
-            if (x != y)
-                return 0;
-        }
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    if (n >= 4) {
-        memcpy(&u, a, 4);
-        memcpy(&w, b, 4);
-        if (u != w)
-            return 0;
-        memcpy(&u, a + n - 4, 4);
-        memcpy(&w, b + n - 4, 4);
-        return u == w;
-    }
-    for (; n; n--)
-        if (*a++ != *b++)
-            return 0;
-    return 1;
-}
-
 /* Builds (once per event) the name index of e->ev; NULL when it cannot
  * grow (callers then search linearly). Measured: the linear search by name
  * per item, and the no-space fallback run on every missing field, were
@@ -283,6 +252,10 @@ static tn_fieldidx *field_index(const tn_eval *e)
         return NULL;
     if (x->gen == e->gen && x->mask)
         return x;
+    if (x->mask && e->names_gen && x->gen >= e->names_gen) {
+        x->gen = e->gen;
+        return x;
+    }
     const tn_event *ev = e->ev;
     /* events of one template have the same names in the same order: the
      * last table serves again after a compare of the names (measured: the
@@ -292,7 +265,7 @@ static tn_fieldidx *field_index(const tn_eval *e)
         const char *p = x->names;
         uint32_t i = 0;
         for (; i < ev->nfields; p += x->lens[i], i++)
-            if (x->lens[i] != ev->fields[i].name_len || !same_bytes(p, ev->fields[i].name, x->lens[i]))
+            if (x->lens[i] != ev->fields[i].name_len || !tn_same_bytes(p, ev->fields[i].name, x->lens[i]))
                 break;
         if (i == ev->nfields) {
             x->gen = e->gen;
@@ -328,7 +301,7 @@ static tn_fieldidx *field_index(const tn_eval *e)
         for (; x->slot[h]; h = (h + 1) & x->mask) {
             const tn_field *g = &ev->fields[(uint32_t)x->slot[h] - 1];
             if ((uint32_t)(x->slot[h] >> 32) == hash && g->name_len == f->name_len &&
-                same_bytes(g->name, f->name, f->name_len))
+                tn_same_bytes(g->name, f->name, f->name_len))
                 break;   /* the first of a repeated name wins, as in tn_event_field */
         }
         if (!x->slot[h])
@@ -371,7 +344,7 @@ static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const tn
         if ((uint32_t)(x->slot[h] >> 32) != fn->hash)
             continue;
         const tn_field *f = &ev->fields[(uint32_t)x->slot[h] - 1];
-        if (f->name_len == len && same_bytes(f->name, name, len))
+        if (f->name_len == len && tn_same_bytes(f->name, name, len))
             return f;
     }
     return has_spaces(x, ev) ? field_nospace(ev, name, len) : NULL;
@@ -480,7 +453,7 @@ static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
             continue;
         uint32_t i = (uint32_t)x->slot[h] - 1;
         const tn_field *f = &ev->fields[i];
-        if (f->name_len == fn->len && same_bytes(f->name, fn->name, fn->len)) {
+        if (f->name_len == fn->len && tn_same_bytes(f->name, fn->name, fn->len)) {
             out->s = f->value;
             out->n = f->value_len;
             out->present = 1;
@@ -519,7 +492,7 @@ static void lower_copy(char *d, const char *s, size_t n)
         d[i] = (char)low((unsigned char)s[i]);
 }
 
-/* s[0..n) lower-cased equals the lower-case l[0..n): same_bytes on words
+/* s[0..n) lower-cased equals the lower-case l[0..n): tn_same_bytes on words
  * lowered as lower_copy lowers them, without the copy. */
 static inline int same_folded(const char *s, const char *l, size_t n)
 {
@@ -610,9 +583,9 @@ static inline int glob_value_match(const tn_value *v, const char *s, size_t n)
      * inline (measured: -0.7M instructions of 85M rule evaluation on
      * real-16, the memcmp calls) */
     switch (v->shape) {
-    case TN_G_EXACT: return n == v->len && same_bytes(s, v->s, n);
-    case TN_G_PREFIX: return n >= v->len && same_bytes(s, v->s, v->len);
-    case TN_G_SUFFIX: return n >= v->len && same_bytes(s + n - v->len, v->s, v->len);
+    case TN_G_EXACT: return n == v->len && tn_same_bytes(s, v->s, n);
+    case TN_G_PREFIX: return n >= v->len && tn_same_bytes(s, v->s, v->len);
+    case TN_G_SUFFIX: return n >= v->len && tn_same_bytes(s + n - v->len, v->s, v->len);
     case TN_G_CONTAINS: return find_rare(s, n, v->s, v->len, v->rare);
     default:
         if (n < (size_t)v->head + v->tail || memcmp(s, v->s, v->head) ||

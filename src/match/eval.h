@@ -33,6 +33,10 @@ typedef struct tn_eval {
     uint32_t lowcap;
     uint32_t gen;                /* bumped for each event */
     tn_fieldidx *fx;             /* NULL: fields are searched linearly */
+    uint32_t names_gen;          /* nonzero: the event names the same fields in the
+                                  * same order as every event of generation names_gen
+                                  * on that used fx (the scanner knows), so an index
+                                  * built since serves without comparing the names */
     const uint32_t *lit_epoch;   /* per literal id: lit_cur if the prefilter scan found
                                   * it in this event; NULL: no scan, no skipping */
     uint32_t lit_cur;

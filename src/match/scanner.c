@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/hash.h"
 #include "match/eval.h"
 #include "match/scancache.h"
 #include "sigma/translate.h"
@@ -29,6 +30,28 @@ typedef struct run_memo {
     tn_cand *alw;          /*   alw[0..nalw), in rule order */
 } run_memo;
 
+/* Where scan_literals put each field of the last event seen under a run
+ * memo entry, by the field's place: events of one (channel, EventID) come
+ * from one template and name the same fields in the same order, so the
+ * next one's names are compared with these (a few instructions a field)
+ * instead of each being hashed, searched for a space and looked up among
+ * the heavy fields and the scan set's names (~50 instructions a field:
+ * 3.3 M fields in the 256 MiB real-chunk file). What it records is what
+ * the full pass decided, so the texts are the same either way. */
+enum { SH_SKIP, SH_LIGHT, SH_HEAVY /* + the heavy field's index */ };
+#define SHAPE_MAX_FIELDS 1024     /* larger events take the full pass */
+#define SHAPE_MAX_NAMES 65536     /* bytes of names */
+typedef struct shape {
+    int ok;                /* the rest describes the entry's last event */
+    uint32_t gen;          /* tn_eval.gen of the event it was recorded from: the
+                            * entry's events since have the same names */
+    uint32_t nf;           /* its fields */
+    uint32_t *lens;        /* their name lengths, */
+    uint8_t *cls;          /* what was done with each (SH_*), */
+    char *names;           /* and their names, one after another */
+    uint32_t fcap, ncap;
+} shape;
+
 struct tn_scanner {
     const tn_ruleset *rs;
     tn_eval ev;
@@ -40,6 +63,14 @@ struct tn_scanner {
     run_memo runs[RUN_MEMO];   /* runs of chan by EventID */
     tn_cand *alw;          /* RUN_MEMO * nalways: each memo entry's always-list candidates */
     const run_memo *run;   /* the current event's memo entry */
+    shape shapes[RUN_MEMO];    /* runs[i]'s last field names (scan_literals) */
+    /* the evaluator's name index of the last event under runs[i]: one
+     * index for all, rebuilt whenever the EventID changed (events of a
+     * batch interleave them), was ~200,000 builds of ~550 instructions on
+     * the 256 MiB real-chunk file; the index of an event's own EventID is
+     * reused after a compare of the names (eval.c, field_index) */
+    tn_fieldidx fxs[RUN_MEMO];
+    tn_fieldidx *fx0;      /* for events with no memo entry (NULL: linear lookups) */
     uint64_t evaluated;
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
@@ -73,7 +104,8 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     tn_arena_init(&sc->lowmem, 16 * 1024);
     sc->ev.lowmem = &sc->lowmem;
     sc->ev.md = pcre2_match_data_create(1, NULL);
-    sc->ev.fx = tn_calloc(1, sizeof(*sc->ev.fx));   /* NULL is fine: linear lookups */
+    sc->fx0 = tn_calloc(1, sizeof(*sc->fx0));   /* NULL is fine: linear lookups */
+    sc->ev.fx = sc->fx0;
     sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
@@ -118,6 +150,11 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->pass);
     tn_free(sc->alw);
     tn_buf_free(&sc->text);
+    for (uint32_t i = 0; i < RUN_MEMO; i++) {
+        tn_free(sc->shapes[i].lens);
+        tn_free(sc->shapes[i].cls);
+        tn_free(sc->shapes[i].names);
+    }
     for (uint32_t i = 0; i < TN_SCAN_HEAVY_MAX; i++)
         tn_buf_free(&sc->htext[i]);
     tn_arena_free(&sc->lowmem);
@@ -125,9 +162,11 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->rec);
     tn_free((void *)sc->ev.low);
     tn_free(sc->ev.lowgen);
-    if (sc->ev.fx)
-        tn_free(sc->ev.fx->slot);
-    tn_free(sc->ev.fx);
+    if (sc->fx0)
+        tn_free(sc->fx0->slot);
+    tn_free(sc->fx0);
+    for (uint32_t i = 0; i < RUN_MEMO; i++)
+        tn_free(sc->fxs[i].slot);
     if (sc->hs)
         hs_free_scratch(sc->hs);
     tn_free(sc);
@@ -197,6 +236,8 @@ static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev, size_t len
         tn_ascii_lower(sc->chan, ev->channel, len);
         sc->chan_len = len;
         memset(sc->runs, 0, sizeof(sc->runs));
+        for (uint32_t i = 0; i < RUN_MEMO; i++)
+            sc->shapes[i].ok = 0;
     }
     run_memo *m = &sc->runs[ev->event_id & (RUN_MEMO - 1)];
     sc->run = m;
@@ -216,6 +257,7 @@ static const tn_bucket *event_run(tn_scanner *sc, const tn_event *ev, size_t len
             alw[na++] = (tn_cand){ix->always[i], s};
     }
     *m = (run_memo){ev->event_id, 1, b, na, alw};
+    sc->shapes[m - sc->runs].ok = 0;   /* another EventID's, or none */
     return b;
 }
 
@@ -463,6 +505,69 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
     return rc;
 }
 
+/* Whether ev names the fields sh recorded, in the same order. */
+static int same_shape(const shape *sh, const tn_event *ev)
+{
+    if (sh->nf != ev->nfields)
+        return 0;
+    const char *p = sh->names;
+    for (uint32_t i = 0; i < ev->nfields; p += sh->lens[i], i++)
+        if (sh->lens[i] != ev->fields[i].name_len || !tn_same_bytes(p, ev->fields[i].name, sh->lens[i]))
+            return 0;
+    return 1;
+}
+
+/* Room in sh for ev's shape (sh is no longer ok): 0, or -1 when ev is too
+ * large to record or memory runs out (the shape is then not kept). */
+static int shape_reserve(shape *sh, const tn_event *ev)
+{
+    sh->ok = 0;
+    if (ev->nfields > SHAPE_MAX_FIELDS)
+        return -1;
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < ev->nfields; i++)
+        bytes += ev->fields[i].name_len;
+    if (bytes > SHAPE_MAX_NAMES)
+        return -1;
+    if (ev->nfields > sh->fcap) {
+        uint32_t n = ev->nfields < 32 ? 32 : ev->nfields;
+        uint32_t *l = tn_realloc(sh->lens, n * sizeof(*l));
+        if (l)
+            sh->lens = l;
+        uint8_t *c = l ? tn_realloc(sh->cls, n) : NULL;
+        if (c)
+            sh->cls = c;
+        if (!l || !c)
+            return -1;
+        sh->fcap = n;
+    }
+    if (bytes > sh->ncap) {
+        uint32_t n = bytes < 512 ? 512 : (uint32_t)bytes;
+        char *nm = tn_realloc(sh->names, n);
+        if (!nm)
+            return -1;
+        sh->names = nm;
+        sh->ncap = n;
+    }
+    return 0;
+}
+
+/* Records ev's names in sh, whose cls the full pass has filled; gen: the
+ * event's generation (tn_eval.gen once new_event_cache has run). */
+static void shape_keep(shape *sh, const tn_event *ev, uint32_t gen)
+{
+    char *p = sh->names;
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        sh->lens[i] = ev->fields[i].name_len;
+        if (sh->lens[i])
+            memcpy(p, ev->fields[i].name, sh->lens[i]);
+        p += sh->lens[i];
+    }
+    sh->nf = ev->nfields;
+    sh->gen = gen;
+    sh->ok = gen != 0;   /* 0: generations wrap with this event (new_event_cache) */
+}
+
 /* Scans the strings of ev that the bucket's gated rules can read, as its
  * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
  * own literals, the rest separated by TN_SCAN_SEP in one light text (named data
@@ -493,20 +598,47 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         tn_buf_clear(&sc->htext[h]);
         tn_buf_put(&sc->htext[h], &sep, 1);
     }
-    for (uint32_t i = 0; i < ev->nfields; i++) {
-        const tn_field *f = &ev->fields[i];
-        uint32_t hash = tn_name_hash(f->name, f->name_len);
-        int heavy = 0, spaced = memchr(f->name, ' ', f->name_len) != NULL;
-        for (uint32_t h = 0; h < ss->nheavy; h++) {
-            const tn_scanfield *sf = &ss->heavy[h];
-            if ((sf->hash == hash && sf->len == f->name_len && !memcmp(sf->name, f->name, sf->len)) ||
-                (spaced && same_without_spaces(f->name, f->name_len, sf))) {
-                put_str(&sc->htext[h], f->value, f->value_len);
-                heavy = 1;
-            }
+    shape *sh = sc->run ? &sc->shapes[sc->run - sc->runs] : NULL;
+    if (sh && sh->ok && same_shape(sh, ev)) {
+        sc->ev.names_gen = sh->gen;
+        for (uint32_t i = 0; i < ev->nfields; i++) {
+            const tn_field *f = &ev->fields[i];
+            uint8_t c = sh->cls[i];
+            if (c == SH_LIGHT)
+                put_str(&sc->text, f->value, f->value_len);
+            else if (c >= SH_HEAVY)
+                put_str(&sc->htext[c - SH_HEAVY], f->value, f->value_len);
         }
-        if (spaced || (!heavy && (ss->all || tn_scanset_has(ss, hash))))
-            put_str(&sc->text, f->value, f->value_len);
+    } else {
+        /* the full pass, recording the shape unless a field's place
+         * cannot be one byte (a name with a space: the light text and
+         * maybe several heavy fields) */
+        int rec = sh && shape_reserve(sh, ev) == 0;
+        for (uint32_t i = 0; i < ev->nfields; i++) {
+            const tn_field *f = &ev->fields[i];
+            uint32_t hash = tn_name_hash(f->name, f->name_len);
+            int heavy = 0, spaced = memchr(f->name, ' ', f->name_len) != NULL;
+            uint8_t c = SH_SKIP;
+            for (uint32_t h = 0; h < ss->nheavy; h++) {
+                const tn_scanfield *sf = &ss->heavy[h];
+                if ((sf->hash == hash && sf->len == f->name_len && !memcmp(sf->name, f->name, sf->len)) ||
+                    (spaced && same_without_spaces(f->name, f->name_len, sf))) {
+                    put_str(&sc->htext[h], f->value, f->value_len);
+                    rec &= !heavy;   /* a second heavy field of one name */
+                    heavy = 1;
+                    c = (uint8_t)(SH_HEAVY + h);
+                }
+            }
+            if (spaced || (!heavy && (ss->all || tn_scanset_has(ss, hash)))) {
+                put_str(&sc->text, f->value, f->value_len);
+                c = SH_LIGHT;
+            }
+            rec &= !spaced;
+            if (rec)
+                sh->cls[i] = c;
+        }
+        if (rec)
+            shape_keep(sh, ev, sc->ev.gen + 1);
     }
     put_translated(sc, ev, ss);
     uint32_t sys = ss->sys;
@@ -564,8 +696,13 @@ static void new_event_cache(tn_scanner *sc, const tn_event *ev)
     if (++e->gen == 0) {
         if (e->lowcap)
             memset(e->lowgen, 0, e->lowcap * sizeof(*e->lowgen));
-        if (e->fx)
-            e->fx->gen = 0;
+        if (sc->fx0)
+            sc->fx0->gen = 0;
+        for (uint32_t i = 0; i < RUN_MEMO; i++) {
+            sc->fxs[i].gen = 0;
+            sc->shapes[i].ok = 0;   /* their generations are gone */
+        }
+        e->names_gen = 0;
         e->gen = 1;
     }
 }
@@ -579,6 +716,7 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     int can_gate = sc->hs && !sc->rs->no_prefilter;
     uint32_t n;
     int gate = 0;
+    sc->ev.names_gen = 0;   /* set by scan_literals when it knows the names */
     /* without a successful scan every rule is evaluated (never wrong); the
      * scan runs only when some rule is a candidate */
     if (indexed) {
@@ -594,6 +732,7 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     }
     int matched = 0;
     sc->ev.ev = ev;
+    sc->ev.fx = indexed && sc->run ? &sc->fxs[sc->run - sc->runs] : sc->fx0;
     /* after a successful scan, values whose literal it did not find are
      * known not to match (see tn_value.lit) */
     sc->ev.lit_epoch = gate ? sc->lit_epoch : NULL;

@@ -1,0 +1,170 @@
+/* The scanner's field shapes (match/scanner.c): where each field of the
+ * last event under an EventID went (heavy text, light text, neither), and
+ * the evaluator's name index kept per EventID and trusted without a
+ * compare of the names when the shape says they are the same. Events of
+ * one EventID whose names differ (order, spelling, count, spaces) must
+ * get a fresh scanner's answers, evaluated as often, whatever came
+ * before them on the same scanner. */
+#include "tn_test.h"
+
+#include "sigma_helpers.h"
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+/* Two rules: heavy_rule's a (CommandLine) or b (Image) or a light field
+ * with a literal (c), evaluated only when a literal is found; and a cidr
+ * with no literal, evaluated on every event, through the evaluator's
+ * name index. */
+static char *shape_rule(void)
+{
+    return test_heavy_rule("  c:\n    ParentUser|contains: 'lightwordq'\n"
+                           "  condition: a or b or c\n"
+                           "---\n"
+                           "title: cidr\nlogsource:\n  product: windows\n  category: process_creation\n"
+                           "detection:\n  d:\n    SourceIp|cidr: '10.0.0.0/8'\n  condition: d\n");
+}
+
+static int fresh(const tn_ruleset *rs, const tn_event *ev, uint64_t *evaluated)
+{
+    tn_scanner *sc = tn_scanner_new(rs);
+    int m = sc ? tn_scanner_match(sc, ev, NULL, NULL) : -1;
+    *evaluated = sc ? tn_scanner_evaluated(sc) : 0;
+    tn_scanner_free(sc);
+    return m;
+}
+
+TN_TEST(test_shape_names_change)
+{
+    char *rule = shape_rule();
+    tn_ruleset *rs = rule ? test_load(rule, 0) : NULL;
+    tn_ruleset *np = rule ? test_load(rule, 1) : NULL;
+    CHECK(rs != NULL && np != NULL);
+    if (!rs || !np) {
+        tn_ruleset_free(rs);
+        tn_ruleset_free(np);
+        free(rule);
+        return;
+    }
+    /* all Sysmon 1, all with three fields unless said */
+    TEST_EVENT(base, SYSMON, 1, "CommandLine", "nothing", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    TEST_EVENT(cmd, SYSMON, 1, "CommandLine", "run zq001word", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    /* the same names in another order: a stale shape scans the Image in
+     * the CommandLine's text (no hit: no candidate), a stale name index
+     * reads the Image for SourceIp */
+    TEST_EVENT(swapped, SYSMON, 1, "Image", "C:\\imgname005.exe", "CommandLine", "nothing", "SourceIp", "8.8.8.8");
+    TEST_EVENT(ip_first, SYSMON, 1, "SourceIp", "10.1.2.3", "CommandLine", "nothing", "Image", "C:\\a.exe");
+    /* one name spelled otherwise, of the same length */
+    TEST_EVENT(respelt, SYSMON, 1, "CommandLinf", "run zq001word", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    TEST_EVENT(respelt_ip, SYSMON, 1, "CommandLine", "nothing", "Image", "C:\\a.exe", "SourceIq", "10.1.2.3");
+    /* a field more, a field fewer */
+    TEST_EVENT(more, SYSMON, 1, "CommandLine", "nothing", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8",
+               "ParentUser", "x lightwordq y");
+    TEST_EVENT(fewer, SYSMON, 1, "Image", "C:\\imgname006.exe", "SourceIp", "8.8.8.8");
+    TEST_EVENT(ip_only, SYSMON, 1, "SourceIp", "10.9.9.9");
+    /* a name with a space: the light text and the heavy one (not kept) */
+    TEST_EVENT(spaced, SYSMON, 1, "Command Line", "run zq002word", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    /* the light field where a heavy one was */
+    TEST_EVENT(light_there, SYSMON, 1, "ParentUser", "lightwordq", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    /* another EventID in between (its own memo entry and index) */
+    TEST_EVENT(other, "Security", 4688, "SourceIp", "10.1.1.1", "NewProcessName", "C:\\imgname007.exe");
+    const tn_event *evs[] = {&base,        &cmd,   &swapped, &base,    &ip_first, &base,  &respelt,
+                             &respelt_ip,  &base,  &more,    &fewer,   &ip_only,  &cmd,   &spaced,
+                             &swapped,     &light_there, &other, &ip_first, &other, &base, &swapped};
+    size_t nev = sizeof(evs) / sizeof(evs[0]);
+    int want[sizeof(evs) / sizeof(evs[0])];
+    uint64_t wevals[sizeof(evs) / sizeof(evs[0])];
+    int positives = 0;
+    for (size_t i = 0; i < nev; i++) {
+        want[i] = fresh(rs, evs[i], &wevals[i]);
+        uint64_t unused;
+        CHECK_INT(fresh(np, evs[i], &unused), want[i]);   /* the prefilter changes nothing */
+        positives += want[i] == 1;
+    }
+    /* the events that should match do: the test can tell a stale shape */
+    CHECK_INT(want[1], 1);
+    CHECK_INT(want[2], 1);
+    CHECK_INT(want[4], 1);
+    CHECK_INT(want[6], 0);
+    CHECK_INT(want[7], 0);
+    CHECK_INT(want[13], 1);
+    CHECK(positives >= 10);
+    /* one scanner, the events in this order and then in reverse, three times */
+    tn_scanner *sc = tn_scanner_new(rs);
+    CHECK(sc != NULL);
+    int bad = 0, badevals = 0;
+    for (int round = 0; sc && round < 6; round++)
+        for (size_t k = 0; k < nev; k++) {
+            size_t i = round % 2 ? nev - 1 - k : k;
+            uint64_t before = tn_scanner_evaluated(sc);
+            int m = tn_scanner_match(sc, evs[i], NULL, NULL);
+            bad += m != want[i];
+            badevals += tn_scanner_evaluated(sc) - before != wevals[i];
+        }
+    CHECK_INT(bad, 0);
+    CHECK_INT(badevals, 0);
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+    tn_ruleset_free(np);
+    free(rule);
+}
+
+/* Events with more fields than a shape records, and runs of one shape
+ * broken by a value-only change: answers stay a fresh scanner's. */
+TN_TEST(test_shape_large_and_runs)
+{
+    char *rule = shape_rule();
+    tn_ruleset *rs = rule ? test_load(rule, 0) : NULL;
+    CHECK(rs != NULL);
+    tn_scanner *sc = rs ? tn_scanner_new(rs) : NULL;
+    CHECK(sc != NULL);
+    enum { N = 1100 };   /* over the scanner's SHAPE_MAX_FIELDS (1024) */
+    static tn_field f[N];
+    static char names[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "F%04d", i);
+        f[i] = (tn_field){.name = names[i], .name_len = 5, .value = "v", .value_len = 1};
+    }
+    f[N - 2] = (tn_field){.name = "CommandLine", .name_len = 11, .value = "zq003word", .value_len = 9};
+    f[N - 1] = (tn_field){.name = "SourceIp", .name_len = 8, .value = "10.0.0.1", .value_len = 8};
+    tn_event big;
+    memset(&big, 0, sizeof(big));
+    big.provider = big.provider_guid = big.computer = big.user_sid = big.file = "";
+    big.channel = SYSMON;
+    big.event_id = 1;
+    big.fields = f;
+    big.nfields = N;
+    TEST_EVENT(small, SYSMON, 1, "CommandLine", "", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    int bad = 0, matched = 0;
+    for (int i = 0; sc && i < 3000; i++) {
+        const tn_event *ev;
+        int want;
+        if (i % 5 == 0) {
+            /* the big one, its CommandLine a hit or not, its SourceIp in range or not */
+            f[N - 1].value = i % 10 ? "10.0.0.1" : "11.0.0.1";
+            f[N - 2].value = i % 3 ? "zq003word" : "zq003wor";
+            want = (i % 10 != 0) + (i % 3 != 0);   /* rules matched */
+            ev = &big;
+        } else {
+            char cmd[32];
+            snprintf(cmd, sizeof(cmd), i % 4 ? "p%d zq%03dwor" : "p%d zq%03dword", i, i % 300);
+            small_f[0].value = cmd;
+            small_f[0].value_len = (uint32_t)strlen(cmd);
+            small_f[2].value = i % 7 ? "8.8.8.8" : "10.7.7.7";
+            small_f[2].value_len = (uint32_t)strlen(small_f[2].value);
+            want = (i % 4 == 0) + (i % 7 == 0);
+            ev = &small;
+            int m = tn_scanner_match(sc, ev, NULL, NULL);
+            bad += m != want;
+            matched += m;
+            continue;
+        }
+        int m = tn_scanner_match(sc, ev, NULL, NULL);
+        bad += m != want;
+        matched += m;
+    }
+    CHECK_INT(bad, 0);
+    CHECK(matched > 1000);
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+    free(rule);
+}
