@@ -65,11 +65,16 @@ TN_TEST(test_shape_names_change)
     TEST_EVENT(spaced, SYSMON, 1, "Command Line", "run zq002word", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
     /* the light field where a heavy one was */
     TEST_EVENT(light_there, SYSMON, 1, "ParentUser", "lightwordq", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    /* no fields at all; a field with an empty name */
+    tn_event nofields;
+    test_event_init(&nofields, NULL, NULL, 0, SYSMON, 1);
+    TEST_EVENT(noname, SYSMON, 1, "", "zq004word", "SourceIp", "10.2.2.2");
     /* another EventID in between (its own memo entry and index) */
     TEST_EVENT(other, "Security", 4688, "SourceIp", "10.1.1.1", "NewProcessName", "C:\\imgname007.exe");
     const tn_event *evs[] = {&base,        &cmd,   &swapped, &base,    &ip_first, &base,  &respelt,
                              &respelt_ip,  &base,  &more,    &fewer,   &ip_only,  &cmd,   &spaced,
-                             &swapped,     &light_there, &other, &ip_first, &other, &base, &swapped};
+                             &swapped,     &light_there, &other, &ip_first, &other, &base, &swapped,
+                             &nofields,    &nofields, &noname, &noname, &cmd,   &nofields, &ip_only};
     size_t nev = sizeof(evs) / sizeof(evs[0]);
     int want[sizeof(evs) / sizeof(evs[0])];
     uint64_t wevals[sizeof(evs) / sizeof(evs[0])];
