@@ -415,6 +415,45 @@ static void put_str(tn_buf *t, const char *s, size_t len)
     }
 }
 
+/* put_str for a value that lies in the event's text (lo: its start; span:
+ * its length less 16, or none when shorter): a value of up to 16 bytes
+ * with 16 bytes of that text from its start is copied in one 16-byte move
+ * instead of a memcpy call, whose call and size dispatch were most of a
+ * put (~45 instructions; 3.1 M puts on the 256 MiB real-chunk file,
+ * callgrind). What lands past the separator is overwritten by the next
+ * value or lies past the text's length (text_end terminates it). Room is
+ * reserved once per event (text_room); a put that would not fit takes
+ * put_str, which grows the text. */
+static inline void put_fast(tn_buf *t, const char *s, size_t len, const char *lo, size_t span)
+{
+    if (!len)
+        return;
+    if (t->len + len + 17 > t->cap) {
+        put_str(t, s, len);
+        return;
+    }
+    char *o = t->data + t->len;
+    if (len <= 16 && (size_t)(s - lo) <= span)
+        memcpy(o, s, 16);
+    else
+        memcpy(o, s, len);
+    o[len] = TN_SCAN_SEP;
+    t->len += len + 1;
+}
+
+/* Room in t for the values of an event whose text is n bytes long (each
+ * value lies in it with a terminator) and put_fast's moves. */
+static void text_room(tn_buf *t, size_t n)
+{
+    (void)tn_buf_reserve(t, n + 16);   /* else put_fast takes put_str */
+}
+
+static void text_end(tn_buf *t)
+{
+    if (t->len < t->cap)
+        t->data[t->len] = 0;
+}
+
 /* The texts the evaluator compares for fields read through a translating
  * rename (sigma/translate.h): without them a rule on such a field could
  * not be gated, and registry rules on Sysmon were evaluated on every
@@ -601,13 +640,32 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     shape *sh = sc->run ? &sc->shapes[sc->run - sc->runs] : NULL;
     if (sh && sh->ok && same_shape(sh, ev)) {
         sc->ev.names_gen = sh->gen;
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            const tn_field *f = &ev->fields[i];
-            uint8_t c = sh->cls[i];
-            if (c == SH_LIGHT)
-                put_str(&sc->text, f->value, f->value_len);
-            else if (c >= SH_HEAVY)
-                put_str(&sc->htext[c - SH_HEAVY], f->value, f->value_len);
+        if (ev->text && ev->text_len >= 16 && tn_buf_ok(&sc->text)) {
+            const char *lo = ev->text;
+            size_t span = ev->text_len - 16;
+            text_room(&sc->text, ev->text_len);
+            for (uint32_t h = 0; h < ss->nheavy; h++)
+                text_room(&sc->htext[h], ev->text_len);
+            for (uint32_t i = 0; i < ev->nfields; i++) {
+                const tn_field *f = &ev->fields[i];
+                uint8_t c = sh->cls[i];
+                if (c == SH_LIGHT)
+                    put_fast(&sc->text, f->value, f->value_len, lo, span);
+                else if (c >= SH_HEAVY)
+                    put_fast(&sc->htext[c - SH_HEAVY], f->value, f->value_len, lo, span);
+            }
+            text_end(&sc->text);
+            for (uint32_t h = 0; h < ss->nheavy; h++)
+                text_end(&sc->htext[h]);
+        } else {
+            for (uint32_t i = 0; i < ev->nfields; i++) {
+                const tn_field *f = &ev->fields[i];
+                uint8_t c = sh->cls[i];
+                if (c == SH_LIGHT)
+                    put_str(&sc->text, f->value, f->value_len);
+                else if (c >= SH_HEAVY)
+                    put_str(&sc->htext[c - SH_HEAVY], f->value, f->value_len);
+            }
         }
     } else {
         /* the full pass, recording the shape unless a field's place

@@ -33,6 +33,31 @@ static int fresh(const tn_ruleset *rs, const tn_event *ev, uint64_t *evaluated)
     return m;
 }
 
+/* Packs ev's names and values into one text, as the EVTX reader's events
+ * are (tn_event.text): the scanner then copies short values in 16-byte
+ * moves (put_fast). text must hold every string and its terminator. */
+static void pack(tn_event *ev, tn_field *f, char *text, size_t cap)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        const char *s[2] = {f[i].name, f[i].value};
+        uint32_t l[2] = {f[i].name_len, f[i].value_len};
+        for (int k = 0; k < 2; k++) {
+            if (n + l[k] + 1 > cap)
+                return;
+            memcpy(text + n, s[k], l[k]);
+            text[n + l[k]] = 0;
+            if (k)
+                f[i].value = text + n;
+            else
+                f[i].name = text + n;
+            n += l[k] + 1;
+        }
+    }
+    ev->text = text;
+    ev->text_len = n;
+}
+
 TN_TEST(test_shape_names_change)
 {
     char *rule = shape_rule();
@@ -65,6 +90,13 @@ TN_TEST(test_shape_names_change)
     TEST_EVENT(spaced, SYSMON, 1, "Command Line", "run zq002word", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
     /* the light field where a heavy one was */
     TEST_EVENT(light_there, SYSMON, 1, "ParentUser", "lightwordq", "Image", "C:\\a.exe", "SourceIp", "8.8.8.8");
+    /* short values (16 bytes or less) whose literals are anchored: the
+     * endswith literal needs the separator right after the value */
+    TEST_EVENT(short_img, SYSMON, 1, "CommandLine", "x", "Image", "\\imgname008.exe", "SourceIp", "8.8.8.8");
+    TEST_EVENT(short_ip, SYSMON, 1, "CommandLine", "y", "Image", "a.exe", "SourceIp", "10.0.0.9");
+    /* the same, the short value last: within 16 bytes of the text's end */
+    TEST_EVENT(img_last, SYSMON, 1, "SourceIp", "8.8.8.8", "CommandLine", "x", "Image", "\\imgname009.exe");
+    TEST_EVENT(user_last, SYSMON, 1, "SourceIp", "8.8.8.8", "CommandLine", "x", "ParentUser", "lightwordq");
     /* no fields at all; a field with an empty name */
     tn_event nofields;
     test_event_init(&nofields, NULL, NULL, 0, SYSMON, 1);
@@ -74,7 +106,9 @@ TN_TEST(test_shape_names_change)
     const tn_event *evs[] = {&base,        &cmd,   &swapped, &base,    &ip_first, &base,  &respelt,
                              &respelt_ip,  &base,  &more,    &fewer,   &ip_only,  &cmd,   &spaced,
                              &swapped,     &light_there, &other, &ip_first, &other, &base, &swapped,
-                             &nofields,    &nofields, &noname, &noname, &cmd,   &nofields, &ip_only};
+                             &nofields,    &nofields, &noname, &noname, &cmd,   &nofields, &ip_only,
+                             &base,        &short_img, &short_ip, &short_img, &base, &short_ip,
+                             &img_last,    &img_last, &user_last, &img_last, &user_last, &user_last};
     size_t nev = sizeof(evs) / sizeof(evs[0]);
     int want[sizeof(evs) / sizeof(evs[0])];
     uint64_t wevals[sizeof(evs) / sizeof(evs[0])];
@@ -92,6 +126,10 @@ TN_TEST(test_shape_names_change)
     CHECK_INT(want[6], 0);
     CHECK_INT(want[7], 0);
     CHECK_INT(want[13], 1);
+    CHECK_INT(want[29], 1);   /* short_img */
+    CHECK_INT(want[30], 1);   /* short_ip */
+    CHECK_INT(want[34], 1);   /* img_last */
+    CHECK_INT(want[36], 1);   /* user_last */
     CHECK(positives >= 10);
     /* one scanner, the events in this order and then in reverse, three times */
     tn_scanner *sc = tn_scanner_new(rs);
@@ -108,6 +146,42 @@ TN_TEST(test_shape_names_change)
     CHECK_INT(bad, 0);
     CHECK_INT(badevals, 0);
     tn_scanner_free(sc);
+    /* the same events with their strings in one text each, as read from
+     * EVTX: values of 1 to 30 bytes, some within 16 bytes of the text's
+     * end; the answers must not change */
+    char *texts[sizeof(evs) / sizeof(evs[0])];
+    tn_event packed[sizeof(evs) / sizeof(evs[0])];
+    tn_field pf[sizeof(evs) / sizeof(evs[0])][8];
+    for (size_t i = 0; i < nev; i++) {
+        packed[i] = *evs[i];
+        for (uint32_t k = 0; k < evs[i]->nfields && k < 8; k++)
+            pf[i][k] = evs[i]->fields[k];
+        packed[i].fields = pf[i];
+        /* exactly as long as the strings: a read past them is caught */
+        size_t need = 0;
+        for (uint32_t k = 0; k < evs[i]->nfields; k++)
+            need += evs[i]->fields[k].name_len + evs[i]->fields[k].value_len + 2;
+        texts[i] = malloc(need ? need : 1);
+        if (texts[i])
+            pack(&packed[i], pf[i], texts[i], need);
+        CHECK(packed[i].nfields == 0 || packed[i].text != NULL);
+    }
+    sc = tn_scanner_new(rs);
+    CHECK(sc != NULL);
+    bad = badevals = 0;
+    for (int round = 0; sc && round < 6; round++)
+        for (size_t k = 0; k < nev; k++) {
+            size_t i = round % 2 ? nev - 1 - k : k;
+            uint64_t before = tn_scanner_evaluated(sc);
+            int m = tn_scanner_match(sc, &packed[i], NULL, NULL);
+            bad += m != want[i];
+            badevals += tn_scanner_evaluated(sc) - before != wevals[i];
+        }
+    CHECK_INT(bad, 0);
+    CHECK_INT(badevals, 0);
+    tn_scanner_free(sc);
+    for (size_t i = 0; i < nev; i++)
+        free(texts[i]);
     tn_ruleset_free(rs);
     tn_ruleset_free(np);
     free(rule);
