@@ -783,7 +783,7 @@ int tn_atoms_build(tn_ruleset *rs, int threads)
             rc = tn_scansets_build(rs, threads, g.lit, g.len, g.n, &lists);
         /* databases that cannot be built only cost speed: evaluate
          * everything, and skip no value */
-        if (!rc && tn_litdb_compile(rs, g.lit, g.len, g.n, lists)) {
+        if (!rc && tn_litdb_compile(rs, g.lit, g.len, g.n, lists, threads)) {
             tn_litdb_free(at);
             tn_scansets_free(at);
             memset(at->gated, 0, rs->nrules);

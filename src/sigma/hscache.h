@@ -30,11 +30,13 @@ typedef struct tn_hslits {
 } tn_hslits;
 
 /* Block-mode literal databases for nsets inputs, all from one cache file
- * when possible, else compiled and then stored together. Returns 0 with
- * dbs[0..nsets) set (and *how, if not NULL), or -1 when one cannot be
- * compiled (dbs then all NULL). Cache errors are silent: they only cost
- * the compile. */
-int tn_hscache_lit_dbs(const tn_hslits *sets, unsigned nsets, hs_database_t **dbs, int *how);
+ * when possible, else compiled and then stored together; made on up to
+ * threads threads (the databases are the same for any number). Returns 0
+ * with dbs[0..nsets) set (and *how, if not NULL), or -1 when one cannot
+ * be compiled (dbs then all NULL). Cache errors are silent: they only
+ * cost the compile. */
+int tn_hscache_lit_dbs(const tn_hslits *sets, unsigned nsets, hs_database_t **dbs, int *how,
+                       int threads);
 
 /* The cache folder in effect (for --help and diagnostics), or NULL when
  * caching is off. Written into buf. */

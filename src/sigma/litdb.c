@@ -147,7 +147,7 @@ static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
 }
 
 int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, uint32_t nids,
-                     tn_slotlists *lists)
+                     tn_slotlists *lists, int threads)
 {
     tn_atoms *at = &rs->atoms;
     const tn_index *ix = &rs->idx;
@@ -195,7 +195,7 @@ int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, 
             flags[k] = HS_FLAG_CASELESS;
         }
     }
-    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how))
+    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how, threads))
         rc = -1;
     if (!rc)
         at->ndbs = nd;

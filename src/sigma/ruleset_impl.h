@@ -194,10 +194,11 @@ void tn_scansets_free(tn_atoms *at);
 /* Compiles (or loads from the cache) one database per distinct list of
  * lists (per slot, as tn_scansets_build gave them; lit, len: literal texts
  * by id, lower-case, ids below nids), sets the scan sets' databases and
- * rs->atoms.dbs, tabs and scratch (litdb.c). The lists are consumed.
+ * rs->atoms.dbs, tabs and scratch (litdb.c), the databases made on up to
+ * threads threads. The lists are consumed.
  * Returns 0 or -1; on -1 the caller frees with tn_litdb_free. */
 int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, uint32_t nids,
-                     tn_slotlists *lists);
+                     tn_slotlists *lists, int threads);
 void tn_litdb_free(tn_atoms *at);
 
 /* Lower-cases ASCII of s[0..n) into out (n bytes). */

@@ -152,3 +152,124 @@ TN_TEST(test_sigma_hscache_reuse_damage_and_off)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     CHECK_INT(system(cmd), 0);
 }
+
+/* Literals of set s (of NSETS, NLITS each) for tn_hscache_lit_dbs. */
+enum { NSETS = 5, NLITS = 300 };
+static char lit_text[NSETS][NLITS][32];
+static const char *lit_ptr[NSETS][NLITS];
+static size_t lit_len[NSETS][NLITS];
+static unsigned lit_flag[NSETS][NLITS], lit_id[NSETS][NLITS];
+
+static void make_sets(tn_hslits *sets)
+{
+    for (int s = 0; s < NSETS; s++) {
+        for (int i = 0; i < NLITS; i++) {
+            snprintf(lit_text[s][i], sizeof(lit_text[s][i]), "s%dlit%04d", s, i);
+            lit_ptr[s][i] = lit_text[s][i];
+            lit_len[s][i] = strlen(lit_text[s][i]);
+            lit_flag[s][i] = HS_FLAG_CASELESS;
+            lit_id[s][i] = (unsigned)i;
+        }
+        sets[s] = (tn_hslits){lit_ptr[s], lit_flag[s], lit_id[s], lit_len[s], NLITS};
+    }
+}
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)from, (void)to, (void)flags;
+    *(int *)ctx = (int)id;
+    return 0;
+}
+
+static void free_all(hs_database_t **dbs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (dbs[i])
+            hs_free_database(dbs[i]);
+}
+
+static int read_file(const char *dir, tn_buf *out)
+{
+    char path[1024];
+    if (count_files(dir, path, sizeof(path)) != 1)
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char b[65536];
+    size_t n;
+    while ((n = fread(b, 1, sizeof(b), f)) > 0)
+        tn_buf_put(out, b, n);
+    fclose(f);
+    return 0;
+}
+
+/* Databases made on several threads (compiled, or read from the cache)
+ * are the ones made on one: the same cache file byte for byte, each set
+ * in its own database. A set that cannot compile fails the call, with
+ * every database freed, on any number of threads. */
+TN_TEST(test_sigma_hscache_threads)
+{
+    char dir[] = "/tmp/tansa-hscache-t-XXXXXX", one[512], three[512];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(one, sizeof(one), "%s/one", dir);
+    snprintf(three, sizeof(three), "%s/three", dir);
+    char *saved = getenv("TANSA_CACHE") ? strdup(getenv("TANSA_CACHE")) : NULL;
+    tn_hslits sets[NSETS];
+    make_sets(sets);
+    hs_database_t *dbs[NSETS];
+    int how = -1;
+    setenv("TANSA_CACHE", one, 1);
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 1), 0);
+    CHECK_INT(how, TN_HSDB_COMPILED);
+    free_all(dbs, NSETS);
+    setenv("TANSA_CACHE", three, 1);
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 3), 0);
+    CHECK_INT(how, TN_HSDB_COMPILED);
+    free_all(dbs, NSETS);
+    tn_buf a = {0}, b = {0};
+    CHECK_INT(read_file(one, &a), 0);
+    CHECK_INT(read_file(three, &b), 0);
+    CHECK(a.len > 0 && a.len == b.len && !memcmp(a.data, b.data, a.len));
+    /* read back on four threads: each database finds its own set only */
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 4), 0);
+    CHECK_INT(how, TN_HSDB_CACHED);
+    hs_scratch_t *scr = NULL;
+    for (int s = 0; s < NSETS; s++)
+        CHECK(dbs[s] != NULL && hs_alloc_scratch(dbs[s], &scr) == HS_SUCCESS);
+    int bad = 0;
+    for (int s = 0; scr && s < NSETS; s++)
+        for (int t = 0; t < NSETS; t++) {
+            char text[32];
+            int got = -1;
+            snprintf(text, sizeof(text), "x S%dLIT0123 y", t);
+            hs_scan(dbs[s], text, (unsigned)strlen(text), 0, scr, on_hit, &got);
+            bad += got != (s == t ? 123 : -1);
+        }
+    CHECK_INT(bad, 0);
+    if (scr)
+        hs_free_scratch(scr);
+    free_all(dbs, NSETS);
+    /* an empty literal in the fourth set: no database at all */
+    setenv("TANSA_CACHE", "off", 1);
+    lit_len[3][7] = 0;
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (int s = 0; s < NSETS; s++)
+            dbs[s] = (hs_database_t *)1;   /* must all be reset */
+        CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, threads), -1);
+        for (int s = 0; s < NSETS; s++)
+            CHECK(dbs[s] == NULL);
+    }
+    lit_len[3][7] = strlen(lit_text[3][7]);
+    if (saved) {
+        setenv("TANSA_CACHE", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TANSA_CACHE");
+    }
+    tn_buf_free(&a);
+    tn_buf_free(&b);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
