@@ -17,7 +17,11 @@ typedef struct sysrefs {
     sref provider, guid, channel, computer, sid;
 } sysrefs;
 
-static int name_is(const bx_node *n, const char *s)
+/* Inlined at each call, where s is a literal: its length is a constant
+ * and the memcmp a compare or two. As a call (strlen and memcmp each
+ * time) the element and attribute name tests were ~300 M instructions of
+ * parsing the 256 MiB real-chunk file, 5.3 G in all (callgrind). */
+static inline __attribute__((always_inline)) int name_is(const bx_node *n, const char *s)
 {
     size_t l = strlen(s);
     return n->name->len == l && memcmp(n->name->s, s, l) == 0;
@@ -48,7 +52,7 @@ static sref put_attr(bx_chunk *c, const bx_node *a, const bx_scope *scope)
     return r;
 }
 
-static const bx_node *attr(const bx_node *e, const char *name)
+static inline __attribute__((always_inline)) const bx_node *attr(const bx_node *e, const char *name)
 {
     for (const bx_node *a = e->attrs; a; a = a->next)
         if (name_is(a, name))
