@@ -68,7 +68,8 @@ struct tn_scanner {
      * index for all, rebuilt whenever the EventID changed (events of a
      * batch interleave them), was ~200,000 builds of ~550 instructions on
      * the 256 MiB real-chunk file; the index of an event's own EventID is
-     * reused after a compare of the names (eval.c, field_index) */
+     * reused after a compare of the names, or without one when its shape
+     * matched (tn_eval.names_gen; eval.c, field_index) */
     tn_fieldidx fxs[RUN_MEMO];
     tn_fieldidx *fx0;      /* for events with no memo entry (NULL: linear lookups) */
     uint64_t evaluated;
@@ -415,8 +416,9 @@ static void put_str(tn_buf *t, const char *s, size_t len)
     }
 }
 
-/* put_str for a value that lies in the event's text (lo: its start; span:
- * its length less 16, or none when shorter): a value of up to 16 bytes
+/* put_str for a value that lies in the event's text (lo: its start, or
+ * NULL when there is none or it is under 16 bytes; span: its length less
+ * 16): a value of up to 16 bytes
  * with 16 bytes of that text from its start is copied in one 16-byte move
  * instead of a memcpy call, whose call and size dispatch were most of a
  * put (~45 instructions; 3.1 M puts on the 256 MiB real-chunk file,
@@ -433,7 +435,7 @@ static inline void put_fast(tn_buf *t, const char *s, size_t len, const char *lo
         return;
     }
     char *o = t->data + t->len;
-    if (len <= 16 && (size_t)(s - lo) <= span)
+    if (len <= 16 && lo && (size_t)(s - lo) <= span)
         memcpy(o, s, 16);
     else
         memcpy(o, s, len);
@@ -640,33 +642,24 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     shape *sh = sc->run ? &sc->shapes[sc->run - sc->runs] : NULL;
     if (sh && sh->ok && same_shape(sh, ev)) {
         sc->ev.names_gen = sh->gen;
-        if (ev->text && ev->text_len >= 16 && tn_buf_ok(&sc->text)) {
-            const char *lo = ev->text;
-            size_t span = ev->text_len - 16;
+        const char *lo = ev->text && ev->text_len >= 16 ? ev->text : NULL;
+        size_t span = lo ? ev->text_len - 16 : 0;
+        if (lo) {
             text_room(&sc->text, ev->text_len);
             for (uint32_t h = 0; h < ss->nheavy; h++)
                 text_room(&sc->htext[h], ev->text_len);
-            for (uint32_t i = 0; i < ev->nfields; i++) {
-                const tn_field *f = &ev->fields[i];
-                uint8_t c = sh->cls[i];
-                if (c == SH_LIGHT)
-                    put_fast(&sc->text, f->value, f->value_len, lo, span);
-                else if (c >= SH_HEAVY)
-                    put_fast(&sc->htext[c - SH_HEAVY], f->value, f->value_len, lo, span);
-            }
-            text_end(&sc->text);
-            for (uint32_t h = 0; h < ss->nheavy; h++)
-                text_end(&sc->htext[h]);
-        } else {
-            for (uint32_t i = 0; i < ev->nfields; i++) {
-                const tn_field *f = &ev->fields[i];
-                uint8_t c = sh->cls[i];
-                if (c == SH_LIGHT)
-                    put_str(&sc->text, f->value, f->value_len);
-                else if (c >= SH_HEAVY)
-                    put_str(&sc->htext[c - SH_HEAVY], f->value, f->value_len);
-            }
         }
+        for (uint32_t i = 0; i < ev->nfields; i++) {
+            const tn_field *f = &ev->fields[i];
+            uint8_t c = sh->cls[i];
+            if (c == SH_LIGHT)
+                put_fast(&sc->text, f->value, f->value_len, lo, span);
+            else if (c >= SH_HEAVY)
+                put_fast(&sc->htext[c - SH_HEAVY], f->value, f->value_len, lo, span);
+        }
+        text_end(&sc->text);
+        for (uint32_t h = 0; h < ss->nheavy; h++)
+            text_end(&sc->htext[h]);
     } else {
         /* the full pass, recording the shape unless a field's place
          * cannot be one byte (a name with a space: the light text and
