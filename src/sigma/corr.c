@@ -148,6 +148,36 @@ static int check_required(tn_corr *c, const tn_ynode *cs, char *err, size_t errl
     return 0;
 }
 
+/* *s copied into a (the rule set's): the texts above point into the
+ * document's tree, which the loader frees after each file. 0 or -1. */
+static int keep(tn_arena *a, const char **s)
+{
+    if (!*s || !**s)
+        return 0;
+    char *k = tn_arena_strndup(a, *s, strlen(*s));
+    if (!k)
+        return -1;
+    *s = k;
+    return 0;
+}
+
+static int keep_strings(tn_arena *a, tn_corr *c)
+{
+    int bad = keep(a, &c->id) | keep(a, &c->title) | keep(a, &c->name) | keep(a, &c->level) |
+              keep(a, &c->status) | keep(a, &c->field);
+    for (uint32_t i = 0; i < c->nrefs; i++)
+        bad |= keep(a, &c->refs[i]);
+    for (uint32_t i = 0; i < c->ngroup; i++)
+        bad |= keep(a, &c->group_by[i]);
+    for (uint32_t i = 0; i < c->naliases; i++) {
+        tn_corr_alias *x = &c->aliases[i];
+        bad |= keep(a, &x->alias);
+        for (uint32_t k = 0; k < x->n; k++)
+            bad |= keep(a, &x->rule_names[k]) | keep(a, &x->fields[k]);
+    }
+    return bad ? -1 : 0;
+}
+
 int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr *c, char *err,
                     size_t errlen, const tn_ynode **at)
 {
@@ -194,7 +224,11 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     c->ref_corr = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_corr));
     if (!c->ref_rule || !c->ref_corr)
         return bad(err, errlen, at, doc, "out of memory");
-    return check_required(c, cs, err, errlen, at);
+    if (check_required(c, cs, err, errlen, at))
+        return -1;
+    if (keep_strings(a, c))
+        return bad(err, errlen, at, doc, "out of memory");
+    return 0;
 }
 
 const char *tn_corr_field(const tn_corr *c, const char *g, const char *rule_name)

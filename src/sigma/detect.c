@@ -101,6 +101,8 @@ typedef struct mkey {
 struct tn_imemo {
     ment *t;
     size_t n, cap;         /* cap a power of two, or 0 */
+    tn_arena a;            /* the entries' keys: copies, since the trees they came
+                            * from are freed after their file (loader.c) */
     int shared;
     pthread_mutex_t mu;    /* t, n, cap, when shared */
 };
@@ -110,6 +112,8 @@ tn_imemo *tn_imemo_new(int shared)
     tn_imemo *m = tn_calloc(1, sizeof(tn_imemo));
     if (m && (m->shared = shared))
         pthread_mutex_init(&m->mu, NULL);
+    if (m)
+        tn_arena_init(&m->a, 64 * 1024);
     return m;
 }
 
@@ -119,6 +123,7 @@ void tn_imemo_free(tn_imemo *m)
         return;
     if (m->shared)
         pthread_mutex_destroy(&m->mu);
+    tn_arena_free(&m->a);
     tn_free(m->t);
     tn_free(m);
 }
@@ -201,6 +206,36 @@ static ment *memo_find(tn_imemo *m, uint64_t h, const mkey *k)
     }
 }
 
+/* A scalar node of a memo key, copied into a (only what same_values reads). */
+static tn_ynode *copy_scalar(tn_arena *a, const tn_ynode *v)
+{
+    tn_ynode *n = tn_arena_calloc(a, sizeof(*n));
+    char *s = n ? tn_arena_strndup(a, v->str, v->len) : NULL;
+    if (!s)
+        return NULL;
+    *n = (tn_ynode){.kind = v->kind, .str = s, .len = v->len, .plain = v->plain,
+                    .line = v->line, .col = v->col};
+    return n;
+}
+
+/* v (a scalar, or a sequence of scalars: memo_key's values) copied into a. */
+static const tn_ynode *copy_val(tn_arena *a, const tn_ynode *v)
+{
+    if (v->kind == TN_Y_SCALAR)
+        return copy_scalar(a, v);
+    tn_ynode *n = tn_arena_calloc(a, sizeof(*n));
+    if (!n)
+        return NULL;
+    *n = (tn_ynode){.kind = v->kind, .str = "", .line = v->line, .col = v->col, .count = v->count};
+    tn_ynode **link = &n->child;
+    for (const tn_ynode *e = v->child; e; e = e->next) {
+        if (!(*link = copy_scalar(a, e)))
+            return NULL;
+        link = &(*link)->next;
+    }
+    return n;
+}
+
 /* Keeps it (compiled from the entry of key k) for later rules; out of
  * memory only means it is compiled again. */
 static void memo_put(tn_imemo *m, uint64_t h, const mkey *k, const tn_item *it)
@@ -225,7 +260,11 @@ static void memo_put(tn_imemo *m, uint64_t h, const mkey *k, const tn_item *it)
     ment *e = memo_find(m, h, k);
     if (e->h)
         return;
-    *e = (ment){h, k->mods, k->keyword, k->val, *it};
+    const char *mods = tn_arena_strndup(&m->a, k->mods, strlen(k->mods));
+    const tn_ynode *val = mods ? copy_val(&m->a, k->val) : NULL;
+    if (!val)
+        return;
+    *e = (ment){h, mods, k->keyword, val, *it};
     m->n++;
 }
 
@@ -322,7 +361,9 @@ static int compile_search(tn_vctx *c, tn_imemo *memo, const tn_ynode *key, tn_se
     }
     if (rc)
         return -1;
-    s->name = key->str;
+    s->name = tn_arena_strndup(c->a, key->str, key->len);   /* the tree is freed after its file */
+    if (!s->name)
+        return fail(c, key, "out of memory");
     s->items = b.items;
     s->nitems = b.nitems;
     s->group_end = b.ends;

@@ -72,7 +72,12 @@ typedef struct outlist {
 /* One loading thread's state. While units run, the loader is only read. */
 typedef struct unit {
     const loader *L;
-    tn_arena *a;           /* trees, rules and values of its files: the rule set owns it */
+    tn_arena *a;           /* rules and values of its files: the rule set owns it */
+    tn_arena tree;         /* the YAML trees of the file being loaded: what the rules
+                            * keep of them is copied to a, and the arena is reset
+                            * after each file (its blocks reused), so the trees'
+                            * 16 MB (SigmaHQ's Windows rules) are not all held, nor
+                            * all faulted in, at once */
     pcre2_code **res;      /* regexes it compiled: moved to the rule set */
     size_t nres, capres;
     outlist *out;          /* the file being loaded */
@@ -157,6 +162,20 @@ static int out_obj(unit *U, out_kind kind, void *obj)
 static const char *str_or(const tn_ynode *n, const char *dflt)
 {
     return n && n->kind == TN_Y_SCALAR ? n->str : dflt;
+}
+
+/* s (a tree's text, or a constant, or NULL) copied where the rule set
+ * keeps it; NULL only for NULL. *oom is set when memory runs out. */
+static const char *keep_str(unit *U, const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    if (!s[0])
+        return "";
+    char *k = tn_arena_strndup(U->a, s, strlen(s));
+    if (!k)
+        *oom = 1;
+    return k ? k : "";
 }
 
 static int add_rule(loader *L, tn_srule *r)
@@ -304,31 +323,37 @@ static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *
     if (!t || t->kind != TN_Y_SEQ || !t->count)
         return;
     *tags = tn_arena_calloc(U->a, t->count * sizeof(**tags));
-    for (const tn_ynode *e = t->child; *tags && e; e = e->next)
+    int oom = 0;
+    for (const tn_ynode *e = t->child; *tags && e && !oom; e = e->next)
         if (e->kind == TN_Y_SCALAR)
-            (*tags)[(*n)++] = e->str;
+            (*tags)[(*n)++] = keep_str(U, e->str, &oom);
 }
 
-static void fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const dkeys *dk,
-                      const char *file)
+/* Returns -1 when out of memory. */
+static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const dkeys *dk,
+                     const char *file)
 {
     const tn_ynode *ls = dk->v[K_LOGSOURCE];
-    r->id = str_or(dk->v[K_ID], "");
-    r->title = str_or(dk->v[K_TITLE], "");
-    r->level = str_or(dk->v[K_LEVEL], "");
-    r->status = str_or(dk->v[K_STATUS], "");
-    r->product = str_or(tn_ymap_get(ls, "product"), NULL);
-    r->category = str_or(tn_ymap_get(ls, "category"), NULL);
-    r->service = str_or(tn_ymap_get(ls, "service"), NULL);
+    int oom = 0;
+    r->id = keep_str(U, str_or(dk->v[K_ID], ""), &oom);
+    r->title = keep_str(U, str_or(dk->v[K_TITLE], ""), &oom);
+    r->level = keep_str(U, str_or(dk->v[K_LEVEL], ""), &oom);
+    r->status = keep_str(U, str_or(dk->v[K_STATUS], ""), &oom);
+    r->product = keep_str(U, str_or(tn_ymap_get(ls, "product"), NULL), &oom);
+    r->category = keep_str(U, str_or(tn_ymap_get(ls, "category"), NULL), &oom);
+    r->service = keep_str(U, str_or(tn_ymap_get(ls, "service"), NULL), &oom);
     r->file = file;
     r->line = doc->line;
-    r->name = str_or(dk->v[K_NAME], NULL);
+    r->name = keep_str(U, str_or(dk->v[K_NAME], NULL), &oom);
+    if (oom)
+        return -1;
     fill_tags(U, dk->v[K_TAGS], &r->tags, &r->ntags);
     int never;
     tn_lsmap_resolve(U->L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
                      &never);
     r->never = (uint8_t)never;
     r->aliases = tn_lsmap_aliases(U->L->rs->ls, &r->naliases);
+    return 0;
 }
 
 /* Keeps only the sources on which r can match (sigma/usable.c). A rule
@@ -415,7 +440,8 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     tn_srule *r = tn_arena_calloc(U->a, sizeof(*r));
     if (!r)
         return -1;
-    fill_meta(U, r, doc, &dk, file);
+    if (fill_meta(U, r, doc, &dk, file))
+        return -1;
     r->is_filter = (uint8_t)is_filter;
     tn_vctx c;
     vctx_init(U, &c, err, sizeof(err));
@@ -442,11 +468,14 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
         r->filter_rules = tn_arena_calloc(U->a, (n ? n : 1) * sizeof(char *));
         if (!r->filter_rules)
             return -1;
+        int oom = 0;
         if (rl->kind == TN_Y_SCALAR)
-            r->filter_rules[r->nfilter_rules++] = rl->str;
+            r->filter_rules[r->nfilter_rules++] = keep_str(U, rl->str, &oom);
         for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e; e = e->next)
             if (e->kind == TN_Y_SCALAR)
-                r->filter_rules[r->nfilter_rules++] = e->str;
+                r->filter_rules[r->nfilter_rules++] = keep_str(U, e->str, &oom);
+        if (oom)
+            return -1;
     }
     return out_obj(U, OUT_RULE, r);
 }
@@ -459,7 +488,7 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
 {
     char err[256];
     uint32_t line, col;
-    if (tn_ycache_parse_file(U->L->yc, f, text, len, U->a, st, err, sizeof(err), &line, &col)) {
+    if (tn_ycache_parse_file(U->L->yc, f, text, len, &U->tree, st, err, sizeof(err), &line, &col)) {
         reject(U, file, line, col, err);
         return strcmp(err, "out of memory") ? 1 : -1;
     }
@@ -483,9 +512,10 @@ static int load_text(unit *U, const char *text, size_t len, const char *name, co
     if (!file)
         return -1;
     int rc = parse(U, text, len, file, f, &st);
-    if (rc)
-        return rc < 0 ? -1 : 0;
-    return load_docs(U, &st, file);
+    if (!rc)
+        rc = load_docs(U, &st, file);
+    tn_arena_reset(&U->tree);
+    return rc < 0 ? -1 : 0;
 }
 
 
@@ -561,9 +591,11 @@ static int load_file(unit *U, const char *path, const tn_yfile *known)
         if (!known && !stat(path, &sb) && !tn_yfile_of(&sb, &f))
             known = &f;
         tn_ystream st;
-        if (known && !tn_ycache_get_file(U->L->yc, known, U->a, &st)) {
+        if (known && !tn_ycache_get_file(U->L->yc, known, &U->tree, &st)) {
             const char *file = tn_arena_strndup(U->a, path, strlen(path));
-            return file ? load_docs(U, &st, file) : -1;
+            int rc = file ? load_docs(U, &st, file) : -1;
+            tn_arena_reset(&U->tree);
+            return rc;
         }
     }
     if (read_file(U, path, &len, &f, &have_f)) {
@@ -701,6 +733,7 @@ static unit *units_new(loader *L, int n)
     L->memo = tn_imemo_new(n > 1);   /* NULL: no memo, every item compiled */
     for (int i = 0; i < n; i++) {
         tn_arena_init(&rs->arenas[i], 256 * 1024);
+        tn_arena_init(&us[i].tree, 256 * 1024);
         us[i].L = L;
         us[i].a = &rs->arenas[i];
         us[i].memo = L->memo;
@@ -732,6 +765,7 @@ static int units_done(loader *L, unit *us, int n)
         }
         tn_free(us[i].res);
         tn_free(us[i].text);
+        tn_arena_free(&us[i].tree);
     }
     tn_free(us);
     tn_imemo_free(L->memo);
