@@ -58,41 +58,56 @@ typedef struct tn_fieldname {
 /* Sets f to name[0..len) (not copied) with its System member and hash. */
 void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len);
 
+/* A value to compare a field with. What every kind reads comes first; what
+ * one kind alone needs shares a union with the others' (set and read only
+ * under that kind). An item's values are read one after another, and
+ * with every field side by side a value took 168 bytes, three cache
+ * lines; now 72. */
 typedef struct tn_value {
+    const char *s;         /* GLOB: pattern (lower-cased unless cased), literal for
+                            * EXACT/PREFIX/SUFFIX/CONTAINS; FIELDREF: field name;
+                            * RE: the literal every match contains, or NULL */
+    uint32_t len;
+    uint32_t lit;          /* GLOB, RE: 1 + id of the literal the prefilter scans
+                            * for (atoms.c), 0 if none; absent from the event, the
+                            * value cannot match */
     tn_vkind kind;
-    tn_gshape shape;       /* GLOB */
+    tn_gshape shape;       /* GLOB; FIELDREF */
     uint8_t cased;         /* GLOB, FIELDREF: compare case-sensitively */
     uint8_t b;             /* EXISTS */
     uint8_t v6;            /* CIDR */
     uint8_t bits;          /* CIDR prefix length */
-    tn_numop op;           /* NUM */
-    tn_timepart tpart;     /* NUM: compare this part of a time value */
-    const char *s;         /* GLOB: pattern (lower-cased unless cased), literal for
-                            * EXACT/PREFIX/SUFFIX/CONTAINS; FIELDREF: field name */
-    uint32_t len;
-    uint32_t head, tail;   /* GLOB shape GLOB: literal bytes before the first and after
-                            * the last wildcard, which a match must begin / end with */
-    uint32_t mid, midlen;  /* GLOB shape GLOB: the longest literal run between two
-                            * wildcards (offset in s, length), which a match contains */
-    uint8_t is_dec;        /* GLOB EXACT: s is a decimal number as System members are
-                            * written (digits, no leading zero, fits 64 bits)... */
-    uint64_t dec;          /* ...of this value */
-    double num;            /* NUM */
-    uint8_t net[16];       /* CIDR, network order, host bits cleared */
-    pcre2_code *re;        /* RE (JIT-compiled when possible) */
-    tn_fieldname ref;      /* FIELDREF */
-    uint32_t req_count;    /* RE: every match holds req_char this often (0: unknown) */
-    uint8_t req_char;
-    uint32_t minlen;       /* RE: every match is at least this many characters long */
     uint8_t run;           /* RE: the regex is ^[set]{run_min,run_max}$ over ASCII bytes */
-    uint32_t run_min, run_max;
-    uint64_t run_set[2];   /* RE run: bytes 0..127 of the set */
-    uint32_t rare;         /* GLOB CONTAINS: offset in s of the byte least common in
-                            * Windows field values (tn_byte_rank), searched for first */
-    uint32_t lit;          /* GLOB: 1 + id of the literal the prefilter scans for
-                            * (atoms.c), 0 if none; absent from the event, the
-                            * value cannot match */
+    uint8_t req_char;      /* RE: see req_count */
+    union {
+        struct {           /* GLOB */
+            uint32_t head, tail;   /* shape GLOB: literal bytes before the first and after
+                                    * the last wildcard, which a match must begin / end with */
+            uint32_t mid, midlen;  /* shape GLOB: the longest literal run between two
+                                    * wildcards (offset in s, length), which a match contains */
+            uint32_t rare;         /* CONTAINS: offset in s of the byte least common in
+                                    * Windows field values (tn_byte_rank), searched for first */
+            uint8_t is_dec;        /* EXACT: s is a decimal number as System members are
+                                    * written (digits, no leading zero, fits 64 bits)... */
+            uint64_t dec;          /* ...of this value */
+        };
+        struct {           /* RE */
+            pcre2_code *re;        /* JIT-compiled when possible */
+            uint32_t req_count;    /* every match holds req_char this often (0: unknown) */
+            uint32_t minlen;       /* every match is at least this many characters long */
+            uint32_t run_min, run_max;
+            uint64_t run_set[2];   /* run: bytes 0..127 of the set */
+        };
+        struct {           /* NUM */
+            tn_numop op;
+            tn_timepart tpart;     /* compare this part of a time value */
+            double num;
+        };
+        uint8_t net[16];   /* CIDR, network order, host bits cleared */
+        tn_fieldname ref;  /* FIELDREF */
+    };
 } tn_value;
+_Static_assert(sizeof(tn_value) <= 72, "a value stays small: see above");
 
 /* An item's many case-insensitive 'contains' values, found in one pass:
  * lower-cased byte pairs where some literal starts (a 1024-bit filter),
