@@ -5,7 +5,8 @@
  * matched against two small fixed events (Sysmon 1, Security 4688) with
  * and without the prefilter, which must agree, each event three times
  * (the second time through the scanner's cache of scan results and field
- * shapes, the third with its strings in one text). Needs TANSA_DATA or ./data
+ * shapes, the third with its strings in one text), then all of them twice
+ * as one batch scanned before it is matched (tn_scanner_prescan). Needs TANSA_DATA or ./data
  * for the logsource map. */
 #include "match/scanner.h"
 #include "sigma/sigma.h"
@@ -63,6 +64,9 @@ static char *packed(const tn_event *ev, tn_event *out, tn_field *f)
 static unsigned matches(const tn_ruleset *rs, const tn_event *evs, size_t n)
 {
     unsigned m = 0;
+    int got[8] = {0};
+    if (n > 8)
+        abort();
     tn_scanner *sc = tn_scanner_new(rs);
     for (size_t i = 0; sc && i < n; i++) {
         int first = tn_scanner_match(sc, &evs[i], NULL, NULL);
@@ -75,7 +79,19 @@ static unsigned matches(const tn_ruleset *rs, const tn_event *evs, size_t n)
             abort();
         free(t);
         m |= (unsigned)(first > 0) << i;
+        got[i] = first;
     }
+    /* then all of them twice as one prescanned batch, as hunt matches */
+    const tn_event *batch[16];
+    size_t nb = 0;
+    for (size_t r = 0; r < 2; r++)
+        for (size_t i = 0; i < n && nb < 16; i++)
+            batch[nb++] = &evs[i];
+    if (sc)
+        tn_scanner_prescan(sc, batch, (uint32_t)nb);
+    for (size_t k = 0; sc && k < nb; k++)
+        if (tn_scanner_match(sc, batch[k], NULL, NULL) != got[(size_t)(batch[k] - evs)])
+            abort();
     tn_scanner_free(sc);
     return m;
 }

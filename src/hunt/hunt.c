@@ -536,6 +536,13 @@ static void progress(const hunt *h, size_t i, uint64_t done, uint64_t total, dou
  * and events go straight through. BATCH is defined above struct worker. */
 static void flush_batch(hunt *h, worker *w)
 {
+    /* the whole batch's literal scans first, then its evaluations, for
+     * the same reason between Vectorscan and the evaluator (see
+     * tn_scanner_prescan): L1 instruction misses 9.30 M -> 4.70 M, data
+     * misses 62.6 M -> 57.6 M, for 92 M more instructions; wall time 0.941
+     * over 30 alternating pairs with one thread, 1.007 with two */
+    if (w->nbatch)   /* a worker that got no event has no scanner */
+        tn_scanner_prescan(w->sc, w->batch, w->nbatch);
     for (uint32_t i = 0; i < w->nbatch; i++)
         scan_event(h, w, w->batch[i], w->bfile[i]);
     w->nbatch = 0;
@@ -554,6 +561,11 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
         tn_event e = *ev;
         scan_event(h, w, &e, file);
         return w->oom ? TN_EXIT_INTERNAL : 0;
+    }
+    if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until)) {
+        /* out of the time range: counted, as scan_event would, not copied */
+        __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
+        return 0;
     }
     const tn_event *e = tn_event_copy(ev, &w->bmem);
     if (!e)

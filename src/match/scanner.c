@@ -52,6 +52,14 @@ typedef struct shape {
     uint32_t fcap, ncap;
 } shape;
 
+/* What tn_scanner_prescan found for one event. */
+typedef struct prescan {
+    const tn_event *ev;
+    uint32_t hit0, nhit;   /* its reports: phits pairs [hit0, hit0 + nhit) */
+    uint32_t names_gen;    /* what scan_literals set tn_eval.names_gen to */
+    int state;             /* 0: not scanned; 1: scanned; -1: scan failed or not possible */
+} prescan;
+
 struct tn_scanner {
     const tn_ruleset *rs;
     tn_eval ev;
@@ -91,6 +99,17 @@ struct tn_scanner {
     uint32_t *rec;         /* local ids reported by the scan being kept */
     uint32_t nrec, reccap;
     int recording;         /* 1: the current scan's reports go to rec; 2: rec overflowed */
+    /* tn_scanner_prescan: a batch's events scanned before any of them is
+     * evaluated; each one's reports wait in phits until tn_scanner_match
+     * takes them (see tn_scanner_prescan) */
+    int defer;             /* 1: on_literal and replay append to phits */
+    uint32_t cur_db;       /* the database being scanned, named by deferred reports */
+    uint32_t gen_ahead;    /* events of the batch before the one being scanned */
+    uint32_t *phits;       /* (database, local id) pairs */
+    uint32_t nphits, phcap;    /* pairs */
+    int poom;              /* phits could not grow: the prescan is dropped */
+    prescan *pres;         /* one per event of the batch, in order */
+    uint32_t npres, pnext, prescap;
 };
 
 static uint64_t report_budget(size_t len);
@@ -161,6 +180,8 @@ void tn_scanner_free(tn_scanner *sc)
     tn_arena_free(&sc->lowmem);
     tn_scancache_free(&sc->cache);
     tn_free(sc->rec);
+    tn_free(sc->phits);
+    tn_free(sc->pres);
     tn_free((void *)sc->ev.low);
     tn_free(sc->ev.lowgen);
     if (sc->fx0)
@@ -379,6 +400,24 @@ static void on_constant(tn_scanner *sc, uint32_t id)
     touch(sc, at->rules_of + at->start[id], at->start[id + 1] - at->start[id]);
 }
 
+/* Keeps report k of database sc->cur_db for the event being prescanned. */
+static void defer_hit(tn_scanner *sc, uint32_t k)
+{
+    if (sc->nphits == sc->phcap) {
+        uint32_t ncap = sc->phcap ? sc->phcap * 2 : 1024;
+        uint32_t *n2 = ncap > sc->phcap ? tn_realloc(sc->phits, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
+        if (!n2) {
+            sc->poom = 1;
+            return;
+        }
+        sc->phits = n2;
+        sc->phcap = ncap;
+    }
+    sc->phits[2 * sc->nphits] = sc->cur_db;
+    sc->phits[2 * sc->nphits + 1] = k;
+    sc->nphits++;
+}
+
 /* Vectorscan's report of local id k of the database being scanned. */
 static int on_literal(unsigned int k, unsigned long long from, unsigned long long to,
                       unsigned int flags, void *ctx)
@@ -397,6 +436,10 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
             sc->rec[sc->nrec++] = k;
         else
             sc->recording = 2;
+    }
+    if (sc->defer) {
+        defer_hit(sc, k);
+        return 0;
     }
     if (sc->lit_epoch[t->lit[k]] == sc->cur)
         return 0;   /* a repeat: the databases report every occurrence */
@@ -505,6 +548,11 @@ static uint64_t report_budget(size_t len)
 static void replay(tn_scanner *sc, const tn_sc_entry *e)
 {
     const tn_dbtab *t = sc->tab;
+    if (sc->defer) {
+        for (uint32_t i = 0; i < e->nids; i++)
+            defer_hit(sc, e->ids[i]);
+        return;
+    }
     for (uint32_t i = 0; i < e->nids; i++) {
         uint32_t k = e->ids[i], id = t->lit[k];
         if (sc->lit_epoch[id] == sc->cur)
@@ -525,6 +573,7 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
     if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
         return -1;
     sc->tab = &at->tabs[db];
+    sc->cur_db = db;
     uint64_t hash = 0;
     keep = keep && sc->use_cache && text->len <= TN_SCANCACHE_MAX_TEXT;
     if (keep) {
@@ -618,13 +667,31 @@ static void shape_keep(shape *sh, const tn_event *ev, uint32_t gen)
  * A field whose name has a space is always taken: the evaluator may find
  * it under its name without spaces. The bucket's constant hits come
  * first. */
-static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
+/* A new event's hits: none yet, but those of the slot's constant members. */
+static void begin_hits(tn_scanner *sc, const tn_scanset *ss)
+{
+    sc->ntouched = 0;
+    if (++sc->cur == 0) {   /* wrapped: forget old hits */
+        memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
+        memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
+        sc->cur = 1;
+    }
+    for (uint32_t i = 0; i < ss->npre; i++)
+        on_constant(sc, ss->pre[i]);
+}
+
+static inline const tn_scanset *slot_scanset(const tn_scanner *sc, const tn_bucket *b)
 {
     const tn_atoms *at = &sc->rs->atoms;
     uint32_t slot = b ? (uint32_t)(b - sc->rs->idx.tab) : sc->rs->idx.tab ? sc->rs->idx.mask + 1 : 0;
-    if (!at->scansets || slot >= at->nscansets)
+    return at->scansets && slot < at->nscansets ? &at->scansets[slot] : NULL;
+}
+
+static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
+{
+    const tn_scanset *ss = slot_scanset(sc, b);
+    if (!ss)
         return -1;
-    const tn_scanset *ss = &at->scansets[slot];
     if (ss->db == TN_NO_DB && !ss->nheavy && !ss->npre)
         return -1;   /* no literal to look for: nothing is gated here */
     char num[40];
@@ -689,7 +756,8 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
                 sh->cls[i] = c;
         }
         if (rec)
-            shape_keep(sh, ev, sc->ev.gen + 1);
+            shape_keep(sh, ev, sc->ev.gen + 1 + sc->gen_ahead);   /* the generation
+                                      * new_event_cache will give ev */
     }
     put_translated(sc, ev, ss);
     uint32_t sys = ss->sys;
@@ -712,14 +780,8 @@ static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         if (sys & (1u << TN_F_TIME))
             put_str(&sc->text, num, tn_filetime_format(ev->time, num));
     }
-    sc->ntouched = 0;
-    if (++sc->cur == 0) {   /* wrapped: forget old hits */
-        memset(sc->epoch, 0, sc->rs->nrules * sizeof(*sc->epoch));
-        memset(sc->lit_epoch, 0, sc->rs->atoms.nids * sizeof(*sc->lit_epoch));
-        sc->cur = 1;
-    }
-    for (uint32_t i = 0; i < ss->npre; i++)
-        on_constant(sc, ss->pre[i]);
+    if (!sc->defer)   /* else when tn_scanner_match takes the reports */
+        begin_hits(sc, ss);
     int rc = scan_one(sc, ss->db, &sc->text, 0);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
         rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h], 1);
@@ -758,6 +820,80 @@ static void new_event_cache(tn_scanner *sc, const tn_event *ev)
     }
 }
 
+void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n)
+{
+    sc->npres = sc->pnext = 0;
+    /* the generations new_event_cache will give the batch must not wrap:
+     * scan_literals records them in the shapes */
+    if (!sc->hs || sc->rs->no_prefilter || !n || sc->ev.gen > UINT32_MAX - n - 1)
+        return;
+    if (n > sc->prescap) {
+        prescan *p = tn_realloc(sc->pres, n * sizeof(*p));
+        if (!p)
+            return;
+        sc->pres = p;
+        sc->prescap = n;
+    }
+    sc->nphits = 0;
+    sc->poom = 0;
+    sc->defer = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const tn_event *ev = evs[i];
+        prescan *p = &sc->pres[i];
+        *p = (prescan){.ev = ev, .hit0 = sc->nphits};
+        size_t len = strlen(ev->channel);
+        if (len >= sizeof(sc->chan))
+            continue;   /* tn_scanner_match takes the unindexed path: no scan */
+        /* what tn_scanner_match would scan: a bucket with rules, or an
+         * always-list rule that holds the pair */
+        const tn_bucket *b = event_run(sc, ev, len);
+        if (!(b && b->n) && !sc->run->nalw)
+            continue;
+        sc->ev.names_gen = 0;
+        sc->gen_ahead = i;
+        p->state = scan_literals(sc, ev, b) == 0 ? 1 : -1;
+        p->names_gen = sc->ev.names_gen;
+        p->nhit = sc->nphits - p->hit0;
+        tn_arena_reset(&sc->lowmem);   /* put_translated's texts, dead after the scan */
+    }
+    sc->defer = 0;
+    sc->gen_ahead = 0;
+    sc->ev.names_gen = 0;
+    sc->npres = sc->poom ? 0 : n;
+}
+
+/* The prescan of ev: the next one in order whose event it is (an event
+ * the caller skipped leaves its own unused), or NULL. */
+static const prescan *take_prescan(tn_scanner *sc, const tn_event *ev)
+{
+    while (sc->pnext < sc->npres && sc->pres[sc->pnext].ev != ev)
+        sc->pnext++;
+    return sc->pnext < sc->npres ? &sc->pres[sc->pnext++] : NULL;
+}
+
+/* ev's hits from its prescan, as the scan would have made them when it
+ * came; the gate (1: the scan succeeded). */
+static int apply_prescan(tn_scanner *sc, const tn_bucket *b, const prescan *p)
+{
+    sc->ev.names_gen = p->names_gen;
+    const tn_scanset *ss = p->state == 1 ? slot_scanset(sc, b) : NULL;
+    if (!ss)
+        return 0;   /* failed scans and no-scans are ungated either way */
+    begin_hits(sc, ss);
+    const tn_atoms *at = &sc->rs->atoms;
+    const uint32_t *h = p->nhit ? sc->phits + 2 * (size_t)p->hit0 : NULL;   /* phits: NULL
+                                      * until the first report */
+    for (uint32_t i = 0; i < p->nhit; i++, h += 2) {
+        const tn_dbtab *t = &at->tabs[h[0]];
+        uint32_t k = h[1], id = t->lit[k];
+        if (sc->lit_epoch[id] == sc->cur)
+            continue;   /* a repeat */
+        sc->lit_epoch[id] = sc->cur;
+        touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
+    }
+    return 1;
+}
+
 int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx)
 {
     /* an absurdly long channel cannot be in the index's key buffer: take
@@ -770,12 +906,15 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
     sc->ev.names_gen = 0;   /* set by scan_literals when it knows the names */
     /* without a successful scan every rule is evaluated (never wrong); the
      * scan runs only when some rule is a candidate */
+    const prescan *pre = sc->npres ? take_prescan(sc, ev) : NULL;
     if (indexed) {
         const tn_bucket *b = event_run(sc, ev, chan_len);
-        if (b && b->n)
+        if (pre)   /* scanned already: its hits are taken now */
+            gate = apply_prescan(sc, b, pre);
+        else if (b && b->n)
             gate = can_gate && scan_literals(sc, ev, b) == 0;
         n = candidates_indexed(sc, b, gate);
-        if (n && !(b && b->n))
+        if (!pre && n && !(b && b->n))
             gate = can_gate && scan_literals(sc, ev, b) == 0;
     } else {
         /* the databases are per bucket: without one, nothing is gated */

@@ -25,6 +25,16 @@ void tn_scanner_free(tn_scanner *sc);
  * loses a match: the prefilter and caches are then skipped for the event. */
 int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *ctx);
 
+/* Scans evs[0..n) for their literals now, to be evaluated by the calls
+ * tn_scanner_match(sc, evs[i], ...) that follow, in the same order (an
+ * event may be left out; any other call drops what is left). The results
+ * are the same as without; what changes is that Vectorscan and the
+ * evaluator run one after the other over a batch instead of alternating
+ * every event, so neither evicts the other's code and data from the
+ * caches each time. Out of memory: nothing is kept, and each event is
+ * scanned when it is matched. */
+void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n);
+
 /* Number of rules evaluated in full so far (for measuring the prefilter). */
 uint64_t tn_scanner_evaluated(const tn_scanner *sc);
 

@@ -95,6 +95,11 @@ static void replay_dir(const char *dir, int rules)
                     tn_scanner *sc = tn_scanner_new(rs);
                     TEST_EVENT(ev, "Security", 4688, "NewProcessName", "C:\\a.exe");
                     m[np] = tn_scanner_match(sc, &ev, NULL, NULL);
+                    /* and twice more, prescanned as one batch (hunt's way) */
+                    const tn_event *two[] = {&ev, &ev};
+                    tn_scanner_prescan(sc, two, 2);
+                    CHECK_INT(tn_scanner_match(sc, &ev, NULL, NULL), m[np]);
+                    CHECK_INT(tn_scanner_match(sc, &ev, NULL, NULL), m[np]);
                     tn_scanner_free(sc);
                     tn_ruleset_free(rs);
                 }

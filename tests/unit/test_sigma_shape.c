@@ -58,6 +58,48 @@ static void pack(tn_event *ev, tn_field *f, char *text, size_t cap)
     ev->text_len = n;
 }
 
+/* The events in batches of batch, each prescanned before its matches
+ * (tn_scanner_prescan), in order and in reverse, six rounds, on one
+ * scanner. mode 1: each batch's third event is left out of the matches
+ * (its prescan unused); mode 2: a copy of another event, not in the batch,
+ * is matched before its fourth (what is left of the prescan is dropped).
+ * Counts answers and evaluation counts that differ from a fresh scanner's. */
+static void run_batches(const tn_ruleset *rs, const tn_event *const *evs, size_t nev, const int *want,
+                        const uint64_t *wevals, uint32_t batch, int mode, int *bad, int *badevals)
+{
+    tn_scanner *sc = tn_scanner_new(rs);
+    if (!sc) {
+        (*bad)++;
+        return;
+    }
+    tn_event foreign = *evs[1];   /* another address: in no batch */
+    const tn_event *b[64];
+    size_t at[64];
+    for (int round = 0; round < 6; round++)
+        for (size_t k = 0; k < nev; k += batch) {
+            uint32_t n = 0;
+            for (size_t j = k; j < nev && j < k + batch && n < 64; j++) {
+                at[n] = round % 2 ? nev - 1 - j : j;
+                b[n] = evs[at[n]];
+                n++;
+            }
+            tn_scanner_prescan(sc, b, n);
+            for (uint32_t j = 0; j < n; j++) {
+                if (mode == 1 && j == 2)
+                    continue;
+                if (mode == 2 && j == 3) {
+                    uint64_t before = tn_scanner_evaluated(sc);
+                    *bad += tn_scanner_match(sc, &foreign, NULL, NULL) != want[1];
+                    *badevals += tn_scanner_evaluated(sc) - before != wevals[1];
+                }
+                uint64_t before = tn_scanner_evaluated(sc);
+                *bad += tn_scanner_match(sc, b[j], NULL, NULL) != want[at[j]];
+                *badevals += tn_scanner_evaluated(sc) - before != wevals[at[j]];
+            }
+        }
+    tn_scanner_free(sc);
+}
+
 TN_TEST(test_shape_names_change)
 {
     char *rule = shape_rule();
@@ -180,6 +222,24 @@ TN_TEST(test_shape_names_change)
     CHECK_INT(bad, 0);
     CHECK_INT(badevals, 0);
     tn_scanner_free(sc);
+    /* prescanned batches (what hunt does): separate strings and packed
+     * texts, batches of 1 to 40 events, with an event left out or a
+     * foreign one matched in between */
+    const tn_event *pev[sizeof(evs) / sizeof(evs[0])];
+    for (size_t i = 0; i < nev; i++)
+        pev[i] = &packed[i];
+    static const uint32_t sizes[] = {1, 2, 3, 5, 7, 16, 32, 40};
+    for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
+        for (int mode = 0; mode < 3; mode++) {
+            bad = badevals = 0;
+            run_batches(rs, evs, nev, want, wevals, sizes[z], mode, &bad, &badevals);
+            run_batches(rs, pev, nev, want, wevals, sizes[z], mode, &bad, &badevals);
+            if (bad || badevals)
+                fprintf(stderr, "  batches of %u, mode %d: %d wrong answers, %d wrong counts\n",
+                        sizes[z], mode, bad, badevals);
+            CHECK_INT(bad, 0);
+            CHECK_INT(badevals, 0);
+        }
     for (size_t i = 0; i < nev; i++)
         free(texts[i]);
     tn_ruleset_free(rs);
