@@ -821,10 +821,8 @@ static void mark_dec(tn_item *it)
             ok = d <= 9 && x <= (UINT64_MAX - d) / 10;
             x = x * 10 + d;
         }
-        if (v->kind == TN_V_GLOB) {   /* the other kinds' union members */
-            v->is_dec = (uint8_t)ok;
-            v->dec = ok ? x : 0;
-        }
+        if (v->kind == TN_V_GLOB)   /* members of a string value's part of the union */
+            v->is_dec = (uint8_t)ok, v->dec = ok ? x : 0;
         it->dec &= (uint8_t)ok;
     }
 }
