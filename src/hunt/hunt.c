@@ -502,11 +502,17 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     return 0;
 }
 
+/* ev lies outside --since/--until. */
+static int out_of_range(const hunt *h, const tn_event *ev)
+{
+    return (h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until);
+}
+
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
     /* one writer: a plain store, not a locked add, is enough for progress */
     __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
-    if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until))
+    if (out_of_range(h, ev))
         return;
     match_ctx m = {h, w, file, NULL, NULL, NULL, 0, 0};
     tn_scanner_match(w->sc, ev, on_match, &m);
@@ -562,7 +568,7 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
         scan_event(h, w, &e, file);
         return w->oom ? TN_EXIT_INTERNAL : 0;
     }
-    if ((h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until)) {
+    if (out_of_range(h, ev)) {
         /* out of the time range: counted, as scan_event would, not copied */
         __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
         return 0;

@@ -57,7 +57,7 @@ typedef struct prescan {
     const tn_event *ev;
     uint32_t hit0, nhit;   /* its reports: phits pairs [hit0, hit0 + nhit) */
     uint32_t names_gen;    /* what scan_literals set tn_eval.names_gen to */
-    int state;             /* 0: not scanned; 1: scanned; -1: scan failed or not possible */
+    int ok;                /* scanned, and the scan succeeded: the event is gated */
 } prescan;
 
 struct tn_scanner {
@@ -400,6 +400,17 @@ static void on_constant(tn_scanner *sc, uint32_t id)
     touch(sc, at->rules_of + at->start[id], at->start[id + 1] - at->start[id]);
 }
 
+/* Local literal k of table t is in the current event: its rules' clauses
+ * are hit, once per event (the databases report every occurrence). */
+static inline void found(tn_scanner *sc, const tn_dbtab *t, uint32_t k)
+{
+    uint32_t id = t->lit[k];
+    if (sc->lit_epoch[id] == sc->cur)
+        return;
+    sc->lit_epoch[id] = sc->cur;
+    touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
+}
+
 /* Keeps report k of database sc->cur_db for the event being prescanned. */
 static void defer_hit(tn_scanner *sc, uint32_t k)
 {
@@ -437,14 +448,10 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
         else
             sc->recording = 2;
     }
-    if (sc->defer) {
+    if (sc->defer)
         defer_hit(sc, k);
-        return 0;
-    }
-    if (sc->lit_epoch[t->lit[k]] == sc->cur)
-        return 0;   /* a repeat: the databases report every occurrence */
-    sc->lit_epoch[t->lit[k]] = sc->cur;
-    touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
+    else
+        found(sc, t, k);
     return 0;
 }
 
@@ -548,17 +555,11 @@ static uint64_t report_budget(size_t len)
 static void replay(tn_scanner *sc, const tn_sc_entry *e)
 {
     const tn_dbtab *t = sc->tab;
-    if (sc->defer) {
-        for (uint32_t i = 0; i < e->nids; i++)
-            defer_hit(sc, e->ids[i]);
-        return;
-    }
     for (uint32_t i = 0; i < e->nids; i++) {
-        uint32_t k = e->ids[i], id = t->lit[k];
-        if (sc->lit_epoch[id] == sc->cur)
-            continue;
-        sc->lit_epoch[id] = sc->cur;
-        touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
+        if (sc->defer)
+            defer_hit(sc, e->ids[i]);
+        else
+            found(sc, t, e->ids[i]);
     }
 }
 
@@ -658,15 +659,6 @@ static void shape_keep(shape *sh, const tn_event *ev, uint32_t gen)
     sh->ok = gen != 0;   /* 0: generations wrap with this event (new_event_cache) */
 }
 
-/* Scans the strings of ev that the bucket's gated rules can read, as its
- * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
- * own literals, the rest separated by TN_SCAN_SEP in one light text (named data
- * fields, or all of them for a keyword search, named System members with
- * numbers formatted as eval.c formats them, translated texts). A literal
- * found across a separator only adds a candidate; it can never hide one.
- * A field whose name has a space is always taken: the evaluator may find
- * it under its name without spaces. The bucket's constant hits come
- * first. */
 /* A new event's hits: none yet, but those of the slot's constant members. */
 static void begin_hits(tn_scanner *sc, const tn_scanset *ss)
 {
@@ -687,6 +679,15 @@ static inline const tn_scanset *slot_scanset(const tn_scanner *sc, const tn_buck
     return at->scansets && slot < at->nscansets ? &at->scansets[slot] : NULL;
 }
 
+/* Scans the strings of ev that the bucket's gated rules can read, as its
+ * scan set says (sigma/ruleset_impl.h): each heavy field alone with its
+ * own literals, the rest separated by TN_SCAN_SEP in one light text (named data
+ * fields, or all of them for a keyword search, named System members with
+ * numbers formatted as eval.c formats them, translated texts). A literal
+ * found across a separator only adds a candidate; it can never hide one.
+ * A field whose name has a space is always taken: the evaluator may find
+ * it under its name without spaces. The bucket's constant hits come
+ * first. */
 static int scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
 {
     const tn_scanset *ss = slot_scanset(sc, b);
@@ -851,7 +852,7 @@ void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n)
             continue;
         sc->ev.names_gen = 0;
         sc->gen_ahead = i;
-        p->state = scan_literals(sc, ev, b) == 0 ? 1 : -1;
+        p->ok = scan_literals(sc, ev, b) == 0;
         p->names_gen = sc->ev.names_gen;
         p->nhit = sc->nphits - p->hit0;
         tn_arena_reset(&sc->lowmem);   /* put_translated's texts, dead after the scan */
@@ -876,21 +877,14 @@ static const prescan *take_prescan(tn_scanner *sc, const tn_event *ev)
 static int apply_prescan(tn_scanner *sc, const tn_bucket *b, const prescan *p)
 {
     sc->ev.names_gen = p->names_gen;
-    const tn_scanset *ss = p->state == 1 ? slot_scanset(sc, b) : NULL;
+    const tn_scanset *ss = p->ok ? slot_scanset(sc, b) : NULL;
     if (!ss)
         return 0;   /* failed scans and no-scans are ungated either way */
     begin_hits(sc, ss);
-    const tn_atoms *at = &sc->rs->atoms;
     const uint32_t *h = p->nhit ? sc->phits + 2 * (size_t)p->hit0 : NULL;   /* phits: NULL
                                       * until the first report */
-    for (uint32_t i = 0; i < p->nhit; i++, h += 2) {
-        const tn_dbtab *t = &at->tabs[h[0]];
-        uint32_t k = h[1], id = t->lit[k];
-        if (sc->lit_epoch[id] == sc->cur)
-            continue;   /* a repeat */
-        sc->lit_epoch[id] = sc->cur;
-        touch(sc, t->rules + t->start[k], t->start[k + 1] - t->start[k]);
-    }
+    for (uint32_t i = 0; i < p->nhit; i++, h += 2)
+        found(sc, &sc->rs->atoms.tabs[h[0]], h[1]);
     return 1;
 }
 

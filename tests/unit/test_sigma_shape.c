@@ -58,6 +58,16 @@ static void pack(tn_event *ev, tn_field *f, char *text, size_t cap)
     ev->text_len = n;
 }
 
+/* Matches ev on sc; counts a wrong answer or a wrong number of
+ * evaluations against a fresh scanner's (want, wevals). */
+static void check_match(tn_scanner *sc, const tn_event *ev, int want, uint64_t wevals, int *bad,
+                        int *badevals)
+{
+    uint64_t before = tn_scanner_evaluated(sc);
+    *bad += tn_scanner_match(sc, ev, NULL, NULL) != want;
+    *badevals += tn_scanner_evaluated(sc) - before != wevals;
+}
+
 /* The events in batches of batch, each prescanned before its matches
  * (tn_scanner_prescan), in order and in reverse, six rounds, on one
  * scanner. mode 1: each batch's third event is left out of the matches
@@ -87,14 +97,9 @@ static void run_batches(const tn_ruleset *rs, const tn_event *const *evs, size_t
             for (uint32_t j = 0; j < n; j++) {
                 if (mode == 1 && j == 2)
                     continue;
-                if (mode == 2 && j == 3) {
-                    uint64_t before = tn_scanner_evaluated(sc);
-                    *bad += tn_scanner_match(sc, &foreign, NULL, NULL) != want[1];
-                    *badevals += tn_scanner_evaluated(sc) - before != wevals[1];
-                }
-                uint64_t before = tn_scanner_evaluated(sc);
-                *bad += tn_scanner_match(sc, b[j], NULL, NULL) != want[at[j]];
-                *badevals += tn_scanner_evaluated(sc) - before != wevals[at[j]];
+                if (mode == 2 && j == 3)
+                    check_match(sc, &foreign, want[1], wevals[1], bad, badevals);
+                check_match(sc, b[j], want[at[j]], wevals[at[j]], bad, badevals);
             }
         }
     tn_scanner_free(sc);
@@ -180,10 +185,7 @@ TN_TEST(test_shape_names_change)
     for (int round = 0; sc && round < 6; round++)
         for (size_t k = 0; k < nev; k++) {
             size_t i = round % 2 ? nev - 1 - k : k;
-            uint64_t before = tn_scanner_evaluated(sc);
-            int m = tn_scanner_match(sc, evs[i], NULL, NULL);
-            bad += m != want[i];
-            badevals += tn_scanner_evaluated(sc) - before != wevals[i];
+            check_match(sc, evs[i], want[i], wevals[i], &bad, &badevals);
         }
     CHECK_INT(bad, 0);
     CHECK_INT(badevals, 0);
@@ -214,10 +216,7 @@ TN_TEST(test_shape_names_change)
     for (int round = 0; sc && round < 6; round++)
         for (size_t k = 0; k < nev; k++) {
             size_t i = round % 2 ? nev - 1 - k : k;
-            uint64_t before = tn_scanner_evaluated(sc);
-            int m = tn_scanner_match(sc, &packed[i], NULL, NULL);
-            bad += m != want[i];
-            badevals += tn_scanner_evaluated(sc) - before != wevals[i];
+            check_match(sc, &packed[i], want[i], wevals[i], &bad, &badevals);
         }
     CHECK_INT(bad, 0);
     CHECK_INT(badevals, 0);
