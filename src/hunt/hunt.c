@@ -77,8 +77,11 @@ typedef struct worker {
     uint64_t comp_n;    /* their detections, not yet in st */
     uint64_t records, matches;     /* records: progress reads it */
     int oom;
-    /* events waiting to be matched (on_event, BATCH): copies in bmem */
+    /* events waiting to be matched (on_event, BATCH): taken from the
+     * reader into bstore and bev, or copies in bmem */
     tn_arena bmem;
+    tn_event_store bstore[BATCH];
+    tn_event bev[BATCH];
     const tn_event *batch[BATCH];
     uint32_t bfile[BATCH];
     uint32_t nbatch;
@@ -573,8 +576,11 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
         __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
         return 0;
     }
-    const tn_event *e = tn_event_copy(ev, &w->bmem);
-    if (!e)
+    /* the EVTX reader's text and fields are taken, not copied: 72 M
+     * instructions and ~390 MB of copies less on the 256 MiB file */
+    const tn_event *e = &w->bev[w->nbatch];
+    if (!tn_event_take(ev, &w->bstore[w->nbatch], &w->bev[w->nbatch]) &&
+        !(e = tn_event_copy(ev, &w->bmem)))
         return TN_EXIT_INTERNAL;
     w->batch[w->nbatch] = e;
     w->bfile[w->nbatch++] = file;
@@ -842,6 +848,8 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);
         tn_arena_free(&w->bmem);
+        for (int b = 0; b < BATCH; b++)
+            tn_event_store_free(&w->bstore[b]);
     }
     for (size_t i = 0; i < h.nkruns; i++)   /* left when the scan failed */
         fclose(h.kruns[i]);

@@ -4,6 +4,7 @@
 #define TN_BX_WALK_H
 
 #include "binxml.h"
+#include "event.h"
 
 /* One piece of resolved content: an element (with the scope its own
  * substitutions resolve in), a literal text-like node, or a substituted
@@ -23,6 +24,7 @@ struct bx_walk {
     tn_buf evtext;
     struct tn_field *fields;
     size_t nfields, capfields;
+    tn_event_owner owner;   /* the three above, for tn_event_take */
     /* compiled JSON templates (render_json.c). They outlive the chunk:
      * templates are known by content, so chunks share programs. */
     tn_arena keep;               /* programs and template identities */

@@ -1,7 +1,9 @@
 /* event.c - field lookup and time conversion for normalised events. */
 #include "event.h"
 
+#include "base/alloc.h"
 #include "base/arena.h"
+#include "base/buf.h"
 
 #include <string.h>
 
@@ -58,7 +60,41 @@ tn_event *tn_event_copy(const tn_event *ev, tn_arena *a)
         }
     }
     e->fields = f;
+    e->owner = NULL;   /* the copy's storage is a's, not the reader's */
     return e;
+}
+
+int tn_event_take(const tn_event *ev, tn_event_store *st, tn_event *out)
+{
+    const tn_event_owner *o = ev->owner;
+    if (!o || !ev->text || ev->text != o->text->data || ev->fields != *o->fields)
+        return 0;
+    /* a swap: the bytes stay where they are, so ev's pointers hold */
+    char *text = st->text;
+    size_t text_cap = st->text_cap;
+    tn_field *fields = st->fields;
+    size_t fields_cap = st->fields_cap;
+    st->text = o->text->data;
+    st->text_cap = o->text->cap;
+    st->fields = *o->fields;
+    st->fields_cap = *o->fields_cap;
+    o->text->data = text;
+    o->text->cap = text_cap;
+    o->text->len = 0;
+    if (text)
+        text[0] = '\0';
+    *o->fields = fields;
+    *o->fields_cap = fields_cap;
+    *out = *ev;
+    out->owner = NULL;
+    return 1;
+}
+
+void tn_event_store_free(tn_event_store *st)
+{
+    tn_free(st->text);
+    tn_free(st->fields);
+    memset(st, 0, sizeof(*st));
 }
 
 const tn_field *tn_event_field(const tn_event *ev, const char *name, size_t name_len)

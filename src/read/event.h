@@ -52,7 +52,36 @@ typedef struct tn_event {
      * copies them as one block (the EVTX reader's events) */
     const char *text;
     size_t text_len;
+
+    /* When not NULL: the reader's storage of text and fields, which the
+     * consumer may take instead of copying them (tn_event_take) */
+    const struct tn_event_owner *owner;
 } tn_event;
+
+/* Where a reader builds its events: a text buffer and a fields array,
+ * reused from one event to the next (the EVTX reader). */
+struct tn_buf;
+typedef struct tn_event_owner {
+    struct tn_buf *text;
+    tn_field **fields;
+    size_t *fields_cap;
+} tn_event_owner;
+
+/* Storage an event can be moved into (tn_event_take); zero is empty. */
+typedef struct tn_event_store {
+    char *text;
+    size_t text_cap;
+    tn_field *fields;
+    size_t fields_cap;
+} tn_event_store;
+
+/* Moves ev's text and fields into *st, and gives its reader st's previous
+ * storage to build the next event in: no byte is copied. *out is ev, and
+ * stays valid until *st is taken into again or freed, whatever the reader
+ * does meanwhile. Returns 1, or 0 when ev's reader does not let its
+ * storage go (ev->owner NULL, or ev has no text block); copy it then. */
+int tn_event_take(const tn_event *ev, tn_event_store *st, tn_event *out);
+void tn_event_store_free(tn_event_store *st);
 
 /* Copies ev into memory from a (one allocation: its strings, its fields,
  * and the tn_event itself, file excepted, which is borrowed as before).

@@ -311,5 +311,7 @@ int tn_evtx_event(const tn_evtx_record *rec, tn_event *ev)
     ev->nfields = (uint32_t)w->nfields;
     ev->text = w->evtext.data;
     ev->text_len = w->evtext.len;
+    w->owner = (tn_event_owner){&w->evtext, &w->fields, &w->capfields};
+    ev->owner = &w->owner;
     return 0;
 }

@@ -117,3 +117,108 @@ TN_TEST(test_event_copy_without_block)
     tn_buf_free(&got);
     tn_arena_free(&a);
 }
+
+/* tn_event_take, as hunt's batches use it: each event of a file is taken
+ * into one of nstores stores, in turn, and checked when its store comes
+ * round again, after nstores - 1 more events were read and taken (the
+ * reader building each in storage an earlier take handed it). */
+typedef struct takes {
+    tn_event_store *st;
+    tn_event *ev;
+    tn_buf *want;   /* the JSON each held event gave when read */
+    size_t nstores, n;
+    long bad, taken, checked, retaken;
+} takes;
+
+static void check_held(takes *t, size_t i)
+{
+    tn_buf got = {0};
+    tn_event_json(&t->ev[i], &got);
+    if (got.len != t->want[i].len || memcmp(got.data, t->want[i].data, got.len))
+        t->bad++;
+    t->checked++;
+    tn_buf_free(&got);
+}
+
+static int take_one(void *arg, const tn_evtx_record *r)
+{
+    takes *t = arg;
+    tn_event ev;
+    if (tn_evtx_event(r, &ev))
+        return 0;
+    size_t i = t->n++ % t->nstores;
+    if (t->n > t->nstores)
+        check_held(t, i);   /* read nstores - 1 events ago */
+    tn_buf_clear(&t->want[i]);
+    tn_event_json(&ev, &t->want[i]);
+    if (t->n == 1) {   /* a copy is not the reader's storage */
+        tn_arena a;
+        tn_arena_init(&a, 0);
+        tn_event *c = tn_event_copy(&ev, &a), out;
+        tn_event_store st = {0};
+        t->retaken += !c || c->owner != NULL || tn_event_take(c, &st, &out);
+        tn_arena_free(&a);
+    }
+    if (!tn_event_take(&ev, &t->st[i], &t->ev[i]))
+        return 1;
+    t->taken++;
+    /* the reader's storage is gone: the same event cannot be taken twice */
+    tn_event again;
+    tn_event_store other = {0};
+    t->retaken += tn_event_take(&ev, &other, &again);
+    tn_event_store_free(&other);
+    return 0;
+}
+
+TN_TEST(test_event_take_outlives_the_evtx_reader)
+{
+    const char *corpus = getenv("CORPUS") ? getenv("CORPUS") : "../shared/corpus";
+    char path[1024];
+    snprintf(path, sizeof(path), "%s%s", corpus,
+             "/evtx-attack-samples/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx");
+    const size_t sizes[] = {1, 2, 3, 32};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        tn_diag d = {.quiet = 1};
+        bx_chunk ctx;
+        tn_evtx *f;
+        takes t = {.nstores = sizes[s]};
+        t.st = calloc(t.nstores, sizeof(*t.st));
+        t.ev = calloc(t.nstores, sizeof(*t.ev));
+        t.want = calloc(t.nstores, sizeof(*t.want));
+        CHECK(t.st && t.ev && t.want);
+        CHECK(!bx_chunk_init(&ctx));
+        CHECK(!tn_evtx_open(path, &d, &f));
+        size_t nchunks = tn_evtx_nchunks(f);
+        for (size_t i = 0; i < nchunks; i++)
+            tn_evtx_read_chunk(f, i, &ctx, 0, take_one, &t);
+        tn_evtx_close(f);
+        bx_chunk_free(&ctx);   /* the held events are the stores' now */
+        for (size_t i = 0; i < t.nstores && i < t.n; i++)
+            check_held(&t, i);
+        CHECK(t.n > 500);
+        CHECK_INT(t.taken, (long)t.n);
+        CHECK_INT(t.checked, (long)t.n);
+        CHECK_INT(t.bad, 0);
+        CHECK_INT(t.retaken, 0);
+        for (size_t i = 0; i < t.nstores; i++) {
+            tn_event_store_free(&t.st[i]);
+            tn_buf_free(&t.want[i]);
+        }
+        free(t.st);
+        free(t.ev);
+        free(t.want);
+    }
+}
+
+/* Events without the reader's storage (the JSON and auditd readers, or a
+ * copy) are not taken: the caller copies them. */
+TN_TEST(test_event_take_needs_an_owner)
+{
+    tn_field fs[1] = {{"Image", "x.exe", 5, 5, 0}};
+    tn_event ev = {.provider = "", .provider_guid = "", .channel = "c", .computer = "",
+                   .user_sid = "", .fields = fs, .nfields = 1};
+    tn_event_store st = {0};
+    tn_event out;
+    CHECK_INT(tn_event_take(&ev, &st, &out), 0);
+    CHECK(st.text == NULL && st.fields == NULL);
+}
