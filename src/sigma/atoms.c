@@ -289,7 +289,7 @@ static uint32_t anchored_id(reg *g, const char *s, size_t n, int head, int tail)
  * SigmaHQ (callgrind).
  *
  * A field's value is compared with the field's whole text, and the scan
- * texts hold each text between separators (TN_SCAN_SEP, match/scanner.c):
+ * texts hold each text between separators (TN_SCAN_SEP, match/scantext.c):
  * so the literal of an equals value is looked for with a separator on
  * each side, of a startswith value (or a glob's literal head) with one
  * before, of an endswith value (or a glob's tail) with one after (field

@@ -191,7 +191,7 @@ int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, 
              * more than the repeats it saves (256 MiB real-chunk file, 2,872
              * Windows rules: 1.24 G -> 1.12 G instructions in hs_scan). The
              * scanner drops a repeat in one compare, and bounds the reports
-             * of one scan (scanner.c, report_budget). */
+             * of one scan (match/scantext.c, tn_scan_report_budget). */
             flags[k] = HS_FLAG_CASELESS;
         }
     }

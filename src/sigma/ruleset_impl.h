@@ -72,7 +72,7 @@ typedef struct tn_scanset {
     uint32_t npre;         /*   hits on every event of the bucket, never scanned for */
 } tn_scanset;
 
-/* The byte before and after each value in a scan text (match/scanner.c),
+/* The byte before and after each value in a scan text (match/scantext.c),
  * which anchored literals hold (atoms.c, value_lit): not NUL, because
  * Vectorscan's literal API takes no literal that begins with one; rule
  * literals never hold it (bytes below 4 are wildcards in patterns). */

@@ -197,7 +197,7 @@ TN_TEST(test_scancache_scanner_many_texts)
     free(rule);
 }
 
-/* A scan stopped by its report budget (scanner.c, report_budget) found
+/* A scan stopped by its report budget (match/scantext.c, tn_scan_report_budget) found
  * only some literals: it must not be kept as the text's result. */
 TN_TEST(test_scancache_stopped_scan_not_kept)
 {
