@@ -83,6 +83,10 @@ void tn_scanner_free(tn_scanner *sc)
     tn_free(sc->rec);
     tn_free(sc->phits);
     tn_free(sc->pres);
+    tn_buf_free(&sc->ltext);
+    tn_free(sc->lseg);
+    tn_free(sc->lhits);
+    tn_free(sc->lphits);
     tn_free((void *)sc->ev.low);
     tn_free(sc->ev.lowgen);
     if (sc->fx0)
@@ -322,7 +326,9 @@ void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n)
         sc->pres = p;
         sc->prescap = n;
     }
-    sc->nphits = 0;
+    sc->nphits = sc->nlphits = 0;
+    sc->nlseg = 0;
+    tn_buf_clear(&sc->ltext);
     sc->poom = 0;
     sc->defer = 1;
     for (uint32_t i = 0; i < n; i++) {
@@ -344,6 +350,7 @@ void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n)
         p->nhit = sc->nphits - p->hit0;
         tn_arena_reset(&sc->lowmem);   /* put_translated's texts, dead after the scan */
     }
+    tn_scan_light_flush(sc);   /* the last run of light texts */
     sc->defer = 0;
     sc->gen_ahead = 0;
     sc->ev.names_gen = 0;
@@ -368,9 +375,13 @@ static int apply_prescan(tn_scanner *sc, const tn_bucket *b, const prescan *p)
     if (!ss)
         return 0;   /* failed scans and no-scans are ungated either way */
     tn_scan_begin_hits(sc, ss);
-    const uint32_t *h = p->nhit ? sc->phits + 2 * (size_t)p->hit0 : NULL;   /* phits: NULL
-                                      * until the first report */
+    /* its own scans' reports, then its light run's; each array is NULL
+     * until its first report: no offset is taken then */
+    const uint32_t *h = p->nhit ? sc->phits + 2 * (size_t)p->hit0 : NULL;
     for (uint32_t i = 0; i < p->nhit; i++, h += 2)
+        found(sc, &sc->rs->atoms.tabs[h[0]], h[1]);
+    h = p->lnhit ? sc->lphits + 2 * (size_t)p->lhit0 : NULL;
+    for (uint32_t i = 0; i < p->lnhit; i++, h += 2)
         found(sc, &sc->rs->atoms.tabs[h[0]], h[1]);
     return 1;
 }

@@ -3,7 +3,9 @@
  * per heavy field) and scanned with the bucket's databases (Vectorscan),
  * or taken from the scan cache; each literal found marks the rule clauses
  * it gates (see sigma/scanset.c and sigma/atoms.c). Field shapes per
- * EventID spare the per-field decisions of events from one template. */
+ * EventID spare the per-field decisions of events from one template. In
+ * a prescan, the light texts of consecutive events that share a database
+ * are scanned in one call (tn_scan_light_flush). */
 #include "match/scanner_impl.h"
 
 #include "base/alloc.h"
@@ -22,22 +24,44 @@ static void on_constant(tn_scanner *sc, uint32_t id)
 }
 
 
-/* Keeps report k of database sc->cur_db for the event being prescanned. */
-static void defer_hit(tn_scanner *sc, uint32_t k)
+/* Appends the pair (a, b) to v[0..2 * *n); on failure sets sc->poom (the
+ * prescan is then dropped). */
+static void push_pair(tn_scanner *sc, uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t a, uint32_t b)
 {
-    if (sc->nphits == sc->phcap) {
-        uint32_t ncap = sc->phcap ? sc->phcap * 2 : 1024;
-        uint32_t *n2 = ncap > sc->phcap ? tn_realloc(sc->phits, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
+    if (*n == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 1024;
+        uint32_t *n2 = ncap > *cap ? tn_realloc(*v, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
         if (!n2) {
             sc->poom = 1;
             return;
         }
-        sc->phits = n2;
-        sc->phcap = ncap;
+        *v = n2;
+        *cap = ncap;
     }
-    sc->phits[2 * sc->nphits] = sc->cur_db;
-    sc->phits[2 * sc->nphits + 1] = k;
-    sc->nphits++;
+    (*v)[2 * *n] = a;
+    (*v)[2 * *n + 1] = b;
+    (*n)++;
+}
+
+/* Keeps report k of database sc->cur_db for the event being prescanned. */
+static void defer_hit(tn_scanner *sc, uint32_t k)
+{
+    push_pair(sc, &sc->phits, &sc->nphits, &sc->phcap, sc->cur_db, k);
+}
+
+/* A report of a run of light texts (light_flush) that ends before byte
+ * to: kept with the segment (event) whose text holds its last byte. */
+static void light_hit(tn_scanner *sc, unsigned long long to, uint32_t k)
+{
+    uint32_t lo = 0, hi = sc->nlseg;
+    while (hi - lo > 1) {   /* the last segment that starts before to */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sc->lseg[mid].off < to)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    push_pair(sc, &sc->lhits, &sc->nlhits, &sc->lhcap, lo, k);
 }
 
 /* Vectorscan's report of local id k of the database being scanned. */
@@ -46,7 +70,7 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
 {
     tn_scanner *sc = ctx;
     const tn_dbtab *t = sc->tab;
-    (void)from, (void)to, (void)flags;
+    (void)from, (void)flags;
     if (!sc->reports--)
         return 1;   /* stops the scan: the event is evaluated ungated */
     if (k >= t->n)
@@ -59,7 +83,9 @@ static int on_literal(unsigned int k, unsigned long long from, unsigned long lon
         else
             sc->recording = 2;
     }
-    if (sc->defer)
+    if (sc->lrun)
+        light_hit(sc, to, k);
+    else if (sc->defer)
         defer_hit(sc, k);
     else
         found(sc, t, k);
@@ -205,6 +231,126 @@ static int scan_one(tn_scanner *sc, uint32_t db, const tn_buf *text, int keep)
         tn_scancache_put(&sc->cache, db, text->data, text->len, hash, sc->rec, sc->nrec);
     sc->recording = 0;
     return rc;
+}
+
+#define LRUN_MAX (1u << 20)   /* bytes of light texts scanned in one call, at most */
+
+/* Scans the pending run of light texts (light_defer) in one call and
+ * gives each event its reports, in lphits. Vectorscan does not promise
+ * their order: each is kept with its segment, then they are grouped by a
+ * counting sort. A run stopped by its budget, the sum of its texts'
+ * (tn_scan_report_budget), is scanned again text by text, each with its
+ * own budget, as scan_one would: a text over its budget leaves its event
+ * ungated. Texts cannot hold a literal across their ends: each ends with
+ * a separator and the next begins with one, and literals hold two
+ * separators in a row nowhere. */
+void tn_scan_light_flush(tn_scanner *sc)
+{
+    if (!sc->nlseg)
+        return;
+    const tn_atoms *at = &sc->rs->atoms;
+    uint32_t db = sc->ldb, nseg = sc->nlseg;
+    sc->tab = &at->tabs[db];
+    sc->cur_db = db;
+    uint64_t budget = 0;
+    for (uint32_t i = 0; i < nseg; i++)
+        budget += tn_scan_report_budget(sc->lseg[i].len);
+    sc->reports = budget;
+    sc->nlhits = 0;
+    sc->lrun = 1;
+    int ok = tn_buf_ok(&sc->ltext) &&
+             hs_scan(at->dbs[db], sc->ltext.data, (unsigned)sc->ltext.len, 0, sc->hs, on_literal, sc) ==
+                 HS_SUCCESS;
+    sc->lrun = 0;
+    if (ok) {
+        uint32_t need = sc->nlphits + sc->nlhits;
+        while (!sc->poom && sc->lphcap < need) {
+            uint32_t ncap = sc->lphcap ? sc->lphcap * 2 : 1024;
+            uint32_t *n2 = ncap > sc->lphcap ? tn_realloc(sc->lphits, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
+            if (!n2)
+                sc->poom = 1;
+            else
+                sc->lphits = n2, sc->lphcap = ncap;
+        }
+        /* each segment's count of reports, then where they start, then
+         * the reports in place (the texts are scanned: len and off are
+         * free for it) */
+        for (uint32_t g = 0; g < nseg; g++)
+            sc->lseg[g].len = 0;
+        for (uint32_t i = 0; i < sc->nlhits; i++)
+            sc->lseg[sc->lhits[2 * i]].len++;
+        for (uint32_t g = 0, at0 = sc->nlphits; g < nseg; g++) {
+            prescan *p = &sc->pres[sc->lseg[g].ev];
+            p->lhit0 = at0;
+            p->lnhit = sc->poom ? 0 : sc->lseg[g].len;
+            sc->lseg[g].off = at0;
+            at0 += sc->lseg[g].len;
+        }
+        for (uint32_t i = 0; !sc->poom && i < sc->nlhits; i++) {
+            uint32_t to = sc->lseg[sc->lhits[2 * i]].off++;
+            sc->lphits[2 * to] = db;
+            sc->lphits[2 * to + 1] = sc->lhits[2 * i + 1];
+        }
+        if (!sc->poom)
+            sc->nlphits = need;
+    } else {
+        for (uint32_t g = 0; g < nseg; g++) {
+            prescan *p = &sc->pres[sc->lseg[g].ev];
+            uint32_t one = sc->nlseg;
+            sc->reports = tn_scan_report_budget(sc->lseg[g].len);
+            sc->nlhits = 0;
+            sc->nlseg = 1;   /* light_hit: every report is this text's */
+            sc->lrun = 1;
+            int r = tn_buf_ok(&sc->ltext) &&
+                    hs_scan(at->dbs[db], sc->ltext.data + sc->lseg[g].off, sc->lseg[g].len, 0, sc->hs,
+                            on_literal, sc) == HS_SUCCESS;
+            sc->lrun = 0;
+            sc->nlseg = one;
+            p->lhit0 = sc->nlphits;
+            for (uint32_t i = 0; r && i < sc->nlhits; i++)
+                push_pair(sc, &sc->lphits, &sc->nlphits, &sc->lphcap, db, sc->lhits[2 * i + 1]);
+            p->lnhit = sc->nlphits - p->lhit0;
+            if (!r)
+                p->ok = 0;   /* as a scan stopped by its budget: ungated */
+        }
+    }
+    sc->nlseg = 0;
+    tn_buf_clear(&sc->ltext);
+}
+
+/* The prescan's scan of a light text: put off, and joined with the next
+ * events' while they share database db. A text too long to join, or one
+ * that finds no room, is scanned now, as scan_one would. */
+static int light_defer(tn_scanner *sc, uint32_t db, const tn_buf *text)
+{
+    const tn_atoms *at = &sc->rs->atoms;
+    if (db >= at->ndbs || text->len <= 1)
+        return 0;
+    if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
+        return -1;
+    if (sc->nlseg && (db != sc->ldb || sc->ltext.len + text->len > LRUN_MAX))
+        tn_scan_light_flush(sc);
+    if (text->len > LRUN_MAX)
+        return scan_one(sc, db, text, 0);
+    if (sc->nlseg == sc->lsegcap) {
+        uint32_t ncap = sc->lsegcap ? sc->lsegcap * 2 : 64;
+        struct lseg *n2 = tn_realloc(sc->lseg, ncap * sizeof(*n2));
+        if (!n2)
+            return scan_one(sc, db, text, 0);
+        sc->lseg = n2;
+        sc->lsegcap = ncap;
+    }
+    if (tn_buf_reserve(&sc->ltext, text->len)) {
+        /* no room: the pending texts (intact) are scanned, then this one */
+        sc->ltext.oom = 0;
+        tn_scan_light_flush(sc);
+        return scan_one(sc, db, text, 0);
+    }
+    uint32_t off = (uint32_t)sc->ltext.len;
+    tn_buf_put(&sc->ltext, text->data, text->len);
+    sc->ldb = db;
+    sc->lseg[sc->nlseg++] = (struct lseg){sc->gen_ahead, off, (uint32_t)text->len};
+    return 0;
 }
 
 /* Whether ev names the fields sh recorded, in the same order. */
@@ -388,7 +534,7 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
     }
     if (!sc->defer)   /* else when tn_scanner_match takes the reports */
         tn_scan_begin_hits(sc, ss);
-    int rc = scan_one(sc, ss->db, &sc->text, 0);
+    int rc = sc->defer ? light_defer(sc, ss->db, &sc->text) : scan_one(sc, ss->db, &sc->text, 0);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
         rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h], 1);
     return rc;

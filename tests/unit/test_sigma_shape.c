@@ -306,3 +306,71 @@ TN_TEST(test_shape_large_and_runs)
     tn_ruleset_free(rs);
     free(rule);
 }
+
+/* The prescan joins the light texts of consecutive events that share a
+ * database into one Vectorscan call (scantext.c, light_defer and
+ * tn_scan_light_flush): each report must reach the event whose text holds
+ * it, and a run over its summed report budget is scanned again text by
+ * text, where a text over its own budget leaves its event ungated (all of
+ * its candidates evaluated, as a fresh scanner does). The hostile events'
+ * ParentUser repeats the literal 'qqqq' at every byte; their
+ * CurrentDirectory, after it, holds 'latewordx': gated on the hits found
+ * before the budget ran out, "late" would not be evaluated and would miss. */
+TN_TEST(test_prescan_light_runs)
+{
+    const char *rules =
+        "title: rep\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    ParentUser|contains: 'qqqq'\n  condition: a\n"
+        "---\n"
+        "title: late\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    CurrentDirectory|contains: 'latewordx'\n  condition: a\n"
+        "---\n"
+        "title: other\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    IntegrityLevel: 'Untrusted'\n  condition: a\n";
+    tn_ruleset *rs = test_load(rules, 0);
+    tn_ruleset *np = test_load(rules, 1);
+    CHECK(rs != NULL && np != NULL);
+    if (!rs || !np) {
+        tn_ruleset_free(rs);
+        tn_ruleset_free(np);
+        return;
+    }
+    static char flood[8001];
+    memset(flood, 'q', 8000);
+    TEST_EVENT(plain, SYSMON, 1, "ParentUser", "bob", "CurrentDirectory", "C:\\x\\", "IntegrityLevel", "High");
+    TEST_EVENT(rep, SYSMON, 1, "ParentUser", "xqqqqx", "CurrentDirectory", "C:\\x\\", "IntegrityLevel", "High");
+    TEST_EVENT(late, SYSMON, 1, "ParentUser", "bob", "CurrentDirectory", "C:\\latewordx\\", "IntegrityLevel", "Low");
+    TEST_EVENT(both, SYSMON, 1, "ParentUser", "qqqq", "CurrentDirectory", "latewordx", "IntegrityLevel", "Untrusted");
+    TEST_EVENT(hostile, SYSMON, 1, "ParentUser", flood, "CurrentDirectory", "C:\\latewordx\\", "IntegrityLevel", "x");
+    TEST_EVENT(hostile2, SYSMON, 1, "ParentUser", flood, "CurrentDirectory", "C:\\y\\", "IntegrityLevel", "Untrusted");
+    /* another bucket (its own database) in between ends a run */
+    TEST_EVENT(sec, "Security", 4688, "NewProcessName", "C:\\a.exe", "ParentUser", "xqqqqx");
+    const tn_event *evs[] = {&plain, &rep, &late, &both, &hostile, &late, &rep, &plain, &hostile2, &both,
+                             &sec,   &late, &rep, &hostile, &hostile, &both, &plain, &sec, &late, &rep,
+                             &plain, &both, &late, &hostile2, &rep, &late, &plain, &both, &sec, &late};
+    size_t nev = sizeof(evs) / sizeof(evs[0]);
+    int want[sizeof(evs) / sizeof(evs[0])];
+    uint64_t wevals[sizeof(evs) / sizeof(evs[0])];
+    for (size_t i = 0; i < nev; i++) {
+        want[i] = fresh(rs, evs[i], &wevals[i]);
+        uint64_t unused;
+        CHECK_INT(fresh(np, evs[i], &unused), want[i]);   /* the prefilter changes nothing */
+    }
+    CHECK_INT(want[0], 0);
+    CHECK_INT(want[1], 1);
+    CHECK_INT(want[2], 1);
+    CHECK_INT(want[3], 3);
+    CHECK_INT(want[4], 2);    /* hostile: rep and late, found ungated */
+    CHECK_INT(want[8], 2);    /* hostile2: rep and other */
+    CHECK_INT((long)wevals[4], 3);   /* ungated: every candidate evaluated */
+    CHECK_INT((long)wevals[0], 0);   /* gated: nothing to evaluate */
+    int bad = 0, badevals = 0;
+    static const uint32_t sizes[] = {1, 2, 3, 4, 5, 7, 16, 30};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+        for (int mode = 0; mode < 3; mode++)
+            run_batches(rs, evs, nev, want, wevals, sizes[s], mode, &bad, &badevals);
+    CHECK_INT(bad, 0);
+    CHECK_INT(badevals, 0);
+    tn_ruleset_free(rs);
+    tn_ruleset_free(np);
+}
