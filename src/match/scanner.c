@@ -104,6 +104,13 @@ uint64_t tn_scanner_evaluated(const tn_scanner *sc)
     return sc->evaluated;
 }
 
+uint64_t tn_scanner_names_key(const tn_scanner *sc)
+{
+    /* the generation a shape was recorded at names it until generations
+     * wrap; the wraps tell one round's from another's */
+    return sc->ev.names_gen ? (uint64_t)(sc->wraps + 1) << 32 | sc->ev.names_gen : 0;
+}
+
 void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits)
 {
     *lookups = sc->cache.lookups;
@@ -309,6 +316,7 @@ static void new_event_cache(tn_scanner *sc, const tn_event *ev)
         }
         e->names_gen = 0;
         e->gen = 1;
+        sc->wraps++;
     }
 }
 

@@ -38,6 +38,12 @@ void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n);
 /* Number of rules evaluated in full so far (for measuring the prefilter). */
 uint64_t tn_scanner_evaluated(const tn_scanner *sc);
 
+/* While tn_scanner_match calls back: a key for the field names of the
+ * event being matched. Two events given the same nonzero key on one
+ * scanner name the same fields in the same order (the scanner's field
+ * shapes know it without comparing them); 0: not known. */
+uint64_t tn_scanner_names_key(const tn_scanner *sc);
+
 /* How many heavy-field texts were looked up in the scanner's cache of
  * scan results (match/scancache.h) so far, and how many were found. */
 void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits);

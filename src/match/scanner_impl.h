@@ -76,6 +76,7 @@ struct tn_scanner {
     tn_fieldidx fxs[RUN_MEMO];
     tn_fieldidx *fx0;      /* for events with no memo entry (NULL: linear lookups) */
     uint64_t evaluated;
+    uint32_t wraps;        /* times tn_eval.gen wrapped (tn_scanner_names_key) */
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */
     uint32_t *epoch;       /* per rule: event number of its last literal hit */
     uint8_t *mask;         /* per rule: clauses hit in event epoch[rule] */
