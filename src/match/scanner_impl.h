@@ -113,6 +113,7 @@ struct tn_scanner {
     uint32_t ldb;          /* their database */
     struct lseg { uint32_t ev, off, len; } *lseg;   /* each one's event and place in ltext */
     uint32_t nlseg, lsegcap;
+    uint32_t lcur;         /* the segment of the run's last report (light_hit) */
     int lrun;              /* 1: on_literal's reports are a run's (lhits) */
     uint32_t *lhits;       /* (segment, local id) pairs of the run being scanned */
     uint32_t nlhits, lhcap;

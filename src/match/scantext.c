@@ -53,6 +53,13 @@ static void defer_hit(tn_scanner *sc, uint32_t k)
  * to: kept with the segment (event) whose text holds its last byte. */
 static void light_hit(tn_scanner *sc, unsigned long long to, uint32_t k)
 {
+    /* reports come mostly in the order of their ends: the last one's
+     * segment first (a binary search for each was ~30 instructions) */
+    uint32_t g = sc->lcur;
+    if (g < sc->nlseg && sc->lseg[g].off < to && (g + 1 == sc->nlseg || sc->lseg[g + 1].off >= to)) {
+        push_pair(sc, &sc->lhits, &sc->nlhits, &sc->lhcap, g, k);
+        return;
+    }
     uint32_t lo = 0, hi = sc->nlseg;
     while (hi - lo > 1) {   /* the last segment that starts before to */
         uint32_t mid = lo + (hi - lo) / 2;
@@ -61,6 +68,7 @@ static void light_hit(tn_scanner *sc, unsigned long long to, uint32_t k)
         else
             hi = mid;
     }
+    sc->lcur = lo;
     push_pair(sc, &sc->lhits, &sc->nlhits, &sc->lhcap, lo, k);
 }
 
@@ -148,7 +156,7 @@ static void text_end(tn_buf *t)
  * not be gated, and registry rules on Sysmon were evaluated on every
  * registry event (16 MiB of real logs: 55,753 evaluations became 90,979).
  * Built in the event's arena, which tn_scanner_match resets after the scan. */
-static void put_translated(tn_scanner *sc, const tn_event *ev, const tn_scanset *ss)
+static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, const tn_scanset *ss)
 {
     for (uint32_t i = 0; i < ss->ntr; i++) {
         const tn_rename *rn = ss->tr[i];
@@ -160,7 +168,7 @@ static void put_translated(tn_scanner *sc, const tn_event *ev, const tn_scanset 
         if (rn->append && !tn_eval_field(ev, rn->append, tb, &tail, &tn))
             tn = 0;
         if (tn_rename_text(rn, s, n, tail, tn, &sc->lowmem, &t, &len))
-            put_str(&sc->text, t, len);
+            put_str(text, t, len);
     }
 }
 
@@ -257,6 +265,7 @@ void tn_scan_light_flush(tn_scanner *sc)
         budget += tn_scan_report_budget(sc->lseg[i].len);
     sc->reports = budget;
     sc->nlhits = 0;
+    sc->lcur = 0;
     sc->lrun = 1;
     int ok = tn_buf_ok(&sc->ltext) &&
              hs_scan(at->dbs[db], sc->ltext.data, (unsigned)sc->ltext.len, 0, sc->hs, on_literal, sc) ==
@@ -299,6 +308,7 @@ void tn_scan_light_flush(tn_scanner *sc)
             uint32_t one = sc->nlseg;
             sc->reports = tn_scan_report_budget(sc->lseg[g].len);
             sc->nlhits = 0;
+            sc->lcur = 0;
             sc->nlseg = 1;   /* light_hit: every report is this text's */
             sc->lrun = 1;
             int r = tn_buf_ok(&sc->ltext) &&
@@ -318,38 +328,45 @@ void tn_scan_light_flush(tn_scanner *sc)
     tn_buf_clear(&sc->ltext);
 }
 
-/* The prescan's scan of a light text: put off, and joined with the next
- * events' while they share database db. A text too long to join, or one
- * that finds no room, is scanned now, as scan_one would. */
-static int light_defer(tn_scanner *sc, uint32_t db, const tn_buf *text)
+/* The prescan's light text is built in place at the end of the pending
+ * run (no copy), after the run is scanned if it is of another database
+ * or long enough already; light_end then adds it to the run. */
+static tn_buf *light_begin(tn_scanner *sc, uint32_t db)
 {
-    const tn_atoms *at = &sc->rs->atoms;
-    if (db >= at->ndbs || text->len <= 1)
-        return 0;
-    if (!tn_buf_ok(text) || text->len > 0xFFFFFFFFu)
-        return -1;
-    if (sc->nlseg && (db != sc->ldb || sc->ltext.len + text->len > LRUN_MAX))
+    if (sc->nlseg && (db != sc->ldb || sc->ltext.len >= LRUN_MAX))
         tn_scan_light_flush(sc);
-    if (text->len > LRUN_MAX)
-        return scan_one(sc, db, text, 0);
-    if (sc->nlseg == sc->lsegcap) {
+    if (!sc->nlseg)
+        tn_buf_clear(&sc->ltext);
+    return &sc->ltext;
+}
+
+/* Adds the text built at ltext[off..) to the run: 0, or -1 when it could
+ * not be kept (out of memory, or too long: the event is ungated, as when
+ * scan_one fails). */
+static int light_end(tn_scanner *sc, uint32_t db, size_t off)
+{
+    tn_buf *t = &sc->ltext;
+    size_t len = t->len - off;
+    int ok = tn_buf_ok(t) && len <= 0xFFFFFFFFu - LRUN_MAX - off;
+    if (ok && len > 1 && sc->nlseg == sc->lsegcap) {
         uint32_t ncap = sc->lsegcap ? sc->lsegcap * 2 : 64;
         struct lseg *n2 = tn_realloc(sc->lseg, ncap * sizeof(*n2));
-        if (!n2)
-            return scan_one(sc, db, text, 0);
-        sc->lseg = n2;
-        sc->lsegcap = ncap;
+        if (n2) {
+            sc->lseg = n2;
+            sc->lsegcap = ncap;
+        } else {
+            ok = 0;
+        }
     }
-    if (tn_buf_reserve(&sc->ltext, text->len)) {
-        /* no room: the pending texts (intact) are scanned, then this one */
-        sc->ltext.oom = 0;
-        tn_scan_light_flush(sc);
-        return scan_one(sc, db, text, 0);
+    if (!ok || len <= 1) {   /* failed, or the leading separator alone: no value */
+        t->oom = 0;   /* what came before this text is intact */
+        t->len = off;
+        if (t->data && t->len < t->cap)
+            t->data[t->len] = 0;
+        return ok ? 0 : -1;
     }
-    uint32_t off = (uint32_t)sc->ltext.len;
-    tn_buf_put(&sc->ltext, text->data, text->len);
     sc->ldb = db;
-    sc->lseg[sc->nlseg++] = (struct lseg){sc->gen_ahead, off, (uint32_t)text->len};
+    sc->lseg[sc->nlseg++] = (struct lseg){sc->gen_ahead, (uint32_t)off, (uint32_t)len};
     return 0;
 }
 
@@ -452,8 +469,15 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
      * every value is between two, which anchored literals hold
      * (sigma/atoms.c, value_lit) */
     static const char sep = TN_SCAN_SEP;
-    tn_buf_clear(&sc->text);
-    tn_buf_put(&sc->text, &sep, 1);
+    /* in a prescan, the light text goes at the end of the run of light
+     * texts it joins (light_begin) */
+    const tn_atoms *at = &sc->rs->atoms;
+    int join = sc->defer && ss->db < at->ndbs;
+    tn_buf *lt = join ? light_begin(sc, ss->db) : &sc->text;
+    size_t off = join ? lt->len : 0;
+    if (!join)
+        tn_buf_clear(lt);
+    tn_buf_put(lt, &sep, 1);
     for (uint32_t h = 0; h < ss->nheavy; h++) {
         tn_buf_clear(&sc->htext[h]);
         tn_buf_put(&sc->htext[h], &sep, 1);
@@ -464,7 +488,7 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         const char *lo = ev->text && ev->text_len >= 16 ? ev->text : NULL;
         size_t span = lo ? ev->text_len - 16 : 0;
         if (lo) {
-            text_room(&sc->text, ev->text_len);
+            text_room(lt, ev->text_len);
             for (uint32_t h = 0; h < ss->nheavy; h++)
                 text_room(&sc->htext[h], ev->text_len);
         }
@@ -472,11 +496,11 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
             const tn_field *f = &ev->fields[i];
             uint8_t c = sh->cls[i];
             if (c == SH_LIGHT)
-                put_fast(&sc->text, f->value, f->value_len, lo, span);
+                put_fast(lt, f->value, f->value_len, lo, span);
             else if (c >= SH_HEAVY)
                 put_fast(&sc->htext[c - SH_HEAVY], f->value, f->value_len, lo, span);
         }
-        text_end(&sc->text);
+        text_end(lt);
         for (uint32_t h = 0; h < ss->nheavy; h++)
             text_end(&sc->htext[h]);
     } else {
@@ -500,7 +524,7 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
                 }
             }
             if (spaced || (!heavy && (ss->all || tn_scanset_has(ss, hash)))) {
-                put_str(&sc->text, f->value, f->value_len);
+                put_str(lt, f->value, f->value_len);
                 c = SH_LIGHT;
             }
             rec &= !spaced;
@@ -511,7 +535,7 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
             shape_keep(sh, ev, sc->ev.gen + 1 + sc->gen_ahead);   /* the generation
                                       * new_event_cache will give ev */
     }
-    put_translated(sc, ev, ss);
+    put_translated(sc, lt, ev, ss);
     uint32_t sys = ss->sys;
     if (sys) {
         static const tn_sysfield sf[] = {TN_F_CHANNEL, TN_F_COMPUTER, TN_F_PROVIDER, TN_F_PROVIDER_GUID,
@@ -519,22 +543,22 @@ int tn_scan_literals(tn_scanner *sc, const tn_event *ev, const tn_bucket *b)
         const char *strs[] = {ev->channel, ev->computer, ev->provider, ev->provider_guid, ev->user_sid};
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
             if (sys & (1u << sf[i]))
-                put_str(&sc->text, strs[i], strlen(strs[i]));
+                put_str(lt, strs[i], strlen(strs[i]));
         static const tn_sysfield nf[] = {TN_F_EVENTID, TN_F_LEVEL, TN_F_TASK, TN_F_OPCODE, TN_F_RECORDID,
                                          TN_F_VERSION, TN_F_PID, TN_F_TID};
         unsigned long long nums[] = {ev->event_id, ev->level, ev->task, ev->opcode, ev->record_id,
                                      ev->version, ev->pid, ev->tid};
         for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
             if (sys & (1u << nf[k]))
-                put_str(&sc->text, num, tn_fmt_u64(num, nums[k]));
+                put_str(lt, num, tn_fmt_u64(num, nums[k]));
         if (sys & (1u << TN_F_KEYWORDS))
-            put_str(&sc->text, num, tn_fmt_hex(num, ev->keywords));
+            put_str(lt, num, tn_fmt_hex(num, ev->keywords));
         if (sys & (1u << TN_F_TIME))
-            put_str(&sc->text, num, tn_filetime_format(ev->time, num));
+            put_str(lt, num, tn_filetime_format(ev->time, num));
     }
     if (!sc->defer)   /* else when tn_scanner_match takes the reports */
         tn_scan_begin_hits(sc, ss);
-    int rc = sc->defer ? light_defer(sc, ss->db, &sc->text) : scan_one(sc, ss->db, &sc->text, 0);
+    int rc = join ? light_end(sc, ss->db, off) : scan_one(sc, ss->db, &sc->text, 0);
     for (uint32_t h = 0; !rc && h < ss->nheavy; h++)
         rc = scan_one(sc, ss->heavy[h].db, &sc->htext[h], 1);
     return rc;
