@@ -102,7 +102,7 @@ if [ -n "${INSTR:-}" ] && [ -z "${SCALE_ONLY:-}" ]; then
     hi=$(instr "$TANSA" hunt -q -t 1 --rules "$WIN" -f jsonl "$F")
     # the rules' own instructions too: the ratio also moves when parsing
     # gets faster or slower, this does not
-    printf 'instructions, 1 thread: parse only %.3f G; all Windows rules %.3f G; rules cost over parsing: +%.0f%% (the rules'"'"' own %.3f G)\n' \
+    printf 'instructions, 1 thread: parse only %.3f G; all Windows rules %.3f G; rules cost over parsing: +%.1f%% (the rules'"'"' own %.3f G)\n' \
         "$(echo "$pi / 10^9" | bc -l)" "$(echo "$hi / 10^9" | bc -l)" "$(echo "($hi / $pi - 1) * 100" | bc -l)" \
         "$(echo "($hi - $pi) / 10^9" | bc -l)"
 fi
