@@ -24,20 +24,28 @@ static void on_constant(tn_scanner *sc, uint32_t id)
 }
 
 
-/* Appends the pair (a, b) to v[0..2 * *n); on failure sets sc->poom (the
- * prescan is then dropped). */
-static void push_pair(tn_scanner *sc, uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t a, uint32_t b)
+/* Room in v for need pairs (capacity *cap, doubled as needed): 0, or -1
+ * with sc->poom set (the prescan is then dropped). */
+static int reserve_pairs(tn_scanner *sc, uint32_t **v, uint32_t *cap, uint32_t need)
 {
-    if (*n == *cap) {
+    while (*cap < need) {
         uint32_t ncap = *cap ? *cap * 2 : 1024;
         uint32_t *n2 = ncap > *cap ? tn_realloc(*v, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
         if (!n2) {
             sc->poom = 1;
-            return;
+            return -1;
         }
         *v = n2;
         *cap = ncap;
     }
+    return 0;
+}
+
+/* Appends the pair (a, b) to v[0..2 * *n). */
+static void push_pair(tn_scanner *sc, uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t a, uint32_t b)
+{
+    if (*n == *cap && reserve_pairs(sc, v, cap, *n + 1))
+        return;
     (*v)[2 * *n] = a;
     (*v)[2 * *n + 1] = b;
     (*n)++;
@@ -273,14 +281,8 @@ void tn_scan_light_flush(tn_scanner *sc)
     sc->lrun = 0;
     if (ok) {
         uint32_t need = sc->nlphits + sc->nlhits;
-        while (!sc->poom && sc->lphcap < need) {
-            uint32_t ncap = sc->lphcap ? sc->lphcap * 2 : 1024;
-            uint32_t *n2 = ncap > sc->lphcap ? tn_realloc(sc->lphits, (size_t)ncap * 2 * sizeof(*n2)) : NULL;
-            if (!n2)
-                sc->poom = 1;
-            else
-                sc->lphits = n2, sc->lphcap = ncap;
-        }
+        if (!sc->poom)
+            reserve_pairs(sc, &sc->lphits, &sc->lphcap, need);
         /* each segment's count of reports, then where they start, then
          * the reports in place (the texts are scanned: len and off are
          * free for it) */
