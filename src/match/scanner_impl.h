@@ -121,19 +121,19 @@ struct tn_scanner {
     uint32_t nlphits, lphcap;
 };
 
-/* Rule entries (rule * 2 + clause) e[0..n): a literal of the clause was
+/* Rule entries ((rule << TN_CLAUSE_BITS) | clause) e[0..n): a literal of the clause was
  * found in the current event. */
 static inline void touch(tn_scanner *sc, const uint32_t *e, uint32_t n)
 {
     uint32_t cur = sc->cur;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = e[i] >> 1;
+        uint32_t r = e[i] >> TN_CLAUSE_BITS;
         if (sc->epoch[r] != cur) {
             sc->epoch[r] = cur;
             sc->mask[r] = 0;
             sc->touched[sc->ntouched++] = r;
         }
-        sc->mask[r] |= (uint8_t)(1u << (e[i] & 1));
+        sc->mask[r] |= (uint8_t)(1u << (e[i] & ((1u << TN_CLAUSE_BITS) - 1)));
     }
 }
 

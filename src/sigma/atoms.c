@@ -1,7 +1,7 @@
 /* atoms.c - literal prefilter: which rules can possibly match this event?
  *
  * The idea is YARA's atoms and Suricata's MPM prefilter. For each rule we
- * derive up to two literal sets ("clauses") such that "rule matches =>
+ * derive up to three literal sets ("clauses") such that "rule matches =>
  * some literal of each clause occurs in some value of the event":
  *
  *   value  (glob)      its longest literal run (>= 3 bytes, or 2 rare ones:
@@ -15,8 +15,9 @@
  *   cond   a and b     the clauses of both;  a or b: as for groups;
  *          not x: unknown;  1 of X: or;  all of X: and
  *
- * An AND keeps the two best clauses (dropping one only loosens the test).
- * "Best" means fewest, longest literals. The literals of the rules that
+ * An AND keeps the three best clauses (dropping one only loosens the test),
+ * the third only when small (EXTRA_CLAUSE_MAX_LITS). "Best" means fewest,
+ * longest literals. The literals of the rules that
  * an index bucket (channel, EventID) can hand out, always-rules included,
  * go into that bucket's Vectorscan databases (scanset.c says which
  * literal is looked for in which text, litdb.c compiles them; identical
@@ -341,12 +342,21 @@ static lset lit_set(reg *g, uint32_t id)
     return s;
 }
 
-/* A conjunction of at most two literal sets ("clauses"): the rule can
- * match only if some literal of every clause occurs in the event. No
+/* A conjunction of at most MAX_CLAUSES literal sets ("clauses"): the rule
+ * can match only if some literal of every clause occurs in the event. No
  * clause: unknown (no constraint); an empty clause: cannot match. Two
  * clauses instead of one cut evaluations where one part of a rule is
- * common (Image ends with powershell.exe) and another is rare. */
-#define MAX_CLAUSES 2
+ * common (Image ends with powershell.exe) and another is rare; a third
+ * where two parts are common (a process, its parent) and a third is not. */
+#define MAX_CLAUSES TN_MAX_CLAUSES
+/* A third clause is kept when it has at most this many literals. On the
+ * 256 MiB real-chunk file with the 2,872 Windows rules (rule evaluations;
+ * the databases' size): two clauses 591,427 (10.15 MB); a third of up to
+ * 1 literal 582,334 (10.32 MB), 4: 579,597 (10.46 MB), 16: 549,336
+ * (10.67 MB), any: 545,492 (11.72 MB). */
+#define EXTRA_CLAUSE_MAX_LITS 16
+_Static_assert(MAX_CLAUSES <= 1 << TN_CLAUSE_BITS && MAX_CLAUSES <= 8,
+               "clause numbers fit the entries' bits and the scanner's 8-bit masks");
 typedef struct cnf {
     lset c[MAX_CLAUSES];
     uint32_t n;
@@ -475,9 +485,15 @@ static void cnf_or(reg *g, cnf *a, cnf b)
         unite(g, &x, set_copy(g, &b.c[i < b.n ? i : b.n - 1]));
         r.c[r.n++] = x;
     }
-    if (r.n == 2 && set_same(&r.c[0], &r.c[1])) {
-        set_free(&r.c[1]);
-        r.n = 1;
+    for (uint32_t i = 1; i < r.n;) {   /* the same clause twice says no more */
+        int dup = 0;
+        for (uint32_t j = 0; j < i && !dup; j++)
+            dup = set_same(&r.c[j], &r.c[i]);
+        if (dup) {
+            set_free(&r.c[i]);
+            r.c[i] = r.c[--r.n];
+        } else
+            i++;
     }
     cnf_free(a);
     cnf_free(&b);
@@ -598,9 +614,11 @@ static void tag_values(const tn_srule *r, const cnf *set, const uint32_t *ids)
             const uint32_t *x = ids;
             ids += it->nvalues;
             for (uint32_t v = 0; v < it->nvalues; v++)
-                if (x[v] != NO_LIT &&
-                    (set_has(&set->c[0], x[v]) || (set->n > 1 && set_has(&set->c[1], x[v]))))
-                    it->values[v].lit = x[v] + 1;
+                for (uint32_t c = 0; x[v] != NO_LIT && c < set->n; c++)
+                    if (set_has(&set->c[c], x[v])) {
+                        it->values[v].lit = x[v] + 1;
+                        break;
+                    }
         }
 }
 
@@ -628,6 +646,10 @@ static cnf rule_cnf(reg *g, const tn_srule *r, const uint32_t *ids)
             ids += r->searches[i].items[k].nvalues;
     }
     cnf x = cond_cnf(g, r->cond, ss);
+    /* clauses past the second only when small: each literal makes the
+     * databases larger and is reported on its own */
+    while (x.n > 2 && x.c[x.n - 1].n > EXTRA_CLAUSE_MAX_LITS)
+        set_free(&x.c[--x.n]);
     for (uint32_t i = 0; i < r->nsearches; i++)
         cnf_free(&ss[i]);
     tn_free(ss);
@@ -713,11 +735,11 @@ static int build_sets(reg *g, int threads, cnf *sets)
 }
 
 /* Inverts rule -> clauses -> literals into literal -> (rule, clause)
- * entries, rule * 2 + clause (CSR arrays). */
+ * entries, (rule << TN_CLAUSE_BITS) | clause (CSR arrays). */
 static int invert(tn_atoms *at, const cnf *sets, uint32_t nrules, uint32_t nlits)
 {
     at->start = tn_calloc(nlits + 1, sizeof(*at->start));
-    if (!at->start || nrules > UINT32_MAX / 2)
+    if (!at->start || nrules > UINT32_MAX >> TN_CLAUSE_BITS)
         return -1;
     uint32_t total = 0;
     for (uint32_t r = 0; r < nrules; r++)
@@ -736,7 +758,7 @@ static int invert(tn_atoms *at, const cnf *sets, uint32_t nrules, uint32_t nlits
         for (uint32_t k = 0; k < sets[r].n; k++)
             for (uint32_t i = 0; i < sets[r].c[k].n; i++) {
                 uint32_t l = sets[r].c[k].v[i];
-                at->rules_of[at->start[l] + fill[l]++] = r * 2 + k;
+                at->rules_of[at->start[l] + fill[l]++] = r << TN_CLAUSE_BITS | k;
             }
     tn_free(fill);
     at->nlits = nlits;

@@ -119,7 +119,7 @@ static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
         uint32_t total = 0;
         for (uint32_t k = 0; k < d[i].n; k++)
             for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
-                total += member[at->rules_of[e] >> 1] == i + 1;
+                total += member[at->rules_of[e] >> TN_CLAUSE_BITS] == i + 1;
         t->start = tn_malloc((d[i].n + 1) * sizeof(*t->start));
         t->rules = tn_malloc((total ? total : 1) * sizeof(*t->rules));
         if (!t->start || !t->rules) {
@@ -130,7 +130,7 @@ static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
         for (uint32_t k = 0; k < d[i].n; k++) {
             t->start[k] = n;
             for (uint32_t e = at->start[d[i].v[k]]; e < at->start[d[i].v[k] + 1]; e++)
-                if (member[at->rules_of[e] >> 1] == i + 1)
+                if (member[at->rules_of[e] >> TN_CLAUSE_BITS] == i + 1)
                     t->rules[n++] = at->rules_of[e];
         }
         t->start[d[i].n] = n;

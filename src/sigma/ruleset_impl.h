@@ -42,6 +42,10 @@ typedef struct tn_index {
  * database of just the literals of the rules it can hand out (its run and
  * the always list); the scan sets say which (below). */
 #define TN_NO_DB 0xFFFFFFFFu
+/* A rule has up to TN_MAX_CLAUSES literal clauses (atoms.c); a literal's
+ * entries name (rule << TN_CLAUSE_BITS) | clause. */
+#define TN_MAX_CLAUSES 3
+#define TN_CLAUSE_BITS 2
 
 /* What a bucket's scan must read of an event, and with which databases
  * (scanset.c). A "heavy" data field, one with many literals of its own,
@@ -111,7 +115,7 @@ static inline int tn_scanset_has(const tn_scanset *ss, uint32_t h)
 }
 
 /* A database's literals: Vectorscan reports local id k, which is
- * literal id lit[k], contained in the required sets of the (rule * 2 +
+ * literal id lit[k], contained in the required sets of the ((rule << TN_CLAUSE_BITS) |
  * clause) entries rules[start[k] .. start[k + 1]) of the rules that the
  * slots using this database can hand out. Only those: with the global
  * lists, half the rules a hit touched were of other buckets (256 MiB
@@ -133,7 +137,7 @@ typedef struct tn_atoms {
     uint32_t *ung_start;   /*   ung[ung_start[s] .. ung_start[s + 1]) */
     hs_scratch_t *scratch; /* prototype for every database, cloned by each scanner */
     uint32_t *start;
-    uint32_t *rules_of;    /* rule * 2 + clause */
+    uint32_t *rules_of;    /* (rule << TN_CLAUSE_BITS) | clause */
     uint32_t nlits;        /* literals in the databases, all together */
     uint32_t nids;         /* literal ids are below this (tn_value.lit - 1) */
     uint8_t *gated;        /* per rule: the clause bits a hit must show (0: not gated) */

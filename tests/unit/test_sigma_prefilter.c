@@ -1,5 +1,5 @@
 /* test_sigma_prefilter.c - the literal prefilter narrows evaluation as
- * designed (a hit in each of two and-ed clauses; regex literals) while
+ * designed (a hit in each of up to three and-ed clauses; regex literals) while
  * every answer stays that of the evaluator (test_match runs both ways). */
 #include "tn_test.h"
 
@@ -53,6 +53,38 @@ TN_TEST(test_prefilter_two_clauses)
         const tn_event *e[] = {&only_a, &only_b, &both, &crossed};
         CHECK_INT(test_match(rule, e[i]), i == 2);
     }
+}
+
+/* Three and-ed parts: a clause each (TN_MAX_CLAUSES), so an event with
+ * the literals of any two but not the third is not evaluated. With two
+ * clauses, one of the three pairs below was evaluated. */
+TN_TEST(test_prefilter_three_clauses)
+{
+    const char *rule = "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  a:\n    CommandLine|contains: 'alphaword'\n"
+                       "  b:\n    Image|endswith: '\\betaword.exe'\n"
+                       "  c:\n    ParentImage|endswith: '\\gammaword.exe'\n  condition: a and b and c\n";
+    TEST_EVENT(ab, CHAN, 1, "CommandLine", "alphaword", "Image", "C:\\betaword.exe", "ParentImage",
+               "C:\\x.exe");
+    TEST_EVENT(ac, CHAN, 1, "CommandLine", "alphaword", "Image", "C:\\x.exe", "ParentImage",
+               "C:\\gammaword.exe");
+    TEST_EVENT(bc, CHAN, 1, "CommandLine", "x", "Image", "C:\\betaword.exe", "ParentImage",
+               "C:\\gammaword.exe");
+    TEST_EVENT(abc, CHAN, 1, "CommandLine", "ALPHAWORD", "Image", "C:\\BetaWord.exe", "ParentImage",
+               "C:\\gammaword.exe");
+    const tn_event *two[] = {&ab, &ac, &bc};
+    uint64_t n;
+    int m;
+    for (int i = 0; i < 3; i++) {
+        run_one(rule, two[i], &n, &m);
+        CHECK_INT(n, 0);   /* two clauses hit of three: not evaluated */
+        CHECK_INT(m, 0);
+        CHECK_INT(test_match(rule, two[i]), 0);
+    }
+    run_one(rule, &abc, &n, &m);
+    CHECK_INT(n, 1);
+    CHECK_INT(m, 1);
+    CHECK_INT(test_match(rule, &abc), 1);
 }
 
 /* An equals value's literal is looked for as a whole value, a startswith
