@@ -489,11 +489,13 @@ static void cnf_or(reg *g, cnf *a, cnf b)
         int dup = 0;
         for (uint32_t j = 0; j < i && !dup; j++)
             dup = set_same(&r.c[j], &r.c[i]);
-        if (dup) {
+        if (dup) {   /* the later ones move down: the order stays the cost order */
             set_free(&r.c[i]);
-            r.c[i] = r.c[--r.n];
-        } else
+            memmove(&r.c[i], &r.c[i + 1], (r.n - i - 1) * sizeof(r.c[0]));
+            r.n--;
+        } else {
             i++;
+        }
     }
     cnf_free(a);
     cnf_free(&b);
