@@ -87,6 +87,35 @@ TN_TEST(test_prefilter_three_clauses)
     CHECK_INT(test_match(rule, &abc), 1);
 }
 
+/* A third clause is kept only when small (atoms.c, EXTRA_CLAUSE_MAX_LITS,
+ * 16): with 16 parent names it gates the rule, with 17 it does not. */
+TN_TEST(test_prefilter_third_clause_limit)
+{
+    for (int nparents = 16; nparents <= 17; nparents++) {
+        char rule[2048];
+        int n = snprintf(rule, sizeof(rule),
+                         "title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                         "detection:\n  a:\n    CommandLine|contains: 'alphaword'\n"
+                         "  b:\n    Image|endswith: '\\betaword.exe'\n"
+                         "  c:\n    ParentImage|endswith:\n");
+        for (int i = 0; i < nparents; i++)
+            n += snprintf(rule + n, sizeof(rule) - (size_t)n, "      - '\\parent%02dword.exe'\n", i);
+        snprintf(rule + n, sizeof(rule) - (size_t)n, "  condition: a and b and c\n");
+        TEST_EVENT(ab, CHAN, 1, "CommandLine", "alphaword", "Image", "C:\\betaword.exe", "ParentImage",
+                   "C:\\x.exe");
+        TEST_EVENT(abc, CHAN, 1, "CommandLine", "alphaword", "Image", "C:\\betaword.exe", "ParentImage",
+                   "C:\\parent07word.exe");
+        uint64_t ev;
+        int m;
+        run_one(rule, &ab, &ev, &m);
+        CHECK_INT(m, 0);
+        CHECK_INT(ev, nparents == 16 ? 0 : 1);   /* 17: two clauses, both hit */
+        run_one(rule, &abc, &ev, &m);
+        CHECK_INT(m, 1);
+        CHECK_INT(ev, 1);
+    }
+}
+
 /* An equals value's literal is looked for as a whole value, a startswith
  * one at a value's start, an endswith one at its end (sigma/atoms.c,
  * value_lit): elsewhere it is no hit, and the rule is not evaluated. */
