@@ -125,16 +125,25 @@ struct tn_scanner {
  * found in the current event. */
 static inline void touch(tn_scanner *sc, const uint32_t *e, uint32_t n)
 {
-    uint32_t cur = sc->cur;
+    /* locals: a store through mask (bytes) may alias any member of sc, so
+     * through sc the compiler reloaded every pointer after each one */
+    const uint32_t cur = sc->cur;
+    uint32_t *restrict epoch = sc->epoch;
+    uint8_t *restrict mask = sc->mask;
+    uint32_t *restrict touched = sc->touched;
+    uint32_t nt = sc->ntouched;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = e[i] >> TN_CLAUSE_BITS;
-        if (sc->epoch[r] != cur) {
-            sc->epoch[r] = cur;
-            sc->mask[r] = 0;
-            sc->touched[sc->ntouched++] = r;
+        uint8_t bit = (uint8_t)(1u << (e[i] & ((1u << TN_CLAUSE_BITS) - 1)));
+        if (epoch[r] != cur) {
+            epoch[r] = cur;
+            mask[r] = bit;
+            touched[nt++] = r;
+        } else {
+            mask[r] |= bit;
         }
-        sc->mask[r] |= (uint8_t)(1u << (e[i] & ((1u << TN_CLAUSE_BITS) - 1)));
     }
+    sc->ntouched = nt;
 }
 
 /* Local literal k of table t is in the current event: its rules' clauses
