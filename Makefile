@@ -10,7 +10,12 @@ CC      ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
-CFLAGS_REL  := -O2 -g $(CFLAGS_BASE)
+# Link-time optimisation: calls across files (the buffer, arena and hash
+# helpers) are inlined. Callgrind, 256 MiB real-chunk EVTX, one thread:
+# parsing alone 5.013 -> 4.835 G instructions, with the 2,872 Windows
+# rules 7.520 -> 7.334 G (docs/sigma.md, the eleventh session on the
+# rules' cost).
+CFLAGS_REL  := -O2 -g -flto=auto $(CFLAGS_BASE)
 CFLAGS_SAN  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(CFLAGS_BASE)
 

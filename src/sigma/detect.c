@@ -379,7 +379,7 @@ static int is_reserved(const char *k, int is_filter)
 /* Parses one condition string, reporting the column inside the rule. */
 static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, uint32_t n)
 {
-    size_t at;
+    size_t at = 0;   /* tn_cond_parse sets it whenever it fails; the compiler cannot tell */
     char msg[200];
     tn_cnode *r = tn_cond_parse(cn->str, cn->len, names, n, c->a, msg, sizeof(msg), &at);
     if (!r) {
