@@ -262,7 +262,7 @@ static key *collect(tn_ruleset *rs, uint32_t *nkeys)
             }
             uint32_t ne = neids ? neids : 1;
             size_t len = strlen(src->channel);
-            char *lc = tn_arena_alloc(&rs->a, len + 1);
+            char *lc = tn_arena_alloc(&rs->ia, len + 1);
             if (!lc) {
                 eset_free(&req);
                 tn_free(k);

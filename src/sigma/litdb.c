@@ -6,8 +6,10 @@
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
+#include "base/par.h"
 #include "sigma/hscache.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +148,35 @@ static int build_tabs(tn_ruleset *rs, idlist *d, uint32_t nd)
     return rc;
 }
 
+/* The scratch that suits every database, and the tables: apart from each
+ * other, so on two threads side by side (each a task claimed by whichever
+ * thread comes first). Measured on SigmaHQ's 2,872 Windows rules: ~2 ms
+ * each, one after the other on one thread while the second waited. */
+typedef struct last_pass {
+    tn_ruleset *rs;
+    idlist *d;
+    uint32_t nd;
+    atomic_uint next;
+    int scratch_rc, tabs_rc;
+} last_pass;
+
+static int last_loop(void *arg, int w)
+{
+    last_pass *p = arg;
+    tn_atoms *at = &p->rs->atoms;
+    (void)w;
+    for (unsigned t; (t = atomic_fetch_add(&p->next, 1)) < 2;) {
+        if (t == 0) {
+            for (uint32_t i = 0; !p->scratch_rc && i < p->nd; i++)
+                if (hs_alloc_scratch(at->dbs[i], &at->scratch) != HS_SUCCESS)
+                    p->scratch_rc = -1;
+        } else {
+            p->tabs_rc = build_tabs(p->rs, p->d, p->nd);
+        }
+    }
+    return 0;
+}
+
 int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, uint32_t nids,
                      tn_slotlists *lists, int threads)
 {
@@ -199,17 +230,18 @@ int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, 
         rc = -1;
     if (!rc)
         at->ndbs = nd;
-    for (uint32_t i = 0; !rc && i < nd; i++)
-        if (hs_alloc_scratch(at->dbs[i], &at->scratch) != HS_SUCCESS)
-            rc = -1;
     /* literals in some database */
     if (mark)
         memset(mark, 0, (nids ? nids : 1) * sizeof(*mark));
     for (uint32_t i = 0; !rc && i < nd; i++)
         for (uint32_t j = 0; j < d[i].n; j++)
             at->nlits += !mark[d[i].v[j]]++;
-    if (!rc)
-        rc = build_tabs(rs, d, nd);
+    if (!rc) {
+        last_pass lp = {.rs = rs, .d = d, .nd = nd};
+        atomic_init(&lp.next, 0);
+        tn_par_each(threads > 1 ? 2 : 1, last_loop, &lp);
+        rc = lp.scratch_rc || lp.tabs_rc ? -1 : 0;
+    }
     for (uint32_t i = 0; d && i < nd; i++)
         tn_free(d[i].v);
     tn_free(local);

@@ -830,9 +830,9 @@ static int finish(loader *L)
             rs->max_searches = L->all[i]->nsearches;
     if (tn_corrs_resolve(L->rs, L->corrs, L->ncorrs, on_corr_reject, L))
         return -1;
-    if (tn_index_build(rs))
-        return -1;
-    return rs->no_prefilter ? 0 : tn_atoms_build(rs, L->o ? L->o->threads : 1);
+    if (rs->no_prefilter)
+        return tn_index_build(rs);
+    return tn_atoms_build(rs, L->o ? L->o->threads : 1);   /* the index too */
 }
 
 typedef int (*load_fn)(loader *L, const void *arg1, size_t arg2, const char *name);
@@ -854,6 +854,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     if (!L.rs)
         return TN_RS_ENOMEM;
     tn_arena_init(&L.rs->a, 256 * 1024);
+    tn_arena_init(&L.rs->ia, 64 * 1024);
     const char *env = getenv("TANSA_NO_PREFILTER");
     L.rs->no_prefilter = (o && o->no_prefilter) || (env && env[0] == '1');
     int rc = TN_RS_OK;

@@ -24,6 +24,7 @@ void tn_ruleset_free(tn_ruleset *rs)
     tn_atoms_free(&rs->atoms);
     tn_lsmap_free(rs->ls);
     tn_arena_free(&rs->a);
+    tn_arena_free(&rs->ia);
     tn_free(rs);
 }
 

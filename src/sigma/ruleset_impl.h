@@ -146,6 +146,8 @@ typedef struct tn_atoms {
 
 struct tn_ruleset {
     tn_arena a;            /* rule lists, filter links, index and prefilter data */
+    tn_arena ia;           /* the index's strings: it is built beside the literals'
+                            * first pass, which allocates from a (atoms.c) */
     tn_arena *arenas;      /* one per loading thread: its files' trees, rules, values */
     uint32_t narenas;
     tn_srule **rules;      /* usable rules, in load order */
@@ -175,12 +177,14 @@ typedef void (*tn_reject_fn)(void *ctx, const char *file, uint32_t line, uint32_
  * (out of memory). */
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx);
 
-/* Builds rs->idx from rs->rules. Returns 0 or -1 (out of memory). */
+/* Builds rs->idx from rs->rules (strings in rs->ia). Returns 0 or -1 (out
+ * of memory). */
 int tn_index_build(tn_ruleset *rs);
 
-/* Builds rs->atoms (literal sets, Vectorscan database), partly on threads
- * threads (the result is the same for any count). Returns 0 or -1 (out
- * of memory); a database compile failure just gates no rule. */
+/* Builds rs->idx (tn_index_build) and rs->atoms (literal sets, Vectorscan
+ * database), partly on threads threads (the result is the same for any
+ * count). Returns 0 or -1 (out of memory); a database compile failure
+ * just gates no rule. */
 int tn_atoms_build(tn_ruleset *rs, int threads);
 void tn_atoms_free(tn_atoms *at);
 

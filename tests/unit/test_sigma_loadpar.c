@@ -1,7 +1,8 @@
 /* test_sigma_loadpar.c - loading rule files on several threads gives what
  * loading them on one gives: the same rules in the same order, and the
  * same rejections and warnings in the same order (sigma/loader.c), and
- * the same prefilter (sigma/atoms.c builds part of it on threads). */
+ * the same index and prefilter (sigma/atoms.c builds part of them on
+ * threads). */
 #include "tn_test.h"
 
 #include "base/alloc.h"
@@ -226,8 +227,29 @@ static void make_many(char *dir)
     }
 }
 
+/* The index (built beside the literals' first pass on two threads or
+ * more, atoms.c): the same slots, candidates and always list. */
+static int same_index(const tn_ruleset *a, const tn_ruleset *b)
+{
+    const tn_index *x = &a->idx, *y = &b->idx;
+    if (!x->tab || !y->tab || x->mask != y->mask || x->ncands != y->ncands ||
+        x->nalways != y->nalways ||
+        memcmp(x->cands, y->cands, x->ncands * sizeof(*x->cands)) ||
+        (x->nalways && memcmp(x->always, y->always, x->nalways * sizeof(*x->always))))
+        return 0;
+    for (uint32_t s = 0; s <= x->mask; s++) {
+        const tn_bucket *p = &x->tab[s], *q = &y->tab[s];
+        if (!p->chan != !q->chan || p->eid != q->eid || p->start != q->start || p->n != q->n ||
+            (p->chan && (p->chan_len != q->chan_len || memcmp(p->chan, q->chan, p->chan_len))))
+            return 0;
+    }
+    return 1;
+}
+
 static int same_atoms(const tn_ruleset *a, const tn_ruleset *b)
 {
+    if (!same_index(a, b))
+        return 0;
     const tn_atoms *x = &a->atoms, *y = &b->atoms;
     uint32_t nslots = a->idx.tab ? a->idx.mask + 1 : 0;
     if (a->nrules != b->nrules || x->nids != y->nids || x->nlits != y->nlits ||
