@@ -7,6 +7,7 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "match/vmemo.h"
 #include "match/typed.h"
 #include "sigma/translate.h"
 
@@ -806,6 +807,11 @@ static __attribute__((noinline)) int values_all(const tn_eval *e, const tn_item 
     return 1;
 }
 
+static int values_raw(const tn_eval *e, const tn_item *it, fval *f);
+
+/* The item's values on the field: from the memo of long texts when the
+ * event's own text (fidx) is long and the item reads no other field
+ * (vmemo.h), else evaluated. */
 static int values_match(const tn_eval *e, const tn_item *it, fval *f)
 {
     /* an absent field: what the values give is known at load, no call per
@@ -813,6 +819,22 @@ static int values_match(const tn_eval *e, const tn_item *it, fval *f)
      * MiB sample) */
     if (!f->present)
         return it->absent;
+    if (f->n >= TN_VMEMO_MIN && e->vm && it->pure && f->fidx >= 0) {
+        int ent = tn_vmemo_entry(e->vm, e->gen, f->fidx, f->s, f->n);
+        if (ent >= 0) {
+            int r = tn_vmemo_get(e->vm, ent, it);
+            if (r < 0) {
+                r = values_raw(e, it, f);
+                tn_vmemo_put(e->vm, ent, it, r);
+            }
+            return r;
+        }
+    }
+    return values_raw(e, it, f);
+}
+
+static int values_raw(const tn_eval *e, const tn_item *it, fval *f)
+{
     if (it->cidrs)
         return tn_cidrs_match(it->cidrs, f->s, f->n);
     if (it->all)

@@ -40,6 +40,7 @@ typedef struct tn_eval {
     const uint32_t *lit_epoch;   /* per literal id: lit_cur if the prefilter scan found
                                   * it in this event; NULL: no scan, no skipping */
     uint32_t lit_cur;
+    struct tn_vmemo *vm;         /* item results on long texts (vmemo.h), or NULL */
 } tn_eval;
 
 /* 1 if rule r matches e->ev (condition true and no attached filter

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/hash.h"
+#include "match/vmemo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,12 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
         sc->rec = tn_malloc(sc->reccap * sizeof(*sc->rec));
         sc->use_cache = sc->rec != NULL;
     }
+    /* with the prefilter only: its test against the run without it
+     * (test_sigma_prefilter, the corpus) checks the memo's results too;
+     * TANSA_NO_VMEMO=1 evaluates every item (for checking) */
+    const char *nv = getenv("TANSA_NO_VMEMO");
+    if (!rs->no_prefilter && !(nv && nv[0] == '1'))
+        sc->ev.vm = tn_vmemo_new(0);   /* NULL is fine: no memo */
     if (!sc->touched || !sc->pass || !sc->alw) {
         tn_scanner_free(sc);
         return NULL;
@@ -62,6 +69,7 @@ void tn_scanner_free(tn_scanner *sc)
     if (!sc)
         return;
     pcre2_match_data_free(sc->ev.md);
+    tn_vmemo_free(sc->ev.vm);
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
     tn_free(sc->epoch);
@@ -115,6 +123,15 @@ void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *h
 {
     *lookups = sc->cache.lookups;
     *hits = sc->cache.hits;
+}
+
+void tn_scanner_vmemo_stats(const tn_scanner *sc, uint64_t *results, uint64_t *hits)
+{
+    tn_vmemo_stats st = {0};
+    if (sc->ev.vm)
+        tn_vmemo_get_stats(sc->ev.vm, &st);
+    *results = st.results;
+    *hits = st.result_hits;
 }
 
 /* First source of rule r that holds the event, or UINT32_MAX. */
@@ -316,6 +333,8 @@ static void new_event_cache(tn_scanner *sc, const tn_event *ev)
         }
         e->names_gen = 0;
         e->gen = 1;
+        if (e->vm)
+            tn_vmemo_forget_recent(e->vm);
         sc->wraps++;
     }
 }

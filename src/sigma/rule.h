@@ -154,6 +154,9 @@ typedef struct tn_item {
     uint8_t dec;           /* every value is_dec: a System number compares as an integer */
     uint8_t absent;        /* what the values give on an absent field (known when
                             * compiled): 1 only through |exists: false or null */
+    uint8_t pure;          /* no value names another field (|fieldref): what the
+                            * values give depends on the field's text alone
+                            * (match/vmemo.h); 0 where not known */
     const tn_multi *multi; /* OR items with several contains values, or NULL */
     const tn_cidrs *cidrs; /* OR items of CIDR values only, or NULL */
 } tn_item;
