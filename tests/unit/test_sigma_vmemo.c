@@ -21,18 +21,19 @@ static char *long_text(const char *tail)
     return s;
 }
 
-/* Runs the rule over events[0..n) in order on one scanner: each one's
- * match count into got; the memo's results asked for and found. */
-static void run_seq(const char *yaml, const tn_event *const *evs, int n, int *got, uint64_t *asked,
-                    uint64_t *found)
+/* Runs the rule over evs[0..n) in order on one scanner and checks each
+ * one's match count against want; the memo's results asked for and found. */
+static void run_seq(const char *yaml, const tn_event *const *evs, const int *want, int n,
+                    uint64_t *asked, uint64_t *found)
 {
+    *asked = *found = 0;
     tn_ruleset *rs = test_load(yaml, 0);
     CHECK(rs != NULL);
     if (!rs)
         return;
     tn_scanner *sc = tn_scanner_new(rs);
     for (int i = 0; i < n; i++)
-        got[i] = tn_scanner_match(sc, evs[i], NULL, NULL);
+        CHECK_INT(tn_scanner_match(sc, evs[i], NULL, NULL), want[i]);
     tn_scanner_vmemo_stats(sc, asked, found);
     tn_scanner_free(sc);
     tn_ruleset_free(rs);
@@ -48,12 +49,9 @@ TN_TEST(test_vmemo_same_text_same_result)
     TEST_EVENT(e1, CHAN, 1, "CommandLine", t1, "Image", "C:\\x.exe");
     TEST_EVENT(e2, CHAN, 1, "CommandLine", t2, "Image", "C:\\x.exe");
     const tn_event *seq[] = {&e1, &e1, &e2, &e1, &e2, &e2};
-    int want[] = {1, 1, 0, 1, 0, 0};
-    int got[6] = {0};
-    uint64_t asked = 0, found = 0;
-    run_seq(rule, seq, 6, got, &asked, &found);
-    for (int i = 0; i < 6; i++)
-        CHECK_INT(got[i], want[i]);
+    const int want[] = {1, 1, 0, 1, 0, 0};
+    uint64_t asked, found;
+    run_seq(rule, seq, want, 6, &asked, &found);
     /* the memo was used: the repeats of each text came from it */
     CHECK(asked > 0);
     CHECK(found > 0);
@@ -77,12 +75,9 @@ TN_TEST(test_vmemo_fieldref_not_kept)
     TEST_EVENT(same, CHAN, 1, "CommandLine", t1, "ParentCommandLine", t1);
     TEST_EVENT(other, CHAN, 1, "CommandLine", t1, "ParentCommandLine", t2);
     const tn_event *seq[] = {&same, &other, &same, &other};
-    int want[] = {1, 0, 1, 0};
-    int got[4] = {0};
-    uint64_t asked = 0, found = 0;
-    run_seq(rule, seq, 4, got, &asked, &found);
-    for (int i = 0; i < 4; i++)
-        CHECK_INT(got[i], want[i]);
+    const int want[] = {1, 0, 1, 0};
+    uint64_t asked, found;
+    run_seq(rule, seq, want, 4, &asked, &found);
     CHECK_INT(asked, 0);
     free(t1);
     free(t2);
@@ -100,12 +95,9 @@ TN_TEST(test_vmemo_two_long_fields)
     TEST_EVENT(y, CHAN, 1, "CommandLine", t2, "ParentCommandLine", t1);
     TEST_EVENT(z, CHAN, 1, "CommandLine", t1, "ParentCommandLine", t1);
     const tn_event *seq[] = {&z, &x, &y, &z, &x, &y};
-    int want[] = {1, 0, 0, 1, 0, 0};
-    int got[6] = {0};
-    uint64_t asked = 0, found = 0;
-    run_seq(rule, seq, 6, got, &asked, &found);
-    for (int i = 0; i < 6; i++)
-        CHECK_INT(got[i], want[i]);
+    const int want[] = {1, 0, 0, 1, 0, 0};
+    uint64_t asked, found;
+    run_seq(rule, seq, want, 6, &asked, &found);
     CHECK(found > 0);
     free(t1);
     free(t2);
