@@ -7,6 +7,7 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "match/strmatch.h"
 #include "match/vmemo.h"
 #include "match/typed.h"
 #include "sigma/translate.h"
@@ -33,145 +34,6 @@ typedef struct fval {
     char buf[32];
     char lowbuf[96];
 } fval;
-
-static inline unsigned char low(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/* ---- string comparison ---- */
-
-static int eq_n(const char *a, const char *b, size_t n, int cased)
-{
-    if (cased)
-        return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (low((unsigned char)a[i]) != (unsigned char)b[i])
-            return 0;
-    return 1;
-}
-
-/* Finds lower-cased (unless cased) needle in hay. */
-static int find(const char *hay, size_t hn, const char *nd, size_t nn, int cased)
-{
-    if (nn == 0)
-        return 1;
-    if (nn > hn)
-        return 0;
-    unsigned char first = (unsigned char)nd[0];
-    for (size_t i = 0; i + nn <= hn; i++) {
-        unsigned char c = (unsigned char)hay[i];
-        if ((cased ? c : low(c)) == first && eq_n(hay + i + 1, nd + 1, nn - 1, cased))
-            return 1;
-    }
-    return 0;
-}
-
-/* Exact substring search: memchr for the first byte, then memcmp. Field
- * values are short, so this beats a two-way memmem's setup per needle;
- * script blocks are not (kilobytes to megabytes, and needles such as
- * ' -enc ' start with their commonest byte): there glibc's memmem wins. */
-static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn);
-
-/* find_exact searching for nd[r] (its least common byte, tn_byte_rank)
- * with memchr, then comparing the whole needle around it: on paths and
- * command lines a first byte such as '\\' or ' ' stops memchr at every
- * word; on script blocks (kilobytes) glibc's memmem cost ~8k instructions
- * a search (callgrind, real-16). After many false stops (a common byte in
- * this text after all) memmem takes the rest. */
-static int find_rare(const char *hay, size_t hn, const char *nd, size_t nn, size_t r)
-{
-    if (nn == 0)
-        return 1;
-    if (nn > hn)
-        return 0;
-    const char *p = hay + r, *last = hay + (hn - nn) + r;
-    for (unsigned miss = 0; p <= last; miss++, p++) {
-        if (miss == 16) {
-            const char *from = p - r;
-            return memmem(from, (size_t)(hay + hn - from), nd, nn) != NULL;
-        }
-        p = memchr(p, nd[r], (size_t)(last - p) + 1);
-        if (!p)
-            return 0;
-        if (!memcmp(p - r, nd, nn))
-            return 1;
-    }
-    return 0;
-}
-
-static int find_exact(const char *hay, size_t hn, const char *nd, size_t nn)
-{
-    if (nn == 0)
-        return 1;
-    if (hn > 1024)
-        return memmem(hay, hn, nd, nn) != NULL;
-    const char *p = hay, *end = hay + hn;
-    while ((size_t)(end - p) >= nn) {
-        p = memchr(p, nd[0], (size_t)(end - p) - nn + 1);
-        if (!p)
-            return 0;
-        if (!memcmp(p + 1, nd + 1, nn - 1))
-            return 1;
-        p++;
-    }
-    return 0;
-}
-
-/* Length of the UTF-8 character at s (1 for invalid bytes). */
-static size_t u8len(const char *s, size_t n)
-{
-    unsigned char c = (unsigned char)s[0];
-    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    return k <= n ? k : 1;
-}
-
-/* Length of a dash-like character at s, 0 if none. */
-static size_t dash_len(const char *s, size_t n)
-{
-    if (n >= 1 && (s[0] == '-' || s[0] == '/'))
-        return 1;
-    if (n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
-        (unsigned char)s[2] >= 0x93 && (unsigned char)s[2] <= 0x95)
-        return 3;
-    return 0;
-}
-
-int tn_glob_match(const char *p, size_t pn, const char *s, size_t sn, int cased)
-{
-    size_t pi = 0, si = 0, star_p = (size_t)-1, star_s = 0;
-    while (si < sn || pi < pn) {
-        if (pi < pn) {
-            char pc = p[pi];
-            if (pc == TN_GLOB_STAR) {
-                star_p = pi++;
-                star_s = si;
-                continue;
-            }
-            if (si < sn) {
-                size_t adv = 0;
-                if (pc == TN_GLOB_ONE)
-                    adv = u8len(s + si, sn - si);
-                else if (pc == TN_GLOB_DASH)
-                    adv = dash_len(s + si, sn - si);
-                else {
-                    unsigned char c = (unsigned char)s[si];
-                    adv = (cased ? c : low(c)) == (unsigned char)pc;
-                }
-                if (adv) {
-                    pi++;
-                    si += adv;
-                    continue;
-                }
-            }
-        }
-        if (star_p == (size_t)-1 || star_s >= sn)
-            return 0;
-        pi = star_p + 1;
-        si = ++star_s;
-    }
-    return 1;
-}
 
 /* ---- field lookup ---- */
 
@@ -522,7 +384,7 @@ static void lower_copy(char *d, const char *s, size_t n)
         }
     }
     for (; i < n; i++)
-        d[i] = (char)low((unsigned char)s[i]);
+        d[i] = (char)tn_low((unsigned char)s[i]);
 }
 
 /* s[0..n) lower-cased equals the lower-case l[0..n): tn_same_bytes on words
@@ -542,7 +404,7 @@ static inline int same_folded(const char *s, const char *l, size_t n)
         return lower_word(x) == y;
     }
     for (; n; n--)
-        if (low((unsigned char)*s++) != (unsigned char)*l++)
+        if (tn_low((unsigned char)*s++) != (unsigned char)*l++)
             return 0;
     return 1;
 }
@@ -582,10 +444,10 @@ static const char *lower_new(const tn_eval *e, fval *f)
 static int shape_match(tn_gshape sh, const char *lit, size_t ln, const char *s, size_t n, int cased)
 {
     switch (sh) {
-    case TN_G_EXACT: return n == ln && eq_n(s, lit, n, cased);
-    case TN_G_PREFIX: return n >= ln && eq_n(s, lit, ln, cased);
-    case TN_G_SUFFIX: return n >= ln && eq_n(s + n - ln, lit, ln, cased);
-    case TN_G_CONTAINS: return cased ? find_exact(s, n, lit, ln) : find(s, n, lit, ln, 0);
+    case TN_G_EXACT: return n == ln && tn_eq_n(s, lit, n, cased);
+    case TN_G_PREFIX: return n >= ln && tn_eq_n(s, lit, ln, cased);
+    case TN_G_SUFFIX: return n >= ln && tn_eq_n(s + n - ln, lit, ln, cased);
+    case TN_G_CONTAINS: return cased ? tn_find_exact(s, n, lit, ln) : tn_find(s, n, lit, ln, 0);
     default: return tn_glob_match(lit, ln, s, n, cased);
     }
 }
@@ -619,11 +481,11 @@ static inline int glob_value_match(const tn_value *v, const char *s, size_t n)
     case TN_G_EXACT: return n == v->len && tn_same_bytes(s, v->s, n);
     case TN_G_PREFIX: return n >= v->len && tn_same_bytes(s, v->s, v->len);
     case TN_G_SUFFIX: return n >= v->len && tn_same_bytes(s + n - v->len, v->s, v->len);
-    case TN_G_CONTAINS: return find_rare(s, n, v->s, v->len, v->rare);
+    case TN_G_CONTAINS: return tn_find_rare(s, n, v->s, v->len, v->rare);
     default:
         if (n < (size_t)v->head + v->tail || memcmp(s, v->s, v->head) ||
             memcmp(s + n - v->tail, v->s + v->len - v->tail, v->tail) ||
-            !find_exact(s + v->head, n - v->head - v->tail, v->s + v->mid, v->midlen))
+            !tn_find_exact(s + v->head, n - v->head - v->tail, v->s + v->mid, v->midlen))
             return 0;
         return tn_glob_match(v->s, v->len, s, n, 1);
     }
@@ -769,7 +631,7 @@ static int multi_match(const tn_eval *e, const tn_item *it, const char *fs, size
         }
         if (k == m->nvals) {
             for (uint32_t i = 0; i < nfew; i++)
-                if (find_rare(fs, n, it->values[few[i]].s, it->values[few[i]].len, it->values[few[i]].rare))
+                if (tn_find_rare(fs, n, it->values[few[i]].s, it->values[few[i]].len, it->values[few[i]].rare))
                     return 1;
             return 0;
         }

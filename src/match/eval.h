@@ -61,7 +61,6 @@ int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char
 size_t tn_fmt_u64(char *out, uint64_t v);
 size_t tn_fmt_hex(char *out, uint64_t v);
 
-/* Glob match of value against a compiled pattern (exposed for tests). */
-int tn_glob_match(const char *pat, size_t pn, const char *s, size_t sn, int cased);
+/* tn_glob_match: match/strmatch.h. */
 
 #endif

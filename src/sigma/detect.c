@@ -298,6 +298,9 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
     }
     if (tn_item_compile(c, k->str, k, k->val, it))
         return -1;
+    it->pure = 1;   /* no value reads another field: match/vmemo.h */
+    for (uint32_t i = 0; i < it->nvalues; i++)
+        it->pure &= it->values[i].kind != TN_V_FIELDREF;
     if (h) {
         memo_lock(m);
         memo_put(m, h, &mk, it);

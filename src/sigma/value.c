@@ -990,10 +990,6 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
         return -1;
     mark_dec(out);
     mark_absent(out);
-    out->pure = 1;
-    for (uint32_t i = 0; i < out->nvalues; i++)
-        if (out->values[i].kind == TN_V_FIELDREF)
-            out->pure = 0;
     return build_multi(c, out) || build_cidrs(c, out) ? fail(c, keynode, "%s", "out of memory") : 0;
 }
 
