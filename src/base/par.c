@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 
@@ -141,6 +142,28 @@ static void *each_main(void *va)
     each_arg *e = va;
     e->rc = e->loop(e->arg, e->id);
     return NULL;
+}
+
+typedef struct pair_arg {
+    tn_par_task t[2];
+    void *arg;
+    atomic_uint next;
+} pair_arg;
+
+static int pair_loop(void *arg, int w)
+{
+    pair_arg *p = arg;
+    (void)w;
+    for (unsigned k; (k = atomic_fetch_add(&p->next, 1)) < 2;)
+        p->t[k](p->arg);
+    return 0;
+}
+
+void tn_par_pair(int nthreads, tn_par_task a, tn_par_task b, void *arg)
+{
+    pair_arg p = {.t = {a, b}, .arg = arg};
+    atomic_init(&p.next, 0);
+    tn_par_each(nthreads > 1 ? 2 : 1, pair_loop, &p);
 }
 
 int tn_par_each(int nthreads, tn_par_loop loop, void *arg)

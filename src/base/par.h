@@ -31,4 +31,11 @@ typedef int (*tn_par_loop)(void *arg, int worker);
 
 int tn_par_each(int nthreads, tn_par_loop loop, void *arg);
 
+/* Runs a(arg) and b(arg), side by side on two threads when nthreads > 1
+ * (each claimed by whichever thread comes first, so a thread that cannot
+ * start leaves both to the other), else a then b. For two independent
+ * steps that would otherwise leave a second thread waiting. */
+typedef void (*tn_par_task)(void *arg);
+void tn_par_pair(int nthreads, tn_par_task a, tn_par_task b, void *arg);
+
 #endif
