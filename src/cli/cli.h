@@ -12,7 +12,8 @@
     "  1  partial: finished, but some input was bad or unreadable (see stderr)\n" \
     "  2  usage: bad command line\n"                                         \
     "  3  no input: nothing could be read\n"                                 \
-    "  4  internal: out of memory or internal error\n"
+    "  4  internal: out of memory, a temporary file that cannot be written\n" \
+    "     (hunt: $TMPDIR), or internal error (the reason is on stderr)\n"
 
 typedef struct tn_command {
     const char *name;

@@ -5,13 +5,16 @@
 #include "base/buf.h"
 #include "base/diag.h"
 #include "hunt/hunt.h"
+#include "hunt/spill.h"
 #include "hunt/timeline.h"
 #include "read/event.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const char hunt_help[] =
@@ -39,13 +42,25 @@ static const char hunt_help[] =
     "  -q, --quiet             count input problems without printing each one\n"
     "  -h, --help              this text\n\n"
     "JSON Lines keys: timestamp, computer, channel, event_id, record_id, level,\n"
-    "rule_id, rule_title, tags, details, file. A summary goes to stderr.\n\n"
+    "rule_id, rule_title, tags, details, file. A summary goes to stderr.\n"
+    "Many detections are kept in sorted runs in $TMPDIR (default /tmp).\n\n"
     TN_EXIT_CODES_HELP;
 
 typedef struct rej_count {
     uint64_t n;
     int quiet;
 } rej_count;
+
+/* Runs of detections on disk stay open until the timeline merges them:
+ * the soft limit on open files (often 1,024) is raised to the hard one. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
 
 static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
 {
@@ -297,9 +312,19 @@ int tn_cmd_hunt(int argc, char **argv)
                            .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
                            .corr_enabled = corr_enabled, .format = format, .colour = colour,
                            .stats = &tl};
+        raise_open_files();
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
-        if (tn_timeline_print(&dets, rs, &in, format, colour, out, &tl))
+        if (rc == TN_EXIT_INTERNAL && st.spill_errno)
+            fprintf(stderr, "tansa hunt: stopped: cannot write detections to a temporary file in %s: %s "
+                    "(TMPDIR names another folder)\n", tn_spill_dir(), strerror(st.spill_errno));
+        else if (rc == TN_EXIT_INTERNAL)
+            fprintf(stderr, "tansa hunt: stopped: out of memory\n");
+        errno = 0;
+        if (tn_timeline_print(&dets, rs, &in, format, colour, out, &tl)) {
+            fprintf(stderr, "tansa hunt: cannot write the timeline%s%s\n", errno ? ": " : "",
+                    errno ? strerror(errno) : "");
             rc = TN_EXIT_INTERNAL;
+        }
         tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)
             tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);

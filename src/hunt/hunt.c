@@ -19,6 +19,7 @@
 #include "hunt/timeline.h"
 #include "match/scanner.h"
 
+#include <errno.h>
 #include <pthread.h>
 
 #include <stdio.h>
@@ -114,7 +115,8 @@ struct hunt {
     uint32_t nrules, ncorr;
     int has_corr;
     size_t spill_dets;        /* a worker spills a sorted run past this many */
-    pthread_mutex_t runs_mu;  /* guards out->runs and kruns */
+    pthread_mutex_t runs_mu;  /* guards out->runs, kruns and spill_errno */
+    int spill_errno;          /* why the first run could not be written, or 0 */
     FILE **kruns;             /* sorted runs of kept matches */
     size_t nkruns, capkruns;
     tn_dets *out;
@@ -307,6 +309,17 @@ static const char *details_json(worker *w, const tn_event *ev)
     return tn_buf_ok(b) ? b->data : "{}";
 }
 
+/* A run could not be written (e: its errno): the first reason is kept
+ * for the closing message. */
+static void spill_failed(hunt *h, worker *w, int e)
+{
+    pthread_mutex_lock(&h->runs_mu);
+    if (!h->spill_errno)
+        h->spill_errno = e ? e : ENOMEM;
+    pthread_mutex_unlock(&h->runs_mu);
+    w->oom = 1;
+}
+
 /* Appends run f to a list of runs, under the lock. Returns 0 or -1. */
 static int add_run(hunt *h, FILE *f, FILE ***runs, size_t *n, size_t *cap)
 {
@@ -336,7 +349,7 @@ static void spill(hunt *h, worker *w)
 {
     FILE *f = tn_spill_write(w->dets, w->ndets);
     if (!f || add_run(h, f, &h->out->runs, &h->out->nruns, &h->out->capruns)) {
-        w->oom = 1;
+        spill_failed(h, w, f ? ENOMEM : errno);
         return;
     }
     w->ndets = 0;
@@ -349,7 +362,7 @@ static void spill_keep(hunt *h, worker *w)
 {
     FILE *f = tn_spill_write(w->keep, w->nkeep);
     if (!f || add_run(h, f, &h->kruns, &h->nkruns, &h->capkruns)) {
-        w->oom = 1;
+        spill_failed(h, w, f ? ENOMEM : errno);
         return;
     }
     w->nkeep = 0;
@@ -889,6 +902,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     tn_free(h.rule_level);
     tn_free(h.feeds);
     pthread_mutex_destroy(&h.runs_mu);
+    st->spill_errno = rc ? h.spill_errno : 0;
     return rc;
 }
 

@@ -119,6 +119,18 @@ PY
 # bounded memory: detections spilled to sorted runs every 5 and merged back
 TANSA_SPILL_DETS=5 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" >"$work/spill.jsonl" 2>/dev/null
 cmp -s "$work/t1.jsonl" "$work/spill.jsonl"; check "timeline merged from on-disk runs equals the in-memory one" $?
+# runs stay open until the merge: a run per detection under a soft limit
+# of 256 open files (hunt raises it to the hard limit)
+(ulimit -Sn 256 && TANSA_SPILL_DETS=1 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" >"$work/spill1.jsonl" 2>"$work/spill1.err")
+rc=$?
+[ $rc = 0 ] && [ "$n1" -gt 600 ] && cmp -s "$work/t1.jsonl" "$work/spill1.jsonl"
+check "$n1 runs of one detection under a soft limit of 256 open files (exit $rc)" $?
+# runs go to TMPDIR; when they cannot be written the run stops with exit 4
+# and says where and why
+TMPDIR="$work/no-such-dir" TANSA_SPILL_DETS=5 "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl "$IN" >/dev/null 2>"$work/tmpdir.err"
+rc=$?
+[ $rc = 4 ] && grep -q "cannot write detections to a temporary file in $work/no-such-dir: No such file" "$work/tmpdir.err"
+check "runs of detections go to TMPDIR; an unusable one stops the hunt with exit 4 and the reason (exit $rc)" $?
 # the workers format the lines and count the summary: every format, with
 # the summary, the same for 1 and 2 threads and from runs on disk; written
 # with writev to a file, a pipe and -o alike
