@@ -13,6 +13,34 @@ static inline uint64_t tn_hash_bytes(uint64_t seed, const void *p, size_t n)
 {
     const unsigned char *s = p;
     uint64_t h = seed ^ n, w;
+    if (n >= 64) {
+        /* four words a step into four lanes, folded into h after: with
+         * one lane each multiply waits for the one before (~5 cycles per
+         * 8 bytes). Long texts are the scan cache's and the item memo's
+         * (kilobytes of PowerShell): ~67 MB of them on the 256 MiB
+         * real-chunk file with the SigmaHQ Windows rules, ~1.5% of that
+         * run's time. Measured on 4,000-byte texts: 3.7 -> 12.5 GB/s */
+        uint64_t a = h, b = h ^ 0x243f6a8885a308d3ull, c = h ^ 0x13198a2e03707344ull,
+                 d = h ^ 0xa4093822299f31d0ull, x, y, z;
+        for (; n >= 32; s += 32, n -= 32) {
+            memcpy(&w, s, 8);
+            memcpy(&x, s + 8, 8);
+            memcpy(&y, s + 16, 8);
+            memcpy(&z, s + 24, 8);
+            a = (a ^ w) * 0x9e3779b97f4a7c15ull;
+            b = (b ^ x) * 0x9e3779b97f4a7c15ull;
+            c = (c ^ y) * 0x9e3779b97f4a7c15ull;
+            d = (d ^ z) * 0x9e3779b97f4a7c15ull;
+            a ^= a >> 29;
+            b ^= b >> 29;
+            c ^= c >> 29;
+            d ^= d >> 29;
+        }
+        h = ((h ^ a) * 0x9e3779b97f4a7c15ull) ^ b;
+        h = (h ^ h >> 29) * 0x9e3779b97f4a7c15ull ^ c;
+        h = (h ^ h >> 29) * 0x9e3779b97f4a7c15ull ^ d;
+        h ^= h >> 29;
+    }
     for (; n >= 8; s += 8, n -= 8) {
         memcpy(&w, s, 8);
         h = (h ^ w) * 0x9e3779b97f4a7c15ull;
