@@ -2,8 +2,10 @@
 #include "alloc.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static atomic_long fail_countdown = -1; /* <0: never fail */
 
@@ -39,4 +41,31 @@ char *tn_strndup(const char *s, size_t n)
         d[n] = '\0';
     }
     return d;
+}
+
+void *tn_huge_alloc(size_t *n)
+{
+    if (should_fail() || *n > SIZE_MAX - 2 * TN_HUGE)
+        return NULL;
+    size_t len = (*n + TN_HUGE - 1) & ~(TN_HUGE - 1);
+    /* one page more than asked, then what lies before the first 2 MiB
+     * boundary and after the region is given back: a huge page must be
+     * aligned to its size */
+    char *p = mmap(NULL, len + TN_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *at = (char *)(((uintptr_t)p + TN_HUGE - 1) & ~(uintptr_t)(TN_HUGE - 1));
+    if (at > p)
+        munmap(p, (size_t)(at - p));
+    if (at + len < p + len + TN_HUGE)
+        munmap(at + len, (size_t)(p + len + TN_HUGE - (at + len)));
+    (void)madvise(at, len, MADV_HUGEPAGE);   /* where refused: ordinary pages */
+    *n = len;
+    return at;
+}
+
+void tn_huge_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
 }

@@ -28,6 +28,8 @@ struct tn_arena_block {
     tn_arena_block *next;
     size_t size;  /* usable bytes in data */
     size_t used;
+    size_t huge;  /* bytes of its tn_huge_alloc region, or 0: from tn_malloc */
+    int dflt;     /* made for an allocation of at most block_size: reset keeps it */
     _Alignas(16) unsigned char data[];
 };
 
@@ -38,6 +40,14 @@ void tn_arena_init(tn_arena *a, size_t block_size)
     a->block_size = block_size ? block_size : 64 * 1024;
 }
 
+static void block_free(tn_arena_block *b)
+{
+    if (b->huge)
+        tn_huge_free(b, b->huge);
+    else
+        tn_free(b);
+}
+
 static tn_arena_block *new_block(tn_arena *a, size_t need)
 {
     tn_arena_block *b;
@@ -46,11 +56,19 @@ static tn_arena_block *new_block(tn_arena *a, size_t need)
         UNPOISON(b->data, b->size);
         a->spare = b->next;
     } else {
-        size_t size = need > a->block_size ? need : a->block_size;
-        b = tn_malloc(sizeof(*b) + size);
+        size_t size = need > a->block_size ? need : a->block_size, huge = 0;
+        if (size >= TN_ARENA_HUGE) {   /* see tn_huge_alloc */
+            huge = sizeof(*b) + size;
+            b = tn_huge_alloc(&huge);
+            size = huge - sizeof(*b);
+        } else {
+            b = tn_malloc(sizeof(*b) + size);
+        }
         if (!b)
             return NULL;
         b->size = size;
+        b->huge = huge;
+        b->dflt = need <= a->block_size;
     }
     b->used = 0;
     b->next = a->head;
@@ -101,12 +119,12 @@ void tn_arena_reset(tn_arena *a)
     tn_arena_block *b = a->head;
     while (b) {
         tn_arena_block *next = b->next;
-        if (b->size == a->block_size) {
+        if (b->dflt) {
             b->next = a->spare;
             a->spare = b;
             POISON(b->data, b->size);
         } else {
-            tn_free(b);
+            block_free(b);
         }
         b = next;
     }
@@ -118,7 +136,7 @@ static void free_list(tn_arena_block *b)
     while (b) {
         tn_arena_block *next = b->next;
         UNPOISON(b->data, b->size);
-        tn_free(b);
+        block_free(b);
         b = next;
     }
 }

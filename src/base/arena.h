@@ -18,6 +18,9 @@ typedef struct tn_arena {
     size_t block_size;      /* default size of a new block */
 } tn_arena;
 
+/* Blocks of block_size bytes or more come from tn_huge_alloc (2 MiB pages
+ * where granted); TN_ARENA_HUGE is the block size that fills one exactly. */
+#define TN_ARENA_HUGE (((size_t)2 << 20) - 64)
 void tn_arena_init(tn_arena *a, size_t block_size);
 /* Returns NULL only when the system is out of memory. Aligned to 8. */
 void *tn_arena_alloc(tn_arena *a, size_t n);

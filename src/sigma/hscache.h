@@ -34,9 +34,11 @@ typedef struct tn_hslits {
  * threads threads (the databases are the same for any number). Returns 0
  * with dbs[0..nsets) set (and *how, if not NULL), or -1 when one cannot
  * be compiled (dbs then all NULL). Cache errors are silent: they only
- * cost the compile. */
+ * cost the compile. Databases read from the cache may all lie in one
+ * region, *mem (*mem_len bytes, from tn_huge_alloc): then they are freed
+ * with it (tn_huge_free), not with hs_free_database; else *mem is NULL. */
 int tn_hscache_lit_dbs(const tn_hslits *sets, unsigned nsets, hs_database_t **dbs, int *how,
-                       int threads);
+                       int threads, void **mem, size_t *mem_len);
 
 /* The cache folder in effect (for --help and diagnostics), or NULL when
  * caching is off. Written into buf. */

@@ -222,7 +222,7 @@ int tn_litdb_compile(tn_ruleset *rs, const char *const *lit, const size_t *len, 
             flags[k] = HS_FLAG_CASELESS;
         }
     }
-    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how, threads))
+    if (!rc && nd && tn_hscache_lit_dbs(in, nd, at->dbs, &at->how, threads, &at->dbmem, &at->dbmem_len))
         rc = -1;
     if (!rc)
         at->ndbs = nd;
@@ -258,9 +258,11 @@ void tn_litdb_free(tn_atoms *at)
     }
     tn_free(at->tabs);
     at->tabs = NULL;
-    for (uint32_t i = 0; at->dbs && i < at->ndbs; i++)
+    for (uint32_t i = 0; at->dbs && !at->dbmem && i < at->ndbs; i++)
         if (at->dbs[i])
             hs_free_database(at->dbs[i]);
+    tn_huge_free(at->dbmem, at->dbmem_len);
+    at->dbmem = NULL;
     tn_free(at->dbs);
     if (at->scratch)
         hs_free_scratch(at->scratch);

@@ -129,6 +129,8 @@ typedef struct tn_dbtab {
 
 typedef struct tn_atoms {
     hs_database_t **dbs;   /* distinct databases */
+    void *dbmem;           /* when not NULL, all of them lie here (tn_hscache_lit_dbs) */
+    size_t dbmem_len;
     tn_dbtab *tabs;        /* per database */
     uint32_t ndbs;
     tn_scanset *scansets;  /* per index slot, then one for events with no bucket */

@@ -3,12 +3,14 @@
  * disabled cache costs a compile, never a wrong answer. */
 #include "tn_test.h"
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "sigma/hscache.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma_helpers.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -219,21 +221,29 @@ TN_TEST(test_sigma_hscache_threads)
     make_sets(sets);
     hs_database_t *dbs[NSETS];
     int how = -1;
+    void *mem = NULL;
+    size_t mem_len = 0;
     setenv("TANSA_CACHE", one, 1);
-    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 1), 0);
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 1, &mem, &mem_len), 0);
     CHECK_INT(how, TN_HSDB_COMPILED);
+    CHECK(mem == NULL);   /* compiled: each database Vectorscan's own */
     free_all(dbs, NSETS);
     setenv("TANSA_CACHE", three, 1);
-    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 3), 0);
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 3, &mem, &mem_len), 0);
     CHECK_INT(how, TN_HSDB_COMPILED);
     free_all(dbs, NSETS);
     tn_buf a = {0}, b = {0};
     CHECK_INT(read_file(one, &a), 0);
     CHECK_INT(read_file(three, &b), 0);
     CHECK(a.len > 0 && a.len == b.len && !memcmp(a.data, b.data, a.len));
-    /* read back on four threads: each database finds its own set only */
-    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 4), 0);
+    /* read back on four threads, into one region: each database finds its
+     * own set only */
+    CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, 4, &mem, &mem_len), 0);
     CHECK_INT(how, TN_HSDB_CACHED);
+    CHECK(mem != NULL && mem_len > 0);
+    for (int s = 0; mem && s < NSETS; s++)
+        CHECK((char *)dbs[s] >= (char *)mem && (char *)dbs[s] < (char *)mem + mem_len &&
+              ((uintptr_t)dbs[s] & 63) == 0);
     hs_scratch_t *scr = NULL;
     for (int s = 0; s < NSETS; s++)
         CHECK(dbs[s] != NULL && hs_alloc_scratch(dbs[s], &scr) == HS_SUCCESS);
@@ -249,14 +259,15 @@ TN_TEST(test_sigma_hscache_threads)
     CHECK_INT(bad, 0);
     if (scr)
         hs_free_scratch(scr);
-    free_all(dbs, NSETS);
+    tn_huge_free(mem, mem_len);
     /* an empty literal in the fourth set: no database at all */
     setenv("TANSA_CACHE", "off", 1);
     lit_len[3][7] = 0;
     for (int threads = 1; threads <= 3; threads += 2) {
         for (int s = 0; s < NSETS; s++)
             dbs[s] = (hs_database_t *)1;   /* must all be reset */
-        CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, threads), -1);
+        CHECK_INT(tn_hscache_lit_dbs(sets, NSETS, dbs, &how, threads, &mem, &mem_len), -1);
+        CHECK(mem == NULL);
         for (int s = 0; s < NSETS; s++)
             CHECK(dbs[s] == NULL);
     }
