@@ -29,9 +29,7 @@
 
 static uint64_t fz_check(const unsigned char *p, size_t n)
 {
-    tn_ykey k;
-    tn_ykey_of((const char *)p, n, &k);
-    return k.h[0];
+    return tn_ycache_check(p, n);
 }
 
 /* The layout of ycache.c: 40-byte header, 48-byte index entries. */
@@ -47,7 +45,7 @@ static void fz_fix_image(unsigned char *d, size_t len)
     memcpy(&n, d + 24, 4);
     n %= (uint32_t)((len - 40) / 48 + 1);
     uint64_t blen = len - 40 - (uint64_t)n * 48;
-    memcpy(d, "TNYTREE1", 8);
+    memcpy(d, "TNYTREE2", 8);   /* ycache.c MAGIC */
     memcpy(d + 16, &ver, 4);
     memcpy(d + 20, &yver, 4);
     memcpy(d + 24, &n, 4);
@@ -75,7 +73,7 @@ static void fz_fix_files(unsigned char *d, size_t len)
     if (len < 24)
         return;
     uint32_t n = (uint32_t)((len - 24) / 64), z = 0;
-    memcpy(d, "TNYFILE1", 8);
+    memcpy(d, "TNYFILE2", 8);   /* ycache.c FMAGIC */
     memcpy(d + 16, &n, 4);
     memcpy(d + 20, &z, 4);
     uint64_t c = fz_check(d + 16, 8 + (size_t)n * 64);

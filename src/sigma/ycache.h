@@ -138,4 +138,8 @@ int tn_ytree_encode(const tn_ystream *st, uint64_t text_len, tn_buf *out);
  * valid encoding. */
 int tn_ytree_decode(const void *data, size_t len, tn_arena *a, tn_ystream *st);
 
+/* The checksum of the cache's index and entries (for the fuzz target,
+ * which makes files whose checksums hold). */
+uint64_t tn_ycache_check(const void *p, size_t n);
+
 #endif
