@@ -38,6 +38,13 @@ void tn_arena_init(tn_arena *a, size_t block_size)
     a->head = NULL;
     a->spare = NULL;
     a->block_size = block_size ? block_size : 64 * 1024;
+    a->max_block = a->block_size;
+}
+
+void tn_arena_init_growing(tn_arena *a, size_t first, size_t max)
+{
+    tn_arena_init(a, first);
+    a->max_block = max > a->block_size ? max : a->block_size;
 }
 
 static void block_free(tn_arena_block *b)
@@ -51,7 +58,7 @@ static void block_free(tn_arena_block *b)
 static tn_arena_block *new_block(tn_arena *a, size_t need)
 {
     tn_arena_block *b;
-    if (need <= a->block_size && a->spare) {
+    if (a->spare && need <= a->spare->size) {
         b = a->spare;
         UNPOISON(b->data, b->size);
         a->spare = b->next;
@@ -69,6 +76,8 @@ static tn_arena_block *new_block(tn_arena *a, size_t need)
         b->size = size;
         b->huge = huge;
         b->dflt = need <= a->block_size;
+        if (b->dflt)   /* the first block of a growing arena: the next ones of max_block */
+            a->block_size = a->max_block;
     }
     b->used = 0;
     b->next = a->head;

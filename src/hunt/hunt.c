@@ -819,7 +819,7 @@ static int setup_workers(hunt *h, int n)
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].kstr, 256 * 1024);
-        tn_arena_init(&h->w[i].dstr, TN_ARENA_HUGE);   /* the lines: up to SPILL_BYTES */
+        tn_arena_init_growing(&h->w[i].dstr, 256 * 1024, TN_ARENA_HUGE);   /* the lines: up to SPILL_BYTES */
         tn_arena_init(&h->w[i].bmem, 256 * 1024);   /* its blocks come on the worker's thread */
         tn_tl_stats_init(&h->w[i].st);
         if (h->o->format && !(h->w[i].rule_n = tn_calloc(nr ? nr : 1, sizeof(uint64_t))))

@@ -114,7 +114,7 @@ tn_imemo *tn_imemo_new(int shared)
     if (m && (m->shared = shared))
         pthread_mutex_init(&m->mu, NULL);
     if (m)
-        tn_arena_init(&m->a, TN_ARENA_HUGE);   /* compiled items: see tn_huge_alloc */
+        tn_arena_init_growing(&m->a, 64 * 1024, TN_ARENA_HUGE);   /* compiled items: see tn_huge_alloc */
     return m;
 }
 

@@ -732,7 +732,7 @@ static unit *units_new(loader *L, int n)
     rs->narenas = (uint32_t)n;
     L->memo = tn_imemo_new(n > 1);   /* NULL: no memo, every item compiled */
     for (int i = 0; i < n; i++) {
-        tn_arena_init(&rs->arenas[i], TN_ARENA_HUGE);   /* the rules: tn_huge_alloc */
+        tn_arena_init_growing(&rs->arenas[i], 256 * 1024, TN_ARENA_HUGE);   /* the rules: see tn_huge_alloc */
         tn_arena_init(&us[i].tree, 256 * 1024);
         us[i].L = L;
         us[i].a = &rs->arenas[i];
@@ -853,7 +853,7 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
     L.rs = tn_calloc(1, sizeof(*L.rs));
     if (!L.rs)
         return TN_RS_ENOMEM;
-    tn_arena_init(&L.rs->a, TN_ARENA_HUGE);
+    tn_arena_init_growing(&L.rs->a, 256 * 1024, TN_ARENA_HUGE);
     tn_arena_init(&L.rs->ia, 64 * 1024);
     const char *env = getenv("TANSA_NO_PREFILTER");
     L.rs->no_prefilter = (o && o->no_prefilter) || (env && env[0] == '1');
