@@ -57,11 +57,13 @@ static void block_free(tn_arena_block *b)
 
 static tn_arena_block *new_block(tn_arena *a, size_t need)
 {
-    tn_arena_block *b;
-    if (a->spare && need <= a->spare->size) {
-        b = a->spare;
+    tn_arena_block *b, **at = &a->spare;
+    while (*at && need > (*at)->size)   /* the first spare that fits (a growing arena's differ) */
+        at = &(*at)->next;
+    if (*at) {
+        b = *at;
         UNPOISON(b->data, b->size);
-        a->spare = b->next;
+        *at = b->next;
     } else {
         size_t size = need > a->block_size ? need : a->block_size, huge = 0;
         if (size >= TN_ARENA_HUGE) {   /* see tn_huge_alloc */

@@ -1,10 +1,12 @@
 /* test_base.c - arena, buffer escaping, time conversion. */
 #include "tn_test.h"
 
+#include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "read/event.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SANITIZE_ADDRESS__)
@@ -59,6 +61,63 @@ TN_TEST(test_arena_reset_reuses_its_blocks)
     for (int i = 0; i < N; i++)
         free(other[i]);
     tn_arena_free(&a);
+}
+
+/* A growing arena: its first block is small, the next ones fill a 2 MiB
+ * region each (tn_huge_alloc: aligned to 2 MiB); after a reset every
+ * block is used again, whatever the order of the requests, and a request
+ * larger than the blocks gets a block of its own, freed by the reset. */
+TN_TEST(test_arena_growing_blocks)
+{
+    tn_arena a;
+    tn_arena_init_growing(&a, 4096, TN_ARENA_HUGE);
+    char *p = tn_arena_alloc(&a, 4000);                /* the first, small block */
+    char *q = tn_arena_alloc(&a, 4000);                /* does not fit: a 2 MiB one */
+    CHECK(p && q);
+    CHECK(((uintptr_t)p & (TN_HUGE - 1)) != ((uintptr_t)q & (TN_HUGE - 1)) || p + 4000 != q);
+    CHECK(((uintptr_t)q & (TN_HUGE - 1)) < 256);      /* at the start of its region */
+    char *r = tn_arena_alloc(&a, (size_t)1 << 20);     /* the same block, after q */
+    CHECK(r == q + 4000);
+    memset(r, 7, (size_t)1 << 20);
+    char *big = tn_arena_alloc(&a, (size_t)3 << 20);   /* its own block */
+    CHECK(big != NULL && ((uintptr_t)big & (TN_HUGE - 1)) < 256);
+    memset(big, 1, (size_t)3 << 20);
+    tn_arena_reset(&a);
+    /* a request the small block cannot take finds the 2 MiB one below it */
+    char *s1 = tn_arena_alloc(&a, (size_t)1 << 20);
+    char *s2 = tn_arena_alloc(&a, 100);
+    CHECK(s1 == q);
+    CHECK(s2 == s1 + ((size_t)1 << 20));
+    char *s3 = tn_arena_alloc(&a, TN_ARENA_HUGE);      /* neither spare fits now: a new block */
+    CHECK(s3 != NULL);
+    tn_arena_reset(&a);
+    /* three blocks kept, none made: each request gets one of them */
+    char *t1 = tn_arena_alloc(&a, TN_ARENA_HUGE), *t2 = tn_arena_alloc(&a, TN_ARENA_HUGE);
+    char *t3 = tn_arena_alloc(&a, 4000);
+    CHECK((t1 == q && t2 == s3) || (t1 == s3 && t2 == q));
+    CHECK(t3 == p);
+    tn_arena_free(&a);
+}
+
+/* Huge regions are 2 MiB-aligned, rounded up to 2 MiB, and zeroed. */
+TN_TEST(test_huge_alloc)
+{
+    size_t n = 5000;
+    unsigned char *h = tn_huge_alloc(&n);
+    CHECK(h != NULL);
+    CHECK(n == TN_HUGE);
+    CHECK(((uintptr_t)h & (TN_HUGE - 1)) == 0);
+    size_t zero = 0;
+    for (size_t i = 0; h && i < n; i += 4096)
+        zero += h[i] == 0 && h[n - 1 - i] == 0;
+    CHECK(zero == n / 4096);
+    if (h)
+        memset(h, 3, n);
+    tn_huge_free(h, n);
+    n = TN_HUGE + 1;
+    h = tn_huge_alloc(&n);
+    CHECK(h != NULL && n == 2 * TN_HUGE);
+    tn_huge_free(h, n);
 }
 
 TN_TEST(test_buf_json_escape)
