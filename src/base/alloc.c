@@ -43,6 +43,22 @@ char *tn_strndup(const char *s, size_t n)
     return d;
 }
 
+/* TANSA_NO_HUGE_PAGES=1 leaves the regions in ordinary pages: where
+ * memory is fragmented, the kernel may compact it to make a huge page
+ * ("defrag" madvise, Debian's default), a stall that a responder on a busy
+ * server may prefer to the page faults. */
+static int huge_pages_wanted(void)
+{
+    static atomic_int wanted = -1;
+    int w = atomic_load_explicit(&wanted, memory_order_relaxed);
+    if (w < 0) {
+        const char *e = getenv("TANSA_NO_HUGE_PAGES");
+        w = !(e && e[0] == '1');
+        atomic_store_explicit(&wanted, w, memory_order_relaxed);
+    }
+    return w;
+}
+
 void *tn_huge_alloc(size_t *n)
 {
     if (should_fail() || *n > SIZE_MAX - 2 * TN_HUGE)
@@ -59,7 +75,8 @@ void *tn_huge_alloc(size_t *n)
         munmap(p, (size_t)(at - p));
     if (at + len < p + len + TN_HUGE)
         munmap(at + len, (size_t)(p + len + TN_HUGE - (at + len)));
-    (void)madvise(at, len, MADV_HUGEPAGE);   /* where refused: ordinary pages */
+    if (huge_pages_wanted())
+        (void)madvise(at, len, MADV_HUGEPAGE);   /* where refused: ordinary pages */
     *n = len;
     return at;
 }
