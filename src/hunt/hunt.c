@@ -72,13 +72,13 @@ typedef struct worker {
     size_t dbytes;      /* bytes in dstr */
     tn_buf dtmp;        /* details of the current detection, reused */
     tn_det *dets;
-    size_t ndets, capdets, hugedets;   /* hugedets: see push_to */
+    size_t ndets, capdets;
     /* matches kept for correlation, as detections whose details are the
      * correlation values (tn_corr_values) */
     tn_arena kstr;      /* their strings */
     size_t kbytes;
     tn_det *keep;
-    size_t nkeep, capkeep, hugekeep;
+    size_t nkeep, capkeep;
     tn_buf ktmp;        /* values of the current match, reused */
     tn_tl_event tev;    /* the current event's parts of its timeline lines */
     tn_tl_cache ltc;    /* rules' and files' parts of those lines */
@@ -370,44 +370,18 @@ static void spill_keep(hunt *h, worker *w)
     w->kbytes = 0;
 }
 
-/* Frees an array of push_to (huge: its tn_huge_alloc size, or 0). */
-static void dets_free(tn_det *v, size_t huge)
-{
-    if (huge)
-        tn_huge_free(v, huge);
-    else
-        tn_free(v);
-}
-
-/* Appends d to v[0..*n), growing it: by tn_realloc while small, then in
- * one region for all a worker holds between spills (spill_dets, 65,536
- * detections of 80 bytes), in 2 MiB pages where granted. Grown by
- * doubling to that, it took ~1,050 page faults of the 256 MiB real-chunk
- * file's hunt with the Windows rules (perf). *huge: the region's size, or
- * 0. Returns 0 or -1. */
-static int push_to(hunt *h, worker *w, tn_det **v, size_t *n, size_t *cap, size_t *huge, const tn_det *d)
+/* Appends d to v[0..*n), growing it. Returns 0 or -1. */
+static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, const tn_det *d)
 {
     if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 256, bytes = 0;
-        tn_det *nv;
-        if (ncap * sizeof(*nv) < TN_HUGE / 2) {
-            nv = tn_realloc(*v, ncap * sizeof(*nv));
-        } else {
-            ncap = ncap > h->spill_dets + 1 ? ncap : h->spill_dets + 1;
-            bytes = ncap * sizeof(*nv);
-            if ((nv = tn_huge_alloc(&bytes)) != NULL) {
-                memcpy(nv, *v, *n * sizeof(*nv));
-                dets_free(*v, *huge);
-                ncap = bytes / sizeof(*nv);
-            }
-        }
+        size_t ncap = *cap ? *cap * 2 : 256;
+        tn_det *nv = tn_realloc(*v, ncap * sizeof(*nv));
         if (!nv) {
             w->oom = 1;
             return -1;
         }
         *v = nv;
         *cap = ncap;
-        *huge = bytes;
     }
     (*v)[(*n)++] = *d;
     return 0;
@@ -448,7 +422,7 @@ static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
         f.line_len = (uint32_t)n;
         d = &f;
     }
-    if (push_to(h, w, &w->dets, &w->ndets, &w->capdets, &w->hugedets, d) == 0 &&
+    if (push_to(w, &w->dets, &w->ndets, &w->capdets, d) == 0 &&
         (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
         spill(h, w);
 }
@@ -472,7 +446,7 @@ static void keep_match(hunt *h, worker *w, const tn_rule_info *r, const tn_event
         .channel = arena_str(w, &w->kstr, &w->kbytes, ev->channel, strlen(ev->channel)),
         .details = arena_str(w, &w->kstr, &w->kbytes, v->data ? v->data : "", v->len),
     };
-    if (push_to(h, w, &w->keep, &w->nkeep, &w->capkeep, &w->hugekeep, &k) == 0 &&
+    if (push_to(w, &w->keep, &w->nkeep, &w->capkeep, &k) == 0 &&
         (w->nkeep >= h->spill_dets || w->kbytes > SPILL_BYTES))
         spill_keep(h, w);
 }
@@ -819,7 +793,7 @@ static int setup_workers(hunt *h, int n)
     h->nw = n;
     for (int i = 0; i < n; i++) {
         tn_arena_init(&h->w[i].kstr, 256 * 1024);
-        tn_arena_init_growing(&h->w[i].dstr, 256 * 1024, TN_ARENA_HUGE);   /* the lines: up to SPILL_BYTES */
+        tn_arena_init(&h->w[i].dstr, 256 * 1024);
         tn_arena_init(&h->w[i].bmem, 256 * 1024);   /* its blocks come on the worker's thread */
         tn_tl_stats_init(&h->w[i].st);
         if (h->o->format && !(h->w[i].rule_n = tn_calloc(nr ? nr : 1, sizeof(uint64_t))))
@@ -907,8 +881,8 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
         else
             tn_arena_free(&w->dstr);
         tn_arena_free(&w->kstr);
-        dets_free(w->dets, w->hugedets);
-        dets_free(w->keep, w->hugekeep);
+        tn_free(w->dets);
+        tn_free(w->keep);
         tn_buf_free(&w->dtmp);
         tn_buf_free(&w->ktmp);
         tn_tl_event_free(&w->tev);

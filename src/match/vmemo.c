@@ -52,7 +52,7 @@ tn_vmemo *tn_vmemo_new(size_t max_bytes)
     tn_vmemo *m = tn_calloc(1, sizeof(*m));
     if (!m)
         return NULL;
-    tn_arena_init_growing(&m->mem, 256 * 1024, TN_ARENA_HUGE);   /* up to max_bytes: see tn_huge_alloc */
+    tn_arena_init(&m->mem, 256 * 1024);
     m->max_bytes = max_bytes ? max_bytes : DEFAULT_BYTES;
     /* a seed of this memo's own: texts cannot be made to share a run of slots */
     m->seed = (uint64_t)(uintptr_t)m * 0x9e3779b97f4a7c15ull ^ 0xbb67ae8584caa73bull;
