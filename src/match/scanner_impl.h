@@ -49,6 +49,7 @@ typedef struct shape {
 /* What tn_scanner_prescan found for one event. */
 typedef struct prescan {
     const tn_event *ev;
+    size_t chan_len;       /* strlen(ev->channel): tn_scanner_match takes it from here */
     uint32_t hit0, nhit;   /* its reports: phits pairs [hit0, hit0 + nhit) */
     uint32_t lhit0, lnhit; /* and its light text's, when scanned with others': lphits */
     uint32_t names_gen;    /* what tn_scan_literals set tn_eval.names_gen to */
