@@ -6,8 +6,9 @@
 
 /* An arena hands out memory from large blocks and frees it all at once in
  * tn_arena_reset() or tn_arena_free(). The EVTX reader keeps one per
- * chunk. Reset keeps the blocks of the default size for the next round
- * (they are reused before any new one is allocated) and frees the larger
+ * chunk. Reset keeps the blocks made at the default size (a growing
+ * arena's small first one too) for the next round (a new block is the
+ * first kept one that fits, before any is allocated) and frees the larger
  * ones: an arena reset in cycles keeps no more than its largest cycle
  * held, and a steady state does no malloc and takes no page faults. */
 typedef struct tn_arena_block tn_arena_block;
