@@ -17,7 +17,7 @@ typedef struct tn_arena {
     tn_arena_block *head;   /* current block, newest first */
     tn_arena_block *spare;  /* free blocks of the default size, kept by reset */
     size_t block_size;      /* default size of a new block */
-    size_t max_block;       /* block_size doubles with each new block up to this */
+    size_t max_block;       /* block_size after the first block (tn_arena_init_growing) */
 } tn_arena;
 
 /* Blocks of TN_ARENA_HUGE bytes or more come from tn_huge_alloc (2 MiB
