@@ -13,7 +13,7 @@
     "  2  usage: bad command line\n"                                         \
     "  3  no input: nothing could be read\n"                                 \
     "  4  internal: out of memory, a temporary file that cannot be written\n" \
-    "     (hunt: $TMPDIR), or internal error (the reason is on stderr)\n"
+    "     (hunt: $TMPDIR), or internal error\n"
 
 typedef struct tn_command {
     const char *name;
