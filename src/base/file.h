@@ -1,10 +1,11 @@
 /* file.h - read (or map) a whole (small) file into memory: rules, maps,
  * configs, caches; write a buffer out whole; make a folder and its
- * parents. */
+ * parents; temporary files. */
 #ifndef TN_FILE_H
 #define TN_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Reads path into a new buffer (*out, freed with tn_free; not NUL-
  * terminated past *len) of at most max bytes. Returns 0, or -1 with errno
@@ -30,5 +31,15 @@ int tn_write_all(int fd, const void *p, size_t n);
 /* Creates folder dir and its missing parents (mode 0700; dir is modified
  * while working and restored). 0, or -1 with errno set. */
 int tn_mkdirs(char *dir);
+
+/* Where temporary files go: $TMPDIR, else /tmp. */
+const char *tn_temp_dir(void);
+/* A new temporary file in tn_temp_dir(), already unlinked (gone at exit
+ * whatever happens), open for reading and writing: O_TMPFILE where the
+ * file system has it, else a named file unlinked at once. The descriptor,
+ * or -1 with errno set (tmpfile(3) and hard-coded /tmp ignored TMPDIR). */
+int tn_temp_fd(void);
+/* The same as a stream ("w+b"), or NULL with errno set. */
+FILE *tn_temp_file(void);
 
 #endif

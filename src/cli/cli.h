@@ -2,6 +2,8 @@
 #ifndef TN_CLI_H
 #define TN_CLI_H
 
+#include "hunt/hunt.h"
+
 #define TANSA_VERSION "0.1.0"
 
 /* Exit codes are in base/diag.h (TN_EXIT_*), documented in README and
@@ -32,6 +34,14 @@ int tn_cmd_scope(int argc, char **argv);
 /* The built-in rule pack: $TANSA_RULES, <exe>/../rules or ./rules; NULL
  * when none exists. */
 const char *tn_default_rules(void);
+
+/* A hunt's runs of detections on disk stay open until they are merged:
+ * the soft limit on open files (often 1,024) is raised to the hard one. */
+void tn_cli_raise_open_files(void);
+/* When rc is TN_EXIT_INTERNAL, says on stderr why tn_hunt_run stopped: a
+ * run of detections that could not be written (where, and why), or out
+ * of memory. */
+void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st);
 
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

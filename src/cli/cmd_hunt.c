@@ -5,7 +5,6 @@
 #include "base/buf.h"
 #include "base/diag.h"
 #include "hunt/hunt.h"
-#include "hunt/spill.h"
 #include "hunt/timeline.h"
 #include "read/event.h"
 
@@ -14,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 static const char hunt_help[] =
@@ -50,17 +48,6 @@ typedef struct rej_count {
     uint64_t n;
     int quiet;
 } rej_count;
-
-/* Runs of detections on disk stay open until the timeline merges them:
- * the soft limit on open files (often 1,024) is raised to the hard one. */
-static void raise_open_files(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
 
 static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
 {
@@ -312,13 +299,9 @@ int tn_cmd_hunt(int argc, char **argv)
                            .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
                            .corr_enabled = corr_enabled, .format = format, .colour = colour,
                            .stats = &tl};
-        raise_open_files();
+        tn_cli_raise_open_files();
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
-        if (rc == TN_EXIT_INTERNAL && st.spill_errno)
-            fprintf(stderr, "tansa hunt: stopped: cannot write detections to a temporary file in %s: %s "
-                    "(TMPDIR names another folder)\n", tn_spill_dir(), strerror(st.spill_errno));
-        else if (rc == TN_EXIT_INTERNAL)
-            fprintf(stderr, "tansa hunt: stopped: out of memory\n");
+        tn_cli_hunt_stopped("hunt", rc, &st);
         errno = 0;
         if (tn_timeline_print(&dets, rs, &in, format, colour, out, &tl)) {
             fprintf(stderr, "tansa hunt: cannot write the timeline%s%s\n", errno ? ": " : "",

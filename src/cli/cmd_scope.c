@@ -199,6 +199,14 @@ static int note_det(tn_map *hosts, uint64_t **first, size_t *cap, const tn_det *
     return 0;
 }
 
+/* Whether host a's first detection comes before host b's (then by name). */
+static int seed_before(const tn_map *hosts, const uint64_t *first, uint32_t a, uint32_t b)
+{
+    if (first[a] != first[b])
+        return first[a] < first[b];
+    return strcmp(tn_map_key(hosts, a), tn_map_key(hosts, b)) < 0;
+}
+
 /* --from-detections: hunt with the rules, then seed each host where a rule
  * at the level fired, at its first such detection. */
 static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in, tn_diag *d)
@@ -216,7 +224,9 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1};
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
+    tn_cli_raise_open_files();
     int rc = tn_hunt_run(rs, in, &ho, d, &dets, &st);
+    tn_cli_hunt_stopped("scope", rc, &st);
     tn_map hosts;
     tn_map_init(&hosts);
     uint64_t *first = NULL;
@@ -236,9 +246,22 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
         }
         tn_run_close(&rd);
     }
-    for (uint32_t h = 0; !rc && h < hosts.count; h++)
-        if (tn_scope_seed_host(s, tn_map_key(&hosts, h), first[h]))
+    /* seeded in the order of their first detections (then by name): the
+     * map's order is the order the workers' detections came in, which
+     * differed from run to run, and so did the report's list of seeds */
+    uint32_t *order = !rc && hosts.count ? tn_malloc(hosts.count * sizeof(*order)) : NULL;
+    if (!rc && hosts.count && !order)
+        rc = TN_EXIT_INTERNAL;
+    for (uint32_t h = 0; order && h < hosts.count; h++) {
+        uint32_t k = h;
+        for (; k && seed_before(&hosts, first, h, order[k - 1]); k--)
+            order[k] = order[k - 1];
+        order[k] = h;
+    }
+    for (uint32_t i = 0; !rc && i < hosts.count; i++)
+        if (tn_scope_seed_host(s, tn_map_key(&hosts, order[i]), first[order[i]]))
             rc = TN_EXIT_INTERNAL;
+    tn_free(order);
     if (!o->quiet)
         fprintf(stderr, "tansa scope: %u host%s seeded from %zu detection%s at level %s or above\n",
                 hosts.count, hosts.count == 1 ? "" : "s", ndet, ndet == 1 ? "" : "s",

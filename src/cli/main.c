@@ -2,10 +2,12 @@
 #include "cli.h"
 
 #include "base/diag.h"
+#include "base/file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
@@ -31,6 +33,26 @@ static void print_help(FILE *f)
                "               $XDG_CACHE_HOME/tansa, else ~/.cache/tansa); 'off' parses\n"
                "               and compiles every time\n");
     fprintf(f, "\n" TN_EXIT_CODES_HELP);
+}
+
+void tn_cli_raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st)
+{
+    if (rc != TN_EXIT_INTERNAL)
+        return;
+    if (st->spill_errno)
+        fprintf(stderr, "tansa %s: stopped: cannot write detections to a temporary file in %s: %s "
+                "(TMPDIR names another folder)\n", cmd, tn_temp_dir(), strerror(st->spill_errno));
+    else
+        fprintf(stderr, "tansa %s: stopped: out of memory\n", cmd);
 }
 
 int tn_usage_error(const char *cmd, const char *fmt, ...)

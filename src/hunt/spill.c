@@ -12,15 +12,14 @@
 #include "spill.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 int tn_det_cmp(const void *a, const void *b)
 {
@@ -209,46 +208,10 @@ static void put_strings(tn_buf *b, const tn_det *d)
     *o = '\0';
 }
 
-const char *tn_spill_dir(void)
-{
-    const char *d = getenv("TMPDIR");
-    return d && *d ? d : "/tmp";
-}
-
-/* A new unlinked file in tn_spill_dir(): tmpfile(3) always uses /tmp,
- * which may be a small tmpfs, and runs can be large. O_TMPFILE where the
- * file system has it, else a named file unlinked at once. errno is kept
- * on failure. */
-static FILE *run_file(void)
-{
-    const char *dir = tn_spill_dir();
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-        size_t n = strlen(dir) + sizeof("/tansa-run-XXXXXX");
-        char *path = tn_malloc(n);
-        if (!path)
-            return NULL;
-        snprintf(path, n, "%s/tansa-run-XXXXXX", dir);
-        fd = mkostemp(path, O_CLOEXEC);
-        if (fd >= 0)
-            unlink(path);
-        tn_free(path);
-    }
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w+b");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        errno = e;
-    }
-    return f;
-}
-
 FILE *tn_spill_write(tn_det *v, size_t n)
 {
     tn_det_sort(v, n);
-    FILE *f = run_file();
+    FILE *f = tn_temp_file();
     if (!f)
         return NULL;
     tn_buf b;

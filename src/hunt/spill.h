@@ -17,11 +17,9 @@ int tn_det_cmp(const void *a, const void *b);
 void tn_det_sort(tn_det *v, size_t n);
 
 /* Sort v[0..n) and write it to a new unlinked temporary file in
- * tn_spill_dir(). Returns the file (positioned at its start) or NULL
- * (errno set: ENOSPC, EMFILE, ENOMEM, ...). */
+ * tn_temp_dir() (base/file.h). Returns the file (positioned at its start)
+ * or NULL (errno set: ENOSPC, EMFILE, ENOMEM, ...). */
 FILE *tn_spill_write(tn_det *v, size_t n);
-/* Where runs go: $TMPDIR, else /tmp. */
-const char *tn_spill_dir(void);
 
 /* Reads one run back, one detection at a time, from a shared mapping of
  * the file. The strings of cur, and of every record read before, stay

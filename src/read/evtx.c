@@ -9,6 +9,7 @@
 #include "evtx.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include "evtx_crc.h"
 
 #include <errno.h>
@@ -36,11 +37,9 @@ static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(
 /* Copy standard input to an unlinked temporary file, for random access. */
 static int spool_stdin(void)
 {
-    char tmpl[] = "/tmp/tansa-stdin-XXXXXX";
-    int fd = mkstemp(tmpl);
+    int fd = tn_temp_fd();   /* $TMPDIR: standard input may be large */
     if (fd < 0)
         return -1;
-    unlink(tmpl);
     char buf[1 << 16];
     ssize_t n;
     while ((n = read(0, buf, sizeof(buf))) > 0)

@@ -10,6 +10,7 @@
 #include "scope/scope_int.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,28 +46,6 @@ static void io_failed(tn_scope *s)
     __atomic_compare_exchange_n(&s->io_errno, &zero, e, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-/* An unlinked temporary file in $TMPDIR (default /tmp): gone at exit,
- * whatever happens. */
-static FILE *temp_file(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if ((size_t)snprintf(path, sizeof(path), "%s/tansa-scope-XXXXXX", dir) >= sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return NULL;
-    }
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return NULL;
-    unlink(path);
-    FILE *f = fdopen(fd, "w+b");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 static int put(FILE *f, const sc_rec *r, const char *path)
 {
     return fwrite(r, sizeof(*r), 1, f) == 1 && fwrite(path, 1, r->plen, f) == r->plen ? 0 : -1;
@@ -87,7 +66,7 @@ static FILE *finish(FILE *f, int bad)
 /* Merge runs[0..n) into one new run file; closes and frees them. */
 static int merge_to_file(tn_scope *s, sc_run *runs, size_t n, sc_run *out)
 {
-    FILE *f = temp_file();
+    FILE *f = tn_temp_file();
     sc_merge *m = f ? sc_merge_open(runs, n) : NULL;
     int rc = m ? 0 : -1, k;
     const sc_rec *r;
@@ -152,7 +131,7 @@ static int add_run(tn_scope *s, sc_run r)
 static int spill(tn_scope *s, sc_worker *w)
 {
     qsort(w->rec, w->nrec, sizeof(*w->rec), rec_order);
-    FILE *f = temp_file();
+    FILE *f = tn_temp_file();
     int rc = f ? 0 : -1;
     for (size_t i = 0; !rc && i < w->nrec; i++)
         rc = put(f, &w->rec[i], w->bytes + w->rec[i].poff);
