@@ -73,7 +73,7 @@ typedef struct tn_hunt_stats {
     uint64_t files, records, bytes, matches;
     double seconds;
     int spill_errno;   /* TN_EXIT_INTERNAL because a run of detections could
-                        * not be written to tn_spill_dir(): why (errno) */
+                        * not be written to tn_temp_dir() (base/file.h): why (errno) */
 } tn_hunt_stats;
 
 /* Scans every input with rs. Detections (rules at or above min_level, and
