@@ -125,10 +125,6 @@ uint64_t tn_ycache_check(const void *p, size_t n)
     return tn_hash_bytes(0x6a09e667f3bcc909ull, p, n);
 }
 
-static uint64_t check64(const void *p, size_t n)
-{
-    return tn_ycache_check(p, n);
-}
 
 static int key_cmp(const tn_ykey *x, const tn_ykey *y)
 {
@@ -436,7 +432,7 @@ static void take_image(tn_ycache *c, size_t len)
     blen = rd64(d + 32);
     if (ver != TN_YAML_TREES || yver != trees_version() || z || n > (len - HEAD) / ENT ||
         blen != len - HEAD - (size_t)n * ENT ||
-        check64(d + 16, HEAD - 16 + (size_t)n * ENT) != rd64(d + 8))
+        tn_ycache_check(d + 16, HEAD - 16 + (size_t)n * ENT) != rd64(d + 8))
         return;
     c->index = d + HEAD;
     c->body = c->index + (size_t)n * ENT;
@@ -464,7 +460,7 @@ static void take_image(tn_ycache *c, size_t len)
  *
  * "TNYFILE1"  u64 check  u32 n  u32 0  then n records of 64 bytes sorted
  * by (dev, ino): u64 dev, ino, size, mtime, ctime, h0, h1, len. check is
- * check64 of everything after it. A record is only ever a hint: what it
+ * tn_ycache_check of everything after it. A record is only ever a hint: what it
  * names is looked up in the trees, whose entries have checksums of their
  * own. */
 
@@ -517,7 +513,7 @@ static void take_files(tn_ycache *c, size_t len)
     memcpy(&n, d + 16, 4);
     memcpy(&z, d + 20, 4);
     if (z || n > (len - FHEAD) / FREC || len != FHEAD + (size_t)n * FREC ||
-        check64(d + 16, len - 16) != rd64(d + 8))
+        tn_ycache_check(d + 16, len - 16) != rd64(d + 8))
         return;
     yrec prev = {0};
     for (uint32_t i = 0; i < n; i++) {
@@ -650,7 +646,7 @@ int tn_ycache_files_image(tn_ycache *c, tn_buf *out)
     tn_free(v);
     if (!tn_buf_ok(out))
         return -1;
-    uint64_t check = check64(out->data + at + 16, out->len - at - 16);
+    uint64_t check = tn_ycache_check(out->data + at + 16, out->len - at - 16);
     memcpy(out->data + at + 8, &check, 8);
     return 0;
 }
@@ -733,7 +729,7 @@ int tn_ycache_get(tn_ycache *c, const tn_ykey *k, tn_arena *a, tn_ystream *st)
             lo = mid + 1;
         } else {
             const unsigned char *p = c->body + off;
-            if (check64(p, size) != check || tn_ytree_decode(p, size, a, st)) {
+            if (tn_ycache_check(p, size) != check || tn_ytree_decode(p, size, a, st)) {
                 memset(st, 0, sizeof(*st));
                 return -1;
             }
@@ -751,7 +747,7 @@ void tn_ycache_put(tn_ycache *c, const tn_ykey *k, const tn_ystream *st)
         tn_buf_free(&b);
         return;
     }
-    uint64_t check = check64(b.data, b.len);
+    uint64_t check = tn_ycache_check(b.data, b.len);
     pthread_mutex_lock(&c->mu);
     if (c->nf == c->capf) {
         size_t ncap = c->capf ? c->capf * 2 : 256;
@@ -900,7 +896,7 @@ int tn_ycache_image(tn_ycache *c, tn_buf *out)
         if (idx.len)
             tn_buf_put(out, idx.data, idx.len);
         if (tn_buf_ok(out)) {   /* the checksum of what follows it */
-            uint64_t check = check64(out->data + at + 16, out->len - at - 16);
+            uint64_t check = tn_ycache_check(out->data + at + 16, out->len - at - 16);
             memcpy(out->data + at + 8, &check, 8);
         }
         if (body.len)
