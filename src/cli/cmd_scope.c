@@ -199,12 +199,19 @@ static int note_det(tn_map *hosts, uint64_t **first, size_t *cap, const tn_det *
     return 0;
 }
 
-/* Whether host a's first detection comes before host b's (then by name). */
-static int seed_before(const tn_map *hosts, const uint64_t *first, uint32_t a, uint32_t b)
+/* Hosts by first detection, then by name (qsort_r's context). */
+typedef struct seed_order {
+    const tn_map *hosts;
+    const uint64_t *first;
+} seed_order;
+
+static int seed_cmp(const void *pa, const void *pb, void *ctx)
 {
-    if (first[a] != first[b])
-        return first[a] < first[b];
-    return strcmp(tn_map_key(hosts, a), tn_map_key(hosts, b)) < 0;
+    const seed_order *o = ctx;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (o->first[a] != o->first[b])
+        return o->first[a] < o->first[b] ? -1 : 1;
+    return strcmp(tn_map_key(o->hosts, a), tn_map_key(o->hosts, b));
 }
 
 /* --from-detections: hunt with the rules, then seed each host where a rule
@@ -252,12 +259,10 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     uint32_t *order = !rc && hosts.count ? tn_malloc(hosts.count * sizeof(*order)) : NULL;
     if (!rc && hosts.count && !order)
         rc = TN_EXIT_INTERNAL;
-    for (uint32_t h = 0; order && h < hosts.count; h++) {
-        uint32_t k = h;
-        for (; k && seed_before(&hosts, first, h, order[k - 1]); k--)
-            order[k] = order[k - 1];
-        order[k] = h;
-    }
+    for (uint32_t h = 0; order && h < hosts.count; h++)
+        order[h] = h;
+    if (order)
+        qsort_r(order, hosts.count, sizeof(*order), seed_cmp, &(seed_order){&hosts, first});
     for (uint32_t i = 0; !rc && i < hosts.count; i++)
         if (tn_scope_seed_host(s, tn_map_key(&hosts, order[i]), first[order[i]]))
             rc = TN_EXIT_INTERNAL;
