@@ -63,7 +63,7 @@ void *tn_huge_alloc(size_t *n)
 {
     if (should_fail() || *n > SIZE_MAX - 2 * TN_HUGE)
         return NULL;
-    size_t len = (*n + TN_HUGE - 1) & ~(TN_HUGE - 1);
+    size_t len = *n ? (*n + TN_HUGE - 1) & ~(TN_HUGE - 1) : TN_HUGE;
     /* one page more than asked, then what lies before the first 2 MiB
      * boundary and after the region is given back: a huge page must be
      * aligned to its size */

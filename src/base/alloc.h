@@ -18,7 +18,8 @@ void tn_alloc_fail_after(long n);
  * huge pages, "madvise" mode: Debian's default), else in ordinary pages:
  * a fault here costs ~2.4 us (this VM, memcg accounting) and 4 KiB pages
  * meant one per 4 KiB of the rule set being built. *n is rounded up to
- * TN_HUGE; the same size goes back to tn_huge_free. NULL on failure. */
+ * TN_HUGE (0 to one TN_HUGE); the same size goes back to tn_huge_free.
+ * NULL on failure. */
 #define TN_HUGE ((size_t)2 << 20)
 void *tn_huge_alloc(size_t *n);
 void tn_huge_free(void *p, size_t n);

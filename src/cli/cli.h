@@ -39,9 +39,12 @@ const char *tn_default_rules(void);
  * the soft limit on open files (often 1,024) is raised to the hard one. */
 void tn_cli_raise_open_files(void);
 /* When rc is TN_EXIT_INTERNAL, says on stderr why tn_hunt_run stopped: a
- * run of detections that could not be written (where, and why), or out
- * of memory. */
+ * run of detections that could not be written (where, and why) or read
+ * back, or out of memory. */
 void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st);
+/* Says on stderr that a run of detections in tn_temp_dir() could not be
+ * read back. */
+void tn_cli_unreadable_run(const char *cmd);
 
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

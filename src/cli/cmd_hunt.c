@@ -285,6 +285,7 @@ int tn_cmd_hunt(int argc, char **argv)
     tn_hunt_stats st = {0};
     FILE *out = stdout;
     if (tn_inputs_collect(&in, paths, npaths, &diag)) {
+        fprintf(stderr, "tansa hunt: out of memory\n");
         rc = TN_EXIT_INTERNAL;
     } else if (output && !(out = fopen(output, "w"))) {
         fprintf(stderr, "tansa hunt: cannot write %s\n", output);
@@ -302,12 +303,15 @@ int tn_cmd_hunt(int argc, char **argv)
         tn_cli_raise_open_files();
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
         tn_cli_hunt_stopped("hunt", rc, &st);
-        errno = 0;
-        if (tn_timeline_print(&dets, rs, &in, format, colour, out, &tl)) {
-            fprintf(stderr, "tansa hunt: cannot write the timeline%s%s\n", errno ? ": " : "",
-                    errno ? strerror(errno) : "");
+        int e = tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
+        if (e == TN_TL_EWRITE)
+            fprintf(stderr, "tansa hunt: cannot write the timeline: %s\n", strerror(errno));
+        else if (e == TN_TL_EREAD)
+            tn_cli_unreadable_run("hunt");
+        else if (e)
+            fprintf(stderr, "tansa hunt: stopped: out of memory\n");
+        if (e)
             rc = TN_EXIT_INTERNAL;
-        }
         tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)
             tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);

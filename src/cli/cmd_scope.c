@@ -215,7 +215,7 @@ static int seed_cmp(const void *pa, const void *pb, void *ctx)
 }
 
 /* --from-detections: hunt with the rules, then seed each host where a rule
- * at the level fired, at its first such detection. */
+ * at the level fired, at its first such detection. Says why when it fails. */
 static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in, tn_diag *d)
 {
     const char *def = tn_default_rules();
@@ -226,8 +226,12 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     tn_ruleset *rs = NULL;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     tn_rule_opts ro = {.threads = threads};
-    if (tn_ruleset_load(rules, nrules, &ro, d, &rs) != TN_RS_OK)
-        return TN_EXIT_INTERNAL;
+    int lrc = tn_ruleset_load(rules, nrules, &ro, d, &rs);
+    if (lrc != TN_RS_OK) {
+        fprintf(stderr, "tansa scope: cannot load rules (%s)\n",
+                lrc == TN_RS_ENOMEM ? "out of memory" : "unusable logsource map or placeholder file");
+        return lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
+    }
     tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1};
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
@@ -238,18 +242,23 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
     tn_map_init(&hosts);
     uint64_t *first = NULL;
     size_t cap = 0, ndet = dets.n;   /* in memory, plus those spilled to runs */
+    int oom = 0;   /* 1: rc is set because memory ran out (said once, below) */
     for (size_t i = 0; !rc && i < dets.n; i++)
         if (note_det(&hosts, &first, &cap, &dets.v[i]))
-            rc = TN_EXIT_INTERNAL;
+            rc = TN_EXIT_INTERNAL, oom = 1;
     for (size_t r = 0; !rc && r < dets.nruns; r++) {
         tn_run_reader rd;
         tn_run_open(&rd, dets.runs[r]);
         dets.runs[r] = NULL;
-        int k;
+        int k = 0;
         while (!rc && (k = tn_run_next(&rd)) == 1) {
             ndet++;
             if (note_det(&hosts, &first, &cap, &rd.cur))
-                rc = TN_EXIT_INTERNAL;
+                rc = TN_EXIT_INTERNAL, oom = 1;
+        }
+        if (!rc && k < 0) {   /* its hosts would be lost: no partial seeding */
+            tn_cli_unreadable_run("scope");
+            rc = TN_EXIT_INTERNAL;
         }
         tn_run_close(&rd);
     }
@@ -258,16 +267,20 @@ static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in,
      * differed from run to run, and so did the report's list of seeds */
     uint32_t *order = !rc && hosts.count ? tn_malloc(hosts.count * sizeof(*order)) : NULL;
     if (!rc && hosts.count && !order)
-        rc = TN_EXIT_INTERNAL;
+        rc = TN_EXIT_INTERNAL, oom = 1;
     for (uint32_t h = 0; order && h < hosts.count; h++)
         order[h] = h;
     if (order)
         qsort_r(order, hosts.count, sizeof(*order), seed_cmp, &(seed_order){&hosts, first});
     for (uint32_t i = 0; !rc && i < hosts.count; i++)
-        if (tn_scope_seed_host(s, tn_map_key(&hosts, order[i]), first[order[i]]))
+        if (tn_scope_seed_host(s, tn_map_key(&hosts, order[i]), first[order[i]])) {
+            fprintf(stderr, "tansa scope: %s\n", tn_scope_error(s));
             rc = TN_EXIT_INTERNAL;
+        }
     tn_free(order);
-    if (!o->quiet)
+    if (oom)
+        fprintf(stderr, "tansa scope: out of memory\n");
+    if (!o->quiet && !rc)
         fprintf(stderr, "tansa scope: %u host%s seeded from %zu detection%s at level %s or above\n",
                 hosts.count, hosts.count == 1 ? "" : "s", ndet, ndet == 1 ? "" : "s",
                 tn_level_name(o->from_det - 1));
@@ -283,13 +296,15 @@ static int run(tn_scope *s, const opts *o)
     tn_diag d = {.quiet = o->quiet};
     tn_inputs in = {0};
     int rc = tn_inputs_collect(&in, o->paths, o->np, &d) ? TN_EXIT_INTERNAL : 0;
+    if (rc)
+        fprintf(stderr, "tansa scope: out of memory\n");
     if (!rc && o->from_det)
-        rc = seed_from_detections(s, o, &in, &d);
+        rc = seed_from_detections(s, o, &in, &d);   /* says why it failed */
     reading rd = {s, &in, 0};
     int threads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int scope_rc = 0;   /* the scope's own failure: its error says why */
     if (!rc && tn_scope_set_threads(s, threads))
-        rc = TN_EXIT_INTERNAL;
-    int scope_rc = rc;
+        rc = scope_rc = TN_EXIT_INTERNAL;
     if (!rc)
         rc = scope_rc = scan_inputs(&rd, threads, &d);
     if (!rc && (rd.bad || tn_scope_run(s)))

@@ -51,8 +51,16 @@ void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st)
     if (st->spill_errno)
         fprintf(stderr, "tansa %s: stopped: cannot write detections to a temporary file in %s: %s "
                 "(TMPDIR names another folder)\n", cmd, tn_temp_dir(), strerror(st->spill_errno));
+    else if (st->run_unreadable)
+        tn_cli_unreadable_run(cmd);
     else
         fprintf(stderr, "tansa %s: stopped: out of memory\n", cmd);
+}
+
+void tn_cli_unreadable_run(const char *cmd)
+{
+    fprintf(stderr, "tansa %s: stopped: cannot read back detections from a temporary file in %s\n", cmd,
+            tn_temp_dir());
 }
 
 int tn_usage_error(const char *cmd, const char *fmt, ...)

@@ -117,6 +117,7 @@ struct hunt {
     size_t spill_dets;        /* a worker spills a sorted run past this many */
     pthread_mutex_t runs_mu;  /* guards out->runs, kruns and spill_errno */
     int spill_errno;          /* why the first run could not be written, or 0 */
+    int run_unreadable;       /* a run of kept matches could not be read back */
     FILE **kruns;             /* sorted runs of kept matches */
     size_t nkruns, capkruns;
     tn_dets *out;
@@ -309,13 +310,14 @@ static const char *details_json(worker *w, const tn_event *ev)
     return tn_buf_ok(b) ? b->data : "{}";
 }
 
-/* A run could not be written (e: its errno): the first reason is kept
- * for the closing message. */
+/* A run could not be written (e: its errno, 0 or ENOMEM when memory ran
+ * out, not the file): the first file error is kept for the closing
+ * message, which otherwise says out of memory. */
 static void spill_failed(hunt *h, worker *w, int e)
 {
     pthread_mutex_lock(&h->runs_mu);
-    if (!h->spill_errno)
-        h->spill_errno = e ? e : ENOMEM;
+    if (!h->spill_errno && e != ENOMEM)
+        h->spill_errno = e;
     pthread_mutex_unlock(&h->runs_mu);
     w->oom = 1;
 }
@@ -349,7 +351,7 @@ static void spill(hunt *h, worker *w)
 {
     FILE *f = tn_spill_write(w->dets, w->ndets);
     if (!f || add_run(h, f, &h->out->runs, &h->out->nruns, &h->out->capruns)) {
-        spill_failed(h, w, f ? ENOMEM : errno);
+        spill_failed(h, w, f ? 0 : errno);
         return;
     }
     w->ndets = 0;
@@ -362,7 +364,7 @@ static void spill_keep(hunt *h, worker *w)
 {
     FILE *f = tn_spill_write(w->keep, w->nkeep);
     if (!f || add_run(h, f, &h->kruns, &h->nkruns, &h->capkruns)) {
-        spill_failed(h, w, f ? ENOMEM : errno);
+        spill_failed(h, w, f ? 0 : errno);
         return;
     }
     w->nkeep = 0;
@@ -720,6 +722,8 @@ static int correlate(hunt *h)
     }
     tn_merge *m = tn_merge_new(h->kruns, h->nkruns, arrays, lens, (size_t)h->nw);
     h->nkruns = 0;   /* the merge owns them now */
+    if (!m && errno == EIO)
+        h->run_unreadable = 1;
     tn_correlator *c = m ? tn_correlator_new(h->rs) : NULL;
     int rc = c ? 0 : TN_EXIT_INTERNAL;
     corr_ctx cc = {h, &h->w[0]};
@@ -732,8 +736,10 @@ static int correlate(hunt *h)
         if (tn_correlator_feed_values(c, &ri, k->time, k->details, &o, on_corr, &cc) < 0)
             rc = TN_EXIT_INTERNAL;
     }
-    if (r < 0)
+    if (r < 0) {
+        h->run_unreadable = 1;
         rc = TN_EXIT_INTERNAL;
+    }
     if (!rc)
         tn_correlator_flush(c, on_corr, &cc);
     if (!rc && h->w[0].oom)
@@ -903,6 +909,7 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     tn_free(h.feeds);
     pthread_mutex_destroy(&h.runs_mu);
     st->spill_errno = rc ? h.spill_errno : 0;
+    st->run_unreadable = rc ? h.run_unreadable : 0;
     return rc;
 }
 

@@ -399,6 +399,7 @@ tn_merge *tn_merge_new(FILE **runs, size_t nruns, tn_det *const *arrays, const s
         for (size_t i = 0; i < nruns; i++)
             fclose(runs[i]);
         tn_merge_free(m);
+        errno = ENOMEM;
         return NULL;
     }
     m->nsrc = n;
@@ -425,6 +426,7 @@ tn_merge *tn_merge_new(FILE **runs, size_t nruns, tn_det *const *arrays, const s
         sift_down(m, i);
     if (bad) {
         tn_merge_free(m);
+        errno = EIO;
         return NULL;
     }
     return m;

@@ -55,7 +55,7 @@ typedef struct tn_merge tn_merge;
 
 /* Takes the runs over (they are closed by tn_merge_free, also on failure;
  * the runs array itself stays the caller's); arrays are borrowed. Returns
- * NULL when out of memory or a run cannot be read. */
+ * NULL when out of memory (errno ENOMEM) or a run cannot be read (EIO). */
 tn_merge *tn_merge_new(FILE **runs, size_t nruns, tn_det *const *arrays, const size_t *lens,
                        size_t narrays);
 /* The next detection into *out, valid until the next call: 1, 0 at the

@@ -616,22 +616,24 @@ typedef struct batch {
     int n;
     size_t bytes;
     tn_buf text;     /* lines formatted here, not yet in iov */
-    int err;
+    int err;         /* the errno of a failed write (ENOMEM: text could not grow) */
 } batch;
 
 static void batch_flush(batch *o)
 {
     struct iovec *v = o->iov;
     int n = o->n;
-    for (int i = 0; o->fd < 0 && i < n && !o->err; i++)
+    for (int i = 0; o->fd < 0 && i < n && !o->err; i++) {
+        errno = 0;
         if (fwrite(v[i].iov_base, 1, v[i].iov_len, o->f) != v[i].iov_len)
-            o->err = 1;
+            o->err = errno ? errno : EIO;
+    }
     while (o->fd >= 0 && n && !o->err) {
         ssize_t w = writev(o->fd, v, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {   /* pieces are never empty: 0 is no progress */
-            o->err = 1;
+            o->err = w < 0 ? errno : EIO;
             break;
         }
         size_t left = (size_t)w;
@@ -663,7 +665,7 @@ static void batch_text(batch *o)
     if (!o->text.len)
         return;
     if (!tn_buf_ok(&o->text))
-        o->err = 1;
+        o->err = ENOMEM;
     batch_add(o, o->text.data, o->text.len);
     batch_flush(o);
     tn_buf_clear(&o->text);
@@ -678,12 +680,14 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     tn_merge *m = tn_merge_new(ds->runs, ds->nruns, arrays, lens, 1);
     ds->nruns = 0; /* the merge owns them now */
     if (!m)
-        return -1;
+        return errno == EIO ? TN_TL_EREAD : TN_TL_ENOMEM;
     batch *o = tn_calloc(1, sizeof(*o));
-    if (!o || fflush(out) != 0) {   /* what stdio holds goes first */
+    int fe = o && fflush(out) != 0 ? errno : 0;   /* what stdio holds goes first */
+    if (!o || fe) {
         tn_free(o);
         tn_merge_free(m);
-        return -1;
+        errno = fe;
+        return o ? TN_TL_EWRITE : TN_TL_ENOMEM;
     }
     o->f = out;
     o->fd = fileno(out);
@@ -704,18 +708,22 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
         tn_timeline_rule(rs, d, &ri);
         tn_timeline_line(&o->text, d, &ri, in, format, colour, &tc);
         if (tn_tl_stats_add(st, &ri, d))
-            rc = -1;
+            rc = TN_TL_ENOMEM;
         if (o->text.len > (1 << 16))
             batch_text(o);
     }
     tn_tl_cache_free(&tc);
     batch_text(o);
     batch_flush(o);
-    if (r < 0 || o->err)
-        rc = -1;
+    int err = o->err;
+    if (!rc && r < 0)
+        rc = TN_TL_EREAD;
+    else if (!rc && err)
+        rc = err == ENOMEM ? TN_TL_ENOMEM : TN_TL_EWRITE;
     tn_buf_free(&o->text);
     tn_free(o);
     tn_merge_free(m);
+    errno = rc == TN_TL_EWRITE ? err : 0;
     return rc;
 }
 

@@ -104,8 +104,12 @@ void tn_timeline_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const 
  * the sorted runs on disk with the detections in memory, which it sorts.
  * colour: ANSI colours by level (table only). A detection with its line
  * formatted is copied as it is (and was counted by the workers); the
- * others are formatted and counted into st. Returns 0 or -1 (a write or
- * read error). */
+ * others are formatted and counted into st. Returns 0 or one of: */
+enum {
+    TN_TL_EWRITE = -1,   /* out could not be written (errno says why) */
+    TN_TL_EREAD = -2,    /* a run of detections could not be read back */
+    TN_TL_ENOMEM = -3,   /* out of memory */
+};
 int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, int format,
                       int colour, FILE *out, tn_tl_stats *st);
 

@@ -34,21 +34,30 @@ static inline uint32_t rd32(const uint8_t *p)
 }
 static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
-/* Copy standard input to an unlinked temporary file, for random access. */
-static int spool_stdin(void)
+/* Copy standard input to an unlinked temporary file, for random access;
+ * -1 with errno and *tmp (1: the temporary file failed, 0: reading). */
+static int spool_stdin(int *tmp)
 {
+    *tmp = 1;
     int fd = tn_temp_fd();   /* $TMPDIR: standard input may be large */
     if (fd < 0)
         return -1;
     char buf[1 << 16];
     ssize_t n;
-    while ((n = read(0, buf, sizeof(buf))) > 0)
-        if (write(fd, buf, (size_t)n) != n) {
+    while ((n = read(0, buf, sizeof(buf))) > 0) {
+        ssize_t w = write(fd, buf, (size_t)n);
+        if (w != n) {
+            int e = w < 0 ? errno : ENOSPC;
             close(fd);
+            errno = e;
             return -1;
         }
+    }
     if (n < 0) {
+        int e = errno;
         close(fd);
+        *tmp = 0;
+        errno = e;
         return -1;
     }
     return fd;
@@ -96,11 +105,16 @@ static void check_header(tn_evtx *f)
 int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)
 {
     *out = NULL;
-    int fd = strcmp(path, "-") == 0 ? spool_stdin() : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot open: %s", strerror(errno));
+    int in = strcmp(path, "-") == 0, tmp = 0;
+    int fd = in ? spool_stdin(&tmp) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && in && tmp)
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot copy standard input to a temporary file in %s: %s",
+                  tn_temp_dir(), strerror(errno));
+    else if (fd < 0)
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot %s: %s", in ? "read standard input" : "open",
+                  strerror(errno));
+    if (fd < 0)
         return -1;
-    }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "not a regular file");

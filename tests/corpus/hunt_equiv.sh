@@ -131,6 +131,11 @@ TMPDIR="$work/no-such-dir" TANSA_SPILL_DETS=5 "$T" hunt -q -t 2 "${RULES[@]}" -f
 rc=$?
 [ $rc = 4 ] && grep -q "cannot write detections to a temporary file in $work/no-such-dir: No such file" "$work/tmpdir.err"
 check "runs of detections go to TMPDIR; an unusable one stops the hunt with exit 4 and the reason (exit $rc)" $?
+# standard input is copied to TMPDIR: an unusable one is named, not "-: cannot open"
+f1=$(find "$C/evtx-attack-samples" -name '*.evtx' | sort | head -1)
+TMPDIR="$work/no-such-dir" "$T" hunt -t 1 "${RULES[@]}" -f jsonl - <"$f1" >/dev/null 2>"$work/stdin.err"
+grep -q "^tansa: -: cannot copy standard input to a temporary file in $work/no-such-dir: No such file" "$work/stdin.err"
+check "standard input with an unusable TMPDIR: the message names it" $?
 # the workers format the lines and count the summary: every format, with
 # the summary, the same for 1 and 2 threads and from runs on disk; written
 # with writev to a file, a pipe and -o alike

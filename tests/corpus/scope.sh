@@ -57,6 +57,13 @@ assert len(a["seeds"]) >= 5, a["seeds"]
 assert a == b
 PY
 check "--from-detections: the same seeds, in the same order, with detections in memory or on disk" $?
+# runs it cannot write stop it with exit 4 and one message: where and why
+# (before, "out of memory" followed it)
+TMPDIR="$d/no-such-dir" TANSA_SPILL_DETS=1 "$T" scope -q -t 2 --from-detections=high --rules "$C/sigma/rules/windows" "$C/evtx-attack-samples" >/dev/null 2>"$d/fd3.err"
+rc=$?
+[ $rc = 4 ] && [ "$(grep -c . "$d/fd3.err")" = 1 ] &&
+    grep -q "^tansa scope: stopped: cannot write detections to a temporary file in $d/no-such-dir: No such file" "$d/fd3.err"
+check "--from-detections: an unusable TMPDIR stops it with exit 4 and one message naming it (exit $rc)" $?
 "$T" scope --seed 'host:WS1' "$d/sec.jsonl" >/dev/null 2>&1
 [ $? = 2 ]; check "a seed without time is a usage error" $?
 printf 'name,addr\nX,1.2.3.4\n' >"$d/bad.csv"

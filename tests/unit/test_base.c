@@ -118,6 +118,12 @@ TN_TEST(test_huge_alloc)
     h = tn_huge_alloc(&n);
     CHECK(h != NULL && n == 2 * TN_HUGE);
     tn_huge_free(h, n);
+    n = 0;   /* a region, mapped, not an empty one */
+    h = tn_huge_alloc(&n);
+    CHECK(h != NULL && n == TN_HUGE);
+    if (h)
+        h[0] = h[TN_HUGE - 1] = 1;
+    tn_huge_free(h, n);
 }
 
 TN_TEST(test_buf_json_escape)

@@ -8,7 +8,9 @@
 #include "hunt/timeline.h"
 #include "sigma_helpers.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static const char rule_yaml[] =
     "title: Test Rule \"quoted\"\n"
@@ -454,4 +456,56 @@ TN_TEST(test_jsonl_numbers_every_width)
             p *= 10;
     }
     tn_tl_event_free(&e);
+}
+
+/* What stops a timeline is told apart (cmd_hunt.c says which): a run of
+ * detections that cannot be read back (here cut short), a write that
+ * fails (/dev/full), neither for a good run. */
+TN_TEST(test_timeline_failures_told_apart)
+{
+    tn_ruleset *rs = test_load(rule_yaml, 0);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    char path[] = "x.evtx";
+    tn_input inp = {.path = path, .kind = 0, .size = 1};
+    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
+    char *big;
+    size_t n = 60;
+    tn_det *v = make_dets(n, &big);
+    for (int cut = 0; cut < 2; cut++) {
+        tn_dets ds = {0};
+        ds.runs = tn_malloc(sizeof(FILE *));
+        ds.runs[0] = tn_spill_write(v, n);
+        ds.nruns = 1;
+        CHECK(ds.runs[0] != NULL);
+        if (cut && ds.runs[0])
+            CHECK(ftruncate(fileno(ds.runs[0]), 200) == 0);
+        FILE *out = tmpfile();
+        tn_tl_stats st;
+        tn_tl_stats_init(&st);
+        int rc = tn_timeline_print(&ds, rs, &in, TN_OUT_JSONL, 0, out, &st);
+        CHECK_INT(rc, cut ? TN_TL_EREAD : 0);
+        fclose(out);
+        tn_tl_stats_free(&st);
+        tn_dets_free(&ds);
+    }
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        tn_dets ds = {0};
+        ds.runs = tn_malloc(sizeof(FILE *));
+        ds.runs[0] = tn_spill_write(v, n);
+        ds.nruns = 1;
+        tn_tl_stats st;
+        tn_tl_stats_init(&st);
+        int rc = tn_timeline_print(&ds, rs, &in, TN_OUT_JSONL, 0, full, &st);
+        CHECK_INT(rc, TN_TL_EWRITE);
+        CHECK_INT(errno, ENOSPC);
+        fclose(full);
+        tn_tl_stats_free(&st);
+        tn_dets_free(&ds);
+    }
+    free(v);
+    free(big);
+    tn_ruleset_free(rs);
 }
