@@ -14,8 +14,8 @@
     "  1  partial: finished, but some input was bad or unreadable (see stderr)\n" \
     "  2  usage: bad command line\n"                                         \
     "  3  no input: nothing could be read\n"                                 \
-    "  4  internal: out of memory, a temporary file that cannot be written\n" \
-    "     (hunt: $TMPDIR), or internal error\n"
+    "  4  internal: out of memory, a temporary file that cannot be written or\n" \
+    "     read back ($TMPDIR), or internal error\n"
 
 typedef struct tn_command {
     const char *name;
