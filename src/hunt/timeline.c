@@ -682,12 +682,13 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     if (!m)
         return errno == EIO ? TN_TL_EREAD : TN_TL_ENOMEM;
     batch *o = tn_calloc(1, sizeof(*o));
-    int fe = o && fflush(out) != 0 ? errno : 0;   /* what stdio holds goes first */
+    int fe = o && fflush(out) != 0 ? (errno ? errno : EIO) : 0;   /* what stdio holds goes first */
     if (!o || fe) {
+        int rc = o ? TN_TL_EWRITE : TN_TL_ENOMEM;
         tn_free(o);
         tn_merge_free(m);
         errno = fe;
-        return o ? TN_TL_EWRITE : TN_TL_ENOMEM;
+        return rc;
     }
     o->f = out;
     o->fd = fileno(out);
