@@ -458,6 +458,27 @@ TN_TEST(test_jsonl_numbers_every_width)
     tn_tl_event_free(&e);
 }
 
+/* tn_timeline_print's answer for v[0..n) in one run on disk, cut short to
+ * 200 bytes when cut, printed to out. */
+static int print_run(tn_det *v, size_t n, const tn_ruleset *rs, const tn_inputs *in, int cut, FILE *out)
+{
+    tn_dets ds = {0};
+    ds.runs = tn_malloc(sizeof(FILE *));
+    ds.runs[0] = tn_spill_write(v, n);
+    ds.nruns = 1;
+    CHECK(ds.runs[0] != NULL);
+    if (cut && ds.runs[0])
+        CHECK(ftruncate(fileno(ds.runs[0]), 200) == 0);
+    tn_tl_stats st;
+    tn_tl_stats_init(&st);
+    int rc = tn_timeline_print(&ds, rs, in, TN_OUT_JSONL, 0, out, &st);
+    int e = errno;
+    tn_tl_stats_free(&st);
+    tn_dets_free(&ds);
+    errno = e;
+    return rc;
+}
+
 /* What stops a timeline is told apart (cmd_hunt.c says which): a run of
  * detections that cannot be read back (here cut short), a write that
  * fails (/dev/full), neither for a good run. */
@@ -473,37 +494,15 @@ TN_TEST(test_timeline_failures_told_apart)
     char *big;
     size_t n = 60;
     tn_det *v = make_dets(n, &big);
-    for (int cut = 0; cut < 2; cut++) {
-        tn_dets ds = {0};
-        ds.runs = tn_malloc(sizeof(FILE *));
-        ds.runs[0] = tn_spill_write(v, n);
-        ds.nruns = 1;
-        CHECK(ds.runs[0] != NULL);
-        if (cut && ds.runs[0])
-            CHECK(ftruncate(fileno(ds.runs[0]), 200) == 0);
-        FILE *out = tmpfile();
-        tn_tl_stats st;
-        tn_tl_stats_init(&st);
-        int rc = tn_timeline_print(&ds, rs, &in, TN_OUT_JSONL, 0, out, &st);
-        CHECK_INT(rc, cut ? TN_TL_EREAD : 0);
-        fclose(out);
-        tn_tl_stats_free(&st);
-        tn_dets_free(&ds);
-    }
+    FILE *out = tmpfile();
+    CHECK_INT(print_run(v, n, rs, &in, 0, out), 0);
+    CHECK_INT(print_run(v, n, rs, &in, 1, out), TN_TL_EREAD);
+    fclose(out);
     FILE *full = fopen("/dev/full", "w");
     if (full) {
-        tn_dets ds = {0};
-        ds.runs = tn_malloc(sizeof(FILE *));
-        ds.runs[0] = tn_spill_write(v, n);
-        ds.nruns = 1;
-        tn_tl_stats st;
-        tn_tl_stats_init(&st);
-        int rc = tn_timeline_print(&ds, rs, &in, TN_OUT_JSONL, 0, full, &st);
-        CHECK_INT(rc, TN_TL_EWRITE);
+        CHECK_INT(print_run(v, n, rs, &in, 0, full), TN_TL_EWRITE);
         CHECK_INT(errno, ENOSPC);
         fclose(full);
-        tn_tl_stats_free(&st);
-        tn_dets_free(&ds);
     }
     free(v);
     free(big);
