@@ -20,6 +20,7 @@
 #include "match/scanner.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 
 #include <stdio.h>
@@ -655,8 +656,8 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
     worker *w = c->w;
     int level = tn_level_parse(hit->rule->level, 0);
     const uint8_t *en = c->h->o->corr_enabled;
-    if (level < c->h->o->min_level || (en && !en[hit->rule->index]))
-        return 0;
+    if (hit->rule->correlation_only || level < c->h->o->min_level || (en && !en[hit->rule->index]))
+        return 0;   /* correlation_only: it feeds another correlation (the correlator does) */
     static const tn_corr_origin none = {0, 0, 0, 0, "", ""};
     const tn_corr_origin *last = hit->nevents ? &hit->events[hit->nevents - 1] : &none;
     tn_buf b;
@@ -672,8 +673,21 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
     char t1[32], t2[32];
     tn_filetime_format(hit->first, t1);
     tn_filetime_format(hit->last, t2);
-    tn_buf_printf(&b, "},\"value\":%g,\"events\":%u,\"first\":\"%s\",\"last\":\"%s\",\"record_ids\":[",
-                  hit->value, hit->nevents, t1, t2);
+    /* the value exactly: %g printed a sum of 1000001 as 1e+06 */
+    double v = hit->value;
+    if (!isfinite(v))   /* a sum past DBL_MAX: JSON has no number for it */
+        tn_buf_puts(&b, "},\"value\":null");
+    else if (v == floor(v) && fabs(v) < 9007199254740992.0)   /* 2^53: integers exactly */
+        tn_buf_printf(&b, "},\"value\":%.0f", v);
+    else {   /* the shortest of 15 or 17 digits that reads back the same */
+        char nb[40];
+        snprintf(nb, sizeof(nb), "%.15g", v);
+        if (strtod(nb, NULL) != v)
+            snprintf(nb, sizeof(nb), "%.17g", v);
+        tn_buf_printf(&b, "},\"value\":%s", nb);
+    }
+    tn_buf_printf(&b, ",\"events\":%u,\"first\":\"%s\",\"last\":\"%s\",\"record_ids\":[", hit->nevents, t1,
+                  t2);
     /* a glimpse, like other details: the last 100 (the window can hold thousands) */
     uint32_t from = hit->nevents > 100 ? hit->nevents - 100 : 0;
     for (uint32_t i = from; i < hit->nevents; i++) {

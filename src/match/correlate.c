@@ -21,6 +21,7 @@
 
 #include "base/map.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,9 +166,12 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
     const tn_corr *cr = c->rs->corrs[ci];
     tn_buf key;
     tn_buf_init(&key);
+    /* each value after its length: with a separator alone, ("a\x1fb", "c")
+     * and ("a", "b\x1fc") were one group (values hold no NUL) */
     for (uint32_t i = 0; i < cr->ngroup; i++) {
-        tn_buf_puts(&key, s->gv[i] ? s->gv[i] : "");
-        tn_buf_putc(&key, '\x1f');
+        const char *v = s->gv[i] ? s->gv[i] : "";
+        tn_buf_printf(&key, "%zu:", strlen(v));
+        tn_buf_puts(&key, v);
     }
     if (!tn_buf_ok(&key) || !key.data) {
         tn_buf_putc(&key, 0);
@@ -243,6 +247,35 @@ static void expire(group *g, uint64_t t, uint64_t span)
 
 /* ---- metrics and conditions ---- */
 
+/* A field value as the number value_sum and value_avg add: a plain
+ * decimal ([+-]digits[.digits][e[+-]digits]) that is finite. strtod alone
+ * also took "nan", "inf" and hex: one event's "nan" made a sum never
+ * reach its limit (a value an attacker can write into a log), and a NaN
+ * or an infinity is no JSON number for the hit's "value". */
+static int decimal(const char *v, double *out)
+{
+    const char *p = v + (*v == '+' || *v == '-');
+    size_t digits = 0;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (!digits)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p += 1 + (p[1] == '+' || p[1] == '-');
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p)
+        return 0;
+    *out = strtod(v, NULL);
+    return isfinite(*out);
+}
+
 static size_t distinct_values(const group *g)
 {
     size_t n = g->n - g->head, size = 16, count = 0;
@@ -292,9 +325,8 @@ static double metric(const tn_corr *cr, const group *g, const char *cur)
     }
     for (size_t i = g->head; i < g->n; i++) {
         const char *v = g->e[i].val;
-        char *end;
-        double d = v ? strtod(v, &end) : 0;
-        if (v && end != v && !*end)
+        double d;
+        if (v && decimal(v, &d))
             sum += d, nnum++;
         same += v && cur && !strcmp(v, cur);
     }

@@ -134,6 +134,8 @@ int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject
                 c->ref_corr[k] = map[c->ref_corr[k]];
             if (c->ref_rule[k] >= 0 && !c->generate)
                 rs->rules[c->ref_rule[k]]->corr_only = 1;
+            if (c->ref_corr[k] >= 0 && !c->generate)   /* a correlation of correlations */
+                rs->corrs[c->ref_corr[k]]->corr_only = 1;
         }
     }
     tn_free(map);

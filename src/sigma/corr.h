@@ -39,6 +39,8 @@ typedef struct tn_corr {
     tn_corr_alias *aliases;
     uint32_t naliases;
     uint8_t generate;          /* 1: referenced rules also report their own matches */
+    uint8_t corr_only;         /* referenced by a correlation without generate: its hits
+                                * feed that one but are not reported alone */
     uint8_t windowed;          /* 1: judged when a tumbling window closes (lt/lte/eq/neq) */
     const char **tags;         /* the rule's own tags (set by the loader) */
     uint32_t ntags;

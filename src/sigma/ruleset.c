@@ -71,6 +71,7 @@ void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
     out->file = c->file;
     out->line = c->line;
     out->index = i;
+    out->correlation_only = c->corr_only;
     out->is_correlation = 1;
 }
 

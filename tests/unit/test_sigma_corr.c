@@ -32,6 +32,7 @@ typedef struct run {
     tn_scanner *sc;
     tn_correlator *co;
     int hits;
+    int reported;   /* hits of correlations not marked correlation_only */
     double last_value;
     int alone;      /* base matches not marked correlation_only */
     uint32_t last_ntags, last_nevents;
@@ -43,6 +44,7 @@ static int on_corr(const tn_corr_hit *h, void *ctx)
 {
     run *r = ctx;
     r->hits++;
+    r->reported += !h->rule->correlation_only;
     r->last_value = h->value;
     r->last_ntags = h->rule->ntags;
     r->last_tag0 = h->rule->ntags ? h->rule->tags[0] : NULL;
@@ -282,6 +284,7 @@ TN_TEST(test_corr_chain_failed_then_success)
         tn_scanner_match(r.sc, &e, on_match, &r);
     }
     CHECK_INT(r.hits, 2);   /* the event_count, then the ordered chain */
+    CHECK_INT(r.reported, 1);   /* the event_count only feeds the chain (no generate) */
     finish(&r);
 }
 
@@ -426,5 +429,62 @@ TN_TEST(test_corr_values_round_trip)
     tn_corr_origin o = {0, 0, 0, 0, "", ""};
     CHECK_INT(tn_correlator_feed_values(r.co, &bad, T0 + 200 * SEC, "5:ab", &o, on_corr, &r), -1);
     tn_buf_free(&b);
+    finish(&r);
+}
+
+/* Group-by values are keyed with their lengths: joined by a separator
+ * alone, ("a\x1fb", "c") and ("a", "b\x1fc") made one group, and two
+ * events of different groups reached gte: 2. */
+TN_TEST(test_corr_group_values_do_not_collide)
+{
+    const char *y =
+        "title: twice\nid: 44444444-4444-4444-4444-444444444444\nlevel: high\n"
+        "correlation:\n  type: event_count\n  rules: [failed_login]\n  group-by: [A, B]\n"
+        "  timespan: 10m\n  condition:\n    gte: 2\n"
+        "---\n"
+        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
+    run r = {0};
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "groups.yml", &o, NULL, &r.rs) == TN_RS_OK);
+    if (!r.rs)
+        return;
+    r.sc = tn_scanner_new(r.rs);
+    r.co = tn_correlator_new(r.rs);
+    ev(&r, 1, "A", "a\x1f" "b", "B", "c", NULL, NULL);
+    ev(&r, 2, "A", "a", "B", "b\x1f" "c", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 3, "A", "a", "B", "b\x1f" "c", NULL, NULL);   /* the same group twice: a hit */
+    CHECK_INT(r.hits, 1);
+    finish(&r);
+}
+
+/* value_sum and value_avg add plain decimals only: "nan", "inf" and hex
+ * are not numbers (one "nan" made the sum NaN, and it never passed its
+ * limit). */
+TN_TEST(test_corr_value_sum_plain_decimals)
+{
+    const char *y =
+        "title: sum\nid: 55555555-5555-5555-5555-555555555555\nlevel: high\n"
+        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 10m\n  condition:\n    field: Bytes\n    gt: 1000\n"
+        "---\n"
+        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
+    run r = {0};
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "sum.yml", &o, NULL, &r.rs) == TN_RS_OK);
+    if (!r.rs)
+        return;
+    r.sc = tn_scanner_new(r.rs);
+    r.co = tn_correlator_new(r.rs);
+    static const char *const junk[] = {"nan", "inf", "-inf", "0x400", "1e", "", "12a", "+", "."};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+        ev(&r, i, "User", "u", "Bytes", junk[i], NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 20, "User", "u", "Bytes", "600", NULL, NULL);
+    ev(&r, 21, "User", "u", "Bytes", "4.5e2", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    CHECK(r.last_value == 1050.0);
     finish(&r);
 }
