@@ -66,6 +66,7 @@ typedef struct source {
     const char *val;
     uint64_t t;
     tn_corr_origin o;
+    int event;     /* a rule's match (not a correlation's hit) */
 } source;
 
 tn_correlator *tn_correlator_new(const tn_ruleset *rs)
@@ -413,6 +414,13 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     group *g = find_group(c, ci, s);
     if (!g)
         return -1;
+    /* one event that two of its rules match is one event: the types that
+     * count events count it once (an event's matches come in together:
+     * hunt merges them by time, file and offset, then rule) */
+    if (s->event && cr->type != TN_CORR_TEMPORAL && cr->type != TN_CORR_TEMPORAL_ORDERED &&
+        g->n > g->head && g->e[g->n - 1].t == s->t && g->o[g->n - 1].file == s->o.file &&
+        g->o[g->n - 1].offset == s->o.offset && g->o[g->n - 1].record_id == s->o.record_id)
+        return 0;
     const char *val = cr->field ? s->val : NULL;
     int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
     int hits = 0;
@@ -462,7 +470,7 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     const char **gv = cr->ngroup <= 16 ? small : tn_calloc(cr->ngroup, sizeof(*gv));
     if (!gv)
         return -1;
-    source s = {gv, NULL, hit->last, {0}};
+    source s = {gv, NULL, hit->last, {0}, 0};
     for (uint32_t i = 0; i <= cr->ngroup; i++) {
         const char *name = i < cr->ngroup ? cr->group_by[i] : cr->field;
         const char *v = NULL;
@@ -569,7 +577,7 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
                               const char *values, const tn_corr_origin *o, tn_corr_cb cb,
                               void *ctx)
 {
-    source s = {NULL, NULL, t, *o};
+    source s = {NULL, NULL, t, *o, 1};
     s.o.computer = intern(c, o->computer);
     s.o.channel = intern(c, o->channel);
     if (t > c->now)

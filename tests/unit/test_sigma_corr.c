@@ -488,3 +488,38 @@ TN_TEST(test_corr_value_sum_plain_decimals)
     CHECK(r.last_value == 1050.0);
     finish(&r);
 }
+
+/* One event matched by two rules that an event_count references is one
+ * event: two of alice's failed logons are two, not four. temporal still
+ * sees both rules in it. */
+TN_TEST(test_corr_event_counted_once)
+{
+    const char *y =
+        "title: three\nid: 66666666-6666-6666-6666-666666666666\nlevel: high\n"
+        "correlation:\n  type: event_count\n  rules: [failed_login, failed_alice]\n  group-by: [User]\n"
+        "  timespan: 10m\n  condition:\n    gte: 3\n"
+        "---\n"
+        "title: both\nid: 77777777-7777-7777-7777-777777777777\nlevel: high\n"
+        "correlation:\n  type: temporal\n  rules: [failed_login, failed_alice]\n  group-by: [User]\n"
+        "  timespan: 10m\n"
+        "---\n"
+        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n"
+        "---\n"
+        "title: failed alice\nname: failed_alice\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4625\n    User: alice\n  condition: selection\n";
+    run r = {0};
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "once.yml", &o, NULL, &r.rs) == TN_RS_OK);
+    if (!r.rs)
+        return;
+    r.sc = tn_scanner_new(r.rs);
+    r.co = tn_correlator_new(r.rs);
+    ev(&r, 1, "User", "alice", NULL, NULL, NULL, NULL);
+    CHECK_INT(r.hits, 1);   /* temporal: both rules in one event */
+    ev(&r, 2, "User", "alice", NULL, NULL, NULL, NULL);
+    CHECK_INT(r.hits, 2);   /* temporal again; event_count: 2 events, not 4 */
+    ev(&r, 3, "User", "alice", NULL, NULL, NULL, NULL);
+    CHECK_INT(r.hits, 4);   /* temporal, and event_count at 3 */
+    finish(&r);
+}
