@@ -692,14 +692,23 @@ size_t tn_correlator_groups(const tn_correlator *c)
 
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
 {
+    /* a hit judged here feeds the correlations that read it, which may
+     * come earlier in the list and be closed already: passes until one
+     * judges nothing (a chain is at most 64 deep, feed_corr) */
     int hits = 0;
-    for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
-        const tn_corr *cr = c->rs->corrs[ci];
-        if (!cr->windowed || cr->type > TN_CORR_TEMPORAL_ORDERED)
-            continue;
-        for (size_t h = 0; h <= c->st[ci].mask; h++)
-            for (group *g = c->st[ci].tab[h]; g; g = g->next)
-                hits += close_window(c, ci, g, UINT64_MAX - cr->span, cb, ctx);
+    for (int pass = 0, more = 1; more && pass < 66; pass++) {
+        more = 0;
+        for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
+            const tn_corr *cr = c->rs->corrs[ci];
+            if (!cr->windowed || cr->type > TN_CORR_TEMPORAL_ORDERED)
+                continue;
+            for (size_t h = 0; h <= c->st[ci].mask; h++)
+                for (group *g = c->st[ci].tab[h]; g; g = g->next) {
+                    int open = g->open;
+                    hits += close_window(c, ci, g, UINT64_MAX - cr->span, cb, ctx);
+                    more |= open;
+                }
+        }
     }
     return hits;
 }

@@ -96,7 +96,8 @@ int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_even
 /* Groups held now, over all correlations: what the sweeps bound. */
 size_t tn_correlator_groups(const tn_correlator *c);
 
-/* End of input: judges every open tumbling window. Returns hits reported. */
+/* End of input: judges every open tumbling window, again while hits judged
+ * so open windows of the correlations they feed. Returns hits reported. */
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx);
 
 #endif

@@ -523,3 +523,39 @@ TN_TEST(test_corr_event_counted_once)
     CHECK_INT(r.hits, 4);   /* temporal, and event_count at 3 */
     finish(&r);
 }
+
+/* The end of input judges windows until none is left open: a hit judged
+ * there feeds a correlation listed before it, whose window it opens (with
+ * the outer one first, as the specification lays a chain out, its hit was
+ * lost; listed after, it was found). */
+TN_TEST(test_corr_flush_feeds_earlier_correlations)
+{
+    for (int outer_first = 0; outer_first < 2; outer_first++) {
+        const char *outer =
+            "title: outer\nid: 88888888-8888-8888-8888-888888888888\nlevel: high\n"
+            "correlation:\n  type: event_count\n  rules: [few_failed]\n  group-by: [User]\n"
+            "  timespan: 10m\n  condition:\n    eq: 1\n";
+        const char *inner =
+            "title: few failed\nname: few_failed\nlevel: high\n"
+            "correlation:\n  type: event_count\n  rules: [failed_login]\n  group-by: [User]\n"
+            "  timespan: 10m\n  condition:\n    lte: 2\n";
+        const char *base = "title: failed\nname: failed_login\nlogsource:\n  product: windows\n"
+                           "  service: security\ndetection:\n  selection:\n    EventID: 4625\n"
+                           "  condition: selection\n";
+        char y[2048];
+        snprintf(y, sizeof(y), "%s---\n%s---\n%s", outer_first ? outer : inner, outer_first ? inner : outer,
+                 base);
+        run r = {0};
+        tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+        CHECK(tn_ruleset_load_text(y, strlen(y), "flush.yml", &o, NULL, &r.rs) == TN_RS_OK);
+        if (!r.rs)
+            return;
+        r.sc = tn_scanner_new(r.rs);
+        r.co = tn_correlator_new(r.rs);
+        ev(&r, 1, "User", "bob", NULL, NULL, NULL, NULL);
+        CHECK_INT(r.hits, 0);
+        finish(&r);   /* flushes */
+        CHECK_INT(r.hits, 2);   /* the inner window, then the outer one */
+        CHECK_INT(r.reported, 1);
+    }
+}
