@@ -559,3 +559,40 @@ TN_TEST(test_corr_flush_feeds_earlier_correlations)
         CHECK_INT(r.reported, 1);
     }
 }
+
+/* value_count keeps its distinct values as events come and go (counting
+ * the window again on each event was quadratic): a long run of new values
+ * that never fills the window, through many rebuilds of the value map,
+ * then a burst that does. */
+TN_TEST(test_corr_value_count_long_stream)
+{
+    const char *y =
+        "title: spray\nid: 99999999-9999-9999-9999-999999999999\nlevel: high\n"
+        "correlation:\n  type: value_count\n  rules: [failed_login]\n  group-by: [Ip]\n"
+        "  timespan: 20s\n  condition:\n    field: User\n    gte: 10\n"
+        "---\n"
+        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
+    run r = {0};
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    CHECK(tn_ruleset_load_text(y, strlen(y), "spray.yml", &o, NULL, &r.rs) == TN_RS_OK);
+    if (!r.rs)
+        return;
+    r.sc = tn_scanner_new(r.rs);
+    r.co = tn_correlator_new(r.rs);
+    char u[32];
+    for (int i = 0; i < 2000; i++) {   /* 5 s apart: at most 5 in a window of 20 s */
+        snprintf(u, sizeof(u), "u%d", i % 3 ? i : 7);   /* some values again */
+        ev(&r, 5 * (uint64_t)i, "Ip", "10.0.0.1", "User", u, NULL, NULL);
+    }
+    CHECK_INT(r.hits, 0);
+    for (int i = 0; i < 10; i++) {   /* 10 distinct in 10 s, after the window emptied */
+        snprintf(u, sizeof(u), "burst%d", i % 9 == 8 ? 0 : i);   /* one again */
+        ev(&r, 20000 + (uint64_t)i, "Ip", "10.0.0.1", "User", u, NULL, NULL);
+    }
+    CHECK_INT(r.hits, 0);   /* 9 distinct of 10 */
+    ev(&r, 20010, "Ip", "10.0.0.1", "User", "burst8", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    CHECK(r.last_value == 10.0);
+    finish(&r);
+}
