@@ -324,14 +324,16 @@ TN_TEST(test_corr_rejections)
     "  group-by: [ComputerName]\n  timespan: " span "\n  condition:\n    " cond "\n" \
     "---\n" STUB("name: base", "Kind: fail")
 
-static int start_text(run *r, const char *y)
+/* Loads rule text y, which holds ncorr correlations, into r with a
+ * scanner and a correlator; 0 when it cannot (a check failed). */
+static int start_text(run *r, const char *y, uint32_t ncorr)
 {
     memset(r, 0, sizeof(*r));
     tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
     CHECK(tn_ruleset_load_text(y, strlen(y), "own.yml", &o, NULL, &r->rs) == TN_RS_OK);
     if (!r->rs)
         return 0;
-    CHECK_INT(tn_ruleset_ncorrelations(r->rs), 1);
+    CHECK_INT(tn_ruleset_ncorrelations(r->rs), ncorr);
     r->sc = tn_scanner_new(r->rs);
     r->co = tn_correlator_new(r->rs);
     return r->sc && r->co;
@@ -340,7 +342,7 @@ static int start_text(run *r, const char *y)
 TN_TEST(test_corr_hit_tags_and_events)
 {
     run r;
-    if (!start_text(&r, OWN_EVENT_COUNT("gte: 3", "1h")))
+    if (!start_text(&r, OWN_EVENT_COUNT("gte: 3", "1h"), 1))
         return;
     ev(&r, 0, "Kind", "fail", "ComputerName", "A", NULL, NULL);
     ev(&r, 5, "Kind", "fail", "ComputerName", "A", NULL, NULL);
@@ -362,7 +364,7 @@ TN_TEST(test_corr_hit_tags_and_events)
 TN_TEST(test_corr_state_bounded)
 {
     run r;
-    if (!start_text(&r, OWN_EVENT_COUNT("gte: 2", "5m")))
+    if (!start_text(&r, OWN_EVENT_COUNT("gte: 2", "5m"), 1))
         return;
     char host[32];
     size_t most = 0;
@@ -382,7 +384,7 @@ TN_TEST(test_corr_state_bounded)
 TN_TEST(test_corr_tumbling_judged_by_sweep)
 {
     run r;
-    if (!start_text(&r, OWN_EVENT_COUNT("lt: 3", "1h")))
+    if (!start_text(&r, OWN_EVENT_COUNT("lt: 3", "1h"), 1))
         return;
     ev(&r, 0, "Kind", "fail", "ComputerName", "A", NULL, NULL);
     ev(&r, 10, "Kind", "fail", "ComputerName", "A", NULL, NULL);
@@ -432,6 +434,12 @@ TN_TEST(test_corr_values_round_trip)
     finish(&r);
 }
 
+/* A base rule for the tests below: every 4625 event. */
+#define FAILED_LOGIN                                                             \
+    "title: failed\nname: failed_login\nlogsource:\n  product: windows\n"          \
+    "  service: security\ndetection:\n  selection:\n    EventID: 4625\n"            \
+    "  condition: selection\n"
+
 /* Group-by values are keyed with their lengths: joined by a separator
  * alone, ("a\x1fb", "c") and ("a", "b\x1fc") made one group, and two
  * events of different groups reached gte: 2. */
@@ -442,15 +450,10 @@ TN_TEST(test_corr_group_values_do_not_collide)
         "correlation:\n  type: event_count\n  rules: [failed_login]\n  group-by: [A, B]\n"
         "  timespan: 10m\n  condition:\n    gte: 2\n"
         "---\n"
-        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
-        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
-    run r = {0};
-    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-    CHECK(tn_ruleset_load_text(y, strlen(y), "groups.yml", &o, NULL, &r.rs) == TN_RS_OK);
-    if (!r.rs)
+        FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, y, 1))
         return;
-    r.sc = tn_scanner_new(r.rs);
-    r.co = tn_correlator_new(r.rs);
     ev(&r, 1, "A", "a\x1f" "b", "B", "c", NULL, NULL);
     ev(&r, 2, "A", "a", "B", "b\x1f" "c", NULL, NULL);
     CHECK_INT(r.hits, 0);
@@ -469,15 +472,10 @@ TN_TEST(test_corr_value_sum_plain_decimals)
         "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
         "  timespan: 10m\n  condition:\n    field: Bytes\n    gt: 1000\n"
         "---\n"
-        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
-        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
-    run r = {0};
-    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-    CHECK(tn_ruleset_load_text(y, strlen(y), "sum.yml", &o, NULL, &r.rs) == TN_RS_OK);
-    if (!r.rs)
+        FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, y, 1))
         return;
-    r.sc = tn_scanner_new(r.rs);
-    r.co = tn_correlator_new(r.rs);
     static const char *const junk[] = {"nan", "inf", "-inf", "0x400", "1e", "", "12a", "+", "."};
     for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
         ev(&r, i, "User", "u", "Bytes", junk[i], NULL, NULL);
@@ -503,18 +501,12 @@ TN_TEST(test_corr_event_counted_once)
         "correlation:\n  type: temporal\n  rules: [failed_login, failed_alice]\n  group-by: [User]\n"
         "  timespan: 10m\n"
         "---\n"
-        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
-        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n"
-        "---\n"
+        FAILED_LOGIN "---\n"
         "title: failed alice\nname: failed_alice\nlogsource:\n  product: windows\n  service: security\n"
         "detection:\n  selection:\n    EventID: 4625\n    User: alice\n  condition: selection\n";
-    run r = {0};
-    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-    CHECK(tn_ruleset_load_text(y, strlen(y), "once.yml", &o, NULL, &r.rs) == TN_RS_OK);
-    if (!r.rs)
+    run r;
+    if (!start_text(&r, y, 2))
         return;
-    r.sc = tn_scanner_new(r.rs);
-    r.co = tn_correlator_new(r.rs);
     ev(&r, 1, "User", "alice", NULL, NULL, NULL, NULL);
     CHECK_INT(r.hits, 1);   /* temporal: both rules in one event */
     ev(&r, 2, "User", "alice", NULL, NULL, NULL, NULL);
@@ -539,19 +531,13 @@ TN_TEST(test_corr_flush_feeds_earlier_correlations)
             "title: few failed\nname: few_failed\nlevel: high\n"
             "correlation:\n  type: event_count\n  rules: [failed_login]\n  group-by: [User]\n"
             "  timespan: 10m\n  condition:\n    lte: 2\n";
-        const char *base = "title: failed\nname: failed_login\nlogsource:\n  product: windows\n"
-                           "  service: security\ndetection:\n  selection:\n    EventID: 4625\n"
-                           "  condition: selection\n";
+        const char *base = FAILED_LOGIN;
         char y[2048];
         snprintf(y, sizeof(y), "%s---\n%s---\n%s", outer_first ? outer : inner, outer_first ? inner : outer,
                  base);
-        run r = {0};
-        tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-        CHECK(tn_ruleset_load_text(y, strlen(y), "flush.yml", &o, NULL, &r.rs) == TN_RS_OK);
-        if (!r.rs)
+        run r;
+        if (!start_text(&r, y, 2))
             return;
-        r.sc = tn_scanner_new(r.rs);
-        r.co = tn_correlator_new(r.rs);
         ev(&r, 1, "User", "bob", NULL, NULL, NULL, NULL);
         CHECK_INT(r.hits, 0);
         finish(&r);   /* flushes */
@@ -571,15 +557,10 @@ TN_TEST(test_corr_value_count_long_stream)
         "correlation:\n  type: value_count\n  rules: [failed_login]\n  group-by: [Ip]\n"
         "  timespan: 20s\n  condition:\n    field: User\n    gte: 10\n"
         "---\n"
-        "title: failed\nname: failed_login\nlogsource:\n  product: windows\n  service: security\n"
-        "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n";
-    run r = {0};
-    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-    CHECK(tn_ruleset_load_text(y, strlen(y), "spray.yml", &o, NULL, &r.rs) == TN_RS_OK);
-    if (!r.rs)
+        FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, y, 1))
         return;
-    r.sc = tn_scanner_new(r.rs);
-    r.co = tn_correlator_new(r.rs);
     char u[32];
     for (int i = 0; i < 2000; i++) {   /* 5 s apart: at most 5 in a window of 20 s */
         snprintf(u, sizeof(u), "u%d", i % 3 ? i : 7);   /* some values again */
