@@ -475,12 +475,15 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
         return -1;
     /* one event that two of its rules match is one event: the types that
      * count events count it once (an event's matches come in together:
-     * hunt merges them by time, file and offset, then rule) */
-    if (s->event && cr->type != TN_CORR_TEMPORAL && cr->type != TN_CORR_TEMPORAL_ORDERED &&
-        g->n > g->head && g->e[g->n - 1].t == s->t && g->o[g->n - 1].file == s->o.file &&
-        g->o[g->n - 1].offset == s->o.offset && g->o[g->n - 1].record_id == s->o.record_id)
-        return 0;
+     * hunt merges them by time, file and offset, then rule), unless the
+     * rules' aliases read another value of it */
     const char *val = cr->field ? s->val : NULL;
+    const entry *last = g->n > g->head ? &g->e[g->n - 1] : NULL;
+    if (s->event && last && cr->type != TN_CORR_TEMPORAL && cr->type != TN_CORR_TEMPORAL_ORDERED &&
+        last->t == s->t && g->o[g->n - 1].file == s->o.file && g->o[g->n - 1].offset == s->o.offset &&
+        g->o[g->n - 1].record_id == s->o.record_id &&
+        (last->val == val || (last->val && val && !strcmp(last->val, val))))
+        return 0;
     int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
     int hits = 0;
     if (tumbling && g->open && s->t >= g->win_start + cr->span) {
