@@ -118,16 +118,22 @@ static void drop(group *g, size_t i)
 
 static int count_value(group *g, const char *v);
 
-/* value_count: the map keeps the values that left the window too; once
- * it holds four times the window's entries it is made again from them,
- * so it stays within the window's size (as the entries do). */
-static int recount(group *g)
+/* value_count: no value counted. */
+static void values_reset(group *g)
 {
     tn_map_free(g->vals);
     tn_map_init(g->vals);
     g->ndistinct = 0;
     if (g->vcnt)
         memset(g->vcnt, 0, g->vcap * sizeof(*g->vcnt));
+}
+
+/* value_count: the map keeps the values that left the window too; once
+ * it holds four times the window's entries it is made again from them,
+ * so it stays within the window's size (as the entries do). */
+static int recount(group *g)
+{
+    values_reset(g);
     for (size_t i = g->head; i < g->n; i++)
         if (g->e[i].val && count_value(g, g->e[i].val))
             return -1;
@@ -176,13 +182,8 @@ static void clear_window(group *g)
     if (g->refcnt)   /* nseen of the counts are not zero */
         for (uint32_t r = 0; g->nseen; r++)
             g->nseen -= g->refcnt[r] != 0, g->refcnt[r] = 0;
-    if (g->vals) {   /* values of other windows are not kept */
-        tn_map_free(g->vals);
-        tn_map_init(g->vals);
-        g->ndistinct = 0;
-        if (g->vcnt)
-            memset(g->vcnt, 0, g->vcap * sizeof(*g->vcnt));
-    }
+    if (g->vals)   /* values of other windows are not kept */
+        values_reset(g);
 }
 
 static void free_group(group *g, uint32_t ngroup)
