@@ -754,8 +754,8 @@ static int correlate(hunt *h)
         h->run_unreadable = 1;
         rc = TN_EXIT_INTERNAL;
     }
-    if (!rc)
-        tn_correlator_flush(c, on_corr, &cc);
+    if (!rc && tn_correlator_flush(c, on_corr, &cc) < 0)
+        rc = TN_EXIT_INTERNAL;
     if (!rc && h->w[0].oom)
         rc = TN_EXIT_INTERNAL;
     tn_correlator_free(c);

@@ -1,13 +1,13 @@
-/* correlate.c - sliding/tumbling windows per correlation and group.
+/* correlate.c - sliding windows per correlation and group.
  *
  * State per correlation: a hash table of groups keyed by the group-by
- * values joined with 0x1F. A group keeps its window as an array of
- * entries (time, which reference matched, aggregated field value) and a
- * parallel array of their origins, in arrival order; expiry advances a
- * head index. Metrics are recomputed from the window on each event, which
- * is linear in the window size: fine for detection windows (minutes to a
- * day of matches of a few rules). A sweep per timespan of stream time
- * drops what can no longer count (see correlate.h: Memory).
+ * values, each after its length. A group keeps its entries (time, which
+ * reference matched, aggregated field value) and a parallel array of
+ * their origins, in arrival order; leaving advances a head index. The
+ * metrics are kept as entries join and leave the window, in O(1) each
+ * (counts, distinct values) or amortized through corrwin.h (sums, ordered
+ * runs), so a long window costs no pass per event. A sweep per timespan
+ * of stream time drops what can no longer count (see correlate.h: Memory).
  *
  * Values travel as text, each "LEN:BYTES" or "-" for an absent field, in
  * a fixed order: for each correlation, for each of its references to the
@@ -16,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "match/corrwin.h"
 #include "match/eval.h"
 #include "sigma/ruleset_impl.h"
 
@@ -29,26 +30,34 @@
 typedef struct entry {
     uint64_t t;
     uint32_t ref;
+    uint8_t isnum;      /* value_sum, value_avg: val is a number, num */
+    double num;
     char *val;          /* aggregated field's value, NULL if absent */
+    tn_corr_origin *up; /* an upstream correlation's hit: its events before the
+                         * last (the entry's origin), oldest first */
+    uint32_t nup;
+    uint64_t first;     /*   and the time of its first */
 } entry;
 
+/* A group's matches, oldest first, in e[head..n). Entries head..tail are
+ * counted in the metrics (the window); with lt/lte/eq/neq the entries
+ * after tail wait until the window of the oldest closes (see judge). */
 typedef struct group {
     char *key;
     char **gvals;       /* per group-by */
     entry *e;
     tn_corr_origin *o;  /* per entry */
-    size_t head, n, cap;
-    uint64_t win_start;
-    int open;
-    uint64_t *chain;    /* temporal_ordered: start time of the prefix ending at ref i, 0 none */
+    size_t head, tail, n, cap;
     /* what the metrics need, kept as entries come and go: recounting the
      * window on each event was quadratic (value_count over a day, one
      * group: 40,000 events took 10.6 s) */
-    uint32_t *refcnt;   /* temporal types: entries per reference */
+    uint32_t *refcnt;   /* temporal: entries per reference */
     uint32_t nseen;     /*   references with one at least */
-    tn_map *vals;       /* value_count: the values seen, with vcnt[id] entries each */
+    tn_map *vals;       /* value_count, value_percentile: the values seen, with
+                         * vcnt[id] entries each */
     uint32_t *vcnt;
     size_t vcap, ndistinct;
+    tn_cwin *win;       /* value_sum, value_avg: sums; temporal_ordered: runs */
     struct group *next;
 } group;
 
@@ -75,6 +84,9 @@ typedef struct source {
     uint64_t t;
     tn_corr_origin o;
     int event;     /* a rule's match (not a correlation's hit) */
+    const tn_corr_origin *up;   /* a hit's events before its last (o) */
+    uint32_t nup;
+    uint64_t first;             /* the hit's first event's time */
 } source;
 
 tn_correlator *tn_correlator_new(const tn_ruleset *rs)
@@ -102,23 +114,48 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
     return c;
 }
 
-/* Entry i leaves the window. */
-static void drop(group *g, size_t i)
+/* The back's entry i, for the window aggregate (corrwin.h). */
+static tn_cwin_item item_at(void *ctx, size_t i)
 {
-    const entry *e = &g->e[i];
-    if (g->refcnt && --g->refcnt[e->ref] == 0)
-        g->nseen--;
-    if (g->vals && e->val) {
-        long id = tn_map_get(g->vals, e->val, strlen(e->val));
-        if (id >= 0 && --g->vcnt[id] == 0)
-            g->ndistinct--;
-    }
+    const group *g = ctx;
+    const entry *e = &g->e[g->tail - g->win->nb + i];
+    return (tn_cwin_item){e->num, e->isnum, e->ref};
+}
+
+static void free_entry(entry *e)
+{
     tn_free(e->val);
+    tn_free(e->up);
+    e->val = NULL;
+    e->up = NULL;
+}
+
+/* The oldest entry leaves: out of the window's counts if it was in them.
+ * 0, or -1 out of memory (nothing changed). */
+static int pop_front(group *g)
+{
+    entry *e = &g->e[g->head];
+    if (g->head < g->tail) {
+        if (g->win && tn_cwin_pop(g->win, item_at, g))
+            return -1;
+        if (g->refcnt && --g->refcnt[e->ref] == 0)
+            g->nseen--;
+        if (g->vals && e->val) {
+            long id = tn_map_get(g->vals, e->val, strlen(e->val));
+            if (id >= 0 && --g->vcnt[id] == 0)
+                g->ndistinct--;
+        }
+    } else {
+        g->tail++;   /* never counted in */
+    }
+    free_entry(e);
+    g->head++;
+    return 0;
 }
 
 static int count_value(group *g, const char *v);
 
-/* value_count: no value counted. */
+/* No value counted. */
 static void values_reset(group *g)
 {
     tn_map_free(g->vals);
@@ -128,27 +165,29 @@ static void values_reset(group *g)
         memset(g->vcnt, 0, g->vcap * sizeof(*g->vcnt));
 }
 
-/* value_count: the map keeps the values that left the window too; once
- * it holds four times the window's entries it is made again from them,
- * so it stays within the window's size (as the entries do). */
+/* The map keeps the values that left the window too; once it holds four
+ * times the window's entries it is made again from them, so it stays
+ * within the window's size (as the entries do). */
 static int recount(group *g)
 {
     values_reset(g);
-    for (size_t i = g->head; i < g->n; i++)
+    for (size_t i = g->head; i < g->tail; i++)
         if (g->e[i].val && count_value(g, g->e[i].val))
             return -1;
     return 0;
 }
 
-/* The last entry joins the window: 0, or -1 out of memory. */
+/* The entry at tail joins the window: 0, or -1 out of memory. */
 static int count_in(group *g)
 {
-    const entry *e = &g->e[g->n - 1];
+    const entry *e = &g->e[g->tail++];
+    if (g->win)
+        tn_cwin_push(g->win, (tn_cwin_item){e->num, e->isnum, e->ref});
     if (g->refcnt && g->refcnt[e->ref]++ == 0)
         g->nseen++;
     if (!g->vals || !e->val)
         return 0;
-    if (g->vals->count >= 64 && g->vals->count >= 4 * (g->n - g->head))
+    if (g->vals->count >= 64 && g->vals->count >= 4 * (g->tail - g->head))
         return recount(g);   /* counts the new entry too */
     return count_value(g, e->val);
 }
@@ -173,29 +212,36 @@ static int count_value(group *g, const char *v)
     return 0;
 }
 
-static void clear_window(group *g)
+/* After a hit: the window's entries are used up, the group starts over
+ * with the entries that wait after it. */
+static void consume(group *g)
 {
-    for (size_t i = g->head; i < g->n; i++)
-        tn_free(g->e[i].val);
-    g->head = g->n = 0;
-    g->open = 0;
+    for (size_t i = g->head; i < g->tail; i++) {
+        free_entry(&g->e[i]);
+    }
+    g->head = g->tail;
     if (g->refcnt)   /* nseen of the counts are not zero */
         for (uint32_t r = 0; g->nseen; r++)
             g->nseen -= g->refcnt[r] != 0, g->refcnt[r] = 0;
     if (g->vals)   /* values of other windows are not kept */
         values_reset(g);
+    if (g->win)
+        tn_cwin_clear(g->win);
 }
 
 static void free_group(group *g, uint32_t ngroup)
 {
-    clear_window(g);
+    for (size_t i = g->head; i < g->n; i++)
+        free_entry(&g->e[i]);
     for (uint32_t i = 0; g->gvals && i < ngroup; i++)
         tn_free(g->gvals[i]);
     tn_free(g->gvals);
     tn_free(g->e);
     tn_free(g->o);
-    tn_free(g->chain);
     tn_free(g->refcnt);
+    if (g->win)
+        tn_cwin_free(g->win);
+    tn_free(g->win);
     if (g->vals)
         tn_map_free(g->vals);
     tn_free(g->vals);
@@ -281,12 +327,23 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
     if (g) {
         g->key = key.data;   /* takes the buffer */
         g->gvals = tn_calloc(cr->ngroup ? cr->ngroup : 1, sizeof(char *));
-        g->chain = tn_calloc(cr->nrefs, sizeof(uint64_t));
-        int temporal = cr->type == TN_CORR_TEMPORAL || cr->type == TN_CORR_TEMPORAL_ORDERED;
-        if (temporal)
-            g->refcnt = tn_calloc(cr->nrefs ? cr->nrefs : 1, sizeof(*g->refcnt));
-        if (cr->type == TN_CORR_VALUE_COUNT && (g->vals = tn_calloc(1, sizeof(*g->vals))))
-            tn_map_init(g->vals);
+        int bad = 0;
+        if (cr->type == TN_CORR_TEMPORAL)
+            bad |= !(g->refcnt = tn_calloc(cr->nrefs ? cr->nrefs : 1, sizeof(*g->refcnt)));
+        if (cr->type == TN_CORR_VALUE_COUNT || cr->type == TN_CORR_VALUE_PERCENTILE) {
+            if ((g->vals = tn_calloc(1, sizeof(*g->vals))))
+                tn_map_init(g->vals);
+            bad |= !g->vals;
+        }
+        if (cr->type == TN_CORR_TEMPORAL_ORDERED || cr->type == TN_CORR_VALUE_SUM ||
+            cr->type == TN_CORR_VALUE_AVG) {
+            uint32_t k = cr->type == TN_CORR_TEMPORAL_ORDERED ? cr->nrefs : 0;
+            if ((g->win = tn_calloc(1, sizeof(*g->win))) && tn_cwin_init(g->win, k)) {
+                tn_free(g->win);
+                g->win = NULL;
+            }
+            bad |= !g->win;
+        }
         for (uint32_t i = 0; g->gvals && i < cr->ngroup; i++) {
             const char *v = s->gv[i];
             g->gvals[i] = tn_strndup(v ? v : "", v ? strlen(v) : 0);
@@ -295,7 +352,7 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
         st->tab[h] = g;
         if (++st->count > 2 * (st->mask + 1))
             grow(st);
-        if (!g->gvals || !g->chain || (temporal && !g->refcnt) || (cr->type == TN_CORR_VALUE_COUNT && !g->vals))
+        if (!g->gvals || bad)
             return NULL;
         return g;
     }
@@ -303,12 +360,16 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
     return NULL;
 }
 
-static int push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_corr_origin *o)
+static int decimal(const char *v, double *out);
+
+/* A match joins the group's entries (not yet the window: count_in). */
+static int push(group *g, uint64_t t, uint32_t ref, const char *val, const source *s)
 {
     if (g->head && g->head * 2 >= g->n) {  /* compact the expired prefix */
         memmove(g->e, g->e + g->head, (g->n - g->head) * sizeof(*g->e));
         memmove(g->o, g->o + g->head, (g->n - g->head) * sizeof(*g->o));
         g->n -= g->head;
+        g->tail -= g->head;
         g->head = 0;
     }
     if (g->n == g->cap) {
@@ -326,15 +387,34 @@ static int push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_co
     char *copy = val ? tn_strndup(val, strlen(val)) : NULL;
     if (val && !copy)
         return -1;
-    g->e[g->n] = (entry){t, ref, copy};
-    g->o[g->n++] = *o;
-    return count_in(g);
+    double num = 0;
+    int isnum = g->win && !g->win->k && val && decimal(val, &num);
+    tn_corr_origin *up = NULL;
+    if (s->nup && !(up = tn_malloc(s->nup * sizeof(*up)))) {
+        tn_free(copy);
+        return -1;
+    }
+    if (up)
+        memcpy(up, s->up, s->nup * sizeof(*up));
+    g->e[g->n] = (entry){t, ref, (uint8_t)isnum, num, copy, up, up ? s->nup : 0,
+                         up && s->first < t ? s->first : t};
+    g->o[g->n++] = s->o;
+    return 0;
 }
 
-static void expire(group *g, uint64_t t, uint64_t span)
+/* t + span, at most UINT64_MAX. */
+static uint64_t until(uint64_t t, uint64_t span)
 {
-    while (g->head < g->n && g->e[g->head].t + span < t)
-        drop(g, g->head++);
+    return t > UINT64_MAX - span ? UINT64_MAX : t + span;
+}
+
+/* Entries older than a window of span ending at t leave. 0, or -1. */
+static int expire(group *g, uint64_t t, uint64_t span)
+{
+    while (g->head < g->n && until(g->e[g->head].t, span) < t)
+        if (pop_front(g))
+            return -1;
+    return 0;
 }
 
 
@@ -369,33 +449,32 @@ static int decimal(const char *v, double *out)
     return isfinite(*out);
 }
 
+/* The window's count, distinct values, rules seen, sum, average, or (for
+ * value_percentile) the share of its entries whose value is cur. */
 static double metric(const tn_corr *cr, const group *g, const char *cur)
 {
-    double sum = 0, nnum = 0;
-    size_t same = 0, n = g->n - g->head;
+    size_t n = g->tail - g->head;
+    uint32_t nnum;
+    double sum;
     switch (cr->type) {
     case TN_CORR_EVENT_COUNT:
         return (double)n;
     case TN_CORR_VALUE_COUNT:
         return (double)g->ndistinct;
     case TN_CORR_TEMPORAL:
-    case TN_CORR_TEMPORAL_ORDERED:
         return g->nseen;
-    default:
-        break;
-    }
-    for (size_t i = g->head; i < g->n; i++) {
-        const char *v = g->e[i].val;
-        double d;
-        if (v && decimal(v, &d))
-            sum += d, nnum++;
-        same += v && cur && !strcmp(v, cur);
-    }
-    if (cr->type == TN_CORR_VALUE_SUM)
-        return sum;
-    if (cr->type == TN_CORR_VALUE_AVG)
+    case TN_CORR_TEMPORAL_ORDERED:
+        return tn_cwin_run(g->win);
+    case TN_CORR_VALUE_SUM:
+        return tn_cwin_sum(g->win, NULL);
+    case TN_CORR_VALUE_AVG:
+        sum = tn_cwin_sum(g->win, &nnum);
         return nnum ? sum / nnum : 0;
-    return n ? 100.0 * (double)same / (double)n : 0;
+    default: {
+        long id = cur ? tn_map_get(g->vals, cur, strlen(cur)) : -1;
+        return n && id >= 0 ? 100.0 * (double)g->vcnt[id] / (double)n : 0;
+    }
+    }
 }
 
 static int cond_ok(const tn_corr *cr, double x)
@@ -413,6 +492,14 @@ static int cond_ok(const tn_corr *cr, double x)
            (!cr->has[TN_CC_NEQ] || x != cr->cond[TN_CC_NEQ]);
 }
 
+/* Judged over windows that start at each entry (judge), not as soon as
+ * the condition holds: a condition that a later event can make false
+ * again. value_percentile is judged per event. */
+static int upper_bounded(const tn_corr *cr)
+{
+    return cr->windowed && cr->type != TN_CORR_VALUE_PERCENTILE;
+}
+
 /* ---- feeding ---- */
 
 static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,
@@ -420,16 +507,39 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
 static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
                     tn_corr_cb cb, void *ctx, int depth);
 
-/* Reports a hit on group g of correlation ci, then feeds it downstream. */
+/* Reports a hit on group g of correlation ci, then feeds it downstream.
+ * Returns the hits, or -1 out of memory. */
 static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb, void *ctx,
                 int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
     tn_rule_info info;
     tn_ruleset_corr_info(c->rs, ci, &info);
+    /* a chained correlation's entries are upstream hits: its events are
+     * theirs, hit by hit */
+    size_t nev = g->tail - g->head, nup = 0;
+    uint64_t first = nev ? g->e[g->head].t : 0;
+    for (size_t i = g->head; i < g->tail; i++) {
+        nup += g->e[i].nup;
+        first = g->e[i].first < first ? g->e[i].first : first;
+    }
+    const tn_corr_origin *events = g->o ? g->o + g->head : NULL;
+    tn_corr_origin *flat = NULL;
+    if (nup) {
+        if (nev + nup > UINT32_MAX || !(flat = tn_malloc((nev + nup) * sizeof(*flat))))
+            return -1;
+        size_t k = 0;
+        for (size_t i = g->head; i < g->tail; i++) {
+            if (g->e[i].nup)
+                memcpy(flat + k, g->e[i].up, g->e[i].nup * sizeof(*flat));
+            k += g->e[i].nup;
+            flat[k++] = g->o[i];
+        }
+        events = flat;
+        nev += nup;
+    }
     tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x,
-                       g->n > g->head ? g->e[g->head].t : 0, g->n ? g->e[g->n - 1].t : 0,
-                       (uint32_t)(g->n - g->head), g->o ? g->o + g->head : NULL};
+                       first, g->tail > g->head ? g->e[g->tail - 1].t : 0, (uint32_t)nev, events};
     int hits = 1;
     if (cb)
         cb(&hit, ctx);
@@ -439,30 +549,39 @@ static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb
                 int h = feed_hit(c, d, k, &hit, cb, ctx, depth + 1);
                 hits += h > 0 ? h : 0;
             }
+    tn_free(flat);
     return hits;
 }
 
-/* temporal_ordered: chain[i] is the start of the latest in-order run of
- * references 0..i; a run that reaches the last reference within the
- * timespan fires. */
-static int ordered(tn_correlator *c, uint32_t ci, group *g, uint32_t ref, uint64_t t,
-                   tn_corr_cb cb, void *ctx, int depth)
+/* lt, lte, eq, neq: a window of timespan starts at each of the group's
+ * entries, oldest first, and is judged once it has closed (an entry came
+ * after its end, now is past it, or final: the end of input). A hit uses
+ * its entries up; otherwise the window slides to the next entry. Returns
+ * the hits, or -1 out of memory. */
+static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int final,
+                 tn_corr_cb cb, void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    if (ref == 0)
-        g->chain[0] = t ? t : 1;
-    else if (g->chain[ref - 1] && t - g->chain[ref - 1] <= cr->span)
-        g->chain[ref] = g->chain[ref - 1];
-    else
-        return 0;
-    if (ref + 1 < cr->nrefs)
-        return 0;
-    while (g->head < g->n && g->e[g->head].t < g->chain[ref])
-        drop(g, g->head++);
-    int h = fire(c, ci, g, cr->nrefs, cb, ctx, depth);
-    memset(g->chain, 0, cr->nrefs * sizeof(*g->chain));
-    clear_window(g);
-    return h;
+    int hits = 0;
+    while (g->head < g->n) {
+        uint64_t end = until(g->e[g->head].t, cr->span);
+        if (!final && end >= now)
+            break;
+        while (g->tail < g->n && g->e[g->tail].t <= end)
+            if (count_in(g))
+                return -1;
+        double x = metric(cr, g, NULL);
+        if (cond_ok(cr, x)) {
+            int h = fire(c, ci, g, x, cb, ctx, depth);
+            if (h < 0)
+                return -1;
+            hits += h;
+            consume(g);
+        } else if (pop_front(g)) {
+            return -1;
+        }
+    }
+    return hits;
 }
 
 static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,
@@ -485,34 +604,27 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
         g->o[g->n - 1].record_id == s->o.record_id &&
         (last->val == val || (last->val && val && !strcmp(last->val, val))))
         return 0;
-    int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
-    int hits = 0;
-    if (tumbling && g->open && s->t >= g->win_start + cr->span) {
-        double x = metric(cr, g, NULL);
-        if (cond_ok(cr, x))
-            hits += fire(c, ci, g, x, cb, ctx, depth);
-        clear_window(g);
+    /* a chained hit judged late (its window closed after later events)
+     * joins at the latest time the group has seen: entries stay in order */
+    uint64_t t = s->t;
+    if (g->n > g->head && t < g->e[g->n - 1].t)
+        t = g->e[g->n - 1].t;
+    if (upper_bounded(cr)) {
+        int hits = judge(c, ci, g, t, 0, cb, ctx, depth);
+        return hits < 0 || push(g, t, ref, val, s) ? -1 : hits;
     }
-    if (tumbling && !g->open) {
-        g->open = 1;
-        g->win_start = s->t;
-    }
-    if (!tumbling)
-        expire(g, s->t, cr->span);
-    if (push(g, s->t, ref, val, &s->o))
+    if (expire(g, t, cr->span) || push(g, t, ref, val, s) || count_in(g))
         return -1;
-    if (tumbling)
-        return hits;
-    if (cr->type == TN_CORR_TEMPORAL_ORDERED)
-        return ordered(c, ci, g, ref, s->t, cb, ctx, depth);
-    double x = metric(cr, g, val);
     if (cr->type == TN_CORR_VALUE_PERCENTILE && !val)
         return 0;
-    if (cond_ok(cr, x)) {
-        hits += fire(c, ci, g, x, cb, ctx, depth);
-        if (cr->type != TN_CORR_VALUE_PERCENTILE)
-            clear_window(g);
-    }
+    double x = metric(cr, g, val);
+    if (!cond_ok(cr, x))
+        return 0;
+    int hits = fire(c, ci, g, x, cb, ctx, depth);
+    if (hits < 0)
+        return -1;
+    if (cr->type != TN_CORR_VALUE_PERCENTILE)
+        consume(g);   /* the group starts over */
     return hits;
 }
 
@@ -533,7 +645,7 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     const char **gv = cr->ngroup <= 16 ? small : tn_calloc(cr->ngroup, sizeof(*gv));
     if (!gv)
         return -1;
-    source s = {gv, NULL, hit->last, {0}, 0};
+    source s = {gv, NULL, hit->last, {0}, 0, NULL, 0, hit->first};
     for (uint32_t i = 0; i <= cr->ngroup; i++) {
         const char *name = i < cr->ngroup ? cr->group_by[i] : cr->field;
         const char *v = NULL;
@@ -547,8 +659,11 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
         else
             s.val = v;
     }
-    if (hit->nevents && hit->events)
+    if (hit->nevents && hit->events) {
         s.o = hit->events[hit->nevents - 1];
+        s.up = hit->events;
+        s.nup = hit->nevents - 1;
+    }
     int h = feed_corr(c, ci, ref, &s, cb, ctx, depth);
     if (gv != small)
         tn_free(gv);
@@ -640,7 +755,7 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
                               const char *values, const tn_corr_origin *o, tn_corr_cb cb,
                               void *ctx)
 {
-    source s = {NULL, NULL, t, *o, 1};
+    source s = {NULL, NULL, t, *o, 1, NULL, 0, t};
     s.o.computer = intern(c, o->computer);
     s.o.channel = intern(c, o->channel);
     if (t > c->now)
@@ -692,49 +807,28 @@ int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_even
     return tn_correlator_feed_values(c, rule, ev->time, c->vals.data, &o, cb, ctx);
 }
 
-/* Judges group g's tumbling window if it has closed by now. */
-static int close_window(tn_correlator *c, uint32_t ci, group *g, uint64_t now, tn_corr_cb cb,
-                        void *ctx)
-{
-    const tn_corr *cr = c->rs->corrs[ci];
-    if (!g->open || now < g->win_start + cr->span)
-        return 0;
-    int hits = 0;
-    double x = metric(cr, g, NULL);
-    if (cond_ok(cr, x))
-        hits = fire(c, ci, g, x, cb, ctx, 0);
-    clear_window(g);
-    return hits;
-}
-
-/* Drops what can no longer count at stream time c->now: expired entries
- * and dead chain starts; judges closed tumbling windows; frees groups
- * left empty. Bounds the state by the timespan (correlate.h). */
+/* Drops what can no longer count at stream time c->now: expired entries;
+ * judges the windows that have closed; frees groups left empty. Bounds
+ * the state by the timespan (correlate.h). */
 static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx)
 {
     const tn_corr *cr = c->rs->corrs[ci];
     cstate *st = &c->st[ci];
     uint64_t now = c->now;
-    int tumbling = cr->windowed && cr->type <= TN_CORR_TEMPORAL_ORDERED;
     int hits = 0;
     st->swept = now;
     for (size_t h = 0; h <= st->mask; h++)
         for (group **pg = &st->tab[h]; *pg;) {
             group *g = *pg;
-            int live;
-            if (tumbling) {
-                hits += close_window(c, ci, g, now, cb, ctx);
-                live = g->open;
-            } else {
-                expire(g, now, cr->span);
-                live = g->head < g->n;
-                for (uint32_t r = 0; r < cr->nrefs; r++) {
-                    if (g->chain[r] && now - g->chain[r] > cr->span)
-                        g->chain[r] = 0;
-                    live |= g->chain[r] != 0;
-                }
+            if (upper_bounded(cr)) {
+                int n = judge(c, ci, g, now, 0, cb, ctx, 0);
+                if (n < 0)
+                    return -1;
+                hits += n;
+            } else if (expire(g, now, cr->span)) {
+                return -1;
             }
-            if (live) {
+            if (g->head < g->n) {
                 pg = &g->next;
                 continue;
             }
@@ -762,14 +856,17 @@ int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
     for (int pass = 0, more = 1; more && pass < 66; pass++) {
         more = 0;
         for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
-            const tn_corr *cr = c->rs->corrs[ci];
-            if (!cr->windowed || cr->type > TN_CORR_TEMPORAL_ORDERED)
+            if (!upper_bounded(c->rs->corrs[ci]))
                 continue;
             for (size_t h = 0; h <= c->st[ci].mask; h++)
                 for (group *g = c->st[ci].tab[h]; g; g = g->next) {
-                    int open = g->open;
-                    hits += close_window(c, ci, g, UINT64_MAX - cr->span, cb, ctx);
-                    more |= open;
+                    if (g->head == g->n)
+                        continue;
+                    more = 1;
+                    int n = judge(c, ci, g, 0, 1, cb, ctx, 0);
+                    if (n < 0)
+                        return -1;
+                    hits += n;
                 }
         }
     }

@@ -7,25 +7,29 @@
  * One correlator sees the whole stream: it is not shared between threads;
  * with several scanner threads, merge their matches by time first.
  *
- * Window semantics (documented in docs/sigma.md):
- *  - event_count, value_count, temporal, with only gt/gte conditions (or
- *    none, for temporal = all rules): sliding window of `timespan` ending
- *    at each event; fires as soon as the condition holds, then the group
- *    starts over.
- *  - the same types with lt/lte/eq/neq: tumbling windows starting at a
- *    group's first event, judged when a later event falls outside or at
- *    tn_correlator_flush.
- *  - temporal_ordered: the rules must match in the listed order, first to
- *    last within timespan.
- *  - value_sum, value_avg: sliding window; fires when the condition holds,
- *    then the group starts over. value_percentile: for each event, the
- *    share (0-100) of the window's events in the group that have the
- *    same field value; fires per event when the condition holds.
+ * Window semantics (documented in docs/sigma.md); windows are sliding,
+ * over event time, and hold both ends (an entry timespan after another
+ * is in its window):
+ *  - with only gt/gte conditions (or none, for temporal and
+ *    temporal_ordered = all rules): a window of `timespan` ends at each
+ *    event; the correlation fires as soon as the condition holds, then the
+ *    group starts over after the events it used.
+ *  - with lt/lte/eq/neq (which a later event can make false again): a
+ *    window of `timespan` starts at each event of the group, oldest first,
+ *    and is judged when it has closed (a later event, a sweep, or
+ *    tn_correlator_flush for windows the input's end cut short). A hit
+ *    uses its events up; otherwise the window slides to the next event.
+ *  - temporal_ordered counts the most rules that match in the listed
+ *    order (the longest run of the window's events whose rules come later
+ *    in the list each time); temporal counts the rules seen.
+ *  - value_percentile: for each event, the share (0-100) of the window's
+ *    events in the group that have the same field value; fires per event
+ *    when the condition holds.
  *
  * Memory: a correlation's state is swept each time the stream's time
  * advances by its timespan. Entries older than the timespan are dropped,
- * tumbling windows that have closed are judged (as the group's next event
- * or the flush would judge them), and groups left empty are freed. So
+ * windows that have closed are judged (as the group's next event or the
+ * flush would judge them), and groups left empty are freed. So
  * the state holds at most the matches of the referenced rules within two
  * timespans of the latest event, whatever the length of the input, plus
  * one copy of each distinct computer and channel name. Each entry costs
@@ -59,7 +63,8 @@ typedef struct tn_corr_hit {
     uint64_t first, last;              /* FILETIME of the first and last events counted */
     uint32_t nevents;                  /* events in the window */
     const tn_corr_origin *events;      /* those events, oldest first (for a chained
-                                        * correlation: the last event of each hit) */
+                                        * correlation: the events of each upstream
+                                        * hit, hit by hit) */
 } tn_corr_hit;
 
 /* Return non-zero to stop reporting hits of the current feed. */
@@ -96,8 +101,9 @@ int tn_correlator_feed(tn_correlator *c, const tn_rule_info *rule, const tn_even
 /* Groups held now, over all correlations: what the sweeps bound. */
 size_t tn_correlator_groups(const tn_correlator *c);
 
-/* End of input: judges every open tumbling window, again while hits judged
- * so open windows of the correlations they feed. Returns hits reported. */
+/* End of input: judges every window still open, again while hits judged
+ * so open windows of the correlations they feed. Returns hits reported,
+ * or -1 out of memory. */
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx);
 
 #endif

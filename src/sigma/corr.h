@@ -41,7 +41,7 @@ typedef struct tn_corr {
     uint8_t generate;          /* 1: referenced rules also report their own matches */
     uint8_t corr_only;         /* referenced by a correlation without generate: its hits
                                 * feed that one but are not reported alone */
-    uint8_t windowed;          /* 1: judged when a tumbling window closes (lt/lte/eq/neq) */
+    uint8_t windowed;          /* 1: lt/lte/eq/neq: judged when a window closes */
     const char **tags;         /* the rule's own tags (set by the loader) */
     uint32_t ntags;
 } tn_corr;

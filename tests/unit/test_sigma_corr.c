@@ -281,10 +281,14 @@ TN_TEST(test_corr_chain_failed_then_success)
     for (int i = 0; i < 11; i++) {
         test_event_init(&e, f, kv, 1, "Security", i < 10 ? 4625 : 4624);
         e.time = T0 + (uint64_t)i * SEC;
+        e.record_id = 100 + (uint64_t)i;
         tn_scanner_match(r.sc, &e, on_match, &r);
     }
     CHECK_INT(r.hits, 2);   /* the event_count, then the ordered chain */
     CHECK_INT(r.reported, 1);   /* the event_count only feeds the chain (no generate) */
+    CHECK_INT(r.last_nevents, 11);   /* the ten failures, not only the last, and the success */
+    CHECK_INT(r.last_first_rid, 100);
+    CHECK_INT(r.last_last_rid, 110);
     finish(&r);
 }
 
@@ -379,9 +383,9 @@ TN_TEST(test_corr_state_bounded)
     finish(&r);
 }
 
-/* A tumbling window (lt) closed long ago is judged by a sweep, without
- * waiting for its group's next event or the end of input. */
-TN_TEST(test_corr_tumbling_judged_by_sweep)
+/* A window (lt) closed long ago is judged by a sweep, without waiting for
+ * its group's next event or the end of input. */
+TN_TEST(test_corr_upper_judged_by_sweep)
 {
     run r;
     if (!start_text(&r, OWN_EVENT_COUNT("lt: 3", "1h"), 1))
@@ -576,4 +580,114 @@ TN_TEST(test_corr_value_count_long_stream)
     CHECK_INT(r.hits, 1);
     CHECK(r.last_value == 10.0);
     finish(&r);
+}
+
+/* lt, lte, eq and neq are judged over sliding windows: one starts at each
+ * event, and holds both ends. Events at 0, 1, 2, 3 s hold exactly 3 in
+ * the window from 1 s to 11 s, which the tumbling window from 0 s
+ * (4 events) missed; the hit is judged once that window has closed. */
+TN_TEST(test_corr_eq_window_slides)
+{
+    run r;
+    if (!start_text(&r, OWN_EVENT_COUNT("eq: 3", "10s"), 1))
+        return;
+    for (int i = 0; i < 4; i++)
+        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 12, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    CHECK_INT(r.hits, 1);   /* 0 s's window: 4 events; 1 s's: 1, 2, 3 */
+    CHECK_INT(r.last_value, 3);
+    CHECK_INT(r.last_first_rid, 1001);
+    CHECK_INT(r.last_last_rid, 1003);
+    finish(&r);   /* 12 s's window: 1 event, no hit */
+    CHECK_INT(r.hits, 1);
+}
+
+/* value_sum with lt judges whole windows: 10, 200, 300 within the span
+ * never sum below 100 once each window is complete (it fired at 10). */
+TN_TEST(test_corr_value_sum_lt_whole_window)
+{
+    const char *y =
+        "title: small\nid: 12121212-1212-1212-1212-121212121212\nlevel: high\n"
+        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 1m\n  condition:\n    field: Bytes\n    lt: 100\n"
+        "---\n"
+        FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, y, 1))
+        return;
+    ev(&r, 0, "User", "u", "Bytes", "10", NULL, NULL);
+    ev(&r, 10, "User", "u", "Bytes", "200", NULL, NULL);
+    ev(&r, 20, "User", "u", "Bytes", "300", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 100, "User", "u", "Bytes", "40", NULL, NULL);   /* closes the first three */
+    CHECK_INT(r.hits, 0);
+    finish(&r);
+    CHECK_INT(r.hits, 1);   /* 40 alone, at the end of input */
+    CHECK(r.last_value == 40.0);
+}
+
+#define ORDERED(cond)                                                            \
+    "title: order\nid: 13131313-1313-1313-1313-131313131313\nlevel: high\n"          \
+    "correlation:\n  type: temporal_ordered\n  rules: [recon_cmd_a, recon_cmd_b, recon_cmd_c]\n" \
+    "  group-by: [User]\n  timespan: 1m\n" cond                                    \
+    "---\n" RECON_STUBS
+
+/* temporal_ordered counts the rules that match in the listed order: with
+ * gte: 2, b then c is two (it waited for all three), c then b is one; with
+ * eq: 2 the order counts too (it was ignored). */
+TN_TEST(test_corr_temporal_ordered_counts_in_order)
+{
+    run r;
+    if (!start_text(&r, ORDERED("  condition:\n    gte: 2\n"), 1))
+        return;
+    ev(&r, 0, "Cmd", "net", "User", "u", NULL, NULL);
+    ev(&r, 1, "Cmd", "ipconfig", "User", "u", NULL, NULL);
+    CHECK_INT(r.hits, 0);   /* c, b */
+    ev(&r, 2, "Cmd", "net", "User", "u", NULL, NULL);
+    CHECK_INT(r.hits, 1);   /* b, c */
+    CHECK_INT(r.last_value, 2);
+    finish(&r);
+    if (!start_text(&r, ORDERED("  condition:\n    eq: 2\n"), 1))
+        return;
+    ev(&r, 0, "Cmd", "net", "User", "u", NULL, NULL);
+    ev(&r, 1, "Cmd", "ipconfig", "User", "u", NULL, NULL);
+    ev(&r, 100, "Cmd", "ipconfig", "User", "v", NULL, NULL);
+    CHECK_INT(r.hits, 0);   /* u: c then b is one in order */
+    ev(&r, 101, "Cmd", "whoami", "User", "v", NULL, NULL);
+    ev(&r, 102, "Cmd", "ipconfig", "User", "v", NULL, NULL);
+    finish(&r);
+    CHECK_INT(r.hits, 1);   /* v: a then b */
+    CHECK_INT(r.last_nevents, 3);
+}
+
+/* value_sum, value_avg and value_percentile keep their aggregates as
+ * events come and go (they went over the window on each event): 200,000
+ * events in one group's week-long window. */
+TN_TEST(test_corr_long_windows_kept)
+{
+    const char *y =
+        "title: sum\nid: 14141414-1414-1414-1414-141414141414\nlevel: high\n"
+        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 1w\n  condition:\n    field: Bytes\n    gte: 1000000\n"
+        "---\n"
+        "title: avg\nid: 15151515-1515-1515-1515-151515151515\nlevel: high\n"
+        "correlation:\n  type: value_avg\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 1w\n  condition:\n    field: Bytes\n    lt: 0\n"
+        "---\n"
+        "title: rare\nid: 16161616-1616-1616-1616-161616161616\nlevel: high\n"
+        "correlation:\n  type: value_percentile\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 1w\n  condition:\n    field: Bytes\n    lte: 0.001\n"
+        "---\n"
+        FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, y, 3))
+        return;
+    for (uint64_t i = 0; i < 200000; i++)
+        ev(&r, i, "User", "u", "Bytes", "0.5", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 200001, "User", "u", "Bytes", "900000", NULL, NULL);   /* 200,000 x 0.5 + this */
+    CHECK_INT(r.hits, 2);   /* the sum reaches 1,000,000; the value is 1 in 200,001 */
+    finish(&r);
+    CHECK_INT(r.hits, 2);   /* no average below 0 */
 }
