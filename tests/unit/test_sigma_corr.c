@@ -6,6 +6,9 @@
 #include "match/correlate.h"
 #include "sigma_helpers.h"
 
+#include "../../fuzz/fuzz_correlate_input.h"
+
+#include <dirent.h>
 #include <stdlib.h>
 
 #define SEC 10000000ULL   /* FILETIME units per second */
@@ -690,4 +693,45 @@ TN_TEST(test_corr_long_windows_kept)
     CHECK_INT(r.hits, 2);   /* the sum reaches 1,000,000; the value is 1 in 200,001 */
     finish(&r);
     CHECK_INT(r.hits, 2);   /* no average below 0 */
+}
+
+/* Every input in tests/fuzz-regress/correlate, as fuzz/fuzz_correlate.c
+ * feeds it. */
+TN_TEST(test_corr_fuzz_regressions)
+{
+    tn_ruleset *rs = fz_corr_load("data");
+    CHECK(rs != NULL);
+    const char *dir = "tests/fuzz-regress/correlate";
+    DIR *dp = rs ? opendir(dir) : NULL;
+    size_t hits[10] = {0};
+    CHECK(dp != NULL);
+    int files = 0;
+    for (struct dirent *e; dp && (e = readdir(dp));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        static unsigned char data[1 << 20];
+        size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
+        if (f)
+            fclose(f);
+        size_t h[10];
+        int rc = fz_correlate(rs, data, n, h);
+        if (rc)
+            printf("  %s: a hit's events or times are wrong\n", e->d_name);
+        CHECK(rc == 0);
+        for (int i = 0; !rc && i < 10; i++)
+            hits[i] += h[i];
+        files++;
+    }
+    if (dp)
+        closedir(dp);
+    CHECK(files >= 4);
+    for (int i = 0; i < 10; i++) {   /* the inputs reach every correlation */
+        if (!hits[i])
+            printf("  c%d never fired\n", i + 1);
+        CHECK(hits[i] > 0);
+    }
+    tn_ruleset_free(rs);
 }
