@@ -306,7 +306,8 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
      * and ("a", "b\x1fc") were one group (values hold no NUL) */
     for (uint32_t i = 0; i < cr->ngroup; i++) {
         const char *v = s->gv[i] ? s->gv[i] : "";
-        tn_buf_printf(&key, "%zu:", strlen(v));
+        tn_buf_u64(&key, strlen(v));
+        tn_buf_putc(&key, ':');
         tn_buf_puts(&key, v);
     }
     if (!tn_buf_ok(&key) || !key.data) {

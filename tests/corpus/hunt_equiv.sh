@@ -256,6 +256,18 @@ got = rows(sys.argv[2])
 assert got == [('33', 'c', 2)], got
 PY
 check "value_sum: plain decimals only, the value exact; an inner correlation not reported alone" $?
+# negative sums print as numbers (integers exactly), judged over whole windows (lt)
+mkdir -p "$work/neg"
+sed -e 's/Sum of bytes/Negative/' -e 's/gt: 1000/lt: 0/' "$work/vs/r.yml" >"$work/neg/r.yml"
+{ vs 1 a -5000; vs 2 a 1000; vs 3 b -0.5; vs 4 c 7; vs 5 c -8; } >"$work/neg/e.jsonl"
+"$T" hunt -q -t 1 --rules "$work/neg" -f jsonl "$work/neg/e.jsonl" 2>/dev/null | grep '"record_ids"' >"$work/neg/out.jsonl"
+python3 - "$work/neg/out.jsonl" <<'PY'
+import json, sys
+got = sorted((r['details']['group']['User'], r['details']['value'], r['details']['record_ids'])
+             for r in map(json.loads, open(sys.argv[1])))
+assert got == [('a', -4000, [1, 2]), ('b', -0.5, [3]), ('c', -1, [4, 5])], got
+PY
+check "value_sum: negative sums exact, lt judged over whole windows" $?
 nk=$("$T" hunt -q -t 2 --rules rules --tags attack.t1039 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
 nd=$("$T" hunt -q -t 2 --rules rules --tags attack.t1003 -f jsonl "$CF" 2>/dev/null | grep -c af2fb705-6ccd-4013-bac6-b75100869f8d)
 [ "$nk" = "$(wc -l <"$work/c1.jsonl")" ] && [ "$nd" = 0 ]; check "--tags applies to correlations by their own tags (t1039: $nk, t1003: $nd)" $?
