@@ -216,7 +216,7 @@ static int seed_cmp(const void *pa, const void *pb, void *ctx)
 
 /* --from-detections: hunt with the rules, then seed each host where a rule
  * at the level fired, at its first such detection. Says why when it fails. */
-static int seed_from_detections(tn_scope *s, const opts *o, const tn_inputs *in, tn_diag *d)
+static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_diag *d)
 {
     const char *def = tn_default_rules();
     const char *const *rules = o->nrules ? o->rules : &def;

@@ -828,7 +828,7 @@ static int setup_workers(hunt *h, int n)
     return 0;
 }
 
-int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
+int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
     hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = SPILL_COUNT};
@@ -875,7 +875,9 @@ int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o
     if (!rc && h.has_corr)
         rc = correlate(&h);
     st->files = in->n;
-    st->bytes = total;
+    st->bytes = 0;   /* again: standard input's size is known now */
+    for (size_t i = 0; i < in->n; i++)
+        st->bytes += in->v[i].size;
     st->seconds = now_s() - t0;
     /* hand the detections and their arenas over */
     out->arenas = tn_calloc((size_t)(h.nw ? h.nw : 1), sizeof(tn_arena));

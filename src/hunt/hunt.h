@@ -80,10 +80,11 @@ typedef struct tn_hunt_stats {
 
 /* Scans every input with rs. Detections (rules at or above min_level, and
  * correlation hits) are appended to out in no particular order. Problems
- * with the input go to d. Returns 0, or TN_EXIT_INTERNAL when out of memory
+ * with the input go to d. An EVTX input from standard input gets its size
+ * (tn_inputs_scan). Returns 0, or TN_EXIT_INTERNAL when out of memory
  * or when detections could not be spilled to disk (st->spill_errno) or
  * read back (st->run_unreadable). */
-int tn_hunt_run(const tn_ruleset *rs, const tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
+int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st);
 void tn_dets_free(tn_dets *ds);
 

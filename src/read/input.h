@@ -44,8 +44,10 @@ typedef int (*tn_event_fn)(void *arg, int worker, uint32_t file, const tn_event 
  * counted by chunk, other inputs when finished). */
 typedef void (*tn_input_fn)(void *arg, size_t index, uint64_t done);
 
-/* Read every event of every input. Problems go to d. Returns 0, the first
- * nonzero value fn returned, or TN_EXIT_INTERNAL when out of memory. */
-int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
+/* Read every event of every input. Problems go to d. An EVTX input from
+ * standard input gets its size (0 until then) once it has been copied to
+ * a temporary file. Returns 0, the first nonzero value fn returned, or
+ * TN_EXIT_INTERNAL when out of memory. */
+int tn_inputs_scan(tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
                    tn_input_fn before, void *arg);
 #endif

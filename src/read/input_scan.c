@@ -37,7 +37,7 @@ typedef struct task {
 } task;
 
 typedef struct scan {
-    const tn_inputs *in;
+    tn_inputs *in;
     tn_diag *d;
     tn_event_fn fn;
     void *arg;
@@ -73,6 +73,8 @@ static int open_evtx_input(scan *s, size_t i)
     }
     o->file = (uint32_t)i;
     o->nchunks = tn_evtx_nchunks(o->f);
+    if (!s->in->v[i].size)   /* standard input, copied to a file by now */
+        s->in->v[i].size = tn_evtx_size(o->f);
     o->refs = 1;
     s->cur = o;
     return 0;
@@ -226,7 +228,7 @@ static int worker_loop(void *arg, int worker)
     return rc;
 }
 
-int tn_inputs_scan(const tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
+int tn_inputs_scan(tn_inputs *in, int threads, int carve, tn_diag *d, tn_event_fn fn,
                    tn_input_fn progress, void *arg)
 {
     scan s = {.in = in, .d = d, .fn = fn, .arg = arg, .carve = carve, .progress = progress};

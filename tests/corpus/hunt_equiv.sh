@@ -188,6 +188,10 @@ cat "$EV" | "$T" hunt -q -t 2 "${RULES[@]}" -f jsonl - >"$work/ep.jsonl" 2>/dev/
 "$T" hunt -q -t 1 "${RULES[@]}" -f jsonl - <"$EV" >"$work/er.jsonl" 2>/dev/null
 strip "$work/ef.jsonl" >"$work/f"; strip "$work/ep.jsonl" >"$work/g"; strip "$work/er.jsonl" >"$work/h"
 [ -s "$work/f" ] && cmp -s "$work/f" "$work/g" && cmp -s "$work/f" "$work/h"; check "hunt - (EVTX, pipe and redirect) equals hunt on the file ($(wc -l <"$work/f"))" $?
+# the summary counts a piped EVTX file's bytes (it said 0.0 MB)
+mb=$(awk -v n="$(stat -c %s "$EV")" 'BEGIN { printf "%.1f MB", n / 1048576 }')
+cat "$EV" | "$T" hunt -t 1 "${RULES[@]}" -f jsonl - 2>&1 >/dev/null | grep -q "read 1 files, .* records, $mb in"
+check "hunt - (EVTX, pipe): the summary reads $mb" $?
 printf 'not a log\n' | "$T" hunt "${RULES[@]}" -f jsonl - >/dev/null 2>"$work/si.err"
 rc=$?
 [ "$rc" = 3 ] && grep -q 'tansa: -: not EVTX, JSON or auditd' "$work/si.err"; check "hunt - on text: reported, exit code 3 (got $rc)" $?
