@@ -137,9 +137,9 @@ static int fz_correlate(const tn_ruleset *rs, const uint8_t *d, size_t n, size_t
         ev.record_id = p;
         ev.offset = p;
         if (tn_correlator_feed(c, &ri[op % 3], &ev, fz_corr_on_hit, &run) < 0)
-            run.bad = 1;
+            run.bad = 1;   /* out of memory: only freeing is allowed then */
     }
-    if (tn_correlator_flush(c, fz_corr_on_hit, &run) < 0)
+    if (!run.bad && tn_correlator_flush(c, fz_corr_on_hit, &run) < 0)
         run.bad = 1;
     tn_correlator_free(c);
     if (hits)

@@ -58,18 +58,41 @@ typedef struct group {
     uint32_t *vcnt;
     size_t vcap, ndistinct;
     tn_cwin *win;       /* value_sum, value_avg: sums; temporal_ordered: runs */
+    /* the last event fed, which a hit may have used up: its second rule's
+     * match is the same event (feed_corr) */
+    int has_last;
+    uint64_t last_t, last_off, last_rid, last_vh;
+    uint32_t last_file;
     struct group *next;
 } group;
+
+/* An input that waits (a correlation that reads another's hits). */
+typedef struct pend {
+    uint64_t t, seq, first;
+    uint32_t ref, nup;
+    int event;
+    char **gv;           /* group-by values, NULL: absent */
+    char *val;
+    tn_corr_origin o;
+    tn_corr_origin *up;
+} pend;
 
 typedef struct cstate {
     group **tab;
     size_t mask, count;
     uint64_t swept;     /* stream time of the last sweep */
+    /* a correlation that reads other correlations' hits takes its inputs
+     * lag behind the stream, in time order: an upstream window judged
+     * late (lt/lte/eq/neq) has its hit by then (see lag_of) */
+    uint64_t lag, seq;
+    pend *pq;           /* a heap by (t, seq) */
+    size_t npq, cappq;
 } cstate;
 
 struct tn_correlator {
     const tn_ruleset *rs;
     cstate *st;
+    uint32_t *order;    /* the correlations, each after those it reads */
     uint64_t now;       /* latest time fed */
     tn_map names;       /* computer and channel names of origins */
     tn_buf vals;        /* tn_correlator_feed's values */
@@ -89,6 +112,21 @@ typedef struct source {
     uint64_t first;             /* the hit's first event's time */
 } source;
 
+/* t + span, at most UINT64_MAX. */
+static uint64_t until(uint64_t t, uint64_t span)
+{
+    return t > UINT64_MAX - span ? UINT64_MAX : t + span;
+}
+
+static void pend_free(pend *p, uint32_t ngroup)
+{
+    for (uint32_t i = 0; p->gv && i < ngroup; i++)
+        tn_free(p->gv[i]);
+    tn_free(p->gv);
+    tn_free(p->val);
+    tn_free(p->up);
+}
+
 tn_correlator *tn_correlator_new(const tn_ruleset *rs)
 {
     tn_correlator *c = tn_calloc(1, sizeof(*c));
@@ -107,10 +145,42 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
             return NULL;
         }
     }
-    if (!c->st) {
+    if (!c->st || !(c->order = tn_calloc(rs->ncorrs ? rs->ncorrs : 1, sizeof(*c->order)))) {
         tn_correlator_free(c);
         return NULL;
     }
+    /* each correlation after those it reads (the loader refuses cycles):
+     * repeated passes place those whose references are placed */
+    uint8_t *placed = tn_calloc(rs->ncorrs ? rs->ncorrs : 1, 1);
+    if (!placed) {
+        tn_correlator_free(c);
+        return NULL;
+    }
+    for (uint32_t n = 0, more = 1; more && n < rs->ncorrs;) {
+        more = 0;
+        for (uint32_t i = 0; i < rs->ncorrs; i++) {
+            const tn_corr *cr = rs->corrs[i];
+            int ready = !placed[i];
+            for (uint32_t k = 0; ready && k < cr->nrefs; k++)
+                ready = cr->ref_corr[k] < 0 || placed[cr->ref_corr[k]];
+            if (!ready)
+                continue;
+            placed[i] = more = 1;
+            c->order[n++] = i;
+            /* an upstream hit is judged by the stream time its window
+             * ends plus a sweep's period (one timespan) at most */
+            for (uint32_t k = 0; k < cr->nrefs; k++) {
+                if (cr->ref_corr[k] < 0)
+                    continue;
+                const tn_corr *u = rs->corrs[cr->ref_corr[k]];
+                uint64_t l = c->st[cr->ref_corr[k]].lag;
+                if (u->windowed && u->type != TN_CORR_VALUE_PERCENTILE)
+                    l = until(until(l, u->span), u->span);
+                c->st[i].lag = l > c->st[i].lag ? l : c->st[i].lag;
+            }
+        }
+    }
+    tn_free(placed);
     return c;
 }
 
@@ -261,8 +331,12 @@ void tn_correlator_free(tn_correlator *c)
                 free_group(g, c->rs->corrs[i]->ngroup);
             }
         tn_free(c->st[i].tab);
+        for (size_t j = 0; j < c->st[i].npq; j++)
+            pend_free(&c->st[i].pq[j], c->rs->corrs[i]->ngroup);
+        tn_free(c->st[i].pq);
     }
     tn_free(c->st);
+    tn_free(c->order);
     tn_map_free(&c->names);
     tn_buf_free(&c->vals);
     tn_buf_free(&c->dec);
@@ -345,16 +419,19 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
             }
             bad |= !g->win;
         }
-        for (uint32_t i = 0; g->gvals && i < cr->ngroup; i++) {
+        bad |= !g->gvals;
+        for (uint32_t i = 0; !bad && i < cr->ngroup; i++) {
             const char *v = s->gv[i];
-            g->gvals[i] = tn_strndup(v ? v : "", v ? strlen(v) : 0);
+            bad |= !(g->gvals[i] = tn_strndup(v ? v : "", v ? strlen(v) : 0));
+        }
+        if (bad) {   /* not linked: no half-made group stays behind */
+            free_group(g, cr->ngroup);
+            return NULL;
         }
         g->next = st->tab[h];
         st->tab[h] = g;
         if (++st->count > 2 * (st->mask + 1))
             grow(st);
-        if (!g->gvals || bad)
-            return NULL;
         return g;
     }
     tn_buf_free(&key);
@@ -398,15 +475,9 @@ static int push(group *g, uint64_t t, uint32_t ref, const char *val, const sourc
     if (up)
         memcpy(up, s->up, s->nup * sizeof(*up));
     g->e[g->n] = (entry){t, ref, (uint8_t)isnum, num, copy, up, up ? s->nup : 0,
-                         up && s->first < t ? s->first : t};
+                         s->first < t ? s->first : t};
     g->o[g->n++] = s->o;
     return 0;
-}
-
-/* t + span, at most UINT64_MAX. */
-static uint64_t until(uint64_t t, uint64_t span)
-{
-    return t > UINT64_MAX - span ? UINT64_MAX : t + span;
 }
 
 /* Entries older than a window of span ending at t leave. 0, or -1. */
@@ -517,20 +588,23 @@ static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb
     tn_rule_info info;
     tn_ruleset_corr_info(c->rs, ci, &info);
     /* a chained correlation's entries are upstream hits: its events are
-     * theirs, hit by hit */
-    size_t nev = g->tail - g->head, nup = 0;
-    uint64_t first = nev ? g->e[g->head].t : 0;
-    for (size_t i = g->head; i < g->tail; i++) {
+     * theirs, hit by hit. value_percentile's hit is about its last event
+     * (the window is only what it is measured against), and as it fires
+     * per event, listing the window made a chain over it quadratic. */
+    size_t from = cr->type == TN_CORR_VALUE_PERCENTILE && g->tail > g->head ? g->tail - 1 : g->head;
+    size_t nev = g->tail - from, nup = 0;
+    uint64_t first = nev ? g->e[from].t : 0;
+    for (size_t i = from; i < g->tail; i++) {
         nup += g->e[i].nup;
         first = g->e[i].first < first ? g->e[i].first : first;
     }
-    const tn_corr_origin *events = g->o ? g->o + g->head : NULL;
+    const tn_corr_origin *events = g->o ? g->o + from : NULL;
     tn_corr_origin *flat = NULL;
     if (nup) {
         if (nev + nup > UINT32_MAX || !(flat = tn_malloc((nev + nup) * sizeof(*flat))))
             return -1;
         size_t k = 0;
-        for (size_t i = g->head; i < g->tail; i++) {
+        for (size_t i = from; i < g->tail; i++) {
             if (g->e[i].nup)
                 memcpy(flat + k, g->e[i].up, g->e[i].nup * sizeof(*flat));
             k += g->e[i].nup;
@@ -548,7 +622,11 @@ static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb
         for (uint32_t k = 0; k < c->rs->corrs[d]->nrefs; k++)
             if (c->rs->corrs[d]->ref_corr[k] == (int32_t)ci) {
                 int h = feed_hit(c, d, k, &hit, cb, ctx, depth + 1);
-                hits += h > 0 ? h : 0;
+                if (h < 0) {
+                    tn_free(flat);
+                    return -1;
+                }
+                hits += h;
             }
     tn_free(flat);
     return hits;
@@ -585,6 +663,18 @@ static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int fina
     return hits;
 }
 
+/* A value's identity for telling one event's two matches apart: 0 for
+ * none, else a 64-bit FNV-1a hash (never 0). */
+static uint64_t value_hash(const char *v)
+{
+    if (!v)
+        return 0;
+    uint64_t h = 14695981039346656037ULL;
+    while (*v)
+        h = (h ^ (unsigned char)*v++) * 1099511628211ULL;
+    return h | 1;
+}
+
 static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,
                      void *ctx, int depth)
 {
@@ -599,14 +689,22 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
      * hunt merges them by time, file and offset, then rule), unless the
      * rules' aliases read another value of it */
     const char *val = cr->field ? s->val : NULL;
-    const entry *last = g->n > g->head ? &g->e[g->n - 1] : NULL;
-    if (s->event && last && cr->type != TN_CORR_TEMPORAL && cr->type != TN_CORR_TEMPORAL_ORDERED &&
-        last->t == s->t && g->o[g->n - 1].file == s->o.file && g->o[g->n - 1].offset == s->o.offset &&
-        g->o[g->n - 1].record_id == s->o.record_id &&
-        (last->val == val || (last->val && val && !strcmp(last->val, val))))
-        return 0;
-    /* a chained hit judged late (its window closed after later events)
-     * joins at the latest time the group has seen: entries stay in order */
+    uint64_t vh = value_hash(val);
+    if (s->event && g->has_last && cr->type != TN_CORR_TEMPORAL &&
+        cr->type != TN_CORR_TEMPORAL_ORDERED && g->last_t == s->t && g->last_file == s->o.file &&
+        g->last_off == s->o.offset && g->last_rid == s->o.record_id && g->last_vh == vh)
+        return 0;   /* (the last event is kept apart: a hit may have used its entry up) */
+    if (s->event) {
+        g->has_last = 1;
+        g->last_t = s->t;
+        g->last_file = s->o.file;
+        g->last_off = s->o.offset;
+        g->last_rid = s->o.record_id;
+        g->last_vh = vh;
+    }
+    /* inputs come in time order (chained hits through the lag, see
+     * cstate); one out of order, a caller's mistake, is taken at the
+     * group's latest time so that its entries stay in order */
     uint64_t t = s->t;
     if (g->n > g->head && t < g->e[g->n - 1].t)
         t = g->e[g->n - 1].t;
@@ -627,6 +725,87 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     if (cr->type != TN_CORR_VALUE_PERCENTILE)
         consume(g);   /* the group starts over */
     return hits;
+}
+
+/* (t, seq) order of the waiting inputs. */
+static int pend_before(const pend *a, const pend *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+/* An input to correlation ci: fed now, or, for one that reads other
+ * correlations' hits late, kept in order until the stream is lag past it
+ * (release). Returns the hits, or -1 out of memory. */
+static int deliver(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,
+                   void *ctx, int depth)
+{
+    cstate *st = &c->st[ci];
+    if (!st->lag)
+        return feed_corr(c, ci, ref, s, cb, ctx, depth);
+    const tn_corr *cr = c->rs->corrs[ci];
+    if (st->npq == st->cappq) {
+        size_t cap = st->cappq ? 2 * st->cappq : 16;
+        pend *q = tn_realloc(st->pq, cap * sizeof(*q));
+        if (!q)
+            return -1;
+        st->pq = q;
+        st->cappq = cap;
+    }
+    pend p = {s->t, st->seq++, s->first, ref, s->nup, s->event, NULL, NULL, s->o, NULL};
+    int bad = !(p.gv = tn_calloc(cr->ngroup ? cr->ngroup : 1, sizeof(char *)));
+    for (uint32_t i = 0; !bad && i < cr->ngroup; i++)
+        bad = s->gv[i] && !(p.gv[i] = tn_strndup(s->gv[i], strlen(s->gv[i])));
+    if (!bad && s->val)
+        bad = !(p.val = tn_strndup(s->val, strlen(s->val)));
+    if (!bad && s->nup && (bad = !(p.up = tn_malloc(s->nup * sizeof(*p.up)))) == 0)
+        memcpy(p.up, s->up, s->nup * sizeof(*p.up));
+    if (bad) {
+        pend_free(&p, cr->ngroup);
+        return -1;
+    }
+    size_t i = st->npq++;   /* sift up */
+    for (; i && pend_before(&p, &st->pq[(i - 1) / 2]); i = (i - 1) / 2)
+        st->pq[i] = st->pq[(i - 1) / 2];
+    st->pq[i] = p;
+    return 0;
+}
+
+/* Feeds correlation ci's waiting inputs up to time upto, oldest first. */
+static int release(tn_correlator *c, uint32_t ci, uint64_t upto, tn_corr_cb cb, void *ctx)
+{
+    cstate *st = &c->st[ci];
+    const tn_corr *cr = c->rs->corrs[ci];
+    int hits = 0;
+    while (st->npq && st->pq[0].t <= upto) {
+        pend p = st->pq[0], last = st->pq[--st->npq];
+        size_t i = 0;   /* sift down */
+        for (;;) {
+            size_t k = 2 * i + 1;
+            if (k >= st->npq)
+                break;
+            if (k + 1 < st->npq && pend_before(&st->pq[k + 1], &st->pq[k]))
+                k++;
+            if (!pend_before(&st->pq[k], &last))
+                break;
+            st->pq[i] = st->pq[k];
+            i = k;
+        }
+        if (st->npq)
+            st->pq[i] = last;
+        source s = {(const char *const *)p.gv, p.val, p.t, p.o, p.event, p.up, p.nup, p.first};
+        int h = feed_corr(c, ci, p.ref, &s, cb, ctx, 0);
+        pend_free(&p, cr->ngroup);
+        if (h < 0)
+            return -1;
+        hits += h;
+    }
+    return hits;
+}
+
+/* The stream time correlation ci is at: its inputs wait lag behind. */
+static uint64_t now_of(const tn_correlator *c, uint32_t ci)
+{
+    return c->now > c->st[ci].lag ? c->now - c->st[ci].lag : 0;
 }
 
 /* The name a correlation's reference k goes by, for its aliases. */
@@ -665,7 +844,7 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
         s.up = hit->events;
         s.nup = hit->nevents - 1;
     }
-    int h = feed_corr(c, ci, ref, &s, cb, ctx, depth);
+    int h = deliver(c, ci, ref, &s, cb, ctx, depth);
     if (gv != small)
         tn_free(gv);
     return h;
@@ -763,14 +942,20 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
         c->now = t;
     const char *p = values;
     int hits = 0;
+    /* upstream first: their hits reach the correlations after them */
+    for (uint32_t j = 0; j < c->rs->ncorrs; j++) {
+        uint32_t ci = c->order[j];
+        int h = c->st[ci].npq ? release(c, ci, now_of(c, ci), cb, ctx) : 0;
+        if (h >= 0 && now_of(c, ci) - c->st[ci].swept > c->rs->corrs[ci]->span) {
+            int h2 = sweep(c, ci, cb, ctx);
+            h = h2 < 0 ? -1 : h + h2;
+        }
+        if (h < 0)
+            return -1;
+        hits += h;
+    }
     for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
         const tn_corr *cr = c->rs->corrs[ci];
-        if (c->now - c->st[ci].swept > cr->span) {
-            int h = sweep(c, ci, cb, ctx);
-            if (h < 0)
-                return -1;
-            hits += h;
-        }
         for (uint32_t k = 0; k < cr->nrefs; k++) {
             if (!is_ref(cr, k, rule))
                 continue;
@@ -783,7 +968,7 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
                 gv[i] = at[i] == SIZE_MAX ? NULL : c->dec.data + at[i];
             s.gv = gv;
             s.val = bad || at[cr->ngroup] == SIZE_MAX ? NULL : c->dec.data + at[cr->ngroup];
-            int h = bad ? -1 : feed_corr(c, ci, k, &s, cb, ctx, 0);
+            int h = bad ? -1 : deliver(c, ci, k, &s, cb, ctx, 0);
             if (at && at != small)
                 tn_free(at);
             if (gv && gv != gsmall)
@@ -815,7 +1000,7 @@ static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx)
 {
     const tn_corr *cr = c->rs->corrs[ci];
     cstate *st = &c->st[ci];
-    uint64_t now = c->now;
+    uint64_t now = now_of(c, ci);
     int hits = 0;
     st->swept = now;
     for (size_t h = 0; h <= st->mask; h++)
@@ -850,26 +1035,25 @@ size_t tn_correlator_groups(const tn_correlator *c)
 
 int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
 {
-    /* a hit judged here feeds the correlations that read it, which may
-     * come earlier in the list and be closed already: passes until one
-     * judges nothing (a chain is at most 64 deep, feed_corr) */
+    /* upstream first: a hit judged here reaches the correlations that
+     * read it, which come later in the order, before they are judged */
     int hits = 0;
-    for (int pass = 0, more = 1; more && pass < 66; pass++) {
-        more = 0;
-        for (uint32_t ci = 0; ci < c->rs->ncorrs; ci++) {
-            if (!upper_bounded(c->rs->corrs[ci]))
-                continue;
-            for (size_t h = 0; h <= c->st[ci].mask; h++)
-                for (group *g = c->st[ci].tab[h]; g; g = g->next) {
-                    if (g->head == g->n)
-                        continue;
-                    more = 1;
-                    int n = judge(c, ci, g, 0, 1, cb, ctx, 0);
-                    if (n < 0)
-                        return -1;
-                    hits += n;
-                }
-        }
+    for (uint32_t j = 0; j < c->rs->ncorrs; j++) {
+        uint32_t ci = c->order[j];
+        int h = release(c, ci, UINT64_MAX, cb, ctx);
+        if (h < 0)
+            return -1;
+        hits += h;
+        if (!upper_bounded(c->rs->corrs[ci]))
+            continue;
+        for (size_t b = 0; b <= c->st[ci].mask; b++)
+            for (group *g = c->st[ci].tab[b]; g; g = g->next) {
+                if (g->head == g->n)
+                    continue;
+                if ((h = judge(c, ci, g, 0, 1, cb, ctx, 0)) < 0)
+                    return -1;
+                hits += h;
+            }
     }
     return hits;
 }

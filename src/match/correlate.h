@@ -26,14 +26,23 @@
  *    events in the group that have the same field value; fires per event
  *    when the condition holds.
  *
+ * Chains: a correlation that reads the hits of one with lt/lte/eq/neq
+ * (whose windows are judged once closed, so its hits come after later
+ * events) takes all its inputs that much behind the stream: twice the
+ * upstream's timespan (a window's own, and a sweep's period), plus the
+ * upstream's own lag. Its inputs wait in time order until then, so it
+ * sees its events and the upstream hits in time order, and the result
+ * does not depend on the order of the correlations in the files.
+ *
  * Memory: a correlation's state is swept each time the stream's time
  * advances by its timespan. Entries older than the timespan are dropped,
  * windows that have closed are judged (as the group's next event or the
  * flush would judge them), and groups left empty are freed. So
  * the state holds at most the matches of the referenced rules within two
  * timespans of the latest event, whatever the length of the input, plus
- * one copy of each distinct computer and channel name. Each entry costs
- * about 80 bytes and its aggregated value. */
+ * one copy of each distinct computer and channel name (and, for a
+ * chained one, its lag's inputs). Each entry costs about 80 bytes and its
+ * aggregated value, and a chained entry its upstream hit's events. */
 #ifndef TN_MATCH_CORRELATE_H
 #define TN_MATCH_CORRELATE_H
 
@@ -87,7 +96,10 @@ void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_eve
 
 /* One match of rule at time t, by its values from tn_corr_values. Feed
  * matches in event-time order. Returns the number of correlation hits
- * reported, -1 when out of memory or values is malformed. */
+ * reported, -1 when out of memory or values is malformed. Malformed
+ * values leave the correlator usable (the correlations before the
+ * malformed part were fed); after running out of memory, here or in
+ * tn_correlator_flush, only tn_correlator_free may be called. */
 int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64_t t,
                               const char *values, const tn_corr_origin *o, tn_corr_cb cb,
                               void *ctx);

@@ -10,7 +10,8 @@ brute-force model of the window semantics documented in docs/sigma.md
 - lt/lte/eq/neq: a window of timespan starts at each event, oldest first;
   a hit uses its events up, otherwise the window slides to the next event;
 - temporal_ordered counts the longest run of rules in the listed order;
-- value_percentile: per event, the share of the window with its value.
+- value_percentile: per event, the share of the window with its value;
+  the hit names that event.
 
 The model recounts every window from scratch; tansa keeps its counts as
 events come and go. Prints one line; exit 0 when the hits (rule, group,
@@ -30,12 +31,14 @@ CONDS = {
     'value_percentile': [{'lte': 20}, {'gte': 60}, {'lt': 30}],
 }
 
+def base_rules():
+    return '---\n'.join(f"title: base {name}\nname: r_{name}\nid: 00000000-0000-0000-0000-00000000000{i+1}\n"
+                         f"logsource: {{product: windows, service: security}}\n"
+                         f"detection: {{sel: {{EventID: {i+1}}}, condition: sel}}\nlevel: low\n"
+                         for i, name in enumerate('abc'))
+
 def rules():
-    out, corrs = [], []
-    for i, name in enumerate('abc'):
-        out.append(f"title: base {name}\nname: r_{name}\nid: 00000000-0000-0000-0000-00000000000{i+1}\n"
-                   f"logsource: {{product: windows, service: security}}\n"
-                   f"detection: {{sel: {{EventID: {i+1}}}, condition: sel}}\nlevel: low\n")
+    out, corrs = [base_rules()], []
     n = 0
     for t in TYPES:
         for cond in CONDS[t]:
@@ -52,10 +55,10 @@ def rules():
             corrs.append((cid, t, cond, refs))
     return '---\n'.join(out), corrs
 
-def events(rng, n):
+def events(rng, n, ties=True):
     evs, t = [], 1_000_000
     for i in range(n):
-        t += rng.choice([0, 0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 60, 61, 200])
+        t += rng.choice(([0, 0] if ties else []) + [1, 2, 3, 5, 7, 10, 15, 20, 30, 60, 61, 200])
         rule = rng.randrange(3)
         user = rng.choice('xyz')
         r = rng.random()
@@ -98,45 +101,96 @@ def ok(cond, x, nrefs):
          'lte': lambda a, b: a <= b, 'eq': lambda a, b: a == b, 'neq': lambda a, b: a != b}
     return all(f[k](x, v) for k, v in cond.items())
 
+def windows(t, cond, nrefs, g):
+    """The hits over one group's items (in time order): (items, value)."""
+    out = []
+    upper = bool(cond) and any(k in cond for k in ('lt', 'lte', 'eq', 'neq')) and t != 'value_percentile'
+    if upper:
+        pos = 0
+        while pos < len(g):
+            end = g[pos]['t'] + SPAN
+            win = [e for e in g[pos:] if e['t'] <= end]
+            x = metric(t, win, range(nrefs))
+            if ok(cond, x, nrefs):
+                out.append((win, x))
+                pos += len(win)
+            else:
+                pos += 1
+        return out
+    start = 0
+    for i, e in enumerate(g):
+        win = [w for w in g[start:i + 1] if w['t'] + SPAN >= e['t']]
+        if t == 'value_percentile':   # a hit names its own event
+            x = metric(t, win, range(nrefs), e['val'])
+            if ok(cond, x, nrefs):
+                out.append(([e], x))
+            continue
+        x = metric(t, win, range(nrefs))
+        if ok(cond, x, nrefs):
+            out.append((win, x))
+            start = i + 1
+    return out
+
+def ids(win):
+    return tuple(sorted(r for w in win for r in (w['rids'] if 'rids' in w else (w['rid'],))))
+
 def model(evs, corrs):
     hits = []
     for cid, t, cond, refs in corrs:
-        upper = bool(cond) and any(k in cond for k in ('lt', 'lte', 'eq', 'neq')) and t != 'value_percentile'
         for user in 'xyz':
             g = [e for e in evs if e['user'] == user and e['rule'] < len(refs)]
-            if upper:
-                pos = 0
-                while pos < len(g):
-                    end = g[pos]['t'] + SPAN
-                    win = [e for e in g[pos:] if e['t'] <= end]
-                    x = metric(t, win, refs)
-                    if ok(cond, x, len(refs)):
-                        hits.append((cid, user, tuple(e['rid'] for e in win), round(x, 6)))
-                        pos += len(win)
-                    else:
-                        pos += 1
-            else:
-                start = 0
-                for i, e in enumerate(g):
-                    win = [w for w in g[start:i + 1] if w['t'] + SPAN >= e['t']]
-                    if t == 'value_percentile':
-                        x = metric(t, win, refs, e['val'])
-                        if ok(cond, x, len(refs)):
-                            hits.append((cid, user, tuple(w['rid'] for w in win), round(x, 6)))
-                        continue
-                    x = metric(t, win, refs)
-                    if ok(cond, x, len(refs)):
-                        hits.append((cid, user, tuple(w['rid'] for w in win), round(x, 6)))
-                        start = i + 1
+            hits += [(cid, user, ids(win), round(x, 6)) for win, x in windows(t, cond, len(refs), g)]
+    return sorted(hits)
+
+# chains: an upstream correlation (no generate: not reported) read by
+# downstream ones over [upstream, r_c]; a hit enters at its last event's
+# time with all its events
+UPS = [('event_count', ['r_a'], {'lt': 2}), ('event_count', ['r_a', 'r_b'], {'gte': 2}),
+       ('value_count', ['r_a'], {'lte': 1}), ('temporal_ordered', ['r_a', 'r_b'], None)]
+DOWNS = [('event_count', {'gte': 2}), ('temporal_ordered', None), ('event_count', {'lt': 2}),
+         ('temporal', {'eq': 1})]
+
+def chain_rules():
+    out, corrs = [base_rules()], []
+    for i, (ut, urefs, ucond) in enumerate(UPS):
+        c = {'type': ut, 'rules': urefs, 'group-by': ['User'], 'timespan': f'{SPAN}s'}
+        cc = dict(ucond or {})
+        if ut == 'value_count':
+            cc['field'] = 'Val'
+        if cc:
+            c['condition'] = cc
+        out.append(json.dumps({'title': f'u{i}', 'name': f'u{i}', 'correlation': c}) + '\n')
+        for j, (dt, dcond) in enumerate(DOWNS):
+            cid = f"{i:04d}{j:04d}-5555-2222-3333-444444444444"
+            c = {'type': dt, 'rules': [f'u{i}', 'r_c'], 'group-by': ['User'], 'timespan': f'{SPAN}s'}
+            if dcond:
+                c['condition'] = dcond
+            out.append(json.dumps({'title': f'd{i}.{j}', 'id': cid, 'level': 'high', 'correlation': c}) + '\n')
+            corrs.append((cid, i, dt, dcond))
+    return '---\n'.join(out), corrs
+
+def chain_model(evs, corrs):
+    hits = []
+    for user in 'xyz':
+        g = [e for e in evs if e['user'] == user]
+        for cid, i, dt, dcond in corrs:
+            ut, urefs, ucond = UPS[i]
+            up = [e for e in g if e['rule'] < len(urefs)]
+            items = [{'t': win[-1]['t'], 'rule': 0, 'rids': ids(win), 'val': None}
+                     for win, _ in windows(ut, ucond, len(urefs), up)]
+            items += [dict(e, rule=1) for e in g if e['rule'] == 2]
+            items.sort(key=lambda e: e['t'])
+            hits += [(cid, user, ids(win), round(x, 6)) for win, x in windows(dt, dcond, 2, items)]
     return sorted(hits)
 
 def main():
     tansa, seed, n, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    chains = len(sys.argv) > 5 and sys.argv[5] == 'chains'
     rng = random.Random(seed)
-    text, corrs = rules()
+    text, corrs = chain_rules() if chains else rules()
     os.makedirs(work + '/r', exist_ok=True)
     open(work + '/r/r.yml', 'w').write(text)
-    evs = events(rng, n)
+    evs = events(rng, n, ties=not chains)   # chains: no two events at one time
     base = datetime.datetime(2020, 1, 1)
     with open(work + '/e.jsonl', 'w') as f:
         for e in evs:
@@ -155,12 +209,12 @@ def main():
         got.append((r['rule_id'], r['details']['group']['User'], tuple(sorted(r['details']['record_ids'])),
                     round(float(r['details']['value']), 6)))
     got.sort()
-    want = model(evs, corrs)
+    want = chain_model(evs, corrs) if chains else model(evs, corrs)
     if got != want:
         gs, ws = set(got), set(want)
         print(f"seed {seed}: {len(got)} got, {len(want)} want; only got {sorted(gs - ws)[:5]} only want {sorted(ws - gs)[:5]}")
         return 1
-    print(f"seed {seed}: {len(got)} hits agree")
+    print(f"seed {seed}{' (chains)' if chains else ''}: {len(got)} hits agree")
     return 0
 
 sys.exit(main())

@@ -695,6 +695,100 @@ TN_TEST(test_corr_long_windows_kept)
     CHECK_INT(r.hits, 2);   /* no average below 0 */
 }
 
+#define KIND(nm, k)                                                             \
+    "title: " nm "\nname: " nm "\nlogsource:\n  product: windows\ndetection:\n"   \
+    "  selection:\n    Kind: " k "\n  condition: selection\n"
+
+/* A correlation that reads another's hits gets them in time order, after
+ * the windows they belong to were judged late (lt): the result is the
+ * same whichever of the two comes first in the file (listed first, the
+ * reader judged its windows before the hit came, and fired twice), and a
+ * hit that came late is not counted with later events (it was taken at
+ * the reader's latest time, and fired with an event 70 s after it). */
+TN_TEST(test_corr_chain_order_and_late_hits)
+{
+    const char *few = "title: few\nname: few\ncorrelation:\n  type: event_count\n  rules: [r_a]\n"
+                      "  group-by: [User]\n  timespan: 60s\n  condition:\n    lt: 2\n";
+    const char *down = "title: down\nid: 17171717-1717-1717-1717-171717171717\nlevel: high\n"
+                       "correlation:\n  type: event_count\n  rules: [few, r_b]\n  group-by: [User]\n"
+                       "  timespan: 60s\n  condition:\n    lt: 2\n";
+    for (int down_first = 0; down_first < 2; down_first++) {
+        char y[4096];
+        snprintf(y, sizeof(y), "%s---\n%s---\n" KIND("r_a", "a") "---\n" KIND("r_b", "b"),
+                 down_first ? down : few, down_first ? few : down);
+        run r;
+        if (!start_text(&r, y, 2))
+            return;
+        ev(&r, 0, "Kind", "b", "User", "x", NULL, NULL);
+        ev(&r, 10, "Kind", "a", "User", "x", NULL, NULL);
+        finish(&r);
+        CHECK_INT(r.reported, 1);   /* the window from 0 s holds 2; the one from 10 s, few's hit */
+        CHECK_INT(r.last_first_rid, 1010);
+    }
+    const char *late =
+        "title: late\nid: 18181818-1818-1818-1818-181818181818\nlevel: high\n"
+        "correlation:\n  type: temporal\n  rules: [few, r_b]\n  group-by: [User]\n  timespan: 60s\n";
+    char y[4096];
+    snprintf(y, sizeof(y), "%s---\n%s---\n" KIND("r_a", "a") "---\n" KIND("r_b", "b"), few, late);
+    run r;
+    if (!start_text(&r, y, 2))
+        return;
+    ev(&r, 0, "Kind", "a", "User", "y", NULL, NULL);
+    ev(&r, 40, "Kind", "a", "User", "x", NULL, NULL);     /* few fires for x at 40 s, judged late */
+    ev(&r, 61, "Kind", "a", "User", "z", NULL, NULL);
+    ev(&r, 110, "Kind", "b", "User", "x", NULL, NULL);    /* 70 s later: not with it */
+    ev(&r, 125, "Kind", "a", "User", "z", NULL, NULL);
+    finish(&r);
+    CHECK_INT(r.reported, 0);
+}
+
+/* One event matched by two rules counts once also when a hit used the
+ * first match up: three events, each matched by both, fire once at 2 (it
+ * fired again with the second event counted twice). */
+TN_TEST(test_corr_event_counted_once_across_hits)
+{
+    const char *y =
+        "title: twice\nid: 19191919-1919-1919-1919-191919191919\nlevel: high\n"
+        "correlation:\n  type: event_count\n  rules: [r_a, r_x]\n  group-by: [User]\n"
+        "  timespan: 60s\n  condition:\n    gte: 2\n"
+        "---\n" KIND("r_a", "a") "---\n"
+        "title: x\nname: r_x\nlogsource:\n  product: windows\ndetection:\n"
+        "  selection:\n    User: x\n  condition: selection\n";
+    run r;
+    if (!start_text(&r, y, 1))
+        return;
+    for (int i = 0; i < 3; i++)
+        ev(&r, (uint64_t)i, "Kind", "a", "User", "x", NULL, NULL);
+    finish(&r);
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_first_rid, 1000);
+    CHECK_INT(r.last_last_rid, 1001);
+}
+
+/* A value_percentile hit names its own event, not its window: a chain
+ * over it kept a copy of the window per hit (8,000 events in a group's
+ * hour took 1.26 GB). */
+TN_TEST(test_corr_percentile_hit_names_its_event)
+{
+    const char *y =
+        "title: pct\nname: pct\ncorrelation:\n  type: value_percentile\n  rules: [r_a]\n"
+        "  group-by: [User]\n  timespan: 1h\n  condition:\n    field: Val\n    gte: 0\n"
+        "---\n"
+        "title: many\nid: 20202020-2020-2020-2020-202020202020\nlevel: high\n"
+        "correlation:\n  type: event_count\n  rules: [pct]\n  group-by: [User]\n  timespan: 1h\n"
+        "  condition:\n    gte: 3000\n"
+        "---\n" KIND("r_a", "a");
+    run r;
+    if (!start_text(&r, y, 2))
+        return;
+    for (uint64_t i = 0; i < 3000; i++)
+        ev(&r, i, "Kind", "a", "User", "x", "Val", "v");
+    finish(&r);
+    CHECK_INT(r.hits, 3001);   /* pct each time, then many */
+    CHECK_INT(r.last_nevents, 3000);   /* one event each */
+    CHECK_INT(r.last_first_rid, 1000);
+}
+
 /* Every input in tests/fuzz-regress/correlate, as fuzz/fuzz_correlate.c
  * feeds it. */
 TN_TEST(test_corr_fuzz_regressions)
