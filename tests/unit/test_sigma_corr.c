@@ -7,8 +7,8 @@
 #include "sigma_helpers.h"
 
 #include "../../fuzz/fuzz_correlate_input.h"
+#include "replay.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 #define SEC 10000000ULL   /* FILETIME units per second */
@@ -789,43 +789,36 @@ TN_TEST(test_corr_percentile_hit_names_its_event)
     CHECK_INT(r.last_first_rid, 1000);
 }
 
+typedef struct replay_run {
+    tn_ruleset *rs;
+    size_t hits[10];
+} replay_run;
+
+static void replay_one(const char *name, const unsigned char *data, size_t n, void *ctx)
+{
+    replay_run *rr = ctx;
+    size_t h[10];
+    int rc = fz_correlate(rr->rs, data, n, h);
+    if (rc)
+        printf("  %s: a hit's events or times are wrong\n", name);
+    CHECK(rc == 0);
+    for (int i = 0; !rc && i < 10; i++)
+        rr->hits[i] += h[i];
+}
+
 /* Every input in tests/fuzz-regress/correlate, as fuzz/fuzz_correlate.c
  * feeds it. */
 TN_TEST(test_corr_fuzz_regressions)
 {
-    tn_ruleset *rs = fz_corr_load("data");
-    CHECK(rs != NULL);
-    const char *dir = "tests/fuzz-regress/correlate";
-    DIR *dp = rs ? opendir(dir) : NULL;
-    size_t hits[10] = {0};
-    CHECK(dp != NULL);
-    int files = 0;
-    for (struct dirent *e; dp && (e = readdir(dp));) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        static unsigned char data[1 << 20];
-        size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
-        if (f)
-            fclose(f);
-        size_t h[10];
-        int rc = fz_correlate(rs, data, n, h);
-        if (rc)
-            printf("  %s: a hit's events or times are wrong\n", e->d_name);
-        CHECK(rc == 0);
-        for (int i = 0; !rc && i < 10; i++)
-            hits[i] += h[i];
-        files++;
-    }
-    if (dp)
-        closedir(dp);
-    CHECK(files >= 4);
+    replay_run rr = {fz_corr_load("data"), {0}};
+    CHECK(rr.rs != NULL);
+    if (!rr.rs)
+        return;
+    CHECK(replay_each("tests/fuzz-regress/correlate", replay_one, &rr) >= 4);
     for (int i = 0; i < 10; i++) {   /* the inputs reach every correlation */
-        if (!hits[i])
+        if (!rr.hits[i])
             printf("  c%d never fired\n", i + 1);
-        CHECK(hits[i] > 0);
+        CHECK(rr.hits[i] > 0);
     }
-    tn_ruleset_free(rs);
+    tn_ruleset_free(rr.rs);
 }
