@@ -36,7 +36,7 @@ typedef struct entry {
     tn_corr_origin *up; /* an upstream correlation's hit: its events before the
                          * last (the entry's origin), oldest first */
     uint32_t nup;
-    uint64_t first;     /*   and the time of its first */
+    uint64_t first;     /* the time of its first event (a hit's first; else t) */
 } entry;
 
 /* A group's matches, oldest first, in e[head..n). Entries head..tail are
@@ -83,7 +83,7 @@ typedef struct cstate {
     uint64_t swept;     /* stream time of the last sweep */
     /* a correlation that reads other correlations' hits takes its inputs
      * lag behind the stream, in time order: an upstream window judged
-     * late (lt/lte/eq/neq) has its hit by then (see lag_of) */
+     * late (lt/lte/eq/neq) has its hit by then (tn_correlator_new) */
     uint64_t lag, seq;
     pend *pq;           /* a heap by (t, seq) */
     size_t npq, cappq;
