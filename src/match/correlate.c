@@ -62,7 +62,7 @@ typedef struct group {
      * match is the same event (feed_corr) */
     int has_last;
     uint64_t last_t, last_off, last_rid, last_vh;
-    uint32_t last_file;
+    uint32_t last_file, last_ref;
     struct group *next;
 } group;
 
@@ -691,11 +691,16 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     const char *val = cr->field ? s->val : NULL;
     uint64_t vh = value_hash(val);
     if (s->event && g->has_last && cr->type != TN_CORR_TEMPORAL &&
-        cr->type != TN_CORR_TEMPORAL_ORDERED && g->last_t == s->t && g->last_file == s->o.file &&
-        g->last_off == s->o.offset && g->last_rid == s->o.record_id && g->last_vh == vh)
+        cr->type != TN_CORR_TEMPORAL_ORDERED && g->last_ref != ref && g->last_t == s->t &&
+        g->last_file == s->o.file && g->last_off == s->o.offset && g->last_rid == s->o.record_id &&
+        g->last_vh == vh)
         return 0;   /* (the last event is kept apart: a hit may have used its entry up) */
     if (s->event) {
+        /* another rule's match, not a second event on the same line
+         * without a record id (a JSON array): the same rule matches an
+         * event once */
         g->has_last = 1;
+        g->last_ref = ref;
         g->last_t = s->t;
         g->last_file = s->o.file;
         g->last_off = s->o.offset;
@@ -727,10 +732,24 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     return hits;
 }
 
-/* (t, seq) order of the waiting inputs. */
+/* The waiting inputs' order: time, then the event (file, offset,
+ * record; a hit's is its last event's), then the reference, as hunt
+ * merges matches: the two matches of one event stay together, and inputs
+ * at one time do not come in the order their correlations have in the
+ * files (upstream hits are made in that order). */
 static int pend_before(const pend *a, const pend *b)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    if (a->t != b->t)
+        return a->t < b->t;
+    if (a->o.file != b->o.file)
+        return a->o.file < b->o.file;
+    if (a->o.offset != b->o.offset)
+        return a->o.offset < b->o.offset;
+    if (a->o.record_id != b->o.record_id)
+        return a->o.record_id < b->o.record_id;
+    if (a->ref != b->ref)
+        return a->ref < b->ref;
+    return a->seq < b->seq;
 }
 
 /* An input to correlation ci: fed now, or, for one that reads other

@@ -789,6 +789,51 @@ TN_TEST(test_corr_percentile_hit_names_its_event)
     CHECK_INT(r.last_first_rid, 1000);
 }
 
+/* Two hits at one time reach the correlation that reads them in the
+ * order of their events and references, not of the files: u1 then u2 in
+ * order whichever is written first (with u2 first, it never fired). */
+TN_TEST(test_corr_chain_ties_not_by_file_order)
+{
+    const char *u1 = "title: u1\nname: u1\ncorrelation:\n  type: event_count\n  rules: [r_a]\n"
+                     "  group-by: [User]\n  timespan: 10s\n  condition:\n    lt: 2\n";
+    const char *u2 = "title: u2\nname: u2\ncorrelation:\n  type: event_count\n  rules: [r_a]\n"
+                     "  group-by: [User]\n  timespan: 10s\n  condition:\n    lte: 1\n";
+    const char *d = "title: d\nid: 21212121-2121-2121-2121-212121212121\nlevel: high\n"
+                    "correlation:\n  type: temporal_ordered\n  rules: [u1, u2]\n  group-by: [User]\n"
+                    "  timespan: 60s\n"
+                    "---\n"
+                    "title: side\nname: side\ncorrelation:\n  type: event_count\n  rules: [r_b]\n"
+                    "  group-by: [User]\n  timespan: 10s\n  condition:\n    gte: 100\n";
+    for (int u2_first = 0; u2_first < 2; u2_first++) {
+        char y[4096];
+        snprintf(y, sizeof(y), "%s---\n%s---\n%s---\n" KIND("r_a", "a") "---\n" KIND("r_b", "b"),
+                 u2_first ? u2 : u1, u2_first ? u1 : u2, d);
+        run r;
+        if (!start_text(&r, y, 4))
+            return;
+        ev(&r, 1, "Kind", "a", "User", "u", NULL, NULL);
+        ev(&r, 60, "Kind", "b", "User", "u", NULL, NULL);   /* a sweep judges u1 and u2 */
+        finish(&r);
+        CHECK_INT(r.reported, 1);
+    }
+}
+
+/* Two events of one rule with the same time, place and record id (two
+ * records of a JSON array on one line, without EventRecordID) are two
+ * events: only another rule's match is the same event. */
+TN_TEST(test_corr_same_rule_same_place_two_events)
+{
+    run r;
+    if (!start_text(&r, OWN_EVENT_COUNT("gte: 2", "1m"), 1))
+        return;
+    ev(&r, 1, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 2, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 2, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    ev(&r, 3, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    finish(&r);
+    CHECK_INT(r.hits, 2);
+}
+
 typedef struct replay_run {
     tn_ruleset *rs;
     size_t hits[10];
