@@ -66,7 +66,7 @@ static int fz_corr_on_hit(const tn_corr_hit *h, void *ctx)
     fz_corr_run *r = ctx;
     if (!h->nevents || h->nevents > (1u << 20) || !h->events || h->first > h->last)
         r->bad = 1;
-    int k = h->rule->title && h->rule->title[0] == 'c' ? atoi(h->rule->title + 1) : 0;
+    long k = h->rule->title && h->rule->title[0] == 'c' ? strtol(h->rule->title + 1, NULL, 10) : 0;
     if (k >= 1 && k <= 10)
         r->hits[k - 1]++;
     return 0;

@@ -1,13 +1,12 @@
 /* correlate.c - sliding windows per correlation and group.
  *
  * State per correlation: a hash table of groups keyed by the group-by
- * values, each after its length. A group keeps its entries (time, which
- * reference matched, aggregated field value) and a parallel array of
- * their origins, in arrival order; leaving advances a head index. The
- * metrics are kept as entries join and leave the window, in O(1) each
- * (counts, distinct values) or amortized through corrwin.h (sums, ordered
- * runs), so a long window costs no pass per event. A sweep per timespan
- * of stream time drops what can no longer count (see correlate.h: Memory).
+ * values, each after its length. A group (corrgroup.h) keeps its entries
+ * and window, with the metrics kept as entries join and leave it. Here:
+ * which windows are judged when, hits and chains (the waiting inputs of
+ * a correlation that reads another's hits), and the values' encoding. A
+ * sweep per timespan of stream time drops what can no longer count (see
+ * correlate.h: Memory).
  *
  * Values travel as text, each "LEN:BYTES" or "-" for an absent field, in
  * a fixed order: for each correlation, for each of its references to the
@@ -16,55 +15,14 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "match/corrwin.h"
+#include "base/map.h"
+#include "match/corrgroup.h"
 #include "match/eval.h"
 #include "sigma/ruleset_impl.h"
 
-#include "base/map.h"
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct entry {
-    uint64_t t;
-    uint32_t ref;
-    uint8_t isnum;      /* value_sum, value_avg: val is a number, num */
-    double num;
-    char *val;          /* aggregated field's value, NULL if absent */
-    tn_corr_origin *up; /* an upstream correlation's hit: its events before the
-                         * last (the entry's origin), oldest first */
-    uint32_t nup;
-    uint64_t first;     /* the time of its first event (a hit's first; else t) */
-} entry;
-
-/* A group's matches, oldest first, in e[head..n). Entries head..tail are
- * counted in the metrics (the window); with lt/lte/eq/neq the entries
- * after tail wait until the window of the oldest closes (see judge). */
-typedef struct group {
-    char *key;
-    char **gvals;       /* per group-by */
-    entry *e;
-    tn_corr_origin *o;  /* per entry */
-    size_t head, tail, n, cap;
-    /* what the metrics need, kept as entries come and go: recounting the
-     * window on each event was quadratic (value_count over a day, one
-     * group: 40,000 events took 10.6 s) */
-    uint32_t *refcnt;   /* temporal: entries per reference */
-    uint32_t nseen;     /*   references with one at least */
-    tn_map *vals;       /* value_count, value_percentile: the values seen, with
-                         * vcnt[id] entries each */
-    uint32_t *vcnt;
-    size_t vcap, ndistinct;
-    tn_cwin *win;       /* value_sum, value_avg: sums; temporal_ordered: runs */
-    /* the last event fed, which a hit may have used up: its second rule's
-     * match is the same event (feed_corr) */
-    int has_last;
-    uint64_t last_t, last_off, last_rid, last_vh;
-    uint32_t last_file, last_ref;
-    struct group *next;
-} group;
 
 /* An input that waits (a correlation that reads another's hits). */
 typedef struct pend {
@@ -111,12 +69,6 @@ typedef struct source {
     uint32_t nup;
     uint64_t first;             /* the hit's first event's time */
 } source;
-
-/* t + span, at most UINT64_MAX. */
-static uint64_t until(uint64_t t, uint64_t span)
-{
-    return t > UINT64_MAX - span ? UINT64_MAX : t + span;
-}
 
 static void pend_free(pend *p, uint32_t ngroup)
 {
@@ -175,149 +127,13 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
                 const tn_corr *u = rs->corrs[cr->ref_corr[k]];
                 uint64_t l = c->st[cr->ref_corr[k]].lag;
                 if (u->windowed && u->type != TN_CORR_VALUE_PERCENTILE)
-                    l = until(until(l, u->span), u->span);
+                    l = tn_until(tn_until(l, u->span), u->span);
                 c->st[i].lag = l > c->st[i].lag ? l : c->st[i].lag;
             }
         }
     }
     tn_free(placed);
     return c;
-}
-
-/* The back's entry i, for the window aggregate (corrwin.h). */
-static tn_cwin_item item_at(void *ctx, size_t i)
-{
-    const group *g = ctx;
-    const entry *e = &g->e[g->tail - g->win->nb + i];
-    return (tn_cwin_item){e->num, e->isnum, e->ref};
-}
-
-static void free_entry(entry *e)
-{
-    tn_free(e->val);
-    tn_free(e->up);
-    e->val = NULL;
-    e->up = NULL;
-}
-
-/* The oldest entry leaves: out of the window's counts if it was in them.
- * 0, or -1 out of memory (nothing changed). */
-static int pop_front(group *g)
-{
-    entry *e = &g->e[g->head];
-    if (g->head < g->tail) {
-        if (g->win && tn_cwin_pop(g->win, item_at, g))
-            return -1;
-        if (g->refcnt && --g->refcnt[e->ref] == 0)
-            g->nseen--;
-        if (g->vals && e->val) {
-            long id = tn_map_get(g->vals, e->val, strlen(e->val));
-            if (id >= 0 && --g->vcnt[id] == 0)
-                g->ndistinct--;
-        }
-    } else {
-        g->tail++;   /* never counted in */
-    }
-    free_entry(e);
-    g->head++;
-    return 0;
-}
-
-static int count_value(group *g, const char *v);
-
-/* No value counted. */
-static void values_reset(group *g)
-{
-    tn_map_free(g->vals);
-    tn_map_init(g->vals);
-    g->ndistinct = 0;
-    if (g->vcnt)
-        memset(g->vcnt, 0, g->vcap * sizeof(*g->vcnt));
-}
-
-/* The map keeps the values that left the window too; once it holds four
- * times the window's entries it is made again from them, so it stays
- * within the window's size (as the entries do). */
-static int recount(group *g)
-{
-    values_reset(g);
-    for (size_t i = g->head; i < g->tail; i++)
-        if (g->e[i].val && count_value(g, g->e[i].val))
-            return -1;
-    return 0;
-}
-
-/* The entry at tail joins the window: 0, or -1 out of memory. */
-static int count_in(group *g)
-{
-    const entry *e = &g->e[g->tail++];
-    if (g->win)
-        tn_cwin_push(g->win, (tn_cwin_item){e->num, e->isnum, e->ref});
-    if (g->refcnt && g->refcnt[e->ref]++ == 0)
-        g->nseen++;
-    if (!g->vals || !e->val)
-        return 0;
-    if (g->vals->count >= 64 && g->vals->count >= 4 * (g->tail - g->head))
-        return recount(g);   /* counts the new entry too */
-    return count_value(g, e->val);
-}
-
-static int count_value(group *g, const char *v)
-{
-    int added;
-    long id = tn_map_put(g->vals, v, strlen(v), &added);
-    if (id < 0)
-        return -1;
-    if ((size_t)id >= g->vcap) {
-        size_t ncap = g->vcap ? 2 * g->vcap : 16;
-        uint32_t *nc = tn_realloc(g->vcnt, ncap * sizeof(*nc));
-        if (!nc)
-            return -1;
-        memset(nc + g->vcap, 0, (ncap - g->vcap) * sizeof(*nc));
-        g->vcnt = nc;
-        g->vcap = ncap;
-    }
-    if (g->vcnt[id]++ == 0)
-        g->ndistinct++;
-    return 0;
-}
-
-/* After a hit: the window's entries are used up, the group starts over
- * with the entries that wait after it. */
-static void consume(group *g)
-{
-    for (size_t i = g->head; i < g->tail; i++) {
-        free_entry(&g->e[i]);
-    }
-    g->head = g->tail;
-    if (g->refcnt)   /* nseen of the counts are not zero */
-        for (uint32_t r = 0; g->nseen; r++)
-            g->nseen -= g->refcnt[r] != 0, g->refcnt[r] = 0;
-    if (g->vals)   /* values of other windows are not kept */
-        values_reset(g);
-    if (g->win)
-        tn_cwin_clear(g->win);
-}
-
-static void free_group(group *g, uint32_t ngroup)
-{
-    for (size_t i = g->head; i < g->n; i++)
-        free_entry(&g->e[i]);
-    for (uint32_t i = 0; g->gvals && i < ngroup; i++)
-        tn_free(g->gvals[i]);
-    tn_free(g->gvals);
-    tn_free(g->e);
-    tn_free(g->o);
-    tn_free(g->refcnt);
-    if (g->win)
-        tn_cwin_free(g->win);
-    tn_free(g->win);
-    if (g->vals)
-        tn_map_free(g->vals);
-    tn_free(g->vals);
-    tn_free(g->vcnt);
-    tn_free(g->key);
-    tn_free(g);
 }
 
 void tn_correlator_free(tn_correlator *c)
@@ -328,7 +144,7 @@ void tn_correlator_free(tn_correlator *c)
         for (size_t h = 0; c->st[i].tab && h <= c->st[i].mask; h++)
             for (group *g = c->st[i].tab[h], *nx; g; g = nx) {
                 nx = g->next;
-                free_group(g, c->rs->corrs[i]->ngroup);
+                tn_cg_free(g, c->rs->corrs[i]->ngroup);
             }
         tn_free(c->st[i].tab);
         for (size_t j = 0; j < c->st[i].npq; j++)
@@ -398,178 +214,14 @@ static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
             tn_buf_free(&key);
             return g;
         }
-    group *g = tn_calloc(1, sizeof(*g));
-    if (g) {
-        g->key = key.data;   /* takes the buffer */
-        g->gvals = tn_calloc(cr->ngroup ? cr->ngroup : 1, sizeof(char *));
-        int bad = 0;
-        if (cr->type == TN_CORR_TEMPORAL)
-            bad |= !(g->refcnt = tn_calloc(cr->nrefs ? cr->nrefs : 1, sizeof(*g->refcnt)));
-        if (cr->type == TN_CORR_VALUE_COUNT || cr->type == TN_CORR_VALUE_PERCENTILE) {
-            if ((g->vals = tn_calloc(1, sizeof(*g->vals))))
-                tn_map_init(g->vals);
-            bad |= !g->vals;
-        }
-        if (cr->type == TN_CORR_TEMPORAL_ORDERED || cr->type == TN_CORR_VALUE_SUM ||
-            cr->type == TN_CORR_VALUE_AVG) {
-            uint32_t k = cr->type == TN_CORR_TEMPORAL_ORDERED ? cr->nrefs : 0;
-            if ((g->win = tn_calloc(1, sizeof(*g->win))) && tn_cwin_init(g->win, k)) {
-                tn_free(g->win);
-                g->win = NULL;
-            }
-            bad |= !g->win;
-        }
-        bad |= !g->gvals;
-        for (uint32_t i = 0; !bad && i < cr->ngroup; i++) {
-            const char *v = s->gv[i];
-            bad |= !(g->gvals[i] = tn_strndup(v ? v : "", v ? strlen(v) : 0));
-        }
-        if (bad) {   /* not linked: no half-made group stays behind */
-            free_group(g, cr->ngroup);
-            return NULL;
-        }
-        g->next = st->tab[h];
-        st->tab[h] = g;
-        if (++st->count > 2 * (st->mask + 1))
-            grow(st);
-        return g;
-    }
-    tn_buf_free(&key);
-    return NULL;
-}
-
-static int decimal(const char *v, double *out);
-
-/* A match joins the group's entries (not yet the window: count_in). */
-static int push(group *g, uint64_t t, uint32_t ref, const char *val, const source *s)
-{
-    if (g->head && g->head * 2 >= g->n) {  /* compact the expired prefix */
-        memmove(g->e, g->e + g->head, (g->n - g->head) * sizeof(*g->e));
-        memmove(g->o, g->o + g->head, (g->n - g->head) * sizeof(*g->o));
-        g->n -= g->head;
-        g->tail -= g->head;
-        g->head = 0;
-    }
-    if (g->n == g->cap) {
-        size_t ncap = g->cap ? g->cap * 2 : 16;
-        entry *ne = tn_realloc(g->e, ncap * sizeof(*ne));
-        if (!ne)
-            return -1;
-        g->e = ne;
-        tn_corr_origin *no = tn_realloc(g->o, ncap * sizeof(*no));
-        if (!no)
-            return -1;
-        g->o = no;
-        g->cap = ncap;
-    }
-    char *copy = val ? tn_strndup(val, strlen(val)) : NULL;
-    if (val && !copy)
-        return -1;
-    double num = 0;
-    int isnum = g->win && !g->win->k && val && decimal(val, &num);
-    tn_corr_origin *up = NULL;
-    if (s->nup && !(up = tn_malloc(s->nup * sizeof(*up)))) {
-        tn_free(copy);
-        return -1;
-    }
-    if (up)
-        memcpy(up, s->up, s->nup * sizeof(*up));
-    g->e[g->n] = (entry){t, ref, (uint8_t)isnum, num, copy, up, up ? s->nup : 0,
-                         s->first < t ? s->first : t};
-    g->o[g->n++] = s->o;
-    return 0;
-}
-
-/* Entries older than a window of span ending at t leave. 0, or -1. */
-static int expire(group *g, uint64_t t, uint64_t span)
-{
-    while (g->head < g->n && until(g->e[g->head].t, span) < t)
-        if (pop_front(g))
-            return -1;
-    return 0;
-}
-
-
-/* ---- metrics and conditions ---- */
-
-/* A field value as the number value_sum and value_avg add: a plain
- * decimal ([+-]digits[.digits][e[+-]digits]) that is finite. strtod alone
- * also took "nan", "inf" and hex: one event's "nan" made a sum never
- * reach its limit (a value an attacker can write into a log), and a NaN
- * or an infinity is no JSON number for the hit's "value". */
-static int decimal(const char *v, double *out)
-{
-    const char *p = v + (*v == '+' || *v == '-');
-    size_t digits = 0;
-    while (*p >= '0' && *p <= '9')
-        p++, digits++;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            digits++;
-    if (!digits)
-        return 0;
-    if (*p == 'e' || *p == 'E') {
-        p += 1 + (p[1] == '+' || p[1] == '-');
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p)
-        return 0;
-    *out = strtod(v, NULL);
-    return isfinite(*out);
-}
-
-/* The window's count, distinct values, rules seen, sum, average, or (for
- * value_percentile) the share of its entries whose value is cur. */
-static double metric(const tn_corr *cr, const group *g, const char *cur)
-{
-    size_t n = g->tail - g->head;
-    uint32_t nnum;
-    double sum;
-    switch (cr->type) {
-    case TN_CORR_EVENT_COUNT:
-        return (double)n;
-    case TN_CORR_VALUE_COUNT:
-        return (double)g->ndistinct;
-    case TN_CORR_TEMPORAL:
-        return g->nseen;
-    case TN_CORR_TEMPORAL_ORDERED:
-        return tn_cwin_run(g->win);
-    case TN_CORR_VALUE_SUM:
-        return tn_cwin_sum(g->win, NULL);
-    case TN_CORR_VALUE_AVG:
-        sum = tn_cwin_sum(g->win, &nnum);
-        return nnum ? sum / nnum : 0;
-    default: {
-        long id = cur ? tn_map_get(g->vals, cur, strlen(cur)) : -1;
-        return n && id >= 0 ? 100.0 * (double)g->vcnt[id] / (double)n : 0;
-    }
-    }
-}
-
-static int cond_ok(const tn_corr *cr, double x)
-{
-    int any = 0;
-    for (int i = 0; i < TN_CC__N; i++)
-        any |= cr->has[i];
-    if (!any)   /* temporal without a condition: every rule */
-        return x >= (double)cr->nrefs;
-    return (!cr->has[TN_CC_GT] || x > cr->cond[TN_CC_GT]) &&
-           (!cr->has[TN_CC_GTE] || x >= cr->cond[TN_CC_GTE]) &&
-           (!cr->has[TN_CC_LT] || x < cr->cond[TN_CC_LT]) &&
-           (!cr->has[TN_CC_LTE] || x <= cr->cond[TN_CC_LTE]) &&
-           (!cr->has[TN_CC_EQ] || x == cr->cond[TN_CC_EQ]) &&
-           (!cr->has[TN_CC_NEQ] || x != cr->cond[TN_CC_NEQ]);
-}
-
-/* Judged over windows that start at each entry (judge), not as soon as
- * the condition holds: a condition that a later event can make false
- * again. value_percentile is judged per event. */
-static int upper_bounded(const tn_corr *cr)
-{
-    return cr->windowed && cr->type != TN_CORR_VALUE_PERCENTILE;
+    group *g = tn_cg_new(cr, s->gv, key.data);   /* takes the key, also on failure */
+    if (!g)
+        return NULL;
+    g->next = st->tab[h];
+    st->tab[h] = g;
+    if (++st->count > 2 * (st->mask + 1))
+        grow(st);
+    return g;
 }
 
 /* ---- feeding ---- */
@@ -643,20 +295,20 @@ static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int fina
     const tn_corr *cr = c->rs->corrs[ci];
     int hits = 0;
     while (g->head < g->n) {
-        uint64_t end = until(g->e[g->head].t, cr->span);
+        uint64_t end = tn_until(g->e[g->head].t, cr->span);
         if (!final && end >= now)
             break;
         while (g->tail < g->n && g->e[g->tail].t <= end)
-            if (count_in(g))
+            if (tn_cg_count_in(g))
                 return -1;
-        double x = metric(cr, g, NULL);
-        if (cond_ok(cr, x)) {
+        double x = tn_cg_metric(cr, g, NULL);
+        if (tn_cg_cond_ok(cr, x)) {
             int h = fire(c, ci, g, x, cb, ctx, depth);
             if (h < 0)
                 return -1;
             hits += h;
-            consume(g);
-        } else if (pop_front(g)) {
+            tn_cg_consume(g);
+        } else if (tn_cg_pop_front(g)) {
             return -1;
         }
     }
@@ -713,22 +365,22 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     uint64_t t = s->t;
     if (g->n > g->head && t < g->e[g->n - 1].t)
         t = g->e[g->n - 1].t;
-    if (upper_bounded(cr)) {
+    if (tn_cg_upper(cr)) {
         int hits = judge(c, ci, g, t, 0, cb, ctx, depth);
-        return hits < 0 || push(g, t, ref, val, s) ? -1 : hits;
+        return hits < 0 || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first) ? -1 : hits;
     }
-    if (expire(g, t, cr->span) || push(g, t, ref, val, s) || count_in(g))
+    if (tn_cg_expire(g, t, cr->span) || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first) || tn_cg_count_in(g))
         return -1;
     if (cr->type == TN_CORR_VALUE_PERCENTILE && !val)
         return 0;
-    double x = metric(cr, g, val);
-    if (!cond_ok(cr, x))
+    double x = tn_cg_metric(cr, g, val);
+    if (!tn_cg_cond_ok(cr, x))
         return 0;
     int hits = fire(c, ci, g, x, cb, ctx, depth);
     if (hits < 0)
         return -1;
     if (cr->type != TN_CORR_VALUE_PERCENTILE)
-        consume(g);   /* the group starts over */
+        tn_cg_consume(g);   /* the group starts over */
     return hits;
 }
 
@@ -1025,12 +677,12 @@ static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx)
     for (size_t h = 0; h <= st->mask; h++)
         for (group **pg = &st->tab[h]; *pg;) {
             group *g = *pg;
-            if (upper_bounded(cr)) {
+            if (tn_cg_upper(cr)) {
                 int n = judge(c, ci, g, now, 0, cb, ctx, 0);
                 if (n < 0)
                     return -1;
                 hits += n;
-            } else if (expire(g, now, cr->span)) {
+            } else if (tn_cg_expire(g, now, cr->span)) {
                 return -1;
             }
             if (g->head < g->n) {
@@ -1038,7 +690,7 @@ static int sweep(tn_correlator *c, uint32_t ci, tn_corr_cb cb, void *ctx)
                 continue;
             }
             *pg = g->next;
-            free_group(g, cr->ngroup);
+            tn_cg_free(g, cr->ngroup);
             st->count--;
         }
     return hits;
@@ -1063,7 +715,7 @@ int tn_correlator_flush(tn_correlator *c, tn_corr_cb cb, void *ctx)
         if (h < 0)
             return -1;
         hits += h;
-        if (!upper_bounded(c->rs->corrs[ci]))
+        if (!tn_cg_upper(c->rs->corrs[ci]))
             continue;
         for (size_t b = 0; b <= c->st[ci].mask; b++)
             for (group *g = c->st[ci].tab[b]; g; g = g->next) {

@@ -826,10 +826,9 @@ TN_TEST(test_corr_same_rule_same_place_two_events)
     run r;
     if (!start_text(&r, OWN_EVENT_COUNT("gte: 2", "1m"), 1))
         return;
-    ev(&r, 1, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 2, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 2, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 3, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    static const uint64_t at[] = {1, 2, 2, 3};   /* the two at 2 s: one place, one record id */
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+        ev(&r, at[i], "Kind", "fail", "ComputerName", "A", NULL, NULL);
     finish(&r);
     CHECK_INT(r.hits, 2);
 }
