@@ -57,7 +57,7 @@ static tn_cwin_item item_at(void *ctx, size_t i)
 {
     const group *g = ctx;
     const entry *e = &g->e[g->tail - g->win->nb + i];
-    return (tn_cwin_item){e->num, e->isnum, e->ref};
+    return (tn_cwin_item){e->num, e->fix, e->isnum, e->exact, e->ref};
 }
 
 static void free_entry(entry *e)
@@ -120,7 +120,7 @@ int tn_cg_count_in(group *g)
 {
     const entry *e = &g->e[g->tail++];
     if (g->win)
-        tn_cwin_push(g->win, (tn_cwin_item){e->num, e->isnum, e->ref});
+        tn_cwin_push(g->win, (tn_cwin_item){e->num, e->fix, e->isnum, e->exact, e->ref});
     if (g->refcnt && g->refcnt[e->ref]++ == 0)
         g->nseen++;
     if (!g->vals || !e->val)
@@ -190,6 +190,38 @@ void tn_cg_free(group *g, uint32_t ngroup)
 
 static int decimal(const char *v, double *out);
 
+/* A plain decimal (decimal() said so) as an exact tn_cwin_fix: without an
+ * exponent, at most 9 decimals (zeros after them are fine) and under
+ * 10^18. 0 when it is not one. */
+static int fixed(const char *v, tn_cwin_fix *out)
+{
+    int neg = *v == '-';
+    v += *v == '+' || *v == '-';
+    while (*v == '0')
+        v++;
+    tn_cwin_fix x = 0;
+    int digits = 0;
+    for (; *v >= '0' && *v <= '9'; v++, digits++)
+        x = x * 10 + (*v - '0');
+    if (digits > 18)
+        return 0;
+    int dec = 0;
+    if (*v == '.') {
+        for (v++; *v >= '0' && *v <= '9'; v++) {
+            if (dec < 9)
+                x = x * 10 + (*v - '0'), dec++;
+            else if (*v != '0')
+                return 0;
+        }
+    }
+    if (*v)   /* an exponent */
+        return 0;
+    for (; dec < 9; dec++)
+        x *= 10;
+    *out = neg ? -x : x;
+    return 1;
+}
+
 int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_corr_origin *o,
                const tn_corr_origin *ups, uint32_t nup, uint64_t first)
 {
@@ -216,7 +248,9 @@ int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_cor
     if (val && !copy)
         return -1;
     double num = 0;
+    tn_cwin_fix fix = 0;
     int isnum = g->win && !g->win->k && val && decimal(val, &num);
+    int exact = isnum && fixed(val, &fix);
     tn_corr_origin *up = NULL;
     if (nup && !(up = tn_malloc(nup * sizeof(*up)))) {
         tn_free(copy);
@@ -224,8 +258,8 @@ int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_cor
     }
     if (up)
         memcpy(up, ups, nup * sizeof(*up));
-    g->e[g->n] = (entry){t, ref, (uint8_t)isnum, num, copy, up, up ? nup : 0,
-                         first < t ? first : t};
+    g->e[g->n] = (entry){t, ref, (uint8_t)isnum, (uint8_t)exact, num, fix, copy, up,
+                         up ? nup : 0, first < t ? first : t};
     g->o[g->n++] = *o;
     return 0;
 }

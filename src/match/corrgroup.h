@@ -20,8 +20,10 @@
 typedef struct entry {
     uint64_t t;
     uint32_t ref;
-    uint8_t isnum;      /* value_sum, value_avg: val is a number, num */
+    uint8_t isnum;      /* value_sum, value_avg: val is a number, num, */
+    uint8_t exact;      /*   and exactly fix (corrwin.h) */
     double num;
+    tn_cwin_fix fix;
     char *val;          /* aggregated field's value, NULL if absent */
     tn_corr_origin *up; /* an upstream correlation's hit: its events before the
                          * last (the entry's origin), oldest first */

@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int tn_cwin_init(tn_cwin *w, uint32_t k)
@@ -35,6 +36,7 @@ int tn_cwin_init(tn_cwin *w, uint32_t k)
 void tn_cwin_free(tn_cwin *w)
 {
     tn_free(w->fsum);
+    tn_free(w->ffix);
     tn_free(w->fcnt);
     tn_free(w->frow);
     tn_free(w->bm);
@@ -46,6 +48,7 @@ static void back_clear(tn_cwin *w)
 {
     w->nb = 0;
     w->bsum = 0;
+    w->bfix = 0;
     w->bcnt = 0;
     if (w->k)
         memset(w->bm, 0, (size_t)w->k * w->k * sizeof(*w->bm));
@@ -61,7 +64,9 @@ void tn_cwin_push(tn_cwin *w, tn_cwin_item it)
 {
     w->nb++;
     if (!w->k) {
-        if (it.isnum)
+        if (it.isnum && it.exact)
+            w->bfix += it.fix, w->bcnt++;
+        else if (it.isnum)
             w->bsum += it.num, w->bcnt++;
         return;
     }
@@ -90,7 +95,10 @@ static int flip(tn_cwin *w, tn_cwin_get get, void *ctx)
             double *s = tn_realloc(w->fsum, cap * sizeof(*s));
             if (s)
                 w->fsum = s;
-            uint32_t *c = s ? tn_realloc(w->fcnt, cap * sizeof(*c)) : NULL;
+            tn_cwin_fix *x = s ? tn_realloc(w->ffix, cap * sizeof(*x)) : NULL;
+            if (x)
+                w->ffix = x;
+            uint32_t *c = x ? tn_realloc(w->fcnt, cap * sizeof(*c)) : NULL;
             if (!c)
                 return -1;
             w->fcnt = c;
@@ -104,12 +112,16 @@ static int flip(tn_cwin *w, tn_cwin_get get, void *ctx)
     }
     if (!k) {
         double s = 0;
+        tn_cwin_fix x = 0;
         uint32_t c = 0;
         for (size_t i = n; i-- > 0;) {
             tn_cwin_item it = get(ctx, i);
-            if (it.isnum)
+            if (it.isnum && it.exact)
+                x += it.fix, c++;
+            else if (it.isnum)
                 s += it.num, c++;
             w->fsum[i] = s;
+            w->ffix[i] = x;
             w->fcnt[i] = c;
         }
     } else {
@@ -151,15 +163,33 @@ size_t tn_cwin_size(const tn_cwin *w)
     return w->nf - w->ff + w->nb;
 }
 
+/* x / 10^9, correctly rounded: its decimal digits through strtod. */
+static double fix_double(tn_cwin_fix x)
+{
+    char buf[64], *p = buf + sizeof(buf);
+    __extension__ unsigned __int128 u = x < 0 ? -(unsigned __int128)x : (unsigned __int128)x;
+    *--p = 0;
+    for (int i = 0; i < 9; i++, u /= 10)
+        *--p = (char)('0' + (int)(u % 10));
+    *--p = '.';
+    do
+        *--p = (char)('0' + (int)(u % 10));
+    while (u /= 10);
+    if (x < 0)
+        *--p = '-';
+    return strtod(p, NULL);
+}
+
 double tn_cwin_sum(const tn_cwin *w, uint32_t *n)
 {
     double s = w->bsum;
+    tn_cwin_fix x = w->bfix;
     uint32_t c = w->bcnt;
     if (w->ff < w->nf)
-        s = w->fsum[w->ff] + s, c += w->fcnt[w->ff];
+        s = w->fsum[w->ff] + s, x += w->ffix[w->ff], c += w->fcnt[w->ff];
     if (n)
         *n = c;
-    return s;
+    return x ? fix_double(x) + s : s;
 }
 
 uint32_t tn_cwin_run(const tn_cwin *w)

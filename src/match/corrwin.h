@@ -21,10 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A decimal in units of 10^-9: sums of these are exact, in any order. */
+__extension__ typedef __int128 tn_cwin_fix;
+
 /* One entry as the aggregate sees it. */
 typedef struct tn_cwin_item {
-    double num;       /* sums: the value, when isnum */
-    int isnum;
+    double num;       /* sums: the value, when isnum and not exact */
+    tn_cwin_fix fix;  /*   or exactly, when exact (at most 9 decimals, under 10^18) */
+    int isnum, exact;
     uint32_t ref;     /* runs: which reference (rule) matched, < k */
 } tn_cwin_item;
 
@@ -36,11 +40,14 @@ typedef struct tn_cwin {
     size_t nf, ff;         /* front: nf entries, of which ff have left */
     size_t nb;             /* back: entries */
     size_t fcap;
-    double *fsum;          /* sums: per front entry, the sum from it to the front's end */
+    double *fsum;          /* sums: per front entry, the sum from it to the front's end
+                            * of the inexact numbers, */
+    tn_cwin_fix *ffix;     /*   of the exact ones, */
     uint32_t *fcnt;        /*   and how many numbers that sum holds */
     uint32_t *frow;        /* runs: per front entry, k values: the longest run from it to
                             * the front's end using references 0..c */
-    double bsum;           /* the back's sum and count of numbers */
+    double bsum;           /* the back's sums and count of numbers */
+    tn_cwin_fix bfix;
     uint32_t bcnt;
     uint32_t *bm;          /* runs: the back's k*k table, [a][b]: longest run using
                             * references a..b */
@@ -64,7 +71,10 @@ int tn_cwin_pop(tn_cwin *w, tn_cwin_get get, void *ctx);
 /* Entries in the window. */
 size_t tn_cwin_size(const tn_cwin *w);
 
-/* Sums: the sum of the window's numbers; *n: how many there are. */
+/* Sums: the sum of the window's numbers; *n: how many there are. The
+ * exact numbers' sum is exact whatever the order they came and left in,
+ * then rounded once (so 0.1 + 0.2 + 0.3 is 0.6); inexact ones (exponents,
+ * more than 9 decimals, 10^18 or more) are added as doubles. */
 double tn_cwin_sum(const tn_cwin *w, uint32_t *n);
 
 /* Runs: the most distinct references that occur in the window in their

@@ -17,6 +17,7 @@ The model recounts every window from scratch; tansa keeps its counts as
 events come and go. Prints one line; exit 0 when the hits (rule, group,
 record ids, value) are the same."""
 import json, random, subprocess, sys, os, datetime
+from decimal import Decimal
 
 SPAN = 60
 TYPES = ['event_count', 'value_count', 'temporal', 'temporal_ordered',
@@ -62,7 +63,8 @@ def events(rng, n, ties=True):
         rule = rng.randrange(3)
         user = rng.choice('xyz')
         r = rng.random()
-        val = str(rng.choice([0, 10, 20, 50, 100])) if r < 0.8 else ('12.5' if r < 0.9 else 'junk')
+        val = (str(rng.choice([0, 10, 20, 50, 100])) if r < 0.8 else '12.5' if r < 0.88
+               else rng.choice(['0.1', '0.2', '0.3']) if r < 0.95 else 'junk')
         evs.append({'t': t, 'rid': i + 1, 'rule': rule, 'user': user, 'val': val})
     return evs
 
@@ -86,11 +88,11 @@ def metric(t, win, refs, cur=None):
             r = e['rule']
             best[r] = max(best[r], 1 + max(best[:r], default=0))
         return max(best)
-    nums = [float(e['val']) for e in win if num(e['val'])]
+    nums = [Decimal(e['val']) for e in win if num(e['val'])]   # tansa's sums are exact
     if t == 'value_sum':
         return sum(nums)
     if t == 'value_avg':
-        return sum(nums) / len(nums) if nums else 0
+        return sum(nums) / len(nums) if nums else Decimal(0)
     same = sum(1 for e in win if e['val'] == cur)
     return 100.0 * same / len(win)
 
@@ -139,7 +141,7 @@ def model(evs, corrs):
     for cid, t, cond, refs in corrs:
         for user in 'xyz':
             g = [e for e in evs if e['user'] == user and e['rule'] < len(refs)]
-            hits += [(cid, user, ids(win), round(x, 6)) for win, x in windows(t, cond, len(refs), g)]
+            hits += [(cid, user, ids(win), round(float(x), 6)) for win, x in windows(t, cond, len(refs), g)]
     return sorted(hits)
 
 # chains: an upstream correlation (no generate: not reported) read by
@@ -180,7 +182,7 @@ def chain_model(evs, corrs):
                      for win, _ in windows(ut, ucond, len(urefs), up)]
             items += [dict(e, rule=1) for e in g if e['rule'] == 2]
             items.sort(key=lambda e: e['t'])
-            hits += [(cid, user, ids(win), round(x, 6)) for win, x in windows(dt, dcond, 2, items)]
+            hits += [(cid, user, ids(win), round(float(x), 6)) for win, x in windows(dt, dcond, 2, items)]
     return sorted(hits)
 
 def main():

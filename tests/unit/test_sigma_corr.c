@@ -833,6 +833,33 @@ TN_TEST(test_corr_same_rule_same_place_two_events)
     CHECK_INT(r.hits, 2);
 }
 
+/* Sums of plain decimals are exact, whatever order the window's two
+ * stacks add them in: 0.1 + 0.2 + 0.3 is 0.6 (in doubles, left to right,
+ * 0.6000000000000001, and after a slide 0.6: eq: 0.6 depended on what
+ * came before). */
+TN_TEST(test_corr_sums_exact)
+{
+    const char *y =
+        "title: six\nid: 22222222-2121-2121-2121-212121212121\nlevel: high\n"
+        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
+        "  timespan: 1m\n  condition:\n    field: Bytes\n    eq: 0.6\n"
+        "---\n" FAILED_LOGIN;
+    for (int lead = 0; lead < 2; lead++) {
+        run r;
+        if (!start_text(&r, y, 1))
+            return;
+        if (lead)   /* a 5 that leaves first: the window slides past it */
+            ev(&r, 0, "User", "u", "Bytes", "5", NULL, NULL);
+        ev(&r, 1, "User", "u", "Bytes", "0.1", NULL, NULL);
+        ev(&r, 2, "User", "u", "Bytes", "0.2", NULL, NULL);
+        ev(&r, 3, "User", "u", "Bytes", "0.3", NULL, NULL);
+        finish(&r);
+        CHECK_INT(r.hits, 1);
+        CHECK(r.last_value == 0.6);
+        CHECK_INT(r.last_nevents, 3);
+    }
+}
+
 typedef struct replay_run {
     tn_ruleset *rs;
     size_t hits[10];
