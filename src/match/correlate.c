@@ -54,6 +54,7 @@ struct tn_correlator {
     uint64_t now;       /* latest time fed */
     tn_map names;       /* computer and channel names of origins */
     tn_buf vals;        /* tn_correlator_feed's values */
+    tn_buf key;         /* find_group's key */
     tn_buf dec;         /* decoded values, NUL-terminated */
 };
 
@@ -87,6 +88,7 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
     c->rs = rs;
     tn_map_init(&c->names);
     tn_buf_init(&c->vals);
+    tn_buf_init(&c->key);
     tn_buf_init(&c->dec);
     c->st = tn_calloc(rs->ncorrs ? rs->ncorrs : 1, sizeof(*c->st));
     for (uint32_t i = 0; c->st && i < rs->ncorrs; i++) {
@@ -155,6 +157,7 @@ void tn_correlator_free(tn_correlator *c)
     tn_free(c->order);
     tn_map_free(&c->names);
     tn_buf_free(&c->vals);
+    tn_buf_free(&c->key);
     tn_buf_free(&c->dec);
     tn_free(c);
 }
@@ -190,31 +193,28 @@ static void grow(cstate *st)
 static group *find_group(tn_correlator *c, uint32_t ci, const source *s)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    tn_buf key;
-    tn_buf_init(&key);
+    tn_buf *key = &c->key;   /* one buffer for every feed: a new one cost a
+                              * malloc and a free per match and correlation */
+    tn_buf_clear(key);
     /* each value after its length: with a separator alone, ("a\x1fb", "c")
      * and ("a", "b\x1fc") were one group (values hold no NUL) */
     for (uint32_t i = 0; i < cr->ngroup; i++) {
         const char *v = s->gv[i] ? s->gv[i] : "";
-        tn_buf_u64(&key, strlen(v));
-        tn_buf_putc(&key, ':');
-        tn_buf_puts(&key, v);
+        tn_buf_u64(key, strlen(v));
+        tn_buf_putc(key, ':');
+        tn_buf_puts(key, v);
     }
-    if (!tn_buf_ok(&key) || !key.data) {
-        tn_buf_putc(&key, 0);
-        if (!tn_buf_ok(&key)) {
-            tn_buf_free(&key);
-            return NULL;
-        }
-    }
+    if (!key->data && !tn_buf_reserve(key, 1))   /* no group-by: the key "" */
+        key->data[0] = '\0';
+    if (!tn_buf_ok(key) || !key->data)
+        return NULL;
     cstate *st = &c->st[ci];
-    size_t h = hash(key.data) & st->mask;
+    size_t h = hash(key->data) & st->mask;
     for (group *g = st->tab[h]; g; g = g->next)
-        if (!strcmp(g->key, key.data)) {
-            tn_buf_free(&key);
+        if (!strcmp(g->key, key->data))
             return g;
-        }
-    group *g = tn_cg_new(cr, s->gv, key.data);   /* takes the key, also on failure */
+    char *own = tn_strndup(key->data, key->len);
+    group *g = own ? tn_cg_new(cr, s->gv, own) : NULL;   /* takes own, also on failure */
     if (!g)
         return NULL;
     g->next = st->tab[h];
