@@ -128,7 +128,7 @@ tn_correlator *tn_correlator_new(const tn_ruleset *rs)
                     continue;
                 const tn_corr *u = rs->corrs[cr->ref_corr[k]];
                 uint64_t l = c->st[cr->ref_corr[k]].lag;
-                if (u->windowed && u->type != TN_CORR_VALUE_PERCENTILE)
+                if (tn_cg_upper(u))
                     l = tn_until(tn_until(l, u->span), u->span);
                 c->st[i].lag = l > c->st[i].lag ? l : c->st[i].lag;
             }

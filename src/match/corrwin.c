@@ -158,11 +158,6 @@ int tn_cwin_pop(tn_cwin *w, tn_cwin_get get, void *ctx)
     return 0;
 }
 
-size_t tn_cwin_size(const tn_cwin *w)
-{
-    return w->nf - w->ff + w->nb;
-}
-
 /* x / 10^9, correctly rounded: its decimal digits through strtod. */
 static double fix_double(tn_cwin_fix x)
 {

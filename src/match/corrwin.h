@@ -68,9 +68,6 @@ void tn_cwin_push(tn_cwin *w, tn_cwin_item it);
  * is empty. 0, or -1 out of memory (the window is then unchanged). */
 int tn_cwin_pop(tn_cwin *w, tn_cwin_get get, void *ctx);
 
-/* Entries in the window. */
-size_t tn_cwin_size(const tn_cwin *w);
-
 /* Sums: the sum of the window's numbers; *n: how many there are. The
  * exact numbers' sum is exact whatever the order they came and left in,
  * then rounded once (so 0.1 + 0.2 + 0.3 is 0.6); inexact ones (exponents,
