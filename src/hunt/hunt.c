@@ -73,13 +73,13 @@ typedef struct worker {
     size_t dbytes;      /* bytes in dstr */
     tn_buf dtmp;        /* details of the current detection, reused */
     tn_det *dets;
-    size_t ndets, capdets;
+    size_t ndets, capdets, hdets;   /* hdets: see push_to */
     /* matches kept for correlation, as detections whose details are the
      * correlation values (tn_corr_values) */
     tn_arena kstr;      /* their strings */
     size_t kbytes;
     tn_det *keep;
-    size_t nkeep, capkeep;
+    size_t nkeep, capkeep, hkeep;
     tn_buf ktmp;        /* values of the current match, reused */
     tn_tl_event tev;    /* the current event's parts of its timeline lines */
     tn_tl_cache ltc;    /* rules' and files' parts of those lines */
@@ -373,12 +373,37 @@ static void spill_keep(hunt *h, worker *w)
     w->kbytes = 0;
 }
 
-/* Appends d to v[0..*n), growing it. Returns 0 or -1. */
-static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, const tn_det *d)
+/* Frees what push_to grew. */
+static void dets_free(tn_det *v, size_t huge)
+{
+    if (huge)
+        tn_huge_free(v, huge);
+    else
+        tn_free(v);
+}
+
+/* Appends d to v[0..*n), growing it. Returns 0 or -1. From 2 MiB on, v
+ * lies in 2 MiB pages (tn_huge_alloc; *huge: the region's bytes, 0 while
+ * v is tn_realloc's), as the lines do (setup_workers): the 256 MiB
+ * real-chunk hunt with the Windows rules took 4,100 of its 9,000 page
+ * faults (~2.5 us each) filling the detections held between spills. */
+static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, size_t *huge, const tn_det *d)
 {
     if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 256;
-        tn_det *nv = tn_realloc(*v, ncap * sizeof(*nv));
+        size_t ncap = *cap ? *cap * 2 : 256, bytes = ncap * sizeof(**v);
+        tn_det *nv;
+        if (bytes >= TN_HUGE) {
+            nv = tn_huge_alloc(&bytes);
+            if (nv) {
+                if (*n)
+                    memcpy(nv, *v, *n * sizeof(**v));
+                dets_free(*v, *huge);
+                *huge = bytes;
+                ncap = bytes / sizeof(**v);
+            }
+        } else {
+            nv = tn_realloc(*v, bytes);
+        }
         if (!nv) {
             w->oom = 1;
             return -1;
@@ -425,7 +450,7 @@ static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
         f.line_len = (uint32_t)n;
         d = &f;
     }
-    if (push_to(w, &w->dets, &w->ndets, &w->capdets, d) == 0 &&
+    if (push_to(w, &w->dets, &w->ndets, &w->capdets, &w->hdets, d) == 0 &&
         (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
         spill(h, w);
 }
@@ -449,7 +474,7 @@ static void keep_match(hunt *h, worker *w, const tn_rule_info *r, const tn_event
         .channel = arena_str(w, &w->kstr, &w->kbytes, ev->channel, strlen(ev->channel)),
         .details = arena_str(w, &w->kstr, &w->kbytes, v->data ? v->data : "", v->len),
     };
-    if (push_to(w, &w->keep, &w->nkeep, &w->capkeep, &k) == 0 &&
+    if (push_to(w, &w->keep, &w->nkeep, &w->capkeep, &w->hkeep, &k) == 0 &&
         (w->nkeep >= h->spill_dets || w->kbytes > SPILL_BYTES))
         spill_keep(h, w);
 }
@@ -818,8 +843,11 @@ static int setup_workers(hunt *h, int n)
     h->w = (worker *)(((uintptr_t)h->wmem + 63) & ~(uintptr_t)63);
     h->nw = n;
     for (int i = 0; i < n; i++) {
-        tn_arena_init(&h->w[i].kstr, 256 * 1024);
-        tn_arena_init(&h->w[i].dstr, 256 * 1024);
+        /* past their first block, in 2 MiB pages: the lines of the 256 MiB
+         * real-chunk hunt with the Windows rules (16 MiB between spills)
+         * took 3,300 page faults in 4 KiB pages */
+        tn_arena_init_growing(&h->w[i].kstr, 256 * 1024, TN_ARENA_HUGE);
+        tn_arena_init_growing(&h->w[i].dstr, 256 * 1024, TN_ARENA_HUGE);
         tn_arena_init(&h->w[i].bmem, 256 * 1024);   /* its blocks come on the worker's thread */
         tn_tl_stats_init(&h->w[i].st);
         if (h->o->format && !(h->w[i].rule_n = tn_calloc(nr ? nr : 1, sizeof(uint64_t))))
@@ -909,8 +937,8 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         else
             tn_arena_free(&w->dstr);
         tn_arena_free(&w->kstr);
-        tn_free(w->dets);
-        tn_free(w->keep);
+        dets_free(w->dets, w->hdets);
+        dets_free(w->keep, w->hkeep);
         tn_buf_free(&w->dtmp);
         tn_buf_free(&w->ktmp);
         tn_tl_event_free(&w->tev);
