@@ -533,11 +533,11 @@ void tn_tl_stats_free(tn_tl_stats *st)
 
 static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key, uint64_t n)
 {
-    int added;
-    long id = tn_map_put(m, key, strlen(key), &added);
-    if (id < 0)
-        return -1;
-    if ((size_t)id >= *cap) {
+    /* room for the id a new key would get (ids are dense: the next is
+     * m->count) before the key goes in: grown after it, a failed growth
+     * left a key without a count, which the summary's top() then read
+     * through a NULL array */
+    if (m->count >= *cap) {
         size_t ncap = *cap ? *cap * 2 : 64;
         uint64_t *c = tn_realloc(*counts, ncap * sizeof(*c));
         if (!c)
@@ -546,6 +546,10 @@ static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key, uint
         *counts = c;
         *cap = ncap;
     }
+    int added;
+    long id = tn_map_put(m, key, strlen(key), &added);
+    if (id < 0)
+        return -1;
     (*counts)[id] += n;
     return 0;
 }
