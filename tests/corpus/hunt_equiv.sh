@@ -321,17 +321,18 @@ done
 
 # more than 2 MiB of detections held between spills (hunt.c, push_to: the
 # array moves to 2 MiB pages; the lines' arena grows in them), and as many
-# matches kept for a correlation: the same timeline as when both are
-# spilled to disk every 1,000
-awk 'BEGIN { for (i = 1; i <= 40000; i++) printf "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,\"EventRecordID\":%d,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\"}\n", i }' >"$work/many.jsonl"
+# matches kept for a correlation (past 52,428 held: their array moves on
+# from one such region to a larger one): the same timeline as when both
+# are spilled to disk every 1,000
+awk 'BEGIN { for (i = 1; i <= 60000; i++) printf "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,\"EventRecordID\":%d,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\"}\n", i }' >"$work/many.jsonl"
 mkdir -p "$work/many"
 cp tests/data/sigma/good/proc_whoami.yml "$work/many/r.yml"
-printf -- '---\ntitle: Every whoami\nid: 44444444-4444-4444-4444-444444444444\nlevel: high\ncorrelation:\n    type: event_count\n    rules: [0b3a1c2d-0000-4000-8000-000000000001]\n    group-by: [Image]\n    timespan: 1h\n    condition: {gte: 40000}\n    generate: true\n' >>"$work/many/r.yml"
+printf -- '---\ntitle: Every whoami\nid: 44444444-4444-4444-4444-444444444444\nlevel: high\ncorrelation:\n    type: event_count\n    rules: [0b3a1c2d-0000-4000-8000-000000000001]\n    group-by: [Image]\n    timespan: 1h\n    condition: {gte: 60000}\n    generate: true\n' >>"$work/many/r.yml"
 "$T" hunt -q -t 1 --rules "$work/many" -f jsonl "$work/many.jsonl" >"$work/many1.out" 2>/dev/null
 TANSA_SPILL_DETS=1000 "$T" hunt -q -t 2 --rules "$work/many" -f jsonl "$work/many.jsonl" >"$work/many2.out" 2>/dev/null
 nm=$(grep -c 0b3a1c2d-0000-4000-8000-000000000001 "$work/many1.out")
-nc=$(grep -c '"rule_id":"44444444-4444-4444-4444-444444444444".*"events":40000' "$work/many1.out")
-[ "$nm" = 40000 ] && [ "$nc" = 1 ] && cmp -s "$work/many1.out" "$work/many2.out"
-check "40,000 detections and kept matches held in memory = spilled every 1,000 (detections $nm, correlation $nc)" $?
+nc=$(grep -c '"rule_id":"44444444-4444-4444-4444-444444444444".*"events":60000' "$work/many1.out")
+[ "$nm" = 60000 ] && [ "$nc" = 1 ] && cmp -s "$work/many1.out" "$work/many2.out"
+check "60,000 detections and kept matches held in memory = spilled every 1,000 (detections $nm, correlation $nc)" $?
 
 echo "$pass passed, $fail failed"
