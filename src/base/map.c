@@ -115,3 +115,16 @@ long tn_map_put(tn_map *m, const char *key, size_t len, int *added)
     *added = 1;
     return m->count - 1;
 }
+
+void *tn_map_grow_ids(const tn_map *m, void *arr, size_t *cap, size_t elem)
+{
+    if (m->count < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    char *a = tn_realloc(arr, ncap * elem);
+    if (!a)
+        return NULL;
+    memset(a + *cap * elem, 0, (ncap - *cap) * elem);
+    *cap = ncap;
+    return a;
+}

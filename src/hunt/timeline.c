@@ -533,19 +533,13 @@ void tn_tl_stats_free(tn_tl_stats *st)
 
 static int bump(tn_map *m, uint64_t **counts, size_t *cap, const char *key, uint64_t n)
 {
-    /* room for the id a new key would get (ids are dense: the next is
-     * m->count) before the key goes in: grown after it, a failed growth
-     * left a key without a count, which the summary's top() then read
-     * through a NULL array */
-    if (m->count >= *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        uint64_t *c = tn_realloc(*counts, ncap * sizeof(*c));
-        if (!c)
-            return -1;
-        memset(c + *cap, 0, (ncap - *cap) * sizeof(*c));
-        *counts = c;
-        *cap = ncap;
-    }
+    /* room for a new key's count before the key goes in: grown after it,
+     * a failed growth left a key without a count, which the summary's
+     * top() then read through a NULL array */
+    uint64_t *c = tn_map_grow_ids(m, *counts, cap, sizeof(*c));
+    if (!c)
+        return -1;
+    *counts = c;
     int added;
     long id = tn_map_put(m, key, strlen(key), &added);
     if (id < 0)

@@ -132,19 +132,14 @@ int tn_cg_count_in(group *g)
 
 static int count_value(group *g, const char *v)
 {
+    uint32_t *nc = tn_map_grow_ids(g->vals, g->vcnt, &g->vcap, sizeof(*nc));
+    if (!nc)
+        return -1;
+    g->vcnt = nc;
     int added;
     long id = tn_map_put(g->vals, v, strlen(v), &added);
     if (id < 0)
         return -1;
-    if ((size_t)id >= g->vcap) {
-        size_t ncap = g->vcap ? 2 * g->vcap : 16;
-        uint32_t *nc = tn_realloc(g->vcnt, ncap * sizeof(*nc));
-        if (!nc)
-            return -1;
-        memset(nc + g->vcap, 0, (ncap - g->vcap) * sizeof(*nc));
-        g->vcnt = nc;
-        g->vcap = ncap;
-    }
     if (g->vcnt[id]++ == 0)
         g->ndistinct++;
     return 0;
