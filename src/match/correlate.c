@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/hash.h"
 #include "base/map.h"
 #include "match/corrgroup.h"
 #include "match/eval.h"
@@ -316,15 +317,10 @@ static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int fina
 }
 
 /* A value's identity for telling one event's two matches apart: 0 for
- * none, else a 64-bit FNV-1a hash (never 0). */
+ * none, else its hash (never 0). */
 static uint64_t value_hash(const char *v)
 {
-    if (!v)
-        return 0;
-    uint64_t h = 14695981039346656037ULL;
-    while (*v)
-        h = (h ^ (unsigned char)*v++) * 1099511628211ULL;
-    return h | 1;
+    return v ? tn_hash_bytes(0, v, strlen(v)) | 1 : 0;
 }
 
 static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s, tn_corr_cb cb,

@@ -52,12 +52,17 @@ group *tn_cg_new(const tn_corr *cr, const char *const *gv, char *key)
     return g;
 }
 
-/* The back's entry i, for the window aggregate (corrwin.h). */
+/* Entry e as the window aggregate sees it (corrwin.h). */
+static tn_cwin_item as_item(const entry *e)
+{
+    return (tn_cwin_item){e->num, e->fix, e->isnum, e->exact, e->ref};
+}
+
+/* The back's entry i, for the window aggregate. */
 static tn_cwin_item item_at(void *ctx, size_t i)
 {
     const group *g = ctx;
-    const entry *e = &g->e[g->tail - g->win->nb + i];
-    return (tn_cwin_item){e->num, e->fix, e->isnum, e->exact, e->ref};
+    return as_item(&g->e[g->tail - g->win->nb + i]);
 }
 
 static void free_entry(entry *e)
@@ -120,7 +125,7 @@ int tn_cg_count_in(group *g)
 {
     const entry *e = &g->e[g->tail++];
     if (g->win)
-        tn_cwin_push(g->win, (tn_cwin_item){e->num, e->fix, e->isnum, e->exact, e->ref});
+        tn_cwin_push(g->win, as_item(e));
     if (g->refcnt && g->refcnt[e->ref]++ == 0)
         g->nseen++;
     if (!g->vals || !e->val)
@@ -183,7 +188,7 @@ void tn_cg_free(group *g, uint32_t ngroup)
     tn_free(g);
 }
 
-static int decimal(const char *v, double *out);
+static int decimal(const char *v);
 
 /* A plain decimal (decimal() said so) as an exact tn_cwin_fix: without an
  * exponent, at most 9 decimals (zeros after them are fine) and under
@@ -244,8 +249,12 @@ int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_cor
         return -1;
     double num = 0;
     tn_cwin_fix fix = 0;
-    int isnum = g->win && !g->win->k && val && decimal(val, &num);
+    int isnum = g->win && !g->win->k && val && decimal(val);
     int exact = isnum && fixed(val, &fix);
+    if (isnum && !exact) {   /* an exact one is always finite, its double unused */
+        num = strtod(val, NULL);
+        isnum = isfinite(num);
+    }
     tn_corr_origin *up = NULL;
     if (nup && !(up = tn_malloc(nup * sizeof(*up)))) {
         tn_free(copy);
@@ -271,12 +280,13 @@ int tn_cg_expire(group *g, uint64_t t, uint64_t span)
 
 /* ---- metrics and conditions ---- */
 
-/* A field value as the number value_sum and value_avg add: a plain
- * decimal ([+-]digits[.digits][e[+-]digits]) that is finite. strtod alone
- * also took "nan", "inf" and hex: one event's "nan" made a sum never
- * reach its limit (a value an attacker can write into a log), and a NaN
- * or an infinity is no JSON number for the hit's "value". */
-static int decimal(const char *v, double *out)
+/* Is a field value written as a number value_sum and value_avg add: a
+ * plain decimal ([+-]digits[.digits][e[+-]digits])? The caller also
+ * wants it finite. strtod alone also took "nan", "inf" and hex: one
+ * event's "nan" made a sum never reach its limit (a value an attacker can
+ * write into a log), and a NaN or an infinity is no JSON number for the
+ * hit's "value". */
+static int decimal(const char *v)
 {
     const char *p = v + (*v == '+' || *v == '-');
     size_t digits = 0;
@@ -294,10 +304,7 @@ static int decimal(const char *v, double *out)
         while (*p >= '0' && *p <= '9')
             p++;
     }
-    if (*p)
-        return 0;
-    *out = strtod(v, NULL);
-    return isfinite(*out);
+    return !*p;
 }
 
 /* The window's count, distinct values, rules seen, sum, average, or (for
