@@ -1,6 +1,7 @@
 /* replay.h - every file of a folder of fuzzer regression inputs
- * (tests/fuzz-regress/NAME), read whole and handed to fn in readdir's
- * order. Returns how many files there were (-1: no folder). */
+ * (tests/fuzz-regress/NAME), read whole (up to 1 MiB) and handed to fn in
+ * readdir's order. Returns how many files there were, or -1 when there
+ * is no folder or one of its files cannot be opened. */
 #ifndef TESTS_REPLAY_H
 #define TESTS_REPLAY_H
 
@@ -15,7 +16,7 @@ static inline int replay_each(const char *dir, replay_fn fn, void *ctx)
     DIR *dp = opendir(dir);
     if (!dp)
         return -1;
-    int files = 0;
+    int files = 0, unreadable = 0;
     static unsigned char data[1 << 20];
     for (struct dirent *e; (e = readdir(dp));) {
         if (e->d_name[0] == '.')
@@ -23,14 +24,17 @@ static inline int replay_each(const char *dir, replay_fn fn, void *ctx)
         char path[512];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         FILE *f = fopen(path, "rb");
-        size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
-        if (f)
-            fclose(f);
+        if (!f) {
+            unreadable = 1;
+            continue;
+        }
+        size_t n = fread(data, 1, sizeof(data), f);
+        fclose(f);
         fn(e->d_name, data, n, ctx);
         files++;
     }
     closedir(dp);
-    return files;
+    return unreadable ? -1 : files;
 }
 
 #endif

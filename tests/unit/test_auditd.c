@@ -6,7 +6,7 @@
 #include "read/auditd.h"
 #include "read/sniff.h"
 
-#include <dirent.h>
+#include "replay.h"
 
 /* "@LINE rec=SERIAL pc=NODE | name=value;..." per event. */
 static char *read_all(const char *in, size_t n, tn_diag *d)
@@ -134,28 +134,15 @@ TN_TEST(test_auditd_sniff)
 #undef SNIFF
 }
 
+static void replay_one(const char *name, const unsigned char *data, size_t n, void *ctx)
+{
+    (void)name, (void)ctx;
+    tn_diag d = {.quiet = 1};
+    tn_free(read_all((const char *)data, n, &d));
+}
+
 /* Every input in tests/fuzz-regress/auditd, as fuzz/fuzz_auditd.c feeds it. */
 TN_TEST(test_auditd_fuzz_regressions)
 {
-    const char *dir = "tests/fuzz-regress/auditd";
-    DIR *dp = opendir(dir);
-    CHECK(dp != NULL);
-    int files = 0;
-    for (struct dirent *e; dp && (e = readdir(dp));) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        static char data[1 << 20];
-        size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
-        if (f)
-            fclose(f);
-        tn_diag d = {.quiet = 1};
-        tn_free(read_all(data, n, &d));
-        files++;
-    }
-    if (dp)
-        closedir(dp);
-    CHECK(files > 0);
+    CHECK(replay_each("tests/fuzz-regress/auditd", replay_one, NULL) > 0);
 }

@@ -6,7 +6,7 @@
 #include "read/jsonl.h"
 #include "read/sniff.h"
 
-#include <dirent.h>
+#include "replay.h"
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -566,29 +566,13 @@ static void replay(const unsigned char *data, size_t size)
     tn_jsonl_close(r);
 }
 
+static void replay_one(const char *name, const unsigned char *data, size_t n, void *ctx)
+{
+    (void)name, (void)ctx;
+    replay(data, n);
+}
+
 TN_TEST(test_jsonl_fuzz_regressions)
 {
-    const char *dir = "tests/fuzz-regress/jsonl";
-    DIR *dp = opendir(dir);
-    CHECK(dp != NULL);
-    if (!dp)
-        return;
-    int files = 0;
-    for (struct dirent *e; (e = readdir(dp));) {
-        if (e->d_name[0] == '.')
-            continue; /* .keep */
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        CHECK(f != NULL);
-        if (!f)
-            continue;
-        static unsigned char data[1 << 20];
-        size_t n = fread(data, 1, sizeof(data), f);
-        fclose(f);
-        replay(data, n);
-        files++;
-    }
-    closedir(dp);
-    CHECK(files > 0);
+    CHECK(replay_each("tests/fuzz-regress/jsonl", replay_one, NULL) > 0);
 }

@@ -1,7 +1,7 @@
 /* test_xml_event.c - Windows event XML (as forwarded in text) into events. */
 #include "tn_test.h"
 
-#include <dirent.h>
+#include "replay.h"
 #include <stdlib.h>
 
 #include "base/alloc.h"
@@ -154,33 +154,20 @@ static int any_field(void *ctx, const char *name, uint32_t nlen, const char *val
     return 0;
 }
 
+static void replay_one(const char *name, const unsigned char *data, size_t n, void *ctx)
+{
+    (void)name, (void)ctx;
+    tn_arena a;
+    tn_arena_init(&a, 4096);
+    tn_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.provider = ev.provider_guid = ev.channel = ev.computer = ev.user_sid = "";
+    CHECK(tn_xml_event(&a, (const char *)data, n, &ev, any_field, NULL) >= -1);
+    tn_arena_free(&a);
+}
+
 /* Every input in tests/fuzz-regress/xml_event, as fuzz/fuzz_xml_event.c feeds it. */
 TN_TEST(test_xml_event_fuzz_regressions)
 {
-    const char *dir = "tests/fuzz-regress/xml_event";
-    DIR *dp = opendir(dir);
-    CHECK(dp != NULL);
-    int files = 0;
-    for (struct dirent *e; dp && (e = readdir(dp));) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        static char data[1 << 20];
-        size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
-        if (f)
-            fclose(f);
-        tn_arena a;
-        tn_arena_init(&a, 4096);
-        tn_event ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.provider = ev.provider_guid = ev.channel = ev.computer = ev.user_sid = "";
-        CHECK(tn_xml_event(&a, data, n, &ev, any_field, NULL) >= -1);
-        tn_arena_free(&a);
-        files++;
-    }
-    if (dp)
-        closedir(dp);
-    CHECK(files > 0);
+    CHECK(replay_each("tests/fuzz-regress/xml_event", replay_one, NULL) > 0);
 }
