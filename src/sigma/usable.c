@@ -4,7 +4,8 @@
  * `fields:`). If a rule cannot be true when every field the source lacks
  * is absent, evaluating it on that source is wasted work: it is removed
  * from the rule's sources. The analysis is conservative ("maybe
- * satisfiable" whenever unsure), so it never changes a result:
+ * satisfiable" whenever unsure), so it never changes a result. A field
+ * is missing when the evaluator could not find it in any way (has_field):
  *
  *   item on a missing field   true only if a value accepts an absent field
  *                             (null, exists: false); neq needs the field
@@ -16,22 +17,44 @@
 
 #include <string.h>
 
-static int has_field(const tn_source *s, const tn_fieldname *f)
+/* Whether events of s can hold name[0..len): a System member, or one of
+ * its fields. */
+static int name_present(const tn_source *s, const char *name, size_t len)
 {
-    if (!s->fields || !f->name || f->sys != TN_F_DATA)
+    tn_fieldname t;
+    tn_fieldname_init(&t, name, len);
+    if (t.sys != TN_F_DATA)
         return 1;
-    const char *name = f->name;
-    size_t len = f->len;
-    for (uint32_t i = 0; i < s->nrenames; i++)
-        if (s->renames[i].from_len == len && !memcmp(s->renames[i].from, name, len)) {
-            name = s->renames[i].to;
-            len = s->renames[i].to_len;
-            break;
-        }
     for (uint32_t i = 0; i < s->nfields; i++)
         if (strlen(s->fields[i]) == len && !memcmp(s->fields[i], name, len))
             return 1;
     return 0;
+}
+
+static const tn_rename *rename_of(const tn_rename *v, uint32_t n, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i].from_len == len && !memcmp(v[i].from, name, len))
+            return &v[i];
+    return NULL;
+}
+
+/* Whether r's field f can be present in events of s, looked up as the
+ * evaluator looks it up (eval.c, lookup_slow): through the source's
+ * rename, then by its own name, then through the global alias. Only the
+ * rename was followed once: a rule on ComputerName (an alias of Computer)
+ * lost Security 4688 and every other source with a field list. */
+static int has_field(const tn_source *s, const tn_srule *r, const tn_fieldname *f)
+{
+    if (!s->fields || !f->name || f->sys != TN_F_DATA)
+        return 1;
+    const tn_rename *x = rename_of(s->renames, s->nrenames, f->name, f->len);
+    if (x && name_present(s, x->to, x->to_len))
+        return 1;
+    if (name_present(s, f->name, f->len))
+        return 1;
+    x = rename_of(r->aliases, r->naliases, f->name, f->len);
+    return x && name_present(s, x->to, x->to_len);
 }
 
 static int absent_ok(const tn_value *v)
@@ -39,9 +62,9 @@ static int absent_ok(const tn_value *v)
     return v->kind == TN_V_NULL || (v->kind == TN_V_EXISTS && !v->b);
 }
 
-static int item_sat(const tn_source *s, const tn_item *it)
+static int item_sat(const tn_source *s, const tn_srule *r, const tn_item *it)
 {
-    if (has_field(s, &it->field))
+    if (has_field(s, r, &it->field))
         return 1;
     if (it->neq)
         return 0;
@@ -53,12 +76,12 @@ static int item_sat(const tn_source *s, const tn_item *it)
     return it->all && it->nvalues;
 }
 
-static int search_sat(const tn_source *s, const tn_search *se)
+static int search_sat(const tn_source *s, const tn_srule *r, const tn_search *se)
 {
     uint32_t start = 0;
     for (uint32_t g = 0; g < se->ngroups; g++) {
         uint32_t i = start;
-        while (i < se->group_end[g] && item_sat(s, &se->items[i]))
+        while (i < se->group_end[g] && item_sat(s, r, &se->items[i]))
             i++;
         if (i == se->group_end[g])
             return 1;
@@ -73,11 +96,11 @@ static int cond_sat(const tn_source *s, const tn_srule *r, const tn_cnode *c)
     case TN_C_AND: return cond_sat(s, r, c->a) && cond_sat(s, r, c->b);
     case TN_C_OR: return cond_sat(s, r, c->a) || cond_sat(s, r, c->b);
     case TN_C_NOT: return 1;
-    case TN_C_REF: return search_sat(s, &r->searches[c->ref]);
+    case TN_C_REF: return search_sat(s, r, &r->searches[c->ref]);
     default: {
         uint32_t n = 0;
         for (uint32_t i = 0; i < c->nrefs; i++)
-            n += (uint32_t)search_sat(s, &r->searches[c->refs[i]]);
+            n += (uint32_t)search_sat(s, r, &r->searches[c->refs[i]]);
         return n >= c->ref;
     }
     }

@@ -157,6 +157,30 @@ TN_TEST(test_logsource_process_creation)
     CHECK_INT(test_match(PROC_RULE, &wrongch), 0);
 }
 
+/* A field reached through a global alias (data/logsources.yml) keeps the
+ * sources that list their fields: ComputerName is the System member
+ * Computer, OriginalFilename Sysmon's OriginalFileName. Both sources of
+ * process_creation were pruned to Sysmon's alone, or to none. */
+TN_TEST(test_logsource_alias_keeps_sources)
+{
+    const char *comp = "title: c\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  s:\n    ComputerName: host1\n  condition: s\n";
+    TEST_EVENT(sec, "Security", 4688, "NewProcessName", "C:\\W\\x.exe");
+    TEST_EVENT(sysmon, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\W\\x.exe");
+    TEST_EVENT(other, "Security", 4688, "NewProcessName", "C:\\W\\x.exe");
+    sec.computer = sysmon.computer = "HOST1";
+    other.computer = "HOST2";
+    CHECK_INT(test_match(comp, &sec), 1);
+    CHECK_INT(test_match(comp, &sysmon), 1);
+    CHECK_INT(test_match(comp, &other), 0);
+    const char *orig = "title: o\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  s:\n    OriginalFilename: x.exe\n  condition: s\n";
+    TEST_EVENT(named, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\W\\y.exe",
+               "OriginalFileName", "x.exe");
+    CHECK_INT(test_match(orig, &named), 1);
+    CHECK_INT(test_match(orig, &sec), 0);
+}
+
 TN_TEST(test_logsource_other_product_never)
 {
     TEST_EVENT(ev, "X", 1, "A", "1");
