@@ -23,8 +23,17 @@ static int ls_contains(const tn_srule *flt, const tn_srule *r)
            ls_part(flt->service, r->service);
 }
 
-/* Attaches each global filter to the rules it names (by id or title), or
- * to every rule with `rules: any`, of those within its logsource. */
+/* Whether a filter's reference ref names r: its id (a UUID, whose hex
+ * digits may be written in either case: RFC 9562), its name (the spec's
+ * "can be used instead of the id as a reference"), or its title. */
+static int names_rule(const char *ref, const tn_srule *r)
+{
+    return (r->id[0] && !strcasecmp(r->id, ref)) || (r->name && !strcmp(r->name, ref)) ||
+           !strcmp(r->title, ref);
+}
+
+/* Attaches each global filter to the rules it names (names_rule), or to
+ * every rule with `rules: any`, of those within its logsource. */
 int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall)
 {
     for (uint32_t f = 0; f < nall; f++) {
@@ -38,8 +47,7 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall)
                 continue;
             int hit = any;
             for (uint32_t k = 0; k < flt->nfilter_rules && !hit; k++)
-                hit = (r->id[0] && !strcmp(r->id, flt->filter_rules[k])) ||
-                      !strcmp(r->title, flt->filter_rules[k]);
+                hit = names_rule(flt->filter_rules[k], r);
             if (!hit)
                 continue;
             tn_srule **nf = tn_arena_alloc(&rs->a, (r->nfilters + 1) * sizeof(*nf));

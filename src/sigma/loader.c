@@ -464,6 +464,19 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
             reject(U, file, det->line, det->col, "a filter needs 'rules': the ids it applies to");
             return 0;
         }
+        /* the filter schema: an array of strings, minItems 1 */
+        const tn_ynode *wrong = rl->kind == TN_Y_SEQ && !rl->count ? rl
+                              : rl->kind == TN_Y_SCALAR && !rl->len  ? rl : NULL;
+        for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e && !wrong; e = e->next)
+            if (e->kind != TN_Y_SCALAR || !e->len)
+                wrong = e;
+        if (wrong) {
+            reject(U, file, wrong->line, wrong->col,
+                   wrong == rl && rl->kind == TN_Y_SEQ
+                       ? "a filter's 'rules' lists no rule: give ids or names, or 'any'"
+                       : "a filter's 'rules' holds rule ids and names only, none empty");
+            return 0;
+        }
         uint32_t n = rl->kind == TN_Y_SEQ ? rl->count : 1;
         r->filter_rules = tn_arena_calloc(U->a, (n ? n : 1) * sizeof(char *));
         if (!r->filter_rules)

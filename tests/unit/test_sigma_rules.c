@@ -204,6 +204,38 @@ TN_TEST(test_global_filter)
     CHECK_INT(test_match(y, &user), 1);
 }
 
+/* A filter names its rules by id in either case or by their `name`
+ * (sigma-rules-specification.md: "can be used instead of the id as a
+ * reference"); an empty list is rejected (the filter schema's minItems). */
+TN_TEST(test_global_filter_references)
+{
+    const char *rule = "title: r\nname: my_rule\nid: 6f3e2987-db24-4c78-a860-b4f4095a7095\n"
+                       "logsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n---\n"
+                       "title: f\nlogsource:\n  product: windows\nfilter:\n  rules:%s\n"
+                       "  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
+    const char *refs[] = {"\n    - my_rule", "\n    - 6F3E2987-DB24-4C78-A860-B4F4095A7095", " my_rule",
+                          "\n    - other\n    - my_rule"};
+    char y[1024];
+    TEST_EVENT(admin, "X", 1, "A", "1", "User", "adm_bob");
+    TEST_EVENT(user, "X", 1, "A", "1", "User", "bob");
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        snprintf(y, sizeof(y), rule, refs[i]);
+        CHECK_INT(test_match(y, &admin), 0);
+        CHECK_INT(test_match(y, &user), 1);
+    }
+    snprintf(y, sizeof(y), rule, "\n    - my_rul");   /* names are whole */
+    CHECK_INT(test_match(y, &admin), 1);
+    const char *bad[] = {" []", " ''", "\n    - {a: b}", "\n    - ''"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(y, sizeof(y), rule, bad[i]);
+        tn_ruleset *rs = test_load(y, 0);   /* the rule loads, the filter does not */
+        CHECK(rs != NULL);
+        CHECK(strstr(test_last_reject, "t.yml:") && strstr(test_last_reject, "filter's 'rules'"));
+        tn_ruleset_free(rs);
+        CHECK_INT(test_match(y, &admin), 1);
+    }
+}
+
 static int count_cb(const tn_rule_info *r, const tn_event *ev, void *ctx)
 {
     (void)ev;
