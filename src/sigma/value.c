@@ -7,7 +7,7 @@
  * classified as exact/prefix/suffix/contains/glob so the matcher can use
  * the cheapest comparison. Type modifiers (re, cidr, lt..., exists,
  * fieldref, time parts) produce the other tn_value kinds. */
-#include "sigma/value.h"
+#include "sigma/value_impl.h"
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -19,90 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Modifier flags collected from the key. */
-enum {
-    M_CONTAINS = 1 << 0, M_STARTS = 1 << 1, M_ENDS = 1 << 2, M_ALL = 1 << 3,
-    M_EXISTS = 1 << 4, M_CASED = 1 << 5, M_NEQ = 1 << 6, M_RE = 1 << 7,
-    M_CIDR = 1 << 8, M_FIELDREF = 1 << 9, M_EXPAND = 1 << 10,
-    M_RE_I = 1 << 11, M_RE_M = 1 << 12, M_RE_S = 1 << 13,
-};
-
-/* Transformations, applied in the order written. */
-typedef enum { T_WIDE, T_UTF16BE, T_UTF16, T_B64, T_B64OFF, T_WINDASH, T_WILD } tkind;
-
-typedef struct mods {
-    unsigned flags;
-    tn_numop op;
-    int has_op;
-    tn_timepart tpart;
-    tkind t[16];
-    int nt;
-} mods;
-
-/* tn_buf_put that accepts an empty, NULL source. */
-static void bput(tn_buf *b, const void *p, size_t n)
-{
-    if (n)
-        tn_buf_put(b, p, n);
-}
-
-typedef struct plist {
-    tn_buf *v;
-    size_t n, cap;
-} plist;
-
-/* Room for one more string in l: 0 or -1. */
-static int plist_room(plist *l)
-{
-    if (l->n < l->cap)
-        return 0;
-    size_t ncap = l->cap ? l->cap * 2 : 4;
-    tn_buf *nv = tn_realloc(l->v, ncap * sizeof(*nv));
-    if (!nv)
-        return -1;
-    l->v = nv;
-    l->cap = ncap;
-    return 0;
-}
-
-static int plist_add(plist *l, const char *s, size_t n)
-{
-    if (plist_room(l))
-        return -1;
-    tn_buf_init(&l->v[l->n]);
-    bput(&l->v[l->n], s, n);
-    tn_buf_putc(&l->v[l->n], 0);  /* ensure data non-NULL */
-    l->v[l->n].len--;
-    return tn_buf_ok(&l->v[l->n++]) ? 0 : -1;
-}
-
-/* Appends b to l, taking its memory (b is left empty): values were
- * copied from buffer to buffer at each step, several malloc/free pairs a
- * value, ~10% of compiling SigmaHQ (callgrind). Fails, freeing b, when b
- * ran out of memory. */
-static int plist_take(plist *l, tn_buf *b)
-{
-    if (!b->data && !b->oom) {   /* data never NULL, as plist_add */
-        tn_buf_putc(b, 0);
-        b->len--;
-    }
-    if (!tn_buf_ok(b) || plist_room(l)) {
-        tn_buf_free(b);
-        return -1;
-    }
-    l->v[l->n++] = *b;
-    tn_buf_init(b);
-    return 0;
-}
-
-static void plist_free(plist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        tn_buf_free(&l->v[i]);
-    tn_free(l->v);
-    memset(l, 0, sizeof(*l));
-}
 
 static int fail(tn_vctx *c, const tn_ynode *n, const char *fmt, const char *arg)
 {
@@ -195,251 +111,6 @@ void tn_fieldname_init(tn_fieldname *f, const char *name, size_t len)
     f->len = (uint32_t)len;
     f->sys = tn_field_sys(name, len);
     f->hash = tn_name_hash(name, len);
-}
-
-/* ---- string transformations ---- */
-
-/* Sigma escapes: \* \? \\ are literals; other backslashes are literal.
- * With expand, %name% is a placeholder and \% a literal percent. */
-static void unescape(tn_buf *out, const char *s, size_t n)
-{
-    /* the result is never longer: one reservation, not a check per byte */
-    if (tn_buf_reserve(out, n))
-        return;
-    char *d = out->data + out->len;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
-            *d++ = s[++i];
-        else if (ch == '*')
-            *d++ = TN_GLOB_STAR;
-        else if (ch == '?')
-            *d++ = TN_GLOB_ONE;
-        else
-            *d++ = ch;
-    }
-    out->len = (size_t)(d - out->data);
-    out->data[out->len] = '\0';
-}
-
-void tn_base64(tn_buf *b, const unsigned char *in, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i = 0;
-    for (; i + 2 < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
-        bput(b, q, 4);
-    }
-    if (i < n) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
-        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=', '='};
-        bput(b, q, 4);
-    }
-}
-
-/* Decodes one UTF-8 sequence at s (bounded by n); invalid bytes map to
- * themselves so nothing is lost. Sets *used. */
-static unsigned utf8_next(const unsigned char *s, size_t n, size_t *used)
-{
-    unsigned c = s[0];
-    int k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    if (k == 0 || (size_t)k >= n) {
-        *used = 1;
-        return c;
-    }
-    unsigned cp = c & (0x3F >> k);
-    for (int i = 1; i <= k; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *used = 1;
-            return c;
-        }
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    *used = (size_t)k + 1;
-    return cp;
-}
-
-static void put_u16(tn_buf *b, unsigned u, int be)
-{
-    char two[2] = {(char)(be ? u >> 8 : u & 0xFF), (char)(be ? u & 0xFF : u >> 8)};
-    bput(b, two, 2);
-}
-
-/* UTF-8 to UTF-16; wildcard bytes stay single wildcard bytes. */
-static void to_utf16(tn_buf *out, const tn_buf *in, int be, int bom)
-{
-    if (bom)
-        put_u16(out, 0xFEFF, be);
-    const unsigned char *s = (const unsigned char *)in->data;
-    for (size_t i = 0; i < in->len;) {
-        if (s[i] == TN_GLOB_STAR || s[i] == TN_GLOB_ONE || s[i] == TN_GLOB_DASH) {
-            tn_buf_putc(out, (char)s[i++]);
-            continue;
-        }
-        size_t used;
-        unsigned cp = utf8_next(s + i, in->len - i, &used);
-        i += used;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            put_u16(out, 0xD800 | (cp >> 10), be);
-            put_u16(out, 0xDC00 | (cp & 0x3FF), be);
-        } else {
-            put_u16(out, cp, be);
-        }
-    }
-}
-
-/* base64offset: the three encodings of the value shifted by 0..2 bytes,
- * trimmed to the characters that do not depend on surrounding bytes. */
-static int b64_offsets(plist *out, const tn_buf *in)
-{
-    static const size_t start[3] = {0, 2, 3};
-    static const size_t trim_end[3] = {0, 3, 2};
-    for (size_t i = 0; i < 3; i++) {
-        tn_buf src, enc;
-        tn_buf_init(&src);
-        tn_buf_init(&enc);
-        bput(&src, "\0\0", i);
-        bput(&src, in->data, in->len);
-        tn_base64(&enc, (const unsigned char *)src.data, src.len);
-        size_t cut = trim_end[(in->len + i) % 3];
-        size_t b = start[i], e = enc.len > cut ? enc.len - cut : 0;
-        int rc = plist_add(out, enc.data ? enc.data + (b < e ? b : 0) : "", b < e ? e - b : 0);
-        tn_buf_free(&src);
-        tn_buf_free(&enc);
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
-static int is_word(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
-
-/* windash: a '-' or '/' that starts a word after a non-word character
- * (a command-line flag) matches any dash-like character. */
-static void windash(tn_buf *v)
-{
-    unsigned char *s = (unsigned char *)v->data;
-    for (size_t i = 0; i < v->len; i++) {
-        if (s[i] != '-' && s[i] != '/')
-            continue;
-        int before_ok = i == 0 || !is_word(s[i - 1]);
-        int after_ok = i + 1 < v->len && is_word(s[i + 1]);
-        if (before_ok && after_ok)
-            s[i] = TN_GLOB_DASH;
-    }
-}
-
-static void add_wild(tn_buf *v, unsigned flags)
-{
-    int lead = (flags & (M_CONTAINS | M_ENDS)) && !(v->len && v->data[0] == TN_GLOB_STAR);
-    int trail = (flags & (M_CONTAINS | M_STARTS)) && !(v->len && v->data[v->len - 1] == TN_GLOB_STAR);
-    tn_buf nb;
-    tn_buf_init(&nb);
-    if (lead)
-        tn_buf_putc(&nb, TN_GLOB_STAR);
-    bput(&nb, v->data, v->len);
-    if (trail)
-        tn_buf_putc(&nb, TN_GLOB_STAR);
-    tn_buf_free(v);
-    *v = nb;
-}
-
-/* Applies transformation t to every string in l. */
-static int transform(plist *l, tkind t, unsigned flags)
-{
-    plist nl = {0};
-    for (size_t i = 0; i < l->n; i++) {
-        tn_buf *v = &l->v[i], nb, *res = &nb;
-        tn_buf_init(&nb);
-        switch (t) {
-        case T_WIDE: to_utf16(&nb, v, 0, 0); break;
-        case T_UTF16BE: to_utf16(&nb, v, 1, 0); break;
-        case T_UTF16: to_utf16(&nb, v, 0, 1); break;
-        case T_B64: tn_base64(&nb, (const unsigned char *)v->data, v->len); break;
-        case T_B64OFF:
-            if (b64_offsets(&nl, v))
-                goto oom;
-            continue;
-        case T_WINDASH: windash(v); res = v; break;      /* in place */
-        case T_WILD: add_wild(v, flags); res = v; break;
-        }
-        int rc = plist_take(&nl, res);
-        tn_buf_free(&nb);
-        if (rc)
-            goto oom;
-    }
-    plist_free(l);
-    *l = nl;
-    return 0;
-oom:
-    plist_free(&nl);
-    return -1;
-}
-
-/* ---- placeholders (expand) ---- */
-
-/* Appends to out every expansion of s[0..n): each unescaped %name% is
- * replaced by each of its values (product over placeholders). A name
- * with no values becomes a wildcard and sets c->warn. */
-static int expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, int depth)
-{
-    size_t i = 0;
-    tn_buf lit;
-    tn_buf_init(&lit);
-    while (i < n) {
-        if (s[i] == '\\' && i + 1 < n && s[i + 1] == '%') {
-            tn_buf_putc(&lit, '%');
-            i += 2;
-            continue;
-        }
-        const char *end = s[i] == '%' ? memchr(s + i + 1, '%', n - i - 1) : NULL;
-        if (!end || end == s + i + 1) {
-            size_t j = i + 1;
-            while (j < n && s[j] != '%' && s[j] != '\\')
-                j++;
-            unescape(&lit, s + i, j - i);
-            i = j;
-            continue;
-        }
-        /* placeholder %name%: branch on its values */
-        char name[128];
-        size_t nl = (size_t)(end - s) - i - 1;
-        snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), s + i + 1);
-        const tn_ynode *vals = tn_ymap_get(c->placeholders, name);
-        size_t rest = (size_t)(end - s) + 1;
-        tn_buf base;
-        tn_buf_init(&base);
-        bput(&base, prefix->data, prefix->len);
-        bput(&base, lit.data, lit.len);
-        int rc = 0;
-        if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0 || depth > 4 || out->n > 256) {
-            snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
-            tn_buf_putc(&base, TN_GLOB_STAR);
-            rc = expand(c, s + rest, n - rest, &base, out, depth + 1);
-        } else {
-            for (const tn_ynode *v = vals->child; v && !rc; v = v->next) {
-                tn_buf b2;
-                tn_buf_init(&b2);
-                bput(&b2, base.data, base.len);
-                unescape(&b2, v->str, v->len);
-                rc = expand(c, s + rest, n - rest, &b2, out, depth + 1);
-                tn_buf_free(&b2);
-            }
-        }
-        tn_buf_free(&base);
-        tn_buf_free(&lit);
-        return rc;
-    }
-    tn_buf all;
-    tn_buf_init(&all);
-    bput(&all, prefix->data, prefix->len);
-    bput(&all, lit.data, lit.len);
-    int rc = tn_buf_ok(&all) ? plist_add(out, all.data ? all.data : "", all.len) : -1;
-    tn_buf_free(&all);
-    tn_buf_free(&lit);
-    return rc;
 }
 
 /* ---- final value kinds ---- */
@@ -706,7 +377,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
         if (!c->warn[0])
             c->warn_node = vn;
         tn_buf_init(&pre);
-        rc = expand(c, vn->str, vn->len, &pre, &l, 0);
+        rc = tn_expand(c, vn->str, vn->len, &pre, &l, 0);
         tn_buf_free(&pre);
         if (rc)
             goto out;
@@ -714,13 +385,18 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     } else {
         tn_buf b;
         tn_buf_init(&b);
-        unescape(&b, vn->str, vn->len);
-        if (plist_take(&l, &b))
+        tn_unescape(&b, vn->str, vn->len);
+        if (tn_plist_take(&l, &b))
             goto out;
     }
-    for (int i = 0; i < m->nt; i++)
-        if (transform(&l, m->t[i], m->flags))
+    for (int i = 0; i < m->nt; i++) {
+        const char *why = NULL;
+        int t = tn_transform(&l, m->t[i], m->flags, &why);
+        if (t > 0)
+            fail(c, vn, "%s", why);
+        if (t)
             goto out;
+    }
     uint32_t adds = (uint32_t)l.n;
     if (m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart)
         adds = 1;   /* type modifiers take the first string only (the break below) */
@@ -768,7 +444,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     }
     rc = 0;
 out:
-    plist_free(&l);
+    tn_plist_free(&l);
     if (rc && !c->err[0])
         fail(c, vn, "%s", "out of memory");
     return rc;
@@ -786,9 +462,15 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
             return fail(c, val, "%s", "empty value list");
         if (reserve(c, &out->values, 0, &cap, (uint32_t)val->count))
             return fail(c, val, "%s", "out of memory");
-        for (const tn_ynode *v = val->child; v; v = v->next)
+        for (const tn_ynode *v = val->child; v; v = v->next) {
+            /* sigma-rules-specification.md, Special Field Values: "null
+             * cannot be part of a list of field values as it is its own
+             * type"; the spec's own invalid example */
+            if (tn_ynode_is_null(v) && v->kind == TN_Y_SCALAR)
+                return fail(c, v, "%s", "null cannot be one of a list of values: put it in a selection of its own");
             if (compile_scalar(c, m, v, &out->values, &out->nvalues, &cap))
                 return -1;
+        }
         return 0;
     }
     static const tn_ynode empty = {.kind = TN_Y_SCALAR, .str = "", .plain = 1};

@@ -277,3 +277,76 @@ TN_TEST(test_fieldref_long_values)
     CHECK_INT(test_match(RULE("  sel:\n    One|fieldref: Two\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    One|fieldref|cased: Two\n  condition: sel\n"), &ev), 0);
 }
+
+/* Found by a review (session 19), each against the spec's text. */
+
+/* expand adds %name% and \% and changes no other escape: 'C:\\Windows\\*'
+ * is C:\Windows\ followed by a wildcard, as without expand. */
+TN_TEST(test_expand_keeps_escapes)
+{
+    TEST_EVENT(ev, "X", 1, "F", "C:\\Windows\\x.exe", "G", "C:\\\\Windows\\*", "H", "a\\XYZb");
+    const char *star = RULE("  sel:\n    F|expand: 'C:\\\\Windows\\\\*'\n  condition: sel\n");
+    const char *lit = RULE("  sel:\n    G|expand: 'C:\\\\Windows\\\\*'\n  condition: sel\n");
+    CHECK_INT(test_match(star, &ev), 1);
+    CHECK_INT(test_match(lit, &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    H|expand: 'a\\\\*b'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F|expand: 'C:\\\\Windows\\\\x.exe'\n  condition: sel\n"), &ev), 1);
+    /* \* stays a literal star, \% a literal percent */
+    TEST_EVENT(lits, "X", 1, "P", "50%*");
+    CHECK_INT(test_match(RULE("  sel:\n    P|expand: '50\\%\\*'\n  condition: sel\n"), &lits), 1);
+}
+
+/* windash makes all five dashes interchangeable, whichever the rule
+ * writes; before an encoding its positions are spelt out, one value per
+ * dash (a marker byte was encoded instead). */
+TN_TEST(test_windash_any_dash_and_encodings)
+{
+    TEST_EVENT(ev, "X", 1, "A", "x -exec", "B", "x /exec", "C", "x \xE2\x80\x94" "exec", "D", "x exec");
+    const char *en = RULE("  sel:\n    %s|windash|contains: ' \xE2\x80\x93" "exec'\n  condition: sel\n");
+    char y[512];
+    const char *fields[] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(y, sizeof(y), en, fields[i]);
+        CHECK_INT(test_match(y, &ev), 1);
+    }
+    snprintf(y, sizeof(y), en, "D");
+    CHECK_INT(test_match(y, &ev), 0);
+    /* base64 of "x -enc y", "x /enc y", "x <em dash>enc y"; and of UTF-16LE "x /enc y" */
+    TEST_EVENT(b64, "X", 1, "A", "eCAtZW5jIHk=", "B", "eCAvZW5jIHk=", "C", "eCDigJRlbmMgeQ==",
+               "W", "eAAgAC8AZQBuAGMAIAB5AA==", "N", "eCBlbmMgeQ==");
+    const char *r = RULE("  sel:\n    %s|windash|base64offset|contains: ' -enc'\n  condition: sel\n");
+    const char *in[] = {"A", "B", "C"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(y, sizeof(y), r, in[i]);
+        CHECK_INT(test_match(y, &b64), 1);
+    }
+    snprintf(y, sizeof(y), r, "N");
+    CHECK_INT(test_match(y, &b64), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    W|windash|wide|base64offset|contains: ' -enc'\n  condition: sel\n"), &b64), 1);
+    /* five dashes would be 3,125 values: refused with the reason */
+    CHECK_INT(test_match(RULE("  sel:\n    A|windash|base64: ' -a -b -c -d -e'\n  condition: sel\n"), &b64), -1);
+    CHECK(strstr(test_last_reject, "more than four dashes") != NULL);
+}
+
+/* base64 of a wildcard is not a string (pySigma refuses it too): contains
+ * before base64, or a '*' in the value, is rejected with the reason. */
+TN_TEST(test_base64_of_wildcard_rejected)
+{
+    TEST_EVENT(ev, "X", 1, "F", "AWFiYwE=");
+    CHECK_INT(test_match(RULE("  sel:\n    F|contains|base64: 'abc'\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "base64 cannot encode a wildcard") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    F|base64offset: 'a*c'\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    F|base64|contains: 'abc'\n  condition: sel\n"), &ev), 0);
+}
+
+/* sigma-rules-specification.md, Special Field Values: the spec's own
+ * invalid example, null in a list, is rejected. */
+TN_TEST(test_null_in_list_rejected)
+{
+    TEST_EVENT(ev, "X", 1, "A", "");
+    CHECK_INT(test_match(RULE("  sel:\n    A:\n      - ''\n      - null\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "null cannot be one of a list") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    A: [foo, ~]\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    A: null\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A: ['', 'null']\n  condition: sel\n"), &ev), 1);
+}
