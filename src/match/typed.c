@@ -6,6 +6,7 @@
 #include "match/eval.h"
 
 #include "read/event.h"
+#include "sigma/value.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,23 +44,6 @@ size_t tn_fmt_hex(char *out, uint64_t v)
     return n + 2;
 }
 
-static int parse_num(const char *s, size_t n, double *out)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof(tmp))
-        return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    char *end;
-    errno = 0;
-    double d = (n > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X'))
-                   ? (double)strtoull(tmp, &end, 16) : strtod(tmp, &end);
-    if (errno || end == tmp || *end)
-        return -1;
-    *out = d;
-    return 0;
-}
-
 static int time_part(const char *s, size_t n, tn_timepart tp, double *out)
 {
     uint64_t ft;
@@ -89,7 +73,7 @@ static int time_part(const char *s, size_t n, tn_timepart tp, double *out)
 int tn_num_match(const tn_value *v, const char *s, size_t n)
 {
     double x;
-    if (v->tpart ? time_part(s, n, v->tpart, &x) : parse_num(s, n, &x))
+    if (v->tpart ? time_part(s, n, v->tpart, &x) : tn_number_parse(s, n, &x))
         return 0;
     switch (v->op) {
     case TN_N_LT: return x < v->num;

@@ -300,10 +300,8 @@ static int finish_cidr(tn_vctx *c, tn_value *v, const tn_ynode *vn)
 
 static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(vn->str, &end);
-    if (errno || end == vn->str || *end)
+    double d;
+    if (tn_number_parse(vn->str, vn->len, &d))
         return fail(c, vn, "'%s' is not a number", vn->str);
     v->kind = TN_V_NUM;
     v->num = d;
@@ -666,6 +664,10 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
         m.flags |= M_CONTAINS;   /* keywords match anywhere in a value */
         m.t[m.nt < 16 ? m.nt++ : 15] = T_WILD;
     }
+    /* sigma-appendix-modifiers.md: "Single item values are not allowed to
+     * have an all modifier" */
+    if ((m.flags & M_ALL) && (!val || val->kind != TN_Y_SEQ))
+        return fail(c, val ? val : keynode, "'all' needs a list of values, not one in '%s'", key);
     out->all = (m.flags & M_ALL) != 0;
     out->neq = (m.flags & M_NEQ) != 0;
     if (compile_values(c, &m, val, out))

@@ -28,6 +28,11 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
 /* Compiles a keyword list entry (plain value matched against any field). */
 int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out);
 
+/* The number s[0..n) spells, as lt/lte/gt/gte and the correlations'
+ * sums read it: decimal (strtod's syntax, without leading spaces, inf or
+ * nan) or 0x hexadecimal. 0, or -1 when it is not a number. */
+int tn_number_parse(const char *s, size_t n, double *out);
+
 /* Maps a Sigma field name to the event member it reads (TN_F_DATA for
  * EventData/UserData names). */
 tn_sysfield tn_field_sys(const char *name, size_t len);

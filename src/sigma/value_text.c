@@ -7,7 +7,10 @@
 #include "base/alloc.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* tn_buf_put that accepts an empty, NULL source. */
@@ -399,3 +402,27 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
     return rc;
 }
 
+
+/* ---- numbers ---- */
+
+int tn_number_parse(const char *s, size_t n, double *out)
+{
+    char tmp[64];
+    if (n == 0 || n >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    /* a digit or a point first, after a sign: strtod's leading spaces,
+     * inf and nan are not numbers */
+    unsigned char c0 = (unsigned char)tmp[tmp[0] == '+' || tmp[0] == '-'];
+    if (!isdigit(c0) && c0 != '.')
+        return -1;
+    char *end;
+    errno = 0;
+    double d = (n > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X'))
+                   ? (double)strtoull(tmp, &end, 16) : strtod(tmp, &end);
+    if (errno || end == tmp || *end || !isfinite(d))
+        return -1;
+    *out = d;
+    return 0;
+}

@@ -350,3 +350,37 @@ TN_TEST(test_null_in_list_rejected)
     CHECK_INT(test_match(RULE("  sel:\n    A: null\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    A: ['', 'null']\n  condition: sel\n"), &ev), 1);
 }
+
+/* lt/lte/gt/gte read decimal or 0x numbers only: strtod's "inf", "nan"
+ * and leading spaces are text, as the correlations already read them. */
+TN_TEST(test_numeric_compare_text_is_no_number)
+{
+    const char *gt = RULE("  sel:\n    N|gt: 5\n  condition: sel\n");
+    const char *lt = RULE("  sel:\n    N|lt: 5\n  condition: sel\n");
+    const char *no[] = {"inf", "Infinity", "nan", " 7", "7 ", "abc", "", "1e999"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "N", no[i]);
+        CHECK_INT(test_match(gt, &ev), 0);
+    }
+    TEST_EVENT(neg, "X", 1, "N", "-inf");
+    CHECK_INT(test_match(lt, &neg), 0);
+    const char *yes[] = {"7", "+7", "7.5", ".6e1", "0x10", "1e3"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        TEST_EVENT(ev, "X", 1, "N", yes[i]);
+        CHECK_INT(test_match(gt, &ev), 1);
+    }
+    TEST_EVENT(any, "X", 1, "N", "1");
+    CHECK_INT(test_match(RULE("  sel:\n    N|gt: inf\n  condition: sel\n"), &any), -1);
+    CHECK(strstr(test_last_reject, "'inf' is not a number") != NULL);
+}
+
+/* sigma-appendix-modifiers.md: "Single item values are not allowed to
+ * have an all modifier". */
+TN_TEST(test_all_needs_a_list)
+{
+    TEST_EVENT(ev, "X", 1, "CommandLine", "foo bar");
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: foo\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "'all' needs a list of values") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo, bar]\n  condition: sel\n"), &ev), 1);
+}
