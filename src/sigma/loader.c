@@ -495,7 +495,9 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
 
 /* The file's trees from the cache, else parsed (and then offered to the
  * cache; a file that fails to parse is not cached). 0, 1 when rejected,
- * -1 out of memory. */
+ * -1 out of memory. A YAML error rejects the file from there on: the
+ * documents it completed before still load (libyaml cannot go on past
+ * an error, and one bad document must not cost the others). */
 static int parse(unit *U, const char *text, size_t len, const char *file, const tn_yfile *f,
                  tn_ystream *st)
 {
@@ -503,7 +505,9 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
     uint32_t line, col;
     if (tn_ycache_parse_file(U->L->yc, f, text, len, &U->tree, st, err, sizeof(err), &line, &col)) {
         reject(U, file, line, col, err);
-        return strcmp(err, "out of memory") ? 1 : -1;
+        if (!strcmp(err, "out of memory"))
+            return -1;
+        return st->ndocs ? 0 : 1;
     }
     return 0;
 }

@@ -4,9 +4,12 @@
  * bounded depth) and a list of anchors for alias resolution. */
 #include "sigma/yaml.h"
 
+#include "base/alloc.h"
+
 #include <yaml.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
@@ -24,6 +27,7 @@ typedef struct builder {
     int depth;
     anchor *anchors;
     tn_ynode *root;
+    uint32_t eline, ecol;         /* where an error lies, when not at the event */
 } builder;
 
 static tn_ynode *new_node(builder *b, tn_ykind kind, const yaml_mark_t *m)
@@ -81,6 +85,62 @@ static void set_err(char *err, size_t errlen, const char *msg)
     snprintf(err, errlen, "%s", msg);
 }
 
+static int same_key(const tn_ynode *a, const tn_ynode *b)
+{
+    return a->kind == TN_Y_SCALAR && b->kind == TN_Y_SCALAR && a->len == b->len &&
+           !memcmp(a->str, b->str, a->len);
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    const tn_ynode *a = *(const tn_ynode *const *)x, *b = *(const tn_ynode *const *)y;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    int c = memcmp(a->str, b->str, a->len);
+    if (c)
+        return c;
+    return a->line != b->line ? (a->line < b->line ? -1 : 1) : (a->col > b->col) - (a->col < b->col);
+}
+
+/* A scalar key of map m written twice: the second, with the first in
+ * *first; NULL if none (or out of memory: *oom set). YAML 1.2.2 requires
+ * "each of the keys is unique", and the rule compiler read duplicates
+ * inconsistently (a search named twice was the first for `sel`, both for
+ * `1 of them`); PyYAML keeps the last. Sorted past a few keys, so that a
+ * hostile map of many keys costs n log n, not n^2. */
+static const tn_ynode *dup_key(const tn_ynode *m, const tn_ynode **first, int *oom)
+{
+    if (m->count < 2)
+        return NULL;
+    if (m->count <= 16) {
+        for (const tn_ynode *k = m->child->next; k; k = k->next)
+            for (const tn_ynode *j = m->child; j != k; j = j->next)
+                if (same_key(j, k)) {
+                    *first = j;
+                    return k;
+                }
+        return NULL;
+    }
+    const tn_ynode **v = tn_malloc(m->count * sizeof(*v));
+    if (!v) {
+        *oom = 1;
+        return NULL;
+    }
+    size_t n = 0;
+    for (const tn_ynode *k = m->child; k && n < m->count; k = k->next)
+        if (k->kind == TN_Y_SCALAR)
+            v[n++] = k;
+    qsort(v, n, sizeof(*v), key_cmp);
+    const tn_ynode *dup = NULL;
+    for (size_t i = 1; i < n && !dup; i++)
+        if (same_key(v[i - 1], v[i])) {
+            *first = v[i - 1];
+            dup = v[i];
+        }
+    tn_free(v);
+    return dup;
+}
+
 /* Handles one libyaml event. Returns 0, 1 at document end, -1 on error. */
 static int on_event(builder *b, yaml_event_t *ev, char *err, size_t errlen)
 {
@@ -117,8 +177,22 @@ static int on_event(builder *b, yaml_event_t *ev, char *err, size_t errlen)
         b->last[b->depth] = NULL;
         b->depth++;
         return 0;
-    case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
+        if (b->depth > 0) {
+            const tn_ynode *first = NULL, *again;
+            int oom = 0;
+            if ((again = dup_key(b->stack[b->depth - 1], &first, &oom)) != NULL) {
+                snprintf(err, errlen, "YAML: duplicate key '%.60s' (first at line %u, column %u)",
+                         again->str, first->line, first->col);
+                b->eline = again->line;
+                b->ecol = again->col;
+                return -1;
+            }
+            if (oom)
+                goto oom;
+        }
+        /* fall through */
+    case YAML_SEQUENCE_END_EVENT:
         if (b->depth > 0)
             b->depth--;
         return 0;
@@ -188,7 +262,15 @@ int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     for (;;) {
         if (!yaml_parser_parse(&p, &ev)) {
-            snprintf(err, errlen, "YAML: %s", p.problem ? p.problem : "syntax error");
+            /* with libyaml's context: "found unexpected end of stream"
+             * says little at the end of the file, "while scanning a quoted
+             * scalar at 6:12" says where to look */
+            if (p.context)
+                snprintf(err, errlen, "YAML: %s (%s at line %u, column %u)",
+                         p.problem ? p.problem : "syntax error", p.context,
+                         (unsigned)p.context_mark.line + 1, (unsigned)p.context_mark.column + 1);
+            else
+                snprintf(err, errlen, "YAML: %s", p.problem ? p.problem : "syntax error");
             *eline = (uint32_t)p.problem_mark.line + 1;
             *ecol = (uint32_t)p.problem_mark.column + 1;
             rc = -1;
@@ -199,8 +281,8 @@ int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
         int r = on_event(&b, &ev, err, errlen);
         yaml_event_delete(&ev);
         if (r < 0) {
-            *eline = (uint32_t)mark.line + 1;
-            *ecol = (uint32_t)mark.column + 1;
+            *eline = b.eline ? b.eline : (uint32_t)mark.line + 1;
+            *ecol = b.eline ? b.ecol : (uint32_t)mark.column + 1;
             rc = -1;
             break;
         }

@@ -14,7 +14,7 @@
 
 /* Version of the trees tn_yaml_parse builds from libyaml's events: bump it
  * when the building changes (ycache.c keeps trees on disk, keyed on it). */
-#define TN_YAML_TREES 1
+#define TN_YAML_TREES 2   /* 2: a map with a key written twice is an error */
 
 typedef enum tn_ykind {
     TN_Y_SCALAR,   /* str/len hold the text */
@@ -44,8 +44,10 @@ typedef struct tn_ystream {
 
 /* Parse text[0..len) into st, allocating everything in a. Returns 0, or -1
  * with a message in err (NUL-terminated, at most errlen bytes) and the
- * 1-based position of the problem in eline and ecol. Nesting deeper than 64
- * levels is an error (the input is untrusted). */
+ * 1-based position of the problem in eline and ecol; st then holds the
+ * documents completed before the problem. Nesting deeper than 64 levels,
+ * and a key written twice in one map, are errors (the input is
+ * untrusted). */
 int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
                   char *err, size_t errlen, uint32_t *eline, uint32_t *ecol);
 

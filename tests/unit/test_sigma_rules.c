@@ -236,6 +236,56 @@ TN_TEST(test_global_filter_references)
     }
 }
 
+/* YAML 1.2.2: "each of the keys is unique". A search written twice was
+ * the first for `condition: s` and both for `1 of them`; now the rule is
+ * rejected at the second key, in small maps and in large ones (sorted). */
+TN_TEST(test_yaml_duplicate_key_rejected)
+{
+    const char *y = "title: d\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: foo\n"
+                    "  s:\n    A: bar\n  condition: s\n";
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs == NULL);
+    tn_ruleset_free(rs);
+    CHECK(strstr(test_last_reject, "t.yml:7:3: YAML: duplicate key 's' (first at line 5, column 3)") != NULL);
+    char big[4096];
+    for (int dup = 0; dup < 2; dup++) {
+        int n = snprintf(big, sizeof(big), "title: d\nlogsource:\n  product: windows\ndetection:\n  s:\n");
+        for (int i = 0; i < 40; i++)
+            n += snprintf(big + n, sizeof(big) - (size_t)n, "    F%d: x\n", dup && i == 33 ? 7 : i);
+        snprintf(big + n, sizeof(big) - (size_t)n, "  condition: s\n");
+        rs = test_load(big, 0);
+        CHECK((rs != NULL) == !dup);
+        if (dup)
+            CHECK(strstr(test_last_reject, "t.yml:39:5: YAML: duplicate key 'F7' (first at line 13") != NULL);
+        tn_ruleset_free(rs);
+    }
+    /* keys differ by case: two keys */
+    rs = test_load("title: d\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n"
+                               "    a: 2\n  condition: s\n", 0);
+    CHECK(rs != NULL);
+    tn_ruleset_free(rs);
+}
+
+/* A YAML error costs the file from there on, not the documents before
+ * it; the message carries libyaml's context (where the construct began). */
+TN_TEST(test_yaml_error_keeps_earlier_documents)
+{
+    const char *y = "title: good\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: foo\n"
+                    "  condition: s\n---\ntitle: bad\nlogsource:\n  product: windows\ndetection:\n"
+                    "  s:\n    A: [foo\n  condition: s\n";
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs != NULL);
+    if (rs)
+        CHECK_INT(tn_ruleset_count(rs), 1);
+    CHECK(strstr(test_last_reject, "(while parsing a flow sequence at line 14, column 8)") != NULL);
+    tn_ruleset_free(rs);
+    rs = test_load("title: q\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 'foo\n"
+                   "  condition: s\n", 0);
+    CHECK(rs == NULL);
+    tn_ruleset_free(rs);
+    CHECK(strstr(test_last_reject, "while scanning a quoted scalar at line 6, column 8") != NULL);
+}
+
 static int count_cb(const tn_rule_info *r, const tn_event *ev, void *ctx)
 {
     (void)ev;
