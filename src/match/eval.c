@@ -53,6 +53,25 @@ static uint64_t sys_number(const tn_event *ev, tn_sysfield f)
          : f == TN_F_VERSION ? ev->version : f == TN_F_PID ? ev->pid : ev->tid;
 }
 
+/* Whether the event held System member f: as its reader recorded, else
+ * guessed (text not empty, a number always). exists, null and '' ask
+ * about presence, not value (sigma-appendix-modifiers.md, exists). */
+static int sys_present(const tn_event *ev, tn_sysfield f, int guess)
+{
+    static const unsigned char bit[] = {
+        [TN_F_EVENTID] = TN_EV_EVENTID, [TN_F_CHANNEL] = TN_EV_CHANNEL,
+        [TN_F_COMPUTER] = TN_EV_COMPUTER, [TN_F_PROVIDER] = TN_EV_PROVIDER,
+        [TN_F_PROVIDER_GUID] = TN_EV_PROVIDER_GUID, [TN_F_LEVEL] = TN_EV_LEVEL,
+        [TN_F_TASK] = TN_EV_TASK, [TN_F_OPCODE] = TN_EV_OPCODE, [TN_F_KEYWORDS] = TN_EV_KEYWORDS,
+        [TN_F_RECORDID] = TN_EV_RECORDID, [TN_F_VERSION] = TN_EV_VERSION,
+        [TN_F_USERID] = TN_EV_USERID, [TN_F_PID] = TN_EV_PID, [TN_F_TID] = TN_EV_TID,
+        [TN_F_TIME] = TN_EV_TIME,
+    };
+    if (!(ev->present & TN_EV_BIT(TN_EV_KNOWN)) || (size_t)f >= sizeof(bit) || f == TN_F_DATA)
+        return guess;
+    return (ev->present >> bit[f]) & 1;
+}
+
 static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
 {
     uint64_t v;
@@ -65,17 +84,17 @@ static int sys_value(const tn_event *ev, tn_sysfield f, fval *out)
     case TN_F_TIME:
         out->n = tn_filetime_format(ev->time, out->buf);
         out->s = out->buf;
-        out->present = ev->time != 0;
+        out->present = sys_present(ev, f, ev->time != 0);
         return 1;
     default:
         v = sys_number(ev, f);
         out->n = f == TN_F_KEYWORDS ? tn_fmt_hex(out->buf, v) : tn_fmt_u64(out->buf, v);
         out->s = out->buf;
-        out->present = 1;
+        out->present = sys_present(ev, f, 1);
         return 1;
     }
     out->n = strlen(out->s);
-    out->present = out->n != 0;
+    out->present = sys_present(ev, f, out->n != 0);
     return 1;
 }
 
@@ -225,8 +244,12 @@ static int lookup_name(const tn_eval *e, const tn_event *ev, const tn_fieldname 
     out->low = NULL;
     out->ip.state[0] = out->ip.state[1] = 0;
     if (fn->sys != TN_F_DATA) {
-        /* an EventData field of the same name wins only when there is no System member */
-        return sys_value(ev, fn->sys, out);
+        /* an EventData field of the same name is never read: the scan
+         * texts hold the System member's text (scantext.c), and a value
+         * must not be compared with text its literal was not looked for
+         * in */
+        sys_value(ev, fn->sys, out);
+        return 1;
     }
     const tn_field *f = find_field(e, ev, fn);
     if (!f)
@@ -776,9 +799,9 @@ static int item_match(const tn_eval *e, const tn_item *it)
 {
     if (!it->field.name)
         return keyword_match(e, it);
-    /* a decimal System member, unless this source renames it: always
-     * present, so a negated item is the plain one's opposite */
-    if (it->dec && sys_is_dec(it->field.sys) &&
+    /* a decimal System member the event holds, unless this source renames
+     * it: a negated item is the plain one's opposite */
+    if (it->dec && sys_is_dec(it->field.sys) && sys_present(e->ev, it->field.sys, 1) &&
         !(e->src && find_rename(e->src->renames, e->src->nrenames, it->field.name, it->field.len))) {
         int m = dec_match(e, it, sys_number(e->ev, it->field.sys));
         return it->neq ? !m : m;

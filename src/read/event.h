@@ -22,6 +22,15 @@ typedef struct tn_field {
  * valid only until the reader produces the next event (or, for the EVTX
  * reader, until it moves to the next chunk). Strings are UTF-8, NUL-
  * terminated, and never NULL: a missing string is "". */
+/* Bits of tn_event.present. */
+enum {
+    TN_EV_EVENTID, TN_EV_CHANNEL, TN_EV_COMPUTER, TN_EV_PROVIDER, TN_EV_PROVIDER_GUID,
+    TN_EV_LEVEL, TN_EV_TASK, TN_EV_OPCODE, TN_EV_KEYWORDS, TN_EV_RECORDID, TN_EV_VERSION,
+    TN_EV_USERID, TN_EV_PID, TN_EV_TID, TN_EV_TIME,
+    TN_EV_KNOWN = 31,
+};
+#define TN_EV_BIT(b) (1u << (b))
+
 typedef struct tn_event {
     /* System */
     const char *provider;       /* Provider/@Name (or @EventSourceName) */
@@ -38,6 +47,12 @@ typedef struct tn_event {
     uint16_t task;
     uint8_t level, opcode, version;
     uint8_t has_qualifiers;
+    /* The System members the record held, bit TN_EV_* each (a member
+     * present but empty counts), for Sigma's exists, null and '': valid
+     * when TN_EV_KNOWN is set (the EVTX, JSON and XML readers set it).
+     * Without it a member is present when its text is not empty, a
+     * number always. */
+    uint32_t present;
 
     /* EventData / UserData in document order */
     const tn_field *fields;

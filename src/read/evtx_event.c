@@ -182,6 +182,14 @@ static int data_fields(bx_chunk *c, const bx_node *el, const bx_scope *scope, in
     return 0;
 }
 
+/* Records System member b as held when attribute a resolves to content
+ * (an optional substitution left empty makes an attribute vanish). */
+static void held(tn_event *ev, const bx_node *a, const bx_scope *scope, int b)
+{
+    if (a && bx_attr_present(a, scope))
+        ev->present |= TN_EV_BIT(b);
+}
+
 static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, tn_event *ev,
                          sysrefs *sr)
 {
@@ -193,27 +201,34 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
     const bx_node *a;
     if (name_is(el, "Provider")) {
         if ((a = attr(el, "Name")) || (a = attr(el, "EventSourceName")))
-            sr->provider = put_attr(c, a, scope);
+            sr->provider = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER);
         if ((a = attr(el, "Guid")))
-            sr->guid = put_attr(c, a, scope);
+            sr->guid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER_GUID);
     } else if (name_is(el, "EventID")) {
         ev->event_id = (uint32_t)items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_EVENTID);
         if ((a = attr(el, "Qualifiers")) && bx_attr_present(a, scope)) {
             ev->qualifiers = (uint32_t)attr_u64(a, scope);
             ev->has_qualifiers = 1;
         }
     } else if (name_is(el, "Version")) {
         ev->version = (uint8_t)items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_VERSION);
     } else if (name_is(el, "Level")) {
         ev->level = (uint8_t)items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_LEVEL);
     } else if (name_is(el, "Task")) {
         ev->task = (uint16_t)items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_TASK);
     } else if (name_is(el, "Opcode")) {
         ev->opcode = (uint8_t)items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_OPCODE);
     } else if (name_is(el, "Keywords")) {
         ev->keywords = items_u64(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_KEYWORDS);
     } else if (name_is(el, "TimeCreated")) {
         if ((a = attr(el, "SystemTime"))) {
+            held(ev, a, scope, TN_EV_TIME);
             const bx_node *n = a->child;
             const bx_value *v = n && n->kind == BX_SUBST ? bx_subst_value(n, scope) : NULL;
             if (v && v->type == BX_T_FILETIME) {
@@ -227,15 +242,19 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
     } else if (name_is(el, "EventRecordID")) {
         ev->record_id = items_u64(c, s, e);
     } else if (name_is(el, "Execution")) {
-        ev->pid = (uint32_t)attr_u64(attr(el, "ProcessID"), scope);
-        ev->tid = (uint32_t)attr_u64(attr(el, "ThreadID"), scope);
+        ev->pid = (uint32_t)attr_u64(a = attr(el, "ProcessID"), scope);
+        held(ev, a, scope, TN_EV_PID);
+        ev->tid = (uint32_t)attr_u64(a = attr(el, "ThreadID"), scope);
+        held(ev, a, scope, TN_EV_TID);
     } else if (name_is(el, "Channel")) {
         sr->channel = put_text(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_CHANNEL);
     } else if (name_is(el, "Computer")) {
         sr->computer = put_text(c, s, e);
+        ev->present |= TN_EV_BIT(TN_EV_COMPUTER);
     } else if (name_is(el, "Security")) {
         if ((a = attr(el, "UserID")))
-            sr->sid = put_attr(c, a, scope);
+            sr->sid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_USERID);
     }
     w->n = s;
 }
@@ -251,7 +270,8 @@ int tn_evtx_event(const tn_evtx_record *rec, tn_event *ev)
     memset(ev, 0, sizeof(*ev));
     ev->provider = ev->provider_guid = ev->channel = ev->computer = ev->user_sid = "";
     ev->offset = rec->offset;
-    ev->record_id = rec->record_id;
+    ev->record_id = rec->record_id;   /* the record header's: always held */
+    ev->present = TN_EV_BIT(TN_EV_KNOWN) | TN_EV_BIT(TN_EV_RECORDID);
     if (bx_walk_begin(c))
         return -1;
     struct bx_walk *w = c->walk;

@@ -235,8 +235,27 @@ enum slot {
     S_TID, S_SID, S_LEVEL, S_TASK, S_OPCODE, S_VERSION, S_KEYWORDS, S_QUALIFIERS,
 };
 
-/* Stores n into slot s of ev; returns 0, or -1 if n does not convert. */
+static int fill_slot(tn_event *ev, int s, const tn_jnode *n);
+
+/* Stores n into slot s of ev, and records the member as held; returns 0,
+ * or -1 if n does not convert (JSON null, a wrong type). */
 static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+{
+    static const signed char bit[] = {
+        [S_EVENT_ID] = TN_EV_EVENTID, [S_CHANNEL] = TN_EV_CHANNEL, [S_COMPUTER] = TN_EV_COMPUTER,
+        [S_PROVIDER] = TN_EV_PROVIDER, [S_GUID] = TN_EV_PROVIDER_GUID, [S_TIME] = TN_EV_TIME,
+        [S_RECORD] = TN_EV_RECORDID, [S_PID] = TN_EV_PID, [S_TID] = TN_EV_TID,
+        [S_SID] = TN_EV_USERID, [S_LEVEL] = TN_EV_LEVEL, [S_TASK] = TN_EV_TASK,
+        [S_OPCODE] = TN_EV_OPCODE, [S_VERSION] = TN_EV_VERSION, [S_KEYWORDS] = TN_EV_KEYWORDS,
+        [S_QUALIFIERS] = -1,
+    };
+    int rc = fill_slot(ev, s, n);
+    if (!rc && bit[s] >= 0)
+        ev->present |= TN_EV_BIT(bit[s]);
+    return rc;
+}
+
+static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
 {
     uint64_t v = 0;
     int neg;
@@ -461,6 +480,7 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
         return 1;
     memset(ev, 0, sizeof(*ev));
     ev->provider = ev->provider_guid = ev->channel = ev->computer = ev->user_sid = "";
+    ev->present = TN_EV_BIT(TN_EV_KNOWN);
     m->nfields = 0;
     m->oom = 0;
     tn_jnode *event = tn_json_get(root, "Event");

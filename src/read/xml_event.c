@@ -138,31 +138,35 @@ static int parse_u64(const char *s, uint64_t *v)
     return 0;
 }
 
-/* Text of a System element (the innermost open one). */
+/* Text of a System element (the innermost open one). What it sets is
+ * recorded as held (tn_event.present). */
 static void system_text(xp *x, const char *el, size_t n, const char *v)
 {
     tn_event *ev = x->ev;
     uint64_t u;
+    int b = -1;
     if (name_is(el, n, "Channel"))
-        ev->channel = v;
+        ev->channel = v, b = TN_EV_CHANNEL;
     else if (name_is(el, n, "Computer"))
-        ev->computer = v;
+        ev->computer = v, b = TN_EV_COMPUTER;
     else if (parse_u64(v, &u) < 0)
         return;
     else if (name_is(el, n, "EventID") && u <= UINT32_MAX)
-        ev->event_id = (uint32_t)u;
+        ev->event_id = (uint32_t)u, b = TN_EV_EVENTID;
     else if (name_is(el, n, "EventRecordID"))
-        ev->record_id = u;
+        ev->record_id = u, b = TN_EV_RECORDID;
     else if (name_is(el, n, "Keywords"))
-        ev->keywords = u;
+        ev->keywords = u, b = TN_EV_KEYWORDS;
     else if (name_is(el, n, "Version") && u <= 255)
-        ev->version = (uint8_t)u;
+        ev->version = (uint8_t)u, b = TN_EV_VERSION;
     else if (name_is(el, n, "Level") && u <= 255)
-        ev->level = (uint8_t)u;
+        ev->level = (uint8_t)u, b = TN_EV_LEVEL;
     else if (name_is(el, n, "Opcode") && u <= 255)
-        ev->opcode = (uint8_t)u;
+        ev->opcode = (uint8_t)u, b = TN_EV_OPCODE;
     else if (name_is(el, n, "Task") && u <= 65535)
-        ev->task = (uint16_t)u;
+        ev->task = (uint16_t)u, b = TN_EV_TASK;
+    if (b >= 0)
+        ev->present |= TN_EV_BIT(b);
 }
 
 /* One attribute of a System element. */
@@ -171,24 +175,28 @@ static void system_attr(xp *x, const char *el, size_t n, const char *an, size_t 
 {
     tn_event *ev = x->ev;
     uint64_t u;
+    int b = -1;
     if (name_is(el, n, "Provider")) {
         if (name_is(an, alen, "Name") || (name_is(an, alen, "EventSourceName") && !*ev->provider))
-            ev->provider = v;
+            ev->provider = v, b = TN_EV_PROVIDER;
         else if (name_is(an, alen, "Guid"))
-            ev->provider_guid = v;
+            ev->provider_guid = v, b = TN_EV_PROVIDER_GUID;
     } else if (name_is(el, n, "TimeCreated") && name_is(an, alen, "SystemTime")) {
-        tn_filetime_parse(v, strlen(v), &ev->time);
+        if (tn_filetime_parse(v, strlen(v), &ev->time) == 0)
+            b = TN_EV_TIME;
     } else if (name_is(el, n, "Security") &&
                (name_is(an, alen, "UserID") || name_is(an, alen, "UserId"))) {
-        ev->user_sid = v;
+        ev->user_sid = v, b = TN_EV_USERID;
     } else if (parse_u64(v, &u) == 0 && u <= UINT32_MAX) {
         if (name_is(el, n, "Execution") && name_is(an, alen, "ProcessID"))
-            ev->pid = (uint32_t)u;
+            ev->pid = (uint32_t)u, b = TN_EV_PID;
         else if (name_is(el, n, "Execution") && name_is(an, alen, "ThreadID"))
-            ev->tid = (uint32_t)u;
+            ev->tid = (uint32_t)u, b = TN_EV_TID;
         else if (name_is(el, n, "EventID") && name_is(an, alen, "Qualifiers"))
             ev->qualifiers = (uint32_t)u, ev->has_qualifiers = 1;
     }
+    if (b >= 0)
+        ev->present |= TN_EV_BIT(b);
 }
 
 static int in_section(const xp *x, const char *section)

@@ -221,3 +221,38 @@ TN_TEST(test_event_take_needs_an_owner)
     CHECK_INT(tn_event_take(&ev, &st, &out), 0);
     CHECK(st.text == NULL && st.fields == NULL);
 }
+
+/* The System members each EVTX record holds are recorded (tn_event.present,
+ * for Sigma's exists, null and ''): a Sysmon record has them all, and its
+ * copy keeps the record. */
+typedef struct sys_held {
+    long n, all, copied;
+} sys_held;
+
+static int sys_held_cb(void *arg, const tn_evtx_record *r)
+{
+    sys_held *h = arg;
+    tn_event ev;
+    if (tn_evtx_event(r, &ev))
+        return 0;
+    uint32_t want = TN_EV_BIT(TN_EV_KNOWN);
+    for (int b = TN_EV_EVENTID; b <= TN_EV_TIME; b++)
+        want |= TN_EV_BIT(b);
+    h->n++;
+    h->all += ev.present == want;
+    tn_arena a;
+    tn_arena_init(&a, 0);
+    tn_event *e = tn_event_copy(&ev, &a);
+    h->copied += e && e->present == ev.present;
+    tn_arena_free(&a);
+    return 0;
+}
+
+TN_TEST(test_evtx_system_members_held)
+{
+    sys_held h = {0};
+    CHECK(read_sample(sys_held_cb, &h) > 0);
+    CHECK(h.n > 100);
+    CHECK_INT(h.all, h.n);
+    CHECK_INT(h.copied, h.n);
+}

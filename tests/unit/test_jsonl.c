@@ -167,6 +167,28 @@ TN_TEST(test_jsonl_evtx_qualifiers)
     tn_jsonl_close(r);
 }
 
+/* The System members a record holds are recorded, for Sigma's exists,
+ * null and '' (tn_event.present): Qualifiers and Level here, nothing
+ * else; an empty Computer is held, a JSON null one is not. */
+TN_TEST(test_jsonl_system_members_held)
+{
+    const char *in = "{\"Event\":{\"System\":{\"EventID\":{\"#attributes\":{\"Qualifiers\":16384},"
+                     "\"#text\":7036},\"Level\":\"4\",\"Computer\":\"\",\"Channel\":null}}}\n";
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event(in, &d, &ev);
+    CHECK_INT(ev.present, TN_EV_BIT(TN_EV_KNOWN) | TN_EV_BIT(TN_EV_EVENTID) | TN_EV_BIT(TN_EV_LEVEL) |
+                              TN_EV_BIT(TN_EV_COMPUTER));
+    tn_jsonl_close(r);
+    r = first_event("{\"EventID\":1,\"ExecutionProcessID\":7,\"TimeCreated\":\"2020-01-01T00:00:00Z\"}\n",
+                    &d, &ev);
+    CHECK(ev.present & TN_EV_BIT(TN_EV_PID));
+    CHECK(ev.present & TN_EV_BIT(TN_EV_EVENTID));
+    CHECK(!(ev.present & TN_EV_BIT(TN_EV_TID)));
+    CHECK(!(ev.present & TN_EV_BIT(TN_EV_COMPUTER)));
+    tn_jsonl_close(r);
+}
+
 TN_TEST(test_jsonl_evtx_separate_attributes)
 {
     /* evtx_dump --separate-json-attributes */

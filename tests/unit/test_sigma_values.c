@@ -384,3 +384,28 @@ TN_TEST(test_all_needs_a_list)
     CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo]\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo, bar]\n  condition: sel\n"), &ev), 1);
 }
+
+/* exists, null and '' on System members ask whether the record held the
+ * member (sigma-appendix-modifiers.md: "only verifies the presence of a
+ * field, not its value"), as its reader recorded; without a record
+ * (built events, auditd), text members count when not empty. */
+TN_TEST(test_system_member_presence)
+{
+    TEST_EVENT(ev, "X", 1, "A", "1");
+    ev.present = TN_EV_BIT(TN_EV_KNOWN) | TN_EV_BIT(TN_EV_EVENTID) | TN_EV_BIT(TN_EV_COMPUTER) |
+                 TN_EV_BIT(TN_EV_CHANNEL);
+    ev.computer = "";
+    CHECK_INT(test_match(RULE("  sel:\n    Computer|exists: true\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Computer: ''\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Computer: null\n  condition: sel\n"), &ev), 1);   /* null: absent or empty */
+    CHECK_INT(test_match(RULE("  sel:\n    Computer|exists: false\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Execution_ProcessID|exists: false\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Execution_ProcessID: 0\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Task: null\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Level|neq: 5\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    EventID|neq: 5\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Keywords|exists: true\n  condition: sel\n"), &ev), 0);
+    ev.present = 0;   /* not recorded: guessed as before */
+    CHECK_INT(test_match(RULE("  sel:\n    Computer|exists: true\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    Execution_ProcessID: 0\n  condition: sel\n"), &ev), 1);
+}
