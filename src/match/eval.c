@@ -177,6 +177,7 @@ static tn_fieldidx *field_index(const tn_eval *e)
     memset(x->slot, 0, size * sizeof(*x->slot));
     x->mask = size - 1;
     x->spaces = -1;   /* found out on the first miss (has_spaces) */
+    x->repeats = 0;
     uint32_t *lens = (uint32_t *)(x->slot + size);
     char *names = (char *)(lens + ev->nfields);
     for (uint32_t i = 0; i < ev->nfields; i++) {
@@ -186,8 +187,10 @@ static tn_fieldidx *field_index(const tn_eval *e)
         for (; x->slot[h]; h = (h + 1) & x->mask) {
             const tn_field *g = &ev->fields[(uint32_t)x->slot[h] - 1];
             if ((uint32_t)(x->slot[h] >> 32) == hash && g->name_len == f->name_len &&
-                tn_same_bytes(g->name, f->name, f->name_len))
-                break;   /* the first of a repeated name wins, as in tn_event_field */
+                tn_same_bytes(g->name, f->name, f->name_len)) {
+                x->repeats = 1;
+                break;   /* the first of a repeated name is indexed, as in tn_event_field */
+            }
         }
         if (!x->slot[h])
             x->slot[h] = (uint64_t)hash << 32 | (i + 1);
@@ -795,6 +798,24 @@ static int dec_match(const tn_eval *e, const tn_item *it, uint64_t x)
     return it->all;
 }
 
+/* The other fields of field i's name (a JSON array's or an EVTX array
+ * value's items, one field each): a field holding several values
+ * matches when one of them does, as a SIEM's multi-valued field; neq
+ * when none equals a value. m: what field i gave. */
+static int more_items(const tn_eval *e, const tn_item *it, int i, int m)
+{
+    const tn_event *ev = e->ev;
+    const tn_field *first = &ev->fields[i];
+    for (uint32_t j = (uint32_t)i + 1; j < ev->nfields && m == it->neq; j++) {
+        const tn_field *g = &ev->fields[j];
+        if (g->name_len != first->name_len || !tn_same_bytes(g->name, first->name, first->name_len))
+            continue;
+        fval v = {.s = g->value, .n = g->value_len, .present = 1, .fidx = (int)j};
+        m = it->neq ? !values_match(e, it, &v) : values_match(e, it, &v);
+    }
+    return m;
+}
+
 static int item_match(const tn_eval *e, const tn_item *it)
 {
     if (!it->field.name)
@@ -808,9 +829,11 @@ static int item_match(const tn_eval *e, const tn_item *it)
     }
     fval f;
     lookup(e, &it->field, &f);
-    if (it->neq)
-        return f.present && !values_match(e, it, &f);
-    return values_match(e, it, &f);
+    int m = it->neq ? f.present && !values_match(e, it, &f) : values_match(e, it, &f);
+    const tn_fieldidx *x = e->fx;
+    if (f.fidx >= 0 && x && x->repeats && x->gen == e->gen)
+        m = more_items(e, it, f.fidx, m);
+    return m;
 }
 
 static int search_match(const tn_eval *e, const tn_search *s)

@@ -15,6 +15,8 @@ typedef struct tn_fieldidx {
     uint32_t mask;               /* of the current event's table */
     uint32_t gen;                /* tn_eval.gen it was built for */
     int spaces;                  /* some field name has a space; -1 not known yet */
+    int repeats;                 /* some name is held by several fields (an array's
+                                  * items, eval.c more_items) */
     uint32_t nnames;             /* the names the table was built from (a copy): an */
     const uint32_t *lens;        /*   event with the same names in the same order */
     const char *names;           /*   uses it as it is */

@@ -409,3 +409,22 @@ TN_TEST(test_system_member_presence)
     CHECK_INT(test_match(RULE("  sel:\n    Computer|exists: true\n  condition: sel\n"), &ev), 0);
     CHECK_INT(test_match(RULE("  sel:\n    Execution_ProcessID: 0\n  condition: sel\n"), &ev), 1);
 }
+
+/* A field held several times (a JSON array's items, an EVTX array value's,
+ * one field each) matches when one of its values does, as a SIEM's
+ * multi-valued field; neq when none equals a value. Only the first was
+ * compared before. */
+TN_TEST(test_repeated_field_any_item)
+{
+    TEST_EVENT(ev, "X", 1, "F", "alpha", "G", "x", "F", "beta", "F", "gamma");
+    CHECK_INT(test_match(RULE("  sel:\n    F: beta\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F|endswith: mma\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F: delta\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F|neq: beta\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F|neq: delta\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F|re: '^g'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F: beta\n  condition: not sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, ha]\n  condition: sel\n"), &ev), 1);
+    /* all: the values hold together on one item */
+    CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, bet]\n  condition: sel\n"), &ev), 0);
+}
