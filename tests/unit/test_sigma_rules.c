@@ -181,6 +181,53 @@ TN_TEST(test_logsource_alias_keeps_sources)
     CHECK_INT(test_match(orig, &sec), 0);
 }
 
+/* Mapping fixes from a review of data/logsources.yml against the
+ * taxonomy appendix and real events (session 19). */
+TN_TEST(test_logsource_taxonomy_fixes)
+{
+    /* antivirus: the taxonomy's Signature/Filename are Defender's "Threat Name"/Path */
+    const char *av = "title: a\nlogsource:\n  product: windows\n  category: antivirus\n"
+                     "detection:\n  s:\n    Signature|contains: Powersploit\n    Filename|contains: '\\x.ps1'\n"
+                     "  condition: s\n";
+    TEST_EVENT(def, "Microsoft-Windows-Windows Defender/Operational", 1116, "Threat Name",
+               "Trojan:PowerShell/Powersploit.M", "Path", "file:_C:\\x.ps1");
+    CHECK_INT(test_match(av, &def), 1);
+    /* dns-client: the logs' channel, and the taxonomy's display name */
+    const char *dns = "title: d\nlogsource:\n  product: windows\n  service: dns-client\n"
+                      "detection:\n  s:\n    QueryName|endswith: .onion\n  condition: s\n";
+    TEST_EVENT(real, "Microsoft-Windows-DNS-Client/Operational", 3008, "QueryName", "x.onion");
+    TEST_EVENT(disp, "Microsoft-Windows-DNS Client Events/Operational", 3008, "QueryName", "x.onion");
+    CHECK_INT(test_match(dns, &real), 1);
+    CHECK_INT(test_match(dns, &disp), 1);
+    /* 5156's protocol number is Sysmon's name */
+    const char *net = "title: n\nlogsource:\n  product: windows\n  category: network_connection\n"
+                      "detection:\n  s:\n    DestinationPort: 53\n    Protocol: udp\n  condition: s\n";
+    TEST_EVENT(wfp, "Security", 5156, "Application", "\\device\\harddiskvolume2\\x.exe", "DestPort", "53",
+               "Protocol", "17", "Direction", "%%14593");
+    TEST_EVENT(tcp, "Security", 5156, "Application", "\\device\\harddiskvolume2\\x.exe", "DestPort", "53",
+               "Protocol", "6", "Direction", "%%14593");
+    CHECK_INT(test_match(net, &wfp), 1);
+    CHECK_INT(test_match(net, &tcp), 0);
+    /* process_termination is Sysmon 5 only (it ran on every event) */
+    const char *term = "title: t\nlogsource:\n  product: windows\n  category: process_termination\n"
+                       "detection:\n  s:\n    Image|endswith: .exe\n  condition: s\n";
+    TEST_EVENT(p5, "Microsoft-Windows-Sysmon/Operational", 5, "Image", "C:\\x.exe");
+    TEST_EVENT(p1, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\x.exe");
+    CHECK_INT(test_match(term, &p5), 1);
+    CHECK_INT(test_match(term, &p1), 0);
+    /* file_rename is Kernel-File's, not Sysmon 11 (a creation) */
+    const char *ren = "title: r\nlogsource:\n  product: windows\n  category: file_rename\n"
+                      "detection:\n  s:\n    TargetFilename|endswith: .dll\n  condition: s\n";
+    TEST_EVENT(s11, "Microsoft-Windows-Sysmon/Operational", 11, "TargetFilename", "C:\\x.dll");
+    CHECK_INT(test_match(ren, &s11), 0);
+    /* ProcessID is an EventData field, never the logging service's PID */
+    const char *pid = "title: p\nlogsource:\n  product: windows\n  service: security\n"
+                      "detection:\n  s:\n    ProcessID: '588'\n  condition: s\n";
+    TEST_EVENT(sec, "Security", 4624, "ProcessId", "0x0");
+    sec.pid = 588;
+    CHECK_INT(test_match(pid, &sec), 0);
+}
+
 TN_TEST(test_logsource_other_product_never)
 {
     TEST_EVENT(ev, "X", 1, "A", "1");
