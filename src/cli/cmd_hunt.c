@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,9 +23,11 @@ static const char hunt_help[] =
     "input) and print the detections as a timeline sorted by event time.\n\n"
     "Options:\n"
     "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
-    "                          the built-in pack (rules/ beside the data folder)\n"
+    "                          $TANSA_RULES, else the built-in pack (rules/ in the\n"
+    "                          folder above the tansa binary's, else ./rules)\n"
     "  -f, --format F          table (default on a terminal), csv, jsonl\n"
-    "  -o, --output FILE       write the timeline to FILE\n"
+    "  -o, --output FILE       write the timeline to FILE ('-': standard output);\n"
+    "                          never one of the inputs\n"
     "  -t, --threads N         worker threads (default: number of CPUs)\n"
     "  -m, --min-level L       informational (default), low, medium, high, critical\n"
     "      --status S,...      only rules of these statuses (stable, test,\n"
@@ -127,6 +130,43 @@ static int excluded(const tn_buf *ex, const tn_rule_info *ri)
         if (!strcasecmp(ex->data + i, ri->id) || !strcmp(ex->data + i, ri->title))
             return 1;
     return 0;
+}
+
+/* Whether every item of the comma list is one of the statuses the spec
+ * defines: a typo would turn every rule off without a word. */
+static int statuses_ok(const char *list, const char **bad, size_t *badlen)
+{
+    static const char *const known[] = {"stable", "test", "experimental", "deprecated", "unsupported"};
+    for (const char *p = list;;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        int ok = 0;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && !ok; k++)
+            ok = strlen(known[k]) == l && !strncasecmp(p, known[k], l);
+        if (!ok) {
+            *bad = p;
+            *badlen = l;
+            return 0;
+        }
+        if (!e)
+            return 1;
+        p = e + 1;
+    }
+}
+
+/* Whether the file at path (if there is one) is one of the inputs: -o
+ * opens its output for writing, which would empty the evidence before it
+ * is read, and a folder hunted again would read the last output too. */
+static const char *output_is_input(const char *path, const tn_inputs *in)
+{
+    struct stat o, s;
+    if (stat(path, &o) != 0)
+        return NULL;
+    for (size_t i = 0; i < in->n; i++)
+        if (strcmp(in->v[i].path, "-") && stat(in->v[i].path, &s) == 0 && s.st_dev == o.st_dev &&
+            s.st_ino == o.st_ino)
+            return in->v[i].path;
+    return NULL;
 }
 
 /* Is the rule reported under --status, --tags and the exclusions? */
@@ -236,7 +276,12 @@ int tn_cmd_hunt(int argc, char **argv)
             else
                 until = t;
         } else if (!strcmp(a, "--status") && v) {
+            const char *bad;
+            size_t badlen;
             status = v, i++;
+            if (!statuses_ok(v, &bad, &badlen))
+                USAGE("unknown status '%.*s' (stable, test, experimental, deprecated, unsupported)",
+                      (int)badlen, bad);
         } else if (!strcmp(a, "--tags") && v) {
             tags = v, i++;
         } else if (!strcmp(a, "--exclude-rules") && v) {
@@ -255,6 +300,15 @@ int tn_cmd_hunt(int argc, char **argv)
     }
     if (!npaths)
         USAGE("no input path");
+    if (since && until && since > until)
+        USAGE("--since is after --until: no event can be in between");
+    if (output && !strcmp(output, "-"))
+        output = NULL;
+    for (size_t i = 0; i < nrules; i++) {
+        struct stat sb;
+        if (stat(rules[i], &sb) != 0)   /* hunting with no rules is no hunt */
+            USAGE("cannot read rules '%s': %s", rules[i], strerror(errno));
+    }
     if (!nrules) {
         const char *def = tn_default_rules();
         if (!def)
@@ -273,6 +327,8 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
         goto done;
     }
+    if (!tn_ruleset_count(rs) && !tn_ruleset_ncorrelations(rs))
+        fprintf(stderr, "tansa hunt: no rule loaded: the events are read, and nothing is hunted\n");
     if (build_enabled(rs, status, tags, excludes, nexcl, &enabled, &corr_enabled)) {
         rc = enabled ? TN_EXIT_USAGE : TN_EXIT_INTERNAL;
         tn_free(enabled);
@@ -284,11 +340,15 @@ int tn_cmd_hunt(int argc, char **argv)
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
     FILE *out = stdout;
+    const char *clash = NULL;
     if (tn_inputs_collect(&in, paths, npaths, &diag)) {
         fprintf(stderr, "tansa hunt: out of memory\n");
         rc = TN_EXIT_INTERNAL;
+    } else if (output && (clash = output_is_input(output, &in)) != NULL) {
+        fprintf(stderr, "tansa hunt: the output %s is the input %s: not overwritten\n", output, clash);
+        rc = TN_EXIT_USAGE;
     } else if (output && !(out = fopen(output, "w"))) {
-        fprintf(stderr, "tansa hunt: cannot write %s\n", output);
+        fprintf(stderr, "tansa hunt: cannot write %s: %s\n", output, strerror(errno));
         out = stdout;
         rc = TN_EXIT_USAGE;
     } else {
@@ -305,7 +365,8 @@ int tn_cmd_hunt(int argc, char **argv)
         tn_cli_hunt_stopped("hunt", rc, &st);
         int e = tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
         if (e == TN_TL_EWRITE)
-            fprintf(stderr, "tansa hunt: cannot write the timeline: %s\n", strerror(errno));
+            fprintf(stderr, "tansa hunt: cannot write the timeline to %s: %s\n",
+                    output ? output : "standard output", strerror(errno));
         else if (e == TN_TL_EREAD)
             tn_cli_unreadable_run("hunt");
         else if (e)

@@ -257,7 +257,10 @@ int tn_cmd_rules(int argc, char **argv)
         goto out;
     }
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc && !sources) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {   /* tansa rules check --help */
+            fputs(usage, stdout);
+            goto out;
+        } else if (!strcmp(argv[i], "--format") && i + 1 < argc && !sources) {
             c.json = !strcmp(argv[++i], "json");
             if (!c.json && strcmp(argv[i], "text")) {
                 rc = tn_usage_error("rules", "--format must be text or json");

@@ -32,7 +32,63 @@ static void csv_field(tn_buf *b, const char *s)
     tn_buf_putc(b, '"');
 }
 
-/* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV */
+/* s[0..len) for a terminal: log text is the attacker's, and a control
+ * byte (C0, DEL, or C1 as UTF-8's C2 80..9F) would reach the terminal as
+ * an escape sequence; each is written as \xHH instead. */
+static void put_safe(tn_buf *b, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = u[i];
+        if (c >= 0x20 && c != 0x7F && !(c == 0xC2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F)) {
+            tn_buf_putc(b, (char)c);
+            continue;
+        }
+        if (c == 0xC2)
+            c = u[++i];   /* the C1 control itself */
+        char hex[5] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+        tn_buf_put(b, hex, 4);
+    }
+}
+
+/* Appends the UTF-8 of code point cp. */
+static void put_utf8(tn_buf *b, unsigned cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80)
+        u[0] = (char)cp, n = 1;
+    else if (cp < 0x800)
+        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    else if (cp < 0x10000)
+        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3F)),
+        u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+    else
+        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | (cp >> 12 & 0x3F)),
+        u[2] = (char)(0x80 | (cp >> 6 & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+    tn_buf_put(b, u, n);
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        *v = *v << 4 | (unsigned)d;
+    }
+    return 0;
+}
+
+/* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV: the JSON
+ * escapes decoded (\uXXXX to its character, a surrogate pair to one),
+ * newlines and tabs as spaces, other control characters visible as
+ * \xHH (put_safe): the same text as the JSON Lines details, on one line.
+ * A backslash was once dropped with the escape kept as text (\u001b
+ * came out as u001b). */
 static void details_text(tn_buf *b, const char *json)
 {
     int in_str = 0, key = 1;
@@ -40,15 +96,34 @@ static void details_text(tn_buf *b, const char *json)
         char c = *p;
         if (in_str) {
             if (c == '\\' && p[1]) {
-                p++;
-                tn_buf_putc(b, *p == 'n' ? ' ' : *p == 't' ? ' ' : *p == 'r' ? ' ' : *p);
+                char e = *++p;
+                unsigned cp, lo;
+                if (e == 'n' || e == 't' || e == 'r') {
+                    tn_buf_putc(b, ' ');
+                } else if (e == 'u' && !hex4(p + 1, &cp)) {
+                    p += 4;
+                    if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' && p[2] == 'u' && !hex4(p + 3, &lo) &&
+                        lo >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        p += 6;
+                    } else if (cp >= 0xD800 && cp < 0xE000) {
+                        cp = 0xFFFD;   /* a lone surrogate */
+                    }
+                    tn_buf t = {0};
+                    put_utf8(&t, cp);
+                    put_safe(b, t.data ? t.data : "", t.len);
+                    tn_buf_free(&t);
+                } else {
+                    char one = e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+                    put_safe(b, &one, 1);
+                }
                 continue;
             }
             if (c == '"') {
                 in_str = 0;
                 continue;
             }
-            tn_buf_putc(b, c);
+            put_safe(b, &c, 1);
             continue;
         }
         if (c == '"')
@@ -154,16 +229,14 @@ static void keep(tn_tl_cache *c, struct tn_tl_frag *f, uint8_t level, const tn_b
         *f = (struct tn_tl_frag){(uint32_t)from, (uint32_t)n, (uint32_t)mid, level};
 }
 
-/* s left-aligned in width bytes, cut at most (printf's %-W.Ps) */
+/* s left-aligned in width bytes, cut at most (printf's %-W.Ps); control
+ * bytes escaped (put_safe), which can make it longer */
 static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
 {
-    if (tn_buf_reserve(b, width > len ? width : len))
-        return;
-    memcpy(b->data + b->len, s, len);
-    for (size_t i = len; i < width; i++)
-        b->data[b->len + i] = ' ';
-    b->len += width > len ? width : len;
-    b->data[b->len] = '\0';
+    size_t at = b->len;
+    put_safe(b, s, len);
+    while (tn_buf_ok(b) && b->len - at < width)
+        tn_buf_putc(b, ' ');
 }
 
 /* v right-aligned in 5 columns (printf's %5u) */
@@ -449,7 +522,7 @@ static void rule_parts(tn_buf *b, const tn_det *d, const tn_rule_info *ri, int f
         put_padded(b, name, nl > 8 ? 8 : nl, 8);
         tn_buf_puts(b, colour && d->level ? "\x1b[0m" : "");
         *mid = b->len;
-        tn_buf_puts(b, ri->title);
+        put_safe(b, ri->title, strlen(ri->title));
         tn_buf_put(b, "  | ", 4);
         return;
     }
@@ -750,8 +823,13 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
     if (k)
         qsort(c, k, sizeof(*c), count_desc);
     fprintf(out, "  by %s (%u distinct):\n", what, k);
-    for (size_t i = 0; i < k && i < show; i++)
-        fprintf(out, "    %8llu  %s\n", (unsigned long long)c[i].n, c[i].key);
+    tn_buf safe = {0};
+    for (size_t i = 0; i < k && i < show; i++) {
+        tn_buf_clear(&safe);
+        put_safe(&safe, c[i].key, strlen(c[i].key));   /* a computer's name is the log's */
+        fprintf(out, "    %8llu  %s\n", (unsigned long long)c[i].n, tn_buf_ok(&safe) && safe.data ? safe.data : "");
+    }
+    tn_buf_free(&safe);
     if (k > show)
         fprintf(out, "    ... %zu more\n", k - show);
     tn_free(c);
@@ -785,6 +863,6 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
     fprintf(out, "  input problems: %llu", (unsigned long long)problems);
     for (int i = 0; i < TN_P__COUNT; i++)
         if (i != TN_P_RULE && d->count[i])
-            fprintf(out, ", %llu %s", (unsigned long long)d->count[i], tn_problem_name((tn_problem)i));
+            fprintf(out, ", %s: %llu", tn_problem_name((tn_problem)i), (unsigned long long)d->count[i]);
     fputc('\n', out);
 }

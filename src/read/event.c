@@ -205,11 +205,15 @@ int tn_filetime_parse(const char *s, size_t n, uint64_t *out)
     if (digits(s, n, &i, 4, &y) || i >= n || s[i++] != '-' || digits(s, n, &i, 2, &mo) ||
         i >= n || s[i++] != '-' || digits(s, n, &i, 2, &d))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+    /* the days of the month: 2024-02-30 is no date (timegm would roll it
+     * over to March 1) */
+    static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
         return -1;
     uint64_t frac = 0; /* in 100 ns */
     long off = 0;      /* seconds east of UTC */
-    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+    if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
         i++;
         if (digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' || digits(s, n, &i, 2, &mi))
             return -1;
@@ -245,6 +249,8 @@ int tn_filetime_parse(const char *s, size_t n, uint64_t *out)
             if (i < n && s[i] == ':')
                 i++;
             if (i < n && digits(s, n, &i, 2, &om))
+                return -1;
+            if (oh > 23 || om > 59)
                 return -1;
             off = sign * (oh * 3600 + om * 60);
         }

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/file.h"
+#include "base/map.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,14 +53,20 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot open: %s", strerror(errno));
         return 0;
     }
-    unsigned char head[512];
+    unsigned char head[512], chunk[8];
     ssize_t n = read(fd, head, sizeof(head));
+    int kind = n < 0 ? TN_INPUT_UNKNOWN : tn_input_sniff(head, (size_t)n);
+    /* an EVTX file whose file header is damaged or wiped still has its
+     * first chunk at 4 KiB, and the reader finds chunks by signature
+     * (docs/evtx.md): `dump` read such a file, `hunt` skipped it */
+    if (kind == TN_INPUT_UNKNOWN && n >= 0 && pread(fd, chunk, 8, 4096) == 8 &&
+        !memcmp(chunk, "ElfChnk\0", 8))
+        kind = TN_INPUT_EVTX;
     close(fd);
     if (n < 0) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot read: %s", strerror(errno));
         return 0;
     }
-    int kind = tn_input_sniff(head, (size_t)n);
     if (kind == TN_INPUT_UNKNOWN) {
         if (named || has_log_suffix(path))
             tn_report(d, TN_P_FILE_OPEN, path, NULL, n == 0 ? "empty file" : "not EVTX, JSON or auditd; skipped");
@@ -172,9 +179,32 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d);
+/* The folders a walk has read, by device and inode (on: being read,
+ * which tells a loop from a folder reached twice). Links are followed,
+ * as `find -L` does: a link back to a folder being read looped without
+ * end (self -> . and up -> ..), and a folder reached through two paths
+ * was read twice, each detection twice. Files linked twice are read
+ * twice, as given (bench/hunt_rules.sh --scale links one file 8 times). */
+typedef struct walk {
+    tn_map ids;       /* device and inode bytes to an id */
+    uint8_t *on;      /* per id: a folder being read (an ancestor) */
+    size_t cap;
+} walk;
 
-static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d)
+/* The id of st in w (*fresh when new), or -1 out of memory. */
+static long seen(walk *w, const struct stat *st, int *fresh)
+{
+    uint64_t key[2] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino};
+    uint8_t *on = tn_map_grow_ids(&w->ids, w->on, &w->cap, 1);
+    if (!on)
+        return -1;
+    w->on = on;
+    return tn_map_put(&w->ids, (const char *)key, sizeof(key), fresh);
+}
+
+static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w);
+
+static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d, walk *w)
 {
     DIR *dir = opendir(path);
     if (!dir) {
@@ -210,14 +240,14 @@ static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d)
         qsort(names, n, sizeof(*names), by_name);
     for (size_t i = 0; i < n; i++) {
         if (!rc)
-            rc = add_path(in, names[i], 0, depth + 1, d);
+            rc = add_path(in, names[i], 0, depth + 1, d, w);
         tn_free(names[i]);
     }
     tn_free(names);
     return rc;
 }
 
-static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d)
+static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w)
 {
     if (!strcmp(path, "-"))
         return add_stdin(in, d);
@@ -226,27 +256,43 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "%s", strerror(errno));
         return 0;
     }
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        if (named)
+            tn_report(d, TN_P_FILE_OPEN, path, NULL, "not a regular file");
+        return 0;
+    }
     if (S_ISDIR(st.st_mode)) {
+        int fresh = 0;
+        long id = seen(w, &st, &fresh);
+        if (id < 0)
+            return -1;
+        if (!fresh) {   /* read already, through another path */
+            if (w->on[id])
+                tn_report(d, TN_P_FILE_OPEN, path, NULL, "a link back to a folder being read; skipped");
+            return 0;
+        }
         if (depth > 64) {
             tn_report(d, TN_P_FILE_OPEN, path, NULL, "folders nested too deep; skipped");
             return 0;
         }
-        return add_dir(in, path, depth, d);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        if (named)
-            tn_report(d, TN_P_FILE_OPEN, path, NULL, "not a regular file");
-        return 0;
+        w->on[id] = 1;
+        int rc = add_dir(in, path, depth, d, w);
+        w->on[id] = 0;   /* w->on may have moved: indexed again */
+        return rc;
     }
     return add_file(in, path, (uint64_t)st.st_size, named, d);
 }
 
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d)
 {
-    for (size_t i = 0; i < n; i++)
-        if (add_path(in, paths[i], 1, 0, d))
-            return -1;
-    return 0;
+    walk w = {.on = NULL, .cap = 0};
+    tn_map_init(&w.ids);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_path(in, paths[i], 1, 0, d, &w) ? -1 : 0;
+    tn_map_free(&w.ids);
+    tn_free(w.on);
+    return rc;
 }
 
 void tn_inputs_free(tn_inputs *in)

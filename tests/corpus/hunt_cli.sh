@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# hunt_cli.sh - `tansa hunt`'s command line guarding the analyst: rule
+# paths that do not exist, an output that is an input, typos in --status,
+# impossible times, link loops in input folders, a damaged EVTX file
+# header, and control characters from the logs on a terminal. Each was a
+# defect a review found (session 19).
+set -u
+: "${TANSA:=build/tansa-san}"
+: "${CORPUS:=../shared/corpus}"
+pass=0 fail=0
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
+    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
+}
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+mkdir -p "$w/rules" "$w/empty"
+cat >"$w/rules/r.yml" <<'EOF'
+title: Evil Command
+id: 11111111-1111-1111-1111-111111111111
+status: test
+level: high
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  sel:
+    CommandLine|contains: evil
+  condition: sel
+EOF
+ev='{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"H\u001b[31mX","TimeCreated":"2024-01-02T03:04:05Z","EventRecordID":1,"CommandLine":"evil \u001b]0;t\u0007"}'
+echo "$ev" >"$w/in.jsonl"
+
+"$TANSA" hunt -q -r "$w/nonexistent" -f jsonl "$w/in.jsonl" >/dev/null 2>&1
+check "a rule path that does not exist is a usage error" 2 $?
+err=$("$TANSA" hunt -q -r "$w/empty" -f jsonl "$w/in.jsonl" 2>&1 >/dev/null)
+check "no rule loaded is said" 1 "$(grep -c 'no rule loaded' <<<"$err")"
+
+cp "$w/in.jsonl" "$w/victim.jsonl"
+"$TANSA" hunt -q -r "$w/rules" -o "$w/victim.jsonl" "$w/victim.jsonl" >/dev/null 2>&1
+check "an output that is an input is refused" 2 $?
+check "... and the input is intact" "$(wc -c <"$w/in.jsonl")" "$(wc -c <"$w/victim.jsonl")"
+mkdir -p "$w/case" && cp "$w/in.jsonl" "$w/case/"
+"$TANSA" hunt -q -r "$w/rules" -f jsonl -o "$w/case/out.jsonl" "$w/case" >/dev/null 2>&1
+"$TANSA" hunt -q -r "$w/rules" -f jsonl -o "$w/case/out.jsonl" "$w/case" >/dev/null 2>&1
+check "a second hunt of a folder does not read its own last output" 2 $?
+check "-o - is standard output" 1 "$("$TANSA" hunt -q -r "$w/rules" -f jsonl -o - "$w/in.jsonl" 2>/dev/null | wc -l)"
+
+"$TANSA" hunt -q -r "$w/rules" --status stabel "$w/in.jsonl" >/dev/null 2>&1
+check "an unknown --status is a usage error" 2 $?
+check "a list of known statuses runs" 1 \
+    "$("$TANSA" hunt -q -r "$w/rules" --status stable,TEST -f jsonl "$w/in.jsonl" 2>/dev/null | wc -l)"
+"$TANSA" hunt -q -r "$w/rules" --since 2024-02-30T00:00:00Z "$w/in.jsonl" >/dev/null 2>&1
+check "February 30 is no date" 2 $?
+"$TANSA" hunt -q -r "$w/rules" --since 2024-01-01T00:00:00+99:99 "$w/in.jsonl" >/dev/null 2>&1
+check "an offset of +99:99 is no offset" 2 $?
+"$TANSA" hunt -q -r "$w/rules" --since 2024-02-01T00:00:00Z --until 2024-01-01T00:00:00Z "$w/in.jsonl" >/dev/null 2>&1
+check "--since after --until is a usage error" 2 $?
+check "a lower-case t separates date and time" 1 \
+    "$("$TANSA" hunt -q -r "$w/rules" --since 2024-01-01t00:00:00z -f jsonl "$w/in.jsonl" 2>/dev/null | wc -l)"
+
+mkdir -p "$w/loop/sub" && cp "$w/in.jsonl" "$w/loop/" && cp "$w/in.jsonl" "$w/loop/sub/"
+ln -s . "$w/loop/self" && ln -s .. "$w/loop/sub/up"
+out=$(timeout 60 "$TANSA" hunt -r "$w/rules" -f jsonl "$w/loop" 2>"$w/loop.err")
+rc=$?
+check "link loops in an input folder end, each file read once" "1 2" "$rc $(wc -l <<<"$out")"
+check "... each loop reported" 2 "$(grep -c 'a link back to a folder being read' "$w/loop.err")"
+
+table=$("$TANSA" hunt -r "$w/rules" -f table "$w/in.jsonl" 2>"$w/sum.err")
+check "no control byte from the log reaches a table" 0 "$(printf '%s' "$table" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]')"
+check "... nor the summary" 0 "$(LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]' "$w/sum.err")"
+check "... they are shown as \\xHH" 1 "$(grep -c 'H\\x1b\[31mX' "$w/sum.err")"
+
+src="$CORPUS/evtx-attack-samples/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"
+if [ -f "$src" ]; then
+    cp "$src" "$w/hdr.evtx"
+    printf 'XXXXXXXX' | dd of="$w/hdr.evtx" conv=notrunc status=none
+    want=$("$TANSA" hunt -q -r "$w/rules" -f jsonl "$src" 2>/dev/null | wc -l)
+    got=$("$TANSA" hunt -q -r "$w/rules" -f jsonl "$w/hdr.evtx" 2>/dev/null | wc -l)
+    check "an EVTX file with a damaged file header is hunted" "$want" "$got"
+fi
+"$TANSA" rules check --help >/dev/null 2>&1
+check "rules check --help" 0 $?
+echo "$pass passed, $fail failed"
