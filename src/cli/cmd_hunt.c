@@ -25,7 +25,8 @@ static const char hunt_help[] =
     "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
     "                          $TANSA_RULES, else the built-in pack (rules/ in the\n"
     "                          folder above the tansa binary's, else ./rules)\n"
-    "  -f, --format F          table (default on a terminal), csv, jsonl\n"
+    "  -f, --format F          table, csv, jsonl (default: table on a terminal,\n"
+    "                          else and with -o FILE jsonl)\n"
     "  -o, --output FILE       write the timeline to FILE ('-': standard output);\n"
     "                          never one of the inputs\n"
     "  -t, --threads N         worker threads (default: number of CPUs)\n"
@@ -224,7 +225,7 @@ int tn_cmd_hunt(int argc, char **argv)
     const char **rules = tn_calloc((size_t)argc + 1, sizeof(char *));
     const char **paths = tn_calloc((size_t)argc + 1, sizeof(char *));
     size_t nrules = 0, npaths = 0;
-    int format = isatty(1) ? TN_OUT_TABLE : TN_OUT_JSONL, summary = 0, quiet = 0, carve = 0;
+    int format = -1, summary = 0, quiet = 0, carve = 0;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     int min_level = TN_LEVEL_INFO, rc = 0;
     uint64_t since = 0, until = 0;
@@ -304,6 +305,8 @@ int tn_cmd_hunt(int argc, char **argv)
         USAGE("--since is after --until: no event can be in between");
     if (output && !strcmp(output, "-"))
         output = NULL;
+    if (format < 0)   /* a file gets the data, a terminal the table */
+        format = !output && isatty(1) ? TN_OUT_TABLE : TN_OUT_JSONL;
     for (size_t i = 0; i < nrules; i++) {
         struct stat sb;
         if (stat(rules[i], &sb) != 0)   /* hunting with no rules is no hunt */

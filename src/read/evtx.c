@@ -97,9 +97,21 @@ static void check_header(tn_evtx *f)
     }
     uint32_t want = rd32(h + 124);
     uint32_t got = tn_evtx_crc32(0, h, 120);
-    if (want != got)
+    if (want != got) {
         tn_report(f->diag, TN_P_FILE_HEADER, f->path, "offset 0",
                   "file header checksum 0x%08x, expected 0x%08x; reading chunks anyway", got, want);
+        return;
+    }
+    /* a header that checks out and lists more chunks than the file holds:
+     * the file was cut short (at a chunk boundary nothing else shows it).
+     * A header listing fewer is a log not closed cleanly: its chunks are
+     * all read. The count is 16 bits: files of 4 GiB and more wrap it. */
+    uint32_t listed = (uint32_t)h[42] | (uint32_t)h[43] << 8;
+    size_t held = tn_evtx_nchunks(f);
+    if (held < 0xFFFF && listed > held)
+        tn_report(f->diag, TN_P_FILE_HEADER, f->path, "offset 0",
+                  "the file header lists %u chunks, the file holds %zu: cut short; the chunks present are read",
+                  listed, held);
 }
 
 int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)

@@ -2,8 +2,8 @@
 # hunt_cli.sh - `tansa hunt`'s command line guarding the analyst: rule
 # paths that do not exist, an output that is an input, typos in --status,
 # impossible times, link loops in input folders, a damaged EVTX file
-# header, and control characters from the logs on a terminal. Each was a
-# defect a review found (session 19).
+# header or a file cut short, and control characters from the logs on a
+# terminal. Each was a defect a review found (session 19).
 set -u
 : "${TANSA:=build/tansa-san}"
 : "${CORPUS:=../shared/corpus}"
@@ -78,6 +78,10 @@ if [ -f "$src" ]; then
     want=$("$TANSA" hunt -q -r "$w/rules" -f jsonl "$src" 2>/dev/null | wc -l)
     got=$("$TANSA" hunt -q -r "$w/rules" -f jsonl "$w/hdr.evtx" 2>/dev/null | wc -l)
     check "an EVTX file with a damaged file header is hunted" "$want" "$got"
+    head -c $((4096 + 2 * 65536)) "$src" >"$w/cut.evtx"
+    "$TANSA" hunt -r "$w/rules" -f jsonl "$w/cut.evtx" >/dev/null 2>"$w/cut.err"
+    check "an EVTX file cut at a chunk boundary is a partial read" 1 $?
+    check "... and says so" 1 "$(grep -c 'lists 15 chunks, the file holds 2: cut short' "$w/cut.err")"
 fi
 "$TANSA" rules check --help >/dev/null 2>&1
 check "rules check --help" 0 $?
