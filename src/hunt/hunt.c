@@ -89,6 +89,7 @@ typedef struct worker {
     tn_buf comp;        /* the computer of the last events with detections */
     uint64_t comp_n;    /* their detections, not yet in st */
     uint64_t records, matches;     /* records: progress reads it */
+    uint64_t untimed;              /* events without a time (tn_hunt_stats) */
     int oom;
     /* events waiting to be matched (on_event, BATCH): taken from the
      * reader into bstore and bev, or copies in bmem */
@@ -586,6 +587,7 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
 {
     /* one writer: a plain store, not a locked add, is enough for progress */
     __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
+    w->untimed += ev->time == 0;
     if (out_of_range(h, ev))
         return;
     match_ctx m = {h, w, file, NULL, NULL, NULL, 0, 0};
@@ -645,6 +647,7 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
     if (out_of_range(h, ev)) {
         /* out of the time range: counted, as scan_event would, not copied */
         __atomic_store_n(&w->records, w->records + 1, __ATOMIC_RELAXED);
+        w->untimed += ev->time == 0;
         return 0;
     }
     /* the EVTX reader's text and fields are taken, not copied: on the
@@ -914,6 +917,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     for (int k = 0; k < h.nw; k++) {
         worker *w = &h.w[k];
         st->records += w->records;
+        st->untimed += w->untimed;
         st->matches += w->matches;
         count_computer(w, NULL, 0);
         if (!rc && o->format && o->stats &&

@@ -83,6 +83,16 @@ if [ -f "$src" ]; then
     check "an EVTX file cut at a chunk boundary is a partial read" 1 $?
     check "... and says so" 1 "$(grep -c 'lists 15 chunks, the file holds 2: cut short' "$w/cut.err")"
 fi
+printf '%s\n' 'not json' '{"broken": ' >"$w/allbad.jsonl"
+"$TANSA" hunt -q -r "$w/rules" "$w/allbad.jsonl" >/dev/null 2>&1
+check "a JSON file none of whose records can be read is 'no input'" 3 $?
+mkdir -p "$w/notlogs" && echo hello >"$w/notlogs/readme.md"
+"$TANSA" hunt -q -r "$w/rules" "$w/notlogs" >/dev/null 2>"$w/notlogs.err"
+check "a folder without logs is 'no input', and said" "3 1" "$? $(grep -c 'no EVTX, JSON or auditd input' "$w/notlogs.err")"
+sed 's/"TimeCreated":"2024-01-02T03:04:05Z",//' "$w/in.jsonl" >"$w/untimed.jsonl"
+"$TANSA" hunt -r "$w/rules" -f jsonl "$w/untimed.jsonl" >/dev/null 2>"$w/untimed.err"
+check "events without a time are counted in the summary" 1 \
+    "$(grep -c 'events without a readable time: 1' "$w/untimed.err")"
 "$TANSA" rules check --help >/dev/null 2>&1
 check "rules check --help" 0 $?
 echo "$pass passed, $fail failed"
