@@ -221,22 +221,59 @@ static void ref_csv_field(tn_buf *b, const char *s)
     tn_buf_putc(b, '"');
 }
 
+/* Text for a terminal: control bytes (C0, DEL, C1 as C2 80..9F) as \xHH. */
+static void ref_safe(tn_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+            tn_buf_printf(b, "\\x%02x", (unsigned char)s[++i]);
+        else if (c < 0x20 || c == 0x7F)
+            tn_buf_printf(b, "\\x%02x", c);
+        else
+            tn_buf_putc(b, (char)c);
+    }
+}
+
+/* details as "k: v ¦ k: v": JSON escapes decoded, newlines and tabs as
+ * spaces, control characters through ref_safe. */
 static void ref_details_text(tn_buf *b, const char *json)
 {
     int in_str = 0, key = 1;
     for (const char *p = json; *p; p++) {
         char c = *p;
         if (in_str) {
+            char one[8];
+            size_t n = 1;
             if (c == '\\' && p[1]) {
-                p++;
-                tn_buf_putc(b, *p == 'n' ? ' ' : *p == 't' ? ' ' : *p == 'r' ? ' ' : *p);
+                c = *++p;
+                if (c == 'n' || c == 't' || c == 'r') {
+                    one[0] = ' ';
+                } else if (c == 'b' || c == 'f') {
+                    one[0] = c == 'b' ? '\b' : '\f';
+                } else if (c == 'u') {
+                    unsigned cp = (unsigned)strtoul((char[]){p[1], p[2], p[3], p[4], 0}, NULL, 16);
+                    p += 4;
+                    /* the reference's details hold no surrogates */
+                    if (cp < 0x80) {
+                        one[0] = (char)cp;
+                    } else if (cp < 0x800) {
+                        one[0] = (char)(0xC0 | cp >> 6), one[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+                    } else {
+                        one[0] = (char)(0xE0 | cp >> 12), one[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+                        one[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+                    }
+                } else {
+                    one[0] = c;
+                }
+                ref_safe(b, one, n);
                 continue;
             }
             if (c == '"') {
                 in_str = 0;
                 continue;
             }
-            tn_buf_putc(b, c);
+            ref_safe(b, &c, 1);
             continue;
         }
         if (c == '"')
@@ -309,10 +346,15 @@ static void ref_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const t
     } else {
         ts[19] = '\0';
         ts[10] = ' ';
-        int hl = (int)strcspn(d->computer, ".");
-        tn_buf_printf(b, "%s  %-16.*s %s%-8.8s%s  %5u  %s", ts, hl > 16 ? 16 : hl, d->computer,
+        size_t hl = strcspn(d->computer, ".");
+        tn_buf host;
+        tn_buf_init(&host);
+        ref_safe(&host, d->computer, hl > 16 ? 16 : hl);
+        tn_buf_printf(b, "%s  %-16s %s%-8.8s%s  %5u  ", ts, host.data ? host.data : "",
                       colour ? level_colour[d->level] : "", tn_level_name(d->level),
-                      colour && d->level ? "\x1b[0m" : "", d->event_id, ri->title);
+                      colour && d->level ? "\x1b[0m" : "", d->event_id);
+        tn_buf_free(&host);
+        ref_safe(b, ri->title, strlen(ri->title));
         tn_buf_puts(b, "  | ");
         ref_details_text(b, d->details);
         tn_buf_putc(b, '\n');
@@ -550,5 +592,35 @@ TN_TEST(test_stats_out_of_memory_keeps_keys_counted)
         tn_tl_stats_free(&st);
     }
     CHECK(failed > 3);   /* the failures were hit, not skipped */
+    tn_ruleset_free(rs);
+}
+
+/* The table and CSV details decode JSON escapes (a surrogate pair is one
+ * character) and show control characters, C1 too, as \xHH: log text must
+ * not reach a terminal as an escape sequence, nor lose its backslashes. */
+TN_TEST(test_table_details_decoded_and_safe)
+{
+    tn_ruleset *rs = test_load(rule_yaml, 0);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    char path[] = "x.evtx";
+    tn_input inp = {.path = path, .kind = 0, .size = 1};
+    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
+    tn_rule_info ri;
+    tn_det d = {.rule = 0, .time = 132000000000000000ull, .computer = "H\x1b[31m", .channel = "C",
+                .details = "{\"A\":\"x\\ud83d\\ude00y\\u009b2J\\u001b]0;t\\u0007 \\\\n \\\"q\\\" \\u00e9\"}"};
+    tn_timeline_rule(rs, &d, &ri);
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_timeline_line(&b, &d, &ri, &in, TN_OUT_TABLE, 0, NULL);
+    CHECK(strstr(b.data, "A: x\xF0\x9F\x98\x80y\\x9b2J\\x1b]0;t\\x07 \\n \"q\" \xC3\xA9") != NULL);
+    CHECK(strstr(b.data, "H\\x1b[31m") != NULL);
+    for (size_t i = 0; i + 1 < b.len; i++)   /* the line's own newline ends it */
+        CHECK((unsigned char)b.data[i] >= 0x20 && b.data[i] != 0x7F);
+    tn_buf_clear(&b);
+    tn_timeline_line(&b, &d, &ri, &in, TN_OUT_CSV, 0, NULL);
+    CHECK(strstr(b.data, "A: x\xF0\x9F\x98\x80y\\x9b2J\\x1b]0;t\\x07") != NULL);
+    tn_buf_free(&b);
     tn_ruleset_free(rs);
 }

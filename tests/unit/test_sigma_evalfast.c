@@ -108,15 +108,15 @@ TN_TEST(test_renamed_and_aliased_numbers)
     TEST_EVENT(img, "Test", 1, "Img", "wrong", "NewImg", "right");
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: right\n  condition: sel\n"), &img), 1);
     CHECK_INT(match_with_map(TMAP, TRULE("  sel:\n    Zz|exists: false\n    Img: wrong\n  condition: sel\n"), &img), 0);
-    /* global alias to a System member (data/logsources.yml: ProcessID) */
+    /* global alias to a System member (data/logsources.yml: ExecutionProcessID) */
     TEST_EVENT(a, "X", 1, "Y", "1");
     a.pid = 42;
-    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 42\n  condition: sel\n"), &a), 1);
-    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 43\n  condition: sel\n"), &a), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    ExecutionProcessID: 42\n  condition: sel\n"), &a), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ExecutionProcessID: 43\n  condition: sel\n"), &a), 0);
     /* a field of the name itself wins over the alias */
-    TEST_EVENT(b, "X", 1, "ProcessID", "43");
+    TEST_EVENT(b, "X", 1, "ExecutionProcessID", "43");
     b.pid = 42;
-    CHECK_INT(test_match(RULE("  sel:\n    ProcessID: 43\n  condition: sel\n"), &b), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    ExecutionProcessID: 43\n  condition: sel\n"), &b), 1);
 }
 
 TN_TEST(test_lookups_after_a_miss)
