@@ -183,10 +183,12 @@ static int data_fields(bx_chunk *c, const bx_node *el, const bx_scope *scope, in
 }
 
 /* Records System member b as held when attribute a resolves to content
- * (an optional substitution left empty makes an attribute vanish). */
-static void held(tn_event *ev, const bx_node *a, const bx_scope *scope, int b)
+ * (an optional substitution left empty makes an attribute vanish).
+ * known: a has content already (its text or number was not empty): the
+ * walk of bx_attr_present is spared, ~8 instructions a record of 10. */
+static void held(tn_event *ev, const bx_node *a, const bx_scope *scope, int b, int known)
 {
-    if (a && bx_attr_present(a, scope))
+    if (a && (known || bx_attr_present(a, scope)))
         ev->present |= TN_EV_BIT(b);
 }
 
@@ -201,9 +203,9 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
     const bx_node *a;
     if (name_is(el, "Provider")) {
         if ((a = attr(el, "Name")) || (a = attr(el, "EventSourceName")))
-            sr->provider = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER);
+            sr->provider = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER, sr->provider.len);
         if ((a = attr(el, "Guid")))
-            sr->guid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER_GUID);
+            sr->guid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_PROVIDER_GUID, sr->guid.len);
     } else if (name_is(el, "EventID")) {
         ev->event_id = (uint32_t)items_u64(c, s, e);
         ev->present |= TN_EV_BIT(TN_EV_EVENTID);
@@ -228,9 +230,9 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
         ev->present |= TN_EV_BIT(TN_EV_KEYWORDS);
     } else if (name_is(el, "TimeCreated")) {
         if ((a = attr(el, "SystemTime"))) {
-            held(ev, a, scope, TN_EV_TIME);
             const bx_node *n = a->child;
             const bx_value *v = n && n->kind == BX_SUBST ? bx_subst_value(n, scope) : NULL;
+            held(ev, a, scope, TN_EV_TIME, v != NULL);
             if (v && v->type == BX_T_FILETIME) {
                 bx_value_u64(v->type, v->data, v->size, &ev->time);
             } else {
@@ -243,9 +245,9 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
         ev->record_id = items_u64(c, s, e);
     } else if (name_is(el, "Execution")) {
         ev->pid = (uint32_t)attr_u64(a = attr(el, "ProcessID"), scope);
-        held(ev, a, scope, TN_EV_PID);
+        held(ev, a, scope, TN_EV_PID, ev->pid != 0);
         ev->tid = (uint32_t)attr_u64(a = attr(el, "ThreadID"), scope);
-        held(ev, a, scope, TN_EV_TID);
+        held(ev, a, scope, TN_EV_TID, ev->tid != 0);
     } else if (name_is(el, "Channel")) {
         sr->channel = put_text(c, s, e);
         ev->present |= TN_EV_BIT(TN_EV_CHANNEL);
@@ -254,7 +256,7 @@ static void system_child(bx_chunk *c, const bx_node *el, const bx_scope *scope, 
         ev->present |= TN_EV_BIT(TN_EV_COMPUTER);
     } else if (name_is(el, "Security")) {
         if ((a = attr(el, "UserID")))
-            sr->sid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_USERID);
+            sr->sid = put_attr(c, a, scope), held(ev, a, scope, TN_EV_USERID, sr->sid.len);
     }
     w->n = s;
 }
