@@ -40,6 +40,24 @@ static tn_det *make_dets(size_t n, char **big)
     return v;
 }
 
+/* One input file named path, and the test rule: the common start of the
+ * timeline tests (NULL when the rule does not load). */
+typedef struct one_file {
+    char path[64];
+    tn_input inp;
+    tn_inputs in;
+} one_file;
+
+static tn_ruleset *load_one(one_file *f, const char *path, uint64_t size)
+{
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    f->inp = (tn_input){.path = f->path, .kind = 0, .size = size};
+    f->in = (tn_inputs){.v = &f->inp, .n = 1, .cap = 1};
+    tn_ruleset *rs = test_load(rule_yaml, 0);
+    CHECK(rs != NULL);
+    return rs;
+}
+
 TN_TEST(test_spill_roundtrip_with_lines)
 {
     char *big;
@@ -180,21 +198,18 @@ static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const 
 
 TN_TEST(test_preformatted_lines_print_the_same)
 {
-    tn_ruleset *rs = test_load(rule_yaml, 0);
-    CHECK(rs != NULL);
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "logs/sec,\"x\".evtx", 1000);
     if (!rs)
         return;
-    char path[] = "logs/sec,\"x\".evtx";
-    tn_input inp = {.path = path, .kind = 0, .size = 1000};
-    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
     char *big;
     size_t n = 400;   /* past a writev batch; lines of 600 KiB past a run's hold */
     tn_det *v = make_dets(n, &big);
     for (int format = TN_OUT_TABLE; format <= TN_OUT_JSONL; format++)
         for (int spill = 0; spill < 2; spill++) {
-            char *a = print_all(v, n, rs, &in, format, 0, spill, 0);
-            char *b = print_all(v, n, rs, &in, format, 1, spill, 0);
-            char *c = print_all(v, n, rs, &in, format, 1, spill, 1);
+            char *a = print_all(v, n, rs, &f.in, format, 0, spill, 0);
+            char *b = print_all(v, n, rs, &f.in, format, 1, spill, 0);
+            char *c = print_all(v, n, rs, &f.in, format, 1, spill, 1);
             CHECK(a && b && strlen(a) > 1000);
             CHECK(a && b && strcmp(a, b) == 0);
             CHECK(a && c && strcmp(a, c) == 0);
@@ -367,13 +382,10 @@ static void ref_line(tn_buf *b, const tn_det *d, const tn_rule_info *ri, const t
  * long host names with and without a domain, escapes in every string. */
 TN_TEST(test_line_parts_match_reference)
 {
-    tn_ruleset *rs = test_load(rule_yaml, 0);
-    CHECK(rs != NULL);
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "logs\\sec,\"x\".evtx", 1000);
     if (!rs)
         return;
-    char path[] = "logs\\sec,\"x\".evtx";
-    tn_input inp = {.path = path, .kind = 0, .size = 1000};
-    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
     static const char *const comps[] = {"HOST-A.corp", "a-very-long-host-name-indeed.corp",
                                         "short", "C,\"d\"\\\x01", "", "seventeen-chars-x"};
     static const char *const dets[] = {
@@ -404,15 +416,15 @@ TN_TEST(test_line_parts_match_reference)
                  * last event is checked, used or not */
                 tn_det other = d;
                 other.channel = "Other";
-                CHECK(tn_tl_event_make(&e, &other, &in, format, &c) == 0);
-                CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
+                CHECK(tn_tl_event_make(&e, &other, &f.in, format, &c) == 0);
+                CHECK(tn_tl_event_make(&e, &d, &f.in, format, &c) == 0);
                 if (k % 3 == 0)
-                    CHECK(tn_tl_event_make(&e, &d, &in, format, &c) == 0);
+                    CHECK(tn_tl_event_make(&e, &d, &f.in, format, &c) == 0);
                 for (int level = 0; level < 5; level++) {
                     d.level = (uint8_t)((level + k) % 5);
                     tn_buf_clear(&a);
                     tn_buf_clear(&b);
-                    ref_line(&a, &d, &ri, &in, format, colour);
+                    ref_line(&a, &d, &ri, &f.in, format, colour);
                     tn_tl_parts p;
                     long n = tn_tl_line_parts(&p, &e, &d, NULL, rs, format, colour, &c);
                     CHECK(n > 0);
@@ -421,7 +433,7 @@ TN_TEST(test_line_parts_match_reference)
                     CHECK(n > 0 && (size_t)n == b.len);
                     CHECK_STR(a.data, b.data);
                     tn_buf_clear(&b);
-                    tn_timeline_line(&b, &d, &ri, &in, format, colour, k % 2 ? &c : NULL);
+                    tn_timeline_line(&b, &d, &ri, &f.in, format, colour, k % 2 ? &c : NULL);
                     CHECK_STR(a.data, b.data);
                 }
             }
@@ -526,23 +538,20 @@ static int print_run(tn_det *v, size_t n, const tn_ruleset *rs, const tn_inputs 
  * fails (/dev/full), neither for a good run. */
 TN_TEST(test_timeline_failures_told_apart)
 {
-    tn_ruleset *rs = test_load(rule_yaml, 0);
-    CHECK(rs != NULL);
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "x.evtx", 1);
     if (!rs)
         return;
-    char path[] = "x.evtx";
-    tn_input inp = {.path = path, .kind = 0, .size = 1};
-    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
     char *big;
     size_t n = 60;
     tn_det *v = make_dets(n, &big);
     FILE *out = tmpfile();
-    CHECK_INT(print_run(v, n, rs, &in, 0, out), 0);
-    CHECK_INT(print_run(v, n, rs, &in, 1, out), TN_TL_EREAD);
+    CHECK_INT(print_run(v, n, rs, &f.in, 0, out), 0);
+    CHECK_INT(print_run(v, n, rs, &f.in, 1, out), TN_TL_EREAD);
     fclose(out);
     FILE *full = fopen("/dev/full", "w");
     if (full) {
-        CHECK_INT(print_run(v, n, rs, &in, 0, full), TN_TL_EWRITE);
+        CHECK_INT(print_run(v, n, rs, &f.in, 0, full), TN_TL_EWRITE);
         CHECK_INT(errno, ENOSPC);
         fclose(full);
     }
@@ -600,26 +609,23 @@ TN_TEST(test_stats_out_of_memory_keeps_keys_counted)
  * not reach a terminal as an escape sequence, nor lose its backslashes. */
 TN_TEST(test_table_details_decoded_and_safe)
 {
-    tn_ruleset *rs = test_load(rule_yaml, 0);
-    CHECK(rs != NULL);
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "x.evtx", 1);
     if (!rs)
         return;
-    char path[] = "x.evtx";
-    tn_input inp = {.path = path, .kind = 0, .size = 1};
-    tn_inputs in = {.v = &inp, .n = 1, .cap = 1};
     tn_rule_info ri;
     tn_det d = {.rule = 0, .time = 132000000000000000ull, .computer = "H\x1b[31m", .channel = "C",
                 .details = "{\"A\":\"x\\ud83d\\ude00y\\u009b2J\\u001b]0;t\\u0007 \\\\n \\\"q\\\" \\u00e9\"}"};
     tn_timeline_rule(rs, &d, &ri);
     tn_buf b;
     tn_buf_init(&b);
-    tn_timeline_line(&b, &d, &ri, &in, TN_OUT_TABLE, 0, NULL);
+    tn_timeline_line(&b, &d, &ri, &f.in, TN_OUT_TABLE, 0, NULL);
     CHECK(strstr(b.data, "A: x\xF0\x9F\x98\x80y\\x9b2J\\x1b]0;t\\x07 \\n \"q\" \xC3\xA9") != NULL);
     CHECK(strstr(b.data, "H\\x1b[31m") != NULL);
     for (size_t i = 0; i + 1 < b.len; i++)   /* the line's own newline ends it */
         CHECK((unsigned char)b.data[i] >= 0x20 && b.data[i] != 0x7F);
     tn_buf_clear(&b);
-    tn_timeline_line(&b, &d, &ri, &in, TN_OUT_CSV, 0, NULL);
+    tn_timeline_line(&b, &d, &ri, &f.in, TN_OUT_CSV, 0, NULL);
     CHECK(strstr(b.data, "A: x\xF0\x9F\x98\x80y\\x9b2J\\x1b]0;t\\x07") != NULL);
     tn_buf_free(&b);
     tn_ruleset_free(rs);
