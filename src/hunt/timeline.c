@@ -123,7 +123,10 @@ static void details_text(tn_buf *b, const char *json)
                 in_str = 0;
                 continue;
             }
-            put_safe(b, &c, 1);
+            /* a C1 control is two bytes in UTF-8: put_safe must see both */
+            size_t n = (unsigned char)c == 0xC2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9F ? 2 : 1;
+            put_safe(b, p, n);
+            p += n - 1;
             continue;
         }
         if (c == '"')

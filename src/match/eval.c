@@ -802,13 +802,41 @@ static int dec_match(const tn_eval *e, const tn_item *it, uint64_t x)
  * value's items, one field each): a field holding several values
  * matches when one of them does, as a SIEM's multi-valued field; neq
  * when none equals a value. m: what field i gave. */
+static int same_name(const tn_field *a, const tn_field *b)
+{
+    return a->name_len == b->name_len && tn_same_bytes(a->name, b->name, a->name_len);
+}
+
+/* all over a field held several times: each value holds on one of its
+ * items, not necessarily the same (as `F:*a* AND F:*b*` on a SIEM's
+ * multi-valued field). */
+static int all_over_items(const tn_eval *e, const tn_item *it, int i)
+{
+    const tn_event *ev = e->ev;
+    for (uint32_t k = 0; k < it->nvalues; k++) {
+        int found = 0;
+        for (uint32_t j = (uint32_t)i; j < ev->nfields && !found; j++) {
+            const tn_field *g = &ev->fields[j];
+            if (j != (uint32_t)i && !same_name(g, &ev->fields[i]))
+                continue;
+            fval v = {.s = g->value, .n = g->value_len, .present = 1, .fidx = (int)j};
+            found = value_match(e, &it->values[k], &v);
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 static int more_items(const tn_eval *e, const tn_item *it, int i, int m)
 {
     const tn_event *ev = e->ev;
     const tn_field *first = &ev->fields[i];
+    if (it->all && !it->neq)
+        return m || all_over_items(e, it, i);
     for (uint32_t j = (uint32_t)i + 1; j < ev->nfields && m == it->neq; j++) {
         const tn_field *g = &ev->fields[j];
-        if (g->name_len != first->name_len || !tn_same_bytes(g->name, first->name, first->name_len))
+        if (!same_name(g, first))
             continue;
         fval v = {.s = g->value, .n = g->value_len, .present = 1, .fidx = (int)j};
         m = it->neq ? !values_match(e, it, &v) : values_match(e, it, &v);

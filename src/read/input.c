@@ -262,6 +262,10 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         return 0;
     }
     if (S_ISDIR(st.st_mode)) {
+        if (depth > 64) {   /* before it is noted: a shorter path may still read it */
+            tn_report(d, TN_P_FILE_OPEN, path, NULL, "folders nested too deep; skipped");
+            return 0;
+        }
         int fresh = 0;
         long id = seen(w, &st, &fresh);
         if (id < 0)
@@ -269,10 +273,6 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         if (!fresh) {   /* read already, through another path */
             if (w->on[id])
                 tn_report(d, TN_P_FILE_OPEN, path, NULL, "a link back to a folder being read; skipped");
-            return 0;
-        }
-        if (depth > 64) {
-            tn_report(d, TN_P_FILE_OPEN, path, NULL, "folders nested too deep; skipped");
             return 0;
         }
         w->on[id] = 1;

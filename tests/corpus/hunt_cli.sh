@@ -65,6 +65,11 @@ out=$(timeout 60 "$TANSA" hunt -r "$w/rules" -f jsonl "$w/loop" 2>"$w/loop.err")
 rc=$?
 check "link loops in an input folder end, each file read once" "1 2" "$rc $(wc -l <<<"$out")"
 check "... each loop reported" 2 "$(grep -c 'a link back to a folder being read' "$w/loop.err")"
+deep="$w/deep"
+for _ in $(seq 1 66); do deep="$deep/d"; done
+mkdir -p "$deep" "$w/target" && cp "$w/in.jsonl" "$w/target/" && ln -s "$w/target" "$deep/t"
+check "a folder first met too deep is still read by its own path" 1 \
+    "$("$TANSA" hunt -q -r "$w/rules" -f jsonl "$w/deep" "$w/target" 2>/dev/null | wc -l)"
 
 table=$("$TANSA" hunt -r "$w/rules" -f table "$w/in.jsonl" 2>"$w/sum.err")
 check "no control byte from the log reaches a table" 0 "$(printf '%s' "$table" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]')"

@@ -288,7 +288,9 @@ static void ref_details_text(tn_buf *b, const char *json)
                 in_str = 0;
                 continue;
             }
-            ref_safe(b, &c, 1);
+            n = (unsigned char)c == 0xC2 && p[1] ? 2 : 1;   /* a C1 pair, or not: ref_safe tells */
+            ref_safe(b, p, n);
+            p += n - 1;
             continue;
         }
         if (c == '"')
@@ -615,13 +617,15 @@ TN_TEST(test_table_details_decoded_and_safe)
         return;
     tn_rule_info ri;
     tn_det d = {.rule = 0, .time = 132000000000000000ull, .computer = "H\x1b[31m", .channel = "C",
-                .details = "{\"A\":\"x\\ud83d\\ude00y\\u009b2J\\u001b]0;t\\u0007 \\\\n \\\"q\\\" \\u00e9\"}"};
+                .details = "{\"A\":\"x\\ud83d\\ude00y\\u009b2J\\u001b]0;t\\u0007 \\\\n \\\"q\\\" \\u00e9\","
+                           "\"B\":\"raw \xC2\x9B" "31m \xC2\xA9\"}"};
     tn_timeline_rule(rs, &d, &ri);
     tn_buf b;
     tn_buf_init(&b);
     tn_timeline_line(&b, &d, &ri, &f.in, TN_OUT_TABLE, 0, NULL);
     CHECK(strstr(b.data, "A: x\xF0\x9F\x98\x80y\\x9b2J\\x1b]0;t\\x07 \\n \"q\" \xC3\xA9") != NULL);
     CHECK(strstr(b.data, "H\\x1b[31m") != NULL);
+    CHECK(strstr(b.data, "B: raw \\x9b31m \xC2\xA9") != NULL);   /* a raw C1 CSI too; (c) stays */
     for (size_t i = 0; i + 1 < b.len; i++)   /* the line's own newline ends it */
         CHECK((unsigned char)b.data[i] >= 0x20 && b.data[i] != 0x7F);
     tn_buf_clear(&b);

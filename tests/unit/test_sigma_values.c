@@ -425,6 +425,8 @@ TN_TEST(test_repeated_field_any_item)
     CHECK_INT(test_match(RULE("  sel:\n    F|re: '^g'\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    F: beta\n  condition: not sel\n"), &ev), 0);
     CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, ha]\n  condition: sel\n"), &ev), 1);
-    /* all: the values hold together on one item */
-    CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, bet]\n  condition: sel\n"), &ev), 0);
+    /* all: each value on one of the items, as F:*alp* AND F:*bet* on a SIEM */
+    CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, bet]\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, delta]\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F|all: [beta, gamma]\n  condition: sel\n"), &ev), 1);
 }
