@@ -63,6 +63,9 @@ void tn_buf_i64(tn_buf *b, int64_t v);
 void tn_buf_json_str(tn_buf *b, const char *s, size_t n);      /* adds quotes */
 void tn_buf_json_raw(tn_buf *b, const char *s, size_t n);      /* no quotes */
 void tn_buf_xml_text(tn_buf *b, const char *s, size_t n);
+/* The UTF-8 of code point cp (below 0x110000) at o, at most 4 bytes;
+ * returns their count. */
+size_t tn_utf8_put(unsigned char *o, uint32_t cp);
 void tn_buf_utf16(tn_buf *b, const uint8_t *u16, size_t n);
 void tn_buf_utf16_json(tn_buf *b, const uint8_t *u16, size_t n); /* no quotes */
 void tn_buf_utf16_xml(tn_buf *b, const uint8_t *u16, size_t n);

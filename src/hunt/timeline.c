@@ -6,6 +6,7 @@
 #include "hunt/jsonesc.h"
 #include "hunt/spill.h"
 #include "read/event.h"
+#include "read/json_dom.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -51,40 +52,8 @@ static void put_safe(tn_buf *b, const char *s, size_t len)
     }
 }
 
-/* Appends the UTF-8 of code point cp. */
-static void put_utf8(tn_buf *b, unsigned cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80)
-        u[0] = (char)cp, n = 1;
-    else if (cp < 0x800)
-        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
-    else if (cp < 0x10000)
-        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | (cp >> 6 & 0x3F)),
-        u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
-    else
-        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | (cp >> 12 & 0x3F)),
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
-    tn_buf_put(b, u, n);
-}
-
-static int hex4(const char *p, unsigned *v)
-{
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        *v = *v << 4 | (unsigned)d;
-    }
-    return 0;
-}
-
 /* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV: the JSON
- * escapes decoded (\uXXXX to its character, a surrogate pair to one),
+ * escapes decoded as the JSON reader decodes them (tn_json_u_escape),
  * newlines and tabs as spaces, other control characters visible as
  * \xHH (put_safe): the same text as the JSON Lines details, on one line.
  * A backslash was once dropped with the escape kept as text (\u001b
@@ -97,22 +66,15 @@ static void details_text(tn_buf *b, const char *json)
         if (in_str) {
             if (c == '\\' && p[1]) {
                 char e = *++p;
-                unsigned cp, lo;
+                size_t used;
+                int lone = 0;
+                long cp;
                 if (e == 'n' || e == 't' || e == 'r') {
                     tn_buf_putc(b, ' ');
-                } else if (e == 'u' && !hex4(p + 1, &cp)) {
-                    p += 4;
-                    if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' && p[2] == 'u' && !hex4(p + 3, &lo) &&
-                        lo >= 0xDC00 && lo < 0xE000) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                        p += 6;
-                    } else if (cp >= 0xD800 && cp < 0xE000) {
-                        cp = 0xFFFD;   /* a lone surrogate */
-                    }
-                    tn_buf t = {0};
-                    put_utf8(&t, cp);
-                    put_safe(b, t.data ? t.data : "", t.len);
-                    tn_buf_free(&t);
+                } else if (e == 'u' && (cp = tn_json_u_escape(p, strnlen(p, 11), &used, &lone)) >= 0) {
+                    unsigned char u8[4];   /* the JSON reader's decoding: a pair is one character */
+                    put_safe(b, (const char *)u8, tn_utf8_put(u8, (uint32_t)cp));
+                    p += used - 1;
                 } else {
                     char one = e == 'b' ? '\b' : e == 'f' ? '\f' : e;
                     put_safe(b, &one, 1);

@@ -798,10 +798,6 @@ static int dec_match(const tn_eval *e, const tn_item *it, uint64_t x)
     return it->all;
 }
 
-/* The other fields of field i's name (a JSON array's or an EVTX array
- * value's items, one field each): a field holding several values
- * matches when one of them does, as a SIEM's multi-valued field; neq
- * when none equals a value. m: what field i gave. */
 static int same_name(const tn_field *a, const tn_field *b)
 {
     return a->name_len == b->name_len && tn_same_bytes(a->name, b->name, a->name_len);
@@ -828,6 +824,10 @@ static int all_over_items(const tn_eval *e, const tn_item *it, int i)
     return 1;
 }
 
+/* The other fields of field i's name (a JSON array's or an EVTX array
+ * value's items, one field each): a field holding several values
+ * matches when one of them does, as a SIEM's multi-valued field; neq
+ * when none equals a value. m: what field i gave. */
 static int more_items(const tn_eval *e, const tn_item *it, int i, int m)
 {
     const tn_event *ev = e->ev;

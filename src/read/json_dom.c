@@ -9,6 +9,7 @@
  * the text of 18446744073709551615 or 1.50 must survive unchanged. */
 #include "json_dom.h"
 
+#include "base/buf.h"
 #include "json_scan.h"
 
 #include <string.h>
@@ -79,30 +80,6 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static size_t put_utf8(unsigned char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | cp >> 6);
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | cp >> 12);
-        o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | cp >> 18);
-    o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Reads 4 hex digits at s[i..]; returns the value or -1. */
 static long hex4(const unsigned char *s, size_t n, size_t i)
 {
@@ -120,26 +97,40 @@ static long hex4(const unsigned char *s, size_t n, size_t i)
     return v;
 }
 
-/* Decodes a \u escape starting at s[*i] == 'u' (the backslash is behind).
- * Pairs surrogates; a lone surrogate becomes U+FFFD. Returns the code
- * point or -1 on bad hex. */
-static long unicode_escape(parser *p, size_t *i, size_t end)
+long tn_json_u_escape(const char *str, size_t n, size_t *used, int *lone)
 {
-    long cp = hex4(p->s, end, *i + 1);
+    const unsigned char *s = (const unsigned char *)str;
+    long cp = hex4(s, n, 1);
     if (cp < 0)
         return -1;
-    *i += 5;
-    if (cp >= 0xD800 && cp <= 0xDBFF && end - *i >= 6 && p->s[*i] == '\\' && p->s[*i + 1] == 'u') {
-        long lo = hex4(p->s, end, *i + 2);
+    *used = 5;
+    if (cp >= 0xD800 && cp <= 0xDBFF && n - 5 >= 6 && s[5] == '\\' && s[6] == 'u') {
+        long lo = hex4(s, n, 7);
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            *i += 6;
+            *used = 11;
             return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
     }
     if (cp >= 0xD800 && cp <= 0xDFFF) {
-        p->st->bad_unicode = 1;
+        *lone = 1;
         return 0xFFFD;
     }
+    return cp;
+}
+
+/* Decodes a \u escape starting at s[*i] == 'u' (the backslash is behind);
+ * a lone surrogate is recorded as bad Unicode. Returns the code point or
+ * -1 on bad hex. */
+static long unicode_escape(parser *p, size_t *i, size_t end)
+{
+    size_t used;
+    int lone = 0;
+    long cp = tn_json_u_escape((const char *)p->s + *i, end - *i, &used, &lone);
+    if (cp < 0)
+        return -1;
+    *i += used;
+    if (lone)
+        p->st->bad_unicode = 1;
     return cp;
 }
 
@@ -172,7 +163,7 @@ static long decode_string(parser *p, size_t start, size_t end, unsigned char *ou
                     fail(p, "bad \\u escape");
                     return -1;
                 }
-                o += put_utf8(out + o, (uint32_t)cp);
+                o += tn_utf8_put(out + o, (uint32_t)cp);
             } else if (simple_escape(p->s[i], &out[o])) {
                 o++, i++;
             } else {
@@ -191,7 +182,7 @@ static long decode_string(parser *p, size_t start, size_t end, unsigned char *ou
                 o += len, i += len;
             } else {
                 p->st->bad_unicode = 1;
-                o += put_utf8(out + o, 0xFFFD);
+                o += tn_utf8_put(out + o, 0xFFFD);
                 i++;
             }
         }

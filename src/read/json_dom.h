@@ -54,4 +54,10 @@ tn_jnode *tn_json_parse(tn_arena *a, const char *s, size_t n, tn_jparse *st);
 /* First member of object o named key (NUL-terminated), or NULL; NULL o is fine. */
 tn_jnode *tn_json_get(const tn_jnode *o, const char *key);
 
+/* The code point of the \u escape whose 'u' is str[0] (n bytes there),
+ * a high surrogate paired with the \uDC00-DFFF escape right after it:
+ * *used gets the bytes it took from str (5, or 11 for a pair). A lone
+ * surrogate is U+FFFD, with *lone set. -1 on bad or missing hex. */
+long tn_json_u_escape(const char *str, size_t n, size_t *used, int *lone);
+
 #endif

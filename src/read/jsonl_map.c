@@ -235,26 +235,7 @@ enum slot {
     S_TID, S_SID, S_LEVEL, S_TASK, S_OPCODE, S_VERSION, S_KEYWORDS, S_QUALIFIERS,
 };
 
-static int fill_slot(tn_event *ev, int s, const tn_jnode *n);
-
-/* Stores n into slot s of ev, and records the member as held; returns 0,
- * or -1 if n does not convert (JSON null, a wrong type). */
-static int set_slot(tn_event *ev, int s, const tn_jnode *n)
-{
-    static const signed char bit[] = {
-        [S_EVENT_ID] = TN_EV_EVENTID, [S_CHANNEL] = TN_EV_CHANNEL, [S_COMPUTER] = TN_EV_COMPUTER,
-        [S_PROVIDER] = TN_EV_PROVIDER, [S_GUID] = TN_EV_PROVIDER_GUID, [S_TIME] = TN_EV_TIME,
-        [S_RECORD] = TN_EV_RECORDID, [S_PID] = TN_EV_PID, [S_TID] = TN_EV_TID,
-        [S_SID] = TN_EV_USERID, [S_LEVEL] = TN_EV_LEVEL, [S_TASK] = TN_EV_TASK,
-        [S_OPCODE] = TN_EV_OPCODE, [S_VERSION] = TN_EV_VERSION, [S_KEYWORDS] = TN_EV_KEYWORDS,
-        [S_QUALIFIERS] = -1,
-    };
-    int rc = fill_slot(ev, s, n);
-    if (!rc && bit[s] >= 0)
-        ev->present |= TN_EV_BIT(bit[s]);
-    return rc;
-}
-
+/* Stores n into slot s of ev; returns 0, or -1 if n does not convert. */
 static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
 {
     uint64_t v = 0;
@@ -290,6 +271,24 @@ static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
     case S_QUALIFIERS: ev->qualifiers = (uint32_t)v, ev->has_qualifiers = 1; break;
     }
     return 0;
+}
+
+/* Stores n into slot s of ev, and records the member as held; returns 0,
+ * or -1 if n does not convert (JSON null, a wrong type). */
+static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+{
+    static const signed char bit[] = {
+        [S_EVENT_ID] = TN_EV_EVENTID, [S_CHANNEL] = TN_EV_CHANNEL, [S_COMPUTER] = TN_EV_COMPUTER,
+        [S_PROVIDER] = TN_EV_PROVIDER, [S_GUID] = TN_EV_PROVIDER_GUID, [S_TIME] = TN_EV_TIME,
+        [S_RECORD] = TN_EV_RECORDID, [S_PID] = TN_EV_PID, [S_TID] = TN_EV_TID,
+        [S_SID] = TN_EV_USERID, [S_LEVEL] = TN_EV_LEVEL, [S_TASK] = TN_EV_TASK,
+        [S_OPCODE] = TN_EV_OPCODE, [S_VERSION] = TN_EV_VERSION, [S_KEYWORDS] = TN_EV_KEYWORDS,
+        [S_QUALIFIERS] = -1,
+    };
+    int rc = fill_slot(ev, s, n);
+    if (!rc && bit[s] >= 0)
+        ev->present |= TN_EV_BIT(bit[s]);
+    return rc;
 }
 
 /* A table of object keys that fill slots, in priority order per slot: the

@@ -7,6 +7,8 @@
  * acts on the text and attributes of the elements it knows. */
 #include "xml_event.h"
 
+#include "base/buf.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -38,27 +40,6 @@ static int name_char(char c)
     return c && !strchr(" \t\r\n/>=\"'<", c);
 }
 
-static void put_utf8(char **o, unsigned long cp)
-{
-    unsigned char *u = (unsigned char *)*o;
-    if (cp < 0x80) {
-        *u++ = (unsigned char)cp;
-    } else if (cp < 0x800) {
-        *u++ = (unsigned char)(0xC0 | cp >> 6);
-        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        *u++ = (unsigned char)(0xE0 | cp >> 12);
-        *u++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
-    } else {
-        *u++ = (unsigned char)(0xF0 | cp >> 18);
-        *u++ = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-        *u++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        *u++ = (unsigned char)(0x80 | (cp & 0x3F));
-    }
-    *o = (char *)u;
-}
-
 /* One entity at p ('&'); writes its text to *o, returns bytes consumed
  * (an unknown entity is copied as is: 1 byte). */
 static size_t entity(const char *p, const char *e, char **o)
@@ -88,7 +69,7 @@ static size_t entity(const char *p, const char *e, char **o)
             cp = cp * (hex ? 16 : 10) + (unsigned long)d;
         }
         if (digits && q < e && *q == ';' && cp && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
-            put_utf8(o, cp);
+            *o += tn_utf8_put((unsigned char *)*o, (uint32_t)cp);
             return (size_t)(q + 1 - p);
         }
     }

@@ -273,10 +273,26 @@ static void add_wild(tn_buf *v, unsigned flags)
     *v = nb;
 }
 
+/* The values of l with their windash places spelt out (spell_dashes),
+ * in place: 0, -1 out of memory, 1 when a value has too many. */
+static int spell_all(plist *l)
+{
+    plist nl = {0};
+    for (size_t i = 0; i < l->n; i++) {
+        int rc = spell_dashes(&nl, &l->v[i]);
+        if (rc) {
+            tn_plist_free(&nl);
+            return rc;
+        }
+    }
+    tn_plist_free(l);
+    *l = nl;
+    return 0;
+}
+
 /* Applies transformation t to every string in l. */
 int tn_transform(plist *l, tkind t, unsigned flags, const char **why)
 {
-    plist nl = {0};
     if (t != T_WINDASH && t != T_WILD) {   /* an encoding */
         for (size_t i = 0; i < l->n; i++) {
             const tn_buf *v = &l->v[i];
@@ -288,24 +304,13 @@ int tn_transform(plist *l, tkind t, unsigned flags, const char **why)
                 return 1;
             }
         }
-        for (size_t i = 0; i < l->n; i++)
-            if (memchr(l->v[i].data, TN_GLOB_DASH, l->v[i].len)) {   /* windash came first */
-                for (size_t j = 0; j < l->n; j++) {
-                    int rc = memchr(l->v[j].data, TN_GLOB_DASH, l->v[j].len)
-                                 ? spell_dashes(&nl, &l->v[j])
-                                 : tn_plist_add(&nl, l->v[j].data, l->v[j].len);
-                    if (rc) {
-                        tn_plist_free(&nl);
-                        *why = "windash before an encoding: more than four dashes to spell out";
-                        return rc;
-                    }
-                }
-                tn_plist_free(l);
-                *l = nl;
-                memset(&nl, 0, sizeof(nl));
-                break;
-            }
+        int rc = spell_all(l);   /* windash came first */
+        if (rc > 0)
+            *why = "windash before an encoding: more than four dashes to spell out";
+        if (rc)
+            return rc;
     }
+    plist nl = {0};
     for (size_t i = 0; i < l->n; i++) {
         tn_buf *v = &l->v[i], nb, *res = &nb;
         tn_buf_init(&nb);
