@@ -38,6 +38,10 @@ static const char hunt_help[] =
     "                          (attack.t1003 takes attack.t1003.001)\n"
     "      --exclude-rules FILE  rule ids (or titles) not to report, one a line,\n"
     "                          # comments (repeatable; data/noisy-rules.txt is one)\n"
+    "      --logsource-map FILE  more log sources, read after data/logsources.yml\n"
+    "                          (repeatable; docs/logsources.md)\n"
+    "      --placeholders FILE  values of expand's %placeholders% (instead of\n"
+    "                          data/placeholders.yml; docs/sigma.md)\n"
     "      --since T, --until T  only events in [T, T] (RFC 3339, UTC)\n"
     "      --carve             also recover records from EVTX slack space\n"
     "      --summary           print the summary to stdout after the timeline\n"
@@ -231,13 +235,16 @@ int tn_cmd_hunt(int argc, char **argv)
     uint64_t since = 0, until = 0;
     const char *output = NULL, *status = NULL, *tags = NULL;
     const char **excludes = tn_calloc((size_t)argc + 1, sizeof(char *));
-    size_t nexcl = 0;
+    const char **maps = tn_calloc((size_t)argc + 1, sizeof(char *));
+    const char *placeholders = NULL;
+    size_t nexcl = 0, nmaps = 0;
     uint8_t *enabled = NULL;
     const uint8_t *corr_enabled = NULL;
-    if (!rules || !paths || !excludes) {
+    if (!rules || !paths || !excludes || !maps) {
         tn_free(rules);
         tn_free(paths);
         tn_free(excludes);
+        tn_free(maps);
         return TN_EXIT_INTERNAL;
     }
 #define USAGE(...) do { rc = tn_usage_error("hunt", __VA_ARGS__); goto done; } while (0)
@@ -287,6 +294,10 @@ int tn_cmd_hunt(int argc, char **argv)
             tags = v, i++;
         } else if (!strcmp(a, "--exclude-rules") && v) {
             excludes[nexcl++] = v, i++;
+        } else if (!strcmp(a, "--logsource-map") && v) {
+            maps[nmaps++] = v, i++;
+        } else if (!strcmp(a, "--placeholders") && v) {
+            placeholders = v, i++;
         } else if (!strcmp(a, "--carve")) {
             carve = 1;
         } else if (!strcmp(a, "--summary")) {
@@ -321,7 +332,8 @@ int tn_cmd_hunt(int argc, char **argv)
 
     tn_diag diag = {.quiet = quiet};
     rej_count rej = {0, quiet};
-    tn_rule_opts ro = {.threads = (int)threads, .on_reject = on_reject, .ctx = &rej};
+    tn_rule_opts ro = {.threads = (int)threads, .on_reject = on_reject, .ctx = &rej,
+                       .logsource_maps = maps, .nlogsource_maps = nmaps, .placeholders = placeholders};
     tn_ruleset *rs = NULL;
     int lrc = tn_ruleset_load(rules, nrules, &ro, &diag, &rs);
     if (lrc != TN_RS_OK) {
@@ -403,5 +415,6 @@ done:
     tn_free(rules);
     tn_free(paths);
     tn_free(excludes);
+    tn_free(maps);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* cmd_rules.c - `tansa rules`: check Sigma rules and show where they apply.
  *
- *   tansa rules check [--format text|json] [--logsource-map FILE]... PATH...
+ *   tansa rules check [--format text|json] [--logsource-map FILE]... [--placeholders FILE] PATH...
  *   tansa rules sources [--logsource-map FILE]... PATH...
  *
  * check loads every rule under PATH, lists each unusable one as
@@ -37,13 +37,16 @@ typedef struct check {
 } check;
 
 static const char usage[] =
-    "Usage: tansa rules check [--format text|json] [--logsource-map FILE]... PATH...\n"
+    "Usage: tansa rules check [--format text|json] [--logsource-map FILE]...\n"
+    "                         [--placeholders FILE] PATH...\n"
     "       tansa rules sources [--logsource-map FILE]... PATH...\n\n"
     "check    load Sigma rules (files or folders, recursively) and report every\n"
     "         rule that cannot be used as FILE:LINE:COL: REASON, then counts\n"
     "sources  print the Windows channels and EventIDs each rule is evaluated on\n\n"
     "  --format text|json     output format of check (default text)\n"
-    "  --logsource-map FILE   extra logsource map (see docs/logsources.md)\n\n"
+    "  --logsource-map FILE   extra logsource map (see docs/logsources.md)\n"
+    "  --placeholders FILE    values of expand's %placeholders% (instead of\n"
+    "                         data/placeholders.yml)\n\n"
     "Environment: TANSA_DATA (folder of logsources.yml, placeholders.yml)\n\n"
     TN_EXIT_CODES_HELP;
 
@@ -251,6 +254,7 @@ int tn_cmd_rules(int argc, char **argv)
     const char **maps = tn_calloc((size_t)argc, sizeof(*maps));
     const char **paths = tn_calloc((size_t)argc, sizeof(*paths));
     size_t nmaps = 0, npaths = 0;
+    const char *placeholders = NULL;
     int rc = TN_EXIT_OK;
     if (!maps || !paths) {
         rc = TN_EXIT_INTERNAL;
@@ -268,6 +272,8 @@ int tn_cmd_rules(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--logsource-map") && i + 1 < argc) {
             maps[nmaps++] = argv[++i];
+        } else if (!strcmp(argv[i], "--placeholders") && i + 1 < argc) {
+            placeholders = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             rc = tn_usage_error("rules", "unknown option '%s'", argv[i]);
             goto out;
@@ -281,7 +287,8 @@ int tn_cmd_rules(int argc, char **argv)
     }
     tn_diag d = {0};
     /* no matching here: skip building the prefilter; files load on every CPU */
-    tn_rule_opts o = {.logsource_maps = maps, .nlogsource_maps = nmaps, .on_reject = on_reject,
+    tn_rule_opts o = {.logsource_maps = maps, .nlogsource_maps = nmaps, .placeholders = placeholders,
+                      .on_reject = on_reject,
                       .no_prefilter = 1, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
                       .on_warn = sources ? NULL : on_warn, .ctx = &c};
     tn_ruleset *rs;

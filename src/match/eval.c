@@ -291,15 +291,20 @@ static int lookup_target(const tn_eval *e, const tn_rename *r, fval *out)
     return lookup_name(e, e->ev, r->target.name ? &r->target : &t, out);
 }
 
-/* The value of rename r's joined field (r->append), a data field even if
- * named like a System member (as the scanner reads it); "" when absent. */
-static void lookup_tail(const tn_eval *e, const tn_rename *r, fval *tail)
+/* The value of a rename's helper field (r->append, r->sid: name, len), a
+ * data field even if named like a System member (as the scanner reads
+ * it); "" when absent or name is NULL. */
+static void lookup_aux(const tn_eval *e, const char *name, uint32_t len, fval *out)
 {
     tn_fieldname an;
-    tn_fieldname_init(&an, r->append, r->append_len);
+    out->s = "";
+    out->n = 0;
+    if (!name)
+        return;
+    tn_fieldname_init(&an, name, len);
     an.sys = TN_F_DATA;
-    if (!lookup_name(e, e->ev, &an, tail))
-        tail->n = 0;
+    if (!lookup_name(e, e->ev, &an, out))
+        out->n = 0;
 }
 
 /* Finds a field's value: renamed for this source first, then as named,
@@ -309,14 +314,14 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
         if (r && lookup_target(e, r, out) && out->present) {
-            fval tail;
+            fval tail, sid;
             const char *t;
             size_t tn;
-            tail.s = "";
-            tail.n = 0;
-            if (r->append)
-                lookup_tail(e, r, &tail);
-            if (tn_rename_translates(r) && tn_rename_text(r, out->s, out->n, tail.s, tail.n, e->lowmem, &t, &tn))
+            if (!tn_rename_translates(r))
+                return;
+            lookup_aux(e, r->append, r->append_len, &tail);
+            lookup_aux(e, r->sid, r->sid_len, &sid);
+            if (tn_rename_text(r, out->s, out->n, tail.s, tail.n, sid.s, sid.n, e->lowmem, &t, &tn))
                 set_text(out, t, tn);
             return;
         }

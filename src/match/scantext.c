@@ -168,14 +168,16 @@ static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, con
 {
     for (uint32_t i = 0; i < ss->ntr; i++) {
         const tn_rename *rn = ss->tr[i];
-        char nb[32], tb[32];
-        const char *s, *tail = "", *t;
-        size_t n, tn = 0, len;
+        char nb[32], tb[32], sb[32];
+        const char *s, *tail = "", *sid = "", *t;
+        size_t n, tn = 0, sn = 0, len;
         if (!tn_eval_field(ev, rn->to, nb, &s, &n))
             continue;
         if (rn->append && !tn_eval_field(ev, rn->append, tb, &tail, &tn))
             tn = 0;
-        if (tn_rename_text(rn, s, n, tail, tn, &sc->lowmem, &t, &len))
+        if (rn->sid && !tn_eval_field(ev, rn->sid, sb, &sid, &sn))
+            sn = 0;
+        if (tn_rename_text(rn, s, n, tail, tn, sid, sn, &sc->lowmem, &t, &len))
             put_str(text, t, len);
     }
 }

@@ -880,8 +880,12 @@ static int run(const tn_rule_opts *o, tn_diag *d, tn_ruleset **out, load_fn fn, 
      * 3.0 M instructions a load); not for rules given as text */
     L.yc = fn == paths_fn ? tn_ycache_open() : NULL;
     if (tn_rules_config(o, L.yc, &L.rs->ls, &L.ph_arena, &L.placeholders, err, sizeof(err))) {
-        if (d)
+        if (d) {   /* it ends the load: said even when problems are only counted */
+            int quiet = d->quiet;
+            d->quiet = 0;
             tn_report(d, TN_P_OTHER, "config", NULL, "%s", err[0] ? err : "out of memory");
+            d->quiet = quiet;
+        }
         rc = err[0] ? TN_RS_ECONFIG : TN_RS_ENOMEM;
     } else if (fn(&L, a1, a2, name)) {
         rc = TN_RS_ENOMEM;

@@ -65,7 +65,14 @@ static int bad(char *err, size_t errlen, const char *name, const tn_ynode *n, co
     return -1;
 }
 
-static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, uint32_t *n)
+/* A rename map's problem: where, and why (load_renames). */
+typedef struct ren_err {
+    const tn_ynode *at;
+    const char *why;
+    char buf[128];
+} ren_err;
+
+static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, uint32_t *n, ren_err *re)
 {
     *out = NULL;
     *n = 0;
@@ -79,22 +86,41 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
             return -1;
         if (scalar(k->val)) {
             rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0,
-                                 TN_PATHS_AS_IS, NULL, 0, {0}};
+                                 TN_PATHS_AS_IS, NULL, 0, NULL, 0, {0}};
             (*n)++;
             continue;
         }
-        /* {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry, append: NAME} */
+        /* {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry, append: NAME,
+         *  sid: NAME} */
         const char *to = scalar(tn_ymap_get(k->val, "field"));
         const tn_ynode *vm = tn_ymap_get(k->val, "values");
         const tn_ynode *pn = tn_ymap_get(k->val, "paths"), *an = tn_ymap_get(k->val, "append");
+        const tn_ynode *sn = tn_ymap_get(k->val, "sid");
         const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
+        const char *sid = sn ? scalar(sn) : NULL;
+        for (const tn_ynode *o = k->val->kind == TN_Y_MAP ? k->val->child : NULL; o; o = o->next)
+            if (strcmp(o->str, "field") && strcmp(o->str, "values") && strcmp(o->str, "paths") &&
+                strcmp(o->str, "append") && strcmp(o->str, "sid")) {
+                /* a misspelt option would be dropped without a word */
+                snprintf(re->buf, sizeof(re->buf), "unknown rename option '%.40s' (field, values, paths, append, sid)",
+                         o->str);
+                re->at = o;
+                re->why = re->buf;
+                return -1;
+            }
         uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
                    : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
-        /* append names an EventData field: the scanner reads it as one
-         * (sigma/translate.h), and so must the evaluator */
-        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) ||
-            (append && tn_field_sys(append, strlen(append)) != TN_F_DATA))
+        /* append and sid name EventData fields: the scanner reads them as
+         * such (sigma/translate.h), and so must the evaluator */
+        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) || (sn && !sid) ||
+            (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
+            (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA)) {
+            re->at = k;
+            re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
+                      "paths: device|registry, append: FIELD, sid: FIELD} with data fields for "
+                      "append and sid";
             return -1;
+        }
         const char **vals = NULL;
         uint32_t nv = 0;
         if (vm && vm->count) {
@@ -110,7 +136,8 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
             }
         }
         rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
-                             append, append ? (uint32_t)strlen(append) : 0, {0}};
+                             append, append ? (uint32_t)strlen(append) : 0, sid, sid ? (uint32_t)strlen(sid) : 0,
+                             {0}};
         (*n)++;
     }
     for (uint32_t i = 0; i < *n; i++)   /* the evaluator reads targets without looking them up */
@@ -119,7 +146,7 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
     return 0;
 }
 
-static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out)
+static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *re)
 {
     const char *ch = scalar(tn_ymap_get(s, "channel"));
     if (!ch)
@@ -156,7 +183,7 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out)
             if (scalar(f))
                 out->fields[out->nfields++] = f->str;
     }
-    return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames);
+    return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames, re);
 }
 
 static int add_entry(tn_lsmap *m, const entry *e)
@@ -191,10 +218,13 @@ static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *e
     e.src = tn_arena_calloc(&m->a, srcs->count * sizeof(*e.src));
     if (!e.src)
         return bad(err, errlen, name, en, "out of memory");
-    for (const tn_ynode *s = srcs->child; s; s = s->next)
-        if (s->kind != TN_Y_MAP || load_source(m, s, &e.src[e.nsrc++]))
-            return bad(err, errlen, name, s, "a source needs channel, optional eventid list, "
-                                             "optional rename map and fields list");
+    for (const tn_ynode *s = srcs->child; s; s = s->next) {
+        ren_err re = {NULL, NULL, ""};
+        if (s->kind != TN_Y_MAP || load_source(m, s, &e.src[e.nsrc++], &re))
+            return re.why ? bad(err, errlen, name, re.at, re.why)
+                          : bad(err, errlen, name, s, "a source needs channel, optional eventid list, "
+                                                      "optional rename map and fields list");
+    }
     if (add_entry(m, &e))
         return bad(err, errlen, name, en, "out of memory");
     return 0;
@@ -222,8 +252,10 @@ static int load_text(const char *text, size_t len, const char *name, tn_ycache *
         if (al) {
             const tn_rename *r;
             uint32_t n;
-            if (load_renames(m, al, &r, &n))
-                return bad(err, errlen, name, al, "'aliases' must map names to names");
+            ren_err re = {NULL, NULL, ""};
+            if (load_renames(m, al, &r, &n, &re))
+                return re.why ? bad(err, errlen, name, re.at, re.why)
+                              : bad(err, errlen, name, al, "'aliases' must map names to names");
             m->alias = (tn_rename *)r;
             m->nalias = n;
         }

@@ -192,7 +192,9 @@ struct tn_cnode {
  * (5156's \device\harddiskvolume2\windows\... is C:\windows\...), or kernel
  * registry paths as Sysmon writes them (\REGISTRY\MACHINE\... is HKLM\...);
  * append joins another field on (4657's ObjectName and ObjectValueName
- * are Sysmon's TargetObject). */
+ * are Sysmon's TargetObject); sid reads a service account as Sysmon names
+ * it (4688's S-1-5-18 is NT AUTHORITY\SYSTEM, where its SubjectUserName is
+ * the machine account). */
 typedef struct tn_rename {
     const char *from, *to;
     uint32_t from_len, to_len;
@@ -201,6 +203,9 @@ typedef struct tn_rename {
     uint8_t paths;               /* TN_PATHS_*: how to read the source's paths */
     const char *append;          /* a field whose value is joined on with a backslash, or NULL */
     uint32_t append_len;
+    const char *sid;             /* a field holding the account's SID, or NULL: a well-known
+                                  * service SID reads as Sysmon names it (tn_sid_account) */
+    uint32_t sid_len;
     tn_fieldname target;         /* to as a field (System member, name hash), set with
                                   * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;

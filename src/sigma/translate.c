@@ -36,10 +36,31 @@ static const struct {
     {"\\registry\\user", 0, "HKU", TN_PATHS_REGISTRY},
 };
 
+const char *tn_sid_account(const char *s, size_t n)
+{
+    static const struct {
+        const char *sid, *name;
+    } known[] = {
+        {"S-1-5-18", "NT AUTHORITY\\SYSTEM"},
+        {"S-1-5-19", "NT AUTHORITY\\LOCAL SERVICE"},
+        {"S-1-5-20", "NT AUTHORITY\\NETWORK SERVICE"},
+    };
+    for (size_t i = 0; n == 8 && i < sizeof(known) / sizeof(known[0]); i++)
+        if (!strncasecmp(s, known[i].sid, 8))   /* as logged: S-1-5-18 */
+            return known[i].name;
+    return NULL;
+}
+
 int tn_rename_text(const tn_rename *rn, const char *s, size_t n, const char *tail, size_t tn,
-                   tn_arena *a, const char **out, size_t *outn)
+                   const char *sid, size_t sn, tn_arena *a, const char **out, size_t *outn)
 {
     int changed = 0;
+    const char *acct = rn->sid ? tn_sid_account(sid, sn) : NULL;
+    if (acct) {
+        *out = acct;
+        *outn = strlen(acct);
+        return 1;
+    }
     /* the source's raw value as rules write it (%%14593 -> true) */
     for (uint32_t i = 0; i < rn->nvalues; i++) {
         const char *raw = rn->values[2 * i];

@@ -12,20 +12,29 @@
 #include "base/arena.h"
 #include "sigma/rule.h"
 
-/* 1 if rn changes what its field's value reads as (values, paths or a
- * joined field): only then does tn_rename_text do anything. */
+/* 1 if rn changes what its field's value reads as (values, paths, a
+ * joined field or a SID): only then does tn_rename_text do anything. */
 static inline int tn_rename_translates(const tn_rename *rn)
 {
-    return rn->nvalues || rn->paths || rn->append;
+    return rn->nvalues || rn->paths || rn->append || rn->sid;
 }
 
-/* The text of field value (s, n) read through rename rn: a raw value
- * mapped to its word, then (with an arena) a device or registry path as
- * rules write it, with tail (rn->append's value, tn bytes, may be 0)
- * joined on by a backslash. Returns 1 and sets *out, *outn (a string of
- * rn's or a copy in a) when the text differs from (s, n); else 0. Out of
+/* The account Sysmon names for the well-known service SID (s, n):
+ * S-1-5-18 "NT AUTHORITY\SYSTEM", S-1-5-19 "NT AUTHORITY\LOCAL SERVICE",
+ * S-1-5-20 "NT AUTHORITY\NETWORK SERVICE"; NULL for any other. Sysmon
+ * writes the names in the system's language; these are the English ones,
+ * which SigmaHQ's rules look for ('AUTHORI', '\SYSTEM'). */
+const char *tn_sid_account(const char *s, size_t n);
+
+/* The text of field value (s, n) read through rename rn: when rn->sid is
+ * set and its value (sid, sn bytes, may be 0) is a well-known service
+ * SID, that account's name (tn_sid_account); else a raw value mapped to
+ * its word, then (with an arena) a device or registry path as rules write
+ * it, with tail (rn->append's value, tn bytes, may be 0) joined on by a
+ * backslash. Returns 1 and sets *out, *outn (a string of rn's, a constant
+ * or a copy in a) when the text differs from (s, n); else 0. Out of
  * memory, the path stays as logged. */
 int tn_rename_text(const tn_rename *rn, const char *s, size_t n, const char *tail, size_t tn,
-                   tn_arena *a, const char **out, size_t *outn);
+                   const char *sid, size_t sn, tn_arena *a, const char **out, size_t *outn);
 
 #endif

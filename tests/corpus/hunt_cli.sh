@@ -3,7 +3,8 @@
 # paths that do not exist, an output that is an input, typos in --status,
 # impossible times, link loops in input folders, a damaged EVTX file
 # header or a file cut short, and control characters from the logs on a
-# terminal. Each was a defect a review found (session 19).
+# terminal. Each was a defect a review found (session 19). Then the
+# user's own placeholder values and log sources (session 20).
 set -u
 : "${TANSA:=build/tansa-san}"
 : "${CORPUS:=../shared/corpus}"
@@ -100,4 +101,54 @@ check "events without a time are counted in the summary" 1 \
     "$(grep -c 'events without a readable time: 1' "$w/untimed.err")"
 "$TANSA" rules check --help >/dev/null 2>&1
 check "rules check --help" 0 $?
+
+# the user's own placeholder values and log sources (session 20: hunt took
+# neither; only an edited data folder could give them)
+cat >"$w/dc.yml" <<'EOF'
+title: Logon To A Domain Controller
+id: 22222222-2222-2222-2222-222222222222
+level: high
+logsource:
+  product: windows
+  service: security
+detection:
+  sel:
+    EventID: 4624
+    Computer|expand: '%DomainControllers%'
+  condition: sel
+EOF
+printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"DC1.corp","TimeCreated":"2024-01-01T00:00:00Z"}' \
+    '{"Channel":"Security","EventID":4624,"Computer":"WS7.corp","TimeCreated":"2024-01-01T00:00:01Z"}' >"$w/logons.jsonl"
+printf 'placeholders:\n  DomainControllers: ["DC1*"]\n' >"$w/ph.yml"
+check "an empty placeholder matches every event" 2 "$("$TANSA" hunt -q -r "$w/dc.yml" -f jsonl "$w/logons.jsonl" 2>/dev/null | wc -l)"
+check "--placeholders gives its values" "DC1.corp" \
+    "$("$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph.yml" -f jsonl "$w/logons.jsonl" 2>/dev/null | grep -o 'DC1.corp' | head -1)"
+"$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/nope.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph.err"
+check "a missing placeholder file is a usage error, named even with -q" "2 1" "$? $(grep -c 'nope.yml: No such file' "$w/ph.err")"
+cat >"$w/map.yml" <<'EOF'
+logsources:
+  - service: security
+    product: windows
+    sources:
+      - channel: Security
+        rename:
+          Computer: Workstation
+EOF
+printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"X","Workstation":"DC1","TimeCreated":"2024-01-01T00:00:00Z"}' >"$w/ws.jsonl"
+check "--logsource-map renames for the hunt" 1 \
+    "$("$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph.yml" --logsource-map "$w/map.yml" -f jsonl "$w/ws.jsonl" 2>/dev/null | wc -l)"
+check "... and without it, the Computer is read" 0 \
+    "$("$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph.yml" -f jsonl "$w/ws.jsonl" 2>/dev/null | wc -l)"
+printf 'logsources:\n  - service: security\n    product: windows\n    sources:\n      - channel: Security\n        rename:\n          A: {field: B, sids: C}\n' >"$w/typo.yml"
+"$TANSA" hunt -r "$w/dc.yml" --logsource-map "$w/typo.yml" "$w/ws.jsonl" >/dev/null 2>"$w/typo.err"
+check "a misspelt rename option is refused, by name and line" "2 1" "$? $(grep -c "typo.yml:7:25: unknown rename option 'sids'" "$w/typo.err")"
+# 4688 names SYSTEM's process by the machine account; rules look for
+# Sysmon's NT AUTHORITY\SYSTEM (docs/logsources.md, sid): the corpus's RDP
+# hijack by tscon, run as SYSTEM, went unseen before session 20
+rdp="$CORPUS/hayabusa-sample-evtx/YamatoSecurity/LateralMovement/T1563.002_RDP-Hijacking_Security.evtx"
+tscon="$CORPUS/sigma/rules/windows/process_creation/proc_creation_win_tscon_localsystem.yml"
+if [ -f "$rdp" ] && [ -f "$tscon" ]; then
+    check "4688's SYSTEM is NT AUTHORITY\\SYSTEM: the tscon hijack is found" 284392 \
+        "$("$TANSA" hunt -q -r "$tscon" -f jsonl "$rdp" 2>/dev/null | grep -o '"record_id":[0-9]*' | cut -d: -f2 | head -1)"
+fi
 echo "$pass passed, $fail failed"

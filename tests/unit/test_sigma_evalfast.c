@@ -565,3 +565,29 @@ TN_TEST(test_lower_copy_every_length)
     CHECK_INT(bad, 0);
     CHECK(negatives >= 20);
 }
+
+/* A map's `sid: F` (docs/logsources.md): the field reads as Sysmon names
+ * a well-known service account when F holds its SID, else as logged; F
+ * must be a data field, as for `append`. */
+TN_TEST(test_map_sid_option)
+{
+#define SMAP(opt)                                                            \
+    "logsources:\n  - category: evalfast_test\n    product: windows\n"      \
+    "    sources:\n      - channel: Test\n        rename:\n"                 \
+    "          Acct: {field: Name, " opt "}\n"
+    TEST_EVENT(svc, "Test", 1, "Name", "HOST$", "Sid", "S-1-5-20");
+    TEST_EVENT(usr, "Test", 1, "Name", "bob", "Sid", "S-1-5-21-9-500");
+    TEST_EVENT(nosid, "Test", 1, "Name", "HOST$");
+    const char *ns = TRULE("  sel:\n    Acct: 'NT AUTHORITY\\NETWORK SERVICE'\n  condition: sel\n");
+    const char *bob = TRULE("  sel:\n    Acct: bob\n  condition: sel\n");
+    const char *host = TRULE("  sel:\n    Acct: 'HOST$'\n  condition: sel\n");
+    CHECK_INT(match_with_map(SMAP("sid: Sid"), ns, &svc), 1);
+    CHECK_INT(match_with_map(SMAP("sid: Sid"), host, &svc), 0);
+    CHECK_INT(match_with_map(SMAP("sid: Sid"), bob, &usr), 1);
+    CHECK_INT(match_with_map(SMAP("sid: Sid"), host, &nosid), 1);   /* no SID: as logged */
+    CHECK_INT(match_with_map(SMAP("sid: Name2"), ns, &svc), 0);      /* another field's SID */
+    CHECK_INT(match_with_map(SMAP("sid: Computer"), ns, &svc), -1);  /* a System member: refused */
+    CHECK_INT(match_with_map(SMAP("sid: [a, b]"), ns, &svc), -1);
+    CHECK_INT(match_with_map(SMAP("sids: Sid"), ns, &svc), -1);      /* an unknown option: refused */
+#undef SMAP
+}

@@ -97,3 +97,49 @@ TN_TEST(test_4657_registry_paths)
     CHECK_INT(test_match(exact, &svc), 0);
 #undef REG
 }
+
+/* Sysmon's User is DOMAIN\name, and NT AUTHORITY\SYSTEM for a process run
+ * as SYSTEM; 4688 (and 4657) log the account in three fields, and the
+ * machine account (HOST$) for SYSTEM. SigmaHQ's 15 selections on
+ * `User|contains: AUTHORI` matched only Sysmon 1 before (the corpus's
+ * tscon run as SYSTEM, 4688 record 284392, went unseen). */
+TN_TEST(test_4688_user_as_sysmon_names_it)
+{
+#define PROC "title: t\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n"
+    TEST_EVENT(sys, "Security", 4688, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "WEF$",
+               "SubjectDomainName", "WINDOMAIN", "NewProcessName", "C:\\Windows\\System32\\tscon.exe");
+    TEST_EVENT(net, "Security", 4688, "SubjectUserSid", "S-1-5-20", "SubjectUserName", "HOST$",
+               "SubjectDomainName", "CORP", "NewProcessName", "C:\\x.exe");
+    TEST_EVENT(loc, "Security", 4688, "SubjectUserSid", "s-1-5-19", "SubjectUserName", "HOST$",
+               "SubjectDomainName", "CORP", "NewProcessName", "C:\\x.exe");
+    TEST_EVENT(usr, "Security", 4688, "SubjectUserSid", "S-1-5-21-1-2-3-1000", "SubjectUserName", "IEUser",
+               "SubjectDomainName", "IE10WIN7", "NewProcessName", "C:\\x.exe");
+    TEST_EVENT(odd, "Security", 4688, "SubjectUserSid", "S-1-5-180", "SubjectUserName", "HOST$",
+               "SubjectDomainName", "CORP");
+    TEST_EVENT(sysmon, "Microsoft-Windows-Sysmon/Operational", 1, "User", "NT AUTHORITY\\SYSTEM",
+               "Image", "C:\\Windows\\System32\\tscon.exe");
+    TEST_EVENT(reg, "Security", 4657, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "HOST$",
+               "SubjectDomainName", "CORP", "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\x", "ObjectValueName", "v");
+    const char *tscon = PROC "  sel:\n    User|contains:\n      - AUTHORI\n      - AUTORI\n"
+                             "    Image|endswith: '\\tscon.exe'\n  condition: sel\n";
+    const char *system = PROC "  sel:\n    User|endswith: '\\SYSTEM'\n  condition: sel\n";
+    const char *exact = PROC "  sel:\n    User: 'NT AUTHORITY\\NETWORK SERVICE'\n  condition: sel\n";
+    const char *local = PROC "  sel:\n    User|contains: 'LOCAL SERVICE'\n  condition: sel\n";
+    const char *named = PROC "  sel:\n    User: 'ie10win7\\ieuser'\n  condition: sel\n";
+    const char *machine = PROC "  sel:\n    User|endswith: '$'\n  condition: sel\n";
+    CHECK_INT(test_match(tscon, &sys), 1);
+    CHECK_INT(test_match(tscon, &sysmon), 1);
+    CHECK_INT(test_match(system, &sys), 1);
+    CHECK_INT(test_match(system, &usr), 0);
+    CHECK_INT(test_match(exact, &net), 1);
+    CHECK_INT(test_match(exact, &sys), 0);
+    CHECK_INT(test_match(local, &loc), 1);   /* the SID as logged, in any case */
+    CHECK_INT(test_match(named, &usr), 1);   /* DOMAIN\name, as Sysmon writes it */
+    CHECK_INT(test_match(machine, &sys), 0);
+    CHECK_INT(test_match(machine, &odd), 1); /* not a well-known SID: the account as logged */
+    const char *regu = "title: t\nlogsource:\n  category: registry_set\n  product: windows\ndetection:\n"
+                       "  sel:\n    User|contains: AUTHORI\n    TargetObject|endswith: '\\SOFTWARE\\x\\v'\n"
+                       "  condition: sel\n";
+    CHECK_INT(test_match(regu, &reg), 1);
+#undef PROC
+}
