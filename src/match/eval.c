@@ -307,12 +307,27 @@ static void lookup_aux(const tn_eval *e, const char *name, uint32_t len, fval *o
         out->n = 0;
 }
 
+/* r, or the rename its else gives while r's field is unset
+ * (tn_field_unset: 4688's Target* when the new process runs as its
+ * creator). */
+static const tn_rename *pick_rename(const tn_eval *e, const tn_rename *r)
+{
+    for (; r->alt; r = r->alt) {
+        fval to;
+        if (lookup_target(e, r, &to) && to.present && !tn_field_unset(to.s, to.n))
+            break;
+    }
+    return r;
+}
+
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
+        if (r && r->alt)
+            r = pick_rename(e, r);
         if (r && lookup_target(e, r, out) && out->present) {
             fval tail, sid;
             const char *t;
@@ -916,10 +931,29 @@ static int cond_fresh(tn_eval *e, const tn_srule *r)
     return m;
 }
 
+/* Whether the event holds source s's own tests (tn_where), its fields
+ * read through s's renames as the rule's are. */
+static int where_holds(tn_eval *e, const tn_source *s)
+{
+    for (uint32_t w = 0; w < s->nwhere; w++) {
+        const tn_where *x = &s->where[w];
+        fval f;
+        int hit = 0;
+        lookup(e, &x->field, &f);
+        for (uint32_t i = 0; f.present && !hit && i < x->nvals; i++)
+            hit = strlen(x->vals[i]) == f.n && !strncasecmp(x->vals[i], f.s, f.n);
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
 int tn_eval_rule(tn_eval *e, const tn_srule *r)
 {
     e->rule = r;
     if (!cond_fresh(e, r))
+        return 0;
+    if (e->src && e->src->nwhere && !where_holds(e, e->src))   /* after: a rule rarely holds */
         return 0;
     for (uint32_t f = 0; f < r->nfilters; f++)
         if (cond_fresh(e, r->filters[f]))

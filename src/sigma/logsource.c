@@ -72,6 +72,71 @@ typedef struct ren_err {
     char buf[128];
 } ren_err;
 
+/* One rename of Sigma name k: a field name (v a scalar), or the map
+ * {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry,
+ * append: NAME, sid: NAME, else: RENAME} into *out; else is read when
+ * field is unset (tn_field_unset), nested at most depth times. */
+static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_rename *out, ren_err *re, int depth)
+{
+    if (scalar(v)) {
+        *out = (tn_rename){k->str, v->str, (uint32_t)k->len, (uint32_t)v->len, NULL, 0, TN_PATHS_AS_IS,
+                           NULL, 0, NULL, 0, NULL, {0}};
+        tn_fieldname_init(&out->target, out->to, out->to_len);   /* read without looking it up */
+        return 0;
+    }
+    const char *to = scalar(tn_ymap_get(v, "field"));
+    const tn_ynode *vm = tn_ymap_get(v, "values");
+    const tn_ynode *pn = tn_ymap_get(v, "paths"), *an = tn_ymap_get(v, "append");
+    const tn_ynode *sn = tn_ymap_get(v, "sid"), *en = tn_ymap_get(v, "else");
+    const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
+    const char *sid = sn ? scalar(sn) : NULL;
+    for (const tn_ynode *o = v->kind == TN_Y_MAP ? v->child : NULL; o; o = o->next)
+        if (strcmp(o->str, "field") && strcmp(o->str, "values") && strcmp(o->str, "paths") &&
+            strcmp(o->str, "append") && strcmp(o->str, "sid") && strcmp(o->str, "else")) {
+            /* a misspelt option would be dropped without a word */
+            snprintf(re->buf, sizeof(re->buf),
+                     "unknown rename option '%.40s' (field, values, paths, append, sid, else)", o->str);
+            re->at = o;
+            re->why = re->buf;
+            return -1;
+        }
+    uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
+               : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
+    /* append and sid name EventData fields: the scanner reads them as
+     * such (sigma/translate.h), and so must the evaluator */
+    if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) || (sn && !sid) ||
+        (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
+        (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA) || (en && depth == 0)) {
+        re->at = k;
+        re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
+                  "paths: device|registry, append: FIELD, sid: FIELD, else: RENAME} with data "
+                  "fields for append and sid";
+        return -1;
+    }
+    const char **vals = NULL;
+    uint32_t nv = 0;
+    if (vm && vm->count) {
+        vals = tn_arena_calloc(&m->a, 2 * vm->count * sizeof(*vals));
+        if (!vals)
+            return -1;
+        for (const tn_ynode *x = vm->child; x; x = x->next) {
+            if (x->kind != TN_Y_SCALAR || !scalar(x->val))
+                return -1;
+            vals[2 * nv] = x->str;
+            vals[2 * nv + 1] = x->val->str;
+            nv++;
+        }
+    }
+    tn_rename *alt = NULL;
+    if (en && (!(alt = tn_arena_calloc(&m->a, sizeof(*alt))) || load_rename(m, k, en, alt, re, depth - 1)))
+        return -1;
+    *out = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
+                       append, append ? (uint32_t)strlen(append) : 0, sid, sid ? (uint32_t)strlen(sid) : 0,
+                       alt, {0}};
+    tn_fieldname_init(&out->target, out->to, out->to_len);
+    return 0;
+}
+
 static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, uint32_t *n, ren_err *re)
 {
     *out = NULL;
@@ -82,72 +147,59 @@ static int load_renames(tn_lsmap *m, const tn_ynode *r, const tn_rename **out, u
     if (!rs)
         return -1;
     for (const tn_ynode *k = r->child; k; k = k->next) {
-        if (k->kind != TN_Y_SCALAR)
+        if (k->kind != TN_Y_SCALAR || load_rename(m, k, k->val, &rs[*n], re, 4))
             return -1;
-        if (scalar(k->val)) {
-            rs[*n] = (tn_rename){k->str, k->val->str, (uint32_t)k->len, (uint32_t)k->val->len, NULL, 0,
-                                 TN_PATHS_AS_IS, NULL, 0, NULL, 0, {0}};
-            (*n)++;
-            continue;
-        }
-        /* {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry, append: NAME,
-         *  sid: NAME} */
-        const char *to = scalar(tn_ymap_get(k->val, "field"));
-        const tn_ynode *vm = tn_ymap_get(k->val, "values");
-        const tn_ynode *pn = tn_ymap_get(k->val, "paths"), *an = tn_ymap_get(k->val, "append");
-        const tn_ynode *sn = tn_ymap_get(k->val, "sid");
-        const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
-        const char *sid = sn ? scalar(sn) : NULL;
-        for (const tn_ynode *o = k->val->kind == TN_Y_MAP ? k->val->child : NULL; o; o = o->next)
-            if (strcmp(o->str, "field") && strcmp(o->str, "values") && strcmp(o->str, "paths") &&
-                strcmp(o->str, "append") && strcmp(o->str, "sid")) {
-                /* a misspelt option would be dropped without a word */
-                snprintf(re->buf, sizeof(re->buf), "unknown rename option '%.40s' (field, values, paths, append, sid)",
-                         o->str);
-                re->at = o;
-                re->why = re->buf;
-                return -1;
-            }
-        uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
-                   : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
-        /* append and sid name EventData fields: the scanner reads them as
-         * such (sigma/translate.h), and so must the evaluator */
-        if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) || (sn && !sid) ||
-            (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
-            (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA)) {
-            re->at = k;
-            re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
-                      "paths: device|registry, append: FIELD, sid: FIELD} with data fields for "
-                      "append and sid";
-            return -1;
-        }
-        const char **vals = NULL;
-        uint32_t nv = 0;
-        if (vm && vm->count) {
-            vals = tn_arena_calloc(&m->a, 2 * vm->count * sizeof(*vals));
-            if (!vals)
-                return -1;
-            for (const tn_ynode *v = vm->child; v; v = v->next) {
-                if (v->kind != TN_Y_SCALAR || !scalar(v->val))
-                    return -1;
-                vals[2 * nv] = v->str;
-                vals[2 * nv + 1] = v->val->str;
-                nv++;
-            }
-        }
-        rs[*n] = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
-                             append, append ? (uint32_t)strlen(append) : 0, sid, sid ? (uint32_t)strlen(sid) : 0,
-                             {0}};
         (*n)++;
     }
-    for (uint32_t i = 0; i < *n; i++)   /* the evaluator reads targets without looking them up */
-        tn_fieldname_init(&rs[i].target, rs[i].to, rs[i].to_len);
     *out = rs;
+    return 0;
+}
+
+/* where: {FIELD: VALUE or [VALUE, ...], ...} into out (load_source). */
+static int load_where(tn_lsmap *m, const tn_ynode *w, tn_source *out, ren_err *re)
+{
+    out->where = NULL;
+    out->nwhere = 0;
+    if (!w)
+        return 0;
+    tn_where *ws = NULL;
+    int ok = w->kind == TN_Y_MAP && w->count && (ws = tn_arena_calloc(&m->a, w->count * sizeof(*ws)));
+    for (const tn_ynode *k = ok ? w->child : NULL; ok && k; k = k->next) {
+        const tn_ynode *v = k->val;
+        int seq = v->kind == TN_Y_SEQ;
+        uint32_t n = seq ? v->count : 1;
+        const char **vals = n ? tn_arena_calloc(&m->a, n * sizeof(*vals)) : NULL;
+        tn_where *x = &ws[out->nwhere];
+        ok = vals != NULL;
+        for (const tn_ynode *i = seq ? v->child : v; ok && i; i = seq ? i->next : NULL)
+            ok = (vals[x->nvals++] = scalar(i)) != NULL;
+        if (ok) {
+            tn_fieldname_init(&x->field, k->str, k->len);
+            x->vals = vals;
+            out->nwhere++;
+        }
+    }
+    if (!ok) {
+        re->at = w;
+        re->why = "a source's where maps field names to a value or a list of values";
+        return -1;
+    }
+    out->where = ws;
     return 0;
 }
 
 static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *re)
 {
+    for (const tn_ynode *o = s->child; o; o = o->next)
+        if (strcmp(o->str, "channel") && strcmp(o->str, "eventid") && strcmp(o->str, "rename") &&
+            strcmp(o->str, "fields") && strcmp(o->str, "where")) {
+            /* a misspelt eventid would widen the source to every EventID */
+            snprintf(re->buf, sizeof(re->buf), "unknown source key '%.40s' (channel, eventid, rename, fields, where)",
+                     o->str);
+            re->at = o;
+            re->why = re->buf;
+            return -1;
+        }
     const char *ch = scalar(tn_ymap_get(s, "channel"));
     if (!ch)
         return -1;
@@ -183,6 +235,8 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *
             if (scalar(f))
                 out->fields[out->nfields++] = f->str;
     }
+    if (load_where(m, tn_ymap_get(s, "where"), out, re))
+        return -1;
     return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames, re);
 }
 

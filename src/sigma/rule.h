@@ -206,10 +206,22 @@ typedef struct tn_rename {
     const char *sid;             /* a field holding the account's SID, or NULL: a well-known
                                   * service SID reads as Sysmon names it (tn_sid_account) */
     uint32_t sid_len;
+    const struct tn_rename *alt; /* how the field reads when to is absent, empty or '-'
+                                  * (else: 4688's Target* when the new process runs as
+                                  * its creator), or NULL */
     tn_fieldname target;         /* to as a field (System member, name hash), set with
                                   * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;
 enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY };
+/* A source's test of its events beyond channel and EventID: field, read
+ * through the source's renames, equals one of vals (ASCII case ignored).
+ * Sysmon 12 is registry_add only with EventType CreateKey, and
+ * registry_delete only with DeleteKey or DeleteValue. */
+typedef struct tn_where {
+    tn_fieldname field;
+    const char *const *vals;
+    uint32_t nvals;
+} tn_where;
 typedef struct tn_source {
     const char *channel;
     uint32_t *eids;
@@ -218,6 +230,9 @@ typedef struct tn_source {
     uint32_t nrenames;
     const char **fields;       /* the EventData fields this source has; NULL = unknown */
     uint32_t nfields;
+    const tn_where *where;     /* every one must hold (none: every event of the
+                                * channel and EventIDs) */
+    uint32_t nwhere;
 } tn_source;
 
 typedef struct tn_srule tn_srule;

@@ -183,8 +183,11 @@ static void to_renamed(slotb *B, const tn_rename *rn, uint32_t n, const tn_field
 {
     for (uint32_t i = 0; i < n; i++)
         if (rn[i].from_len == fn->len && !memcmp(rn[i].from, fn->name, fn->len)) {
-            tn_sysfield sys = rn[i].target.name ? rn[i].target.sys : tn_field_sys(rn[i].to, rn[i].to_len);
-            to_name(B, rn[i].to, rn[i].to_len, sys, lits, nl);
+            /* the field as it reads, through the rename or one its else gives */
+            for (const tn_rename *x = &rn[i]; x; x = x->alt) {
+                tn_sysfield sys = x->target.name ? x->target.sys : tn_field_sys(x->to, x->to_len);
+                to_name(B, x->to, x->to_len, sys, lits, nl);
+            }
             if (tn_rename_translates(&rn[i])) {
                 B->oom |= scan_translated(B->ss, &rn[i]);
                 for (uint32_t k = 0; k < nl; k++)

@@ -12,11 +12,22 @@
 #include "base/arena.h"
 #include "sigma/rule.h"
 
+#include <string.h>
+
 /* 1 if rn changes what its field's value reads as (values, paths, a
  * joined field or a SID): only then does tn_rename_text do anything. */
 static inline int tn_rename_translates(const tn_rename *rn)
 {
     return rn->nvalues || rn->paths || rn->append || rn->sid;
+}
+
+/* Whether a rename's field text (s, n) is unset, so that its else is read
+ * instead (tn_rename.alt): empty or '-', as 4688 writes Target* when the
+ * new process runs as its creator. (Its TargetUserSid is no sign: the
+ * corpus has 4688s with the NULL SID and a target account named.) */
+static inline int tn_field_unset(const char *s, size_t n)
+{
+    return n == 0 || (n == 1 && s[0] == '-');
 }
 
 /* The account Sysmon names for the well-known service SID (s, n):

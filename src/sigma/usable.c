@@ -48,13 +48,13 @@ static int has_field(const tn_source *s, const tn_srule *r, const tn_fieldname *
 {
     if (!s->fields || !f->name || f->sys != TN_F_DATA)
         return 1;
-    const tn_rename *x = rename_of(s->renames, s->nrenames, f->name, f->len);
-    if (x && name_present(s, x->to, x->to_len))
-        return 1;
+    for (const tn_rename *x = rename_of(s->renames, s->nrenames, f->name, f->len); x; x = x->alt)
+        if (name_present(s, x->to, x->to_len))   /* the rename, or one its else gives */
+            return 1;
     if (name_present(s, f->name, f->len))
         return 1;
-    x = rename_of(r->aliases, r->naliases, f->name, f->len);
-    return x && name_present(s, x->to, x->to_len);
+    const tn_rename *a = rename_of(r->aliases, r->naliases, f->name, f->len);
+    return a && name_present(s, a->to, a->to_len);
 }
 
 static int absent_ok(const tn_value *v)

@@ -151,4 +151,12 @@ if [ -f "$rdp" ] && [ -f "$tscon" ]; then
     check "4688's SYSTEM is NT AUTHORITY\\SYSTEM: the tscon hijack is found" 284392 \
         "$("$TANSA" hunt -q -r "$tscon" -f jsonl "$rdp" 2>/dev/null | grep -o '"record_id":[0-9]*' | cut -d: -f2 | head -1)"
 fi
+# ... and a process started as another account is that account's: WmiPrvSE
+# under NETWORK SERVICE starting notepad as Administrator stays a detection
+relay="$CORPUS/evtx-attack-samples/Privilege Escalation/NTLM2SelfRelay-med0x2e-security_4624_4688.evtx"
+wmi="$CORPUS/sigma/rules/windows/process_creation/proc_creation_win_wmiprvse_spawning_process.yml"
+if [ -f "$relay" ] && [ -f "$wmi" ]; then
+    check "4688's Target* account is the new process's: the relay's notepad is found" 21374 \
+        "$("$TANSA" hunt -q -r "$wmi" -f jsonl "$relay" 2>/dev/null | grep -o '"record_id":[0-9]*' | cut -d: -f2 | head -1)"
+fi
 echo "$pass passed, $fail failed"

@@ -26,7 +26,10 @@ for f in glob.glob(sys.argv[2] + "/**/*.yml", recursive=True):
         continue
     if not isinstance(d, dict):
         continue
-    orig = [x.get("id") for x in d.get("related") or [] if isinstance(x, dict) and x.get("type") == "derived"]
+    # Hayabusa copies the original's own related list and appends the id of
+    # the rule it converts last: only that one is joined (taking every
+    # derived id credited a conversion to the rule its original derives from)
+    orig = [x.get("id") for x in d.get("related") or [] if isinstance(x, dict) and x.get("type") == "derived"][-1:]
     ls, det = d.get("logsource") or {}, d.get("detection") or {}
     key = (ls.get("category") or ls.get("service") or "").replace("-", "_")
     sel = det.get(key) if isinstance(det, dict) else None

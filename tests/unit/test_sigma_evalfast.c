@@ -589,5 +589,43 @@ TN_TEST(test_map_sid_option)
     CHECK_INT(match_with_map(SMAP("sid: Computer"), ns, &svc), -1);  /* a System member: refused */
     CHECK_INT(match_with_map(SMAP("sid: [a, b]"), ns, &svc), -1);
     CHECK_INT(match_with_map(SMAP("sids: Sid"), ns, &svc), -1);      /* an unknown option: refused */
+    /* else: read when the field is absent, empty or '-' */
+    TEST_EVENT(dash, "Test", 1, "Name", "-", "Other", "bob");
+    TEST_EVENT(gone, "Test", 1, "Other", "bob");
+    CHECK_INT(match_with_map(SMAP("else: Other"), bob, &dash), 1);
+    CHECK_INT(match_with_map(SMAP("else: Other"), bob, &gone), 1);
+    CHECK_INT(match_with_map(SMAP("else: Other"), bob, &usr), 1);    /* Name is set: Name */
+    CHECK_INT(match_with_map(SMAP("else: Other"), host, &svc), 1);
+    CHECK_INT(match_with_map(SMAP("else: {field: Nope, else: {field: Other}}"), bob, &gone), 1);
+    CHECK_INT(match_with_map(SMAP("else: {field: A, else: {field: B, else: {field: C, else: {field: D, "
+                                  "else: {field: E, else: Other}}}}}"), bob, &gone), -1);   /* too deep */
 #undef SMAP
+}
+
+/* A source's `where` (docs/logsources.md): its events must also hold each
+ * field test, read through the source's renames, ASCII case ignored; a
+ * misspelt source key is refused (`eventids` widened a source to every
+ * EventID without a word). */
+TN_TEST(test_map_source_where)
+{
+#define WMAP(where)                                                          \
+    "logsources:\n  - category: evalfast_test\n    product: windows\n"      \
+    "    sources:\n      - channel: Test\n        eventid: [12]\n"           \
+    "        rename:\n          Kind: RawKind\n" where
+    TEST_EVENT(del, "Test", 12, "RawKind", "deletekey", "Key", "x");
+    TEST_EVENT(add, "Test", 12, "RawKind", "CreateKey", "Key", "x");
+    TEST_EVENT(none, "Test", 12, "Key", "x");
+    const char *rule = TRULE("  sel:\n    Key: x\n  condition: sel\n");
+    const char *w = WMAP("        where: {Kind: [DeleteKey, DeleteValue]}\n");
+    CHECK_INT(match_with_map(WMAP(""), rule, &add), 1);
+    CHECK_INT(match_with_map(w, rule, &del), 1);    /* through the rename, any case */
+    CHECK_INT(match_with_map(w, rule, &add), 0);
+    CHECK_INT(match_with_map(w, rule, &none), 0);   /* absent: the test fails */
+    const char *two = WMAP("        where: {Kind: CreateKey, Key: x}\n");
+    CHECK_INT(match_with_map(two, rule, &add), 1);
+    CHECK_INT(match_with_map(two, rule, &del), 0);
+    CHECK_INT(match_with_map(WMAP("        where: [Kind]\n"), rule, &add), -1);
+    CHECK_INT(match_with_map(WMAP("        where: {Kind: []}\n"), rule, &add), -1);
+    CHECK_INT(match_with_map(WMAP("        eventids: [1]\n"), rule, &add), -1);
+#undef WMAP
 }

@@ -137,6 +137,24 @@ TN_TEST(test_4688_user_as_sysmon_names_it)
     CHECK_INT(test_match(named, &usr), 1);   /* DOMAIN\name, as Sysmon writes it */
     CHECK_INT(test_match(machine, &sys), 0);
     CHECK_INT(test_match(machine, &odd), 1); /* not a well-known SID: the account as logged */
+    /* a target account is the new process's: the corpus's WmiPrvSE starting
+     * notepad as Administrator under NETWORK SERVICE (record 21374, whose
+     * TargetUserSid is the NULL SID), and lsass started as SYSTEM by a user */
+    TEST_EVENT(relay, "Security", 4688, "SubjectUserSid", "S-1-5-20", "SubjectUserName", "WIND10$",
+               "SubjectDomainName", "WINLAB", "TargetUserSid", "S-1-0-0", "TargetUserName", "Administrator",
+               "TargetDomainName", "WINLAB.LOCAL");
+    TEST_EVENT(asys, "Security", 4688, "SubjectUserSid", "S-1-5-21-1-2-3-1000", "SubjectUserName", "IEUser",
+               "SubjectDomainName", "IE10WIN7", "TargetUserSid", "S-1-5-18", "TargetUserName", "IE10WIN7$",
+               "TargetDomainName", "WORKGROUP");
+    TEST_EVENT(same, "Security", 4688, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "WEF$",
+               "SubjectDomainName", "WINDOMAIN", "TargetUserSid", "S-1-0-0", "TargetUserName", "-",
+               "TargetDomainName", "-");
+    const char *admin = PROC "  sel:\n    User: 'WINLAB.LOCAL\\Administrator'\n  condition: sel\n";
+    CHECK_INT(test_match(admin, &relay), 1);
+    CHECK_INT(test_match(exact, &relay), 0);   /* not its creator's NETWORK SERVICE */
+    CHECK_INT(test_match(system, &asys), 1);
+    CHECK_INT(test_match(named, &asys), 0);
+    CHECK_INT(test_match(system, &same), 1);   /* Target* '-': the creator's */
     const char *regu = "title: t\nlogsource:\n  category: registry_set\n  product: windows\ndetection:\n"
                        "  sel:\n    User|contains: AUTHORI\n    TargetObject|endswith: '\\SOFTWARE\\x\\v'\n"
                        "  condition: sel\n";
