@@ -327,7 +327,7 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
                      void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    if (depth > 64)
+    if (depth > TN_CORR_MAX_CHAIN)
         return 0;
     group *g = find_group(c, ci, s);
     if (!g)
@@ -407,9 +407,15 @@ static int deliver(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s,
                    void *ctx, int depth)
 {
     cstate *st = &c->st[ci];
+    const tn_corr *cr = c->rs->corrs[ci];
+    /* "the values of fields defined in group-by must all have the same
+     * value": an event without one is in no group (as a SIEM's 'by'
+     * leaves it out); all such events had made one group, "" */
+    for (uint32_t i = 0; i < cr->ngroup; i++)
+        if (!s->gv[i])
+            return 0;
     if (!st->lag)
         return feed_corr(c, ci, ref, s, cb, ctx, depth);
-    const tn_corr *cr = c->rs->corrs[ci];
     if (st->npq == st->cappq) {
         size_t cap = st->cappq ? 2 * st->cappq : 16;
         pend *q = tn_realloc(st->pq, cap * sizeof(*q));

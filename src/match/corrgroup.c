@@ -307,8 +307,9 @@ static int decimal(const char *v)
     return !*p;
 }
 
-/* The window's count, distinct values, rules seen, sum, average, or (for
- * value_percentile) the share of its entries whose value is cur. */
+/* The window's count, distinct values, rules seen, sum, average (NAN
+ * without a number), or (for value_percentile) the share of its entries
+ * whose value is cur. */
 double tn_cg_metric(const tn_corr *cr, const group *g, const char *cur)
 {
     size_t n = g->tail - g->head;
@@ -327,7 +328,7 @@ double tn_cg_metric(const tn_corr *cr, const group *g, const char *cur)
         return tn_cwin_sum(g->win, NULL);
     case TN_CORR_VALUE_AVG:
         sum = tn_cwin_sum(g->win, &nnum);
-        return nnum ? sum / nnum : 0;
+        return nnum ? sum / nnum : NAN;   /* no number, no average (0 made `lt` fire) */
     default: {
         long id = cur ? tn_map_get(g->vals, cur, strlen(cur)) : -1;
         return n && id >= 0 ? 100.0 * (double)g->vcnt[id] / (double)n : 0;
@@ -342,6 +343,8 @@ int tn_cg_cond_ok(const tn_corr *cr, double x)
         any |= cr->has[i];
     if (!any)   /* temporal without a condition: every rule */
         return x >= (double)cr->nrefs;
+    if (isnan(x))   /* value_avg of no number: no condition holds (neq would) */
+        return 0;
     return (!cr->has[TN_CC_GT] || x > cr->cond[TN_CC_GT]) &&
            (!cr->has[TN_CC_GTE] || x >= cr->cond[TN_CC_GTE]) &&
            (!cr->has[TN_CC_LT] || x < cr->cond[TN_CC_LT]) &&

@@ -67,40 +67,135 @@ static int refers(const char *ref, const char *id, const char *name)
     return (id && id[0] && !strcmp(ref, id)) || (name && !strcmp(ref, name));
 }
 
-/* Points each reference at a rule or a correlation; a correlation with an
- * unknown reference, or in a reference cycle, is rejected. */
+/* Points each reference at a rule or a correlation. A correlation with an
+ * unknown reference, one that names two rules (a name given twice: the
+ * spec wants names unique), the same rule twice (the schema's
+ * uniqueItems; 4,000 copies of one made temporal_ordered take minutes), or
+ * an alias for a rule it does not reference, is rejected. */
 static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t ncorrs, tn_corr *c, char *why,
                         size_t n)
 {
     for (uint32_t k = 0; k < c->nrefs; k++) {
+        int found = 0;
         c->ref_rule[k] = c->ref_corr[k] = -1;
-        for (uint32_t i = 0; i < rs->nrules && c->ref_rule[k] < 0; i++)
-            if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name))
+        for (uint32_t i = 0; i < rs->nrules && found < 2; i++)
+            if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name) && found++ == 0)
                 c->ref_rule[k] = (int32_t)i;
-        for (uint32_t i = 0; i < ncorrs && c->ref_rule[k] < 0 && c->ref_corr[k] < 0; i++)
-            if (corrs[i] && refers(c->refs[k], corrs[i]->id, corrs[i]->name))
+        for (uint32_t i = 0; i < ncorrs && found < 2; i++)
+            if (corrs[i] && corrs[i] != c && refers(c->refs[k], corrs[i]->id, corrs[i]->name) && found++ == 0)
                 c->ref_corr[k] = (int32_t)i;
-        if (c->ref_rule[k] < 0 && c->ref_corr[k] < 0) {
+        if (refers(c->refs[k], c->id, c->name)) {
+            snprintf(why, n, "correlation refers to itself ('%.100s')", c->refs[k]);
+            return -1;
+        }
+        if (!found) {
             snprintf(why, n, "correlation refers to unknown rule '%.100s'", c->refs[k]);
             return -1;
         }
+        if (found > 1) {
+            snprintf(why, n, "correlation refers to '%.100s', which two rules are called", c->refs[k]);
+            return -1;
+        }
+        for (uint32_t j = 0; j < k; j++)
+            if (c->ref_rule[j] == c->ref_rule[k] && c->ref_corr[j] == c->ref_corr[k]) {
+                snprintf(why, n, "correlation refers to one rule twice ('%.60s', '%.60s')", c->refs[j],
+                         c->refs[k]);
+                return -1;
+            }
     }
+    for (uint32_t a = 0; a < c->naliases; a++)
+        for (uint32_t x = 0; x < c->aliases[a].n; x++) {
+            uint32_t k = 0;
+            while (k < c->nrefs && strcmp(c->refs[k], c->aliases[a].rule_names[x]))
+                k++;
+            if (k == c->nrefs) {
+                snprintf(why, n, "alias '%.40s' names rule '%.60s', which the correlation does not refer to",
+                         c->aliases[a].alias, c->aliases[a].rule_names[x]);
+                return -1;
+            }
+        }
     return 0;
 }
 
-/* 1 if following correlation references from c can come back to start. */
-static int cyclic(tn_corr *const *corrs, const tn_corr *c, const tn_corr *start, int depth)
+/* chain_lens' marks: not yet followed, being followed, rejected. */
+#define CH_NEW 0u
+#define CH_OPEN UINT32_MAX
+#define CH_BAD (UINT32_MAX - 1)
+
+/* len[i]: the number of correlations on the longest chain of references
+ * from correlation i (1: it reads rules only), or CH_BAD for one on a
+ * cycle, on a chain over TN_CORR_MAX_CHAIN, or referring to one rejected,
+ * with the reason in why[i]; also one that reads rules through more than
+ * TN_CORR_MAX_PATHS paths of correlations, as each path carries its hits
+ * (40 levels of two correlations, each reading both below it, made 2^40
+ * hits of four events, until the kernel killed the hunt). Depth first
+ * without recursion (a hostile file can chain any number), each
+ * correlation followed once: following every path anew took minutes on
+ * the same file. w: 4 * ncorrs scratch words. */
+static void chain_lens(tn_corr *const *corrs, uint32_t ncorrs, uint32_t *len, char (*why)[200], uint32_t *w)
 {
-    if (depth > 64)
-        return 1;
-    for (uint32_t k = 0; k < c->nrefs; k++) {
-        if (c->ref_corr[k] < 0 || !corrs[c->ref_corr[k]])
+    uint32_t *stk = w, *pos = w + ncorrs, *best = w + 2 * ncorrs, *paths = w + 3 * ncorrs, sp = 0;
+    for (uint32_t r = 0; r < ncorrs; r++) {
+        if (!corrs[r] || len[r] != CH_NEW)
             continue;
-        const tn_corr *d = corrs[c->ref_corr[k]];
-        if (d == start || cyclic(corrs, d, start, depth + 1))
-            return 1;
+        len[r] = CH_OPEN, pos[r] = 0, best[r] = 1, paths[r] = 0, stk[sp++] = r;
+        while (sp) {
+            uint32_t i = stk[sp - 1];
+            const tn_corr *c = corrs[i];
+            if (pos[i] == c->nrefs) {   /* every reference followed */
+                len[i] = paths[i] > TN_CORR_MAX_PATHS ? CH_BAD : best[i];
+                if (len[i] == CH_BAD)
+                    snprintf(why[i], sizeof(why[i]),
+                             "correlation reads its rules through more than %d paths of correlations",
+                             TN_CORR_MAX_PATHS);
+                sp--;
+                continue;
+            }
+            uint32_t k = pos[i];
+            int32_t j = c->ref_corr[k];
+            if (j < 0) {
+                paths[i]++;
+                pos[i]++;
+                continue;
+            }
+            if (corrs[j] && len[j] == CH_NEW) {   /* follow it; k is taken again after */
+                len[j] = CH_OPEN, pos[j] = 0, best[j] = 1, paths[j] = 0, stk[sp++] = (uint32_t)j;
+                continue;
+            }
+            uint32_t l = corrs[j] ? len[j] : CH_BAD;
+            pos[i]++;
+            if (l == CH_OPEN) {   /* every one on the stack from j up is on the cycle */
+                uint32_t at = sp;
+                while (stk[at - 1] != (uint32_t)j)
+                    at--;
+                at--;
+                char path[150];
+                size_t used = 0;
+                for (uint32_t m = at; m <= sp && used < sizeof(path); m++) {
+                    const tn_corr *x = corrs[stk[m < sp ? m : at]];
+                    used += (size_t)snprintf(path + used, sizeof(path) - used, "%s'%.40s'", m > at ? " -> " : "",
+                                             x->name ? x->name : x->id ? x->id : "?");
+                }
+                for (uint32_t m = at; m < sp; m++) {
+                    snprintf(why[stk[m]], sizeof(why[stk[m]]), "correlation references form a cycle (%s)", path);
+                    len[stk[m]] = CH_BAD;
+                }
+                sp = at;
+                continue;
+            }
+            if (l == CH_BAD || l >= TN_CORR_MAX_CHAIN) {
+                snprintf(why[i], sizeof(why[i]),
+                         l == CH_BAD ? "correlation refers to '%.100s', which is rejected"
+                                     : "correlation chain longer than 64 correlations (through '%.100s')",
+                         c->refs[k]);
+                len[i] = CH_BAD;
+                sp--;
+                continue;
+            }
+            best[i] = l + 1 > best[i] ? l + 1 : best[i];
+            paths[i] += paths[j] < TN_CORR_MAX_PATHS ? paths[j] : TN_CORR_MAX_PATHS;   /* no wrap */
+        }
     }
-    return 0;
 }
 
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx)
@@ -111,18 +206,21 @@ int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject
             reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col, why);
             corrs[i] = NULL;
         }
-    for (uint32_t i = 0; i < ncorrs; i++) {
-        if (!corrs[i])
-            continue;
-        why[0] = 0;
-        if (resolve_refs(rs, corrs, ncorrs, corrs[i], why, sizeof(why)) ||
-            cyclic(corrs, corrs[i], corrs[i], 0)) {
-            reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col,
-                   why[0] ? why : "correlation references form a cycle");
-            corrs[i] = NULL;
-            i = (uint32_t)-1;   /* a reference may have pointed here: check all again */
-        }
+    uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 5 * sizeof(*len));
+    char(*whys)[200] = tn_calloc(ncorrs ? ncorrs : 1, sizeof(*whys));
+    if (!len || !whys) {
+        tn_free(len);
+        tn_free(whys);
+        return -1;
     }
+    chain_lens(corrs, ncorrs, len, whys, len + ncorrs);
+    for (uint32_t i = 0; i < ncorrs; i++)
+        if (corrs[i] && len[i] == CH_BAD) {
+            reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col, whys[i]);
+            corrs[i] = NULL;
+        }
+    tn_free(len);
+    tn_free(whys);
     rs->corrs = tn_arena_alloc(&rs->a, (ncorrs ? ncorrs : 1) * sizeof(*rs->corrs));
     if (!rs->corrs)
         return -1;

@@ -6,6 +6,7 @@
  * value_* types. The deprecated in-condition aggregation syntax is
  * rejected by the condition parser, not here. */
 #include "sigma/corr.h"
+#include "sigma/value.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ static uint64_t parse_span(const char *s)
 {
     char *end;
     errno = 0;
+    if (*s < '0' || *s > '9')   /* "number + letter": strtoull took " 5m" and "+5m" */
+        return 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || v == 0 || end[0] == 0 || end[1] != 0)
         return 0;
@@ -86,11 +89,11 @@ static int parse_cond(tn_corr *c, const tn_ynode *cn, char *err, size_t errlen,
                 op = i;
         if (op < 0)
             return bad(err, errlen, at, k, "unknown correlation condition operator");
-        char *end;
         const char *v = scalar(k->val);
-        errno = 0;
-        double d = v ? strtod(v, &end) : 0;
-        if (!v || errno || end == v || *end)
+        double d;
+        /* a plain decimal: strtod took nan (gte: nan never held, neq: nan
+         * always did), inf and hex */
+        if (!v || tn_number_parse(v, strlen(v), &d))
             return bad(err, errlen, at, k, "correlation condition needs a number");
         c->has[op] = 1;
         c->cond[op] = d;
@@ -133,11 +136,10 @@ static int check_required(tn_corr *c, const tn_ynode *cs, char *err, size_t errl
 {
     int counts = c->type == TN_CORR_EVENT_COUNT || c->type == TN_CORR_VALUE_COUNT;
     int values = c->type >= TN_CORR_VALUE_SUM || c->type == TN_CORR_VALUE_COUNT;
-    int temporal = c->type == TN_CORR_TEMPORAL || c->type == TN_CORR_TEMPORAL_ORDERED;
     int has_cond = 0;
     for (int i = 0; i < TN_CC__N; i++)
         has_cond |= c->has[i];
-    if ((counts || temporal) && c->ngroup == 0)
+    if (c->ngroup == 0)   /* every type: "Requires: group-by" (also the schema's) */
         return bad(err, errlen, at, cs, "this correlation type needs 'group-by'");
     if ((counts || values) && !has_cond)
         return bad(err, errlen, at, cs, "this correlation type needs a condition (gt, gte, ...)");
@@ -219,7 +221,9 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     const tn_ynode *gen = tn_ymap_get(cs, "generate");
     if (!gen)
         gen = tn_ymap_get(doc, "generate");
-    c->generate = gen && scalar(gen) && !strcmp(gen->str, "true");
+    /* a YAML boolean: true, True or TRUE (YAML 1.2's core schema) */
+    c->generate = gen && scalar(gen) &&
+                  (!strcmp(gen->str, "true") || !strcmp(gen->str, "True") || !strcmp(gen->str, "TRUE"));
     c->ref_rule = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_rule));
     c->ref_corr = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_corr));
     if (!c->ref_rule || !c->ref_corr)

@@ -7,6 +7,13 @@
 
 #include <stdint.h>
 
+/* A correlation of correlations of ... is at most this many long (the
+ * correlator feeds no deeper; longer chains are rejected when loaded). */
+#define TN_CORR_MAX_CHAIN 64
+/* ... and reads its rules through at most this many paths of references:
+ * each path carries its own hits (sigma/assemble.c). */
+#define TN_CORR_MAX_PATHS 256
+
 typedef enum tn_corr_type {
     TN_CORR_EVENT_COUNT, TN_CORR_VALUE_COUNT, TN_CORR_TEMPORAL, TN_CORR_TEMPORAL_ORDERED,
     TN_CORR_VALUE_SUM, TN_CORR_VALUE_AVG, TN_CORR_VALUE_PERCENTILE,

@@ -102,17 +102,23 @@ static void finish(run *r)
 }
 
 /* One event: name/value pairs, at T0 + sec seconds. */
-static void ev(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
-               const char *k3, const char *v3)
+static void ev4(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
+                const char *k3, const char *v3, const char *k4, const char *v4)
 {
-    const char *kv[6] = {k1, v1, k2, v2, k3, v3};
-    tn_field f[3];
-    size_t n = k3 ? 3 : k2 ? 2 : 1;
+    const char *kv[8] = {k1, v1, k2, v2, k3, v3, k4, v4};
+    tn_field f[4];
+    size_t n = k4 ? 4 : k3 ? 3 : k2 ? 2 : 1;
     tn_event e;
     test_event_init(&e, f, kv, n, "Security", 4625);
     e.time = T0 + sec * SEC;
     e.record_id = 1000 + sec;
     tn_scanner_match(r->sc, &e, on_match, r);
+}
+
+static void ev(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
+               const char *k3, const char *v3)
+{
+    ev4(r, sec, k1, v1, k2, v2, k3, v3, NULL, NULL);
 }
 
 #define STUB(idline, sel)                                                    \
@@ -206,10 +212,13 @@ TN_TEST(test_corr_value_count)
     char user[32];
     for (int i = 0; i < 150; i++) {   /* 99 distinct users, repeated */
         snprintf(user, sizeof(user), "u%d", i % 99);
-        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", "User", user);
+        ev4(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", "WorkstationName", "W", "User", user);
     }
     CHECK_INT(r.hits, 0);
-    ev(&r, 200, "Kind", "fail", "ComputerName", "A", "User", "u_new");
+    /* without a group-by field (WorkstationName) an event is in no group */
+    ev(&r, 199, "Kind", "fail", "ComputerName", "A", "User", "u_other");
+    CHECK_INT(r.hits, 0);
+    ev4(&r, 200, "Kind", "fail", "ComputerName", "A", "WorkstationName", "W", "User", "u_new");
     CHECK_INT(r.hits, 1);
     CHECK_INT(r.last_value, 100);
     finish(&r);
@@ -220,11 +229,11 @@ TN_TEST(test_corr_value_sum)
     run r;
     if (!start(&r, "value_sum.yml", STUB("name: website_access", "Kind: web")))
         return;
-    ev(&r, 0, "Kind", "web", "SourceIP", "1.2.3.4", "bytes_sent", "600000");
+    ev4(&r, 0, "Kind", "web", "SourceIP", "1.2.3.4", "User", "u", "bytes_sent", "600000");
     CHECK_INT(r.hits, 0);
-    ev(&r, 10, "Kind", "web", "SourceIP", "9.9.9.9", "bytes_sent", "600000");
+    ev4(&r, 10, "Kind", "web", "SourceIP", "9.9.9.9", "User", "u", "bytes_sent", "600000");
     CHECK_INT(r.hits, 0);
-    ev(&r, 20, "Kind", "web", "SourceIP", "1.2.3.4", "bytes_sent", "600000");
+    ev4(&r, 20, "Kind", "web", "SourceIP", "1.2.3.4", "User", "u", "bytes_sent", "600000");
     CHECK_INT(r.hits, 1);
     CHECK_INT(r.last_value, 1200000);
     finish(&r);
@@ -235,9 +244,9 @@ TN_TEST(test_corr_value_avg)
     run r;
     if (!start(&r, "value_avg.yml", STUB("id: rule_a_id", "Kind: out")))
         return;
-    ev(&r, 0, "Kind", "out", "SourceIP", "1.2.3.4", "BytesOut", "400");
+    ev4(&r, 0, "Kind", "out", "SourceIP", "1.2.3.4", "User", "u", "BytesOut", "400");
     CHECK_INT(r.hits, 0);
-    ev(&r, 1, "Kind", "out", "SourceIP", "1.2.3.4", "BytesOut", "700");
+    ev4(&r, 1, "Kind", "out", "SourceIP", "1.2.3.4", "User", "u", "BytesOut", "700");
     CHECK_INT(r.hits, 1);
     CHECK_INT(r.last_value, 550);
     finish(&r);
@@ -421,10 +430,10 @@ TN_TEST(test_corr_values_round_trip)
     for (int i = 0; i < 100; i++) {
         char u[32];
         snprintf(u, sizeof(u), "%s%d", users[i % 4], i);
-        const char *kv[6] = {"Kind", "fail", "ComputerName", "A:1", "User", u};
-        tn_field f[3];
+        const char *kv[8] = {"Kind", "fail", "ComputerName", "A:1", "WorkstationName", "W", "User", u};
+        tn_field f[4];
         tn_event e;
-        test_event_init(&e, f, kv, 3, "Security", 4625);
+        test_event_init(&e, f, kv, 4, "Security", 4625);
         e.time = T0 + (uint64_t)i * SEC;
         tn_buf_clear(&b);
         tn_corr_values(r.rs, &ri, &e, &b);
@@ -892,4 +901,148 @@ TN_TEST(test_corr_fuzz_regressions)
         CHECK(rr.hits[i] > 0);
     }
     tn_ruleset_free(rr.rs);
+}
+
+/* What a review of the correlations found (session 20), each against the
+ * specification: a rejection with the reason named, checked by its
+ * words; then the behaviours. */
+TN_TEST(test_corr_review_rejections)
+{
+    const char *base = "title: b\nid: 11111111-1111-1111-1111-111111111111\nname: b\nlogsource:\n"
+                       "  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n---\n";
+#define C(type, rules, rest) "title: c\nname: c\ncorrelation:\n  type: " type "\n  rules: " rules "\n" rest
+    const struct {
+        const char *doc, *why;
+    } bad[] = {
+        /* "Requires: group-by" for every type (the schema too) */
+        {C("value_sum", "[b]", "  timespan: 5m\n  condition:\n    field: X\n    gt: 3\n"), "needs 'group-by'"},
+        {C("value_avg", "[b]", "  timespan: 5m\n  condition:\n    field: X\n    gt: 3\n"), "needs 'group-by'"},
+        /* plain decimals only: nan never held with gte, always with neq */
+        {C("event_count", "[b]", "  group-by: [A]\n  timespan: 5m\n  condition:\n    gte: nan\n"), "needs a number"},
+        {C("event_count", "[b]", "  group-by: [A]\n  timespan: 5m\n  condition:\n    lt: inf\n"), "needs a number"},
+        /* "number + letter (in lowercase)" */
+        {C("event_count", "[b]", "  group-by: [A]\n  timespan: '+5m'\n  condition:\n    gte: 2\n"), "'timespan'"},
+        {C("event_count", "[b]", "  group-by: [A]\n  timespan: ' 5m'\n  condition:\n    gte: 2\n"), "'timespan'"},
+        /* the same rule twice (uniqueItems), by name and by id */
+        {C("temporal", "[b, 11111111-1111-1111-1111-111111111111]", "  group-by: [A]\n  timespan: 5m\n"),
+         "one rule twice"},
+        /* an alias for a rule the correlation does not read */
+        {C("temporal", "[b]", "  group-by: [u]\n  timespan: 5m\n  aliases:\n    u:\n      nope: User\n"),
+         "does not refer to"},
+        {C("temporal", "[c, b]", "  group-by: [A]\n  timespan: 5m\n"), "refers to itself"},
+    };
+#undef C
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char y[2048];
+        snprintf(y, sizeof(y), "%s%s", base, bad[i].doc);
+        tn_ruleset *rs = test_load(y, 0);
+        CHECK(rs != NULL);
+        CHECK_INT(tn_ruleset_ncorrelations(rs), 0);
+        if (!strstr(test_last_reject, bad[i].why)) {
+            printf("  case %zu: '%s' lacks '%s'\n", i, test_last_reject, bad[i].why);
+            CHECK(0);
+        }
+        tn_ruleset_free(rs);
+    }
+    /* two rules called one name: a reference to it is ambiguous */
+    char y[8192];
+    snprintf(y, sizeof(y), "%s%s---\ntitle: c\ncorrelation:\n  type: event_count\n  rules: [b]\n"
+             "  group-by: [A]\n  timespan: 5m\n  condition:\n    gte: 2\n",
+             base, "title: b2\nname: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 2\n  condition: s\n");
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "which two rules are called"));
+    tn_ruleset_free(rs);
+    /* a cycle names its path, and each correlation on it; one reading it
+     * is told why */
+    snprintf(y, sizeof(y), "%s"
+             "title: x\nname: cx\ncorrelation:\n  type: temporal\n  rules: [cy, b]\n  group-by: [A]\n  timespan: 5m\n---\n"
+             "title: y\nname: cy\ncorrelation:\n  type: temporal\n  rules: [cx]\n  group-by: [A]\n  timespan: 5m\n---\n"
+             "title: d\nname: cd\ncorrelation:\n  type: temporal\n  rules: [cx]\n  group-by: [A]\n  timespan: 5m\n",
+             base);
+    rs = test_load(y, 0);
+    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "refers to 'cx', which is rejected"));
+    tn_ruleset_free(rs);
+    /* 40 levels of two correlations, each reading both below: 2^40 paths
+     * took minutes to load and then filled memory; now rejected past 256
+     * paths, at once */
+    size_t at = (size_t)snprintf(y, sizeof(y), "%s", base);
+    for (int l = 0; l < 40 && at < sizeof(y) - 400; l++)
+        for (int w = 0; w < 2; w++) {
+            char rules[64];
+            if (l)
+                snprintf(rules, sizeof(rules), "[a%d, b%d]", l - 1, l - 1);
+            else
+                snprintf(rules, sizeof(rules), "[b]");
+            at += (size_t)snprintf(y + at, sizeof(y) - at,
+                                   "---\ntitle: t\nname: %c%d\ncorrelation:\n  type: temporal\n  rules: %s\n"
+                                   "  group-by: [A]\n  timespan: 5m\n",
+                                   "ab"[w], l, rules);
+        }
+    rs = test_load(y, 0);
+    CHECK(rs != NULL);
+    CHECK_INT(tn_ruleset_ncorrelations(rs), 18);   /* levels 0-8: 2, 4, ... 256 paths */
+    CHECK(strstr(test_last_reject, "rejected") || strstr(test_last_reject, "paths"));
+    tn_ruleset_free(rs);
+}
+
+/* A chain of 64 correlations loads; a 65th is rejected, as the
+ * correlator feeds no deeper (it was fed nothing, without a word). */
+TN_TEST(test_corr_chain_limit)
+{
+    static char y[65536];
+    size_t at = (size_t)snprintf(y, sizeof(y), "title: b\nname: c0r\nlogsource:\n  product: windows\n"
+                                 "detection:\n  s:\n    A: 1\n  condition: s\n");
+    for (int i = 0; i < 65; i++)
+        at += (size_t)snprintf(y + at, sizeof(y) - at,
+                               "---\ntitle: t\nname: c%d\ncorrelation:\n  type: temporal\n  rules: [c%d%s]\n"
+                               "  group-by: [A]\n  timespan: 5m\n",
+                               i + 1, i, i ? "" : "r");
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs != NULL);
+    CHECK_INT(tn_ruleset_ncorrelations(rs), 64);
+    CHECK(strstr(test_last_reject, "longer than 64") != NULL);
+    tn_ruleset_free(rs);
+}
+
+TN_TEST(test_corr_review_behaviour)
+{
+    /* events without a group-by field are in no group: two failed logons on
+     * two hosts, neither naming a user, were one group "" and a hit */
+    run r;
+    if (!start_text(&r,
+                    "title: t\nname: t\ncorrelation:\n  type: event_count\n  rules: [base]\n"
+                    "  group-by: [TargetUserName]\n  timespan: 1m\n  condition:\n    gte: 2\n"
+                    "---\n" STUB("name: base", "Kind: fail"),
+                    1))
+        return;
+    ev(&r, 0, "Kind", "fail", "Computer", "h1", NULL, NULL);
+    ev(&r, 10, "Kind", "fail", "Computer", "h2", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 20, "Kind", "fail", "TargetUserName", "", NULL, NULL);   /* an empty value is one */
+    ev(&r, 30, "Kind", "fail", "TargetUserName", "", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    finish(&r);
+    /* value_avg of no number is no average: 0 made `lt: 50` fire */
+    if (!start_text(&r,
+                    "title: t\nname: t\ncorrelation:\n  type: value_avg\n  rules: [base]\n"
+                    "  group-by: [User]\n  timespan: 1m\n  condition:\n    field: Bytes\n    lt: 50\n"
+                    "---\n" STUB("name: base", "Kind: fail"),
+                    1))
+        return;
+    ev(&r, 0, "Kind", "fail", "User", "u", NULL, NULL);
+    ev(&r, 1, "Kind", "fail", "User", "v", "Bytes", "abc");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 2, "Kind", "fail", "User", "v", "Bytes", "10");
+    finish(&r);   /* lt: judged when the window closes, here at the end */
+    CHECK_INT(r.hits, 1);   /* v's, not u's */
+    /* generate: True is YAML's true: the rule is reported alone too */
+    if (!start_text(&r,
+                    "title: t\nname: t\ncorrelation:\n  type: event_count\n  rules: [base]\n  generate: True\n"
+                    "  group-by: [User]\n  timespan: 1m\n  condition:\n    gte: 5\n"
+                    "---\n" STUB("name: base", "Kind: fail"),
+                    1))
+        return;
+    ev(&r, 0, "Kind", "fail", "User", "u", NULL, NULL);
+    CHECK_INT(r.alone, 1);
+    finish(&r);
 }
