@@ -42,7 +42,9 @@
  * timespans of the latest event, whatever the length of the input, plus
  * one copy of each distinct computer and channel name (and, for a
  * chained one, its lag's inputs). Each entry costs about 80 bytes and its
- * aggregated value, and a chained entry its upstream hit's events. */
+ * aggregated value, and a chained entry its upstream hit's events; a group
+ * about 600 bytes (500,000 users in one day's event_count: 293 MB of peak
+ * RSS, 1.11 GB while a group's entries started at 16). */
 #ifndef TN_MATCH_CORRELATE_H
 #define TN_MATCH_CORRELATE_H
 

@@ -233,7 +233,7 @@ int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_cor
         g->head = 0;
     }
     if (g->n == g->cap) {
-        size_t ncap = g->cap ? g->cap * 2 : 16;
+        size_t ncap = g->cap ? g->cap * 2 : 2;   /* most groups hold one or two: 16 made 2.2 KB a group */
         entry *ne = tn_realloc(g->e, ncap * sizeof(*ne));
         if (!ne)
             return -1;

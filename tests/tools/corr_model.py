@@ -92,11 +92,13 @@ def metric(t, win, refs, cur=None):
     if t == 'value_sum':
         return sum(nums)
     if t == 'value_avg':
-        return sum(nums) / len(nums) if nums else Decimal(0)
+        return sum(nums) / len(nums) if nums else None   # no number, no average: no hit
     same = sum(1 for e in win if e['val'] == cur)
     return 100.0 * same / len(win)
 
 def ok(cond, x, nrefs):
+    if x is None:
+        return False
     if not cond:
         return x >= nrefs
     f = {'gt': lambda a, b: a > b, 'gte': lambda a, b: a >= b, 'lt': lambda a, b: a < b,
