@@ -34,6 +34,7 @@ typedef struct pend {
     char *val;
     tn_corr_origin o;
     tn_corr_origin *up;
+    char *carry;         /* the carried values (source.carry), or NULL */
 } pend;
 
 typedef struct cstate {
@@ -70,6 +71,9 @@ typedef struct source {
     const tn_corr_origin *up;   /* a hit's events before its last (o) */
     uint32_t nup;
     uint64_t first;             /* the hit's first event's time */
+    const char *carry;          /* the values of the correlation's carry fields
+                                 * (tn_corr), encoded as tn_corr_values writes
+                                 * them; NULL when it carries none */
 } source;
 
 static void pend_free(pend *p, uint32_t ngroup)
@@ -79,6 +83,7 @@ static void pend_free(pend *p, uint32_t ngroup)
     tn_free(p->gv);
     tn_free(p->val);
     tn_free(p->up);
+    tn_free(p->carry);
 }
 
 tn_correlator *tn_correlator_new(const tn_ruleset *rs)
@@ -232,56 +237,108 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
 static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
                     tn_corr_cb cb, void *ctx, int depth);
 
-/* Reports a hit on group g of correlation ci, then feeds it downstream.
+/* The events of entries [from, to) of g whose carry is carry (all of them
+ * when carry is NULL): a chained entry's are its upstream hit's, hit by
+ * hit. *events points into g->o when no entry is chained, else to a copy
+ * in *flat (the caller frees it). 0, or -1 out of memory. */
+static int hit_events(const group *g, size_t from, size_t to, const char *carry, tn_corr_hit *hit,
+                      tn_corr_origin **flat)
+{
+    size_t nev = 0, nup = 0, firsti = SIZE_MAX, lasti = 0;
+    *flat = NULL;
+    for (size_t i = from; i < to; i++) {
+        if (carry && strcmp(g->e[i].carry ? g->e[i].carry : "", carry))
+            continue;
+        nev++;
+        nup += g->e[i].nup;
+        if (firsti == SIZE_MAX || g->e[i].first < g->e[firsti].first)
+            firsti = i;
+        lasti = i;
+    }
+    hit->first = firsti != SIZE_MAX ? g->e[firsti].first : 0;
+    hit->last = nev ? g->e[lasti].t : 0;
+    hit->events = g->o ? g->o + from : NULL;
+    hit->nevents = (uint32_t)nev;
+    if (!nup && (!carry || nev == to - from))
+        return 0;
+    if (nev + nup > UINT32_MAX || !(*flat = tn_malloc((nev + nup ? nev + nup : 1) * sizeof(**flat))))
+        return -1;
+    size_t k = 0;
+    for (size_t i = from; i < to; i++) {
+        if (carry && strcmp(g->e[i].carry ? g->e[i].carry : "", carry))
+            continue;
+        if (g->e[i].nup)
+            memcpy(*flat + k, g->e[i].up, g->e[i].nup * sizeof(**flat));
+        k += g->e[i].nup;
+        (*flat)[k++] = g->o[i];
+    }
+    hit->events = *flat;
+    hit->nevents = (uint32_t)(nev + nup);
+    return 0;
+}
+
+/* Feeds hit of correlation ci to every correlation that reads it.
  * Returns the hits, or -1 out of memory. */
+static int feed_down(tn_correlator *c, uint32_t ci, const tn_corr_hit *hit, tn_corr_cb cb, void *ctx,
+                     int depth)
+{
+    int hits = 0;
+    for (uint32_t d = 0; d < c->rs->ncorrs; d++)
+        for (uint32_t k = 0; k < c->rs->corrs[d]->nrefs; k++)
+            if (c->rs->corrs[d]->ref_corr[k] == (int32_t)ci) {
+                int h = feed_hit(c, d, k, hit, cb, ctx, depth + 1);
+                if (h < 0)
+                    return -1;
+                hits += h;
+            }
+    return hits;
+}
+
+/* Reports a hit on group g of correlation ci, then feeds it downstream:
+ * once, or, when ci carries fields, once for each set of their values
+ * among the window's entries, with those entries' events (the spec's
+ * chain: failed logons grouped by computer, each user among them then
+ * followed by a success of that user's). Returns the hits, or -1 out of
+ * memory. */
 static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb, void *ctx,
                 int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
     tn_rule_info info;
     tn_ruleset_corr_info(c->rs, ci, &info);
-    /* a chained correlation's entries are upstream hits: its events are
-     * theirs, hit by hit. value_percentile's hit is about its last event
-     * (the window is only what it is measured against), and as it fires
-     * per event, listing the window made a chain over it quadratic. */
+    /* value_percentile's hit is about its last event (the window is only
+     * what it is measured against), and as it fires per event, listing
+     * the window made a chain over it quadratic */
     size_t from = cr->type == TN_CORR_VALUE_PERCENTILE && g->tail > g->head ? g->tail - 1 : g->head;
-    size_t nev = g->tail - from, nup = 0;
-    uint64_t first = nev ? g->e[from].t : 0;
-    for (size_t i = from; i < g->tail; i++) {
-        nup += g->e[i].nup;
-        first = g->e[i].first < first ? g->e[i].first : first;
-    }
-    const tn_corr_origin *events = g->o ? g->o + from : NULL;
-    tn_corr_origin *flat = NULL;
-    if (nup) {
-        if (nev + nup > UINT32_MAX || !(flat = tn_malloc((nev + nup) * sizeof(*flat))))
-            return -1;
-        size_t k = 0;
-        for (size_t i = from; i < g->tail; i++) {
-            if (g->e[i].nup)
-                memcpy(flat + k, g->e[i].up, g->e[i].nup * sizeof(*flat));
-            k += g->e[i].nup;
-            flat[k++] = g->o[i];
-        }
-        events = flat;
-        nev += nup;
-    }
-    tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x,
-                       first, g->tail > g->head ? g->e[g->tail - 1].t : 0, (uint32_t)nev, events};
+    tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x, 0, 0, 0, NULL, NULL};
+    tn_corr_origin *flat;
+    if (hit_events(g, from, g->tail, NULL, &hit, &flat))
+        return -1;
     int hits = 1;
     if (cb)
         cb(&hit, ctx);
-    for (uint32_t d = 0; d < c->rs->ncorrs; d++)
-        for (uint32_t k = 0; k < c->rs->corrs[d]->nrefs; k++)
-            if (c->rs->corrs[d]->ref_corr[k] == (int32_t)ci) {
-                int h = feed_hit(c, d, k, &hit, cb, ctx, depth + 1);
-                if (h < 0) {
-                    tn_free(flat);
-                    return -1;
-                }
-                hits += h;
-            }
+    if (!cr->ncarry) {
+        int h = feed_down(c, ci, &hit, cb, ctx, depth);
+        tn_free(flat);
+        return h < 0 ? -1 : hits + h;
+    }
     tn_free(flat);
+    tn_map seen;
+    tn_map_init(&seen);
+    for (size_t i = from; i < g->tail && hits >= 0; i++) {
+        const char *cv = g->e[i].carry ? g->e[i].carry : "";
+        int added = 0;
+        if (tn_map_put(&seen, cv, strlen(cv), &added) < 0) {
+            hits = -1;
+        } else if (added) {
+            tn_corr_hit sub = hit;
+            sub.carry = cv;
+            int h = hit_events(g, from, g->tail, cv, &sub, &flat) ? -1 : feed_down(c, ci, &sub, cb, ctx, depth);
+            tn_free(flat);
+            hits = h < 0 ? -1 : hits + h;
+        }
+    }
+    tn_map_free(&seen);
     return hits;
 }
 
@@ -363,9 +420,9 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
         t = g->e[g->n - 1].t;
     if (tn_cg_upper(cr)) {
         int hits = judge(c, ci, g, t, 0, cb, ctx, depth);
-        return hits < 0 || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first) ? -1 : hits;
+        return hits < 0 || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first, s->carry) ? -1 : hits;
     }
-    if (tn_cg_expire(g, t, cr->span) || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first) || tn_cg_count_in(g))
+    if (tn_cg_expire(g, t, cr->span) || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first, s->carry) || tn_cg_count_in(g))
         return -1;
     if (cr->type == TN_CORR_VALUE_PERCENTILE && !val)
         return 0;
@@ -424,12 +481,14 @@ static int deliver(tn_correlator *c, uint32_t ci, uint32_t ref, const source *s,
         st->pq = q;
         st->cappq = cap;
     }
-    pend p = {s->t, st->seq++, s->first, ref, s->nup, s->event, NULL, NULL, s->o, NULL};
+    pend p = {s->t, st->seq++, s->first, ref, s->nup, s->event, NULL, NULL, s->o, NULL, NULL};
     int bad = !(p.gv = tn_calloc(cr->ngroup ? cr->ngroup : 1, sizeof(char *)));
     for (uint32_t i = 0; !bad && i < cr->ngroup; i++)
         bad = s->gv[i] && !(p.gv[i] = tn_strndup(s->gv[i], strlen(s->gv[i])));
     if (!bad && s->val)
         bad = !(p.val = tn_strndup(s->val, strlen(s->val)));
+    if (!bad && s->carry)
+        bad = !(p.carry = tn_strndup(s->carry, strlen(s->carry)));
     if (!bad && s->nup && (bad = !(p.up = tn_malloc(s->nup * sizeof(*p.up)))) == 0)
         memcpy(p.up, s->up, s->nup * sizeof(*p.up));
     if (bad) {
@@ -465,7 +524,7 @@ static int release(tn_correlator *c, uint32_t ci, uint64_t upto, tn_corr_cb cb, 
         }
         if (st->npq)
             st->pq[i] = last;
-        source s = {(const char *const *)p.gv, p.val, p.t, p.o, p.event, p.up, p.nup, p.first};
+        source s = {(const char *const *)p.gv, p.val, p.t, p.o, p.event, p.up, p.nup, p.first, p.carry};
         int h = feed_corr(c, ci, p.ref, &s, cb, ctx, 0);
         pend_free(&p, cr->ngroup);
         if (h < 0)
@@ -487,39 +546,72 @@ static const char *ref_name(const tn_ruleset *rs, const tn_corr *cr, uint32_t k)
     return cr->ref_rule[k] >= 0 ? rs->rules[cr->ref_rule[k]]->name : rs->corrs[cr->ref_corr[k]]->name;
 }
 
+/* Appends value v (NULL: absent) as tn_corr_values writes one. */
+static void put_enc(tn_buf *out, const char *v)
+{
+    if (!v) {
+        tn_buf_putc(out, '-');
+        return;
+    }
+    tn_buf_u64(out, strlen(v));
+    tn_buf_putc(out, ':');
+    tn_buf_puts(out, v);
+}
+
+static int decode_into(tn_buf *dec, const char **p, uint32_t n, size_t *want);
+
 /* An upstream hit feeds correlation ci: its values are the hit's group
- * values, by name; its origin is the hit's last event. */
+ * values and carried values (tn_corr.carry), by name; its origin is the
+ * hit's last event. */
 static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
                     tn_corr_cb cb, void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
+    const tn_corr *up = c->rs->corrs[cr->ref_corr[ref]];
     const char *rname = ref_name(c->rs, cr, ref);
-    const char *small[16];
-    const char **gv = cr->ngroup <= 16 ? small : tn_calloc(cr->ngroup, sizeof(*gv));
-    if (!gv)
-        return -1;
-    source s = {gv, NULL, hit->last, {0}, 0, NULL, 0, hit->first};
-    for (uint32_t i = 0; i <= cr->ngroup; i++) {
-        const char *name = i < cr->ngroup ? cr->group_by[i] : cr->field;
-        const char *v = NULL;
-        if (name)
-            name = tn_corr_field(cr, name, rname);
-        for (uint32_t j = 0; name && j < hit->ngroup && !v; j++)
+    size_t nwant = cr->ngroup + 1 + cr->ncarry;
+    const char **v = tn_calloc(nwant, sizeof(*v));
+    size_t *cat = tn_calloc(up->ncarry ? up->ncarry : 1, sizeof(*cat));
+    tn_buf dec, enc;   /* not c->dec: the feed that made this hit holds pointers into it */
+    tn_buf_init(&dec);
+    tn_buf_init(&enc);
+    const char *p = hit->carry;
+    for (uint32_t j = 0; cat && j < up->ncarry; j++)
+        cat[j] = SIZE_MAX;
+    int bad = !v || !cat || (p && *p && up->ncarry && decode_into(&dec, &p, up->ncarry, cat));
+    for (size_t i = 0; !bad && i < nwant; i++) {
+        const char *name = i < cr->ngroup ? cr->group_by[i] : i == cr->ngroup ? cr->field
+                                                              : cr->carry[i - cr->ngroup - 1];
+        if (!name)
+            continue;
+        name = tn_corr_field(cr, name, rname);
+        for (uint32_t j = 0; j < hit->ngroup && !v[i]; j++)
             if (!strcmp(hit->group_by[j], name))
-                v = hit->group_values[j];
-        if (i < cr->ngroup)
-            gv[i] = v;
-        else
-            s.val = v;
+                v[i] = hit->group_values[j];
+        for (uint32_t j = 0; hit->carry && j < up->ncarry && !v[i]; j++)
+            if (!strcmp(up->carry[j], name) && cat[j] != SIZE_MAX)
+                v[i] = dec.data + cat[j];
     }
-    if (hit->nevents && hit->events) {
-        s.o = hit->events[hit->nevents - 1];
-        s.up = hit->events;
-        s.nup = hit->nevents - 1;
+    for (uint32_t i = 0; !bad && i < cr->ncarry; i++)
+        put_enc(&enc, v[cr->ngroup + 1 + i]);
+    if (!bad && cr->ncarry && !tn_buf_reserve(&enc, 1))
+        bad = 1;
+    int h = -1;
+    if (!bad) {
+        if (cr->ncarry)
+            enc.data[enc.len] = 0;
+        source s = {v, v[cr->ngroup], hit->last, {0}, 0, NULL, 0, hit->first, cr->ncarry ? enc.data : NULL};
+        if (hit->nevents && hit->events) {
+            s.o = hit->events[hit->nevents - 1];
+            s.up = hit->events;
+            s.nup = hit->nevents - 1;
+        }
+        h = deliver(c, ci, ref, &s, cb, ctx, depth);
     }
-    int h = deliver(c, ci, ref, &s, cb, ctx, depth);
-    if (gv != small)
-        tn_free(gv);
+    tn_free(v);
+    tn_free(cat);
+    tn_buf_free(&dec);
+    tn_buf_free(&enc);
     return h;
 }
 
@@ -539,12 +631,12 @@ int tn_corr_refers(const tn_ruleset *rs, const tn_rule_info *rule)
     return 0;
 }
 
-static void put_value(tn_buf *out, const tn_event *ev, const char *name)
+static void put_value(tn_buf *out, const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a)
 {
     char buf[32];
     const char *v;
     size_t n;
-    if (!name || !tn_eval_field(ev, name, buf, &v, &n)) {
+    if (!name || !tn_eval_field_of(r, ev, name, a, buf, &v, &n)) {
         tn_buf_putc(out, '-');
         return;
     }
@@ -557,22 +649,30 @@ static void put_value(tn_buf *out, const tn_event *ev, const char *name)
 void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_event *ev,
                     tn_buf *out)
 {
+    if (rule->is_correlation)   /* a correlation's hits feed on (fire) */
+        return;
+    tn_arena a;   /* translated texts (4688's User); no block unless one is made */
+    tn_arena_init(&a, 4096);
     for (uint32_t ci = 0; ci < rs->ncorrs; ci++) {
         const tn_corr *cr = rs->corrs[ci];
         for (uint32_t k = 0; k < cr->nrefs; k++) {
             if (!is_ref(cr, k, rule))
                 continue;
             const char *rname = ref_name(rs, cr, k);
+            const tn_srule *r = rs->rules[rule->index];   /* a rule: is_ref said so */
             for (uint32_t i = 0; i < cr->ngroup; i++)
-                put_value(out, ev, tn_corr_field(cr, cr->group_by[i], rname));
-            put_value(out, ev, cr->field ? tn_corr_field(cr, cr->field, rname) : NULL);
+                put_value(out, r, ev, tn_corr_field(cr, cr->group_by[i], rname), &a);
+            put_value(out, r, ev, cr->field ? tn_corr_field(cr, cr->field, rname) : NULL, &a);
+            for (uint32_t i = 0; i < cr->ncarry; i++)   /* for the correlations reading it */
+                put_value(out, r, ev, tn_corr_field(cr, cr->carry[i], rname), &a);
         }
     }
+    tn_arena_free(&a);
 }
 
 /* Decodes n values from *p into c->dec; offsets into want[] (SIZE_MAX:
  * absent). Returns 0, or -1 on malformed text or out of memory. */
-static int decode(tn_correlator *c, const char **p, uint32_t n, size_t *want)
+static int decode_into(tn_buf *dec, const char **p, uint32_t n, size_t *want)
 {
     for (uint32_t i = 0; i < n; i++) {
         const char *s = *p;
@@ -585,12 +685,17 @@ static int decode(tn_correlator *c, const char **p, uint32_t n, size_t *want)
         unsigned long long len = strtoull(s, &end, 10);
         if (end == s || *end != ':' || strnlen(end + 1, len) < len)
             return -1;
-        want[i] = c->dec.len;
-        tn_buf_put(&c->dec, end + 1, len);
-        tn_buf_putc(&c->dec, '\0');
+        want[i] = dec->len;
+        tn_buf_put(dec, end + 1, len);
+        tn_buf_putc(dec, '\0');
         *p = end + 1 + len;
     }
-    return tn_buf_ok(&c->dec) ? 0 : -1;
+    return tn_buf_ok(dec) ? 0 : -1;
+}
+
+static int decode(tn_correlator *c, const char **p, uint32_t n, size_t *want)
+{
+    return decode_into(&c->dec, p, n, want);
 }
 
 /* Interned copy of a name (computer, channel): origins outlive events. */
@@ -608,7 +713,7 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
                               const char *values, const tn_corr_origin *o, tn_corr_cb cb,
                               void *ctx)
 {
-    source s = {NULL, NULL, t, *o, 1, NULL, 0, t};
+    source s = {NULL, NULL, t, *o, 1, NULL, 0, t, NULL};
     s.o.computer = intern(c, o->computer);
     s.o.channel = intern(c, o->channel);
     if (t > c->now)
@@ -641,7 +746,21 @@ int tn_correlator_feed_values(tn_correlator *c, const tn_rule_info *rule, uint64
                 gv[i] = at[i] == SIZE_MAX ? NULL : c->dec.data + at[i];
             s.gv = gv;
             s.val = bad || at[cr->ngroup] == SIZE_MAX ? NULL : c->dec.data + at[cr->ngroup];
+            /* the carried values stay encoded: entries keep them as text */
+            const char *cstart = p;
+            char *carry = NULL;
+            if (!bad && cr->ncarry) {
+                tn_buf skip;
+                tn_buf_init(&skip);
+                size_t *cat = tn_malloc(cr->ncarry * sizeof(*cat));
+                bad = !cat || decode_into(&skip, &p, cr->ncarry, cat) ||
+                      !(carry = tn_strndup(cstart, (size_t)(p - cstart)));
+                tn_free(cat);
+                tn_buf_free(&skip);
+            }
+            s.carry = carry;
             int h = bad ? -1 : deliver(c, ci, k, &s, cb, ctx, 0);
+            tn_free(carry);
             if (at && at != small)
                 tn_free(at);
             if (gv && gv != gsmall)

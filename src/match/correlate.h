@@ -76,6 +76,9 @@ typedef struct tn_corr_hit {
     const tn_corr_origin *events;      /* those events, oldest first (for a chained
                                         * correlation: the events of each upstream
                                         * hit, hit by hit) */
+    /* inside the correlator: the values of the correlation's carry fields
+     * (sigma/corr.h) these events share, encoded; NULL when it has none */
+    const char *carry;
 } tn_corr_hit;
 
 /* Return non-zero to stop reporting hits of the current feed. */

@@ -69,8 +69,10 @@ static void free_entry(entry *e)
 {
     tn_free(e->val);
     tn_free(e->up);
+    tn_free(e->carry);
     e->val = NULL;
     e->up = NULL;
+    e->carry = NULL;
 }
 
 /* The oldest entry leaves: out of the window's counts if it was in them.
@@ -223,7 +225,7 @@ static int fixed(const char *v, tn_cwin_fix *out)
 }
 
 int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_corr_origin *o,
-               const tn_corr_origin *ups, uint32_t nup, uint64_t first)
+               const tn_corr_origin *ups, uint32_t nup, uint64_t first, const char *carry)
 {
     if (g->head && g->head * 2 >= g->n) {  /* compact the expired prefix */
         memmove(g->e, g->e + g->head, (g->n - g->head) * sizeof(*g->e));
@@ -256,14 +258,17 @@ int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_cor
         isnum = isfinite(num);
     }
     tn_corr_origin *up = NULL;
-    if (nup && !(up = tn_malloc(nup * sizeof(*up)))) {
+    char *cc = carry ? tn_strndup(carry, strlen(carry)) : NULL;
+    if ((nup && !(up = tn_malloc(nup * sizeof(*up)))) || (carry && !cc)) {
         tn_free(copy);
+        tn_free(up);
+        tn_free(cc);
         return -1;
     }
     if (up)
         memcpy(up, ups, nup * sizeof(*up));
     g->e[g->n] = (entry){t, ref, (uint8_t)isnum, (uint8_t)exact, num, fix, copy, up,
-                         up ? nup : 0, first < t ? first : t};
+                         up ? nup : 0, first < t ? first : t, cc};
     g->o[g->n++] = *o;
     return 0;
 }

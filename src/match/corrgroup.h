@@ -29,6 +29,7 @@ typedef struct entry {
                          * last (the entry's origin), oldest first */
     uint32_t nup;
     uint64_t first;     /* the time of its first event (a hit's first; else t) */
+    char *carry;        /* the correlation's carried values (correlate.c), or NULL */
 } entry;
 
 typedef struct group {
@@ -66,9 +67,9 @@ void tn_cg_free(group *g, uint32_t ngroup);
 /* A match joins the entries at time t (not yet the window: count_in):
  * reference ref, the aggregated value val (NULL: none), origin o, and for
  * an upstream hit its events before the last (ups, nup) and its first
- * time. 0, or -1 out of memory. */
+ * time, and the values it carries (NULL: none). 0, or -1 out of memory. */
 int tn_cg_push(group *g, uint64_t t, uint32_t ref, const char *val, const tn_corr_origin *o,
-               const tn_corr_origin *ups, uint32_t nup, uint64_t first);
+               const tn_corr_origin *ups, uint32_t nup, uint64_t first, const char *carry);
 
 /* The entry at tail joins the window. 0, or -1 out of memory. */
 int tn_cg_count_in(group *g);

@@ -7,6 +7,7 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "match/lower.h"
 #include "match/strmatch.h"
 #include "match/vmemo.h"
 #include "match/typed.h"
@@ -376,83 +377,6 @@ static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
         }
     }
     lookup_slow(e, fn, out);   /* a miss: names with spaces, aliases */
-}
-
-/* ASCII-lower-cases s[0..n) into d, eight bytes at a time (SWAR): field
- * values are lower-cased once per event and field, and the byte loop was
- * ~4% of matching instructions (callgrind). */
-static inline uint64_t lower_word(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t h7 = x & ~high;                 /* no carries between bytes below */
-    uint64_t ge_a = h7 + (0x80 - 'A') * ones; /* high bit: byte >= 'A' */
-    uint64_t gt_z = h7 + (0x7F - 'Z') * ones; /* high bit: byte > 'Z' */
-    uint64_t up = ge_a & ~gt_z & ~x & high;   /* ASCII upper-case letters */
-    return x | up >> 2;                       /* 0x80 >> 2 = 0x20 */
-}
-
-/* s[0..n) with ASCII A-Z lower-cased, at d. 16 bytes at a time with
- * SSE2, the last block overlapping the one before (lower-casing the same
- * bytes twice gives the same bytes): on the 256 MiB real-chunk file with
- * the Windows rules, 62 M -> 27 M instructions in lower_new and the run
- * 7.637 -> 7.603 G (8 bytes at a time and a byte loop for the rest
- * before). */
-static void lower_copy(char *d, const char *s, size_t n)
-{
-    size_t i = 0;
-#if defined(__SSE2__)
-    if (n >= 16) {
-        /* +0x3F takes 'A'..'Z' to -128..-103 (signed) and nothing else
-         * below -102 */
-        const __m128i shift = _mm_set1_epi8(0x3F), bound = _mm_set1_epi8(-102),
-                      bit = _mm_set1_epi8(0x20);
-        for (;; i += 16) {
-            if (i + 16 > n)
-                i = n - 16;
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            __m128i up = _mm_cmplt_epi8(_mm_add_epi8(v, shift), bound);
-            _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_or_si128(v, _mm_and_si128(up, bit)));
-            if (i + 16 == n)
-                return;
-        }
-    }
-#endif
-    if (n >= 8) {
-        for (;; i += 8) {
-            if (i + 8 > n)
-                i = n - 8;
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            x = lower_word(x);
-            memcpy(d + i, &x, 8);
-            if (i + 8 == n)
-                return;
-        }
-    }
-    for (; i < n; i++)
-        d[i] = (char)tn_low((unsigned char)s[i]);
-}
-
-/* s[0..n) lower-cased equals the lower-case l[0..n): tn_same_bytes on words
- * lowered as lower_copy lowers them, without the copy. */
-static inline int same_folded(const char *s, const char *l, size_t n)
-{
-    uint64_t x, y;
-    if (n >= 8) {
-        for (; n > 8; s += 8, l += 8, n -= 8) {
-            memcpy(&x, s, 8);
-            memcpy(&y, l, 8);
-            if (lower_word(x) != y)
-                return 0;
-        }
-        memcpy(&x, s + n - 8, 8);
-        memcpy(&y, l + n - 8, 8);
-        return lower_word(x) == y;
-    }
-    for (; n; n--)
-        if (tn_low((unsigned char)*s++) != (unsigned char)*l++)
-            return 0;
-    return 1;
 }
 
 static const char *lower_new(const tn_eval *e, fval *f);
@@ -975,6 +899,33 @@ int tn_source_has(const tn_source *s, const tn_event *ev)
         if (s->eids[i] == ev->event_id)
             return 1;
     return 0;
+}
+
+int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a, char buf[32],
+                     const char **s, size_t *n)
+{
+    tn_eval e;
+    fval f;
+    tn_fieldname fn;
+    memset(&e, 0, sizeof(e));
+    e.ev = ev;
+    e.rule = r;
+    e.lowmem = a;
+    for (uint32_t i = 0; i < r->nsources && !e.src; i++)
+        if (tn_source_has(&r->sources[i], ev))
+            e.src = &r->sources[i];
+    tn_fieldname_init(&fn, name, strlen(name));
+    lookup_slow(&e, &fn, &f);
+    if (!f.present)
+        return 0;
+    if (f.s == f.buf) {
+        memcpy(buf, f.buf, sizeof(f.buf));
+        *s = buf;
+    } else {
+        *s = f.s;
+    }
+    *n = f.n;
+    return 1;
 }
 
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)

@@ -57,6 +57,14 @@ int tn_source_has(const tn_source *s, const tn_event *ev);
  * numbers. Returns 1 and sets s/n when present, else 0. */
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
 
+/* The value of field name in ev as rule r's items read it: through the
+ * renames of r's source that holds ev, then as named, then through r's
+ * aliases (a correlation's group-by ComputerName is an EVTX event's
+ * Computer, and 4688's User its accounts). Translated text goes to a. As
+ * tn_eval_field otherwise. */
+int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a, char buf[32],
+                     const char **s, size_t *n);
+
 /* Formats v as decimal / as "0x" and lower-case hex (what Sigma rules
  * compare numbers with) into out (at least 24 bytes, NUL-terminated).
  * Returns the length. */

@@ -198,6 +198,54 @@ static void chain_lens(tn_corr *const *corrs, uint32_t ncorrs, uint32_t *len, ch
     }
 }
 
+/* Adds name to u's carry unless u groups by it or carries it; *changed
+ * when added. 0, or -1 out of memory. */
+static int carry_add(tn_ruleset *rs, tn_corr *u, const char *name, int *changed)
+{
+    for (uint32_t i = 0; i < u->ngroup; i++)
+        if (!strcmp(u->group_by[i], name))
+            return 0;
+    for (uint32_t i = 0; i < u->ncarry; i++)
+        if (!strcmp(u->carry[i], name))
+            return 0;
+    const char **nc = tn_arena_alloc(&rs->a, (u->ncarry + 1) * sizeof(*nc));
+    if (!nc)
+        return -1;
+    if (u->ncarry)
+        memcpy(nc, u->carry, u->ncarry * sizeof(*nc));
+    nc[u->ncarry++] = name;
+    u->carry = nc;
+    *changed = 1;
+    return 0;
+}
+
+/* Each correlation's carry (tn_corr): what those reading it group by,
+ * aggregate or carry themselves, by the name it goes by in their
+ * aliases, less its own group-by. Passes until nothing changes (a chain
+ * is at most TN_CORR_MAX_CHAIN long). 0, or -1 out of memory. */
+static int carry_fields(tn_ruleset *rs)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (uint32_t d = 0; d < rs->ncorrs; d++) {
+            const tn_corr *dc = rs->corrs[d];
+            for (uint32_t k = 0; k < dc->nrefs; k++) {
+                if (dc->ref_corr[k] < 0)
+                    continue;
+                tn_corr *u = rs->corrs[dc->ref_corr[k]];
+                const char *as = u->name;   /* the name d's aliases know u by */
+                for (uint32_t i = 0; i < dc->ngroup + 1 + dc->ncarry; i++) {
+                    const char *n = i < dc->ngroup ? dc->group_by[i]
+                                  : i == dc->ngroup ? dc->field : dc->carry[i - dc->ngroup - 1];
+                    if (n && carry_add(rs, u, tn_corr_field(dc, n, as), &changed))
+                        return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx)
 {
     char why[200];
@@ -245,6 +293,6 @@ int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject
         }
     }
     tn_free(map);
-    return 0;
+    return carry_fields(rs);
 }
 

@@ -51,6 +51,13 @@ typedef struct tn_corr {
     uint8_t windowed;          /* 1: lt/lte/eq/neq: judged when a window closes */
     const char **tags;         /* the rule's own tags (set by the loader) */
     uint32_t ntags;
+    /* the fields (by the names its hits go by) that correlations reading
+     * this one group by, or aggregate, and this one does not group by:
+     * its entries keep them and its hits hand them on (tn_corrs_resolve).
+     * The spec's chain groups failed logons by computer and the success
+     * after them by user. */
+    const char **carry;
+    uint32_t ncarry;
 } tn_corr;
 
 /* Compiles a correlation document. Returns 0, or -1 with a reason in err

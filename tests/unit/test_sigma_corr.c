@@ -1046,3 +1046,55 @@ TN_TEST(test_corr_review_behaviour)
     CHECK_INT(r.alone, 1);
     finish(&r);
 }
+
+/* The spec's chain: "Even if the rule many_failed_logins groups by the
+ * ComputerName field, the correlation rule only uses its own group-by
+ * User." The failed logons of one computer make the upstream hit; each
+ * user among them is then followed by a success of that user's (the
+ * hit reached no group before: its hit named no User). ComputerName is
+ * read as rules read it, here an EVTX event's Computer (an alias). */
+TN_TEST(test_corr_chain_regroups)
+{
+    const char *y =
+        "title: success after\ncorrelation:\n  type: temporal_ordered\n"
+        "  rules: [many_failed_logins, successful_login]\n  group-by: [User]\n  timespan: 1h\n"
+        "---\n"
+        "title: many failed\nname: many_failed_logins\ncorrelation:\n  type: event_count\n"
+        "  rules: [failed_login]\n  group-by: [ComputerName]\n  timespan: 1h\n  condition:\n    gte: 3\n"
+        "---\n" FAILED_LOGIN
+        "---\n"
+        "title: success\nname: successful_login\nlogsource:\n  product: windows\n  service: security\n"
+        "detection:\n  selection:\n    EventID: 4624\n  condition: selection\n";
+    run r;
+    if (!start_text(&r, y, 2))
+        return;
+    const char *users[] = {"alice", "alice", "bob"};
+    for (int i = 0; i < 4; i++) {
+        const char *kv[2] = {"User", i < 3 ? users[i] : "alice"};
+        tn_field f[1];
+        tn_event e;
+        test_event_init(&e, f, kv, 1, "Security", i < 3 ? 4625 : 4624);
+        e.computer = "h1";
+        e.time = T0 + (uint64_t)i * 10 * SEC;
+        e.record_id = 1 + (uint64_t)i;
+        tn_scanner_match(r.sc, &e, on_match, &r);
+    }
+    CHECK_INT(r.hits, 2);           /* many_failed_logins on h1, then alice's */
+    CHECK_INT(r.reported, 1);
+    CHECK_INT(r.last_nevents, 3);   /* alice's two failures and her success, not bob's */
+    CHECK_INT(r.last_first_rid, 1);
+    CHECK_INT(r.last_last_rid, 4);
+    /* bob's success later: the same upstream hit fed his group with his
+     * failure */
+    const char *kv[2] = {"User", "bob"};
+    tn_field f[1];
+    tn_event e;
+    test_event_init(&e, f, kv, 1, "Security", 4624);
+    e.computer = "h1";
+    e.time = T0 + 50 * SEC;
+    e.record_id = 6;
+    tn_scanner_match(r.sc, &e, on_match, &r);
+    CHECK_INT(r.hits, 3);
+    CHECK_INT(r.last_nevents, 2);   /* bob's failure and success */
+    finish(&r);
+}
