@@ -237,17 +237,19 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
 static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_hit *hit,
                     tn_corr_cb cb, void *ctx, int depth);
 
-/* The events of entries [from, to) of g whose carry is carry (all of them
- * when carry is NULL): a chained entry's are its upstream hit's, hit by
- * hit. *events points into g->o when no entry is chained, else to a copy
- * in *flat (the caller frees it). 0, or -1 out of memory. */
-static int hit_events(const group *g, size_t from, size_t to, const char *carry, tn_corr_hit *hit,
-                      tn_corr_origin **flat)
+/* The events of entries [from, to) of g whose key (keys[i - from]) is
+ * want (all of them when keys is NULL): a chained entry's are its
+ * upstream hit's, hit by hit. hit->events points into g->o when every
+ * entry is taken and none is chained, else to a copy in *flat (the
+ * caller frees it); hit->first and last are those entries'. 0, or -1
+ * out of memory. */
+static int hit_events(const group *g, size_t from, size_t to, const char *const *keys, const char *want,
+                      tn_corr_hit *hit, tn_corr_origin **flat)
 {
     size_t nev = 0, nup = 0, firsti = SIZE_MAX, lasti = 0;
     *flat = NULL;
     for (size_t i = from; i < to; i++) {
-        if (carry && strcmp(g->e[i].carry ? g->e[i].carry : "", carry))
+        if (keys && strcmp(keys[i - from], want))
             continue;
         nev++;
         nup += g->e[i].nup;
@@ -259,13 +261,13 @@ static int hit_events(const group *g, size_t from, size_t to, const char *carry,
     hit->last = nev ? g->e[lasti].t : 0;
     hit->events = g->o ? g->o + from : NULL;
     hit->nevents = (uint32_t)nev;
-    if (!nup && (!carry || nev == to - from))
+    if (!nup && nev == to - from)
         return 0;
     if (nev + nup > UINT32_MAX || !(*flat = tn_malloc((nev + nup ? nev + nup : 1) * sizeof(**flat))))
         return -1;
     size_t k = 0;
     for (size_t i = from; i < to; i++) {
-        if (carry && strcmp(g->e[i].carry ? g->e[i].carry : "", carry))
+        if (keys && strcmp(keys[i - from], want))
             continue;
         if (g->e[i].nup)
             memcpy(*flat + k, g->e[i].up, g->e[i].nup * sizeof(**flat));
@@ -277,29 +279,110 @@ static int hit_events(const group *g, size_t from, size_t to, const char *carry,
     return 0;
 }
 
-/* Feeds hit of correlation ci to every correlation that reads it.
- * Returns the hits, or -1 out of memory. */
-static int feed_down(tn_correlator *c, uint32_t ci, const tn_corr_hit *hit, tn_corr_cb cb, void *ctx,
-                     int depth)
+static int decode_into(tn_buf *dec, const char **p, uint32_t n, size_t *want);
+static void put_enc(tn_buf *out, const char *v);
+
+/* need[j]: whether correlation dc, reading cr (its reference k), reads
+ * cr's carried field j: as one of its group-by fields, its aggregated
+ * field or one it carries on, by the name its aliases give cr's hits.
+ * Returns how many it reads. */
+static uint32_t carry_needed(const tn_corr *cr, const tn_corr *dc, uint8_t *need)
 {
-    int hits = 0;
-    for (uint32_t d = 0; d < c->rs->ncorrs; d++)
-        for (uint32_t k = 0; k < c->rs->corrs[d]->nrefs; k++)
-            if (c->rs->corrs[d]->ref_corr[k] == (int32_t)ci) {
-                int h = feed_hit(c, d, k, hit, cb, ctx, depth + 1);
-                if (h < 0)
-                    return -1;
-                hits += h;
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < cr->ncarry; j++) {
+        need[j] = 0;
+        for (uint32_t i = 0; i < dc->ngroup + 1 + dc->ncarry && !need[j]; i++) {
+            const char *x = i < dc->ngroup ? dc->group_by[i] : i == dc->ngroup ? dc->field
+                                                             : dc->carry[i - dc->ngroup - 1];
+            need[j] = x && !strcmp(tn_corr_field(dc, x, cr->name), cr->carry[j]);
+        }
+        n += need[j];
+    }
+    return n;
+}
+
+/* Feeds hit of correlation ci (on group g, entries [from, g->tail)) to
+ * every correlation that reads it: once, or, for one that reads some of
+ * ci's carried fields, once for each set of their values among the
+ * entries, with those entries' events (the spec's chain: failed logons
+ * grouped by computer, then each user among them followed by a success
+ * of that user's). A reader is fed by the fields it reads only: split by
+ * all of them, one hit read as two by a reader grouping as ci does.
+ * Returns the hits, or -1 out of memory. */
+static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from, const tn_corr_hit *hit,
+                     tn_corr_cb cb, void *ctx, int depth)
+{
+    const tn_corr *cr = c->rs->corrs[ci];
+    size_t n = g->tail - from;
+    uint8_t *need = tn_malloc(cr->ncarry ? cr->ncarry : 1);
+    size_t *koff = cr->ncarry ? tn_malloc((n ? n : 1) * sizeof(*koff)) : NULL;
+    const char **keys = cr->ncarry ? tn_malloc((n ? n : 1) * sizeof(*keys)) : NULL;
+    size_t *at = tn_malloc((cr->ncarry ? cr->ncarry : 1) * sizeof(*at));
+    int hits = need && at && (!cr->ncarry || (koff && keys)) ? 0 : -1;
+    for (uint32_t d = 0; hits >= 0 && d < c->rs->ncorrs; d++) {
+        const tn_corr *dc = c->rs->corrs[d];
+        for (uint32_t k = 0; hits >= 0 && k < dc->nrefs; k++) {
+            if (dc->ref_corr[k] != (int32_t)ci)
+                continue;
+            int h;
+            if (!cr->ncarry || !carry_needed(cr, dc, need)) {
+                tn_corr_hit whole = *hit;
+                whole.carry = NULL;
+                h = feed_hit(c, d, k, &whole, cb, ctx, depth + 1);
+                hits = h < 0 ? -1 : hits + h;
+                continue;
             }
+            /* each entry's key: the values of the carried fields d reads */
+            tn_buf kb, dec;
+            tn_buf_init(&kb);
+            tn_buf_init(&dec);
+            for (size_t i = from; i < g->tail && hits >= 0; i++) {
+                const char *p = g->e[i].carry;
+                tn_buf_clear(&dec);
+                for (uint32_t j = 0; j < cr->ncarry; j++)
+                    at[j] = SIZE_MAX;
+                if (p && *p && decode_into(&dec, &p, cr->ncarry, at))
+                    hits = -1;
+                koff[i - from] = kb.len;
+                for (uint32_t j = 0; j < cr->ncarry; j++)
+                    if (need[j])
+                        put_enc(&kb, at[j] == SIZE_MAX ? NULL : dec.data + at[j]);
+                tn_buf_putc(&kb, '\0');
+            }
+            if (!tn_buf_ok(&kb))
+                hits = -1;
+            for (size_t i = 0; hits >= 0 && i < n; i++)
+                keys[i] = kb.data + koff[i];
+            tn_map seen;
+            tn_map_init(&seen);
+            for (size_t i = 0; hits >= 0 && i < n; i++) {
+                int added = 0;
+                if (tn_map_put(&seen, keys[i], strlen(keys[i]), &added) < 0) {
+                    hits = -1;
+                } else if (added) {
+                    tn_corr_hit sub = *hit;
+                    tn_corr_origin *flat;
+                    sub.carry = g->e[from + i].carry;   /* the values d reads are its key's */
+                    h = hit_events(g, from, g->tail, keys, keys[i], &sub, &flat) ? -1
+                                                                                   : feed_hit(c, d, k, &sub, cb, ctx, depth + 1);
+                    tn_free(flat);
+                    hits = h < 0 ? -1 : hits + h;
+                }
+            }
+            tn_map_free(&seen);
+            tn_buf_free(&kb);
+            tn_buf_free(&dec);
+        }
+    }
+    tn_free(need);
+    tn_free(koff);
+    tn_free(keys);
+    tn_free(at);
     return hits;
 }
 
-/* Reports a hit on group g of correlation ci, then feeds it downstream:
- * once, or, when ci carries fields, once for each set of their values
- * among the window's entries, with those entries' events (the spec's
- * chain: failed logons grouped by computer, each user among them then
- * followed by a success of that user's). Returns the hits, or -1 out of
- * memory. */
+/* Reports a hit on group g of correlation ci, then feeds it downstream
+ * (feed_down). Returns the hits, or -1 out of memory. */
 static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb, void *ctx,
                 int depth)
 {
@@ -312,34 +395,13 @@ static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb
     size_t from = cr->type == TN_CORR_VALUE_PERCENTILE && g->tail > g->head ? g->tail - 1 : g->head;
     tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x, 0, 0, 0, NULL, NULL};
     tn_corr_origin *flat;
-    if (hit_events(g, from, g->tail, NULL, &hit, &flat))
+    if (hit_events(g, from, g->tail, NULL, NULL, &hit, &flat))
         return -1;
-    int hits = 1;
     if (cb)
         cb(&hit, ctx);
-    if (!cr->ncarry) {
-        int h = feed_down(c, ci, &hit, cb, ctx, depth);
-        tn_free(flat);
-        return h < 0 ? -1 : hits + h;
-    }
+    int h = feed_down(c, ci, g, from, &hit, cb, ctx, depth);
     tn_free(flat);
-    tn_map seen;
-    tn_map_init(&seen);
-    for (size_t i = from; i < g->tail && hits >= 0; i++) {
-        const char *cv = g->e[i].carry ? g->e[i].carry : "";
-        int added = 0;
-        if (tn_map_put(&seen, cv, strlen(cv), &added) < 0) {
-            hits = -1;
-        } else if (added) {
-            tn_corr_hit sub = hit;
-            sub.carry = cv;
-            int h = hit_events(g, from, g->tail, cv, &sub, &flat) ? -1 : feed_down(c, ci, &sub, cb, ctx, depth);
-            tn_free(flat);
-            hits = h < 0 ? -1 : hits + h;
-        }
-    }
-    tn_map_free(&seen);
-    return hits;
+    return h < 0 ? -1 : 1 + h;
 }
 
 /* lt, lte, eq, neq: a window of timespan starts at each of the group's
@@ -594,7 +656,7 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     }
     for (uint32_t i = 0; !bad && i < cr->ncarry; i++)
         put_enc(&enc, v[cr->ngroup + 1 + i]);
-    if (!bad && cr->ncarry && !tn_buf_reserve(&enc, 1))
+    if (!bad && cr->ncarry && tn_buf_reserve(&enc, 1) != 0)   /* 0: room made */
         bad = 1;
     int h = -1;
     if (!bad) {

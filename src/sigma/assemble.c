@@ -105,9 +105,14 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
     }
     for (uint32_t a = 0; a < c->naliases; a++)
         for (uint32_t x = 0; x < c->aliases[a].n; x++) {
+            const char *want = c->aliases[a].rule_names[x];
             uint32_t k = 0;
-            while (k < c->nrefs && strcmp(c->refs[k], c->aliases[a].rule_names[x]))
-                k++;
+            for (; k < c->nrefs; k++) {   /* by the reference, or the rule's name or id */
+                const char *nm = c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->name : corrs[c->ref_corr[k]]->name;
+                const char *id = c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->id : corrs[c->ref_corr[k]]->id;
+                if (!strcmp(c->refs[k], want) || (nm && !strcmp(nm, want)) || (id && id[0] && !strcmp(id, want)))
+                    break;
+            }
             if (k == c->nrefs) {
                 snprintf(why, n, "alias '%.40s' names rule '%.60s', which the correlation does not refer to",
                          c->aliases[a].alias, c->aliases[a].rule_names[x]);
@@ -143,6 +148,7 @@ static void chain_lens(tn_corr *const *corrs, uint32_t ncorrs, uint32_t *len, ch
             uint32_t i = stk[sp - 1];
             const tn_corr *c = corrs[i];
             if (pos[i] == c->nrefs) {   /* every reference followed */
+                paths[i] = paths[i] ? paths[i] : 1;   /* rules only: one way in */
                 len[i] = paths[i] > TN_CORR_MAX_PATHS ? CH_BAD : best[i];
                 if (len[i] == CH_BAD)
                     snprintf(why[i], sizeof(why[i]),
@@ -153,8 +159,7 @@ static void chain_lens(tn_corr *const *corrs, uint32_t ncorrs, uint32_t *len, ch
             }
             uint32_t k = pos[i];
             int32_t j = c->ref_corr[k];
-            if (j < 0) {
-                paths[i]++;
+            if (j < 0) {   /* a rule: its matches come one way (257 rules are no 257 paths) */
                 pos[i]++;
                 continue;
             }
@@ -248,12 +253,6 @@ static int carry_fields(tn_ruleset *rs)
 
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx)
 {
-    char why[200];
-    for (uint32_t i = 0; i < ncorrs; i++)
-        if (resolve_refs(rs, corrs, ncorrs, corrs[i], why, sizeof(why))) {
-            reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col, why);
-            corrs[i] = NULL;
-        }
     uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 5 * sizeof(*len));
     char(*whys)[200] = tn_calloc(ncorrs ? ncorrs : 1, sizeof(*whys));
     if (!len || !whys) {
@@ -261,6 +260,17 @@ int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject
         tn_free(whys);
         return -1;
     }
+    /* every one resolved against all, then the failures dropped: dropped
+     * as found, what a later one was told (and whether a name it used was
+     * taken twice) hung on the order of the files */
+    for (uint32_t i = 0; i < ncorrs; i++)
+        if (resolve_refs(rs, corrs, ncorrs, corrs[i], whys[i], sizeof(whys[i])))
+            len[i] = CH_BAD;
+    for (uint32_t i = 0; i < ncorrs; i++)
+        if (len[i] == CH_BAD) {
+            reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col, whys[i]);
+            corrs[i] = NULL;
+        }
     chain_lens(corrs, ncorrs, len, whys, len + ncorrs);
     for (uint32_t i = 0; i < ncorrs; i++)
         if (corrs[i] && len[i] == CH_BAD) {

@@ -310,6 +310,11 @@ static int load_text(const char *text, size_t len, const char *name, tn_ycache *
             if (load_renames(m, al, &r, &n, &re))
                 return re.why ? bad(err, errlen, name, re.at, re.why)
                               : bad(err, errlen, name, al, "'aliases' must map names to names");
+            /* the evaluator reads an alias's field as it is: options
+             * (values, paths, append, sid, else) would be dropped */
+            for (const tn_ynode *k = al->child; k; k = k->next)
+                if (k->val->kind != TN_Y_SCALAR)
+                    return bad(err, errlen, name, k, "an alias maps a name to a field name, without options");
             m->alias = (tn_rename *)r;
             m->nalias = n;
         }

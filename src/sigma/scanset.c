@@ -188,7 +188,7 @@ static void to_renamed(slotb *B, const tn_rename *rn, uint32_t n, const tn_field
                 tn_sysfield sys = x->target.name ? x->target.sys : tn_field_sys(x->to, x->to_len);
                 to_name(B, x->to, x->to_len, sys, lits, nl);
             }
-            if (tn_rename_translates(&rn[i])) {
+            if (tn_rename_chain_translates(&rn[i])) {
                 B->oom |= scan_translated(B->ss, &rn[i]);
                 for (uint32_t k = 0; k < nl; k++)
                     B->oom |= tn_idvec_add(&B->tr, lits[k]);

@@ -21,6 +21,17 @@ static inline int tn_rename_translates(const tn_rename *rn)
     return rn->nvalues || rn->paths || rn->append || rn->sid;
 }
 
+/* 1 if rn or a rename its else gives translates: the scanner then builds
+ * the text the evaluator compares (the one picked may translate when the
+ * first does not). */
+static inline int tn_rename_chain_translates(const tn_rename *rn)
+{
+    for (; rn; rn = rn->alt)
+        if (tn_rename_translates(rn))
+            return 1;
+    return 0;
+}
+
 /* Whether a rename's field text (s, n) is unset, so that its else is read
  * instead (tn_rename.alt): empty or '-', as 4688 writes Target* when the
  * new process runs as its creator. (Its TargetUserSid is no sign: the

@@ -1098,3 +1098,114 @@ TN_TEST(test_corr_chain_regroups)
     CHECK_INT(r.last_nevents, 2);   /* bob's failure and success */
     finish(&r);
 }
+
+/* The review of the session's own changes: a three-long chain whose middle
+ * carries a field stopped the hunt as out of memory (a test read
+ * inverted); one hit was split by fields a reader does not read (adding
+ * an unrelated correlation made another fire); an alias may name a rule
+ * referenced by id; a reference's fate does not hang on the order of the
+ * files; many plain rules are no paths of correlations. */
+TN_TEST(test_corr_review_carry)
+{
+    const char *three =
+        "title: top\ncorrelation:\n  type: event_count\n  rules: [m]\n  group-by: [TargetUserName]\n"
+        "  timespan: 1h\n  condition:\n    gte: 1\n"
+        "---\ntitle: m\nname: m\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [Computer]\n"
+        "  timespan: 1h\n  condition:\n    gte: 1\n"
+        "---\ntitle: u\nname: u\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
+        "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    gte: 1\n"
+        "---\n" FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, three, 3))
+        return;
+    const char *kv[2] = {"TargetUserName", "bob"};
+    tn_field f[1];
+    tn_event e;
+    test_event_init(&e, f, kv, 1, "Security", 4625);
+    e.computer = "h1";
+    e.time = T0;
+    e.record_id = 1;
+    tn_scanner_match(r.sc, &e, on_match, &r);
+    finish(&r);
+    CHECK_INT(r.hits, 3);   /* u, m and top; not out of memory */
+
+    /* d2 groups as u does: u's one hit is one input to it, whatever d1
+     * (which makes u carry TargetUserName) reads */
+    const char *split =
+        "title: d2\nname: d2\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [Computer]\n"
+        "  timespan: 1h\n  condition:\n    gte: 2\n"
+        "---\ntitle: d1\nname: d1\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [TargetUserName]\n"
+        "  timespan: 1h\n  condition:\n    gte: 5\n"
+        "---\ntitle: u\nname: u\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
+        "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    gte: 2\n"
+        "---\n" FAILED_LOGIN;
+    if (!start_text(&r, split, 3))
+        return;
+    const char *users[] = {"bob", "alice"};
+    for (int i = 0; i < 2; i++) {
+        kv[1] = users[i];
+        test_event_init(&e, f, kv, 1, "Security", 4625);
+        e.computer = "h1";
+        e.time = T0 + (uint64_t)i * SEC;
+        e.record_id = 1 + (uint64_t)i;
+        tn_scanner_match(r.sc, &e, on_match, &r);
+    }
+    finish(&r);
+    CHECK_INT(r.hits, 1);   /* u's only */
+
+    /* referenced by id, aliased by name */
+    const char *alias =
+        "title: c\ncorrelation:\n  type: event_count\n  rules: [53ba33fd-0000-4000-8000-000000000001]\n"
+        "  group-by: [user]\n  timespan: 1h\n  condition:\n    gte: 1\n"
+        "  aliases:\n    user:\n      failed_login: TargetUserName\n"
+        "---\ntitle: failed\nid: 53ba33fd-0000-4000-8000-000000000001\nname: failed_login\nlogsource:\n"
+        "  product: windows\n  service: security\ndetection:\n  selection:\n    EventID: 4625\n"
+        "  condition: selection\n";
+    if (!start_text(&r, alias, 1))
+        return;
+    test_event_init(&e, f, kv, 1, "Security", 4625);
+    e.time = T0;
+    tn_scanner_match(r.sc, &e, on_match, &r);
+    finish(&r);
+    CHECK_INT(r.hits, 1);
+}
+
+TN_TEST(test_corr_review_order_and_paths)
+{
+    /* X reads a rule that is not there; Y reads X: Y is told X is
+     * rejected whichever comes first */
+    const char *x = "title: x\nname: X\ncorrelation:\n  type: temporal\n  rules: [nosuch]\n  group-by: [A]\n"
+                    "  timespan: 5m\n";
+    const char *yv = "title: y\nname: Y\ncorrelation:\n  type: temporal\n  rules: [X]\n  group-by: [A]\n"
+                     "  timespan: 5m\n";
+    char t[1024];
+    for (int order = 0; order < 2; order++) {
+        snprintf(t, sizeof(t), "title: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n"
+                 "  condition: s\n---\n%s---\n%s", order ? yv : x, order ? x : yv);
+        tn_ruleset *rs = test_load(t, 0);
+        CHECK(rs != NULL);
+        CHECK_INT(tn_ruleset_ncorrelations(rs), 0);
+        tn_ruleset_free(rs);
+        /* test_last_reject holds the last reported: Y's, after X's */
+        if (!strstr(test_last_reject, "refers to 'X', which is rejected")) {
+            printf("  order %d: %s\n", order, test_last_reject);
+            CHECK(0);
+        }
+    }
+    /* a temporal over 300 rules loads (each rule counted as a path of
+     * correlations, 257 were refused) */
+    static char big[65536];
+    size_t at = (size_t)snprintf(big, sizeof(big), "title: c\ncorrelation:\n  type: temporal\n  rules: [");
+    for (int i = 0; i < 300; i++)
+        at += (size_t)snprintf(big + at, sizeof(big) - at, "%sr%d", i ? ", " : "", i);
+    at += (size_t)snprintf(big + at, sizeof(big) - at, "]\n  group-by: [A]\n  timespan: 5m\n");
+    for (int i = 0; i < 300 && at < sizeof(big) - 200; i++)
+        at += (size_t)snprintf(big + at, sizeof(big) - at,
+                               "---\ntitle: r\nname: r%d\nlogsource:\n  product: windows\ndetection:\n"
+                               "  s:\n    A: %d\n  condition: s\n",
+                               i, i);
+    tn_ruleset *rs = test_load(big, 0);
+    CHECK(rs != NULL);
+    CHECK_INT(tn_ruleset_ncorrelations(rs), 1);
+    tn_ruleset_free(rs);
+}

@@ -599,6 +599,14 @@ TN_TEST(test_map_sid_option)
     CHECK_INT(match_with_map(SMAP("else: {field: Nope, else: {field: Other}}"), bob, &gone), 1);
     CHECK_INT(match_with_map(SMAP("else: {field: A, else: {field: B, else: {field: C, else: {field: D, "
                                   "else: {field: E, else: Other}}}}}"), bob, &gone), -1);   /* too deep */
+    /* only the else translates: the prefilter scans its text too (it
+     * scanned the first rename's only, and missed what the evaluator
+     * matched; match_with_map gives -2 when the two disagree) */
+    TEST_EVENT(dom, "Test", 1, "Name", "-", "Dom", "D", "Other", "bob");
+    const char *dbob = TRULE("  sel:\n    Acct: 'D\\bob'\n  condition: sel\n");
+    CHECK_INT(match_with_map(SMAP("else: {field: Dom, append: Other}"), dbob, &dom), 1);
+    /* an alias takes no options: the evaluator would read its field as it is */
+    CHECK_INT(match_with_map(TMAP "aliases:\n  Acct2: {field: Other, else: Name}\n", bob, &dash), -1);
 #undef SMAP
 }
 
