@@ -2,9 +2,10 @@
  * tests/unit/test_sigma_corr.c.
  *
  * The correlator reads field values from logs, which an attacker can
- * write. The input drives a fixed rule set (three base rules and ten
+ * write. The input drives a fixed rule set (three base rules and twelve
  * correlations: every type, gt/gte and lt/lte/eq/neq windows, ranges,
- * aliases, and chains through windows judged late) with a stream of
+ * aliases, chains through windows judged late, and chains that regroup by
+ * another field) with a stream of
  * matches. Each step's first byte:
  *   bit 7 clear: a match of base rule (byte % 3) at a time after the
  *     last by the next byte (0-199: tenths of 2 s; 200-254: thousands of
@@ -54,11 +55,16 @@ static const char fz_corr_rules[] =
     "title: c9\ncorrelation: {type: value_percentile, rules: [r_c], group-by: [G], timespan: 10s,"
     " condition: {field: V, lte: 40}}\n---\n"
     "title: c10\ncorrelation: {type: event_count, rules: [sum, r_c], group-by: [K], timespan: 30s,"
-    " aliases: {K: {sum: G, r_c: V}}, condition: {eq: 1}}\n";
+    " aliases: {K: {sum: G, r_c: V}}, condition: {eq: 1}}\n---\n"
+    /* chains that regroup: few (by G) carries V for c11, c11 (by V) G for c12 */
+    "title: c11\nname: byv\ncorrelation: {type: temporal_ordered, rules: [few, r_c], group-by: [V],"
+    " timespan: 20s}\n---\n"
+    "title: c12\ncorrelation: {type: event_count, rules: [byv], group-by: [G], timespan: 30s,"
+    " condition: {gte: 1}}\n";
 
 typedef struct fz_corr_run {
     int bad;
-    size_t hits[10];   /* per correlation, by title c1..c10 */
+    size_t hits[12];   /* per correlation, by title c1..c12 */
 } fz_corr_run;
 
 static int fz_corr_on_hit(const tn_corr_hit *h, void *ctx)
@@ -67,7 +73,7 @@ static int fz_corr_on_hit(const tn_corr_hit *h, void *ctx)
     if (!h->nevents || h->nevents > (1u << 20) || !h->events || h->first > h->last)
         r->bad = 1;
     long k = h->rule->title && h->rule->title[0] == 'c' ? strtol(h->rule->title + 1, NULL, 10) : 0;
-    if (k >= 1 && k <= 10)
+    if (k >= 1 && k <= 12)
         r->hits[k - 1]++;
     return 0;
 }
@@ -79,7 +85,7 @@ static tn_ruleset *fz_corr_load(const char *data_dir)
     tn_ruleset *rs = NULL;
     if (tn_ruleset_load_text(fz_corr_rules, sizeof(fz_corr_rules) - 1, "fz.yml", &o, NULL, &rs) !=
             TN_RS_OK ||
-        tn_ruleset_ncorrelations(rs) != 10) {
+        tn_ruleset_ncorrelations(rs) != 12) {
         tn_ruleset_free(rs);
         return NULL;
     }
