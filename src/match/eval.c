@@ -901,6 +901,22 @@ int tn_source_has(const tn_source *s, const tn_event *ev)
     return 0;
 }
 
+/* f's text for a caller: a formatted number copied to buf (f dies with
+ * the call). 1, or 0 when f is absent. */
+static int copy_out(const fval *f, char buf[32], const char **s, size_t *n)
+{
+    if (!f->present)
+        return 0;
+    if (f->s == f->buf) {
+        memcpy(buf, f->buf, sizeof(f->buf));
+        *s = buf;
+    } else {
+        *s = f->s;
+    }
+    *n = f->n;
+    return 1;
+}
+
 int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a, char buf[32],
                      const char **s, size_t *n)
 {
@@ -916,16 +932,7 @@ int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn
             e.src = &r->sources[i];
     tn_fieldname_init(&fn, name, strlen(name));
     lookup_slow(&e, &fn, &f);
-    if (!f.present)
-        return 0;
-    if (f.s == f.buf) {
-        memcpy(buf, f.buf, sizeof(f.buf));
-        *s = buf;
-    } else {
-        *s = f.s;
-    }
-    *n = f.n;
-    return 1;
+    return copy_out(&f, buf, s, n);
 }
 
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
@@ -934,14 +941,5 @@ int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char
     tn_fieldname fn;
     tn_fieldname_init(&fn, name, strlen(name));
     lookup_name(NULL, ev, &fn, &f);
-    if (!f.present)
-        return 0;
-    if (f.s == f.buf) {
-        memcpy(buf, f.buf, sizeof(f.buf));
-        *s = buf;
-    } else {
-        *s = f.s;
-    }
-    *n = f.n;
-    return 1;
+    return copy_out(&f, buf, s, n);
 }
