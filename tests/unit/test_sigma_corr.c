@@ -4,15 +4,14 @@
 #include "tn_test.h"
 
 #include "match/correlate.h"
-#include "sigma_helpers.h"
-
+/* before corr_helpers.h: its function names a local `run` */
 #include "../../fuzz/fuzz_correlate_input.h"
+#include "corr_helpers.h"
 #include "replay.h"
+#include "sigma_helpers.h"
 
 #include <stdlib.h>
 
-#define SEC 10000000ULL   /* FILETIME units per second */
-#define T0 133000000000000000ULL
 
 static char *slurp_example(const char *name)
 {
@@ -28,41 +27,6 @@ static char *slurp_example(const char *name)
     b[n] = 0;
     fclose(f);
     return b;
-}
-
-typedef struct run {
-    tn_ruleset *rs;
-    tn_scanner *sc;
-    tn_correlator *co;
-    int hits;
-    int reported;   /* hits of correlations not marked correlation_only */
-    double last_value;
-    int alone;      /* base matches not marked correlation_only */
-    uint32_t last_ntags, last_nevents;
-    const char *last_tag0;
-    uint64_t last_first_rid, last_last_rid;
-} run;
-
-static int on_corr(const tn_corr_hit *h, void *ctx)
-{
-    run *r = ctx;
-    r->hits++;
-    r->reported += !h->rule->correlation_only;
-    r->last_value = h->value;
-    r->last_ntags = h->rule->ntags;
-    r->last_tag0 = h->rule->ntags ? h->rule->tags[0] : NULL;
-    r->last_nevents = h->nevents;
-    r->last_first_rid = h->nevents ? h->events[0].record_id : 0;
-    r->last_last_rid = h->nevents ? h->events[h->nevents - 1].record_id : 0;
-    return 0;
-}
-
-static int on_match(const tn_rule_info *ri, const tn_event *ev, void *ctx)
-{
-    run *r = ctx;
-    r->alone += !ri->correlation_only;
-    tn_correlator_feed(r->co, ri, ev, on_corr, r);
-    return 0;
 }
 
 /* Loads example + stubs; returns 0 when the example file is missing. */
@@ -92,38 +56,6 @@ static int start(run *r, const char *example, const char *stubs)
     r->co = tn_correlator_new(r->rs);
     return r->sc && r->co;
 }
-
-static void finish(run *r)
-{
-    tn_correlator_flush(r->co, on_corr, r);
-    tn_correlator_free(r->co);
-    tn_scanner_free(r->sc);
-    tn_ruleset_free(r->rs);
-}
-
-/* One event: name/value pairs, at T0 + sec seconds. */
-static void ev4(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
-                const char *k3, const char *v3, const char *k4, const char *v4)
-{
-    const char *kv[8] = {k1, v1, k2, v2, k3, v3, k4, v4};
-    tn_field f[4];
-    size_t n = k4 ? 4 : k3 ? 3 : k2 ? 2 : 1;
-    tn_event e;
-    test_event_init(&e, f, kv, n, "Security", 4625);
-    e.time = T0 + sec * SEC;
-    e.record_id = 1000 + sec;
-    tn_scanner_match(r->sc, &e, on_match, r);
-}
-
-static void ev(run *r, uint64_t sec, const char *k1, const char *v1, const char *k2, const char *v2,
-               const char *k3, const char *v3)
-{
-    ev4(r, sec, k1, v1, k2, v2, k3, v3, NULL, NULL);
-}
-
-#define STUB(idline, sel)                                                    \
-    "title: stub\n" idline "\nlogsource:\n  product: windows\n"             \
-    "detection:\n  selection:\n    " sel "\n  condition: selection\n"
 
 TN_TEST(test_corr_event_count)
 {
@@ -340,21 +272,6 @@ TN_TEST(test_corr_rejections)
     "  group-by: [ComputerName]\n  timespan: " span "\n  condition:\n    " cond "\n" \
     "---\n" STUB("name: base", "Kind: fail")
 
-/* Loads rule text y, which holds ncorr correlations, into r with a
- * scanner and a correlator; 0 when it cannot (a check failed). */
-static int start_text(run *r, const char *y, uint32_t ncorr)
-{
-    memset(r, 0, sizeof(*r));
-    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
-    CHECK(tn_ruleset_load_text(y, strlen(y), "own.yml", &o, NULL, &r->rs) == TN_RS_OK);
-    if (!r->rs)
-        return 0;
-    CHECK_INT(tn_ruleset_ncorrelations(r->rs), ncorr);
-    r->sc = tn_scanner_new(r->rs);
-    r->co = tn_correlator_new(r->rs);
-    return r->sc && r->co;
-}
-
 TN_TEST(test_corr_hit_tags_and_events)
 {
     run r;
@@ -449,12 +366,6 @@ TN_TEST(test_corr_values_round_trip)
     tn_buf_free(&b);
     finish(&r);
 }
-
-/* A base rule for the tests below: every 4625 event. */
-#define FAILED_LOGIN                                                             \
-    "title: failed\nname: failed_login\nlogsource:\n  product: windows\n"          \
-    "  service: security\ndetection:\n  selection:\n    EventID: 4625\n"            \
-    "  condition: selection\n"
 
 /* Group-by values are keyed with their lengths: joined by a separator
  * alone, ("a\x1fb", "c") and ("a", "b\x1fc") made one group, and two
@@ -901,311 +812,4 @@ TN_TEST(test_corr_fuzz_regressions)
         CHECK(rr.hits[i] > 0);
     }
     tn_ruleset_free(rr.rs);
-}
-
-/* What a review of the correlations found (session 20), each against the
- * specification: a rejection with the reason named, checked by its
- * words; then the behaviours. */
-TN_TEST(test_corr_review_rejections)
-{
-    const char *base = "title: b\nid: 11111111-1111-1111-1111-111111111111\nname: b\nlogsource:\n"
-                       "  product: windows\ndetection:\n  s:\n    A: 1\n  condition: s\n---\n";
-#define C(type, rules, rest) "title: c\nname: c\ncorrelation:\n  type: " type "\n  rules: " rules "\n" rest
-    const struct {
-        const char *doc, *why;
-    } bad[] = {
-        /* "Requires: group-by" for every type (the schema too) */
-        {C("value_sum", "[b]", "  timespan: 5m\n  condition:\n    field: X\n    gt: 3\n"), "needs 'group-by'"},
-        {C("value_avg", "[b]", "  timespan: 5m\n  condition:\n    field: X\n    gt: 3\n"), "needs 'group-by'"},
-        /* plain decimals only: nan never held with gte, always with neq */
-        {C("event_count", "[b]", "  group-by: [A]\n  timespan: 5m\n  condition:\n    gte: nan\n"), "needs a number"},
-        {C("event_count", "[b]", "  group-by: [A]\n  timespan: 5m\n  condition:\n    lt: inf\n"), "needs a number"},
-        /* "number + letter (in lowercase)" */
-        {C("event_count", "[b]", "  group-by: [A]\n  timespan: '+5m'\n  condition:\n    gte: 2\n"), "'timespan'"},
-        {C("event_count", "[b]", "  group-by: [A]\n  timespan: ' 5m'\n  condition:\n    gte: 2\n"), "'timespan'"},
-        /* the same rule twice (uniqueItems), by name and by id */
-        {C("temporal", "[b, 11111111-1111-1111-1111-111111111111]", "  group-by: [A]\n  timespan: 5m\n"),
-         "one rule twice"},
-        /* an alias for a rule the correlation does not read */
-        {C("temporal", "[b]", "  group-by: [u]\n  timespan: 5m\n  aliases:\n    u:\n      nope: User\n"),
-         "does not refer to"},
-        {C("temporal", "[c, b]", "  group-by: [A]\n  timespan: 5m\n"), "refers to itself"},
-    };
-#undef C
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char y[2048];
-        snprintf(y, sizeof(y), "%s%s", base, bad[i].doc);
-        tn_ruleset *rs = test_load(y, 0);
-        CHECK(rs != NULL);
-        CHECK_INT(tn_ruleset_ncorrelations(rs), 0);
-        if (!strstr(test_last_reject, bad[i].why)) {
-            printf("  case %zu: '%s' lacks '%s'\n", i, test_last_reject, bad[i].why);
-            CHECK(0);
-        }
-        tn_ruleset_free(rs);
-    }
-    /* two rules called one name: a reference to it is ambiguous */
-    char y[8192];
-    snprintf(y, sizeof(y), "%s%s---\ntitle: c\ncorrelation:\n  type: event_count\n  rules: [b]\n"
-             "  group-by: [A]\n  timespan: 5m\n  condition:\n    gte: 2\n",
-             base, "title: b2\nname: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 2\n  condition: s\n");
-    tn_ruleset *rs = test_load(y, 0);
-    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "which two rules are called"));
-    tn_ruleset_free(rs);
-    /* a cycle names its path, and each correlation on it; one reading it
-     * is told why */
-    snprintf(y, sizeof(y), "%s"
-             "title: x\nname: cx\ncorrelation:\n  type: temporal\n  rules: [cy, b]\n  group-by: [A]\n  timespan: 5m\n---\n"
-             "title: y\nname: cy\ncorrelation:\n  type: temporal\n  rules: [cx]\n  group-by: [A]\n  timespan: 5m\n---\n"
-             "title: d\nname: cd\ncorrelation:\n  type: temporal\n  rules: [cx]\n  group-by: [A]\n  timespan: 5m\n",
-             base);
-    rs = test_load(y, 0);
-    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "refers to 'cx', which is rejected"));
-    tn_ruleset_free(rs);
-    /* 40 levels of two correlations, each reading both below: 2^40 paths
-     * took minutes to load and then filled memory; now rejected past 256
-     * paths, at once */
-    size_t at = (size_t)snprintf(y, sizeof(y), "%s", base);
-    for (int l = 0; l < 40 && at < sizeof(y) - 400; l++)
-        for (int w = 0; w < 2; w++) {
-            char rules[64];
-            if (l)
-                snprintf(rules, sizeof(rules), "[a%d, b%d]", l - 1, l - 1);
-            else
-                snprintf(rules, sizeof(rules), "[b]");
-            at += (size_t)snprintf(y + at, sizeof(y) - at,
-                                   "---\ntitle: t\nname: %c%d\ncorrelation:\n  type: temporal\n  rules: %s\n"
-                                   "  group-by: [A]\n  timespan: 5m\n",
-                                   "ab"[w], l, rules);
-        }
-    rs = test_load(y, 0);
-    CHECK(rs != NULL);
-    CHECK_INT(tn_ruleset_ncorrelations(rs), 18);   /* levels 0-8: 2, 4, ... 256 paths */
-    CHECK(strstr(test_last_reject, "rejected") || strstr(test_last_reject, "paths"));
-    tn_ruleset_free(rs);
-}
-
-/* A chain of 64 correlations loads; a 65th is rejected, as the
- * correlator feeds no deeper (it was fed nothing, without a word). */
-TN_TEST(test_corr_chain_limit)
-{
-    static char y[65536];
-    size_t at = (size_t)snprintf(y, sizeof(y), "title: b\nname: c0r\nlogsource:\n  product: windows\n"
-                                 "detection:\n  s:\n    A: 1\n  condition: s\n");
-    for (int i = 0; i < 65; i++)
-        at += (size_t)snprintf(y + at, sizeof(y) - at,
-                               "---\ntitle: t\nname: c%d\ncorrelation:\n  type: temporal\n  rules: [c%d%s]\n"
-                               "  group-by: [A]\n  timespan: 5m\n",
-                               i + 1, i, i ? "" : "r");
-    tn_ruleset *rs = test_load(y, 0);
-    CHECK(rs != NULL);
-    CHECK_INT(tn_ruleset_ncorrelations(rs), 64);
-    CHECK(strstr(test_last_reject, "longer than 64") != NULL);
-    tn_ruleset_free(rs);
-}
-
-TN_TEST(test_corr_review_behaviour)
-{
-    /* events without a group-by field are in no group: two failed logons on
-     * two hosts, neither naming a user, were one group "" and a hit */
-    run r;
-    if (!start_text(&r,
-                    "title: t\nname: t\ncorrelation:\n  type: event_count\n  rules: [base]\n"
-                    "  group-by: [TargetUserName]\n  timespan: 1m\n  condition:\n    gte: 2\n"
-                    "---\n" STUB("name: base", "Kind: fail"),
-                    1))
-        return;
-    ev(&r, 0, "Kind", "fail", "Computer", "h1", NULL, NULL);
-    ev(&r, 10, "Kind", "fail", "Computer", "h2", NULL, NULL);
-    CHECK_INT(r.hits, 0);
-    ev(&r, 20, "Kind", "fail", "TargetUserName", "", NULL, NULL);   /* an empty value is one */
-    ev(&r, 30, "Kind", "fail", "TargetUserName", "", NULL, NULL);
-    CHECK_INT(r.hits, 1);
-    finish(&r);
-    /* value_avg of no number is no average: 0 made `lt: 50` fire */
-    if (!start_text(&r,
-                    "title: t\nname: t\ncorrelation:\n  type: value_avg\n  rules: [base]\n"
-                    "  group-by: [User]\n  timespan: 1m\n  condition:\n    field: Bytes\n    lt: 50\n"
-                    "---\n" STUB("name: base", "Kind: fail"),
-                    1))
-        return;
-    ev(&r, 0, "Kind", "fail", "User", "u", NULL, NULL);
-    ev(&r, 1, "Kind", "fail", "User", "v", "Bytes", "abc");
-    CHECK_INT(r.hits, 0);
-    ev(&r, 2, "Kind", "fail", "User", "v", "Bytes", "10");
-    finish(&r);   /* lt: judged when the window closes, here at the end */
-    CHECK_INT(r.hits, 1);   /* v's, not u's */
-    /* generate: True is YAML's true: the rule is reported alone too */
-    if (!start_text(&r,
-                    "title: t\nname: t\ncorrelation:\n  type: event_count\n  rules: [base]\n  generate: True\n"
-                    "  group-by: [User]\n  timespan: 1m\n  condition:\n    gte: 5\n"
-                    "---\n" STUB("name: base", "Kind: fail"),
-                    1))
-        return;
-    ev(&r, 0, "Kind", "fail", "User", "u", NULL, NULL);
-    CHECK_INT(r.alone, 1);
-    finish(&r);
-}
-
-/* The spec's chain: "Even if the rule many_failed_logins groups by the
- * ComputerName field, the correlation rule only uses its own group-by
- * User." The failed logons of one computer make the upstream hit; each
- * user among them is then followed by a success of that user's (the
- * hit reached no group before: its hit named no User). ComputerName is
- * read as rules read it, here an EVTX event's Computer (an alias). */
-TN_TEST(test_corr_chain_regroups)
-{
-    const char *y =
-        "title: success after\ncorrelation:\n  type: temporal_ordered\n"
-        "  rules: [many_failed_logins, successful_login]\n  group-by: [User]\n  timespan: 1h\n"
-        "---\n"
-        "title: many failed\nname: many_failed_logins\ncorrelation:\n  type: event_count\n"
-        "  rules: [failed_login]\n  group-by: [ComputerName]\n  timespan: 1h\n  condition:\n    gte: 3\n"
-        "---\n" FAILED_LOGIN
-        "---\n"
-        "title: success\nname: successful_login\nlogsource:\n  product: windows\n  service: security\n"
-        "detection:\n  selection:\n    EventID: 4624\n  condition: selection\n";
-    run r;
-    if (!start_text(&r, y, 2))
-        return;
-    const char *users[] = {"alice", "alice", "bob"};
-    for (int i = 0; i < 4; i++) {
-        const char *kv[2] = {"User", i < 3 ? users[i] : "alice"};
-        tn_field f[1];
-        tn_event e;
-        test_event_init(&e, f, kv, 1, "Security", i < 3 ? 4625 : 4624);
-        e.computer = "h1";
-        e.time = T0 + (uint64_t)i * 10 * SEC;
-        e.record_id = 1 + (uint64_t)i;
-        tn_scanner_match(r.sc, &e, on_match, &r);
-    }
-    CHECK_INT(r.hits, 2);           /* many_failed_logins on h1, then alice's */
-    CHECK_INT(r.reported, 1);
-    CHECK_INT(r.last_nevents, 3);   /* alice's two failures and her success, not bob's */
-    CHECK_INT(r.last_first_rid, 1);
-    CHECK_INT(r.last_last_rid, 4);
-    /* bob's success later: the same upstream hit fed his group with his
-     * failure */
-    const char *kv[2] = {"User", "bob"};
-    tn_field f[1];
-    tn_event e;
-    test_event_init(&e, f, kv, 1, "Security", 4624);
-    e.computer = "h1";
-    e.time = T0 + 50 * SEC;
-    e.record_id = 6;
-    tn_scanner_match(r.sc, &e, on_match, &r);
-    CHECK_INT(r.hits, 3);
-    CHECK_INT(r.last_nevents, 2);   /* bob's failure and success */
-    finish(&r);
-}
-
-/* The review of the session's own changes: a three-long chain whose middle
- * carries a field stopped the hunt as out of memory (a test read
- * inverted); one hit was split by fields a reader does not read (adding
- * an unrelated correlation made another fire); an alias may name a rule
- * referenced by id; a reference's fate does not hang on the order of the
- * files; many plain rules are no paths of correlations. */
-TN_TEST(test_corr_review_carry)
-{
-    const char *three =
-        "title: top\ncorrelation:\n  type: event_count\n  rules: [m]\n  group-by: [TargetUserName]\n"
-        "  timespan: 1h\n  condition:\n    gte: 1\n"
-        "---\ntitle: m\nname: m\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [Computer]\n"
-        "  timespan: 1h\n  condition:\n    gte: 1\n"
-        "---\ntitle: u\nname: u\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
-        "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    gte: 1\n"
-        "---\n" FAILED_LOGIN;
-    run r;
-    if (!start_text(&r, three, 3))
-        return;
-    const char *kv[2] = {"TargetUserName", "bob"};
-    tn_field f[1];
-    tn_event e;
-    test_event_init(&e, f, kv, 1, "Security", 4625);
-    e.computer = "h1";
-    e.time = T0;
-    e.record_id = 1;
-    tn_scanner_match(r.sc, &e, on_match, &r);
-    finish(&r);
-    CHECK_INT(r.hits, 3);   /* u, m and top; not out of memory */
-
-    /* d2 groups as u does: u's one hit is one input to it, whatever d1
-     * (which makes u carry TargetUserName) reads */
-    const char *split =
-        "title: d2\nname: d2\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [Computer]\n"
-        "  timespan: 1h\n  condition:\n    gte: 2\n"
-        "---\ntitle: d1\nname: d1\ncorrelation:\n  type: event_count\n  rules: [u]\n  group-by: [TargetUserName]\n"
-        "  timespan: 1h\n  condition:\n    gte: 5\n"
-        "---\ntitle: u\nname: u\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
-        "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    gte: 2\n"
-        "---\n" FAILED_LOGIN;
-    if (!start_text(&r, split, 3))
-        return;
-    const char *users[] = {"bob", "alice"};
-    for (int i = 0; i < 2; i++) {
-        kv[1] = users[i];
-        test_event_init(&e, f, kv, 1, "Security", 4625);
-        e.computer = "h1";
-        e.time = T0 + (uint64_t)i * SEC;
-        e.record_id = 1 + (uint64_t)i;
-        tn_scanner_match(r.sc, &e, on_match, &r);
-    }
-    finish(&r);
-    CHECK_INT(r.hits, 1);   /* u's only */
-
-    /* referenced by id, aliased by name */
-    const char *alias =
-        "title: c\ncorrelation:\n  type: event_count\n  rules: [53ba33fd-0000-4000-8000-000000000001]\n"
-        "  group-by: [user]\n  timespan: 1h\n  condition:\n    gte: 1\n"
-        "  aliases:\n    user:\n      failed_login: TargetUserName\n"
-        "---\ntitle: failed\nid: 53ba33fd-0000-4000-8000-000000000001\nname: failed_login\nlogsource:\n"
-        "  product: windows\n  service: security\ndetection:\n  selection:\n    EventID: 4625\n"
-        "  condition: selection\n";
-    if (!start_text(&r, alias, 1))
-        return;
-    test_event_init(&e, f, kv, 1, "Security", 4625);
-    e.time = T0;
-    tn_scanner_match(r.sc, &e, on_match, &r);
-    finish(&r);
-    CHECK_INT(r.hits, 1);
-}
-
-TN_TEST(test_corr_review_order_and_paths)
-{
-    /* X reads a rule that is not there; Y reads X: Y is told X is
-     * rejected whichever comes first */
-    const char *x = "title: x\nname: X\ncorrelation:\n  type: temporal\n  rules: [nosuch]\n  group-by: [A]\n"
-                    "  timespan: 5m\n";
-    const char *yv = "title: y\nname: Y\ncorrelation:\n  type: temporal\n  rules: [X]\n  group-by: [A]\n"
-                     "  timespan: 5m\n";
-    char t[1024];
-    for (int order = 0; order < 2; order++) {
-        snprintf(t, sizeof(t), "title: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 1\n"
-                 "  condition: s\n---\n%s---\n%s", order ? yv : x, order ? x : yv);
-        tn_ruleset *rs = test_load(t, 0);
-        CHECK(rs != NULL);
-        CHECK_INT(tn_ruleset_ncorrelations(rs), 0);
-        tn_ruleset_free(rs);
-        /* test_last_reject holds the last reported: Y's, after X's */
-        if (!strstr(test_last_reject, "refers to 'X', which is rejected")) {
-            printf("  order %d: %s\n", order, test_last_reject);
-            CHECK(0);
-        }
-    }
-    /* a temporal over 300 rules loads (each rule counted as a path of
-     * correlations, 257 were refused) */
-    static char big[65536];
-    size_t at = (size_t)snprintf(big, sizeof(big), "title: c\ncorrelation:\n  type: temporal\n  rules: [");
-    for (int i = 0; i < 300; i++)
-        at += (size_t)snprintf(big + at, sizeof(big) - at, "%sr%d", i ? ", " : "", i);
-    at += (size_t)snprintf(big + at, sizeof(big) - at, "]\n  group-by: [A]\n  timespan: 5m\n");
-    for (int i = 0; i < 300 && at < sizeof(big) - 200; i++)
-        at += (size_t)snprintf(big + at, sizeof(big) - at,
-                               "---\ntitle: r\nname: r%d\nlogsource:\n  product: windows\ndetection:\n"
-                               "  s:\n    A: %d\n  condition: s\n",
-                               i, i);
-    tn_ruleset *rs = test_load(big, 0);
-    CHECK(rs != NULL);
-    CHECK_INT(tn_ruleset_ncorrelations(rs), 1);
-    tn_ruleset_free(rs);
 }
