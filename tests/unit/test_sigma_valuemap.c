@@ -161,3 +161,27 @@ TN_TEST(test_4688_user_as_sysmon_names_it)
     CHECK_INT(test_match(regu, &reg), 1);
 #undef PROC
 }
+
+/* 4657's OperationType is Sysmon's EventType (%%1904 a value created and
+ * %%1905 modified: SetValue; %%1906 deleted: DeleteValue): registry rules
+ * testing EventType could never hold on 4657. WMI-Activity 5861's consumer
+ * command is PossibleCause, what Sysmon 20 writes as Destination. */
+TN_TEST(test_4657_event_type_and_5861_destination)
+{
+    TEST_EVENT(set, "Security", 4657, "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\x", "ObjectValueName", "v",
+               "OperationType", "%%1905");
+    TEST_EVENT(del, "Security", 4657, "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\x", "ObjectValueName", "v",
+               "OperationType", "%%1906");
+    const char *setv = "title: t\nlogsource:\n  category: registry_set\n  product: windows\ndetection:\n"
+                       "  sel:\n    EventType: SetValue\n    TargetObject|endswith: '\\x\\v'\n  condition: sel\n";
+    const char *delv = "title: t\nlogsource:\n  category: registry_event\n  product: windows\ndetection:\n"
+                       "  sel:\n    EventType: DeleteValue\n  condition: sel\n";
+    CHECK_INT(test_match(setv, &set), 1);
+    CHECK_INT(test_match(setv, &del), 0);
+    CHECK_INT(test_match(delv, &del), 1);
+    TEST_EVENT(wmi, "Microsoft-Windows-WMI-Activity/Operational", 5861, "Namespace", "//./root/subscription",
+               "PossibleCause", "Binding EventFilter: ... CommandLineEventConsumer powershell -enc SQBFAFgA");
+    const char *cons = "title: t\nlogsource:\n  category: wmi_event\n  product: windows\ndetection:\n"
+                       "  sel:\n    Destination|contains: 'powershell'\n  condition: sel\n";
+    CHECK_INT(test_match(cons, &wmi), 1);
+}
