@@ -291,11 +291,8 @@ static uint32_t carry_needed(const tn_corr *cr, const tn_corr *dc, uint8_t *need
     uint32_t n = 0;
     for (uint32_t j = 0; j < cr->ncarry; j++) {
         need[j] = 0;
-        for (uint32_t i = 0; i < dc->ngroup + 1 + dc->ncarry && !need[j]; i++) {
-            const char *x = i < dc->ngroup ? dc->group_by[i] : i == dc->ngroup ? dc->field
-                                                             : dc->carry[i - dc->ngroup - 1];
-            need[j] = x && !strcmp(tn_corr_field(dc, x, cr->name), cr->carry[j]);
-        }
+        for (uint32_t i = 0; i < tn_corr_ninputs(dc) && !need[j]; i++)
+            need[j] = !strcmp(tn_corr_field(dc, tn_corr_input(dc, i), cr->name), cr->carry[j]);
         n += need[j];
     }
     return n;
@@ -631,8 +628,8 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     const tn_corr *cr = c->rs->corrs[ci];
     const tn_corr *up = c->rs->corrs[cr->ref_corr[ref]];
     const char *rname = ref_name(c->rs, cr, ref);
-    size_t nwant = cr->ngroup + 1 + cr->ncarry;
-    const char **v = tn_calloc(nwant, sizeof(*v));
+    size_t nwant = tn_corr_ninputs(cr);
+    const char **v = tn_calloc(nwant ? nwant : 1, sizeof(*v));
     size_t *cat = tn_calloc(up->ncarry ? up->ncarry : 1, sizeof(*cat));
     tn_buf dec, enc;   /* not c->dec: the feed that made this hit holds pointers into it */
     tn_buf_init(&dec);
@@ -641,12 +638,8 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     for (uint32_t j = 0; cat && j < up->ncarry; j++)
         cat[j] = SIZE_MAX;
     int bad = !v || !cat || (p && *p && up->ncarry && decode_into(&dec, &p, up->ncarry, cat));
-    for (size_t i = 0; !bad && i < nwant; i++) {
-        const char *name = i < cr->ngroup ? cr->group_by[i] : i == cr->ngroup ? cr->field
-                                                              : cr->carry[i - cr->ngroup - 1];
-        if (!name)
-            continue;
-        name = tn_corr_field(cr, name, rname);
+    for (uint32_t i = 0; !bad && i < nwant; i++) {
+        const char *name = tn_corr_field(cr, tn_corr_input(cr, (uint32_t)i), rname);
         for (uint32_t j = 0; j < hit->ngroup && !v[i]; j++)
             if (!strcmp(hit->group_by[j], name))
                 v[i] = hit->group_values[j];
@@ -654,15 +647,31 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
             if (!strcmp(up->carry[j], name) && cat[j] != SIZE_MAX)
                 v[i] = dec.data + cat[j];
     }
+    /* the aggregated value: one field's, or several fields' together */
+    tn_buf agg;
+    tn_buf_init(&agg);
+    const char *val = cr->nfields == 1 ? v[cr->ngroup] : NULL;
+    if (!bad && cr->nfields > 1) {
+        int any = 0;
+        for (uint32_t i = 0; i < cr->nfields; i++) {
+            put_enc(&agg, v[cr->ngroup + i]);
+            any |= v[cr->ngroup + i] != NULL;
+        }
+        bad = tn_buf_reserve(&agg, 1) != 0;
+        if (!bad) {
+            agg.data[agg.len] = 0;
+            val = any ? agg.data : NULL;
+        }
+    }
     for (uint32_t i = 0; !bad && i < cr->ncarry; i++)
-        put_enc(&enc, v[cr->ngroup + 1 + i]);
+        put_enc(&enc, v[cr->ngroup + cr->nfields + i]);
     if (!bad && cr->ncarry && tn_buf_reserve(&enc, 1) != 0)   /* 0: room made */
         bad = 1;
     int h = -1;
     if (!bad) {
         if (cr->ncarry)
             enc.data[enc.len] = 0;
-        source s = {v, v[cr->ngroup], hit->last, {0}, 0, NULL, 0, hit->first, cr->ncarry ? enc.data : NULL};
+        source s = {v, val, hit->last, {0}, 0, NULL, 0, hit->first, cr->ncarry ? enc.data : NULL};
         if (hit->nevents && hit->events) {
             s.o = hit->events[hit->nevents - 1];
             s.up = hit->events;
@@ -674,6 +683,7 @@ static int feed_hit(tn_correlator *c, uint32_t ci, uint32_t ref, const tn_corr_h
     tn_free(cat);
     tn_buf_free(&dec);
     tn_buf_free(&enc);
+    tn_buf_free(&agg);
     return h;
 }
 
@@ -708,6 +718,38 @@ static void put_value(tn_buf *out, const tn_srule *r, const tn_event *ev, const 
     tn_buf_put(out, v, n);
 }
 
+/* value_count over several fields: their values together, each after its
+ * length ('-' when absent), as one value; absent when all of them are. */
+static void put_values(tn_buf *out, const tn_srule *r, const tn_event *ev, const tn_corr *cr, const char *rname,
+                       tn_arena *a)
+{
+    tn_buf all;
+    tn_buf_init(&all);
+    int any = 0;
+    for (uint32_t i = 0; i < cr->nfields; i++) {
+        char buf[32];
+        const char *v;
+        size_t n;
+        if (!tn_eval_field_of(r, ev, tn_corr_field(cr, cr->fields[i], rname), a, buf, &v, &n)) {
+            tn_buf_putc(&all, '-');
+            continue;
+        }
+        n = strnlen(v, n);
+        tn_buf_u64(&all, n);
+        tn_buf_putc(&all, ':');
+        tn_buf_put(&all, v, n);
+        any = 1;
+    }
+    if (!any || !all.data) {
+        tn_buf_putc(out, '-');
+    } else {
+        tn_buf_u64(out, all.len);
+        tn_buf_putc(out, ':');
+        tn_buf_put(out, all.data, all.len);
+    }
+    tn_buf_free(&all);
+}
+
 void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_event *ev,
                     tn_buf *out)
 {
@@ -724,7 +766,10 @@ void tn_corr_values(const tn_ruleset *rs, const tn_rule_info *rule, const tn_eve
             const tn_srule *r = rs->rules[rule->index];   /* a rule: is_ref said so */
             for (uint32_t i = 0; i < cr->ngroup; i++)
                 put_value(out, r, ev, tn_corr_field(cr, cr->group_by[i], rname), &a);
-            put_value(out, r, ev, cr->field ? tn_corr_field(cr, cr->field, rname) : NULL, &a);
+            if (cr->nfields > 1)
+                put_values(out, r, ev, cr, rname, &a);
+            else
+                put_value(out, r, ev, cr->field ? tn_corr_field(cr, cr->field, rname) : NULL, &a);
             for (uint32_t i = 0; i < cr->ncarry; i++)   /* for the correlations reading it */
                 put_value(out, r, ev, tn_corr_field(cr, cr->carry[i], rname), &a);
         }

@@ -239,12 +239,9 @@ static int carry_fields(tn_ruleset *rs)
                     continue;
                 tn_corr *u = rs->corrs[dc->ref_corr[k]];
                 const char *as = u->name;   /* the name d's aliases know u by */
-                for (uint32_t i = 0; i < dc->ngroup + 1 + dc->ncarry; i++) {
-                    const char *n = i < dc->ngroup ? dc->group_by[i]
-                                  : i == dc->ngroup ? dc->field : dc->carry[i - dc->ngroup - 1];
-                    if (n && carry_add(rs, u, tn_corr_field(dc, n, as), &changed))
+                for (uint32_t i = 0; i < tn_corr_ninputs(dc); i++)
+                    if (carry_add(rs, u, tn_corr_field(dc, tn_corr_input(dc, i), as), &changed))
                         return -1;
-                }
             }
         }
     }

@@ -68,7 +68,17 @@ static const char **str_list(tn_arena *a, const tn_ynode *n, uint32_t *count)
     return v;
 }
 
-static int parse_cond(tn_corr *c, const tn_ynode *cn, char *err, size_t errlen,
+/* A copy of names[0..n) in a; NULL when out of memory. */
+static const char **str_list_of(tn_arena *a, const char *const *names, uint32_t n, uint32_t *count)
+{
+    const char **v = tn_arena_calloc(a, n * sizeof(*v));
+    if (v)
+        memcpy(v, names, n * sizeof(*v));
+    *count = v ? n : 0;
+    return v;
+}
+
+static int parse_cond(tn_arena *a, tn_corr *c, const tn_ynode *cn, char *err, size_t errlen,
                       const tn_ynode **at)
 {
     static const char *ops[TN_CC__N] = {"gt", "gte", "lt", "lte", "eq", "neq"};
@@ -76,11 +86,15 @@ static int parse_cond(tn_corr *c, const tn_ynode *cn, char *err, size_t errlen,
         return bad(err, errlen, at, cn, "correlation condition must be a map");
     for (const tn_ynode *k = cn->child; k; k = k->next) {
         if (!strcmp(k->str, "field")) {
-            c->field = scalar(k->val);
-            if (!c->field && k->val && k->val->kind == TN_Y_SEQ && k->val->count == 1)
-                c->field = scalar(k->val->child);
-            if (!c->field)
-                return bad(err, errlen, at, k, "condition field must name one field");
+            if (scalar(k->val) && k->val->len) {
+                const char *one[1] = {k->val->str};
+                c->fields = str_list_of(a, one, 1, &c->nfields);
+            } else {
+                c->fields = str_list(a, k->val, &c->nfields);
+            }
+            if (!c->fields)
+                return bad(err, errlen, at, k, "condition field must name a field, or a list of fields");
+            c->field = c->fields[0];
             continue;
         }
         int op = -1;
@@ -145,6 +159,8 @@ static int check_required(tn_corr *c, const tn_ynode *cs, char *err, size_t errl
         return bad(err, errlen, at, cs, "this correlation type needs a condition (gt, gte, ...)");
     if (values && !c->field)
         return bad(err, errlen, at, cs, "this correlation type needs a condition 'field'");
+    if (c->nfields > 1 && c->type != TN_CORR_VALUE_COUNT)   /* a sum of two fields means nothing */
+        return bad(err, errlen, at, cs, "only value_count takes several condition fields");
     if (c->type == TN_CORR_TEMPORAL_ORDERED && c->nrefs < 2)
         return bad(err, errlen, at, cs, "temporal_ordered needs at least two rules");
     return 0;
@@ -166,7 +182,10 @@ static int keep(tn_arena *a, const char **s)
 static int keep_strings(tn_arena *a, tn_corr *c)
 {
     int bad = keep(a, &c->id) | keep(a, &c->title) | keep(a, &c->name) | keep(a, &c->level) |
-              keep(a, &c->status) | keep(a, &c->field);
+              keep(a, &c->status);
+    for (uint32_t i = 0; i < c->nfields; i++)
+        bad |= keep(a, &c->fields[i]);
+    c->field = c->nfields ? c->fields[0] : NULL;
     for (uint32_t i = 0; i < c->nrefs; i++)
         bad |= keep(a, &c->refs[i]);
     for (uint32_t i = 0; i < c->ngroup; i++)
@@ -213,7 +232,7 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     if (!c->span)
         return bad(err, errlen, at, ts ? ts : cs, "'timespan' must be a number and s, m, h, d or w");
     const tn_ynode *cn = tn_ymap_get(cs, "condition");
-    if (cn && parse_cond(c, cn, err, errlen, at))
+    if (cn && parse_cond(a, c, cn, err, errlen, at))
         return -1;
     const tn_ynode *al = tn_ymap_get(cs, "aliases");
     if (al && parse_aliases(a, c, al, err, errlen, at))

@@ -42,7 +42,10 @@ typedef struct tn_corr {
     uint64_t span;             /* timespan in FILETIME units (100 ns) */
     uint8_t has[TN_CC__N];     /* which condition operators are present */
     double cond[TN_CC__N];
-    const char *field;         /* value_* types: the field aggregated */
+    const char *field;         /* value_* types: the field aggregated (fields[0]) */
+    const char **fields;       /* all of them: value_count takes several, "linked by
+                                * an AND" (their values together are one value) */
+    uint32_t nfields;
     tn_corr_alias *aliases;
     uint32_t naliases;
     uint8_t generate;          /* 1: referenced rules also report their own matches */
@@ -59,6 +62,18 @@ typedef struct tn_corr {
     const char **carry;
     uint32_t ncarry;
 } tn_corr;
+
+/* What a correlation reads of its inputs, in order: its group-by fields,
+ * its condition fields, the fields it carries (i < tn_corr_ninputs). */
+static inline uint32_t tn_corr_ninputs(const tn_corr *c)
+{
+    return c->ngroup + c->nfields + c->ncarry;
+}
+static inline const char *tn_corr_input(const tn_corr *c, uint32_t i)
+{
+    return i < c->ngroup ? c->group_by[i]
+         : i < c->ngroup + c->nfields ? c->fields[i - c->ngroup] : c->carry[i - c->ngroup - c->nfields];
+}
 
 /* Compiles a correlation document. Returns 0, or -1 with a reason in err
  * and the offending node in *at. References are resolved later. */

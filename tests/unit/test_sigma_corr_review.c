@@ -316,3 +316,28 @@ TN_TEST(test_corr_review_order_and_paths)
     CHECK_INT(tn_ruleset_ncorrelations(rs), 1);
     tn_ruleset_free(rs);
 }
+
+/* "When you use multiple values in field they are linked by an AND":
+ * value_count counts the distinct pairs (it was rejected); other types
+ * take one field. */
+TN_TEST(test_corr_value_count_several_fields)
+{
+    const char *y = "title: t\nname: t\ncorrelation:\n  type: value_count\n  rules: [base]\n"
+                    "  group-by: [Host]\n  timespan: 1m\n  condition:\n    field: [User, Ip]\n    gte: 3\n"
+                    "---\n" STUB("name: base", "Kind: fail");
+    run r;
+    if (!start_text(&r, y, 1))
+        return;
+    ev4(&r, 0, "Kind", "fail", "Host", "h", "User", "a", "Ip", "1");
+    ev4(&r, 1, "Kind", "fail", "Host", "h", "User", "a", "Ip", "2");
+    ev4(&r, 2, "Kind", "fail", "Host", "h", "User", "b", "Ip", "1");
+    ev4(&r, 3, "Kind", "fail", "Host", "h", "User", "a", "Ip", "1");   /* a pair seen before */
+    CHECK_INT(r.hits, 1);   /* three pairs, though two users and two addresses */
+    CHECK_INT(r.last_value, 3);
+    finish(&r);
+    tn_ruleset *rs = test_load("title: t\ncorrelation:\n  type: value_sum\n  rules: [base]\n  group-by: [C]\n"
+                               "  timespan: 1m\n  condition:\n    field: [A, B]\n    gte: 3\n"
+                               "---\n" STUB("name: base", "Kind: fail"), 0);
+    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "only value_count"));
+    tn_ruleset_free(rs);
+}
