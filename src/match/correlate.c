@@ -311,11 +311,13 @@ static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from,
 {
     const tn_corr *cr = c->rs->corrs[ci];
     size_t n = g->tail - from;
-    uint8_t *need = tn_malloc(cr->ncarry ? cr->ncarry : 1);
+    /* scratch only for a correlation that carries fields (few do: a hit
+     * of any other allocates nothing here) */
+    uint8_t *need = cr->ncarry ? tn_malloc(cr->ncarry) : NULL;
     size_t *koff = cr->ncarry ? tn_malloc((n ? n : 1) * sizeof(*koff)) : NULL;
     const char **keys = cr->ncarry ? tn_malloc((n ? n : 1) * sizeof(*keys)) : NULL;
-    size_t *at = tn_malloc((cr->ncarry ? cr->ncarry : 1) * sizeof(*at));
-    int hits = need && at && (!cr->ncarry || (koff && keys)) ? 0 : -1;
+    size_t *at = cr->ncarry ? tn_malloc(cr->ncarry * sizeof(*at)) : NULL;
+    int hits = !cr->ncarry || (need && at && koff && keys) ? 0 : -1;
     for (uint32_t d = 0; hits >= 0 && d < c->rs->ncorrs; d++) {
         const tn_corr *dc = c->rs->corrs[d];
         for (uint32_t k = 0; hits >= 0 && k < dc->nrefs; k++) {

@@ -308,28 +308,21 @@ static void lookup_aux(const tn_eval *e, const char *name, uint32_t len, fval *o
         out->n = 0;
 }
 
-/* r, or the rename its else gives while r's field is unset
- * (tn_field_unset: 4688's Target* when the new process runs as its
- * creator). */
-static const tn_rename *pick_rename(const tn_eval *e, const tn_rename *r)
-{
-    for (; r->alt; r = r->alt) {
-        fval to;
-        if (lookup_target(e, r, &to) && to.present && !tn_field_unset(to.s, to.n))
-            break;
-    }
-    return r;
-}
-
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
-        if (r && r->alt)
-            r = pick_rename(e, r);
-        if (r && lookup_target(e, r, out) && out->present) {
+        int have = r && lookup_target(e, r, out) && out->present;
+        /* the rename its else gives while the field is unset
+         * (tn_field_unset: 4688's Target* when the new process runs as
+         * its creator) */
+        while (r && r->alt && (!have || tn_field_unset(out->s, out->n))) {
+            r = r->alt;
+            have = lookup_target(e, r, out) && out->present;
+        }
+        if (have) {
             fval tail, sid;
             const char *t;
             size_t tn;

@@ -171,10 +171,12 @@ static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, con
         char nb[32], tb[32], sb[32];
         const char *s, *tail = "", *sid = "", *t;
         size_t n, tn = 0, sn = 0, len;
-        for (; rn->alt; rn = rn->alt)   /* as the evaluator picks it (eval.c, pick_rename) */
-            if (tn_eval_field(ev, rn->to, nb, &s, &n) && !tn_field_unset(s, n))
-                break;
-        if (!tn_eval_field(ev, rn->to, nb, &s, &n))
+        int have = tn_eval_field(ev, rn->to, nb, &s, &n);
+        while (rn->alt && (!have || tn_field_unset(s, n))) {   /* as eval.c's lookup_slow picks it */
+            rn = rn->alt;
+            have = tn_eval_field(ev, rn->to, nb, &s, &n);
+        }
+        if (!have)
             continue;
         if (rn->append && !tn_eval_field(ev, rn->append, tb, &tail, &tn))
             tn = 0;
