@@ -308,6 +308,17 @@ static void lookup_aux(const tn_eval *e, const char *name, uint32_t len, fval *o
         out->n = 0;
 }
 
+/* Whether rename r has a when field, unset in the event (absent, empty
+ * or '-'). */
+static int when_unset(const tn_eval *e, const tn_rename *r)
+{
+    fval w;
+    if (!r->when)
+        return 0;
+    lookup_aux(e, r->when, r->when_len, &w);
+    return tn_field_unset(w.s, w.n);
+}
+
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
 static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
@@ -315,10 +326,10 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
         int have = r && lookup_target(e, r, out) && out->present;
-        /* the rename its else gives while the field is unset
-         * (tn_field_unset: 4688's Target* when the new process runs as
-         * its creator) */
-        while (r && r->alt && (!have || tn_field_unset(out->s, out->n))) {
+        /* the rename its else gives while the field, or its when, is
+         * unset (tn_field_unset: 4688's Target* when the new process runs
+         * as its creator) */
+        while (r && r->alt && (!have || tn_field_unset(out->s, out->n) || when_unset(e, r))) {
             r = r->alt;
             have = lookup_target(e, r, out) && out->present;
         }

@@ -164,6 +164,15 @@ static void text_end(tn_buf *t)
  * not be gated, and registry rules on Sysmon were evaluated on every
  * registry event (16 MiB of real logs: 55,753 evaluations became 90,979).
  * Built in the event's arena, which tn_scanner_match resets after the scan. */
+/* Whether rename rn has a when field, unset in ev (eval.c's when_unset). */
+static int when_unset(const tn_event *ev, const tn_rename *rn)
+{
+    char wb[32];
+    const char *w;
+    size_t wn;
+    return rn->when && (!tn_eval_field(ev, rn->when, wb, &w, &wn) || tn_field_unset(w, wn));
+}
+
 static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, const tn_scanset *ss)
 {
     for (uint32_t i = 0; i < ss->ntr; i++) {
@@ -172,7 +181,7 @@ static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, con
         const char *s, *tail = "", *sid = "", *t;
         size_t n, tn = 0, sn = 0, len;
         int have = tn_eval_field(ev, rn->to, nb, &s, &n);
-        while (rn->alt && (!have || tn_field_unset(s, n))) {   /* as eval.c's lookup_slow picks it */
+        while (rn->alt && (!have || tn_field_unset(s, n) || when_unset(ev, rn))) {   /* as eval.c's lookup_slow */
             rn = rn->alt;
             have = tn_eval_field(ev, rn->to, nb, &s, &n);
         }

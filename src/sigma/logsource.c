@@ -74,13 +74,14 @@ typedef struct ren_err {
 
 /* One rename of Sigma name k: a field name (v a scalar), or the map
  * {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry,
- * append: NAME, sid: NAME, else: RENAME} into *out; else is read when
- * field is unset (tn_field_unset), nested at most depth times. */
+ * append: NAME, sid: NAME, when: NAME, else: RENAME} into *out; else is
+ * read when field is unset (tn_field_unset), or when is, nested at most
+ * depth times. */
 static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_rename *out, ren_err *re, int depth)
 {
     if (scalar(v)) {
         *out = (tn_rename){k->str, v->str, (uint32_t)k->len, (uint32_t)v->len, NULL, 0, TN_PATHS_AS_IS,
-                           NULL, 0, NULL, 0, NULL, {0}};
+                           NULL, 0, NULL, 0, NULL, 0, NULL, {0}};
         tn_fieldname_init(&out->target, out->to, out->to_len);   /* read without looking it up */
         return 0;
     }
@@ -88,29 +89,34 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
     const tn_ynode *vm = tn_ymap_get(v, "values");
     const tn_ynode *pn = tn_ymap_get(v, "paths"), *an = tn_ymap_get(v, "append");
     const tn_ynode *sn = tn_ymap_get(v, "sid"), *en = tn_ymap_get(v, "else");
+    const tn_ynode *wn = tn_ymap_get(v, "when");
     const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
-    const char *sid = sn ? scalar(sn) : NULL;
+    const char *sid = sn ? scalar(sn) : NULL, *when = wn ? scalar(wn) : NULL;
     for (const tn_ynode *o = v->kind == TN_Y_MAP ? v->child : NULL; o; o = o->next)
         if (strcmp(o->str, "field") && strcmp(o->str, "values") && strcmp(o->str, "paths") &&
-            strcmp(o->str, "append") && strcmp(o->str, "sid") && strcmp(o->str, "else")) {
+            strcmp(o->str, "append") && strcmp(o->str, "sid") && strcmp(o->str, "when") &&
+            strcmp(o->str, "else")) {
             /* a misspelt option would be dropped without a word */
             snprintf(re->buf, sizeof(re->buf),
-                     "unknown rename option '%.40s' (field, values, paths, append, sid, else)", o->str);
+                     "unknown rename option '%.40s' (field, values, paths, append, sid, when, else)",
+                     o->str);
             re->at = o;
             re->why = re->buf;
             return -1;
         }
     uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
                : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
-    /* append and sid name EventData fields: the scanner reads them as
-     * such (sigma/translate.h), and so must the evaluator */
+    /* append, sid and when name EventData fields: the scanner reads them
+     * as such (sigma/translate.h), and so must the evaluator; when without
+     * an else would make the field absent */
     if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) || (sn && !sid) ||
-        (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
-        (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA) || (en && depth == 0)) {
+        (wn && (!when || !en)) || (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
+        (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA) ||
+        (when && tn_field_sys(when, strlen(when)) != TN_F_DATA) || (en && depth == 0)) {
         re->at = k;
         re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
-                  "paths: device|registry, append: FIELD, sid: FIELD, else: RENAME} with data "
-                  "fields for append and sid";
+                  "paths: device|registry, append: FIELD, sid: FIELD, when: FIELD, else: RENAME} "
+                  "with data fields for append, sid and when, and when only with else";
         return -1;
     }
     const char **vals = NULL;
@@ -132,7 +138,7 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
         return -1;
     *out = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
                        append, append ? (uint32_t)strlen(append) : 0, sid, sid ? (uint32_t)strlen(sid) : 0,
-                       alt, {0}};
+                       when, when ? (uint32_t)strlen(when) : 0, alt, {0}};
     tn_fieldname_init(&out->target, out->to, out->to_len);
     return 0;
 }

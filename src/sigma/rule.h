@@ -206,9 +206,13 @@ typedef struct tn_rename {
     const char *sid;             /* a field holding the account's SID, or NULL: a well-known
                                   * service SID reads as Sysmon names it (tn_sid_account) */
     uint32_t sid_len;
-    const struct tn_rename *alt; /* how the field reads when to is absent, empty or '-'
-                                  * (else: 4688's Target* when the new process runs as
-                                  * its creator), or NULL */
+    const char *when;            /* a data field that must be set (tn_field_unset) for this
+                                  * rename to be read, else alt is: 4688's TargetLogonId is
+                                  * 0x0, not '-', when no target is named; or NULL */
+    uint32_t when_len;
+    const struct tn_rename *alt; /* how the field reads when to is absent, empty or '-',
+                                  * or when is unset (else: 4688's Target* when the new
+                                  * process runs as its creator), or NULL */
     tn_fieldname target;         /* to as a field (System member, name hash), set with
                                   * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;

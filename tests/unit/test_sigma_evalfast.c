@@ -607,6 +607,29 @@ TN_TEST(test_map_sid_option)
     CHECK_INT(match_with_map(SMAP("else: {field: Dom, append: Other}"), dbob, &dom), 1);
     /* an alias takes no options: the evaluator would read its field as it is */
     CHECK_INT(match_with_map(TMAP "aliases:\n  Acct2: {field: Other, else: Name}\n", bob, &dash), -1);
+    /* when: the rename is read only while that field is set, else its
+     * else (4688's TargetLogonId is 0x0, not '-', without a target) */
+    TEST_EVENT(tgt, "Test", 1, "Name", "bob", "Tgt", "T", "Other", "eve");
+    TEST_EVENT(notgt, "Test", 1, "Name", "bob", "Tgt", "-", "Other", "eve");
+    TEST_EVENT(notgt2, "Test", 1, "Name", "bob", "Other", "eve");
+    const char *eve = TRULE("  sel:\n    Acct: eve\n  condition: sel\n");
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: Other"), bob, &tgt), 1);
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: Other"), eve, &tgt), 0);
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: Other"), eve, &notgt), 1);   /* '-' */
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: Other"), bob, &notgt), 0);
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: Other"), eve, &notgt2), 1);  /* absent */
+    /* a translating rename under when: the prefilter builds the text the
+     * evaluator picks (match_with_map gives -2 when they disagree) */
+    TEST_EVENT(dtgt, "Test", 1, "Name", "bob", "Dom", "D", "Tgt", "T", "Other", "eve");
+    TEST_EVENT(dnot, "Test", 1, "Name", "bob", "Dom", "D", "Tgt", "", "Other", "eve");
+    const char *deve = TRULE("  sel:\n    Acct: 'D\\eve'\n  condition: sel\n");
+    CHECK_INT(match_with_map(SMAP("append: Other, when: Tgt, else: {field: Dom, append: Other}"),
+                             deve, &dnot), 1);
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: {field: Dom, append: Other}"), deve, &dtgt), 0);
+    CHECK_INT(match_with_map(SMAP("when: Tgt, else: {field: Dom, append: Other}"), deve, &dnot), 1);
+    CHECK_INT(match_with_map(SMAP("when: Tgt"), bob, &tgt), -1);                 /* no else: refused */
+    CHECK_INT(match_with_map(SMAP("when: Computer, else: Other"), bob, &tgt), -1); /* a System member */
+    CHECK_INT(match_with_map(SMAP("when: [a], else: Other"), bob, &tgt), -1);
 #undef SMAP
 }
 

@@ -162,6 +162,46 @@ TN_TEST(test_4688_user_as_sysmon_names_it)
 #undef PROC
 }
 
+/* Sysmon's LogonId is the new process's session, the account User names:
+ * 4688's TargetLogonId when it names a target account, else the creator's
+ * SubjectLogonId (4688 writes 0x0 there, not '-', when it names none).
+ * Before, it was the creator's always: lsass started as SYSTEM by a user
+ * (the corpus's MalSeclogon, record 329921) read as the user's session,
+ * and svchost started as LOCAL SERVICE by SYSTEM (329925) as SYSTEM's
+ * 0x3e7. SigmaHQ's "Elevated System Shell Spawned" tests both fields. */
+TN_TEST(test_4688_logon_id_is_the_new_process_s)
+{
+#define PROC "title: t\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n"
+    TEST_EVENT(lsass, "Security", 4688, "SubjectUserSid", "S-1-5-21-1-2-3-1000", "SubjectUserName", "IEUser",
+               "SubjectDomainName", "MSEDGEWIN10", "SubjectLogonId", "0x16e3db3", "TargetUserSid", "S-1-5-18",
+               "TargetUserName", "MSEDGEWIN10$", "TargetDomainName", "WORKGROUP", "TargetLogonId", "0x3e7",
+               "NewProcessName", "C:\\Windows\\System32\\cmd.exe");
+    TEST_EVENT(svc, "Security", 4688, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "MSEDGEWIN10$",
+               "SubjectDomainName", "WORKGROUP", "SubjectLogonId", "0x3e7", "TargetUserSid", "S-1-5-19",
+               "TargetUserName", "LOCAL SERVICE", "TargetDomainName", "NT AUTHORITY", "TargetLogonId", "0x3e5",
+               "NewProcessName", "C:\\Windows\\System32\\cmd.exe");
+    TEST_EVENT(same, "Security", 4688, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "WEF$",
+               "SubjectDomainName", "WINDOMAIN", "SubjectLogonId", "0x3e7", "TargetUserSid", "S-1-0-0",
+               "TargetUserName", "-", "TargetDomainName", "-", "TargetLogonId", "0x0",
+               "NewProcessName", "C:\\Windows\\System32\\cmd.exe");
+    TEST_EVENT(old, "Security", 4688, "SubjectUserSid", "S-1-5-18", "SubjectUserName", "HOST$",
+               "SubjectDomainName", "CORP", "SubjectLogonId", "0x3e7", "NewProcessName", "C:\\x.exe");
+    const char *sys = PROC "  sel:\n    LogonId: '0x3e7'\n  condition: sel\n";
+    const char *zero = PROC "  sel:\n    LogonId: '0x0'\n  condition: sel\n";
+    const char *elevated = PROC "  sel_img:\n    Image|endswith: '\\cmd.exe'\n"
+                                "  sel_user:\n    User|contains: AUTHORI\n    LogonId: '0x3e7'\n"
+                                "  condition: all of sel_*\n";
+    CHECK_INT(test_match(sys, &lsass), 1);   /* the target's session, not the user's */
+    CHECK_INT(test_match(elevated, &lsass), 1);
+    CHECK_INT(test_match(sys, &svc), 0);     /* LOCAL SERVICE's 0x3e5, not its creator's */
+    CHECK_INT(test_match(PROC "  sel:\n    LogonId: '0x3e5'\n  condition: sel\n", &svc), 1);
+    CHECK_INT(test_match(sys, &same), 1);    /* no target: the creator's */
+    CHECK_INT(test_match(zero, &same), 0);
+    CHECK_INT(test_match(elevated, &same), 1);
+    CHECK_INT(test_match(sys, &old), 1);     /* a 4688 without Target* fields */
+#undef PROC
+}
+
 /* 4657's OperationType is Sysmon's EventType (%%1904 a value created and
  * %%1905 modified: SetValue; %%1906 deleted: DeleteValue): registry rules
  * testing EventType could never hold on 4657. WMI-Activity 5861's consumer
