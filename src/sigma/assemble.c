@@ -34,13 +34,38 @@ static int names_rule(const char *ref, const tn_srule *r)
 
 /* Attaches each global filter to the rules it names (names_rule), or to
  * every rule with `rules: any`, of those within its logsource. */
-int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall)
+/* warn: a filter that names a rule not loaded, or one outside its
+ * logsource, filters nothing (a misspelt id did so without a word). */
+static void filter_refs_warn(const tn_srule *flt, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+{
+    for (uint32_t k = 0; warn && k < flt->nfilter_rules; k++) {
+        int named = 0, inside = 0;
+        for (uint32_t i = 0; i < nall && !inside; i++)
+            if (!all[i]->is_filter && names_rule(flt->filter_rules[k], all[i])) {
+                named = 1;
+                inside = ls_contains(flt, all[i]);
+            }
+        char why[200];
+        if (!named)
+            snprintf(why, sizeof(why), "filter names rule '%.100s', which is not loaded: it filters nothing",
+                     flt->filter_rules[k]);
+        else if (!inside)
+            snprintf(why, sizeof(why), "filter names rule '%.100s', whose logsource is outside the filter's: "
+                     "it filters nothing", flt->filter_rules[k]);
+        if (!named || !inside)
+            warn(ctx, flt->file, flt->line, flt->col, why);
+    }
+}
+
+int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
 {
     for (uint32_t f = 0; f < nall; f++) {
         tn_srule *flt = all[f];
         if (!flt->is_filter)
             continue;
         int any = flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any");
+        if (!any)
+            filter_refs_warn(flt, all, nall, warn, ctx);
         for (uint32_t i = 0; i < nall; i++) {
             tn_srule *r = all[i];
             if (r->is_filter || !ls_contains(flt, r))
@@ -62,9 +87,12 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall)
     return 0;
 }
 
+/* Whether ref names the rule of this id or name: an id in any case (a
+ * UUID's hex digits are case-insensitive, RFC 9562; the filters take
+ * them so too), a name as written. */
 static int refers(const char *ref, const char *id, const char *name)
 {
-    return (id && id[0] && !strcmp(ref, id)) || (name && !strcmp(ref, name));
+    return (id && id[0] && !strcasecmp(ref, id)) || (name && !strcmp(ref, name));
 }
 
 /* Points each reference at a rule or a correlation. A correlation with an
@@ -73,10 +101,14 @@ static int refers(const char *ref, const char *id, const char *name)
  * uniqueItems; 4,000 copies of one made temporal_ordered take minutes), or
  * an alias for a rule it does not reference, is rejected. */
 static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t ncorrs, tn_corr *c, char *why,
-                        size_t n)
+                        size_t n, uint32_t *pos)
 {
     for (uint32_t k = 0; k < c->nrefs; k++) {
         int found = 0;
+        if (c->ref_at) {   /* a failure below is reported at this reference */
+            pos[0] = c->ref_at[2 * k];
+            pos[1] = c->ref_at[2 * k + 1];
+        }
         c->ref_rule[k] = c->ref_corr[k] = -1;
         for (uint32_t i = 0; i < rs->nrules && found < 2; i++)
             if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name) && found++ == 0)
@@ -110,10 +142,11 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
             for (; k < c->nrefs; k++) {   /* by the reference, or the rule's name or id */
                 const char *nm = c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->name : corrs[c->ref_corr[k]]->name;
                 const char *id = c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->id : corrs[c->ref_corr[k]]->id;
-                if (!strcmp(c->refs[k], want) || (nm && !strcmp(nm, want)) || (id && id[0] && !strcmp(id, want)))
+                if (!strcmp(c->refs[k], want) || (nm && !strcmp(nm, want)) || (id && id[0] && !strcasecmp(id, want)))
                     break;
             }
             if (k == c->nrefs) {
+                pos[0] = pos[1] = 0;   /* the correlation's own place */
                 snprintf(why, n, "alias '%.40s' names rule '%.60s', which the correlation does not refer to",
                          c->aliases[a].alias, c->aliases[a].rule_names[x]);
                 return -1;
@@ -250,7 +283,7 @@ static int carry_fields(tn_ruleset *rs)
 
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx)
 {
-    uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 5 * sizeof(*len));
+    uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 7 * sizeof(*len)), *pos = len + 5 * (size_t)ncorrs;
     char(*whys)[200] = tn_calloc(ncorrs ? ncorrs : 1, sizeof(*whys));
     if (!len || !whys) {
         tn_free(len);
@@ -261,11 +294,12 @@ int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject
      * as found, what a later one was told (and whether a name it used was
      * taken twice) hung on the order of the files */
     for (uint32_t i = 0; i < ncorrs; i++)
-        if (resolve_refs(rs, corrs, ncorrs, corrs[i], whys[i], sizeof(whys[i])))
+        if (resolve_refs(rs, corrs, ncorrs, corrs[i], whys[i], sizeof(whys[i]), pos + 2 * (size_t)i))
             len[i] = CH_BAD;
     for (uint32_t i = 0; i < ncorrs; i++)
         if (len[i] == CH_BAD) {
-            reject(ctx, corrs[i]->file, corrs[i]->line, corrs[i]->col, whys[i]);
+            const uint32_t *p = pos + 2 * (size_t)i;
+            reject(ctx, corrs[i]->file, p[0] ? p[0] : corrs[i]->line, p[0] ? p[1] : corrs[i]->col, whys[i]);
             corrs[i] = NULL;
         }
     chain_lens(corrs, ncorrs, len, whys, len + ncorrs);

@@ -167,8 +167,15 @@ static tn_cnode *quantified(parser *p)
                              : "pattern matches no search identifier");
         return NULL;
     }
+    if (!all && count > c->nrefs) {   /* could never hold: the rule would never fire */
+        char why[96];
+        snprintf(why, sizeof(why), "'%lu of' can never hold: %s %u search identifier%s", count,
+                 them ? "'them' is" : "the pattern matches", c->nrefs, c->nrefs == 1 ? "" : "s");
+        fail(p, p->tok, why);
+        return NULL;
+    }
     c->b = NULL;
-    c->ref = (uint32_t)(all ? c->nrefs : (count > c->nrefs ? c->nrefs + 1 : count));
+    c->ref = (uint32_t)(all ? c->nrefs : count);
     next(p);
     return c;
 }

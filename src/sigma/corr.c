@@ -216,6 +216,17 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
         return bad(err, errlen, at, doc, "missing or empty 'title'");
     if (!cs || cs->kind != TN_Y_MAP)
         return bad(err, errlen, at, cs ? cs : doc, "'correlation' must be a map");
+    /* a misspelt key was dropped without a word: `condtion` made a
+     * temporal correlation need all of its rules */
+    static const char *keys[] = {"type", "rules", "aliases", "group-by", "timespan", "condition", "generate"};
+    for (const tn_ynode *k = cs->child; k; k = k->next) {
+        size_t i = 0;
+        while (i < sizeof(keys) / sizeof(keys[0]) && strcmp(k->str, keys[i]))
+            i++;
+        if (i == sizeof(keys) / sizeof(keys[0]))
+            return bad(err, errlen, at, k, "unknown key in 'correlation' (type, rules, aliases, group-by, "
+                                           "timespan, condition, generate)");
+    }
     const tn_ynode *t = tn_ymap_get(cs, "type");
     if (type_of(scalar(t), &c->type))
         return bad(err, errlen, at, t ? t : cs, "unknown or missing correlation type");
@@ -223,6 +234,14 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     c->refs = str_list(a, r, &c->nrefs);
     if (!c->refs)
         return bad(err, errlen, at, r ? r : cs, "'rules' must be a non-empty list of rule ids or names");
+    /* where each reference is written: an unknown one is reported there */
+    if ((c->ref_at = tn_arena_alloc(a, 2 * c->nrefs * sizeof(*c->ref_at))) != NULL) {
+        uint32_t k = 0;
+        for (const tn_ynode *e = r->child; e && k < c->nrefs; e = e->next, k++) {
+            c->ref_at[2 * k] = e->line;
+            c->ref_at[2 * k + 1] = e->col;
+        }
+    }
     const tn_ynode *g = tn_ymap_get(cs, "group-by");
     c->group_by = str_list(a, g, &c->ngroup);
     if (g && !c->group_by)

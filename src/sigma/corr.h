@@ -35,6 +35,7 @@ typedef struct tn_corr {
     tn_corr_type type;
     const char **refs;         /* rule ids or names, as written */
     uint32_t nrefs;
+    uint32_t *ref_at;          /* per ref: its line and column in the file (2 each), or NULL */
     int32_t *ref_rule;         /* per ref: index into the rule set's rules, or -1 */
     int32_t *ref_corr;         /* per ref: index into its correlations, or -1 */
     const char **group_by;

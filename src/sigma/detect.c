@@ -409,7 +409,15 @@ static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, ui
     char msg[200];
     tn_cnode *r = tn_cond_parse(cn->str, cn->len, names, n, c->a, msg, sizeof(msg), &at);
     if (!r) {
-        snprintf(c->err, c->errlen, "%s (at offset %zu of '%s')", msg, at, cn->str);
+        /* the condition as one line: a reason is one (FILE:LINE:COL: REASON) */
+        char one[160];
+        size_t k = 0;
+        for (size_t i = 0; i < cn->len && k + 4 < sizeof(one); i++)
+            one[k++] = cn->str[i] == '\n' || cn->str[i] == '\r' || cn->str[i] == '\t' ? ' ' : cn->str[i];
+        if (k + 4 >= sizeof(one) && k < cn->len)
+            memcpy(one + k, "...", 3), k += 3;
+        one[k] = 0;
+        snprintf(c->err, c->errlen, "%s (at offset %zu of '%s')", msg, at, one);
         c->err_node = cn;
         /* a one-line scalar: point at the character (after an opening quote) */
         if (!memchr(cn->str, '\n', cn->len))

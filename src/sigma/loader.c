@@ -269,25 +269,14 @@ static void doc_keys(const tn_ynode *doc, dkeys *d)
     }
 }
 
-/* Checks the metadata fields; returns a reason or NULL. */
-static const char *check_meta(const tn_ynode *doc, const dkeys *dk, const tn_ynode **bad)
+/* Checks level, status, tags and id, which rules and correlations share
+ * (the two schemas give level and status the same values); returns a
+ * reason or NULL. */
+static const char *check_labels(const dkeys *dk, const tn_ynode **bad)
 {
     static const char *levels[] = {"informational", "low", "medium", "high", "critical", NULL};
     static const char *statuses[] = {"stable", "test", "experimental", "deprecated", "unsupported",
                                      NULL};
-    const tn_ynode *t = dk->v[K_TITLE];
-    *bad = t ? t : doc;
-    if (!t || t->kind != TN_Y_SCALAR || !t->len)
-        return "missing or empty 'title'";
-    const tn_ynode *ls = dk->v[K_LOGSOURCE];
-    *bad = ls ? ls : doc;
-    if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
-        return "missing or empty 'logsource' map";
-    for (const tn_ynode *k = ls->child; k; k = k->next)
-        if (k->val && k->val->kind != TN_Y_SCALAR) {
-            *bad = k;
-            return "logsource values must be strings";
-        }
     const int fields[] = {K_LEVEL, K_STATUS};
     const char **allowed[] = {levels, statuses};
     for (int f = 0; f < 2; f++) {
@@ -312,6 +301,25 @@ static const char *check_meta(const tn_ynode *doc, const dkeys *dk, const tn_yno
     if (id && id->kind != TN_Y_SCALAR)
         return "'id' must be a string";
     return NULL;
+}
+
+/* Checks a rule's or filter's metadata fields; returns a reason or NULL. */
+static const char *check_meta(const tn_ynode *doc, const dkeys *dk, const tn_ynode **bad)
+{
+    const tn_ynode *t = dk->v[K_TITLE];
+    *bad = t ? t : doc;
+    if (!t || t->kind != TN_Y_SCALAR || !t->len)
+        return "missing or empty 'title'";
+    const tn_ynode *ls = dk->v[K_LOGSOURCE];
+    *bad = ls ? ls : doc;
+    if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
+        return "missing or empty 'logsource' map";
+    for (const tn_ynode *k = ls->child; k; k = k->next)
+        if (k->val && k->val->kind != TN_Y_SCALAR) {
+            *bad = k;
+            return "logsource values must be strings";
+        }
+    return check_labels(dk, bad);
 }
 
 /* The document's tags (t: its 'tags' value), as a list in the rule set's
@@ -344,6 +352,7 @@ static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const dkeys *dk,
     r->service = keep_str(U, str_or(tn_ymap_get(ls, "service"), NULL), &oom);
     r->file = file;
     r->line = doc->line;
+    r->col = doc->col;
     r->name = keep_str(U, str_or(dk->v[K_NAME], NULL), &oom);
     if (oom)
         return -1;
@@ -398,10 +407,17 @@ static void vctx_done(unit *U, tn_vctx *c)
     U->capres = c->capres;
 }
 
-static int load_corr(unit *U, const tn_ynode *doc, const char *file)
+static int load_corr(unit *U, const tn_ynode *doc, const dkeys *dk, const char *file)
 {
     char err[256];
     const tn_ynode *at = doc;
+    /* a misspelt level made its hits informational, and a misspelt
+     * status hid them from --status: as for rules, refused */
+    const char *why = check_labels(dk, &at);
+    if (why) {
+        reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, why);
+        return 0;
+    }
     tn_corr *c = tn_arena_calloc(U->a, sizeof(*c));
     if (!c)
         return -1;
@@ -427,7 +443,7 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     dkeys dk;
     doc_keys(doc, &dk);
     if (dk.v[K_CORRELATION])
-        return load_corr(U, doc, file);
+        return load_corr(U, doc, &dk, file);
     int is_filter = dk.v[K_FILTER] != NULL && !dk.v[K_DETECTION];
     const char *why = check_meta(doc, &dk, &bad);
     const tn_ynode *det = dk.v[is_filter ? K_FILTER : K_DETECTION];
@@ -826,10 +842,15 @@ static void on_corr_reject(void *ctx, const char *path, uint32_t line, uint32_t 
     report(ctx, path, line, col, why);
 }
 
+static void on_filter_warn(void *ctx, const char *path, uint32_t line, uint32_t col, const char *why)
+{
+    warn_now(ctx, path, line, col, why);
+}
+
 static int finish(loader *L)
 {
     tn_ruleset *rs = L->rs;
-    if (tn_filters_attach(L->rs, L->all, L->nall))
+    if (tn_filters_attach(L->rs, L->all, L->nall, on_filter_warn, L))
         return -1;
     rs->rules = tn_arena_alloc(&rs->a, (L->nall ? L->nall : 1) * sizeof(*rs->rules));
     if (!rs->rules)

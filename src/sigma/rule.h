@@ -248,7 +248,7 @@ struct tn_srule {
     const char *product, *category, *service;
     const char **tags;
     uint32_t ntags;
-    uint32_t line;
+    uint32_t line, col;
     tn_search *searches;
     uint32_t nsearches;
     tn_cnode *cond;

@@ -166,9 +166,11 @@ struct tn_ruleset {
 };
 
 /* Attaches each global filter of all[0..nall) to the rules of all it
- * names (by id or title), or to every rule with `rules: any`, of those
- * within its logsource (assemble.c). Returns 0 or -1 (out of memory). */
-int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall);
+ * names (by id, name or title), or to every rule with `rules: any`, of
+ * those within its logsource (assemble.c); a named rule that is not
+ * loaded, or is outside the logsource, is told to warn (may be NULL).
+ * Returns 0 or -1 (out of memory). */
+int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx);
 
 /* A correlation rule rejected while references are resolved. */
 typedef void (*tn_reject_fn)(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why);

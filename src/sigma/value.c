@@ -310,11 +310,15 @@ static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m
     return 0;
 }
 
+/* YAML 1.2's booleans (true, True, TRUE and the false ones), and YAML
+ * 1.1's yes and no, which PyYAML-based tools (pySigma) read as booleans. */
 static int parse_bool(const tn_ynode *vn, int *out)
 {
-    if (!strcmp(vn->str, "true") || !strcmp(vn->str, "True") || !strcmp(vn->str, "yes"))
+    if (!strcmp(vn->str, "true") || !strcmp(vn->str, "True") || !strcmp(vn->str, "TRUE") ||
+        !strcmp(vn->str, "yes"))
         *out = 1;
-    else if (!strcmp(vn->str, "false") || !strcmp(vn->str, "False") || !strcmp(vn->str, "no"))
+    else if (!strcmp(vn->str, "false") || !strcmp(vn->str, "False") || !strcmp(vn->str, "FALSE") ||
+             !strcmp(vn->str, "no"))
         *out = 0;
     else
         return -1;
@@ -642,6 +646,8 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     mods m;
     memset(&m, 0, sizeof(m));
     memset(out, 0, sizeof(*out));
+    if (!strcmp(key, "<<"))   /* not a field: "a field's value cannot be a map" misled */
+        return fail(c, keynode, "%s", "merge keys ('<<') are YAML 1.1, not read: Sigma rules are YAML 1.2");
     const char *bar = strchr(key, '|');
     size_t flen = bar ? (size_t)(bar - key) : strlen(key);
     while (bar) {
@@ -653,6 +659,15 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     }
     if ((m.flags & M_RE) && (m.nt || (m.flags & (M_CIDR | M_FIELDREF))))
         return fail(c, keynode, "'re' cannot be combined with string modifiers in '%s'", key);
+    /* sigma-rules-specification.md: null "is its own type"; the modifiers
+     * appendix: modifiers "can only be applied to string values", and
+     * keywords are strings. A null there became the empty regex (every
+     * event matched `|re:` without a value) or a test for an empty field;
+     * a list holding one is refused below (compile_values) */
+    if (val && val->kind == TN_Y_SCALAR && tn_ynode_is_null(val) && !flen)
+        return fail(c, val, "%s", "a keyword cannot be null");
+    if (val && val->kind == TN_Y_SCALAR && tn_ynode_is_null(val) && strchr(key, '|'))
+        return fail(c, val, "'%s' needs a value, not null: modifiers apply to strings", key);
     if (flen) {
         out->field.name = arena_copy(c, key, flen);
         if (!out->field.name)

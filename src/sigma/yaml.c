@@ -242,8 +242,8 @@ static int push_doc(tn_arena *a, tn_ystream *st, tn_ynode *root, size_t *cap)
     return 0;
 }
 
-int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
-                  char *err, size_t errlen, uint32_t *eline, uint32_t *ecol)
+static int parse_text(const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                      char *err, size_t errlen, uint32_t *eline, uint32_t *ecol)
 {
     yaml_parser_t p;
     yaml_event_t ev;
@@ -307,6 +307,86 @@ int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
     }
     yaml_parser_delete(&p);
     return rc;
+}
+
+/* The offset of the first byte of text that YAML 1.2 cannot read (not
+ * UTF-8, or a character outside its printable set: C0 controls but tab,
+ * LF and CR, DEL, C1 controls but NEL, surrogates, U+FFFE/U+FFFF), with
+ * the reason; len when there is none. */
+static size_t unreadable(const unsigned char *s, size_t len, const char **why)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x7F) {
+            i++;
+            continue;
+        }
+        if (c == '\t' || c == '\n' || c == '\r') {
+            i++;
+            continue;
+        }
+        *why = "control characters are not allowed";
+        if (c < 0x80)
+            return i;
+        size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        *why = "invalid UTF-8";
+        if (!n || n > 4 || i + n > len)
+            return i;
+        uint32_t cp = c & (0xFFu >> (n + 1));
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;   /* overlong, beyond Unicode, a surrogate */
+        *why = "control characters are not allowed";
+        if ((cp >= 0x80 && cp <= 0x9F && cp != 0x85) || cp == 0xFFFE || cp == 0xFFFF)
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+/* A file with a byte YAML cannot read: libyaml decodes its input before
+ * the first event and reported such a byte at line 1, column 1, losing
+ * every document. The byte is found first; the documents before the one
+ * holding it (up to the last '---' line before it) load, and the error
+ * names its line and column, as a syntax error there would. Input with a
+ * UTF-16 or UTF-32 byte order mark is libyaml's to decode. */
+int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
+                  char *err, size_t errlen, uint32_t *eline, uint32_t *ecol)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF) || s[0] == 0))
+        return parse_text(text, len, a, st, err, errlen, eline, ecol);
+    size_t skip = len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF ? 3 : 0;
+    const char *why = NULL;
+    size_t bad = skip + unreadable(s + skip, len - skip, &why);
+    if (bad == len)
+        return parse_text(text, len, a, st, err, errlen, eline, ecol);
+    size_t line_start = 0, cut = 0;
+    uint32_t line = 1;
+    for (size_t i = 0; i < bad; i++)
+        if (s[i] == '\n') {
+            line++;
+            line_start = i + 1;
+            if (i + 4 <= bad && !memcmp(s + i + 1, "---", 3))
+                cut = i + 1;   /* a document starts on the next line */
+        }
+    if (cut && parse_text(text, cut, a, st, err, errlen, eline, ecol))
+        return -1;   /* an error before: that one is reported */
+    if (!cut)
+        memset(st, 0, sizeof(*st));
+    uint32_t col = 1;   /* in characters, as libyaml counts them */
+    for (size_t i = line_start; i < bad; i++)
+        col += (s[i] & 0xC0) != 0x80;
+    snprintf(err, errlen, "YAML: %s (byte 0x%02X)", why, s[bad]);
+    *eline = line;
+    *ecol = col;
+    return -1;
 }
 
 tn_ynode *tn_ymap_get(const tn_ynode *m, const char *key)

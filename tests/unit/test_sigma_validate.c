@@ -1,0 +1,195 @@
+/* test_sigma_validate.c - rule validation against the specification and
+ * its JSON schemas (review of 2026-11-27): each case was accepted, or
+ * rejected, wrongly before. */
+#include "tn_test.h"
+
+#include "sigma_helpers.h"
+
+#define PC "logsource:\n  product: windows\n  category: process_creation\n"
+#define RULE(det) "title: t\n" PC "detection:\n" det
+
+static char test_last_warn[512];
+
+static void on_warn(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    (void)ctx;
+    snprintf(test_last_warn, sizeof(test_last_warn), "%s:%u:%u: %s", file, line, col, why);
+}
+
+/* The usable rules and correlations of yaml (-1 when it fails to load). */
+static int loaded(const char *yaml, uint32_t *ncorr)
+{
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject, .on_warn = on_warn};
+    tn_ruleset *rs = NULL;
+    test_last_reject[0] = test_last_warn[0] = 0;
+    if (tn_ruleset_load_text(yaml, strlen(yaml), "t.yml", &o, NULL, &rs) != TN_RS_OK)
+        return -1;
+    int n = (int)tn_ruleset_count(rs);
+    if (ncorr)
+        *ncorr = tn_ruleset_ncorrelations(rs);
+    tn_ruleset_free(rs);
+    return n;
+}
+
+#define BASE "title: base\nid: 53ba33fd-3a50-4468-a5ef-c583635cfa92\nname: base_rule\n" PC \
+             "detection:\n  sel:\n    Image|endswith: '\\x.exe'\n  condition: sel\n"
+#define CORR(extra, corr) "title: c\n" extra "correlation:\n" corr "---\n" BASE
+
+/* The correlation schema gives level and status the detection schema's
+ * values: a misspelt level made every hit informational (and hid it from
+ * --min-level), a misspelt status hid it from --status. */
+TN_TEST(test_correlation_labels_checked)
+{
+    uint32_t nc = 9;
+    const char *body = "  type: event_count\n  rules: [base_rule]\n  group-by: [Computer]\n"
+                       "  timespan: 10m\n  condition:\n    gte: 1\n";
+    char y[1024];
+    snprintf(y, sizeof(y), CORR("level: high\nstatus: test\ntags: [attack.t1]\n", "%s"), body);
+    CHECK_INT(loaded(y, &nc), 1);
+    CHECK_INT(nc, 1);
+    snprintf(y, sizeof(y), CORR("level: hgih\n", "%s"), body);
+    CHECK_INT(loaded(y, &nc), 1);
+    CHECK_INT(nc, 0);
+    CHECK(strstr(test_last_reject, "t.yml:2:8: 'level' must be") != NULL);
+    snprintf(y, sizeof(y), CORR("status: experimntal\n", "%s"), body);
+    CHECK_INT(loaded(y, &nc), 1);
+    CHECK_INT(nc, 0);
+    CHECK(strstr(test_last_reject, "'status' must be") != NULL);
+    snprintf(y, sizeof(y), CORR("tags: attack.t1\n", "%s"), body);
+    CHECK_INT(loaded(y, &nc), 1);
+    CHECK_INT(nc, 0);
+    CHECK(strstr(test_last_reject, "'tags' must be a list") != NULL);
+    /* a misspelt key under correlation: `condtion` made a temporal need
+     * every rule */
+    snprintf(y, sizeof(y), CORR("", "  type: temporal\n  rules: [base_rule]\n  group-by: [Computer]\n"
+                                    "  timespan: 10m\n  condtion:\n    gte: 1\n"));
+    CHECK_INT(loaded(y, &nc), 1);
+    CHECK_INT(nc, 0);
+    CHECK(strstr(test_last_reject, "t.yml:7:3: unknown key in 'correlation'") != NULL);
+}
+
+/* A UUID's hex digits are case-insensitive (RFC 9562): a correlation
+ * naming its rule's id in upper case was rejected, though filters took
+ * it; an unknown reference is reported at its own line. */
+TN_TEST(test_correlation_refs_by_id_any_case)
+{
+    uint32_t nc = 0;
+    CHECK_INT(loaded(CORR("", "  type: event_count\n  rules: [53BA33FD-3A50-4468-A5EF-C583635CFA92]\n"
+                              "  group-by: [Computer]\n  timespan: 10m\n  condition:\n    gte: 1\n"), &nc), 1);
+    CHECK_INT(nc, 1);
+    CHECK_INT(loaded(CORR("", "  type: event_count\n  rules:\n    - base_rule\n    - nosuch\n"
+                              "  group-by: [Computer]\n  timespan: 10m\n  condition:\n    gte: 1\n"), &nc), 1);
+    CHECK_INT(nc, 0);
+    CHECK(strstr(test_last_reject, "t.yml:6:7: correlation refers to unknown rule 'nosuch'") != NULL);
+}
+
+/* null is its own type, and modifiers apply to strings: a null keyword
+ * matched every event with an empty value, `|re:` without a value every
+ * event, `|contains:` without one every empty field. */
+TN_TEST(test_null_takes_no_modifier)
+{
+    TEST_EVENT(ev, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\x.exe", "RuleName", "",
+               "CommandLine", "x");
+    CHECK_INT(test_match(RULE("  kw:\n    - nothing-like-this\n    -\n  condition: kw\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "a keyword cannot be null") != NULL);
+    CHECK_INT(test_match(RULE("  kw:\n    - nothing-like-this\n    - ~\n  condition: kw\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re:\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "'CommandLine|re' needs a value, not null") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    RuleName|contains: null\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image|fieldref:\n  condition: sel\n"), &ev), -1);
+    /* without a modifier null keeps its meaning: missing or empty */
+    CHECK_INT(test_match(RULE("  sel:\n    RuleName: null\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Image: null\n  condition: sel\n"), &ev), 0);
+}
+
+/* YAML 1.2's booleans for exists (TRUE was refused), and 1.1's yes/no
+ * as PyYAML reads them. */
+TN_TEST(test_exists_booleans)
+{
+    TEST_EVENT(ev, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\x.exe");
+    const char *forms[] = {"true", "True", "TRUE", "yes"};
+    const char *nots[] = {"false", "False", "FALSE", "no"};
+    char y[512];
+    for (int i = 0; i < 4; i++) {
+        snprintf(y, sizeof(y), RULE("  sel:\n    Image|exists: %s\n  condition: sel\n"), forms[i]);
+        CHECK_INT(test_match(y, &ev), 1);
+        snprintf(y, sizeof(y), RULE("  sel:\n    Image|exists: %s\n  condition: sel\n"), nots[i]);
+        CHECK_INT(test_match(y, &ev), 0);
+    }
+    CHECK_INT(test_match(RULE("  sel:\n    Image|exists: 'maybe'\n  condition: sel\n"), &ev), -1);
+}
+
+/* `N of` with fewer than N identifiers could never hold: the rule loaded
+ * and never fired, without a word. */
+TN_TEST(test_n_of_more_than_there_are)
+{
+    TEST_EVENT(ev, "Microsoft-Windows-Sysmon/Operational", 1, "Image", "C:\\x.exe", "User", "IEUser");
+    const char *two = RULE("  selection1:\n    Image|endswith: '\\x.exe'\n  selection2:\n    User: IEUser\n"
+                           "  condition: %s\n");
+    char y[512];
+    snprintf(y, sizeof(y), two, "2 of selection*");
+    CHECK_INT(test_match(y, &ev), 1);
+    snprintf(y, sizeof(y), two, "3 of selection*");
+    CHECK_INT(test_match(y, &ev), -1);
+    CHECK(strstr(test_last_reject, "'3 of' can never hold: the pattern matches 2 search identifiers") != NULL);
+    snprintf(y, sizeof(y), two, "3 of them");
+    CHECK_INT(test_match(y, &ev), -1);
+}
+
+/* A filter whose rule is not loaded, or lies outside its logsource,
+ * filters nothing: now a warning (a misspelt id was silent). */
+TN_TEST(test_filter_naming_nothing_warns)
+{
+    const char *f = BASE "---\ntitle: f\nlogsource:\n  product: windows\n  category: %s\n"
+                         "filter:\n  rules: [%s]\n  selection:\n    User: x\n  condition: selection\n";
+    char y[1024];
+    snprintf(y, sizeof(y), f, "process_creation", "53ba33fd-3a50-4468-a5ef-c583635cfa92");
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK_STR(test_last_warn, "");
+    snprintf(y, sizeof(y), f, "process_creation", "53ba33fd-3a50-4468-a5ef-c583635cfa9X");
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK(strstr(test_last_warn, "t.yml:12:1: filter names rule '53ba33fd-3a50-4468-a5ef-c583635cfa9X', "
+                                 "which is not loaded") != NULL);
+    snprintf(y, sizeof(y), f, "image_load", "base_rule");
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK(strstr(test_last_warn, "whose logsource is outside the filter's") != NULL);
+}
+
+/* Bytes YAML cannot read were reported at 1:1 and lost every document
+ * of the file; now at their place, and the documents before load. */
+TN_TEST(test_unreadable_bytes_located)
+{
+    const char *ok = RULE("  sel:\n    Image: a\n  condition: sel\n");
+    char y[1024];
+    snprintf(y, sizeof(y), "%s---\n%s---\ntitle: t\n" PC "detection:\n  sel:\n    Image: \"caf\xe9\"\n"
+                           "  condition: sel\n", ok, ok);
+    CHECK_INT(loaded(y, NULL), 2);
+    CHECK_STR(test_last_reject, "t.yml:25:16: YAML: invalid UTF-8 (byte 0xE9)");
+    snprintf(y, sizeof(y), "title: t\x01\n" PC "detection:\n  sel:\n    Image: a\n  condition: sel\n");
+    CHECK_INT(loaded(y, NULL), -1 + 1);   /* nothing loads; the file still does */
+    CHECK_STR(test_last_reject, "t.yml:1:9: YAML: control characters are not allowed (byte 0x01)");
+    /* UTF-8 itself, a BOM, NEL and CRLF are fine */
+    snprintf(y, sizeof(y), "\xef\xbb\xbftitle: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\r\n" PC
+                           "detection:\n  sel:\n    Image: a\n  condition: sel\n");
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK_STR(test_last_reject, "");
+    /* an overlong form and a surrogate are not UTF-8 */
+    snprintf(y, sizeof(y), "title: \xc0\xaf\n" PC "detection:\n  sel:\n    Image: a\n  condition: sel\n");
+    CHECK_INT(loaded(y, NULL), 0);
+    CHECK(strstr(test_last_reject, "invalid UTF-8 (byte 0xC0)") != NULL);
+    snprintf(y, sizeof(y), "title: \xed\xa0\x80\n" PC "detection:\n  sel:\n    Image: a\n  condition: sel\n");
+    CHECK_INT(loaded(y, NULL), 0);
+    CHECK(strstr(test_last_reject, "invalid UTF-8 (byte 0xED)") != NULL);
+}
+
+/* Messages: a merge key says what it is; a condition over several lines
+ * is quoted on one (FILE:LINE:COL: REASON is a line). */
+TN_TEST(test_validation_messages)
+{
+    CHECK_INT(loaded("title: t\n" PC "detection:\n  base: &b\n    Image: a\n  sel:\n    <<: *b\n    User: u\n"
+                     "  condition: sel\n", NULL), 0);
+    CHECK(strstr(test_last_reject, "merge keys ('<<') are YAML 1.1") != NULL);
+    CHECK_INT(loaded(RULE("  sel:\n    Image: a\n  condition: >-\n    sel and\n\n    not filtr\n"), NULL), 0);
+    CHECK(strstr(test_last_reject, "unknown search identifier") != NULL);
+    CHECK(strchr(test_last_reject, '\n') == NULL);
+}
