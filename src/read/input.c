@@ -53,7 +53,7 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot open: %s", strerror(errno));
         return 0;
     }
-    unsigned char head[512], chunk[8];
+    unsigned char head[TN_SNIFF_HEAD], chunk[8];
     ssize_t n = read(fd, head, sizeof(head));
     int kind = n < 0 ? TN_INPUT_UNKNOWN : tn_input_sniff(head, (size_t)n);
     /* an EVTX file whose file header is damaged or wiped still has its
@@ -77,7 +77,7 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
 
 typedef struct relay {
     int from, to;              /* the original stdin, the new pipe's write end */
-    unsigned char head[512];
+    unsigned char head[TN_SNIFF_HEAD];
     size_t n;                  /* bytes in head */
 } relay;
 
@@ -148,7 +148,7 @@ static int unread_stdin(const unsigned char *head, size_t n)
 /* "-": sniff standard input's first bytes, then put them back. */
 static int add_stdin(tn_inputs *in, tn_diag *d)
 {
-    unsigned char head[512];
+    unsigned char head[TN_SNIFF_HEAD];
     size_t n = 0;
     while (n < sizeof(head)) {  /* a pipe may deliver the head in pieces */
         ssize_t r = read(STDIN_FILENO, head + n, sizeof(head) - n);

@@ -69,5 +69,25 @@ int tn_input_sniff(const unsigned char *head, size_t n)
     size_t after = skip_record_line(head, n, i);
     if (after)
         i = skip_ws(head, n, after);
-    return json_opening(head, n, i) ? TN_INPUT_JSON : TN_INPUT_UNKNOWN;
+    if (json_opening(head, n, i))
+        return TN_INPUT_JSON;
+    /* the lines after the first: whole ones only (the last may be cut) */
+    size_t json = 0, other = 0;
+    const unsigned char *nl = memchr(head + i, '\n', n - i);
+    while (nl) {
+        size_t at = (size_t)(nl - head) + 1;
+        nl = memchr(head + at, '\n', n - at);
+        if (!nl)
+            break;
+        size_t s = at;
+        while (s < (size_t)(nl - head) && (head[s] == ' ' || head[s] == '\t' || head[s] == '\r'))
+            s++;
+        if (s == (size_t)(nl - head))
+            continue;   /* blank */
+        if (json_opening(head, (size_t)(nl - head), s))
+            json++;
+        else
+            other++;
+    }
+    return json && json >= other ? TN_INPUT_JSON : TN_INPUT_UNKNOWN;
 }

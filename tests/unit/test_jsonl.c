@@ -563,6 +563,19 @@ TN_TEST(test_sniff)
     CHECK_INT(SNIFF("<Event xmlns="), TN_INPUT_UNKNOWN);
     CHECK_INT(SNIFF(""), TN_INPUT_UNKNOWN);
     CHECK_INT(SNIFF("   "), TN_INPUT_UNKNOWN);
+    /* a bad first line (a cut record's tail, a stray line) before JSON
+     * Lines: JSON, and the reader reports that line (the file was skipped
+     * whole); a text log with a JSON-looking line is not */
+    CHECK_INT(SNIFF("garbage\n{\"EventID\":4688}\n"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("88\",\"Channel\":\"Security\"}\n{\"a\":1}\n{\"a\":2}\n{\"a\":3"), TN_INPUT_JSON);
+    CHECK_INT(SNIFF("garbage\n{\"a\":1}"), TN_INPUT_UNKNOWN);   /* only a cut last line */
+    CHECK_INT(SNIFF("a text log\n{\"a\":1} said\nmore text\nand more\n"), TN_INPUT_UNKNOWN);
+    CHECK_INT(SNIFF("x\n\n   \n{\"a\":1}\n  \n"), TN_INPUT_JSON);
+    /* blank lines past 512 bytes before the first record */
+    char blank[TN_SNIFF_HEAD];
+    memset(blank, '\n', 1000);
+    memcpy(blank + 1000, "{\"a\":1}\n", 8);
+    CHECK_INT(tn_input_sniff((const unsigned char *)blank, 1008), TN_INPUT_JSON);
 #undef SNIFF
 }
 
