@@ -17,7 +17,14 @@
  * repeated as fields, just as System is not in fields for EVTX; a key whose
  * value does not convert (EventID "abc") stays a field instead. A flat
  * record that carries a whole event as XML text (Sysmon for Linux through
- * Azure Syslog) also gets that event's System and EventData. */
+ * Azure Syslog) also gets that event's System and EventData.
+ *
+ * The same event read from JSON gives rules what the EVTX reader gives
+ * (a review of 2026-11-27; tests/unit/test_jsonl.c): a field held twice,
+ * exported as "X" and "X_1", is X twice; RenderingInfo is left out; an
+ * empty <Channel/> or <Computer/>, exported as null, is held and empty;
+ * Winlogbeat's param1, param2 ... (its names for unnamed <Data>) are also
+ * Data; PowerShell 5.1's "/Date(MS)/" times are read. */
 #include "jsonl_map.h"
 
 #include "base/alloc.h"
@@ -223,10 +230,35 @@ static const tn_jnode *elem_attr(const tn_jnode *n, const char *name)
     return tn_json_get(tn_json_get(n, "#attributes"), name);
 }
 
+/* Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as
+ * "/Date(MS)/" (milliseconds since 1970, UTC), "/Date(MS+hhmm)/" with the
+ * writer's offset, which does not change the instant. 0, or -1. */
+static int ms_date(const char *s, size_t n, uint64_t *out)
+{
+    if (n < 9 || memcmp(s, "/Date(", 6) != 0 || memcmp(s + n - 2, ")/", 2) != 0)
+        return -1;
+    size_t i = 6, end = n - 2;
+    int neg = s[i] == '-';
+    i += (size_t)neg;
+    uint64_t ms = 0;
+    size_t digits = 0;
+    for (; i < end && s[i] >= '0' && s[i] <= '9' && digits < 15; i++, digits++)
+        ms = ms * 10 + (uint64_t)(s[i] - '0');
+    if (!digits || (i < end && !(end - i == 5 && (s[i] == '+' || s[i] == '-'))))
+        return -1;
+    const uint64_t epoch = 116444736000000000ull;   /* 1970-01-01 in FILETIME */
+    if (neg && ms * 10000 > epoch)
+        return -1;
+    *out = neg ? epoch - ms * 10000 : epoch + ms * 10000;
+    return 0;
+}
+
 static int node_time(const tn_jnode *n, uint64_t *out)
 {
     const char *s = node_str(n);
-    return s && n->type == TN_J_STRING ? tn_filetime_parse(s, n->text_len, out) : -1;
+    if (!s || n->type != TN_J_STRING)
+        return -1;
+    return ms_date(s, n->text_len, out) == 0 ? 0 : tn_filetime_parse(s, n->text_len, out);
 }
 
 /* System slots a record may fill, shared by all shapes. */
@@ -273,9 +305,8 @@ static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
     return 0;
 }
 
-/* Stores n into slot s of ev, and records the member as held; returns 0,
- * or -1 if n does not convert (JSON null, a wrong type). */
-static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+/* The TN_EV_* bit of slot s, or -1. */
+static int slot_bit(int s)
 {
     static const signed char bit[] = {
         [S_EVENT_ID] = TN_EV_EVENTID, [S_CHANNEL] = TN_EV_CHANNEL, [S_COMPUTER] = TN_EV_COMPUTER,
@@ -285,9 +316,16 @@ static int set_slot(tn_event *ev, int s, const tn_jnode *n)
         [S_OPCODE] = TN_EV_OPCODE, [S_VERSION] = TN_EV_VERSION, [S_KEYWORDS] = TN_EV_KEYWORDS,
         [S_QUALIFIERS] = -1,
     };
+    return bit[s];
+}
+
+/* Stores n into slot s of ev, and records the member as held; returns 0,
+ * or -1 if n does not convert (JSON null, a wrong type). */
+static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+{
     int rc = fill_slot(ev, s, n);
-    if (!rc && bit[s] >= 0)
-        ev->present |= TN_EV_BIT(bit[s]);
+    if (!rc && slot_bit(s) >= 0)
+        ev->present |= TN_EV_BIT(slot_bit(s));
     return rc;
 }
 
@@ -342,13 +380,50 @@ static void map_system(tn_event *ev, const tn_jnode *sys)
         {"Computer", S_COMPUTER}, {"Version", S_VERSION}, {"Level", S_LEVEL},
         {"Task", S_TASK}, {"Opcode", S_OPCODE}, {"Keywords", S_KEYWORDS},
     };
-    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-        set_slot(ev, plain[i].slot, elem_value(tn_json_get(sys, plain[i].key)));
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        const tn_jnode *v = elem_value(tn_json_get(sys, plain[i].key));
+        /* an empty <Channel/> or <Computer/> is rendered as null: held,
+         * and empty, as the EVTX reader sees it */
+        if (set_slot(ev, plain[i].slot, v) < 0 && v && v->type == TN_J_NULL &&
+            (plain[i].slot == S_CHANNEL || plain[i].slot == S_COMPUTER))
+            ev->present |= TN_EV_BIT(slot_bit(plain[i].slot));
+    }
+}
+
+/* The length of key k without a "_N" suffix that names a repeat of an
+ * earlier key of its object (evtx_dump and `tansa dump` write a field
+ * held twice as "CommandLine" and "CommandLine_1"), else its length: the
+ * evaluator then sees the field held twice, as the EVTX reader gives it. */
+static uint32_t repeat_base(const tn_jnode *first, const tn_jnode *k)
+{
+    uint32_t n = k->key_len, i = n;
+    while (i > 0 && k->key[i - 1] >= '0' && k->key[i - 1] <= '9')
+        i--;
+    if (i == n || i < 2 || k->key[i - 1] != '_')
+        return n;
+    for (const tn_jnode *e = first; e && e != k; e = e->next)
+        if (e->key_len == i - 1 && !memcmp(e->key, k->key, i - 1))
+            return i - 1;
+    return n;
+}
+
+/* Winlogbeat names unnamed <Data> items param1, param2, ... (its docs);
+ * Sigma rules and the other readers call them Data. */
+static int winlog_param(const tn_jnode *k)
+{
+    if (k->key_len < 6 || memcmp(k->key, "param", 5) != 0)
+        return 0;
+    for (uint32_t i = 5; i < k->key_len; i++)
+        if (k->key[i] < '0' || k->key[i] > '9')
+            return 0;
+    return 1;
 }
 
 /* EventData/UserData itself: its own attributes (EventData Name="...")
- * are not data; text directly inside it is unnamed data, "Data". */
-static void map_data(tn_jmap *m, const tn_jnode *d)
+ * are not data; text directly inside it is unnamed data, "Data".
+ * winlog: Winlogbeat's event_data, whose paramN are also read as Data
+ * (as named fields too: System 7036 names its items param1, param2). */
+static void map_data(tn_jmap *m, const tn_jnode *d, int winlog)
 {
     if (d->type == TN_J_NULL)
         return;
@@ -359,24 +434,36 @@ static void map_data(tn_jmap *m, const tn_jnode *d)
     for (const tn_jnode *k = d->kid; k; k = k->next) {
         if (is_key(k, "#attributes", 11))
             continue;
-        if (is_key(k, "#text", 5))
+        if (is_key(k, "#text", 5)) {
             flat_leaf(m, "Data", 4, k);
-        else
-            flat_leaf(m, k->key, k->key_len, k);
+            continue;
+        }
+        uint32_t n = repeat_base(d->kid, k);
+        const char *name = n == k->key_len ? k->key : tn_arena_strndup(m->arena, k->key, n);
+        if (!name) {
+            m->oom = 1;
+            return;
+        }
+        flat_leaf(m, name, n, k);
+        if (winlog && winlog_param(k))
+            flat_leaf(m, "Data", 4, k);
     }
 }
 
 /* evtx_dump: System into slots; EventData, UserData and any other
- * element (RenderingInfo, ProcessingErrorData) into leaf-named fields. */
+ * element (ProcessingErrorData, DebugData) into leaf-named fields; not
+ * RenderingInfo (a forwarded event's message texts), which the EVTX
+ * reader leaves out too: the same event read from either gives rules
+ * the same fields. */
 static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 {
     for (const tn_jnode *k = event->kid; k; k = k->next) {
         if (is_key(k, "System", 6))
             map_system(ev, k);
         else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
-            map_data(m, k);
-        else if (!is_key(k, "#attributes", 11))
-            flat_leaf(m, k->key, k->key_len, k);
+            map_data(m, k, 0);
+        else if (!is_key(k, "#attributes", 11) && !is_key(k, "RenderingInfo", 13))
+            flat_leaf(m, k->key, k->key_len, k);   /* not RenderingInfo: the EVTX reader skips it */
     }
 }
 
@@ -408,7 +495,7 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
     for (size_t i = 0; i < 2; i++) {
         tn_jnode *d = tn_json_get(w, data[i]);
         if (d && d->type == TN_J_OBJECT) {
-            map_data(m, d);
+            map_data(m, d, 1);
             d->used = 1;
         }
     }
