@@ -45,6 +45,10 @@ static const char hunt_help[] =
     "      --since T, --until T  only events in [T, T] (RFC 3339, UTC)\n"
     "      --carve             also recover records from EVTX slack space\n"
     "      --summary           print the summary to stdout after the timeline\n"
+    "      --profile           report on stderr where matching time went: the\n"
+    "                          kinds of event (channel:EventID) and the rules\n"
+    "                          that cost most (events are then matched one at a\n"
+    "                          time, a little slower; docs/hunt.md)\n"
     "  -q, --quiet             count input problems without printing each one\n"
     "  -h, --help              this text\n\n"
     "JSON Lines keys: timestamp, computer, channel, event_id, record_id, level,\n"
@@ -229,7 +233,7 @@ int tn_cmd_hunt(int argc, char **argv)
     const char **rules = tn_calloc((size_t)argc + 1, sizeof(char *));
     const char **paths = tn_calloc((size_t)argc + 1, sizeof(char *));
     size_t nrules = 0, npaths = 0;
-    int format = -1, summary = 0, quiet = 0, carve = 0;
+    int format = -1, summary = 0, quiet = 0, carve = 0, profile = 0;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     int min_level = TN_LEVEL_INFO, rc = 0;
     uint64_t since = 0, until = 0;
@@ -302,6 +306,8 @@ int tn_cmd_hunt(int argc, char **argv)
             carve = 1;
         } else if (!strcmp(a, "--summary")) {
             summary = 1;
+        } else if (!strcmp(a, "--profile")) {
+            profile = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -374,7 +380,7 @@ int tn_cmd_hunt(int argc, char **argv)
         tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
                            .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
                            .corr_enabled = corr_enabled, .format = format, .colour = colour,
-                           .stats = &tl};
+                           .stats = &tl, .profile = profile};
         tn_cli_raise_open_files();
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
         tn_cli_hunt_stopped("hunt", rc, &st);

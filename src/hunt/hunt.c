@@ -17,6 +17,8 @@
 #include "hunt/jsonesc.h"
 #include "hunt/spill.h"
 #include "hunt/timeline.h"
+#include "base/ticks.h"
+#include "hunt/profile.h"
 #include "match/scanner.h"
 
 #include <errno.h>
@@ -28,23 +30,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-int tn_level_parse(const char *s, int strict)
-{
-    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
-    for (int i = 0; i < 5; i++)
-        if (!strcasecmp(s, names[i]))
-            return i;
-    if (!strcasecmp(s, "info"))
-        return TN_LEVEL_INFO;
-    return strict ? -1 : TN_LEVEL_INFO;
-}
-
-const char *tn_level_name(int level)
-{
-    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
-    return level >= 0 && level < 5 ? names[level] : "informational";
-}
 
 /* Spill limits per worker: detections or kept matches past this count or
  * these string bytes go to a sorted run on disk. */
@@ -68,6 +53,7 @@ typedef struct dshape {
  * writes on a shared line cost a cache miss per event. */
 typedef struct worker {
     _Alignas(64) tn_scanner *sc;   /* made on the worker's own thread */
+    tn_profile *prof;   /* --profile: its events' matching time by kind */
     dshape dshapes[DSHAPES];
     tn_arena dstr;      /* strings of detections held in memory */
     size_t dbytes;      /* bytes in dstr */
@@ -591,7 +577,10 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
     if (out_of_range(h, ev))
         return;
     match_ctx m = {h, w, file, NULL, NULL, NULL, 0, 0};
+    uint64_t t0 = w->prof ? tn_ticks() : 0;
     tn_scanner_match(w->sc, ev, on_match, &m);
+    if (w->prof)
+        tn_profile_event(w->prof, ev, tn_ticks() - t0, m.ndet);
     if (m.ndet)
         count_computer(w, ev->computer, m.ndet);
 }
@@ -623,7 +612,7 @@ static void flush_batch(hunt *h, worker *w)
      * tn_scanner_prescan): L1 instruction misses 9.30 M -> 4.70 M, data
      * misses 62.6 M -> 57.6 M, for 92 M more instructions; wall time 0.941
      * over 30 alternating pairs with one thread, 1.007 with two */
-    if (w->nbatch)   /* a worker that got no event has no scanner */
+    if (w->nbatch && !w->prof)   /* no scanner without an event; --profile: one at a time */
         tn_scanner_prescan(w->sc, w->batch, w->nbatch);
     for (uint32_t i = 0; i < w->nbatch; i++)
         scan_event(h, w, w->batch[i], w->bfile[i]);
@@ -637,7 +626,8 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
     worker *w = &h->w[wi];
     /* the scanner's memory comes from this thread's malloc arena, not
      * from the main thread's, next to the other scanners */
-    if (!w->sc && !(w->sc = tn_scanner_new(h->rs)))
+    if (!w->sc && (!(w->sc = tn_scanner_new(h->rs)) ||
+                   (h->o->profile && (tn_scanner_profile(w->sc) || !(w->prof = tn_profile_new())))))
         return TN_EXIT_INTERNAL;
     if (!h->nrules) {
         tn_event e = *ev;
@@ -859,6 +849,18 @@ static int setup_workers(hunt *h, int n)
     return 0;
 }
 
+static void profile_report(hunt *h, double sec_per_tick)
+{
+    tn_profile **ps = tn_calloc((size_t)h->nw, sizeof(*ps));
+    tn_scanner **ss = tn_calloc((size_t)h->nw, sizeof(*ss));
+    for (int k = 0; ps && ss && k < h->nw; k++)
+        ps[k] = h->w[k].prof, ss[k] = h->w[k].sc;
+    if (ps && ss)
+        tn_profile_report(stderr, h->rs, ps, ss, h->nw, sec_per_tick);
+    tn_free(ps);
+    tn_free(ss);
+}
+
 int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
@@ -888,6 +890,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     h.in = in;
     h.t0 = now_s();
     double t0 = h.t0;
+    uint64_t k0 = tn_ticks();   /* --profile: ticks to seconds */
     uint64_t total = 0;
     for (size_t i = 0; i < in->n; i++)
         total += in->v[i].size;
@@ -903,6 +906,8 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     }
     if (o->progress)
         fprintf(stderr, "\r%70s\r", "");
+    if (o->profile && h.nw)
+        profile_report(&h, (now_s() - t0) / (double)(tn_ticks() - k0 + 1));
     if (!rc && h.has_corr)
         rc = correlate(&h);
     st->files = in->n;
@@ -951,6 +956,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         tn_scanner_free(w->sc);
+        tn_profile_free(w->prof);
         tn_arena_free(&w->bmem);
         for (int b = 0; b < BATCH; b++)
             tn_event_store_free(&w->bstore[b]);

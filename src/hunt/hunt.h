@@ -67,6 +67,7 @@ typedef struct tn_hunt_opts {
     int format;
     int colour;           /* with TN_OUT_TABLE: ANSI colours by level */
     tn_tl_stats *stats;   /* with a format: the detections' counts added here */
+    int profile;          /* report on stderr where matching time went (hunt/profile.h) */
 } tn_hunt_opts;
 
 typedef struct tn_hunt_stats {

@@ -834,3 +834,22 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
             fprintf(out, ", %s: %llu", tn_problem_name((tn_problem)i), (unsigned long long)d->count[i]);
     fputc('\n', out);
 }
+
+/* ---- levels (hunt.h) ---- */
+
+int tn_level_parse(const char *s, int strict)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (!strcasecmp(s, names[i]))
+            return i;
+    if (!strcasecmp(s, "info"))
+        return TN_LEVEL_INFO;
+    return strict ? -1 : TN_LEVEL_INFO;
+}
+
+const char *tn_level_name(int level)
+{
+    static const char *const names[] = {"informational", "low", "medium", "high", "critical"};
+    return level >= 0 && level < 5 ? names[level] : "informational";
+}

@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/hash.h"
+#include "base/ticks.h"
 #include "match/vmemo.h"
 
 #include <stdio.h>
@@ -70,6 +71,7 @@ void tn_scanner_free(tn_scanner *sc)
         return;
     pcre2_match_data_free(sc->ev.md);
     tn_vmemo_free(sc->ev.vm);
+    tn_free(sc->cost);
     tn_free(sc->ev.cache);
     tn_free(sc->cands);
     tn_free(sc->epoch);
@@ -105,6 +107,18 @@ void tn_scanner_free(tn_scanner *sc)
     if (sc->hs)
         hs_free_scratch(sc->hs);
     tn_free(sc);
+}
+
+int tn_scanner_profile(tn_scanner *sc)
+{
+    if (!sc->cost)
+        sc->cost = tn_calloc(sc->rs->nrules ? sc->rs->nrules : 1, sizeof(*sc->cost));
+    return sc->cost ? 0 : -1;
+}
+
+const tn_rule_cost *tn_scanner_costs(const tn_scanner *sc)
+{
+    return sc->cost;
 }
 
 uint64_t tn_scanner_evaluated(const tn_scanner *sc)
@@ -460,8 +474,18 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
         const tn_srule *r = sc->rs->rules[ri];
         sc->ev.src = sc->cands[i].src == UINT32_MAX ? NULL : &r->sources[sc->cands[i].src];
         sc->evaluated++;
-        if (!tn_eval_rule(&sc->ev, r))
+        if (sc->cost) {   /* hunt --profile: a branch a candidate otherwise */
+            uint64_t t0 = tn_ticks();
+            int ok = tn_eval_rule(&sc->ev, r);
+            tn_rule_cost *c = &sc->cost[ri];
+            c->ticks += tn_ticks() - t0;
+            c->evals++;
+            c->hits += (uint64_t)ok;
+            if (!ok)
+                continue;
+        } else if (!tn_eval_rule(&sc->ev, r)) {
             continue;
+        }
         matched++;
         if (cb) {
             tn_rule_info info;

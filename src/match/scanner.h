@@ -35,6 +35,20 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
  * scanned when it is matched. */
 void tn_scanner_prescan(tn_scanner *sc, const tn_event *const *evs, uint32_t n);
 
+/* What one rule cost a profiling scanner (tn_scanner_profile). */
+typedef struct tn_rule_cost {
+    uint64_t evals;   /* evaluations in full (candidates the prefilter let through) */
+    uint64_t hits;    /* of which the rule matched */
+    uint64_t ticks;   /* tn_ticks() spent in them (base/ticks.h) */
+} tn_rule_cost;
+
+/* From now on, counts per rule what evaluating it costs: 0, or -1 when
+ * out of memory (nothing is counted then). */
+int tn_scanner_profile(tn_scanner *sc);
+
+/* The counts, indexed as tn_ruleset_info's rules; NULL unless profiling. */
+const tn_rule_cost *tn_scanner_costs(const tn_scanner *sc);
+
 /* Number of rules evaluated in full so far (for measuring the prefilter). */
 uint64_t tn_scanner_evaluated(const tn_scanner *sc);
 

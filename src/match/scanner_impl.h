@@ -58,6 +58,7 @@ typedef struct prescan {
 
 struct tn_scanner {
     const tn_ruleset *rs;
+    tn_rule_cost *cost;    /* per rule, when profiling (tn_scanner_profile), or NULL */
     tn_eval ev;
     tn_cand *cands;        /* merged candidates of the current event */
     uint32_t ncap;

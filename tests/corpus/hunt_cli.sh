@@ -159,4 +159,17 @@ if [ -f "$relay" ] && [ -f "$wmi" ]; then
     check "4688's Target* account is the new process's: the relay's notepad is found" 21374 \
         "$("$TANSA" hunt -q -r "$wmi" -f jsonl "$relay" 2>/dev/null | grep -o '"record_id":[0-9]*' | cut -d: -f2 | head -1)"
 fi
+# --profile: where matching time went, by kind of event and by rule; the
+# timeline is the same as without it
+if [ -f "$relay" ] && [ -d "$CORPUS/sigma/rules/windows" ]; then
+    "$TANSA" hunt -q -t 2 -r "$CORPUS/sigma/rules/windows" -f jsonl "$relay" >"$w/plain.jsonl" 2>/dev/null
+    "$TANSA" hunt -q -t 2 --profile -r "$CORPUS/sigma/rules/windows" -f jsonl "$relay" >"$w/prof.jsonl" 2>"$w/prof.err"
+    check "--profile leaves the timeline as it is" "$(md5sum <"$w/plain.jsonl")" "$(md5sum <"$w/prof.jsonl")"
+    check "--profile names the relay's kinds of event" 2 \
+        "$(grep -cE '^ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9]+  Security:(4624|4688)$' "$w/prof.err")"
+    # the rules' lines: evaluations, then matches; the relay's notepad
+    # matches "WmiPrvSE Spawned A Process" once
+    check "--profile counts the rules' evaluations and matches" 1 \
+        "$(grep -cE ' 1  WmiPrvSE Spawned A Process \(' "$w/prof.err")"
+fi
 echo "$pass passed, $fail failed"
