@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ftruncate(map_fd, 0) || (size && pwrite(map_fd, data, size, 0) != (ssize_t)size))
         abort();
     const char *dd = getenv("TANSA_DATA");
-    if (fz_lsmap_check(map_path, dd ? dd : "data"))
+    if (fz_lsmap_check(map_path, dd ? dd : "data") < 0)
         abort();
     return 0;
 }

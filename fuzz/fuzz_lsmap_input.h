@@ -148,8 +148,9 @@ static int fz_lsmap_matches(const tn_ruleset *rs, const tn_event *evs, uint32_t 
 }
 
 /* Loads the fixed rules with the map in path (written by the caller),
- * with and without the prefilter. 0: both agree, or the map was refused;
- * -1: they disagree (the fuzzer aborts, the replay fails). */
+ * with and without the prefilter. 0: both agree; 1: the map was refused
+ * (or memory ran out); -1: they disagree (the fuzzer aborts, the replay
+ * fails). */
 static int fz_lsmap_check(const char *path, const char *data_dir)
 {
     tn_field f[FZ_LSMAP_NEV][12];
@@ -163,7 +164,7 @@ static int fz_lsmap_check(const char *path, const char *data_dir)
         tn_ruleset *rs = NULL;
         if (tn_ruleset_load_text(fz_lsmap_rules, sizeof(fz_lsmap_rules) - 1, "fuzz.yml", &o, NULL, &rs) !=
             TN_RS_OK)
-            return 0;   /* a map refused (or out of memory) loads no rule either way */
+            return 1;   /* a map refused (or out of memory) loads no rule either way */
         int r = fz_lsmap_matches(rs, evs, got[np]);
         tn_ruleset_free(rs);
         if (r)

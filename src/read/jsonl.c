@@ -66,8 +66,6 @@ struct tn_jsonl {
     int word;                  /* a bare word or number: ends at a delimiter */
     int first_line, compact;   /* compact: content follows the opener on its line */
     int after_nl;              /* last byte was a newline inside the record */
-    size_t rec_col;            /* the record's column (bytes after the line's start) */
-    long lead;                 /* blanks so far at the start of this line, -1 after text */
     unsigned char stack[TN_JSON_MAX_DEPTH];
 
     /* M_BAD */
@@ -75,9 +73,7 @@ struct tn_jsonl {
     size_t nbad;
 
     /* M_SKIP */
-    int col0;                  /* wait for a line starting with '{' or '[' (after skip_col
-                                * blanks: a pretty-printed array's records are indented) */
-    size_t skip_col, skip_lead;   /* skip_lead: blanks passed at this line's start */
+    int col0;                  /* wait for a line starting with '{' or '[' */
     int at_bol;                /* buf[pos] starts a line */
 
     uint64_t nreports;         /* problems found in this input */
@@ -135,19 +131,12 @@ static int refill(tn_jsonl *r)
     if (r->eof)
         return 0;
     size_t keep = r->mode == M_REC ? r->rec : r->pos;
-    /* and the start of its line, when near: a record's column
-     * (start_record) is then the same whatever the window */
-    size_t ls = keep;
-    while (ls > 0 && keep - ls < 4096 && r->buf[ls - 1] != '\n')
-        ls--;
-    if (ls == 0 || r->buf[ls - 1] == '\n')
-        keep = ls;
     if (keep && r->cap - r->len < r->chunk) {
         memmove(r->buf, r->buf + keep, r->len - keep);
         r->len -= keep;
         r->pos -= keep;
         if (r->mode == M_REC)
-            r->rec -= keep;
+            r->rec = 0;
     }
     if (r->cap - r->len < r->chunk) {
         size_t cap = r->cap * 2 > r->len + r->chunk ? r->cap * 2 : r->len + r->chunk;
@@ -185,8 +174,6 @@ static int is_delim(unsigned char c)
 static void skip_after_error(tn_jsonl *r)
 {
     r->col0 = r->mode == M_REC && r->line != r->rec_line;
-    r->skip_col = r->rec_col;
-    r->skip_lead = 0;
     r->mode = M_SKIP;
     r->at_bol = 0;
 }
@@ -201,11 +188,6 @@ static void start_record(tn_jsonl *r, unsigned char c)
     r->first_line = 1;
     r->compact = 0;
     r->after_nl = 0;
-    r->lead = -1;
-    size_t b = r->pos;   /* the column: bytes back to the line's start (in the window) */
-    while (b > 0 && r->buf[b - 1] != '\n')
-        b--;
-    r->rec_col = r->pos - b;
 }
 
 static int starts_value(unsigned char c)
@@ -322,26 +304,10 @@ static int record_byte(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
         r->mode = M_TOP; /* this line starts the next record */
         return -1;
     }
-    /* a pretty-printed record's nested values are indented deeper than
-     * it: a '{' starting a line at its own column opens the next record,
-     * and this one was cut (only one-line records were checked, and one
-     * damaged record of a pretty-printed file lost every one after it) */
-    if (r->lead >= 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-        if (c == '{' && r->depth > 0 && !r->compact && (size_t)r->lead == r->rec_col) {
-            report(r, r->rec_line, "bad JSON: record not closed before line %llu; skipped",
-                   (unsigned long long)r->line);
-            r->mode = M_TOP;
-            return -1;
-        }
-        r->lead = -1;
-    } else if (r->lead >= 0 && (c == ' ' || c == '\t')) {
-        r->lead++;
-    }
     r->after_nl = c == '\n';
     if (c == '\n') {
         r->line++;
         r->first_line = 0;
-        r->lead = 0;
     } else if (!is_ws(c) && r->first_line && r->pos != r->rec) {
         r->compact = 1;
     }
@@ -425,18 +391,7 @@ static void scan_skip(tn_jsonl *r)
     while (r->pos < r->len) {
         if (r->at_bol) {
             unsigned char c = r->buf[r->pos];
-            /* past the blanks of the record's own indentation, one at a
-             * time: the window may end among them */
-            if (r->col0 && r->skip_lead < r->skip_col && (c == ' ' || c == '\t')) {
-                r->skip_lead++;
-                r->pos++;
-                continue;
-            }
-            if (r->col0 && r->skip_lead && r->skip_lead == r->skip_col && c == '{') {
-                r->mode = M_TOP;   /* a record at the damaged one's column */
-                return;
-            }
-            if (r->skip_lead == 0 && (!r->col0 || c == '{' || c == '[')) {
+            if (!r->col0 || c == '{' || c == '[') {
                 if (r->col0 && c == '[')
                     r->in_array = 0; /* a new top-level array */
                 r->mode = M_TOP;
@@ -452,7 +407,6 @@ static void scan_skip(tn_jsonl *r)
         r->pos = (size_t)(nl - r->buf) + 1;
         r->line++;
         r->at_bol = 1;
-        r->skip_lead = 0;
     }
 }
 

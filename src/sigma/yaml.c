@@ -329,7 +329,7 @@ static size_t unreadable(const unsigned char *s, size_t len, const char **why)
         *why = "control characters are not allowed";
         if (c < 0x80)
             return i;
-        size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
         *why = "invalid UTF-8";
         if (!n || n > 4 || i + n > len)
             return i;
@@ -380,8 +380,8 @@ int tn_yaml_parse(const char *text, size_t len, tn_arena *a, tn_ystream *st,
         return -1;   /* an error before: that one is reported */
     if (!cut)
         memset(st, 0, sizeof(*st));
-    uint32_t col = 1;   /* in characters, as libyaml counts them */
-    for (size_t i = line_start; i < bad; i++)
+    uint32_t col = 1;   /* in characters, as libyaml counts them (not the BOM) */
+    for (size_t i = line_start > skip ? line_start : skip; i < bad; i++)
         col += (s[i] & 0xC0) != 0x80;
     snprintf(err, errlen, "YAML: %s (byte 0x%02X)", why, s[bad]);
     *eline = line;

@@ -173,6 +173,16 @@ TN_TEST(test_unreadable_bytes_located)
                            "detection:\n  sel:\n    Image: a\n  condition: sel\n");
     CHECK_INT(loaded(y, NULL), 1);
     CHECK_STR(test_last_reject, "");
+    /* lead bytes past U+10FFFF's (F5..FF) start nothing; libyaml refused
+     * the file at 1:1 and lost the document before */
+    snprintf(y, sizeof(y), "%s---\ntitle: b\xff\x80\x80\n" PC "detection:\n  sel:\n    Image: a\n"
+                           "  condition: sel\n", ok);
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK_STR(test_last_reject, "t.yml:10:9: YAML: invalid UTF-8 (byte 0xFF)");
+    /* a BOM is no column */
+    snprintf(y, sizeof(y), "\xef\xbb\xbftitle: a\x01\n" PC "detection:\n  sel:\n    Image: a\n  condition: sel\n");
+    CHECK_INT(loaded(y, NULL), 0);
+    CHECK_STR(test_last_reject, "t.yml:1:9: YAML: control characters are not allowed (byte 0x01)");
     /* an overlong form and a surrogate are not UTF-8 */
     snprintf(y, sizeof(y), "title: \xc0\xaf\n" PC "detection:\n  sel:\n    Image: a\n  condition: sel\n");
     CHECK_INT(loaded(y, NULL), 0);
