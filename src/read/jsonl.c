@@ -18,9 +18,13 @@
  *  - a one-line record that cannot be framed (raw newline in a string,
  *    mismatched or too deep brackets, too long): resume on the next line;
  *    the same in a multi-line record: resume at the next line starting
- *    in column 0 with '{' or '[' (where pretty-printers start records);
+ *    in column 0 with '{' or '[' (where pretty-printers start records),
+ *    or with '{' at the damaged record's own column (an indented array's
+ *    records), when that column is known (the record started its line);
  *  - a JSON Lines record left open when a line starting with '{' comes:
- *    reported as truncated, and that line starts the next record. */
+ *    reported as truncated, and that line starts the next record; the
+ *    same in a multi-line record whose line starts with '{' at its own
+ *    column where JSON allows none (inside an object, not after ':'). */
 #include "jsonl.h"
 
 #include "base/alloc.h"
@@ -66,6 +70,14 @@ struct tn_jsonl {
     int word;                  /* a bare word or number: ends at a delimiter */
     int first_line, compact;   /* compact: content follows the opener on its line */
     int after_nl;              /* last byte was a newline inside the record */
+    /* pretty-printed records (several lines each), to find where the
+     * next one starts when one is damaged: */
+    size_t top_col;            /* M_TOP: bytes since the line's start, a BOM not counted;
+                                * COL_UNKNOWN after a record that ended mid-line */
+    size_t rec_col;            /* the record's top_col */
+    int bol;                   /* only blanks since the last newline in the record */
+    size_t lead;               /* those blanks */
+    unsigned char prev;        /* the last byte outside strings, not a blank */
     unsigned char stack[TN_JSON_MAX_DEPTH];
 
     /* M_BAD */
@@ -73,7 +85,10 @@ struct tn_jsonl {
     size_t nbad;
 
     /* M_SKIP */
-    int col0;                  /* wait for a line starting with '{' or '[' */
+    int col0;                  /* wait for a line starting with '{' or '[', or '{' after
+                                * skip_col blanks (a pretty-printed array's records are
+                                * indented): skip_lead counts them */
+    size_t skip_col, skip_lead;
     int at_bol;                /* buf[pos] starts a line */
 
     uint64_t nreports;         /* problems found in this input */
@@ -174,6 +189,8 @@ static int is_delim(unsigned char c)
 static void skip_after_error(tn_jsonl *r)
 {
     r->col0 = r->mode == M_REC && r->line != r->rec_line;
+    r->skip_col = r->rec_col;
+    r->skip_lead = 0;
     r->mode = M_SKIP;
     r->at_bol = 0;
 }
@@ -188,6 +205,10 @@ static void start_record(tn_jsonl *r, unsigned char c)
     r->first_line = 1;
     r->compact = 0;
     r->after_nl = 0;
+    r->rec_col = r->top_col;
+    r->bol = 0;
+    r->lead = 0;
+    r->prev = c;
 }
 
 static int starts_value(unsigned char c)
@@ -196,6 +217,8 @@ static int starts_value(unsigned char c)
            c == 't' || c == 'f' || c == 'n';
 }
 
+#define COL_UNKNOWN SIZE_MAX
+
 /* Between records: whitespace, BOMs, the array's brackets and commas. */
 static void scan_top(tn_jsonl *r)
 {
@@ -203,8 +226,14 @@ static void scan_top(tn_jsonl *r)
         unsigned char c = r->buf[r->pos];
         if (c == '\n') {
             r->line++;
-        } else if (is_ws(c) || c == 0xEF || c == 0xBB || c == 0xBF) {
+            r->top_col = 0;
+            r->pos++;
+            continue;
+        } else if (c == 0xEF || c == 0xBB || c == 0xBF) {
             /* BOM bytes anywhere between records: concatenated files */
+            r->pos++;
+            continue;
+        } else if (is_ws(c)) {
         } else if (c == '[' && !r->in_array) {
             r->in_array = 1;
             r->array_line = r->line;
@@ -219,6 +248,7 @@ static void scan_top(tn_jsonl *r)
             r->nbad = 0;
             return;
         }
+        r->top_col += r->top_col != COL_UNKNOWN;
         r->pos++;
     }
 }
@@ -229,6 +259,7 @@ static int record_done(tn_jsonl *r, size_t *rs, size_t *re)
     *rs = r->rec;
     *re = r->pos;
     r->mode = M_TOP;
+    r->top_col = COL_UNKNOWN;   /* the line goes on: its start is not known here */
     return 1;
 }
 
@@ -259,6 +290,7 @@ static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
         return -1;
     }
     r->in_str = 0;
+    r->prev = '"';
     r->pos++;
     return r->depth == 0 ? record_done(r, rs, re) : 0;
 }
@@ -298,18 +330,30 @@ static int record_byte(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
         r->pos++;
         return 0;
     }
-    if (r->after_nl && c == '{' && r->compact && r->depth > 0) {
+    /* a '{' starting a line where JSON allows none: inside an object not
+     * after a ':' (a value there follows its key). In a pretty-printed
+     * file that is the next record, and this one was cut: one damaged
+     * record lost every one after it. A valid record never gets here. */
+    int cut = r->depth > 0 && c == '{' &&
+              ((r->after_nl && r->compact) || (r->bol && r->rec_col != COL_UNKNOWN && r->lead == r->rec_col &&
+                                               r->stack[r->depth - 1] == '{' && r->prev != ':'));
+    if (cut) {
         report(r, r->rec_line, "bad JSON: record not closed before line %llu; skipped",
                (unsigned long long)r->line);
         r->mode = M_TOP; /* this line starts the next record */
+        r->top_col = r->after_nl ? 0 : r->lead;
         return -1;
     }
     r->after_nl = c == '\n';
     if (c == '\n') {
         r->line++;
         r->first_line = 0;
-    } else if (!is_ws(c) && r->first_line && r->pos != r->rec) {
-        r->compact = 1;
+        r->bol = 1;
+        r->lead = 0;
+    } else if (!is_ws(c)) {
+        r->compact |= r->first_line && r->pos != r->rec;
+        r->bol = 0;
+        r->prev = c;
     }
     if (c == '"')
         r->in_str = 1;
@@ -331,8 +375,11 @@ static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
         unsigned char c = r->buf[r->pos];
         if (!r->in_str && !r->word && (c == ' ' || c == '\t' || c == '\r')) {
             /* indentation of pretty-printed records: a run at once */
+            size_t from = r->pos;
             while (++r->pos < r->len && (r->buf[r->pos] == ' ' || r->buf[r->pos] == '\t'))
                 ;
+            if (r->bol)
+                r->lead += r->pos - from;
             r->after_nl = 0;
             continue;
         }
@@ -391,10 +438,23 @@ static void scan_skip(tn_jsonl *r)
     while (r->pos < r->len) {
         if (r->at_bol) {
             unsigned char c = r->buf[r->pos];
-            if (!r->col0 || c == '{' || c == '[') {
+            /* the blanks of the damaged record's own indentation, one at
+             * a time: the window may end among them */
+            if (r->col0 && r->skip_col != COL_UNKNOWN && r->skip_lead < r->skip_col && (c == ' ' || c == '\t')) {
+                r->skip_lead++;
+                r->pos++;
+                continue;
+            }
+            if (r->col0 && r->skip_lead && r->skip_lead == r->skip_col && c == '{') {
+                r->mode = M_TOP;   /* a record at the damaged one's column */
+                r->top_col = r->skip_lead;
+                return;
+            }
+            if (r->skip_lead == 0 && (!r->col0 || c == '{' || c == '[')) {
                 if (r->col0 && c == '[')
                     r->in_array = 0; /* a new top-level array */
                 r->mode = M_TOP;
+                r->top_col = 0;
                 return;
             }
             r->at_bol = 0;
@@ -407,6 +467,7 @@ static void scan_skip(tn_jsonl *r)
         r->pos = (size_t)(nl - r->buf) + 1;
         r->line++;
         r->at_bol = 1;
+        r->skip_lead = 0;
     }
 }
 

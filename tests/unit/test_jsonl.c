@@ -261,16 +261,48 @@ TN_TEST(test_jsonl_reads_as_the_evtx_reader)
     tn_jsonl_close(r);
 }
 
+/* One damaged record of a pretty-printed file, or of an indented array,
+ * cost every record after it: only one-line records were checked for a
+ * next record starting inside them, and recovery waited for a '{' in
+ * column 0. A '{' that starts a line where JSON allows none (inside an
+ * object, not after a ':') now starts the next record, and recovery
+ * takes a '{' at the damaged record's own indentation; at every read
+ * size (EXPECT reads in chunks of 1, 2, 3, 7 and 64 bytes). */
+TN_TEST(test_jsonl_pretty_printed_recovery)
+{
+    EXPECT("{\n  \"EventID\": 1\n}\n{\n  \"EventID\": 2,\n{\n  \"EventID\": 3\n}\n"
+           "{\n  \"EventID\": 4,\n  \"Nested\": {\n    \"x\": 1\n  }\n}\n",
+           "@1 id=1 ch= pc= pr= |\n@6 id=3 ch= pc= pr= |\n@9 id=4 ch= pc= pr= | Nested.x=1;\n", 1);
+    EXPECT("[\n  {\n    \"EventID\": 1\n  },\n  {\n    \"EventID\": [2\n  },\n  {\n    \"EventID\": 3\n"
+           "  },\n  {\n    \"EventID\": 4\n  }\n]\n",
+           "@2 id=1 ch= pc= pr= |\n@8 id=3 ch= pc= pr= |\n@11 id=4 ch= pc= pr= |\n", 1);
+    /* a record cut inside one of its nested objects: the next record,
+     * at the array's indentation, is read */
+    EXPECT("[\n  {\n    \"EventID\": 1,\n    \"P\": [\n      {\n        \"V\": \"a\",\n  {\n    \"EventID\": 3\n"
+           "  }\n]\n",
+           "@7 id=3 ch= pc= pr= |\n", 1);
+}
+
 /* A valid pretty-printed record whose nested objects start lines (as
- * PowerShell's ConvertTo-Json writes them) is one record: an attempt at
- * recovering damaged pretty-printed records split such records (a review
- * caught it before it shipped). */
+ * PowerShell's ConvertTo-Json writes them) is one record: a first attempt
+ * at the recovery above split such records (a review caught it before it
+ * shipped). */
 TN_TEST(test_jsonl_pretty_printed_nested)
 {
     EXPECT("{\n    \"Id\":  4688,\n    \"LogName\":  \"Security\",\n    \"Properties\":  [\n"
            "                       {\n                           \"Value\":  \"S-1-5-18\"\n"
            "                       }\n                   ]\n}\n{\n\"Id\": 1,\n\"A\":\n{\n\"B\": 2\n}\n}\n",
            "@1 id=4688 ch=Security pc= pr= | Properties.Value=S-1-5-18;\n@10 id=1 ch= pc= pr= | A.B=2;\n", 0);
+    /* ConvertTo-Json of several events: an array, records indented by 4,
+     * nested objects on their own lines, and, all in column 0, a key
+     * whose object opens on the next line */
+    EXPECT("[\n    {\n        \"Id\":  1,\n        \"Properties\":  [\n                           {\n"
+           "                               \"Value\":  \"a\"\n                           },\n"
+           "                           {\n                               \"Value\":  \"b\"\n"
+           "                           }\n                       ]\n    },\n    {\n        \"Id\":  2\n    }\n]\n"
+           "{\n\"Id\": 3,\n\"A\":\n{\n\"B\": [\n{\n\"C\": 1\n}\n]\n}\n}\n",
+           "@2 id=1 ch= pc= pr= | Properties.Value=a; Properties.Value=b;\n@13 id=2 ch= pc= pr= |\n"
+           "@17 id=3 ch= pc= pr= | A.B.C=1;\n", 0);
 }
 
 TN_TEST(test_jsonl_evtx_userdata_leaf_names)
