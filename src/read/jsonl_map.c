@@ -393,15 +393,18 @@ static void map_system(tn_event *ev, const tn_jnode *sys)
 /* The length of key k without a "_N" suffix that names a repeat of an
  * earlier key of its object (evtx_dump and `tansa dump` write a field
  * held twice as "CommandLine" and "CommandLine_1"), else its length: the
- * evaluator then sees the field held twice, as the EVTX reader gives it. */
+ * evaluator then sees the field held twice, as the EVTX reader gives it.
+ * Only the object's first 512 keys are looked at: a hostile object of
+ * 100,000 keys "x_1", "x_2" ... made the search quadratic; no real
+ * event's data has that many fields. */
 static uint32_t repeat_base(const tn_jnode *first, const tn_jnode *k)
 {
-    uint32_t n = k->key_len, i = n;
+    uint32_t n = k->key_len, i = n, seen = 0;
     while (i > 0 && k->key[i - 1] >= '0' && k->key[i - 1] <= '9')
         i--;
     if (i == n || i < 2 || k->key[i - 1] != '_')
         return n;
-    for (const tn_jnode *e = first; e && e != k; e = e->next)
+    for (const tn_jnode *e = first; e && e != k && seen < 512; e = e->next, seen++)
         if (e->key_len == i - 1 && !memcmp(e->key, k->key, i - 1))
             return i - 1;
     return n;

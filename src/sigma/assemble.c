@@ -32,8 +32,6 @@ static int names_rule(const char *ref, const tn_srule *r)
            !strcmp(r->title, ref);
 }
 
-/* Attaches each global filter to the rules it names (names_rule), or to
- * every rule with `rules: any`, of those within its logsource. */
 /* warn: a filter that names a rule not loaded, or one outside its
  * logsource, filters nothing (a misspelt id did so without a word). */
 static void filter_refs_warn(const tn_srule *flt, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
@@ -57,6 +55,8 @@ static void filter_refs_warn(const tn_srule *flt, tn_srule **all, uint32_t nall,
     }
 }
 
+/* Attaches each global filter to the rules it names (names_rule), or to
+ * every rule with `rules: any`, of those within its logsource. */
 int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
 {
     for (uint32_t f = 0; f < nall; f++) {
@@ -283,13 +283,14 @@ static int carry_fields(tn_ruleset *rs)
 
 int tn_corrs_resolve(tn_ruleset *rs, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn reject, void *ctx)
 {
-    uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 7 * sizeof(*len)), *pos = len + 5 * (size_t)ncorrs;
+    uint32_t *len = tn_calloc(ncorrs ? ncorrs : 1, 7 * sizeof(*len));
     char(*whys)[200] = tn_calloc(ncorrs ? ncorrs : 1, sizeof(*whys));
     if (!len || !whys) {
         tn_free(len);
         tn_free(whys);
         return -1;
     }
+    uint32_t *pos = len + 5 * (size_t)ncorrs;   /* per correlation: where its failure is */
     /* every one resolved against all, then the failures dropped: dropped
      * as found, what a later one was told (and whether a name it used was
      * taken twice) hung on the order of the files */
