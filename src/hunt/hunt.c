@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "match/correlate.h"
 #include "hunt/jsonesc.h"
+#include "hunt/details.h"
 #include "hunt/spill.h"
 #include "hunt/timeline.h"
 #include "base/ticks.h"
@@ -38,15 +39,6 @@
 
 #define BATCH 32   /* events matched at a time (flush_batch) */
 
-/* Where an event's details are among its fields, kept for the events
- * that name the same fields (details_to). */
-#define DSHAPES 16   /* a power of two */
-typedef struct dshape {
-    uint64_t key;        /* tn_scanner_names_key of those events; 0: none */
-    uint32_t nfields;
-    uint32_t found;      /* bit d: detail d is field at[d] */
-    uint32_t at[32];
-} dshape;
 
 /* One per thread. Aligned to a cache line, and allocated so: each worker
  * writes its own counters and arenas on every event, and a neighbour's
@@ -54,7 +46,7 @@ typedef struct dshape {
 typedef struct worker {
     _Alignas(64) tn_scanner *sc;   /* made on the worker's own thread */
     tn_profile *prof;   /* --profile: its events' matching time by kind */
-    dshape dshapes[DSHAPES];
+    tn_dshape dshapes[TN_DSHAPES];
     tn_arena dstr;      /* strings of detections held in memory */
     size_t dbytes;      /* bytes in dstr */
     tn_buf dtmp;        /* details of the current detection, reused */
@@ -111,103 +103,6 @@ struct hunt {
     tn_dets *out;
 };
 
-/* Fields shown as a detection's details, in this order, when present. */
-#define D(s) {s, sizeof(s) - 1}
-static const struct {
-    const char *name;
-    uint32_t len;
-} detail_fields[] = {
-    D("CommandLine"), D("Image"), D("ParentImage"), D("ParentCommandLine"), D("TargetUserName"),
-    D("TargetDomainName"), D("SubjectUserName"), D("LogonType"), D("IpAddress"),
-    D("WorkstationName"), D("ServiceName"), D("ImagePath"), D("TaskName"), D("TargetFilename"),
-    D("TargetObject"), D("Details"), D("ShareName"), D("RelativeTargetName"), D("ObjectName"),
-    D("SourceImage"), D("TargetImage"), D("GrantedAccess"), D("DestinationIp"),
-    D("DestinationPort"), D("QueryName"), D("ScriptBlockText"), D("Payload"), D("ProcessName"),
-    D("NewProcessName"), D("AccessMask"),
-};
-#undef D
-#define NDETAIL (sizeof(detail_fields) / sizeof(detail_fields[0]))
-
-/* The detail names in an open-addressed table hashed on length, first
- * and last byte, so that an event's field costs a hash and, mostly, one
- * comparison. Finding an event's details this way (with the filter
- * below) costs ~0.6k instructions an event; comparing each field with
- * the names of its length cost ~1.6k (callgrind, Windows rules on 16 MiB
- * of real logs). The whole of details_json was 4.3k a call that way, 7.3k
- * comparing with all 30 names. */
-#define DETAIL_MAXLEN 24
-#define DETAIL_SLOTS 128   /* a power of two, well above NDETAIL */
-static uint8_t detail_slot[DETAIL_SLOTS];   /* detail index + 1, 0: empty */
-/* per length, bit c & 63 set when a name of that length starts with c:
- * most fields of an event are told apart by it alone, before the hash
- * (details_to 7.0M -> 6.5M instructions on 16 MiB, callgrind) */
-static uint64_t detail_first[DETAIL_MAXLEN + 1];
-/* "Name": of each, quoted once here rather than escaped per detection;
- * 32 bytes, copied whole (a fixed-size copy, not a memcpy call) */
-static char detail_key[NDETAIL][32];
-_Static_assert(DETAIL_MAXLEN + 3 <= 32, "a key fits its 32 bytes");
-static pthread_once_t detail_once = PTHREAD_ONCE_INIT;
-
-static inline uint32_t detail_hash(const char *s, uint32_t n)
-{
-    return (n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1]) & (DETAIL_SLOTS - 1);
-}
-
-static void detail_index(void)
-{
-    for (size_t d = 0; d < NDETAIL; d++) {
-        uint32_t h = detail_hash(detail_fields[d].name, detail_fields[d].len);
-        if (detail_fields[d].len < 4)   /* same_name needs 4 bytes */
-            abort();
-        while (detail_slot[h])
-            h = (h + 1) & (DETAIL_SLOTS - 1);
-        detail_slot[h] = (uint8_t)(d + 1);
-        detail_first[detail_fields[d].len] |= 1ull << (detail_fields[d].name[0] & 63);
-        char *k = detail_key[d];   /* the names need no escape */
-        k[0] = '"';
-        memcpy(k + 1, detail_fields[d].name, detail_fields[d].len);
-        memcpy(k + 1 + detail_fields[d].len, "\":", 2);
-    }
-}
-
-static inline uint64_t load8(const char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-static inline uint32_t load4(const char *p)
-{
-    uint32_t x;
-    memcpy(&x, p, 4);
-    return x;
-}
-
-/* a[0..n) == b[0..n), for 4 <= n <= 24, by words that overlap rather than
- * by a memcmp call (~20 instructions a field name, callgrind) */
-static inline int same_name(const char *a, const char *b, uint32_t n)
-{
-    if (n < 8)
-        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
-    return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8) &&
-           (n <= 16 || load8(a + 8) == load8(b + 8));
-}
-
-/* The index of the detail named s[0..n), or -1. */
-static inline int detail_of(const char *s, uint32_t n)
-{
-    if (n - 1 >= DETAIL_MAXLEN || !(detail_first[n] >> (s[0] & 63) & 1))   /* 0 wraps around */
-        return -1;
-    for (uint32_t h = detail_hash(s, n);; h = (h + 1) & (DETAIL_SLOTS - 1)) {
-        int d = detail_slot[h] - 1;
-        if (d < 0)
-            return -1;
-        if (detail_fields[d].len == n && same_name(detail_fields[d].name, s, n))
-            return d;
-    }
-}
-
 static const char *arena_str(worker *w, tn_arena *a, size_t *bytes, const char *s, size_t n)
 {
     char *p = tn_arena_strndup(a, s, n);
@@ -222,68 +117,6 @@ static const char *det_str(worker *w, const char *s, size_t n)
     return arena_str(w, &w->dstr, &w->dbytes, s, n);
 }
 
-/* Appends the details of ev to b, as a JSON object. key: ev's names key
- * (tn_scanner_names_key), or 0; shapes: the worker's cache of where the
- * details are in events of a key. */
-static void details_to(tn_buf *b, const tn_event *ev, uint64_t key, dshape *shapes)
-{
-    /* one pass over the event's fields for the first field of each detail
-     * name: 30 tn_event_field calls per detection were most of on_match.
-     * Events whose names the scanner knows to be those of an earlier one
-     * take that one's places instead: 256 MiB real-chunk file, Windows
-     * rules, details_to 78 M -> 30 M instructions, the run 7.603 -> 7.554 G */
-    uint32_t at_[NDETAIL], found = 0;   /* found: bit d set when at[d] is */
-    const uint32_t *at = at_;
-    _Static_assert(NDETAIL <= 32, "found is a 32-bit set");
-    dshape *sh = key ? &shapes[key & (DSHAPES - 1)] : NULL;
-    if (sh && sh->key == key && sh->nfields == ev->nfields) {
-        found = sh->found;
-        at = sh->at;
-    } else {
-        pthread_once(&detail_once, detail_index);
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            int d = detail_of(ev->fields[i].name, ev->fields[i].name_len);
-            if (d >= 0 && !(found >> d & 1)) {
-                at_[d] = i;
-                found |= 1u << d;
-            }
-        }
-        if (sh) {
-            sh->key = key;
-            sh->nfields = ev->nfields;
-            sh->found = found;
-            memcpy(sh->at, at_, sizeof(at_));
-        }
-    }
-    tn_buf_putc(b, '{');
-    int first = 1;
-    /* the found ones in detail order, not all 30 names: ~400 instructions
-     * an event less (callgrind) */
-    for (uint32_t left = found; left; left &= left - 1) {
-        int i = __builtin_ctz(left);
-        const tn_field *f = &ev->fields[at[i]];
-        if (f->is_null || !f->value_len)
-            continue;
-        size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
-        while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)
-            n--; /* do not cut a UTF-8 sequence */
-        size_t kl = detail_fields[i].len + 3;
-        if (tn_buf_reserve(b, 1 + 32 + TN_JSON_ESC_ROOM(n) + 2))
-            return;
-        char *o = b->data + b->len;
-        if (!first)
-            *o++ = ',';
-        first = 0;
-        memcpy(o, detail_key[i], 32);
-        o += kl;
-        *o++ = '"';
-        o = tn_json_esc(o, f->value, n);
-        *o++ = '"';
-        b->len = (size_t)(o - b->data);
-    }
-    tn_buf_putc(b, '}');
-}
-
 /* The details of ev, in w->dtmp (valid until the next call). */
 static const char *details_json(worker *w, const tn_event *ev)
 {
@@ -294,7 +127,7 @@ static const char *details_json(worker *w, const tn_event *ev)
     if (!tn_buf_ok(b))
         tn_buf_free(b);   /* after a failure, try afresh */
     tn_buf_clear(b);
-    details_to(b, ev, key, w->dshapes);
+    tn_details_to(b, ev, key, w->dshapes);
     return tn_buf_ok(b) ? b->data : "{}";
 }
 
@@ -528,7 +361,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
                  * there (~120 instructions an event, callgrind) */
                 tn_tl_event_jsonl_head(&w->tev, &d);
                 size_t at = w->tev.text.len;
-                details_to(&w->tev.text, ev, tn_scanner_names_key(w->sc), w->dshapes);
+                tn_details_to(&w->tev.text, ev, tn_scanner_names_key(w->sc), w->dshapes);
                 if (!tn_buf_ok(&w->tev.text)) {   /* as details_json does */
                     w->tev.text.len = at;
                     tn_buf_puts(&w->tev.text, "{}");

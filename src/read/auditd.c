@@ -124,9 +124,63 @@ static int is_sep(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\x1d';
 }
 
+/* The fields the kernel and auditd write hex-encoded when their value
+ * holds a space, a quote, a control or a non-ASCII byte (else quoted):
+ * auparse's "escaped" fields, and proctitle. An EXECVE record's arguments
+ * (a0, a1, ... and the pieces a1[0], a1[1], ... of a long one) are too;
+ * a SYSCALL record's a0-a3 are numbers in hex and are not. */
+static int escaped_name(const char *k, int execve)
+{
+    static const char *const names[] = {"acct", "cmd", "comm", "cwd", "dir", "exe", "file",
+                                        "key", "name", "ocomm", "path", "proctitle", "watch"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(k, names[i]) == 0)
+            return 1;
+    if (!execve || k[0] != 'a' || !(k[1] >= '0' && k[1] <= '9'))
+        return 0;
+    k++;
+    while (*k >= '0' && *k <= '9')
+        k++;
+    if (!*k)
+        return 1;
+    if (*k++ != '[' || !(*k >= '0' && *k <= '9'))
+        return 0;
+    while (*k >= '0' && *k <= '9')
+        k++;
+    return k[0] == ']' && !k[1];
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes v[0..*n) in place when it is hex (an even count of hex digits),
+ * as ausearch -i shows it: a NUL (proctitle's separator of arguments)
+ * reads as a space. */
+static void unhex(char *v, size_t *n)
+{
+    if (!*n || *n % 2)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (hexval(v[i]) < 0)
+            return;
+    size_t m = *n / 2;
+    for (size_t i = 0; i < m; i++) {
+        char c = (char)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));
+        v[i] = c ? c : ' ';
+    }
+    v[m] = '\0';
+    *n = m;
+}
+
 /* Splits s (NUL-terminated, writable) into k=v fields. A token with no
- * '=' is kept as a field named "" (nothing is dropped). */
-static int split_pairs(tn_auditd *r, char *s)
+ * '=' is kept as a field named "" (nothing is dropped). Unquoted values
+ * of escaped fields are decoded from hex (escaped_name). */
+static int split_pairs(tn_auditd *r, char *s, int execve)
 {
     while (*s) {
         while (is_sep(*s))
@@ -151,14 +205,61 @@ static int split_pairs(tn_auditd *r, char *s)
         if (*s)
             s++;
         *end = '\0';
-        if (add_field(r, key, val, (size_t)(end - val)) < 0)
+        size_t vlen = (size_t)(end - val);
+        if (!quote && escaped_name(key, execve))
+            unhex(val, &vlen);
+        if (strcmp(key, "key") == 0 && memchr(val, '\x01', vlen)) {
+            /* several keys (auditctl -k a -k b), 0x01 between them: one field each */
+            for (char *k = val, *e = val + vlen, *sep; k <= e; k = sep + 1) {
+                sep = memchr(k, '\x01', (size_t)(e - k));
+                if (!sep)
+                    sep = e;
+                *sep = '\0';
+                if (add_field(r, key, k, (size_t)(sep - k)) < 0)
+                    return -1;
+            }
+            continue;
+        }
+        if (add_field(r, key, val, vlen) < 0)
             return -1;
         if (quote == '\'' && strchr(val, '=')) { /* msg='k=v ...': a copy to cut up */
-            char *inner = tn_arena_strndup(&r->arena, val, (size_t)(end - val));
-            if (!inner || split_pairs(r, inner) < 0)
+            char *inner = tn_arena_strndup(&r->arena, val, vlen);
+            if (!inner || split_pairs(r, inner, execve) < 0)
                 return -1;
         }
     }
+    return 0;
+}
+
+/* Joins each run of an EXECVE argument's pieces (a1[0], a1[1], ...: the
+ * kernel splits a long one) into one field a1, as the rules read it. */
+static int join_pieces(tn_auditd *r)
+{
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < r->nfields;) {
+        tn_field f = r->fields[i];
+        const char *br = f.name[0] == 'a' ? strchr(f.name, '[') : NULL;
+        uint32_t j = i + 1;
+        if (br) {
+            size_t base = (size_t)(br - f.name), total = f.value_len;
+            while (j < r->nfields && strncmp(r->fields[j].name, f.name, base + 1) == 0)
+                total += r->fields[j++].value_len;
+            char *name = tn_arena_strndup(&r->arena, f.name, base);
+            char *v = tn_arena_alloc(&r->arena, total + 1);
+            if (!name || !v)
+                return -1;
+            size_t at = 0;
+            for (uint32_t k = i; k < j; k++) {
+                memcpy(v + at, r->fields[k].value, r->fields[k].value_len);
+                at += r->fields[k].value_len;
+            }
+            v[at] = '\0';
+            f = (tn_field){name, v, (uint32_t)base, (uint32_t)total, 0};
+        }
+        r->fields[o++] = f;
+        i = j;
+    }
+    r->nfields = o;
     return 0;
 }
 
@@ -198,7 +299,8 @@ static int parse_line(tn_auditd *r, const char *line, size_t n, tn_event *ev)
     if (!s)
         return TN_JSONL_ENOMEM;
     memset(ev, 0, sizeof(*ev));
-    ev->provider = ev->provider_guid = ev->channel = ev->computer = ev->user_sid = "";
+    ev->provider = ev->provider_guid = ev->computer = ev->user_sid = "";
+    ev->channel = "auditd";   /* what data/logsources.yml maps linux's auditd rules to */
     r->nfields = 0;
     if (strncmp(s, "node=", 5) == 0) {
         ev->computer = s + 5;
@@ -215,7 +317,9 @@ static int parse_line(tn_auditd *r, const char *line, size_t n, tn_event *ev)
     msg += 5;
     if (audit_stamp(&msg, ev) < 0)
         return 0;
-    if (add_field(r, "type", type, strlen(type)) < 0 || split_pairs(r, msg) < 0)
+    int execve = strcmp(type, "EXECVE") == 0;
+    if (add_field(r, "type", type, strlen(type)) < 0 || split_pairs(r, msg, execve) < 0 ||
+        (execve && join_pieces(r) < 0))
         return TN_JSONL_ENOMEM;
     ev->fields = r->fields;
     ev->nfields = r->nfields;

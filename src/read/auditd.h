@@ -11,10 +11,17 @@
 /* One event per line of /var/log/audit/audit.log:
  *   [node=HOST ]type=SYSCALL msg=audit(1604996384.965:93777): k=v k="v" ...
  * computer = node (or ""), time = the audit timestamp, record_id = the
- * serial (the records of one syscall share it), channel and provider "".
- * Fields, in order: "type", then every k=v with quotes removed; values
- * stay as written (hex-encoded ones such as proctitle are not decoded,
- * as Sigma's auditd rules expect). A single-quoted value holding k=v
+ * serial (the records of one syscall share it), channel "auditd" (where
+ * data/logsources.yml sends `product: linux, service: auditd` rules),
+ * provider "".
+ * Fields, in order: "type", then every k=v with quotes removed. Values
+ * the kernel writes in hex when they hold a space, quote, control or
+ * non-ASCII byte (an EXECVE record's arguments; comm, exe, cwd, name,
+ * proctitle, key, acct, cmd ... unquoted) are decoded, as ausearch -i
+ * shows them (a NUL as a space), so `a2|contains: 'curl '` reads the
+ * argument and not its hex; a long argument's pieces a1[0], a1[1], ...
+ * are joined into a1, and several keys (0x01 between them) give one
+ * `key` field each. A single-quoted value holding k=v
  * pairs (msg='op=PAM:login acct="root" res=success' of USER_* records)
  * gives those pairs as fields too. Enriched logs (0x1D before the
  * upper-case names) are split the same way. Lines that are not audit

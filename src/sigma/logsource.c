@@ -3,7 +3,9 @@
  *
  * The map is data, not code, so analysts can add channels without a new
  * build. Entries are matched on category (or, failing that, service) and
- * product; a rule product other than "windows" never reaches Windows logs. */
+ * product. A rule of another product than "windows" reaches only the
+ * sources its own entry names (linux's auditd: the auditd reader's
+ * events), never every event. */
 #include "sigma/logsource.h"
 
 #include "base/alloc.h"
@@ -378,9 +380,11 @@ void tn_lsmap_resolve(const tn_lsmap *m, const char *product, const char *catego
 {
     *src = NULL;
     *n = 0;
-    *never = product && strcmp(product, "windows") != 0;
-    if (*never || !m)
+    int other = product && strcmp(product, "windows") != 0;
+    *never = other;
+    if (!m)
         return;
+    *never = 0;
     for (int pass = 0; pass < 2; pass++) {
         const char *want = pass == 0 ? category : service;
         if (!want)
@@ -395,7 +399,7 @@ void tn_lsmap_resolve(const tn_lsmap *m, const char *product, const char *catego
         }
     }
     /* unmapped: a Windows rule sees every event; anything else none */
-    *never = !product;
+    *never = !product || other;
 }
 
 const tn_rename *tn_lsmap_aliases(const tn_lsmap *m, uint32_t *n)

@@ -172,4 +172,27 @@ if [ -f "$relay" ] && [ -d "$CORPUS/sigma/rules/windows" ]; then
     check "--profile counts the rules' evaluations and matches" 1 \
         "$(grep -cE ' 1  WmiPrvSE Spawned A Process \(' "$w/prof.err")"
 fi
+
+# SigmaHQ's linux auditd rules on the corpus's two raw auditd logs (OTRF:
+# dd padding a binary, arp): before session 22 no linux rule could match
+# anything. The dd record holds its arguments quoted; its proctitle is hex.
+aud="$CORPUS/otrf-security-datasets-subset/datasets/atomic/linux"
+if [ -d "$aud" ] && [ -d "$CORPUS/sigma/rules/linux/auditd" ]; then
+    "$TANSA" hunt -q -t 2 -f jsonl -r "$CORPUS/sigma/rules/linux/auditd" "$aud" >"$w/aud.out" 2>/dev/null
+    check "SigmaHQ auditd rules fire on auditd logs" \
+        "Binary Padding - Linux|Overwriting the File with Dev Zero or Null" \
+        "$(jq -r .rule_title "$w/aud.out" | sort | paste -sd'|')"
+    check "an auditd detection's details are the record's fields" \
+        '{"type":"EXECVE","argc":"4","a0":"dd","a1":"if=/dev/zero","a2":"bs=1","a3":"count=1"}' \
+        "$(head -n 1 "$w/aud.out" | jq -c .details)"
+    cat >"$w/rules/pt.yml" <<'EOF'
+title: proctitle
+logsource: {product: linux, service: auditd}
+detection:
+  s: {type: PROCTITLE, proctitle: 'dd if=/dev/zero bs=1 count=1'}
+  condition: s
+EOF
+    check "proctitle is read decoded" 1 \
+        "$("$TANSA" hunt -q -f jsonl -r "$w/rules/pt.yml" "$aud" 2>/dev/null | grep -c '"rule_title":"proctitle"')"
+fi
 echo "$pass passed, $fail failed"

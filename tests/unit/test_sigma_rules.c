@@ -237,6 +237,25 @@ TN_TEST(test_logsource_other_product_never)
     CHECK_INT(test_match("title: l\nlogsource:\n  product: windows\n  service: security\ndetection:\n  s:\n    A: 1\n  condition: s\n", &sec), 1);
 }
 
+/* A linux rule reaches the sources of its own map entry (auditd: the
+ * auditd reader's events), and only those; before, no linux rule ever
+ * matched, auditd input included. */
+TN_TEST(test_logsource_linux_auditd)
+{
+    const char *aud = "title: l\nlogsource:\n  product: linux\n  service: auditd\n"
+                      "detection:\n  s:\n    type: EXECVE\n  condition: s\n";
+    TEST_EVENT(ev, "auditd", 0, "type", "EXECVE");
+    CHECK_INT(test_match(aud, &ev), 1);
+    TEST_EVENT(win, "Security", 0, "type", "EXECVE");
+    CHECK_INT(test_match(aud, &win), 0);
+    /* linux categories have no entry: nothing reaches them */
+    CHECK_INT(test_match("title: l\nlogsource:\n  product: linux\n  category: process_creation\n"
+                         "detection:\n  s:\n    type: EXECVE\n  condition: s\n", &ev), 0);
+    /* Windows rules of a mapped logsource do not see auditd records */
+    CHECK_INT(test_match("title: l\nlogsource:\n  product: windows\n  service: security\n"
+                         "detection:\n  s:\n    type: EXECVE\n  condition: s\n", &ev), 0);
+}
+
 TN_TEST(test_global_filter)
 {
     const char *y = "title: r\nid: 6f3e2987-db24-4c78-a860-b4f4095a7095\nlogsource:\n  product: windows\n"
