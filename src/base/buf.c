@@ -1,5 +1,6 @@
 /* buf.c - growable buffer and the escaping used by every renderer. */
 #include "buf.h"
+#include "base/utf8.h"
 
 #include "alloc.h"
 
@@ -107,9 +108,12 @@ void tn_buf_i64(tn_buf *b, int64_t v)
 
 static const char hexd[] = "0123456789abcdef";
 
-/* JSON: escape ", \, and control characters; everything else is copied,
- * UTF-8 included. */
-/* 1 for bytes JSON needs escaped: control characters, quote, backslash */
+/* JSON: escape ", \, and control characters; valid UTF-8 is copied, and
+ * each byte that is not valid UTF-8 becomes U+FFFD (JSON is UTF-8: file
+ * names and some logs can hold any byte). */
+/* 1 for bytes JSON needs escaped: control characters, quote, backslash;
+ * 2 for bytes that start or continue a UTF-8 sequence, checked */
+#define X2 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
 static const unsigned char json_esc[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -117,7 +121,11 @@ static const unsigned char json_esc[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    X2, X2, X2, X2, X2, X2, X2, X2,
 };
+#undef X2
 
 void tn_buf_json_raw(tn_buf *b, const char *s, size_t n)
 {
@@ -132,6 +140,17 @@ void tn_buf_json_raw(tn_buf *b, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         if (!json_esc[c])
             continue;
+        if (json_esc[c] == 2) {
+            size_t len = tn_utf8_len((const unsigned char *)s + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+            tn_buf_put(b, s + start, i - start);
+            tn_buf_put(b, "\xEF\xBF\xBD", 3);
+            start = i + 1;
+            continue;
+        }
         tn_buf_put(b, s + start, i - start);
         char e[7] = {'\\', 0};
         size_t el = 2;

@@ -1,9 +1,12 @@
 /* diag.c - problem reporting for untrusted input. */
 #include "diag.h"
 
+#include "base/utf8.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -24,22 +27,47 @@ const char *tn_problem_name(tn_problem kind)
     return kind < TN_P__COUNT ? names[kind] : "?";
 }
 
+void tn_put_safe(FILE *f, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned c = u[i];
+        size_t n = c < 0x80 ? (c >= 0x20 && c != 0x7F) : tn_utf8_len(u + i, len - i);
+        if (n && !(c == 0xC2 && u[i + 1] <= 0x9F)) {
+            fwrite(s + i, 1, n, f);
+            i += n;
+            continue;
+        }
+        if (n)   /* a C1 control: its code, not its lead byte */
+            c = u[i + 1];
+        i += n ? n : 1;
+        fprintf(f, "\\x%02x", c);
+    }
+}
+
 void tn_report(tn_diag *d, tn_problem kind, const char *file, const char *where,
                const char *fmt, ...)
 {
     __atomic_add_fetch(&d->count[kind], 1, __ATOMIC_RELAXED);
     if (d->quiet)
         return;
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
     pthread_mutex_lock(&out_lock);
-    fprintf(stderr, "tansa: %s: ", file ? file : "-");
-    if (where)
-        fprintf(stderr, "%s: ", where);
-    vfprintf(stderr, fmt, ap);
+    fputs("tansa: ", stderr);
+    tn_put_safe(stderr, file ? file : "-");
+    fputs(": ", stderr);
+    if (where) {
+        tn_put_safe(stderr, where);
+        fputs(": ", stderr);
+    }
+    tn_put_safe(stderr, msg);
     fputc('\n', stderr);
     pthread_mutex_unlock(&out_lock);
-    va_end(ap);
 }
 
 uint64_t tn_diag_total(const tn_diag *d)

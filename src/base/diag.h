@@ -3,6 +3,7 @@
 #define TN_DIAG_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes of the tansa command (also in README and --help). */
 enum {
@@ -32,8 +33,15 @@ typedef struct tn_diag {
     int quiet;  /* 1: count only, print nothing */
 } tn_diag;
 
-/* Report one problem: "tansa: FILE: WHERE: message". where may be NULL.
- * Thread-safe; the counter is atomic and stderr lines do not interleave. */
+/* Writes s to f with each control byte (C0, DEL, C1) and each byte that
+ * is not valid UTF-8 as \xHH: file names, log text and rule text are
+ * anyone's, and a raw ESC sequence in them would drive the terminal.
+ * tn_report writes through it. */
+void tn_put_safe(FILE *f, const char *s);
+
+/* Report one problem: "tansa: FILE: WHERE: message" (through tn_put_safe;
+ * the message is cut at 2 KiB). where may be NULL. Thread-safe; the
+ * counter is atomic and stderr lines do not interleave. */
 void tn_report(tn_diag *d, tn_problem kind, const char *file, const char *where,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 uint64_t tn_diag_total(const tn_diag *d);

@@ -15,7 +15,8 @@
     "  2  usage: bad command line\n"                                         \
     "  3  no input: nothing could be read\n"                                 \
     "  4  internal: out of memory, a temporary file that cannot be written or\n" \
-    "     read back ($TMPDIR), or internal error\n"
+    "     read back ($TMPDIR), an output that cannot be written, or internal\n" \
+    "     error\n"
 
 typedef struct tn_command {
     const char *name;

@@ -65,8 +65,13 @@ static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, 
 {
     rej_count *r = ctx;
     r->n++;
-    if (!r->quiet)
-        fprintf(stderr, "tansa: %s:%u:%u: rule rejected: %s\n", file, line, col, why);
+    if (!r->quiet) {   /* names and reasons quote the rule file: anyone's bytes */
+        fputs("tansa: ", stderr);
+        tn_put_safe(stderr, file);
+        fprintf(stderr, ":%u:%u: rule rejected: ", line, col);
+        tn_put_safe(stderr, why);
+        fputc('\n', stderr);
+    }
 }
 
 const char *tn_default_rules(void)

@@ -14,6 +14,7 @@
 #include "base/diag.h"
 #include "sigma/sigma.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,10 @@ static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, 
 static void on_warn(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     (void)ctx;
-    fprintf(stderr, "%s:%u:%u: warning: %s\n", file, line, col, why);
+    tn_put_safe(stderr, file);
+    fprintf(stderr, ":%u:%u: warning: ", line, col);
+    tn_put_safe(stderr, why);
+    fputc('\n', stderr);
 }
 
 /* Adds one to key's count (keys are few: a linear list suffices). */
@@ -157,7 +161,10 @@ static int print_text(const check *c, const tn_ruleset *rs, counter *prod, size_
     counter *why = NULL;
     size_t nwhy = 0;
     for (size_t i = 0; i < c->nrej; i++) {
-        printf("%s:%u:%u: %s\n", c->rej[i].file, c->rej[i].line, c->rej[i].col, c->rej[i].reason);
+        tn_put_safe(stdout, c->rej[i].file);
+        printf(":%u:%u: ", c->rej[i].line, c->rej[i].col);
+        tn_put_safe(stdout, c->rej[i].reason);
+        putchar('\n');
         if (count(&why, &nwhy, c->rej[i].reason, reason_class(c->rej[i].reason))) {
             free_counts(why, nwhy);
             return -1;
@@ -168,11 +175,17 @@ static int print_text(const check *c, const tn_ruleset *rs, counter *prod, size_
     printf("loaded: %u (%u correlations)\nrejected: %zu\n",
            tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs), tn_ruleset_ncorrelations(rs),
            c->nrej);
-    for (size_t i = 0; i < nwhy; i++)
-        printf("  %6u  %s\n", why[i].n, why[i].key);
+    for (size_t i = 0; i < nwhy; i++) {
+        printf("  %6u  ", why[i].n);
+        tn_put_safe(stdout, why[i].key);
+        putchar('\n');
+    }
     printf("by product:\n");
-    for (size_t i = 0; i < nprod; i++)
-        printf("  %6u  %s\n", prod[i].n, prod[i].key);
+    for (size_t i = 0; i < nprod; i++) {
+        printf("  %6u  ", prod[i].n);
+        tn_put_safe(stdout, prod[i].key);
+        putchar('\n');
+    }
     free_counts(why, nwhy);
     return 0;
 }
@@ -305,6 +318,10 @@ int tn_cmd_rules(int argc, char **argv)
         rc = TN_EXIT_INTERNAL;
     if (rc == TN_EXIT_OK && c.nrej)
         rc = tn_ruleset_count(rs) ? TN_EXIT_PARTIAL : TN_EXIT_NOINPUT;
+    if (fflush(stdout) || ferror(stdout)) {   /* a report that did not arrive is no report */
+        fprintf(stderr, "tansa rules: cannot write the output: %s\n", strerror(errno));
+        rc = TN_EXIT_INTERNAL;
+    }
     tn_ruleset_free(rs);
 out:
     for (size_t i = 0; i < c.nrej; i++) {

@@ -399,7 +399,9 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
 /* ev lies outside --since/--until. */
 static int out_of_range(const hunt *h, const tn_event *ev)
 {
-    return (h->o->since && ev->time < h->o->since) || (h->o->until && ev->time > h->o->until);
+    /* an event without a time is in no range: --until alone kept it */
+    return (h->o->since && ev->time < h->o->since) ||
+           (h->o->until && (ev->time > h->o->until || !ev->time));
 }
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)

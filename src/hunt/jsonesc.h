@@ -3,14 +3,17 @@
  * lines and paths, long and full of backslashes.
  *
  * The same escapes as tn_buf_json_raw (base/buf.c): '"' '\\' \n \r \t \b
- * \f, other bytes below 0x20 as \u00xx, all else (UTF-8 included) as it
- * is. tn_buf_json_str cost ~205 instructions a call on the details of the
+ * \f, other bytes below 0x20 as \u00xx, valid UTF-8 as it is, and each
+ * byte that is not valid UTF-8 as U+FFFD: JSON is UTF-8 (RFC 8259), and
+ * auditd records, file names and old EVTX ANSI strings can hold any
+ * byte (a review found lines Python's json module refused). tn_buf_json_str cost ~205 instructions a call on the details of the
  * Windows rules on 16 MiB of real logs (a byte-wise loop, and two
  * tn_buf_put per backslash); this costs ~70 a value (callgrind). */
 #ifndef TN_HUNT_JSONESC_H
 #define TN_HUNT_JSONESC_H
 
 #include "base/buf.h"
+#include "base/utf8.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,14 +49,36 @@ static inline char *tn_json_esc1(char *o, unsigned char c)
 
 static inline int tn_json_needs_esc(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-/* Nonzero when one of the 8 bytes of x needs escaping (bytes below 0x20,
- * '"', '\\'): the "has a byte less than" and "has a zero byte" tests,
- * exact for whether there is one, though not for where. */
+/* The byte at s[0] (of n) that is not plain ASCII or needs escaping, at
+ * o: escaped, copied with its valid UTF-8 sequence, or U+FFFD for a bad
+ * byte. Advances *i past what it used; returns the end of o. */
+static inline char *tn_json_esc_other(char *o, const char *s, size_t n, size_t *i)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        (*i)++;
+        return tn_json_esc1(o, c);
+    }
+    size_t len = tn_utf8_len((const unsigned char *)s, n);
+    if (!len) {
+        (*i)++;
+        memcpy(o, "\xEF\xBF\xBD", 3);
+        return o + 3;
+    }
+    memcpy(o, s, len);
+    *i += len;
+    return o + len;
+}
+
+/* Nonzero when one of the 8 bytes of x needs escaping or checking (bytes
+ * below 0x20, '"', '\\', 0x80 and above): the "has a byte less than" and
+ * "has a zero byte" tests, exact for whether there is one, though not for
+ * where. */
 static inline uint64_t tn_json_swar_bad(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
     uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & high;
 }
 
 /* s[0..n) escaped (no quotes) at o, which has TN_JSON_ESC_ROOM(n) bytes;
@@ -69,18 +94,19 @@ static inline char *tn_json_esc(char *o, const char *s, size_t n)
         /* v <= 0x1f unsigned: min(v, 0x1f) == v */
         __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v),
                                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)));
-        unsigned m = (unsigned)_mm_movemask_epi8(bad);
+        unsigned m = (unsigned)_mm_movemask_epi8(bad) | (unsigned)_mm_movemask_epi8(v);
         _mm_storeu_si128((__m128i *)(void *)o, v);
         if (!m) {
             o += 16;
             i += 16;
             continue;
         }
-        /* keep the plain bytes before the first to escape, escape it and
-         * resume right after it (paths have a backslash every few bytes) */
+        /* keep the plain bytes before the first to escape or check, deal
+         * with it and resume right after it (paths have a backslash every
+         * few bytes) */
         unsigned k = (unsigned)__builtin_ctz(m);
-        o = tn_json_esc1(o + k, (unsigned char)s[i + k]);
-        i += k + 1;
+        i += k;
+        o = tn_json_esc_other(o + k, s + i, n - i, &i);
     }
 #endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -104,12 +130,14 @@ static inline char *tn_json_esc(char *o, const char *s, size_t n)
         }
     }
 #endif
-    for (; i < n; i++) {
+    while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        if (tn_json_needs_esc(c))
-            o = tn_json_esc1(o, c);
-        else
+        if (c < 0x80 && !tn_json_needs_esc(c)) {
             *o++ = (char)c;
+            i++;
+        } else {
+            o = tn_json_esc_other(o, s + i, n - i, &i);
+        }
     }
     return o;
 }

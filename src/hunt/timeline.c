@@ -3,6 +3,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "hunt/jsonesc.h"
 #include "hunt/spill.h"
 #include "read/event.h"
@@ -22,34 +23,61 @@ void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
         tn_ruleset_info(rs, d->rule, ri);
 }
 
-static void csv_field(tn_buf *b, const char *s)
-{
-    tn_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            tn_buf_putc(b, '"');
-        tn_buf_putc(b, *s);
-    }
-    tn_buf_putc(b, '"');
-}
-
 /* s[0..len) for a terminal: log text is the attacker's, and a control
  * byte (C0, DEL, or C1 as UTF-8's C2 80..9F) would reach the terminal as
- * an escape sequence; each is written as \xHH instead. */
+ * an escape sequence; each is written as \xHH instead, and so is each
+ * byte that is not valid UTF-8 (a lone 0x9B is an 8-bit CSI to terminals
+ * that honour 8-bit controls, and bad UTF-8 breaks the line for tools). */
 static void put_safe(tn_buf *b, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len;) {
         unsigned c = u[i];
-        if (c >= 0x20 && c != 0x7F && !(c == 0xC2 && i + 1 < len && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F)) {
-            tn_buf_putc(b, (char)c);
+        size_t n = c < 0x80 ? (c >= 0x20 && c != 0x7F) : tn_utf8_len(u + i, len - i);
+        if (n && !(c == 0xC2 && u[i + 1] <= 0x9F)) {
+            tn_buf_put(b, s + i, n);
+            i += n;
             continue;
         }
-        if (c == 0xC2)
-            c = u[++i];   /* the C1 control itself */
+        if (n)   /* a C1 control: its code, not its lead byte */
+            c = u[i + 1];
+        i += n ? n : 1;
         char hex[5] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
         tn_buf_put(b, hex, 4);
     }
+}
+
+/* A CSV cell (RFC 4180: quoted, quotes doubled), its control bytes and
+ * bad UTF-8 escaped as for a terminal (put_safe), and, as OWASP advises
+ * against formula injection, a ' before a first character that makes a
+ * spreadsheet read the cell as a formula (= + - @; a tab or CR is
+ * escaped already): computer, channel and file names are the logs', and
+ * a responder opens the CSV in Excel. */
+static void csv_field(tn_buf *b, const char *s)
+{
+    tn_buf_putc(b, '"');
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+        tn_buf_putc(b, '\'');
+    size_t at = b->len;
+    put_safe(b, s, strlen(s));
+    if (!tn_buf_ok(b))
+        return;
+    size_t q = 0;
+    for (size_t i = at; i < b->len; i++)
+        q += b->data[i] == '"';
+    if (q && !tn_buf_reserve(b, q)) {   /* double the quotes, from the end */
+        char *d = b->data;
+        size_t r = b->len, w = b->len + q;
+        b->len = w;
+        d[w] = '\0';
+        while (r > at) {
+            char c = d[--r];
+            d[--w] = c;
+            if (c == '"')
+                d[--w] = '"';
+        }
+    }
+    tn_buf_putc(b, '"');
 }
 
 /* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV: the JSON
@@ -85,8 +113,10 @@ static void details_text(tn_buf *b, const char *json)
                 in_str = 0;
                 continue;
             }
-            /* a C1 control is two bytes in UTF-8: put_safe must see both */
-            size_t n = (unsigned char)c == 0xC2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9F ? 2 : 1;
+            /* a character is up to 4 bytes in UTF-8 (a C1 control 2):
+             * put_safe must see them all */
+            size_t n = tn_utf8_len((const unsigned char *)p, strnlen(p, 4));
+            n = n ? n : 1;
             put_safe(b, p, n);
             p += n - 1;
             continue;
@@ -194,13 +224,47 @@ static void keep(tn_tl_cache *c, struct tn_tl_frag *f, uint8_t level, const tn_b
         *f = (struct tn_tl_frag){(uint32_t)from, (uint32_t)n, (uint32_t)mid, level};
 }
 
-/* s left-aligned in width bytes, cut at most (printf's %-W.Ps); control
- * bytes escaped (put_safe), which can make it longer */
+/* Columns a terminal gives code point cp: 2 for the East Asian wide and
+ * full-width ranges (CJK, kana, hangul, full-width forms), else 1. */
+static size_t cp_cols(uint32_t cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
+                   (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                   (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                   (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+                   (cp >= 0x20000 && cp <= 0x3FFFD)
+               ? 2
+               : 1;
+}
+
+/* s[0..len) left-aligned in width columns, cut at most, at a character's
+ * boundary (printf's %-W.Ps counts bytes and cut UTF-8 in two, which
+ * broke the line for tools, and padded wide characters short); control
+ * and bad bytes escaped (put_safe) and counted as the 4 columns of \xHH. */
 static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
 {
-    size_t at = b->len;
-    put_safe(b, s, len);
-    while (tn_buf_ok(b) && b->len - at < width)
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, cols = 0;
+    while (i < len) {
+        unsigned c = u[i];
+        size_t n = c < 0x80 ? 1 : tn_utf8_len(u + i, len - i), w;
+        if (c < 0x20 || c == 0x7F || !n || (c == 0xC2 && u[i + 1] <= 0x9F))
+            w = 4, n = n ? n : 1;
+        else if (n == 1)
+            w = 1;
+        else {
+            uint32_t cp = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+            for (size_t k = 1; k < n; k++)
+                cp = cp << 6 | (u[i + k] & 0x3Fu);
+            w = cp_cols(cp);
+        }
+        if (cols + w > width)
+            break;
+        cols += w;
+        i += n;
+    }
+    put_safe(b, s, i);
+    for (; cols < width; cols++)
         tn_buf_putc(b, ' ');
 }
 
@@ -439,8 +503,7 @@ int tn_tl_event_make(tn_tl_event *e, const tn_det *d, const tn_inputs *in, int f
         tn_buf_put(b, ts, 19);
         tn_buf_put(b, "  ", 2);
         /* the host's short name: the domain is the same on every line */
-        size_t hl = strcspn(d->computer, ".");
-        put_padded(b, d->computer, hl > 16 ? 16 : hl, 16);
+        put_padded(b, d->computer, strcspn(d->computer, "."), 16);
         tn_buf_putc(b, ' ');
         e->end[0] = (uint32_t)b->len;
         tn_buf_put(b, "  ", 2);
@@ -482,9 +545,8 @@ static void rule_parts(tn_buf *b, const tn_det *d, const tn_rule_info *ri, int f
         tn_buf_putc(b, ',');
     } else {
         const char *name = tn_level_name(d->level);
-        size_t nl = strlen(name);
         tn_buf_puts(b, colour ? level_colour[d->level] : "");
-        put_padded(b, name, nl > 8 ? 8 : nl, 8);
+        put_padded(b, name, strlen(name), 8);
         tn_buf_puts(b, colour && d->level ? "\x1b[0m" : "");
         *mid = b->len;
         put_safe(b, ri->title, strlen(ri->title));

@@ -216,7 +216,9 @@ static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d, walk 
     int rc = 0;
     struct dirent *e;
     while ((e = readdir(dir)) && !rc) {
-        if (e->d_name[0] == '.')
+        /* hidden files and folders too: evidence is read whole (an
+         * attacker's or a collector's dot-file is still a log) */
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;

@@ -9,6 +9,7 @@
  * the text of 18446744073709551615 or 1.50 must survive unchanged. */
 #include "json_dom.h"
 
+#include "base/utf8.h"
 #include "base/buf.h"
 #include "json_scan.h"
 
@@ -45,39 +46,6 @@ static void skip_ws(parser *p)
             break;
         p->i++;
     }
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is invalid
- * (overlong, surrogate, above U+10FFFF, or cut short). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < len; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    return len;
 }
 
 /* Reads 4 hex digits at s[i..]; returns the value or -1. */
@@ -176,7 +144,7 @@ static long decode_string(parser *p, size_t start, size_t end, unsigned char *ou
             memcpy(out + o, p->s + i, run);
             o += run, i += run;
         } else {
-            size_t len = utf8_len(p->s + i, end - i);
+            size_t len = tn_utf8_len(p->s + i, end - i);
             if (len) {
                 memcpy(out + o, p->s + i, len);
                 o += len, i += len;

@@ -195,4 +195,34 @@ EOF
     check "proctitle is read decoded" 1 \
         "$("$TANSA" hunt -q -f jsonl -r "$w/rules/pt.yml" "$aud" 2>/dev/null | grep -c '"rule_title":"proctitle"')"
 fi
+
+# The output review of session 22: hostile names and values from the logs.
+mkdir -p "$w/out" "$w/out/.hid"
+printf '%s\n' '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"=1+1\u001b[2J","TimeCreated":"2024-01-02T03:04:05Z","EventRecordID":1,"CommandLine":"evil"}' \
+    '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"日本語ホスト名前長い名前","TimeCreated":"2024-01-02T03:04:06Z","EventRecordID":2,"CommandLine":"evil"}' \
+    >"$w/out/$(printf 'lat\351')-x.jsonl"
+echo '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"H","EventRecordID":3,"CommandLine":"evil"}' \
+    >"$w/out/untimed.jsonl"
+echo '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"H","TimeCreated":"2024-01-02T03:04:07Z","EventRecordID":4,"CommandLine":"evil"}' \
+    >"$w/out/.hid/hidden.jsonl"
+"$TANSA" hunt -q -f csv -r "$w/rules/r.yml" "$w/out" >"$w/out.csv" 2>/dev/null
+check "CSV: a cell that would be a formula starts with ', controls escaped" 1 \
+    "$(grep -c '^2024-01-02T03:04:05.000000Z,"'"'"'=1+1\\x1b\[2J",' "$w/out.csv")"
+"$TANSA" hunt -q -f jsonl -r "$w/rules/r.yml" "$w/out" >"$w/out.jsonl" 2>/dev/null
+check "JSON Lines stay valid UTF-8 JSON with a file name that is not UTF-8" "4 lat�-x.jsonl" \
+    "$(jq -s 'length' "$w/out.jsonl" 2>&1) $(jq -r 'select(.record_id == 1) | .file' "$w/out.jsonl" 2>&1 | sed 's|.*/||')"
+check "hidden files and folders are read (evidence is read whole)" 1 \
+    "$(grep -c '"record_id":4' "$w/out.jsonl")"
+check "--until alone leaves out events without a time" "1 0" \
+    "$(grep -c '"record_id":3' "$w/out.jsonl") $("$TANSA" hunt -q -f jsonl --until 2030-01-01T00:00:00Z -r "$w/rules/r.yml" "$w/out" 2>/dev/null | grep -c '"record_id":3')"
+"$TANSA" hunt -q -f table -r "$w/rules/r.yml" "$w/out" >"$w/out.table" 2>/dev/null
+check "the table cuts a host name at a character, 16 columns wide" 1 \
+    "$(iconv -f UTF-8 -t UTF-8 "$w/out.table" 2>/dev/null | grep -c '  日本語ホスト名前 ')"
+mkdir -p "$w/esc"
+printf '{"a":' >"$w/esc/$(printf 'x\033]0;t\007')-bad.jsonl"
+"$TANSA" hunt -f jsonl -r "$w/rules/r.yml" "$w/esc" >/dev/null 2>"$w/esc.err"
+check "a problem's file name reaches stderr escaped" "1 0" \
+    "$(grep -c 'x\\x1b\]0;t\\x07-bad.jsonl' "$w/esc.err") $(grep -c $'\033' "$w/esc.err")"
+"$TANSA" rules check "$w/rules/r.yml" >/dev/full 2>/dev/null
+check "rules check whose report cannot be written: exit 4" 4 $?
 echo "$pass passed, $fail failed"

@@ -7,6 +7,7 @@
 #include "tn_test.h"
 
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "hunt/jsonesc.h"
 
 #include <stdint.h>
@@ -38,6 +39,15 @@ TN_TEST(test_json_esc_matches_buf_json_str)
             s[i] = (char)('a' + rnd(&seed) % 26);
             if (density && rnd(&seed) % (density * 8) == 0)
                 s[i] = special[rnd(&seed) % sizeof(special)];
+            /* valid UTF-8 too, whole or cut by the string's end */
+            static const char *const mb[] = {"\xC3\xA9", "\xE6\x97\xA5", "\xF0\x9F\x98\x80",
+                                             "\xE2\x80\xA8", "\xC2\x9B"};
+            if (density == 3 && rnd(&seed) % 16 == 0) {
+                const char *m = mb[rnd(&seed) % 5];
+                for (size_t k = 0; m[k] && i < n; k++)
+                    s[i++] = m[k];
+                i--;
+            }
         }
         tn_buf_clear(&a);
         tn_buf_clear(&b);
@@ -64,6 +74,54 @@ TN_TEST(test_json_esc_swar_finds_each_byte)
             w[k] = (unsigned char)c;
             uint64_t x;
             memcpy(&x, w, 8);
-            CHECK((tn_json_swar_bad(x) != 0) == tn_json_needs_esc((unsigned char)c));
+            CHECK((tn_json_swar_bad(x) != 0) == (tn_json_needs_esc((unsigned char)c) || c >= 0x80));
         }
+}
+
+static int valid_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = tn_utf8_len((const unsigned char *)s + i, n - i);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+/* JSON is UTF-8 (RFC 8259): a byte that is not valid UTF-8 becomes
+ * U+FFFD, valid sequences stay (a review found auditd records and file
+ * names made lines Python's json module refused). */
+TN_TEST(test_json_esc_valid_utf8_out)
+{
+    tn_buf b;
+    tn_buf_init(&b);
+#define ESC(in, want)                                   \
+    do {                                                \
+        tn_buf_clear(&b);                               \
+        tn_buf_json_fast(&b, in, sizeof(in) - 1);       \
+        CHECK_STR(b.data, want);                        \
+        tn_buf_clear(&b);                               \
+        tn_buf_json_str(&b, in, sizeof(in) - 1);        \
+        CHECK_STR(b.data, want);                        \
+    } while (0)
+    ESC("a\xff" "b", "\"a\xEF\xBF\xBD" "b\"");
+    ESC("caf\xC3\xA9", "\"caf\xC3\xA9\"");
+    ESC("\xE6\x97", "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");              /* cut short */
+    ESC("\xC0\xAF", "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");              /* overlong '/' */
+    ESC("\xED\xA0\x80", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  /* a surrogate */
+    ESC("0123456789abcde\xE6\x97\xA5x", "\"0123456789abcde\xE6\x97\xA5x\""); /* across a block */
+    ESC("0123456789abcdef0123\x9b\"", "\"0123456789abcdef0123\xEF\xBF\xBD\\\"\"");
+#undef ESC
+    uint32_t seed = 777;
+    for (int iter = 0; iter < 20000; iter++) {
+        char s[80];
+        size_t n = rnd(&seed) % sizeof(s);
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)(rnd(&seed) % 3 ? 0x80 + rnd(&seed) % 128 : rnd(&seed) % 256);
+        tn_buf_clear(&b);
+        tn_buf_json_fast(&b, s, n);
+        CHECK(valid_utf8(b.data, b.len));
+    }
+    tn_buf_free(&b);
 }

@@ -4,6 +4,7 @@
 #include "tn_test.h"
 
 #include "base/alloc.h"
+#include "base/utf8.h"
 #include "hunt/spill.h"
 #include "hunt/timeline.h"
 #include "sigma_helpers.h"
@@ -225,29 +226,42 @@ TN_TEST(test_preformatted_lines_print_the_same)
 
 /* The line formatter as it was before lines were made of parts (kept
  * here as the reference the parts must equal, byte for byte). */
-static void ref_csv_field(tn_buf *b, const char *s)
-{
-    tn_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            tn_buf_putc(b, '"');
-        tn_buf_putc(b, *s);
-    }
-    tn_buf_putc(b, '"');
-}
-
-/* Text for a terminal: control bytes (C0, DEL, C1 as C2 80..9F) as \xHH. */
+/* Text for a terminal: control bytes (C0, DEL, C1 as C2 80..9F) and
+ * bytes that are not valid UTF-8 as \xHH (since session 22). */
 static void ref_safe(tn_buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+        size_t l = c < 0x80 ? 1 : tn_utf8_len((const unsigned char *)s + i, n - i);
+        if (c == 0xC2 && l == 2 && (unsigned char)s[i + 1] <= 0x9F)
             tn_buf_printf(b, "\\x%02x", (unsigned char)s[++i]);
-        else if (c < 0x20 || c == 0x7F)
+        else if (c < 0x20 || c == 0x7F || !l)
             tn_buf_printf(b, "\\x%02x", c);
-        else
-            tn_buf_putc(b, (char)c);
+        else {
+            tn_buf_put(b, s + i, l);
+            i += l - 1;
+        }
     }
+}
+
+/* A CSV cell: as for a terminal, quotes doubled, and a ' before = + - @
+ * (formula injection; since session 22). */
+static void ref_csv_field(tn_buf *b, const char *s)
+{
+    tn_buf t;
+    tn_buf_init(&t);
+    tn_buf_puts(&t, "");
+    ref_safe(&t, s, strlen(s));
+    tn_buf_putc(b, '"');
+    if (strchr("=+-@", *s) && *s)
+        tn_buf_putc(b, '\'');
+    for (const char *p = t.data; *p; p++) {
+        if (*p == '"')
+            tn_buf_putc(b, '"');
+        tn_buf_putc(b, *p);
+    }
+    tn_buf_putc(b, '"');
+    tn_buf_free(&t);
 }
 
 /* details as "k: v ¦ k: v": JSON escapes decoded, newlines and tabs as

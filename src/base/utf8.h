@@ -1,0 +1,43 @@
+/* utf8.h - the length of one valid UTF-8 sequence (RFC 3629), for the
+ * readers that replace bad bytes with U+FFFD and the writers whose output
+ * must be valid UTF-8 (JSON, CSV, the terminal). */
+#ifndef TN_UTF8_H
+#define TN_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n >= 1), or 0 if it is
+ * invalid (a stray continuation byte, overlong, a surrogate, above
+ * U+10FFFF, or cut short). */
+static inline size_t tn_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    return len;
+}
+
+#endif
