@@ -190,8 +190,6 @@ static int b64_offsets(plist *out, const tn_buf *in)
     return 0;
 }
 
-static int is_word(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
-
 /* The characters windash makes interchangeable (sigma-appendix-
  * modifiers.md): '-', '/', en dash, em dash, horizontal bar. */
 static const char *const dashes[] = {"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"};
@@ -205,17 +203,19 @@ static size_t dash_at(const unsigned char *s, size_t n)
     return n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x93 && s[2] <= 0x95 ? 3 : 0;
 }
 
-/* windash: a dash that starts a word after a non-word character (a
- * command-line flag; pySigma's \B[-/]\b) matches any of them. Whichever
- * of the five the rule writes: "converts the aforementioned characters
- * interchangeably". */
+/* windash: each of the five in the value matches any of them, whichever
+ * the rule writes: the specification "creates all possible permutations
+ * of the -, /, en dash, em dash and horizontal bar characters". (Until
+ * session 22 only a dash that starts a flag did, pySigma's \B[-/]\b: an
+ * independent evaluator written from the specification found that
+ * `start/b` did not match `start-b`.) */
 static void windash(tn_buf *v)
 {
     unsigned char *s = (unsigned char *)v->data;
     size_t o = 0;
     for (size_t i = 0; i < v->len;) {
         size_t k = dash_at(s + i, v->len - i);
-        if (k && (i == 0 || !is_word(s[i - 1])) && i + k < v->len && is_word(s[i + k])) {
+        if (k) {
             s[o++] = TN_GLOB_DASH;
             i += k;
             continue;

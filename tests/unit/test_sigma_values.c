@@ -108,6 +108,18 @@ TN_TEST(test_windash)
     CHECK_INT(test_match(RULE("  sel:\n    B|windash|contains: ' -n '\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    C|windash|contains: ' /n '\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    C|contains: ' /n '\n  condition: sel\n"), &ev), 0);
+    /* every dash, as the specification says ("all possible permutations
+     * of the -, /, ... characters"), not only one that starts a flag
+     * (pySigma's reading; until session 22 here too) */
+    TEST_EVENT(w, "X", 1, "A", "cmd /c start-b x.bat", "B", "cmd /c start\xE2\x80\x95" "b x",
+               "C", "x //foo", "D", "x /-foo", "E", "x --fo");
+    const char *sb = RULE("  sel:\n    %s|windash|contains: ['start/b', ' --foo']\n  condition: sel\n");
+    char y[256];
+    const char *f[] = {"A", "B", "C", "D", "E"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(y, sizeof(y), sb, f[i]);
+        CHECK_INT(test_match(y, &w), i < 4);
+    }
 }
 
 TN_TEST(test_re_and_flags)
