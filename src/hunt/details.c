@@ -126,25 +126,80 @@ static void put_detail(tn_buf *b, int *first, const char *key, size_t kl, const 
     b->len = (size_t)(o - b->data);
 }
 
-/* An auditd record's details: its fields in order (at most 16), but for
- * a USER_* record's msg='k=v ...', whose pairs follow it as fields. */
-static void audit_details(tn_buf *b, const tn_event *ev)
+static int audit_skip(const tn_field *f)
 {
-    tn_buf_putc(b, '{');
-    int first = 1;
-    for (uint32_t i = 0, shown = 0; i < ev->nfields && shown < 16; i++) {
+    return f->is_null || !f->value_len || !f->name_len || f->name_len > 64 ||
+           /* a USER_* record's msg='k=v ...', whose pairs follow it as fields */
+           (f->name_len == 3 && !memcmp(f->name, "msg", 3) && memchr(f->value, '=', f->value_len));
+}
+
+/* "name":"v1 v2 ..." of every field of ev named name[0..nl) (several
+ * keys are several `key` fields: one JSON name, not the same name twice,
+ * which JSON readers reduce to the last). */
+static void audit_put(tn_buf *b, int *first, const tn_event *ev, const char *name, size_t nl)
+{
+    tn_buf v;
+    tn_buf_init(&v);
+    for (uint32_t i = 0; i < ev->nfields; i++) {
         const tn_field *f = &ev->fields[i];
-        if (f->is_null || !f->value_len || !f->name_len || f->name_len > 64 ||
-            (f->name_len == 3 && !memcmp(f->name, "msg", 3) && memchr(f->value, '=', f->value_len)))
+        if (f->name_len != nl || memcmp(f->name, name, nl) || audit_skip(f))
             continue;
+        if (v.len)
+            tn_buf_putc(&v, ' ');
+        tn_buf_put(&v, f->value, f->value_len);
+    }
+    if (v.len && tn_buf_ok(&v)) {
         char key[64 * 6 + 4];   /* the name escaped (names are the log's: anything) */
         char *k = key;
         *k++ = '"';
-        k = tn_json_esc(k, f->name, f->name_len);
+        k = tn_json_esc(k, name, nl);
         *k++ = '"';
         *k++ = ':';
-        put_detail(b, &first, key, (size_t)(k - key), f);
-        shown++;
+        tn_field f = {name, v.data, (uint32_t)nl, (uint32_t)v.len, 0};
+        put_detail(b, first, key, (size_t)(k - key), &f);
+    }
+    if (!tn_buf_ok(&v))
+        b->oom = 1;
+    tn_buf_free(&v);
+}
+
+/* An auditd record's details (at most 16 names): first those that tell
+ * what ran and why it was logged, wherever the record has them (a
+ * SYSCALL record writes comm, exe and key after twenty numbers), then
+ * its other fields in order. */
+static void audit_details(tn_buf *b, const tn_event *ev)
+{
+    static const char *const first_names[] = {"type", "key", "comm", "exe", "proctitle", "name",
+                                               "cwd", "cmd", "acct", "res"};
+    const size_t nfirst = sizeof(first_names) / sizeof(first_names[0]);
+    const char *shown[16];
+    size_t shown_len[16], ns = 0;
+    tn_buf_putc(b, '{');
+    int first = 1;
+    for (size_t p = 0; p < nfirst; p++) {
+        size_t nl = strlen(first_names[p]);
+        for (uint32_t i = 0; i < ev->nfields; i++) {
+            const tn_field *f = &ev->fields[i];
+            if (f->name_len == nl && !memcmp(f->name, first_names[p], nl) && !audit_skip(f)) {
+                audit_put(b, &first, ev, first_names[p], nl);
+                shown[ns] = first_names[p];
+                shown_len[ns++] = nl;
+                break;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ev->nfields && ns < 16; i++) {
+        const tn_field *f = &ev->fields[i];
+        if (audit_skip(f))
+            continue;
+        size_t k = 0;
+        while (k < ns && !(shown_len[k] == f->name_len && !memcmp(shown[k], f->name, f->name_len)))
+            k++;
+        if (k < ns)
+            continue;
+        audit_put(b, &first, ev, f->name, f->name_len);
+        shown[ns] = f->name;
+        shown_len[ns++] = f->name_len;
     }
     tn_buf_putc(b, '}');
 }

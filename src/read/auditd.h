@@ -20,7 +20,9 @@
  * proctitle, key, acct, cmd ... unquoted) are decoded, as ausearch -i
  * shows them (a NUL as a space), so `a2|contains: 'curl '` reads the
  * argument and not its hex; a long argument's pieces a1[0], a1[1], ...
- * are joined into a1, and several keys (0x01 between them) give one
+ * are joined into a1 (within one record: pieces the kernel carries on in
+ * a second EXECVE record of the same serial are not joined across), and
+ * several keys (0x01 between them) give one
  * `key` field each. A single-quoted value holding k=v
  * pairs (msg='op=PAM:login acct="root" res=success' of USER_* records)
  * gives those pairs as fields too. Enriched logs (0x1D before the

@@ -391,7 +391,11 @@ void tn_lsmap_resolve(const tn_lsmap *m, const char *product, const char *catego
             continue;
         for (size_t i = 0; i < m->n; i++) {
             const char *have = pass == 0 ? m->e[i].category : m->e[i].service;
-            if (have && !strcmp(have, want) && product_ok(m->e[i].product, product)) {
+            /* another product than windows: only an entry of that very
+             * product (one without a product is a Windows log's) */
+            const char *ep = m->e[i].product;
+            if (have && !strcmp(have, want) &&
+                (other ? ep && !strcmp(ep, product) : product_ok(ep, product))) {
                 *src = m->e[i].src;
                 *n = m->e[i].nsrc;
                 return;

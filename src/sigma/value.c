@@ -393,7 +393,11 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     }
     for (int i = 0; i < m->nt; i++) {
         const char *why = NULL;
-        int t = tn_transform(&l, m->t[i], m->flags, &why);
+        unsigned fl = m->flags;
+        for (int j = i + 1; j < m->nt; j++)
+            if (m->t[j] != T_WINDASH && m->t[j] != T_WILD)
+                fl |= M_ENC_AFTER;
+        int t = tn_transform(&l, m->t[i], fl, &why);
         if (t > 0)
             fail(c, vn, "%s", why);
         if (t)

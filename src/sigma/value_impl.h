@@ -12,6 +12,7 @@ enum {
     M_EXISTS = 1 << 4, M_CASED = 1 << 5, M_NEQ = 1 << 6, M_RE = 1 << 7,
     M_CIDR = 1 << 8, M_FIELDREF = 1 << 9, M_EXPAND = 1 << 10,
     M_RE_I = 1 << 11, M_RE_M = 1 << 12, M_RE_S = 1 << 13,
+    M_ENC_AFTER = 1 << 14,   /* for one tn_transform call: an encoding follows it */
 };
 
 /* Transformations, applied in the order written. */

@@ -203,19 +203,24 @@ static size_t dash_at(const unsigned char *s, size_t n)
     return n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x93 && s[2] <= 0x95 ? 3 : 0;
 }
 
+static int is_word(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
+
 /* windash: each of the five in the value matches any of them, whichever
  * the rule writes: the specification "creates all possible permutations
  * of the -, /, en dash, em dash and horizontal bar characters". (Until
  * session 22 only a dash that starts a flag did, pySigma's \B[-/]\b: an
  * independent evaluator written from the specification found that
- * `start/b` did not match `start-b`.) */
-static void windash(tn_buf *v)
+ * `start/b` did not match `start-b`.) Before an encoding each place is
+ * spelt out (spell_dashes, 5^k values), so there, flags_only, only a dash
+ * that starts a flag varies, as before: paths and URLs in an encoded
+ * command line would otherwise make a value of 5^10 strings. */
+static void windash(tn_buf *v, int flags_only)
 {
     unsigned char *s = (unsigned char *)v->data;
     size_t o = 0;
     for (size_t i = 0; i < v->len;) {
         size_t k = dash_at(s + i, v->len - i);
-        if (k) {
+        if (k && (!flags_only || ((i == 0 || !is_word(s[i - 1])) && i + k < v->len && is_word(s[i + k])))) {
             s[o++] = TN_GLOB_DASH;
             i += k;
             continue;
@@ -323,7 +328,7 @@ int tn_transform(plist *l, tkind t, unsigned flags, const char **why)
             if (b64_offsets(&nl, v))
                 goto oom;
             continue;
-        case T_WINDASH: windash(v); res = v; break;      /* in place */
+        case T_WINDASH: windash(v, !!(flags & M_ENC_AFTER)); res = v; break;   /* in place */
         case T_WILD: add_wild(v, flags); res = v; break;
         }
         int rc = tn_plist_take(&nl, res);

