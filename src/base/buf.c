@@ -173,6 +173,25 @@ void tn_buf_json_raw(tn_buf *b, const char *s, size_t n)
     tn_buf_put(b, s + start, n - start);
 }
 
+void tn_buf_safe(tn_buf *b, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        unsigned c = u[i];
+        size_t n = c < 0x80 ? (c >= 0x20 && c != 0x7F) : tn_utf8_len(u + i, len - i);
+        if (n && !(c == 0xC2 && u[i + 1] <= 0x9F)) {
+            tn_buf_put(b, s + i, n);
+            i += n;
+            continue;
+        }
+        if (n)   /* a C1 control: its code, not its lead byte */
+            c = u[i + 1];
+        i += n ? n : 1;
+        char hex[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
+        tn_buf_put(b, hex, 4);
+    }
+}
+
 void tn_buf_json_str(tn_buf *b, const char *s, size_t n)
 {
     tn_buf_putc(b, '"');

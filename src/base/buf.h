@@ -63,6 +63,12 @@ void tn_buf_i64(tn_buf *b, int64_t v);
 void tn_buf_json_str(tn_buf *b, const char *s, size_t n);      /* adds quotes */
 void tn_buf_json_raw(tn_buf *b, const char *s, size_t n);      /* no quotes */
 void tn_buf_xml_text(tn_buf *b, const char *s, size_t n);
+/* s[0..len) for a terminal: log text, file names and rule text are
+ * anyone's, and a control byte (C0, DEL, or C1 as UTF-8's C2 80..9F)
+ * would reach the terminal as an escape sequence; each is written as
+ * \xHH instead, and so is each byte that is not valid UTF-8 (a lone 0x9B
+ * is an 8-bit CSI to terminals that honour 8-bit controls). */
+void tn_buf_safe(tn_buf *b, const char *s, size_t len);
 /* The UTF-8 of code point cp (below 0x110000) at o, at most 4 bytes;
  * returns their count. */
 size_t tn_utf8_put(unsigned char *o, uint32_t cp);

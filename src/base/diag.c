@@ -1,7 +1,7 @@
 /* diag.c - problem reporting for untrusted input. */
 #include "diag.h"
 
-#include "base/utf8.h"
+#include "base/buf.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -29,21 +29,14 @@ const char *tn_problem_name(tn_problem kind)
 
 void tn_put_safe(FILE *f, const char *s)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        unsigned c = u[i];
-        size_t n = c < 0x80 ? (c >= 0x20 && c != 0x7F) : tn_utf8_len(u + i, len - i);
-        if (n && !(c == 0xC2 && u[i + 1] <= 0x9F)) {
-            fwrite(s + i, 1, n, f);
-            i += n;
-            continue;
-        }
-        if (n)   /* a C1 control: its code, not its lead byte */
-            c = u[i + 1];
-        i += n ? n : 1;
-        fprintf(f, "\\x%02x", c);
-    }
+    tn_buf b;
+    tn_buf_init(&b);
+    tn_buf_safe(&b, s, strlen(s));
+    if (tn_buf_ok(&b) && b.len)
+        fwrite(b.data, 1, b.len, f);
+    else if (!tn_buf_ok(&b))
+        fputs("(out of memory)", f);
+    tn_buf_free(&b);
 }
 
 void tn_report(tn_diag *d, tn_problem kind, const char *file, const char *where,

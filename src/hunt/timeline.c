@@ -23,32 +23,8 @@ void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
         tn_ruleset_info(rs, d->rule, ri);
 }
 
-/* s[0..len) for a terminal: log text is the attacker's, and a control
- * byte (C0, DEL, or C1 as UTF-8's C2 80..9F) would reach the terminal as
- * an escape sequence; each is written as \xHH instead, and so is each
- * byte that is not valid UTF-8 (a lone 0x9B is an 8-bit CSI to terminals
- * that honour 8-bit controls, and bad UTF-8 breaks the line for tools). */
-static void put_safe(tn_buf *b, const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        unsigned c = u[i];
-        size_t n = c < 0x80 ? (c >= 0x20 && c != 0x7F) : tn_utf8_len(u + i, len - i);
-        if (n && !(c == 0xC2 && u[i + 1] <= 0x9F)) {
-            tn_buf_put(b, s + i, n);
-            i += n;
-            continue;
-        }
-        if (n)   /* a C1 control: its code, not its lead byte */
-            c = u[i + 1];
-        i += n ? n : 1;
-        char hex[5] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
-        tn_buf_put(b, hex, 4);
-    }
-}
-
 /* A CSV cell (RFC 4180: quoted, quotes doubled), its control bytes and
- * bad UTF-8 escaped as for a terminal (put_safe), and, as OWASP advises
+ * bad UTF-8 escaped as for a terminal (tn_buf_safe), and, as OWASP advises
  * against formula injection, a ' before a first character that makes a
  * spreadsheet read the cell as a formula (= + - @; a tab or CR is
  * escaped already): computer, channel and file names are the logs', and
@@ -59,7 +35,7 @@ static void csv_field(tn_buf *b, const char *s)
     if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
         tn_buf_putc(b, '\'');
     size_t at = b->len;
-    put_safe(b, s, strlen(s));
+    tn_buf_safe(b, s, strlen(s));
     if (!tn_buf_ok(b))
         return;
     size_t q = 0;
@@ -83,7 +59,7 @@ static void csv_field(tn_buf *b, const char *s)
 /* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV: the JSON
  * escapes decoded as the JSON reader decodes them (tn_json_u_escape),
  * newlines and tabs as spaces, other control characters visible as
- * \xHH (put_safe): the same text as the JSON Lines details, on one line.
+ * \xHH (tn_buf_safe): the same text as the JSON Lines details, on one line.
  * A backslash was once dropped with the escape kept as text (\u001b
  * came out as u001b). */
 static void details_text(tn_buf *b, const char *json)
@@ -101,11 +77,11 @@ static void details_text(tn_buf *b, const char *json)
                     tn_buf_putc(b, ' ');
                 } else if (e == 'u' && (cp = tn_json_u_escape(p, strnlen(p, 11), &used, &lone)) >= 0) {
                     unsigned char u8[4];   /* the JSON reader's decoding: a pair is one character */
-                    put_safe(b, (const char *)u8, tn_utf8_put(u8, (uint32_t)cp));
+                    tn_buf_safe(b, (const char *)u8, tn_utf8_put(u8, (uint32_t)cp));
                     p += used - 1;
                 } else {
                     char one = e == 'b' ? '\b' : e == 'f' ? '\f' : e;
-                    put_safe(b, &one, 1);
+                    tn_buf_safe(b, &one, 1);
                 }
                 continue;
             }
@@ -114,10 +90,10 @@ static void details_text(tn_buf *b, const char *json)
                 continue;
             }
             /* a character is up to 4 bytes in UTF-8 (a C1 control 2):
-             * put_safe must see them all */
+             * tn_buf_safe must see them all */
             size_t n = tn_utf8_len((const unsigned char *)p, strnlen(p, 4));
             n = n ? n : 1;
-            put_safe(b, p, n);
+            tn_buf_safe(b, p, n);
             p += n - 1;
             continue;
         }
@@ -240,7 +216,7 @@ static size_t cp_cols(uint32_t cp)
 /* s[0..len) left-aligned in width columns, cut at most, at a character's
  * boundary (printf's %-W.Ps counts bytes and cut UTF-8 in two, which
  * broke the line for tools, and padded wide characters short); control
- * and bad bytes escaped (put_safe) and counted as the 4 columns of \xHH. */
+ * and bad bytes escaped (tn_buf_safe) and counted as the 4 columns of \xHH. */
 static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -263,7 +239,7 @@ static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
         cols += w;
         i += n;
     }
-    put_safe(b, s, i);
+    tn_buf_safe(b, s, i);
     for (; cols < width; cols++)
         tn_buf_putc(b, ' ');
 }
@@ -549,7 +525,7 @@ static void rule_parts(tn_buf *b, const tn_det *d, const tn_rule_info *ri, int f
         put_padded(b, name, strlen(name), 8);
         tn_buf_puts(b, colour && d->level ? "\x1b[0m" : "");
         *mid = b->len;
-        put_safe(b, ri->title, strlen(ri->title));
+        tn_buf_safe(b, ri->title, strlen(ri->title));
         tn_buf_put(b, "  | ", 4);
         return;
     }
@@ -853,7 +829,7 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
     tn_buf safe = {0};
     for (size_t i = 0; i < k && i < show; i++) {
         tn_buf_clear(&safe);
-        put_safe(&safe, c[i].key, strlen(c[i].key));   /* a computer's name is the log's */
+        tn_buf_safe(&safe, c[i].key, strlen(c[i].key));   /* a computer's name is the log's */
         fprintf(out, "    %8llu  %s\n", (unsigned long long)c[i].n, tn_buf_ok(&safe) && safe.data ? safe.data : "");
     }
     tn_buf_free(&safe);
