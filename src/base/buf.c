@@ -192,6 +192,33 @@ void tn_buf_safe(tn_buf *b, const char *s, size_t len)
     }
 }
 
+void tn_buf_csv(tn_buf *b, const char *s, size_t n)
+{
+    tn_buf_putc(b, '"');
+    if (n && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
+        tn_buf_putc(b, '\'');
+    size_t at = b->len;
+    tn_buf_safe(b, s, n);
+    if (!tn_buf_ok(b))
+        return;
+    size_t q = 0;
+    for (size_t i = at; i < b->len; i++)
+        q += b->data[i] == '"';
+    if (q && !tn_buf_reserve(b, q)) {   /* double the quotes, from the end */
+        char *d = b->data;
+        size_t r = b->len, w = b->len + q;
+        b->len = w;
+        d[w] = '\0';
+        while (r > at) {
+            char c = d[--r];
+            d[--w] = c;
+            if (c == '"')
+                d[--w] = '"';
+        }
+    }
+    tn_buf_putc(b, '"');
+}
+
 void tn_buf_json_str(tn_buf *b, const char *s, size_t n)
 {
     tn_buf_putc(b, '"');

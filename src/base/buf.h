@@ -69,6 +69,13 @@ void tn_buf_xml_text(tn_buf *b, const char *s, size_t n);
  * \xHH instead, and so is each byte that is not valid UTF-8 (a lone 0x9B
  * is an 8-bit CSI to terminals that honour 8-bit controls). */
 void tn_buf_safe(tn_buf *b, const char *s, size_t len);
+/* s[0..n) as a CSV cell (RFC 4180: quoted, quotes doubled), its control bytes and
+ * bad UTF-8 escaped as for a terminal (tn_buf_safe), and, as OWASP advises
+ * against formula injection, a ' before a first character that makes a
+ * spreadsheet read the cell as a formula (= + - @; a tab or CR is
+ * escaped already): computer, channel and file names are the logs', and
+ * a responder opens the CSV in Excel. */
+void tn_buf_csv(tn_buf *b, const char *s, size_t n);
 /* The UTF-8 of code point cp (below 0x110000) at o, at most 4 bytes;
  * returns their count. */
 size_t tn_utf8_put(unsigned char *o, uint32_t cp);

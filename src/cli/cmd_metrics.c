@@ -7,6 +7,7 @@
 #include "base/map.h"
 #include "read/input.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,13 +153,19 @@ static void print(metrics *m, int format)
                 tn_buf_printf(&b, ",\"first\":\"%s\",\"last\":\"%s\"", t1, t2);
             tn_buf_puts(&b, "}\n");
         } else {
-            for (const char *p = key; *p; p++) {
-                if (*p == '\t')
-                    tn_buf_putc(&b, format == 1 ? ',' : '\t');
-                else if (format == 1 && (*p == ',' || *p == '"'))
-                    tn_buf_putc(&b, ' ');
+            /* the key's parts are the logs' text: a CSV cell each (quoted,
+             * formula-guarded), or escaped for the terminal (tn_buf_safe) */
+            for (const char *p = key;;) {
+                const char *e = strchr(p, '\t');
+                size_t l = e ? (size_t)(e - p) : strlen(p);
+                if (format == 1)
+                    tn_buf_csv(&b, p, l);
                 else
-                    tn_buf_putc(&b, *p);
+                    tn_buf_safe(&b, p, l);
+                if (!e)
+                    break;
+                tn_buf_putc(&b, format == 1 ? ',' : '\t');
+                p = e + 1;
             }
             const char *sep = format == 1 ? "," : "\t";
             if (m->kind == M_LOGONS)
@@ -223,6 +230,10 @@ int tn_cmd_metrics(int argc, char **argv)
         rc = tn_inputs_scan(&in, 1, 0, &d, on_event, NULL, &m);
     if (!rc)
         print(&m, format);
+    if (!rc && (fflush(stdout) || ferror(stdout))) {   /* a table that did not arrive */
+        fprintf(stderr, "tansa metrics: cannot write the output: %s\n", strerror(errno));
+        rc = TN_EXIT_INTERNAL;
+    }
     tn_diag_summary(&d);
     if (!rc)
         rc = !in.n ? TN_EXIT_NOINPUT : tn_diag_total(&d) ? TN_EXIT_PARTIAL : TN_EXIT_OK;

@@ -164,7 +164,7 @@ static int write_out(const tn_buf *b, const char *path)
         return TN_EXIT_USAGE;
     }
     int bad = tn_buf_write(b, f);
-    if (path && fclose(f))
+    if (path ? fclose(f) != 0 : fflush(f) != 0 || ferror(f))   /* stdout too: /dev/full */
         bad = 1;
     if (bad) {
         fprintf(stderr, "tansa scope: %s: write failed\n", path ? path : "standard output");

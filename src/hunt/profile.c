@@ -2,6 +2,7 @@
 #include "hunt/profile.h"
 
 #include "base/alloc.h"
+#include "base/diag.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,11 +168,14 @@ void tn_profile_report(FILE *f, const tn_ruleset *rs, tn_profile *const *ps, tn_
     fprintf(f, "Profile (--profile: matching time, summed over the worker threads; events matched one at a time)\n");
     fprintf(f, "  matching: %.1f ms over %u kinds of event\n", (double)total * ms, nk);
     fprintf(f, "  %10s %6s %9s %9s %8s  %s\n", "ms", "%", "events", "us/event", "detects", "channel:EventID");
-    for (uint32_t i = 0; ks && i < nk && i < TOP_KINDS; i++)
-        fprintf(f, "  %10.1f %6.1f %9llu %9.2f %8llu  %s:%u\n", (double)ks[i].ticks * ms,
+    for (uint32_t i = 0; ks && i < nk && i < TOP_KINDS; i++) {
+        fprintf(f, "  %10.1f %6.1f %9llu %9.2f %8llu  ", (double)ks[i].ticks * ms,
                 total ? 100.0 * (double)ks[i].ticks / (double)total : 0.0, (unsigned long long)ks[i].events,
                 ks[i].events ? (double)ks[i].ticks * ms * 1e3 / (double)ks[i].events : 0.0,
-                (unsigned long long)ks[i].dets, ks[i].channel, ks[i].event_id);
+                (unsigned long long)ks[i].dets);
+        tn_put_safe(f, ks[i].channel);   /* the log's text */
+        fprintf(f, ":%u\n", ks[i].event_id);
+    }
     for (uint32_t i = 0; ks && i < nk; i++)
         tn_free(ks[i].channel);
     tn_free(ks);
@@ -201,10 +205,14 @@ void tn_profile_report(FILE *f, const tn_ruleset *rs, tn_profile *const *ps, tn_
     for (uint32_t i = 0; rc && i < nr && i < TOP_RULES && rc[i].c.evals; i++) {
         tn_rule_info ri;
         tn_ruleset_info(rs, rc[i].rule, &ri);
-        fprintf(f, "  %10.1f %6.1f %9llu %9.2f %8llu  %s (%s)\n", (double)rc[i].c.ticks * ms,
+        fprintf(f, "  %10.1f %6.1f %9llu %9.2f %8llu  ", (double)rc[i].c.ticks * ms,
                 rtotal ? 100.0 * (double)rc[i].c.ticks / (double)rtotal : 0.0,
                 (unsigned long long)rc[i].c.evals, (double)rc[i].c.ticks * ms * 1e3 / (double)rc[i].c.evals,
-                (unsigned long long)rc[i].c.hits, ri.title, ri.id && ri.id[0] ? ri.id : ri.file);
+                (unsigned long long)rc[i].c.hits);
+        tn_put_safe(f, ri.title);   /* the rule file's text */
+        fputs(" (", f);
+        tn_put_safe(f, ri.id && ri.id[0] ? ri.id : ri.file);
+        fputs(")\n", f);
     }
     tn_free(rc);
     if (oom)

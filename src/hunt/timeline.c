@@ -23,37 +23,9 @@ void tn_timeline_rule(const tn_ruleset *rs, const tn_det *d, tn_rule_info *ri)
         tn_ruleset_info(rs, d->rule, ri);
 }
 
-/* A CSV cell (RFC 4180: quoted, quotes doubled), its control bytes and
- * bad UTF-8 escaped as for a terminal (tn_buf_safe), and, as OWASP advises
- * against formula injection, a ' before a first character that makes a
- * spreadsheet read the cell as a formula (= + - @; a tab or CR is
- * escaped already): computer, channel and file names are the logs', and
- * a responder opens the CSV in Excel. */
 static void csv_field(tn_buf *b, const char *s)
 {
-    tn_buf_putc(b, '"');
-    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
-        tn_buf_putc(b, '\'');
-    size_t at = b->len;
-    tn_buf_safe(b, s, strlen(s));
-    if (!tn_buf_ok(b))
-        return;
-    size_t q = 0;
-    for (size_t i = at; i < b->len; i++)
-        q += b->data[i] == '"';
-    if (q && !tn_buf_reserve(b, q)) {   /* double the quotes, from the end */
-        char *d = b->data;
-        size_t r = b->len, w = b->len + q;
-        b->len = w;
-        d[w] = '\0';
-        while (r > at) {
-            char c = d[--r];
-            d[--w] = c;
-            if (c == '"')
-                d[--w] = '"';
-        }
-    }
-    tn_buf_putc(b, '"');
+    tn_buf_csv(b, s, strlen(s));
 }
 
 /* details {"k":"v",...} as "k: v ¦ k: v" for table and CSV: the JSON

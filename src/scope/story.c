@@ -123,7 +123,10 @@ void tn_scope_text(const tn_scope *s, tn_buf *b)
     char t[32], u[32];
     for (size_t i = 0; tn_buf_ok(&st.text) && i < st.n; i++) {
         tn_filetime_format(st.v[i].time, t);
-        tn_buf_printf(b, "%s  %s\n", t, st.text.data + st.v[i].off);
+        const char *l = st.text.data + st.v[i].off;
+        tn_buf_printf(b, "%s  ", t);
+        tn_buf_safe(b, l, strlen(l));   /* host, account and file names are the logs' */
+        tn_buf_putc(b, '\n');
     }
     if (s->win_from) {
         tn_filetime_format(s->win_from, t);
@@ -131,9 +134,12 @@ void tn_scope_text(const tn_scope *s, tn_buf *b)
         tn_buf_printf(b, "\nbreach window: %s to %s\n", t, u);
     }
     static const char *const v[] = {"touched", "assured_untouched", "cannot_assure"};
-    for (size_t i = 0; i < s->njw; i++)
-        tn_buf_printf(b, "crown jewel %s: %s (%s)\n", hn(s, s->jw[i].host), v[s->jw[i].verdict],
-                      s->jw[i].reason);
+    for (size_t i = 0; i < s->njw; i++) {
+        const char *h = hn(s, s->jw[i].host);
+        tn_buf_puts(b, "crown jewel ");
+        tn_buf_safe(b, h, strlen(h));
+        tn_buf_printf(b, ": %s (%s)\n", v[s->jw[i].verdict], s->jw[i].reason);
+    }
     tn_buf_printf(b, "\n%zu events read, %zu edges, %zu objects touched, %zu gaps\n",
                   (size_t)s->nevents, s->nedge, s->nobj, s->ngap);
     tn_free(st.v);

@@ -262,4 +262,15 @@ EOF
 check "a SYSCALL detection's details: comm, exe and both keys under one name" \
     '{"type":"SYSCALL","key":"k1 ab1","comm":"nc","exe":"/usr/bin/nc"}' \
     "$("$TANSA" hunt -q -f jsonl -r "$w/rules/sc.yml" "$w/sc.log" 2>/dev/null | jq -c '.details | {type, key, comm, exe}')"
+cat >"$w/rules/any.yml" <<'EOF'
+title: Any Event
+logsource: {product: windows}
+detection:
+  s: {EventID: 1}
+  condition: s
+EOF
+echo '{"Channel":"Sec\u001b]0;t\u0007","EventID":1,"Computer":"H","TimeCreated":"2024-01-02T03:04:05Z","EventRecordID":1}' >"$w/pch.jsonl"
+"$TANSA" hunt -q --profile -f jsonl -r "$w/rules/any.yml" "$w/pch.jsonl" >/dev/null 2>"$w/pch.err"
+check "--profile writes a log's channel escaped" "1 0" \
+    "$(grep -c 'Sec\\x1b\]0;t\\x07:1' "$w/pch.err") $(grep -c $'\033' "$w/pch.err")"
 echo "$pass passed, $fail failed"

@@ -16,4 +16,15 @@ lsum=$("$T" metrics logons -f jsonl -q "$IN" | python3 -c 'import json,sys; prin
 [ "$logons" = "$lsum" ]; check "metrics logons counts every 4624/4625 ($lsum of $logons)" $?
 "$T" metrics nonsense "$IN" >/dev/null 2>&1
 [ $? = 2 ]; check "unknown metric is a usage error" $?
+# computer names are the logs' text (session 22's review): a CSV cell is
+# quoted and formula-guarded, control bytes are escaped on a terminal and
+# in CSV, and a table that cannot be written is exit 4
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+echo '{"Channel":"Security","EventID":4624,"Computer":"=HYPERLINK(\"x\"),\u001b]0;t\u0007","TimeCreated":"2024-01-02T03:04:05Z","EventRecordID":1}' >"$w/h.jsonl"
+out=$("$T" metrics computer -f csv -q "$w/h.jsonl" | tail -n 1)
+[ "$out" = '"'"'"'=HYPERLINK(""x""),\x1b]0;t\x07",1,100.00%' ]; check "metrics CSV: quoted, formula-guarded, escaped ($out)" $?
+[ "$("$T" metrics computer -q "$w/h.jsonl" | grep -c $'\033')" = 0 ]; check "metrics table: no raw ESC" $?
+"$T" metrics computer -q "$w/h.jsonl" >/dev/full 2>/dev/null
+[ $? = 4 ]; check "metrics whose table cannot be written: exit 4" $?
 echo "$pass passed, $fail failed"

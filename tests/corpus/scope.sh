@@ -35,6 +35,14 @@ PY
 check "json: hosts, edge through a learned IP, object, verdicts, window" $?
 "$T" scope "${S[@]}" --format text "$d/sec.jsonl" | grep -q '^2019-03-05T10:00:00.000000Z  host SRV2 compromised: CORP\\bob logged on from WS1 (type 3)'
 check "text: the story line of SRV2" $?
+# a file name and a path touched are the logs' text: escaped in the story
+# (session 22); a report that cannot be written is exit 4
+sed 's/plans\\\\x.docx/plans\\\\x\\u001b]0;t\\u0007.docx/' "$d/sec.jsonl" >"$d/esc.jsonl"
+"$T" scope "${S[@]}" --format text "$d/esc.jsonl" >"$d/esc.txt"
+[ "$(grep -c 'x\\x1b]0;t\\x07.docx' "$d/esc.txt") $(grep -c $'\033' "$d/esc.txt")" = "1 0" ]
+check "text: control bytes from the logs escaped" $?
+"$T" scope "${S[@]}" --format text "$d/sec.jsonl" >/dev/full 2>/dev/null
+[ $? = 4 ]; check "a report that cannot be written: exit 4" $?
 "$T" scope --seed 'host:WS1@2019-03-05T10:00:00.000001Z' --seed 'account:CORP\bob@2019-03-05T08:00:00Z' "$d/sec.jsonl" | python3 -c 'import json,sys; m=json.load(sys.stdin); assert not m["edges"] and len(m["hosts"]) == 1'
 check "seed one microsecond after the logon: no edge" $?
 "$T" scope --from-detections=bogus "$d/sec.jsonl" >/dev/null 2>&1
