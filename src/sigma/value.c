@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "sigma/ruleset_impl.h"
 
 #include <arpa/inet.h>
@@ -191,7 +192,10 @@ static int finish_glob(tn_vctx *c, tn_value *v, tn_buf *p, int cased)
     return v->s ? 0 : -1;
 }
 
-static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags)
+/* A regular expression value: the pattern pat[0..pn) (the rule's text,
+ * or made from a glob by finish_glob_folded), its errors told at vn. */
+static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, const char *pat, size_t pn,
+                     unsigned flags)
 {
     uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     if (flags & M_RE_I)
@@ -202,14 +206,14 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
         opts |= PCRE2_DOTALL;
     int ec;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)vn->str, vn->len, opts, &ec, &off, NULL);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, pn, opts, &ec, &off, NULL);
     /* a yes/no match needs no greedy quantifier: lazy ones find a match
      * without first running to the end and backing off (measured: SigmaHQ's
      * '\+.*\+.*...' took 6.8M cycles on a 2.4 KB command line, 23k lazy) */
     char lazy[1024], trim[1024];
-    size_t ln_lazy = re ? tn_re_lazy(vn->str, vn->len, lazy, sizeof(lazy)) : 0;
+    size_t ln_lazy = re ? tn_re_lazy(pat, pn, lazy, sizeof(lazy)) : 0;
     /* and a repeated item at either end repeated no more than needed */
-    size_t ln_trim = re ? tn_re_trim(ln_lazy ? lazy : vn->str, ln_lazy ? ln_lazy : vn->len, trim, sizeof(trim)) : 0;
+    size_t ln_trim = re ? tn_re_trim(ln_lazy ? lazy : pat, ln_lazy ? ln_lazy : pn, trim, sizeof(trim)) : 0;
     if (ln_trim) {
         memcpy(lazy, trim, ln_trim);
         ln_lazy = ln_trim;
@@ -245,7 +249,7 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
     v->re = re;
     /* the literal every match contains: the prefilter's atom (atoms.c) */
     char lit[256];
-    size_t ln = tn_re_literal(vn->str, vn->len, (flags & M_RE_I) != 0, lit, sizeof(lit));
+    size_t ln = tn_re_literal(pat, pn, (flags & M_RE_I) != 0, lit, sizeof(lit));
     if (ln) {
         v->s = arena_copy(c, lit, ln);
         v->len = v->s ? (uint32_t)ln : 0;
@@ -253,7 +257,7 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
     /* ^[A-Za-z0-9]{16}$ (SigmaHQ's Metasploit workstation names, on every
      * NTLM logon) is a byte loop; pcre2_match cost ~580 instructions a
      * call there (callgrind, real-16) */
-    if (!(flags & (M_RE_I | M_RE_M)) && tn_re_class_run(vn->str, vn->len, v->run_set, &v->run_min, &v->run_max))
+    if (!(flags & (M_RE_I | M_RE_M)) && tn_re_class_run(pat, pn, v->run_set, &v->run_min, &v->run_max))
         v->run = 1;
     /* '\+.*\+.*\+...' backtracks combinatorially on subjects with a few
      * too few '+': counting them first is linear (measured: the costliest
@@ -262,12 +266,44 @@ static int finish_re(tn_vctx *c, tn_value *v, const tn_ynode *vn, unsigned flags
      * against a pcre2_match call of ~500 instructions (measured: -2.3M
      * instructions of 95M rule evaluation on real-16) */
     unsigned char rc = 0;
-    uint32_t cnt = tn_re_required_char(vn->str, vn->len, (flags & M_RE_I) != 0, &rc);
+    uint32_t cnt = tn_re_required_char(pat, pn, (flags & M_RE_I) != 0, &rc);
     if (cnt >= 1) {
         v->req_char = rc;
         v->req_count = cnt;
     }
     return 0;
+}
+
+/* A glob with too many letters beyond ASCII to spell in each case
+ * (tn_case_variants), matched case-insensitively as the specification
+ * says: a regular expression, caseless in Unicode (PCRE2_UTF |
+ * PCRE2_CASELESS): \A...\z around the text, '*' as .*, '?' as one
+ * character, a windash place as any of the five dashes. The prefilter
+ * takes its literal from the ASCII part (regex.c's analysis stops at
+ * other bytes). No SigmaHQ rule has such a value. */
+static int finish_glob_folded(tn_vctx *c, tn_value *v, const tn_ynode *vn, const tn_buf *p)
+{
+    tn_buf re;
+    tn_buf_init(&re);
+    tn_buf_puts(&re, "\\A");
+    for (size_t i = 0; i < p->len; i++) {
+        unsigned char ch = (unsigned char)p->data[i];
+        if (ch == TN_GLOB_STAR)
+            tn_buf_puts(&re, ".*");
+        else if (ch == TN_GLOB_ONE)
+            tn_buf_putc(&re, '.');
+        else if (ch == TN_GLOB_DASH)
+            tn_buf_puts(&re, "(?:-|/|\\x{2013}|\\x{2014}|\\x{2015})");
+        else if (ch < 0x80 && !isalnum(ch) && ch != ' ') {
+            tn_buf_putc(&re, '\\');   /* every ASCII punctuation is literal after a backslash */
+            tn_buf_putc(&re, (char)ch);
+        } else
+            tn_buf_putc(&re, (char)ch);
+    }
+    tn_buf_puts(&re, "\\z");
+    int r = tn_buf_ok(&re) ? finish_re(c, v, vn, re.data, re.len, M_RE_I | M_RE_S) : -1;
+    tn_buf_free(&re);
+    return r;
 }
 
 static int finish_cidr(tn_vctx *c, tn_value *v, const tn_ynode *vn)
@@ -368,6 +404,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
                           uint32_t *nv, uint32_t *cap)
 {
     plist l = {0};
+    unsigned char *folded = NULL;   /* per value of l: a caseless regex, not a glob */
     int rc = -1;
     if (vn->kind != TN_Y_SCALAR)
         return fail(c, vn, "%s", "a value must be a string, number, boolean or null");
@@ -403,6 +440,54 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
         if (t)
             goto out;
     }
+    /* case-insensitive beyond ASCII: each value spelt in both cases of
+     * its letters beyond ASCII (up to 64 spellings; more, or with all: a
+     * caseless regular expression, folded[i]). "All values are treated as
+     * case-insensitive strings": contraseña is CONTRASEÑA. */
+    int glob = !(m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF)) && !m->has_op && !m->tpart;
+    int high = 0;   /* most values are ASCII: nothing to spell (loading all SigmaHQ rules
+                     * with a copy of every value took 50 M instructions more) */
+    for (size_t i = 0; glob && !high && i < l.n; i++)
+        for (size_t k = 0; k < l.v[i].len && !high; k++)
+            high = (unsigned char)l.v[i].data[k] >= 0x80;
+    if (high && !(m->flags & M_CASED)) {
+        plist vl = {0};
+        size_t nfold = 0, capfold = 0;
+        size_t *fold_at = NULL;
+        for (size_t i = 0; i < l.n; i++) {
+            /* with all, a value's spellings would each be required: one
+             * caseless regular expression instead */
+            int r = tn_case_variants(&vl, &l.v[i], (m->flags & M_ALL) ? 1 : 64);
+            if (r > 0) {
+                if (nfold == capfold) {
+                    size_t nc = capfold ? capfold * 2 : 4;
+                    size_t *nf = tn_realloc(fold_at, nc * sizeof(*nf));
+                    if (!nf)
+                        r = -1;
+                    else
+                        fold_at = nf, capfold = nc;
+                }
+                if (r > 0) {
+                    fold_at[nfold++] = vl.n;
+                    r = tn_plist_add(&vl, l.v[i].data, l.v[i].len);
+                }
+            }
+            if (r < 0) {
+                tn_free(fold_at);
+                tn_plist_free(&vl);
+                goto out;
+            }
+        }
+        tn_plist_free(&l);
+        l = vl;
+        if (nfold && !(folded = tn_calloc(l.n, 1))) {
+            tn_free(fold_at);
+            goto out;
+        }
+        for (size_t k = 0; k < nfold; k++)
+            folded[fold_at[k]] = 1;
+        tn_free(fold_at);
+    }
     uint32_t adds = (uint32_t)l.n;
     if (m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart)
         adds = 1;   /* type modifiers take the first string only (the break below) */
@@ -414,7 +499,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             goto out;
         int r;
         if (m->flags & M_RE)
-            r = finish_re(c, v, vn, m->flags);
+            r = finish_re(c, v, vn, vn->str, vn->len, m->flags);
         else if (m->flags & M_CIDR)
             r = finish_cidr(c, v, vn);
         else if (m->has_op || m->tpart)
@@ -437,6 +522,8 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             r = v->ref.name ? 0 : -1;
             if (!r)
                 tn_fieldname_init(&v->ref, v->ref.name, vn->len);
+        } else if (folded && folded[i]) {
+            r = finish_glob_folded(c, v, vn, &l.v[i]);
         } else {
             r = finish_glob(c, v, &l.v[i], (m->flags & M_CASED) != 0);
         }
@@ -450,6 +537,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     }
     rc = 0;
 out:
+    tn_free(folded);
     tn_plist_free(&l);
     if (rc && !c->err[0])
         fail(c, vn, "%s", "out of memory");

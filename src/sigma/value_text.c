@@ -5,6 +5,7 @@
 #include "sigma/value_impl.h"
 
 #include "base/alloc.h"
+#include "base/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -434,5 +435,95 @@ int tn_number_parse(const char *s, size_t n, double *out)
     if (errno || end == tmp || *end || !isfinite(d))
         return -1;
     *out = d;
+    return 0;
+}
+
+/* The other case of code point cp beyond ASCII, or 0: simple one-to-one
+ * pairs of Latin-1, Latin Extended-A and Additional, Greek, Cyrillic,
+ * Armenian and the full-width Latin letters. Characters whose folding is
+ * not one-to-one (dotted and dotless i, long s, final sigma, Kelvin sign)
+ * have none. */
+static uint32_t other_case(uint32_t cp)
+{
+    if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) ||
+        (cp >= 0x410 && cp <= 0x42F))
+        return cp + 0x20;
+    if ((cp >= 0xE0 && cp <= 0xFE && cp != 0xF7) || (cp >= 0x3B1 && cp <= 0x3CB && cp != 0x3C2) ||
+        (cp >= 0x430 && cp <= 0x44F))
+        return cp - 0x20;
+    if (cp == 0xFF || cp == 0x178)
+        return cp == 0xFF ? 0x178 : 0xFF;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 0x50;
+    if (cp >= 0x450 && cp <= 0x45F)
+        return cp - 0x50;
+    if ((cp >= 0x531 && cp <= 0x556) || (cp >= 0xFF21 && cp <= 0xFF3A))
+        return cp + (cp < 0x1000 ? 0x30 : 0x20);
+    if ((cp >= 0x561 && cp <= 0x586) || (cp >= 0xFF41 && cp <= 0xFF5A))
+        return cp - (cp < 0x1000 ? 0x30 : 0x20);
+    if (cp == 0x386)
+        return 0x3AC;
+    if (cp == 0x3AC)
+        return 0x386;
+    if ((cp >= 0x388 && cp <= 0x38A) || (cp >= 0x3AD && cp <= 0x3AF))
+        return cp < 0x3AD ? cp + 0x25 : cp - 0x25;
+    if (cp == 0x38C || cp == 0x3CC)
+        return cp == 0x38C ? 0x3CC : 0x38C;
+    if ((cp >= 0x38E && cp <= 0x38F) || (cp >= 0x3CD && cp <= 0x3CE))
+        return cp < 0x3CD ? cp + 0x3F : cp - 0x3F;
+    if (cp == 0x4C0 || cp == 0x4CF)
+        return cp == 0x4C0 ? 0x4CF : 0x4C0;
+    /* pairs: upper even, lower odd */
+    if ((cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177) ||
+        (cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) || (cp >= 0x4D0 && cp <= 0x52F) ||
+        (cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF))
+        return cp ^ 1;
+    /* pairs: upper odd, lower even */
+    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) || (cp >= 0x4C1 && cp <= 0x4CE))
+        return ((cp - 1) ^ 1) + 1;
+    return 0;
+}
+
+static uint32_t utf8_cp(const unsigned char *s, size_t n)
+{
+    if (n == 1)
+        return s[0];
+    uint32_t cp = s[0] & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
+    for (size_t k = 1; k < n; k++)
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    return cp;
+}
+
+int tn_case_variants(plist *out, const tn_buf *p, size_t max)
+{
+    const unsigned char *s = (const unsigned char *)p->data;
+    size_t k = 0;
+    for (size_t i = 0; i < p->len;) {
+        size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
+        if (!n)
+            return tn_plist_add(out, p->data, p->len) ? -1 : 0;   /* not text: as it is */
+        k += n > 1 && other_case(utf8_cp(s + i, n)) != 0;
+        i += n;
+    }
+    if (k >= 31 || ((size_t)1 << k) > max)
+        return 1;
+    for (size_t combo = 0; combo < ((size_t)1 << k); combo++) {
+        tn_buf b;
+        tn_buf_init(&b);
+        size_t bit = 0;
+        for (size_t i = 0; i < p->len;) {
+            size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
+            uint32_t o = n > 1 ? other_case(utf8_cp(s + i, n)) : 0;
+            if (o && (combo >> bit++ & 1)) {
+                unsigned char u[4];
+                bput(&b, (const char *)u, tn_utf8_put(u, o));
+            } else {
+                bput(&b, p->data + i, n);
+            }
+            i += n;
+        }
+        if (tn_plist_take(out, &b))
+            return -1;
+    }
     return 0;
 }

@@ -122,6 +122,35 @@ TN_TEST(test_windash)
     }
 }
 
+/* "All values are treated as case-insensitive strings": beyond ASCII too
+ * (an evaluator written from the specification found contraseña missing
+ * CONTRASEÑA, session 22); cased keeps the case. */
+TN_TEST(test_case_insensitive_beyond_ascii)
+{
+    TEST_EVENT(ev, "X", 1, "A", "findstr /si CONTRASE\xC3\x91" "A *.xml", "B",
+               "\xD0\x9F\xD0\xA0\xD0\x98\xD0\x92\xD0\x95\xD0\xA2", "C", "x HAS\xC5\x81O-1 y",
+               "D", "start\xE2\x80\x95\xC3\x89t\xC3\xA9");
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains: 'contrase\xC3\xB1" "a'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains|cased: 'contrase\xC3\xB1" "a'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains|cased: 'CONTRASE\xC3\x91" "A'\n  condition: sel\n"), &ev), 1);
+    /* Cyrillic, whole value */
+    CHECK_INT(test_match(RULE("  sel:\n    B: '\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    B: '\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5'\n  condition: sel\n"), &ev), 0);
+    /* wildcards: ? is one character (two bytes here), * any */
+    CHECK_INT(test_match(RULE("  sel:\n    C: '*has?o-?*'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: '*has\xC5\x82o-1 y'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'has\xC5\x82o*'\n  condition: sel\n"), &ev), 0);
+    /* windash places and regex metacharacters in such a value stay literal */
+    CHECK_INT(test_match(RULE("  sel:\n    D|windash: 'start-\xC3\xA9T\xC3\x89'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains: '\xC3\xB1" "a *.'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains: '\xC3\xB1" "a .'\n  condition: sel\n"), &ev), 0);
+    /* with all, each value in either case, not each spelling */
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains|all: ['contrase\xC3\xB1" "a', 'findstr']\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|contains|all: ['contrase\xC3\xB1" "a', 'nope']\n  condition: sel\n"), &ev), 0);
+    /* keywords too */
+    CHECK_INT(test_match(RULE("  keywords:\n    - 'has\xC5\x82o'\n  condition: keywords\n"), &ev), 1);
+}
+
 TN_TEST(test_re_and_flags)
 {
     TEST_EVENT(ev, "X", 1, "CommandLine", "Invoke-Expression abc", "Multi", "line1\nLINE2");
