@@ -46,9 +46,10 @@ void tn_unescape(tn_buf *out, const char *s, size_t n);
  * 1 when a value cannot take it (*why says why). */
 int tn_transform(plist *l, tkind t, unsigned flags, const char **why);
 /* Appends to out pattern p spelt with each character beyond ASCII that
- * has another case (value_text.c's pairs: Latin, Greek, Cyrillic ...) in
- * either: Sigma compares case-insensitively and the matcher folds ASCII
- * only. A pattern that is not UTF-8 text (an encoding's bytes) is added
+ * has another case (value_text.c's case_alts: Latin, Greek, Cyrillic ...;
+ * sigma and final sigma, micro and mu, sharp s, the Kelvin sign as k) in
+ * each of its spellings: Sigma compares case-insensitively and the
+ * matcher folds ASCII only. A pattern that is not UTF-8 text (an encoding's bytes) is added
  * as it is. 0; 1 when it would be more than max strings (nothing added);
  * -1 out of memory. */
 int tn_case_variants(plist *out, const tn_buf *p, size_t max);

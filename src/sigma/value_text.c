@@ -439,10 +439,9 @@ int tn_number_parse(const char *s, size_t n, double *out)
 }
 
 /* The other case of code point cp beyond ASCII, or 0: simple one-to-one
- * pairs of Latin-1, Latin Extended-A and Additional, Greek, Cyrillic,
- * Armenian and the full-width Latin letters. Characters whose folding is
- * not one-to-one (dotted and dotless i, long s, final sigma, Kelvin sign)
- * have none. */
+ * pairs of Latin-1, Latin Extended-A, B (its regular blocks: Romanian
+ * s and t with comma ...) and Additional, Greek, Cyrillic, Armenian and the
+ * full-width Latin letters. Letters of three spellings are case_alts'. */
 static uint32_t other_case(uint32_t cp)
 {
     if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) ||
@@ -474,14 +473,43 @@ static uint32_t other_case(uint32_t cp)
     if (cp == 0x4C0 || cp == 0x4CF)
         return cp == 0x4C0 ? 0x4CF : 0x4C0;
     /* pairs: upper even, lower odd */
-    if ((cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177) ||
+    if ((cp >= 0x1DE && cp <= 0x1EF) || (cp >= 0x1F8 && cp <= 0x21F) || (cp >= 0x222 && cp <= 0x233) ||
+        (cp >= 0x246 && cp <= 0x24F) || (cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177) ||
         (cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) || (cp >= 0x4D0 && cp <= 0x52F) ||
         (cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF))
         return cp ^ 1;
     /* pairs: upper odd, lower even */
-    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) || (cp >= 0x4C1 && cp <= 0x4CE))
+    if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) || (cp >= 0x4C1 && cp <= 0x4CE) ||
+        (cp >= 0x1CD && cp <= 0x1DC))
         return ((cp - 1) ^ 1) + 1;
     return 0;
+}
+
+/* The spellings of cp in either case, cp first, into alt[0..3): 1 when
+ * it has no other. Sigma, final sigma and capital sigma are one letter,
+ * as micro sign, mu and capital mu, sharp s and capital sharp s, and the
+ * three of DZ, Dz, dz (and LJ, NJ, DZ with caron); the Kelvin sign is k,
+ * the long s s (Unicode's simple case folding). */
+static int case_alts(uint32_t cp, uint32_t alt[3])
+{
+    static const uint32_t trio[][3] = {{0x3A3, 0x3C3, 0x3C2}, {0x39C, 0x3BC, 0xB5},
+                                       {0x1C4, 0x1C5, 0x1C6}, {0x1C7, 0x1C8, 0x1C9},
+                                       {0x1CA, 0x1CB, 0x1CC}, {0x1F1, 0x1F2, 0x1F3},
+                                       {0xDF, 0x1E9E, 0}, {0x212A, 'k', 0}, {0x17F, 's', 0}};
+    alt[0] = cp;
+    for (size_t t = 0; t < sizeof(trio) / sizeof(trio[0]); t++)
+        for (int j = 0; j < 3; j++)
+            if (trio[t][j] == cp) {
+                int n = 1;
+                for (int q = 0; q < 3; q++)
+                    if (q != j && trio[t][q])
+                        alt[n++] = trio[t][q];
+                return n;
+            }
+    uint32_t o = other_case(cp);
+    if (o)
+        alt[1] = o;
+    return o ? 2 : 1;
 }
 
 static uint32_t utf8_cp(const unsigned char *s, size_t n)
@@ -497,26 +525,31 @@ static uint32_t utf8_cp(const unsigned char *s, size_t n)
 int tn_case_variants(plist *out, const tn_buf *p, size_t max)
 {
     const unsigned char *s = (const unsigned char *)p->data;
-    size_t k = 0;
+    size_t combos = 1;
+    uint32_t alt[3];
     for (size_t i = 0; i < p->len;) {
         size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
         if (!n)
             return tn_plist_add(out, p->data, p->len) ? -1 : 0;   /* not text: as it is */
-        k += n > 1 && other_case(utf8_cp(s + i, n)) != 0;
+        if (n > 1) {
+            combos *= (size_t)case_alts(utf8_cp(s + i, n), alt);
+            if (combos > max)
+                return 1;
+        }
         i += n;
     }
-    if (k >= 31 || ((size_t)1 << k) > max)
-        return 1;
-    for (size_t combo = 0; combo < ((size_t)1 << k); combo++) {
+    for (size_t combo = 0; combo < combos; combo++) {
         tn_buf b;
         tn_buf_init(&b);
-        size_t bit = 0;
+        size_t rest = combo;
         for (size_t i = 0; i < p->len;) {
             size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
-            uint32_t o = n > 1 ? other_case(utf8_cp(s + i, n)) : 0;
-            if (o && (combo >> bit++ & 1)) {
+            int na = n > 1 ? case_alts(utf8_cp(s + i, n), alt) : 1;
+            uint32_t pick = alt[rest % (size_t)na];
+            rest /= (size_t)na;
+            if (na > 1 && pick != alt[0]) {
                 unsigned char u[4];
-                bput(&b, (const char *)u, tn_utf8_put(u, o));
+                bput(&b, (const char *)u, tn_utf8_put(u, pick));
             } else {
                 bput(&b, p->data + i, n);
             }

@@ -20,7 +20,10 @@ static const char *fault_rules =
     "  re:\n    CommandLine|re|i: 'invoke-[a-z]+'\n"
     "  b64:\n    CommandLine|base64offset|contains: 'http://'\n"
     "  kw:\n    - 'mimikatz'\n"
-    "  condition: (sel or re or b64 or kw) and not 1 of filter*\n"
+    /* beyond ASCII: spelt in each case, and a caseless regex (session 22) */
+    "  uni:\n    CommandLine|contains: ['contrase\xC3\xB1" "a', '\xD0\x90\xD0\xB4\xD0\xBC\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x81\xD1\x82\xD1\x80']\n"
+    "  uniall:\n    CommandLine|windash|contains|all: ['-\xC3\xB1', 'x\xC3\xA9']\n"
+    "  condition: (sel or re or b64 or kw or uni or uniall) and not 1 of filter*\n"
     "  filter_a:\n    User|expand: 'adm_%Administrators%'\n"
     "---\n"
     "title: f\nlogsource:\n  product: windows\nfilter:\n  rules: [r1]\n  selection:\n    User: x\n"

@@ -147,6 +147,21 @@ TN_TEST(test_case_insensitive_beyond_ascii)
     /* with all, each value in either case, not each spelling */
     CHECK_INT(test_match(RULE("  sel:\n    A|contains|all: ['contrase\xC3\xB1" "a', 'findstr']\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    A|contains|all: ['contrase\xC3\xB1" "a', 'nope']\n  condition: sel\n"), &ev), 0);
+    /* sigma's three forms, micro and mu, sharp s, Romanian t with comma;
+     * four cased letters are more than 8 spellings: the caseless regex */
+    TEST_EVENT(gr, "X", 1, "A", "\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x82", "B", "\xCE\x9C", "C",
+               "STRA\xE1\xBA\x9E" "E", "D", "\xC8\x9A" "ara");
+    const char *greek[] = {"\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3", "\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x83",
+                           "\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x82", "*\xCF\x83", "*\xCE\xA3"};
+    char y[256];
+    for (size_t i = 0; i < sizeof(greek) / sizeof(greek[0]); i++) {
+        snprintf(y, sizeof(y), RULE("  sel:\n    A: '%s'\n  condition: sel\n"), greek[i]);
+        CHECK_INT(test_match(y, &gr), 1);
+    }
+    CHECK_INT(test_match(RULE("  sel:\n    B: '\xC2\xB5'\n  condition: sel\n"), &gr), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    C: 'stra\xC3\x9F" "e'\n  condition: sel\n"), &gr), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    D: '\xC8\x9B" "ara'\n  condition: sel\n"), &gr), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    D|cased: '\xC8\x9B" "ara'\n  condition: sel\n"), &gr), 0);
     /* keywords too */
     CHECK_INT(test_match(RULE("  keywords:\n    - 'has\xC5\x82o'\n  condition: keywords\n"), &ev), 1);
 }
