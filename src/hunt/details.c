@@ -107,7 +107,7 @@ static inline int detail_of(const char *s, uint32_t n)
 /* Appends "name":"value" (value cut at 1 KiB, not inside a UTF-8
  * sequence) to b; key: the name quoted, with its colon, kl bytes (at
  * most 32 are copied). */
-static void put_detail(tn_buf *b, int *first, const char *key, size_t kl, const tn_field *f)
+static inline void put_detail(tn_buf *b, int *first, const char *key, size_t kl, const tn_field *f)
 {
     size_t n = f->value_len > 1024 ? 1024 : f->value_len; /* details are a glimpse */
     while (n < f->value_len && n && ((unsigned char)f->value[n] & 0xC0) == 0x80)

@@ -52,7 +52,7 @@ static inline int tn_json_needs_esc(unsigned char c) { return c < 0x20 || c == '
 /* The byte at s[0] (of n) that is not plain ASCII or needs escaping, at
  * o: escaped, copied with its valid UTF-8 sequence, or U+FFFD for a bad
  * byte. Advances *i past what it used; returns the end of o. */
-static inline char *tn_json_esc_other(char *o, const char *s, size_t n, size_t *i)
+static __attribute__((noinline)) char *tn_json_esc_other(char *o, const char *s, size_t n, size_t *i)
 {
     unsigned char c = (unsigned char)s[0];
     if (c < 0x80) {
