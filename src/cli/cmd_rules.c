@@ -318,6 +318,11 @@ int tn_cmd_rules(int argc, char **argv)
         rc = TN_EXIT_INTERNAL;
     if (rc == TN_EXIT_OK && c.nrej)
         rc = tn_ruleset_count(rs) ? TN_EXIT_PARTIAL : TN_EXIT_NOINPUT;
+    if (rc == TN_EXIT_OK && !c.nrej && !tn_ruleset_count(rs) && !tn_ruleset_ncorrelations(rs)) {
+        /* nothing was checked: a folder without rules is no success */
+        fprintf(stderr, "tansa rules: no rule (.yml, .yaml) in the paths given\n");
+        rc = TN_EXIT_NOINPUT;
+    }
     if (fflush(stdout) || ferror(stdout)) {   /* a report that did not arrive is no report */
         fprintf(stderr, "tansa rules: cannot write the output: %s\n", strerror(errno));
         rc = TN_EXIT_INTERNAL;

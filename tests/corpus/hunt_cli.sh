@@ -273,4 +273,6 @@ echo '{"Channel":"Sec\u001b]0;t\u0007","EventID":1,"Computer":"H","TimeCreated":
 "$TANSA" hunt -q --profile -f jsonl -r "$w/rules/any.yml" "$w/pch.jsonl" >/dev/null 2>"$w/pch.err"
 check "--profile writes a log's channel escaped" "1 0" \
     "$(grep -c 'Sec\\x1b\]0;t\\x07:1' "$w/pch.err") $(grep -c $'\033' "$w/pch.err")"
+"$TANSA" rules check "$w/empty" >/dev/null 2>"$w/norules.err"
+check "rules check on a folder without rules: exit 3, said" "3 1" "$? $(grep -c 'no rule' "$w/norules.err")"
 echo "$pass passed, $fail failed"
