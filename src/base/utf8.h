@@ -40,4 +40,15 @@ static inline size_t tn_utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* The code point of the valid sequence s[0..n) (n: tn_utf8_len's). */
+static inline unsigned tn_utf8_cp(const unsigned char *s, size_t n)
+{
+    if (n == 1)
+        return s[0];
+    unsigned cp = s[0] & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
+    for (size_t k = 1; k < n; k++)
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    return cp;
+}
+
 #endif

@@ -135,8 +135,8 @@ static int audit_skip(const tn_field *f)
 
 /* "name":"v1 v2 ..." of every field of ev named name[0..nl) (several
  * keys are several `key` fields: one JSON name, not the same name twice,
- * which JSON readers reduce to the last). */
-static void audit_put(tn_buf *b, int *first, const tn_event *ev, const char *name, size_t nl)
+ * which JSON readers reduce to the last). Returns 1 when there was one. */
+static int audit_put(tn_buf *b, int *first, const tn_event *ev, const char *name, size_t nl)
 {
     tn_buf v;
     tn_buf_init(&v);
@@ -160,7 +160,9 @@ static void audit_put(tn_buf *b, int *first, const tn_event *ev, const char *nam
     }
     if (!tn_buf_ok(&v))
         b->oom = 1;
+    int put = v.len > 0;
     tn_buf_free(&v);
+    return put;
 }
 
 /* An auditd record's details (at most 16 names): first those that tell
@@ -178,14 +180,9 @@ static void audit_details(tn_buf *b, const tn_event *ev)
     int first = 1;
     for (size_t p = 0; p < nfirst; p++) {
         size_t nl = strlen(first_names[p]);
-        for (uint32_t i = 0; i < ev->nfields; i++) {
-            const tn_field *f = &ev->fields[i];
-            if (f->name_len == nl && !memcmp(f->name, first_names[p], nl) && !audit_skip(f)) {
-                audit_put(b, &first, ev, first_names[p], nl);
-                shown[ns] = first_names[p];
-                shown_len[ns++] = nl;
-                break;
-            }
+        if (audit_put(b, &first, ev, first_names[p], nl)) {
+            shown[ns] = first_names[p];
+            shown_len[ns++] = nl;
         }
     }
     for (uint32_t i = 0; i < ev->nfields && ns < 16; i++) {
@@ -195,9 +192,8 @@ static void audit_details(tn_buf *b, const tn_event *ev)
         size_t k = 0;
         while (k < ns && !(shown_len[k] == f->name_len && !memcmp(shown[k], f->name, f->name_len)))
             k++;
-        if (k < ns)
+        if (k < ns || !audit_put(b, &first, ev, f->name, f->name_len))
             continue;
-        audit_put(b, &first, ev, f->name, f->name_len);
         shown[ns] = f->name;
         shown_len[ns++] = f->name_len;
     }

@@ -200,12 +200,8 @@ static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
             w = 4, n = n ? n : 1;
         else if (n == 1)
             w = 1;
-        else {
-            uint32_t cp = n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
-            for (size_t k = 1; k < n; k++)
-                cp = cp << 6 | (u[i + k] & 0x3Fu);
-            w = cp_cols(cp);
-        }
+        else
+            w = cp_cols(tn_utf8_cp(u + i, n));
         if (cols + w > width)
             break;
         cols += w;

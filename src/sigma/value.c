@@ -404,7 +404,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
                           uint32_t *nv, uint32_t *cap)
 {
     plist l = {0};
-    unsigned char *folded = NULL;   /* per value of l: a caseless regex, not a glob */
+    size_t nplain = SIZE_MAX;   /* values of l from here on: a caseless regex, not a glob */
     int rc = -1;
     if (vn->kind != TN_Y_SCALAR)
         return fail(c, vn, "%s", "a value must be a string, number, boolean or null");
@@ -442,7 +442,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
     }
     /* case-insensitive beyond ASCII: each value spelt in both cases of
      * its letters beyond ASCII (up to 8 spellings; more, or with all: a
-     * caseless regular expression, folded[i]: 64 spellings of 3,000
+     * caseless regular expression, after nplain: 64 spellings of 3,000
      * values made a hostile rule load for 6 s). "All values are treated as
      * case-insensitive strings": contraseña is CONTRASEÑA. */
     int glob = !(m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF)) && !m->has_op && !m->tpart;
@@ -458,45 +458,26 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             high = (unsigned char)d[k] >= 0x80;
     }
     if (high && !(m->flags & M_CASED)) {
-        plist vl = {0};
-        size_t nfold = 0, capfold = 0;
-        size_t *fold_at = NULL;
-        for (size_t i = 0; i < l.n; i++) {
+        plist vl = {0}, rl = {0};   /* spellings; values for the regex, last */
+        int r = 0;
+        for (size_t i = 0; i < l.n && r >= 0; i++) {
             /* with all, a value's spellings would each be required: one
              * caseless regular expression instead */
-            int r = tn_case_variants(&vl, &l.v[i], (m->flags & M_ALL) ? 1 : 8);
-            if (r > 0) {
-                if (nfold == capfold) {
-                    size_t nc = capfold ? capfold * 2 : 4;
-                    size_t *nf = tn_realloc(fold_at, nc * sizeof(*nf));
-                    if (!nf)
-                        r = -1;
-                    else
-                        fold_at = nf, capfold = nc;
-                }
-                if (r > 0) {
-                    fold_at[nfold++] = vl.n;
-                    r = tn_plist_add(&vl, l.v[i].data, l.v[i].len);
-                }
-            }
-            if (r < 0) {
-                tn_free(fold_at);
-                tn_plist_free(&vl);
-                goto out;
-            }
+            r = tn_case_variants(&vl, &l.v[i], (m->flags & M_ALL) ? 1 : 8);
+            if (r > 0)
+                r = tn_plist_add(&rl, l.v[i].data, l.v[i].len);
         }
+        nplain = vl.n;
+        for (size_t i = 0; i < rl.n && r >= 0; i++)
+            r = tn_plist_take(&vl, &rl.v[i]);
+        tn_plist_free(&rl);
         tn_plist_free(&l);
         l = vl;
-        if (nfold && !(folded = tn_calloc(l.n, 1))) {
-            tn_free(fold_at);
+        if (r < 0)
             goto out;
-        }
-        for (size_t k = 0; k < nfold; k++)
-            folded[fold_at[k]] = 1;
-        tn_free(fold_at);
     }
     uint32_t adds = (uint32_t)l.n;
-    if (m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart)
+    if (!glob)
         adds = 1;   /* type modifiers take the first string only (the break below) */
     if (l.n && reserve(c, vs, *nv, cap, *nv + adds))
         goto out;
@@ -529,7 +510,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
             r = v->ref.name ? 0 : -1;
             if (!r)
                 tn_fieldname_init(&v->ref, v->ref.name, vn->len);
-        } else if (folded && folded[i]) {
+        } else if (i >= nplain) {
             r = finish_glob_folded(c, v, vn, &l.v[i]);
         } else {
             r = finish_glob(c, v, &l.v[i], (m->flags & M_CASED) != 0);
@@ -539,12 +520,11 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
                 fail(c, vn, "%s", "out of memory");
             goto out;
         }
-        if (m->flags & (M_RE | M_CIDR | M_EXISTS | M_FIELDREF) || m->has_op || m->tpart)
+        if (!glob)
             break;  /* type modifiers ignore string expansions */
     }
     rc = 0;
 out:
-    tn_free(folded);
     tn_plist_free(&l);
     if (rc && !c->err[0])
         fail(c, vn, "%s", "out of memory");

@@ -525,16 +525,6 @@ static int case_alts(uint32_t cp, uint32_t alt[3])
     return o ? 2 : 1;
 }
 
-static uint32_t utf8_cp(const unsigned char *s, size_t n)
-{
-    if (n == 1)
-        return s[0];
-    uint32_t cp = s[0] & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
-    for (size_t k = 1; k < n; k++)
-        cp = cp << 6 | (s[k] & 0x3Fu);
-    return cp;
-}
-
 int tn_case_variants(plist *out, const tn_buf *p, size_t max)
 {
     const unsigned char *s = (const unsigned char *)p->data;
@@ -545,7 +535,7 @@ int tn_case_variants(plist *out, const tn_buf *p, size_t max)
         if (!n)
             return tn_plist_add(out, p->data, p->len) ? -1 : 0;   /* not text: as it is */
         if (n > 1) {
-            combos *= (size_t)case_alts(utf8_cp(s + i, n), alt);
+            combos *= (size_t)case_alts(tn_utf8_cp(s + i, n), alt);
             if (combos > max)
                 return 1;
         }
@@ -559,7 +549,7 @@ int tn_case_variants(plist *out, const tn_buf *p, size_t max)
         size_t rest = combo;
         for (size_t i = 0; i < p->len;) {
             size_t n = s[i] < 0x80 ? 1 : tn_utf8_len(s + i, p->len - i);
-            int na = n > 1 ? case_alts(utf8_cp(s + i, n), alt) : 1;
+            int na = n > 1 ? case_alts(tn_utf8_cp(s + i, n), alt) : 1;
             uint32_t pick = alt[rest % (size_t)na];
             rest /= (size_t)na;
             if (na > 1 && pick != alt[0]) {
