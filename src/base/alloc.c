@@ -86,3 +86,20 @@ void tn_huge_free(void *p, size_t n)
     if (p)
         munmap(p, n);
 }
+
+void *tn_big_alloc(size_t *n)
+{
+    if (*n >= TN_HUGE)
+        return tn_huge_alloc(n);
+    void *p = tn_malloc(*n ? *n : 1);
+    *n = 0;
+    return p;
+}
+
+void tn_big_free(void *p, size_t n)
+{
+    if (n)
+        tn_huge_free(p, n);
+    else
+        tn_free(p);
+}

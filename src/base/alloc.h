@@ -24,4 +24,10 @@ void tn_alloc_fail_after(long n);
 void *tn_huge_alloc(size_t *n);
 void tn_huge_free(void *p, size_t n);
 
+/* *n bytes from tn_huge_alloc when *n >= TN_HUGE (then *n becomes the
+ * region's size), else from tn_malloc (then *n becomes 0); the same *n
+ * goes back to tn_big_free. NULL on failure. */
+void *tn_big_alloc(size_t *n);
+void tn_big_free(void *p, size_t n);
+
 #endif

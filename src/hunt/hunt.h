@@ -45,6 +45,7 @@ const char *tn_level_name(int level);
 typedef struct tn_dets {
     tn_det *v;
     size_t n, cap;
+    size_t vhuge;         /* v's tn_big_alloc size (0: tn_malloc's) */
     tn_arena *arenas;     /* strings of the in-memory detections */
     int narenas;
     FILE **runs;          /* sorted run files, see spill.h */

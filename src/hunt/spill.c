@@ -98,11 +98,15 @@ void tn_det_sort(tn_det *v, size_t n)
 {
     if (n < 2)
         return;
-    sort_key *k = tn_malloc(2 * n * sizeof(*k));
-    size_t *runs = tn_malloc((n + 1) * sizeof(*runs));   /* starts, then n */
+    /* in 2 MiB pages when large: sorting the 88,622 detections of the
+     * 256 MiB real-chunk hunt at the end took ~700 page faults in 4 KiB
+     * pages */
+    size_t kb = 2 * n * sizeof(sort_key), rb = (n + 1) * sizeof(size_t);
+    sort_key *k = tn_big_alloc(&kb);
+    size_t *runs = tn_big_alloc(&rb);   /* starts, then n */
     if (!k || !runs) {
-        tn_free(k);
-        tn_free(runs);
+        tn_big_free(k, kb);
+        tn_big_free(runs, rb);
         qsort(v, n, sizeof(*v), tn_det_cmp);
         return;
     }
@@ -145,8 +149,8 @@ void tn_det_sort(tn_det *v, size_t n)
         }
         v[j] = t;
     }
-    tn_free(k);
-    tn_free(runs);
+    tn_big_free(k, kb);
+    tn_big_free(runs, rb);
 }
 
 typedef struct disk_det {
