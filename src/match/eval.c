@@ -428,12 +428,35 @@ static int shape_match(tn_gshape sh, const char *lit, size_t ln, const char *s, 
 
 /* Field reference: compares with the other field's value, folded here
  * (it is not known when the rule is compiled). */
+static int has_high(const char *s, size_t n);
+
+/* ref_match of texts with bytes beyond ASCII: both case-folded
+ * (tn_case_fold), so that fieldref ignores case as values do. */
+static int ref_match_folded(const tn_value *v, const fval *r, const fval *f)
+{
+    char sa[256], sb[256];
+    char *a = r->n <= sizeof(sa) ? sa : tn_malloc(r->n);
+    char *b = f->n <= sizeof(sb) ? sb : tn_malloc(f->n);
+    int m = 0;
+    if (a && b) {
+        size_t an = tn_case_fold(a, r->s, r->n), bn = tn_case_fold(b, f->s, f->n);
+        m = shape_match(v->shape, a, an, b, bn, 1);
+    }
+    if (a != sa)
+        tn_free(a);
+    if (b != sb)
+        tn_free(b);
+    return m;   /* 0 too when out of memory */
+}
+
 static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     fval r;
     lookup(e, &v->ref, &r);
     if (!r.present)
         return 0;
+    if (!v->cased && (has_high(r.s, r.n) || has_high(f->s, f->n)))
+        return ref_match_folded(v, &r, f);
     const char *lit = v->cased ? r.s : lowered(e, &r);
     const char *fs = v->cased ? f->s : lowered(e, f);
     if (!lit || !fs)

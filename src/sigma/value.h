@@ -33,6 +33,14 @@ int tn_keyword_compile(tn_vctx *c, const tn_ynode *val, tn_item *out);
  * nan) or 0x hexadecimal. 0, or -1 when it is not a number. */
 int tn_number_parse(const char *s, size_t n, double *out);
 
+/* s[0..n) case-folded into out (room for n bytes: folding never
+ * lengthens): each letter as one spelling of its case class, by the
+ * classes tn_case_variants spells (ASCII, and beyond it Unicode's simple
+ * case folding for the blocks it covers; Kelvin sign as k, long s as s);
+ * other code points and invalid bytes as they are. Returns the length.
+ * Two texts are equal ignoring case when their folds are. */
+size_t tn_case_fold(char *out, const char *s, size_t n);
+
 /* Maps a Sigma field name to the event member it reads (TN_F_DATA for
  * EventData/UserData names). */
 tn_sysfield tn_field_sys(const char *name, size_t len);

@@ -525,6 +525,52 @@ static int case_alts(uint32_t cp, uint32_t alt[3])
     return o ? 2 : 1;
 }
 
+/* The least code point of cp's case class (so the shortest in UTF-8). */
+static uint32_t fold_cp(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'A' && cp <= 'Z' ? cp + 0x20 : cp;
+    uint32_t alt[3];
+    int n = case_alts(cp, alt);
+    uint32_t m = cp;
+    for (int i = 1; i < n; i++) {
+        uint32_t a = alt[i] >= 'A' && alt[i] <= 'Z' ? alt[i] + 0x20 : alt[i];
+        if (a < m)
+            m = a;
+    }
+    return m;
+}
+
+size_t tn_case_fold(char *out, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = u[i] < 0x80 ? 1 : tn_utf8_len(u + i, n - i);
+        if (len <= 1) {   /* ASCII, or an invalid byte: as it is */
+            unsigned char c = u[i++];
+            out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 0x20 : c);
+            continue;
+        }
+        uint32_t cp = tn_utf8_cp(u + i, len), f = fold_cp(cp);
+        if (f == cp) {
+            memcpy(out + o, s + i, len);
+            o += len;
+        } else if (f < 0x80) {
+            out[o++] = (char)f;
+        } else if (f < 0x800) {
+            out[o++] = (char)(0xC0 | f >> 6);
+            out[o++] = (char)(0x80 | (f & 0x3F));
+        } else {   /* the classes hold no code point past U+FFFF */
+            out[o++] = (char)(0xE0 | f >> 12);
+            out[o++] = (char)(0x80 | (f >> 6 & 0x3F));
+            out[o++] = (char)(0x80 | (f & 0x3F));
+        }
+        i += len;
+    }
+    return o;
+}
+
 int tn_case_variants(plist *out, const tn_buf *p, size_t max)
 {
     const unsigned char *s = (const unsigned char *)p->data;

@@ -334,6 +334,34 @@ TN_TEST(test_fieldref_long_values)
     CHECK_INT(test_match(RULE("  sel:\n    One|fieldref|cased: Two\n  condition: sel\n"), &ev), 0);
 }
 
+/* fieldref ignores case beyond ASCII as values do (it folded ASCII
+ * only): Cyrillic, Greek final sigma, the Kelvin sign, long values. */
+TN_TEST(test_fieldref_folds_beyond_ascii)
+{
+    TEST_EVENT(ev, "X", 1, "SubjectUserName", "Администратор", "TargetUserName", "АДМИНИСТРАТОР",
+               "A", "ΟΔΟΣ", "B", "οδος", "C", "οδoς", "K", "\xE2\x84\xAA" "elvin", "L", "kELVIN",
+               "Path", "C:\\Users\\администратор\\x", "Other", "Админ");
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref: TargetUserName\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref|cased: TargetUserName\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    SubjectUserName|fieldref: Other\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref: B\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref: C\n  condition: sel\n"), &ev), 0);   /* Latin o */
+    CHECK_INT(test_match(RULE("  sel:\n    K|fieldref: L\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Path|fieldref|contains: TargetUserName\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    Path|fieldref|startswith: TargetUserName\n  condition: sel\n"), &ev), 0);
+    char longv[1500], longu[1500];   /* past the folds' stack buffers */
+    size_t n = 0;
+    while (n + 2 < sizeof(longv)) {
+        memcpy(longv + n, "\xD0\xB4", 2);   /* д */
+        memcpy(longu + n, "\xD0\x94", 2);   /* Д */
+        n += 2;
+    }
+    longv[n] = longu[n] = 0;
+    TEST_EVENT(lv, "X", 1, "One", longv, "Two", longu);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref: Two\n  condition: sel\n"), &lv), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    One|fieldref|cased: Two\n  condition: sel\n"), &lv), 0);
+}
+
 /* Found by a review (session 19), each against the spec's text. */
 
 /* expand adds %name% and \% and changes no other escape: 'C:\\Windows\\*'
