@@ -514,3 +514,66 @@ TN_TEST(test_repeated_field_any_item)
     CHECK_INT(test_match(RULE("  sel:\n    F|contains|all: [alp, delta]\n  condition: sel\n"), &ev), 0);
     CHECK_INT(test_match(RULE("  sel:\n    F|all: [beta, gamma]\n  condition: sel\n"), &ev), 1);
 }
+
+/* tn_case_fold against tn_case_variants, code point by code point up to
+ * U+2FFF and the full-width block: every spelling a value would be given
+ * folds to the same text, the fold is its own fold, and it is never
+ * longer than the text. */
+#include "sigma/value_impl.h"
+
+static size_t put_cp(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    o[0] = (char)(0xE0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+TN_TEST(test_case_fold_agrees_with_spellings)
+{
+    int bad = 0;
+    size_t spellings = 0;   /* letters with another spelling */
+    for (uint32_t cp = 0x41; cp < 0xFF60 && bad < 5; cp++) {
+        if (cp == 0x3000)
+            cp = 0xFF00;
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char s[8], f[8], g[8], h[8];
+        size_t n = put_cp(s, cp);
+        size_t fn = tn_case_fold(f, s, n);
+        size_t gn = tn_case_fold(g, f, fn);
+        if (fn > n || gn != fn || memcmp(f, g, fn))
+            bad++;
+        tn_buf in;
+        tn_buf_init(&in);
+        tn_buf_put(&in, s, n);
+        plist l = {0};
+        if (tn_case_variants(&l, &in, 8) < 0)
+            bad++;
+        spellings += l.n > 1;
+        for (size_t i = 0; i < l.n; i++) {
+            size_t hn = tn_case_fold(h, l.v[i].data, l.v[i].len);
+            if (hn != fn || memcmp(h, f, fn)) {
+                fprintf(stderr, "U+%04X: spelling %zu folds apart\n", (unsigned)cp, i);
+                bad++;
+            }
+        }
+        tn_plist_free(&l);
+        tn_buf_free(&in);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(spellings > 1000);   /* 1,040 in session 23 */
+    /* invalid bytes stay as they are */
+    char out[8];
+    CHECK_INT((int)tn_case_fold(out, "\xC3(A\xFF", 4), 4);
+    CHECK(memcmp(out, "\xC3(a\xFF", 4) == 0);
+}
