@@ -2,13 +2,17 @@
  *
  * The input is a condition string over a fixed set of search identifiers
  * (some sharing prefixes, one starting with '_'). Any input must either
- * parse into a tree whose references are in range or fail cleanly. */
+ * parse into a tree whose references are in range or fail cleanly. What
+ * follows a '|' also goes to the legacy aggregation parser (tn_agg_parse),
+ * which must fail cleanly or give a known function, operator and a
+ * number. */
 #include "base/arena.h"
 #include "sigma/cond.h"
 
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static void check_tree(const tn_cnode *c, size_t n, int depth)
 {
@@ -46,6 +50,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_tree(c, n, 0);
     else
         assert(at <= size);
+    const char *bar = memchr(data, '|', size);
+    if (bar) {
+        tn_legacy_agg g;
+        size_t rest = size - (size_t)(bar + 1 - (const char *)data);
+        if (tn_agg_parse(bar + 1, rest, &a, &g, err, sizeof(err), &at) == 0) {
+            assert(g.present && g.fn >= TN_AGG_COUNT && g.fn <= TN_AGG_AVG && g.op >= 0 && g.op <= 5);
+            assert(g.fn == TN_AGG_COUNT || g.field);
+            assert(!g.field || strlen(g.field) > 0);
+            assert(!g.group || strlen(g.group) > 0);
+        } else {
+            assert(at <= rest);
+        }
+    }
     tn_arena_free(&a);
     return 0;
 }

@@ -103,6 +103,17 @@ static int refers(const char *ref, const char *id, const char *name)
 static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t ncorrs, tn_corr *c, char *why,
                         size_t n, uint32_t *pos)
 {
+    if (c->legacy_of) {   /* its rule, which shares its id: by the object */
+        c->ref_rule[0] = c->ref_corr[0] = -1;
+        for (uint32_t i = 0; i < rs->nrules; i++)
+            if (rs->rules[i] == c->legacy_of)
+                c->ref_rule[0] = (int32_t)i;
+        if (c->ref_rule[0] < 0) {
+            snprintf(why, n, "the rule of this aggregation was not loaded");
+            return -1;
+        }
+        return 0;
+    }
     for (uint32_t k = 0; k < c->nrefs; k++) {
         int found = 0;
         if (c->ref_at) {   /* a failure below is reported at this reference */

@@ -7,9 +7,13 @@
  *   QUANT   := NUMBER | 'all' | 'any'
  *
  * Keywords are case-insensitive. The legacy aggregation syntax
- * ("... | count() by X > 5") is rejected with a pointer to correlation
- * rules. Depth is limited so hostile input cannot exhaust the stack. */
+ * ("... | count() by X > 5") is refused here, with a pointer to
+ * correlation rules; a rule's condition may end with one (tn_agg_parse),
+ * which the loader makes a correlation of. Depth is limited so hostile
+ * input cannot exhaust the stack. */
 #include "sigma/cond.h"
+
+#include "sigma/value.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -333,4 +337,99 @@ tn_cnode *tn_cond_parse(const char *text, size_t len, const char *const *names, 
         return NULL;
     }
     return root;
+}
+
+/* ---- the legacy aggregation (cond.h) ---- */
+
+static size_t skip_space(const char *s, size_t len, size_t i)
+{
+    while (i < len && is_space((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+/* A field name at s[i..): letters, digits and _ . - @ $ and bytes past
+ * ASCII; its end, i when there is none. */
+static size_t field_end(const char *s, size_t len, size_t i)
+{
+    while (i < len && (is_alnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-' ||
+                       s[i] == '@' || s[i] == '$' || (unsigned char)s[i] >= 0x80))
+        i++;
+    return i;
+}
+
+static int agg_fail(char *err, size_t errlen, size_t *at, size_t where, const char *msg)
+{
+    snprintf(err, errlen, "%s", msg);
+    *at = where;
+    return -1;
+}
+
+int tn_agg_parse(const char *s, size_t len, tn_arena *a, tn_legacy_agg *g, char *err,
+                 size_t errlen, size_t *at)
+{
+    memset(g, 0, sizeof(*g));
+    size_t i = skip_space(s, len, 0), e = field_end(s, len, i);
+    static const char *const fns[] = {"count", "sum", "avg", "min", "max"};
+    int fn = -1;
+    for (int k = 0; k < 5; k++)
+        if (e - i == strlen(fns[k]) && !strncasecmp(s + i, fns[k], e - i))
+            fn = k;
+    if (fn < 0)
+        return agg_fail(err, errlen, at, i,
+                        e - i == 4 && !strncasecmp(s + i, "near", 4)
+                            ? "the legacy 'near' aggregation is not supported; use a temporal correlation rule"
+                            : "expected an aggregation: count(), sum(FIELD) or avg(FIELD)");
+    if (fn > TN_AGG_AVG)
+        return agg_fail(err, errlen, at, i,
+                        "the aggregations min and max have no correlation type to become; use a correlation rule");
+    g->fn = fn;
+    i = skip_space(s, len, e);
+    if (i >= len || s[i] != '(')
+        return agg_fail(err, errlen, at, i, "expected '(' after the aggregation function");
+    i = skip_space(s, len, i + 1);
+    e = field_end(s, len, i);
+    if (e > i && !(g->field = tn_arena_strndup(a, s + i, e - i)))
+        return agg_fail(err, errlen, at, i, "out of memory");
+    i = skip_space(s, len, e);
+    if (i >= len || s[i] != ')')
+        return agg_fail(err, errlen, at, i, "expected a field name and ')'");
+    if (fn != TN_AGG_COUNT && !g->field)
+        return agg_fail(err, errlen, at, i, "sum() and avg() need a field");
+    i = skip_space(s, len, i + 1);
+    e = field_end(s, len, i);
+    if (e - i == 2 && !strncasecmp(s + i, "by", 2)) {
+        i = skip_space(s, len, e);
+        e = field_end(s, len, i);
+        if (e == i)
+            return agg_fail(err, errlen, at, i, "expected a field name after 'by'");
+        if (!(g->group = tn_arena_strndup(a, s + i, e - i)))
+            return agg_fail(err, errlen, at, i, "out of memory");
+        i = skip_space(s, len, e);
+    }
+    /* the operator, longest first */
+    static const struct { const char *t; int op; } ops[] = {
+        {">=", 1}, {"<=", 3}, {"==", 4}, {"!=", 5}, {">", 0}, {"<", 2}, {"=", 4}};
+    int op = -1;
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]) && op < 0; k++) {
+        size_t n = strlen(ops[k].t);
+        if (i + n <= len && !memcmp(s + i, ops[k].t, n)) {
+            op = ops[k].op;
+            i += n;
+        }
+    }
+    if (op < 0)
+        return agg_fail(err, errlen, at, i, "expected a comparison: >, >=, <, <=, = or !=");
+    g->op = op;
+    i = skip_space(s, len, i);
+    size_t ne = i;
+    while (ne < len && !is_space((unsigned char)s[ne]))
+        ne++;
+    if (ne == i || tn_number_parse(s + i, ne - i, &g->value))
+        return agg_fail(err, errlen, at, i, "expected a number to compare with");
+    i = skip_space(s, len, ne);
+    if (i < len)
+        return agg_fail(err, errlen, at, i, "unexpected text after the aggregation");
+    g->present = 1;
+    return 0;
 }

@@ -17,6 +17,29 @@
 tn_cnode *tn_cond_parse(const char *text, size_t len, const char *const *names, size_t n,
                         tn_arena *a, char *err, size_t errlen, size_t *at);
 
+/* The legacy (Sigma 1) aggregation a condition may end with, after '|':
+ *
+ *   agg := FN '(' [FIELD] ')' ['by' FIELD] OP NUMBER
+ *   FN  := count | sum | avg          (min, max: refused)
+ *   OP  := > | >= | < | <= | = | == | !=
+ *
+ * count() counts events, count(F) the distinct values of F, sum(F) and
+ * avg(F) add F's numbers; the loader makes a correlation rule of it. */
+enum { TN_AGG_COUNT, TN_AGG_SUM, TN_AGG_AVG };
+typedef struct tn_legacy_agg {
+    int present;
+    int fn;                  /* TN_AGG_* */
+    int op;                  /* as corr.h's TN_CC_*: gt, gte, lt, lte, eq, neq */
+    const char *field;       /* in the arena; NULL for count() */
+    const char *group;       /* in the arena; NULL without 'by' */
+    double value;
+} tn_legacy_agg;
+
+/* Parses text[0..len), what follows the '|', into *g (strings in a).
+ * Returns 0, or -1 with a message in err and the offset in *at. */
+int tn_agg_parse(const char *text, size_t len, tn_arena *a, tn_legacy_agg *g, char *err,
+                 size_t errlen, size_t *at);
+
 /* 1 if name matches the identifier pattern pat (only '*' is special). */
 int tn_cond_pattern_match(const char *pat, size_t plen, const char *name);
 

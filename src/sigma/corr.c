@@ -6,6 +6,8 @@
  * value_* types. The deprecated in-condition aggregation syntax is
  * rejected by the condition parser, not here. */
 #include "sigma/corr.h"
+#include "sigma/cond.h"
+#include "sigma/rule.h"
 #include "sigma/value.h"
 
 #include <errno.h>
@@ -25,8 +27,7 @@ static const char *scalar(const tn_ynode *n)
     return n && n->kind == TN_Y_SCALAR ? n->str : NULL;
 }
 
-/* "90m" -> FILETIME units; 0 when malformed. */
-static uint64_t parse_span(const char *s)
+uint64_t tn_corr_parse_span(const char *s)
 {
     char *end;
     errno = 0;
@@ -247,7 +248,7 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     if (g && !c->group_by)
         return bad(err, errlen, at, g, "'group-by' must be a list of field names");
     const tn_ynode *ts = tn_ymap_get(cs, "timespan");
-    c->span = scalar(ts) ? parse_span(ts->str) : 0;
+    c->span = scalar(ts) ? tn_corr_parse_span(ts->str) : 0;
     if (!c->span)
         return bad(err, errlen, at, ts ? ts : cs, "'timespan' must be a number and s, m, h, d or w");
     const tn_ynode *cn = tn_ymap_get(cs, "condition");
@@ -283,4 +284,49 @@ const char *tn_corr_field(const tn_corr *c, const char *g, const char *rule_name
                 return c->aliases[i].fields[k];
     }
     return g;
+}
+
+tn_corr *tn_corr_legacy(tn_arena *a, const tn_srule *r, const tn_legacy_agg *g, uint64_t span)
+{
+    tn_corr *c = tn_arena_calloc(a, sizeof(*c));
+    const char **refs = tn_arena_calloc(a, sizeof(*refs));
+    const char **fields = tn_arena_calloc(a, sizeof(*fields));
+    const char **group = tn_arena_calloc(a, sizeof(*group));
+    int32_t *idx = tn_arena_calloc(a, 2 * sizeof(*idx));
+    if (!c || !refs || !fields || !group || !idx)
+        return NULL;
+    c->id = r->id;
+    c->title = r->title;
+    c->level = r->level;
+    c->status = r->status;
+    c->file = r->file;
+    c->line = r->line;
+    c->col = r->col;
+    c->type = g->fn == TN_AGG_SUM ? TN_CORR_VALUE_SUM
+            : g->fn == TN_AGG_AVG ? TN_CORR_VALUE_AVG
+            : g->field ? TN_CORR_VALUE_COUNT : TN_CORR_EVENT_COUNT;
+    refs[0] = r->id[0] ? r->id : r->title;
+    c->refs = refs;
+    c->nrefs = 1;
+    c->ref_rule = idx;
+    c->ref_corr = idx + 1;
+    if (g->group) {
+        group[0] = g->group;
+        c->group_by = group;
+        c->ngroup = 1;
+    }
+    c->span = span;
+    c->has[g->op] = 1;
+    c->cond[g->op] = g->value;
+    c->windowed = g->op >= TN_CC_LT;
+    if (g->field) {
+        fields[0] = g->field;
+        c->fields = fields;
+        c->nfields = 1;
+        c->field = fields[0];
+    }
+    c->tags = r->tags;
+    c->ntags = r->ntags;
+    c->legacy_of = r;
+    return c;
 }

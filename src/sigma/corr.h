@@ -62,7 +62,31 @@ typedef struct tn_corr {
      * after them by user. */
     const char **carry;
     uint32_t ncarry;
+    /* made of a rule's legacy aggregation ("| count() by X > 5"): that
+     * rule, its only reference (it shares the rule's id) */
+    const struct tn_srule *legacy_of;
 } tn_corr;
+
+/* The timespan of a legacy aggregation without a timeframe: the whole
+ * input (~9,500 years; tn_until saturates past it). */
+#define TN_CORR_SPAN_ALL ((uint64_t)3 << 60)
+
+/* "90m" -> FILETIME units (a number and s, m, h, d or w); 0 when
+ * malformed. */
+uint64_t tn_corr_parse_span(const char *s);
+
+/* The correlation rule of rule r's legacy aggregation g (sigma/cond.h:
+ * Sigma 1's "... | count() by X > 5"), over span (the rule's timeframe,
+ * or TN_CORR_SPAN_ALL), in a; NULL when out of memory. The loader keeps r
+ * without the aggregation, reported only through this correlation, as
+ * pySigma's conversion of such rules does: count() is an event_count,
+ * count(F) a value_count of F, sum(F) and avg(F) a value_sum and value_avg
+ * of F, grouped by X (or not at all). It reports with r's id, title,
+ * level, status and tags; r is its only reference. */
+struct tn_srule;
+struct tn_legacy_agg;
+tn_corr *tn_corr_legacy(tn_arena *a, const struct tn_srule *r, const struct tn_legacy_agg *g,
+                        uint64_t span);
 
 /* What a correlation reads of its inputs, in order: its group-by fields,
  * its condition fields, the fields it carries (i < tn_corr_ninputs). */

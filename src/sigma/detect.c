@@ -402,12 +402,23 @@ static int is_reserved(const char *k, int is_filter)
     return !strcmp(k, "condition") || !strcmp(k, "timeframe") || (is_filter && !strcmp(k, "rules"));
 }
 
-/* Parses one condition string, reporting the column inside the rule. */
-static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, uint32_t n)
+/* Parses one condition string, reporting the column inside the rule.
+ * With c->agg (a rule's only condition), it may end in a legacy
+ * aggregation: '|' and what follows go to tn_agg_parse. */
+static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, uint32_t n, int may_agg)
 {
     size_t at = 0;   /* tn_cond_parse sets it whenever it fails; the compiler cannot tell */
     char msg[200];
-    tn_cnode *r = tn_cond_parse(cn->str, cn->len, names, n, c->a, msg, sizeof(msg), &at);
+    const char *bar = c->agg && may_agg ? memchr(cn->str, '|', cn->len) : NULL;
+    size_t head = bar ? (size_t)(bar - cn->str) : cn->len;
+    tn_cnode *r = tn_cond_parse(cn->str, head, names, n, c->a, msg, sizeof(msg), &at);
+    if (r && bar &&
+        tn_agg_parse(bar + 1, cn->len - head - 1, c->a, c->agg, msg, sizeof(msg), &at) == 0) {
+        return r;
+    } else if (r && bar) {
+        at += head + 1;
+        r = NULL;
+    }
     if (!r) {
         /* the condition as one line: a reason is one (FILE:LINE:COL: REASON) */
         char one[160];
@@ -429,7 +440,7 @@ static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, ui
 static tn_cnode *conditions(tn_vctx *c, const tn_ynode *cond, const char **names, uint32_t n)
 {
     if (cond->kind == TN_Y_SCALAR)
-        return one_cond(c, cond, names, n);
+        return one_cond(c, cond, names, n, 1);
     if (cond->kind != TN_Y_SEQ || cond->count == 0) {
         fail(c, cond, "condition must be a string or a list of strings");
         return NULL;
@@ -440,7 +451,7 @@ static tn_cnode *conditions(tn_vctx *c, const tn_ynode *cond, const char **names
             fail(c, e, "condition must be a string or a list of strings");
             return NULL;
         }
-        tn_cnode *x = one_cond(c, e, names, n);
+        tn_cnode *x = one_cond(c, e, names, n, 0);
         if (!x)
             return NULL;
         if (root) {

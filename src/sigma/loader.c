@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/file.h"
 #include "base/par.h"
+#include "sigma/cond.h"
 #include "sigma/config.h"
 #include "sigma/detect.h"
 #include "sigma/ruleset_impl.h"
@@ -461,12 +462,35 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     r->is_filter = (uint8_t)is_filter;
     tn_vctx c;
     vctx_init(U, &c, err, sizeof(err));
+    tn_legacy_agg agg;
+    c.agg = is_filter ? NULL : &agg;
+    agg.present = 0;
     int rc = tn_detection_compile(&c, U->memo, det, is_filter, &r->searches, &r->nsearches, &r->cond);
     vctx_done(U, &c);
     if (rc) {
         const tn_ynode *at = c.err_node ? c.err_node : det;
         reject(U, file, at->line, at->col + c.err_col, err);
         return 0;
+    }
+    tn_corr *lc = NULL;
+    if (agg.present) {   /* a legacy aggregation: its correlation (tn_corr_legacy) */
+        const tn_ynode *tf = tn_ymap_get(det, "timeframe");
+        if (!tf)
+            tf = tn_ymap_get(doc, "timeframe");
+        uint64_t span = TN_CORR_SPAN_ALL;
+        if (tf && !(span = tf->kind == TN_Y_SCALAR ? tn_corr_parse_span(tf->str) : 0)) {
+            reject(U, file, tf->line, tf->col, "'timeframe' must be a number and s, m, h, d or w");
+            return 0;
+        }
+        if (!(lc = tn_corr_legacy(U->a, r, &agg, span)))
+            return -1;
+        static const char *const types[] = {"event_count", "value_count", "temporal", "temporal_ordered",
+                                            "value_sum", "value_avg", "value_percentile"};
+        char w[160];
+        snprintf(w, sizeof(w), "legacy aggregation (Sigma 1): runs as a correlation rule of type %s%s",
+                 types[lc->type], tf ? "" : " over the whole input (no timeframe)");
+        const tn_ynode *cn = tn_ymap_get(det, "condition");
+        warn(U, file, cn ? cn->line : det->line, cn ? cn->col : det->col, w);
     }
     if (prune_sources(U, r))
         return -1;
@@ -506,7 +530,9 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
         if (oom)
             return -1;
     }
-    return out_obj(U, OUT_RULE, r);
+    if (out_obj(U, OUT_RULE, r))
+        return -1;
+    return lc ? out_obj(U, OUT_CORR, lc) : 0;
 }
 
 /* The file's trees from the cache, else parsed (and then offered to the

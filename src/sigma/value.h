@@ -17,6 +17,8 @@ typedef struct tn_vctx {
     const tn_ynode *warn_node;     /* OUT: where */
     pcre2_code **res;              /* OUT: every compiled regex, for freeing */
     size_t nres, capres;
+    struct tn_legacy_agg *agg;     /* IN/OUT: NULL, or where a condition's legacy
+                                    * aggregation goes (sigma/cond.h); NULL refuses one */
 } tn_vctx;
 
 /* Compiles key (field name and modifiers; "" or "|all" alone for a

@@ -1,10 +1,12 @@
 /* test_sigma_corr_review.c - correlations against the specification,
  * from the reviews of session 20: rejections named by their reason,
  * groups without a group-by field, chains that regroup by their own
- * group-by (the spec's example), and the limits on chains and paths. */
+ * group-by (the spec's example), and the limits on chains and paths;
+ * and (session 23) Sigma 1's aggregations run as correlations. */
 #include "tn_test.h"
 
 #include "corr_helpers.h"
+#include "sigma/ruleset_impl.h"
 #include "sigma_helpers.h"
 
 #include <stdio.h>
@@ -340,4 +342,104 @@ TN_TEST(test_corr_value_count_several_fields)
                                "---\n" STUB("name: base", "Kind: fail"), 0);
     CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "only value_count"));
     tn_ruleset_free(rs);
+}
+
+/* Sigma 1's aggregations ("... | count() by X > N" with a timeframe) run
+ * as the correlation rules pySigma converts them to; the rule's own
+ * matches are not reported alone, its hits carry its id and tags. */
+#define LEGACY(agg, tf)                                                             \
+    "title: legacy\nid: 0d4c7b2e-aaaa-4bbb-8ccc-0123456789ab\ntags: [attack.t1110]\n"  \
+    "logsource:\n  product: windows\ndetection:\n  sel:\n    Kind: fail\n" tf         \
+    "  condition: sel | " agg "\n"
+
+TN_TEST(test_corr_legacy_event_count)
+{
+    run r;
+    if (!start_text(&r, LEGACY("count() by Host > 2", "  timeframe: 1m\n"), 1))
+        return;
+    ev(&r, 0, "Kind", "fail", "Host", "a", NULL, NULL);
+    ev(&r, 40, "Kind", "fail", "Host", "a", NULL, NULL);
+    ev(&r, 50, "Kind", "fail", "Host", "b", NULL, NULL);   /* another group */
+    ev(&r, 61, "Kind", "fail", "Host", "a", NULL, NULL);   /* 61 s after the first: 2 in a minute */
+    CHECK_INT(r.hits, 0);
+    ev(&r, 70, "Kind", "fail", "Host", "a", NULL, NULL);   /* 40, 61, 70: 3 > 2 */
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 3);
+    CHECK_INT(r.reported, 1);
+    CHECK_INT(r.alone, 0);
+    CHECK(r.last_tag0 && !strcmp(r.last_tag0, "attack.t1110"));
+    const tn_corr *c = r.rs->corrs[0];
+    CHECK(!strcmp(c->id, "0d4c7b2e-aaaa-4bbb-8ccc-0123456789ab") && !strcmp(c->title, "legacy"));
+    CHECK_INT(c->type, TN_CORR_EVENT_COUNT);
+    CHECK(c->span == 60 * SEC);
+    finish(&r);
+}
+
+TN_TEST(test_corr_legacy_value_count_gte)
+{
+    run r;
+    if (!start_text(&r, LEGACY("count(User) by Ip >= 3", "  timeframe: 5m\n"), 1))
+        return;
+    ev(&r, 0, "Kind", "fail", "Ip", "10.0.0.1", "User", "a");
+    ev(&r, 1, "Kind", "fail", "Ip", "10.0.0.1", "User", "a");
+    ev(&r, 2, "Kind", "fail", "Ip", "10.0.0.1", "User", "b");
+    CHECK_INT(r.hits, 0);   /* four events, two users */
+    ev(&r, 3, "Kind", "fail", "Ip", "10.0.0.1", "User", "b");
+    ev(&r, 4, "Kind", "fail", "Ip", "10.0.0.1", "User", "c");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 3);
+    CHECK_INT(r.rs->corrs[0]->type, TN_CORR_VALUE_COUNT);
+    finish(&r);
+}
+
+/* Without a timeframe the window is the whole input: five failures a
+ * day apart count; without 'by', one group. */
+TN_TEST(test_corr_legacy_no_timeframe_no_group)
+{
+    run r;
+    if (!start_text(&r, LEGACY("count() > 4", ""), 1))
+        return;
+    for (int d = 0; d < 4; d++)
+        ev(&r, (uint64_t)d * 86400, "Kind", "fail", "Host", d % 2 ? "a" : "b", NULL, NULL);
+    CHECK_INT(r.hits, 0);
+    ev(&r, 4 * 86400, "Kind", "fail", "Host", "c", NULL, NULL);
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 5);
+    CHECK_INT(r.rs->corrs[0]->ngroup, 0);
+    finish(&r);
+    /* sum and avg of a field */
+    if (!start_text(&r, LEGACY("sum(Bytes) by Host > 100", "  timeframe: 1h\n"), 1))
+        return;
+    ev(&r, 0, "Kind", "fail", "Host", "a", "Bytes", "60");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 1, "Kind", "fail", "Host", "a", "Bytes", "50");
+    CHECK_INT(r.hits, 1);
+    CHECK_INT(r.last_value, 110);
+    CHECK_INT(r.rs->corrs[0]->type, TN_CORR_VALUE_SUM);
+    finish(&r);
+}
+
+/* Loads y: 1 when it holds no rule and the last rejection names why. */
+static int legacy_refused(const char *y, const char *why)
+{
+    tn_rule_opts o = {.data_dir = "data", .on_reject = test_on_reject};
+    tn_ruleset *rs = NULL;
+    test_last_reject[0] = 0;
+    int ok = tn_ruleset_load_text(y, strlen(y), "t.yml", &o, NULL, &rs) == TN_RS_OK && rs &&
+             tn_ruleset_count(rs) == 0 && tn_ruleset_ncorrelations(rs) == 0 &&
+             strstr(test_last_reject, why) != NULL;
+    tn_ruleset_free(rs);
+    return ok;
+}
+
+TN_TEST(test_corr_legacy_rejected)
+{
+    /* a timeframe that is not one; min/max; near; in a list of conditions */
+    CHECK(legacy_refused(LEGACY("count() > 4", "  timeframe: 5 minutes\n"), "'timeframe'"));
+    CHECK(legacy_refused(LEGACY("min(Bytes) by Host < 4", ""), "min and max"));
+    CHECK(legacy_refused(LEGACY("near sel", ""), "temporal correlation"));
+    CHECK(legacy_refused("title: l\nlogsource:\n  product: windows\ndetection:\n  sel:\n    Kind: fail\n"
+                         "  condition:\n    - sel\n    - sel | count() > 4\n", "aggregation"));
+    /* the same rule with a good timeframe loads, as a rule and a correlation */
+    CHECK(!legacy_refused(LEGACY("count() > 4", "  timeframe: 5m\n"), ""));
 }

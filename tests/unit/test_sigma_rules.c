@@ -64,8 +64,17 @@ TN_TEST(test_condition_errors)
     CHECK(strstr(test_last_reject, "unknown search identifier") != NULL);
     CHECK_INT(cond("sel*", 1, 1, 0, 0), -1);
     CHECK_INT(cond("1 of nothing*", 1, 1, 0, 0), -1);
-    CHECK_INT(cond("sel1 | count() by A > 5", 1, 1, 0, 0), -1);
+    /* a legacy aggregation loads as a correlation rule (test_corr_legacy_*)
+     * but for min, max and near, which have no correlation to become */
+    CHECK_INT(cond("sel1 | max(A) by B > 5", 1, 1, 0, 0), -1);
     CHECK(strstr(test_last_reject, "correlation rule") != NULL);
+    CHECK_INT(cond("sel1 | near sel2", 1, 1, 0, 0), -1);
+    CHECK(strstr(test_last_reject, "temporal correlation") != NULL);
+    CHECK_INT(cond("sel1 | count() by A >", 1, 1, 0, 0), -1);
+    CHECK(strstr(test_last_reject, "a number") != NULL);
+    CHECK_INT(cond("sel1 | count() by A > 5 6", 1, 1, 0, 0), -1);
+    CHECK_INT(cond("sel1 | sum() > 5", 1, 1, 0, 0), -1);
+    CHECK(strstr(test_last_reject, "need a field") != NULL);
     CHECK_INT(cond("sel1 sel2", 1, 1, 0, 0), -1);
 }
 
