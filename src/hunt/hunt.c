@@ -337,7 +337,10 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     hunt *h = m->h;
     worker *w = m->w;
     w->matches++;
-    if (h->feeds && h->feeds[r->index])
+    /* an event without a readable time cannot be placed in a timespan:
+     * it feeds no correlation (two such events from other days counted
+     * as one instant, 1601-01-01); the summary counts them */
+    if (h->feeds && h->feeds[r->index] && ev->time)
         keep_match(h, w, r, ev, m->file);
     if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
         (h->o->enabled && !h->o->enabled[r->index]))

@@ -830,7 +830,7 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
             st->seconds > 0 ? st->records / st->seconds : 0, st->seconds > 0 ? mb / st->seconds : 0);
     if (st->untimed)   /* a JSON export without a time field, or a time that does not parse */
         fprintf(out, "  events without a readable time: %llu (shown at 1601-01-01; outside any "
-                "--since/--until)\n", (unsigned long long)st->untimed);
+                "--since/--until; counted by no correlation)\n", (unsigned long long)st->untimed);
     fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected\n", tn_ruleset_count(rs),
             tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
     uint64_t problems = tn_diag_total(d) - d->count[TN_P_RULE];

@@ -86,6 +86,7 @@ int tn_cg_pop_front(group *g)
         if (g->refcnt && --g->refcnt[e->ref] == 0)
             g->nseen--;
         if (g->vals && e->val) {
+            g->nvalued--;
             long id = tn_map_get(g->vals, e->val, strlen(e->val));
             if (id >= 0 && --g->vcnt[id] == 0)
                 g->ndistinct--;
@@ -132,6 +133,7 @@ int tn_cg_count_in(group *g)
         g->nseen++;
     if (!g->vals || !e->val)
         return 0;
+    g->nvalued++;
     if (g->vals->count >= 64 && g->vals->count >= 4 * (g->tail - g->head))
         return recount(g);   /* counts the new entry too */
     return count_value(g, e->val);
@@ -165,6 +167,7 @@ void tn_cg_consume(group *g)
             g->nseen -= g->refcnt[r] != 0, g->refcnt[r] = 0;
     if (g->vals)   /* values of other windows are not kept */
         values_reset(g);
+    g->nvalued = 0;
     if (g->win)
         tn_cwin_clear(g->win);
 }
@@ -317,12 +320,11 @@ static int decimal(const char *v)
  * whose value is cur. */
 double tn_cg_metric(const tn_corr *cr, const group *g, const char *cur)
 {
-    size_t n = g->tail - g->head;
     uint32_t nnum;
     double sum;
     switch (cr->type) {
     case TN_CORR_EVENT_COUNT:
-        return (double)n;
+        return (double)(g->tail - g->head);
     case TN_CORR_VALUE_COUNT:
         return (double)g->ndistinct;
     case TN_CORR_TEMPORAL:
@@ -330,13 +332,17 @@ double tn_cg_metric(const tn_corr *cr, const group *g, const char *cur)
     case TN_CORR_TEMPORAL_ORDERED:
         return tn_cwin_run(g->win);
     case TN_CORR_VALUE_SUM:
-        return tn_cwin_sum(g->win, NULL);
+        sum = tn_cwin_sum(g->win, &nnum);
+        return nnum ? sum : NAN;   /* no number, no sum: 0 made `lt` fire, as for the average */
     case TN_CORR_VALUE_AVG:
         sum = tn_cwin_sum(g->win, &nnum);
         return nnum ? sum / nnum : NAN;   /* no number, no average (0 made `lt` fire) */
     default: {
+        /* the share of the values observed: an event without the field
+         * observed none (it was in the denominator), and has none of its
+         * own to judge (it was 0%, so `lte` held) */
         long id = cur ? tn_map_get(g->vals, cur, strlen(cur)) : -1;
-        return n && id >= 0 ? 100.0 * (double)g->vcnt[id] / (double)n : 0;
+        return g->nvalued && id >= 0 ? 100.0 * (double)g->vcnt[id] / (double)g->nvalued : NAN;
     }
     }
 }

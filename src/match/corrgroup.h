@@ -47,6 +47,9 @@ typedef struct group {
                          * vcnt[id] entries each */
     uint32_t *vcnt;
     size_t vcap, ndistinct;
+    size_t nvalued;     /*   entries in the window with a value (percentile's
+                         *   denominator: an event without the field is no
+                         *   observed value) */
     tn_cwin *win;       /* value_sum, value_avg: sums; temporal_ordered: runs */
     /* the last event fed, which a hit may have used up: its second rule's
      * match is the same event (feed_corr) */

@@ -99,6 +99,22 @@ sed 's/"TimeCreated":"2024-01-02T03:04:05Z",//' "$w/in.jsonl" >"$w/untimed.jsonl
 "$TANSA" hunt -r "$w/rules" -f jsonl "$w/untimed.jsonl" >/dev/null 2>"$w/untimed.err"
 check "events without a time are counted in the summary" 1 \
     "$(grep -c 'events without a readable time: 1' "$w/untimed.err")"
+# ... and feed no correlation: two failed logons on other days, without
+# their times, were two within 10 s (at 1601-01-01; a review, session 23)
+mkdir -p "$w/corr"
+printf '%s\n' 'title: Failed logon' 'name: failed' 'logsource: {product: windows, service: security}' \
+    'detection: {selection: {EventID: 4625}, condition: selection}' '---' 'title: Two in 10s' \
+    'id: 22222222-2222-4222-8222-222222222222' 'level: high' \
+    'correlation: {type: event_count, rules: [failed], group-by: [TargetUserName], timespan: 10s, condition: {gte: 2}}' \
+    >"$w/corr/r.yml"
+for d in 1 5; do
+    printf '{"Channel":"Security","EventID":4625,"Computer":"h%s","EventRecordID":%s,"TargetUserName":"bob"%s}\n' \
+        "$d" "$d" "" >"$w/corr/untimed$d.jsonl"
+    printf '{"Channel":"Security","EventID":4625,"Computer":"h%s","EventRecordID":%s,"TargetUserName":"bob","TimeCreated":"2024-01-0%sT00:00:00Z"}\n' \
+        "$d" "$d" 1 >"$w/corr/timed$d.jsonl"
+done
+check "events without a time feed no correlation (with times, the same two do)" "0 1" \
+    "$("$TANSA" hunt -q -r "$w/corr/r.yml" -f jsonl "$w/corr/untimed1.jsonl" "$w/corr/untimed5.jsonl" 2>/dev/null | wc -l) $("$TANSA" hunt -q -r "$w/corr/r.yml" -f jsonl "$w/corr/timed1.jsonl" "$w/corr/timed5.jsonl" 2>/dev/null | wc -l)"
 "$TANSA" rules check --help >/dev/null 2>&1
 check "rules check --help" 0 $?
 

@@ -443,3 +443,41 @@ TN_TEST(test_corr_legacy_rejected)
     /* the same rule with a good timeframe loads, as a rule and a correlation */
     CHECK(!legacy_refused(LEGACY("count() > 4", "  timeframe: 5m\n"), ""));
 }
+
+/* Found by a review (session 23): value_percentile's denominator held
+ * the events without the field ("a certain percentage of observed
+ * values": b.exe was 1 of 5, 20%, not 1 of 2), and value_sum of no number
+ * was 0, so `lt` fired on events without the field (value_avg did not). */
+TN_TEST(test_corr_percentile_and_sum_of_observed_values)
+{
+    const char *pct = "title: p\nid: 23232323-2323-2323-2323-232323232323\nlevel: high\n"
+                      "correlation:\n  type: value_percentile\n  rules: [failed_login]\n"
+                      "  group-by: [Host]\n  timespan: 1h\n  condition:\n    field: Image\n    lte: 30\n"
+                      "---\n" FAILED_LOGIN;
+    run r;
+    if (!start_text(&r, pct, 1))
+        return;
+    ev(&r, 0, "Host", "h", "Image", "a.exe", NULL, NULL);
+    for (int i = 1; i <= 3; i++)
+        ev(&r, (uint64_t)i, "Host", "h", NULL, NULL, NULL, NULL);
+    ev(&r, 4, "Host", "h", "Image", "b.exe", NULL, NULL);   /* 1 of 2 observed: 50% */
+    CHECK_INT(r.hits, 0);
+    ev(&r, 5, "Host", "h", "Image", "a.exe", NULL, NULL);
+    ev(&r, 6, "Host", "h", "Image", "a.exe", NULL, NULL);
+    ev(&r, 7, "Host", "h", "Image", "c.exe", NULL, NULL);   /* 1 of 5: 20% */
+    CHECK_INT(r.hits, 1);
+    CHECK(r.last_value == 20);
+    finish(&r);
+    const char *sum = "title: s\nid: 24242424-2424-2424-2424-242424242424\nlevel: high\n"
+                      "correlation:\n  type: value_sum\n  rules: [failed_login]\n"
+                      "  group-by: [Host]\n  timespan: 1m\n  condition:\n    field: Bytes\n    lt: 100\n"
+                      "---\n" FAILED_LOGIN;
+    if (!start_text(&r, sum, 1))
+        return;
+    ev(&r, 0, "Host", "h", NULL, NULL, NULL, NULL);
+    ev(&r, 1, "Host", "h", "Bytes", "-", NULL, NULL);
+    ev(&r, 300, "Host", "g", "Bytes", "40", NULL, NULL);
+    finish(&r);
+    CHECK_INT(r.hits, 1);   /* g's 40; h observed no number */
+    CHECK(r.last_value == 40);
+}
