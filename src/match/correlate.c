@@ -292,7 +292,7 @@ static uint32_t carry_needed(const tn_corr *cr, const tn_corr *dc, uint8_t *need
     for (uint32_t j = 0; j < cr->ncarry; j++) {
         need[j] = 0;
         for (uint32_t i = 0; i < tn_corr_ninputs(dc) && !need[j]; i++)
-            need[j] = !strcmp(tn_corr_field(dc, tn_corr_input(dc, i), cr->name), cr->carry[j]);
+            need[j] = !strcmp(tn_corr_field(dc, tn_corr_input(dc, i), tn_corr_ref_key(cr->name, cr->id)), cr->carry[j]);
         n += need[j];
     }
     return n;
@@ -604,7 +604,8 @@ static uint64_t now_of(const tn_correlator *c, uint32_t ci)
 /* The name a correlation's reference k goes by, for its aliases. */
 static const char *ref_name(const tn_ruleset *rs, const tn_corr *cr, uint32_t k)
 {
-    return cr->ref_rule[k] >= 0 ? rs->rules[cr->ref_rule[k]]->name : rs->corrs[cr->ref_corr[k]]->name;
+    return cr->ref_rule[k] >= 0 ? tn_corr_ref_key(rs->rules[cr->ref_rule[k]]->name, rs->rules[cr->ref_rule[k]]->id)
+                                : tn_corr_ref_key(rs->corrs[cr->ref_corr[k]]->name, rs->corrs[cr->ref_corr[k]]->id);
 }
 
 /* Appends value v (NULL: absent) as tn_corr_values writes one. */

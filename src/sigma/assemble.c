@@ -162,6 +162,13 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
                          c->aliases[a].alias, c->aliases[a].rule_names[x]);
                 return -1;
             }
+            /* keyed from here on by the name the rule goes by when
+             * matched (tn_corr_ref_key): an alias keyed by the rule's id
+             * was accepted and never applied (a review, session 23) */
+            const char *key = tn_corr_ref_key(c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->name : corrs[c->ref_corr[k]]->name,
+                                              c->ref_rule[k] >= 0 ? rs->rules[c->ref_rule[k]]->id : corrs[c->ref_corr[k]]->id);
+            if (key)
+                c->aliases[a].rule_names[x] = key;
         }
     return 0;
 }
@@ -282,7 +289,7 @@ static int carry_fields(tn_ruleset *rs)
                 if (dc->ref_corr[k] < 0)
                     continue;
                 tn_corr *u = rs->corrs[dc->ref_corr[k]];
-                const char *as = u->name;   /* the name d's aliases know u by */
+                const char *as = tn_corr_ref_key(u->name, u->id);   /* what d's aliases know u by */
                 for (uint32_t i = 0; i < tn_corr_ninputs(dc); i++)
                     if (carry_add(rs, u, tn_corr_field(dc, tn_corr_input(dc, i), as), &changed))
                         return -1;

@@ -260,9 +260,17 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     const tn_ynode *gen = tn_ymap_get(cs, "generate");
     if (!gen)
         gen = tn_ymap_get(doc, "generate");
-    /* a YAML boolean: true, True or TRUE (YAML 1.2's core schema) */
-    c->generate = gen && scalar(gen) &&
-                  (!strcmp(gen->str, "true") || !strcmp(gen->str, "True") || !strcmp(gen->str, "TRUE"));
+    /* a YAML boolean: true, True or TRUE (YAML 1.2's core schema); any
+     * other text was read as false without a word ('maybe', 'yes', 1) */
+    if (gen) {
+        static const char *const yes[] = {"true", "True", "TRUE"}, *const no[] = {"false", "False", "FALSE"};
+        int y = 0, n = 0;
+        for (int i = 0; i < 3 && scalar(gen) && gen->plain; i++)
+            y |= !strcmp(gen->str, yes[i]), n |= !strcmp(gen->str, no[i]);
+        if (!y && !n)
+            return bad(err, errlen, at, gen, "'generate' must be true or false");
+        c->generate = (uint8_t)y;
+    }
     c->ref_rule = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_rule));
     c->ref_corr = tn_arena_alloc(a, c->nrefs * sizeof(*c->ref_corr));
     if (!c->ref_rule || !c->ref_corr)

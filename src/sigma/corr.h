@@ -67,6 +67,13 @@ typedef struct tn_corr {
     const struct tn_srule *legacy_of;
 } tn_corr;
 
+/* The key a referenced rule or correlation goes by in aliases once
+ * resolved: its name, else its id (NULL when it has neither). */
+static inline const char *tn_corr_ref_key(const char *name, const char *id)
+{
+    return name && name[0] ? name : id && id[0] ? id : NULL;
+}
+
 /* The timespan of a legacy aggregation without a timeframe: the whole
  * input (~9,500 years; tn_until saturates past it). */
 #define TN_CORR_SPAN_ALL ((uint64_t)3 << 60)

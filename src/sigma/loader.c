@@ -443,6 +443,11 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     dkeys dk;
     doc_keys(doc, &dk);
+    if (dk.v[K_CORRELATION] && dk.v[K_DETECTION]) {   /* its detection was dropped */
+        reject(U, file, dk.v[K_DETECTION]->line, dk.v[K_DETECTION]->col,
+               "a document is a rule (detection) or a correlation rule, not both");
+        return 0;
+    }
     if (dk.v[K_CORRELATION])
         return load_corr(U, doc, &dk, file);
     int is_filter = dk.v[K_FILTER] != NULL && !dk.v[K_DETECTION];

@@ -481,3 +481,58 @@ TN_TEST(test_corr_percentile_and_sum_of_observed_values)
     CHECK_INT(r.hits, 1);   /* g's 40; h observed no number */
     CHECK(r.last_value == 40);
 }
+
+/* An alias keyed by a rule's id (a rule without a name, referred to by
+ * id) was accepted and never applied: the events joined no group (a
+ * review, session 23). */
+TN_TEST(test_corr_alias_keyed_by_id)
+{
+    const char *y =
+        "title: t\nid: 25252525-2525-2525-2525-252525252525\nlevel: high\n"
+        "correlation:\n  type: temporal\n"
+        "  rules: [55555555-0000-4000-8000-000000000001, 55555555-0000-4000-8000-000000000002]\n"
+        "  group-by: [internal_ip]\n  timespan: 10s\n"
+        "  aliases:\n    internal_ip:\n      55555555-0000-4000-8000-000000000001: DstIp\n"
+        "      55555555-0000-4000-8000-000000000002: SrcIp\n"
+        "---\n" STUB("id: 55555555-0000-4000-8000-000000000001", "Kind: a")
+        "---\n" STUB("id: 55555555-0000-4000-8000-000000000002", "Kind: b");
+    run r;
+    if (!start_text(&r, y, 1))
+        return;
+    ev(&r, 0, "Kind", "a", "SrcIp", "1.1.1.1", "DstIp", "10.0.0.1");
+    ev(&r, 1, "Kind", "b", "SrcIp", "10.0.0.1", "DstIp", "1.1.1.1");
+    CHECK_INT(r.hits, 1);
+    finish(&r);
+}
+
+/* 'generate' is a boolean: 'maybe', 'yes', 1 and a quoted 'true' were
+ * read as false or true without a word; a document with both detection
+ * and correlation loaded as a correlation, its detection dropped (a
+ * review, session 23). */
+TN_TEST(test_corr_generate_boolean_and_one_kind_per_document)
+{
+    static const char *const bad[] = {"maybe", "yes", "1", "'true'", "\"false\""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char y[1024];
+        snprintf(y, sizeof(y),
+                 "title: t\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
+                 "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n  generate: %s\n---\n" FAILED_LOGIN,
+                 bad[i]);
+        tn_ruleset *rs = test_load(y, 0);
+        CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "'generate' must be"));
+        tn_ruleset_free(rs);
+    }
+    run r;
+    if (start_text(&r, "title: t\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
+                       "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n  generate: True\n"
+                       "---\n" FAILED_LOGIN, 1)) {
+        CHECK_INT(r.rs->corrs[0]->generate, 1);
+        finish(&r);
+    }
+    tn_ruleset *rs = test_load("title: t\nlogsource:\n  product: windows\ndetection:\n  sel:\n    A: 1\n"
+                               "  condition: sel\ncorrelation:\n  type: event_count\n  rules: [x]\n"
+                               "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n"
+                               "---\n" FAILED_LOGIN, 0);
+    CHECK(rs && tn_ruleset_count(rs) == 1 && strstr(test_last_reject, "not both"));
+    tn_ruleset_free(rs);
+}
