@@ -70,9 +70,57 @@ static int time_part(const char *s, size_t n, tn_timepart tp, double *out)
     return 0;
 }
 
+/* s[0..n) as a decimal integer: its sign and its digits without leading
+ * zeros (none for 0). 0, or -1 when it is not one. */
+static int int_text(const char *s, size_t n, int *neg, const char **d, size_t *dn)
+{
+    *neg = n && s[0] == '-';
+    size_t i = (size_t)*neg;
+    if (i == n)
+        return -1;
+    for (size_t k = i; k < n; k++)
+        if (s[k] < '0' || s[k] > '9')
+            return -1;
+    while (i < n && s[i] == '0')
+        i++;
+    *d = s + i;
+    *dn = n - i;
+    if (!*dn)
+        *neg = 0;   /* -0 is 0 */
+    return 0;
+}
+
+/* a - b's sign for two decimal integers, exactly; 2 when either is not
+ * one. */
+static int int_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int na, nb;
+    const char *da, *db;
+    size_t la, lb;
+    if (int_text(a, an, &na, &da, &la) || int_text(b, bn, &nb, &db, &lb))
+        return 2;
+    if (na != nb)
+        return na ? -1 : 1;
+    int c = la != lb ? (la < lb ? -1 : 1) : memcmp(da, db, la);
+    c = c < 0 ? -1 : c > 0;
+    return na ? -c : c;
+}
+
 int tn_num_match(const tn_value *v, const char *s, size_t n)
 {
     double x;
+    /* two integers compare exactly: as doubles, 9007199254740993 was not
+     * greater than 9007199254740992 (a review, session 23) */
+    int c = v->s && !v->tpart ? int_cmp(s, n, v->s, v->len) : 2;
+    if (c != 2) {
+        switch (v->op) {
+        case TN_N_LT: return c < 0;
+        case TN_N_LTE: return c <= 0;
+        case TN_N_GT: return c > 0;
+        case TN_N_GTE: return c >= 0;
+        default: return c == 0;
+        }
+    }
     if (v->tpart ? time_part(s, n, v->tpart, &x) : tn_number_parse(s, n, &x))
         return 0;
     switch (v->op) {

@@ -73,14 +73,20 @@ static int parse_mod(tn_vctx *c, const tn_ynode *kn, mods *m, const char *s, siz
             m->t[m->nt++] = trans[i].t;
             return 0;
         }
+    /* a second comparison or time part made the last one win without a
+     * word (`gt|lt` was lt; a review, session 23) */
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (!strcmp(name, ops[i].name)) {
+            if (m->has_op)
+                return fail(c, kn, "two comparisons (lt, lte, gt, gte) in '%s'", kn->str);
             m->op = ops[i].op;
             m->has_op = 1;
             return 0;
         }
     for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++)
         if (!strcmp(name, tps[i].name)) {
+            if (m->tpart != TN_T_NONE)
+                return fail(c, kn, "two parts of a time (minute ... year) in '%s'", kn->str);
             m->tpart = tps[i].tp;
             return 0;
         }
@@ -343,13 +349,28 @@ static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m
     v->num = d;
     v->op = m->has_op ? m->op : TN_N_EQ;
     v->tpart = m->tpart;
+    /* an integer's text too: compared with an integer's, exactly */
+    size_t i = vn->len && vn->str[0] == '-';
+    while (i < vn->len && vn->str[i] >= '0' && vn->str[i] <= '9')
+        i++;
+    if (i == vn->len && vn->len > (size_t)(vn->str[0] == '-')) {
+        char *t = arena_copy(c, vn->str, vn->len);
+        if (!t)
+            return fail(c, vn, "%s", "out of memory");
+        v->s = t;
+        v->len = (uint32_t)vn->len;
+    }
     return 0;
 }
 
 /* YAML 1.2's booleans (true, True, TRUE and the false ones), and YAML
- * 1.1's yes and no, which PyYAML-based tools (pySigma) read as booleans. */
+ * 1.1's yes and no, which PyYAML-based tools (pySigma) read as booleans;
+ * unquoted only: a quoted 'true' is a string, and the spec asks for "a
+ * boolean value" (it was taken; a review, session 23). */
 static int parse_bool(const tn_ynode *vn, int *out)
 {
+    if (!vn->plain)
+        return -1;
     if (!strcmp(vn->str, "true") || !strcmp(vn->str, "True") || !strcmp(vn->str, "TRUE") ||
         !strcmp(vn->str, "yes"))
         *out = 1;
@@ -495,7 +516,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
         else if (m->flags & M_EXISTS) {
             int b;
             if (parse_bool(vn, &b))
-                r = fail(c, vn, "'exists' needs true or false, not '%s'", vn->str);
+                r = fail(c, vn, "'exists' needs true or false (unquoted), not '%s'", vn->str);
             else {
                 v->kind = TN_V_EXISTS;
                 v->b = (uint8_t)b;
@@ -719,6 +740,35 @@ static int build_cidrs(tn_vctx *c, tn_item *it)
     return 0;
 }
 
+/* The modifiers that make a value of another type (an address range, a
+ * number, a part of a time, a yes/no, a field's name) read it as written:
+ * with a string or encoding modifier they dropped it without a word
+ * (`N|base64|gt` compared N with the number, `IP|contains|cidr` was a
+ * cidr, `U|expand|re` never expanded; a review, session 23). "String
+ * modifiers can only be applied to string values", "numeric modifiers
+ * ... to numeric values" (sigma-appendix-modifiers.md): refused, as two
+ * such types in one key are. A time part takes a comparison; fieldref
+ * takes contains, startswith and endswith; any takes cased, neq and all. */
+static int typed_conflict(tn_vctx *c, const tn_ynode *kn, const mods *m, const char *key)
+{
+    int num = m->has_op || m->tpart != TN_T_NONE;
+    int kinds = !!(m->flags & M_CIDR) + num + !!(m->flags & M_EXISTS) + !!(m->flags & M_FIELDREF) +
+                !!(m->flags & M_RE);
+    if (kinds > 1)
+        return fail(c, kn, "'%s' gives its value two types (cidr, lt/lte/gt/gte or minute ... year, "
+                           "exists, fieldref, re): one at most", key);
+    if (!kinds || (m->flags & M_RE))   /* re's own check is above */
+        return 0;
+    int wild = 0, enc = 0;
+    for (int i = 0; i < m->nt; i++)
+        wild |= m->t[i] == T_WILD, enc |= m->t[i] != T_WILD;
+    if (enc || (m->flags & M_EXPAND) || (wild && !(m->flags & M_FIELDREF)))
+        return fail(c, kn, "'%s' applies a string modifier (contains, startswith, endswith, windash, "
+                           "base64, base64offset, wide, utf16*, expand) to a value that is not a string "
+                           "(cidr, a number or time part, exists, fieldref): refused, it was dropped", key);
+    return 0;
+}
+
 int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const tn_ynode *val,
                     tn_item *out)
 {
@@ -736,8 +786,10 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
             return -1;
         bar = nb;
     }
-    if ((m.flags & M_RE) && (m.nt || (m.flags & (M_CIDR | M_FIELDREF))))
+    if ((m.flags & M_RE) && (m.nt || (m.flags & (M_CIDR | M_FIELDREF | M_EXPAND))))
         return fail(c, keynode, "'re' cannot be combined with string modifiers in '%s'", key);
+    if (typed_conflict(c, keynode, &m, key))
+        return -1;
     /* sigma-rules-specification.md: null "is its own type"; the modifiers
      * appendix: modifiers "can only be applied to string values", and
      * keywords are strings. A null there became the empty regex (every
@@ -762,6 +814,21 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
      * have an all modifier" */
     if ((m.flags & M_ALL) && (!val || val->kind != TN_Y_SEQ))
         return fail(c, val ? val : keynode, "'all' needs a list of values, not one in '%s'", key);
+    /* base64offset spells a value three ways, windash before an encoding
+     * one way per dash: alternatives of one value, which `all` made
+     * required together, so such an item never matched (a review, session
+     * 23). Refused rather than read otherwise than written. */
+    if (m.flags & M_ALL) {
+        int dash = 0, spelt = 0;
+        for (int i = 0; i < m.nt; i++) {
+            spelt |= m.t[i] == T_B64OFF || (dash && m.t[i] <= T_B64OFF);
+            dash |= m.t[i] == T_WINDASH;
+        }
+        if (spelt)
+            return fail(c, keynode, "'all' with base64offset, or with windash before an encoding, in '%s': "
+                                    "each value has several spellings, which all would require together; "
+                                    "use one selection per value", key);
+    }
     out->all = (m.flags & M_ALL) != 0;
     out->neq = (m.flags & M_NEQ) != 0;
     if (compile_values(c, &m, val, out))
