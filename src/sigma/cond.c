@@ -13,6 +13,7 @@
  * input cannot exhaust the stack. */
 #include "sigma/cond.h"
 
+#include "base/alloc.h"
 #include "sigma/value.h"
 
 #include <ctype.h>
@@ -269,25 +270,66 @@ static tn_cnode *unary(parser *p)
     return r;
 }
 
-static tn_cnode *binary(parser *p, tn_cop op, tn_cnode *l, tn_cnode *r)
+tn_cnode *tn_cond_balance(tn_arena *a, tn_cop op, tn_cnode *const *v, size_t n)
 {
-    tn_cnode *c = node(p, op);
+    if (n == 1)
+        return v[0];
+    size_t h = n / 2;
+    tn_cnode *l = tn_cond_balance(a, op, v, h), *r = l ? tn_cond_balance(a, op, v + h, n - h) : NULL;
+    tn_cnode *c = r ? tn_arena_calloc(a, sizeof(*c)) : NULL;
     if (c) {
+        c->op = op;
         c->a = l;
         c->b = r;
     }
     return c;
 }
 
+/* A run of operands joined by kw ("and", "or"), each from sub: one node
+ * tree of depth log2(n), not a chain n deep (9,000 'or' terms overflowed
+ * the stack of every walk of the tree: atoms, usable, eval; a review,
+ * session 23). Evaluation order stays left to right. */
+static tn_cnode *run_of(parser *p, const char *kw, tn_cop op, tn_cnode *(*sub)(parser *))
+{
+    tn_cnode *first = sub(p);
+    if (!first || !tok_is(p, kw))
+        return first;
+    size_t n = 1, cap = 16;
+    tn_cnode **v = tn_malloc(cap * sizeof(*v));
+    if (!v) {
+        fail(p, p->tok, "out of memory");
+        return NULL;
+    }
+    v[0] = first;
+    while (tok_is(p, kw)) {
+        next(p);
+        tn_cnode *r = sub(p);
+        if (!r) {
+            tn_free(v);
+            return NULL;
+        }
+        if (n == cap) {
+            tn_cnode **nv = tn_realloc(v, 2 * cap * sizeof(*v));
+            if (!nv) {
+                tn_free(v);
+                fail(p, p->tok, "out of memory");
+                return NULL;
+            }
+            v = nv;
+            cap *= 2;
+        }
+        v[n++] = r;
+    }
+    tn_cnode *t = tn_cond_balance(p->a, op, v, n);
+    tn_free(v);
+    if (!t)
+        fail(p, p->tok, "out of memory");
+    return t;
+}
+
 static tn_cnode *and_expr(parser *p)
 {
-    tn_cnode *l = unary(p);
-    while (l && tok_is(p, "and")) {
-        next(p);
-        tn_cnode *r = unary(p);
-        l = r ? binary(p, TN_C_AND, l, r) : NULL;
-    }
-    return l;
+    return run_of(p, "and", TN_C_AND, unary);
 }
 
 static tn_cnode *expr(parser *p)
@@ -296,12 +338,7 @@ static tn_cnode *expr(parser *p)
         fail(p, p->tok, "nested too deeply");
         return NULL;
     }
-    tn_cnode *l = and_expr(p);
-    while (l && tok_is(p, "or")) {
-        next(p);
-        tn_cnode *r = and_expr(p);
-        l = r ? binary(p, TN_C_OR, l, r) : NULL;
-    }
+    tn_cnode *l = run_of(p, "or", TN_C_OR, and_expr);
     p->depth--;
     return l;
 }

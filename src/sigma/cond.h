@@ -40,6 +40,10 @@ typedef struct tn_legacy_agg {
 int tn_agg_parse(const char *text, size_t len, tn_arena *a, tn_legacy_agg *g, char *err,
                  size_t errlen, size_t *at);
 
+/* v[0..n) (n >= 1) joined by op (TN_C_AND, TN_C_OR) as a tree of depth
+ * log2(n), in order; NULL when out of memory. */
+tn_cnode *tn_cond_balance(tn_arena *a, tn_cop op, tn_cnode *const *v, size_t n);
+
 /* 1 if name matches the identifier pattern pat (only '*' is special). */
 int tn_cond_pattern_match(const char *pat, size_t plen, const char *name);
 

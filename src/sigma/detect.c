@@ -445,28 +445,29 @@ static tn_cnode *conditions(tn_vctx *c, const tn_ynode *cond, const char **names
         fail(c, cond, "condition must be a string or a list of strings");
         return NULL;
     }
-    tn_cnode *root = NULL;
+    /* ORed as a tree of depth log2(n), not a chain (20,000 conditions
+     * overflowed the stack of the tree's walks; tn_cond_balance) */
+    tn_cnode **v = tn_malloc(cond->count * sizeof(*v));
+    if (!v) {
+        fail(c, cond, "out of memory");
+        return NULL;
+    }
+    size_t k = 0;
     for (const tn_ynode *e = cond->child; e; e = e->next) {
         if (e->kind != TN_Y_SCALAR) {
             fail(c, e, "condition must be a string or a list of strings");
+            tn_free(v);
             return NULL;
         }
-        tn_cnode *x = one_cond(c, e, names, n, 0);
-        if (!x)
+        if (!(v[k++] = one_cond(c, e, names, n, 0))) {
+            tn_free(v);
             return NULL;
-        if (root) {
-            tn_cnode *o = tn_arena_calloc(c->a, sizeof(*o));
-            if (!o) {
-                fail(c, e, "out of memory");
-                return NULL;
-            }
-            o->op = TN_C_OR;
-            o->a = root;
-            o->b = x;
-            x = o;
         }
-        root = x;
     }
+    tn_cnode *root = tn_cond_balance(c->a, TN_C_OR, v, k);
+    tn_free(v);
+    if (!root)
+        fail(c, cond, "out of memory");
     return root;
 }
 

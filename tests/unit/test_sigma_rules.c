@@ -382,3 +382,53 @@ TN_TEST(test_callback_gets_rule)
     tn_scanner_free(sc);
     tn_ruleset_free(rs);
 }
+
+static int tree_depth(const tn_cnode *c)
+{
+    if (!c)
+        return 0;
+    int a = tree_depth(c->op == TN_C_REF || c->op == TN_C_ANY || c->op == TN_C_ALL ? NULL : c->a);
+    int b = tree_depth(c->op == TN_C_AND || c->op == TN_C_OR ? c->b : NULL);
+    return 1 + (a > b ? a : b);
+}
+
+/* A flat run of 'and' or 'or' is a tree of depth log2(n): as a chain n
+ * deep, 9,000 terms overflowed the stack of every walk of the tree (the
+ * literal prefilter's, the usable check's, the evaluator's; a review,
+ * session 23), and so did a list of 20,000 conditions. */
+TN_TEST(test_condition_long_runs_balanced)
+{
+    size_t n = 100000;
+    char *big = malloc(n * 9 + 64);
+    CHECK(big != NULL);
+    if (!big)
+        return;
+    for (int op = 0; op < 2; op++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += (size_t)sprintf(big + k, i ? (op ? " and sel1" : " or sel2") : "sel1");
+        static const char *const names[] = {"sel1", "sel2"};
+        tn_arena a;
+        tn_arena_init(&a, 1 << 16);
+        char err[200];
+        size_t at;
+        tn_cnode *c = tn_cond_parse(big, k, names, 2, &a, err, sizeof(err), &at);
+        CHECK(c != NULL);
+        CHECK(tree_depth(c) <= 20);
+        tn_arena_free(&a);
+    }
+    /* and it matches as written, as a rule */
+    char *y = malloc(n * 9 + 512);
+    CHECK(y != NULL);
+    if (y) {
+        size_t k = (size_t)sprintf(y, "title: t\nlogsource:\n  product: windows\ndetection:\n"
+                                      "  sel1:\n    A: 1\n  sel2:\n    B: 1\n  condition: sel2");
+        for (size_t i = 1; i < n; i++)
+            k += (size_t)sprintf(y + k, " or sel2");
+        sprintf(y + k, " or sel1\n");
+        TEST_EVENT(ev, "X", 1, "A", "1", "B", "0");
+        CHECK_INT(test_match(y, &ev), 1);
+        free(y);
+    }
+    free(big);
+}
