@@ -17,6 +17,12 @@
 typedef struct walk {
     tn_rfile_fn fn;
     void *ctx;
+    /* the folders being read, outermost first: a link back to one is a
+     * loop (two links to '.' took minutes and gigabytes, walking every
+     * path through them; one to '..' loaded each rule 17 times) */
+    dev_t dev[MAX_DEPTH + 2];
+    ino_t ino[MAX_DEPTH + 2];
+    int nopen;
 } walk;
 
 static int add(walk *w, const char *path, const char *why, const struct stat *sb)
@@ -84,22 +90,27 @@ static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
     return rc;
 }
 
-/* 1: e is a folder, 0: a file, -1: skipped (neither a folder nor YAML,
- * or it cannot be stat'ed). A stat per entry was most of the walk's
- * system time: readdir's type is trusted for plain files and folders,
- * and anything else (links, unknown) is stat'ed as before, into *sb
- * (*stated set, so the loader need not stat it again). */
-static int entry_kind(const entry *e, struct stat *sb, int *stated)
+/* 1: e is a folder, 0: a file, -1: skipped (neither a folder nor YAML;
+ * a YAML name that cannot be stat'ed, or that is no regular file, is
+ * reported: a dangling link was skipped without a word, and a FIFO named
+ * .yml blocked the load for ever), -2: the report failed. A stat per
+ * entry was most of the walk's system time: readdir's type is trusted
+ * for plain files and folders, and anything else (links, unknown) is
+ * stat'ed as before, into *sb (*stated set, so the loader need not stat
+ * it again). */
+static int entry_kind(walk *w, const entry *e, struct stat *sb, int *stated)
 {
-    int is_dir;
+    int is_dir, yaml = has_yaml_ext(e->path);
     *stated = 0;
     if (e->type == DT_DIR || e->type == DT_REG)
-        is_dir = e->type == DT_DIR;
-    else if (stat(e->path, sb) == 0)
-        is_dir = S_ISDIR(sb->st_mode) != 0, *stated = 1;
-    else
-        return -1;
-    return is_dir ? 1 : has_yaml_ext(e->path) ? 0 : -1;
+        return e->type == DT_DIR ? 1 : yaml ? 0 : -1;
+    if (stat(e->path, sb) != 0)
+        return !yaml ? -1 : add(w, e->path, strerror(errno), NULL) ? -2 : -1;
+    *stated = 1;
+    is_dir = S_ISDIR(sb->st_mode) != 0;
+    if (!is_dir && yaml && !S_ISREG(sb->st_mode))
+        return add(w, e->path, "not a regular file; skipped", NULL) ? -2 : -1;
+    return is_dir ? 1 : yaml ? 0 : -1;
 }
 
 static int walk_dir(walk *w, const char *path, int depth)
@@ -107,18 +118,36 @@ static int walk_dir(walk *w, const char *path, int depth)
     DIR *dir = opendir(path);
     if (!dir)
         return add(w, path, strerror(errno), NULL);
+    struct stat ds;
+    int known = fstat(dirfd(dir), &ds) == 0;
+    if (known) {
+        for (int i = 0; i < w->nopen; i++)
+            if (w->dev[i] == ds.st_dev && w->ino[i] == ds.st_ino) {
+                closedir(dir);
+                return add(w, path, "a link back to a folder being read; skipped", NULL);
+            }
+    }
     entry *es;
     size_t n;
     int rc = list_dir(dir, path, &es, &n);
     closedir(dir);
+    int mine = known && w->nopen < MAX_DEPTH + 2;   /* depth is checked before */
+    if (mine) {
+        w->dev[w->nopen] = ds.st_dev;
+        w->ino[w->nopen++] = ds.st_ino;
+    }
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         int stated;
-        int kind = rc ? -1 : entry_kind(&es[i], &sb, &stated);
+        int kind = rc ? -1 : entry_kind(w, &es[i], &sb, &stated);
+        if (kind == -2)
+            rc = -1;
         if (kind >= 0)
             rc = walk_path(w, es[i].path, kind, depth + 1, stated ? &sb : NULL);
         tn_free(es[i].path);
     }
+    if (mine)
+        w->nopen--;
     tn_free(es);
     return rc;
 }
@@ -134,7 +163,7 @@ static int walk_path(walk *w, const char *path, int is_dir, int depth, const str
 
 int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
 {
-    walk wk = {fn, ctx}, *w = &wk;
+    walk wk = {.fn = fn, .ctx = ctx}, *w = &wk;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno), NULL)

@@ -34,4 +34,22 @@ check "bad format is a usage error" 2 "$rc"
 src=$("$TANSA" rules sources "$D/good/proc_whoami.yml" 2>/dev/null)
 check "sources of a process_creation rule" \
     '["Microsoft-Windows-Sysmon/Operational:1","Security:4688"]' "$(jq -c .sources <<<"$src")"
+# rule folders with links back to themselves, a FIFO named .yml and a
+# dangling link (a review, session 23): two links to '.' took minutes and
+# gigabytes, one to '..' loaded each rule 17 times, the FIFO blocked for
+# ever, the dangling link was skipped without a word
+w=$(mktemp -d)
+mkdir -p "$w/loop/sub" "$w/odd"
+cp "$D/good/proc_whoami.yml" "$w/loop/a.yml"
+ln -s . "$w/loop/l1"; ln -s . "$w/loop/l2"; ln -s .. "$w/loop/sub/up"
+cp "$D/good/proc_whoami.yml" "$w/odd/a.yml"
+mkfifo "$w/odd/f.yml"; ln -s nowhere.yml "$w/odd/dangling.yml"
+out=$(timeout 60 "$TANSA" rules check "$w/loop" 2>/dev/null); rc=$?
+check "links back to a rule folder: each rule once, each link said" "1 loaded: 1 (0 correlations) 3" \
+    "$rc $(grep '^loaded' <<<"$out") $(grep -c ':0:0: a link back to a folder being read; skipped' <<<"$out")"
+out=$(timeout 60 "$TANSA" rules check "$w/odd" 2>/dev/null); rc=$?
+check "a FIFO named .yml and a dangling link in a rule folder: said, the rest loads" \
+    "1 loaded: 1 (0 correlations) 1 1" \
+    "$rc $(grep '^loaded' <<<"$out") $(grep -c 'f.yml:0:0: not a regular file; skipped' <<<"$out") $(grep -c 'dangling.yml:0:0: No such file' <<<"$out")"
+rm -rf "$w"
 echo "$pass passed, $fail failed"
