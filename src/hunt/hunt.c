@@ -801,6 +801,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         tn_free(w->rule_n);
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
+        st->re_limits += w->sc ? tn_scanner_re_limits(w->sc) : 0;
         tn_scanner_free(w->sc);
         tn_profile_free(w->prof);
         tn_arena_free(&w->bmem);

@@ -74,6 +74,7 @@ typedef struct tn_hunt_opts {
 typedef struct tn_hunt_stats {
     uint64_t files, records, bytes, matches;
     uint64_t untimed;  /* records without a readable time (1601-01-01 in the timeline) */
+    uint64_t re_limits;  /* regex matches PCRE2 stopped at a limit (counted as no match) */
     double seconds;
     int spill_errno;   /* TN_EXIT_INTERNAL because a run of detections could
                         * not be written to tn_temp_dir() (base/file.h): why (errno) */

@@ -831,6 +831,9 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
     if (st->untimed)   /* a JSON export without a time field, or a time that does not parse */
         fprintf(out, "  events without a readable time: %llu (shown at 1601-01-01; outside any "
                 "--since/--until; counted by no correlation)\n", (unsigned long long)st->untimed);
+    if (st->re_limits)   /* eval.c, re_match */
+        fprintf(out, "  regular expression matches stopped at PCRE2's limits: %llu (each counted as no "
+                "match)\n", (unsigned long long)st->re_limits);
     fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected\n", tn_ruleset_count(rs),
             tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
     uint64_t problems = tn_diag_total(d) - d->count[TN_P_RULE];

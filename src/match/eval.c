@@ -490,6 +490,24 @@ static inline int glob_value_match(const tn_value *v, const char *s, size_t n)
 
 static int typed_match(const tn_eval *e, const tn_value *v, fval *f);
 
+/* pcre2_match of a regex value. A limit reached was read as no match
+ * without a word: JIT's 32 KiB stack missed SigmaHQ's PowerShell token
+ * obfuscation rule ('"(?:\{\d\})+"\s*-f') once the command line held
+ * 5,000 '{1}' (a padding any attacker can add; a review, session 23).
+ * The thread's match context gives JIT an 8 MiB stack (scanner.c); a
+ * JIT stack still too small is retried by the interpreter (heap frames),
+ * and a limit reached there (the match limit bounds a catastrophic
+ * pattern's time) is counted, for the summary, and is no match. */
+static int re_match(const tn_eval *e, const tn_value *v, const fval *f)
+{
+    int rc = pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, e->mctx);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        rc = pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, PCRE2_NO_JIT, e->md, e->mctx);
+    if (rc < PCRE2_ERROR_NOMATCH)
+        ((tn_eval *)e)->re_limits++;   /* a counter, not the evaluation's state */
+    return rc >= 0;
+}
+
 /* The string values (most of them) on a short path; the other kinds in
  * typed_match. */
 static inline int value_match(const tn_eval *e, const tn_value *v, fval *f)
@@ -564,7 +582,7 @@ static __attribute__((noinline)) int typed_match(const tn_eval *e, const tn_valu
             if (k < v->req_count)
                 return 0;
         }
-        return pcre2_match(v->re, (PCRE2_SPTR)f->s, f->n, 0, 0, e->md, NULL) >= 0;
+        return re_match(e, v, f);
     case TN_V_NUM: return tn_num_match(v, f->s, f->n);
     case TN_V_CIDR: return tn_cidr_match(v, f->s, f->n, &f->ip);
     case TN_V_FIELDREF: return ref_match(e, v, f);

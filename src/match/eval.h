@@ -28,6 +28,8 @@ typedef struct tn_eval {
     const tn_source *src;        /* source the event came from (renames), or NULL */
     const tn_srule *rule;        /* rule being evaluated (global aliases) */
     pcre2_match_data *md;        /* one per thread */
+    pcre2_match_context *mctx;   /* its JIT stack and match limit, or NULL */
+    uint64_t re_limits;          /* regex matches PCRE2 stopped at a limit (no match) */
     int8_t *cache;               /* per search: -1 unknown, 0, 1 */
     tn_arena *lowmem;            /* lower-cased field copies of the current event */
     const char **low;            /* per field index, valid when lowgen == gen */

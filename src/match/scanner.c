@@ -27,6 +27,18 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     tn_arena_init(&sc->lowmem, 16 * 1024);
     sc->ev.lowmem = &sc->lowmem;
     sc->ev.md = pcre2_match_data_create(1, NULL);
+    /* regex limits (eval.c, re_match): JIT's stack from 32 KiB up to 8
+     * MiB (mapped, touched only as used), the match limit lowered from
+     * PCRE2's 10 million to 1 million steps ('^(\w+\s?)*$' on 45 bytes
+     * and a '!' took 23 ms an event, now 2-3 ms, and is counted); NULL
+     * contexts are PCRE2's defaults */
+    sc->jstack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
+    sc->ev.mctx = pcre2_match_context_create(NULL);
+    if (sc->ev.mctx) {
+        pcre2_set_match_limit(sc->ev.mctx, 1000000);
+        if (sc->jstack)
+            pcre2_jit_stack_assign(sc->ev.mctx, NULL, sc->jstack);
+    }
     sc->fx0 = tn_calloc(1, sizeof(*sc->fx0));   /* NULL is fine: linear lookups */
     sc->ev.fx = sc->fx0;
     sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
@@ -70,6 +82,8 @@ void tn_scanner_free(tn_scanner *sc)
     if (!sc)
         return;
     pcre2_match_data_free(sc->ev.md);
+    pcre2_match_context_free(sc->ev.mctx);
+    pcre2_jit_stack_free(sc->jstack);
     tn_vmemo_free(sc->ev.vm);
     tn_free(sc->cost);
     tn_free(sc->ev.cache);
@@ -131,6 +145,11 @@ uint64_t tn_scanner_names_key(const tn_scanner *sc)
     /* the generation a shape was recorded at names it until generations
      * wrap; the wraps tell one round's from another's */
     return sc->ev.names_gen ? (uint64_t)(sc->wraps + 1) << 32 | sc->ev.names_gen : 0;
+}
+
+uint64_t tn_scanner_re_limits(const tn_scanner *sc)
+{
+    return sc->ev.re_limits;
 }
 
 void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits)

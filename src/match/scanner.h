@@ -62,6 +62,9 @@ uint64_t tn_scanner_names_key(const tn_scanner *sc);
  * scan results (match/scancache.h) so far, and how many were found. */
 void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *hits);
 
+/* How many regex matches PCRE2 stopped at a limit (counted as no match). */
+uint64_t tn_scanner_re_limits(const tn_scanner *sc);
+
 /* How many item results on long texts were asked of the scanner's memo
  * (match/vmemo.h) so far, and how many it had. */
 void tn_scanner_vmemo_stats(const tn_scanner *sc, uint64_t *results, uint64_t *hits);

@@ -60,6 +60,7 @@ struct tn_scanner {
     const tn_ruleset *rs;
     tn_rule_cost *cost;    /* per rule, when profiling (tn_scanner_profile), or NULL */
     tn_eval ev;
+    pcre2_jit_stack *jstack;   /* JIT's stack for ev.mctx (eval.c, re_match), or NULL */
     tn_cand *cands;        /* merged candidates of the current event */
     uint32_t ncap;
     char chan[256];        /* lower-cased channel of the current event */

@@ -649,3 +649,39 @@ TN_TEST(test_num_integers_exact)
     CHECK_INT(test_match(RULE("  sel:\n    F|gt: 2\n  condition: sel\n"), &ev), 1);
     CHECK_INT(test_match(RULE("  sel:\n    F|lt: 3\n  condition: sel\n"), &ev), 1);
 }
+
+/* PCRE2's limits (a review, session 23): JIT's default 32 KiB stack read
+ * SigmaHQ's token obfuscation pattern on 5,000 '{1}' as no match (any
+ * attacker can pad a command line so); a catastrophic pattern ran ~23 ms
+ * an event. The JIT stack is 8 MiB with the interpreter behind it; the
+ * match limit stops the catastrophe, and the scanner counts each stop. */
+#include "match/scanner.h"
+
+TN_TEST(test_re_limits)
+{
+    size_t n = 5000;
+    char *cmd = malloc(3 * n + 64);
+    CHECK(cmd != NULL);
+    if (!cmd)
+        return;
+    size_t k = (size_t)sprintf(cmd, "powershell -c IEX (\"");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(cmd + k, "{1}");
+    sprintf(cmd + k, "\" -f \"a\")");
+    TEST_EVENT(ev, "X", 1, "CommandLine", cmd);
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re: '\"(?:\\{\\d\\})+\"\\s*-f'\n  condition: sel\n"), &ev), 1);
+    free(cmd);
+    char bad[64];
+    memset(bad, 'a', 45);
+    strcpy(bad + 45, " bbb!");
+    TEST_EVENT(cat, "X", 1, "CommandLine", bad);
+    tn_ruleset *rs = test_load(RULE("  sel:\n    CommandLine|re: '^(\\w+\\s?)*$'\n  condition: sel\n"), 0);
+    CHECK(rs != NULL);
+    if (!rs)
+        return;
+    tn_scanner *sc = tn_scanner_new(rs);
+    CHECK_INT(tn_scanner_match(sc, &cat, NULL, NULL), 0);
+    CHECK(tn_scanner_re_limits(sc) == 1);
+    tn_scanner_free(sc);
+    tn_ruleset_free(rs);
+}
