@@ -306,7 +306,10 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
             hit = 1, got = e->item;
         memo_unlock(m);
     }
+    if (hit && c->nvals + got.nvalues > TN_RULE_MAX_VALUES)   /* aliases of one item */
+        return tn_too_many_values(c, k);
     if (hit) {
+        c->nvals += got.nvalues;
         tn_value *v = tn_arena_alloc(c->a, (got.nvalues ? got.nvalues : 1) * sizeof(*v));
         char *name = mk.flen ? tn_arena_strndup(c->a, k->str, mk.flen) : NULL;
         if (!v || (mk.flen && !name))

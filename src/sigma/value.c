@@ -552,6 +552,15 @@ out:
     return rc;
 }
 
+int tn_too_many_values(tn_vctx *c, const tn_ynode *at)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "the rule compiles to more than %d values (YAML aliases, or the spellings "
+                               "of windash, base64offset, expand): refused", TN_RULE_MAX_VALUES);
+    return fail(c, at, "%s", why);
+}
+#define too_many_values tn_too_many_values
+
 static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_item *out)
 {
     uint32_t cap = 0;
@@ -572,11 +581,19 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
                 return fail(c, v, "%s", "null cannot be one of a list of values: put it in a selection of its own");
             if (compile_scalar(c, m, v, &out->values, &out->nvalues, &cap))
                 return -1;
+            if (c->nvals + out->nvalues > TN_RULE_MAX_VALUES)
+                return too_many_values(c, v);
         }
+        c->nvals += out->nvalues;
         return 0;
     }
     static const tn_ynode empty = {.kind = TN_Y_SCALAR, .str = "", .plain = 1};
-    return compile_scalar(c, m, val ? val : &empty, &out->values, &out->nvalues, &cap);
+    if (compile_scalar(c, m, val ? val : &empty, &out->values, &out->nvalues, &cap))
+        return -1;
+    if (c->nvals + out->nvalues > TN_RULE_MAX_VALUES)
+        return too_many_values(c, val ? val : NULL);
+    c->nvals += out->nvalues;
+    return 0;
 }
 
 /* The multi-literal search of an OR item with at least MULTI_MIN

@@ -17,9 +17,21 @@ typedef struct tn_vctx {
     const tn_ynode *warn_node;     /* OUT: where */
     pcre2_code **res;              /* OUT: every compiled regex, for freeing */
     size_t nres, capres;
+    size_t nvals;                  /* values compiled for the rule so far (TN_RULE_MAX_VALUES) */
     struct tn_legacy_agg *agg;     /* IN/OUT: NULL, or where a condition's legacy
                                     * aggregation goes (sigma/cond.h); NULL refuses one */
 } tn_vctx;
+
+/* The values one rule may compile to, after YAML aliases and the
+ * modifiers' spellings: an 11 KB file of aliases made 100 million values
+ * (28 s, 7 GB), windash|utf16|base64offset over 1,000 values 1.9 million
+ * literals (minutes, gigabytes; 100 values, 187,500 literals, 27 s);
+ * refused past this, with the reason. The largest SigmaHQ or Hayabusa
+ * rule compiles to between 2,000 and 5,000 (with the limit at 2,000, one
+ * of each was refused; at 5,000 none). */
+#define TN_RULE_MAX_VALUES 20000
+/* Refuses the rule for it, at node at: -1. */
+int tn_too_many_values(tn_vctx *c, const tn_ynode *at);
 
 /* Compiles key (field name and modifiers; "" or "|all" alone for a
  * keyword search) with val (scalar, null, or list of scalars) into *out.

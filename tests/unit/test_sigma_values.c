@@ -685,3 +685,47 @@ TN_TEST(test_re_limits)
     tn_scanner_free(sc);
     tn_ruleset_free(rs);
 }
+
+/* A rule compiles to at most TN_RULE_MAX_VALUES values (a review, session
+ * 23): YAML aliases made 100 million of an 11 KB file (7 GB), modifier
+ * spellings 1.9 million literals. */
+TN_TEST(test_rule_values_bounded)
+{
+    /* 200 values, aliased by 100 fields of a map, aliased 100 times: 2 million */
+    size_t cap = 1 << 16, k = 0;
+    char *y = malloc(cap);
+    CHECK(y != NULL);
+    if (!y)
+        return;
+    k += (size_t)snprintf(y + k, cap - k, "title: bomb\nlogsource:\n  product: windows\nv: &v [");
+    for (int i = 0; i < 200; i++)
+        k += (size_t)snprintf(y + k, cap - k, "%sx%d", i ? ", " : "", i);
+    k += (size_t)snprintf(y + k, cap - k, "]\nm: &m {");
+    for (int i = 0; i < 100; i++)
+        k += (size_t)snprintf(y + k, cap - k, "%sF%d: *v", i ? ", " : "", i);
+    k += (size_t)snprintf(y + k, cap - k, "}\ndetection:\n  sel: [");
+    for (int i = 0; i < 100; i++)
+        k += (size_t)snprintf(y + k, cap - k, "%s*m", i ? ", " : "");
+    snprintf(y + k, cap - k, "]\n  condition: sel\n");
+    tn_ruleset *rs = test_load(y, 0);
+    CHECK(rs == NULL && strstr(test_last_reject, "more than 20000 values") != NULL);
+    tn_ruleset_free(rs);
+    /* windash before an encoding over values of four dashes: 1,875 each */
+    k = (size_t)snprintf(y, cap, "title: wd\nlogsource:\n  product: windows\ndetection:\n  sel:\n"
+                                 "    C|windash|utf16|base64offset|contains:\n");
+    for (int i = 0; i < 20; i++)
+        k += (size_t)snprintf(y + k, cap - k, "      - '-a%d -b -c -d'\n", i);
+    snprintf(y + k, cap - k, "  condition: sel\n");
+    rs = test_load(y, 0);
+    CHECK(rs == NULL && strstr(test_last_reject, "more than 20000 values") != NULL);
+    tn_ruleset_free(rs);
+    /* 3,000 plain values load */
+    k = (size_t)snprintf(y, cap, "title: many\nlogsource:\n  product: windows\ndetection:\n  sel:\n    C:\n");
+    for (int i = 0; i < 3000; i++)
+        k += (size_t)snprintf(y + k, cap - k, "      - v%d\n", i);
+    snprintf(y + k, cap - k, "  condition: sel\n");
+    rs = test_load(y, 0);
+    CHECK(rs != NULL);
+    tn_ruleset_free(rs);
+    free(y);
+}
