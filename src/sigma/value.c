@@ -439,8 +439,11 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
         tn_buf_init(&pre);
         rc = tn_expand(c, vn->str, vn->len, &pre, &l, 0);
         tn_buf_free(&pre);
-        if (rc)
+        if (rc) {
+            if (c->err[0] && !c->err_node)
+                c->err_node = vn;
             goto out;
+        }
         rc = -1;
     } else {
         tn_buf b;

@@ -385,7 +385,13 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
         bput(&base, prefix->data, prefix->len);
         bput(&base, lit.data, lit.len);
         int rc = 0;
-        if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0 || depth > 4 || out->n > 256) {
+        if (vals && vals->kind == TN_Y_SEQ && vals->count && (depth > 4 || out->n > 256)) {
+            /* it matched as '*' here, under a warning that the placeholder
+             * had no value (a review, session 23) */
+            snprintf(c->err, c->errlen, "expand: more than 4 placeholders in one value, or more than 256 "
+                                        "spellings of it (at %%%s%%): refused", name);
+            rc = -1;
+        } else if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0) {
             snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
             tn_buf_putc(&base, TN_GLOB_STAR);
             rc = tn_expand(c, s + rest, n - rest, &base, out, depth + 1);
