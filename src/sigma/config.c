@@ -90,6 +90,26 @@ int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_aren
         snprintf(err, errlen, "%.300s:%u:%u: %.150s", ph, line, col, msg);
         return -1;
     }
-    *placeholders = st.ndocs ? tn_ymap_get(st.docs[0], "placeholders") : NULL;
+    /* a map 'placeholders' of names, each a list of strings: anything
+     * else was taken without a word, every placeholder then matching
+     * anything ('placeholdrs:', a scalar, a list), or a value that is a
+     * list or map as '' (a review, session 23) */
+    const tn_ynode *doc = st.ndocs ? st.docs[0] : NULL;
+    const tn_ynode *p = doc && doc->kind == TN_Y_MAP ? tn_ymap_get(doc, "placeholders") : NULL;
+    const tn_ynode *bad = !p || p->kind != TN_Y_MAP ? (p ? p : doc) : NULL;
+    const char *why = bad ? "needs a map 'placeholders' of names, each a list of strings" : NULL;
+    for (const tn_ynode *k = p && !bad ? p->child : NULL; k && !bad; k = k->next) {
+        const tn_ynode *v = k->val;
+        if (!v || v->kind != TN_Y_SEQ)
+            bad = v ? v : k, why = "a placeholder's values must be a list of strings";
+        for (const tn_ynode *e = v && v->kind == TN_Y_SEQ ? v->child : NULL; e && !bad; e = e->next)
+            if (e->kind != TN_Y_SCALAR)
+                bad = e, why = "a placeholder's values must be strings";
+    }
+    if (why) {
+        snprintf(err, errlen, "%.300s:%u:%u: %s", ph, bad ? bad->line : 1, bad ? bad->col : 1, why);
+        return -1;
+    }
+    *placeholders = p;
     return 0;
 }

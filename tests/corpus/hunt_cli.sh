@@ -141,6 +141,14 @@ check "--placeholders gives its values" "DC1.corp" \
     "$("$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph.yml" -f jsonl "$w/logons.jsonl" 2>/dev/null | grep -o 'DC1.corp' | head -1)"
 "$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/nope.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph.err"
 check "a missing placeholder file is a usage error, named even with -q" "2 1" "$? $(grep -c 'nope.yml: No such file' "$w/ph.err")"
+# a placeholder file of another shape was taken, every placeholder then
+# matching anything (a review, session 23)
+printf 'placeholdrs:\n  DomainControllers: ["DC1*"]\n' >"$w/ph-typo.yml"
+printf 'placeholders:\n  DomainControllers: DC1*\n' >"$w/ph-scalar.yml"
+"$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph-typo.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph2.err"; r1=$?
+"$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph-scalar.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph3.err"; r2=$?
+check "a placeholder file without a 'placeholders' map of lists is a usage error, said" "2 2 1 1" \
+    "$r1 $r2 $(grep -c "ph-typo.yml:1:1: needs a map 'placeholders'" "$w/ph2.err") $(grep -c "ph-scalar.yml:2:22: a placeholder's values must be a list" "$w/ph3.err")"
 cat >"$w/map.yml" <<'EOF'
 logsources:
   - service: security
