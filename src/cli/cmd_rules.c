@@ -312,9 +312,18 @@ int tn_cmd_rules(int argc, char **argv)
         rc = st == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
         goto out;
     }
-    if (sources)
+    if (sources) {
         print_sources(rs);
-    else if (report(&c, rs) || c.oom)
+        /* what could not be loaded, on stderr (stdout is JSON): a missing
+         * path or a rejected rule was silent, only the exit code told (a
+         * review, session 23) */
+        for (size_t i = 0; i < c.nrej; i++) {
+            tn_put_safe(stderr, c.rej[i].file);
+            fprintf(stderr, ":%u:%u: ", c.rej[i].line, c.rej[i].col);
+            tn_put_safe(stderr, c.rej[i].reason);
+            fputc('\n', stderr);
+        }
+    } else if (report(&c, rs) || c.oom)
         rc = TN_EXIT_INTERNAL;
     if (rc == TN_EXIT_OK && c.nrej)
         rc = tn_ruleset_count(rs) ? TN_EXIT_PARTIAL : TN_EXIT_NOINPUT;

@@ -31,6 +31,12 @@ check "json by product" '{"(correlation)":1,"linux":1,"windows":2}' "$(jq -cS .b
 check "only bad rules exit 3 (no input)" 3 "$rc"
 "$TANSA" rules check --format yaml "$D/good" >/dev/null 2>&1; rc=$?
 check "bad format is a usage error" 2 "$rc"
+# sources says on stderr what it could not load (it was silent)
+se=$(mktemp)
+"$TANSA" rules sources /nonexistent-rules "$D/bad/bad_modifier.yml" "$D/good/proc_whoami.yml" >/dev/null 2>"$se"; rc=$?
+check "rules sources names what it could not load, on stderr" "1 1 1" \
+    "$rc $(grep -c '^/nonexistent-rules:0:0: No such file' "$se") $(grep -c "bad_modifier.yml:6:9: unknown modifier 'conatins'" "$se")"
+rm -f "$se"
 src=$("$TANSA" rules sources "$D/good/proc_whoami.yml" 2>/dev/null)
 check "sources of a process_creation rule" \
     '["Microsoft-Windows-Sysmon/Operational:1","Security:4688"]' "$(jq -c .sources <<<"$src")"
