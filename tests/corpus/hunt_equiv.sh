@@ -324,7 +324,8 @@ done
 # matches kept for a correlation (past 52,428 held: their array moves on
 # from one such region to a larger one): the same timeline as when both
 # are spilled to disk every 1,000
-awk 'BEGIN { for (i = 1; i <= 60000; i++) printf "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,\"EventRecordID\":%d,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\"}\n", i }' >"$work/many.jsonl"
+# (with a time: an event without one feeds no correlation)
+awk 'BEGIN { for (i = 1; i <= 60000; i++) printf "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,\"EventRecordID\":%d,\"TimeCreated\":\"2024-01-01T00:%02d:%02d.%03dZ\",\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\"}\n", i, int(i / 2000), int(i / 40) % 50, (i * 25) % 1000 }' >"$work/many.jsonl"
 mkdir -p "$work/many"
 cp tests/data/sigma/good/proc_whoami.yml "$work/many/r.yml"
 printf -- '---\ntitle: Every whoami\nid: 44444444-4444-4444-4444-444444444444\nlevel: high\ncorrelation:\n    type: event_count\n    rules: [0b3a1c2d-0000-4000-8000-000000000001]\n    group-by: [Image]\n    timespan: 1h\n    condition: {gte: 60000}\n    generate: true\n' >>"$work/many/r.yml"

@@ -10,8 +10,9 @@ brute-force model of the window semantics documented in docs/sigma.md
 - lt/lte/eq/neq: a window of timespan starts at each event, oldest first;
   a hit uses its events up, otherwise the window slides to the next event;
 - temporal_ordered counts the longest run of rules in the listed order;
-- value_percentile: per event, the share of the window with its value;
-  the hit names that event.
+- value_percentile: per event, the share of the window's values that are
+  its value; the hit names that event;
+- value_sum and value_avg of no number are no value (no hit).
 
 The model recounts every window from scratch; tansa keeps its counts as
 events come and go. Prints one line; exit 0 when the hits (rule, group,
@@ -90,11 +91,16 @@ def metric(t, win, refs, cur=None):
         return max(best)
     nums = [Decimal(e['val']) for e in win if num(e['val'])]   # tansa's sums are exact
     if t == 'value_sum':
-        return sum(nums)
+        return sum(nums) if nums else None   # no number, no sum (session 23; as the average)
     if t == 'value_avg':
         return sum(nums) / len(nums) if nums else None   # no number, no average: no hit
-    same = sum(1 for e in win if e['val'] == cur)
-    return 100.0 * same / len(win)
+    # the share of the values observed: events without one (a chain's
+    # items) are not in the denominator, and an event without one is not
+    # judged (session 23)
+    vals = [e['val'] for e in win if e['val'] is not None]
+    if cur is None or not vals:
+        return None
+    return 100.0 * sum(1 for v in vals if v == cur) / len(vals)
 
 def ok(cond, x, nrefs):
     if x is None:
