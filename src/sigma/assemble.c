@@ -124,8 +124,11 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
         for (uint32_t i = 0; i < rs->nrules && found < 2; i++)
             if (refers(c->refs[k], rs->rules[i]->id, rs->rules[i]->name) && found++ == 0)
                 c->ref_rule[k] = (int32_t)i;
+        /* a legacy aggregation's correlation shares its rule's id: that
+         * id names the rule (two were found, and the reference refused) */
         for (uint32_t i = 0; i < ncorrs && found < 2; i++)
-            if (corrs[i] && corrs[i] != c && refers(c->refs[k], corrs[i]->id, corrs[i]->name) && found++ == 0)
+            if (corrs[i] && corrs[i] != c && !corrs[i]->legacy_of &&
+                refers(c->refs[k], corrs[i]->id, corrs[i]->name) && found++ == 0)
                 c->ref_corr[k] = (int32_t)i;
         if (refers(c->refs[k], c->id, c->name)) {
             snprintf(why, n, "correlation refers to itself ('%.100s')", c->refs[k]);

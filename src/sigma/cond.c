@@ -448,6 +448,7 @@ int tn_agg_parse(const char *s, size_t len, tn_arena *a, tn_legacy_agg *g, char 
     static const struct { const char *t; int op; } ops[] = {
         {">=", 1}, {"<=", 3}, {"==", 4}, {"!=", 5}, {">", 0}, {"<", 2}, {"=", 4}};
     int op = -1;
+    size_t opat = i;
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]) && op < 0; k++) {
         size_t n = strlen(ops[k].t);
         if (i + n <= len && !memcmp(s + i, ops[k].t, n)) {
@@ -457,6 +458,14 @@ int tn_agg_parse(const char *s, size_t len, tn_arena *a, tn_legacy_agg *g, char 
     }
     if (op < 0)
         return agg_fail(err, errlen, at, i, "expected a comparison: >, >=, <, <=, = or !=");
+    /* a count below a limit ("rare": `count() by ServiceName < 5` over
+     * 7d) judged over sliding windows flagged every group, whose last
+     * events' window always holds few (a review, session 23); the spec
+     * gives no tumbling windows to run it on. Refused, as min and max. */
+    if (op >= 2)
+        return agg_fail(err, errlen, at, opat,
+                        "a legacy aggregation with <, <=, = or != (a count below a limit) is refused: "
+                        "its sliding windows would flag every group; use a correlation rule");
     g->op = op;
     i = skip_space(s, len, i);
     size_t ne = i;

@@ -100,6 +100,8 @@ int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_aren
     const char *why = bad ? "needs a map 'placeholders' of names, each a list of strings" : NULL;
     for (const tn_ynode *k = p && !bad ? p->child : NULL; k && !bad; k = k->next) {
         const tn_ynode *v = k->val;
+        if (v && v->kind == TN_Y_SCALAR && tn_ynode_is_null(v))
+            continue;   /* `Admins:` with no value: unknown, as [] (placeholders.yml) */
         if (!v || v->kind != TN_Y_SEQ)
             bad = v ? v : k, why = "a placeholder's values must be a list of strings";
         for (const tn_ynode *e = v && v->kind == TN_Y_SEQ ? v->child : NULL; e && !bad; e = e->next)

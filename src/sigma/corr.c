@@ -3,8 +3,9 @@
  * Checks what the specification and its JSON schema require per type:
  * rules and timespan always; group-by for the count and temporal types;
  * a condition for the count and value types; a condition field for the
- * value_* types. The deprecated in-condition aggregation syntax is
- * rejected by the condition parser, not here. */
+ * value_* types. A rule's deprecated in-condition aggregation (Sigma 1,
+ * "| count() by X > 5") is parsed by cond.c and made a correlation here
+ * (tn_corr_legacy). */
 #include "sigma/corr.h"
 #include "sigma/cond.h"
 #include "sigma/rule.h"

@@ -75,7 +75,8 @@ static inline const char *tn_corr_ref_key(const char *name, const char *id)
 }
 
 /* The timespan of a legacy aggregation without a timeframe: the whole
- * input (~9,500 years; tn_until saturates past it). */
+ * input (3 * 2^60 units of 100 ns: ~10,960 years; tn_until saturates
+ * past it). */
 #define TN_CORR_SPAN_ALL ((uint64_t)3 << 60)
 
 /* "90m" -> FILETIME units (a number and s, m, h, d or w); 0 when

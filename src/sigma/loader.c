@@ -443,9 +443,10 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     dkeys dk;
     doc_keys(doc, &dk);
-    if (dk.v[K_CORRELATION] && dk.v[K_DETECTION]) {   /* its detection was dropped */
-        reject(U, file, dk.v[K_DETECTION]->line, dk.v[K_DETECTION]->col,
-               "a document is a rule (detection) or a correlation rule, not both");
+    const tn_ynode *other = dk.v[K_DETECTION] ? dk.v[K_DETECTION] : dk.v[K_FILTER];
+    if (dk.v[K_CORRELATION] && other) {   /* its detection or filter was dropped */
+        reject(U, file, other->line, other->col,
+               "a document is a rule (detection), a filter or a correlation rule, not two of them");
         return 0;
     }
     if (dk.v[K_CORRELATION])

@@ -350,6 +350,12 @@ oom:
 /* Appends to out every expansion of s[0..n): each unescaped %name% is
  * replaced by each of its values (product over placeholders). A name
  * with no values becomes a wildcard and sets c->warn. */
+/* Spellings of one value past which expand refuses the rule: they
+ * matched '*' once past 256 under a warning that the placeholder had no
+ * value, and past it only when a later placeholder came (a review,
+ * session 23); a rule's values are bounded anyway (TN_RULE_MAX_VALUES). */
+#define TN_EXPAND_MAX 4096
+
 int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, int depth)
 {
     size_t i = 0;
@@ -385,11 +391,11 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
         bput(&base, prefix->data, prefix->len);
         bput(&base, lit.data, lit.len);
         int rc = 0;
-        if (vals && vals->kind == TN_Y_SEQ && vals->count && (depth > 4 || out->n > 256)) {
+        if (vals && vals->kind == TN_Y_SEQ && vals->count && depth > 4) {
             /* it matched as '*' here, under a warning that the placeholder
              * had no value (a review, session 23) */
-            snprintf(c->err, c->errlen, "expand: more than 4 placeholders in one value, or more than 256 "
-                                        "spellings of it (at %%%s%%): refused", name);
+            snprintf(c->err, c->errlen, "expand: more than 4 placeholders in one value (at %%%s%%): "
+                                        "refused", name);
             rc = -1;
         } else if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0) {
             snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
@@ -408,6 +414,11 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
         tn_buf_free(&base);
         tn_buf_free(&lit);
         return rc;
+    }
+    if (out->n >= TN_EXPAND_MAX) {   /* checked at each spelling: any order of placeholders */
+        snprintf(c->err, c->errlen, "expand: more than %d spellings of one value: refused", TN_EXPAND_MAX);
+        tn_buf_free(&lit);
+        return -1;
     }
     tn_buf all;
     tn_buf_init(&all);

@@ -147,6 +147,9 @@ printf 'placeholdrs:\n  DomainControllers: ["DC1*"]\n' >"$w/ph-typo.yml"
 printf 'placeholders:\n  DomainControllers: DC1*\n' >"$w/ph-scalar.yml"
 "$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph-typo.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph2.err"; r1=$?
 "$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph-scalar.yml" "$w/logons.jsonl" >/dev/null 2>"$w/ph3.err"; r2=$?
+printf 'placeholders:\n  DomainControllers:\n' >"$w/ph-null.yml"
+check "a placeholder without a value is unknown (matches every event), as []" 2 \
+    "$("$TANSA" hunt -q -r "$w/dc.yml" --placeholders "$w/ph-null.yml" -f jsonl "$w/logons.jsonl" 2>/dev/null | wc -l)"
 check "a placeholder file without a 'placeholders' map of lists is a usage error, said" "2 2 1 1" \
     "$r1 $r2 $(grep -c "ph-typo.yml:1:1: needs a map 'placeholders'" "$w/ph2.err") $(grep -c "ph-scalar.yml:2:22: a placeholder's values must be a list" "$w/ph3.err")"
 cat >"$w/map.yml" <<'EOF'

@@ -432,12 +432,33 @@ static int legacy_refused(const char *y, const char *why)
     return ok;
 }
 
+/* A native correlation may refer to a legacy rule by its id: the id names
+ * the rule, not the correlation made of its aggregation (both were found,
+ * and the reference refused). */
+TN_TEST(test_corr_legacy_rule_referred_by_id)
+{
+    run r;
+    if (!start_text(&r, LEGACY("count() by Host > 2", "  timeframe: 1m\n")
+                        "---\ntitle: n\nid: 26262626-2626-2626-2626-262626262626\nlevel: high\n"
+                        "correlation:\n  type: event_count\n  rules: [0d4c7b2e-aaaa-4bbb-8ccc-0123456789ab]\n"
+                        "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n", 2))
+        return;
+    ev(&r, 0, "Kind", "fail", "Host", "a", NULL, NULL);
+    ev(&r, 1, "Kind", "fail", "Host", "a", NULL, NULL);
+    CHECK_INT(r.hits, 1);   /* the native one, at 2 */
+    finish(&r);
+}
+
 TN_TEST(test_corr_legacy_rejected)
 {
     /* a timeframe that is not one; min/max; near; in a list of conditions */
     CHECK(legacy_refused(LEGACY("count() > 4", "  timeframe: 5 minutes\n"), "'timeframe'"));
     CHECK(legacy_refused(LEGACY("min(Bytes) by Host < 4", ""), "min and max"));
     CHECK(legacy_refused(LEGACY("near sel", ""), "temporal correlation"));
+    /* a count below a limit over sliding windows flagged every group (a
+     * review, session 23) */
+    CHECK(legacy_refused(LEGACY("count() by Host < 5", "  timeframe: 7d\n"), "below a limit"));
+    CHECK(legacy_refused(LEGACY("count() by Host = 5", ""), "below a limit"));
     CHECK(legacy_refused("title: l\nlogsource:\n  product: windows\ndetection:\n  sel:\n    Kind: fail\n"
                          "  condition:\n    - sel\n    - sel | count() > 4\n", "aggregation"));
     /* the same rule with a good timeframe loads, as a rule and a correlation */
@@ -533,6 +554,13 @@ TN_TEST(test_corr_generate_boolean_and_one_kind_per_document)
                                "  condition: sel\ncorrelation:\n  type: event_count\n  rules: [x]\n"
                                "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n"
                                "---\n" FAILED_LOGIN, 0);
-    CHECK(rs && tn_ruleset_count(rs) == 1 && strstr(test_last_reject, "not both"));
+    CHECK(rs && tn_ruleset_count(rs) == 1 && strstr(test_last_reject, "not two of them"));
+    tn_ruleset_free(rs);
+    rs = test_load("title: t\nlogsource:\n  product: windows\nfilter:\n  rules: any\n  sel:\n    A: 1\n"
+                   "  condition: sel\ncorrelation:\n  type: event_count\n  rules: [x]\n"
+                   "  group-by: [Host]\n  timespan: 1m\n  condition:\n    gte: 2\n"
+                   "---\n" FAILED_LOGIN, 0);
+    CHECK(rs && tn_ruleset_count(rs) == 1 && tn_ruleset_ncorrelations(rs) == 0 &&
+          strstr(test_last_reject, "not two of them"));
     tn_ruleset_free(rs);
 }
