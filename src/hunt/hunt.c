@@ -99,7 +99,6 @@ struct hunt {
     uint32_t nrules, ncorr;
     int has_corr;
     size_t spill_dets;        /* a worker spills a sorted run past this many */
-    size_t spill_bytes;       /* or past this many bytes of strings */
     pthread_mutex_t runs_mu;  /* guards out->runs, kruns and spill_errno */
     int spill_errno;          /* why the first run could not be written, or 0 */
     int run_unreadable;       /* a run of kept matches could not be read back */
@@ -267,7 +266,7 @@ static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
         d = &f;
     }
     if (push_to(w, &w->dets, &w->ndets, &w->capdets, &w->hdets, d) == 0 &&
-        (w->ndets >= h->spill_dets || w->dbytes > h->spill_bytes))
+        (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
         spill(h, w);
 }
 
@@ -291,7 +290,7 @@ static void keep_match(hunt *h, worker *w, const tn_rule_info *r, const tn_event
         .details = arena_str(w, &w->kstr, &w->kbytes, v->data ? v->data : "", v->len),
     };
     if (push_to(w, &w->keep, &w->nkeep, &w->capkeep, &w->hkeep, &k) == 0 &&
-        (w->nkeep >= h->spill_dets || w->kbytes > h->spill_bytes))
+        (w->nkeep >= h->spill_dets || w->kbytes > SPILL_BYTES))
         spill_keep(h, w);
 }
 
@@ -698,8 +697,7 @@ static void profile_report(hunt *h, double sec_per_tick)
 int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
-    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = SPILL_COUNT,
-              .spill_bytes = SPILL_BYTES};
+    hunt h = {.rs = rs, .o = o, .d = d, .out = out, .spill_dets = SPILL_COUNT};
     const char *sd = getenv("TANSA_SPILL_DETS"); /* tests force small runs */
     long sdv = sd ? strtol(sd, NULL, 10) : 0;
     if (sdv > 0)

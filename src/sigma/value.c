@@ -562,8 +562,6 @@ int tn_too_many_values(tn_vctx *c, const tn_ynode *at)
                                "of windash, base64offset, expand): refused", TN_RULE_MAX_VALUES);
     return fail(c, at, "%s", why);
 }
-#define too_many_values tn_too_many_values
-
 static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_item *out)
 {
     uint32_t cap = 0;
@@ -585,7 +583,7 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
             if (compile_scalar(c, m, v, &out->values, &out->nvalues, &cap))
                 return -1;
             if (c->nvals + out->nvalues > TN_RULE_MAX_VALUES)
-                return too_many_values(c, v);
+                return tn_too_many_values(c, v);
         }
         c->nvals += out->nvalues;
         return 0;
@@ -594,7 +592,7 @@ static int compile_values(tn_vctx *c, const mods *m, const tn_ynode *val, tn_ite
     if (compile_scalar(c, m, val ? val : &empty, &out->values, &out->nvalues, &cap))
         return -1;
     if (c->nvals + out->nvalues > TN_RULE_MAX_VALUES)
-        return too_many_values(c, val ? val : NULL);
+        return tn_too_many_values(c, val ? val : NULL);
     c->nvals += out->nvalues;
     return 0;
 }
@@ -785,7 +783,7 @@ static int typed_conflict(tn_vctx *c, const tn_ynode *kn, const mods *m, const c
     if (enc || (m->flags & M_EXPAND) || (wild && !(m->flags & M_FIELDREF)))
         return fail(c, kn, "'%s' applies a string modifier (contains, startswith, endswith, windash, "
                            "base64, base64offset, wide, utf16*, expand) to a value that is not a string "
-                           "(cidr, a number or time part, exists, fieldref): refused, it was dropped", key);
+                           "(cidr, a number or time part, exists, fieldref): refused", key);
     return 0;
 }
 

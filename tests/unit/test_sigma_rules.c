@@ -398,15 +398,15 @@ static int tree_depth(const tn_cnode *c)
  * session 23), and so did a list of 20,000 conditions. */
 TN_TEST(test_condition_long_runs_balanced)
 {
-    size_t n = 100000;
-    char *big = malloc(n * 9 + 64);
+    size_t n = 100000, cap = n * 9 + 64;
+    char *big = malloc(cap);
     CHECK(big != NULL);
     if (!big)
         return;
     for (int op = 0; op < 2; op++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            k += (size_t)sprintf(big + k, i ? (op ? " and sel1" : " or sel2") : "sel1");
+            k += (size_t)snprintf(big + k, cap - k, i ? (op ? " and sel1" : " or sel2") : "sel1");
         static const char *const names[] = {"sel1", "sel2"};
         tn_arena a;
         tn_arena_init(&a, 1 << 16);
@@ -418,14 +418,15 @@ TN_TEST(test_condition_long_runs_balanced)
         tn_arena_free(&a);
     }
     /* and it matches as written, as a rule */
-    char *y = malloc(n * 9 + 512);
+    size_t ycap = n * 9 + 512;
+    char *y = malloc(ycap);
     CHECK(y != NULL);
     if (y) {
-        size_t k = (size_t)sprintf(y, "title: t\nlogsource:\n  product: windows\ndetection:\n"
+        size_t k = (size_t)snprintf(y, ycap, "title: t\nlogsource:\n  product: windows\ndetection:\n"
                                       "  sel1:\n    A: 1\n  sel2:\n    B: 1\n  condition: sel2");
         for (size_t i = 1; i < n; i++)
-            k += (size_t)sprintf(y + k, " or sel2");
-        sprintf(y + k, " or sel1\n");
+            k += (size_t)snprintf(y + k, ycap - k, " or sel2");
+        snprintf(y + k, ycap - k, " or sel1\n");
         TEST_EVENT(ev, "X", 1, "A", "1", "B", "0");
         CHECK_INT(test_match(y, &ev), 1);
         free(y);

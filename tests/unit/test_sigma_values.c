@@ -659,15 +659,15 @@ TN_TEST(test_num_integers_exact)
 
 TN_TEST(test_re_limits)
 {
-    size_t n = 5000;
-    char *cmd = malloc(3 * n + 64);
+    size_t n = 5000, cap = 3 * n + 64;
+    char *cmd = malloc(cap);
     CHECK(cmd != NULL);
     if (!cmd)
         return;
-    size_t k = (size_t)sprintf(cmd, "powershell -c IEX (\"");
+    size_t k = (size_t)snprintf(cmd, cap, "powershell -c IEX (\"");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(cmd + k, "{1}");
-    sprintf(cmd + k, "\" -f \"a\")");
+        k += (size_t)snprintf(cmd + k, cap - k, "{1}");
+    snprintf(cmd + k, cap - k, "\" -f \"a\")");
     TEST_EVENT(ev, "X", 1, "CommandLine", cmd);
     CHECK_INT(test_match(RULE("  sel:\n    CommandLine|re: '\"(?:\\{\\d\\})+\"\\s*-f'\n  condition: sel\n"), &ev), 1);
     free(cmd);
