@@ -172,9 +172,14 @@ static int print_text(const check *c, const tn_ruleset *rs, counter *prod, size_
     }
     if (nwhy)
         qsort(why, nwhy, sizeof(*why), cmp_counter);
-    printf("loaded: %u (%u correlations)\nrejected: %zu\n",
-           tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs), tn_ruleset_ncorrelations(rs),
-           c->nrej);
+    printf("loaded: %u (%u correlations)\n", tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs),
+           tn_ruleset_ncorrelations(rs));
+    /* a filter that suppressed every match was loaded without a word (a
+     * review, session 23) */
+    if (tn_ruleset_nfilters(rs))
+        printf("filters: %u (global filters: they suppress the matches of the rules they name)\n",
+               tn_ruleset_nfilters(rs));
+    printf("rejected: %zu\n", c->nrej);
     for (size_t i = 0; i < nwhy; i++) {
         printf("  %6u  ", why[i].n);
         tn_put_safe(stdout, why[i].key);

@@ -834,6 +834,9 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
     if (st->re_limits)   /* eval.c, re_match */
         fprintf(out, "  regular expression matches stopped at PCRE2's limits: %llu (each counted as no "
                 "match)\n", (unsigned long long)st->re_limits);
+    if (tn_ruleset_nfilters(rs))
+        fprintf(out, "  global filters: %u (they suppress the matches of the rules they name)\n",
+                tn_ruleset_nfilters(rs));
     fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected\n", tn_ruleset_count(rs),
             tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
     uint64_t problems = tn_diag_total(d) - d->count[TN_P_RULE];

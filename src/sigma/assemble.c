@@ -63,6 +63,7 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_f
         tn_srule *flt = all[f];
         if (!flt->is_filter)
             continue;
+        rs->nfilters++;
         int any = flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any");
         if (!any)
             filter_refs_warn(flt, all, nall, warn, ctx);

@@ -52,6 +52,11 @@ void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
     out->is_correlation = 0;
 }
 
+uint32_t tn_ruleset_nfilters(const tn_ruleset *rs)
+{
+    return rs ? rs->nfilters : 0;
+}
+
 uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs)
 {
     return rs ? rs->ncorrs : 0;

@@ -163,6 +163,7 @@ struct tn_ruleset {
     tn_atoms atoms;
     tn_corr **corrs;       /* usable correlation rules, references resolved */
     uint32_t ncorrs;
+    uint32_t nfilters;     /* global filter documents loaded (tn_filters_attach) */
 };
 
 /* Attaches each global filter of all[0..nall) to the rules of all it

@@ -66,5 +66,16 @@ printf '%s\n' 'title: ex' 'logsource: {product: windows, category: process_creat
 out=$("$TANSA" rules check --placeholders "$w/ph.yml" "$w/ex.yml" 2>/dev/null); rc=$?
 check "expand past 4,096 spellings is refused, not a wildcard" "3 1" \
     "$rc $(grep -c 'ex.yml:5:25: expand: more than 4096 spellings of one value' <<<"$out")"
+# a global filter is named (one that suppressed every match loaded
+# without a word; a review, session 23)
+mkdir -p "$w/flt"
+cp "$D/good/proc_whoami.yml" "$w/flt/a.yml"
+printf '%s\n' 'title: quiet' 'logsource: {product: windows}' 'filter:' '  rules: any' \
+    '  selection: {Computer|exists: true}' '  condition: selection' >"$w/flt/f.yml"
+check "rules check names the global filters loaded" 1 \
+    "$("$TANSA" rules check "$w/flt" 2>/dev/null | grep -c '^filters: 1 (global filters')"
+printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"h","TimeCreated":"2024-01-01T00:00:00Z"}' >"$w/e.jsonl"
+check "the hunt summary names them too" 1 \
+    "$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>&1 >/dev/null | grep -c 'global filters: 1')"
 rm -rf "$w"
 echo "$pass passed, $fail failed"
