@@ -673,7 +673,7 @@ TN_TEST(test_re_limits)
     free(cmd);
     char bad[64];
     memset(bad, 'a', 45);
-    strcpy(bad + 45, " bbb!");
+    memcpy(bad + 45, " bbb!", 6);   /* with its NUL: 51 of 64 bytes */
     TEST_EVENT(cat, "X", 1, "CommandLine", bad);
     tn_ruleset *rs = test_load(RULE("  sel:\n    CommandLine|re: '^(\\w+\\s?)*$'\n  condition: sel\n"), 0);
     CHECK(rs != NULL);
