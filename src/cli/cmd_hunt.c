@@ -418,6 +418,7 @@ int tn_cmd_hunt(int argc, char **argv)
             rc = TN_EXIT_PARTIAL;
     }
     tn_dets_free(&dets);
+    tn_hunt_stats_free(&st);
     tn_inputs_free(&in);
     tn_ruleset_free(rs);
 done:

@@ -287,6 +287,7 @@ static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_di
     tn_free(first);
     tn_map_free(&hosts);
     tn_dets_free(&dets);
+    tn_hunt_stats_free(&st);
     tn_ruleset_free(rs);
     return rc;
 }

@@ -694,6 +694,12 @@ static void profile_report(hunt *h, double sec_per_tick)
     tn_free(ss);
 }
 
+void tn_hunt_stats_free(tn_hunt_stats *st)
+{
+    tn_free(st->suppressed);
+    st->suppressed = NULL;
+}
+
 int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st)
 {
@@ -801,6 +807,12 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         st->re_limits += w->sc ? tn_scanner_re_limits(w->sc) : 0;
+        const uint64_t *sup = w->sc ? tn_scanner_suppressed(w->sc) : NULL;
+        uint32_t nflt = tn_ruleset_nfilters(rs);
+        if (sup && !st->suppressed)
+            st->suppressed = tn_calloc(nflt, sizeof(uint64_t));
+        for (uint32_t f = 0; sup && st->suppressed && f < nflt; f++)
+            st->suppressed[f] += sup[f];
         tn_scanner_free(w->sc);
         tn_profile_free(w->prof);
         tn_arena_free(&w->bmem);

@@ -75,6 +75,9 @@ typedef struct tn_hunt_stats {
     uint64_t files, records, bytes, matches;
     uint64_t untimed;  /* records without a readable time (1601-01-01 in the timeline) */
     uint64_t re_limits;  /* regex matches PCRE2 stopped at a limit (counted as no match) */
+    uint64_t *suppressed;   /* per global filter (tn_ruleset_filter_info): matches it
+                             * suppressed; NULL when none is loaded (or out of memory);
+                             * tn_hunt_stats_free */
     double seconds;
     int spill_errno;   /* TN_EXIT_INTERNAL because a run of detections could
                         * not be written to tn_temp_dir() (base/file.h): why (errno) */
@@ -91,5 +94,6 @@ typedef struct tn_hunt_stats {
 int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_diag *d,
                 tn_dets *out, tn_hunt_stats *st);
 void tn_dets_free(tn_dets *ds);
+void tn_hunt_stats_free(tn_hunt_stats *st);
 
 #endif

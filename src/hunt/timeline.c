@@ -806,6 +806,49 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
     tn_free(c);
 }
 
+/* The global filters, and how many matches each suppressed, most first
+ * (a filter hides detections: the analyst is told how many, and whose). */
+static void filters_summary(const tn_ruleset *rs, const tn_hunt_stats *st, FILE *out)
+{
+    uint32_t n = tn_ruleset_nfilters(rs), show = 10;
+    uint64_t total = 0;
+    for (uint32_t i = 0; st->suppressed && i < n; i++)
+        total += st->suppressed[i];
+    fprintf(out, "  global filters: %u (they suppress the matches of the rules they name)", n);
+    if (!st->suppressed) {
+        fputc('\n', out);
+        return;
+    }
+    fprintf(out, ", matches suppressed: %llu\n", (unsigned long long)total);
+    uint32_t *ord = tn_malloc(n * sizeof(*ord));
+    if (!ord)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        ord[i] = i;
+    for (uint32_t i = 1; i < n; i++)   /* insertion sort, most first; stable */
+        for (uint32_t j = i; j > 0 && st->suppressed[ord[j]] > st->suppressed[ord[j - 1]]; j--) {
+            uint32_t t = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = t;
+        }
+    tn_buf safe = {0};
+    for (uint32_t k = 0; k < n && k < show; k++) {
+        tn_rule_info fi;
+        tn_ruleset_filter_info(rs, ord[k], &fi);
+        tn_buf_clear(&safe);   /* a rule's title and file are anyone's: safe for a terminal */
+        const char *t = fi.title ? fi.title : "", *f = fi.file ? fi.file : "";
+        tn_buf_safe(&safe, t, strlen(t));
+        tn_buf_put(&safe, " (", 2);
+        tn_buf_safe(&safe, f, strlen(f));
+        fprintf(out, "    %8llu  %s:%u)\n", (unsigned long long)st->suppressed[ord[k]],
+                tn_buf_ok(&safe) && safe.data ? safe.data : "", fi.line);
+    }
+    tn_buf_free(&safe);
+    if (n > show)
+        fprintf(out, "    ... %u more\n", n - show);
+    tn_free(ord);
+}
+
 void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_hunt_stats *st,
                          const tn_diag *d, uint64_t rules_rejected, FILE *out)
 {
@@ -835,8 +878,7 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
         fprintf(out, "  regular expression matches stopped at PCRE2's limits: %llu (each counted as no "
                 "match)\n", (unsigned long long)st->re_limits);
     if (tn_ruleset_nfilters(rs))
-        fprintf(out, "  global filters: %u (they suppress the matches of the rules they name)\n",
-                tn_ruleset_nfilters(rs));
+        filters_summary(rs, st, out);
     fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected\n", tn_ruleset_count(rs),
             tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
     uint64_t problems = tn_diag_total(d) - d->count[TN_P_RULE];

@@ -925,8 +925,11 @@ int tn_eval_rule(tn_eval *e, const tn_srule *r)
     if (e->src && e->src->nwhere && !where_holds(e, e->src))   /* after: a rule rarely holds */
         return 0;
     for (uint32_t f = 0; f < r->nfilters; f++)
-        if (cond_fresh(e, r->filters[f]))
+        if (cond_fresh(e, r->filters[f])) {
+            if (e->suppressed)
+                e->suppressed[r->filters[f]->filter_ix]++;
             return 0;
+        }
     return 1;
 }
 

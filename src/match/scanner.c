@@ -42,6 +42,10 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->fx0 = tn_calloc(1, sizeof(*sc->fx0));   /* NULL is fine: linear lookups */
     sc->ev.fx = sc->fx0;
     sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
+    if (rs->nfilters && !(sc->ev.suppressed = tn_calloc(rs->nfilters, sizeof(uint64_t)))) {
+        tn_scanner_free(sc);
+        return NULL;
+    }
     sc->ncap = rs->nrules ? rs->nrules : 1;
     sc->cands = tn_malloc(sc->ncap * sizeof(*sc->cands));
     sc->epoch = tn_calloc(sc->ncap, sizeof(*sc->epoch));
@@ -87,6 +91,7 @@ void tn_scanner_free(tn_scanner *sc)
     tn_vmemo_free(sc->ev.vm);
     tn_free(sc->cost);
     tn_free(sc->ev.cache);
+    tn_free(sc->ev.suppressed);
     tn_free(sc->cands);
     tn_free(sc->epoch);
     tn_free(sc->mask);
@@ -145,6 +150,11 @@ uint64_t tn_scanner_names_key(const tn_scanner *sc)
     /* the generation a shape was recorded at names it until generations
      * wrap; the wraps tell one round's from another's */
     return sc->ev.names_gen ? (uint64_t)(sc->wraps + 1) << 32 | sc->ev.names_gen : 0;
+}
+
+const uint64_t *tn_scanner_suppressed(const tn_scanner *sc)
+{
+    return sc->ev.suppressed;
 }
 
 uint64_t tn_scanner_re_limits(const tn_scanner *sc)

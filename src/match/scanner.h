@@ -65,6 +65,10 @@ void tn_scanner_cache_stats(const tn_scanner *sc, uint64_t *lookups, uint64_t *h
 /* How many regex matches PCRE2 stopped at a limit (counted as no match). */
 uint64_t tn_scanner_re_limits(const tn_scanner *sc);
 
+/* How many matches each global filter suppressed so far, at its index
+ * (tn_ruleset_filter_info), or NULL when the rule set has none. */
+const uint64_t *tn_scanner_suppressed(const tn_scanner *sc);
+
 /* How many item results on long texts were asked of the scanner's memo
  * (match/vmemo.h) so far, and how many it had. */
 void tn_scanner_vmemo_stats(const tn_scanner *sc, uint64_t *results, uint64_t *hits);

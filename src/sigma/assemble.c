@@ -59,11 +59,17 @@ static void filter_refs_warn(const tn_srule *flt, tn_srule **all, uint32_t nall,
  * every rule with `rules: any`, of those within its logsource. */
 int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
 {
+    uint32_t nflt = 0;
+    for (uint32_t f = 0; f < nall; f++)
+        nflt += all[f]->is_filter;
+    if (nflt && !(rs->filter_list = tn_arena_alloc(&rs->a, nflt * sizeof(*rs->filter_list))))
+        return -1;
     for (uint32_t f = 0; f < nall; f++) {
         tn_srule *flt = all[f];
         if (!flt->is_filter)
             continue;
-        rs->nfilters++;
+        flt->filter_ix = rs->nfilters;
+        rs->filter_list[rs->nfilters++] = flt;
         int any = flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any");
         if (!any)
             filter_refs_warn(flt, all, nall, warn, ctx);

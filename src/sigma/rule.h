@@ -260,6 +260,7 @@ struct tn_srule {
     uint32_t nfilter_rules;
     tn_srule **filters;        /* rule: filters that suppress its matches */
     uint32_t nfilters;
+    uint32_t filter_ix;        /* filter: its place among the rule set's filters */
     const tn_rename *aliases;  /* global field aliases (shared) */
     uint32_t naliases;
 };

@@ -57,6 +57,19 @@ uint32_t tn_ruleset_nfilters(const tn_ruleset *rs)
     return rs ? rs->nfilters : 0;
 }
 
+void tn_ruleset_filter_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+{
+    const tn_srule *f = rs->filter_list[i];
+    memset(out, 0, sizeof(*out));
+    out->id = f->id;
+    out->title = f->title;
+    out->level = f->level;
+    out->status = f->status;
+    out->file = f->file;
+    out->line = f->line;
+    out->index = i;
+}
+
 uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs)
 {
     return rs ? rs->ncorrs : 0;

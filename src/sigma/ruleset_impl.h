@@ -163,7 +163,8 @@ struct tn_ruleset {
     tn_atoms atoms;
     tn_corr **corrs;       /* usable correlation rules, references resolved */
     uint32_t ncorrs;
-    uint32_t nfilters;     /* global filter documents loaded (tn_filters_attach) */
+    uint32_t nfilters;     /* global filter documents loaded (tn_filters_attach), */
+    tn_srule **filter_list;   /* each at its filter_ix */
 };
 
 /* Attaches each global filter of all[0..nall) to the rules of all it

@@ -78,6 +78,8 @@ uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs);
 /* Number of global filter documents loaded: they suppress the matches of
  * the rules they name, so the output says they are there. */
 uint32_t tn_ruleset_nfilters(const tn_ruleset *rs);
+/* Filter i (0 <= i < tn_ruleset_nfilters): its title, file and line. */
+void tn_ruleset_filter_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out);
 void tn_ruleset_corr_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out);
 
 /* The Windows sources rule i applies to, as "Channel:EventID" strings

@@ -77,5 +77,15 @@ check "rules check names the global filters loaded" 1 \
 printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"h","TimeCreated":"2024-01-01T00:00:00Z"}' >"$w/e.jsonl"
 check "the hunt summary names them too" 1 \
     "$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>&1 >/dev/null | grep -c 'global filters: 1')"
+# and counts the matches each suppressed (they were not counted)
+printf '%s\n' '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"h","TimeCreated":"2024-01-01T00:00:01Z","Image":"C:\\Windows\\System32\\whoami.exe"}' >>"$w/e.jsonl"
+printf '%s\n' 'title: idle' 'logsource: {product: windows}' 'filter:' '  rules: any' \
+    '  selection: {Computer: nowhere}' '  condition: selection' >"$w/flt/g.yml"
+out=$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>&1 >/dev/null)
+check "the matches each global filter suppressed are counted" \
+    "0 1 1 1" \
+    "$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>/dev/null | wc -l) $(grep -c 'global filters: 2 .*matches suppressed: 1$' <<<"$out") $(grep -c '^ *1  quiet (.*f.yml:1)$' <<<"$out") $(grep -c '^ *0  idle (' <<<"$out")"
+check "without the filters that match is reported" 1 \
+    "$("$TANSA" hunt -r "$w/flt/a.yml" -f jsonl "$w/e.jsonl" 2>/dev/null | grep -c whoami)"
 rm -rf "$w"
 echo "$pass passed, $fail failed"
