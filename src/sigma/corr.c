@@ -165,6 +165,12 @@ static int check_required(tn_corr *c, const tn_ynode *cs, char *err, size_t errl
         return bad(err, errlen, at, cs, "only value_count takes several condition fields");
     if (c->type == TN_CORR_TEMPORAL_ORDERED && c->nrefs < 2)
         return bad(err, errlen, at, cs, "temporal_ordered needs at least two rules");
+    if (c->type == TN_CORR_TEMPORAL_ORDERED && c->nrefs > TN_CORR_MAX_ORDERED) {
+        char why[120];
+        snprintf(why, sizeof(why), "temporal_ordered over more than %d rules (its cost an event grows as "
+                 "their square): refused", TN_CORR_MAX_ORDERED);
+        return bad(err, errlen, at, cs, why);
+    }
     return 0;
 }
 

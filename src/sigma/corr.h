@@ -13,6 +13,11 @@
 /* ... and reads its rules through at most this many paths of references:
  * each path carries its own hits (sigma/assemble.c). */
 #define TN_CORR_MAX_PATHS 256
+/* temporal_ordered keeps a K x K table of runs per group, updated in K^2
+ * steps an event (match/corrwin.c): 1,000 rules took over a minute on
+ * 2,000 events and 8 MB a group (a review of hostile input, session 23).
+ * SigmaHQ's and Hayabusa's order 2 to 5; more than this is refused. */
+#define TN_CORR_MAX_ORDERED 64
 
 typedef enum tn_corr_type {
     TN_CORR_EVENT_COUNT, TN_CORR_VALUE_COUNT, TN_CORR_TEMPORAL, TN_CORR_TEMPORAL_ORDERED,

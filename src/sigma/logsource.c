@@ -216,8 +216,12 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *
     out->eids = NULL;
     out->neids = 0;
     if (ids) {
-        if (ids->kind != TN_Y_SEQ)
+        if (ids->kind != TN_Y_SEQ || ids->count == 0) {
+            /* [] was read as any EventID: leaving it out says that */
+            re->at = ids;
+            re->why = "eventid is a list of EventIDs (leave it out for any EventID)";
             return -1;
+        }
         out->eids = tn_arena_alloc(&m->a, (ids->count ? ids->count : 1) * sizeof(uint32_t));
         if (!out->eids)
             return -1;
@@ -239,9 +243,14 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *
         out->fields = tn_arena_alloc(&m->a, (fl->count ? fl->count : 1) * sizeof(char *));
         if (!out->fields)
             return -1;
-        for (const tn_ynode *f = fl->child; f; f = f->next)
-            if (scalar(f))
-                out->fields[out->nfields++] = f->str;
+        for (const tn_ynode *f = fl->child; f; f = f->next) {
+            if (!scalar(f)) {   /* was skipped without a word */
+                re->at = f;
+                re->why = "fields is a list of field names";
+                return -1;
+            }
+            out->fields[out->nfields++] = f->str;
+        }
     }
     if (load_where(m, tn_ymap_get(s, "where"), out, re))
         return -1;
@@ -273,6 +282,21 @@ static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *e
     entry e = {scalar(tn_ymap_get(en, "product")), scalar(tn_ymap_get(en, "category")),
                scalar(tn_ymap_get(en, "service")), NULL, 0};
     const tn_ynode *srcs = tn_ymap_get(en, "sources");
+    for (const tn_ynode *k = en->kind == TN_Y_MAP ? en->child : NULL; k; k = k->next)
+        if (strcmp(k->str, "product") && strcmp(k->str, "category") && strcmp(k->str, "service") &&
+            strcmp(k->str, "sources")) {
+            /* a misspelt category left the entry a service's, or none */
+            char why[120];
+            snprintf(why, sizeof(why), "unknown logsource entry key '%.40s' (product, category, service, sources)",
+                     k->str);
+            return bad(err, errlen, name, k, why);
+        }
+    static const char *const names[] = {"product", "category", "service"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const tn_ynode *v = tn_ymap_get(en, names[i]);
+        if (v && !scalar(v))
+            return bad(err, errlen, name, v, "product, category and service are names");
+    }
     if (en->kind != TN_Y_MAP || (!e.category && !e.service))
         return bad(err, errlen, name, en, "a logsource entry needs a category or a service");
     if (!srcs || srcs->kind != TN_Y_SEQ || srcs->count == 0)
@@ -304,7 +328,19 @@ static int load_text(const char *text, size_t len, const char *name, tn_ycache *
     }
     for (size_t d = 0; d < st.ndocs; d++) {
         const tn_ynode *root = st.docs[d];
+        if (root->kind == TN_Y_SCALAR && !root->len)
+            continue;   /* an empty document */
         const tn_ynode *ls = tn_ymap_get(root, "logsources");
+        /* a file of another shape (`logsource:`, a list) was read as
+         * nothing, and the rules it was meant for as unmapped */
+        if (root->kind != TN_Y_MAP)
+            return bad(err, errlen, name, root, "a logsource map is a map with 'logsources' and/or 'aliases'");
+        for (const tn_ynode *k = root->child; k; k = k->next)
+            if (strcmp(k->str, "logsources") && strcmp(k->str, "aliases")) {
+                char why[120];
+                snprintf(why, sizeof(why), "unknown key '%.40s' in a logsource map (logsources, aliases)", k->str);
+                return bad(err, errlen, name, k, why);
+            }
         if (ls && ls->kind != TN_Y_SEQ)
             return bad(err, errlen, name, ls, "'logsources' must be a list");
         for (const tn_ynode *en = ls ? ls->child : NULL; en; en = en->next)

@@ -87,5 +87,23 @@ check "the matches each global filter suppressed are counted" \
     "$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>/dev/null | wc -l) $(grep -c 'global filters: 2 .*matches suppressed: 1$' <<<"$out") $(grep -c '^ *1  quiet (.*f.yml:1)$' <<<"$out") $(grep -c '^ *0  idle (' <<<"$out")"
 check "without the filters that match is reported" 1 \
     "$("$TANSA" hunt -r "$w/flt/a.yml" -f jsonl "$w/e.jsonl" 2>/dev/null | grep -c whoami)"
+# a logsource map of another shape was read as nothing, `eventid: []` as
+# any EventID, a misspelt key and a field list's odd item without a word
+# (a review of hostile input, session 23): exit 2, file:line:col, reason
+mkdir -p "$w/map"
+printf 'logsource:\n  - category: x\n    sources: [{channel: A}]\n' >"$w/map/a.yml"
+printf 'logsources:\n  - category: x\n    sources: [{channel: A, eventid: []}]\n' >"$w/map/b.yml"
+printf 'logsources:\n  - categroy: x\n    service: y\n    sources: [{channel: A}]\n' >"$w/map/c.yml"
+printf 'logsources:\n  - category: x\n    sources: [{channel: A, fields: [a, [b]]}]\n' >"$w/map/d.yml"
+printf -- '- category: x\n' >"$w/map/e.yml"
+printf 'logsources:\n  - category: [x]\n    sources: [{channel: A}]\n' >"$w/map/f.yml"
+got=""
+for f in a b c d e f; do
+    "$TANSA" rules check --logsource-map "$w/map/$f.yml" "$D/good/proc_whoami.yml" >/dev/null 2>"$w/map/err"
+    got="$got $? $(sed -n "s|^tansa: config: $w/map/||p" "$w/map/err")"
+done
+check "logsource maps of another shape are refused with file:line:col and the reason" \
+    " 2 a.yml:1:1: unknown key 'logsource' in a logsource map (logsources, aliases) 2 b.yml:3:37: eventid is a list of EventIDs (leave it out for any EventID) 2 c.yml:2:5: unknown logsource entry key 'categroy' (product, category, service, sources) 2 d.yml:3:40: fields is a list of field names 2 e.yml:1:1: a logsource map is a map with 'logsources' and/or 'aliases' 2 f.yml:2:15: product, category and service are names" \
+    "$got"
 rm -rf "$w"
 echo "$pass passed, $fail failed"

@@ -5,6 +5,7 @@
  * and (session 23) Sigma 1's aggregations run as correlations. */
 #include "tn_test.h"
 
+#include "base/buf.h"
 #include "corr_helpers.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma_helpers.h"
@@ -563,4 +564,33 @@ TN_TEST(test_corr_generate_boolean_and_one_kind_per_document)
     CHECK(rs && tn_ruleset_count(rs) == 1 && tn_ruleset_ncorrelations(rs) == 0 &&
           strstr(test_last_reject, "not two of them"));
     tn_ruleset_free(rs);
+}
+
+/* temporal_ordered's table is K x K per group and K^2 steps an event:
+ * 1,000 rules took over a minute on 2,000 events (a review of hostile
+ * input, session 23). 64 rules load; 65 are refused with the reason. */
+TN_TEST(test_corr_temporal_ordered_capped)
+{
+    for (int k = 64; k <= 65; k++) {
+        tn_buf y = {0};
+        tn_buf_puts(&y, "title: t\ncorrelation:\n  type: temporal_ordered\n  rules:\n");
+        for (int i = 0; i < k; i++)
+            tn_buf_printf(&y, "    - r%d\n", i);
+        tn_buf_puts(&y, "  group-by: [Host]\n  timespan: 1m\n");
+        for (int i = 0; i < k; i++)
+            tn_buf_printf(&y, "---\ntitle: r%d\nname: r%d\nlogsource:\n  product: windows\n"
+                              "detection:\n  sel:\n    A: %d\n  condition: sel\n", i, i, i);
+        CHECK(tn_buf_ok(&y));
+        test_last_reject[0] = 0;
+        tn_ruleset *rs = test_load(y.data, 0);
+        CHECK(rs != NULL);
+        if (rs) {
+            CHECK_INT(tn_ruleset_count(rs), k);
+            CHECK_INT(tn_ruleset_ncorrelations(rs), k == 64);
+        }
+        CHECK(k == 64 ? !test_last_reject[0]
+                      : strstr(test_last_reject, "temporal_ordered over more than 64 rules") != NULL);
+        tn_ruleset_free(rs);
+        tn_buf_free(&y);
+    }
 }
