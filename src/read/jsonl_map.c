@@ -333,21 +333,69 @@ static int set_slot(tn_event *ev, int s, const tn_jnode *n)
  * first key present whose value converts wins and is marked used. */
 typedef struct slot_key {
     const char *key;
+    uint8_t len;
     uint8_t slot;
 } slot_key;
+#define SK(key, slot) {key, sizeof(key) - 1, slot}
+#define SLOT_KEYS_MAX 64
 
-static void fill_slots(tn_event *ev, tn_jnode *o, const slot_key *t, size_t n)
+static unsigned key_bucket(const char *k, uint32_t len)
 {
+    return (len * 7u + (unsigned char)k[0] + 3u * (unsigned char)k[len - 1]) & 63u;
+}
+
+/* One pass over o's members finds the first of each key of t (as
+ * tn_json_get would: a search of the object per key was ~35 passes a
+ * flat record), and notes in m->dup a key written twice: the event takes
+ * the first (JSON leaves duplicates undefined; Python and jq take the
+ * last), so a record that writes EventID or Channel twice is said to be
+ * odd instead of read one way without a word. */
+static void fill_slots(tn_jmap *m, tn_event *ev, tn_jnode *o, const slot_key *t, size_t n)
+{
+    uint8_t head[64], next[SLOT_KEYS_MAX];
+    tn_jnode *first[SLOT_KEYS_MAX] = {0};
+    memset(head, 0xFF, sizeof(head));
+    for (size_t i = 0; i < n; i++) {
+        unsigned b = key_bucket(t[i].key, t[i].len);
+        next[i] = head[b];
+        head[b] = (uint8_t)i;
+    }
+    for (tn_jnode *k = o->kid; k; k = k->next) {
+        if (!k->key_len || k->key_len > 255)
+            continue;
+        for (uint8_t i = head[key_bucket(k->key, k->key_len)]; i != 0xFF; i = next[i])
+            if (t[i].len == k->key_len && !memcmp(t[i].key, k->key, k->key_len)) {
+                if (!first[i])
+                    first[i] = k;
+                else if (!m->dup)
+                    m->dup = k->key;
+                break;
+            }
+    }
     uint32_t filled = 0;
     for (size_t i = 0; i < n; i++) {
         if (filled & 1u << t[i].slot)
             continue;
-        tn_jnode *v = tn_json_get(o, t[i].key);
+        tn_jnode *v = first[i];
         if (v && set_slot(ev, t[i].slot, v) == 0) {
             v->used = 1;
             filled |= 1u << t[i].slot;
         }
     }
+}
+
+/* tn_json_get(o, key), noting in m->dup a later member of the same key
+ * (fill_slots, for the System object of evtx_dump's shape). */
+static tn_jnode *get_once(tn_jmap *m, const tn_jnode *o, const char *key)
+{
+    tn_jnode *v = tn_json_get(o, key);
+    if (v && !m->dup)
+        for (const tn_jnode *k = v->next; k; k = k->next)
+            if (k->key_len == v->key_len && !memcmp(k->key, v->key, v->key_len)) {
+                m->dup = v->key;
+                break;
+            }
+    return v;
 }
 
 /* ---- the three shapes ------------------------------------------------- */
@@ -364,7 +412,7 @@ static const tn_jnode *sys_attr(const tn_jnode *sys, const char *name, const cha
     return tn_json_get(tn_json_get(sys, sep), attr);
 }
 
-static void map_system(tn_event *ev, const tn_jnode *sys)
+static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
 {
     if (set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "Name")) < 0)
         set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "EventSourceName"));
@@ -381,7 +429,7 @@ static void map_system(tn_event *ev, const tn_jnode *sys)
         {"Task", S_TASK}, {"Opcode", S_OPCODE}, {"Keywords", S_KEYWORDS},
     };
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-        const tn_jnode *v = elem_value(tn_json_get(sys, plain[i].key));
+        const tn_jnode *v = elem_value(get_once(m, sys, plain[i].key));
         /* an empty <Channel/> or <Computer/> is rendered as null: held,
          * and empty, as the EVTX reader sees it */
         if (set_slot(ev, plain[i].slot, v) < 0 && v && v->type == TN_J_NULL &&
@@ -462,7 +510,7 @@ static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 {
     for (const tn_jnode *k = event->kid; k; k = k->next) {
         if (is_key(k, "System", 6))
-            map_system(ev, k);
+            map_system(m, ev, k);
         else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
             map_data(m, k, 0);
         else if (!is_key(k, "#attributes", 11) && !is_key(k, "RenderingInfo", 13))
@@ -471,16 +519,17 @@ static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 }
 
 static const slot_key winlog_keys[] = {
-    {"event_id", S_EVENT_ID}, {"channel", S_CHANNEL}, {"computer_name", S_COMPUTER},
-    {"provider_name", S_PROVIDER}, {"provider_guid", S_GUID}, {"record_id", S_RECORD},
-    {"version", S_VERSION}, {"opcode", S_OPCODE}, {"task", S_TASK},
+    SK("event_id", S_EVENT_ID), SK("channel", S_CHANNEL), SK("computer_name", S_COMPUTER),
+    SK("provider_name", S_PROVIDER), SK("provider_guid", S_GUID), SK("record_id", S_RECORD),
+    SK("version", S_VERSION), SK("opcode", S_OPCODE), SK("task", S_TASK),
 };
+_Static_assert(sizeof(winlog_keys) / sizeof(winlog_keys[0]) < SLOT_KEYS_MAX, "fill_slots' arrays");
 
 /* Winlogbeat: winlog.* into slots, winlog.event_data/user_data as leaf
  * fields, everything else (message, host.name, event.code...) by path. */
 static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
 {
-    fill_slots(ev, w, winlog_keys, sizeof(winlog_keys) / sizeof(winlog_keys[0]));
+    fill_slots(m, ev, w, winlog_keys, sizeof(winlog_keys) / sizeof(winlog_keys[0]));
     tn_jnode *proc = tn_json_get(w, "process");
     tn_jnode *pid = tn_json_get(proc, "pid");
     tn_jnode *tid = tn_json_get(tn_json_get(proc, "thread"), "id");
@@ -510,24 +559,25 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
 /* NXLog, OTRF and Azure names; PowerShell's Get-WinEvent | ConvertTo-Json
  * (Id, LogName, MachineName, RecordId) last. */
 static const slot_key flat_keys[] = {
-    {"EventID", S_EVENT_ID}, {"Id", S_EVENT_ID},
-    {"Channel", S_CHANNEL}, {"LogName", S_CHANNEL},
-    {"Computer", S_COMPUTER}, {"Hostname", S_COMPUTER}, {"HostName", S_COMPUTER},
-    {"ComputerName", S_COMPUTER}, {"MachineName", S_COMPUTER},
-    {"SourceName", S_PROVIDER}, {"ProviderName", S_PROVIDER}, {"Provider_Name", S_PROVIDER},
-    {"Source", S_PROVIDER},
-    {"ProviderGuid", S_GUID}, {"Provider_Guid", S_GUID},
+    SK("EventID", S_EVENT_ID), SK("Id", S_EVENT_ID),
+    SK("Channel", S_CHANNEL), SK("LogName", S_CHANNEL),
+    SK("Computer", S_COMPUTER), SK("Hostname", S_COMPUTER), SK("HostName", S_COMPUTER),
+    SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER),
+    SK("SourceName", S_PROVIDER), SK("ProviderName", S_PROVIDER), SK("Provider_Name", S_PROVIDER),
+    SK("Source", S_PROVIDER),
+    SK("ProviderGuid", S_GUID), SK("Provider_Guid", S_GUID),
     /* NXLog's EventTime is local time without a zone: last resort */
-    {"TimeCreated", S_TIME}, {"@timestamp", S_TIME}, {"TimeGenerated", S_TIME},
-    {"EventTime", S_TIME},
-    {"EventRecordID", S_RECORD}, {"RecordNumber", S_RECORD}, {"RecordId", S_RECORD},
+    SK("TimeCreated", S_TIME), SK("@timestamp", S_TIME), SK("TimeGenerated", S_TIME),
+    SK("EventTime", S_TIME),
+    SK("EventRecordID", S_RECORD), SK("RecordNumber", S_RECORD), SK("RecordId", S_RECORD),
     /* plain ProcessID is EventData in Security events (5156...): not here */
-    {"ExecutionProcessID", S_PID},
-    {"ExecutionThreadID", S_TID}, {"ThreadID", S_TID},
-    {"UserID", S_SID},
-    {"Level", S_LEVEL}, {"Task", S_TASK}, {"OpcodeValue", S_OPCODE}, {"Opcode", S_OPCODE},
-    {"Version", S_VERSION}, {"Keywords", S_KEYWORDS}, {"Qualifiers", S_QUALIFIERS},
+    SK("ExecutionProcessID", S_PID),
+    SK("ExecutionThreadID", S_TID), SK("ThreadID", S_TID),
+    SK("UserID", S_SID),
+    SK("Level", S_LEVEL), SK("Task", S_TASK), SK("OpcodeValue", S_OPCODE), SK("Opcode", S_OPCODE),
+    SK("Version", S_VERSION), SK("Keywords", S_KEYWORDS), SK("Qualifiers", S_QUALIFIERS),
 };
+_Static_assert(sizeof(flat_keys) / sizeof(flat_keys[0]) < SLOT_KEYS_MAX, "fill_slots' arrays");
 
 static int xml_field(void *ctx, const char *name, uint32_t nlen, const char *value,
                      uint32_t vlen, int is_null)
@@ -558,7 +608,7 @@ static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
 
 static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
 {
-    fill_slots(ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
+    fill_slots(m, ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
     flat_rest(m, "", root);
     embedded_xml(m, ev, root);
 }
@@ -572,6 +622,7 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
     ev->present = TN_EV_BIT(TN_EV_KNOWN);
     m->nfields = 0;
     m->oom = 0;
+    m->dup = NULL;
     tn_jnode *event = tn_json_get(root, "Event");
     tn_jnode *w = tn_json_get(root, "winlog");
     if (event && event->type == TN_J_OBJECT && tn_json_get(event, "System"))
