@@ -4,7 +4,9 @@
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
+#include "base/map.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -92,6 +94,46 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_f
         }
     }
     return 0;
+}
+
+/* Ids are meant to be unique (the specification: a UUID each). Two rules
+ * of one id load, but the detections of both carry it, a filter naming
+ * it applies to both, and a correlation naming it is refused: said. */
+int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+{
+    tn_map m;
+    tn_map_init(&m);
+    uint32_t *first = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (uint32_t i = 0; i < nall && !rc; i++) {
+        const char *id = all[i]->id;
+        size_t n = id ? strlen(id) : 0;
+        char low[128];
+        if (!n || n >= sizeof(low))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            low[k] = (char)tolower((unsigned char)id[k]);
+        uint32_t *f = tn_map_grow_ids(&m, first, &cap, sizeof(*f));
+        int added;
+        long at = f ? tn_map_put(&m, low, n, &added) : -1;
+        if (f)
+            first = f;
+        if (at < 0) {
+            rc = -1;
+        } else if (added) {
+            first[at] = i;
+        } else if (warn) {
+            const tn_srule *o = all[first[at]];
+            char why[400];
+            snprintf(why, sizeof(why), "id '%.60s' is also the id of %.200s:%u: ids should be unique (the "
+                     "detections of both carry it, and a filter naming it applies to both)", id, o->file, o->line);
+            warn(ctx, all[i]->file, all[i]->line, all[i]->col, why);
+        }
+    }
+    tn_free(first);
+    tn_map_free(&m);
+    return rc;
 }
 
 /* Whether ref names the rule of this id or name: an id in any case (a

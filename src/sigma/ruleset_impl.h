@@ -174,6 +174,10 @@ struct tn_ruleset {
  * Returns 0 or -1 (out of memory). */
 int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx);
 
+/* Warns of each rule of all whose id (in any case) an earlier one has
+ * (assemble.c). Returns 0 or -1 (out of memory). */
+int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx);
+
 /* A correlation rule rejected while references are resolved. */
 typedef void (*tn_reject_fn)(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why);
 

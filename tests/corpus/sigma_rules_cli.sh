@@ -105,5 +105,13 @@ done
 check "logsource maps of another shape are refused with file:line:col and the reason" \
     " 2 a.yml:1:1: unknown key 'logsource' in a logsource map (logsources, aliases) 2 b.yml:3:37: eventid is a list of EventIDs (leave it out for any EventID) 2 c.yml:2:5: unknown logsource entry key 'categroy' (product, category, service, sources) 2 d.yml:3:40: fields is a list of field names 2 e.yml:1:1: a logsource map is a map with 'logsources' and/or 'aliases' 2 f.yml:2:15: product, category and service are names" \
     "$got"
+# two rules of one id (in either case) loaded without a word
+mkdir -p "$w/ids"
+cp "$D/good/proc_whoami.yml" "$w/ids/a.yml"
+sed 's/Whoami Execution/Other/; s/0b3a1c2d-0000-4000-8000-000000000001/0B3A1C2D-0000-4000-8000-000000000001/' \
+    "$D/good/proc_whoami.yml" >"$w/ids/b.yml"
+out=$("$TANSA" rules check "$w/ids" 2>&1 >/dev/null); rc=$?
+check "two rules of one id load, with a warning naming the other" "0 1" \
+    "$rc $(grep -c "ids/b.yml:1:1: warning: id '0B3A1C2D-0000-4000-8000-000000000001' is also the id of $w/ids/a.yml:1: ids should be unique" <<<"$out")"
 rm -rf "$w"
 echo "$pass passed, $fail failed"
