@@ -660,3 +660,51 @@ TN_TEST(test_map_source_where)
     CHECK_INT(match_with_map(WMAP("        eventids: [1]\n"), rule, &add), -1);
 #undef WMAP
 }
+
+/* A slot's scan set reads each rule through the one source its bucket's
+ * events are read through (the candidate's), or, for a rule of a
+ * wildcard channel, through each source that fits the bucket: with every
+ * source in every slot a map of 1,000 sources for one category cost
+ * seconds. Each source's renamed field must still be scanned in its own
+ * slot (-2 from match_with_map: the prefilter and the plain path differ). */
+TN_TEST(test_map_sources_by_slot)
+{
+    const char *map = "logsources:\n  - category: evalfast_test\n    product: windows\n"
+                      "    sources:\n"
+                      "      - {channel: ChanA, eventid: [1], rename: {Acct: NameA}}\n"
+                      "      - {channel: ChanB, eventid: [1], rename: {Acct: NameB}}\n"
+                      "      - {channel: ChanB, rename: {Acct: NameC}}\n"
+                      "  - category: evalfast_wild\n    product: windows\n"
+                      "    sources:\n"
+                      "      - {channel: 'Wild*', eventid: [5], rename: {Acct: NameW}}\n"
+                      "      - {channel: 'Wild*', rename: {Acct: NameV}}\n";
+    const char *rule = TRULE("  sel:\n    Acct|contains: secretacct\n  condition: sel\n");
+    const char *wild = "title: t\nlogsource:\n  product: windows\n  category: evalfast_wild\n"
+                       "detection:\n  sel:\n    Acct|contains: secretacct\n  condition: sel\n";
+    TEST_EVENT(a, "ChanA", 1, "NameA", "x-secretacct-y", "NameB", "z");
+    TEST_EVENT(a_wrong, "ChanA", 1, "NameB", "x-secretacct-y");
+    TEST_EVENT(b, "ChanB", 1, "NameB", "x-secretacct-y");
+    TEST_EVENT(b_wrong, "ChanB", 1, "NameA", "x-secretacct-y");
+    TEST_EVENT(c, "ChanB", 2, "NameC", "x-secretacct-y");
+    TEST_EVENT(c_wrong, "ChanB", 2, "NameB", "x-secretacct-y");
+    CHECK_INT(match_with_map(map, rule, &a), 1);
+    CHECK_INT(match_with_map(map, rule, &a_wrong), 0);
+    CHECK_INT(match_with_map(map, rule, &b), 1);
+    CHECK_INT(match_with_map(map, rule, &b_wrong), 0);
+    CHECK_INT(match_with_map(map, rule, &c), 1);
+    CHECK_INT(match_with_map(map, rule, &c_wrong), 0);
+    TEST_EVENT(w5, "WildX", 5, "NameW", "secretacct");
+    TEST_EVENT(w6, "WildX", 6, "NameV", "secretacct");
+    TEST_EVENT(w6_wrong, "WildX", 6, "NameW", "secretacct");
+    TEST_EVENT(w5_on_a, "ChanA", 1, "NameA", "q", "Acct", "secretacct");
+    CHECK_INT(match_with_map(map, wild, &w5), 1);
+    CHECK_INT(match_with_map(map, wild, &w6), 1);
+    CHECK_INT(match_with_map(map, wild, &w6_wrong), 0);
+    CHECK_INT(match_with_map(map, wild, &w5_on_a), 0);   /* not its channel */
+    /* the two rules side by side: each slot holds both rules' names */
+    char both[1024];
+    snprintf(both, sizeof(both), "%s---\n%s", rule, wild);
+    CHECK_INT(match_with_map(map, both, &a), 1);
+    CHECK_INT(match_with_map(map, both, &w6), 1);
+    CHECK_INT(match_with_map(map, both, &c), 1);
+}
