@@ -806,6 +806,19 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
     tn_free(c);
 }
 
+typedef struct flt_count {
+    uint64_t n;
+    uint32_t i;
+} flt_count;
+
+static int by_count(const void *a, const void *b)   /* most first, then in load order */
+{
+    const flt_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
 /* The global filters, and how many matches each suppressed, most first
  * (a filter hides detections: the analyst is told how many, and whose). */
 static void filters_summary(const tn_ruleset *rs, const tn_hunt_stats *st, FILE *out)
@@ -820,27 +833,22 @@ static void filters_summary(const tn_ruleset *rs, const tn_hunt_stats *st, FILE 
         return;
     }
     fprintf(out, ", matches suppressed: %llu\n", (unsigned long long)total);
-    uint32_t *ord = tn_malloc(n * sizeof(*ord));
+    flt_count *ord = tn_malloc(n * sizeof(*ord));
     if (!ord)
         return;
     for (uint32_t i = 0; i < n; i++)
-        ord[i] = i;
-    for (uint32_t i = 1; i < n; i++)   /* insertion sort, most first; stable */
-        for (uint32_t j = i; j > 0 && st->suppressed[ord[j]] > st->suppressed[ord[j - 1]]; j--) {
-            uint32_t t = ord[j];
-            ord[j] = ord[j - 1];
-            ord[j - 1] = t;
-        }
+        ord[i] = (flt_count){st->suppressed[i], i};
+    qsort(ord, n, sizeof(*ord), by_count);
     tn_buf safe = {0};
     for (uint32_t k = 0; k < n && k < show; k++) {
         tn_rule_info fi;
-        tn_ruleset_filter_info(rs, ord[k], &fi);
+        tn_ruleset_filter_info(rs, ord[k].i, &fi);
         tn_buf_clear(&safe);   /* a rule's title and file are anyone's: safe for a terminal */
         const char *t = fi.title ? fi.title : "", *f = fi.file ? fi.file : "";
         tn_buf_safe(&safe, t, strlen(t));
         tn_buf_put(&safe, " (", 2);
         tn_buf_safe(&safe, f, strlen(f));
-        fprintf(out, "    %8llu  %s:%u)\n", (unsigned long long)st->suppressed[ord[k]],
+        fprintf(out, "    %8llu  %s:%u)\n", (unsigned long long)ord[k].n,
                 tn_buf_ok(&safe) && safe.data ? safe.data : "", fi.line);
     }
     tn_buf_free(&safe);
