@@ -443,8 +443,10 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     dkeys dk;
     doc_keys(doc, &dk);
-    const tn_ynode *other = dk.v[K_DETECTION] ? dk.v[K_DETECTION] : dk.v[K_FILTER];
-    if (dk.v[K_CORRELATION] && other) {   /* its detection or filter was dropped */
+    /* two of them: one was dropped (a filter beside a detection, too) */
+    const tn_ynode *other = dk.v[K_CORRELATION] ? (dk.v[K_DETECTION] ? dk.v[K_DETECTION] : dk.v[K_FILTER])
+                                                : dk.v[K_DETECTION] ? dk.v[K_FILTER] : NULL;
+    if (other) {
         reject(U, file, other->line, other->col,
                "a document is a rule (detection), a filter or a correlation rule, not two of them");
         return 0;

@@ -564,6 +564,15 @@ TN_TEST(test_corr_generate_boolean_and_one_kind_per_document)
     CHECK(rs && tn_ruleset_count(rs) == 1 && tn_ruleset_ncorrelations(rs) == 0 &&
           strstr(test_last_reject, "not two of them"));
     tn_ruleset_free(rs);
+    /* a filter beside a detection loaded as a rule, the filter dropped (a
+     * review, session 24) */
+    rs = test_load("title: t\nlogsource:\n  product: windows\nfilter:\n  rules: any\n  sel:\n    A: 1\n"
+                   "  condition: sel\ndetection:\n  sel:\n    A: 2\n  condition: sel\n"
+                   "---\n" FAILED_LOGIN, 0);
+    CHECK(rs && tn_ruleset_count(rs) == 1 && tn_ruleset_nfilters(rs) == 0 &&
+          strstr(test_last_reject, "t.yml:5:3: a document is a rule (detection), a filter or a correlation rule, "
+                                   "not two of them"));
+    tn_ruleset_free(rs);
 }
 
 /* temporal_ordered's table is K x K per group and K^2 steps an event:
