@@ -95,6 +95,8 @@ struct hunt {
     uint64_t total;         /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
+    uint8_t *reported;        /* per rule: a match of it is reported alone (on_match's test),
+                               * for counting what global filters hid; NULL: no filter */
     uint8_t *feeds;           /* per rule: a correlation refers to it */
     uint32_t nrules, ncorr;
     int has_corr;
@@ -459,9 +461,13 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
     worker *w = &h->w[wi];
     /* the scanner's memory comes from this thread's malloc arena, not
      * from the main thread's, next to the other scanners */
-    if (!w->sc && (!(w->sc = tn_scanner_new(h->rs)) ||
-                   (h->o->profile && (tn_scanner_profile(w->sc) || !(w->prof = tn_profile_new())))))
-        return TN_EXIT_INTERNAL;
+    if (!w->sc) {
+        if (!(w->sc = tn_scanner_new(h->rs)) ||
+            (h->o->profile && (tn_scanner_profile(w->sc) || !(w->prof = tn_profile_new()))))
+            return TN_EXIT_INTERNAL;
+        if (h->reported)   /* what global filters hid of what would have been reported */
+            tn_scanner_count_suppressed(w->sc, h->reported);
+    }
     if (!h->nrules) {
         tn_event e = *ev;
         scan_event(h, w, &e, file);
@@ -716,7 +722,8 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     h.has_corr = h.ncorr > 0;
     h.rule_level = tn_calloc(nrules ? nrules : 1, 1);
     h.feeds = h.has_corr ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
-    if (!h.rule_level || (h.has_corr && !h.feeds) ||
+    h.reported = tn_ruleset_nfilters(rs) ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
+    if (!h.rule_level || (h.has_corr && !h.feeds) || (tn_ruleset_nfilters(rs) && !h.reported) ||
         setup_workers(&h, o->threads < 1 ? 1 : o->threads))
         rc = TN_EXIT_INTERNAL;
     for (uint32_t i = 0; !rc && i < nrules; i++) {
@@ -725,6 +732,9 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
         if (h.feeds)
             h.feeds[i] = (uint8_t)tn_corr_refers(rs, &ri);
+        if (h.reported)
+            h.reported[i] = !ri.correlation_only && h.rule_level[i] >= o->min_level &&
+                            (!o->enabled || o->enabled[i]);
     }
     h.in = in;
     h.t0 = now_s();
@@ -824,6 +834,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     tn_free(h.kruns);
     tn_free(h.wmem);
     tn_free(h.rule_level);
+    tn_free(h.reported);
     tn_free(h.feeds);
     pthread_mutex_destroy(&h.runs_mu);
     st->spill_errno = rc ? h.spill_errno : 0;

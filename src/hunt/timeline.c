@@ -828,8 +828,8 @@ static void filters_summary(const tn_ruleset *rs, const tn_hunt_stats *st, FILE 
     for (uint32_t i = 0; st->suppressed && i < n; i++)
         total += st->suppressed[i];
     fprintf(out, "  global filters: %u (they suppress the matches of the rules they name)", n);
-    if (!st->suppressed) {
-        fputc('\n', out);
+    if (!st->suppressed) {   /* no event was matched */
+        fputs(", matches suppressed: 0\n", out);
         return;
     }
     fprintf(out, ", matches suppressed: %llu\n", (unsigned long long)total);

@@ -926,8 +926,7 @@ int tn_eval_rule(tn_eval *e, const tn_srule *r)
         return 0;
     for (uint32_t f = 0; f < r->nfilters; f++)
         if (cond_fresh(e, r->filters[f])) {
-            if (e->suppressed)
-                e->suppressed[r->filters[f]->filter_ix]++;
+            e->suppressor = r->filters[f]->filter_ix + 1;
             return 0;
         }
     return 1;

@@ -30,8 +30,9 @@ typedef struct tn_eval {
     pcre2_match_data *md;        /* one per thread */
     pcre2_match_context *mctx;   /* its JIT stack and match limit, or NULL */
     uint64_t re_limits;          /* regex matches PCRE2 stopped at a limit (no match) */
-    uint64_t *suppressed;        /* per global filter (filter_ix): the rules' matches it
-                                  * suppressed; NULL: not counted */
+    uint32_t suppressor;         /* set by tn_eval_rule when a global filter suppressed
+                                  * the rule's match: its filter_ix + 1 (the caller
+                                  * counts it and clears it) */
     int8_t *cache;               /* per search: -1 unknown, 0, 1 */
     tn_arena *lowmem;            /* lower-cased field copies of the current event */
     const char **low;            /* per field index, valid when lowgen == gen */

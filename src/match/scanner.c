@@ -42,7 +42,7 @@ tn_scanner *tn_scanner_new(const tn_ruleset *rs)
     sc->fx0 = tn_calloc(1, sizeof(*sc->fx0));   /* NULL is fine: linear lookups */
     sc->ev.fx = sc->fx0;
     sc->ev.cache = tn_malloc(rs->max_searches ? rs->max_searches : 1);
-    if (rs->nfilters && !(sc->ev.suppressed = tn_calloc(rs->nfilters, sizeof(uint64_t)))) {
+    if (rs->nfilters && !(sc->suppressed = tn_calloc(rs->nfilters, sizeof(uint64_t)))) {
         tn_scanner_free(sc);
         return NULL;
     }
@@ -91,7 +91,7 @@ void tn_scanner_free(tn_scanner *sc)
     tn_vmemo_free(sc->ev.vm);
     tn_free(sc->cost);
     tn_free(sc->ev.cache);
-    tn_free(sc->ev.suppressed);
+    tn_free(sc->suppressed);
     tn_free(sc->cands);
     tn_free(sc->epoch);
     tn_free(sc->mask);
@@ -154,7 +154,21 @@ uint64_t tn_scanner_names_key(const tn_scanner *sc)
 
 const uint64_t *tn_scanner_suppressed(const tn_scanner *sc)
 {
-    return sc->ev.suppressed;
+    return sc->suppressed;
+}
+
+void tn_scanner_count_suppressed(tn_scanner *sc, const uint8_t *reported)
+{
+    sc->reported = reported;
+}
+
+/* A global filter suppressed rule ri's match: counted when the match
+ * would have been reported (sc->reported). */
+static void suppressed(tn_scanner *sc, uint32_t ri)
+{
+    if (sc->suppressed && (!sc->reported || sc->reported[ri]))
+        sc->suppressed[sc->ev.suppressor - 1]++;
+    sc->ev.suppressor = 0;
 }
 
 uint64_t tn_scanner_re_limits(const tn_scanner *sc)
@@ -510,9 +524,14 @@ int tn_scanner_match(tn_scanner *sc, const tn_event *ev, tn_match_cb cb, void *c
             c->ticks += tn_ticks() - t0;
             c->evals++;
             c->hits += (uint64_t)ok;
-            if (!ok)
+            if (!ok) {
+                if (sc->ev.suppressor)
+                    suppressed(sc, ri);
                 continue;
+            }
         } else if (!tn_eval_rule(&sc->ev, r)) {
+            if (sc->ev.suppressor)
+                suppressed(sc, ri);
             continue;
         }
         matched++;

@@ -78,6 +78,8 @@ struct tn_scanner {
      * matched (tn_eval.names_gen; eval.c, field_index) */
     tn_fieldidx fxs[RUN_MEMO];
     tn_fieldidx *fx0;      /* for events with no memo entry (NULL: linear lookups) */
+    uint64_t *suppressed;  /* per global filter: the matches it suppressed (or NULL) */
+    const uint8_t *reported;   /* per rule: its suppressed matches count (NULL: all) */
     uint64_t evaluated;
     uint32_t wraps;        /* times tn_eval.gen wrapped (tn_scanner_names_key) */
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */

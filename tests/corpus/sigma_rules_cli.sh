@@ -85,6 +85,10 @@ out=$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>&1 >/dev/null)
 check "the matches each global filter suppressed are counted" \
     "0 1 1 1" \
     "$("$TANSA" hunt -r "$w/flt" -f jsonl "$w/e.jsonl" 2>/dev/null | wc -l) $(grep -c 'global filters: 2 .*matches suppressed: 1$' <<<"$out") $(grep -c '^ *1  quiet (.*f.yml:1)$' <<<"$out") $(grep -c '^ *0  idle (' <<<"$out")"
+check "a match below --min-level is not counted as suppressed" 1 \
+    "$("$TANSA" hunt -m medium -r "$w/flt" -f jsonl "$w/e.jsonl" 2>&1 >/dev/null | grep -c 'global filters: 2 .*matches suppressed: 0$')"
+check "nor is one with no event matched" 1 \
+    "$("$TANSA" hunt -r "$w/flt" -f jsonl "$D" 2>&1 >/dev/null | grep -c 'global filters: 2 .*matches suppressed: 0$')"
 check "without the filters that match is reported" 1 \
     "$("$TANSA" hunt -r "$w/flt/a.yml" -f jsonl "$w/e.jsonl" 2>/dev/null | grep -c whoami)"
 # a logsource map of another shape was read as nothing, `eventid: []` as
