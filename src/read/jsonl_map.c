@@ -402,27 +402,27 @@ static tn_jnode *get_once(tn_jmap *m, const tn_jnode *o, const char *key)
 
 /* Attribute attr of System element name: {"name": {"#attributes": {...}}},
  * or, from evtx_dump --separate-json-attributes, {"name_attributes": {...}}. */
-static const tn_jnode *sys_attr(const tn_jnode *sys, const char *name, const char *attr)
+static const tn_jnode *sys_attr(tn_jmap *m, const tn_jnode *sys, const char *name, const char *attr)
 {
-    const tn_jnode *a = elem_attr(tn_json_get(sys, name), attr);
+    const tn_jnode *a = elem_attr(get_once(m, sys, name), attr);
     if (a)
         return a;
     char sep[32];
     snprintf(sep, sizeof(sep), "%s_attributes", name);
-    return tn_json_get(tn_json_get(sys, sep), attr);
+    return tn_json_get(get_once(m, sys, sep), attr);
 }
 
 static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
 {
-    if (set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "Name")) < 0)
-        set_slot(ev, S_PROVIDER, sys_attr(sys, "Provider", "EventSourceName"));
-    set_slot(ev, S_GUID, sys_attr(sys, "Provider", "Guid"));
-    set_slot(ev, S_QUALIFIERS, sys_attr(sys, "EventID", "Qualifiers"));
-    if (set_slot(ev, S_TIME, sys_attr(sys, "TimeCreated", "SystemTime")) < 0)
-        set_slot(ev, S_TIME, tn_json_get(sys, "TimeCreated"));
-    set_slot(ev, S_PID, sys_attr(sys, "Execution", "ProcessID"));
-    set_slot(ev, S_TID, sys_attr(sys, "Execution", "ThreadID"));
-    set_slot(ev, S_SID, sys_attr(sys, "Security", "UserID"));
+    if (set_slot(ev, S_PROVIDER, sys_attr(m, sys, "Provider", "Name")) < 0)
+        set_slot(ev, S_PROVIDER, sys_attr(m, sys, "Provider", "EventSourceName"));
+    set_slot(ev, S_GUID, sys_attr(m, sys, "Provider", "Guid"));
+    set_slot(ev, S_QUALIFIERS, sys_attr(m, sys, "EventID", "Qualifiers"));
+    if (set_slot(ev, S_TIME, sys_attr(m, sys, "TimeCreated", "SystemTime")) < 0)
+        set_slot(ev, S_TIME, get_once(m, sys, "TimeCreated"));
+    set_slot(ev, S_PID, sys_attr(m, sys, "Execution", "ProcessID"));
+    set_slot(ev, S_TID, sys_attr(m, sys, "Execution", "ThreadID"));
+    set_slot(ev, S_SID, sys_attr(m, sys, "Security", "UserID"));
     static const struct { const char *key; uint8_t slot; } plain[] = {
         {"EventID", S_EVENT_ID}, {"EventRecordID", S_RECORD}, {"Channel", S_CHANNEL},
         {"Computer", S_COMPUTER}, {"Version", S_VERSION}, {"Level", S_LEVEL},
@@ -508,8 +508,11 @@ static void map_data(tn_jmap *m, const tn_jnode *d, int winlog)
  * the same fields. */
 static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 {
+    int sys = 0;
     for (const tn_jnode *k = event->kid; k; k = k->next) {
-        if (is_key(k, "System", 6))
+        if (is_key(k, "System", 6) && sys++)   /* a second System was read over the first */
+            m->dup = m->dup ? m->dup : k->key;
+        else if (is_key(k, "System", 6))
             map_system(m, ev, k);
         else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
             map_data(m, k, 0);
@@ -534,7 +537,7 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
     tn_jnode *pid = tn_json_get(proc, "pid");
     tn_jnode *tid = tn_json_get(tn_json_get(proc, "thread"), "id");
     tn_jnode *sid = tn_json_get(tn_json_get(w, "user"), "identifier");
-    tn_jnode *ts = tn_json_get(root, "@timestamp");
+    tn_jnode *ts = get_once(m, root, "@timestamp");
     if (pid && set_slot(ev, S_PID, pid) == 0)
         pid->used = 1;
     if (tid && set_slot(ev, S_TID, tid) == 0)
@@ -543,14 +546,13 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
         sid->used = 1;
     if (ts && set_slot(ev, S_TIME, ts) == 0)
         ts->used = 1;
-    static const char *const data[] = {"event_data", "user_data"};
-    for (size_t i = 0; i < 2; i++) {
-        tn_jnode *d = tn_json_get(w, data[i]);
-        if (d && d->type == TN_J_OBJECT) {
+    /* each event_data or user_data object, as the evtx_dump shape's
+     * EventData (a second one was read by its dotted path) */
+    for (tn_jnode *d = w->kid; d; d = d->next)
+        if ((is_key(d, "event_data", 10) || is_key(d, "user_data", 9)) && d->type == TN_J_OBJECT) {
             map_data(m, d, 1);
             d->used = 1;
         }
-    }
     w->used = 1;
     flat_rest(m, "winlog", w);
     flat_rest(m, "", root);
@@ -623,8 +625,8 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
     m->nfields = 0;
     m->oom = 0;
     m->dup = NULL;
-    tn_jnode *event = tn_json_get(root, "Event");
-    tn_jnode *w = tn_json_get(root, "winlog");
+    tn_jnode *event = get_once(m, root, "Event");
+    tn_jnode *w = get_once(m, root, "winlog");
     if (event && event->type == TN_J_OBJECT && tn_json_get(event, "System"))
         map_evtx(m, ev, event);
     else if (tn_json_get(root, "System"))

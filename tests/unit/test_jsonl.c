@@ -709,4 +709,36 @@ TN_TEST(test_jsonl_duplicate_system_key_reported)
            "@1 id=4624 ch=Security pc= pr= | winlog.event_id=1;\n", 1);
     EXPECT("{\"EventID\":1,\"Channel\":\"C\",\"A\":\"x\",\"A\":\"y\"}\n",
            "@1 id=1 ch=C pc= pr= | A=x; A=y;\n", 0);
+    /* a second System object was read over the first without a word, a
+     * second TimeCreated or @timestamp kept the first without one, and a
+     * second Winlogbeat event_data was read by its dotted path (a review,
+     * session 24) */
+    EXPECT("{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"C\"},"
+           "\"System\":{\"EventID\":5,\"Channel\":\"D\"}}}\n",
+           "@1 id=1 ch=C pc= pr= |\n", 1);
+    EXPECT("{\"Event\":{\"System\":{\"EventID\":1,\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
+           "\"2024-01-01T00:00:00Z\"}},\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
+           "\"2030-01-01T00:00:00Z\"}}}}}\n",
+           "@1 id=1 ch= pc= pr= |\n", 1);
+    EXPECT("{\"winlog\":{\"event_id\":1,\"channel\":\"C\",\"event_data\":{\"Image\":\"a\"},"
+           "\"event_data\":{\"Image\":\"b\"}}}\n",
+           "@1 id=1 ch=C pc= pr= | Image=a; Image=b;\n", 0);
+    EXPECT("{\"winlog\":{\"event_id\":1},\"@timestamp\":\"2024-01-01T00:00:00Z\","
+           "\"@timestamp\":\"2030-01-01T00:00:00Z\"}\n",
+           "@1 id=1 ch= pc= pr= | @timestamp=2030-01-01T00:00:00Z;\n", 1);
+    static const char *const first_time[] = {
+        "{\"Event\":{\"System\":{\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2024-01-01T00:00:00Z\"}},"
+        "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2030-01-01T00:00:00Z\"}}}}}",
+        "{\"winlog\":{\"event_id\":1},\"@timestamp\":\"2024-01-01T00:00:00Z\",\"@timestamp\":\"2030-01-01T00:00:00Z\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        tn_diag d = {.quiet = 1};
+        tn_event ev;
+        tn_jsonl *r = first_event(first_time[i], &d, &ev);
+        char t[40];
+        tn_filetime_format(ev.time, t);
+        CHECK_STR(t, "2024-01-01T00:00:00.000000Z");
+        CHECK_INT(tn_diag_total(&d), 1);
+        tn_jsonl_close(r);
+    }
 }
