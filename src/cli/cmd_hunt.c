@@ -59,7 +59,14 @@ static const char hunt_help[] =
 typedef struct rej_count {
     uint64_t n;
     int quiet;
+    uint64_t warnings;   /* counted for the summary; `rules check` lists them */
 } rej_count;
+
+static void on_warn(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
+{
+    (void)file, (void)line, (void)col, (void)why;
+    ((rej_count *)ctx)->warnings++;
+}
 
 static void on_reject(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why)
 {
@@ -342,8 +349,8 @@ int tn_cmd_hunt(int argc, char **argv)
     }
 
     tn_diag diag = {.quiet = quiet};
-    rej_count rej = {0, quiet};
-    tn_rule_opts ro = {.threads = (int)threads, .on_reject = on_reject, .ctx = &rej,
+    rej_count rej = {0, quiet, 0};
+    tn_rule_opts ro = {.threads = (int)threads, .on_reject = on_reject, .on_warn = on_warn, .ctx = &rej,
                        .logsource_maps = maps, .nlogsource_maps = nmaps, .placeholders = placeholders};
     tn_ruleset *rs = NULL;
     int lrc = tn_ruleset_load(rules, nrules, &ro, &diag, &rs);
@@ -399,6 +406,7 @@ int tn_cmd_hunt(int argc, char **argv)
             fprintf(stderr, "tansa hunt: stopped: out of memory\n");
         if (e)
             rc = TN_EXIT_INTERNAL;
+        st.rule_warnings = rej.warnings;
         tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
         if (summary)
             tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);

@@ -887,8 +887,12 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
                 "match)\n", (unsigned long long)st->re_limits);
     if (tn_ruleset_nfilters(rs))
         filters_summary(rs, st, out);
-    fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected\n", tn_ruleset_count(rs),
+    fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected", tn_ruleset_count(rs),
             tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
+    if (st->rule_warnings)   /* a filter naming no rule, a placeholder without values, ... */
+        fprintf(out, ", %llu warning%s (`tansa rules check` lists them)", (unsigned long long)st->rule_warnings,
+                st->rule_warnings == 1 ? "" : "s");
+    fputc('\n', out);
     uint64_t problems = tn_diag_total(d) - d->count[TN_P_RULE];
     fprintf(out, "  input problems: %llu", (unsigned long long)problems);
     for (int i = 0; i < TN_P__COUNT; i++)

@@ -585,7 +585,6 @@ static int load_text(unit *U, const char *text, size_t len, const char *name, co
     return rc < 0 ? -1 : 0;
 }
 
-
 /* ---- loading files on several threads ---- */
 
 /* Largest rule file: as large or larger is refused (EFBIG). */
@@ -684,7 +683,8 @@ typedef struct file {
     const char *path;      /* in L->scratch */
     tn_yfile id;           /* the walk's stat of it, when has_id */
     int has_id;
-    const char *why;       /* NULL: a file to load; else the problem, in L->scratch */
+    const char *why;       /* NULL: a file to load; else the problem (in L->scratch), */
+    int warn;              /*   only a warning when warn */
     outlist *out;          /* what loading it gave (in L->scratch: never moves) */
 } file;
 
@@ -704,7 +704,7 @@ typedef struct pool {
 } pool;
 
 /* The walk's callback: appends a file, on the calling thread. */
-static int found(void *ctx, const char *path, const char *why, const struct stat *sb)
+static int found(void *ctx, const char *path, const char *why, int warn, const struct stat *sb)
 {
     pool *P = ctx;
     tn_arena *a = &P->L->scratch;
@@ -721,6 +721,7 @@ static int found(void *ctx, const char *path, const char *why, const struct stat
     file *f = &P->files[P->n];
     f->path = tn_arena_strndup(a, path, strlen(path));
     f->why = why ? tn_arena_strndup(a, why, strlen(why)) : NULL;
+    f->warn = warn;
     f->out = tn_arena_calloc(a, sizeof(*f->out));
     f->has_id = sb && !tn_yfile_of(sb, &f->id);
     if (f->path && (!why || f->why) && f->out) {
@@ -858,7 +859,7 @@ static int load_paths(loader *L, const char *const *paths, size_t npaths)
     for (size_t i = 0; i < P.n; i++) {
         const file *f = &P.files[i];
         if (!rc && f->why)
-            report(L, f->path, 0, 0, f->why);
+            (f->warn ? warn_now : report)(L, f->path, 0, 0, f->why);
         else if (!rc)
             rc = replay(L, f->out);
         tn_free(f->out->v);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,11 +24,36 @@ typedef struct walk {
     dev_t dev[MAX_DEPTH + 2];
     ino_t ino[MAX_DEPTH + 2];
     int nopen;
+    /* a rule file or folder reached twice (`-r rules -r rules/windows`,
+     * a path given twice) loaded its rules twice, each detection twice:
+     * the folders read so far, and the paths given as files (stat'ed
+     * before the walk), each loaded once, where first reached */
+    struct stat *dirs;
+    size_t ndirs, capdirs;
+    struct stat *given;    /* per path given: its stat (st_nlink 0: none) */
+    uint8_t *taken;        /* per path given as a file: loaded already */
+    size_t ngiven;
 } walk;
 
 static int add(walk *w, const char *path, const char *why, const struct stat *sb)
 {
-    return w->fn(w->ctx, path, why, sb) ? -1 : 0;
+    return w->fn(w->ctx, path, why, 0, sb) ? -1 : 0;
+}
+
+static int skip_twice(walk *w, const char *path)
+{
+    return w->fn(w->ctx, path, "read already (given twice, or inside a folder given too); skipped", 1, NULL)
+               ? -1 : 0;
+}
+
+/* The path given as a file that (dev, ino) is, or -1. */
+static long given_file(const walk *w, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < w->ngiven; i++)
+        if (w->given[i].st_nlink && !S_ISDIR(w->given[i].st_mode) && w->given[i].st_ino == ino &&
+            w->given[i].st_dev == dev)
+            return (long)i;
+    return -1;
 }
 
 static int has_yaml_ext(const char *name)
@@ -37,11 +63,13 @@ static int has_yaml_ext(const char *name)
 }
 
 static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb);
+static int walk_file(walk *w, const char *path, dev_t dev, ino_t ino, const struct stat *sb);
 
 /* A folder entry: full path and what readdir says it is. */
 typedef struct entry {
     char *path;
     unsigned char type;    /* DT_REG, DT_DIR, ...; DT_UNKNOWN when not told */
+    ino_t ino;             /* readdir's (checked with a stat before it is trusted) */
 } entry;
 
 static int cmp_entry(const void *a, const void *b)
@@ -81,6 +109,7 @@ static int list_dir(DIR *dir, const char *path, entry **out, size_t *nout)
         p[plen] = '/';
         memcpy(p + plen + 1, de->d_name, nlen + 1);
         es[n].path = p;
+        es[n].ino = de->d_ino;
         es[n++].type = de->d_type;
     }
     if (n)
@@ -126,6 +155,22 @@ static int walk_dir(walk *w, const char *path, int depth)
                 closedir(dir);
                 return add(w, path, "a link back to a folder being read; skipped", NULL);
             }
+        for (size_t i = 0; i < w->ndirs; i++)
+            if (w->dirs[i].st_dev == ds.st_dev && w->dirs[i].st_ino == ds.st_ino) {
+                closedir(dir);
+                return skip_twice(w, path);
+            }
+        if (w->ndirs == w->capdirs) {
+            size_t ncap = w->capdirs ? 2 * w->capdirs : 64;
+            struct stat *nd = tn_realloc(w->dirs, ncap * sizeof(*nd));
+            if (!nd) {
+                closedir(dir);
+                return -1;
+            }
+            w->dirs = nd;
+            w->capdirs = ncap;
+        }
+        w->dirs[w->ndirs++] = ds;
     }
     entry *es;
     size_t n;
@@ -142,7 +187,9 @@ static int walk_dir(walk *w, const char *path, int depth)
         int kind = rc ? -1 : entry_kind(w, &es[i], &sb, &stated);
         if (kind == -2)
             rc = -1;
-        if (kind >= 0)
+        if (kind == 0)
+            rc = walk_file(w, es[i].path, known ? ds.st_dev : 0, es[i].ino, stated ? &sb : NULL);
+        else if (kind > 0)
             rc = walk_path(w, es[i].path, kind, depth + 1, stated ? &sb : NULL);
         tn_free(es[i].path);
     }
@@ -150,6 +197,24 @@ static int walk_dir(walk *w, const char *path, int depth)
         w->nopen--;
     tn_free(es);
     return rc;
+}
+
+/* A file of a folder: loaded, unless it is a path given as a file that
+ * was loaded already (then it is loaded here, and skipped in its turn). */
+static int walk_file(walk *w, const char *path, dev_t dev, ino_t ino, const struct stat *sb)
+{
+    struct stat own;
+    long g = w->ngiven ? given_file(w, sb ? sb->st_dev : dev, sb ? sb->st_ino : ino) : -1;
+    if (g >= 0 && !sb) {   /* readdir's inode: confirmed */
+        g = stat(path, &own) == 0 && own.st_ino == w->given[g].st_ino && own.st_dev == w->given[g].st_dev
+                ? g : -1;
+        sb = g >= 0 ? &own : NULL;
+    }
+    if (g < 0)
+        return add(w, path, NULL, sb);
+    if (w->taken[g]++)
+        return skip_twice(w, path);
+    return add(w, path, NULL, sb);
 }
 
 static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb)
@@ -164,12 +229,30 @@ static int walk_path(walk *w, const char *path, int is_dir, int depth, const str
 int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
 {
     walk wk = {.fn = fn, .ctx = ctx}, *w = &wk;
-    for (size_t i = 0; i < n; i++) {
-        struct stat sb;
-        int rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno), NULL)
-                                          : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0, &sb);
-        if (rc)
-            return -1;
+    w->given = tn_calloc(n ? n : 1, sizeof(*w->given));
+    w->taken = tn_calloc(n ? n : 1, 1);
+    int *err = tn_calloc(n ? n : 1, sizeof(int));
+    int rc = w->given && w->taken && err ? 0 : -1;
+    for (size_t i = 0; !rc && i < n; i++) {
+        err[i] = stat(paths[i], &w->given[i]) != 0 ? errno : 0;
+        if (err[i])
+            w->given[i].st_nlink = 0;
     }
-    return 0;
+    w->ngiven = rc ? 0 : n;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const struct stat *sb = &w->given[i];
+        if (err[i])
+            rc = add(w, paths[i], strerror(err[i]), NULL);
+        else if (S_ISDIR(sb->st_mode))
+            rc = walk_path(w, paths[i], 1, 0, sb);
+        else if (w->taken[i]++ || given_file(w, sb->st_dev, sb->st_ino) != (long)i)
+            rc = skip_twice(w, paths[i]);   /* given twice, or read in a folder before */
+        else
+            rc = add(w, paths[i], NULL, sb);
+    }
+    tn_free(err);
+    tn_free(w->dirs);
+    tn_free(w->given);
+    tn_free(w->taken);
+    return rc ? -1 : 0;
 }

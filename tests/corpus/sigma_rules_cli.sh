@@ -117,5 +117,19 @@ sed 's/Whoami Execution/Other/; s/0b3a1c2d-0000-4000-8000-000000000001/0B3A1C2D-
 out=$("$TANSA" rules check "$w/ids" 2>&1 >/dev/null); rc=$?
 check "two rules of one id load, with a warning naming the other" "0 1" \
     "$rc $(grep -c "ids/b.yml:1:1: warning: id '0B3A1C2D-0000-4000-8000-000000000001' is also the id of $w/ids/a.yml:1: ids should be unique" <<<"$out")"
+# a rule file or folder reached twice (`-r rules -r rules/windows`, a
+# path given twice) loaded its rules twice: each detection twice, without
+# a word (a review, session 24); once now, with a warning
+mkdir -p "$w/twice/sub"
+cp "$D/good/proc_whoami.yml" "$w/twice/sub/a.yml"
+got="" T=$(realpath "$TANSA")
+for args in "sub/a.yml sub/a.yml ./sub/a.yml" ". sub" "sub ." "sub/a.yml ." ". sub/a.yml"; do
+    r=(); for a in $args; do r+=(-r "$a"); done
+    n=$(cd "$w/twice" && "$T" hunt "${r[@]}" -f jsonl "$w/e.jsonl" 2>"$w/twice.err" | wc -l)
+    got="$got $n $(grep -c 'rules: 1 loaded (0 correlations), 0 rejected, .* warning' "$w/twice.err")"
+    got="$got $(cd "$w/twice" && "$T" rules check $args 2>&1 >/dev/null | grep -c ':0:0: warning: read already (given twice, or inside a folder given too); skipped')"
+done
+check "a rule file or folder reached twice is loaded once, with a warning" \
+    " 1 1 2 1 1 1 1 1 1 1 1 1 1 1 1" "$got"
 rm -rf "$w"
 echo "$pass passed, $fail failed"
