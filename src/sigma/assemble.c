@@ -141,7 +141,8 @@ static void take(void *ctx, uint32_t i)
  * allocated once, in two passes (count, fill): grown by one for each
  * filter it was 4 F^2 bytes a rule for F filters (5,000 filters with
  * `rules: any`: killed at 24 GB; a review, session 24). */
-int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *const *corrs, uint32_t ncorrs,
+                      tn_reject_fn warn, void *ctx)
 {
     uint32_t nflt = 0;
     for (uint32_t f = 0; f < nall; f++)
@@ -183,10 +184,18 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_f
                 ref_each(&x, flt->filter_rules[k], take, &A);
                 if (A.fill || !warn || (A.named && A.inside))
                     continue;
-                char why[200];
-                snprintf(why, sizeof(why), "filter names rule '%.100s', %s: it filters nothing",
-                         flt->filter_rules[k],
-                         A.named ? "whose logsource is outside the filter's" : "which is not loaded");
+                const char *ref = flt->filter_rules[k];
+                int corr = 0;   /* a correlation's name: as for rules, an id in either case */
+                for (uint32_t c = 0; !A.named && c < ncorrs && !corr; c++)
+                    corr = (corrs[c]->id && !strcasecmp(corrs[c]->id, ref)) ||
+                           (corrs[c]->name && !strcmp(corrs[c]->name, ref)) ||
+                           (corrs[c]->title && !strcmp(corrs[c]->title, ref));
+                char why[260];
+                snprintf(why, sizeof(why), "filter names %s '%.100s', %s: it filters nothing",
+                         corr ? "correlation" : "rule", ref,
+                         A.named ? "whose logsource is outside the filter's"
+                              : corr ? "but filters apply to rules (and so to the correlations they feed)"
+                                     : "which is not loaded");
                 warn(ctx, flt->file, flt->line, flt->col, why);
             }
         }

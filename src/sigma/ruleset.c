@@ -3,9 +3,11 @@
 #include "sigma/sigma.h"
 
 #include "base/alloc.h"
+#include "base/map.h"
 #include "sigma/logsource.h"
 #include "sigma/ruleset_impl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void tn_ruleset_free(tn_ruleset *rs)
@@ -99,12 +101,23 @@ uint32_t tn_ruleset_sources(const tn_ruleset *rs, uint32_t i, int *any,
 {
     const tn_srule *r = rs->rules[i];
     *any = !r->never && r->nsources == 0;
+    /* each pair once: two sources of one channel and EventID (a source
+     * with a `where`, and one without) listed it twice */
+    tn_map seen;
+    tn_map_init(&seen);
     for (uint32_t s = 0; s < r->nsources; s++) {
         const tn_source *src = &r->sources[s];
-        if (src->neids == 0)
-            cb(ctx, src->channel, 0, 1);
-        for (uint32_t e = 0; e < src->neids; e++)
-            cb(ctx, src->channel, src->eids[e], 0);
+        for (uint32_t e = 0; e < (src->neids ? src->neids : 1); e++) {
+            char key[300];
+            int n = snprintf(key, sizeof(key), "%s\x1f%u%s", src->channel, src->neids ? src->eids[e] : 0,
+                             src->neids ? "" : "*");
+            int added = 1;
+            if (n > 0 && (size_t)n < sizeof(key) && tn_map_put(&seen, key, (size_t)n, &added) < 0)
+                added = 1;   /* out of memory: listed, perhaps twice */
+            if (added)
+                cb(ctx, src->channel, src->neids ? src->eids[e] : 0, !src->neids);
+        }
     }
+    tn_map_free(&seen);
     return r->nsources;
 }

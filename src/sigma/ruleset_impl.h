@@ -172,7 +172,8 @@ struct tn_ruleset {
  * those within its logsource (assemble.c); a named rule that is not
  * loaded, or is outside the logsource, is told to warn (may be NULL).
  * Returns 0 or -1 (out of memory). */
-int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx);
+int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *const *corrs, uint32_t ncorrs,
+                      tn_reject_fn warn, void *ctx);
 
 /* Warns of each rule of all whose id (in any case) an earlier one has
  * (assemble.c). Returns 0 or -1 (out of memory). */

@@ -131,5 +131,9 @@ for args in "sub/a.yml sub/a.yml ./sub/a.yml" ". sub" "sub ." "sub/a.yml ." ". s
 done
 check "a rule file or folder reached twice is loaded once, with a warning" \
     " 1 1 2 1 1 1 1 1 1 1 1 1 1 1 1" "$got"
+# two sources of one channel and EventID listed the pair twice
+printf 'logsources:\n  - category: process_creation\n    product: windows\n    sources:\n      - {channel: S, eventid: [1], where: {A: x}}\n      - {channel: S, eventid: [1, 2]}\n      - {channel: T}\n      - {channel: T}\n' >"$w/ovl.yml"
+check "rules sources lists each channel and EventID once" '"sources": ["S:1","S:2","T:*"]' \
+    "$("$TANSA" rules sources --logsource-map "$w/ovl.yml" "$D/good/proc_whoami.yml" 2>/dev/null | grep -o '"sources": \[[^]]*\]')"
 rm -rf "$w"
 echo "$pass passed, $fail failed"

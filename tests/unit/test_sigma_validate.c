@@ -153,6 +153,15 @@ TN_TEST(test_filter_naming_nothing_warns)
     snprintf(y, sizeof(y), f, "image_load", "base_rule");
     CHECK_INT(loaded(y, NULL), 1);
     CHECK(strstr(test_last_warn, "whose logsource is outside the filter's") != NULL);
+    /* a correlation's name was "not loaded"; filters apply to rules only */
+    char z[1536];
+    snprintf(y, sizeof(y), f, "process_creation", "many_procs");
+    snprintf(z, sizeof(z), "%s---\ntitle: c\nname: many_procs\ncorrelation:\n  type: event_count\n"
+                           "  rules: [53ba33fd-3a50-4468-a5ef-c583635cfa92]\n  group-by: [Computer]\n"
+                           "  timespan: 1m\n  condition:\n    gte: 2\n", y);
+    CHECK_INT(loaded(z, NULL), 1);
+    CHECK(strstr(test_last_warn, "filter names correlation 'many_procs', but filters apply to rules (and so to "
+                                 "the correlations they feed): it filters nothing") != NULL);
 }
 
 /* Bytes YAML cannot read were reported at 1:1 and lost every document
