@@ -35,9 +35,9 @@ uint32_t tn_ruleset_count(const tn_ruleset *rs)
     return rs ? rs->nrules : 0;
 }
 
-void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+/* What a rule or a global filter (r, at index i among its kind) shows. */
+static void srule_info(const tn_srule *r, uint32_t i, tn_rule_info *out)
 {
-    const tn_srule *r = rs->rules[i];
     out->id = r->id;
     out->title = r->title;
     out->level = r->level;
@@ -54,6 +54,11 @@ void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
     out->is_correlation = 0;
 }
 
+void tn_ruleset_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
+{
+    srule_info(rs->rules[i], i, out);
+}
+
 uint32_t tn_ruleset_nfilters(const tn_ruleset *rs)
 {
     return rs ? rs->nfilters : 0;
@@ -61,15 +66,7 @@ uint32_t tn_ruleset_nfilters(const tn_ruleset *rs)
 
 void tn_ruleset_filter_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *out)
 {
-    const tn_srule *f = rs->filter_list[i];
-    memset(out, 0, sizeof(*out));
-    out->id = f->id;
-    out->title = f->title;
-    out->level = f->level;
-    out->status = f->status;
-    out->file = f->file;
-    out->line = f->line;
-    out->index = i;
+    srule_info(rs->filter_list[i], i, out);
 }
 
 uint32_t tn_ruleset_ncorrelations(const tn_ruleset *rs)
