@@ -5,6 +5,7 @@
 #include "sigma/walk.h"
 
 #include "base/alloc.h"
+#include "base/map.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,8 +29,7 @@ typedef struct walk {
      * a path given twice) loaded its rules twice, each detection twice:
      * the folders read so far, and the paths given as files (stat'ed
      * before the walk), each loaded once, where first reached */
-    struct stat *dirs;
-    size_t ndirs, capdirs;
+    tn_map dirs;           /* keys: (st_dev, st_ino) of each folder read */
     struct stat *given;    /* per path given: its stat (st_nlink 0: none) */
     uint8_t *taken;        /* per path given as a file: loaded already */
     size_t ngiven;
@@ -155,22 +155,12 @@ static int walk_dir(walk *w, const char *path, int depth)
                 closedir(dir);
                 return add(w, path, "a link back to a folder being read; skipped", NULL);
             }
-        for (size_t i = 0; i < w->ndirs; i++)
-            if (w->dirs[i].st_dev == ds.st_dev && w->dirs[i].st_ino == ds.st_ino) {
-                closedir(dir);
-                return skip_twice(w, path);
-            }
-        if (w->ndirs == w->capdirs) {
-            size_t ncap = w->capdirs ? 2 * w->capdirs : 64;
-            struct stat *nd = tn_realloc(w->dirs, ncap * sizeof(*nd));
-            if (!nd) {
-                closedir(dir);
-                return -1;
-            }
-            w->dirs = nd;
-            w->capdirs = ncap;
+        uint64_t key[2] = {(uint64_t)ds.st_dev, (uint64_t)ds.st_ino};
+        int added = 1;   /* stays 1 when out of memory */
+        if (tn_map_put(&w->dirs, (const char *)key, sizeof(key), &added) < 0 || !added) {
+            closedir(dir);
+            return added ? -1 : skip_twice(w, path);
         }
-        w->dirs[w->ndirs++] = ds;
     }
     entry *es;
     size_t n;
@@ -210,10 +200,10 @@ static int walk_file(walk *w, const char *path, dev_t dev, ino_t ino, const stru
                 ? g : -1;
         sb = g >= 0 ? &own : NULL;
     }
-    if (g < 0)
-        return add(w, path, NULL, sb);
-    if (w->taken[g]++)
+    if (g >= 0 && w->taken[g])
         return skip_twice(w, path);
+    if (g >= 0)
+        w->taken[g] = 1;
     return add(w, path, NULL, sb);
 }
 
@@ -229,6 +219,7 @@ static int walk_path(walk *w, const char *path, int is_dir, int depth, const str
 int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
 {
     walk wk = {.fn = fn, .ctx = ctx}, *w = &wk;
+    tn_map_init(&w->dirs);
     w->given = tn_calloc(n ? n : 1, sizeof(*w->given));
     w->taken = tn_calloc(n ? n : 1, 1);
     int *err = tn_calloc(n ? n : 1, sizeof(int));
@@ -245,13 +236,15 @@ int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
             rc = add(w, paths[i], strerror(err[i]), NULL);
         else if (S_ISDIR(sb->st_mode))
             rc = walk_path(w, paths[i], 1, 0, sb);
-        else if (w->taken[i]++ || given_file(w, sb->st_dev, sb->st_ino) != (long)i)
+        else if (w->taken[i] || given_file(w, sb->st_dev, sb->st_ino) != (long)i)
             rc = skip_twice(w, paths[i]);   /* given twice, or read in a folder before */
-        else
+        else {
+            w->taken[i] = 1;
             rc = add(w, paths[i], NULL, sb);
+        }
     }
     tn_free(err);
-    tn_free(w->dirs);
+    tn_map_free(&w->dirs);
     tn_free(w->given);
     tn_free(w->taken);
     return rc ? -1 : 0;
