@@ -111,7 +111,7 @@ static void ref_each(const ref_index *x, const char *ref, void (*fn)(void *ctx, 
 typedef struct attach {
     tn_srule *flt;
     tn_srule **all;
-    uint32_t *mark;            /* per rule: the filter's pass + 1 that took it */
+    uint32_t *mark;            /* per rule: the last pass (one a filter) that took it */
     uint32_t pass;
     int fill;                  /* 0: count[] (nfilters), 1: append to filters */
     int named, inside;
@@ -218,12 +218,10 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
     int rc = 0;
     for (uint32_t i = 0; i < nall && !rc; i++) {
         const char *id = all[i]->id;
-        size_t n = id ? strlen(id) : 0;
-        char low[128];
-        if (!n || n >= sizeof(low))
+        char low[256];
+        size_t n = id ? lower_id(id, low, sizeof(low)) : 0;
+        if (!n)
             continue;
-        for (size_t k = 0; k < n; k++)
-            low[k] = (char)tolower((unsigned char)id[k]);
         uint32_t *f = tn_map_grow_ids(&m, first, &cap, sizeof(*f));
         int added;
         long at = f ? tn_map_put(&m, low, n, &added) : -1;
