@@ -26,13 +26,12 @@ typedef struct walk {
     ino_t ino[MAX_DEPTH + 2];
     int nopen;
     /* a rule file or folder reached twice (`-r rules -r rules/windows`,
-     * a path given twice) loaded its rules twice, each detection twice:
-     * the folders read so far, and the paths given as files (stat'ed
-     * before the walk), each loaded once, where first reached */
+     * a path given twice, two links to one file) loaded its rules twice,
+     * each detection twice: each is loaded once, where first reached */
     tn_map dirs;           /* keys: (st_dev, st_ino) of each folder read */
-    struct stat *given;    /* per path given: its stat (st_nlink 0: none) */
-    uint8_t *taken;        /* per path given as a file: loaded already */
-    size_t ngiven;
+    tn_map files;          /* keys: (device, inode) of each file handed over, */
+    char **fpath;          /*   by id: its path (to confirm a match with stat) */
+    size_t fcap;
 } walk;
 
 static int add(walk *w, const char *path, const char *why, const struct stat *sb)
@@ -42,18 +41,37 @@ static int add(walk *w, const char *path, const char *why, const struct stat *sb
 
 static int skip_twice(walk *w, const char *path)
 {
-    return w->fn(w->ctx, path, "read already (given twice, or inside a folder given too); skipped", 1, NULL)
-               ? -1 : 0;
+    return w->fn(w->ctx, path, "read already (the same file or folder reached again: given twice, inside a "
+                               "folder given too, or a link); skipped", 1, NULL) ? -1 : 0;
 }
 
-/* The path given as a file that (dev, ino) is, or -1. */
-static long given_file(const walk *w, dev_t dev, ino_t ino)
+static int same_file(const char *a, const char *b)
 {
-    for (size_t i = 0; i < w->ngiven; i++)
-        if (w->given[i].st_nlink && !S_ISDIR(w->given[i].st_mode) && w->given[i].st_ino == ino &&
-            w->given[i].st_dev == dev)
-            return (long)i;
-    return -1;
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* Hands the file at path over, unless a file handed over before is the
+ * same file: (dev, ino) is its stat's, or, for a folder's plain file,
+ * the folder's device and readdir's inode; a match is confirmed with a
+ * stat of both paths (readdir's inode is not always the stat's: on
+ * overlay file systems), so no other file is ever skipped. */
+static int add_file(walk *w, const char *path, dev_t dev, ino_t ino, const struct stat *sb)
+{
+    uint64_t key[2] = {(uint64_t)dev, (uint64_t)ino};
+    char **fp = tn_map_grow_ids(&w->files, w->fpath, &w->fcap, sizeof(*fp));
+    if (!fp)
+        return -1;
+    w->fpath = fp;
+    int added;
+    long id = tn_map_put(&w->files, (const char *)key, sizeof(key), &added);
+    if (id < 0)
+        return -1;
+    if (!added && w->fpath[id] && same_file(w->fpath[id], path))
+        return skip_twice(w, path);
+    if (added && !(w->fpath[id] = tn_strndup(path, strlen(path))))
+        return -1;
+    return add(w, path, NULL, sb);
 }
 
 static int has_yaml_ext(const char *name)
@@ -63,13 +81,12 @@ static int has_yaml_ext(const char *name)
 }
 
 static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb);
-static int walk_file(walk *w, const char *path, dev_t dev, ino_t ino, const struct stat *sb);
 
 /* A folder entry: full path and what readdir says it is. */
 typedef struct entry {
     char *path;
     unsigned char type;    /* DT_REG, DT_DIR, ...; DT_UNKNOWN when not told */
-    ino_t ino;             /* readdir's (checked with a stat before it is trusted) */
+    ino_t ino;             /* readdir's (a match is confirmed with a stat: add_file) */
 } entry;
 
 static int cmp_entry(const void *a, const void *b)
@@ -178,7 +195,8 @@ static int walk_dir(walk *w, const char *path, int depth)
         if (kind == -2)
             rc = -1;
         if (kind == 0)
-            rc = walk_file(w, es[i].path, known ? ds.st_dev : 0, es[i].ino, stated ? &sb : NULL);
+            rc = stated ? add_file(w, es[i].path, sb.st_dev, sb.st_ino, &sb)
+                        : add_file(w, es[i].path, known ? ds.st_dev : 0, es[i].ino, NULL);
         else if (kind > 0)
             rc = walk_path(w, es[i].path, kind, depth + 1, stated ? &sb : NULL);
         tn_free(es[i].path);
@@ -189,28 +207,10 @@ static int walk_dir(walk *w, const char *path, int depth)
     return rc;
 }
 
-/* A file of a folder: loaded, unless it is a path given as a file that
- * was loaded already (then it is loaded here, and skipped in its turn). */
-static int walk_file(walk *w, const char *path, dev_t dev, ino_t ino, const struct stat *sb)
-{
-    struct stat own;
-    long g = w->ngiven ? given_file(w, sb ? sb->st_dev : dev, sb ? sb->st_ino : ino) : -1;
-    if (g >= 0 && !sb) {   /* readdir's inode: confirmed */
-        g = stat(path, &own) == 0 && own.st_ino == w->given[g].st_ino && own.st_dev == w->given[g].st_dev
-                ? g : -1;
-        sb = g >= 0 ? &own : NULL;
-    }
-    if (g >= 0 && w->taken[g])
-        return skip_twice(w, path);
-    if (g >= 0)
-        w->taken[g] = 1;
-    return add(w, path, NULL, sb);
-}
-
 static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb)
 {
     if (!is_dir)
-        return add(w, path, NULL, sb);
+        return add_file(w, path, sb->st_dev, sb->st_ino, sb);
     if (depth > MAX_DEPTH)
         return add(w, path, "folders nested too deeply", NULL);
     return walk_dir(w, path, depth);
@@ -220,32 +220,17 @@ int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
 {
     walk wk = {.fn = fn, .ctx = ctx}, *w = &wk;
     tn_map_init(&w->dirs);
-    w->given = tn_calloc(n ? n : 1, sizeof(*w->given));
-    w->taken = tn_calloc(n ? n : 1, 1);
-    int *err = tn_calloc(n ? n : 1, sizeof(int));
-    int rc = w->given && w->taken && err ? 0 : -1;
+    tn_map_init(&w->files);
+    int rc = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        err[i] = stat(paths[i], &w->given[i]) != 0 ? errno : 0;
-        if (err[i])
-            w->given[i].st_nlink = 0;
+        struct stat sb;
+        rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno), NULL)
+                                      : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0, &sb);
     }
-    w->ngiven = rc ? 0 : n;
-    for (size_t i = 0; !rc && i < n; i++) {
-        const struct stat *sb = &w->given[i];
-        if (err[i])
-            rc = add(w, paths[i], strerror(err[i]), NULL);
-        else if (S_ISDIR(sb->st_mode))
-            rc = walk_path(w, paths[i], 1, 0, sb);
-        else if (w->taken[i] || given_file(w, sb->st_dev, sb->st_ino) != (long)i)
-            rc = skip_twice(w, paths[i]);   /* given twice, or read in a folder before */
-        else {
-            w->taken[i] = 1;
-            rc = add(w, paths[i], NULL, sb);
-        }
-    }
-    tn_free(err);
+    for (size_t i = 0; i < w->files.count; i++)
+        tn_free(w->fpath[i]);
+    tn_free(w->fpath);
+    tn_map_free(&w->files);
     tn_map_free(&w->dirs);
-    tn_free(w->given);
-    tn_free(w->taken);
     return rc ? -1 : 0;
 }

@@ -127,10 +127,18 @@ for args in "sub/a.yml sub/a.yml ./sub/a.yml" ". sub" "sub ." "sub/a.yml ." ". s
     r=(); for a in $args; do r+=(-r "$a"); done
     n=$(cd "$w/twice" && "$T" hunt "${r[@]}" -f jsonl "$w/e.jsonl" 2>"$w/twice.err" | wc -l)
     got="$got $n $(grep -c 'rules: 1 loaded (0 correlations), 0 rejected, .* warning' "$w/twice.err")"
-    got="$got $(cd "$w/twice" && "$T" rules check $args 2>&1 >/dev/null | grep -c ':0:0: warning: read already (given twice, or inside a folder given too); skipped')"
+    got="$got $(cd "$w/twice" && "$T" rules check $args 2>&1 >/dev/null | grep -c ':0:0: warning: read already (the same file or folder reached again: given twice, inside a folder given too, or a link); skipped')"
 done
 check "a rule file or folder reached twice is loaded once, with a warning" \
     " 1 1 2 1 1 1 1 1 1 1 1 1 1 1 1" "$got"
+# two links and a hard link to one file, in another folder
+mkdir -p "$w/twice/links"
+ln -s "$w/twice/sub/a.yml" "$w/twice/links/l1.yml"
+ln -s ../sub/a.yml "$w/twice/links/l2.yml"
+ln "$w/twice/sub/a.yml" "$w/twice/links/hard.yml"
+out=$("$TANSA" rules check "$w/twice" 2>&1)
+check "links to one rule file load it once" "loaded: 1 (0 correlations) 3" \
+    "$(grep '^loaded' <<<"$out") $(grep -c ':0:0: warning: read already' <<<"$out")"
 # two sources of one channel and EventID listed the pair twice
 printf 'logsources:\n  - category: process_creation\n    product: windows\n    sources:\n      - {channel: S, eventid: [1], where: {A: x}}\n      - {channel: S, eventid: [1, 2]}\n      - {channel: T}\n      - {channel: T}\n' >"$w/ovl.yml"
 check "rules sources lists each channel and EventID once" '"sources": ["S:1","S:2","T:*"]' \

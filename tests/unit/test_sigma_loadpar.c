@@ -128,8 +128,8 @@ TN_TEST(test_load_threads_same_result)
     /* b_sub/r00.yml, given again after its folder, is not loaded twice
      * (it was: rule 27, each of its detections twice) */
     CHECK(strstr(one.data, "rule 26 ") != NULL && strstr(one.data, "rule 27 ") == NULL);
-    CHECK(strstr(one.data, "b_sub/r00.yml:0:0: read already (given twice, or inside a folder given too); "
-                           "skipped") != NULL);
+    CHECK(strstr(one.data, "b_sub/r00.yml:0:0: read already (the same file or folder reached again: given "
+                           "twice, inside a folder given too, or a link); skipped") != NULL);
     CHECK(strstr(one.data, "z_notyaml") == NULL);
     CHECK(strstr(one.data, "corr 0 c ") != NULL);
     for (int t = 2; t <= 8; t *= 2) {
