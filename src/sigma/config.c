@@ -48,8 +48,53 @@ static int find_data_dir(const tn_rule_opts *o, char *out, size_t n)
     return -1;
 }
 
+static int by_name(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+const tn_ynode *tn_placeholder_get(const tn_placeholders *p, const char *name)
+{
+    size_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->names[mid], name);
+        if (!c)
+            return p->vals[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* p's names sorted, with their values (pairs in one array: names[i] at
+ * 2i, its node at 2i + 1, so one sort keeps them together). */
+static const tn_placeholders *index_placeholders(const tn_ynode *p, tn_arena *a)
+{
+    tn_placeholders *x = tn_arena_calloc(a, sizeof(*x));
+    const void **pairs = x ? tn_arena_alloc(a, (p->count ? p->count : 1) * 2 * sizeof(*pairs)) : NULL;
+    if (!pairs)
+        return NULL;
+    for (const tn_ynode *k = p->child; k; k = k->next, x->n++) {
+        pairs[2 * x->n] = k->str;
+        pairs[2 * x->n + 1] = k->val;
+    }
+    qsort(pairs, x->n, 2 * sizeof(*pairs), by_name);
+    x->names = tn_arena_alloc(a, (x->n ? x->n : 1) * sizeof(*x->names));
+    x->vals = tn_arena_alloc(a, (x->n ? x->n : 1) * sizeof(*x->vals));
+    if (!x->names || !x->vals)
+        return NULL;
+    for (size_t i = 0; i < x->n; i++) {
+        x->names[i] = pairs[2 * i];
+        x->vals[i] = pairs[2 * i + 1];
+    }
+    return x;
+}
+
 int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_arena *a,
-                    const tn_ynode **placeholders, char *err, size_t errlen)
+                    const tn_placeholders **placeholders, char *err, size_t errlen)
 {
     char dir[4096], path[4200];
     if (find_data_dir(o, dir, sizeof(dir))) {
@@ -112,6 +157,7 @@ int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_aren
         snprintf(err, errlen, "%.300s:%u:%u: %s", ph, bad ? bad->line : 1, bad ? bad->col : 1, why);
         return -1;
     }
-    *placeholders = p;
+    if (!(*placeholders = index_placeholders(p, a)))
+        return -1;   /* out of memory: err is empty */
     return 0;
 }

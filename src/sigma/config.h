@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "sigma/logsource.h"
 #include "sigma/sigma.h"
+#include "sigma/value.h"
 #include "sigma/yaml.h"
 #include "sigma/ycache.h"
 
@@ -17,6 +18,6 @@
  * yc (NULL: none). o may be NULL. Returns 0, or -1 with a message in err,
  * left empty when out of memory. */
 int tn_rules_config(const tn_rule_opts *o, tn_ycache *yc, tn_lsmap **ls, tn_arena *a,
-                    const tn_ynode **placeholders, char *err, size_t errlen);
+                    const tn_placeholders **placeholders, char *err, size_t errlen);
 
 #endif

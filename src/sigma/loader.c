@@ -39,7 +39,7 @@ typedef struct loader {
     tn_ruleset *rs;
     const tn_rule_opts *o;
     tn_diag *d;
-    const tn_ynode *placeholders;
+    const tn_placeholders *placeholders;
     tn_arena ph_arena;
     tn_arena scratch;      /* the walk's paths and reasons, freed after loading */
     tn_srule **all;        /* rules and filters, before filters are attached */

@@ -8,7 +8,7 @@
 
 typedef struct tn_vctx {
     tn_arena *a;                   /* where compiled values live */
-    const tn_ynode *placeholders;  /* map name -> list of values, or NULL */
+    const struct tn_placeholders *placeholders;  /* name -> list of values, or NULL */
     char *err;                     /* OUT: message on failure */
     size_t errlen;
     const tn_ynode *err_node;      /* OUT: the offending node, for line:col */
@@ -21,6 +21,18 @@ typedef struct tn_vctx {
     struct tn_legacy_agg *agg;     /* IN/OUT: NULL, or where a condition's legacy
                                     * aggregation goes (sigma/cond.h); NULL refuses one */
 } tn_vctx;
+
+/* The placeholders file's names, sorted (strcmp), each with its node (a
+ * list of values, or null); found by a binary search (a linear one cost
+ * names x placeholder uses). */
+typedef struct tn_placeholders {
+    const char **names;
+    const tn_ynode **vals;
+    size_t n;
+} tn_placeholders;
+
+/* The values of placeholder name, or NULL when the file does not name it. */
+const tn_ynode *tn_placeholder_get(const tn_placeholders *p, const char *name);
 
 /* The values one rule may compile to, after YAML aliases and the
  * modifiers' spellings: an 11 KB file of aliases made 100 million values

@@ -384,7 +384,7 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
         char name[128];
         size_t nl = (size_t)(end - s) - i - 1;
         snprintf(name, sizeof(name), "%.*s", (int)(nl < sizeof(name) ? nl : sizeof(name) - 1), s + i + 1);
-        const tn_ynode *vals = tn_ymap_get(c->placeholders, name);
+        const tn_ynode *vals = c->placeholders ? tn_placeholder_get(c->placeholders, name) : NULL;
         size_t rest = (size_t)(end - s) + 1;
         tn_buf base;
         tn_buf_init(&base);
