@@ -732,9 +732,10 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
         if (h.feeds)
             h.feeds[i] = (uint8_t)tn_corr_refers(rs, &ri);
-        if (h.reported)
-            h.reported[i] = !ri.correlation_only && h.rule_level[i] >= o->min_level &&
-                            (!o->enabled || o->enabled[i]);
+        if (h.reported)   /* bit 0: a match is reported alone; bit 1: it feeds a correlation */
+            h.reported[i] = (uint8_t)((!ri.correlation_only && h.rule_level[i] >= o->min_level &&
+                                       (!o->enabled || o->enabled[i])) |
+                                      (h.feeds && h.feeds[i]) << 1);
     }
     h.in = in;
     h.t0 = now_s();
@@ -817,6 +818,7 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         tn_tl_cache_free(&w->ltc);
         tn_tl_stats_free(&w->st);
         st->re_limits += w->sc ? tn_scanner_re_limits(w->sc) : 0;
+        st->suppressed_feeds += w->sc ? tn_scanner_suppressed_feeds(w->sc) : 0;
         const uint64_t *sup = w->sc ? tn_scanner_suppressed(w->sc) : NULL;
         uint32_t nflt = tn_ruleset_nfilters(rs);
         if (sup && !st->suppressed)

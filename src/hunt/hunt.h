@@ -76,6 +76,7 @@ typedef struct tn_hunt_stats {
     uint64_t untimed;  /* records without a readable time (1601-01-01 in the timeline) */
     uint64_t re_limits;  /* regex matches PCRE2 stopped at a limit (counted as no match) */
     uint64_t rule_warnings;  /* the rule set's warnings (set by the caller, for the summary) */
+    uint64_t suppressed_feeds;   /* suppressed matches that would have fed correlations */
     uint64_t *suppressed;   /* per global filter (tn_ruleset_filter_info): matches it
                              * suppressed; NULL when none is loaded (or out of memory);
                              * tn_hunt_stats_free */

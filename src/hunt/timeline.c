@@ -832,7 +832,11 @@ static void filters_summary(const tn_ruleset *rs, const tn_hunt_stats *st, FILE 
         fputs(", matches suppressed: 0\n", out);
         return;
     }
-    fprintf(out, ", matches suppressed: %llu\n", (unsigned long long)total);
+    fprintf(out, ", matches suppressed: %llu", (unsigned long long)total);
+    if (st->suppressed_feeds)   /* their correlations' hits are gone too: said, not counted */
+        fprintf(out, "; %llu suppressed matches would have fed correlations",
+                (unsigned long long)st->suppressed_feeds);
+    fputc('\n', out);
     flt_count *ord = tn_malloc(n * sizeof(*ord));
     if (!ord)
         return;

@@ -163,12 +163,20 @@ void tn_scanner_count_suppressed(tn_scanner *sc, const uint8_t *reported)
 }
 
 /* A global filter suppressed rule ri's match: counted when the match
- * would have been reported (sc->reported). */
+ * would have been reported, and apart when it would have fed a
+ * correlation (sc->reported: bit 0, bit 1; NULL: reported). */
 static void suppressed(tn_scanner *sc, uint32_t ri)
 {
-    if (sc->suppressed && (!sc->reported || sc->reported[ri]))
+    if (sc->suppressed && (!sc->reported || (sc->reported[ri] & 1)))
         sc->suppressed[sc->ev.suppressor - 1]++;
+    if (sc->reported && (sc->reported[ri] & 2))
+        sc->suppressed_feeds++;
     sc->ev.suppressor = 0;
+}
+
+uint64_t tn_scanner_suppressed_feeds(const tn_scanner *sc)
+{
+    return sc->suppressed_feeds;
 }
 
 uint64_t tn_scanner_re_limits(const tn_scanner *sc)

@@ -68,10 +68,13 @@ uint64_t tn_scanner_re_limits(const tn_scanner *sc);
 /* How many matches each global filter suppressed so far, at its index
  * (tn_ruleset_filter_info), or NULL when the rule set has none. */
 const uint64_t *tn_scanner_suppressed(const tn_scanner *sc);
-/* Counts only the suppressed matches of rules i with reported[i] set (the
- * ones a match of would have been reported; NULL: all). reported must
- * outlive the scanner's matching. */
+/* Counts only the suppressed matches of rules i with bit 0 of reported[i]
+ * set (the ones a match of would have been reported; NULL: all), and,
+ * apart, those of rules with bit 1 set (rules that feed correlations).
+ * reported must outlive the scanner's matching. */
 void tn_scanner_count_suppressed(tn_scanner *sc, const uint8_t *reported);
+/* Suppressed matches that would have fed a correlation. */
+uint64_t tn_scanner_suppressed_feeds(const tn_scanner *sc);
 
 /* How many item results on long texts were asked of the scanner's memo
  * (match/vmemo.h) so far, and how many it had. */

@@ -79,7 +79,9 @@ struct tn_scanner {
     tn_fieldidx fxs[RUN_MEMO];
     tn_fieldidx *fx0;      /* for events with no memo entry (NULL: linear lookups) */
     uint64_t *suppressed;  /* per global filter: the matches it suppressed (or NULL) */
-    const uint8_t *reported;   /* per rule: its suppressed matches count (NULL: all) */
+    const uint8_t *reported;   /* per rule: bit 0, its suppressed matches count (NULL: all);
+                                * bit 1, they are counted in suppressed_feeds */
+    uint64_t suppressed_feeds; /* suppressed matches that would have fed correlations */
     uint64_t evaluated;
     uint32_t wraps;        /* times tn_eval.gen wrapped (tn_scanner_names_key) */
     hs_scratch_t *hs;      /* literal prefilter scratch (NULL: no database) */

@@ -508,13 +508,16 @@ static void map_data(tn_jmap *m, const tn_jnode *d, int winlog)
  * the same fields. */
 static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 {
-    int sys = 0;
+    int sys = 0, mapped = 0;
     for (const tn_jnode *k = event->kid; k; k = k->next) {
-        if (is_key(k, "System", 6) && sys++)   /* a second System was read over the first */
-            m->dup = m->dup ? m->dup : k->key;
-        else if (is_key(k, "System", 6))
-            map_system(m, ev, k);
-        else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
+        if (is_key(k, "System", 6)) {
+            /* the first System object (a second was read over it; a null
+             * before a real one is no System); a second key is said */
+            if (sys++ && !m->dup)
+                m->dup = k->key;
+            if (k->type == TN_J_OBJECT && !mapped++)
+                map_system(m, ev, k);
+        } else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
             map_data(m, k, 0);
         else if (!is_key(k, "#attributes", 11) && !is_key(k, "RenderingInfo", 13))
             flat_leaf(m, k->key, k->key_len, k);   /* not RenderingInfo: the EVTX reader skips it */

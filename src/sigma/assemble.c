@@ -4,6 +4,7 @@
 #include "sigma/ruleset_impl.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/map.h"
 
 #include <ctype.h>
@@ -34,6 +35,7 @@ typedef struct ref_index {
     uint32_t *head[3];         /* per key: the last rule of it + 1 (0: none) */
     size_t cap[3];
     uint32_t *next[3];         /* per rule: the rule before it of its key + 1 */
+    tn_buf low;                /* an id lower-cased (any length) */
 } ref_index;
 
 static void ref_index_free(ref_index *x)
@@ -43,16 +45,18 @@ static void ref_index_free(ref_index *x)
         tn_free(x->head[t]);
         tn_free(x->next[t]);
     }
+    tn_buf_free(&x->low);
 }
 
-static size_t lower_id(const char *s, char *out, size_t cap)
+/* s lower-cased (ASCII) into b, whose text it returns; NULL when out of
+ * memory. Any length: an id is not checked to be a UUID, and a fixed
+ * buffer left long ids out of the index (a review, session 24). */
+static const char *lower_id(const char *s, tn_buf *b)
 {
-    size_t n = strlen(s);
-    if (n >= cap)
-        return 0;
-    for (size_t k = 0; k < n; k++)
-        out[k] = (char)tolower((unsigned char)s[k]);
-    return n;
+    tn_buf_clear(b);
+    for (; *s; s++)
+        tn_buf_putc(b, (char)tolower((unsigned char)*s));
+    return tn_buf_ok(b) && b->data ? b->data : NULL;
 }
 
 static int ref_index_build(ref_index *x, tn_srule **all, uint32_t nall)
@@ -67,10 +71,11 @@ static int ref_index_build(ref_index *x, tn_srule **all, uint32_t nall)
         const tn_srule *r = all[i];
         if (r->is_filter)
             continue;
-        char low[256];
+        const char *low = r->id[0] ? lower_id(r->id, &x->low) : "";
+        if (!low)
+            return -1;
         const char *key[3] = {low, r->name, r->title};
-        size_t len[3] = {r->id[0] ? lower_id(r->id, low, sizeof(low)) : 0, r->name ? strlen(r->name) : 0,
-                         strlen(r->title)};
+        size_t len[3] = {strlen(low), r->name ? strlen(r->name) : 0, strlen(r->title)};
         for (int t = 0; t < 3; t++) {
             if (!len[t])
                 continue;
@@ -93,11 +98,11 @@ static int ref_index_build(ref_index *x, tn_srule **all, uint32_t nall)
  * whose hex digits may be written in either case: RFC 9562), its name
  * (the spec's "can be used instead of the id as a reference"), or its
  * title; a rule named two ways more than once. */
-static void ref_each(const ref_index *x, const char *ref, void (*fn)(void *ctx, uint32_t i), void *ctx)
+static void ref_each(ref_index *x, const char *ref, void (*fn)(void *ctx, uint32_t i), void *ctx)
 {
-    char low[256];
+    const char *low = lower_id(ref, &x->low);   /* NULL (out of memory): not by id */
     const char *key[3] = {low, ref, ref};
-    size_t len[3] = {lower_id(ref, low, sizeof(low)), strlen(ref), strlen(ref)};
+    size_t len[3] = {low ? strlen(low) : 0, strlen(ref), strlen(ref)};
     for (int t = 0; t < 3; t++) {
         long id = len[t] ? tn_map_get(&x->m[t], key[t], len[t]) : -1;
         for (uint32_t i = id >= 0 ? x->head[t][id] : 0; i; i = x->next[t][i - 1])
@@ -215,13 +220,18 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
     tn_map_init(&m);
     uint32_t *first = NULL;
     size_t cap = 0;
+    tn_buf b = {0};
     int rc = 0;
     for (uint32_t i = 0; i < nall && !rc; i++) {
         const char *id = all[i]->id;
-        char low[256];
-        size_t n = id ? lower_id(id, low, sizeof(low)) : 0;
-        if (!n)
+        if (!id || !id[0])
             continue;
+        const char *low = lower_id(id, &b);
+        size_t n = low ? strlen(low) : 0;
+        if (!low) {
+            rc = -1;
+            break;
+        }
         uint32_t *f = tn_map_grow_ids(&m, first, &cap, sizeof(*f));
         int added;
         long at = f ? tn_map_put(&m, low, n, &added) : -1;
@@ -239,6 +249,7 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
             warn(ctx, all[i]->file, all[i]->line, all[i]->col, why);
         }
     }
+    tn_buf_free(&b);
     tn_free(first);
     tn_map_free(&m);
     return rc;

@@ -28,7 +28,9 @@ typedef struct walk {
     /* a rule file or folder reached twice (`-r rules -r rules/windows`,
      * a path given twice, two links to one file) loaded its rules twice,
      * each detection twice: each is loaded once, where first reached */
-    tn_map dirs;           /* keys: (st_dev, st_ino) of each folder read */
+    tn_map dirs;           /* keys: (st_dev, st_ino) of each folder read, */
+    int *ddepth;           /*   by id: the least depth it was read at (read */
+    size_t dcap;           /*   again nearer the top: the limit cut less) */
     tn_map files;          /* keys: (device, inode) of each file handed over, */
     char **fpath;          /*   by id: its path (to confirm a match with stat) */
     size_t fcap;
@@ -173,11 +175,16 @@ static int walk_dir(walk *w, const char *path, int depth)
                 return add(w, path, "a link back to a folder being read; skipped", NULL);
             }
         uint64_t key[2] = {(uint64_t)ds.st_dev, (uint64_t)ds.st_ino};
-        int added = 1;   /* stays 1 when out of memory */
-        if (tn_map_put(&w->dirs, (const char *)key, sizeof(key), &added) < 0 || !added) {
+        int added = 1;
+        int *dd = tn_map_grow_ids(&w->dirs, w->ddepth, &w->dcap, sizeof(*dd));
+        long id = dd ? tn_map_put(&w->dirs, (const char *)key, sizeof(key), &added) : -1;
+        if (dd)
+            w->ddepth = dd;
+        if (id < 0 || (!added && w->ddepth[id] <= depth)) {
             closedir(dir);
-            return added ? -1 : skip_twice(w, path);
+            return id < 0 ? -1 : skip_twice(w, path);
         }
+        w->ddepth[id] = depth;   /* its files read before are said once more as read already */
     }
     entry *es;
     size_t n;
@@ -224,13 +231,18 @@ int tn_rules_walk(const char *const *paths, size_t n, tn_rfile_fn fn, void *ctx)
     int rc = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         struct stat sb;
-        rc = stat(paths[i], &sb) != 0 ? add(w, paths[i], strerror(errno), NULL)
-                                      : walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0, &sb);
+        if (stat(paths[i], &sb) != 0)
+            rc = add(w, paths[i], strerror(errno), NULL);
+        else if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))   /* a FIFO blocked the load for ever */
+            rc = add(w, paths[i], "not a regular file; skipped", NULL);
+        else
+            rc = walk_path(w, paths[i], S_ISDIR(sb.st_mode), 0, &sb);
     }
     for (size_t i = 0; i < w->files.count; i++)
         tn_free(w->fpath[i]);
     tn_free(w->fpath);
     tn_map_free(&w->files);
     tn_map_free(&w->dirs);
+    tn_free(w->ddepth);
     return rc ? -1 : 0;
 }

@@ -716,6 +716,8 @@ TN_TEST(test_jsonl_duplicate_system_key_reported)
     EXPECT("{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"C\"},"
            "\"System\":{\"EventID\":5,\"Channel\":\"D\"}}}\n",
            "@1 id=1 ch=C pc= pr= |\n", 1);
+    EXPECT("{\"Event\":{\"System\":null,\"System\":{\"EventID\":1,\"Channel\":\"C\"}}}\n",
+           "@1 id=1 ch=C pc= pr= |\n", 1);   /* a null before: the System object */
     EXPECT("{\"Event\":{\"System\":{\"EventID\":1,\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
            "\"2024-01-01T00:00:00Z\"}},\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
            "\"2030-01-01T00:00:00Z\"}}}}}\n",

@@ -162,6 +162,16 @@ TN_TEST(test_filter_naming_nothing_warns)
     CHECK_INT(loaded(z, NULL), 1);
     CHECK(strstr(test_last_warn, "filter names correlation 'many_procs', but filters apply to rules (and so to "
                                  "the correlations they feed): it filters nothing") != NULL);
+    /* an id of 256 characters or more was left out of the names' index
+     * (a review, session 24): named in another case, the filter holds */
+    char id[301], up[301];
+    memset(id, 'a', 300), memset(up, 'A', 300);
+    id[300] = up[300] = 0;
+    snprintf(z, sizeof(z), "title: long\nid: %s\n" PC "detection:\n  sel:\n    Image: x\n  condition: sel\n"
+             "---\ntitle: f\n" PC "filter:\n  rules: [%s]\n  selection:\n    User: x\n  condition: selection\n",
+             id, up);
+    CHECK_INT(loaded(z, NULL), 1);
+    CHECK_STR(test_last_warn, "");
 }
 
 /* Bytes YAML cannot read were reported at 1:1 and lost every document
