@@ -27,7 +27,7 @@ long tn_map_put(tn_map *m, const char *key, size_t len, int *added);
 long tn_map_get(const tn_map *m, const char *key, size_t len);
 static inline const char *tn_map_key(const tn_map *m, uint32_t id) { return m->keys[id]; }
 /* A caller's per-id array (elem bytes each, *cap of them) grown, new
- * elements zeroed, to hold the id the next new key gets (m->count): call
+ * elements zeroed, to hold the id the next new key is given (m->count): call
  * it before tn_map_put, so that no key is ever without its element. The
  * array, moved or not, or NULL when out of memory (arr is then as it was). */
 void *tn_map_grow_ids(const tn_map *m, void *arr, size_t *cap, size_t elem);
