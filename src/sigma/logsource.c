@@ -61,6 +61,20 @@ static int same(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* The first key of map m that is none of names (NULL-ended), or NULL: a
+ * misspelt key would be dropped without a word. */
+static const tn_ynode *unknown_key(const tn_ynode *m, const char *const *names)
+{
+    for (const tn_ynode *k = m && m->kind == TN_Y_MAP ? m->child : NULL; k; k = k->next) {
+        const char *const *n = names;
+        while (*n && strcmp(k->str, *n))
+            n++;
+        if (!*n)
+            return k;
+    }
+    return NULL;
+}
+
 static int bad(char *err, size_t errlen, const char *name, const tn_ynode *n, const char *why)
 {
     snprintf(err, errlen, "%s:%u:%u: %s", name, n ? n->line : 0, n ? n->col : 0, why);
@@ -94,18 +108,15 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
     const tn_ynode *wn = tn_ymap_get(v, "when");
     const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
     const char *sid = sn ? scalar(sn) : NULL, *when = wn ? scalar(wn) : NULL;
-    for (const tn_ynode *o = v->kind == TN_Y_MAP ? v->child : NULL; o; o = o->next)
-        if (strcmp(o->str, "field") && strcmp(o->str, "values") && strcmp(o->str, "paths") &&
-            strcmp(o->str, "append") && strcmp(o->str, "sid") && strcmp(o->str, "when") &&
-            strcmp(o->str, "else")) {
-            /* a misspelt option would be dropped without a word */
-            snprintf(re->buf, sizeof(re->buf),
-                     "unknown rename option '%.40s' (field, values, paths, append, sid, when, else)",
-                     o->str);
-            re->at = o;
-            re->why = re->buf;
-            return -1;
-        }
+    static const char *const opts[] = {"field", "values", "paths", "append", "sid", "when", "else", NULL};
+    const tn_ynode *o = unknown_key(v, opts);
+    if (o) {
+        snprintf(re->buf, sizeof(re->buf),
+                 "unknown rename option '%.40s' (field, values, paths, append, sid, when, else)", o->str);
+        re->at = o;
+        re->why = re->buf;
+        return -1;
+    }
     uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
                : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
     /* append, sid and when name EventData fields: the scanner reads them
@@ -198,16 +209,16 @@ static int load_where(tn_lsmap *m, const tn_ynode *w, tn_source *out, ren_err *r
 
 static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *re)
 {
-    for (const tn_ynode *o = s->child; o; o = o->next)
-        if (strcmp(o->str, "channel") && strcmp(o->str, "eventid") && strcmp(o->str, "rename") &&
-            strcmp(o->str, "fields") && strcmp(o->str, "where")) {
-            /* a misspelt eventid would widen the source to every EventID */
-            snprintf(re->buf, sizeof(re->buf), "unknown source key '%.40s' (channel, eventid, rename, fields, where)",
-                     o->str);
-            re->at = o;
-            re->why = re->buf;
-            return -1;
-        }
+    /* a misspelt eventid would widen the source to every EventID */
+    static const char *const keys[] = {"channel", "eventid", "rename", "fields", "where", NULL};
+    const tn_ynode *o = unknown_key(s, keys);
+    if (o) {
+        snprintf(re->buf, sizeof(re->buf), "unknown source key '%.40s' (channel, eventid, rename, fields, where)",
+                 o->str);
+        re->at = o;
+        re->why = re->buf;
+        return -1;
+    }
     const char *ch = scalar(tn_ymap_get(s, "channel"));
     if (!ch)
         return -1;
@@ -282,17 +293,16 @@ static int load_entry(tn_lsmap *m, const tn_ynode *en, const char *name, char *e
     entry e = {scalar(tn_ymap_get(en, "product")), scalar(tn_ymap_get(en, "category")),
                scalar(tn_ymap_get(en, "service")), NULL, 0};
     const tn_ynode *srcs = tn_ymap_get(en, "sources");
-    for (const tn_ynode *k = en->kind == TN_Y_MAP ? en->child : NULL; k; k = k->next)
-        if (strcmp(k->str, "product") && strcmp(k->str, "category") && strcmp(k->str, "service") &&
-            strcmp(k->str, "sources")) {
-            /* a misspelt category left the entry a service's, or none */
-            char why[120];
-            snprintf(why, sizeof(why), "unknown logsource entry key '%.40s' (product, category, service, sources)",
-                     k->str);
-            return bad(err, errlen, name, k, why);
-        }
-    static const char *const names[] = {"product", "category", "service"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    /* a misspelt category left the entry a service's, or none */
+    static const char *const names[] = {"product", "category", "service", "sources", NULL};
+    const tn_ynode *k = unknown_key(en, names);
+    if (k) {
+        char why[120];
+        snprintf(why, sizeof(why), "unknown logsource entry key '%.40s' (product, category, service, sources)",
+                 k->str);
+        return bad(err, errlen, name, k, why);
+    }
+    for (size_t i = 0; i < 3; i++) {   /* product, category, service */
         const tn_ynode *v = tn_ymap_get(en, names[i]);
         if (v && !scalar(v))
             return bad(err, errlen, name, v, "product, category and service are names");
@@ -335,12 +345,13 @@ static int load_text(const char *text, size_t len, const char *name, tn_ycache *
          * nothing, and the rules it was meant for as unmapped */
         if (root->kind != TN_Y_MAP)
             return bad(err, errlen, name, root, "a logsource map is a map with 'logsources' and/or 'aliases'");
-        for (const tn_ynode *k = root->child; k; k = k->next)
-            if (strcmp(k->str, "logsources") && strcmp(k->str, "aliases")) {
-                char why[120];
-                snprintf(why, sizeof(why), "unknown key '%.40s' in a logsource map (logsources, aliases)", k->str);
-                return bad(err, errlen, name, k, why);
-            }
+        static const char *const top[] = {"logsources", "aliases", NULL};
+        const tn_ynode *odd = unknown_key(root, top);
+        if (odd) {
+            char why[120];
+            snprintf(why, sizeof(why), "unknown key '%.40s' in a logsource map (logsources, aliases)", odd->str);
+            return bad(err, errlen, name, odd, why);
+        }
         if (ls && ls->kind != TN_Y_SEQ)
             return bad(err, errlen, name, ls, "'logsources' must be a list");
         for (const tn_ynode *en = ls ? ls->child : NULL; en; en = en->next)
