@@ -95,8 +95,10 @@ struct hunt {
     uint64_t total;         /* bytes, for progress */
     double t0;
     uint8_t *rule_level;      /* per rule */
-    uint8_t *reported;        /* per rule: a match of it is reported alone (on_match's test),
-                               * for counting what global filters hid; NULL: no filter */
+    uint8_t *reported;        /* per rule: bit 0, a match of it is reported alone (on_match:
+                               * level, --tags/--status/--exclude-rules, not only a
+                               * correlation's); bit 1, it feeds a correlation (the
+                               * scanner counts what global filters hid by these) */
     uint8_t *feeds;           /* per rule: a correlation refers to it */
     uint32_t nrules, ncorr;
     int has_corr;
@@ -344,8 +346,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
      * as one instant, 1601-01-01); the summary counts them */
     if (h->feeds && h->feeds[r->index] && ev->time)
         keep_match(h, w, r, ev, m->file);
-    if (r->correlation_only || h->rule_level[r->index] < h->o->min_level ||
-        (h->o->enabled && !h->o->enabled[r->index]))
+    if (!(h->reported[r->index] & 1))
         return 0;
     tn_det d = {
         .time = ev->time, .record_id = ev->record_id, .offset = ev->offset, .file = m->file,
@@ -465,7 +466,7 @@ static int on_event(void *arg, int wi, uint32_t file, const tn_event *ev)
         if (!(w->sc = tn_scanner_new(h->rs)) ||
             (h->o->profile && (tn_scanner_profile(w->sc) || !(w->prof = tn_profile_new()))))
             return TN_EXIT_INTERNAL;
-        if (h->reported)   /* what global filters hid of what would have been reported */
+        if (tn_ruleset_nfilters(h->rs))   /* what global filters hid of what would have been reported */
             tn_scanner_count_suppressed(w->sc, h->reported);
     }
     if (!h->nrules) {
@@ -722,8 +723,8 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
     h.has_corr = h.ncorr > 0;
     h.rule_level = tn_calloc(nrules ? nrules : 1, 1);
     h.feeds = h.has_corr ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
-    h.reported = tn_ruleset_nfilters(rs) ? tn_calloc(nrules ? nrules : 1, 1) : NULL;
-    if (!h.rule_level || (h.has_corr && !h.feeds) || (tn_ruleset_nfilters(rs) && !h.reported) ||
+    h.reported = tn_calloc(nrules ? nrules : 1, 1);
+    if (!h.rule_level || (h.has_corr && !h.feeds) || !h.reported ||
         setup_workers(&h, o->threads < 1 ? 1 : o->threads))
         rc = TN_EXIT_INTERNAL;
     for (uint32_t i = 0; !rc && i < nrules; i++) {
@@ -732,10 +733,10 @@ int tn_hunt_run(const tn_ruleset *rs, tn_inputs *in, const tn_hunt_opts *o, tn_d
         h.rule_level[i] = (uint8_t)tn_level_parse(ri.level, 0);
         if (h.feeds)
             h.feeds[i] = (uint8_t)tn_corr_refers(rs, &ri);
-        if (h.reported)   /* bit 0: a match is reported alone; bit 1: it feeds a correlation */
-            h.reported[i] = (uint8_t)((!ri.correlation_only && h.rule_level[i] >= o->min_level &&
-                                       (!o->enabled || o->enabled[i])) |
-                                      (h.feeds && h.feeds[i]) << 1);
+        /* bit 0: a match is reported alone (on_match); bit 1: it feeds a correlation */
+        h.reported[i] = (uint8_t)((!ri.correlation_only && h.rule_level[i] >= o->min_level &&
+                                   (!o->enabled || o->enabled[i])) |
+                                  (h.feeds && h.feeds[i]) << 1);
     }
     h.in = in;
     h.t0 = now_s();
