@@ -15,8 +15,9 @@
     "  2  usage: bad command line\n"                                         \
     "  3  no input: nothing could be read\n"                                 \
     "  4  internal: out of memory, a temporary file that cannot be written or\n" \
-    "     read back ($TMPDIR), an output that cannot be written, or internal\n" \
-    "     error\n"
+    "     read back ($TMPDIR; standard input that cannot be copied there is an\n" \
+    "     unreadable input: 1 or 3), an output that cannot be written, or\n" \
+    "     internal error\n"
 
 typedef struct tn_command {
     const char *name;

@@ -42,7 +42,8 @@ static const char hunt_help[] =
     "                          (repeatable; docs/logsources.md)\n"
     "      --placeholders FILE  values of expand's %placeholders% (instead of\n"
     "                          data/placeholders.yml; docs/sigma.md)\n"
-    "      --since T, --until T  only events in [T, T] (RFC 3339, UTC)\n"
+    "      --since T, --until T  only events in [T, T] (RFC 3339, UTC; compared to\n"
+    "                          the microsecond, as the timeline prints times)\n"
     "      --carve             also recover records from EVTX slack space\n"
     "      --summary           print the summary to stdout after the timeline\n"
     "      --profile           report on stderr where matching time went: the\n"
@@ -183,10 +184,14 @@ static const char *output_is_input(const char *path, const tn_inputs *in)
     struct stat o, s;
     if (stat(path, &o) != 0)
         return NULL;
-    for (size_t i = 0; i < in->n; i++)
-        if (strcmp(in->v[i].path, "-") && stat(in->v[i].path, &s) == 0 && s.st_dev == o.st_dev &&
+    /* standard input ('-') is what file descriptor 0 is: `-o ev.jsonl -
+     * < ev.jsonl` (or -o /dev/stdin) emptied the evidence before reading it */
+    for (size_t i = 0; i < in->n; i++) {
+        int is_stdin = !strcmp(in->v[i].path, "-");
+        if ((is_stdin ? fstat(0, &s) : stat(in->v[i].path, &s)) == 0 && s.st_dev == o.st_dev &&
             s.st_ino == o.st_ino)
-            return in->v[i].path;
+            return is_stdin ? "- (standard input)" : in->v[i].path;
+    }
     return NULL;
 }
 
@@ -249,6 +254,7 @@ int tn_cmd_hunt(int argc, char **argv)
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     int min_level = TN_LEVEL_INFO, rc = 0;
     uint64_t since = 0, until = 0;
+    int has_since = 0, has_until = 0;
     const char *output = NULL, *status = NULL, *tags = NULL;
     const char **excludes = tn_calloc((size_t)argc + 1, sizeof(char *));
     const char **maps = tn_calloc((size_t)argc + 1, sizeof(char *));
@@ -296,9 +302,9 @@ int tn_cmd_hunt(int argc, char **argv)
             if (tn_filetime_parse(v, strlen(v), &t))
                 USAGE("bad time '%s' (want RFC 3339, e.g. 2019-06-28T00:00:00Z)", v);
             if (a[2] == 's')
-                since = t;
+                since = t, has_since = 1;
             else
-                until = t;
+                until = t, has_until = 1;
         } else if (!strcmp(a, "--status") && v) {
             const char *bad;
             size_t badlen;
@@ -330,7 +336,7 @@ int tn_cmd_hunt(int argc, char **argv)
     }
     if (!npaths)
         USAGE("no input path");
-    if (since && until && since > until)
+    if (has_since && has_until && since / 10 > until / 10)
         USAGE("--since is after --until: no event can be in between");
     if (output && !strcmp(output, "-"))
         output = NULL;
@@ -377,7 +383,7 @@ int tn_cmd_hunt(int argc, char **argv)
     if (tn_inputs_collect(&in, paths, npaths, &diag)) {
         fprintf(stderr, "tansa hunt: out of memory\n");
         rc = TN_EXIT_INTERNAL;
-    } else if (output && (clash = output_is_input(output, &in)) != NULL) {
+    } else if ((tn_inputs_sort(&in), output) && (clash = output_is_input(output, &in)) != NULL) {
         fprintf(stderr, "tansa hunt: the output %s is the input %s: not overwritten\n", output, clash);
         rc = TN_EXIT_USAGE;
     } else if (output && !(out = fopen(output, "w"))) {
@@ -390,13 +396,18 @@ int tn_cmd_hunt(int argc, char **argv)
         tn_tl_stats_init(&tl);
         /* the workers format the lines and count them: in parallel */
         tn_hunt_opts ho = {.threads = (int)threads, .min_level = min_level, .carve = carve,
-                           .since = since, .until = until, .progress = isatty(2), .enabled = enabled,
+                           .since = since, .until = until, .has_since = has_since,
+                           .has_until = has_until, .progress = isatty(2), .enabled = enabled,
                            .corr_enabled = corr_enabled, .format = format, .colour = colour,
                            .stats = &tl, .profile = profile};
         tn_cli_raise_open_files();
         rc = tn_hunt_run(rs, &in, &ho, &diag, &dets, &st);
         tn_cli_hunt_stopped("hunt", rc, &st);
-        int e = tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
+        /* a hunt that stopped (a run that could not be spilled, memory)
+         * wrote the runs spilled before: a sorted timeline whose tail is
+         * missing looks whole, and its summary counted nothing (session
+         * 25: 29,353 lines of 98,704 under exit 4). Neither is written. */
+        int e = rc == TN_EXIT_INTERNAL ? 0 : tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
         if (e == TN_TL_EWRITE)
             fprintf(stderr, "tansa hunt: cannot write the timeline to %s: %s\n",
                     output ? output : "standard output", strerror(errno));
@@ -407,9 +418,21 @@ int tn_cmd_hunt(int argc, char **argv)
         if (e)
             rc = TN_EXIT_INTERNAL;
         st.rule_warnings = rej.warnings;
-        tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
-        if (summary)
-            tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);
+        if (rc == TN_EXIT_INTERNAL) {
+            fprintf(stderr, "tansa hunt: no timeline and no summary written: the hunt did not finish\n");
+        } else {
+            tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
+            /* asked for on standard output: it must get there (a full
+             * disk or a closed pipe lost it with exit 0) */
+            if (summary) {
+                tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stdout);
+                if ((fflush(stdout) != 0 || ferror(stdout)) && !e) {
+                    fprintf(stderr, "tansa hunt: cannot write the summary to standard output: %s\n",
+                            strerror(errno));
+                    rc = TN_EXIT_INTERNAL;
+                }
+            }
+        }
         tn_tl_stats_free(&tl);
     }
     if (out != stdout && fclose(out) != 0 && !rc)

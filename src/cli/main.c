@@ -4,6 +4,8 @@
 #include "base/diag.h"
 #include "base/file.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +50,11 @@ void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st)
 {
     if (rc != TN_EXIT_INTERNAL)
         return;
-    if (st->spill_errno)
+    if (st->spill_errno == EMFILE || st->spill_errno == ENFILE)   /* not TMPDIR's fault */
+        fprintf(stderr, "tansa %s: stopped: cannot keep another run of detections open: %s (each stays "
+                "open until the merge; raise the limit on open files, ulimit -n)\n", cmd,
+                strerror(st->spill_errno));
+    else if (st->spill_errno)
         fprintf(stderr, "tansa %s: stopped: cannot write detections to a temporary file in %s: %s "
                 "(TMPDIR names another folder)\n", cmd, tn_temp_dir(), strerror(st->spill_errno));
     else if (st->run_unreadable)
@@ -74,8 +80,21 @@ int tn_usage_error(const char *cmd, const char *fmt, ...)
     return TN_EXIT_USAGE;
 }
 
+/* A standard descriptor closed by the caller (`>&-`) would be the next
+ * file opened: `hunt -o FILE` then wrote the timeline and the summary to
+ * one descriptor through two streams, exit 0. Each closed one is held by
+ * /dev/null opened for reading, so that a write there fails (EBADF) and
+ * is reported, and a read ends at once. */
+static void hold_std_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDONLY) < 0)
+            return;
+}
+
 int main(int argc, char **argv)
 {
+    hold_std_fds();
     if (argc < 2) {
         print_help(stderr);
         return TN_EXIT_USAGE;

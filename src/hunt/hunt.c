@@ -397,12 +397,18 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     return 0;
 }
 
-/* ev lies outside --since/--until. */
+/* ev lies outside --since/--until. Both compare at the microsecond, as
+ * the timeline prints times: an event printed at T is in [T, T] (compared
+ * in 100 ns units, --until T dropped it whenever its seventh digit was not
+ * 0). An event without a time is in no range; 1601-01-01T00:00:00Z, time
+ * 0, is a bound like any other. */
 static int out_of_range(const hunt *h, const tn_event *ev)
 {
-    /* an event without a time is in no range: --until alone kept it */
-    return (h->o->since && ev->time < h->o->since) ||
-           (h->o->until && (ev->time > h->o->until || !ev->time));
+    const tn_hunt_opts *o = h->o;
+    if (!o->has_since && !o->has_until)
+        return 0;
+    uint64_t us = ev->time / 10;
+    return !ev->time || (o->has_since && us < o->since / 10) || (o->has_until && us > o->until / 10);
 }
 
 static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
@@ -640,7 +646,7 @@ static int count_rules(const hunt *h, worker *w)
             tn_ruleset_info(h->rs, (uint32_t)i, &ri);
         else
             tn_ruleset_corr_info(h->rs, (uint32_t)(i - h->nrules), &ri);
-        if (tn_tl_stats_rule(&w->st, ri.title, w->rule_n[i]))
+        if (tn_tl_stats_rule(&w->st, &ri, w->rule_n[i]))
             return -1;
     }
     return 0;

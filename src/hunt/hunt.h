@@ -56,7 +56,9 @@ typedef struct tn_hunt_opts {
     int threads;
     int min_level;        /* TN_LEVEL_* */
     int carve;
-    uint64_t since, until;  /* FILETIME bounds, 0 = open */
+    uint64_t since, until;  /* FILETIME bounds, compared at the microsecond (the
+                             * timeline's precision), when has_since/has_until */
+    int has_since, has_until;
     int progress;         /* show progress on stderr */
     const uint8_t *enabled;  /* per rule: 0 = not reported (status, tags,
                               * exclusions); NULL = all. Disabled rules still

@@ -603,7 +603,7 @@ static void span(tn_tl_stats *st, uint64_t first, uint64_t last)
 int tn_tl_stats_add(tn_tl_stats *st, const tn_rule_info *ri, const tn_det *d)
 {
     tn_tl_stats_det(st, d->level, d->time);
-    if (tn_tl_stats_rule(st, ri->title, 1) || tn_tl_stats_computer(st, d->computer, 1))
+    if (tn_tl_stats_rule(st, ri, 1) || tn_tl_stats_computer(st, d->computer, 1))
         return -1;
     return 0;
 }
@@ -615,9 +615,23 @@ void tn_tl_stats_det(tn_tl_stats *st, int level, uint64_t time)
     span(st, time, time);
 }
 
-int tn_tl_stats_rule(tn_tl_stats *st, const char *title, uint64_t n)
+/* A rule is counted by its title and id (file:line without one), kept
+ * as "title US id": by title alone two rules of one title were one line
+ * of the summary with their counts added. top() prints the title, and the
+ * id too where titles repeat. */
+#define RULE_SEP '\x1f'
+int tn_tl_stats_rule(tn_tl_stats *st, const tn_rule_info *ri, uint64_t n)
 {
-    return bump(&st->rules, &st->rule_n, &st->cap_rule, title, n);
+    tn_buf k = {0};
+    tn_buf_puts(&k, ri->title ? ri->title : "");
+    tn_buf_putc(&k, RULE_SEP);
+    if (ri->id && ri->id[0])
+        tn_buf_puts(&k, ri->id);
+    else
+        tn_buf_printf(&k, "%s:%u", ri->file ? ri->file : "", ri->line);
+    int rc = tn_buf_ok(&k) && k.data ? bump(&st->rules, &st->rule_n, &st->cap_rule, k.data, n) : -1;
+    tn_buf_free(&k);
+    return rc;
 }
 
 int tn_tl_stats_computer(tn_tl_stats *st, const char *computer, uint64_t n)
@@ -795,9 +809,21 @@ static void top(FILE *out, const char *what, const tn_map *m, const uint64_t *n,
         qsort(c, k, sizeof(*c), count_desc);
     fprintf(out, "  by %s (%u distinct):\n", what, k);
     tn_buf safe = {0};
+    int rules = !strcmp(what, "rule");
     for (size_t i = 0; i < k && i < show; i++) {
         tn_buf_clear(&safe);
-        tn_buf_safe(&safe, c[i].key, strlen(c[i].key));   /* a computer's name is the log's */
+        const char *key = c[i].key, *sep = rules ? strrchr(key, RULE_SEP) : NULL;
+        size_t tl = sep ? (size_t)(sep - key) : strlen(key);
+        tn_buf_safe(&safe, key, tl);   /* a computer's name is the log's */
+        for (uint32_t j = 0; sep && j < k; j++) {   /* another rule of this title: the ids tell them apart */
+            const char *o = c[j].key;
+            if (j != i && !strncmp(o, key, tl + 1)) {
+                tn_buf_puts(&safe, " (");
+                tn_buf_safe(&safe, sep + 1, strlen(sep + 1));
+                tn_buf_putc(&safe, ')');
+                break;
+            }
+        }
         fprintf(out, "    %8llu  %s\n", (unsigned long long)c[i].n, tn_buf_ok(&safe) && safe.data ? safe.data : "");
     }
     tn_buf_free(&safe);

@@ -23,11 +23,11 @@ void tn_tl_stats_free(tn_tl_stats *st);
 /* Counts d, whose rule (or correlation) is ri. 0, or -1 when out of memory. */
 int tn_tl_stats_add(tn_tl_stats *st, const tn_rule_info *ri, const tn_det *d);
 /* The same in pieces, for callers that count rules and computers
- * themselves: a detection of level at time; n detections of the rule
- * titled title; n on computer. The last two return 0, or -1 when out of
+ * themselves: a detection of level at time; n detections of rule ri
+ * (counted by title and id); n on computer. The last two return 0, or -1 when out of
  * memory. */
 void tn_tl_stats_det(tn_tl_stats *st, int level, uint64_t time);
-int tn_tl_stats_rule(tn_tl_stats *st, const char *title, uint64_t n);
+int tn_tl_stats_rule(tn_tl_stats *st, const tn_rule_info *ri, uint64_t n);
 int tn_tl_stats_computer(tn_tl_stats *st, const char *computer, uint64_t n);
 /* Adds the counts of from to to. 0, or -1 when out of memory. */
 int tn_tl_stats_merge(tn_tl_stats *to, const tn_tl_stats *from);

@@ -145,9 +145,16 @@ size_t tn_filetime_format(uint64_t ft, char *out)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
+    if (y > 9999) {
+        /* RFC 3339 has four digits of year: a later time (a FILETIME
+         * reaches 30828, JSON's /Date(ms)/ further) prints as the last
+         * instant it can, not as 9999 with its own month and day, which
+         * put a timeline sorted by time out of order on the page */
+        y = 9999, m = 12, d = 31, rem = 86399, us = 999999;
+    }
     char *o = out;
     /* fixed layout, digits written directly: hot in every renderer */
-    unsigned yy = (unsigned)(y < 0 ? 0 : y > 9999 ? 9999 : y);
+    unsigned yy = (unsigned)(y < 0 ? 0 : y);
     o[0] = (char)('0' + yy / 1000); o[1] = (char)('0' + yy / 100 % 10);
     o[2] = (char)('0' + yy / 10 % 10); o[3] = (char)('0' + yy % 10);
     o[4] = '-'; o[5] = (char)('0' + m / 10); o[6] = (char)('0' + m % 10);

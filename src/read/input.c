@@ -179,16 +179,21 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The folders a walk has read, by device and inode (on: being read,
- * which tells a loop from a folder reached twice). Links are followed,
- * as `find -L` does: a link back to a folder being read looped without
- * end (self -> . and up -> ..), and a folder reached through two paths
- * was read twice, each detection twice. Files linked twice are read
- * twice, as given (bench/hunt_rules.sh --scale links one file 8 times). */
+/* The folders and files a walk has taken, by device and inode (on: a
+ * folder being read, which tells a loop from a folder reached twice).
+ * Links are followed, as `find -L` does: a link back to a folder being
+ * read looped without end (self -> . and up -> ..), and a folder reached
+ * through two paths was read twice, each detection twice. A file reached
+ * twice (named twice, named and inside a folder given too, or linked) was
+ * read twice until session 25: every detection doubled, and three failed
+ * logons made a `gte: 4` brute-force correlation. It is read once now,
+ * where first reached, and the second path is said. Folders and files
+ * share the map: a key is never both. */
 typedef struct walk {
     tn_map ids;       /* device and inode bytes to an id */
     uint8_t *on;      /* per id: a folder being read (an ancestor) */
     size_t cap;
+    int stdin_taken;  /* '-' given already: a second sniff would take bytes from the first */
 } walk;
 
 /* The id of st in w (*fresh when new), or -1 out of memory. */
@@ -203,6 +208,21 @@ static long seen(walk *w, const struct stat *st, int *fresh)
 }
 
 static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w);
+
+/* A path that reaches what was taken already: a warning, not an input
+ * problem (nothing is lost, and the exit code stays 0), in tn_report's
+ * shape; -q leaves it out. */
+static void said_again(const tn_diag *d, const char *path, const char *what)
+{
+    if (d->quiet)
+        return;
+    flockfile(stderr);
+    fputs("tansa: ", stderr);
+    tn_put_safe(stderr, path);
+    fprintf(stderr, ": read already (the same %s reached again: given twice, inside a folder given too, "
+            "or a link); skipped\n", what);
+    funlockfile(stderr);
+}
 
 static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d, walk *w)
 {
@@ -251,8 +271,23 @@ static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d, walk 
 
 static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w)
 {
-    if (!strcmp(path, "-"))
+    if (!strcmp(path, "-")) {
+        if (w->stdin_taken) {
+            said_again(d, path, "standard input");
+            return 0;
+        }
+        w->stdin_taken = 1;
+        /* standard input from a file (`- < ev.jsonl`) is that file */
+        struct stat st;
+        int fresh = 1;
+        if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && seen(w, &st, &fresh) < 0)
+            return -1;
+        if (!fresh) {
+            said_again(d, path, "file");
+            return 0;
+        }
         return add_stdin(in, d);
+    }
     struct stat st;
     if (stat(path, &st) != 0) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "%s", strerror(errno));
@@ -275,12 +310,21 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         if (!fresh) {   /* read already, through another path */
             if (w->on[id])
                 tn_report(d, TN_P_FILE_OPEN, path, NULL, "a link back to a folder being read; skipped");
+            else
+                said_again(d, path, "folder");
             return 0;
         }
         w->on[id] = 1;
         int rc = add_dir(in, path, depth, d, w);
         w->on[id] = 0;   /* w->on may have moved: indexed again */
         return rc;
+    }
+    int fresh = 0;
+    if (seen(w, &st, &fresh) < 0)
+        return -1;
+    if (!fresh) {
+        said_again(d, path, "file");
+        return 0;
     }
     return add_file(in, path, (uint64_t)st.st_size, named, d);
 }
@@ -295,6 +339,20 @@ int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag
     tn_map_free(&w.ids);
     tn_free(w.on);
     return rc;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    const tn_input *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    /* paths are unique (a file reached twice is one input), '-' included */
+    return c;
+}
+
+void tn_inputs_sort(tn_inputs *in)
+{
+    if (in->n > 1)
+        qsort(in->v, in->n, sizeof(*in->v), by_path);
 }
 
 void tn_inputs_free(tn_inputs *in)

@@ -28,6 +28,11 @@ typedef struct tn_inputs {
  * latter only when named directly or when they end in .evtx/.json/.jsonl)
  * and skipped. Returns 0, or -1 when out of memory. */
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d);
+/* Puts the inputs in byte order of their paths (stable): results that
+ * depend on the order of the files, not only on the events (detections at
+ * one time in several files, and so what a temporal_ordered correlation
+ * sees), then do not depend on the order the paths were given in. */
+void tn_inputs_sort(tn_inputs *in);
 void tn_inputs_free(tn_inputs *in);
 
 /* Called for each event of each input. worker is 0..threads-1 (0 is the

@@ -302,4 +302,88 @@ check "--profile writes a log's channel escaped" "1 0" \
     "$(grep -c 'Sec\\x1b\]0;t\\x07:1' "$w/pch.err") $(grep -c $'\033' "$w/pch.err")"
 "$TANSA" rules check "$w/empty" >/dev/null 2>"$w/norules.err"
 check "rules check on a folder without rules: exit 3, said" "3 1" "$? $(grep -c 'no rule' "$w/norules.err")"
+
+# ---- a review of the timeline (session 25) ----
+TA=$(cd "$(dirname "$TANSA")" && pwd)/$(basename "$TANSA")   # for the subshells that cd
+mkdir -p "$w/s25/d"
+cat >"$w/s25/r.yml" <<'EOF'
+title: Failed logon t
+id: 22222222-0000-4000-8000-000000000001
+level: low
+logsource: {product: windows, service: security}
+detection: {selection: {EventID: 4625}, condition: selection}
+EOF
+cat >"$w/s25/c.yml" <<'EOF'
+title: Failed logon c
+id: 22222222-0000-4000-8000-000000000011
+name: fl
+level: low
+logsource: {product: windows, service: security}
+detection: {selection: {EventID: 4625}, condition: selection}
+---
+title: Brute force t
+id: 22222222-0000-4000-8000-000000000002
+level: high
+correlation: {type: event_count, rules: [fl], group-by: [TargetUserName], timespan: 1m, condition: {gte: 4}}
+EOF
+for i in 1 2 3; do
+    echo "{\"TimeCreated\":\"2022-01-01T00:00:0${i}.0000005Z\",\"EventID\":4625,\"Channel\":\"Security\",\"Computer\":\"DC1\",\"EventRecordID\":$i,\"TargetUserName\":\"bob\"}"
+done >"$w/s25/a.jsonl"
+cp "$w/s25/a.jsonl" "$w/s25/d/a.jsonl"
+ln -s "$w/s25/a.jsonl" "$w/s25/link.jsonl"
+cp "$w/s25/a.jsonl" "$w/s25/ev.jsonl"
+size=$(wc -c <"$w/s25/a.jsonl")
+# -o naming the file standard input comes from emptied the evidence, exit 0
+"$TANSA" hunt -q -r "$w/s25/r.yml" -o "$w/s25/ev.jsonl" - <"$w/s25/ev.jsonl" 2>"$w/s25/o.err"
+rc=$?
+check "-o FILE with '- < FILE': a usage error, the file untouched" "2 1 $size" \
+    "$rc $(grep -c 'is the input - (standard input)' "$w/s25/o.err") $(wc -c <"$w/s25/ev.jsonl")"
+# a file reached twice was read twice: every detection doubled, 3 failed
+# logons a brute force of 4
+for args in "a.jsonl a.jsonl" "a.jsonl link.jsonl" "d d/a.jsonl" "a.jsonl -"; do
+    (cd "$w/s25" && "$TA" hunt -r r.yml -r c.yml -f jsonl $args <a.jsonl >"$w/s25/twice.out" 2>"$w/s25/twice.err")
+    rc=$?
+    check "inputs '$args': read once, said, exit 0, no brute force" "0 3 1 0" \
+        "$rc $(grep -c '"rule_id":"22222222-0000-4000-8000-000000000001"' "$w/s25/twice.out") $(grep -c 'read already' "$w/s25/twice.err") $(grep -c 'Brute force' "$w/s25/twice.out")"
+done
+(cd "$w/s25" && "$TA" hunt -q -r c.yml -f jsonl a.jsonl d/a.jsonl | grep -c 'Brute force' >"$w/s25/bf.out")
+check "two copies of the events are two inputs: a brute force of 6 (the correlation works)" 1 "$(cat "$w/s25/bf.out")"
+# --since/--until compare at the microsecond the timeline prints
+t=$("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl "$w/s25/a.jsonl" | jq -r .timestamp | sed -n 2p)
+check "an event printed at T is in [T, T] (its 100 ns digit is 5)" "2022-01-01T00:00:02.000000Z 1" \
+    "$t $("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl --since "$t" --until "$t" "$w/s25/a.jsonl" | wc -l)"
+check "--until 1601-01-01T00:00:00Z is a bound, not none" "0" \
+    "$("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl --until 1601-01-01T00:00:00Z "$w/s25/a.jsonl" | wc -l)"
+"$TANSA" hunt -q -r "$w/s25/r.yml" --since 2021-01-01T00:00:00Z --until 1601-01-01T00:00:00Z "$w/s25/a.jsonl" >/dev/null 2>&1
+check "--since after --until 1601-01-01: a usage error" 2 $?
+# a time past 9999 printed as 9999 with its own month and day
+printf '%s\n' '{"TimeCreated":"/Date(999999999999999)/","EventID":4625,"Channel":"Security","EventRecordID":1}' \
+    '{"TimeCreated":"9999-12-31T23:59:59Z","EventID":4625,"Channel":"Security","EventRecordID":2}' >"$w/s25/far.jsonl"
+check "times past 9999: the last instant RFC 3339 holds, in order" \
+    "9999-12-31T23:59:59.000000Z 9999-12-31T23:59:59.999999Z" \
+    "$("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl "$w/s25/far.jsonl" | jq -r .timestamp | tr '\n' ' ' | sed 's/ $//')"
+# a hunt stopped by a run it could not spill wrote the runs before it
+TMPDIR="$w/no-such-dir" TANSA_SPILL_DETS=1 "$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl -o "$w/s25/part.jsonl" \
+    "$w/s25/a.jsonl" "$w/s25/d/a.jsonl" 2>"$w/s25/part.err"
+rc=$?
+check "a hunt that could not spill: exit 4, no timeline, said" "4 0 1" \
+    "$rc $(wc -l <"$w/s25/part.jsonl") $(grep -c 'no timeline and no summary written' "$w/s25/part.err")"
+# --summary on standard output was never checked
+"$TANSA" hunt -q -r "$w/s25/r.yml" --summary -o "$w/s25/s.jsonl" "$w/s25/a.jsonl" >/dev/full 2>/dev/null
+check "--summary to a full device: exit 4" 4 $?
+"$TANSA" hunt -q -r "$w/s25/r.yml" --summary -o "$w/s25/s.jsonl" "$w/s25/a.jsonl" >&- 2>/dev/null
+rc=$?
+check "--summary with standard output closed: exit 4, the -o file the timeline's alone" "4 3 0" \
+    "$rc $(wc -l <"$w/s25/s.jsonl") $(grep -c Summary "$w/s25/s.jsonl")"
+# events at one time in two files came in the order of the arguments
+printf '%s\n' '{"TimeCreated":"2022-01-01T00:00:01Z","EventID":4625,"Channel":"Security","EventRecordID":1,"TargetUserName":"x"}' >"$w/s25/t1.jsonl"
+printf '%s\n' '{"TimeCreated":"2022-01-01T00:00:01Z","EventID":4625,"Channel":"Security","EventRecordID":2,"TargetUserName":"x"}' >"$w/s25/t2.jsonl"
+one=$("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl "$w/s25/t1.jsonl" "$w/s25/t2.jsonl" | md5sum)
+check "ties across files: the same timeline whatever the order of the paths" "$one" \
+    "$("$TANSA" hunt -q -r "$w/s25/r.yml" -f jsonl "$w/s25/t2.jsonl" "$w/s25/t1.jsonl" | md5sum)"
+# two rules of one title were one line of the summary
+sed -e 's/-000000000001/-00000000000f/' "$w/s25/r.yml" >"$w/s25/r2.yml"
+"$TANSA" hunt -r "$w/s25/r.yml" -r "$w/s25/r2.yml" -f jsonl "$w/s25/a.jsonl" 2>"$w/s25/sum.err" >/dev/null
+check "the summary counts rules of one title apart, with their ids" "2 2" \
+    "$(grep -c '  Failed logon t (22222222-0000-4000-8000-00000000000[1f])$' "$w/s25/sum.err") $(grep -o 'by rule ([0-9]* distinct' "$w/s25/sum.err" | grep -o '[0-9]*')"
 echo "$pass passed, $fail failed"

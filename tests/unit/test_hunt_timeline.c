@@ -599,7 +599,8 @@ TN_TEST(test_stats_out_of_memory_keeps_keys_counted)
         int rc = tn_tl_stats_computer(&st, "host", 1);
         for (int i = 0; !rc && i < 70; i++) {
             snprintf(title, sizeof(title), "rule %d", i);
-            rc = tn_tl_stats_rule(&st, title, 1);
+            tn_rule_info ri = {.title = title, .id = "id"};
+            rc = tn_tl_stats_rule(&st, &ri, 1);
         }
         tn_alloc_fail_after(-1);
         failed += rc != 0;
