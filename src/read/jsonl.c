@@ -570,6 +570,9 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
     if (st.bad_unicode)
         report(r, r->rec_line, "invalid UTF-8 or lone surrogate in a string, "
                                "replaced by U+FFFD (event kept)");
+    if (r->map.nul)
+        report(r, r->rec_line, "'%.60s' holds a NUL character: not taken as the event's own (event kept)",
+               r->map.nul);
     if (r->map.dup)
         report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
                                "(event kept)", r->map.dup);

@@ -73,13 +73,23 @@ static int is_key(const tn_jnode *n, const char *k, size_t len)
 
 /* ---- leaf-name flattening (EventData, UserData) ---------------------- */
 
+/* An XML attribute as xmltodict writes it ({"@Name": ...}, python-evtx's
+ * XML through xmltodict), beside evtx_dump's "#attributes" object. */
+static int is_attr_key(const tn_jnode *k)
+{
+    return k->key_len && k->key[0] == '@';
+}
+
 /* evtx_dump may leave an unmapped <Data Name="X"> as
- * "Data": {"#attributes": {"Name": "X"}, "#text": ...}: use X. */
+ * "Data": {"#attributes": {"Name": "X"}, "#text": ...}, xmltodict always
+ * as {"@Name": "X", "#text": ...}: use X. */
 static void data_name(const tn_jnode *v, const char **name, uint32_t *nlen)
 {
     if (*nlen != 4 || memcmp(*name, "Data", 4) != 0)
         return;
     tn_jnode *a = tn_json_get(tn_json_get(v, "#attributes"), "Name");
+    if (!a)
+        a = tn_json_get(v, "@Name");
     if (a && a->type == TN_J_STRING) {
         *name = a->text;
         *nlen = a->text_len;
@@ -102,7 +112,7 @@ static void flat_leaf(tn_jmap *m, const char *name, uint32_t nlen, const tn_jnod
     data_name(v, &name, &nlen);
     int any = 0;
     for (const tn_jnode *k = v->kid; k; k = k->next) {
-        if (is_key(k, "#attributes", 11))
+        if (is_key(k, "#attributes", 11) || is_attr_key(k))
             continue;
         any = 1;
         if (is_key(k, "#text", 5))
@@ -227,7 +237,13 @@ static const tn_jnode *elem_value(const tn_jnode *n)
 
 static const tn_jnode *elem_attr(const tn_jnode *n, const char *name)
 {
-    return tn_json_get(tn_json_get(n, "#attributes"), name);
+    const tn_jnode *a = tn_json_get(tn_json_get(n, "#attributes"), name);
+    if (!a && n && n->type == TN_J_OBJECT) {   /* xmltodict: {"@Name": ...} */
+        for (const tn_jnode *k = n->kid; k; k = k->next)
+            if (is_attr_key(k) && k->key_len - 1 == strlen(name) && !memcmp(k->key + 1, name, k->key_len - 1))
+                return k;
+    }
+    return a;
 }
 
 /* Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as
@@ -267,12 +283,66 @@ enum slot {
     S_TID, S_SID, S_LEVEL, S_TASK, S_OPCODE, S_VERSION, S_KEYWORDS, S_QUALIFIERS,
 };
 
-/* Stores n into slot s of ev; returns 0, or -1 if n does not convert. */
+/* The level of a level's name (Winlogbeat's log.level and 6.x's level,
+ * NXLog's EventType, Azure's EventLevelName write names, not numbers:
+ * rules testing Level: 2 never fired on them); 0, or -1. */
+static int level_name(const tn_jnode *n, uint64_t *out)
+{
+    static const struct { const char *name; uint8_t level; } names[] = {
+        {"logalways", 0}, {"audit_success", 0}, {"audit_failure", 0}, {"critical", 1},
+        {"error", 2}, {"warning", 3}, {"information", 4}, {"info", 4}, {"verbose", 5},
+    };
+    if (!n || n->type != TN_J_STRING)
+        return -1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (n->text_len == strlen(names[i].name) && !strncasecmp(n->text, names[i].name, n->text_len)) {
+            *out = names[i].level;
+            return 0;
+        }
+    return -1;
+}
+
+/* The keywords of Winlogbeat's list of their names (["Audit Failure"]):
+ * the standard ones, as Windows writes them (a Security audit event's
+ * 0x8010000000000000); 0, or -1 when a name is not one of them (a
+ * provider's own keyword's bit is not in the record). */
+static int keyword_names(const tn_jnode *n, uint64_t *out)
+{
+    static const struct { const char *name; uint64_t bits; } names[] = {
+        {"Audit Failure", 0x8010000000000000ull}, {"Audit Success", 0x8020000000000000ull},
+        {"Classic", 0x0080000000000000ull}, {"Correlation Hint", 0x0040000000000000ull},
+        {"SQM", 0x0008000000000000ull}, {"WDI Diag", 0x0004000000000000ull},
+        {"WDI Context", 0x0002000000000000ull}, {"Response Time", 0x0001000000000000ull},
+    };
+    if (!n || n->type != TN_J_ARRAY || !n->kid)
+        return -1;
+    uint64_t v = 0;
+    for (const tn_jnode *k = n->kid; k; k = k->next) {
+        size_t i = 0;
+        while (i < sizeof(names) / sizeof(names[0]) &&
+               !(k->type == TN_J_STRING && k->text_len == strlen(names[i].name) &&
+                 !strncasecmp(k->text, names[i].name, k->text_len)))
+            i++;
+        if (i == sizeof(names) / sizeof(names[0]))
+            return -1;
+        v |= names[i].bits;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Stores n into slot s of ev; returns 0, -1 if n does not convert, or -2
+ * for a string holding a NUL character (the event's computer, channel ...
+ * are C strings: "nul\u0000host" read as "nul", and so grouped with other
+ * hosts in the summary and in correlations). */
 static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
 {
     uint64_t v = 0;
     int neg;
     const char *str = node_str(n);
+    if (str && memchr(str, 0, n->text_len) &&
+        (s == S_CHANNEL || s == S_COMPUTER || s == S_PROVIDER || s == S_GUID || s == S_SID))
+        return -2;
     switch (s) {
     case S_CHANNEL:  return str ? (ev->channel = str, 0) : -1;
     case S_COMPUTER: return str ? (ev->computer = str, 0) : -1;
@@ -281,7 +351,7 @@ static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
     case S_SID:      return str ? (ev->user_sid = str, 0) : -1;
     case S_TIME:     return node_time(n, &ev->time);
     case S_RECORD:   return node_uint(n, UINT64_MAX, &ev->record_id);
-    case S_KEYWORDS: return node_int(n, &ev->keywords, &neg);
+    case S_KEYWORDS: return node_int(n, &ev->keywords, &neg) == 0 ? 0 : keyword_names(n, &ev->keywords);
     default:
         break;
     }
@@ -290,7 +360,7 @@ static int fill_slot(tn_event *ev, int s, const tn_jnode *n)
         [S_LEVEL] = 255, [S_TASK] = 65535, [S_OPCODE] = 255, [S_VERSION] = 255,
         [S_QUALIFIERS] = UINT32_MAX,
     };
-    if (node_uint(n, max[s], &v) < 0)
+    if (node_uint(n, max[s], &v) < 0 && (s != S_LEVEL || level_name(n, &v) < 0))
         return -1;
     switch (s) {
     case S_EVENT_ID:   ev->event_id = (uint32_t)v; break;
@@ -321,9 +391,11 @@ static int slot_bit(int s)
 
 /* Stores n into slot s of ev, and records the member as held; returns 0,
  * or -1 if n does not convert (JSON null, a wrong type). */
-static int set_slot(tn_event *ev, int s, const tn_jnode *n)
+static int set_slot(tn_jmap *m, tn_event *ev, int s, const tn_jnode *n)
 {
     int rc = fill_slot(ev, s, n);
+    if (rc == -2 && !m->nul)
+        m->nul = n->key_len ? n->key : "a System member";
     if (!rc && slot_bit(s) >= 0)
         ev->present |= TN_EV_BIT(slot_bit(s));
     return rc;
@@ -377,7 +449,7 @@ static void fill_slots(tn_jmap *m, tn_event *ev, tn_jnode *o, const slot_key *t,
         if (filled & 1u << t[i].slot)
             continue;
         tn_jnode *v = first[i];
-        if (v && set_slot(ev, t[i].slot, v) == 0) {
+        if (v && set_slot(m, ev, t[i].slot, v) == 0) {
             v->used = 1;
             filled |= 1u << t[i].slot;
         }
@@ -414,15 +486,15 @@ static const tn_jnode *sys_attr(tn_jmap *m, const tn_jnode *sys, const char *nam
 
 static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
 {
-    if (set_slot(ev, S_PROVIDER, sys_attr(m, sys, "Provider", "Name")) < 0)
-        set_slot(ev, S_PROVIDER, sys_attr(m, sys, "Provider", "EventSourceName"));
-    set_slot(ev, S_GUID, sys_attr(m, sys, "Provider", "Guid"));
-    set_slot(ev, S_QUALIFIERS, sys_attr(m, sys, "EventID", "Qualifiers"));
-    if (set_slot(ev, S_TIME, sys_attr(m, sys, "TimeCreated", "SystemTime")) < 0)
-        set_slot(ev, S_TIME, get_once(m, sys, "TimeCreated"));
-    set_slot(ev, S_PID, sys_attr(m, sys, "Execution", "ProcessID"));
-    set_slot(ev, S_TID, sys_attr(m, sys, "Execution", "ThreadID"));
-    set_slot(ev, S_SID, sys_attr(m, sys, "Security", "UserID"));
+    if (set_slot(m, ev, S_PROVIDER, sys_attr(m, sys, "Provider", "Name")) < 0)
+        set_slot(m, ev, S_PROVIDER, sys_attr(m, sys, "Provider", "EventSourceName"));
+    set_slot(m, ev, S_GUID, sys_attr(m, sys, "Provider", "Guid"));
+    set_slot(m, ev, S_QUALIFIERS, sys_attr(m, sys, "EventID", "Qualifiers"));
+    if (set_slot(m, ev, S_TIME, sys_attr(m, sys, "TimeCreated", "SystemTime")) < 0)
+        set_slot(m, ev, S_TIME, get_once(m, sys, "TimeCreated"));
+    set_slot(m, ev, S_PID, sys_attr(m, sys, "Execution", "ProcessID"));
+    set_slot(m, ev, S_TID, sys_attr(m, sys, "Execution", "ThreadID"));
+    set_slot(m, ev, S_SID, sys_attr(m, sys, "Security", "UserID"));
     static const struct { const char *key; uint8_t slot; } plain[] = {
         {"EventID", S_EVENT_ID}, {"EventRecordID", S_RECORD}, {"Channel", S_CHANNEL},
         {"Computer", S_COMPUTER}, {"Version", S_VERSION}, {"Level", S_LEVEL},
@@ -432,7 +504,7 @@ static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
         const tn_jnode *v = elem_value(get_once(m, sys, plain[i].key));
         /* an empty <Channel/> or <Computer/> is rendered as null: held,
          * and empty, as the EVTX reader sees it */
-        if (set_slot(ev, plain[i].slot, v) < 0 && v && v->type == TN_J_NULL &&
+        if (set_slot(m, ev, plain[i].slot, v) < 0 && v && v->type == TN_J_NULL &&
             (plain[i].slot == S_CHANNEL || plain[i].slot == S_COMPUTER))
             ev->present |= TN_EV_BIT(slot_bit(plain[i].slot));
     }
@@ -483,7 +555,7 @@ static void map_data(tn_jmap *m, const tn_jnode *d, int winlog)
         return;
     }
     for (const tn_jnode *k = d->kid; k; k = k->next) {
-        if (is_key(k, "#attributes", 11))
+        if (is_key(k, "#attributes", 11) || is_attr_key(k))
             continue;
         if (is_key(k, "#text", 5)) {
             flat_leaf(m, "Data", 4, k);
@@ -519,7 +591,7 @@ static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
                 map_system(m, ev, k);
         } else if (is_key(k, "EventData", 9) || is_key(k, "UserData", 8))
             map_data(m, k, 0);
-        else if (!is_key(k, "#attributes", 11) && !is_key(k, "RenderingInfo", 13))
+        else if (!is_key(k, "#attributes", 11) && !is_attr_key(k) && !is_key(k, "RenderingInfo", 13))
             flat_leaf(m, k->key, k->key_len, k);   /* not RenderingInfo: the EVTX reader skips it */
     }
 }
@@ -527,7 +599,7 @@ static void map_evtx(tn_jmap *m, tn_event *ev, const tn_jnode *event)
 static const slot_key winlog_keys[] = {
     SK("event_id", S_EVENT_ID), SK("channel", S_CHANNEL), SK("computer_name", S_COMPUTER),
     SK("provider_name", S_PROVIDER), SK("provider_guid", S_GUID), SK("record_id", S_RECORD),
-    SK("version", S_VERSION), SK("opcode", S_OPCODE), SK("task", S_TASK),
+    SK("version", S_VERSION), SK("opcode", S_OPCODE), SK("task", S_TASK), SK("keywords", S_KEYWORDS),
 };
 _Static_assert(sizeof(winlog_keys) / sizeof(winlog_keys[0]) < SLOT_KEYS_MAX, "fill_slots' arrays");
 
@@ -541,14 +613,17 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
     tn_jnode *tid = tn_json_get(tn_json_get(proc, "thread"), "id");
     tn_jnode *sid = tn_json_get(tn_json_get(w, "user"), "identifier");
     tn_jnode *ts = get_once(m, root, "@timestamp");
-    if (pid && set_slot(ev, S_PID, pid) == 0)
+    if (pid && set_slot(m, ev, S_PID, pid) == 0)
         pid->used = 1;
-    if (tid && set_slot(ev, S_TID, tid) == 0)
+    if (tid && set_slot(m, ev, S_TID, tid) == 0)
         tid->used = 1;
-    if (sid && set_slot(ev, S_SID, sid) == 0)
+    if (sid && set_slot(m, ev, S_SID, sid) == 0)
         sid->used = 1;
-    if (ts && set_slot(ev, S_TIME, ts) == 0)
+    if (ts && set_slot(m, ev, S_TIME, ts) == 0)
         ts->used = 1;
+    /* the level only as a name, in ECS's log.level (kept as a field too) */
+    if (!(ev->present & TN_EV_BIT(TN_EV_LEVEL)))
+        set_slot(m, ev, S_LEVEL, tn_json_get(tn_json_get(root, "log"), "level"));
     /* each event_data or user_data object, as the evtx_dump shape's
      * EventData (a second one was read by its dotted path) */
     for (tn_jnode *d = w->kid; d; d = d->next)
@@ -561,26 +636,34 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
     flat_rest(m, "", root);
 }
 
-/* NXLog, OTRF and Azure names; PowerShell's Get-WinEvent | ConvertTo-Json
- * (Id, LogName, MachineName, RecordId) last. */
+/* NXLog, OTRF and Azure names (Log Analytics' WindowsEvent table:
+ * Provider, EventRecordId, EventLevel, System*); PowerShell's Get-WinEvent
+ * | ConvertTo-Json (Id, LogName, MachineName, RecordId); Winlogbeat 5 and
+ * 6 (event_id, log_name, computer_name, source_name, record_number,
+ * process_id, thread_id, level as a name, keywords as names), which were
+ * read with nothing mapped until session 25. */
 static const slot_key flat_keys[] = {
-    SK("EventID", S_EVENT_ID), SK("Id", S_EVENT_ID),
-    SK("Channel", S_CHANNEL), SK("LogName", S_CHANNEL),
+    SK("EventID", S_EVENT_ID), SK("Id", S_EVENT_ID), SK("event_id", S_EVENT_ID),
+    SK("Channel", S_CHANNEL), SK("LogName", S_CHANNEL), SK("log_name", S_CHANNEL),
     SK("Computer", S_COMPUTER), SK("Hostname", S_COMPUTER), SK("HostName", S_COMPUTER),
-    SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER),
+    SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER), SK("computer_name", S_COMPUTER),
     SK("SourceName", S_PROVIDER), SK("ProviderName", S_PROVIDER), SK("Provider_Name", S_PROVIDER),
-    SK("Source", S_PROVIDER),
+    SK("Provider", S_PROVIDER), SK("source_name", S_PROVIDER), SK("Source", S_PROVIDER),
     SK("ProviderGuid", S_GUID), SK("Provider_Guid", S_GUID),
     /* NXLog's EventTime is local time without a zone: last resort */
     SK("TimeCreated", S_TIME), SK("@timestamp", S_TIME), SK("TimeGenerated", S_TIME),
     SK("EventTime", S_TIME),
     SK("EventRecordID", S_RECORD), SK("RecordNumber", S_RECORD), SK("RecordId", S_RECORD),
+    SK("EventRecordId", S_RECORD), SK("record_number", S_RECORD),
     /* plain ProcessID is EventData in Security events (5156...): not here */
-    SK("ExecutionProcessID", S_PID),
-    SK("ExecutionThreadID", S_TID), SK("ThreadID", S_TID),
-    SK("UserID", S_SID),
-    SK("Level", S_LEVEL), SK("Task", S_TASK), SK("OpcodeValue", S_OPCODE), SK("Opcode", S_OPCODE),
-    SK("Version", S_VERSION), SK("Keywords", S_KEYWORDS), SK("Qualifiers", S_QUALIFIERS),
+    SK("ExecutionProcessID", S_PID), SK("SystemProcessId", S_PID), SK("process_id", S_PID),
+    SK("ExecutionThreadID", S_TID), SK("ThreadID", S_TID), SK("SystemThreadId", S_TID),
+    SK("thread_id", S_TID),
+    SK("UserID", S_SID), SK("SystemUserId", S_SID),
+    SK("Level", S_LEVEL), SK("EventLevel", S_LEVEL), SK("level", S_LEVEL),
+    SK("Task", S_TASK), SK("OpcodeValue", S_OPCODE), SK("Opcode", S_OPCODE),
+    SK("Version", S_VERSION), SK("Keywords", S_KEYWORDS), SK("keywords", S_KEYWORDS),
+    SK("Qualifiers", S_QUALIFIERS),
 };
 _Static_assert(sizeof(flat_keys) / sizeof(flat_keys[0]) < SLOT_KEYS_MAX, "fill_slots' arrays");
 
@@ -614,6 +697,21 @@ static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
 static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
 {
     fill_slots(m, ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
+    /* the level only as a name: NXLog's EventType, Azure's EventLevelName
+     * (kept as fields too; Sysmon's own EventType, SetValue..., is no name) */
+    if (!(ev->present & TN_EV_BIT(TN_EV_LEVEL)) &&
+        set_slot(m, ev, S_LEVEL, tn_json_get(root, "EventType")) < 0)
+        set_slot(m, ev, S_LEVEL, tn_json_get(root, "EventLevelName"));
+    /* an object of the event's data (Winlogbeat 5 and 6's event_data and
+     * user_data, Azure's EventData): its members by their own names, as
+     * the other shapes give them (by path, event_data.CommandLine, no
+     * rule saw them) */
+    for (tn_jnode *d = root->kid; d; d = d->next)
+        if (d->type == TN_J_OBJECT && (is_key(d, "event_data", 10) || is_key(d, "user_data", 9) ||
+                                       is_key(d, "EventData", 9) || is_key(d, "UserData", 8))) {
+            map_data(m, d, d->key[0] == 'e' || d->key[0] == 'u');
+            d->used = 1;
+        }
     flat_rest(m, "", root);
     embedded_xml(m, ev, root);
 }
@@ -627,7 +725,7 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
     ev->present = TN_EV_BIT(TN_EV_KNOWN);
     m->nfields = 0;
     m->oom = 0;
-    m->dup = NULL;
+    m->dup = m->nul = NULL;
     tn_jnode *event = get_once(m, root, "Event");
     tn_jnode *w = get_once(m, root, "winlog");
     if (event && event->type == TN_J_OBJECT && tn_json_get(event, "System"))

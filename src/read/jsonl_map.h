@@ -13,6 +13,8 @@ typedef struct tn_jmap {
     tn_field *fields;  /* owned, tn_malloc'd */
     uint32_t nfields, cap;
     int oom;           /* set when an allocation failed */
+    const char *nul;   /* a key of a System string member (Computer, Channel, ...)
+                        * holding a NUL character, not taken; or NULL */
     const char *dup;   /* a key of the event's System members (EventID, Channel, ...)
                         * written twice in its object: the first is taken; or NULL */
 } tn_jmap;

@@ -744,3 +744,77 @@ TN_TEST(test_jsonl_duplicate_system_key_reported)
         tn_jsonl_close(r);
     }
 }
+
+/* Shapes a review found read with nothing mapped, without a word (session
+ * 25): Winlogbeat 5 and 6, Log Analytics' WindowsEvent table, python-evtx's
+ * XML through xmltodict; and levels and keywords written as names. */
+TN_TEST(test_jsonl_more_shapes)
+{
+    /* Winlogbeat 6: System keys at the top, the data in event_data */
+    EXPECT("{\"@timestamp\":\"2019-05-01T10:00:00.000Z\",\"computer_name\":\"WKS1\",\"event_id\":4688,"
+           "\"log_name\":\"Security\",\"source_name\":\"Microsoft-Windows-Security-Auditing\","
+           "\"record_number\":\"7\",\"level\":\"Information\",\"keywords\":[\"Audit Success\"],"
+           "\"event_data\":{\"CommandLine\":\"vssadmin delete shadows\",\"param1\":\"p\"}}\n",
+           "@1 id=4688 ch=Security pc=WKS1 pr=Microsoft-Windows-Security-Auditing |"
+           " CommandLine=vssadmin delete shadows; param1=p; Data=p;\n",
+           0);
+    /* Azure: EventData an object, Provider, EventRecordId, EventLevel */
+    EXPECT("{\"TimeGenerated\":\"2024-05-01T10:00:00.123Z\",\"Computer\":\"W\",\"Channel\":\"C\","
+           "\"Provider\":\"P\",\"EventID\":1,\"EventLevel\":4,\"EventRecordId\":\"123456\","
+           "\"SystemProcessId\":3308,\"EventData\":{\"Image\":\"C:\\\\x.exe\"}}\n",
+           "@1 id=1 ch=C pc=W pr=P | Image=C:\\x.exe;\n", 0);
+    /* xmltodict: attributes as @Name, data items as {"@Name", "#text"} */
+    EXPECT("{\"Event\":{\"@xmlns\":\"x\",\"System\":{\"Provider\":{\"@Name\":\"Microsoft-Windows-Sysmon\"},"
+           "\"EventID\":{\"@Qualifiers\":\"\",\"#text\":\"1\"},\"TimeCreated\":{\"@SystemTime\":"
+           "\"2025-10-25 16:54:23.873276\"},\"EventRecordID\":\"11\",\"Execution\":{\"@ProcessID\":\"3308\"},"
+           "\"Channel\":\"S\",\"Computer\":\"H\",\"Security\":{\"@UserID\":\"S-1-5-18\"}},"
+           "\"EventData\":{\"Data\":[{\"@Name\":\"Image\",\"#text\":\"a.exe\"},{\"@Name\":\"Empty\"}]}}}\n",
+           "@1 id=1 ch=S pc=H pr=Microsoft-Windows-Sysmon | Image=a.exe; Empty=~;\n", 0);
+    static const struct { const char *in; unsigned level; uint64_t kw; } sys[] = {
+        {"{\"@timestamp\":\"2019-05-01T10:00:00Z\",\"event_id\":4688,\"log_name\":\"Security\","
+         "\"record_number\":\"7\",\"process_id\":4,\"level\":\"Information\",\"keywords\":[\"Audit Success\"]}",
+         4, 0x8020000000000000ull},
+        {"{\"winlog\":{\"event_id\":\"42\",\"channel\":\"System\",\"keywords\":[\"Classic\"]},\"log\":{\"level\":\"error\"}}",
+         2, 0x0080000000000000ull},
+        {"{\"winlog\":{\"event_id\":\"4673\",\"keywords\":[\"Audit Failure\"]},\"log\":{\"level\":\"information\"}}",
+         4, 0x8010000000000000ull},
+        {"{\"EventID\":42,\"Channel\":\"System\",\"EventType\":\"ERROR\",\"Keywords\":36028797018963968}",
+         2, 0x0080000000000000ull},
+        {"{\"EventID\":13,\"EventType\":\"SetValue\"}", 0, 0},   /* Sysmon's own EventType: no level */
+        {"{\"EventID\":1,\"EventLevelName\":\"Warning\"}", 3, 0},
+    };
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+        tn_diag d = {.quiet = 1};
+        tn_event ev;
+        tn_jsonl *r = first_event(sys[i].in, &d, &ev);
+        CHECK_INT(ev.level, sys[i].level);
+        CHECK(ev.keywords == sys[i].kw);
+        CHECK_INT(!!(ev.present & TN_EV_BIT(TN_EV_LEVEL)), sys[i].level != 0);
+        if (i == 0) {
+            CHECK_INT(ev.record_id, 7);
+            CHECK_INT(ev.pid, 4);
+        }
+        tn_jsonl_close(r);
+    }
+    /* a keyword name that is a provider's own: no bits, no keywords */
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event("{\"winlog\":{\"event_id\":1,\"keywords\":[\"Classic\",\"Process\"]}}", &d, &ev);
+    CHECK(ev.keywords == 0 && !(ev.present & TN_EV_BIT(TN_EV_KEYWORDS)));
+    tn_jsonl_close(r);
+}
+
+/* A NUL in the computer's name cut it ("nul\u0000host" was "nul", one
+ * host with every other "nul..."): not taken, said (session 25). */
+TN_TEST(test_jsonl_nul_in_system_string)
+{
+    tn_diag d = {.quiet = 1};
+    tn_event ev;
+    tn_jsonl *r = first_event("{\"EventID\":1,\"Computer\":\"nul\\u0000host\",\"Channel\":\"C\"}", &d, &ev);
+    CHECK_STR(ev.computer, "");
+    CHECK(!(ev.present & TN_EV_BIT(TN_EV_COMPUTER)));
+    CHECK_INT(ev.nfields, 1);   /* kept as a field, whole */
+    CHECK(ev.nfields == 1 && ev.fields[0].value_len == 8 && !memcmp(ev.fields[0].value, "nul\0host", 8));
+    CHECK_INT(tn_diag_total(&d), 1);
+    tn_jsonl_close(r);
+}
