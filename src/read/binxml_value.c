@@ -25,15 +25,22 @@ static void utf16_text(const uint8_t *d, uint32_t size, tn_buf *out)
     tn_buf_utf16(out, d, n);
 }
 
+/* As Windows writes a GUID (StringFromGUID2; the event's XML, Event
+ * Viewer, Winlogbeat, libevtx and python-evtx alike): in braces, upper
+ * case. Until session 25 without the braces, as evtx_dump's JSON has it;
+ * SigmaHQ's rules write them (4719's SubcategoryGuid: '{0CCE9215-...}'),
+ * and "Important Windows Event Auditing Disabled" could never fire. */
 static void guid_text(const uint8_t *d, tn_buf *out)
 {
     /* byte order of the text: Data1 (LE u32), Data2, Data3 (LE u16), then
      * the last 8 bytes as they are; written without a loop, as GUIDs are
      * in every record's System part (ActivityID, provider Guid) */
     static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    static const uint8_t at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-    char s[36];
-    s[8] = s[13] = s[18] = s[23] = '-';
+    static const uint8_t at[16] = {1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35};
+    char s[38];
+    s[0] = '{';
+    s[37] = '}';
+    s[9] = s[14] = s[19] = s[24] = '-';
     for (size_t i = 0; i < 16; i++) {
         uint8_t b = d[order[i]];
         s[at[i]] = HEXU[b >> 4];

@@ -10,6 +10,7 @@ usage: cmp_regression_json.py TANSA CORPUS [--verbose]
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -38,9 +39,15 @@ def load_reference(path):
         out.append(obj)
 
 
+GUID_RE = re.compile(r"\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?")
+
+
 def norm(v):
     if isinstance(v, str):
-        return v.rstrip()
+        # evtx_dump writes a GUID without braces, Windows (and tansa since
+        # session 25) with them: compared without, in upper case
+        m = GUID_RE.fullmatch(v.rstrip())
+        return m.group(1).upper() if m else v.rstrip()
     if isinstance(v, dict):
         return {k: norm(x) for k, x in v.items()}
     if isinstance(v, list):
