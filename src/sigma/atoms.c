@@ -295,8 +295,9 @@ static uint32_t anchored_id(reg *g, const char *s, size_t n, int head, int tail)
  * each side, of a startswith value (or a glob's literal head) with one
  * before, of an endswith value (or a glob's tail) with one after (field
  * set). Then
- * "NtLmSsp " (as Windows logs it) is no hit for LogonProcessName:
- * 'NtLmSsp', nor is powershell.exe in a command line for Image|endswith:
+ * "NtLmSsp " (as Windows logs LogonProcessName) is no hit for a field's
+ * 'NtLmSsp' (the Security log's map translates that field: data/
+ * logsources.yml), nor is powershell.exe in a command line for Image|endswith:
  * '\powershell.exe' read through a rename to the command line. A keyword
  * (no field) matches anywhere: its literal is not anchored. */
 static uint32_t value_lit(reg *g, const tn_value *v, int field)

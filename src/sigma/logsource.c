@@ -89,7 +89,7 @@ typedef struct ren_err {
 } ren_err;
 
 /* One rename of Sigma name k: a field name (v a scalar), or the map
- * {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry,
+ * {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry|access,
  * append: NAME, sid: NAME, when: NAME, else: RENAME} into *out; else is
  * read when field is unset (tn_field_unset), or when is, nested at most
  * depth times. */
@@ -118,7 +118,8 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
         return -1;
     }
     uint8_t pk = !paths ? TN_PATHS_AS_IS : !strcmp(paths, "device") ? TN_PATHS_DEVICE
-               : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY : 0xFF;
+               : !strcmp(paths, "registry") ? TN_PATHS_REGISTRY
+               : !strcmp(paths, "access") ? TN_PATHS_ACCESS : 0xFF;
     /* append, sid and when name EventData fields: the scanner reads them
      * as such (sigma/translate.h), and so must the evaluator; when without
      * an else would make the field absent */
@@ -128,7 +129,7 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
         (when && tn_field_sys(when, strlen(when)) != TN_F_DATA) || (en && depth == 0)) {
         re->at = k;
         re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
-                  "paths: device|registry, append: FIELD, sid: FIELD, when: FIELD, else: RENAME} "
+                  "paths: device|registry|access, append: FIELD, sid: FIELD, when: FIELD, else: RENAME} "
                   "with data fields for append, sid and when, and when only with else";
         return -1;
     }

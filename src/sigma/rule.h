@@ -200,7 +200,8 @@ typedef struct tn_rename {
     uint32_t from_len, to_len;
     const char *const *values;   /* 2 * nvalues strings, or NULL */
     uint32_t nvalues;
-    uint8_t paths;               /* TN_PATHS_*: how to read the source's paths */
+    uint8_t paths;               /* TN_PATHS_*: how to read the source's paths (or, ACCESS,
+                                  * its access list's %%NNNN codes) */
     const char *append;          /* a field whose value is joined on with a backslash, or NULL */
     uint32_t append_len;
     const char *sid;             /* a field holding the account's SID, or NULL: a well-known
@@ -216,7 +217,7 @@ typedef struct tn_rename {
     tn_fieldname target;         /* to as a field (System member, name hash), set with
                                   * tn_rename_prepare; target.name NULL: not prepared */
 } tn_rename;
-enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY };
+enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY, TN_PATHS_ACCESS };
 /* A source's test of its events beyond channel and EventID: field, read
  * through the source's renames, equals one of vals (ASCII case ignored).
  * Sysmon 12 is registry_add only with EventType CreateKey, and

@@ -225,3 +225,40 @@ TN_TEST(test_4657_event_type_and_5861_destination)
                        "  sel:\n    Destination|contains: 'powershell'\n  condition: sel\n";
     CHECK_INT(test_match(cons, &wmi), 1);
 }
+
+/* A review of rules that could never fire on real logs (session 25):
+ * 5145's access list holds codes where rules test names (the ATSVC and
+ * SVCCTL named-pipe rules missed the corpus's real attacks); Windows pads
+ * LogonProcessName ('NtLmSsp '); 4657's machine classes are Sysmon's HKCR. */
+TN_TEST(test_security_access_codes_and_padding)
+{
+#define SEC "title: t\nlogsource:\n  service: security\n  product: windows\ndetection:\n"
+    TEST_EVENT(atsvc, "Security", 5145, "ShareName", "\\\\*\\IPC$", "RelativeTargetName", "atsvc",
+               "AccessList", "%%4416\r\n\t\t\t\t%%4417\r\n\t\t\t\t");
+    TEST_EVENT(read, "Security", 5145, "ShareName", "\\\\*\\IPC$", "RelativeTargetName", "atsvc",
+               "AccessList", "%%4416\r\n\t\t\t\t%%44170");
+    const char *name = SEC "  sel:\n    EventID: 5145\n    RelativeTargetName: atsvc\n"
+                           "    AccessList|contains: 'WriteData'\n  condition: sel\n";
+    const char *code = SEC "  sel:\n    AccessList|contains: '%%4417'\n  condition: sel\n";
+    const char *del = SEC "  sel:\n    AccessList|contains:\n      - DELETE\n      - AppendData\n  condition: sel\n";
+    CHECK_INT(test_match(name, &atsvc), 1);
+    CHECK_INT(test_match(code, &atsvc), 1);     /* the code is still there */
+    CHECK_INT(test_match(name, &read), 0);      /* %%44170 is no code of the table */
+    CHECK_INT(test_match(del, &atsvc), 0);
+    TEST_EVENT(pth, "Security", 4624, "LogonType", "3", "LogonProcessName", "NtLmSsp ", "KeyLength", "0");
+    TEST_EVENT(other, "Security", 4624, "LogonType", "3", "LogonProcessName", "Kerberos", "KeyLength", "0");
+    const char *ntlm = SEC "  sel:\n    EventID: 4624\n    LogonProcessName: 'NtLmSsp'\n  condition: sel\n";
+    const char *padded = SEC "  sel:\n    LogonProcessName: 'NtLmSsp '\n  condition: sel\n";
+    CHECK_INT(test_match(ntlm, &pth), 1);
+    CHECK_INT(test_match(ntlm, &other), 0);
+    CHECK_INT(test_match(padded, &pth), 0);     /* rules see the name as rules write it */
+#undef SEC
+#define REG "title: t\nlogsource:\n  category: registry_set\n  product: windows\ndetection:\n"
+    TEST_EVENT(cls, "Security", 4657, "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\Classes\\evilproto",
+               "ObjectValueName", "URL Protocol", "NewValue", "");
+    const char *hkcr = REG "  sel:\n    TargetObject|startswith: 'HKCR\\evilproto'\n  condition: sel\n";
+    const char *hklm = REG "  sel:\n    TargetObject|startswith: 'HKLM\\SOFTWARE\\Classes\\'\n  condition: sel\n";
+    CHECK_INT(test_match(hkcr, &cls), 1);
+    CHECK_INT(test_match(hklm, &cls), 0);       /* as Sysmon writes it */
+#undef REG
+}
