@@ -5,10 +5,12 @@
 
 #include <string.h>
 
-/* GUID values without braces, as evtx_dump's JSON shape has them. */
+/* GUID values in braces, as Windows writes them and tansa's EVTX reader
+ * reads them (evtx_dump's JSON leaves the braces out; so did this until
+ * session 25). */
 static void guid_text(tn_buf *b, uint64_t lo, uint64_t hi)
 {
-    tn_buf_printf(b, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", (unsigned)lo,
+    tn_buf_printf(b, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", (unsigned)lo,
                   (unsigned)(lo >> 32) & 0xffff, (unsigned)(lo >> 48), (unsigned)hi & 0xff,
                   (unsigned)(hi >> 8) & 0xff, (unsigned)(hi >> 16) & 0xff,
                   (unsigned)(hi >> 24) & 0xff, (unsigned)(hi >> 32) & 0xff,
