@@ -67,7 +67,9 @@ void tn_buf_xml_text(tn_buf *b, const char *s, size_t n);
  * anyone's, and a control byte (C0, DEL, or C1 as UTF-8's C2 80..9F)
  * would reach the terminal as an escape sequence; each is written as
  * \xHH instead, and so is each byte that is not valid UTF-8 (a lone 0x9B
- * is an 8-bit CSI to terminals that honour 8-bit controls). */
+ * is an 8-bit CSI to terminals that honour 8-bit controls). A
+ * bidirectional control (U+202E...: tn_is_bidi_control) is written as
+ * \u202E, so that "rtl\u202E gnp.exe" is not shown as "rtl exe.png". */
 void tn_buf_safe(tn_buf *b, const char *s, size_t len);
 /* s[0..n) as a CSV cell (RFC 4180: quoted, quotes doubled), its control bytes and
  * bad UTF-8 escaped as for a terminal (tn_buf_safe), and, as OWASP advises

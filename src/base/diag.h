@@ -34,8 +34,9 @@ typedef struct tn_diag {
 } tn_diag;
 
 /* Writes s to f with each control byte (C0, DEL, C1) and each byte that
- * is not valid UTF-8 as \xHH: file names, log text and rule text are
- * anyone's, and a raw ESC sequence in them would drive the terminal.
+ * is not valid UTF-8 as \xHH, and each bidirectional control as \u202E:
+ * file names, log text and rule text are anyone's, and a raw ESC
+ * sequence in them would drive the terminal.
  * tn_report writes through it. */
 void tn_put_safe(FILE *f, const char *s);
 

@@ -40,6 +40,15 @@ static inline size_t tn_utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Whether code point cp reorders the text shown around it: the
+ * bidirectional marks, embeddings, overrides and isolates. On a terminal
+ * or in a spreadsheet "rtl\u202E gnp.exe" shows as "rtl exe.png". */
+static inline int tn_is_bidi_control(unsigned cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* The code point of the valid sequence s[0..n) (n: tn_utf8_len's). */
 static inline unsigned tn_utf8_cp(const unsigned char *s, size_t n)
 {

@@ -188,7 +188,8 @@ static size_t cp_cols(uint32_t cp)
 /* s[0..len) left-aligned in width columns, cut at most, at a character's
  * boundary (printf's %-W.Ps counts bytes and cut UTF-8 in two, which
  * broke the line for tools, and padded wide characters short); control
- * and bad bytes escaped (tn_buf_safe) and counted as the 4 columns of \xHH. */
+ * and bad bytes escaped (tn_buf_safe) and counted as the 4 columns of \xHH
+ * (a bidirectional control as the 6 of \u202E). */
 static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -200,6 +201,8 @@ static void put_padded(tn_buf *b, const char *s, size_t len, size_t width)
             w = 4, n = n ? n : 1;
         else if (n == 1)
             w = 1;
+        else if (tn_is_bidi_control(tn_utf8_cp(u + i, n)))
+            w = 6;   /* \u202E */
         else
             w = cp_cols(tn_utf8_cp(u + i, n));
         if (cols + w > width)

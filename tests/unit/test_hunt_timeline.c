@@ -649,3 +649,29 @@ TN_TEST(test_table_details_decoded_and_safe)
     tn_buf_free(&b);
     tn_ruleset_free(rs);
 }
+
+/* The bidirectional controls passed into the table and CSV as they were:
+ * "rtl \u202E gnp.exe" showed as "rtl exe.png" (a review, session 25).
+ * They are shown as \u202E there; JSON Lines keep them, escaped or not. */
+TN_TEST(test_table_csv_bidi_controls_shown)
+{
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "x.evtx", 1);
+    if (!rs)
+        return;
+    tn_rule_info ri;
+    tn_det d = {.rule = 0, .time = 132000000000000000ull, .computer = "H\xE2\x80\xAEX", .channel = "C",
+                .details = "{\"A\":\"rtl \\u202e gnp.exe \xE2\x81\xA6i\xE2\x81\xA9 \xD8\x9C \xE2\x80\x8F \xE2\x80\x94\"}"};
+    tn_timeline_rule(rs, &d, &ri);
+    tn_buf b;
+    tn_buf_init(&b);
+    for (int fmt = 0; fmt < 2; fmt++) {
+        tn_buf_clear(&b);
+        tn_timeline_line(&b, &d, &ri, &f.in, fmt ? TN_OUT_CSV : TN_OUT_TABLE, 0, NULL);
+        CHECK(strstr(b.data, "A: rtl \\u202E gnp.exe \\u2066i\\u2069 \\u061C \\u200F \xE2\x80\x94") != NULL);
+        CHECK(strstr(b.data, "H\\u202EX") != NULL);
+        CHECK(strstr(b.data, "\xE2\x80\xAE") == NULL);   /* no raw control left; the dash stays */
+    }
+    tn_buf_free(&b);
+    tn_ruleset_free(rs);
+}
