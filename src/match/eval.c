@@ -984,9 +984,17 @@ int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn
 
 int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
 {
+    return tn_eval_rename_target(ev, name, 0, buf, s, n);
+}
+
+int tn_eval_rename_target(const tn_event *ev, const char *name, int data, char buf[32], const char **s,
+                          size_t *n)
+{
     fval f;
     tn_fieldname fn;
     tn_fieldname_init(&fn, name, strlen(name));
+    if (data)
+        fn.sys = TN_F_DATA;
     lookup_name(NULL, ev, &fn, &f);
     return copy_out(&f, buf, s, n);
 }

@@ -180,10 +180,10 @@ static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, con
         char nb[32], tb[32], sb[32];
         const char *s, *tail = "", *sid = "", *t;
         size_t n, tn = 0, sn = 0, len;
-        int have = tn_eval_field(ev, rn->to, nb, &s, &n);
+        int have = tn_eval_rename_target(ev, rn->to, rn->data, nb, &s, &n);
         while (rn->alt && (!have || tn_field_unset(s, n) || when_unset(ev, rn))) {   /* as eval.c's lookup_slow */
             rn = rn->alt;
-            have = tn_eval_field(ev, rn->to, nb, &s, &n);
+            have = tn_eval_rename_target(ev, rn->to, rn->data, nb, &s, &n);
         }
         if (!have)
             continue;

@@ -90,14 +90,14 @@ typedef struct ren_err {
 
 /* One rename of Sigma name k: a field name (v a scalar), or the map
  * {field: NAME, values: {RAW: SIGMA, ...}, paths: device|registry|access,
- * append: NAME, sid: NAME, when: NAME, else: RENAME} into *out; else is
+ * append: NAME, sid: NAME, when: NAME, else: RENAME, data: true} into *out; else is
  * read when field is unset (tn_field_unset), or when is, nested at most
  * depth times. */
 static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_rename *out, ren_err *re, int depth)
 {
     if (scalar(v)) {
         *out = (tn_rename){k->str, v->str, (uint32_t)k->len, (uint32_t)v->len, NULL, 0, TN_PATHS_AS_IS,
-                           NULL, 0, NULL, 0, NULL, 0, NULL, {0}};
+                           NULL, 0, NULL, 0, NULL, 0, NULL, {0}, 0};
         tn_fieldname_init(&out->target, out->to, out->to_len);   /* read without looking it up */
         return 0;
     }
@@ -105,14 +105,14 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
     const tn_ynode *vm = tn_ymap_get(v, "values");
     const tn_ynode *pn = tn_ymap_get(v, "paths"), *an = tn_ymap_get(v, "append");
     const tn_ynode *sn = tn_ymap_get(v, "sid"), *en = tn_ymap_get(v, "else");
-    const tn_ynode *wn = tn_ymap_get(v, "when");
+    const tn_ynode *wn = tn_ymap_get(v, "when"), *dn = tn_ymap_get(v, "data");
     const char *paths = pn ? scalar(pn) : NULL, *append = an ? scalar(an) : NULL;
     const char *sid = sn ? scalar(sn) : NULL, *when = wn ? scalar(wn) : NULL;
-    static const char *const opts[] = {"field", "values", "paths", "append", "sid", "when", "else", NULL};
+    static const char *const opts[] = {"field", "values", "paths", "append", "sid", "when", "else", "data", NULL};
     const tn_ynode *o = unknown_key(v, opts);
     if (o) {
         snprintf(re->buf, sizeof(re->buf),
-                 "unknown rename option '%.40s' (field, values, paths, append, sid, when, else)", o->str);
+                 "unknown rename option '%.40s' (field, values, paths, append, sid, when, else, data)", o->str);
         re->at = o;
         re->why = re->buf;
         return -1;
@@ -126,10 +126,12 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
     if (!to || (vm && vm->kind != TN_Y_MAP) || (pn && pk == 0xFF) || (an && !append) || (sn && !sid) ||
         (wn && (!when || !en)) || (append && tn_field_sys(append, strlen(append)) != TN_F_DATA) ||
         (sid && tn_field_sys(sid, strlen(sid)) != TN_F_DATA) ||
-        (when && tn_field_sys(when, strlen(when)) != TN_F_DATA) || (en && depth == 0)) {
+        (when && tn_field_sys(when, strlen(when)) != TN_F_DATA) || (en && depth == 0) ||
+        (dn && (!scalar(dn) || strcmp(dn->str, "true")))) {
         re->at = k;
         re->why = "a rename is a field name, or {field: NAME, values: {RAW: SIGMA, ...}, "
-                  "paths: device|registry|access, append: FIELD, sid: FIELD, when: FIELD, else: RENAME} "
+                  "paths: device|registry|access, append: FIELD, sid: FIELD, when: FIELD, else: RENAME, "
+                  "data: true} "
                   "with data fields for append, sid and when, and when only with else";
         return -1;
     }
@@ -152,8 +154,10 @@ static int load_rename(tn_lsmap *m, const tn_ynode *k, const tn_ynode *v, tn_ren
         return -1;
     *out = (tn_rename){k->str, to, (uint32_t)k->len, (uint32_t)strlen(to), vals, nv, pk,
                        append, append ? (uint32_t)strlen(append) : 0, sid, sid ? (uint32_t)strlen(sid) : 0,
-                       when, when ? (uint32_t)strlen(when) : 0, alt, {0}};
+                       when, when ? (uint32_t)strlen(when) : 0, alt, {0}, dn != NULL};
     tn_fieldname_init(&out->target, out->to, out->to_len);
+    if (out->data)   /* the data field, not the System member of its name */
+        out->target.sys = TN_F_DATA;
     return 0;
 }
 

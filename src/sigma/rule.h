@@ -216,6 +216,8 @@ typedef struct tn_rename {
                                   * process runs as its creator), or NULL */
     tn_fieldname target;         /* to as a field (System member, name hash), set with
                                   * tn_rename_prepare; target.name NULL: not prepared */
+    uint8_t data;                /* to is the data field of that name even when a System
+                                  * member has it too (System 104's UserData Channel) */
 } tn_rename;
 enum { TN_PATHS_AS_IS, TN_PATHS_DEVICE, TN_PATHS_REGISTRY, TN_PATHS_ACCESS };
 /* A source's test of its events beyond channel and EventID: field, read

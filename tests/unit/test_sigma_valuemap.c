@@ -262,3 +262,25 @@ TN_TEST(test_security_access_codes_and_padding)
     CHECK_INT(test_match(hklm, &cls), 0);       /* as Sysmon writes it */
 #undef REG
 }
+
+/* System 104's cleared log is its UserData's Channel; the event's own is
+ * System. "Important Windows Eventlog Cleared" fired on every log cleared,
+ * and "Eventlog Cleared" (the others) never (a review, session 25). */
+TN_TEST(test_system_104_cleared_channel)
+{
+#define SYS "title: t\nlogsource:\n  service: system\n  product: windows\ndetection:\n"
+    TEST_EVENT(app, "System", 104, "SubjectUserName", "user01", "Channel", "Application", "BackupPath", "");
+    TEST_EVENT(sec, "System", 104, "SubjectUserName", "user01", "Channel", "Security", "BackupPath", "");
+    TEST_EVENT(other, "System", 7045, "ServiceName", "x");
+    const char *important = SYS "  sel:\n    EventID: 104\n    Channel:\n      - Security\n      - System\n"
+                                "  condition: sel\n";
+    const char *rest = SYS "  sel:\n    EventID: 104\n  filter:\n    Channel:\n      - Security\n      - System\n"
+                           "  condition: sel and not filter\n";
+    const char *own = SYS "  sel:\n    Channel: System\n    EventID: 7045\n  condition: sel\n";
+    CHECK_INT(test_match(important, &sec), 1);
+    CHECK_INT(test_match(important, &app), 0);
+    CHECK_INT(test_match(rest, &app), 1);
+    CHECK_INT(test_match(rest, &sec), 0);
+    CHECK_INT(test_match(own, &other), 1);   /* without a data Channel: the event's own */
+#undef SYS
+}
