@@ -407,7 +407,8 @@ int tn_cmd_hunt(int argc, char **argv)
          * wrote the runs spilled before: a sorted timeline whose tail is
          * missing looks whole, and its summary counted nothing (session
          * 25: 29,353 lines of 98,704 under exit 4). Neither is written. */
-        int e = rc == TN_EXIT_INTERNAL ? 0 : tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
+        int stopped = rc == TN_EXIT_INTERNAL;
+        int e = stopped ? 0 : tn_timeline_print(&dets, rs, &in, format, colour, out, &tl);
         if (e == TN_TL_EWRITE)
             fprintf(stderr, "tansa hunt: cannot write the timeline to %s: %s\n",
                     output ? output : "standard output", strerror(errno));
@@ -418,9 +419,9 @@ int tn_cmd_hunt(int argc, char **argv)
         if (e)
             rc = TN_EXIT_INTERNAL;
         st.rule_warnings = rej.warnings;
-        if (rc == TN_EXIT_INTERNAL) {
+        if (stopped) {
             fprintf(stderr, "tansa hunt: no timeline and no summary written: the hunt did not finish\n");
-        } else {
+        } else {   /* the timeline's own write error is said above; the hunt itself finished */
             tn_timeline_summary(&tl, rs, &st, &diag, rej.n, stderr);
             /* asked for on standard output: it must get there (a full
              * disk or a closed pipe lost it with exit 0) */

@@ -187,12 +187,17 @@ static int by_name(const void *a, const void *b)
  * twice (named twice, named and inside a folder given too, or linked) was
  * read twice until session 25: every detection doubled, and three failed
  * logons made a `gte: 4` brute-force correlation. It is read once now,
- * where first reached, and the second path is said. Folders and files
- * share the map: a key is never both. */
+ * under the path that sorts first (so that the timeline's `file` does not
+ * depend on the order paths are given in; standard input, '-', keeps its
+ * place), and the other path is said. A file a walk passed over (not a
+ * log) is no input: named, it is looked at again. Folders and files share
+ * the map: a key is never both. */
 typedef struct walk {
     tn_map ids;       /* device and inode bytes to an id */
     uint8_t *on;      /* per id: a folder being read (an ancestor) */
     size_t cap;
+    uint32_t *at;     /* per id: the input a file is (index + 1), or 0 */
+    size_t atcap;
     int stdin_taken;  /* '-' given already: a second sniff would take bytes from the first */
 } walk;
 
@@ -204,7 +209,39 @@ static long seen(walk *w, const struct stat *st, int *fresh)
     if (!on)
         return -1;
     w->on = on;
+    uint32_t *at = tn_map_grow_ids(&w->ids, w->at, &w->atcap, sizeof(*at));
+    if (!at)
+        return -1;
+    w->at = at;
     return tn_map_put(&w->ids, (const char *)key, sizeof(key), fresh);
+}
+
+static void said_again(const tn_diag *d, const char *path, const char *what);
+
+/* Takes the file of id (fresh: new to the walk) at path: an input once,
+ * under the path that sorts first. Returns 0, or -1 out of memory. */
+static int take_file(tn_inputs *in, const char *path, long id, int fresh, int is_stdin, uint64_t size,
+                     int named, tn_diag *d, walk *w)
+{
+    if (!fresh && w->at[id]) {
+        tn_input *k = &in->v[w->at[id] - 1];
+        if (is_stdin || !strcmp(k->path, "-") || strcmp(path, k->path) >= 0) {
+            said_again(d, path, "file");
+            return 0;
+        }
+        char *p = tn_strndup(path, strlen(path));
+        if (!p)
+            return -1;
+        said_again(d, k->path, "file");
+        tn_free(k->path);
+        k->path = p;
+        return 0;
+    }
+    size_t before = in->n;
+    int rc = is_stdin ? add_stdin(in, d) : add_file(in, path, size, named, d);
+    if (!rc && in->n > before)
+        w->at[id] = (uint32_t)in->n;
+    return rc;
 }
 
 static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w);
@@ -279,14 +316,11 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         w->stdin_taken = 1;
         /* standard input from a file (`- < ev.jsonl`) is that file */
         struct stat st;
-        int fresh = 1;
-        if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && seen(w, &st, &fresh) < 0)
-            return -1;
-        if (!fresh) {
-            said_again(d, path, "file");
-            return 0;
-        }
-        return add_stdin(in, d);
+        if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode))
+            return add_stdin(in, d);
+        int fresh = 0;
+        long id = seen(w, &st, &fresh);
+        return id < 0 ? -1 : take_file(in, path, id, fresh, 1, 0, 1, d, w);
     }
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -320,13 +354,8 @@ static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_di
         return rc;
     }
     int fresh = 0;
-    if (seen(w, &st, &fresh) < 0)
-        return -1;
-    if (!fresh) {
-        said_again(d, path, "file");
-        return 0;
-    }
-    return add_file(in, path, (uint64_t)st.st_size, named, d);
+    long id = seen(w, &st, &fresh);
+    return id < 0 ? -1 : take_file(in, path, id, fresh, 0, (uint64_t)st.st_size, named, d, w);
 }
 
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d)
@@ -338,6 +367,7 @@ int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag
         rc = add_path(in, paths[i], 1, 0, d, &w) ? -1 : 0;
     tn_map_free(&w.ids);
     tn_free(w.on);
+    tn_free(w.at);
     return rc;
 }
 

@@ -386,4 +386,21 @@ sed -e 's/-000000000001/-00000000000f/' "$w/s25/r.yml" >"$w/s25/r2.yml"
 "$TANSA" hunt -r "$w/s25/r.yml" -r "$w/s25/r2.yml" -f jsonl "$w/s25/a.jsonl" 2>"$w/s25/sum.err" >/dev/null
 check "the summary counts rules of one title apart, with their ids" "2 2" \
     "$(grep -c '  Failed logon t (22222222-0000-4000-8000-00000000000[1f])$' "$w/s25/sum.err") $(grep -o 'by rule ([0-9]* distinct' "$w/s25/sum.err" | grep -o '[0-9]*')"
+# a review of the above (session 25): a file a folder walk passed over
+# (no log) was "read already" when named; the path kept for a file
+# reached twice followed the order of the arguments; a timeline that
+# could not be written was said to be a hunt that did not finish
+mkdir -p "$w/s25/d2" && echo hello >"$w/s25/d2/notes.txt" && cp "$w/s25/a.jsonl" "$w/s25/d2/"
+"$TANSA" hunt -r "$w/s25/r.yml" -f jsonl "$w/s25/d2" "$w/s25/d2/notes.txt" >/dev/null 2>"$w/s25/notes.err"
+rc=$?
+check "a named file a folder walk passed over: said as no log, exit 1" "1 1 0" \
+    "$rc $(grep -c 'notes.txt: not EVTX' "$w/s25/notes.err") $(grep -c 'read already' "$w/s25/notes.err")"
+one=$(cd "$w/s25" && "$TA" hunt -q -r r.yml -f jsonl a.jsonl link.jsonl 2>/dev/null | md5sum)
+two=$(cd "$w/s25" && "$TA" hunt -q -r r.yml -f jsonl link.jsonl a.jsonl 2>/dev/null | md5sum)
+check "a file reached twice: the path that sorts first, whatever the order" "$one 3" \
+    "$two $(cd "$w/s25" && "$TA" hunt -q -r r.yml -f jsonl link.jsonl a.jsonl 2>/dev/null | grep -c '"file":"a.jsonl"')"
+"$TANSA" hunt -r "$w/s25/r.yml" -f jsonl -o /dev/full "$w/s25/a.jsonl" 2>"$w/s25/full.err"
+rc=$?
+check "a timeline that cannot be written: exit 4, said, the hunt's summary still given" "4 1 0 1" \
+    "$rc $(grep -c 'cannot write the timeline' "$w/s25/full.err") $(grep -c 'did not finish' "$w/s25/full.err") $(grep -c '^Summary' "$w/s25/full.err")"
 echo "$pass passed, $fail failed"
