@@ -396,6 +396,8 @@ static int set_slot(tn_jmap *m, tn_event *ev, int s, const tn_jnode *n)
     int rc = fill_slot(ev, s, n);
     if (rc == -2 && !m->nul)
         m->nul = n->key_len ? n->key : "a System member";
+    if (!rc && s == S_LEVEL)   /* a name ("information"), not a number */
+        m->level_name = n->type == TN_J_STRING && n->text_len && (n->text[0] < '0' || n->text[0] > '9');
     if (!rc && slot_bit(s) >= 0)
         ev->present |= TN_EV_BIT(slot_bit(s));
     return rc;
@@ -637,7 +639,7 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
 }
 
 /* NXLog, OTRF and Azure names (Log Analytics' WindowsEvent table:
- * Provider, EventRecordId, EventLevel, System*); PowerShell's Get-WinEvent
+ * EventRecordId, EventLevel, System*; its Provider in map_flat); PowerShell's Get-WinEvent
  * | ConvertTo-Json (Id, LogName, MachineName, RecordId); Winlogbeat 5 and
  * 6 (event_id, log_name, computer_name, source_name, record_number,
  * process_id, thread_id, level as a name, keywords as names), which were
@@ -648,7 +650,7 @@ static const slot_key flat_keys[] = {
     SK("Computer", S_COMPUTER), SK("Hostname", S_COMPUTER), SK("HostName", S_COMPUTER),
     SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER), SK("computer_name", S_COMPUTER),
     SK("SourceName", S_PROVIDER), SK("ProviderName", S_PROVIDER), SK("Provider_Name", S_PROVIDER),
-    SK("Provider", S_PROVIDER), SK("source_name", S_PROVIDER), SK("Source", S_PROVIDER),
+    SK("source_name", S_PROVIDER), SK("Source", S_PROVIDER),
     SK("ProviderGuid", S_GUID), SK("Provider_Guid", S_GUID),
     /* NXLog's EventTime is local time without a zone: last resort */
     SK("TimeCreated", S_TIME), SK("@timestamp", S_TIME), SK("TimeGenerated", S_TIME),
@@ -706,12 +708,21 @@ static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
      * user_data, Azure's EventData): its members by their own names, as
      * the other shapes give them (by path, event_data.CommandLine, no
      * rule saw them) */
+    int nested = 0;
     for (tn_jnode *d = root->kid; d; d = d->next)
         if (d->type == TN_J_OBJECT && (is_key(d, "event_data", 10) || is_key(d, "user_data", 9) ||
                                        is_key(d, "EventData", 9) || is_key(d, "UserData", 8))) {
             map_data(m, d, d->key[0] == 'e' || d->key[0] == 'u');
             d->used = 1;
+            nested = 1;
         }
+    /* Azure's Provider is the provider's name only where the data lies in
+     * an object of its own: in a flat record it is data (WMI 5859's
+     * Provider; taken as the provider, SigmaHQ's "WMI Persistence" filter
+     * on it never held) */
+    tn_jnode *pv = nested && !(ev->present & TN_EV_BIT(TN_EV_PROVIDER)) ? tn_json_get(root, "Provider") : NULL;
+    if (pv && set_slot(m, ev, S_PROVIDER, pv) == 0)
+        pv->used = 1;
     flat_rest(m, "", root);
     embedded_xml(m, ev, root);
 }
@@ -726,6 +737,7 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
     m->nfields = 0;
     m->oom = 0;
     m->dup = m->nul = NULL;
+    m->level_name = 0;
     tn_jnode *event = get_once(m, root, "Event");
     tn_jnode *w = get_once(m, root, "winlog");
     if (event && event->type == TN_J_OBJECT && tn_json_get(event, "System"))
@@ -736,6 +748,10 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
         map_winlog(m, ev, root, w);
     else
         map_flat(m, ev, root);
+    /* "Information" is how Winlogbeat and Event Viewer name level 0
+     * (LogAlways), which every Security audit event has, as well as 4 */
+    if (m->level_name && ev->level == 4 && !strcmp(ev->channel, "Security"))
+        ev->level = 0;
     ev->fields = m->fields;
     ev->nfields = m->nfields;
     return m->oom ? -1 : 0;

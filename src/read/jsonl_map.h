@@ -13,6 +13,7 @@ typedef struct tn_jmap {
     tn_field *fields;  /* owned, tn_malloc'd */
     uint32_t nfields, cap;
     int oom;           /* set when an allocation failed */
+    int level_name;    /* the level was read from its name (Winlogbeat's "information") */
     const char *nul;   /* a key of a System string member (Computer, Channel, ...)
                         * holding a NUL character, not taken; or NULL */
     const char *dup;   /* a key of the event's System members (EventID, Channel, ...)

@@ -763,6 +763,10 @@ TN_TEST(test_jsonl_more_shapes)
            "\"Provider\":\"P\",\"EventID\":1,\"EventLevel\":4,\"EventRecordId\":\"123456\","
            "\"SystemProcessId\":3308,\"EventData\":{\"Image\":\"C:\\\\x.exe\"}}\n",
            "@1 id=1 ch=C pc=W pr=P | Image=C:\\x.exe;\n", 0);
+    /* a flat record's Provider is data (WMI 5859's): not the provider */
+    EXPECT("{\"EventID\":5859,\"Channel\":\"Microsoft-Windows-WMI-Activity/Operational\","
+           "\"Provider\":\"SCM Event Provider\",\"Query\":\"q\"}\n",
+           "@1 id=5859 ch=Microsoft-Windows-WMI-Activity/Operational pc= pr= | Provider=SCM Event Provider; Query=q;\n", 0);
     /* xmltodict: attributes as @Name, data items as {"@Name", "#text"} */
     EXPECT("{\"Event\":{\"@xmlns\":\"x\",\"System\":{\"Provider\":{\"@Name\":\"Microsoft-Windows-Sysmon\"},"
            "\"EventID\":{\"@Qualifiers\":\"\",\"#text\":\"1\"},\"TimeCreated\":{\"@SystemTime\":"
@@ -770,18 +774,23 @@ TN_TEST(test_jsonl_more_shapes)
            "\"Channel\":\"S\",\"Computer\":\"H\",\"Security\":{\"@UserID\":\"S-1-5-18\"}},"
            "\"EventData\":{\"Data\":[{\"@Name\":\"Image\",\"#text\":\"a.exe\"},{\"@Name\":\"Empty\"}]}}}\n",
            "@1 id=1 ch=S pc=H pr=Microsoft-Windows-Sysmon | Image=a.exe; Empty=~;\n", 0);
-    static const struct { const char *in; unsigned level; uint64_t kw; } sys[] = {
+    static const struct { const char *in; unsigned level; int has_level; uint64_t kw; } sys[] = {
+        /* "Information" is level 0 (LogAlways) on the Security log, as
+         * Windows writes its audit events, and 4 elsewhere */
         {"{\"@timestamp\":\"2019-05-01T10:00:00Z\",\"event_id\":4688,\"log_name\":\"Security\","
          "\"record_number\":\"7\",\"process_id\":4,\"level\":\"Information\",\"keywords\":[\"Audit Success\"]}",
-         4, 0x8020000000000000ull},
+         0, 1, 0x8020000000000000ull},
         {"{\"winlog\":{\"event_id\":\"42\",\"channel\":\"System\",\"keywords\":[\"Classic\"]},\"log\":{\"level\":\"error\"}}",
-         2, 0x0080000000000000ull},
-        {"{\"winlog\":{\"event_id\":\"4673\",\"keywords\":[\"Audit Failure\"]},\"log\":{\"level\":\"information\"}}",
-         4, 0x8010000000000000ull},
+         2, 1, 0x0080000000000000ull},
+        {"{\"winlog\":{\"event_id\":\"4673\",\"channel\":\"Security\",\"keywords\":[\"Audit Failure\"]},"
+         "\"log\":{\"level\":\"information\"}}",
+         0, 1, 0x8010000000000000ull},
+        {"{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Application\"},\"log\":{\"level\":\"information\"}}",
+         4, 1, 0},
         {"{\"EventID\":42,\"Channel\":\"System\",\"EventType\":\"ERROR\",\"Keywords\":36028797018963968}",
-         2, 0x0080000000000000ull},
-        {"{\"EventID\":13,\"EventType\":\"SetValue\"}", 0, 0},   /* Sysmon's own EventType: no level */
-        {"{\"EventID\":1,\"EventLevelName\":\"Warning\"}", 3, 0},
+         2, 1, 0x0080000000000000ull},
+        {"{\"EventID\":13,\"EventType\":\"SetValue\"}", 0, 0, 0},   /* Sysmon's own EventType: no level */
+        {"{\"EventID\":1,\"EventLevelName\":\"Warning\"}", 3, 1, 0},
     };
     for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
         tn_diag d = {.quiet = 1};
@@ -789,7 +798,7 @@ TN_TEST(test_jsonl_more_shapes)
         tn_jsonl *r = first_event(sys[i].in, &d, &ev);
         CHECK_INT(ev.level, sys[i].level);
         CHECK(ev.keywords == sys[i].kw);
-        CHECK_INT(!!(ev.present & TN_EV_BIT(TN_EV_LEVEL)), sys[i].level != 0);
+        CHECK_INT(!!(ev.present & TN_EV_BIT(TN_EV_LEVEL)), sys[i].has_level);
         if (i == 0) {
             CHECK_INT(ev.record_id, 7);
             CHECK_INT(ev.pid, 4);
