@@ -62,20 +62,21 @@ static const char fz_lsmap_rules[] =
 typedef struct {
     const char *channel;
     uint32_t event_id;
-    const char *kv[24];   /* name, value, ...; NULL ends */
+    const char *kv[32];   /* name, value, ...; NULL ends */
 } fz_lsmap_ev;
 
 static const fz_lsmap_ev fz_lsmap_events[] = {
     {"Test", 1, {"Name", "bob", "Dom", "D", "Tgt", "T", "Other", "eve", "Sid", "S-1-5-21-1-2-3-1000",
                  "Path", "\\device\\harddiskvolume2\\x.exe", "Reg", "\\REGISTRY\\MACHINE\\SOFTWARE\\k",
-                 "Val", "v", "Dir", "%%14593", "Ip", "10.1.2.3", "Num", "7", NULL}},
+                 "Val", "v", "Dir", "%%14593", "Ip", "10.1.2.3", "Num", "7",
+                 "Acc", "%%4416\r\n\t%%4417 %%44170 %%1537%%", NULL}},
     {"Test", 1, {"Name", "-", "Dom", "-", "Tgt", "-", "Other", "eve", "Sid", "S-1-5-18",
                  "Path", "\\Device\\HarddiskVolume13\\Tools\\y.exe", "Reg",
                  "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\s", "Val", "", "Dir", "%%14592",
                  "Ip", "192.168.1.1", "Num", "x", NULL}},
     {"Test", 7, {"Name", "", "Dom", "D", "Other", "bob", "Sid", "s-1-5-20", "Path", "System",
                  "Reg", "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\x", "Val", "v", "Ev", "7",
-                 "Computer", "data-computer", "Num", "12", NULL}},
+                 "Computer", "data-computer", "Channel", "data-channel", "Num", "12", NULL}},
     {"Test", 2, {"Other", "eve", "Num", "-3", NULL}},
     {"Test", 3, {"Name", "carl", "Dom", "D", "Other", "bob", "Path", "\\device\\harddiskvolume1\\x.exe", NULL}},
     {"Security", 4688, {"SubjectUserSid", "S-1-5-21-1-2-3-1000", "SubjectUserName", "IEUser",

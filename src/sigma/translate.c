@@ -71,7 +71,7 @@ static int access_text(const char *s, size_t n, tn_arena *a, const char **out, s
         for (size_t i = 0; i < n;) {
             unsigned code = 0;
             size_t j = i + 2;
-            if (n - i > 2 && s[i] == '%' && s[i + 1] == '%')
+            if (n - i > 2 && s[i] == '%' && s[i + 1] == '%' && s[i + 2] != '0')   /* %%004417 is no code */
                 for (; j < n && j - i < 8 && s[j] >= '0' && s[j] <= '9'; j++)
                     code = code * 10 + (unsigned)(s[j] - '0');
             const char *name = NULL;
