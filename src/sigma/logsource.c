@@ -270,7 +270,15 @@ static int load_source(tn_lsmap *m, const tn_ynode *s, tn_source *out, ren_err *
     }
     if (load_where(m, tn_ymap_get(s, "where"), out, re))
         return -1;
-    return load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames, re);
+    if (load_renames(m, tn_ymap_get(s, "rename"), &out->renames, &out->nrenames, re))
+        return -1;
+    out->rename_bits = 0;
+    for (uint32_t i = 0; i < out->nrenames; i++) {
+        tn_fieldname f;
+        tn_fieldname_init(&f, out->renames[i].from, out->renames[i].from_len);
+        out->rename_bits |= TN_RENAME_BIT(f.hash);
+    }
+    return 0;
 }
 
 static int add_entry(tn_lsmap *m, const entry *e)
