@@ -354,8 +354,7 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 }
 
 /* lookup_slow's common case inline: an EventData name the source does not
- * rename (tn_source.rename_bits), and
- * the event's name index built already: one probe. Measured: the calls
+ * rename (tn_source.rename_bits), the event's name index built: one probe. Measured: the calls
  * from lookup to find_field were ~45% of a lookup's ~200 instructions
  * (callgrind, real-16). */
 static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
@@ -982,11 +981,6 @@ int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn
     tn_fieldname_init(&fn, name, strlen(name));
     lookup_slow(&e, &fn, &f);
     return copy_out(&f, buf, s, n);
-}
-
-int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
-{
-    return tn_eval_rename_target(ev, name, 0, buf, s, n);
 }
 
 int tn_eval_rename_target(const tn_event *ev, const char *name, int data, char buf[32], const char **s,
