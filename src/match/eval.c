@@ -283,13 +283,13 @@ static void set_text(fval *f, const char *d, size_t n)
     f->ip.state[0] = f->ip.state[1] = 0;
 }
 
-/* Looks up the target of rename or alias r. */
-static int lookup_target(const tn_eval *e, const tn_rename *r, fval *out)
+/* Looks up the target of rename or alias r (tn_rename.data: the data field of a System name). */
+static int lookup_target(const tn_eval *e, const tn_event *ev, const tn_rename *r, fval *out)
 {
     tn_fieldname t;
     if (!r->target.name)   /* not prepared (tn_fieldname_init) */
-        tn_fieldname_init(&t, r->to, r->to_len);
-    return lookup_name(e, e->ev, r->target.name ? &r->target : &t, out);
+        tn_fieldname_init(&t, r->to, r->to_len), t.sys = r->data ? TN_F_DATA : t.sys;
+    return lookup_name(e, ev, r->target.name ? &r->target : &t, out);
 }
 
 /* The value of a rename's helper field (r->append, r->sid: name, len), a
@@ -325,13 +325,13 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
-        int have = r && lookup_target(e, r, out) && out->present;
+        int have = r && lookup_target(e, e->ev, r, out) && out->present;
         /* the rename its else gives while the field, or its when, is
          * unset (tn_field_unset: 4688's Target* when the new process runs
          * as its creator) */
         while (r && r->alt && (!have || tn_field_unset(out->s, out->n) || when_unset(e, r))) {
             r = r->alt;
-            have = lookup_target(e, r, out) && out->present;
+            have = lookup_target(e, e->ev, r, out) && out->present;
         }
         if (have) {
             fval tail, sid;
@@ -350,7 +350,7 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
         return;
     const tn_rename *a = find_rename(e->rule->aliases, e->rule->naliases, fn->name, fn->len);
     if (a)
-        lookup_target(e, a, out);
+        lookup_target(e, e->ev, a, out);
 }
 
 /* lookup_slow's common case inline: an EventData name the source does not
@@ -983,14 +983,18 @@ int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn
     return copy_out(&f, buf, s, n);
 }
 
-int tn_eval_rename_target(const tn_event *ev, const char *name, int data, char buf[32], const char **s,
-                          size_t *n)
+int tn_eval_rename_target(const tn_event *ev, const tn_rename *rn, char buf[32], const char **s, size_t *n)
+{
+    fval f;
+    lookup_target(NULL, ev, rn, &f);
+    return copy_out(&f, buf, s, n);
+}
+
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
 {
     fval f;
     tn_fieldname fn;
     tn_fieldname_init(&fn, name, strlen(name));
-    if (data)
-        fn.sys = TN_F_DATA;
     lookup_name(NULL, ev, &fn, &f);
     return copy_out(&f, buf, s, n);
 }

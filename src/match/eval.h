@@ -60,14 +60,11 @@ int tn_source_has(const tn_source *s, const tn_event *ev);
 /* The value of Sigma field name in ev (System member, else EventData or
  * UserData, also matching names with spaces). buf receives formatted
  * numbers. Returns 1 and sets s/n when present, else 0. */
-/* tn_eval_field as a rename's target reads: with data set, the data field
- * of that name even when a System member has it too (tn_rename.data). */
-int tn_eval_rename_target(const tn_event *ev, const char *name, int data, char buf[32], const char **s,
-                          size_t *n);
-static inline int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
-{
-    return tn_eval_rename_target(ev, name, 0, buf, s, n);
-}
+int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n);
+/* The same for rename rn's field (its prepared name: no hashing; the
+ * data field of that name even when a System member has it too, with
+ * tn_rename.data). */
+int tn_eval_rename_target(const tn_event *ev, const tn_rename *rn, char buf[32], const char **s, size_t *n);
 
 /* The value of field name in ev as rule r's items read it: through the
  * renames of r's source that holds ev, then as named, then through r's

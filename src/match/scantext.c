@@ -178,12 +178,12 @@ static void put_translated(tn_scanner *sc, tn_buf *text, const tn_event *ev, con
     for (uint32_t i = 0; i < ss->ntr; i++) {
         const tn_rename *rn = ss->tr[i];
         char nb[32], tb[32], sb[32];
-        const char *s, *tail = "", *sid = "", *t;
-        size_t n, tn = 0, sn = 0, len;
-        int have = tn_eval_rename_target(ev, rn->to, rn->data, nb, &s, &n);
+        const char *s = "", *tail = "", *sid = "", *t;
+        size_t n = 0, tn = 0, sn = 0, len;
+        int have = tn_eval_rename_target(ev, rn, nb, &s, &n);
         while (rn->alt && (!have || tn_field_unset(s, n) || when_unset(ev, rn))) {   /* as eval.c's lookup_slow */
             rn = rn->alt;
-            have = tn_eval_rename_target(ev, rn->to, rn->data, nb, &s, &n);
+            have = tn_eval_rename_target(ev, rn, nb, &s, &n);
         }
         if (!have)
             continue;

@@ -131,7 +131,7 @@ int tn_rename_text(const tn_rename *rn, const char *s, size_t n, const char *tai
     /* the source's raw value as rules write it (%%14593 -> true) */
     for (uint32_t i = 0; i < rn->nvalues; i++) {
         const char *raw = rn->values[2 * i];
-        if (strlen(raw) == n && !memcmp(raw, s, n)) {
+        if (raw[0] == (n ? s[0] : '\0') && strlen(raw) == n && !memcmp(raw, s, n)) {
             s = rn->values[2 * i + 1];
             n = strlen(s);
             changed = 1;
