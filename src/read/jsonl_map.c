@@ -640,34 +640,40 @@ static void map_winlog(tn_jmap *m, tn_event *ev, tn_jnode *root, tn_jnode *w)
 
 /* NXLog, OTRF and Azure names (Log Analytics' WindowsEvent table:
  * EventRecordId, EventLevel, System*; its Provider in map_flat); PowerShell's Get-WinEvent
- * | ConvertTo-Json (Id, LogName, MachineName, RecordId); Winlogbeat 5 and
- * 6 (event_id, log_name, computer_name, source_name, record_number,
- * process_id, thread_id, level as a name, keywords as names), which were
- * read with nothing mapped until session 25. */
+ * | ConvertTo-Json (Id, LogName, MachineName, RecordId). Winlogbeat 5 and
+ * 6's keys (wlb6_keys) were read with nothing mapped until session 25. */
 static const slot_key flat_keys[] = {
-    SK("EventID", S_EVENT_ID), SK("Id", S_EVENT_ID), SK("event_id", S_EVENT_ID),
-    SK("Channel", S_CHANNEL), SK("LogName", S_CHANNEL), SK("log_name", S_CHANNEL),
+    SK("EventID", S_EVENT_ID), SK("Id", S_EVENT_ID),
+    SK("Channel", S_CHANNEL), SK("LogName", S_CHANNEL),
     SK("Computer", S_COMPUTER), SK("Hostname", S_COMPUTER), SK("HostName", S_COMPUTER),
-    SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER), SK("computer_name", S_COMPUTER),
+    SK("ComputerName", S_COMPUTER), SK("MachineName", S_COMPUTER),
     SK("SourceName", S_PROVIDER), SK("ProviderName", S_PROVIDER), SK("Provider_Name", S_PROVIDER),
-    SK("source_name", S_PROVIDER), SK("Source", S_PROVIDER),
+    SK("Source", S_PROVIDER),
     SK("ProviderGuid", S_GUID), SK("Provider_Guid", S_GUID),
     /* NXLog's EventTime is local time without a zone: last resort */
     SK("TimeCreated", S_TIME), SK("@timestamp", S_TIME), SK("TimeGenerated", S_TIME),
     SK("EventTime", S_TIME),
     SK("EventRecordID", S_RECORD), SK("RecordNumber", S_RECORD), SK("RecordId", S_RECORD),
-    SK("EventRecordId", S_RECORD), SK("record_number", S_RECORD),
+    SK("EventRecordId", S_RECORD),
     /* plain ProcessID is EventData in Security events (5156...): not here */
-    SK("ExecutionProcessID", S_PID), SK("SystemProcessId", S_PID), SK("process_id", S_PID),
+    SK("ExecutionProcessID", S_PID), SK("SystemProcessId", S_PID),
     SK("ExecutionThreadID", S_TID), SK("ThreadID", S_TID), SK("SystemThreadId", S_TID),
-    SK("thread_id", S_TID),
     SK("UserID", S_SID), SK("SystemUserId", S_SID),
-    SK("Level", S_LEVEL), SK("EventLevel", S_LEVEL), SK("level", S_LEVEL),
+    SK("Level", S_LEVEL), SK("EventLevel", S_LEVEL),
     SK("Task", S_TASK), SK("OpcodeValue", S_OPCODE), SK("Opcode", S_OPCODE),
-    SK("Version", S_VERSION), SK("Keywords", S_KEYWORDS), SK("keywords", S_KEYWORDS),
-    SK("Qualifiers", S_QUALIFIERS),
+    SK("Version", S_VERSION), SK("Keywords", S_KEYWORDS), SK("Qualifiers", S_QUALIFIERS),
 };
 _Static_assert(sizeof(flat_keys) / sizeof(flat_keys[0]) < SLOT_KEYS_MAX, "fill_slots' arrays");
+
+/* Winlogbeat 5 and 6, read only from a record with both event_id and
+ * log_name: elsewhere a plain level, keywords or process_id is anyone's
+ * data (an application's "level": "info"), and a rule testing it must
+ * still find it. */
+static const slot_key wlb6_keys[] = {
+    SK("event_id", S_EVENT_ID), SK("log_name", S_CHANNEL), SK("computer_name", S_COMPUTER),
+    SK("source_name", S_PROVIDER), SK("record_number", S_RECORD), SK("process_id", S_PID),
+    SK("thread_id", S_TID), SK("level", S_LEVEL), SK("keywords", S_KEYWORDS),
+};
 
 static int xml_field(void *ctx, const char *name, uint32_t nlen, const char *value,
                      uint32_t vlen, int is_null)
@@ -698,6 +704,8 @@ static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
 
 static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
 {
+    if (tn_json_get(root, "event_id") && tn_json_get(root, "log_name"))
+        fill_slots(m, ev, root, wlb6_keys, sizeof(wlb6_keys) / sizeof(wlb6_keys[0]));
     fill_slots(m, ev, root, flat_keys, sizeof(flat_keys) / sizeof(flat_keys[0]));
     /* the level only as a name: NXLog's EventType, Azure's EventLevelName
      * (kept as fields too; Sysmon's own EventType, SetValue..., is no name) */

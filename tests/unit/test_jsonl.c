@@ -763,6 +763,10 @@ TN_TEST(test_jsonl_more_shapes)
            "\"Provider\":\"P\",\"EventID\":1,\"EventLevel\":4,\"EventRecordId\":\"123456\","
            "\"SystemProcessId\":3308,\"EventData\":{\"Image\":\"C:\\\\x.exe\"}}\n",
            "@1 id=1 ch=C pc=W pr=P | Image=C:\\x.exe;\n", 0);
+    /* Winlogbeat 6's keys only where both event_id and log_name say so:
+     * an application's own level and process_id stay its data */
+    EXPECT("{\"EventID\":1,\"level\":\"info\",\"process_id\":7,\"keywords\":[\"Classic\"]}\n",
+           "@1 id=1 ch= pc= pr= | level=info; process_id=7; keywords=Classic;\n", 0);
     /* a flat record's Provider is data (WMI 5859's): not the provider */
     EXPECT("{\"EventID\":5859,\"Channel\":\"Microsoft-Windows-WMI-Activity/Operational\","
            "\"Provider\":\"SCM Event Provider\",\"Query\":\"q\"}\n",
