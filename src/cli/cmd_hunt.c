@@ -383,7 +383,7 @@ int tn_cmd_hunt(int argc, char **argv)
     if (tn_inputs_collect(&in, paths, npaths, &diag)) {
         fprintf(stderr, "tansa hunt: out of memory\n");
         rc = TN_EXIT_INTERNAL;
-    } else if ((tn_inputs_sort(&in), output) && (clash = output_is_input(output, &in)) != NULL) {
+    } else if (output && (clash = output_is_input(output, &in)) != NULL) {
         fprintf(stderr, "tansa hunt: the output %s is the input %s: not overwritten\n", output, clash);
         rc = TN_EXIT_USAGE;
     } else if (output && !(out = fopen(output, "w"))) {
@@ -392,6 +392,7 @@ int tn_cmd_hunt(int argc, char **argv)
         rc = TN_EXIT_USAGE;
     } else {
         int colour = format == TN_OUT_TABLE && isatty(fileno(out));
+        tn_inputs_sort(&in);   /* ties in time across files: by path, not argument order */
         tn_tl_stats tl;
         tn_tl_stats_init(&tl);
         /* the workers format the lines and count them: in parallel */

@@ -216,7 +216,20 @@ static long seen(walk *w, const struct stat *st, int *fresh)
     return tn_map_put(&w->ids, (const char *)key, sizeof(key), fresh);
 }
 
-static void said_again(const tn_diag *d, const char *path, const char *what);
+/* A path that reaches what was taken already: a warning, not an input
+ * problem (nothing is lost, and the exit code stays 0), in tn_report's
+ * shape; -q leaves it out. */
+static void said_again(const tn_diag *d, const char *path, const char *what)
+{
+    if (d->quiet)
+        return;
+    flockfile(stderr);
+    fputs("tansa: ", stderr);
+    tn_put_safe(stderr, path);
+    fprintf(stderr, ": read already (the same %s reached again: given twice, inside a folder given too, "
+            "or a link); skipped\n", what);
+    funlockfile(stderr);
+}
 
 /* Takes the file of id (fresh: new to the walk) at path: an input once,
  * under the path that sorts first. Returns 0, or -1 out of memory. */
@@ -245,21 +258,6 @@ static int take_file(tn_inputs *in, const char *path, long id, int fresh, int is
 }
 
 static int add_path(tn_inputs *in, const char *path, int named, int depth, tn_diag *d, walk *w);
-
-/* A path that reaches what was taken already: a warning, not an input
- * problem (nothing is lost, and the exit code stays 0), in tn_report's
- * shape; -q leaves it out. */
-static void said_again(const tn_diag *d, const char *path, const char *what)
-{
-    if (d->quiet)
-        return;
-    flockfile(stderr);
-    fputs("tansa: ", stderr);
-    tn_put_safe(stderr, path);
-    fprintf(stderr, ": read already (the same %s reached again: given twice, inside a folder given too, "
-            "or a link); skipped\n", what);
-    funlockfile(stderr);
-}
 
 static int add_dir(tn_inputs *in, const char *path, int depth, tn_diag *d, walk *w)
 {
@@ -373,10 +371,8 @@ int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag
 
 static int by_path(const void *a, const void *b)
 {
-    const tn_input *x = a, *y = b;
-    int c = strcmp(x->path, y->path);
     /* paths are unique (a file reached twice is one input), '-' included */
-    return c;
+    return strcmp(((const tn_input *)a)->path, ((const tn_input *)b)->path);
 }
 
 void tn_inputs_sort(tn_inputs *in)

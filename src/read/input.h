@@ -28,7 +28,7 @@ typedef struct tn_inputs {
  * latter only when named directly or when they end in .evtx/.json/.jsonl)
  * and skipped. Returns 0, or -1 when out of memory. */
 int tn_inputs_collect(tn_inputs *in, const char *const *paths, size_t n, tn_diag *d);
-/* Puts the inputs in byte order of their paths (stable): results that
+/* Puts the inputs in byte order of their paths (unique: no ties): results that
  * depend on the order of the files, not only on the events (detections at
  * one time in several files, and so what a temporal_ordered correlation
  * sees), then do not depend on the order the paths were given in. */
