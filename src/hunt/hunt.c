@@ -234,44 +234,52 @@ static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, size_t *huge, 
     return 0;
 }
 
-/* With a format, d's strings may be anyone's: only its line, made here
- * of e's parts (the event's, made once for all its detections) and its
- * rule's, is kept. Without, they must be in w->dstr already. Counting the
- * rule by index, not by title in a map, took ~600 instructions off a
+/* With a format, d's strings may be anyone's: only the event's parts of
+ * its line (e's, made once for all its detections) are kept, copied into
+ * the worker's arena at the event's first detection and shared by the
+ * others through *shared (NULL: not shared; it is set back to NULL when a
+ * spill empties the arena). The rule's parts join them when the timeline
+ * is written. Storing whole lines, the 256 MiB real-chunk file's 159,404
+ * detections held 86 MB of lines that were written to runs and read back. Counting
+ * the rule by index, not by title in a map, took ~600 instructions off a
  * detection (callgrind); its computer is counted once per event by the
  * caller. */
-static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e)
+static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e, const char **shared)
 {
     tn_det f;
     if (h->o->format) {
-        tn_tl_parts p;
-        long n = tn_tl_line_parts(&p, e, d, NULL, h->rs, h->o->format, h->o->colour, &w->ltc);
-        /* the line is put together in its arena, not in a buffer copied there */
-        char *line = n < 0 ? NULL : tn_arena_alloc(&w->dstr, (size_t)n + 1);
+        size_t n = e->end[2];
+        const char *line = shared ? *shared : NULL;
         if (!line) {
-            w->oom = 1;
-            return;
+            char *t = tn_arena_alloc(&w->dstr, n + 1);
+            if (!t) {
+                w->oom = 1;
+                return;
+            }
+            memcpy(t, e->text.data, n);
+            t[n] = '\0';
+            w->dbytes += n;
+            line = t;
+            if (shared)
+                *shared = t;
         }
-        char *o = line;
-        for (int i = 0; i < 5; i++) {
-            if (!p.n[i])   /* JSON Lines and CSV have two empty parts */
-                continue;
-            memcpy(o, p.p[i], p.n[i]);
-            o += p.n[i];
-        }
-        *o = '\0';
-        w->dbytes += (size_t)n + 8;
+        w->dbytes += 8;
         tn_tl_stats_det(&w->st, d->level, d->time);
         w->rule_n[(d->is_corr ? h->nrules : 0) + d->rule]++;
         f = *d;
         f.computer = f.channel = f.details = "";
         f.line = line;
         f.line_len = (uint32_t)n;
+        f.part_end[0] = e->end[0];
+        f.part_end[1] = e->end[1];
         d = &f;
     }
     if (push_to(w, &w->dets, &w->ndets, &w->capdets, &w->hdets, d) == 0 &&
-        (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES))
+        (w->ndets >= h->spill_dets || w->dbytes > SPILL_BYTES)) {
         spill(h, w);
+        if (shared)
+            *shared = NULL;   /* it went with the run */
+    }
 }
 
 /* Keeps what the correlations need of a match of rule r on ev. */
@@ -332,6 +340,7 @@ typedef struct match_ctx {
      * format, its parts of the lines in w->tev instead */
     const char *computer, *channel, *details;
     int made;        /* w->tev holds the event's parts */
+    const char *line;   /* with a format: their copy in w->dstr, or NULL (push_det) */
     uint32_t ndet;   /* detections of the event, for its computer's count */
 } match_ctx;
 
@@ -379,7 +388,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
             m->made = 1;
         }
         m->ndet++;
-        push_det(h, w, &d, &w->tev);
+        push_det(h, w, &d, &w->tev, &m->line);
         return 0;
     }
     if (!m->details) {
@@ -391,7 +400,7 @@ static int on_match(const tn_rule_info *r, const tn_event *ev, void *vctx)
     d.computer = m->computer;
     d.channel = m->channel;
     d.details = m->details;
-    push_det(h, w, &d, NULL);
+    push_det(h, w, &d, NULL, NULL);
     if (w->ndets == 0)
         m->details = NULL;   /* spilled: the strings went with the run */
     return 0;
@@ -418,7 +427,7 @@ static void scan_event(hunt *h, worker *w, const tn_event *ev, uint32_t file)
     w->untimed += ev->time == 0;
     if (out_of_range(h, ev))
         return;
-    match_ctx m = {h, w, file, NULL, NULL, NULL, 0, 0};
+    match_ctx m = {.h = h, .w = w, .file = file};
     uint64_t t0 = w->prof ? tn_ticks() : 0;
     tn_scanner_match(w->sc, ev, on_match, &m);
     if (w->prof)
@@ -580,7 +589,7 @@ static int on_corr(const tn_corr_hit *hit, void *arg)
     } else {
         if (fmt)
             count_computer(w, d.computer, 1);
-        push_det(c->h, w, &d, &w->tev);
+        push_det(c->h, w, &d, &w->tev, NULL);
     }
     tn_buf_free(&b);
     return 0;

@@ -20,13 +20,19 @@ typedef struct tn_det {
     uint32_t rule;        /* rule index, or correlation index when is_corr */
     uint32_t event_id;
     uint32_t line_len;    /* bytes of line */
+    uint32_t part_end[2]; /* where the event's parts 0 and 1 end in line */
     uint8_t is_corr;
     uint8_t level;        /* TN_LEVEL_* */
     const char *computer, *channel;
     const char *details;  /* JSON object text */
-    const char *line;     /* the timeline line when the workers formatted it
-                           * (tn_hunt_opts.format); computer, channel and
-                           * details are then "". NULL otherwise. */
+    /* When the workers formatted it (tn_hunt_opts.format): the event's
+     * three parts of the timeline line (timeline.h, tn_tl_event), back to
+     * back, ending at part_end[0], part_end[1] and line_len; the rule's
+     * parts go between them when the line is written. The detections of
+     * one event share one copy (an event may match several rules: 70,620
+     * events of the 256 MiB real-chunk file match two each), and
+     * computer, channel and details are then "". NULL otherwise. */
+    const char *line;
 } tn_det;
 
 /* Timeline formats; NONE: detections keep their fields, unformatted. */

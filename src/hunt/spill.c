@@ -15,6 +15,7 @@
 #include "base/file.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,8 +158,13 @@ typedef struct disk_det {
     uint64_t time, record_id, offset;
     uint32_t file, rule, event_id;
     uint32_t len[4];   /* computer, channel, details, line; without the NUL */
-    uint8_t is_corr, level, pad[2];
+    uint32_t part_end[2];
+    uint8_t is_corr, level;
+    uint8_t same;      /* 1: its line is the one before's, not written again */
+    uint8_t pad;
 } disk_det;
+/* the layout tests/unit/test_hunt_timeline.c damages */
+_Static_assert(sizeof(disk_det) == 64 && offsetof(disk_det, same) == 62, "disk_det's layout");
 
 /* Bytes written to a run file at a time. */
 #define RUN_IO (256u * 1024)
@@ -179,26 +185,36 @@ static const char *const *strings_of(const tn_det *d, const char *s[4])
  * the 6 strlen calls a detection made here (~75 instructions, callgrind) */
 static inline uint32_t len_of(const char *s) { return *s ? (uint32_t)strlen(s) : 0; }
 
-static void put_head(tn_buf *b, const tn_det *d)
+/* d's line is the one before's (prev, or NULL): the detections of one
+ * event share their line's event parts (hunt.h) and lie side by side once
+ * sorted, so the run holds those bytes once. */
+static int same_line(const tn_det *d, const tn_det *prev)
+{
+    return prev && d->line && d->line == prev->line;
+}
+
+static void put_head(tn_buf *b, const tn_det *d, const tn_det *prev)
 {
     const char *s[4];
     strings_of(d, s);
     disk_det h = {d->time, d->record_id, d->offset, d->file, d->rule, d->event_id,
-                  {0}, d->is_corr, d->level, {0}};
+                  {0}, {d->part_end[0], d->part_end[1]}, d->is_corr, d->level, 0, 0};
     for (int i = 0; i < 3; i++)
         h.len[i] = len_of(s[i]);
     h.len[3] = d->line ? d->line_len : 0;
+    h.same = (uint8_t)same_line(d, prev);
     tn_buf_put(b, &h, sizeof(h));
 }
 
 /* One reservation for the four strings, written straight into it: a
  * tn_buf_put or tn_buf_putc for each (a bounds check and a NUL each) was
  * ~50 instructions a detection more (callgrind). */
-static void put_strings(tn_buf *b, const tn_det *d)
+static void put_strings(tn_buf *b, const tn_det *d, const tn_det *prev)
 {
     const char *s[4];
     strings_of(d, s);
-    size_t n[4] = {len_of(s[0]), len_of(s[1]), len_of(s[2]), d->line ? d->line_len : 0};
+    size_t n[4] = {len_of(s[0]), len_of(s[1]), len_of(s[2]),
+                   d->line && !same_line(d, prev) ? d->line_len : 0};
     if (tn_buf_reserve(b, n[0] + n[1] + n[2] + n[3] + 4))
         return;
     char *o = b->data + b->len;
@@ -225,9 +241,9 @@ FILE *tn_spill_write(tn_det *v, size_t n)
     int bad = 0;
     for (size_t i = 0; i < 2 * n && !bad; i++) {   /* the heads, then the strings */
         if (i < n)
-            put_head(&b, &v[i]);
+            put_head(&b, &v[i], i ? &v[i - 1] : NULL);
         else
-            put_strings(&b, &v[i - n]);
+            put_strings(&b, &v[i - n], i > n ? &v[i - n - 1] : NULL);
         if (b.len >= RUN_IO) {
             bad = !tn_buf_ok(&b) || tn_buf_write(&b, f);
             tn_buf_clear(&b);
@@ -301,9 +317,14 @@ int tn_run_next(tn_run_reader *r)
     if (!r->left)
         return 0;
     memcpy(&h, r->map + r->head, sizeof(h));
-    size_t total = (size_t)h.len[0] + h.len[1] + h.len[2] + h.len[3] + 4;
+    /* a line that is the one before's: that one's, already read */
+    int same = h.same == 1 && r->cur.line && r->cur.line_len == h.len[3];
+    if (h.same > 1 || (h.same && !same))
+        return -1;
+    size_t total = (size_t)h.len[0] + h.len[1] + h.len[2] + (same ? 0 : h.len[3]) + 4;
     if (r->size - r->str < total)
         return -1;
+    const char *prev_line = r->cur.line;
     drop_behind(r, &r->dropped_head, r->head, 0);   /* heads are copied */
     drop_behind(r, &r->dropped_str, r->str, TN_RUN_HOLD);
     const char *p = r->map + r->str;
@@ -313,15 +334,20 @@ int tn_run_next(tn_run_reader *r)
     /* the heads are a stream: fetch ahead across page boundaries too */
     __builtin_prefetch(r->map + r->head + 8 * sizeof(h));
     r->cur = (tn_det){.time = h.time, .record_id = h.record_id, .offset = h.offset, .file = h.file,
-                      .rule = h.rule, .event_id = h.event_id, .is_corr = h.is_corr, .level = h.level};
+                      .rule = h.rule, .event_id = h.event_id, .is_corr = h.is_corr, .level = h.level,
+                      .part_end = {h.part_end[0], h.part_end[1]}};
     const char **str[4] = {&r->cur.computer, &r->cur.channel, &r->cur.details, &r->cur.line};
     for (int i = 0; i < 4; i++) {   /* each ends with its NUL: see put_strings */
         *str[i] = p;
-        p += h.len[i] + 1;
+        p += (i == 3 && same ? 0 : h.len[i]) + 1;
     }
     r->cur.line_len = h.len[3];
-    if (!h.len[3])
+    if (same)
+        r->cur.line = prev_line;
+    else if (!h.len[3])
         r->cur.line = NULL;
+    else if (h.part_end[0] > h.part_end[1] || h.part_end[1] > h.len[3])
+        return -1;
     r->has = 1;
     return 1;
 }

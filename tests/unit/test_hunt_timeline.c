@@ -150,17 +150,30 @@ static char *print_all(const tn_det *src, size_t n, const tn_ruleset *rs, const 
     for (int p = 0; p < 3; p++)
         tn_tl_stats_init(&part[p]);
     tn_tl_cache tc = {0};   /* as the workers format: rule and file parts kept */
+    tn_tl_event e = {0};
     for (size_t i = 0; prefmt && i < n; i++) {
         tn_rule_info ri;
         tn_timeline_rule(rs, &v[i], &ri);
-        tn_buf_clear(lines);
-        tn_timeline_line(lines, &v[i], &ri, in, format, 0, &tc);
         CHECK(tn_tl_stats_add(&part[i % 3], &ri, &v[i]) == 0);
-        keep[i] = strdup(lines->data);
-        v[i].line = keep[i];
-        v[i].line_len = (uint32_t)lines->len;
+        /* the event's parts, shared with the detection before when it is
+         * of the same event (as a worker's detections of one event are) */
+        if (i && v[i].file == v[i - 1].file && v[i].offset == v[i - 1].offset && v[i - 1].line) {
+            v[i].line = v[i - 1].line;
+            v[i].line_len = v[i - 1].line_len;
+            memcpy(v[i].part_end, v[i - 1].part_end, sizeof(v[i].part_end));
+        } else {
+            CHECK(tn_tl_event_make(&e, &v[i], in, format, &tc) == 0);
+            keep[i] = malloc(e.end[2] + 1);
+            memcpy(keep[i], e.text.data, e.end[2]);
+            keep[i][e.end[2]] = '\0';
+            v[i].line = keep[i];
+            v[i].line_len = e.end[2];
+            v[i].part_end[0] = e.end[0];
+            v[i].part_end[1] = e.end[1];
+        }
         v[i].computer = v[i].channel = v[i].details = "";
     }
+    tn_tl_event_free(&e);
     tn_tl_cache_free(&tc);
     for (int p = 0; prefmt && p < 3; p++)
         CHECK(tn_tl_stats_merge(&st, &part[p]) == 0);
@@ -222,6 +235,109 @@ TN_TEST(test_preformatted_lines_print_the_same)
     free(v);
     free(big);
     tn_ruleset_free(rs);
+}
+
+/* Detections of one event share its line's event parts (hunt.h): a run
+ * holds them once, and the timeline puts each detection's own rule parts
+ * (here its level) between them. n/2 events of two detections each, of
+ * other levels; printed as formatted at the end, the same bytes. */
+TN_TEST(test_shared_event_parts_print_the_same)
+{
+    one_file f;
+    tn_ruleset *rs = load_one(&f, "logs/shared.evtx", 1000);
+    if (!rs)
+        return;
+    char *big;
+    size_t n = 400;
+    tn_det *v = make_dets(n / 2, &big);
+    tn_det *w = calloc(n, sizeof(*w));
+    for (size_t i = 0; i < n / 2; i++) {
+        w[2 * i] = w[2 * i + 1] = v[i];
+        w[2 * i + 1].level = (uint8_t)((v[i].level + 2) % 5);
+    }
+    for (int format = TN_OUT_TABLE; format <= TN_OUT_JSONL; format++)
+        for (int spill = 0; spill < 2; spill++) {
+            char *a = print_all(w, n, rs, &f.in, format, 0, spill, 0);
+            char *b = print_all(w, n, rs, &f.in, format, 1, spill, 0);
+            char *c = print_all(w, n, rs, &f.in, format, 1, spill, 1);
+            CHECK(a && b && strlen(a) > 1000);
+            CHECK(a && b && strcmp(a, b) == 0);
+            CHECK(a && c && strcmp(a, c) == 0);
+            CHECK(a && strstr(a, "Summary\n  detections: 400") != NULL);
+            free(a);
+            free(b);
+            free(c);
+        }
+    free(w);
+    free(v);
+    free(big);
+    tn_ruleset_free(rs);
+}
+
+/* A run holds a shared line once; read back, the detections after the
+ * first point at the first one's copy, with the parts' ends kept. */
+TN_TEST(test_spill_shared_line_once)
+{
+    static const char line[] = "event-part-0|event-part-1|event-part-2\n";
+    tn_det v[6];
+    for (int i = 0; i < 6; i++)
+        v[i] = (tn_det){.time = 1000 + (uint64_t)(i / 3), .offset = (uint64_t)(i / 3), .rule = (uint32_t)i,
+                        .computer = "", .channel = "", .details = "", .line = line,
+                        .line_len = (uint32_t)strlen(line), .part_end = {13, 26}};
+    v[5].line = "other\n";   /* of the same event, not shared: written */
+    v[5].line_len = 6;
+    v[5].part_end[0] = v[5].part_end[1] = 2;
+    FILE *fs = tn_spill_write(v, 6);
+    CHECK(fs != NULL);
+    if (!fs)
+        return;
+    fseek(fs, 0, SEEK_END);
+    long size = ftell(fs);
+    rewind(fs);
+    /* 6 heads and 2 copies of the line, not 5 */
+    CHECK(size < (long)(8 + 6 * 64 + 6 * 4 + 3 * strlen(line)));
+    tn_run_reader r;
+    tn_run_open(&r, fs);
+    const char *first = NULL;
+    for (int i = 0; i < 6; i++) {
+        CHECK_INT(tn_run_next(&r), 1);
+        CHECK_INT(r.cur.rule, (uint32_t)i);
+        CHECK(r.cur.line != NULL);
+        if (!r.cur.line)
+            break;
+        if (i == 5) {
+            CHECK(strncmp(r.cur.line, "other\n", 6) == 0);
+            CHECK_INT(r.cur.part_end[1], 2);
+            continue;
+        }
+        CHECK_INT(r.cur.line_len, (uint32_t)strlen(line));
+        CHECK(memcmp(r.cur.line, line, strlen(line)) == 0);
+        CHECK_INT(r.cur.part_end[0], 13);
+        CHECK_INT(r.cur.part_end[1], 26);
+        if (i == 0)
+            first = r.cur.line;
+        else   /* 3 and 4 too: another event, the same line */
+            CHECK(r.cur.line == first);
+    }
+    CHECK_INT(tn_run_next(&r), 0);
+    tn_run_close(&r);
+    /* a damaged run: the first head says "the line before's" (there is
+     * none), or a head's flag is not 0 or 1: an error, not a line */
+    for (int k = 0; k < 2; k++) {
+        FILE *g = tn_spill_write(v, 6);
+        CHECK(g != NULL);
+        if (!g)
+            return;
+        CHECK(fseek(g, 8 + (k ? 64 : 0) + 62, SEEK_SET) == 0);   /* disk_det's flag */
+        CHECK(fputc(k ? 7 : 1, g) != EOF);
+        CHECK(fflush(g) == 0 && fseek(g, 0, SEEK_SET) == 0);
+        tn_run_open(&r, g);
+        int rc = tn_run_next(&r);
+        if (k)
+            rc = tn_run_next(&r);
+        CHECK_INT(rc, -1);
+        tn_run_close(&r);
+    }
 }
 
 /* The line formatter as it was before lines were made of parts (kept
