@@ -38,7 +38,11 @@
  * two threads never spilled the 256 MiB bench's 50 MB of lines; it
  * measured no faster, the fresh pages of a larger arena costing what the
  * runs' writes did.) */
-#define SPILL_COUNT 65536
+/* Since session 26 a run's lines are shared by the detections of an event
+ * (push_det), so 16 MiB holds about twice as many: at 65,536 the held
+ * array of detections grew to 5.8 MB, and the 256 MiB bench's peak RSS
+ * (1 thread) from 61.1 to 65.0 MB; at 32,768 it is 54.9 MB. */
+#define SPILL_COUNT 32768
 #define SPILL_BYTES ((size_t)16 << 20)
 
 #define BATCH 32   /* events matched at a time (flush_batch) */
@@ -240,7 +244,7 @@ static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, size_t *huge, 
  * others through *shared (NULL: not shared; it is set back to NULL when a
  * spill empties the arena). The rule's parts join them when the timeline
  * is written. Storing whole lines, the 256 MiB real-chunk file's 159,404
- * detections held 86 MB of lines that were written to runs and read back. Counting
+ * detections held 89 MB of lines that were written to runs and read back. Counting
  * the rule by index, not by title in a map, took ~600 instructions off a
  * detection (callgrind); its computer is counted once per event by the
  * caller. */
@@ -263,7 +267,7 @@ static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e, 
             if (shared)
                 *shared = t;
         }
-        w->dbytes += 8;
+        w->dbytes += sizeof(tn_det);   /* counted too: a run's lines are shared */
         tn_tl_stats_det(&w->st, d->level, d->time);
         w->rule_n[(d->is_corr ? h->nrules : 0) + d->rule]++;
         f = *d;

@@ -164,7 +164,9 @@ typedef struct disk_det {
     uint8_t pad;
 } disk_det;
 /* the layout tests/unit/test_hunt_timeline.c damages */
-_Static_assert(sizeof(disk_det) == 64 && offsetof(disk_det, same) == 62, "disk_det's layout");
+_Static_assert(sizeof(disk_det) == 64 && offsetof(disk_det, part_end) == 52 &&
+                   offsetof(disk_det, is_corr) == 60 && offsetof(disk_det, level) == 61 && offsetof(disk_det, same) == 62,
+               "disk_det's layout");
 
 /* Bytes written to a run file at a time. */
 #define RUN_IO (256u * 1024)
@@ -317,9 +319,12 @@ int tn_run_next(tn_run_reader *r)
     if (!r->left)
         return 0;
     memcpy(&h, r->map + r->head, sizeof(h));
-    /* a line that is the one before's: that one's, already read */
-    int same = h.same == 1 && r->cur.line && r->cur.line_len == h.len[3];
-    if (h.same > 1 || (h.same && !same))
+    /* a line that is the one before's: that one's, already read, with
+     * its parts where they were; a level or kind no detection has is a
+     * damaged run too (the printer looks both up) */
+    int same = h.same == 1 && r->cur.line && r->cur.line_len == h.len[3] &&
+               r->cur.part_end[0] == h.part_end[0] && r->cur.part_end[1] == h.part_end[1];
+    if (h.same > 1 || (h.same && !same) || h.level > TN_LEVEL_CRITICAL || h.is_corr > 1)
         return -1;
     size_t total = (size_t)h.len[0] + h.len[1] + h.len[2] + (same ? 0 : h.len[3]) + 4;
     if (r->size - r->str < total)

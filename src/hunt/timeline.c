@@ -791,6 +791,12 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     tn_tl_cache tc = {0};   /* for detections without their line */
     int r = 0;
     while (!rc && !o->err && (r = tn_merge_next(m, &d)) == 1) {
+        /* a rule the set does not have: a damaged run (a worker's
+         * detections are of its rules) */
+        if (d->rule >= (d->is_corr ? tn_ruleset_ncorrelations(rs) : tn_ruleset_count(rs))) {
+            rc = TN_TL_EREAD;
+            break;
+        }
         if (d->line) {
             batch_text(o);
             if (put_parts(o, &tc, d, rs, format, colour))

@@ -315,18 +315,24 @@ TN_TEST(test_spill_shared_line_once)
     CHECK_INT(tn_run_next(&r), 0);
     tn_run_close(&r);
     /* a damaged run: the first head says "the line before's" (there is
-     * none), or a head's flag is not 0 or 1: an error, not a line */
-    for (int k = 0; k < 2; k++) {
+     * none); the second's flag is not 0 or 1; the second, the line
+     * before's, says its parts end elsewhere (part_end[0] at byte 52);
+     * the second's kind (is_corr, 60) or level (61) is none a detection
+     * has: an error, not a line */
+    static const struct { int head, at, byte; } dmg[] = {
+        {0, 62, 1}, {1, 62, 7}, {1, 52, 14}, {1, 60, 2}, {1, 61, 9},
+    };
+    for (size_t k = 0; k < sizeof(dmg) / sizeof(dmg[0]); k++) {
         FILE *g = tn_spill_write(v, 6);
         CHECK(g != NULL);
         if (!g)
             return;
-        CHECK(fseek(g, 8 + (k ? 64 : 0) + 62, SEEK_SET) == 0);   /* disk_det's flag */
-        CHECK(fputc(k ? 7 : 1, g) != EOF);
+        CHECK(fseek(g, 8 + 64 * dmg[k].head + dmg[k].at, SEEK_SET) == 0);
+        CHECK(fputc(dmg[k].byte, g) != EOF);
         CHECK(fflush(g) == 0 && fseek(g, 0, SEEK_SET) == 0);
         tn_run_open(&r, g);
         int rc = tn_run_next(&r);
-        if (k)
+        if (dmg[k].head)
             rc = tn_run_next(&r);
         CHECK_INT(rc, -1);
         tn_run_close(&r);
@@ -673,6 +679,23 @@ TN_TEST(test_timeline_failures_told_apart)
     FILE *out = tmpfile();
     CHECK_INT(print_run(v, n, rs, &f.in, 0, out), 0);
     CHECK_INT(print_run(v, n, rs, &f.in, 1, out), TN_TL_EREAD);
+    /* a run naming a rule or correlation the set does not have (one rule,
+     * no correlation): damaged, with or without its line */
+    for (int k = 0; k < 3; k++) {
+        tn_det *bad = malloc(n * sizeof(*bad));
+        memcpy(bad, v, n * sizeof(*bad));
+        bad[7].rule = k == 0 ? 999 : 0;
+        bad[7].is_corr = k > 0;
+        if (k == 2) {
+            bad[7].line = "a|b|c\n";
+            bad[7].line_len = 6;
+            bad[7].part_end[0] = 1;
+            bad[7].part_end[1] = 3;
+            bad[7].computer = bad[7].channel = bad[7].details = "";
+        }
+        CHECK_INT(print_run(bad, n, rs, &f.in, 0, out), TN_TL_EREAD);
+        free(bad);
+    }
     fclose(out);
     FILE *full = fopen("/dev/full", "w");
     if (full) {
