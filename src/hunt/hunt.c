@@ -244,10 +244,10 @@ static int push_to(worker *w, tn_det **v, size_t *n, size_t *cap, size_t *huge, 
  * others through *shared (NULL: not shared; it is set back to NULL when a
  * spill empties the arena). The rule's parts join them when the timeline
  * is written. Storing whole lines, the 256 MiB real-chunk file's 159,404
- * detections held 89 MB of lines that were written to runs and read back. Counting
- * the rule by index, not by title in a map, took ~600 instructions off a
- * detection (callgrind); its computer is counted once per event by the
- * caller. */
+ * detections held 89 MB of lines, written to runs and read back.
+ * Counting the rule by index, not by title in a map, took ~600
+ * instructions off a detection (callgrind); its computer is counted once
+ * per event by the caller. */
 static void push_det(hunt *h, worker *w, const tn_det *d, const tn_tl_event *e, const char **shared)
 {
     tn_det f;

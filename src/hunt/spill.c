@@ -165,7 +165,8 @@ typedef struct disk_det {
 } disk_det;
 /* the layout tests/unit/test_hunt_timeline.c damages */
 _Static_assert(sizeof(disk_det) == 64 && offsetof(disk_det, part_end) == 52 &&
-                   offsetof(disk_det, is_corr) == 60 && offsetof(disk_det, level) == 61 && offsetof(disk_det, same) == 62,
+                   offsetof(disk_det, is_corr) == 60 && offsetof(disk_det, level) == 61 &&
+                   offsetof(disk_det, same) == 62,
                "disk_det's layout");
 
 /* Bytes written to a run file at a time. */

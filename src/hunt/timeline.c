@@ -788,7 +788,7 @@ int tn_timeline_print(tn_dets *ds, const tn_ruleset *rs, const tn_inputs *in, in
     if (format == TN_OUT_CSV)
         tn_buf_puts(&o->text, "timestamp,computer,channel,event_id,record_id,level,rule_title,rule_id,tags,details,file\n");
     const tn_det *d;
-    tn_tl_cache tc = {0};   /* for detections without their line */
+    tn_tl_cache tc = {0};   /* rules' parts of lines, kept (and files', for lines made here) */
     int r = 0;
     while (!rc && !o->err && (r = tn_merge_next(m, &d)) == 1) {
         /* a rule the set does not have: a damaged run (a worker's
