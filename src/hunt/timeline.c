@@ -959,8 +959,11 @@ void tn_timeline_summary(const tn_tl_stats *tl, const tn_ruleset *rs, const tn_h
                 "match)\n", (unsigned long long)st->re_limits);
     if (tn_ruleset_nfilters(rs))
         filters_summary(rs, st, out);
-    fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected", tn_ruleset_count(rs),
-            tn_ruleset_ncorrelations(rs), (unsigned long long)rules_rejected);
+    /* counted as `tansa rules check` counts them: correlations among the
+     * loaded (a rule and its correlation were 1 here and 2 there) */
+    fprintf(out, "  rules: %u loaded (%u correlations), %llu rejected",
+            tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs), tn_ruleset_ncorrelations(rs),
+            (unsigned long long)rules_rejected);
     if (st->rule_warnings)   /* a filter naming no rule, a placeholder without values, ... */
         fprintf(out, ", %llu warning%s (`tansa rules check` lists them)", (unsigned long long)st->rule_warnings,
                 st->rule_warnings == 1 ? "" : "s");

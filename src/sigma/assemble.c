@@ -196,11 +196,14 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
                            (corrs[c]->name && !strcmp(corrs[c]->name, ref)) ||
                            (corrs[c]->title && !strcmp(corrs[c]->title, ref));
                 char why[260];
-                snprintf(why, sizeof(why), "filter names %s '%.100s', %s: it filters nothing",
-                         corr ? "correlation" : "rule", ref,
+                /* "it": when the filter names nothing else (it said so
+                 * of a filter whose other names were loaded: a review) */
+                snprintf(why, sizeof(why), "filter names %s '%.100s', %s: %s filters nothing",
+                         corr ? "correlation" : "rule", ref, 
                          A.named ? "whose logsource is outside the filter's"
                               : corr ? "but filters apply to rules (and so to the correlations they feed)"
-                                     : "which is not loaded");
+                                     : "which is not loaded",
+                         flt->nfilter_rules == 1 ? "it" : "that name");
                 warn(ctx, flt->file, flt->line, flt->col, why);
             }
         }
@@ -213,8 +216,11 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
 
 /* Ids are meant to be unique (the specification: a UUID each). Two rules
  * of one id load, but the detections of both carry it, a filter naming
- * it applies to both, and a correlation naming it is refused: said. */
-int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+ * it applies to both, and a correlation naming it is refused: said. So
+ * are two of one name (the specification: "a unique human-readable name"),
+ * which a filter names as it names an id (a review, session 27). by_name:
+ * names (as written), else ids (in any case). */
+static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn warn, void *ctx)
 {
     tn_map m;
     tn_map_init(&m);
@@ -223,10 +229,10 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
     tn_buf b = {0};
     int rc = 0;
     for (uint32_t i = 0; i < nall && !rc; i++) {
-        const char *id = all[i]->id;
+        const char *id = by_name ? all[i]->name : all[i]->id;
         if (!id || !id[0])
             continue;
-        const char *low = lower_id(id, &b);
+        const char *low = by_name ? id : lower_id(id, &b);
         size_t n = low ? strlen(low) : 0;
         if (!low) {
             rc = -1;
@@ -244,8 +250,14 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
         } else if (warn) {
             const tn_srule *o = all[first[at]];
             char why[400];
-            snprintf(why, sizeof(why), "id '%.60s' is also the id of %.200s:%u: ids should be unique (the "
-                     "detections of both carry it, and a filter naming it applies to both)", id, o->file, o->line);
+            if (by_name)
+                snprintf(why, sizeof(why), "name '%.60s' is also the name of %.200s:%u: names should be "
+                         "unique (a filter naming it applies to both, and a correlation naming it is "
+                         "refused)", id, o->file, o->line);
+            else
+                snprintf(why, sizeof(why), "id '%.60s' is also the id of %.200s:%u: ids should be unique "
+                         "(the detections of both carry it, and a filter naming it applies to both)", id,
+                         o->file, o->line);
             warn(ctx, all[i]->file, all[i]->line, all[i]->col, why);
         }
     }
@@ -253,6 +265,11 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
     tn_free(first);
     tn_map_free(&m);
     return rc;
+}
+
+int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+{
+    return dup_warn(all, nall, 0, warn, ctx) || dup_warn(all, nall, 1, warn, ctx) ? -1 : 0;
 }
 
 /* Whether ref names the rule of this id or name: an id in any case (a

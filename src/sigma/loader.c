@@ -20,6 +20,7 @@
 #include "sigma/cond.h"
 #include "sigma/config.h"
 #include "sigma/detect.h"
+#include "sigma/meta.h"
 #include "sigma/ruleset_impl.h"
 #include "sigma/usable.h"
 #include "sigma/walk.h"
@@ -229,100 +230,6 @@ static int replay(loader *L, const outlist *o)
     return o->oom || !o->done ? -1 : 0;
 }
 
-/* A document's top-level keys that loading reads. Found in one pass over
- * the keys (the first of each, as tn_ymap_get): 18 tn_ymap_get calls a
- * rule, each a strcmp over ~12 keys, were 12.8 M instructions of loading
- * the 2,872 Windows rules (callgrind, warm caches). */
-enum { K_CORRELATION, K_FILTER, K_DETECTION, K_TITLE, K_LOGSOURCE, K_LEVEL, K_STATUS, K_TAGS,
-       K_ID, K_NAME, K_NKEYS };
-
-typedef struct dkeys {
-    const tn_ynode *v[K_NKEYS];   /* the value of each key, or NULL */
-} dkeys;
-
-static int key_slot(const char *s)
-{
-    switch (s[0]) {   /* one strcmp for most keys: a loop over the names was 3 M */
-    case 'c': return !strcmp(s, "correlation") ? K_CORRELATION : -1;
-    case 'd': return !strcmp(s, "detection") ? K_DETECTION : -1;
-    case 'f': return !strcmp(s, "filter") ? K_FILTER : -1;
-    case 'i': return !strcmp(s, "id") ? K_ID : -1;
-    case 'l': return !strcmp(s, "level") ? K_LEVEL : !strcmp(s, "logsource") ? K_LOGSOURCE : -1;
-    case 'n': return !strcmp(s, "name") ? K_NAME : -1;
-    case 's': return !strcmp(s, "status") ? K_STATUS : -1;
-    case 't': return !strcmp(s, "title") ? K_TITLE : !strcmp(s, "tags") ? K_TAGS : -1;
-    default: return -1;
-    }
-}
-
-static void doc_keys(const tn_ynode *doc, dkeys *d)
-{
-    unsigned seen = 0;
-    memset(d, 0, sizeof(*d));
-    for (const tn_ynode *k = doc->child; k; k = k->next) {
-        if (k->kind != TN_Y_SCALAR)
-            continue;
-        int i = key_slot(k->str);
-        if (i >= 0 && !(seen >> i & 1)) {
-            seen |= 1u << i;
-            d->v[i] = k->val;
-        }
-    }
-}
-
-/* Checks level, status, tags and id, which rules and correlations share
- * (the two schemas give level and status the same values); returns a
- * reason or NULL. */
-static const char *check_labels(const dkeys *dk, const tn_ynode **bad)
-{
-    static const char *levels[] = {"informational", "low", "medium", "high", "critical", NULL};
-    static const char *statuses[] = {"stable", "test", "experimental", "deprecated", "unsupported",
-                                     NULL};
-    const int fields[] = {K_LEVEL, K_STATUS};
-    const char **allowed[] = {levels, statuses};
-    for (int f = 0; f < 2; f++) {
-        const tn_ynode *v = dk->v[fields[f]];
-        if (!v)
-            continue;
-        *bad = v;
-        int ok = 0;
-        for (const char **a = allowed[f]; v->kind == TN_Y_SCALAR && *a; a++)
-            ok |= !strcmp(*a, v->str);
-        if (!ok)
-            return f == 0 ? "'level' must be informational, low, medium, high or critical"
-                          : "'status' must be stable, test, experimental, deprecated or "
-                            "unsupported";
-    }
-    const tn_ynode *tags = dk->v[K_TAGS];
-    *bad = tags;
-    if (tags && tags->kind != TN_Y_SEQ && !tn_ynode_is_null(tags))
-        return "'tags' must be a list";
-    const tn_ynode *id = dk->v[K_ID];
-    *bad = id;
-    if (id && id->kind != TN_Y_SCALAR)
-        return "'id' must be a string";
-    return NULL;
-}
-
-/* Checks a rule's or filter's metadata fields; returns a reason or NULL. */
-static const char *check_meta(const tn_ynode *doc, const dkeys *dk, const tn_ynode **bad)
-{
-    const tn_ynode *t = dk->v[K_TITLE];
-    *bad = t ? t : doc;
-    if (!t || t->kind != TN_Y_SCALAR || !t->len)
-        return "missing or empty 'title'";
-    const tn_ynode *ls = dk->v[K_LOGSOURCE];
-    *bad = ls ? ls : doc;
-    if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
-        return "missing or empty 'logsource' map";
-    for (const tn_ynode *k = ls->child; k; k = k->next)
-        if (k->val && k->val->kind != TN_Y_SCALAR) {
-            *bad = k;
-            return "logsource values must be strings";
-        }
-    return check_labels(dk, bad);
-}
-
 /* The document's tags (t: its 'tags' value), as a list in the rule set's
  * arena (none when out of memory: tags only label detections). */
 static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *n)
@@ -339,25 +246,25 @@ static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *
 }
 
 /* Returns -1 when out of memory. */
-static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const dkeys *dk,
+static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const tn_dkeys *dk,
                      const char *file)
 {
-    const tn_ynode *ls = dk->v[K_LOGSOURCE];
+    const tn_ynode *ls = dk->v[TN_K_LOGSOURCE];
     int oom = 0;
-    r->id = keep_str(U, str_or(dk->v[K_ID], ""), &oom);
-    r->title = keep_str(U, str_or(dk->v[K_TITLE], ""), &oom);
-    r->level = keep_str(U, str_or(dk->v[K_LEVEL], ""), &oom);
-    r->status = keep_str(U, str_or(dk->v[K_STATUS], ""), &oom);
+    r->id = keep_str(U, str_or(dk->v[TN_K_ID], ""), &oom);
+    r->title = keep_str(U, str_or(dk->v[TN_K_TITLE], ""), &oom);
+    r->level = keep_str(U, str_or(dk->v[TN_K_LEVEL], ""), &oom);
+    r->status = keep_str(U, str_or(dk->v[TN_K_STATUS], ""), &oom);
     r->product = keep_str(U, str_or(tn_ymap_get(ls, "product"), NULL), &oom);
     r->category = keep_str(U, str_or(tn_ymap_get(ls, "category"), NULL), &oom);
     r->service = keep_str(U, str_or(tn_ymap_get(ls, "service"), NULL), &oom);
     r->file = file;
     r->line = doc->line;
     r->col = doc->col;
-    r->name = keep_str(U, str_or(dk->v[K_NAME], NULL), &oom);
+    r->name = keep_str(U, str_or(dk->v[TN_K_NAME], NULL), &oom);
     if (oom)
         return -1;
-    fill_tags(U, dk->v[K_TAGS], &r->tags, &r->ntags);
+    fill_tags(U, dk->v[TN_K_TAGS], &r->tags, &r->ntags);
     int never;
     tn_lsmap_resolve(U->L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
                      &never);
@@ -408,13 +315,13 @@ static void vctx_done(unit *U, tn_vctx *c)
     U->capres = c->capres;
 }
 
-static int load_corr(unit *U, const tn_ynode *doc, const dkeys *dk, const char *file)
+static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const char *file)
 {
     char err[256];
     const tn_ynode *at = doc;
     /* a misspelt level made its hits informational, and a misspelt
      * status hid them from --status: as for rules, refused */
-    const char *why = check_labels(dk, &at);
+    const char *why = tn_check_labels(dk, &at);
     if (why) {
         reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, why);
         return 0;
@@ -441,21 +348,21 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
         reject(U, file, doc->line, doc->col, "a rule document must be a YAML map");
         return 0;
     }
-    dkeys dk;
-    doc_keys(doc, &dk);
+    tn_dkeys dk;
+    tn_doc_keys(doc, &dk);
     /* two of them: one was dropped (a filter beside a detection, too) */
-    const tn_ynode *other = dk.v[K_CORRELATION] ? (dk.v[K_DETECTION] ? dk.v[K_DETECTION] : dk.v[K_FILTER])
-                                                : dk.v[K_DETECTION] ? dk.v[K_FILTER] : NULL;
+    const tn_ynode *other = dk.v[TN_K_CORRELATION] ? (dk.v[TN_K_DETECTION] ? dk.v[TN_K_DETECTION] : dk.v[TN_K_FILTER])
+                                                : dk.v[TN_K_DETECTION] ? dk.v[TN_K_FILTER] : NULL;
     if (other) {
         reject(U, file, other->line, other->col,
                "a document is a rule (detection), a filter or a correlation rule, not two of them");
         return 0;
     }
-    if (dk.v[K_CORRELATION])
+    if (dk.v[TN_K_CORRELATION])
         return load_corr(U, doc, &dk, file);
-    int is_filter = dk.v[K_FILTER] != NULL && !dk.v[K_DETECTION];
-    const char *why = check_meta(doc, &dk, &bad);
-    const tn_ynode *det = dk.v[is_filter ? K_FILTER : K_DETECTION];
+    int is_filter = dk.v[TN_K_FILTER] != NULL && !dk.v[TN_K_DETECTION];
+    const char *why = tn_check_meta(doc, &dk, &bad);
+    const tn_ynode *det = dk.v[is_filter ? TN_K_FILTER : TN_K_DETECTION];
     if (!why && !det)
         why = "missing 'detection'", bad = doc;
     if (why) {
@@ -502,9 +409,39 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     if (prune_sources(U, r))
         return -1;
-    if (c.warn[0]) {
-        const tn_ynode *w = c.warn_node ? c.warn_node : doc;
-        warn(U, file, w->line, w->col, c.warn);
+    if (c.nwarns && is_filter) {
+        /* as '*' a filter would hide every match of its rules, whatever
+         * the field holds (a review, session 27: 157 of 1,236 detections
+         * on the corpus, under one warning hunt did not print) */
+        const tn_ynode *w = c.warns[0].at ? c.warns[0].at : doc;
+        char msg[300];
+        snprintf(msg, sizeof(msg), "a filter cannot take a placeholder with no value as a wildcard "
+                 "(%%%s%%): it would hide its rules' matches whatever the field holds; give it values "
+                 "(--placeholders FILE)", c.warns[0].name);
+        reject(U, file, w->line, w->col, msg);
+        return 0;
+    }
+    for (uint32_t i = 0; i < c.nwarns && i < TN_VCTX_WARNS; i++) {
+        const tn_ynode *w = c.warns[i].at ? c.warns[i].at : doc;
+        char msg[200];
+        snprintf(msg, sizeof(msg), "placeholder %%%s%% has no value; matched as '*'", c.warns[i].name);
+        warn(U, file, w->line, w->col, msg);
+    }
+    if (c.nwarns > TN_VCTX_WARNS) {
+        char msg[120];
+        snprintf(msg, sizeof(msg), "and %u more uses of placeholders with no value, matched as '*'",
+                 c.nwarns - TN_VCTX_WARNS);
+        warn(U, file, doc->line, doc->col, msg);
+    }
+    if (is_filter && r->cond && r->cond->op == TN_C_NOT) {
+        /* pySigma and rsigma add a filter as "rule and filter": their
+         * users write 'not selection' for what to hide, which here hides
+         * everything else (a review, session 27) */
+        const tn_ynode *cn = tn_ymap_get(det, "condition");
+        warn(U, file, cn ? cn->line : det->line, cn ? cn->col : det->col,
+             "a filter's condition starting with 'not': a filter hides the matches its condition holds "
+             "for (the specification's example), so this hides all but those; pySigma reads filters "
+             "the other way round");
     }
     if (is_filter) {
         const tn_ynode *rl = tn_ymap_get(det, "rules");
@@ -563,11 +500,28 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
 }
 
 /* The documents of a file's trees. 0, or -1 out of memory. */
+/* A legacy (Sigma 1) collection, whose documents are completed by an
+ * 'action: global' one or repeat the one before, is refused whole: read
+ * one by one, its documents were refused for a missing title or
+ * logsource, and the global one loaded as a rule of its own (a review,
+ * session 27). Sigma 2 has no collections; none is in SigmaHQ's rules*. */
 static int load_docs(unit *U, const tn_ystream *st, const char *file)
 {
-    for (size_t i = 0; i < st->ndocs; i++)
-        if (load_doc(U, st->docs[i], file))
-            return -1;
+    const tn_ynode *action = NULL;
+    for (size_t i = 0; i < st->ndocs && !action; i++)
+        action = st->docs[i]->kind == TN_Y_MAP ? tn_ymap_get(st->docs[i], "action") : NULL;
+    for (size_t i = 0; i < st->ndocs; i++) {
+        const tn_ynode *d = st->docs[i];
+        if (!action) {
+            if (load_doc(U, d, file))
+                return -1;
+        } else if (d->kind != TN_Y_SCALAR || d->len) {   /* not an empty document */
+            const tn_ynode *a = d->kind == TN_Y_MAP ? tn_ymap_get(d, "action") : NULL;
+            reject(U, file, (a ? a : d)->line, (a ? a : d)->col,
+                   "a legacy collection (Sigma 1: documents completed by 'action: global', "
+                   "'reset' or 'repeat') is not supported: write each rule whole");
+        }
+    }
     return 0;
 }
 

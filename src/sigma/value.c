@@ -434,8 +434,7 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
         return push_null(c, vs, nv, cap);
     if (m->flags & M_EXPAND) {
         tn_buf pre;
-        if (!c->warn[0])
-            c->warn_node = vn;
+        c->cur = vn;
         tn_buf_init(&pre);
         rc = tn_expand(c, vn->str, vn->len, &pre, &l, 0);
         tn_buf_free(&pre);

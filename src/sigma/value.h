@@ -6,6 +6,13 @@
 #include "sigma/rule.h"
 #include "sigma/yaml.h"
 
+/* A placeholder with no value, where a value used it (tn_vctx.warns). */
+#define TN_VCTX_WARNS 8
+typedef struct tn_vwarn {
+    const tn_ynode *at;            /* the value */
+    char name[128];                /* the placeholder, without its '%'s */
+} tn_vwarn;
+
 typedef struct tn_vctx {
     tn_arena *a;                   /* where compiled values live */
     const struct tn_placeholders *placeholders;  /* name -> list of values, or NULL */
@@ -13,8 +20,10 @@ typedef struct tn_vctx {
     size_t errlen;
     const tn_ynode *err_node;      /* OUT: the offending node, for line:col */
     uint32_t err_col;              /* OUT: columns to add to err_node's (inside a condition) */
-    char warn[200];                /* OUT: set when a placeholder had no value */
-    const tn_ynode *warn_node;     /* OUT: where */
+    tn_vwarn warns[TN_VCTX_WARNS]; /* OUT: each placeholder with no value, once a value
+                                    * (a rule's first TN_VCTX_WARNS; the rest in nwarns) */
+    uint32_t nwarns;               /* OUT: how many there were */
+    const tn_ynode *cur;           /* the value being compiled: where its warnings are */
     pcre2_code **res;              /* OUT: every compiled regex, for freeing */
     size_t nres, capres;
     size_t nvals;                  /* values compiled for the rule so far (TN_RULE_MAX_VALUES) */

@@ -349,12 +349,27 @@ oom:
 
 /* Appends to out every expansion of s[0..n): each unescaped %name% is
  * replaced by each of its values (product over placeholders). A name
- * with no values becomes a wildcard and sets c->warn. */
+ * with no values becomes a wildcard, under a warning (c->warns). */
 /* Spellings of one value past which expand refuses the rule: they
  * matched '*' once past 256 under a warning that the placeholder had no
  * value, and past it only when a later placeholder came (a review,
  * session 23); a rule's values are bounded anyway (TN_RULE_MAX_VALUES). */
 #define TN_EXPAND_MAX 4096
+
+/* Placeholder name has no value in the value c->cur: told once for that
+ * value (a value with another placeholder before it spells it again). */
+static void warn_unset(tn_vctx *c, const char *name)
+{
+    uint32_t kept = c->nwarns < TN_VCTX_WARNS ? c->nwarns : TN_VCTX_WARNS;
+    for (uint32_t i = 0; i < kept; i++)
+        if (c->warns[i].at == c->cur && !strcmp(c->warns[i].name, name))
+            return;
+    if (kept < TN_VCTX_WARNS) {
+        c->warns[kept].at = c->cur;
+        snprintf(c->warns[kept].name, sizeof(c->warns[kept].name), "%s", name);
+    }
+    c->nwarns++;
+}
 
 int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, int depth)
 {
@@ -398,7 +413,7 @@ int tn_expand(tn_vctx *c, const char *s, size_t n, tn_buf *prefix, plist *out, i
                                         "refused", name);
             rc = -1;
         } else if (!vals || vals->kind != TN_Y_SEQ || vals->count == 0) {
-            snprintf(c->warn, sizeof(c->warn), "placeholder %%%s%% has no value; matched as '*'", name);
+            warn_unset(c, name);
             tn_buf_putc(&base, TN_GLOB_STAR);
             rc = tn_expand(c, s + rest, n - rest, &base, out, depth + 1);
         } else {

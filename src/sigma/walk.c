@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define MAX_DEPTH 32
@@ -76,10 +77,12 @@ static int add_file(walk *w, const char *path, dev_t dev, ino_t ino, const struc
     return add(w, path, NULL, sb);
 }
 
+/* In any case: rules copied from Windows shares come as RULE.YML, and
+ * were skipped without a word inside folders (a review, session 27). */
 static int has_yaml_ext(const char *name)
 {
     size_t n = strlen(name);
-    return (n > 4 && !strcmp(name + n - 4, ".yml")) || (n > 5 && !strcmp(name + n - 5, ".yaml"));
+    return (n > 4 && !strcasecmp(name + n - 4, ".yml")) || (n > 5 && !strcasecmp(name + n - 5, ".yaml"));
 }
 
 static int walk_path(walk *w, const char *path, int is_dir, int depth, const struct stat *sb);

@@ -24,7 +24,7 @@ check "broken YAML reported" 1 "$(grep -c '^tests/data/sigma/bad/broken_yaml.yml
 json=$("$TANSA" rules check --format json "$D/bad" "$D/good" 2>/dev/null)
 check "json loaded" 4 "$(jq .loaded <<<"$json")"
 check "json rejected" 4 "$(jq '.rejected | length' <<<"$json")"
-check "json keys" '["by_product","loaded","rejected"]' "$(jq -c 'keys' <<<"$json")"
+check "json keys" '["by_product","filters","loaded","rejected","warnings"]' "$(jq -c 'keys' <<<"$json")"
 check "json rejection fields" '["column","file","line","reason"]' "$(jq -c '.rejected[0] | keys' <<<"$json")"
 check "json by product" '{"(correlation)":1,"linux":1,"windows":2}' "$(jq -cS .by_product <<<"$json")"
 "$TANSA" rules check "$D/bad" >/dev/null 2>&1; rc=$?

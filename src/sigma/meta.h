@@ -1,0 +1,29 @@
+/* meta.h - a rule document's top-level keys, and the checks of the
+ * metadata that rules, filters and correlation rules share (loader.c). */
+#ifndef TN_SIGMA_META_H
+#define TN_SIGMA_META_H
+
+#include "sigma/yaml.h"
+
+/* The top-level keys loading reads. TN_K_ACTION: a legacy (Sigma 1)
+ * collection's 'action: global | reset | repeat', which is refused. */
+enum { TN_K_CORRELATION, TN_K_FILTER, TN_K_DETECTION, TN_K_TITLE, TN_K_LOGSOURCE, TN_K_LEVEL,
+       TN_K_STATUS, TN_K_TAGS, TN_K_ID, TN_K_NAME, TN_K_ACTION, TN_K_NKEYS };
+
+typedef struct tn_dkeys {
+    const tn_ynode *v[TN_K_NKEYS];   /* the value of each key, or NULL */
+} tn_dkeys;
+
+/* The keys of map doc, the first of each (as tn_ymap_get). */
+void tn_doc_keys(const tn_ynode *doc, tn_dkeys *d);
+
+/* Checks level, status, tags and id, which rules and correlations share
+ * (the two schemas give level and status the same values): a reason, with
+ * *bad the node, or NULL. */
+const char *tn_check_labels(const tn_dkeys *dk, const tn_ynode **bad);
+
+/* Checks a rule's or filter's metadata fields (title, logsource, then
+ * tn_check_labels): a reason, with *bad the node, or NULL. */
+const char *tn_check_meta(const tn_ynode *doc, const tn_dkeys *dk, const tn_ynode **bad);
+
+#endif

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# sigma_filters_meta.sh - what a review of session 27 found in filters,
+# placeholders, legacy collections, names, statuses and rule files:
+# a filter whose placeholder has no value (it hid every match), a filter
+# written for pySigma ('not selection'), each placeholder warned at its
+# own value, collections refused with their reason, names that repeat,
+# `.YML` files in folders, warnings in `--format json`, and deprecated or
+# unsupported rules left out of the timeline unless --status asks.
+set -u
+: "${TANSA:=build/tansa-san}"
+pass=0 fail=0
+check() { # name expected actual
+    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
+    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
+}
+w=$(mktemp -d)
+export TANSA_CACHE=off
+rule() { # file id name status user-field
+    cat >"$1" <<EOF
+title: Whoami $3
+id: $2
+name: $3
+status: $4
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\\whoami.exe'
+    condition: selection
+level: high
+EOF
+}
+ev() { # user
+    printf '{"Event":{"System":{"Provider":{"Name":"Microsoft-Windows-Sysmon"},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"h1","TimeCreated":{"#attributes":{"SystemTime":"2024-01-01T00:00:0%sZ"}},"EventRecordID":%s},"EventData":{"Image":"C:\\\\Windows\\\\System32\\\\whoami.exe","User":"%s","CommandLine":"whoami"}}}\n' "$2" "$2" "$1"
+}
+{ ev adm_bob 1; ev alice 2; ev adm_eve 3; } >"$w/ev.jsonl"
+mkdir -p "$w/r" "$w/fph" "$w/fnot" "$w/ph" "$w/coll" "$w/dup" "$w/ext" "$w/st"
+rule "$w/r/rule.yml" 11111111-1111-4111-8111-111111111111 whoami_exec stable
+
+# a filter whose placeholder has no value: as '*' it hid every match
+cat >"$w/fph/f.yml" <<'EOF'
+title: Admins
+logsource:
+    category: process_creation
+    product: windows
+filter:
+    rules: [whoami_exec]
+    selection:
+        User|expand: '%AdminAccounts%'
+    condition: selection
+EOF
+out=$("$TANSA" rules check "$w/fph" "$w/r" 2>/dev/null); rc=$?
+check "a filter with a placeholder without values is refused, at its value" \
+    "1 $w/fph/f.yml:8:22: a filter cannot take a placeholder with no value as a wildcard (%AdminAccounts%)" \
+    "$rc $(grep -o '^.*(%AdminAccounts%)' <<<"$out")"
+n=$("$TANSA" hunt -q -r "$w/fph" -r "$w/r" -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -c '"rule_id"')
+check "... and hides nothing in a hunt" 3 "$n"
+printf 'placeholders:\n  AdminAccounts:\n    - adm_*\n' >"$w/ph.yml"
+n=$("$TANSA" hunt -q --placeholders "$w/ph.yml" -r "$w/fph" -r "$w/r" -f jsonl "$w/ev.jsonl" 2>/dev/null |
+    grep -o '"record_id":[0-9]*' | tr '\n' ' ')
+check "... and with values it hides their matches (alice's is left)" '"record_id":2 ' "$n"
+
+# a filter written for pySigma: warned, read as the specification's example
+sed 's/condition: selection/condition: not selection/; s/User|expand: .*/User|startswith: adm_/' \
+    "$w/fph/f.yml" >"$w/fnot/f.yml"
+err=$("$TANSA" rules check "$w/fnot" "$w/r" 2>&1 >/dev/null)
+check "a filter's condition starting with 'not' is warned, at the condition" \
+    "$w/fnot/f.yml:9:16: warning: a filter's condition starting with 'not'" \
+    "$(grep -o "^.*starting with 'not'" <<<"$err")"
+n=$("$TANSA" hunt -q -r "$w/fnot" -r "$w/r" -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -o '"record_id":[0-9]*' |
+    tr '\n' ' ')
+check "... and it hides what its condition holds for: all but the adm_ users" '"record_id":1 "record_id":3 ' "$n"
+
+# each placeholder without values warned at its own value
+cat >"$w/ph/r.yml" <<'EOF'
+title: Placeholders
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|expand: '%NoSuchA%'
+        User|expand: '%NoSuchB%-%NoSuchA%'
+    sel2:
+        CommandLine|expand: '%NoSuchC%'
+    condition: selection or sel2
+level: high
+EOF
+err=$("$TANSA" rules check "$w/ph" 2>&1 >/dev/null)
+check "each placeholder without values is warned once a value, at that value" \
+    "$w/ph/r.yml:7:23: warning: placeholder %NoSuchA% has no value; matched as '*'
+$w/ph/r.yml:8:22: warning: placeholder %NoSuchB% has no value; matched as '*'
+$w/ph/r.yml:8:22: warning: placeholder %NoSuchA% has no value; matched as '*'
+$w/ph/r.yml:10:29: warning: placeholder %NoSuchC% has no value; matched as '*'" "$err"
+json=$("$TANSA" rules check --format json "$w/ph" "$w/fnot" "$w/r" 2>/dev/null)
+check "json keys" '["by_product","filters","loaded","rejected","warnings"]' "$(jq -c 'keys' <<<"$json")"
+check "json lists the warnings and counts the filters" \
+    "1 5 $w/ph/r.yml 10 29 placeholder %NoSuchC% has no value; matched as '*'" \
+    "$(jq -r '.filters as $f | .warnings as $v | $v[] | select(.warning | test("NoSuchC")) |
+        "\($f) \($v | length) \(.file) \(.line) \(.column) \(.warning)"' <<<"$json")"
+check "text counts the warnings" "warnings: 5 (on standard error)" \
+    "$("$TANSA" rules check "$w/ph" "$w/fnot" "$w/r" 2>/dev/null | grep '^warnings')"
+
+# a legacy collection: every document refused with that reason
+cat >"$w/coll/c.yml" <<'EOF'
+action: global
+title: Collection
+logsource:
+    product: windows
+---
+detection:
+    selection:
+        EventID: 1
+    condition: selection
+---
+
+---
+detection:
+    selection:
+        EventID: 2
+    condition: selection
+EOF
+out=$("$TANSA" rules check "$w/coll" 2>/dev/null); rc=$?
+check "a legacy collection is refused whole, each document at its place, the empty one left" \
+    "3 $w/coll/c.yml:1:9: $w/coll/c.yml:6:1: $w/coll/c.yml:13:1: 3" \
+    "$rc $(grep -o '^[^ ]*:[0-9]*:[0-9]*' <<<"$out" | tr '\n' ' ')$(grep -c ': a legacy collection (Sigma 1' <<<"$out")"
+
+# two rules of one name: warned (a filter naming it takes both)
+rule "$w/dup/a.yml" 22222222-2222-4222-8222-222222222222 same_name stable
+rule "$w/dup/b.yml" 33333333-3333-4333-8333-333333333333 same_name stable
+err=$("$TANSA" rules check "$w/dup" 2>&1 >/dev/null)
+check "a name used twice is warned" \
+    "$w/dup/b.yml:1:1: warning: name 'same_name' is also the name of $w/dup/a.yml:1: names should be unique" \
+    "$(grep -o '^.*names should be unique' <<<"$err")"
+
+# rule files by their extension in any case
+rule "$w/ext/a.YML" 44444444-4444-4444-8444-444444444444 a stable
+rule "$w/ext/b.Yaml" 55555555-5555-4555-8555-555555555555 b stable
+rule "$w/ext/c.yml.txt" 66666666-6666-4666-8666-666666666666 c stable
+check ".YML and .Yaml rule files in a folder are loaded" "loaded: 2 (0 correlations)" \
+    "$("$TANSA" rules check "$w/ext" 2>/dev/null | grep '^loaded')"
+
+# deprecated and unsupported rules: not reported unless --status asks
+for s in stable test experimental deprecated unsupported; do
+    rule "$w/st/$s.yml" "$(uuidgen 2>/dev/null || cat /proc/sys/kernel/random/uuid)" "st_$s" "$s"
+done
+err=$(mktemp)
+n=$("$TANSA" hunt -r "$w/st" -f jsonl "$w/ev.jsonl" 2>"$err" | grep -c '"rule_id"')
+check "deprecated and unsupported rules are not reported by default, and it is said" \
+    "9 1" "$n $(grep -c '^tansa hunt: 2 rules of status deprecated or unsupported not reported' "$err")"
+n=$("$TANSA" hunt -q -r "$w/st" --status stable,test,experimental,deprecated,unsupported -f jsonl "$w/ev.jsonl" \
+    2>/dev/null | grep -c '"rule_id"')
+check "... and --status reports them" 15 "$n"
+n=$("$TANSA" hunt -q -r "$w/st" --status deprecated -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -c 'st_deprecated\|Whoami')
+check "... --status deprecated alone: only those" 3 "$n"
+rm -f "$err"
+rm -rf "$w"
+echo "$pass passed, $fail failed"
