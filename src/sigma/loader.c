@@ -409,6 +409,17 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     if (prune_sources(U, r))
         return -1;
+    /* another taxonomy names fields otherwise (ECS: process.command_line):
+     * read as Sigma's, such a rule can never match, and it loaded without
+     * a word (a review, session 27; the specification: other taxonomies
+     * "must be handled by the used tool or transformed") */
+    const tn_ynode *tx = tn_ymap_get(doc, "taxonomy");
+    if (tx && tx->kind == TN_Y_SCALAR && strcasecmp(tx->str, "sigma")) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "taxonomy '%.60s' is not read: its field names are taken as Sigma's, "
+                 "which they may not be", tx->str);
+        warn(U, file, tx->line, tx->col, msg);
+    }
     if (c.nwarns && is_filter) {
         /* as '*' a filter would hide every match of its rules, whatever
          * the field holds (a review, session 27: 157 of 1,236 detections

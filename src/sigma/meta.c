@@ -42,8 +42,27 @@ void tn_doc_keys(const tn_ynode *doc, tn_dkeys *d)
 /* Checks level, status, tags and id, which rules and correlations share
  * (the two schemas give level and status the same values); returns a
  * reason or NULL. */
+/* Whether n is a scalar that holds a NUL: read up to it ("nul\0title"
+ * was the title "nul", an id lost its tail: a review, session 27). */
+static int has_nul(const tn_ynode *n)
+{
+    return n && n->kind == TN_Y_SCALAR && memchr(n->str, 0, n->len) != NULL;
+}
+
 const char *tn_check_labels(const tn_dkeys *dk, const tn_ynode **bad)
 {
+    static const int texts[] = {TN_K_TITLE, TN_K_ID, TN_K_NAME, TN_K_LEVEL, TN_K_STATUS};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        if (has_nul(dk->v[texts[i]])) {
+            *bad = dk->v[texts[i]];
+            return "a NUL byte in a title, id, name, level or status";
+        }
+    const tn_ynode *tg = dk->v[TN_K_TAGS];
+    for (const tn_ynode *e = tg && tg->kind == TN_Y_SEQ ? tg->child : NULL; e; e = e->next)
+        if (has_nul(e)) {
+            *bad = e;
+            return "a NUL byte in a tag";
+        }
     static const char *levels[] = {"informational", "low", "medium", "high", "critical", NULL};
     static const char *statuses[] = {"stable", "test", "experimental", "deprecated", "unsupported",
                                      NULL};
@@ -84,10 +103,15 @@ const char *tn_check_meta(const tn_ynode *doc, const tn_dkeys *dk, const tn_ynod
     *bad = ls ? ls : doc;
     if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
         return "missing or empty 'logsource' map";
-    for (const tn_ynode *k = ls->child; k; k = k->next)
+    for (const tn_ynode *k = ls->child; k; k = k->next) {
         if (k->val && k->val->kind != TN_Y_SCALAR) {
             *bad = k;
             return "logsource values must be strings";
         }
+        if (has_nul(k->val)) {
+            *bad = k->val;
+            return "a NUL byte in a logsource value";
+        }
+    }
     return tn_check_labels(dk, bad);
 }

@@ -205,6 +205,15 @@ static int on_event(builder *b, yaml_event_t *ev, char *err, size_t errlen)
             }
             if (oom)
                 goto oom;
+            /* a key is read up to its first NUL ("User\0junk" was the
+             * field User: a review, session 27): refused */
+            for (const tn_ynode *k = b->stack[b->depth - 1]->child; k; k = k->next)
+                if (k->kind == TN_Y_SCALAR && memchr(k->str, 0, k->len)) {
+                    set_err(err, errlen, "YAML: a key holds a NUL byte");
+                    b->eline = k->line;
+                    b->ecol = k->col;
+                    return -1;
+                }
         }
         /* fall through */
     case YAML_SEQUENCE_END_EVENT:

@@ -14,7 +14,8 @@
 
 /* Version of the trees tn_yaml_parse builds from libyaml's events: bump it
  * when the building changes (ycache.c keeps trees on disk, keyed on it). */
-#define TN_YAML_TREES 2   /* 2: a map with a key written twice is an error */
+#define TN_YAML_TREES 3   /* 2: a map with a key written twice is an error;
+                           * 3: and a map with a key holding a NUL byte */
 
 typedef enum tn_ykind {
     TN_Y_SCALAR,   /* str/len hold the text */

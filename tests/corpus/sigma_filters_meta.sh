@@ -141,6 +141,24 @@ rule "$w/ext/c.yml.txt" 66666666-6666-4666-8666-666666666666 c stable
 check ".YML and .Yaml rule files in a folder are loaded" "loaded: 2 (0 correlations)" \
     "$("$TANSA" rules check "$w/ext" 2>/dev/null | grep '^loaded')"
 
+# another taxonomy: warned (its field names are read as Sigma's)
+mkdir -p "$w/tx" "$w/nul"
+sed 's/^level: high/level: high\ntaxonomy: ecs/' "$w/r/rule.yml" >"$w/tx/r.yml"
+check "a rule of another taxonomy is warned, at the taxonomy" \
+    "$w/tx/r.yml:13:11: warning: taxonomy 'ecs' is not read" \
+    "$("$TANSA" rules check "$w/tx" 2>&1 >/dev/null | grep -o "^.*taxonomy 'ecs' is not read")"
+
+# a NUL byte in a key or a title: refused (read up to it, "User\0junk"
+# was the field User, "t\0x" the title "t")
+printf 'title: k\nlogsource: {product: windows}\ndetection:\n  sel:\n    "User\\0junk": alice\n  condition: sel\n' \
+    >"$w/nul/k.yml"
+printf 'title: "t\\0x"\nlogsource: {product: windows}\ndetection:\n  sel:\n    User: alice\n  condition: sel\n' \
+    >"$w/nul/t.yml"
+out=$("$TANSA" rules check "$w/nul" 2>/dev/null)
+check "a NUL byte in a key or a title is refused, at its place" \
+    "$w/nul/k.yml:5:5: YAML: a key holds a NUL byte
+$w/nul/t.yml:1:8: a NUL byte in a title, id, name, level or status" "$(grep "^$w" <<<"$out")"
+
 # deprecated and unsupported rules: not reported unless --status asks
 for s in stable test experimental deprecated unsupported; do
     rule "$w/st/$s.yml" "$(uuidgen 2>/dev/null || cat /proc/sys/kernel/random/uuid)" "st_$s" "$s"
