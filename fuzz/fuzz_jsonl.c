@@ -62,9 +62,25 @@ static int depth(json_t *v)
     return 0;
 }
 
-/* Records in one top-level value (an object, or an array of objects), or -1. */
-static long records_in(json_t *v)
+/* Records in one top-level value (an object, or an array of objects), or -1.
+ * An object of one member "Records" holding an array (AWS CloudTrail's
+ * files) is its elements, each of which must be an object, and then its
+ * text is read again refusing duplicate keys: the reader takes such an
+ * object only when "Records" is its one member as written (s, n). */
+static long records_in(json_t *v, const char *s, size_t n)
 {
+    json_t *rec = json_is_object(v) && json_object_size(v) == 1 ? json_object_get(v, "Records") : NULL;
+    if (rec && json_is_array(rec)) {
+        json_error_t e;
+        json_t *again = json_loadb(s, n, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &e);
+        if (!again)
+            return -1;
+        json_decref(again);
+        size_t i;
+        json_t *x;
+        json_array_foreach(rec, i, x) if (!json_is_object(x) || depth(x) > TN_JSON_MAX_DEPTH - 2) return -1;
+        return (long)json_array_size(rec);
+    }
     if (json_is_object(v))
         return depth(v) <= TN_JSON_MAX_DEPTH ? 1 : -1;
     if (!json_is_array(v))
@@ -89,7 +105,7 @@ static long expected_events(const char *s, size_t n)
         json_t *v = json_loadb(s + off, n - off, JSON_DISABLE_EOF_CHECK, &err);
         if (!v)
             return -1;
-        long k = records_in(v);
+        long k = records_in(v, s + off, (size_t)err.position);
         json_decref(v);
         if (k < 0 || memmem(s + off, (size_t)err.position, "\n{", 2))
             return -1;

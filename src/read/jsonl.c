@@ -61,6 +61,7 @@ struct tn_jsonl {
     uint64_t line;             /* line number of buf[pos] */
     int mode;                  /* enum mode */
     int in_array;              /* inside a top-level '[' */
+    tn_jnode *pending;         /* the next of a {"Records": [...]} record's elements */
     uint64_t array_line;
 
     /* M_REC */
@@ -538,6 +539,18 @@ static const char *const type_names[] = {
     [TN_J_OBJECT] = "object",
 };
 
+/* Whether root is one of AWS CloudTrail's own files, {"Records": [...]}
+ * (an object of that one member, an array): its elements are the events,
+ * from *first on (NULL: none). */
+static int records_of(const tn_jnode *root, tn_jnode **first)
+{
+    const tn_jnode *k = root->type == TN_J_OBJECT ? root->kid : NULL;
+    if (!k || k->next || k->type != TN_J_ARRAY || k->key_len != 7 || memcmp(k->key, "Records", 7))
+        return 0;
+    *first = k->kid;
+    return 1;
+}
+
 /* Parses and maps buf[rs..re). Returns 1 event, 0 skipped, <0 fatal. */
 static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
 {
@@ -558,6 +571,12 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
             r->col0 = 0;
             r->at_bol = 0;
         }
+        return 0;
+    }
+    if (records_of(root, &r->pending)) {   /* its elements are the events (tn_jsonl_next) */
+        if (st.bad_unicode)
+            report(r, r->rec_line, "invalid UTF-8 or lone surrogate in a string, "
+                                   "replaced by U+FFFD (events kept)");
         return 0;
     }
     int rc = tn_jmap_event(&r->map, root, ev);
@@ -581,9 +600,38 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
     return 1;
 }
 
+/* Maps the next element of a pending Records array: 1 event, 0 none
+ * left or skipped, <0 fatal. */
+static int next_pending(tn_jsonl *r, tn_event *ev)
+{
+    tn_jnode *n = r->pending;
+    r->pending = n->next;
+    int rc = tn_jmap_event(&r->map, n, ev);
+    if (rc < 0)
+        return TN_JSONL_ENOMEM;
+    if (rc > 0) {
+        report(r, r->rec_line, "a JSON %s in Records, not an object; skipped", type_names[n->type]);
+        return 0;
+    }
+    if (r->map.nul)
+        report(r, r->rec_line, "'%.60s' holds a NUL character: not taken as the event's own (event kept)",
+               r->map.nul);
+    if (r->map.dup)
+        report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
+                               "(event kept)", r->map.dup);
+    ev->file = r->name;
+    ev->offset = r->rec_line;
+    return 1;
+}
+
 int tn_jsonl_next(tn_jsonl *r, tn_event *ev)
 {
     for (;;) {
+        while (r->pending) {   /* the arena holds the Records' tree until they are read */
+            int rc = next_pending(r, ev);
+            if (rc)
+                return rc;
+        }
         tn_arena_reset(&r->arena);
         size_t rs, re;
         int rc = frame(r, &rs, &re);

@@ -702,6 +702,91 @@ static void embedded_xml(tn_jmap *m, tn_event *ev, const tn_jnode *root)
     }
 }
 
+/* ---- cloud audit logs -------------------------------------------------- */
+
+/* Whether n is a string that ends with suffix (or, with exact, is it). */
+static int str_is(const tn_jnode *n, const char *suffix, int exact)
+{
+    size_t k = strlen(suffix);
+    return n && n->type == TN_J_STRING && (exact ? n->text_len == k : n->text_len >= k) &&
+           !memcmp(n->text + n->text_len - k, suffix, k);
+}
+
+/* Whether n is a string one of list (NULL-ended) is. */
+static int str_in(const tn_jnode *n, const char *const *list)
+{
+    for (; *list; list++)
+        if (str_is(n, *list, 1))
+            return 1;
+    return 0;
+}
+
+/* The audit logs of cloud services, told by members of their own: the
+ * channel names the log (data/logsources.yml maps Sigma's aws, okta, gcp,
+ * github and azure log sources to these names), the time is the log's own
+ * time member. All members stay fields, by dotted path, as the rules name
+ * them (eventSource, actor.alternateId, protoPayload.methodName). Until
+ * session 27 no cloud rule could match: they had no log source. */
+static void cloud_shape(tn_event *ev, const tn_jnode *root)
+{
+    static const char *const signin[] = {"SignInLogs", "NonInteractiveUserSignInLogs",
+                                         "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs",
+                                         "SigninLogs", "AADNonInteractiveUserSignInLogs",
+                                         "AADServicePrincipalSignInLogs", NULL};
+    static const char *const risk[] = {"RiskyUsers", "UserRiskEvents", "RiskyServicePrincipals",
+                                       "ServicePrincipalRiskEvents", "AADRiskyUsers",
+                                       "AADUserRiskEvents", NULL};
+    static const char *const activity[] = {"Administrative", "Security", "ServiceHealth", "Alert",
+                                           "Recommendation", "Policy", "Autoscale",
+                                           "ResourceHealth", NULL};
+    const char *chan = NULL;
+    const tn_jnode *t = NULL, *v, *data = tn_json_get(root, "data");
+    const tn_jnode *cat = tn_json_get(root, "category"), *type = tn_json_get(root, "Type");
+    if (str_is(tn_json_get(root, "eventSource"), ".amazonaws.com", 0) && tn_json_get(root, "eventVersion")) {
+        chan = "AWS CloudTrail";
+        t = tn_json_get(root, "eventTime");
+    } else if ((v = tn_json_get(root, "eventType")) && v->type == TN_J_STRING &&
+               (t = tn_json_get(root, "published")) && tn_json_get(root, "actor")) {
+        chan = "Okta System Log";
+    } else if (str_is(tn_json_get(tn_json_get(root, "protoPayload"), "@type"), ".cloud.audit.AuditLog", 0)) {
+        chan = "GCP Audit Log";
+        t = tn_json_get(root, "timestamp");
+    } else if (data && str_is(tn_json_get(tn_json_get(data, "protoPayload"), "@type"),
+                              ".cloud.audit.AuditLog", 0)) {
+        chan = "GCP Audit Log";   /* a Pub/Sub export's message: its data */
+        t = tn_json_get(data, "timestamp");
+    } else if ((v = tn_json_get(root, "action")) && v->type == TN_J_STRING && tn_json_get(root, "actor") &&
+               (tn_json_get(root, "_document_id") || tn_json_get(root, "business") ||
+                tn_json_get(root, "org"))) {
+        chan = "GitHub Audit Log";
+        if (!(t = tn_json_get(root, "@timestamp")))
+            t = tn_json_get(root, "created_at");
+    } else if (str_in(cat, signin) || str_in(type, signin)) {
+        chan = "Azure Sign-in Logs";
+    } else if (str_is(cat, "AuditLogs", 1) || str_is(type, "AuditLogs", 1)) {
+        chan = "Azure Audit Logs";
+    } else if (str_in(cat, risk) || str_in(type, risk)) {
+        chan = "Azure Risk Detection";
+    } else if (str_is(type, "AzureActivity", 1) ||
+               (str_in(cat, activity) && tn_json_get(root, "resourceId") && tn_json_get(root, "operationName"))) {
+        chan = "Azure Activity Log";
+    }
+    if (!chan)
+        return;
+    ev->channel = chan;
+    ev->present |= TN_EV_BIT(TN_EV_CHANNEL);
+    if (!t && (cat || type))   /* Azure: its diagnostic export's time */
+        t = tn_json_get(root, "time");
+    uint64_t ms;
+    if (t && !(ev->present & TN_EV_BIT(TN_EV_TIME))) {
+        if (t->type == TN_J_NUMBER && node_uint(t, UINT64_MAX / 10000 - 11644473600000ull, &ms) == 0)
+            ev->time = (ms + 11644473600000ull) * 10000;   /* GitHub's: ms since 1970 */
+        else if (node_time(t, &ev->time) < 0)
+            return;
+        ev->present |= TN_EV_BIT(TN_EV_TIME);
+    }
+}
+
 static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
 {
     if (tn_json_get(root, "event_id") && tn_json_get(root, "log_name"))
@@ -731,6 +816,8 @@ static void map_flat(tn_jmap *m, tn_event *ev, tn_jnode *root)
     tn_jnode *pv = nested && !(ev->present & TN_EV_BIT(TN_EV_PROVIDER)) ? tn_json_get(root, "Provider") : NULL;
     if (pv && set_slot(m, ev, S_PROVIDER, pv) == 0)
         pv->used = 1;
+    if (!(ev->present & TN_EV_BIT(TN_EV_CHANNEL)))
+        cloud_shape(ev, root);
     flat_rest(m, "", root);
     embedded_xml(m, ev, root);
 }
