@@ -433,9 +433,15 @@ static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, ui
         one[k] = 0;
         snprintf(c->err, c->errlen, "%s (at offset %zu of '%s')", msg, at, one);
         c->err_node = cn;
-        /* a one-line scalar: point at the character (after an opening quote) */
-        if (!memchr(cn->str, '\n', cn->len))
-            c->err_col = (uint32_t)at + (cn->plain ? 0 : 1);
+        /* a one-line scalar: point at the character (after an opening
+         * quote), counted in characters as libyaml counts columns (bytes
+         * put it past the character after non-ASCII text: a review) */
+        if (!memchr(cn->str, '\n', cn->len)) {
+            uint32_t chars = 0;
+            for (size_t i = 0; i < at && i < cn->len; i++)
+                chars += ((unsigned char)cn->str[i] & 0xC0) != 0x80;
+            c->err_col = chars + (cn->plain ? 0 : 1);
+        }
     }
     return r;
 }

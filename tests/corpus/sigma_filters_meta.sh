@@ -159,6 +159,13 @@ check "a NUL byte in a key or a title is refused, at its place" \
     "$w/nul/k.yml:5:5: YAML: a key holds a NUL byte
 $w/nul/t.yml:1:8: a NUL byte in a title, id, name, level or status" "$(grep "^$w" <<<"$out")"
 
+# a condition's error after non-ASCII text: columns in characters, as
+# libyaml counts them (bytes put it two past sel2)
+mkdir -p "$w/pos"
+printf 'title: u\nlogsource:\n    product: windows\ndetection:\n    s\xc3\xa9l\xc3\xa9ction:\n        Image: x\n    condition: s\xc3\xa9l\xc3\xa9ction and sel2\n' >"$w/pos/u.yml"
+check "a condition's error column counts characters" "$w/pos/u.yml:7:30: condition: unknown search identifier" \
+    "$("$TANSA" rules check "$w/pos" 2>/dev/null | grep "^$w" | grep -o '^.*unknown search identifier')"
+
 # deprecated and unsupported rules: not reported unless --status asks
 for s in stable test experimental deprecated unsupported; do
     rule "$w/st/$s.yml" "$(uuidgen 2>/dev/null || cat /proc/sys/kernel/random/uuid)" "st_$s" "$s"
