@@ -37,6 +37,11 @@ int tn_cmd_scope(int argc, char **argv);
  * when none exists. */
 const char *tn_default_rules(void);
 
+/* Whether a rule of this status is reported when no --status is given:
+ * all but deprecated and unsupported (cmd_hunt.c says why; scope seeds
+ * from the same detections hunt reports). */
+int tn_cli_status_default_on(const tn_rule_info *ri);
+
 /* A hunt's runs of detections on disk stay open until they are merged:
  * the soft limit on open files (often 1,024) is raised to the hard one. */
 void tn_cli_raise_open_files(void);

@@ -32,8 +32,8 @@ static const char hunt_help[] =
     "  -t, --threads N         worker threads (default: number of CPUs)\n"
     "  -m, --min-level L       informational (default), low, medium, high, critical\n"
     "      --status S,...      only rules of these statuses (stable, test,\n"
-    "                          experimental, deprecated, unsupported; default:\n"
-    "                          all but deprecated and unsupported)\n"
+    "                          experimental, deprecated, unsupported; all: every\n"
+    "                          rule; default: all but deprecated and unsupported)\n"
     "      --tags T,...        only rules (correlations too) with a tag starting\n"
     "                          with one of these\n"
     "                          (attack.t1003 takes attack.t1003.001)\n"
@@ -159,7 +159,8 @@ static int excluded(const tn_buf *ex, const tn_rule_info *ri)
  * defines: a typo would turn every rule off without a word. */
 static int statuses_ok(const char *list, const char **bad, size_t *badlen)
 {
-    static const char *const known[] = {"stable", "test", "experimental", "deprecated", "unsupported"};
+    static const char *const known[] = {"stable", "test", "experimental", "deprecated", "unsupported",
+                                        "all"};
     for (const char *p = list;;) {
         const char *e = strchr(p, ',');
         size_t l = e ? (size_t)(e - p) : strlen(p);
@@ -203,15 +204,23 @@ static const char *output_is_input(const char *path, const tn_inputs *in)
  * detections on the corpus, most of them repeating the rules that
  * replaced them (a review, session 27). Hayabusa's rule sets leave them
  * out too. */
-static int off_by_default(const tn_rule_info *ri)
+int tn_cli_status_default_on(const tn_rule_info *ri)
 {
-    return !strcmp(ri->status, "deprecated") || !strcmp(ri->status, "unsupported");
+    return strcmp(ri->status, "deprecated") && strcmp(ri->status, "unsupported");
 }
 
-/* Is the rule reported under --status, --tags and the exclusions? */
+static int off_by_default(const tn_rule_info *ri)
+{
+    return !tn_cli_status_default_on(ri);
+}
+
+/* Is the rule reported under --status, --tags and the exclusions?
+ * --status all: every rule, those without a status too (which no status
+ * names; once deprecated ones were left out by default, a rule set with
+ * both could not be hunted whole: a review, session 27). */
 static int rule_on(const tn_rule_info *ri, const char *status, const char *tags, const tn_buf *ex)
 {
-    int on = status ? in_list(status, ri->status, 0) : !off_by_default(ri);
+    int on = !status ? !off_by_default(ri) : in_list(status, "all", 0) || in_list(status, ri->status, 0);
     if (on && tags) {
         int any = 0;
         for (uint32_t t = 0; t < ri->ntags && !any; t++)
@@ -226,7 +235,8 @@ static int rule_on(const tn_rule_info *ri, const char *status, const char *tags,
  * (*corr points there). Returns 0 (with *out NULL when every rule is on),
  * -1 on a bad file (with *out set) or when out of memory (*out NULL). */
 static int build_enabled(const tn_ruleset *rs, const char *status, const char *tags,
-                         const char **excludes, size_t nexcl, uint8_t **out, const uint8_t **corr)
+                         const char **excludes, size_t nexcl, int min_level, uint8_t **out,
+                         const uint8_t **corr)
 {
     *out = NULL;
     *corr = NULL;
@@ -239,9 +249,6 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
             tn_ruleset_corr_info(rs, i - n, &ri);
         noff += (uint32_t)off_by_default(&ri);
     }
-    if (noff)
-        fprintf(stderr, "tansa hunt: %u rule%s of status deprecated or unsupported not reported "
-                        "(--status names the statuses reported)\n", noff, noff == 1 ? "" : "s");
     if (!status && !tags && !nexcl && !noff)
         return 0;
     uint8_t *en = tn_malloc(n + nc ? n + nc : 1);
@@ -262,7 +269,15 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
         else
             tn_ruleset_corr_info(rs, i - n, &ri);
         en[i] = (uint8_t)rule_on(&ri, status, tags, &ex);
+        /* said: the rules left out by the default alone (not those the
+         * other options or their level leave out anyway: a review) */
+        noff -= (uint32_t)(!status && off_by_default(&ri) &&
+                           !(rule_on(&ri, "all", tags, &ex) && tn_level_parse(ri.level, 0) >= min_level));
     }
+    if (noff)
+        fprintf(stderr, "tansa hunt: %u rule%s of status deprecated or unsupported not reported "
+                        "(--status names the statuses reported; --status all, every rule)\n", noff,
+                noff == 1 ? "" : "s");
     tn_buf_free(&ex);
     *out = en;
     *corr = en + n;
@@ -334,7 +349,7 @@ int tn_cmd_hunt(int argc, char **argv)
             size_t badlen;
             status = v, i++;
             if (!statuses_ok(v, &bad, &badlen))
-                USAGE("unknown status '%.*s' (stable, test, experimental, deprecated, unsupported)",
+                USAGE("unknown status '%.*s' (stable, test, experimental, deprecated, unsupported, all)",
                       (int)badlen, bad);
         } else if (!strcmp(a, "--tags") && v) {
             tags = v, i++;
@@ -392,7 +407,7 @@ int tn_cmd_hunt(int argc, char **argv)
     }
     if (!tn_ruleset_count(rs) && !tn_ruleset_ncorrelations(rs))
         fprintf(stderr, "tansa hunt: no rule loaded: the events are read, and nothing is hunted\n");
-    if (build_enabled(rs, status, tags, excludes, nexcl, &enabled, &corr_enabled)) {
+    if (build_enabled(rs, status, tags, excludes, nexcl, min_level, &enabled, &corr_enabled)) {
         rc = enabled ? TN_EXIT_USAGE : TN_EXIT_INTERNAL;
         tn_free(enabled);
         enabled = NULL;

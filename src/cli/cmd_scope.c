@@ -36,6 +36,7 @@ static const char scope_help[] =
     "  -t, --threads N   reading threads (default: number of CPUs)\n"
     "  --from-detections[=LEVEL]  also seed every host where a rule at LEVEL or\n"
     "                    above (default high) fired, at its first such detection\n"
+    "                    (not of deprecated or unsupported rules, as hunt)\n"
     "  --rules PATH      rules for --from-detections (repeatable; default: the\n"
     "                    built-in pack, as hunt)\n\n"
     "Rules of spread: see README, section scope (issue 6). Memory is bounded;\n"
@@ -232,7 +233,25 @@ static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_di
                 lrc == TN_RS_ENOMEM ? "out of memory" : "unusable logsource map or placeholder file");
         return lrc == TN_RS_ENOMEM ? TN_EXIT_INTERNAL : TN_EXIT_USAGE;
     }
-    tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1};
+    /* seeds from the detections hunt reports by default: not those of
+     * deprecated or unsupported rules (a review, session 27) */
+    uint32_t n = tn_ruleset_count(rs), nc = tn_ruleset_ncorrelations(rs);
+    uint8_t *en = tn_malloc(n + nc ? n + nc : 1);
+    if (!en) {
+        tn_ruleset_free(rs);
+        fprintf(stderr, "tansa scope: out of memory\n");
+        return TN_EXIT_INTERNAL;
+    }
+    for (uint32_t i = 0; i < n + nc; i++) {
+        tn_rule_info ri;
+        if (i < n)
+            tn_ruleset_info(rs, i, &ri);
+        else
+            tn_ruleset_corr_info(rs, i - n, &ri);
+        en[i] = (uint8_t)tn_cli_status_default_on(&ri);
+    }
+    tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1, .enabled = en,
+                       .corr_enabled = en + n};
     tn_dets dets = {0};
     tn_hunt_stats st = {0};
     tn_cli_raise_open_files();
@@ -289,6 +308,7 @@ static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_di
     tn_dets_free(&dets);
     tn_hunt_stats_free(&st);
     tn_ruleset_free(rs);
+    tn_free(en);
     return rc;
 }
 

@@ -296,13 +296,25 @@ static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
     return r->depth == 0 ? record_done(r, rs, re) : 0;
 }
 
+/* Whether the n bytes at s start an AWS CloudTrail file's object,
+ * {"Records": ...}: what its loss is then said to cost (every event of
+ * the file; records_of) and how to keep them. */
+static int cloudtrail_file(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == '{'))
+        i++;
+    return n - i >= 9 && !memcmp(s + i, "\"Records\"", 9);
+}
+#define CLOUDTRAIL_HINT " (a CloudTrail file's Records, all of them: `jq -c '.Records[]'` gives one line each)"
+
 /* A bracket: push, or pop and maybe finish. Returns 1 done, 0 on, -1 error. */
 static int bracket(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
 {
     if (c == '{' || c == '[') {
         if (r->depth == TN_JSON_MAX_DEPTH) {
-            report(r, r->line, "bad JSON: nesting deeper than %d; record skipped",
-                   TN_JSON_MAX_DEPTH);
+            report(r, r->line, "bad JSON: nesting deeper than %d; record skipped%s", TN_JSON_MAX_DEPTH,
+                   cloudtrail_file(r->buf + r->rec, r->pos - r->rec) ? CLOUDTRAIL_HINT : "");
             skip_after_error(r);
             return -1;
         }
@@ -368,8 +380,9 @@ static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
 {
     while (r->pos < r->len) {
         if (r->pos - r->rec > r->max_record) {
-            report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped",
-                   (unsigned long long)r->max_record);
+            report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped%s",
+                   (unsigned long long)r->max_record,
+                   cloudtrail_file(r->buf + r->rec, r->pos - r->rec) ? CLOUDTRAIL_HINT : "");
             skip_after_error(r);
             return 0;
         }
@@ -561,11 +574,12 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
         if (st.oom)
             return TN_JSONL_ENOMEM;
         uint64_t at = r->rec_line + count_lines(s, st.err_pos);
+        const char *ct = cloudtrail_file(s, re - rs) ? CLOUDTRAIL_HINT : "";
         if (at == r->rec_line)
-            report(r, at, "bad JSON: %s; record skipped", st.err);
+            report(r, at, "bad JSON: %s; record skipped%s", st.err, ct);
         else
-            report(r, at, "bad JSON: %s; record from line %llu skipped", st.err,
-                   (unsigned long long)r->rec_line);
+            report(r, at, "bad JSON: %s; record from line %llu skipped%s", st.err,
+                   (unsigned long long)r->rec_line, ct);
         if (r->word) { /* `hello world`: one report for the line */
             r->mode = M_SKIP;
             r->col0 = 0;

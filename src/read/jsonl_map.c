@@ -740,6 +740,7 @@ static void cloud_shape(tn_event *ev, const tn_jnode *root)
                                            "Recommendation", "Policy", "Autoscale",
                                            "ResourceHealth", NULL};
     const char *chan = NULL;
+    int github = 0;
     const tn_jnode *t = NULL, *v, *data = tn_json_get(root, "data");
     const tn_jnode *cat = tn_json_get(root, "category"), *type = tn_json_get(root, "Type");
     if (str_is(tn_json_get(root, "eventSource"), ".amazonaws.com", 0) && tn_json_get(root, "eventVersion")) {
@@ -755,10 +756,16 @@ static void cloud_shape(tn_event *ev, const tn_jnode *root)
                               ".cloud.audit.AuditLog", 0)) {
         chan = "GCP Audit Log";   /* a Pub/Sub export's message: its data */
         t = tn_json_get(data, "timestamp");
-    } else if ((v = tn_json_get(root, "action")) && v->type == TN_J_STRING && tn_json_get(root, "actor") &&
-               (tn_json_get(root, "_document_id") || tn_json_get(root, "business") ||
-                tn_json_get(root, "org"))) {
+    } else if ((v = tn_json_get(root, "action")) && v->type == TN_J_STRING && memchr(v->text, '.', v->text_len) &&
+               tn_json_get(root, "actor") &&
+               (tn_json_get(root, "_document_id") ||
+                ((tn_json_get(root, "business") || tn_json_get(root, "org")) &&
+                 (tn_json_get(root, "@timestamp") || tn_json_get(root, "created_at"))))) {
+        /* GitHub's actions are "area.verb" (repo.create); an
+         * application's {"action": "login", "actor": ..., "org": ...} is
+         * not GitHub's (a review) */
         chan = "GitHub Audit Log";
+        github = 1;
         if (!(t = tn_json_get(root, "@timestamp")))
             t = tn_json_get(root, "created_at");
     } else if (str_in(cat, signin) || str_in(type, signin)) {
@@ -779,8 +786,10 @@ static void cloud_shape(tn_event *ev, const tn_jnode *root)
         t = tn_json_get(root, "time");
     uint64_t ms;
     if (t && !(ev->present & TN_EV_BIT(TN_EV_TIME))) {
-        if (t->type == TN_J_NUMBER && node_uint(t, UINT64_MAX / 10000 - 11644473600000ull, &ms) == 0)
-            ev->time = (ms + 11644473600000ull) * 10000;   /* GitHub's: ms since 1970 */
+        /* GitHub's alone are numbers, ms since 1970 (another log's
+         * number is no time of its own: a review) */
+        if (github && t->type == TN_J_NUMBER && node_uint(t, UINT64_MAX / 10000 - 11644473600000ull, &ms) == 0)
+            ev->time = (ms + 11644473600000ull) * 10000;
         else if (node_time(t, &ev->time) < 0)
             return;
         ev->present |= TN_EV_BIT(TN_EV_TIME);

@@ -63,7 +63,8 @@ static const char **str_list(tn_arena *a, const tn_ynode *n, uint32_t *count)
         return NULL;
     const char **v = tn_arena_calloc(a, n->count * sizeof(*v));
     for (const tn_ynode *e = n->child; v && e; e = e->next) {
-        if (e->kind != TN_Y_SCALAR || !e->len)
+        /* a NUL: the name was read up to it (a review, session 27) */
+        if (e->kind != TN_Y_SCALAR || !e->len || memchr(e->str, 0, e->len))
             return NULL;
         v[(*count)++] = e->str;
     }

@@ -337,6 +337,16 @@ static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const cha
     return out_obj(U, OUT_CORR, c);
 }
 
+/* Whether condition text c starts with the word 'not' (after spaces and
+ * opening parentheses): pySigma's filters are written so, 'not sel' as
+ * much as 'not sel and not other', whose tree's root is an 'and'. */
+static int starts_with_not(const char *c)
+{
+    while (*c == ' ' || *c == '\t' || *c == '(')
+        c++;
+    return !strncasecmp(c, "not", 3) && (c[3] == ' ' || c[3] == '\t' || c[3] == '(');
+}
+
 /* One document. Returns -1 only on out of memory. */
 static int load_doc(unit *U, const tn_ynode *doc, const char *file)
 {
@@ -444,12 +454,12 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
                  c.nwarns - TN_VCTX_WARNS);
         warn(U, file, doc->line, doc->col, msg);
     }
-    if (is_filter && r->cond && r->cond->op == TN_C_NOT) {
+    const tn_ynode *fcn = is_filter ? tn_ymap_get(det, "condition") : NULL;
+    if (fcn && fcn->kind == TN_Y_SCALAR && starts_with_not(fcn->str)) {
         /* pySigma and rsigma add a filter as "rule and filter": their
          * users write 'not selection' for what to hide, which here hides
          * everything else (a review, session 27) */
-        const tn_ynode *cn = tn_ymap_get(det, "condition");
-        warn(U, file, cn ? cn->line : det->line, cn ? cn->col : det->col,
+        warn(U, file, fcn->line, fcn->col,
              "a filter's condition starting with 'not': a filter hides the matches its condition holds "
              "for (the specification's example), so this hides all but those; pySigma reads filters "
              "the other way round");
@@ -464,13 +474,15 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
         const tn_ynode *wrong = rl->kind == TN_Y_SEQ && !rl->count ? rl
                               : rl->kind == TN_Y_SCALAR && !rl->len  ? rl : NULL;
         for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e && !wrong; e = e->next)
-            if (e->kind != TN_Y_SCALAR || !e->len)
+            if (e->kind != TN_Y_SCALAR || !e->len || memchr(e->str, 0, e->len))
                 wrong = e;
+        if (rl->kind == TN_Y_SCALAR && memchr(rl->str, 0, rl->len))
+            wrong = rl;
         if (wrong) {
             reject(U, file, wrong->line, wrong->col,
                    wrong == rl && rl->kind == TN_Y_SEQ
                        ? "a filter's 'rules' lists no rule: give ids or names, or 'any'"
-                       : "a filter's 'rules' holds rule ids and names only, none empty");
+                       : "a filter's 'rules' holds rule ids and names only, none empty or with a NUL byte");
             return 0;
         }
         uint32_t n = rl->kind == TN_Y_SEQ ? rl->count : 1;
@@ -511,6 +523,16 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
 }
 
 /* The documents of a file's trees. 0, or -1 out of memory. */
+/* Document d's 'action: global | reset | repeat', or NULL: a custom
+ * 'action' of another value is a rule's own field (the specification
+ * allows any; 'action: alert' refused a rule: a review, session 27). */
+static const tn_ynode *collection_action(const tn_ynode *d)
+{
+    const tn_ynode *a = d->kind == TN_Y_MAP ? tn_ymap_get(d, "action") : NULL;
+    return a && a->kind == TN_Y_SCALAR &&
+           (!strcmp(a->str, "global") || !strcmp(a->str, "reset") || !strcmp(a->str, "repeat")) ? a : NULL;
+}
+
 /* A legacy (Sigma 1) collection, whose documents are completed by an
  * 'action: global' one or repeat the one before, is refused whole: read
  * one by one, its documents were refused for a missing title or
@@ -520,14 +542,14 @@ static int load_docs(unit *U, const tn_ystream *st, const char *file)
 {
     const tn_ynode *action = NULL;
     for (size_t i = 0; i < st->ndocs && !action; i++)
-        action = st->docs[i]->kind == TN_Y_MAP ? tn_ymap_get(st->docs[i], "action") : NULL;
+        action = collection_action(st->docs[i]);
     for (size_t i = 0; i < st->ndocs; i++) {
         const tn_ynode *d = st->docs[i];
         if (!action) {
             if (load_doc(U, d, file))
                 return -1;
         } else if (d->kind != TN_Y_SCALAR || d->len) {   /* not an empty document */
-            const tn_ynode *a = d->kind == TN_Y_MAP ? tn_ymap_get(d, "action") : NULL;
+            const tn_ynode *a = collection_action(d);
             reject(U, file, (a ? a : d)->line, (a ? a : d)->col,
                    "a legacy collection (Sigma 1: documents completed by 'action: global', "
                    "'reset' or 'repeat') is not supported: write each rule whole");

@@ -367,6 +367,11 @@ static void warn_unset(tn_vctx *c, const char *name)
     if (kept < TN_VCTX_WARNS) {
         c->warns[kept].at = c->cur;
         snprintf(c->warns[kept].name, sizeof(c->warns[kept].name), "%s", name);
+    } else if (c->more_at == c->cur && !strcmp(c->more_name, name)) {
+        return;   /* the same again, spelt after another placeholder's values */
+    } else {
+        c->more_at = c->cur;
+        snprintf(c->more_name, sizeof(c->more_name), "%s", name);
     }
     c->nwarns++;
 }

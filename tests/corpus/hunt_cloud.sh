@@ -50,6 +50,24 @@ check "each cloud log is told by its members, with its own time, and its rules r
 2024-01-01T00:00:07.000000Z Azure Risk Detection any azure riskdetection
 2024-01-01T00:00:08.000000Z GCP Audit Log any gcp gcp.audit" "$got"
 
+# their details: what was done, by whom, from where (they were {})
+head -n 4 "$w/cloud.jsonl" >"$w/four.jsonl"
+got=$("$TANSA" hunt -q -r "$w/r" -f jsonl "$w/four.jsonl" 2>/dev/null | jq -c '.details' | cut -c1-60)
+check "cloud detections' details tell the action and the principal first" \
+'{"eventName":"StopLogging","eventSource":"cloudtrail.amazona
+{"eventType":"user.lifecycle.create","actor.alternateId":"ev
+{"protoPayload.methodName":"v1.compute.firewalls.delete","pr
+{"action":"secret_scanning.disable","actor":"mallory","org":' "$got"
+
+# a number is GitHub's time alone (ms since 1970); elsewhere no time
+printf '{"eventVersion":"1.08","eventTime":1704067200,"eventSource":"s3.amazonaws.com","eventName":"x"}\n' >"$w/num.jsonl"
+check "another log's numeric time is no time" "1601-01-01T00:00:00.000000Z AWS CloudTrail" \
+    "$("$TANSA" hunt -q -r "$w/r/aws.yml" -f jsonl "$w/num.jsonl" 2>/dev/null | jq -r '"\(.timestamp) \(.channel)"')"
+# an application's audit log is no GitHub's ({"action": "login", ...})
+printf '{"action":"login","actor":"bob","org":"acme","@timestamp":1704067200000}\n' >"$w/app.jsonl"
+check "an application's {action, actor, org} is no GitHub audit log" 0 \
+    "$("$TANSA" hunt -q -r "$w/r" -f jsonl "$w/app.jsonl" 2>/dev/null | wc -l)"
+
 # SigmaHQ's own rules, as written, on these logs
 S="$CORPUS/sigma/rules"
 got=$("$TANSA" hunt -q -r "$S/cloud/aws" -r "$S/application/github" -f jsonl "$w/cloud.jsonl" 2>/dev/null |
@@ -66,10 +84,17 @@ got=$("$TANSA" hunt -r "$w/r/aws.yml" -r "$S/cloud/aws/cloudtrail" -f jsonl "$w/
 check "a CloudTrail file's Records are its events; an element not an object is said and skipped" \
     "2024-01-01T00:00:10.000000Z AWS CloudTrail Important Change|2024-01-01T00:00:10.000000Z AWS Root Credentials|2024-01-01T00:00:10.000000Z any aws cloudtrail|2024-01-01T00:00:11.000000Z any aws cloudtrail|1 2" \
     "$got$(grep -c 'a JSON number in Records, not an object; skipped' "$err") $(grep -o 'read 1 files, [0-9]* records' "$err" | grep -o '[0-9]* records' | cut -d' ' -f1)"
+# a Records file too deep or too long for one record: lost whole, and said so with the way out
+python3 -c 'import json; print(json.dumps({"Records": [{"eventVersion": "1", "eventSource": "s3.amazonaws.com", "x": "y" * 300}] * 8000}))' >"$w/big.json"
+"$TANSA" hunt -r "$w/r/aws.yml" -f jsonl "$w/big.json" >/dev/null 2>"$err"
+check "a Records file over the record limit is said, with jq's way out" 1 \
+    "$(grep -c "record longer than .*a CloudTrail file's Records, all of them: \`jq -c '.Records\[\]'\`" "$err")"
 rm -f "$err"
 # what is not a cloud log stays channel-less: another eventSource, an
 # Azure category without its members
-got=$("$TANSA" hunt -q -r "$w/r" -f jsonl <(tail -n 2 "$w/cloud.jsonl") 2>/dev/null | wc -l)
-check "look-alikes are no cloud log" 0 "$got"
+tail -n 2 "$w/cloud.jsonl" >"$w/alike.jsonl"
+got=$("$TANSA" hunt -q -r "$w/r" -f jsonl "$w/alike.jsonl" 2>&1 | grep -c 'read 1 files, 2 records')
+check "look-alikes are no cloud log (both read, neither matched)" "1 0" \
+    "$got $("$TANSA" hunt -q -r "$w/r" -f jsonl "$w/alike.jsonl" 2>/dev/null | wc -l)"
 rm -rf "$w"
 echo "$pass passed, $fail failed"

@@ -68,6 +68,10 @@ err=$("$TANSA" rules check "$w/fnot" "$w/r" 2>&1 >/dev/null)
 check "a filter's condition starting with 'not' is warned, at the condition" \
     "$w/fnot/f.yml:9:16: warning: a filter's condition starting with 'not'" \
     "$(grep -o "^.*starting with 'not'" <<<"$err")"
+mkdir -p "$w/fnot2"
+sed 's/condition: not selection/condition: (not selection and not selection)/' "$w/fnot/f.yml" >"$w/fnot2/f.yml"
+check "... also when its tree's root is an 'and' ('not a and not b', pySigma's other form)" 1 \
+    "$("$TANSA" rules check "$w/fnot2" "$w/r" 2>&1 >/dev/null | grep -c "starting with 'not'")"
 n=$("$TANSA" hunt -q -r "$w/fnot" -r "$w/r" -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -o '"record_id":[0-9]*' |
     tr '\n' ' ')
 check "... and it hides what its condition holds for: all but the adm_ users" '"record_id":1 "record_id":3 ' "$n"
@@ -126,6 +130,12 @@ check "a legacy collection is refused whole, each document at its place, the emp
     "3 $w/coll/c.yml:1:9: $w/coll/c.yml:6:1: $w/coll/c.yml:13:1: 3" \
     "$rc $(grep -o '^[^ ]*:[0-9]*:[0-9]*' <<<"$out" | tr '\n' ' ')$(grep -c ': a legacy collection (Sigma 1' <<<"$out")"
 
+# a custom top-level 'action' of another value is a rule's own field
+mkdir -p "$w/act"
+sed 's/^level: high/level: high\naction: alert/' "$w/r/rule.yml" >"$w/act/r.yml"
+check "a custom 'action: alert' is no collection" "loaded: 1 (0 correlations)" \
+    "$("$TANSA" rules check "$w/act" 2>/dev/null | grep '^loaded')"
+
 # two rules of one name: warned (a filter naming it takes both)
 rule "$w/dup/a.yml" 22222222-2222-4222-8222-222222222222 same_name stable
 rule "$w/dup/b.yml" 33333333-3333-4333-8333-333333333333 same_name stable
@@ -154,9 +164,12 @@ printf 'title: k\nlogsource: {product: windows}\ndetection:\n  sel:\n    "User\\
     >"$w/nul/k.yml"
 printf 'title: "t\\0x"\nlogsource: {product: windows}\ndetection:\n  sel:\n    User: alice\n  condition: sel\n' \
     >"$w/nul/t.yml"
+printf 'title: f\nlogsource: {product: windows}\nfilter:\n  rules: ["whoami_exec\\0junk"]\n  selection:\n    User: alice\n  condition: selection\n' \
+    >"$w/nul/f.yml"
 out=$("$TANSA" rules check "$w/nul" 2>/dev/null)
 check "a NUL byte in a key or a title is refused, at its place" \
-    "$w/nul/k.yml:5:5: YAML: a key holds a NUL byte
+    "$w/nul/f.yml:4:11: a filter's 'rules' holds rule ids and names only, none empty or with a NUL byte
+$w/nul/k.yml:5:5: YAML: a key holds a NUL byte
 $w/nul/t.yml:1:8: a NUL byte in a title, id, name, level or status" "$(grep "^$w" <<<"$out")"
 
 # a condition's error after non-ASCII text: columns in characters, as
@@ -179,6 +192,17 @@ n=$("$TANSA" hunt -q -r "$w/st" --status stable,test,experimental,deprecated,uns
 check "... and --status reports them" 15 "$n"
 n=$("$TANSA" hunt -q -r "$w/st" --status deprecated -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -c 'st_deprecated\|Whoami')
 check "... --status deprecated alone: only those" 3 "$n"
+n=$("$TANSA" hunt -q -r "$w/st" -r "$w/r" --status all -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -c '"rule_id"')
+check "... --status all reports every rule, those without a status too" 18 "$n"
+sed '/^status:/d' "$w/r/rule.yml" >"$w/st/nostatus.yml"
+n=$("$TANSA" hunt -q -r "$w/st" --status all -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -c '"rule_id"')
+check "... (a rule without a status is one of them)" 18 "$n"
+"$TANSA" hunt -r "$w/st" -m critical -f jsonl "$w/ev.jsonl" >/dev/null 2>"$err"
+check "... and the note counts only rules the default alone leaves out (not those below -m)" 0 \
+    "$(grep -c 'not reported' "$err")"
+got=$("$TANSA" scope --from-detections=low --rules "$w/st/deprecated.yml" --format text "$w/ev.jsonl" 2>&1 | head -1)
+check "scope seeds from the detections hunt reports: not a deprecated rule's" \
+    "tansa scope: 0 hosts seeded from 0 detections at level low or above" "$got"
 rm -f "$err"
 rm -rf "$w"
 echo "$pass passed, $fail failed"
