@@ -41,6 +41,8 @@ const char *tn_default_rules(void);
  * all but deprecated and unsupported (cmd_hunt.c says why; scope seeds
  * from the same detections hunt reports). */
 int tn_cli_status_default_on(const tn_rule_info *ri);
+/* The i-th of rs's rules, then of its correlations (i - rule count). */
+void tn_cli_rule_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *ri);
 
 /* A hunt's runs of detections on disk stay open until they are merged:
  * the soft limit on open files (often 1,024) is raised to the hard one. */

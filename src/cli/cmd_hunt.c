@@ -209,6 +209,15 @@ int tn_cli_status_default_on(const tn_rule_info *ri)
     return strcmp(ri->status, "deprecated") && strcmp(ri->status, "unsupported");
 }
 
+void tn_cli_rule_info(const tn_ruleset *rs, uint32_t i, tn_rule_info *ri)
+{
+    uint32_t n = tn_ruleset_count(rs);
+    if (i < n)
+        tn_ruleset_info(rs, i, ri);
+    else
+        tn_ruleset_corr_info(rs, i - n, ri);
+}
+
 static int off_by_default(const tn_rule_info *ri)
 {
     return !tn_cli_status_default_on(ri);
@@ -243,10 +252,7 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
     uint32_t n = tn_ruleset_count(rs), nc = tn_ruleset_ncorrelations(rs), noff = 0;
     for (uint32_t i = 0; !status && i < n + nc; i++) {
         tn_rule_info ri;
-        if (i < n)
-            tn_ruleset_info(rs, i, &ri);
-        else
-            tn_ruleset_corr_info(rs, i - n, &ri);
+        tn_cli_rule_info(rs, i, &ri);
         noff += (uint32_t)off_by_default(&ri);
     }
     if (!status && !tags && !nexcl && !noff)
@@ -264,10 +270,7 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
         }
     for (uint32_t i = 0; i < n + nc; i++) {
         tn_rule_info ri;
-        if (i < n)
-            tn_ruleset_info(rs, i, &ri);
-        else
-            tn_ruleset_corr_info(rs, i - n, &ri);
+        tn_cli_rule_info(rs, i, &ri);
         en[i] = (uint8_t)rule_on(&ri, status, tags, &ex);
         /* said: the rules left out by the default alone (not those the
          * other options or their level leave out anyway: a review) */

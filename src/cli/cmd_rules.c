@@ -145,29 +145,27 @@ static size_t reason_class(const char *r)
     return n ? n : strlen(r);
 }
 
+/* v[0..n) as JSON objects {"file", "line", "column", what}, comma-separated. */
+static void put_places(tn_buf *b, const reject *v, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        tn_buf_puts(b, i ? ",\n  {\"file\": " : "\n  {\"file\": ");
+        tn_buf_json_str(b, v[i].file, strlen(v[i].file));
+        tn_buf_printf(b, ", \"line\": %u, \"column\": %u, \"%s\": ", v[i].line, v[i].col, what);
+        tn_buf_json_str(b, v[i].reason, strlen(v[i].reason));
+        tn_buf_putc(b, '}');
+    }
+}
+
 static void print_json(const check *c, const tn_ruleset *rs, const counter *prod, size_t nprod)
 {
     tn_buf b;
     tn_buf_init(&b);
     tn_buf_printf(&b, "{\"loaded\": %u, \"rejected\": [",
                   tn_ruleset_count(rs) + tn_ruleset_ncorrelations(rs));
-    for (size_t i = 0; i < c->nrej; i++) {
-        tn_buf_puts(&b, i ? ",\n  {\"file\": " : "\n  {\"file\": ");
-        tn_buf_json_str(&b, c->rej[i].file, strlen(c->rej[i].file));
-        tn_buf_printf(&b, ", \"line\": %u, \"column\": %u, \"reason\": ", c->rej[i].line,
-                      c->rej[i].col);
-        tn_buf_json_str(&b, c->rej[i].reason, strlen(c->rej[i].reason));
-        tn_buf_putc(&b, '}');
-    }
+    put_places(&b, c->rej, c->nrej, "reason");
     tn_buf_printf(&b, "],\n \"filters\": %u,\n \"warnings\": [", tn_ruleset_nfilters(rs));
-    for (size_t i = 0; i < c->nwarn; i++) {
-        tn_buf_puts(&b, i ? ",\n  {\"file\": " : "\n  {\"file\": ");
-        tn_buf_json_str(&b, c->warn[i].file, strlen(c->warn[i].file));
-        tn_buf_printf(&b, ", \"line\": %u, \"column\": %u, \"warning\": ", c->warn[i].line,
-                      c->warn[i].col);
-        tn_buf_json_str(&b, c->warn[i].reason, strlen(c->warn[i].reason));
-        tn_buf_putc(&b, '}');
-    }
+    put_places(&b, c->warn, c->nwarn, "warning");
     tn_buf_puts(&b, "],\n \"by_product\": {");
     for (size_t i = 0; i < nprod; i++) {
         tn_buf_puts(&b, i ? ", " : "");

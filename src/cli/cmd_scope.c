@@ -244,10 +244,7 @@ static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_di
     }
     for (uint32_t i = 0; i < n + nc; i++) {
         tn_rule_info ri;
-        if (i < n)
-            tn_ruleset_info(rs, i, &ri);
-        else
-            tn_ruleset_corr_info(rs, i - n, &ri);
+        tn_cli_rule_info(rs, i, &ri);
         en[i] = (uint8_t)tn_cli_status_default_on(&ri);
     }
     tn_hunt_opts ho = {.threads = threads, .min_level = o->from_det - 1, .enabled = en,

@@ -552,6 +552,33 @@ static const char *const type_names[] = {
     [TN_J_OBJECT] = "object",
 };
 
+/* Maps n (in: where it lies, for the report) into ev: 1, 0 when it is
+ * no object (said), or TN_JSONL_ENOMEM. */
+static int map_node(tn_jsonl *r, tn_jnode *n, tn_event *ev, const char *in)
+{
+    int rc = tn_jmap_event(&r->map, n, ev);
+    if (rc < 0)
+        return TN_JSONL_ENOMEM;
+    if (rc > 0)
+        report(r, r->rec_line, "a JSON %s%s, not an object; skipped", type_names[n->type], in);
+    return rc == 0;
+}
+
+/* What the mapping of the record at rec_line into ev found odd, said;
+ * ev's file and line set. Returns 1 (an event). */
+static int event_done(tn_jsonl *r, tn_event *ev)
+{
+    if (r->map.nul)
+        report(r, r->rec_line, "'%.60s' holds a NUL character: not taken as the event's own (event kept)",
+               r->map.nul);
+    if (r->map.dup)
+        report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
+                               "(event kept)", r->map.dup);
+    ev->file = r->name;
+    ev->offset = r->rec_line;
+    return 1;
+}
+
 /* Whether root is one of AWS CloudTrail's own files, {"Records": [...]}
  * (an object of that one member, an array): its elements are the events,
  * from *first on (NULL: none). */
@@ -593,25 +620,13 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
                                    "replaced by U+FFFD (events kept)");
         return 0;
     }
-    int rc = tn_jmap_event(&r->map, root, ev);
-    if (rc < 0)
-        return TN_JSONL_ENOMEM;
-    if (rc > 0) {
-        report(r, r->rec_line, "a JSON %s, not an object; skipped", type_names[root->type]);
-        return 0;
-    }
+    int rc = map_node(r, root, ev, "");
+    if (rc != 1)
+        return rc;
     if (st.bad_unicode)
         report(r, r->rec_line, "invalid UTF-8 or lone surrogate in a string, "
                                "replaced by U+FFFD (event kept)");
-    if (r->map.nul)
-        report(r, r->rec_line, "'%.60s' holds a NUL character: not taken as the event's own (event kept)",
-               r->map.nul);
-    if (r->map.dup)
-        report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
-                               "(event kept)", r->map.dup);
-    ev->file = r->name;
-    ev->offset = r->rec_line;
-    return 1;
+    return event_done(r, ev);
 }
 
 /* Maps the next element of a pending Records array: 1 event, 0 none
@@ -620,22 +635,8 @@ static int next_pending(tn_jsonl *r, tn_event *ev)
 {
     tn_jnode *n = r->pending;
     r->pending = n->next;
-    int rc = tn_jmap_event(&r->map, n, ev);
-    if (rc < 0)
-        return TN_JSONL_ENOMEM;
-    if (rc > 0) {
-        report(r, r->rec_line, "a JSON %s in Records, not an object; skipped", type_names[n->type]);
-        return 0;
-    }
-    if (r->map.nul)
-        report(r, r->rec_line, "'%.60s' holds a NUL character: not taken as the event's own (event kept)",
-               r->map.nul);
-    if (r->map.dup)
-        report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
-                               "(event kept)", r->map.dup);
-    ev->file = r->name;
-    ev->offset = r->rec_line;
-    return 1;
+    int rc = map_node(r, n, ev, " in Records");
+    return rc == 1 ? event_done(r, ev) : rc;
 }
 
 int tn_jsonl_next(tn_jsonl *r, tn_event *ev)

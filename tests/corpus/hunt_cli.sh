@@ -5,14 +5,7 @@
 # header or a file cut short, and control characters from the logs on a
 # terminal. Each was a defect a review found (session 19). Then the
 # user's own placeholder values and log sources (session 20).
-set -u
-: "${TANSA:=build/tansa-san}"
-: "${CORPUS:=../shared/corpus}"
-pass=0 fail=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
-    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
-}
+. "$(dirname "$0")/../tools/check.sh"
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 mkdir -p "$w/rules" "$w/empty"

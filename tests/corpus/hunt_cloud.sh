@@ -5,14 +5,7 @@
 # audit log and Azure's sign-in, audit, activity and risk logs are told by
 # their own members, get a channel the log-source map names, and their own
 # times. Until session 27 no cloud rule could match anything.
-set -u
-: "${TANSA:=build/tansa-san}"
-: "${CORPUS:=../shared/corpus}"
-pass=0 fail=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
-    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
-}
+. "$(dirname "$0")/../tools/check.sh"
 w=$(mktemp -d)
 export TANSA_CACHE=off
 cat >"$w/cloud.jsonl" <<'EOF'

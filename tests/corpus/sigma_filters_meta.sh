@@ -6,13 +6,7 @@
 # own value, collections refused with their reason, names that repeat,
 # `.YML` files in folders, warnings in `--format json`, and deprecated or
 # unsupported rules left out of the timeline unless --status asks.
-set -u
-: "${TANSA:=build/tansa-san}"
-pass=0 fail=0
-check() { # name expected actual
-    if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
-    else echo "FAIL $1"; echo "  want: $2"; echo "  got:  $3"; fail=$((fail + 1)); fi
-}
+. "$(dirname "$0")/../tools/check.sh"
 w=$(mktemp -d)
 export TANSA_CACHE=off
 rule() { # file id name status user-field
