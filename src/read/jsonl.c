@@ -62,6 +62,7 @@ struct tn_jsonl {
     int mode;                  /* enum mode */
     int in_array;              /* inside a top-level '[' */
     tn_jnode *pending;         /* the next of a {"Records": [...]} record's elements */
+    int rec_records;           /* the record is such an object: 1, 0, -1 not known yet */
     uint64_t array_line;
 
     /* M_REC */
@@ -201,6 +202,7 @@ static void start_record(tn_jsonl *r, unsigned char c)
     r->mode = M_REC;
     r->rec = r->pos;
     r->rec_line = r->line;
+    r->rec_records = -1;
     r->depth = r->in_str = r->esc = 0;
     r->word = c != '{' && c != '[' && c != '"';
     r->first_line = 1;
@@ -379,10 +381,14 @@ static int record_byte(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
 static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
 {
     while (r->pos < r->len) {
-        if (r->pos - r->rec > r->max_record) {
+        size_t len = r->pos - r->rec;
+        if (len > r->max_record && r->rec_records < 0)   /* told once a record */
+            r->rec_records = cloudtrail_file(r->buf + r->rec, len);
+        if (len > r->max_record && (!r->rec_records || len > r->max_record * TN_JSONL_RECORDS_FACTOR)) {
             report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped%s",
-                   (unsigned long long)r->max_record,
-                   cloudtrail_file(r->buf + r->rec, r->pos - r->rec) ? CLOUDTRAIL_HINT : "");
+                   (unsigned long long)(r->rec_records ? r->max_record * TN_JSONL_RECORDS_FACTOR
+                                                       : r->max_record),
+                   r->rec_records ? CLOUDTRAIL_HINT : "");
             skip_after_error(r);
             return 0;
         }

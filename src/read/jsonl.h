@@ -31,6 +31,10 @@ enum {
  * 64 KiB, its JSON rarely over 100 KiB; the limit bounds memory, which is
  * up to ~45 bytes per input byte for a record like [0,0,0,...]. */
 #define TN_JSONL_MAX_RECORD (2u * 1024 * 1024)
+/* An AWS CloudTrail file, {"Records": [...]}, is one JSON object that
+ * holds all its events: up to this (8 times the limit of a record, with
+ * the reader's own; real files are rarely over a few MiB). */
+#define TN_JSONL_RECORDS_FACTOR 8
 #define TN_JSONL_MAX_REPORTS 20 /* per input; the rest are counted, then summed up once */
 
 /* Open path ("-" is standard input) for reading. *out is the reader, or

@@ -77,11 +77,16 @@ got=$("$TANSA" hunt -r "$w/r/aws.yml" -r "$S/cloud/aws/cloudtrail" -f jsonl "$w/
 check "a CloudTrail file's Records are its events; an element not an object is said and skipped" \
     "2024-01-01T00:00:10.000000Z AWS CloudTrail Important Change|2024-01-01T00:00:10.000000Z AWS Root Credentials|2024-01-01T00:00:10.000000Z any aws cloudtrail|2024-01-01T00:00:11.000000Z any aws cloudtrail|1 2" \
     "$got$(grep -c 'a JSON number in Records, not an object; skipped' "$err") $(grep -o 'read 1 files, [0-9]* records' "$err" | grep -o '[0-9]* records' | cut -d' ' -f1)"
-# a Records file too deep or too long for one record: lost whole, and said so with the way out
-python3 -c 'import json; print(json.dumps({"Records": [{"eventVersion": "1", "eventSource": "s3.amazonaws.com", "x": "y" * 300}] * 8000}))' >"$w/big.json"
+# a Records file is one JSON object: up to 8 times a record's limit (16 MiB)
+recs() { python3 -c 'import json, sys; print(json.dumps({"Records": [{"eventVersion": "1", "eventSource": "s3.amazonaws.com", "x": "y" * 300}] * int(sys.argv[1])}))' "$1"; }
+recs 16000 >"$w/mid.json"   # 5.6 MiB: over a record's 2 MiB
+check "a Records file of 5.6 MiB is read whole" 16000 \
+    "$("$TANSA" hunt -r "$w/r/aws.yml" -f jsonl "$w/mid.json" 2>/dev/null | wc -l)"
+# one too long or too deep: lost whole, and said so with the way out
+recs 50000 >"$w/big.json"   # 17.5 MiB
 "$TANSA" hunt -r "$w/r/aws.yml" -f jsonl "$w/big.json" >/dev/null 2>"$err"
-check "a Records file over the record limit is said, with jq's way out" 1 \
-    "$(grep -c "record longer than .*a CloudTrail file's Records, all of them: \`jq -c '.Records\[\]'\`" "$err")"
+check "a Records file over 16 MiB is said, with jq's way out" 1 \
+    "$(grep -c "record longer than 16777216 bytes.*a CloudTrail file's Records, all of them: \`jq -c '.Records\[\]'\`" "$err")"
 rm -f "$err"
 # what is not a cloud log stays channel-less: another eventSource, an
 # Azure category without its members
