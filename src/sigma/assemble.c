@@ -218,9 +218,16 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
  * of one id load, but the detections of both carry it, a filter naming
  * it applies to both, and a correlation naming it is refused: said. So
  * are two of one name (the specification: "a unique human-readable name"),
- * which a filter names as it names an id (a review, session 27). by_name:
- * names (as written), else ids (in any case). */
-static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn warn, void *ctx)
+ * which a filter names as it names an id, and so are a rule and a
+ * correlation, or two correlations, of one id or name (a review, session
+ * 27). A legacy aggregation's correlation shares its rule's id: left out. */
+typedef struct named {
+    const char *id, *name, *file;
+    uint32_t line, col;
+} named;
+
+/* by_name: names (as written), else ids (in any case). */
+static int dup_warn(const named *v, uint32_t nv, int by_name, tn_reject_fn warn, void *ctx)
 {
     tn_map m;
     tn_map_init(&m);
@@ -228,8 +235,8 @@ static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn war
     size_t cap = 0;
     tn_buf b = {0};
     int rc = 0;
-    for (uint32_t i = 0; i < nall && !rc; i++) {
-        const char *id = by_name ? all[i]->name : all[i]->id;
+    for (uint32_t i = 0; i < nv && !rc; i++) {
+        const char *id = by_name ? v[i].name : v[i].id;
         if (!id || !id[0])
             continue;
         const char *low = by_name ? id : lower_id(id, &b);
@@ -248,7 +255,7 @@ static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn war
         } else if (added) {
             first[at] = i;
         } else if (warn) {
-            const tn_srule *o = all[first[at]];
+            const named *o = &v[first[at]];
             char why[400];
             if (by_name)
                 snprintf(why, sizeof(why), "name '%.60s' is also the name of %.200s:%u: names should be "
@@ -258,7 +265,7 @@ static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn war
                 snprintf(why, sizeof(why), "id '%.60s' is also the id of %.200s:%u: ids should be unique "
                          "(the detections of both carry it, and a filter naming it applies to both)", id,
                          o->file, o->line);
-            warn(ctx, all[i]->file, all[i]->line, all[i]->col, why);
+            warn(ctx, v[i].file, v[i].line, v[i].col, why);
         }
     }
     tn_buf_free(&b);
@@ -267,9 +274,21 @@ static int dup_warn(tn_srule **all, uint32_t nall, int by_name, tn_reject_fn war
     return rc;
 }
 
-int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx)
+int tn_ids_warn(tn_srule **all, uint32_t nall, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn warn,
+                void *ctx)
 {
-    return dup_warn(all, nall, 0, warn, ctx) || dup_warn(all, nall, 1, warn, ctx) ? -1 : 0;
+    named *v = tn_malloc(((size_t)nall + ncorrs + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    uint32_t nv = 0;
+    for (uint32_t i = 0; i < nall; i++)
+        v[nv++] = (named){all[i]->id, all[i]->name, all[i]->file, all[i]->line, all[i]->col};
+    for (uint32_t i = 0; i < ncorrs; i++)
+        if (corrs[i] && !corrs[i]->legacy_of)
+            v[nv++] = (named){corrs[i]->id, corrs[i]->name, corrs[i]->file, corrs[i]->line, corrs[i]->col};
+    int rc = dup_warn(v, nv, 0, warn, ctx) || dup_warn(v, nv, 1, warn, ctx) ? -1 : 0;
+    tn_free(v);
+    return rc;
 }
 
 /* Whether ref names the rule of this id or name: an id in any case (a
@@ -324,7 +343,8 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
             return -1;
         }
         if (found > 1) {
-            snprintf(why, n, "correlation refers to '%.100s', which two rules are called", c->refs[k]);
+            snprintf(why, n, "correlation refers to '%.100s', the id or name of two rules or correlations",
+                     c->refs[k]);
             return -1;
         }
         for (uint32_t j = 0; j < k; j++)

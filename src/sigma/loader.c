@@ -873,7 +873,7 @@ static int finish(loader *L)
 {
     tn_ruleset *rs = L->rs;
     if (tn_filters_attach(L->rs, L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L) ||
-        tn_ids_warn(L->all, L->nall, on_filter_warn, L))
+        tn_ids_warn(L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L))
         return -1;
     rs->rules = tn_arena_alloc(&rs->a, (L->nall ? L->nall : 1) * sizeof(*rs->rules));
     if (!rs->rules)

@@ -175,9 +175,11 @@ struct tn_ruleset {
 int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *const *corrs, uint32_t ncorrs,
                       tn_reject_fn warn, void *ctx);
 
-/* Warns of each rule of all whose id (in any case) an earlier one has
+/* Warns of each rule of all, then correlation of corrs (but legacy
+ * aggregations'), whose id (in any case) or name an earlier one has
  * (assemble.c). Returns 0 or -1 (out of memory). */
-int tn_ids_warn(tn_srule **all, uint32_t nall, tn_reject_fn warn, void *ctx);
+int tn_ids_warn(tn_srule **all, uint32_t nall, tn_corr **corrs, uint32_t ncorrs, tn_reject_fn warn,
+                void *ctx);
 
 /* A correlation rule rejected while references are resolved. */
 typedef void (*tn_reject_fn)(void *ctx, const char *file, uint32_t line, uint32_t col, const char *why);

@@ -138,6 +138,38 @@ check "a name used twice is warned" \
     "$w/dup/b.yml:1:1: warning: name 'same_name' is also the name of $w/dup/a.yml:1: names should be unique" \
     "$(grep -o '^.*names should be unique' <<<"$err")"
 
+# a correlation of a rule's name, and two correlations of one name: warned
+cat >"$w/dup/c.yml" <<'EOF2'
+title: c1
+name: same_name
+correlation:
+    type: event_count
+    rules: [whoami_exec]
+    group-by: [User]
+    timespan: 1h
+    condition: {gte: 2}
+---
+title: c2
+name: corr_x
+correlation:
+    type: event_count
+    rules: [whoami_exec]
+    group-by: [User]
+    timespan: 1h
+    condition: {gte: 2}
+---
+title: c3
+name: corr_x
+correlation:
+    type: event_count
+    rules: [whoami_exec]
+    group-by: [User]
+    timespan: 1h
+    condition: {gte: 2}
+EOF2
+err=$("$TANSA" rules check "$w/dup" "$w/r" 2>&1 >/dev/null | grep -c "name '\(same_name\|corr_x\)' is also the name of")
+check "names shared by correlations and rules are warned too" 3 "$err"
+
 # rule files by their extension in any case
 rule "$w/ext/a.YML" 44444444-4444-4444-8444-444444444444 a stable
 rule "$w/ext/b.Yaml" 55555555-5555-4555-8555-555555555555 b stable

@@ -60,7 +60,7 @@ TN_TEST(test_corr_review_rejections)
              "  group-by: [A]\n  timespan: 5m\n  condition:\n    gte: 2\n",
              base, "title: b2\nname: b\nlogsource:\n  product: windows\ndetection:\n  s:\n    A: 2\n  condition: s\n");
     tn_ruleset *rs = test_load(y, 0);
-    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "which two rules are called"));
+    CHECK(rs && tn_ruleset_ncorrelations(rs) == 0 && strstr(test_last_reject, "the id or name of two rules or correlations"));
     tn_ruleset_free(rs);
     /* a cycle names its path, and each correlation on it; one reading it
      * is told why */
