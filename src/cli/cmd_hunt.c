@@ -275,7 +275,8 @@ static int build_enabled(const tn_ruleset *rs, const char *status, const char *t
         /* said: the rules left out by the default alone (not those the
          * other options or their level leave out anyway: a review) */
         noff -= (uint32_t)(!status && off_by_default(&ri) &&
-                           !(rule_on(&ri, "all", tags, &ex) && tn_level_parse(ri.level, 0) >= min_level));
+                           !(rule_on(&ri, "all", tags, &ex) && tn_level_parse(ri.level, 0) >= min_level &&
+                             !ri.correlation_only));   /* whose matches only feed a correlation */
     }
     if (noff)
         fprintf(stderr, "tansa hunt: %u rule%s of status deprecated or unsupported not reported "

@@ -304,9 +304,15 @@ static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
 static int cloudtrail_file(const unsigned char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == '{'))
+    int open = 0;   /* one '{', then "Records", a ':' and a '[' */
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || (s[i] == '{' && !open++)))
         i++;
-    return n - i >= 9 && !memcmp(s + i, "\"Records\"", 9);
+    if (!open || n - i < 9 || memcmp(s + i, "\"Records\"", 9))
+        return 0;
+    for (i += 9; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == ':'); i++)
+        if (s[i] == ':' && open++ > 1)
+            return 0;
+    return i < n && open == 2 && s[i] == '[';
 }
 #define CLOUDTRAIL_HINT " (a CloudTrail file's Records, all of them: `jq -c '.Records[]'` gives one line each)"
 
@@ -624,6 +630,13 @@ static int record_event(tn_jsonl *r, size_t rs, size_t re, tn_event *ev)
         if (st.bad_unicode)
             report(r, r->rec_line, "invalid UTF-8 or lone surrogate in a string, "
                                    "replaced by U+FFFD (events kept)");
+        return 0;
+    }
+    /* past a record's limit for what began as a Records file only (scan_record):
+     * one that is not one is a record, refused as it would have been */
+    if (re - rs > r->max_record) {
+        report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped",
+               (unsigned long long)r->max_record);
         return 0;
     }
     int rc = map_node(r, root, ev, "");

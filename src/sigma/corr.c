@@ -23,9 +23,11 @@ static int bad(char *err, size_t errlen, const tn_ynode **at, const tn_ynode *n,
     return -1;
 }
 
+/* n's text, or NULL when n is no scalar or holds a NUL byte (read up to
+ * it, a condition's field "User\0junk" was User: a review, session 27). */
 static const char *scalar(const tn_ynode *n)
 {
-    return n && n->kind == TN_Y_SCALAR ? n->str : NULL;
+    return n && n->kind == TN_Y_SCALAR && !memchr(n->str, 0, n->len) ? n->str : NULL;
 }
 
 uint64_t tn_corr_parse_span(const char *s)

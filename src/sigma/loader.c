@@ -342,9 +342,21 @@ static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const cha
  * much as 'not sel and not other', whose tree's root is an 'and'. */
 static int starts_with_not(const char *c)
 {
-    while (*c == ' ' || *c == '\t' || *c == '(')
+    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n' || *c == '(')
         c++;
-    return !strncasecmp(c, "not", 3) && (c[3] == ' ' || c[3] == '\t' || c[3] == '(');
+    return !strncasecmp(c, "not", 3) && c[3] && strchr(" \t\r\n(", c[3]);
+}
+
+/* A filter's condition (a scalar, or a list of them, ORed) of which one
+ * starts with 'not', or NULL. */
+static const tn_ynode *not_condition(const tn_ynode *cn)
+{
+    if (cn && cn->kind == TN_Y_SCALAR)
+        return starts_with_not(cn->str) ? cn : NULL;
+    for (const tn_ynode *e = cn && cn->kind == TN_Y_SEQ ? cn->child : NULL; e; e = e->next)
+        if (e->kind == TN_Y_SCALAR && starts_with_not(e->str))
+            return e;
+    return NULL;
 }
 
 /* One document. Returns -1 only on out of memory. */
@@ -454,8 +466,8 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
                  c.nwarns - TN_VCTX_WARNS);
         warn(U, file, doc->line, doc->col, msg);
     }
-    const tn_ynode *fcn = is_filter ? tn_ymap_get(det, "condition") : NULL;
-    if (fcn && fcn->kind == TN_Y_SCALAR && starts_with_not(fcn->str)) {
+    const tn_ynode *fcn = is_filter ? not_condition(tn_ymap_get(det, "condition")) : NULL;
+    if (fcn) {
         /* pySigma and rsigma add a filter as "rule and filter": their
          * users write 'not selection' for what to hide, which here hides
          * everything else (a review, session 27) */
@@ -872,8 +884,7 @@ static void on_filter_warn(void *ctx, const char *path, uint32_t line, uint32_t 
 static int finish(loader *L)
 {
     tn_ruleset *rs = L->rs;
-    if (tn_filters_attach(L->rs, L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L) ||
-        tn_ids_warn(L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L))
+    if (tn_filters_attach(L->rs, L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L))
         return -1;
     rs->rules = tn_arena_alloc(&rs->a, (L->nall ? L->nall : 1) * sizeof(*rs->rules));
     if (!rs->rules)
@@ -889,7 +900,9 @@ static int finish(loader *L)
     for (uint32_t i = 0; i < L->nall; i++)
         if (L->all[i]->nsearches > rs->max_searches)
             rs->max_searches = L->all[i]->nsearches;
-    if (tn_corrs_resolve(L->rs, L->corrs, L->ncorrs, on_corr_reject, L))
+    /* after: the correlations refused there are not warned of (NULL) */
+    if (tn_corrs_resolve(L->rs, L->corrs, L->ncorrs, on_corr_reject, L) ||
+        tn_ids_warn(L->all, L->nall, L->corrs, L->ncorrs, on_filter_warn, L))
         return -1;
     if (rs->no_prefilter)
         return tn_index_build(rs);

@@ -24,8 +24,9 @@ typedef struct tn_vctx {
                                     * (a rule's first TN_VCTX_WARNS; the rest in nwarns) */
     uint32_t nwarns;               /* OUT: how many there were */
     const tn_ynode *cur;           /* the value being compiled: where its warnings are */
-    const tn_ynode *more_at;       /* the last warning past the kept ones, */
-    char more_name[128];           /*   so that it is counted once a value */
+    const tn_ynode *more_at[32];   /* the warnings past the kept ones (value, and a */
+    uint32_t more_hash[32];        /*   hash of the name), so that each is counted once */
+    uint32_t nmore;
     pcre2_code **res;              /* OUT: every compiled regex, for freeing */
     size_t nres, capres;
     size_t nvals;                  /* values compiled for the rule so far (TN_RULE_MAX_VALUES) */

@@ -367,11 +367,19 @@ static void warn_unset(tn_vctx *c, const char *name)
     if (kept < TN_VCTX_WARNS) {
         c->warns[kept].at = c->cur;
         snprintf(c->warns[kept].name, sizeof(c->warns[kept].name), "%s", name);
-    } else if (c->more_at == c->cur && !strcmp(c->more_name, name)) {
-        return;   /* the same again, spelt after another placeholder's values */
     } else {
-        c->more_at = c->cur;
-        snprintf(c->more_name, sizeof(c->more_name), "%s", name);
+        /* the same again, spelt after another placeholder's values: counted
+         * once (past 32 of them, each use is) */
+        uint32_t h = 2166136261u;
+        for (const char *p = name; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        for (uint32_t i = 0; i < c->nmore; i++)
+            if (c->more_at[i] == c->cur && c->more_hash[i] == h)
+                return;
+        if (c->nmore < sizeof(c->more_hash) / sizeof(c->more_hash[0])) {
+            c->more_at[c->nmore] = c->cur;
+            c->more_hash[c->nmore++] = h;
+        }
     }
     c->nwarns++;
 }

@@ -52,6 +52,11 @@ check "cloud detections' details tell the action and the principal first" \
 {"protoPayload.methodName":"v1.compute.firewalls.delete","pr
 {"action":"secret_scanning.disable","actor":"mallory","org":' "$got"
 
+# a record with every Azure name the details look for first: 16 shown, no more
+python3 -c 'import json; n = ["operationName", "OperationName", "OperationNameValue", "ActivityDisplayName", "riskEventType", "UserPrincipalName", "userPrincipalName", "caller", "Caller", "identity", "IPAddress", "ipAddress", "callerIpAddress", "CallerIpAddress", "ResultType", "resultType", "AppDisplayName"]; d = {k: "v" + k for k in n}; d.update(category="SignInLogs", time="2024-01-01T00:00:00Z"); print(json.dumps(d))' >"$w/az.jsonl"
+check "an Azure record's details: 16 names at most (17 wrote past the details' arrays)" 16 \
+    "$("$TANSA" hunt -q -r "$w/r/az1.yml" -f jsonl "$w/az.jsonl" 2>/dev/null | jq '.details | length')"
+
 # a number is GitHub's time alone (ms since 1970); elsewhere no time
 printf '{"eventVersion":"1.08","eventTime":1704067200,"eventSource":"s3.amazonaws.com","eventName":"x"}\n' >"$w/num.jsonl"
 check "another log's numeric time is no time" "1601-01-01T00:00:00.000000Z AWS CloudTrail" \

@@ -66,6 +66,11 @@ mkdir -p "$w/fnot2"
 sed 's/condition: not selection/condition: (not selection and not selection)/' "$w/fnot/f.yml" >"$w/fnot2/f.yml"
 check "... also when its tree's root is an 'and' ('not a and not b', pySigma's other form)" 1 \
     "$("$TANSA" rules check "$w/fnot2" "$w/r" 2>&1 >/dev/null | grep -c "starting with 'not'")"
+mkdir -p "$w/fnot3" "$w/fnot4"
+sed 's/condition: not selection/condition: [not selection]/' "$w/fnot/f.yml" >"$w/fnot3/f.yml"
+sed 's/condition: not selection/condition: "not\\nselection"/' "$w/fnot/f.yml" >"$w/fnot4/f.yml"
+check "... and in a list of conditions, or with a line break after the 'not'" "1 1" \
+    "$("$TANSA" rules check "$w/fnot3" "$w/r" 2>&1 >/dev/null | grep -c "starting with 'not'") $("$TANSA" rules check "$w/fnot4" "$w/r" 2>&1 >/dev/null | grep -c "starting with 'not'")"
 n=$("$TANSA" hunt -q -r "$w/fnot" -r "$w/r" -f jsonl "$w/ev.jsonl" 2>/dev/null | grep -o '"record_id":[0-9]*' |
     tr '\n' ' ')
 check "... and it hides what its condition holds for: all but the adm_ users" '"record_id":1 "record_id":3 ' "$n"
@@ -192,9 +197,12 @@ printf 'title: "t\\0x"\nlogsource: {product: windows}\ndetection:\n  sel:\n    U
     >"$w/nul/t.yml"
 printf 'title: f\nlogsource: {product: windows}\nfilter:\n  rules: ["whoami_exec\\0junk"]\n  selection:\n    User: alice\n  condition: selection\n' \
     >"$w/nul/f.yml"
+printf 'title: c\ncorrelation:\n  type: value_count\n  rules: [whoami_exec]\n  group-by: [Computer]\n  timespan: 1h\n  condition:\n    gte: 2\n    field: "User\\0junk"\n' \
+    >"$w/nul/c.yml"
 out=$("$TANSA" rules check "$w/nul" 2>/dev/null)
 check "a NUL byte in a key or a title is refused, at its place" \
-    "$w/nul/f.yml:4:11: a filter's 'rules' holds rule ids and names only, none empty or with a NUL byte
+    "$w/nul/c.yml:9:5: condition field must name a field, or a list of fields
+$w/nul/f.yml:4:11: a filter's 'rules' holds rule ids and names only, none empty or with a NUL byte
 $w/nul/k.yml:5:5: YAML: a key holds a NUL byte
 $w/nul/t.yml:1:8: a NUL byte in a title, id, name, level or status" "$(grep "^$w" <<<"$out")"
 
