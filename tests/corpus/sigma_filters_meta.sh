@@ -144,34 +144,10 @@ check "a name used twice is warned" \
     "$(grep -o '^.*names should be unique' <<<"$err")"
 
 # a correlation of a rule's name, and two correlations of one name: warned
-cat >"$w/dup/c.yml" <<'EOF2'
-title: c1
-name: same_name
-correlation:
-    type: event_count
-    rules: [whoami_exec]
-    group-by: [User]
-    timespan: 1h
-    condition: {gte: 2}
----
-title: c2
-name: corr_x
-correlation:
-    type: event_count
-    rules: [whoami_exec]
-    group-by: [User]
-    timespan: 1h
-    condition: {gte: 2}
----
-title: c3
-name: corr_x
-correlation:
-    type: event_count
-    rules: [whoami_exec]
-    group-by: [User]
-    timespan: 1h
-    condition: {gte: 2}
-EOF2
+for c in c1:same_name c2:corr_x c3:corr_x; do
+    printf -- '---\ntitle: %s\nname: %s\ncorrelation:\n    type: event_count\n    rules: [whoami_exec]\n    group-by: [User]\n    timespan: 1h\n    condition: {gte: 2}\n' \
+        "${c%%:*}" "${c#*:}"
+done >"$w/dup/c.yml"
 err=$("$TANSA" rules check "$w/dup" "$w/r" 2>&1 >/dev/null | grep -c "name '\(same_name\|corr_x\)' is also the name of")
 check "names shared by correlations and rules are warned too" 3 "$err"
 
