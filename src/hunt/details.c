@@ -201,7 +201,9 @@ static void named_details(tn_buf *b, const tn_event *ev, const char *const *firs
 /* What a cloud audit log's record tells first (read/jsonl_map.c names
  * their channels): the action, the principal, from where, the outcome.
  * Their detections showed "details": {} (their fields are none of the
- * Windows names above: a review, session 27). */
+ * Windows names above: a review, session 27). named_details shows 16
+ * names at most, these included (17 Azure names wrote past its arrays:
+ * the next review). */
 static const char *const *cloud_names(const char *channel, size_t *n)
 {
 #define NAMES(...) { static const char *const v[] = {__VA_ARGS__}; *n = sizeof(v) / sizeof(v[0]); return v; }
@@ -226,8 +228,6 @@ static const char *const *cloud_names(const char *channel, size_t *n)
 #undef NAMES
     return NULL;
 }
-/* named_details shows 16 names at most, its first names included (17
- * Azure names wrote past its arrays: a review) */
 
 void tn_details_to(tn_buf *b, const tn_event *ev, uint64_t key, tn_dshape *shapes)
 {

@@ -303,16 +303,17 @@ static int scan_string(tn_jsonl *r, size_t *rs, size_t *re)
  * the file; records_of) and how to keep them. */
 static int cloudtrail_file(const unsigned char *s, size_t n)
 {
+    static const char *const parts[] = {"{", "\"Records\"", ":", "["};
     size_t i = 0;
-    int open = 0;   /* one '{', then "Records", a ':' and a '[' */
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || (s[i] == '{' && !open++)))
-        i++;
-    if (!open || n - i < 9 || memcmp(s + i, "\"Records\"", 9))
-        return 0;
-    for (i += 9; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == ':'); i++)
-        if (s[i] == ':' && open++ > 1)
+    for (size_t p = 0; p < 4; p++) {   /* each after any white space */
+        while (i < n && is_ws(s[i]))
+            i++;
+        size_t k = strlen(parts[p]);
+        if (n - i < k || memcmp(s + i, parts[p], k))
             return 0;
-    return i < n && open == 2 && s[i] == '[';
+        i += k;
+    }
+    return 1;
 }
 #define CLOUDTRAIL_HINT " (a CloudTrail file's Records, all of them: `jq -c '.Records[]'` gives one line each)"
 

@@ -747,8 +747,9 @@ static void cloud_shape(tn_event *ev, const tn_jnode *root)
         chan = "AWS CloudTrail";
         t = tn_json_get(root, "eventTime");
     } else if ((v = tn_json_get(root, "eventType")) && v->type == TN_J_STRING &&
-               (t = tn_json_get(root, "published")) && tn_json_get(root, "actor")) {
+               tn_json_get(root, "published") && tn_json_get(root, "actor")) {
         chan = "Okta System Log";
+        t = tn_json_get(root, "published");
     } else if (str_is(tn_json_get(tn_json_get(root, "protoPayload"), "@type"), ".cloud.audit.AuditLog", 0)) {
         chan = "GCP Audit Log";
         t = tn_json_get(root, "timestamp");
