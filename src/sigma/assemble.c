@@ -199,7 +199,7 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
                 /* "it": when the filter names nothing else (it said so
                  * of a filter whose other names were loaded: a review) */
                 snprintf(why, sizeof(why), "filter names %s '%.100s', %s: %s filters nothing",
-                         corr ? "correlation" : "rule", ref, 
+                         corr ? "correlation" : "rule", ref,
                          A.named ? "whose logsource is outside the filter's"
                               : corr ? "but filters apply to rules (and so to the correlations they feed)"
                                      : "which is not loaded",

@@ -435,7 +435,7 @@ static int load_doc(unit *U, const tn_ynode *doc, const char *file)
      * read as Sigma's, such a rule can never match, and it loaded without
      * a word (a review, session 27; the specification: other taxonomies
      * "must be handled by the used tool or transformed") */
-    const tn_ynode *tx = tn_ymap_get(doc, "taxonomy");
+    const tn_ynode *tx = dk.v[TN_K_TAXONOMY];
     if (tx && tx->kind == TN_Y_SCALAR && strcasecmp(tx->str, "sigma")) {
         char msg[200];
         snprintf(msg, sizeof(msg), "taxonomy '%.60s' is not read: its field names are taken as Sigma's, "

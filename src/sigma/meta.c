@@ -15,7 +15,8 @@ static int key_slot(const char *s)
     case 'l': return !strcmp(s, "level") ? TN_K_LEVEL : !strcmp(s, "logsource") ? TN_K_LOGSOURCE : -1;
     case 'n': return !strcmp(s, "name") ? TN_K_NAME : -1;
     case 's': return !strcmp(s, "status") ? TN_K_STATUS : -1;
-    case 't': return !strcmp(s, "title") ? TN_K_TITLE : !strcmp(s, "tags") ? TN_K_TAGS : -1;
+    case 't': return !strcmp(s, "title") ? TN_K_TITLE : !strcmp(s, "tags") ? TN_K_TAGS
+                   : !strcmp(s, "taxonomy") ? TN_K_TAXONOMY : -1;
     default: return -1;
     }
 }
