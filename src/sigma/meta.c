@@ -7,7 +7,6 @@
 static int key_slot(const char *s)
 {
     switch (s[0]) {   /* one strcmp for most keys: a loop over the names was 3 M */
-    case 'a': return !strcmp(s, "action") ? TN_K_ACTION : -1;
     case 'c': return !strcmp(s, "correlation") ? TN_K_CORRELATION : -1;
     case 'd': return !strcmp(s, "detection") ? TN_K_DETECTION : -1;
     case 'f': return !strcmp(s, "filter") ? TN_K_FILTER : -1;
@@ -40,9 +39,6 @@ void tn_doc_keys(const tn_ynode *doc, tn_dkeys *d)
     }
 }
 
-/* Checks level, status, tags and id, which rules and correlations share
- * (the two schemas give level and status the same values); returns a
- * reason or NULL. */
 /* Whether n is a scalar that holds a NUL: read up to it ("nul\0title"
  * was the title "nul", an id lost its tail: a review, session 27). */
 static int has_nul(const tn_ynode *n)
@@ -50,6 +46,9 @@ static int has_nul(const tn_ynode *n)
     return n && n->kind == TN_Y_SCALAR && memchr(n->str, 0, n->len) != NULL;
 }
 
+/* Checks level, status, tags and id, which rules and correlations share
+ * (the two schemas give level and status the same values), and that
+ * none of the rule's texts holds a NUL; returns a reason or NULL. */
 const char *tn_check_labels(const tn_dkeys *dk, const tn_ynode **bad)
 {
     static const int texts[] = {TN_K_TITLE, TN_K_ID, TN_K_NAME, TN_K_LEVEL, TN_K_STATUS};

@@ -5,10 +5,9 @@
 
 #include "sigma/yaml.h"
 
-/* The top-level keys loading reads. TN_K_ACTION: a legacy (Sigma 1)
- * collection's 'action: global | reset | repeat', which is refused. */
+/* The top-level keys loading reads. */
 enum { TN_K_CORRELATION, TN_K_FILTER, TN_K_DETECTION, TN_K_TITLE, TN_K_LOGSOURCE, TN_K_LEVEL,
-       TN_K_STATUS, TN_K_TAGS, TN_K_ID, TN_K_NAME, TN_K_ACTION, TN_K_TAXONOMY, TN_K_NKEYS };
+       TN_K_STATUS, TN_K_TAGS, TN_K_ID, TN_K_NAME, TN_K_TAXONOMY, TN_K_NKEYS };
 
 typedef struct tn_dkeys {
     const tn_ynode *v[TN_K_NKEYS];   /* the value of each key, or NULL */
