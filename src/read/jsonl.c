@@ -388,10 +388,11 @@ static int record_byte(tn_jsonl *r, unsigned char c, size_t *rs, size_t *re)
 static int scan_record(tn_jsonl *r, size_t *rs, size_t *re)
 {
     while (r->pos < r->len) {
+        /* len bytes are taken; the one at pos would make len + 1 */
         size_t len = r->pos - r->rec;
-        if (len > r->max_record && r->rec_records < 0)   /* told once a record */
+        if (len >= r->max_record && r->rec_records < 0)   /* told once a record */
             r->rec_records = cloudtrail_file(r->buf + r->rec, len);
-        if (len > r->max_record && (!r->rec_records || len > r->max_record * TN_JSONL_RECORDS_FACTOR)) {
+        if (len >= r->max_record && (!r->rec_records || len >= r->max_record * TN_JSONL_RECORDS_FACTOR)) {
             report(r, r->rec_line, "bad JSON: record longer than %llu bytes; skipped%s",
                    (unsigned long long)(r->rec_records ? r->max_record * TN_JSONL_RECORDS_FACTOR
                                                        : r->max_record),

@@ -553,6 +553,23 @@ TN_TEST(test_jsonl_record_too_long)
     tn_free(got);
 }
 
+/* The limit is a record's length, '{' to '}': a record of exactly the
+ * limit is read, one byte longer is refused (it was read: the test came
+ * before the byte was taken). */
+TN_TEST(test_jsonl_record_limit_exact)
+{
+    /* {"EventID":3,"p":"xxx"} is 23 bytes, the next 24 */
+    const char *in = "{\"EventID\":3,\"p\":\"xxx\"}\n{\"EventID\":4,\"p\":\"xxxx\"}\n";
+    static const size_t chunks[] = {1, 5, 4096};
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        tn_diag d = {.quiet = 1};
+        char *got = read_chunked(in, strlen(in), chunks[i], 23, &d);
+        CHECK_STR(got, "@1 id=3 ch= pc= pr= | p=xxx;\n");
+        CHECK_INT(d.count[TN_P_JSON], 1);
+        tn_free(got);
+    }
+}
+
 TN_TEST(test_jsonl_report_limit)
 {
     /* many bad lines: all counted, only the first few printed */
