@@ -25,7 +25,8 @@
 static const char dump_help[] =
     "Usage: tansa dump [OPTIONS] FILE...\n"
     "Print every record of EVTX files, one per line as JSON (the shape of\n"
-    "evtx_dump -o json), or as XML. FILE '-' reads standard input.\n\n"
+    "evtx_dump -o json), or as XML. FILE '-' reads standard input; a\n"
+    "gzip-compressed FILE is decompressed to $TMPDIR first.\n\n"
     "Options:\n"
     "  -f, --format jsonl|xml|event\n"
     "                           jsonl: evtx_dump's JSON shape (default);\n"

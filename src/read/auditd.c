@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "read/gz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@ struct tn_auditd {
     tn_diag *diag;
     char *name;
     int fd;                    /* -1 when reading memory */
+    tn_gz *gz;                 /* gzip-compressed input (fd or mem), or NULL */
     const unsigned char *mem;
     size_t mem_len, mem_pos;
     int eof;
@@ -57,7 +59,19 @@ static int refill(tn_auditd *r)
         r->cap = cap;
     }
     ssize_t got;
-    if (r->fd < 0) {
+    if (r->gz) {
+        do {
+            got = tn_gz_read(r->gz, r->buf + r->len, TN_JSONL_CHUNK);
+            size_t k;
+            const char *why = tn_gz_problem(r->gz, &k);
+            if (why) {   /* at the line the damage cuts into: buf[pos] is at line */
+                uint64_t line = r->line;
+                for (size_t i = r->pos; i < r->len + k; i++)
+                    line += r->buf[i] == '\n';
+                report(r, line, why);
+            }
+        } while (got == TN_GZ_AGAIN);
+    } else if (r->fd < 0) {
         got = (ssize_t)(r->mem_len - r->mem_pos < TN_JSONL_CHUNK ? r->mem_len - r->mem_pos
                                                                   : TN_JSONL_CHUNK);
         if (got)
@@ -375,6 +389,12 @@ int tn_auditd_open(const char *path, tn_diag *d, tn_auditd **out)
         return TN_JSONL_ENOMEM;
     }
     (*out)->fd = fd;
+    unsigned char magic[3];
+    if (!std_in && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !((*out)->gz = tn_gz_open_fd(fd))) {
+        tn_auditd_close(*out);
+        *out = NULL;
+        return TN_JSONL_ENOMEM;
+    }
     return 0;
 }
 
@@ -385,6 +405,11 @@ int tn_auditd_open_mem(const void *data, size_t n, const char *name, tn_diag *d,
         return TN_JSONL_ENOMEM;
     (*out)->mem = data;
     (*out)->mem_len = n;
+    if (tn_gz_is(data, n) && !((*out)->gz = tn_gz_open_mem(data, n))) {
+        tn_auditd_close(*out);
+        *out = NULL;
+        return TN_JSONL_ENOMEM;
+    }
     return 0;
 }
 
@@ -392,6 +417,7 @@ void tn_auditd_close(tn_auditd *r)
 {
     if (!r)
         return;
+    tn_gz_close(r->gz);
     if (r->fd > STDIN_FILENO)
         close(r->fd);
     tn_arena_free(&r->arena);

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/file.h"
 #include "evtx_crc.h"
+#include "read/gz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,42 @@ static int spool_stdin(int *tmp)
         return -1;
     }
     return fd;
+}
+
+/* A gzip-compressed EVTX file (Security.evtx.gz): decompressed into an
+ * unlinked temporary file, as standard input is spooled, for the chunks'
+ * random access; damage is said, and what could be decompressed is read.
+ * Returns the temporary file (fd is closed) or -1 with errno. */
+static int spool_gz(int fd, const char *path, tn_diag *d)
+{
+    tn_gz *g = tn_gz_open_fd(fd);
+    int out = g ? tn_temp_fd() : -1;
+    int e = g ? errno : ENOMEM;
+    char buf[1 << 16];
+    long n = 0;
+    while (out >= 0 && ((n = tn_gz_read(g, buf, sizeof(buf))) >= 0 || n == TN_GZ_AGAIN)) {
+        size_t at;
+        const char *why = tn_gz_problem(g, &at);
+        if (why)
+            tn_report(d, TN_P_OTHER, path, NULL, "%s", why);
+        if (n == 0)
+            break;
+        if (n < 0)
+            continue;
+        if (tn_write_all(out, buf, (size_t)n)) {
+            n = -1;
+            break;
+        }
+    }
+    if (out >= 0 && n < 0) {
+        e = errno;
+        close(out);
+        out = -1;
+    }
+    tn_gz_close(g);
+    close(fd);
+    errno = e;
+    return out;
 }
 
 /* Read up to len bytes at off into buf; returns the count read. */
@@ -127,6 +164,12 @@ int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)
                   strerror(errno));
     if (fd < 0)
         return -1;
+    uint8_t magic[3];
+    if (!in && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && (fd = spool_gz(fd, path, d)) < 0) {
+        tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot decompress it (gzip) into a temporary file in %s: %s",
+                  tn_temp_dir(), strerror(errno));
+        return -1;
+    }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "not a regular file");

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/file.h"
 #include "base/map.h"
+#include "read/gz.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,8 +43,28 @@ static int push(tn_inputs *in, const char *path, int kind, uint64_t size)
 
 static int has_log_suffix(const char *p)
 {
-    const char *dot = strrchr(p, '.');
-    return dot && (!strcasecmp(dot, ".evtx") || !strcasecmp(dot, ".json") || !strcasecmp(dot, ".jsonl"));
+    static const char *const sfx[] = {".evtx", ".json", ".jsonl", ".evtx.gz", ".json.gz", ".jsonl.gz"};
+    size_t n = strlen(p);
+    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && !strcasecmp(p + n - k, sfx[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* The kind of a gzip-compressed input, from its first decompressed
+ * bytes (the readers decompress as they read: read/gz.h). */
+static int sniff_gz(const unsigned char *head, size_t n)
+{
+    unsigned char plain[TN_SNIFF_HEAD];
+    tn_gz *g = tn_gz_open_mem(head, n);
+    long got = -1;
+    size_t at;
+    while (g && (got = tn_gz_read(g, plain, sizeof(plain))) == TN_GZ_AGAIN)
+        tn_gz_problem(g, &at);   /* the readers say them */
+    tn_gz_close(g);
+    return got > 0 ? tn_input_sniff(plain, (size_t)got) : TN_INPUT_UNKNOWN;
 }
 
 static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, tn_diag *d)
@@ -55,7 +76,8 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
     }
     unsigned char head[TN_SNIFF_HEAD], chunk[8];
     ssize_t n = read(fd, head, sizeof(head));
-    int kind = n < 0 ? TN_INPUT_UNKNOWN : tn_input_sniff(head, (size_t)n);
+    int gz = n > 0 && tn_gz_is(head, (size_t)n);
+    int kind = n < 0 ? TN_INPUT_UNKNOWN : gz ? sniff_gz(head, (size_t)n) : tn_input_sniff(head, (size_t)n);
     /* an EVTX file whose file header is damaged or wiped still has its
      * first chunk at 4 KiB, and the reader finds chunks by signature
      * (docs/evtx.md): `dump` read such a file, `hunt` skipped it */
@@ -69,7 +91,9 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
     }
     if (kind == TN_INPUT_UNKNOWN) {
         if (named || has_log_suffix(path))
-            tn_report(d, TN_P_FILE_OPEN, path, NULL, n == 0 ? "empty file" : "not EVTX, JSON or auditd; skipped");
+            tn_report(d, TN_P_FILE_OPEN, path, NULL, n == 0 ? "empty file"
+                      : gz ? "gzip-compressed, and not EVTX, JSON or auditd inside; skipped"
+                           : "not EVTX, JSON or auditd; skipped");
         return 0;
     }
     return push(in, path, kind, size);
@@ -164,7 +188,10 @@ static int add_stdin(tn_inputs *in, tn_diag *d)
     }
     int kind = tn_input_sniff(head, n);
     if (kind == TN_INPUT_UNKNOWN) {
-        tn_report(d, TN_P_FILE_OPEN, "-", NULL, n == 0 ? "standard input is empty" : "not EVTX, JSON or auditd; skipped");
+        tn_report(d, TN_P_FILE_OPEN, "-", NULL, n == 0 ? "standard input is empty"
+                  : tn_gz_is(head, n) ? "standard input is gzip-compressed: name the file instead, "
+                                        "or decompress it into the pipe (zcat); skipped"
+                                      : "not EVTX, JSON or auditd; skipped");
         return 0;
     }
     if (unread_stdin(head, n)) {

@@ -73,8 +73,9 @@ static int open_evtx_input(scan *s, size_t i)
     }
     o->file = (uint32_t)i;
     o->nchunks = tn_evtx_nchunks(o->f);
-    if (!s->in->v[i].size)   /* standard input, copied to a file by now */
-        s->in->v[i].size = tn_evtx_size(o->f);
+    /* standard input, or a gzip-compressed file: decompressed into a
+     * temporary file by now, and its chunks count in that file's bytes */
+    s->in->v[i].size = tn_evtx_size(o->f);
     o->refs = 1;
     s->cur = o;
     return 0;

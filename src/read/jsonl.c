@@ -31,6 +31,7 @@
 #include "base/arena.h"
 #include "read/json_dom.h"
 #include "read/json_scan.h"
+#include "read/gz.h"
 #include "read/jsonl_map.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ struct tn_jsonl {
     tn_diag *diag;
     char *name;                /* for reports and ev->file */
     int fd;                    /* -1 when reading memory */
+    tn_gz *gz;                 /* gzip-compressed input (fd or mem), or NULL */
     const unsigned char *mem;  /* memory input */
     size_t mem_len, mem_pos;
     size_t chunk, max_record;
@@ -122,8 +124,28 @@ static void report(tn_jsonl *r, uint64_t line, const char *fmt, ...)
 
 /* ---- input ------------------------------------------------------------ */
 
+static uint64_t count_lines(const unsigned char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const unsigned char *p = s, *e = s + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        k++;
+    return k;
+}
+
 static long read_more(tn_jsonl *r, unsigned char *dst, size_t n)
 {
+    if (r->gz) {
+        long got;
+        do {
+            got = tn_gz_read(r->gz, dst, n);
+            size_t k;
+            const char *why = tn_gz_problem(r->gz, &k);
+            if (why)   /* at the line the damage cuts into: pos is at line */
+                report(r, r->line + count_lines(r->buf + r->pos, (size_t)(dst - (r->buf + r->pos)) + k),
+                       "%s", why);
+        } while (got == TN_GZ_AGAIN);
+        return got;
+    }
     if (r->fd < 0) {
         size_t left = r->mem_len - r->mem_pos;
         if (n > left)
@@ -552,14 +574,6 @@ static int frame(tn_jsonl *r, size_t *rs, size_t *re)
 
 /* ---- records to events ------------------------------------------------ */
 
-static uint64_t count_lines(const unsigned char *s, size_t n)
-{
-    uint64_t k = 0;
-    for (const unsigned char *p = s, *e = s + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
-        k++;
-    return k;
-}
-
 static const char *const type_names[] = {
     [TN_J_NULL] = "null", [TN_J_FALSE] = "boolean", [TN_J_TRUE] = "boolean",
     [TN_J_NUMBER] = "number", [TN_J_STRING] = "string", [TN_J_ARRAY] = "array",
@@ -718,6 +732,11 @@ int tn_jsonl_open(const char *path, tn_diag *d, tn_jsonl **out)
         return TN_JSONL_ENOMEM;
     }
     r->fd = fd;
+    unsigned char magic[3];
+    if (!std_in && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !(r->gz = tn_gz_open_fd(fd))) {
+        tn_jsonl_close(r);
+        return TN_JSONL_ENOMEM;
+    }
     *out = r;
     return 0;
 }
@@ -730,6 +749,11 @@ int tn_jsonl_open_mem(const void *data, size_t n, const char *name, tn_diag *d,
         return TN_JSONL_ENOMEM;
     (*out)->mem = data;
     (*out)->mem_len = n;
+    if (tn_gz_is(data, n) && !((*out)->gz = tn_gz_open_mem(data, n))) {
+        tn_jsonl_close(*out);
+        *out = NULL;
+        return TN_JSONL_ENOMEM;
+    }
     return 0;
 }
 
@@ -745,6 +769,7 @@ void tn_jsonl_close(tn_jsonl *r)
 {
     if (!r)
         return;
+    tn_gz_close(r->gz);
     if (r->fd > STDIN_FILENO)
         close(r->fd);
     tn_jmap_free(&r->map);
