@@ -306,11 +306,11 @@ static uint32_t carry_needed(const tn_corr *cr, const tn_corr *dc, uint8_t *need
  * of that user's). A reader is fed by the fields it reads only: split by
  * all of them, one hit read as two by a reader grouping as ci does.
  * Returns the hits, or -1 out of memory. */
-static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from, const tn_corr_hit *hit,
-                     tn_corr_cb cb, void *ctx, int depth)
+static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from, size_t to,
+                     const tn_corr_hit *hit, tn_corr_cb cb, void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
-    size_t n = g->tail - from;
+    size_t n = to - from;
     /* scratch only for a correlation that carries fields (few do: a hit
      * of any other allocates nothing here) */
     uint8_t *need = cr->ncarry ? tn_malloc(cr->ncarry) : NULL;
@@ -335,7 +335,7 @@ static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from,
             tn_buf kb, dec;
             tn_buf_init(&kb);
             tn_buf_init(&dec);
-            for (size_t i = from; i < g->tail && hits >= 0; i++) {
+            for (size_t i = from; i < to && hits >= 0; i++) {
                 const char *p = g->e[i].carry;
                 tn_buf_clear(&dec);
                 for (uint32_t j = 0; j < cr->ncarry; j++)
@@ -362,8 +362,8 @@ static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from,
                     tn_corr_hit sub = *hit;
                     tn_corr_origin *flat;
                     sub.carry = g->e[from + i].carry;   /* the values d reads are its key's */
-                    h = hit_events(g, from, g->tail, keys, keys[i], &sub, &flat) ? -1
-                                                                                   : feed_hit(c, d, k, &sub, cb, ctx, depth + 1);
+                    h = hit_events(g, from, to, keys, keys[i], &sub, &flat) ? -1
+                                                                            : feed_hit(c, d, k, &sub, cb, ctx, depth + 1);
                     tn_free(flat);
                     hits = h < 0 ? -1 : hits + h;
                 }
@@ -380,34 +380,62 @@ static int feed_down(tn_correlator *c, uint32_t ci, const group *g, size_t from,
     return hits;
 }
 
-/* Reports a hit on group g of correlation ci, then feeds it downstream
- * (feed_down). Returns the hits, or -1 out of memory. */
-static int fire(tn_correlator *c, uint32_t ci, group *g, double x, tn_corr_cb cb, void *ctx,
-                int depth)
+/* Reports a hit on group g of correlation ci with its entries from..to,
+ * then feeds it downstream (feed_down). Returns the hits, or -1 out of
+ * memory. */
+static int fire(tn_correlator *c, uint32_t ci, group *g, size_t from, size_t to, double x, tn_corr_cb cb,
+                void *ctx, int depth)
 {
     const tn_corr *cr = c->rs->corrs[ci];
     tn_rule_info info;
     tn_ruleset_corr_info(c->rs, ci, &info);
-    /* value_percentile's hit is about its last event (the window is only
-     * what it is measured against), and as it fires per event, listing
-     * the window made a chain over it quadratic */
-    size_t from = cr->type == TN_CORR_VALUE_PERCENTILE && g->tail > g->head ? g->tail - 1 : g->head;
     tn_corr_hit hit = {&info, cr->group_by, (const char *const *)g->gvals, cr->ngroup, x, 0, 0, 0, NULL, NULL};
     tn_corr_origin *flat;
-    if (hit_events(g, from, g->tail, NULL, NULL, &hit, &flat))
+    if (hit_events(g, from, to, NULL, NULL, &hit, &flat))
         return -1;
     if (cb)
         cb(&hit, ctx);
-    int h = feed_down(c, ci, g, from, &hit, cb, ctx, depth);
+    int h = feed_down(c, ci, g, from, to, &hit, cb, ctx, depth);
     tn_free(flat);
     return h < 0 ? -1 : 1 + h;
 }
 
-/* lt, lte, eq, neq: a window of timespan starts at each of the group's
- * entries, oldest first, and is judged once it has closed (an entry came
- * after its end, now is past it, or final: the end of input). A hit uses
- * its entries up; otherwise the window slides to the next entry. Returns
+/* value_percentile over a closed window: each value's share of the
+ * window's observed values, judged once a value; a value that meets the
+ * condition fires with its first event in the window (its others are
+ * the same value; the window is what it is measured against). Returns
  * the hits, or -1 out of memory. */
+static int judge_values(tn_correlator *c, uint32_t ci, group *g, tn_corr_cb cb, void *ctx, int depth)
+{
+    const tn_corr *cr = c->rs->corrs[ci];
+    uint8_t *done = g->vcap ? tn_calloc(g->vcap, 1) : NULL;
+    if (g->vcap && !done)
+        return -1;
+    int hits = 0;
+    for (size_t i = g->head; i < g->tail && hits >= 0; i++) {
+        const char *v = g->e[i].val;
+        long id = v ? tn_map_get(g->vals, v, strlen(v)) : -1;
+        if (id < 0 || (size_t)id >= g->vcap || done[id])
+            continue;
+        done[id] = 1;
+        double x = tn_cg_metric(cr, g, v);
+        if (tn_cg_cond_ok(cr, x)) {
+            int h = fire(c, ci, g, i, i + 1, x, cb, ctx, depth);
+            hits = h < 0 ? -1 : hits + h;
+        }
+    }
+    tn_free(done);
+    return hits;
+}
+
+/* lt, lte, eq, neq, and value_percentile: a window of timespan starts at
+ * the group's oldest entry and is judged once it has closed (an entry
+ * came after its end, now is past it, or final: the end of input); hit
+ * or not, the next window starts at the first entry after it. Windows
+ * that started at each entry and slid by one (until session 28) judged
+ * the tail of every burst apart: 100 failed logons in 100 s made `gt:
+ * 10, lte: 20` over an hour fire on the last 20, and `lt` fire on every
+ * group. Returns the hits, or -1 out of memory. */
 static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int final,
                  tn_corr_cb cb, void *ctx, int depth)
 {
@@ -420,16 +448,18 @@ static int judge(tn_correlator *c, uint32_t ci, group *g, uint64_t now, int fina
         while (g->tail < g->n && g->e[g->tail].t <= end)
             if (tn_cg_count_in(g))
                 return -1;
-        double x = tn_cg_metric(cr, g, NULL);
-        if (tn_cg_cond_ok(cr, x)) {
-            int h = fire(c, ci, g, x, cb, ctx, depth);
-            if (h < 0)
-                return -1;
-            hits += h;
-            tn_cg_consume(g);
-        } else if (tn_cg_pop_front(g)) {
-            return -1;
+        int h = 0;
+        if (cr->type == TN_CORR_VALUE_PERCENTILE) {
+            h = judge_values(c, ci, g, cb, ctx, depth);
+        } else {
+            double x = tn_cg_metric(cr, g, NULL);
+            if (tn_cg_cond_ok(cr, x))
+                h = fire(c, ci, g, g->head, g->tail, x, cb, ctx, depth);
         }
+        if (h < 0)
+            return -1;
+        hits += h;
+        tn_cg_consume(g);
     }
     return hits;
 }
@@ -485,16 +515,13 @@ static int feed_corr(tn_correlator *c, uint32_t ci, uint32_t ref, const source *
     }
     if (tn_cg_expire(g, t, cr->span) || tn_cg_push(g, t, ref, val, &s->o, s->up, s->nup, s->first, s->carry) || tn_cg_count_in(g))
         return -1;
-    if (cr->type == TN_CORR_VALUE_PERCENTILE && !val)
-        return 0;
-    double x = tn_cg_metric(cr, g, val);
+    double x = tn_cg_metric(cr, g, NULL);
     if (!tn_cg_cond_ok(cr, x))
         return 0;
-    int hits = fire(c, ci, g, x, cb, ctx, depth);
+    int hits = fire(c, ci, g, g->head, g->tail, x, cb, ctx, depth);
     if (hits < 0)
         return -1;
-    if (cr->type != TN_CORR_VALUE_PERCENTILE)
-        tn_cg_consume(g);   /* the group starts over */
+    tn_cg_consume(g);   /* the group starts over */
     return hits;
 }
 

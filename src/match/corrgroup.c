@@ -364,10 +364,10 @@ int tn_cg_cond_ok(const tn_corr *cr, double x)
            (!cr->has[TN_CC_NEQ] || x != cr->cond[TN_CC_NEQ]);
 }
 
-/* Judged over windows that start at each entry (judge), not as soon as
- * the condition holds: a condition that a later event can make false
- * again. value_percentile is judged per event. */
+/* Judged over windows once they have closed (correlate.c: judge), not as
+ * soon as the condition holds: a condition that a later event can make
+ * false again, and value_percentile, whose shares later events change. */
 int tn_cg_upper(const tn_corr *cr)
 {
-    return cr->windowed && cr->type != TN_CORR_VALUE_PERCENTILE;
+    return cr->windowed || cr->type == TN_CORR_VALUE_PERCENTILE;
 }

@@ -7,11 +7,12 @@ brute-force model of the window semantics documented in docs/sigma.md
 - gt/gte (or no condition): a window of timespan ends at each event (both
   ends held); the first event whose window meets the condition fires with
   that window's events, and the group starts over after it;
-- lt/lte/eq/neq: a window of timespan starts at each event, oldest first;
-  a hit uses its events up, otherwise the window slides to the next event;
+- lt/lte/eq/neq, and value_percentile: a window of timespan starts at the
+  oldest event; judged, hit or not, the next starts at the first event
+  after it (session 28; windows that slid by one judged a burst's tail);
 - temporal_ordered counts the longest run of rules in the listed order;
-- value_percentile: per event, the share of the window's values that are
-  its value; the hit names that event;
+- value_percentile: per window, each value's share of the window's
+  values; a value that meets the condition fires with its first event;
 - value_sum and value_avg of no number are no value (no hit).
 
 The model recounts every window from scratch; tansa keeps its counts as
@@ -114,27 +115,30 @@ def ok(cond, x, nrefs):
 def windows(t, cond, nrefs, g):
     """The hits over one group's items (in time order): (items, value)."""
     out = []
-    upper = bool(cond) and any(k in cond for k in ('lt', 'lte', 'eq', 'neq')) and t != 'value_percentile'
+    upper = (bool(cond) and any(k in cond for k in ('lt', 'lte', 'eq', 'neq'))) or t == 'value_percentile'
     if upper:
         pos = 0
         while pos < len(g):
             end = g[pos]['t'] + SPAN
             win = [e for e in g[pos:] if e['t'] <= end]
-            x = metric(t, win, range(nrefs))
-            if ok(cond, x, nrefs):
-                out.append((win, x))
-                pos += len(win)
+            if t == 'value_percentile':   # each value once, with its first event
+                seen = set()
+                for e in win:
+                    if e['val'] is None or e['val'] in seen:
+                        continue
+                    seen.add(e['val'])
+                    x = metric(t, win, range(nrefs), e['val'])
+                    if ok(cond, x, nrefs):
+                        out.append(([e], x))
             else:
-                pos += 1
+                x = metric(t, win, range(nrefs))
+                if ok(cond, x, nrefs):
+                    out.append((win, x))
+            pos += len(win)
         return out
     start = 0
     for i, e in enumerate(g):
         win = [w for w in g[start:i + 1] if w['t'] + SPAN >= e['t']]
-        if t == 'value_percentile':   # a hit names its own event
-            x = metric(t, win, range(nrefs), e['val'])
-            if ok(cond, x, nrefs):
-                out.append(([e], x))
-            continue
         x = metric(t, win, range(nrefs))
         if ok(cond, x, nrefs):
             out.append((win, x))
