@@ -980,6 +980,11 @@ int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn
             e.src = &r->sources[i];
     tn_fieldname_init(&fn, name, strlen(name));
     lookup_slow(&e, &fn, &f);
+    /* a null (JSON null, an EVTX element without a value) is no value: as
+     * a group-by it made one group of every event holding it, "" (a
+     * review, session 28) */
+    if (f.present && f.fidx >= 0 && (uint32_t)f.fidx < ev->nfields && ev->fields[f.fidx].is_null)
+        return 0;
     return copy_out(&f, buf, s, n);
 }
 

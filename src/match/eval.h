@@ -70,7 +70,7 @@ int tn_eval_rename_target(const tn_event *ev, const tn_rename *rn, char buf[32],
  * renames of r's source that holds ev, then as named, then through r's
  * aliases (a correlation's group-by ComputerName is an EVTX event's
  * Computer, and 4688's User its accounts). Translated text goes to a. As
- * tn_eval_field otherwise. */
+ * tn_eval_field otherwise, except that a null field is absent. */
 int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a, char buf[32],
                      const char **s, size_t *n);
 

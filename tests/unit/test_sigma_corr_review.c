@@ -128,8 +128,14 @@ TN_TEST(test_corr_review_behaviour)
     ev(&r, 0, "Kind", "fail", "Computer", "h1", NULL, NULL);
     ev(&r, 10, "Kind", "fail", "Computer", "h2", NULL, NULL);
     CHECK_INT(r.hits, 0);
-    ev(&r, 20, "Kind", "fail", "TargetUserName", "", NULL, NULL);   /* an empty value is one */
-    ev(&r, 30, "Kind", "fail", "TargetUserName", "", NULL, NULL);
+    /* nor with it null (JSON null, an empty EVTX element; the harness
+     * makes "" null): one group "" joined events of two hosts with
+     * nothing in common (a review, session 28; it was a group) */
+    ev(&r, 20, "Kind", "fail", "TargetUserName", "", "Computer", "h1");
+    ev(&r, 30, "Kind", "fail", "TargetUserName", "", "Computer", "h2");
+    CHECK_INT(r.hits, 0);
+    ev(&r, 40, "Kind", "fail", "TargetUserName", "-", NULL, NULL);   /* Windows' "-" is a value */
+    ev(&r, 50, "Kind", "fail", "TargetUserName", "-", NULL, NULL);
     CHECK_INT(r.hits, 1);
     finish(&r);
     /* value_avg of no number is no average: 0 made `lt: 50` fire */
