@@ -52,8 +52,12 @@ int tn_glob_match(const char *p, size_t pn, const char *s, size_t sn, int cased)
         }
         if (star_p == (size_t)-1 || star_s >= sn)
             return 0;
+        /* the star takes one more character, not byte: from inside one,
+         * each '?' took a byte of it, and '??.exe' matched "中.exe" (a
+         * review, session 28) */
         pi = star_p + 1;
-        si = ++star_s;
+        star_s += u8len(s + star_s, sn - star_s);
+        si = star_s;
     }
     return 1;
 }

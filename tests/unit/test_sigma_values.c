@@ -48,6 +48,25 @@ TN_TEST(test_wildcards_and_escapes)
     CHECK_INT(test_match(RULE("  sel:\n    Image: 'C:\\\\Windows\\\\System32\\\\cmd.exe'\n  condition: sel\n"), &ev), 1);
 }
 
+/* '?' is one character also after '*': the star gave back one byte at a
+ * time, and each '?' took a byte of a character (a review, session 28):
+ * '??.exe' matched "中.exe", '???' the one character of an emoji. */
+TN_TEST(test_wildcard_one_after_star_is_a_character)
+{
+    TEST_EVENT(ev, "X", 1, "A", "\xe4\xb8\xad.exe", "B", "\xc3\xa9.exe", "C", "ab.exe", "D",
+               "\xe4\xb8\xad\xe6\x96\x87.exe", "E", "\xf0\x9f\x98\x80", "F", "a\xe2\x80\x94");
+    CHECK_INT(test_match(RULE("  sel:\n    A|endswith: '?\?.exe'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    B|endswith: '?\?.exe'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    C|endswith: '?\?.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    D|endswith: '?\?.exe'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    D|endswith: '?\?\?.exe'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    E|endswith: '?'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    E|endswith: '?\?'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    E|contains: '?\?'\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F: '*?\?'\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    F: '*?\?\?'\n  condition: sel\n"), &ev), 0);
+}
+
 TN_TEST(test_case_insensitive_default_and_cased)
 {
     TEST_EVENT(ev, "X", 1, "CommandLine", "Powershell -ENC abc");
