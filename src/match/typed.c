@@ -175,14 +175,30 @@ static int parse_addr(const char *s, size_t len, int fam, unsigned char *a)
         return 0;
     const char *nul = memchr(s, 0, len);
     size_t n = nul ? (size_t)(nul - s) : len;
-    if (!fam)
-        return parse_v4(s, n, a);
+    if (!fam && parse_v4(s, n, a))
+        return 1;
     if (!memchr(s, ':', n))
         return 0;
+    /* a zone (fe80::1%eth0) is not part of the address */
+    const char *zone = memchr(s, '%', n);
+    if (zone)
+        n = (size_t)(zone - s);
     char tmp[64];
+    unsigned char a6[16];
     memcpy(tmp, s, n);
     tmp[n] = 0;
-    return inet_pton(AF_INET6, tmp, a) == 1;
+    if (inet_pton(AF_INET6, tmp, fam ? a : a6) != 1)
+        return 0;
+    if (fam)
+        return 1;
+    /* IPv4-mapped IPv6 (::ffff:10.1.2.3, as Windows writes 4624's
+     * IpAddress) is that IPv4 address: an internal logon so written was
+     * "external" to SigmaHQ's private-range filters (a review, session 28) */
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a6, mapped, 12))
+        return 0;
+    memcpy(a, a6 + 12, 4);
+    return 1;
 }
 
 /* The value parsed once per family and item: a list of CIDRs (SigmaHQ's
@@ -210,7 +226,8 @@ int tn_cidrs_match(const tn_cidrs *c, const char *s, size_t len)
         for (uint32_t i = 0; i < c->n4; i++)
             if ((x & c->v4[i].mask) == c->v4[i].net)
                 return 1;
-        return 0;   /* IPv4 text has no colon: it is no IPv6 address */
+        if (!memchr(s, ':', len))
+            return 0;   /* IPv4 text has no colon: it is no IPv6 address (a mapped one is) */
     }
     if (c->n6 && parse_addr(s, len, 1, a)) {
         uint64_t hi = 0, lo = 0;

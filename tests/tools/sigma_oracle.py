@@ -440,7 +440,13 @@ def compile_field(key, value):
 
             def cp(v, net=net):
                 try:
-                    return ipaddress.ip_address(v.strip()) in net
+                    a = v.strip()
+                    if ':' in a:
+                        a = a.split('%', 1)[0]   # a zone is not the address
+                    a = ipaddress.ip_address(a)
+                    if net.version == 4 and a.version == 6 and a.ipv4_mapped:
+                        a = a.ipv4_mapped   # ::ffff:10.1.2.3 is 10.1.2.3 (session 28)
+                    return a in net
                 except ValueError:
                     return False
             groups.append([cp])

@@ -187,8 +187,16 @@ static int in_net(const char *text, size_t n, int v6, const unsigned char *net, 
         return 0;
     memcpy(tmp, text, n);
     tmp[n] = 0;
-    if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, a) != 1)
-        return 0;
+    char *zone = strchr(tmp, '%');   /* fe80::1%eth0: the zone is not the address */
+    if (zone && strchr(tmp, ':'))
+        *zone = 0;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, tmp, a) != 1) {
+        /* an IPv4-mapped IPv6 address is its IPv4 address (session 28) */
+        static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (v6 || inet_pton(AF_INET6, tmp, a) != 1 || memcmp(a, mapped, 12))
+            return 0;
+        memmove(a, a + 12, 4);
+    }
     for (unsigned i = 0; i < bits; i++)
         if ((a[i / 8] ^ net[i / 8]) & (0x80u >> (i % 8)))
             return 0;
@@ -209,6 +217,8 @@ TN_TEST(test_cidr_parse_like_inet_pton)
         V("10.1.2.03"), V("10.1.2.0"), V("10.1.2.300"), V("10.1.2.1000"), V("10.1.2.255"), V("10.1.2.256"),
         V("10.1.2."), V("10.1.2"), V("10.1.2.3\n"), V("1.1.1.1/8"), V("00.0.0.0"), V("9.99.199.249"),
         V("10.1.2.3.4"), V("10.1.2.+3"), V("10.1.2.-3"), V("1 0.1.2.3"), V("10.1.2.3\0"),
+        V("::FFFF:10.1.2.3"), V("::ffff:0a01:0203"), V("::ffff:10.1.2.3%1"), V("fe80::1%eth0"),
+        V("::fffe:10.1.2.3"), V("::10.1.2.3"), V("10.1.2.3%eth0"),
     };
 #undef V
     static const struct { const char *cidr; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
@@ -246,6 +256,7 @@ TN_TEST(test_cidr_list)
         "127.0.0.1", "169.254.3.4", "::1", "::2", "fe80::1", "febf::1", "fec0::1", "fc00::5",
         "fd12:3456::1", "2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:7", "2001:db8:1:3::",
         "-", "", "10.1.2.3\0x", "::ffff:10.1.2.3", "10.01.2.3", "1.2.3.4:80", "0.0.0.0",
+        "::ffff:8.8.8.8", "fe80::1%eth0", "::ffff:192.168.1.1%3",
     };
     static const struct { const char *text; int v6; unsigned char net[16]; unsigned bits; } nets[] = {
         {"'::1/128'", 1, {[15] = 1}, 128},
