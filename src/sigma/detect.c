@@ -335,6 +335,73 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
     return 0;
 }
 
+/* Whether key k is `all` over a list of values each of which has several
+ * spellings: base64offset's three, windash's before an encoding, an
+ * expand placeholder's values. "All" ANDs the values; a value's
+ * spellings are alternatives (pySigma's expansions are "OR-linked, even
+ * if the value list ... is linked with AND by modifying it with 'all'").
+ * Such a key becomes one item per value, which the map ANDs (a review,
+ * session 28: base64offset was refused, and an expand placeholder's
+ * values were all required). */
+static int all_of_spellings(const tn_ynode *k)
+{
+    const tn_ynode *v = k->val;
+    if (!v || v->kind != TN_Y_SEQ || v->count == 0)
+        return 0;
+    for (const tn_ynode *e = v->child; e; e = e->next)
+        if (e->kind != TN_Y_SCALAR || tn_ynode_is_null(e))
+            return 0;   /* refused as the whole list is */
+    const char *s = k->str, *end = s + k->len, *p = memchr(s, '|', k->len);
+    int all = 0, spelt = 0, dash = 0;
+    while (p) {
+        const char *q = memchr(p + 1, '|', (size_t)(end - p - 1));
+        size_t n = (size_t)((q ? q : end) - p - 1);
+#define IS(w) (n == sizeof(w) - 1 && !memcmp(p + 1, w, n))
+        if (IS("all"))
+            all = 1;
+        else if (IS("expand") || IS("base64offset"))
+            spelt = 1;
+        else if (dash && (IS("base64") || IS("utf16le") || IS("utf16be") || IS("utf16") || IS("wide")))
+            spelt = 1;
+        else if (IS("windash"))
+            dash = 1;
+#undef IS
+        p = q;
+    }
+    return all && spelt;
+}
+
+/* Key k's values as items of their own, `all` dropped from its
+ * modifiers (all_of_spellings). 0 or -1. */
+static int split_all(tn_vctx *c, sbuild *b, const tn_ynode *k)
+{
+    char *key = tn_arena_alloc(c->a, k->len + 1);
+    if (!key)
+        return fail(c, k, "out of memory");
+    size_t n = 0;
+    for (const char *p = k->str, *end = k->str + k->len; p < end;) {
+        const char *q = memchr(p + 1, '|', (size_t)(end - p - 1));
+        size_t len = (size_t)((q ? q : end) - p);
+        if (!(p != k->str && len == 4 && !memcmp(p, "|all", 4))) {
+            memcpy(key + n, p, len);
+            n += len;
+        }
+        p = q ? q : end;
+    }
+    key[n] = 0;
+    for (const tn_ynode *v = k->val->child; v; v = v->next) {
+        tn_item *it = new_item(c, b);
+        if (!it)
+            return fail(c, k, "out of memory");
+        if (tn_item_compile(c, key, k, v, it))
+            return -1;
+        it->pure = 1;
+        for (uint32_t i = 0; i < it->nvalues; i++)
+            it->pure &= it->values[i].kind != TN_V_FIELDREF;
+    }
+    return 0;
+}
+
 static int map_group(tn_vctx *c, tn_imemo *memo, sbuild *b, const tn_ynode *m)
 {
     if (m->count == 0)
@@ -342,6 +409,11 @@ static int map_group(tn_vctx *c, tn_imemo *memo, sbuild *b, const tn_ynode *m)
     for (const tn_ynode *k = m->child; k; k = k->next) {
         if (k->kind != TN_Y_SCALAR)
             return fail(c, k, "a detection key must be a string");
+        if (all_of_spellings(k)) {
+            if (split_all(c, b, k))
+                return -1;
+            continue;
+        }
         tn_item *it = new_item(c, b);
         if (!it)
             return fail(c, k, "out of memory");

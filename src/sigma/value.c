@@ -834,7 +834,9 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     /* base64offset spells a value three ways, windash before an encoding
      * one way per dash: alternatives of one value, which `all` made
      * required together, so such an item never matched (a review, session
-     * 23). Refused rather than read otherwise than written. */
+     * 23). A detection map's key splits them into an item per value
+     * (detect.c: all_of_spellings), so this refuses only what comes
+     * another way. */
     if (m.flags & M_ALL) {
         int dash = 0, spelt = 0;
         for (int i = 0; i < m.nt; i++) {
