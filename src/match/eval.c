@@ -450,19 +450,59 @@ static int ref_match_folded(const tn_value *v, const fval *r, const fval *f)
     return m;   /* 0 too when out of memory */
 }
 
+static int ref_match_one(const tn_eval *e, const tn_value *v, fval *r, fval *f)
+{
+    if (!v->cased && (has_high(r->s, r->n) || has_high(f->s, f->n)))
+        return ref_match_folded(v, r, f);
+    const char *lit = v->cased ? r->s : lowered(e, r);
+    const char *fs = v->cased ? f->s : lowered(e, f);
+    if (!lit || !fs)
+        return 0;   /* out of memory */
+    return shape_match(v->shape, lit, r->n, fs, f->n, 1);
+}
+
+static int same_name(const tn_field *a, const tn_field *b);
+
+/* The referenced field's values, one at a time: a reference to a field
+ * of several values (a JSON array) matches when one of them does, as the
+ * field itself does (it read the first only: a review, session 28). */
 static int ref_match(const tn_eval *e, const tn_value *v, fval *f)
 {
     fval r;
     lookup(e, &v->ref, &r);
     if (!r.present)
         return 0;
-    if (!v->cased && (has_high(r.s, r.n) || has_high(f->s, f->n)))
-        return ref_match_folded(v, &r, f);
-    const char *lit = v->cased ? r.s : lowered(e, &r);
-    const char *fs = v->cased ? f->s : lowered(e, f);
-    if (!lit || !fs)
-        return 0;   /* out of memory */
-    return shape_match(v->shape, lit, r.n, fs, f->n, 1);
+    if (ref_match_one(e, v, &r, f))
+        return 1;
+    const tn_event *ev = e->ev;
+    if (r.fidx < 0 || (uint32_t)r.fidx >= ev->nfields)
+        return 0;
+    const tn_field *first = &ev->fields[r.fidx];
+    for (uint32_t j = (uint32_t)r.fidx + 1; j < ev->nfields; j++) {
+        const tn_field *g = &ev->fields[j];
+        if (!same_name(g, first))
+            continue;
+        fval o = {.s = g->value, .n = g->value_len, .present = 1, .fidx = (int)j};
+        if (ref_match_one(e, v, &o, f))
+            return 1;
+    }
+    return 0;
+}
+
+/* neq over field references none of which the event holds: nothing to
+ * differ from. `A|fieldref|neq: C` held on every event without C, while
+ * `A|fieldref: C` held on none (a review, session 28). */
+static int refs_absent(const tn_eval *e, const tn_item *it)
+{
+    for (uint32_t i = 0; i < it->nvalues; i++) {
+        if (it->values[i].kind != TN_V_FIELDREF)
+            return 0;
+        fval r;
+        lookup(e, &it->values[i].ref, &r);
+        if (r.present)
+            return 0;
+    }
+    return it->nvalues > 0;
 }
 
 /* shape_match for a string value on s, folded as v is (lower-cased unless
@@ -847,7 +887,7 @@ static int item_match(const tn_eval *e, const tn_item *it)
     }
     fval f;
     lookup(e, &it->field, &f);
-    int m = it->neq ? f.present && !values_match(e, it, &f) : values_match(e, it, &f);
+    int m = it->neq ? f.present && !values_match(e, it, &f) && !refs_absent(e, it) : values_match(e, it, &f);
     const tn_fieldidx *x = e->fx;
     if (f.fidx >= 0 && x && x->repeats && x->gen == e->gen)
         m = more_items(e, it, f.fidx, m);

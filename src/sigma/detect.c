@@ -346,8 +346,8 @@ static int item_compile(tn_vctx *c, tn_imemo *m, const tn_ynode *k, tn_item *it)
 static int all_of_spellings(const tn_ynode *k)
 {
     const tn_ynode *v = k->val;
-    if (!v || v->kind != TN_Y_SEQ || v->count == 0)
-        return 0;
+    if (!v || v->kind != TN_Y_SEQ || v->count < 2)
+        return 0;   /* refused as without the spellings */
     for (const tn_ynode *e = v->child; e; e = e->next)
         if (e->kind != TN_Y_SCALAR || tn_ynode_is_null(e))
             return 0;   /* refused as the whole list is */

@@ -345,6 +345,22 @@ static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m
     double d;
     if (tn_number_parse(vn->str, vn->len, &d))
         return fail(c, vn, "'%s' is not a number", vn->str);
+    /* sigma-appendix-modifiers.md: minute "number between 0 and 59", hour
+     * 0 to 23, day 1 to 31, week 1 to 52 (ISO weeks have a 53rd, which
+     * is taken), month 1 to 12: `hour: 25` loaded and never matched (a
+     * review, session 28) */
+    static const struct { double lo, hi; const char *name; } range[] = {
+        [TN_T_MINUTE] = {0, 59, "minute"}, [TN_T_HOUR] = {0, 23, "hour"}, [TN_T_DAY] = {1, 31, "day"},
+        [TN_T_WEEK] = {1, 53, "week"}, [TN_T_MONTH] = {1, 12, "month"},
+    };
+    if (m->tpart != TN_T_NONE && m->tpart != TN_T_YEAR &&
+        (d < range[m->tpart].lo || d > range[m->tpart].hi || d != (double)(long long)d))
+    {
+        char why[128];
+        snprintf(why, sizeof(why), "'%.40s' is no %s: a whole number from %g to %g", vn->str,
+                 range[m->tpart].name, range[m->tpart].lo, range[m->tpart].hi);
+        return fail(c, vn, "%s", why);
+    }
     v->kind = TN_V_NUM;
     v->num = d;
     v->op = m->has_op ? m->op : TN_N_EQ;
@@ -525,6 +541,12 @@ static int compile_scalar(tn_vctx *c, const mods *m, const tn_ynode *vn, tn_valu
                 r = 0;
             }
         } else if (m->flags & M_FIELDREF) {
+            /* a reference names one field (pySigma: "Field references must
+             * not contain wildcards"); 'B*' was a field named B* */
+            if (memchr(vn->str, '*', vn->len) || memchr(vn->str, '?', vn->len)) {
+                r = fail(c, vn, "a field reference names one field, without wildcards: '%s'", vn->str);
+                goto out;
+            }
             v->kind = TN_V_FIELDREF;
             v->cased = (m->flags & M_CASED) != 0;
             v->shape = (m->flags & M_CONTAINS) ? TN_G_CONTAINS : (m->flags & M_STARTS) ? TN_G_PREFIX
@@ -774,6 +796,11 @@ static int typed_conflict(tn_vctx *c, const tn_ynode *kn, const mods *m, const c
     if (kinds > 1)
         return fail(c, kn, "'%s' gives its value two types (cidr, lt/lte/gt/gte or minute ... year, "
                            "exists, fieldref, re): one at most", key);
+    /* exists takes true or false; `exists|neq: true` loaded and never
+     * matched (a review, session 28) */
+    if ((m->flags & M_EXISTS) && (m->flags & (M_NEQ | M_ALL | M_CASED)))
+        return fail(c, kn, "'%s': exists takes true or false, and no other modifier "
+                           "(for a field that is absent, exists: false)", key);
     if (!kinds || (m->flags & M_RE))   /* re's own check is above */
         return 0;
     int wild = 0, enc = 0;
@@ -829,7 +856,7 @@ int tn_item_compile(tn_vctx *c, const char *key, const tn_ynode *keynode, const 
     }
     /* sigma-appendix-modifiers.md: "Single item values are not allowed to
      * have an all modifier" */
-    if ((m.flags & M_ALL) && (!val || val->kind != TN_Y_SEQ))
+    if ((m.flags & M_ALL) && (!val || val->kind != TN_Y_SEQ || val->count == 1))
         return fail(c, val ? val : keynode, "'all' needs a list of values, not one in '%s'", key);
     /* base64offset spells a value three ways, windash before an encoding
      * one way per dash: alternatives of one value, which `all` made

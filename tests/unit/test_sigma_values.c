@@ -484,8 +484,36 @@ TN_TEST(test_all_needs_a_list)
     TEST_EVENT(ev, "X", 1, "CommandLine", "foo bar");
     CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: foo\n  condition: sel\n"), &ev), -1);
     CHECK(strstr(test_last_reject, "'all' needs a list of values") != NULL);
-    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo]\n  condition: sel\n"), &ev), 1);
+    /* a list of one is a single value too (refused since session 28) */
+    CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo]\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "'all' needs a list of values") != NULL);
     CHECK_INT(test_match(RULE("  sel:\n    CommandLine|contains|all: [foo, bar]\n  condition: sel\n"), &ev), 1);
+}
+
+/* What loaded and could never mean what it says (a review, session 28):
+ * exists with another modifier, a time part out of its range, a field
+ * reference with a wildcard. And a reference's other values, and neq
+ * over a reference to an absent field. */
+TN_TEST(test_modifier_review_28)
+{
+    TEST_EVENT(ev, "X", 1, "F", "x", "A", "abc", "B", "x", "B", "abc", "D", "2024-03-05T08:30:15Z");
+    CHECK_INT(test_match(RULE("  sel:\n    F|exists|neq: true\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "exists takes true or false, and no other modifier") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    D|hour: 25\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "'25' is no hour: a whole number from 0 to 23") != NULL);
+    CHECK_INT(test_match(RULE("  sel:\n    D|minute|gt: 60\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    D|month: 0\n  condition: sel\n"), &ev), -1);
+    CHECK_INT(test_match(RULE("  sel:\n    D|week: 53\n  condition: sel\n"), &ev), 0);   /* ISO's 53rd: taken */
+    CHECK_INT(test_match(RULE("  sel:\n    D|hour: 8\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref: 'B*'\n  condition: sel\n"), &ev), -1);
+    CHECK(strstr(test_last_reject, "a field reference names one field, without wildcards") != NULL);
+    /* B holds x and abc: A's reference matches its second value */
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref: B\n  condition: sel\n"), &ev), 1);
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref|neq: B\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    F|fieldref|neq: A\n  condition: sel\n"), &ev), 1);
+    /* C is absent: neither equal nor different */
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref: C\n  condition: sel\n"), &ev), 0);
+    CHECK_INT(test_match(RULE("  sel:\n    A|fieldref|neq: C\n  condition: sel\n"), &ev), 0);
 }
 
 /* exists, null and '' on System members ask whether the record held the
