@@ -161,15 +161,21 @@ static tn_cnode *quantified(parser *p)
         fail(p, p->tok, "out of memory");
         return NULL;
     }
+    /* a pattern is "the same as 1/all of them, but restricted to matching
+     * search identifiers": names starting with '_' are out of both, as in
+     * pySigma (a pattern took them in until session 28) */
+    int under = 0;
     for (size_t i = 0; i < p->n; i++) {
-        int hit = them ? p->names[i][0] != '_'
-                       : tn_cond_pattern_match(p->s + p->tok, p->toklen, p->names[i]);
-        if (hit)
+        int hit = them || tn_cond_pattern_match(p->s + p->tok, p->toklen, p->names[i]);
+        under |= hit && p->names[i][0] == '_';
+        if (hit && p->names[i][0] != '_')
             c->refs[c->nrefs++] = (uint32_t)i;
     }
     if (c->nrefs == 0) {
         fail(p, p->tok, them ? "'them' matches no search identifier"
-                             : "pattern matches no search identifier");
+                        : under ? "pattern matches only search identifiers starting with '_', which "
+                                  "patterns leave out as 'them' does"
+                                : "pattern matches no search identifier");
         return NULL;
     }
     if (!all && count > c->nrefs) {   /* could never hold: the rule would never fire */

@@ -42,6 +42,12 @@ TN_TEST(test_condition_forms)
     CHECK_INT(cond("1 of sel* and not 1 of filter*", 1, 0, 1, 0), 0);
     CHECK_INT(cond("(sel1 or sel2) and filter1", 0, 1, 1, 0), 1);
     CHECK_INT(cond("_hidden", 0, 0, 0, 1), 1);
+    /* a pattern is "them" restricted to its matches: '_' names are out
+     * (pySigma too; session 28, a review: all of * required _hidden) */
+    CHECK_INT(cond("all of *", 1, 1, 1, 0), 1);
+    CHECK_INT(cond("1 of *", 0, 0, 0, 1), 0);
+    CHECK_INT(cond("1 of _*", 0, 0, 0, 1), -1);
+    CHECK(strstr(test_last_reject, "pattern matches only search identifiers starting with '_'") != NULL);
     CHECK_INT(cond("SEL1 AND sel2", 1, 1, 0, 0), -1);  /* identifiers are case-sensitive */
     CHECK_INT(cond("sel1 AND sel2", 1, 1, 0, 0), 1);   /* keywords are not */
 }
