@@ -12,6 +12,7 @@
 #include "sigma/value.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,4 +348,65 @@ tn_corr *tn_corr_legacy(tn_arena *a, const tn_srule *r, const tn_legacy_agg *g, 
     c->ntags = r->ntags;
     c->legacy_of = r;
     return c;
+}
+
+/* The values the metric of c's type can take: counts of a window's
+ * events or rules are 1 or more (temporal's at most its rules), a count
+ * of distinct values 0 or more, a percentile's share above 0 and up to
+ * 100; sums and averages any. */
+static void metric_range(const tn_corr *c, double *lo, double *hi)
+{
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    switch (c->type) {
+    case TN_CORR_EVENT_COUNT: *lo = 1; break;
+    case TN_CORR_VALUE_COUNT: *lo = 0; break;
+    case TN_CORR_TEMPORAL:
+    case TN_CORR_TEMPORAL_ORDERED: *lo = 1; *hi = c->nrefs; break;
+    case TN_CORR_VALUE_PERCENTILE: *lo = 0; *hi = 100; break;
+    default: break;
+    }
+}
+
+const char *tn_corr_warning(const tn_corr *c, char *buf, size_t n)
+{
+    if (c->field && (c->type == TN_CORR_EVENT_COUNT || c->type == TN_CORR_TEMPORAL ||
+                     c->type == TN_CORR_TEMPORAL_ORDERED)) {
+        snprintf(buf, n, "the condition's field '%s' is not read by this correlation type (only "
+                         "value_count, value_sum, value_avg and value_percentile read one)", c->field);
+        return buf;
+    }
+    /* the values the condition allows, [lo, hi], each end open or not */
+    double lo, hi;
+    metric_range(c, &lo, &hi);
+    int lo_open = c->type == TN_CORR_VALUE_PERCENTILE, hi_open = 0;
+    if (c->has[TN_CC_GT] && c->cond[TN_CC_GT] >= lo)
+        lo = c->cond[TN_CC_GT], lo_open = 1;
+    if (c->has[TN_CC_GTE] && c->cond[TN_CC_GTE] > lo)
+        lo = c->cond[TN_CC_GTE], lo_open = 0;
+    if (c->has[TN_CC_LT] && c->cond[TN_CC_LT] <= hi)
+        hi = c->cond[TN_CC_LT], hi_open = 1;
+    if (c->has[TN_CC_LTE] && c->cond[TN_CC_LTE] < hi)
+        hi = c->cond[TN_CC_LTE], hi_open = 0;
+    int never = lo > hi || (lo == hi && (lo_open || hi_open));
+    if (!never && c->has[TN_CC_EQ]) {
+        double e = c->cond[TN_CC_EQ];
+        never = e < lo || e > hi || (e == lo && lo_open) || (e == hi && hi_open) ||
+                (c->has[TN_CC_NEQ] && c->cond[TN_CC_NEQ] == e);
+    }
+    /* a count is a whole number: gt 2, lt 3 holds for none */
+    int whole = c->type == TN_CORR_EVENT_COUNT || c->type == TN_CORR_VALUE_COUNT ||
+                c->type == TN_CORR_TEMPORAL || c->type == TN_CORR_TEMPORAL_ORDERED;
+    if (!never && whole && isfinite(lo) && isfinite(hi)) {
+        double first = lo_open ? floor(lo) + 1 : ceil(lo), last = hi_open ? ceil(hi) - 1 : floor(hi);
+        never = first > last;
+    }
+    if (!never)
+        return NULL;
+    snprintf(buf, n, "the condition can never hold: this correlation type's value is %s, and the "
+                     "condition allows none of those", whole && c->type != TN_CORR_VALUE_COUNT
+                     ? (c->type == TN_CORR_EVENT_COUNT ? "1 or more" : "from 1 to its number of rules")
+                     : c->type == TN_CORR_VALUE_COUNT ? "0 or more"
+                     : c->type == TN_CORR_VALUE_PERCENTILE ? "above 0 and up to 100" : "any number");
+    return buf;
 }

@@ -88,6 +88,12 @@ static inline const char *tn_corr_ref_key(const char *name, const char *id)
  * malformed. */
 uint64_t tn_corr_parse_span(const char *s);
 
+/* What a loaded correlation c says that cannot be meant, into buf[0..n)
+ * (rules check warns of it), or NULL: a condition no value of its type
+ * can meet (gte 5 with lte 2, event_count lt 1, temporal gte 3 of two
+ * rules), or a condition field its type does not read. */
+const char *tn_corr_warning(const tn_corr *c, char *buf, size_t n);
+
 /* The correlation rule of rule r's legacy aggregation g (sigma/cond.h:
  * Sigma 1's "... | count() by X > 5"), over span (the rule's timeframe,
  * or TN_CORR_SPAN_ALL), in a; NULL when out of memory. The loader keeps r

@@ -246,8 +246,7 @@ static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *
 }
 
 /* Returns -1 when out of memory. */
-static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const tn_dkeys *dk,
-                     const char *file)
+static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const tn_dkeys *dk, const char *file)
 {
     const tn_ynode *ls = dk->v[TN_K_LOGSOURCE];
     int oom = 0;
@@ -319,8 +318,7 @@ static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const cha
 {
     char err[256];
     const tn_ynode *at = doc;
-    /* a misspelt level made its hits informational, and a misspelt
-     * status hid them from --status: as for rules, refused */
+    /* a misspelt level or status (informational hits, hidden): refused */
     const char *why = tn_check_labels(dk, &at);
     if (why) {
         reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, why);
@@ -333,6 +331,8 @@ static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const cha
         reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
         return 0;
     }
+    if ((why = tn_corr_warning(c, err, sizeof(err))))
+        warn(U, file, c->line, c->col, why);
     fill_tags(U, tn_ymap_get(doc, "tags"), &c->tags, &c->ntags);
     return out_obj(U, OUT_CORR, c);
 }
@@ -534,7 +534,6 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
     return 0;
 }
 
-/* The documents of a file's trees. 0, or -1 out of memory. */
 /* Document d's 'action: global | reset | repeat', or NULL: a custom
  * 'action' of another value is a rule's own field (the specification
  * allows any; 'action: alert' refused a rule: a review, session 27). */
@@ -549,7 +548,8 @@ static const tn_ynode *collection_action(const tn_ynode *d)
  * 'action: global' one or repeat the one before, is refused whole: read
  * one by one, its documents were refused for a missing title or
  * logsource, and the global one loaded as a rule of its own (a review,
- * session 27). Sigma 2 has no collections; none is in SigmaHQ's rules*. */
+ * session 27). Sigma 2 has no collections; none is in SigmaHQ's rules*.
+ * Loads the documents of a file's trees: 0, or -1 out of memory. */
 static int load_docs(unit *U, const tn_ystream *st, const char *file)
 {
     const tn_ynode *action = NULL;

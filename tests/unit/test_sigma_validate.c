@@ -222,3 +222,32 @@ TN_TEST(test_validation_messages)
     CHECK(strstr(test_last_reject, "unknown search identifier") != NULL);
     CHECK(strchr(test_last_reject, '\n') == NULL);
 }
+
+/* A correlation that loads but can never hold, or names a field its type
+ * does not read, is warned of (a review, session 28: they loaded without
+ * a word). */
+TN_TEST(test_correlation_never_holds_warned)
+{
+    static const struct { const char *type, *cond; int warned; } t[] = {
+        {"event_count", "gte: 5\n    lte: 2", 1}, {"event_count", "lt: 1", 1}, {"event_count", "eq: 0", 1},
+        {"event_count", "gt: 2\n    lt: 3", 1}, {"event_count", "gt: 2\n    lt: 3.5", 0},
+        {"event_count", "field: User\n    gte: 3", 1}, {"event_count", "gte: 3", 0}, {"event_count", "lt: 2", 0},
+        {"value_count", "field: User\n    eq: 0", 0}, {"value_count", "field: User\n    lt: 0", 1},
+        {"temporal", "gte: 2", 1}, {"temporal", "eq: 1", 0},
+        {"value_percentile", "field: User\n    gt: 100", 1}, {"value_percentile", "field: User\n    lte: 0", 1},
+        {"value_percentile", "field: User\n    lte: 1", 0}, {"value_sum", "field: N\n    lt: -5", 0},
+        {"value_sum", "field: N\n    gt: 5\n    neq: 6\n    eq: 6", 1},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char y[1024];
+        snprintf(y, sizeof(y), CORR("", "  type: %s\n  rules: [base_rule]\n  group-by: [Computer]\n"
+                                        "  timespan: 10m\n  condition:\n    %s\n"), t[i].type, t[i].cond);
+        uint32_t nc = 0;
+        CHECK_INT(loaded(y, &nc), 1);
+        CHECK_INT(nc, 1);
+        int warned = strstr(test_last_warn, "can never hold") || strstr(test_last_warn, "is not read by");
+        if (warned != t[i].warned)
+            fprintf(stderr, "  %s {%s}: warned %d (%s)\n", t[i].type, t[i].cond, warned, test_last_warn);
+        CHECK_INT(warned, t[i].warned);
+    }
+}
