@@ -339,7 +339,8 @@ static int resolve_refs(const tn_ruleset *rs, tn_corr *const *corrs, uint32_t nc
             return -1;
         }
         if (!found) {
-            snprintf(why, n, "correlation refers to unknown rule '%.100s'", c->refs[k]);
+            snprintf(why, n, "correlation refers to unknown rule '%.60s' (no rule or correlation loaded has "
+                             "that name or id: a refused one is not loaded)", c->refs[k]);
             return -1;
         }
         if (found > 1) {

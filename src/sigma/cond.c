@@ -202,10 +202,22 @@ static tn_cnode *identifier(parser *p)
             return c;
         }
     }
-    if (memchr(p->s + p->tok, '*', p->toklen))
+    if (memchr(p->s + p->tok, '*', p->toklen)) {
         fail(p, p->tok, "a wildcard identifier needs '1 of' or 'all of'");
-    else
-        fail(p, p->tok, "unknown search identifier");
+        return NULL;
+    }
+    /* a search identifier named with a space ('sel x') is there, but no
+     * condition can name it: said so, not "unknown" (a review, session 28) */
+    for (size_t i = 0; i < p->n; i++) {
+        const char *nm = p->names[i];
+        if (strlen(nm) > p->toklen && !memcmp(nm, p->s + p->tok, p->toklen) &&
+            (nm[p->toklen] == ' ' || nm[p->toklen] == '\t')) {
+            fail(p, p->tok, "unknown search identifier (one is named with a space, which a condition "
+                            "cannot name: rename it)");
+            return NULL;
+        }
+    }
+    fail(p, p->tok, "unknown search identifier");
     return NULL;
 }
 

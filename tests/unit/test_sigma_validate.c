@@ -251,3 +251,23 @@ TN_TEST(test_correlation_never_holds_warned)
         CHECK_INT(warned, t[i].warned);
     }
 }
+
+/* Messages that pointed elsewhere (a review, session 28): a timespan of 0
+ * or past what fits was "must be a number and s, m, h, d or w"; a
+ * selection named with a space was "unknown". */
+TN_TEST(test_review_28_messages)
+{
+    const char *body = "  type: event_count\n  rules: [base_rule]\n  group-by: [Computer]\n"
+                       "  timespan: %s\n  condition:\n    gte: 1\n";
+    char y[1024], c[256];
+    snprintf(c, sizeof(c), body, "0d");
+    snprintf(y, sizeof(y), CORR("", "%s"), c);
+    CHECK_INT(loaded(y, NULL), 1);   /* the base rule */
+    CHECK(strstr(test_last_reject, "'timespan' must be more than 0") != NULL);
+    snprintf(c, sizeof(c), body, "99999999999d");
+    snprintf(y, sizeof(y), CORR("", "%s"), c);
+    CHECK_INT(loaded(y, NULL), 1);
+    CHECK(strstr(test_last_reject, "'timespan' is too long") != NULL);
+    CHECK_INT(loaded(RULE("  sel x:\n    Image: a\n  condition: sel x\n"), NULL), 0);
+    CHECK(strstr(test_last_reject, "one is named with a space, which a condition cannot name") != NULL);
+}
