@@ -7,27 +7,27 @@
  * One correlator sees the whole stream: it is not shared between threads;
  * with several scanner threads, merge their matches by time first.
  *
- * Window semantics (documented in docs/sigma.md); windows are sliding,
- * over event time, and hold both ends (an entry timespan after another
- * is in its window):
+ * Window semantics (documented in docs/sigma.md); windows are over
+ * event time, and hold both ends (an entry timespan after another is in
+ * its window):
  *  - with only gt/gte conditions (or none, for temporal and
  *    temporal_ordered = all rules): a window of `timespan` ends at each
  *    event; the correlation fires as soon as the condition holds, then the
  *    group starts over after the events it used.
- *  - with lt/lte/eq/neq (which a later event can make false again): a
- *    window of `timespan` starts at each event of the group, oldest first,
- *    and is judged when it has closed (a later event, a sweep, or
- *    tn_correlator_flush for windows the input's end cut short). A hit
- *    uses its events up; otherwise the window slides to the next event.
+ *  - with lt/lte/eq/neq (which a later event can make false again), and
+ *    value_percentile: a window of `timespan` starts at the group's oldest
+ *    event and is judged when it has closed (a later event, a sweep, or
+ *    tn_correlator_flush for windows the input's end cut short); hit or
+ *    not, the next window starts at the first event after it.
  *  - temporal_ordered counts the most rules that match in the listed
  *    order (the longest run of the window's events whose rules come later
  *    in the list each time); temporal counts the rules seen.
- *  - value_percentile: for each event, the share (0-100) of the window's
- *    events in the group that have the same field value; fires per event
- *    when the condition holds.
+ *  - value_percentile: for each value in the window, its share (0-100)
+ *    of the window's events in the group that have the field; fires once
+ *    a value and window, with the value's first event.
  *
- * Chains: a correlation that reads the hits of one with lt/lte/eq/neq
- * (whose windows are judged once closed, so its hits come after later
+ * Chains: a correlation that reads the hits of one with lt/lte/eq/neq or
+ * of a value_percentile (whose windows are judged once closed, so its hits come after later
  * events) takes all its inputs that much behind the stream: twice the
  * upstream's timespan (a window's own, and a sweep's period), plus the
  * upstream's own lag. Its inputs wait in time order until then, so it

@@ -3,12 +3,19 @@
 
 #include "sigma/rule.h"
 
-/* Length of the UTF-8 character at s (1 for invalid bytes). */
+/* Length of the UTF-8 character at s: 1 for an invalid byte, and for a
+ * lead byte whose continuation bytes are not there (a stray 0xF0 before
+ * ASCII took the next three characters with it: a review, session 28). */
 static size_t u8len(const char *s, size_t n)
 {
     unsigned char c = (unsigned char)s[0];
     size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    return k <= n ? k : 1;
+    if (k > n)
+        return 1;
+    for (size_t i = 1; i < k; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            return 1;
+    return k;
 }
 
 /* Length of a dash-like character at s, 0 if none. */

@@ -82,11 +82,6 @@ static uint64_t at(const tn_gz *g)
     return g->base + (uint64_t)(g->z.next_in - g->origin);
 }
 
-uint64_t tn_gz_in(const tn_gz *g)
-{
-    return at(g);
-}
-
 /* Moves the unread bytes to the front of in and reads more after them.
  * Returns 0, or -1 on a read error (errno). */
 static int fill(tn_gz *g)

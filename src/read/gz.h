@@ -41,9 +41,6 @@ long tn_gz_read(tn_gz *g, void *dst, size_t n);
  * next tn_gz_read. */
 const char *tn_gz_problem(tn_gz *g, size_t *at);
 
-/* Compressed bytes taken so far (for progress). */
-uint64_t tn_gz_in(const tn_gz *g);
-
 void tn_gz_close(tn_gz *g);
 
 #endif

@@ -353,7 +353,7 @@ static int finish_num(tn_vctx *c, tn_value *v, const tn_ynode *vn, const mods *m
         [TN_T_MINUTE] = {0, 59, "minute"}, [TN_T_HOUR] = {0, 23, "hour"}, [TN_T_DAY] = {1, 31, "day"},
         [TN_T_WEEK] = {1, 53, "week"}, [TN_T_MONTH] = {1, 12, "month"},
     };
-    if (m->tpart != TN_T_NONE && m->tpart != TN_T_YEAR &&
+    if (m->tpart != TN_T_NONE && m->tpart != TN_T_YEAR && !m->has_op &&   /* `hour|lt: 24` is a bound */
         (d < range[m->tpart].lo || d > range[m->tpart].hi || d != (double)(long long)d))
     {
         char why[128];
