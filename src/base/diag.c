@@ -20,6 +20,7 @@ static const char *const names[TN_P__COUNT] = {
     [TN_P_JSON] = "bad JSON",
     [TN_P_RULE] = "rule rejected",
     [TN_P_OTHER] = "other",
+    [TN_P_GZIP] = "damaged gzip",
 };
 
 const char *tn_problem_name(tn_problem kind)

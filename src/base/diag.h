@@ -25,6 +25,7 @@ typedef enum tn_problem {
     TN_P_JSON,           /* a JSON line could not be parsed */
     TN_P_RULE,           /* a rule could not be compiled */
     TN_P_OTHER,
+    TN_P_GZIP,           /* gzip-compressed input damaged or cut (what could be read is) */
     TN_P__COUNT
 } tn_problem;
 

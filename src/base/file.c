@@ -106,6 +106,26 @@ int tn_write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
+int tn_pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t k = pwrite(fd, p, n, (off_t)off);
+        if (k > 0) {
+            p += k;
+            n -= (size_t)k;
+            off += (uint64_t)k;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int tn_mkdirs(char *dir)
 {
     for (char *p = dir + 1; *p; p++) {

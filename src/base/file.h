@@ -5,6 +5,7 @@
 #define TN_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Reads path into a new buffer (*out, freed with tn_free; not NUL-
@@ -27,6 +28,10 @@ void tn_file_release(char *p, size_t len, int mapped);
 /* Writes all n bytes of p to fd: short writes continue, EINTR retries, a
  * non-blocking descriptor is waited for. 0, or -1 with errno set. */
 int tn_write_all(int fd, const void *p, size_t n);
+
+/* Writes all n bytes of p to the file fd at offset off (pwrite): short
+ * writes continue, EINTR retries. 0, or -1 with errno set. */
+int tn_pwrite_all(int fd, const void *p, size_t n, uint64_t off);
 
 /* Creates folder dir and its missing parents (mode 0700; dir is modified
  * while working and restored). 0, or -1 with errno set. */

@@ -62,14 +62,16 @@ static int refill(tn_auditd *r)
     if (r->gz) {
         do {
             got = tn_gz_read(r->gz, r->buf + r->len, TN_JSONL_CHUNK);
-            size_t k;
-            const char *why = tn_gz_problem(r->gz, &k);
-            if (why) {   /* at the line the damage cuts into: buf[pos] is at line */
-                uint64_t line = r->line;
-                for (size_t i = r->pos; i < r->len + k; i++)
-                    line += r->buf[i] == '\n';
-                report(r, line, why);
-            }
+            if (!tn_gz_has_problem(r->gz))
+                continue;
+            /* at the line the damage cuts into (buf[pos] is at line): the
+             * end of what this read gave, a read stopping at its problem */
+            uint64_t line = r->line;
+            for (size_t i = r->pos; i < r->len + (got > 0 ? (size_t)got : 0); i++)
+                line += r->buf[i] == '\n';
+            char where[32];
+            snprintf(where, sizeof(where), "line %llu", (unsigned long long)line);
+            tn_gz_report(r->gz, r->diag, r->name, where);
         } while (got == TN_GZ_AGAIN);
     } else if (r->fd < 0) {
         got = (ssize_t)(r->mem_len - r->mem_pos < TN_JSONL_CHUNK ? r->mem_len - r->mem_pos

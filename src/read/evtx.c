@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct tn_evtx {
@@ -67,7 +68,12 @@ static int spool_stdin(int *tmp)
 /* A gzip-compressed EVTX file (Security.evtx.gz): decompressed into an
  * unlinked temporary file, as standard input is spooled, for the chunks'
  * random access; damage is said, and what could be decompressed is read.
+ * A damaged member whose size its trailer gives keeps its place (zeros
+ * for what was lost, what decoded past its end cut), so that the chunks
+ * after it stay at their offsets (a review, session 28: they were all
+ * lost). $TMPDIR is watched: a gzip bomb stops while 1 GiB is left.
  * Returns the temporary file (fd is closed) or -1 with errno. */
+#define SPOOL_KEEP_FREE ((uint64_t)1 << 30)
 static int spool_gz(int fd, const char *path, tn_diag *d)
 {
     tn_gz *g = tn_gz_open_fd(fd);
@@ -75,18 +81,32 @@ static int spool_gz(int fd, const char *path, tn_diag *d)
     int e = g ? errno : ENOMEM;
     char buf[1 << 16];
     long n = 0;
+    uint64_t pos = 0, checked = 0, start, size;
     while (out >= 0 && ((n = tn_gz_read(g, buf, sizeof(buf))) >= 0 || n == TN_GZ_AGAIN)) {
-        size_t at;
-        const char *why = tn_gz_problem(g, &at);
-        if (why)
-            tn_report(d, TN_P_OTHER, path, NULL, "%s", why);
-        if (n == 0)
-            break;
-        if (n < 0)
-            continue;
-        if (tn_write_all(out, buf, (size_t)n)) {
+        if (n > 0 && tn_pwrite_all(out, buf, (size_t)n, pos)) {
             n = -1;
             break;
+        }
+        pos += n > 0 ? (uint64_t)n : 0;
+        tn_gz_report(g, d, path, NULL);
+        if (tn_gz_fix(g, &start, &size)) {   /* the next member's bytes go at start + size */
+            pos = start + size;
+            if (ftruncate(out, (off_t)pos)) {
+                n = -1;
+                break;
+            }
+        }
+        if (n == 0)
+            break;
+        struct statvfs vs;
+        if (pos - checked >= ((uint64_t)64 << 20) && !fstatvfs(out, &vs)) {
+            checked = pos;
+            if ((uint64_t)vs.f_bavail * vs.f_frsize < SPOOL_KEEP_FREE) {
+                tn_report(d, TN_P_GZIP, path, NULL, "decompressing stopped after %llu bytes: %s has less "
+                          "than 1 GiB left (a gzip bomb?); the rest is not read", (unsigned long long)pos,
+                          tn_temp_dir());
+                break;
+            }
         }
     }
     if (out >= 0 && n < 0) {
@@ -164,8 +184,8 @@ int tn_evtx_open(const char *path, tn_diag *d, tn_evtx **out)
                   strerror(errno));
     if (fd < 0)
         return -1;
-    uint8_t magic[3];
-    if (!in && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && (fd = spool_gz(fd, path, d)) < 0) {
+    uint8_t magic[3];   /* standard input too: it is a spooled file by now */
+    if (pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && (fd = spool_gz(fd, path, d)) < 0) {
         tn_report(d, TN_P_FILE_OPEN, path, NULL, "cannot decompress it (gzip) into a temporary file in %s: %s",
                   tn_temp_dir(), strerror(errno));
         return -1;

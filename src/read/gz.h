@@ -1,17 +1,25 @@
 /* gz.h - gzip-compressed logs, read as they are stored (CloudTrail's
  * .json.gz, rotated logs' .gz): the JSON and auditd readers read the
- * decompressed bytes through this, from a file or from memory.
+ * decompressed bytes through this, from a file or from memory, and EVTX
+ * is decompressed to a temporary file (read/evtx.c).
  *
  * zlib does the decompression; this adds what a log reader needs around
  * it: members one after another (gzip files joined by `cat` are one
  * file), and damage that costs as little as it can. Deflate data cannot
  * be resynchronised inside a member, so corrupt data costs the rest of
- * its member: reading resumes at the next gzip header found after it.
- * Truncation costs what is missing; bytes after the last member that do
- * not start a member are ignored. Each is said once, with the byte of the
- * file where it was found (tn_gz_problem). */
+ * its member: reading resumes at the next gzip header, looked for from a
+ * little before where zlib found the damage (damaged data can decode
+ * past its member's end). When the damaged member's trailer gives its
+ * size, the caller is told where that member's bytes lie in the output
+ * (tn_gz_fix), so that what follows can stay where it belongs: an EVTX
+ * file's chunks are found by their offsets. Truncation costs what is
+ * missing; zero bytes after the last member (padding) are ignored, other
+ * bytes that do not start a member are said. Each problem is said once,
+ * with the byte of the file where it was found (tn_gz_problem). */
 #ifndef TN_GZ_H
 #define TN_GZ_H
+
+#include "base/diag.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +29,9 @@ typedef struct tn_gz tn_gz;
 /* Whether the n bytes at h start a gzip member (1f 8b, deflate). */
 int tn_gz_is(const unsigned char *h, size_t n);
 
-/* A reader of the compressed bytes on fd from its current position (fd
- * stays the caller's), or in p[0..n) (borrowed). NULL: out of memory. */
+/* A reader of the compressed bytes of fd, a regular file, from its start
+ * (read with pread; fd stays the caller's), or of p[0..n) (borrowed).
+ * NULL: out of memory. */
 tn_gz *tn_gz_open_fd(int fd);
 tn_gz *tn_gz_open_mem(const void *p, size_t n);
 
@@ -40,6 +49,21 @@ long tn_gz_read(tn_gz *g, void *dst, size_t n);
  * read's bytes: at their end (or 0 with TN_GZ_AGAIN). Valid until the
  * next tn_gz_read. */
 const char *tn_gz_problem(tn_gz *g, size_t *at);
+
+/* After a problem: 1 when the damaged member's trailer gave its size, with
+ * *start the offset in the decompressed output where that member began
+ * and *size its decompressed length; the next member's bytes belong at
+ * *start + *size, whatever was read of the damaged one (fewer bytes, or
+ * more when its damaged data decoded past its end). 0 otherwise. */
+int tn_gz_fix(tn_gz *g, uint64_t *start, uint64_t *size);
+
+/* Whether the last read found a problem not yet taken. */
+int tn_gz_has_problem(const tn_gz *g);
+
+/* Says the last read's problem on d as kind TN_P_GZIP, at where (NULL or
+ * "line 12"), the first 20 of an input, then counts the rest. 1 if
+ * there was one. */
+int tn_gz_report(tn_gz *g, tn_diag *d, const char *file, const char *where);
 
 void tn_gz_close(tn_gz *g);
 

@@ -53,18 +53,29 @@ static int has_log_suffix(const char *p)
     return 0;
 }
 
-/* The kind of a gzip-compressed input, from its first decompressed
- * bytes (the readers decompress as they read: read/gz.h). */
-static int sniff_gz(const unsigned char *head, size_t n)
+/* The kind of a gzip-compressed input fd, from its first decompressed
+ * bytes (the readers decompress as they read: read/gz.h), read as far as
+ * needed: a large header field or damage in the first member took the
+ * first 4 KiB of compressed bytes (a review, session 28). An EVTX file
+ * whose header is wiped is known by its first chunk at 4 KiB, as plain.
+ * *none: nothing could be decompressed. */
+static int sniff_gz(int fd, int *none)
 {
-    unsigned char plain[TN_SNIFF_HEAD];
-    tn_gz *g = tn_gz_open_mem(head, n);
-    long got = -1;
+    unsigned char plain[TN_SNIFF_HEAD + 8];
+    tn_gz *g = tn_gz_open_fd(fd);
+    size_t n = 0;
+    long got = 0;
     size_t at;
-    while (g && (got = tn_gz_read(g, plain, sizeof(plain))) == TN_GZ_AGAIN)
+    while (g && n < sizeof(plain) && ((got = tn_gz_read(g, plain + n, sizeof(plain) - n)) > 0 || got == TN_GZ_AGAIN)) {
         tn_gz_problem(g, &at);   /* the readers say them */
+        n += got > 0 ? (size_t)got : 0;
+    }
     tn_gz_close(g);
-    return got > 0 ? tn_input_sniff(plain, (size_t)got) : TN_INPUT_UNKNOWN;
+    *none = n == 0;
+    int kind = tn_input_sniff(plain, n < TN_SNIFF_HEAD ? n : TN_SNIFF_HEAD);
+    if (kind == TN_INPUT_UNKNOWN && n == sizeof(plain) && !memcmp(plain + TN_SNIFF_HEAD, "ElfChnk\0", 8))
+        kind = TN_INPUT_EVTX;
+    return kind;
 }
 
 static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, tn_diag *d)
@@ -76,12 +87,12 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
     }
     unsigned char head[TN_SNIFF_HEAD], chunk[8];
     ssize_t n = read(fd, head, sizeof(head));
-    int gz = n > 0 && tn_gz_is(head, (size_t)n);
-    int kind = n < 0 ? TN_INPUT_UNKNOWN : gz ? sniff_gz(head, (size_t)n) : tn_input_sniff(head, (size_t)n);
+    int gz = n > 0 && tn_gz_is(head, (size_t)n), none = 0;
+    int kind = n < 0 ? TN_INPUT_UNKNOWN : gz ? sniff_gz(fd, &none) : tn_input_sniff(head, (size_t)n);
     /* an EVTX file whose file header is damaged or wiped still has its
      * first chunk at 4 KiB, and the reader finds chunks by signature
      * (docs/evtx.md): `dump` read such a file, `hunt` skipped it */
-    if (kind == TN_INPUT_UNKNOWN && n >= 0 && pread(fd, chunk, 8, 4096) == 8 &&
+    if (kind == TN_INPUT_UNKNOWN && !gz && n >= 0 && pread(fd, chunk, 8, 4096) == 8 &&
         !memcmp(chunk, "ElfChnk\0", 8))
         kind = TN_INPUT_EVTX;
     close(fd);
@@ -92,6 +103,7 @@ static int add_file(tn_inputs *in, const char *path, uint64_t size, int named, t
     if (kind == TN_INPUT_UNKNOWN) {
         if (named || has_log_suffix(path))
             tn_report(d, TN_P_FILE_OPEN, path, NULL, n == 0 ? "empty file"
+                      : gz && none ? "gzip-compressed, and cut or damaged before its first byte; skipped"
                       : gz ? "gzip-compressed, and not EVTX, JSON or auditd inside; skipped"
                            : "not EVTX, JSON or auditd; skipped");
         return 0;

@@ -138,11 +138,15 @@ static long read_more(tn_jsonl *r, unsigned char *dst, size_t n)
         long got;
         do {
             got = tn_gz_read(r->gz, dst, n);
-            size_t k;
-            const char *why = tn_gz_problem(r->gz, &k);
-            if (why)   /* at the line the damage cuts into: pos is at line */
-                report(r, r->line + count_lines(r->buf + r->pos, (size_t)(dst - (r->buf + r->pos)) + k),
-                       "%s", why);
+            if (!tn_gz_has_problem(r->gz))
+                continue;
+            /* at the line the damage cuts into (pos is at line): the end
+             * of what this read gave, a read stopping at its problem */
+            char where[32];
+            snprintf(where, sizeof(where), "line %llu",
+                     (unsigned long long)(r->line + count_lines(r->buf + r->pos, (size_t)(dst - (r->buf + r->pos)) +
+                                                                    (got > 0 ? (size_t)got : 0))));
+            tn_gz_report(r->gz, r->diag, r->name, where);
         } while (got == TN_GZ_AGAIN);
         return got;
     }

@@ -52,6 +52,7 @@ check "corrupt member: the first and last members' records are read" "read 1 fil
     "$(grep -o 'read 1 files, [0-9]* records' "$T/err")"
 check "corrupt member: said, with where it resumed" 1 \
     "$(grep -c "midbad.json.gz: line $((m1 + 1)): gzip data corrupt (.*) at byte [0-9]* of the file: [0-9]* bytes skipped, to the next gzip member at byte $next" "$T/err")"
+check "corrupt member: counted as damaged gzip, not bad JSON" 1 "$(grep -c 'input problems: 1, damaged gzip: 1$' "$T/err")"
 
 # a file cut in its middle: what came before is read, the cut is said
 s=$(stat -c %s "$T/otrf.json.gz")
@@ -68,6 +69,48 @@ gzip -c "$T/sec.evtx" > "$T/sec.evtx.gz"
 check "EVTX .gz: the same records as the plain file (dump)" "$("$TANSA" dump -q -f event "$T/sec.evtx" | md5sum)" \
     "$("$TANSA" dump -q -f event "$T/sec.evtx.gz" 2>&1 | md5sum)"
 check "EVTX .gz: the same timeline" "$(hunt "$T/sec.evtx")" "$(hunt "$T/sec.evtx.gz")"
+
+# a damaged member in the middle of an EVTX .gz costs its own chunks: the
+# chunks after it keep their offsets (the trailer gives the member's
+# size), as the plain file with those bytes zeroed gives (a review,
+# session 28: every chunk after it was lost)
+BIG="$CORPUS/hayabusa-sample-evtx/DeepBlueCLI/smb-password-guessing-security.evtx"
+python3 - "$BIG" "$T" <<'EOF2'
+import sys, gzip
+d = open(sys.argv[1], 'rb').read()
+parts = [gzip.compress(x, mtime=0) for x in (d[:1000000], d[1000000:1100000], d[1100000:])]
+bad = bytearray(parts[1])
+for i in range(12, len(bad) - 8):
+    bad[i] = 0xff
+open(sys.argv[2] + '/midbad.evtx.gz', 'wb').write(parts[0] + bytes(bad) + parts[2])
+z = bytearray(d)
+z[1000000:1100000] = bytes(100000)
+open(sys.argv[2] + '/zeroed.evtx', 'wb').write(bytes(z))
+EOF2
+check "EVTX .gz, a damaged middle member: the records of the plain file with it zeroed" \
+    "$("$TANSA" dump -q -f event "$T/zeroed.evtx" 2>/dev/null | wc -l)" \
+    "$("$TANSA" dump -q -f event "$T/midbad.evtx.gz" 2>/dev/null | wc -l)"
+
+# zero padding after the last member is no problem (gzip(1) takes it so)
+{ cat "$T/otrf.json.gz"; head -c 512 /dev/zero; } > "$T/padded.json.gz"
+"$TANSA" hunt --rules "$RULES" -f jsonl --summary "$T/padded.json.gz" >/dev/null 2>"$T/err"
+check "zero padding: no problem" 1 "$(grep -c 'input problems: 0' "$T/err")"
+
+# a header with a long file name (past the first 4 KiB) is still known
+python3 - "$T/otrf.json" "$T/longname.json.gz" <<'EOF2'
+import sys, zlib, struct
+data = open(sys.argv[1], 'rb').read()
+name = b'x' * 8000 + b'\0'
+c = zlib.compressobj(6, zlib.DEFLATED, -15)
+body = c.compress(data) + c.flush()
+open(sys.argv[2], 'wb').write(b'\x1f\x8b\x08\x08' + bytes(6) + name + body +
+                              struct.pack('<II', zlib.crc32(data), len(data) & 0xffffffff))
+EOF2
+check "a long header field: read as the plain file" "$plain" "$(hunt "$T/longname.json.gz")"
+
+# EVTX from standard input, gzip-compressed: dump decompresses it too
+check "dump - < x.evtx.gz: the same records" "$("$TANSA" dump -q -f event "$T/sec.evtx" | md5sum)" \
+    "$("$TANSA" dump -q -f event - < "$T/sec.evtx.gz" 2>/dev/null | md5sum)"
 
 # found in folders by content, whatever the name; a gzip of something
 # else named like a log is said, a tarball of no log is passed over

@@ -210,7 +210,8 @@ TN_TEST(test_gz_jsonl_and_auditd)
     tn_jsonl_close(r);
     CHECK_INT(n, 3);
     CHECK_INT(sum, 6);
-    CHECK_INT(d.count[TN_P_JSON], 1);
+    CHECK_INT(d.count[TN_P_GZIP], 1);
+    CHECK_INT(d.count[TN_P_JSON], 0);
 
     tn_buf a;
     tn_buf_init(&a);
@@ -242,4 +243,79 @@ static void replay_one(const char *name, const unsigned char *data, size_t n, vo
 TN_TEST(test_gz_fuzz_regressions)
 {
     CHECK(replay_each("tests/fuzz-regress/gz", replay_one, NULL) > 0);
+}
+
+/* Zero bytes after the last member are padding, as gzip(1) takes them: not
+ * said (a review, session 28: 512 zeros made a problem and exit code 1). */
+TN_TEST(test_gz_zero_padding)
+{
+    tn_buf b;
+    tn_buf_init(&b);
+    gz_member(&b, "one\n", 4);
+    for (int i = 0; i < 512; i++)
+        tn_buf_putc(&b, 0);
+    check_reads(&b, "one\n", "");
+    gz_member(&b, "two\n", 4);   /* zeros between members: on to the next */
+    check_reads(&b, "one\ntwo\n", "");
+    tn_buf_free(&b);
+}
+
+/* Damage near the end of a member (its data can decode past its end,
+ * into the next header) costs that member only: the member after it is
+ * read whole, found from a little before where the damage was noticed
+ * (a review, session 28: some flips lost it), and the damaged member's
+ * place in the output is given from its trailer (tn_gz_fix). */
+TN_TEST(test_gz_damage_near_a_member_end)
+{
+    tn_buf a, bm, c, plain_b;
+    tn_buf_init(&a);
+    tn_buf_init(&bm);
+    tn_buf_init(&c);
+    tn_buf_init(&plain_b);
+    for (int i = 0; i < 300; i++)
+        tn_buf_printf(&plain_b, "{\"n\":%d,\"r\":%u}\n", i, (unsigned)(i * 2654435761u));
+    gz_member(&a, "first member\n", 13);
+    gz_member(&bm, plain_b.data, plain_b.len);
+    gz_member(&c, "last member\n", 12);
+    int lost = 0, placed = 0, tried = 0;
+    for (size_t back = 9; back < 60 && back < bm.len; back++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            tn_buf f;
+            tn_buf_init(&f);
+            tn_buf_put(&f, a.data, a.len);
+            size_t b0 = f.len;
+            tn_buf_put(&f, bm.data, bm.len);
+            f.data[b0 + bm.len - back] ^= (char)(1 << bit);
+            tn_buf_put(&f, c.data, c.len);
+            tn_buf out, probs;
+            tn_buf_init(&out);
+            tn_buf_init(&probs);
+            read_all(f.data, f.len, 4096, &out, &probs);
+            tried++;
+            if (out.len < 12 || memcmp(out.data + out.len - 12, "last member\n", 12)) {
+                lost++;
+                fprintf(stderr, "  back %zu bit %d: %.*s", back, bit, (int)probs.len, probs.data);
+            }
+            /* where the fix puts the last member: right after the damaged one */
+            tn_gz *g = tn_gz_open_mem(f.data, f.len);
+            char tmp[65536];
+            long got;
+            uint64_t st, sz;
+            while ((got = tn_gz_read(g, tmp, sizeof(tmp))) > 0 || got == TN_GZ_AGAIN)
+                if (tn_gz_fix(g, &st, &sz))
+                    placed += st == 13 && sz == plain_b.len;
+            tn_gz_close(g);
+            tn_buf_free(&out);
+            tn_buf_free(&probs);
+            tn_buf_free(&f);
+        }
+    }
+    if (lost)
+        fprintf(stderr, "  %d of %d flips lost the last member\n", lost, tried);
+    CHECK_INT(lost, 0);
+    CHECK(placed > 0);   /* at least one damaged member changed its size, and was placed */
+    tn_buf_free(&a);
+    tn_buf_free(&bm);
+    tn_buf_free(&c);
+    tn_buf_free(&plain_b);
 }
