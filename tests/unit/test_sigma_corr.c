@@ -518,6 +518,13 @@ TN_TEST(test_corr_value_count_long_stream)
     finish(&r);
 }
 
+/* Failed logons of base's kind on host at the times secs (s after T0). */
+static void fails_at(run *r, const char *host, const uint64_t *secs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ev(r, secs[i], "Kind", "fail", "ComputerName", host, NULL, NULL);
+}
+
 /* lt, lte, eq and neq are judged over a window that starts at the
  * group's oldest event, holds both ends, and is judged once it has
  * closed; hit or not, the next starts after it. Events at 0, 1, 2, 3 s
@@ -528,13 +535,10 @@ TN_TEST(test_corr_eq_window_anchored)
     run r;
     if (!start_text(&r, OWN_EVENT_COUNT("eq: 3", "10s"), 1))
         return;
-    for (int i = 0; i < 4; i++)
-        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 12, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    static const uint64_t first[] = {0, 1, 2, 3, 12}, then[] = {13, 22, 23};   /* 22: 10 s after 12, held */
+    fails_at(&r, "A", first, 5);
     CHECK_INT(r.hits, 0);   /* 0 s's window: 4 events */
-    ev(&r, 13, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 22, "Kind", "fail", "ComputerName", "A", NULL, NULL);   /* 10 s after 12: held */
-    ev(&r, 23, "Kind", "fail", "ComputerName", "A", NULL, NULL);
+    fails_at(&r, "A", then, 3);
     CHECK_INT(r.hits, 1);   /* 12 s's window: 12, 13, 22 */
     CHECK_INT(r.last_value, 3);
     CHECK_INT(r.last_first_rid, 1012);
@@ -551,17 +555,18 @@ TN_TEST(test_corr_range_not_on_a_burst_tail)
     run r;
     if (!start_text(&r, OWN_EVENT_COUNT("gt: 10\n    lte: 20", "1h"), 1))
         return;
+    uint64_t secs[100];
     for (int i = 0; i < 100; i++)
-        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    ev(&r, 7200, "Kind", "fail", "ComputerName", "B", NULL, NULL);
+        secs[i] = (uint64_t)i;
+    static const uint64_t later[] = {7200};
+    fails_at(&r, "A", secs, 100);
+    fails_at(&r, "B", later, 1);
     finish(&r);
     CHECK_INT(r.hits, 0);
     if (!start_text(&r, OWN_EVENT_COUNT("lt: 5", "1h"), 1))
         return;
-    for (int i = 0; i < 10; i++)
-        ev(&r, (uint64_t)i, "Kind", "fail", "ComputerName", "A", NULL, NULL);
-    for (int i = 0; i < 3; i++)
-        ev(&r, 10 + (uint64_t)i, "Kind", "fail", "ComputerName", "C", NULL, NULL);
+    fails_at(&r, "A", secs, 10);
+    fails_at(&r, "C", secs + 10, 3);
     finish(&r);
     CHECK_INT(r.hits, 1);
     CHECK_INT(r.last_value, 3);
@@ -802,18 +807,24 @@ TN_TEST(test_corr_same_rule_same_place_two_events)
  * came before). */
 TN_TEST(test_corr_sums_exact)
 {
-    const char *y =
-        "title: six\nid: 22222222-2121-2121-2121-212121212121\nlevel: high\n"
-        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
-        "  timespan: 1m\n  condition:\n    field: Bytes\n    eq: 0.6\n"
-        "---\n" FAILED_LOGIN;
-    for (int lead = 0; lead < 2; lead++) {
+    /* eq: alone, and after a 5 in a window of its own; gte: a window ends
+     * at each event, so the -5 leaves the two stacks first (tn_cwin's
+     * pop), and the sum of the rest is still exact */
+    static const struct { const char *cond; uint64_t t01; const char *v0; } c[] = {
+        {"eq", 61, NULL}, {"eq", 61, "5"}, {"gte", 30, "-5"},   /* t01: the 0.1's time */
+    };
+    for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+        char y[1024];
+        snprintf(y, sizeof(y),
+                 "title: six\nid: 22222222-2121-2121-2121-212121212121\nlevel: high\n"
+                 "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
+                 "  timespan: 1m\n  condition:\n    field: Bytes\n    %s: 0.6\n---\n" FAILED_LOGIN, c[k].cond);
         run r;
         if (!start_text(&r, y, 1))
             return;
-        if (lead)   /* a 5 in a window of its own, before */
-            ev(&r, 0, "User", "u", "Bytes", "5", NULL, NULL);
-        ev(&r, 61, "User", "u", "Bytes", "0.1", NULL, NULL);
+        if (c[k].v0)
+            ev(&r, 0, "User", "u", "Bytes", c[k].v0, NULL, NULL);
+        ev(&r, c[k].t01, "User", "u", "Bytes", "0.1", NULL, NULL);
         ev(&r, 62, "User", "u", "Bytes", "0.2", NULL, NULL);
         ev(&r, 63, "User", "u", "Bytes", "0.3", NULL, NULL);
         finish(&r);
@@ -821,24 +832,6 @@ TN_TEST(test_corr_sums_exact)
         CHECK(r.last_value == 0.6);
         CHECK_INT(r.last_nevents, 3);
     }
-    /* gte: a window ends at each event, so the 5 leaves the two stacks
-     * first (tn_cwin's pop), and the sum of the rest is still exact */
-    const char *g =
-        "title: six\nid: 22222222-2121-2121-2121-212121212121\nlevel: high\n"
-        "correlation:\n  type: value_sum\n  rules: [failed_login]\n  group-by: [User]\n"
-        "  timespan: 1m\n  condition:\n    field: Bytes\n    gte: 0.6\n"
-        "---\n" FAILED_LOGIN;
-    run r;
-    if (!start_text(&r, g, 1))
-        return;
-    ev(&r, 0, "User", "u", "Bytes", "-5", NULL, NULL);
-    ev(&r, 30, "User", "u", "Bytes", "0.1", NULL, NULL);
-    ev(&r, 62, "User", "u", "Bytes", "0.2", NULL, NULL);
-    ev(&r, 63, "User", "u", "Bytes", "0.3", NULL, NULL);
-    finish(&r);
-    CHECK_INT(r.hits, 1);
-    CHECK(r.last_value == 0.6);
-    CHECK_INT(r.last_nevents, 3);
 }
 
 typedef struct replay_run {
