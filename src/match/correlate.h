@@ -26,11 +26,12 @@
  *    of the window's events in the group that have the field; fires once
  *    a value and window, with the value's first event.
  *
- * Chains: a correlation that reads the hits of one with lt/lte/eq/neq or
- * of a value_percentile (whose windows are judged once closed, so its hits come after later
- * events) takes all its inputs that much behind the stream: twice the
- * upstream's timespan (a window's own, and a sweep's period), plus the
- * upstream's own lag. Its inputs wait in time order until then, so it
+ * Chains: a correlation that reads the hits of one with lt/lte/eq/neq,
+ * or of a value_percentile (whose windows are judged once closed, so its
+ * hits come after later events) takes all its inputs that much behind
+ * the stream: twice the upstream's timespan (a window's own, and a
+ * sweep's period), plus the upstream's own lag. Its inputs wait in time
+ * order until then, so it
  * sees its events and the upstream hits in time order, and the result
  * does not depend on the order of the correlations in the files.
  *

@@ -165,11 +165,6 @@ static int parse_v4(const char *s, size_t n, unsigned char a[4])
     return p == end;
 }
 
-/* The text s[0..len) as an address of family fam (0: IPv4 into a[0..4),
- * 1: IPv6 into a[0..16)); 1 if it is one. IPv4 by hand and IPv6 only when
- * there is a colon (no IPv6 text lacks one): inet_pton cost ~400
- * instructions a value (callgrind, real logs). Like inet_pton on a C
- * string, the text ends at a NUL. */
 /* Whether s[0..n) holds w (lower case, 4 bytes) in any case. */
 static int strcasestr_n(const char *s, size_t n, const char *w)
 {
@@ -180,6 +175,11 @@ static int strcasestr_n(const char *s, size_t n, const char *w)
     return 0;
 }
 
+/* The text s[0..len) as an address of family fam (0: IPv4 into a[0..4),
+ * 1: IPv6 into a[0..16)); 1 if it is one. IPv4 by hand and IPv6 only when
+ * there is a colon (no IPv6 text lacks one): inet_pton cost ~400
+ * instructions a value (callgrind, real logs). Like inet_pton on a C
+ * string, the text ends at a NUL. */
 static int parse_addr(const char *s, size_t len, int fam, unsigned char *a)
 {
     if (len == 0 || len >= 64)

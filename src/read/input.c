@@ -66,7 +66,10 @@ static int sniff_gz(int fd, int *none)
     size_t n = 0;
     long got = 0;
     size_t at;
-    while (g && n < sizeof(plain) && ((got = tn_gz_read(g, plain + n, sizeof(plain) - n)) > 0 || got == TN_GZ_AGAIN)) {
+    while (g && n < sizeof(plain)) {
+        got = tn_gz_read(g, plain + n, sizeof(plain) - n);
+        if (got <= 0 && got != TN_GZ_AGAIN)
+            break;
         tn_gz_problem(g, &at);   /* the readers say them */
         n += got > 0 ? (size_t)got : 0;
     }

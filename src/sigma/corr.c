@@ -260,10 +260,11 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
         return bad(err, errlen, at, g, "'group-by' must be a list of field names");
     const tn_ynode *ts = tn_ymap_get(cs, "timespan");
     c->span = scalar(ts) ? tn_corr_parse_span(ts->str) : 0;
-    if (!c->span && scalar(ts) && ts->str[0] >= '0' && ts->str[0] <= '9' && strchr("smhdw", ts->str[ts->len - 1]) &&
-        strspn(ts->str, "0123456789") == ts->len - 1)   /* the form is right: 0, or too long */
-        return bad(err, errlen, at, ts, strspn(ts->str, "0") == ts->len - 1 ? "'timespan' must be more than 0"
-                                                                            : "'timespan' is too long (past 58,000 years)");
+    /* the form is right (digits and a unit), the number is not: 0, or too long */
+    size_t tl = scalar(ts) ? ts->len : 0;
+    if (!c->span && tl >= 2 && strspn(ts->str, "0123456789") == tl - 1 && strchr("smhdw", ts->str[tl - 1]))
+        return bad(err, errlen, at, ts, strspn(ts->str, "0") == tl - 1 ? "'timespan' must be more than 0"
+                                                                       : "'timespan' is too long (past 58,000 years)");
     if (!c->span)
         return bad(err, errlen, at, ts ? ts : cs, "'timespan' must be a number and s, m, h, d or w");
     const tn_ynode *cn = tn_ymap_get(cs, "condition");
