@@ -62,8 +62,10 @@ static int refill(tn_auditd *r)
     if (r->gz) {
         do {
             got = tn_gz_read(r->gz, r->buf + r->len, TN_JSONL_CHUNK);
-            if (!tn_gz_has_problem(r->gz))
+            if (!tn_gz_will_show(r->gz)) {
+                tn_gz_report(r->gz, r->diag, r->name, NULL);   /* counted, or none */
                 continue;
+            }
             /* at the line the damage cuts into (buf[pos] is at line): the
              * end of what this read gave, a read stopping at its problem */
             uint64_t line = r->line;

@@ -81,20 +81,27 @@ static int spool_gz(int fd, const char *path, tn_diag *d)
     int e = g ? errno : ENOMEM;
     char buf[1 << 16];
     long n = 0;
-    uint64_t pos = 0, checked = 0, start, size;
+    /* pos: where the next bytes go; size_now: the file's size. A fix moves
+     * pos back over what decoded past a damaged member's end (the next
+     * bytes overwrite it, the end is cut at the last) or on past what was
+     * lost (zeros); moving back cuts nothing, so a fix a false header gave
+     * does not take the good bytes with it (a review, session 28) */
+    uint64_t pos = 0, size_now = 0, checked = 0, start, size;
     while (out >= 0 && ((n = tn_gz_read(g, buf, sizeof(buf))) >= 0 || n == TN_GZ_AGAIN)) {
         if (n > 0 && tn_pwrite_all(out, buf, (size_t)n, pos)) {
             n = -1;
             break;
         }
         pos += n > 0 ? (uint64_t)n : 0;
+        size_now = pos > size_now ? pos : size_now;
         tn_gz_report(g, d, path, NULL);
         if (tn_gz_fix(g, &start, &size)) {   /* the next member's bytes go at start + size */
             pos = start + size;
-            if (ftruncate(out, (off_t)pos)) {
+            if (pos > size_now && ftruncate(out, (off_t)pos)) {
                 n = -1;
                 break;
             }
+            size_now = pos > size_now ? pos : size_now;
         }
         if (n == 0)
             break;
@@ -109,6 +116,8 @@ static int spool_gz(int fd, const char *path, tn_diag *d)
             }
         }
     }
+    if (out >= 0 && n >= 0 && pos < size_now && ftruncate(out, (off_t)pos))
+        n = -1;   /* what decoded past the last damaged member's end */
     if (out >= 0 && n < 0) {
         e = errno;
         close(out);

@@ -134,17 +134,32 @@ static int want(tn_gz *g, size_t n)
 }
 
 /* Reading goes on from file byte x (x <= the input's length). */
-static void seek_to(tn_gz *g, uint64_t x)
+/* Reading goes on from file byte x (x <= the input's length), with the
+ * four bytes before it at hand as in memory (resync reads a trailer's
+ * size there); the buffer is kept when x is in it (a re-read of 64 KiB
+ * per search made a file of false headers cost gigabytes of copies: a
+ * review, session 28). 0 or -1. */
+static int seek_to(tn_gz *g, uint64_t x)
 {
-    if (g->fd < 0) {
-        g->z.next_in = (unsigned char *)(uintptr_t)(g->origin + x);
-        g->z.avail_in = (uInt)(g->mem_len - x);
-        return;
+    const unsigned char *end = g->z.next_in + g->z.avail_in;
+    if (g->fd < 0 || (x >= g->base + 4 && x <= g->base + (uint64_t)(end - g->origin))) {
+        g->z.next_in = (unsigned char *)(uintptr_t)(g->origin + (x - g->base));
+        g->z.avail_in = (uInt)((uint64_t)(end - g->origin) - (x - g->base));
+        if (g->fd < 0)
+            g->z.avail_in = (uInt)(g->mem_len - x);
+        return 0;
     }
-    g->base = x;
+    uint64_t back = x < 4 ? x : 4;
+    g->base = x - back;
     g->z.next_in = g->in;
     g->z.avail_in = 0;
     g->src_eof = 0;
+    if (want(g, back))
+        return -1;
+    size_t skip = g->z.avail_in < back ? g->z.avail_in : (size_t)back;
+    g->z.next_in += skip;
+    g->z.avail_in -= (uInt)skip;
+    return 0;
 }
 
 static void problem(tn_gz *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -183,7 +198,7 @@ static int resync(tn_gz *g, uint32_t *isize)
         if (p + 3 <= e) {
             if ((size_t)(p - g->origin) >= 4) {
                 uint64_t pos = g->base + (uint64_t)(p - g->origin);
-                if (pos >= g->mstart + 18)   /* a header and a trailer at least */
+                if (pos >= g->bad_start + 18)   /* a header and a trailer at least */
                     *isize = (uint32_t)p[-4] | (uint32_t)p[-3] << 8 | (uint32_t)p[-2] << 16 |
                              (uint32_t)p[-1] << 24;
             }
@@ -205,23 +220,29 @@ static int resync(tn_gz *g, uint32_t *isize)
     }
 }
 
-/* After damage found at file byte `where` in the member being read (or,
- * with between, after it; with cut, at the end of the input, which a
- * damaged member can also run on to, through the members after it): on
- * to the next member, and say so. 0 or -1. */
-static int recover(tn_gz *g, uint64_t where, const char *what, int between, int cut)
+/* After damage found at file byte `where` in the member being read (with
+ * junk, where a member should start: its header is damaged; with cut, at
+ * the end of the input, which a damaged member can also run on to,
+ * through the members after it): on to the next member, and say so.
+ * Damage decoded or checked in a member may have run past its end, so
+ * the next header is looked for from a little before (not with junk:
+ * nothing was decoded). 0 or -1. */
+static int recover(tn_gz *g, uint64_t where, const char *what, int junk, int cut)
 {
-    uint64_t from = where;
-    if (!between) {
-        if (!g->in_bad) {
-            g->in_bad = 1;
-            g->bad_start = g->mstart;
-            g->bad_out = g->mstart_out;
-        }
+    if (junk) {   /* the member that should start here */
+        g->mstart = where;
+        g->mstart_out = g->out_total;
+    }
+    if (!g->in_bad) {
+        g->in_bad = 1;
+        g->bad_start = g->mstart;
+        g->bad_out = g->mstart_out;
+    }
+    if (!junk) {
         uint64_t back = where > GZ_REWIND ? where - GZ_REWIND : 0;
-        from = back > g->mstart + 1 ? back : g->mstart + 1;
-        if (from < where)
-            seek_to(g, from);
+        uint64_t from = back > g->mstart + 1 ? back : g->mstart + 1;
+        if (from < where && seek_to(g, from))
+            return -1;
     }
     const uint32_t none = 0xFFFFFFFFu;
     uint32_t isize = none;
@@ -231,10 +252,14 @@ static int recover(tn_gz *g, uint64_t where, const char *what, int between, int 
     uint64_t next = at(g);
     /* the damaged member's size, from its trailer before the next header,
      * if it is believable: deflate gives at most 1032 bytes a byte */
-    int has_size = r && !between && isize != none && next > g->bad_start &&
+    int has_size = r && isize != none && next > g->bad_start &&
                    (uint64_t)isize <= (next - g->bad_start) * 1032 + 1024;
     uint64_t skipped = next > where ? next - where : 0;
-    if (cut && r)
+    if (r && next <= where)
+        problem(g, "%s at byte %llu of the file: resumed at the next gzip member, at byte %llu (its data had "
+                   "run on into it)", cut ? "gzip member damaged (its data ran on to the end of the file)" : what,
+                (unsigned long long)where, (unsigned long long)next);
+    else if (cut && r)
         problem(g, "gzip member from byte %llu of the file damaged: its data ran on to the end of the file "
                    "(at byte %llu); resumed at the next gzip member, at byte %llu",
                 (unsigned long long)g->mstart, (unsigned long long)where, (unsigned long long)next);
@@ -313,7 +338,7 @@ long tn_gz_read(tn_gz *g, void *dst, size_t n)
             }
             if (at(g) != junk)
                 continue;   /* zeros, then another member or junk: looked at again */
-            if (recover(g, at(g), "data that is not gzip after a gzip member", 1, 0))
+            if (recover(g, at(g), "data that is not gzip after a gzip member (a damaged header?)", 1, 0))
                 return -1;
             continue;
         }
@@ -344,14 +369,14 @@ long tn_gz_read(tn_gz *g, void *dst, size_t n)
              * its data, which may be damaged */
             const char *m = g->z.msg ? g->z.msg : "corrupt data";
             char what[128];
-            int check = strstr(m, "check") && strcmp(m, "incorrect header check");
-            if (check)
+            if (strstr(m, "check") && strcmp(m, "incorrect header check"))
                 snprintf(what, sizeof(what), "gzip member fails its check (%s; its data was read, "
                                              "and may be damaged)", m);
             else
                 snprintf(what, sizeof(what), "gzip data corrupt (%s)", m);
-            /* a failed check is at the member's end: nothing to look back for */
-            if (recover(g, rc == Z_DATA_ERROR ? at(g) : was, what, check, 0))
+            /* a failed check too: damaged data can end its member early,
+             * or run on past its end into the next and end there */
+            if (recover(g, rc == Z_DATA_ERROR ? at(g) : was, what, 0, 0))
                 return -1;
         }
     }
@@ -367,9 +392,9 @@ const char *tn_gz_problem(tn_gz *g, size_t *at_out)
     return g->why;
 }
 
-int tn_gz_has_problem(const tn_gz *g)
+int tn_gz_will_show(const tn_gz *g)
 {
-    return g->has_why;
+    return g->has_why && g->nreports < GZ_MAX_REPORTS;
 }
 
 int tn_gz_fix(tn_gz *g, uint64_t *start, uint64_t *size)

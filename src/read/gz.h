@@ -57,8 +57,10 @@ const char *tn_gz_problem(tn_gz *g, size_t *at);
  * more when its damaged data decoded past its end). 0 otherwise. */
 int tn_gz_fix(tn_gz *g, uint64_t *start, uint64_t *size);
 
-/* Whether the last read found a problem not yet taken. */
-int tn_gz_has_problem(const tn_gz *g);
+/* Whether the last read found a problem that tn_gz_report would print
+ * (only then is its place worth finding: a file of false headers gives a
+ * problem every few bytes). */
+int tn_gz_will_show(const tn_gz *g);
 
 /* Says the last read's problem on d as kind TN_P_GZIP, at where (NULL or
  * "line 12"), the first 20 of an input, then counts the rest. 1 if

@@ -138,8 +138,10 @@ static long read_more(tn_jsonl *r, unsigned char *dst, size_t n)
         long got;
         do {
             got = tn_gz_read(r->gz, dst, n);
-            if (!tn_gz_has_problem(r->gz))
+            if (!tn_gz_will_show(r->gz)) {
+                tn_gz_report(r->gz, r->diag, r->name, NULL);   /* counted, or none */
                 continue;
+            }
             /* at the line the damage cuts into (pos is at line): the end
              * of what this read gave, a read stopping at its problem */
             char where[32];

@@ -163,7 +163,7 @@ TN_TEST(test_gz_trailing_and_check)
     size_t end = b.len;
     tn_buf_puts(&b, "junk!");
     char want[300];
-    snprintf(want, sizeof(want), "@4:data that is not gzip after a gzip member at byte %zu of the file: "
+    snprintf(want, sizeof(want), "@4:data that is not gzip after a gzip member (a damaged header?) at byte %zu of the file: "
                                  "the rest of it (5 bytes) is not read\n", end);
     check_reads(&b, "one\n", want);
 
