@@ -7,6 +7,7 @@
  * it was compiled. The condition is evaluated with a per-rule cache of
  * search results, so "1 of them" over shared searches costs one pass. */
 #include "match/eval.h"
+#include "match/eval_impl.h"
 #include "match/lower.h"
 #include "match/strmatch.h"
 #include "match/vmemo.h"
@@ -24,17 +25,6 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-typedef struct fval {
-    const char *s;
-    size_t n;
-    int present;
-    int fidx;              /* index in ev->fields, -1 for System members */
-    const char *low;       /* ASCII-lower-cased s, computed on first use */
-    tn_addrs ip;           /* s parsed as an address, on first use (typed.h) */
-    char buf[32];
-    char lowbuf[96];
-} fval;
 
 /* ---- field lookup ---- */
 
@@ -239,7 +229,7 @@ static const tn_field *find_field(const tn_eval *e, const tn_event *ev, const tn
     return has_spaces(x, ev) ? field_nospace(ev, name, len) : NULL;
 }
 
-static int lookup_name(const tn_eval *e, const tn_event *ev, const tn_fieldname *fn, fval *out)
+int tn_lookup_name(const tn_eval *e, const tn_event *ev, const tn_fieldname *fn, fval *out)
 {
     out->present = 0;
     out->s = "";
@@ -284,12 +274,12 @@ static void set_text(fval *f, const char *d, size_t n)
 }
 
 /* Looks up the target of rename or alias r (tn_rename.data: the data field of a System name). */
-static int lookup_target(const tn_eval *e, const tn_event *ev, const tn_rename *r, fval *out)
+int tn_lookup_target(const tn_eval *e, const tn_event *ev, const tn_rename *r, fval *out)
 {
     tn_fieldname t;
     if (!r->target.name)   /* not prepared (tn_fieldname_init) */
         tn_fieldname_init(&t, r->to, r->to_len), t.sys = r->data ? TN_F_DATA : t.sys;
-    return lookup_name(e, ev, r->target.name ? &r->target : &t, out);
+    return tn_lookup_name(e, ev, r->target.name ? &r->target : &t, out);
 }
 
 /* The value of a rename's helper field (r->append, r->sid: name, len), a
@@ -304,7 +294,7 @@ static void lookup_aux(const tn_eval *e, const char *name, uint32_t len, fval *o
         return;
     tn_fieldname_init(&an, name, len);
     an.sys = TN_F_DATA;
-    if (!lookup_name(e, e->ev, &an, out))
+    if (!tn_lookup_name(e, e->ev, &an, out))
         out->n = 0;
 }
 
@@ -321,17 +311,17 @@ static int when_unset(const tn_eval *e, const tn_rename *r)
 
 /* Finds a field's value: renamed for this source first, then as named,
  * then through a global alias. */
-static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
+void tn_lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
 {
     if (e->src && e->src->nrenames) {
         const tn_rename *r = find_rename(e->src->renames, e->src->nrenames, fn->name, fn->len);
-        int have = r && lookup_target(e, e->ev, r, out) && out->present;
+        int have = r && tn_lookup_target(e, e->ev, r, out) && out->present;
         /* the rename its else gives while the field, or its when, is
          * unset (tn_field_unset: 4688's Target* when the new process runs
          * as its creator) */
         while (r && r->alt && (!have || tn_field_unset(out->s, out->n) || when_unset(e, r))) {
             r = r->alt;
-            have = lookup_target(e, e->ev, r, out) && out->present;
+            have = tn_lookup_target(e, e->ev, r, out) && out->present;
         }
         if (have) {
             fval tail, sid;
@@ -346,14 +336,14 @@ static void lookup_slow(const tn_eval *e, const tn_fieldname *fn, fval *out)
             return;
         }
     }
-    if (lookup_name(e, e->ev, fn, out) || !e->rule->naliases)
+    if (tn_lookup_name(e, e->ev, fn, out) || !e->rule->naliases)
         return;
     const tn_rename *a = find_rename(e->rule->aliases, e->rule->naliases, fn->name, fn->len);
     if (a)
-        lookup_target(e, e->ev, a, out);
+        tn_lookup_target(e, e->ev, a, out);
 }
 
-/* lookup_slow's common case inline: an EventData name the source does not
+/* tn_lookup_slow's common case inline: an EventData name the source does not
  * rename (tn_source.rename_bits), the event's name index built: one probe. Measured: the calls
  * from lookup to find_field were ~45% of a lookup's ~200 instructions
  * (callgrind, real-16). */
@@ -362,7 +352,7 @@ static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
     const tn_fieldidx *x = e->fx;
     if (fn->sys != TN_F_DATA || (e->src && (e->src->rename_bits & TN_RENAME_BIT(fn->hash))) || !x ||
         x->gen != e->gen || !x->mask) {
-        lookup_slow(e, fn, out);
+        tn_lookup_slow(e, fn, out);
         return;
     }
     const tn_event *ev = e->ev;
@@ -381,7 +371,7 @@ static inline void lookup(const tn_eval *e, const tn_fieldname *fn, fval *out)
             return;
         }
     }
-    lookup_slow(e, fn, out);   /* a miss: names with spaces, aliases */
+    tn_lookup_slow(e, fn, out);   /* a miss: names with spaces, aliases */
 }
 
 static const char *lower_new(const tn_eval *e, fval *f);
@@ -498,7 +488,7 @@ __attribute__((noinline, cold)) static int refs_absent_slow(const tn_eval *e, co
         if (it->values[i].kind != TN_V_FIELDREF)
             return 0;
         fval r;
-        lookup_slow(e, &it->values[i].ref, &r);
+        tn_lookup_slow(e, &it->values[i].ref, &r);
         if (r.present)
             return 0;
     }
@@ -994,59 +984,4 @@ int tn_source_has(const tn_source *s, const tn_event *ev)
         if (s->eids[i] == ev->event_id)
             return 1;
     return 0;
-}
-
-/* f's text for a caller: a formatted number copied to buf (f dies with
- * the call). 1, or 0 when f is absent. */
-static int copy_out(const fval *f, char buf[32], const char **s, size_t *n)
-{
-    if (!f->present)
-        return 0;
-    if (f->s == f->buf) {
-        memcpy(buf, f->buf, sizeof(f->buf));
-        *s = buf;
-    } else {
-        *s = f->s;
-    }
-    *n = f->n;
-    return 1;
-}
-
-int tn_eval_field_of(const tn_srule *r, const tn_event *ev, const char *name, tn_arena *a, char buf[32],
-                     const char **s, size_t *n)
-{
-    tn_eval e;
-    fval f;
-    tn_fieldname fn;
-    memset(&e, 0, sizeof(e));
-    e.ev = ev;
-    e.rule = r;
-    e.lowmem = a;
-    for (uint32_t i = 0; i < r->nsources && !e.src; i++)
-        if (tn_source_has(&r->sources[i], ev))
-            e.src = &r->sources[i];
-    tn_fieldname_init(&fn, name, strlen(name));
-    lookup_slow(&e, &fn, &f);
-    /* a null (JSON null, an EVTX element without a value) is no value: as
-     * a group-by it made one group of every event holding it, "" (a
-     * review, session 28) */
-    if (f.present && f.fidx >= 0 && (uint32_t)f.fidx < ev->nfields && ev->fields[f.fidx].is_null)
-        return 0;
-    return copy_out(&f, buf, s, n);
-}
-
-int tn_eval_rename_target(const tn_event *ev, const tn_rename *rn, char buf[32], const char **s, size_t *n)
-{
-    fval f;
-    lookup_target(NULL, ev, rn, &f);
-    return copy_out(&f, buf, s, n);
-}
-
-int tn_eval_field(const tn_event *ev, const char *name, char buf[32], const char **s, size_t *n)
-{
-    fval f;
-    tn_fieldname fn;
-    tn_fieldname_init(&fn, name, strlen(name));
-    lookup_name(NULL, ev, &fn, &f);
-    return copy_out(&f, buf, s, n);
 }
