@@ -255,14 +255,10 @@ static int recover(tn_gz *g, uint64_t where, const char *what, int junk, int cut
     int has_size = r && isize != none && next > g->bad_start &&
                    (uint64_t)isize <= (next - g->bad_start) * 1032 + 1024;
     uint64_t skipped = next > where ? next - where : 0;
-    if (r && next <= where)
+    if (r && next <= where)   /* always so when cut: where is the end */
         problem(g, "%s at byte %llu of the file: resumed at the next gzip member, at byte %llu (its data had "
                    "run on into it)", cut ? "gzip member damaged (its data ran on to the end of the file)" : what,
                 (unsigned long long)where, (unsigned long long)next);
-    else if (cut && r)
-        problem(g, "gzip member from byte %llu of the file damaged: its data ran on to the end of the file "
-                   "(at byte %llu); resumed at the next gzip member, at byte %llu",
-                (unsigned long long)g->mstart, (unsigned long long)where, (unsigned long long)next);
     else if (cut)
         problem(g, "gzip data ends at byte %llu of the file, inside a member (the file is cut): "
                    "the rest of that member is lost", (unsigned long long)where);
