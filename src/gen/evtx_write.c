@@ -65,6 +65,18 @@ int tn_evtxw_open(tn_evtx_writer *w, const char *path, const char *computer)
     return 0;
 }
 
+/* pwrite of all n bytes: 0, or -1 with errno set (a short write is a
+ * full disk: it sets no errno of its own). */
+static int put_at(int fd, const void *p, size_t n, off_t at)
+{
+    ssize_t k = pwrite(fd, p, n, at);
+    if (k == (ssize_t)n)
+        return 0;
+    if (k >= 0)
+        errno = ENOSPC;
+    return -1;
+}
+
 /* Fills in the header of the current chunk and writes it to its place.
  * Checksums are left out when the chunk is only parked: it will be
  * stored again, with them, when it is sealed or the file is closed. */
@@ -85,9 +97,7 @@ static int chunk_store(tn_evtx_writer *w, int checksums)
         tn_wr32(c + 124, (uint32_t)crc32(crc, (const Bytef *)c + 128, TN_EVTX_CHUNK_HDR - 128));
     }
     off_t at = (off_t)FILE_HDR + (off_t)(w->nchunks - 1) * TN_EVTX_CHUNK;
-    if (pwrite(w->fd, c, TN_EVTX_CHUNK, at) != (ssize_t)TN_EVTX_CHUNK)
-        return -1;
-    return 0;
+    return put_at(w->fd, c, TN_EVTX_CHUNK, at);
 }
 
 static int unpark(tn_evtx_writer *w)
@@ -103,9 +113,12 @@ static int unpark(tn_evtx_writer *w)
         return -1;
     }
     off_t at = (off_t)FILE_HDR + (off_t)(w->nchunks - 1) * TN_EVTX_CHUNK;
-    if (pread(w->fd, w->chunk, TN_EVTX_CHUNK, at) != (ssize_t)TN_EVTX_CHUNK)
-        return -1;
-    return 0;
+    ssize_t k = pread(w->fd, w->chunk, TN_EVTX_CHUNK, at);
+    if (k == (ssize_t)TN_EVTX_CHUNK)
+        return 0;
+    if (k >= 0)
+        errno = EIO;   /* the chunk written before is not there whole */
+    return -1;
 }
 
 int tn_evtx_park(tn_evtx_writer *w)
@@ -220,7 +233,7 @@ static int write_file_header(tn_evtx_writer *w)
     tn_wr16(h + 42, (uint16_t)w->nchunks);
     tn_wr32(h + 120, 0);
     tn_wr32(h + 124, (uint32_t)crc32(0, (const Bytef *)h, 120));
-    return pwrite(w->fd, h, FILE_HDR, 0) == (ssize_t)FILE_HDR ? 0 : -1;
+    return put_at(w->fd, h, FILE_HDR, 0);
 }
 
 int tn_evtxw_close(tn_evtx_writer *w)

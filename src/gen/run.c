@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct host_out {
     tn_evtx_writer w[TN_CH__COUNT];
@@ -47,6 +48,7 @@ typedef struct gen_run {
     tn_gen_stats st;
     char path[512], rel[256];
     int failed;
+    int progress;   /* a line of progress on stderr, a terminal */
 } gen_run;
 
 static int cmp_event(const void *a, const void *b, void *ctx)
@@ -90,9 +92,8 @@ static int write_evtx(gen_run *g, uint32_t host, const tn_gen_event *e, uint64_t
         return -1;
     }
     uint64_t got;
-    if (id > w->next_id && tn_evtx_skip_ids(w, id - w->next_id) != 0)
-        return -1;
-    if (tn_evtx_append(w, e, &got) != 0) {
+    if ((id > w->next_id && tn_evtx_skip_ids(w, id - w->next_id) != 0) ||
+        tn_evtx_append(w, e, &got) != 0) {
         fprintf(stderr, "tansa gen: %s: %s\n", w->path, strerror(errno));
         return -1;
     }
@@ -168,9 +169,11 @@ static int host_day(gen_run *g, uint32_t host)
         qsort_r(g->order, n, sizeof(uint32_t), cmp_event, g->sink.ev);
     for (uint32_t i = 0; i < n && !g->failed; i++)
         emit(g, host, &g->sink.ev[g->order[i]]);
-    for (int ch = 0; ch < TN_CH__COUNT; ch++)
-        if (g->ho[host].w[ch].path && tn_evtx_park(&g->ho[host].w[ch]) != 0)
+    for (int ch = 0; ch < TN_CH__COUNT && !g->failed; ch++)
+        if (g->ho[host].w[ch].path && tn_evtx_park(&g->ho[host].w[ch]) != 0) {
+            fprintf(stderr, "tansa gen: %s: %s\n", g->ho[host].w[ch].path, strerror(errno));
             g->failed = 1;
+        }
     if (g->opt->jsonl && flush_jsonl(g, host) != 0)
         g->failed = 1;
     return g->failed ? -1 : 0;
@@ -223,13 +226,13 @@ static int run_days(gen_run *g)
             return TN_EXIT_INTERNAL;
         for (uint32_t h = 0; h < g->org.nhosts; h++)
             if (host_day(g, h) != 0)
-                return g->sink.oom ? TN_EXIT_INTERNAL : TN_EXIT_PARTIAL;
+                return TN_EXIT_INTERNAL;   /* out of memory, or an output not written */
         tn_truth_day_end(g->truth);
-        if (!g->opt->quiet)
+        if (g->progress)
             fprintf(stderr, "\rtansa gen: day %d/%d, %llu events", day + 1, g->opt->days,
                     (unsigned long long)g->st.events);
     }
-    if (!g->opt->quiet)
+    if (g->progress)
         fputc('\n', stderr);
     return TN_EXIT_OK;
 }
@@ -244,8 +247,11 @@ static int close_all(gen_run *g)
                 continue;
             g->st.bytes_evtx += w->bytes;
             g->st.files++;
-            if (tn_evtxw_close(w) != 0)
+            snprintf(g->path, sizeof(g->path), "%s", w->path);   /* closing frees it */
+            if (tn_evtxw_close(w) != 0 && !rc && !g->failed) {   /* the first failure said */
+                fprintf(stderr, "tansa gen: %s: %s\n", g->path, strerror(errno));
                 rc = -1;
+            }
         }
     for (uint32_t h = 0; h < g->org.nhosts; h++)
         for (int ch = 0; ch < TN_CH__COUNT; ch++)
@@ -281,6 +287,7 @@ int tn_gen_run(const tn_gen_opts *opt)
     gen_run g;
     memset(&g, 0, sizeof(g));
     g.opt = opt;
+    g.progress = !opt->quiet && isatty(2);   /* progress only on a terminal */
     double t0 = now_s();
     if (tn_org_build(&g.org, opt->seed, opt->scale, opt->days) != 0)
         return TN_EXIT_INTERNAL;
@@ -298,12 +305,15 @@ int tn_gen_run(const tn_gen_opts *opt)
         rc = tn_gen_out_prepare(opt->out, &g.org) != 0 ? TN_EXIT_USAGE : run_days(&g);
     }
     if (g.ho && close_all(&g) != 0 && rc == TN_EXIT_OK)
-        rc = TN_EXIT_PARTIAL;
+        rc = TN_EXIT_INTERNAL;
     g.st.seconds = now_s() - t0;
     if (rc == TN_EXIT_OK) {
         snprintf(g.path, sizeof(g.path), "%s/truth.json", opt->out);
-        if (tn_truth_write(g.truth, g.path, &g.st) != 0 || tn_truth_oom(g.truth))
-            rc = TN_EXIT_PARTIAL;
+        if (tn_truth_write(g.truth, g.path, &g.st) != 0 || tn_truth_oom(g.truth)) {
+            fprintf(stderr, "tansa gen: %s: %s\n", g.path,
+                    tn_truth_oom(g.truth) ? "out of memory" : strerror(errno));
+            rc = TN_EXIT_INTERNAL;
+        }
     }
     if (rc == TN_EXIT_OK && !opt->quiet) {
         double mb = (double)(g.st.bytes_evtx + g.st.bytes_jsonl) / 1e6;

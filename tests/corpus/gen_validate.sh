@@ -71,5 +71,20 @@ assert any(g["reason"] == "cleared" for g in t["gaps"])
 assert t["malicious_events"] and all(m["record_id"] > 0 for m in t["malicious_events"])
 PYEOF
 if [ $? -eq 0 ]; then ok "truth: seed, path, crown-jewel verdicts"; else bad "truth"; tail -n 3 "$tmp/truth"; fi
+# A disk that fills up (here a file size limit: writes past it fail with
+# EFBIG, as on a full disk with ENOSPC) is an output that cannot be written:
+# exit 4 and the file named (it was exit 1 with no word for EVTX; session 29).
+# Progress goes to a terminal only.
+for fmt in evtx jsonl; do
+    (trap '' XFSZ; ulimit -f 64; exec "$TANSA" gen --scale 0.1 --days 7 --format $fmt --out "$tmp/full-$fmt") \
+        >"$tmp/full.out" 2>"$tmp/full.err"
+    rc=$?
+    if [ $rc -eq 4 ] && [ "$(wc -l <"$tmp/full.err")" -eq 1 ] &&
+        grep -Eq "^tansa gen: $tmp/full-$fmt/logs/.*\.$fmt: (File too large|No space left on device)\$" "$tmp/full.err"; then
+        ok "gen to a full disk ($fmt): exit 4, the file named"
+    else bad "gen to a full disk ($fmt): exit $rc"; head -n 3 "$tmp/full.err"; fi
+done
+"$TANSA" gen --scale 0.05 --days 7 --out "$tmp/np" >/dev/null 2>"$tmp/np.err"
+if [ ! -s "$tmp/np.err" ]; then ok "gen: no progress when stderr is no terminal"; else bad "gen: progress on a file"; od -c "$tmp/np.err" | head -n 2; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
