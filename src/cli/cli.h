@@ -55,6 +55,16 @@ void tn_cli_hunt_stopped(const char *cmd, int rc, const tn_hunt_stats *st);
  * read back. */
 void tn_cli_unreadable_run(const char *cmd);
 
+/* The exit code of a command that read inputs and finished: 3 (no input)
+ * when the paths held none of a known type (said on stderr) or when no
+ * record of them could be read and there were problems; 1 (partial) when
+ * there were problems; else 0. The same rule in hunt, dump, metrics and
+ * scope (dump and scope gave 1 where hunt gave 3; metrics and scope said
+ * nothing of paths with no input; a review, session 29). */
+int tn_cli_input_rc(const char *cmd, size_t ninputs, uint64_t records, uint64_t problems);
+/* An -o path: NULL or "-" is standard output. */
+int tn_cli_is_stdout(const char *path);
+
 /* Prints "tansa CMD: message" and returns TN_EXIT_USAGE. */
 int tn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

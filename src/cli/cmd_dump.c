@@ -32,7 +32,7 @@ static const char dump_help[] =
     "                           jsonl: evtx_dump's JSON shape (default);\n"
     "                           xml: the record's XML; event: the normalised\n"
     "                           event that rules see, as flat JSON\n"
-    "  -o, --output FILE        write there instead of standard output\n"
+    "  -o, --output FILE        write there instead of standard output ('-': it)\n"
     "  -t, --threads N          parse chunks on N threads (default 1)\n"
     "      --carve              also recover records from chunk slack and\n"
     "                           from space that is not a valid chunk\n"
@@ -57,11 +57,13 @@ typedef struct dump_ctx {
     int failed;         /* a render failed (reported) */
     tn_diag *diag;
     const dump_out *out;
+    uint64_t records;   /* written, over the workers (atomic) */
 } dump_ctx;
 
 typedef struct rec_arg {
     dump_ctx *d;
     tn_buf *out;
+    uint64_t records;
 } rec_arg;
 
 static int on_record(void *va, const tn_evtx_record *r)
@@ -90,14 +92,16 @@ static int on_record(void *va, const tn_evtx_record *r)
     }
     if (a->d->format != FMT_XML)
         tn_buf_putc(a->out, '\n');
+    a->records++;
     return 0;
 }
 
 static int work(void *va, size_t task, int worker, tn_buf *out)
 {
     dump_ctx *d = va;
-    rec_arg a = {d, out};
+    rec_arg a = {d, out, 0};
     tn_evtx_read_chunk(d->f, task, &d->ctxs[worker], d->carve, on_record, &a);
+    __atomic_fetch_add(&d->records, a.records, __ATOMIC_RELAXED);
     return tn_buf_ok(out) ? 0 : TN_EXIT_INTERNAL;
 }
 
@@ -114,7 +118,7 @@ static int emit(void *va, size_t task, tn_buf *out)
 /* Opens path for -o (created, or truncated), or takes standard output. */
 static int out_open(const char *path, dump_out *o)
 {
-    if (!path) {
+    if (tn_cli_is_stdout(path)) {
         *o = (dump_out){STDOUT_FILENO, "standard output"};
         return 0;
     }
@@ -196,6 +200,7 @@ int tn_cmd_dump(int argc, char **argv)
     tn_diag diag = {.quiet = quiet};
     bx_chunk *ctxs = tn_calloc((size_t)threads, sizeof(bx_chunk));
     int rc = ctxs ? 0 : TN_EXIT_INTERNAL, opened = 0;
+    uint64_t records = 0;
     for (int t = 0; t < threads && !rc; t++)
         if (bx_chunk_init(&ctxs[t]))
             rc = TN_EXIT_INTERNAL;
@@ -205,6 +210,7 @@ int tn_cmd_dump(int argc, char **argv)
             continue;
         opened++;
         rc = tn_par_run(threads, tn_evtx_nchunks(d.f), work, emit, &d);
+        records += d.records;
         tn_evtx_close(d.f);
     }
     rc = out_close(&out, rc);
@@ -215,7 +221,9 @@ int tn_cmd_dump(int argc, char **argv)
     tn_diag_summary(&diag);
     if (rc)
         return rc;
+    /* each file that could not be opened was said; a file, not a folder
+     * of files, so no "no input in the paths" */
     if (!opened)
         return TN_EXIT_NOINPUT;
-    return tn_diag_total(&diag) ? TN_EXIT_PARTIAL : TN_EXIT_OK;
+    return tn_cli_input_rc("dump", (size_t)opened, records, tn_diag_total(&diag));
 }

@@ -484,15 +484,9 @@ int tn_cmd_hunt(int argc, char **argv)
     if (out != stdout && fclose(out) != 0 && !rc)
         rc = TN_EXIT_INTERNAL;
     if (!rc) {
-        uint64_t problems = tn_diag_total(&diag) - diag.count[TN_P_RULE];
-        if (in.n == 0)
-            fprintf(stderr, "tansa hunt: no EVTX, JSON or auditd input in the paths given\n");
         /* nothing could be read: no input, or inputs none of whose
          * records could be (every line of a JSON file bad, say) */
-        if (in.n == 0 || (!st.records && problems))
-            rc = TN_EXIT_NOINPUT;
-        else if (problems)
-            rc = TN_EXIT_PARTIAL;
+        rc = tn_cli_input_rc("hunt", in.n, st.records, tn_diag_total(&diag) - diag.count[TN_P_RULE]);
     }
     tn_dets_free(&dets);
     tn_hunt_stats_free(&st);

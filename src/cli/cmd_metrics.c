@@ -144,13 +144,21 @@ static void print(metrics *m, int format)
                 size_t l = e ? (size_t)(e - p) : strlen(p);
                 tn_buf_json_str(&b, c[k], strlen(c[k]));
                 tn_buf_putc(&b, ':');
-                tn_buf_json_str(&b, p, l);
+                /* numbers as numbers, as hunt writes event_id */
+                int num = (!strcmp(c[k], "event_id") || !strcmp(c[k], "logon_type")) && l && l < 11 &&
+                          strspn(p, "0123456789") >= l && (p[0] != '0' || l == 1);
+                if (num)
+                    tn_buf_put(&b, p, l);
+                else
+                    tn_buf_json_str(&b, p, l);
                 tn_buf_putc(&b, ',');
                 p = e ? e + 1 : p + l;
             }
             tn_buf_printf(&b, "\"count\":%llu", (unsigned long long)r->n);
             if (m->kind == M_LOGONS)
                 tn_buf_printf(&b, ",\"first\":\"%s\",\"last\":\"%s\"", t1, t2);
+            else   /* the table's share, in percent */
+                tn_buf_printf(&b, ",\"share\":%.2f", m->total ? 100.0 * r->n / m->total : 0.0);
             tn_buf_puts(&b, "}\n");
         } else {
             /* the key's parts are the logs' text: a CSV cell each (quoted,
@@ -195,6 +203,11 @@ int tn_cmd_metrics(int argc, char **argv)
         m.kind = M_LOGONS;
     else
         return tn_usage_error("metrics", "unknown metric '%s'", argv[1]);
+    for (int i = 2; i < argc; i++)   /* `metrics eid --help` too */
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(metrics_help, stdout);
+            return TN_EXIT_OK;
+        }
     int format = 0, quiet = 0;
     const char **paths = tn_calloc((size_t)argc, sizeof(char *));
     size_t np = 0;
@@ -226,6 +239,8 @@ int tn_cmd_metrics(int argc, char **argv)
     tn_map_init(&m.keys);
     tn_buf_init(&m.key);
     int rc = tn_inputs_collect(&in, paths, np, &d) ? TN_EXIT_INTERNAL : 0;
+    if (!rc && !in.n)
+        rc = tn_cli_input_rc("metrics", 0, 0, 0);   /* no table from no logs at all */
     if (!rc)
         rc = tn_inputs_scan(&in, 1, 0, &d, on_event, NULL, &m);
     if (!rc)
@@ -236,7 +251,7 @@ int tn_cmd_metrics(int argc, char **argv)
     }
     tn_diag_summary(&d);
     if (!rc)
-        rc = !in.n ? TN_EXIT_NOINPUT : tn_diag_total(&d) ? TN_EXIT_PARTIAL : TN_EXIT_OK;
+        rc = tn_cli_input_rc("metrics", in.n, m.total, tn_diag_total(&d));
     tn_inputs_free(&in);
     tn_map_free(&m.keys);
     tn_buf_free(&m.key);

@@ -11,6 +11,7 @@
 #include "sigma/sigma.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static const char scope_help[] =
     "  --crown-jewels H,...  hosts that get a touched/assured_untouched/cannot_assure verdict\n"
     "  --silence HOURS   a steady log silent longer than this is a gap (default 24, >= 1)\n"
     "  --format json|text  one JSON object (default) or a story ordered by time\n"
-    "  -o FILE           write there instead of standard output\n"
+    "  -o FILE           write there instead of standard output ('-': standard output)\n"
     "  -t, --threads N   reading threads (default: number of CPUs)\n"
     "  --from-detections[=LEVEL]  also seed every host where a rule at LEVEL or\n"
     "                    above (default high) fired, at its first such detection\n"
@@ -130,12 +131,14 @@ typedef struct reading {
     tn_scope *s;
     const tn_inputs *in;
     int bad;
+    uint64_t *records;   /* per worker, a cache line apart */
 } reading;
 
 static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
 {
     reading *r = arg;
     (void)file;
+    r->records[(size_t)worker * 8]++;
     return tn_scope_add_worker(r->s, worker, ev) ? TN_EXIT_INTERNAL : 0;
 }
 
@@ -159,16 +162,19 @@ static int scan_inputs(reading *r, int threads, tn_diag *d)
 
 static int write_out(const tn_buf *b, const char *path)
 {
+    if (tn_cli_is_stdout(path))
+        path = NULL;
     FILE *f = path ? fopen(path, "w") : stdout;
     if (!f) {
-        fprintf(stderr, "tansa scope: %s: cannot open for writing\n", path);
+        fprintf(stderr, "tansa scope: %s: cannot open for writing: %s\n", path, strerror(errno));
         return TN_EXIT_USAGE;
     }
     int bad = tn_buf_write(b, f);
     if (path ? fclose(f) != 0 : fflush(f) != 0 || ferror(f))   /* stdout too: /dev/full */
         bad = 1;
     if (bad) {
-        fprintf(stderr, "tansa scope: %s: write failed\n", path ? path : "standard output");
+        fprintf(stderr, "tansa scope: %s: write failed: %s\n", path ? path : "standard output",
+                strerror(errno));
         return TN_EXIT_INTERNAL;
     }
     return 0;
@@ -316,10 +322,21 @@ static int run(tn_scope *s, const opts *o)
     int rc = tn_inputs_collect(&in, o->paths, o->np, &d) ? TN_EXIT_INTERNAL : 0;
     if (rc)
         fprintf(stderr, "tansa scope: out of memory\n");
+    else if (!in.n) {   /* no answer that looks whole from no logs at all */
+        tn_diag_summary(&d);
+        tn_inputs_free(&in);
+        return tn_cli_input_rc("scope", 0, 0, 0);
+    }
     if (!rc && o->from_det)
         rc = seed_from_detections(s, o, &in, &d);   /* says why it failed */
-    reading rd = {s, &in, 0};
     int threads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    reading rd = {s, &in, 0, tn_calloc((size_t)threads * 8, sizeof(uint64_t))};
+    if (!rc && !rd.records) {
+        fprintf(stderr, "tansa scope: out of memory\n");
+        rc = TN_EXIT_INTERNAL;
+    }
     int scope_rc = 0;   /* the scope's own failure: its error says why */
     if (!rc && tn_scope_set_threads(s, threads))
         rc = scope_rc = TN_EXIT_INTERNAL;
@@ -338,7 +355,13 @@ static int run(tn_scope *s, const opts *o)
     tn_buf_free(&b);
     tn_diag_summary(&d);
     if (!rc)
-        rc = !in.n ? TN_EXIT_NOINPUT : tn_diag_total(&d) ? TN_EXIT_PARTIAL : TN_EXIT_OK;
+    {
+        uint64_t records = 0;
+        for (int w = 0; w < threads; w++)
+            records += rd.records[(size_t)w * 8];
+        rc = tn_cli_input_rc("scope", in.n, records, tn_diag_total(&d));
+    }
+    tn_free(rd.records);
     tn_inputs_free(&in);
     return rc;
 }

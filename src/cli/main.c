@@ -69,6 +69,20 @@ void tn_cli_unreadable_run(const char *cmd)
             tn_temp_dir());
 }
 
+int tn_cli_input_rc(const char *cmd, size_t ninputs, uint64_t records, uint64_t problems)
+{
+    if (!ninputs)
+        fprintf(stderr, "tansa %s: no EVTX, JSON or auditd input in the paths given\n", cmd);
+    if (!ninputs || (!records && problems))
+        return TN_EXIT_NOINPUT;
+    return problems ? TN_EXIT_PARTIAL : TN_EXIT_OK;
+}
+
+int tn_cli_is_stdout(const char *path)
+{
+    return !path || !strcmp(path, "-");
+}
+
 int tn_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -42,4 +42,11 @@ if [ -w /dev/full ]; then
 fi
 "$T" dump -o "$work/no/such/dir/out.jsonl" "$F" >/dev/null 2>"$work/o.err"; rc=$?
 [ "$rc" = 2 ] && [ -s "$work/o.err" ]; check "an -o that cannot be opened: exit 2 with the reason" $?
+# '-o -' is standard output as in hunt (it made a file named '-'); a file
+# of which no record could be read is exit 3 as in hunt (it was 1).
+(TA=$(realpath "$T"); FA=$(realpath "$F"); cd "$work" && "$TA" dump -o - "$FA" >"$work/dash.out"); rc=$?
+[ $rc = 0 ] && [ ! -e "$work/-" ] && cmp -s "$work/a" "$work/dash.out"; check "-o - writes standard output" $?
+head -c 3000 "$F" >"$work/hdr.evtx"
+"$T" dump "$work/hdr.evtx" >/dev/null 2>&1; rc=$?
+[ $rc = 3 ]; check "a file header alone (no record readable): exit 3 ($rc)" $?
 echo "$pass passed, $fail failed"

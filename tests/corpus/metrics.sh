@@ -27,4 +27,18 @@ out=$("$T" metrics computer -f csv -q "$w/h.jsonl" | tail -n 1)
 [ "$("$T" metrics computer -q "$w/h.jsonl" | grep -c $'\033')" = 0 ]; check "metrics table: no raw ESC" $?
 "$T" metrics computer -q "$w/h.jsonl" >/dev/full 2>/dev/null
 [ $? = 4 ]; check "metrics whose table cannot be written: exit 4" $?
+# JSON Lines as hunt writes them: event_id and logon_type are numbers, and
+# the share the table has is there; --help after the metric; paths with no
+# input are said (exit 3, no table). A review, session 29.
+line=$("$T" metrics eid -f jsonl -q "$IN" | head -n 1)
+python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert isinstance(o["event_id"], int) and isinstance(o["share"], float), o' "$line"
+check "metrics eid JSON: a numeric event_id and the share ($line)" $?
+line=$("$T" metrics logons -f jsonl -q "$IN" | head -n 1)
+python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert isinstance(o["logon_type"], int), o' "$line"
+check "metrics logons JSON: a numeric logon_type" $?
+"$T" metrics eid --help | grep -q '^Usage: tansa metrics'; check "metrics eid --help" $?
+mkdir -p "$w/none"
+"$T" metrics eid "$w/none" >"$w/none.out" 2>"$w/none.err"; rc=$?
+[ $rc = 3 ] && [ ! -s "$w/none.out" ] && grep -q 'no EVTX, JSON or auditd input' "$w/none.err"
+check "metrics on a folder without logs: said, exit 3, no table (exit $rc)" $?
 echo "$pass passed, $fail failed"

@@ -81,4 +81,12 @@ printf 'name,addr\nX,1.2.3.4\n' >"$d/bad.csv"
 [ $? = 3 ]; check "no readable input: exit 3" $?
 "$T" scope --help | grep -q 'from-detections\[=LEVEL\]'
 check "--help documents --from-detections" $?
+# paths with no input: said, exit 3, and no answer that looks whole; '-o -'
+# is standard output (it made a file named '-'). A review, session 29.
+mkdir -p "$d/none"
+"$T" scope "${S[@]}" "$d/none" >"$d/none.out" 2>"$d/none.err"; rc=$?
+[ $rc = 3 ] && [ ! -s "$d/none.out" ] && grep -q 'no EVTX, JSON or auditd input' "$d/none.err"
+check "scope on a folder without logs: said, exit 3, no answer (exit $rc)" $?
+(TA=$(realpath "$T"); cd "$d/none" && "$TA" scope "${S[@]}" -o - "$d/sec.jsonl" >"$d/dash.out"); rc=$?
+[ $rc = 0 ] && [ ! -e "$d/none/-" ] && [ -s "$d/dash.out" ]; check "scope -o - writes standard output" $?
 echo "$pass passed, $fail failed"
