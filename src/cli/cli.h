@@ -3,6 +3,7 @@
 #define TN_CLI_H
 
 #include "hunt/hunt.h"
+#include "read/input.h"
 
 #define TANSA_VERSION "0.1.0"
 
@@ -12,12 +13,14 @@
     "Exit codes:\n"                                                          \
     "  0  success: all input was read\n"                                     \
     "  1  partial: finished, but some input was bad or unreadable (see stderr)\n" \
-    "  2  usage: bad command line\n"                                         \
+    "  2  usage: bad command line (also an -o or --out that cannot be created)\n" \
     "  3  no input: nothing could be read\n"                                 \
     "  4  internal: out of memory, a temporary file that cannot be written or\n" \
     "     read back ($TMPDIR; standard input that cannot be copied there is an\n" \
     "     unreadable input: 1 or 3), an output that cannot be written, or\n" \
-    "     internal error\n"
+    "     internal error\n"                                                   \
+    "  An output pipe closed early (| head) ends it by SIGPIPE, as Unix tools\n" \
+    "  (the shell shows 141); an interrupt, 130.\n"
 
 typedef struct tn_command {
     const char *name;
@@ -62,6 +65,25 @@ void tn_cli_unreadable_run(const char *cmd);
  * scope (dump and scope gave 1 where hunt gave 3; metrics and scope said
  * nothing of paths with no input; a review, session 29). */
 int tn_cli_input_rc(const char *cmd, size_t ninputs, uint64_t records, uint64_t problems);
+/* A line of progress on stderr while inputs are read, as hunt's: only
+ * when stderr is a terminal and not --quiet (scope and metrics were
+ * silent for seconds on a large collection; a review, session 29). */
+typedef struct tn_cli_progress {
+    const char *cmd;
+    const tn_inputs *in;
+    uint64_t total;   /* bytes of all inputs */
+    uint64_t base;    /* bytes of the inputs before base_index (scope reads one at a time) */
+    size_t base_index;
+    double t0;
+    int on, shown;
+} tn_cli_progress;
+void tn_cli_progress_init(tn_cli_progress *p, const char *cmd, const tn_inputs *in, int quiet);
+/* index: the input started last (after base_index); done: its bytes read
+ * so far, counted from base. */
+void tn_cli_progress_at(tn_cli_progress *p, size_t index, uint64_t done);
+/* Ends the line, if one was shown. */
+void tn_cli_progress_end(tn_cli_progress *p);
+
 /* An -o path: NULL or "-" is standard output. */
 int tn_cli_is_stdout(const char *path);
 

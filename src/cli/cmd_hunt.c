@@ -25,7 +25,10 @@ static const char hunt_help[] =
     "Options:\n"
     "  -r, --rules PATH        Sigma rules (file or folder; repeatable). Default:\n"
     "                          $TANSA_RULES, else the built-in pack (rules/ in the\n"
-    "                          folder above the tansa binary's, else ./rules)\n"
+    "                          folder above the tansa binary's, else ./rules).\n"
+    "                          Global filters (Sigma 'filter' documents) are\n"
+    "                          rule files too: -r rules -r my-filters/ (a -r\n"
+    "                          leaves the built-in pack out: name it as well)\n"
     "  -f, --format F          table, csv, jsonl (default: table on a terminal,\n"
     "                          else and with -o FILE jsonl)\n"
     "  -o, --output FILE       write the timeline to FILE ('-': standard output);\n"
@@ -393,8 +396,11 @@ int tn_cmd_hunt(int argc, char **argv)
     }
     if (!nrules) {
         const char *def = tn_default_rules();
+        struct stat sb;
         if (!def)
             USAGE("no rules: give --rules PATH (the built-in pack was not found)");
+        if (stat(def, &sb) != 0)   /* as a --rules path (it was one rejected rule, exit 0) */
+            USAGE("cannot read rules '%s' (TANSA_RULES): %s", def, strerror(errno));
         rules[nrules++] = def;
     }
 

@@ -34,7 +34,13 @@ typedef struct metrics {
     uint64_t total;
     tn_buf key;
     int oom;
+    tn_cli_progress prog;
 } metrics;
+
+static void on_progress(void *arg, size_t index, uint64_t done)
+{
+    tn_cli_progress_at(&((metrics *)arg)->prog, index, done);
+}
 
 static const char *field(const tn_event *ev, const char *name)
 {
@@ -241,8 +247,11 @@ int tn_cmd_metrics(int argc, char **argv)
     int rc = tn_inputs_collect(&in, paths, np, &d) ? TN_EXIT_INTERNAL : 0;
     if (!rc && !in.n)
         rc = tn_cli_input_rc("metrics", 0, 0, 0);   /* no table from no logs at all */
-    if (!rc)
-        rc = tn_inputs_scan(&in, 1, 0, &d, on_event, NULL, &m);
+    if (!rc) {
+        tn_cli_progress_init(&m.prog, "metrics", &in, quiet);
+        rc = tn_inputs_scan(&in, 1, 0, &d, on_event, on_progress, &m);
+        tn_cli_progress_end(&m.prog);
+    }
     if (!rc)
         print(&m, format);
     if (!rc && (fflush(stdout) || ferror(stdout))) {   /* a table that did not arrive */

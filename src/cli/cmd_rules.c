@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct reject {
@@ -326,6 +327,13 @@ int tn_cmd_rules(int argc, char **argv)
         rc = tn_usage_error("rules", "no rule files or folders given");
         goto out;
     }
+    for (size_t i = 0; i < npaths; i++) {   /* as hunt --rules (it was a rejected rule at 0:0, exit 3) */
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            rc = tn_usage_error("rules", "cannot read '%s': %s", paths[i], strerror(errno));
+            goto out;
+        }
+    }
     tn_diag d = {0};
     /* no matching here: skip building the prefilter; files load on every CPU */
     tn_rule_opts o = {.logsource_maps = maps, .nlogsource_maps = nmaps, .placeholders = placeholders,
@@ -355,7 +363,8 @@ int tn_cmd_rules(int argc, char **argv)
         rc = TN_EXIT_INTERNAL;
     if (rc == TN_EXIT_OK && c.nrej)
         rc = tn_ruleset_count(rs) ? TN_EXIT_PARTIAL : TN_EXIT_NOINPUT;
-    if (rc == TN_EXIT_OK && !c.nrej && !tn_ruleset_count(rs) && !tn_ruleset_ncorrelations(rs)) {
+    if (rc == TN_EXIT_OK && !c.nrej && !tn_ruleset_count(rs) && !tn_ruleset_ncorrelations(rs) &&
+        !tn_ruleset_nfilters(rs)) {   /* a file of global filters alone is checked (it was exit 3) */
         /* nothing was checked: a folder without rules is no success */
         fprintf(stderr, "tansa rules: no rule (.yml, .yaml) in the paths given\n");
         rc = TN_EXIT_NOINPUT;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char scope_help[] =
@@ -132,7 +133,13 @@ typedef struct reading {
     const tn_inputs *in;
     int bad;
     uint64_t *records;   /* per worker, a cache line apart */
+    tn_cli_progress prog;
 } reading;
+
+static void on_progress(void *arg, size_t index, uint64_t done)
+{
+    tn_cli_progress_at(&((reading *)arg)->prog, index, done);
+}
 
 static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
 {
@@ -155,7 +162,9 @@ static int scan_inputs(reading *r, int threads, tn_diag *d)
         if (tn_scope_file(r->s, r->in->v[i].path, kind != TN_INPUT_JSON && kind != TN_INPUT_AUDITD))
             r->bad = 1;
         else
-            rc = tn_inputs_scan(&one, threads, 0, d, on_event, NULL, r);
+            rc = tn_inputs_scan(&one, threads, 0, d, on_event, on_progress, r);
+        r->prog.base += r->in->v[i].size;
+        r->prog.base_index = i + 1;
     }
     return rc;
 }
@@ -230,6 +239,11 @@ static int seed_from_detections(tn_scope *s, const opts *o, tn_inputs *in, tn_di
     size_t nrules = o->nrules ? o->nrules : 1;
     if (!rules[0])
         return tn_usage_error("scope", "no rules: give --rules PATH (the built-in pack was not found)");
+    for (size_t i = 0; i < nrules; i++) {   /* as hunt: seeding from no rules is no seeding */
+        struct stat sb;
+        if (stat(rules[i], &sb) != 0)
+            return tn_usage_error("scope", "cannot read rules '%s': %s", rules[i], strerror(errno));
+    }
     tn_ruleset *rs = NULL;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     tn_rule_opts ro = {.threads = threads};
@@ -332,7 +346,7 @@ static int run(tn_scope *s, const opts *o)
     int threads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
-    reading rd = {s, &in, 0, tn_calloc((size_t)threads * 8, sizeof(uint64_t))};
+    reading rd = {s, &in, 0, tn_calloc((size_t)threads * 8, sizeof(uint64_t)), {0}};
     if (!rc && !rd.records) {
         fprintf(stderr, "tansa scope: out of memory\n");
         rc = TN_EXIT_INTERNAL;
@@ -340,8 +354,10 @@ static int run(tn_scope *s, const opts *o)
     int scope_rc = 0;   /* the scope's own failure: its error says why */
     if (!rc && tn_scope_set_threads(s, threads))
         rc = scope_rc = TN_EXIT_INTERNAL;
+    tn_cli_progress_init(&rd.prog, "scope", &in, o->quiet);
     if (!rc)
         rc = scope_rc = scan_inputs(&rd, threads, &d);
+    tn_cli_progress_end(&rd.prog);
     if (!rc && (rd.bad || tn_scope_run(s)))
         rc = scope_rc = TN_EXIT_INTERNAL;
     if (scope_rc == TN_EXIT_INTERNAL)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Sorted by name; looked up linearly (it is short). */
 static const tn_command commands[] = {
@@ -33,7 +35,13 @@ static void print_help(FILE *f)
                "  TANSA_CACHE  folder for compiled literal databases and parsed rule files,\n"
                "               reused while the rules are unchanged (default\n"
                "               $XDG_CACHE_HOME/tansa, else ~/.cache/tansa); 'off' parses\n"
-               "               and compiles every time\n");
+               "               and compiles every time\n"
+               "  TANSA_RULES  the default rule pack (without --rules)\n"
+               "  TANSA_DATA   the data/ folder (log source map, placeholders)\n"
+               "  TMPDIR       temporary files (hunt's runs of detections, scope's\n"
+               "               records, standard input and gzip'd EVTX spooled)\n"
+               "  TANSA_NO_HUGE_PAGES, TANSA_NO_PREFILTER, TANSA_NO_SCAN_CACHE,\n"
+               "  TANSA_NO_VMEMO  =1 turns that off, for checking (README)\n");
     fprintf(f, "\n" TN_EXIT_CODES_HELP);
 }
 
@@ -76,6 +84,44 @@ int tn_cli_input_rc(const char *cmd, size_t ninputs, uint64_t records, uint64_t 
     if (!ninputs || (!records && problems))
         return TN_EXIT_NOINPUT;
     return problems ? TN_EXIT_PARTIAL : TN_EXIT_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void tn_cli_progress_init(tn_cli_progress *p, const char *cmd, const tn_inputs *in, int quiet)
+{
+    memset(p, 0, sizeof(*p));
+    p->cmd = cmd;
+    p->in = in;
+    p->on = !quiet && isatty(2);
+    p->t0 = now_s();
+    for (size_t i = 0; i < in->n; i++)
+        p->total += in->v[i].size;
+}
+
+void tn_cli_progress_at(tn_cli_progress *p, size_t index, uint64_t done)
+{
+    if (!p->on)
+        return;
+    done += p->base;
+    double el = now_s() - p->t0;
+    double mbs = el > 0 ? done / 1048576.0 / el : 0;
+    double eta = mbs > 0 && p->total > done ? (double)(p->total - done) / 1048576.0 / mbs : 0;
+    fprintf(stderr, "\rtansa %s: file %zu/%zu, %.0f/%.0f MB, %.0f MB/s, ETA %.0f s   ", p->cmd,
+            p->base_index + index + 1, p->in->n, done / 1048576.0, p->total / 1048576.0, mbs, eta);
+    p->shown = 1;
+}
+
+void tn_cli_progress_end(tn_cli_progress *p)
+{
+    if (p->shown)
+        fputc('\n', stderr);
+    p->shown = 0;
 }
 
 int tn_cli_is_stdout(const char *path)

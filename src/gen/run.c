@@ -316,7 +316,7 @@ int tn_gen_run(const tn_gen_opts *opt)
         }
     }
     if (rc == TN_EXIT_OK && !opt->quiet) {
-        double mb = (double)(g.st.bytes_evtx + g.st.bytes_jsonl) / 1e6;
+        double mb = (double)(g.st.bytes_evtx + g.st.bytes_jsonl) / 1048576.0;   /* as hunt's MB */
         printf("tansa gen: %llu events, %u hosts, %llu files, %.1f MB in %.2f s (%.1f MB/s)\n",
                (unsigned long long)g.st.events, g.org.nhosts, (unsigned long long)g.st.files, mb,
                g.st.seconds, g.st.seconds > 0 ? mb / g.st.seconds : 0.0);

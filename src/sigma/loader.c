@@ -553,8 +553,15 @@ static const tn_ynode *collection_action(const tn_ynode *d)
 static int load_docs(unit *U, const tn_ystream *st, const char *file)
 {
     const tn_ynode *action = NULL;
+    size_t some = 0;   /* documents that are not empty */
     for (size_t i = 0; i < st->ndocs && !action; i++)
         action = collection_action(st->docs[i]);
+    for (size_t i = 0; i < st->ndocs; i++)
+        some += st->docs[i]->kind != TN_Y_SCALAR || st->docs[i]->len;
+    if (!some) {   /* said, not skipped: it was "no rule in the paths given" (a review, session 29) */
+        reject(U, file, 1, 1, "no rule in the file: it is empty, or holds only comments");
+        return 0;
+    }
     for (size_t i = 0; i < st->ndocs; i++) {
         const tn_ynode *d = st->docs[i];
         if (!action) {

@@ -4,6 +4,7 @@
 set -u
 : "${TANSA:=build/tansa-san}"
 D=tests/data/sigma
+CORPUS=${CORPUS:-../shared/corpus}
 pass=0 fail=0
 check() { # name expected actual
     if [ "$2" = "$3" ]; then echo "ok   $1"; pass=$((pass + 1));
@@ -33,9 +34,28 @@ check "only bad rules exit 3 (no input)" 3 "$rc"
 check "bad format is a usage error" 2 "$rc"
 # sources says on stderr what it could not load (it was silent)
 se=$(mktemp)
-"$TANSA" rules sources /nonexistent-rules "$D/bad/bad_modifier.yml" "$D/good/proc_whoami.yml" >/dev/null 2>"$se"; rc=$?
-check "rules sources names what it could not load, on stderr" "1 1 1" \
-    "$rc $(grep -c '^/nonexistent-rules:0:0: No such file' "$se") $(grep -c "bad_modifier.yml:6:9: unknown modifier 'conatins'" "$se")"
+"$TANSA" rules sources "$D/bad/bad_modifier.yml" "$D/good/proc_whoami.yml" >/dev/null 2>"$se"; rc=$?
+check "rules sources names what it could not load, on stderr" "1 1" \
+    "$rc $(grep -c "bad_modifier.yml:6:9: unknown modifier 'conatins'" "$se")"
+# a path that does not exist is a bad command line, as in hunt --rules and
+# TANSA_RULES (since session 29; it was a rejected rule at 0:0, exit 1 or 3,
+# and TANSA_RULES=/nope hunted with no rules, exit 0)
+for cmd in "rules sources" "rules check"; do
+    "$TANSA" $cmd /nonexistent-rules "$D/good/proc_whoami.yml" >/dev/null 2>"$se"; rc=$?
+    check "$cmd: a path that does not exist: exit 2, named" "2 1" \
+        "$rc $(grep -c "cannot read '/nonexistent-rules': No such file" "$se")"
+done
+e=$(mktemp -d)
+TANSA_RULES=/nonexistent-rules "$TANSA" hunt -q "$e" >/dev/null 2>"$se"; rc=$?
+check "TANSA_RULES that does not exist: exit 2, named" "2 1" "$rc $(grep -c "cannot read rules '/nonexistent-rules' (TANSA_RULES)" "$se")"
+# an empty rule file is said (it was "no rule (.yml, .yaml) in the paths
+# given"); a folder of global filters alone is checked, exit 0 (it was 3)
+: >"$e/empty.yml"
+"$TANSA" rules check "$e/empty.yml" >"$se" 2>&1; rc=$?
+check "an empty rule file: rejected with the reason, exit 3" "3 1" "$rc $(grep -c "empty.yml:1:1: no rule in the file: it is empty" "$se")"
+"$TANSA" rules check "$CORPUS/sigma-specification/tests/schema/filter/filter_1.yml" >"$se" 2>&1; rc=$?
+check "the spec's filter example alone: checked, exit 0" "0 1" "$rc $(grep -c '^filters: 1' "$se")"
+rm -rf "$e"
 rm -f "$se"
 src=$("$TANSA" rules sources "$D/good/proc_whoami.yml" 2>/dev/null)
 check "sources of a process_creation rule" \
