@@ -178,7 +178,7 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
                 flt->filter_ix = rs->nfilters;
                 rs->filter_list[rs->nfilters++] = flt;
             }
-            if (flt->nfilter_rules == 1 && !strcasecmp(flt->filter_rules[0], "any")) {
+            if (flt->filter_any) {
                 for (uint32_t i = 0; i < nall; i++)
                     if (!all[i]->is_filter)
                         take(&A, i);
@@ -204,7 +204,8 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
                               : corr ? "but filters apply to rules (and so to the correlations they feed)"
                                      : "which is not loaded",
                          flt->nfilter_rules == 1 ? "it" : "that name");
-                warn(ctx, flt->file, flt->line, flt->col, why);
+                warn(ctx, flt->file, flt->filter_at ? flt->filter_at[2 * k] : flt->line,
+                     flt->filter_at ? flt->filter_at[2 * k + 1] : flt->col, why);
             }
         }
     }
@@ -224,6 +225,7 @@ int tn_filters_attach(tn_ruleset *rs, tn_srule **all, uint32_t nall, tn_corr *co
 typedef struct named {
     const char *id, *name, *file;
     uint32_t line, col;
+    const uint32_t *at;   /* line and column of the id, then of the name (0: the document's) */
 } named;
 
 /* by_name: names (as written), else ids (in any case). */
@@ -260,12 +262,13 @@ static int dup_warn(const named *v, uint32_t nv, int by_name, tn_reject_fn warn,
             if (by_name)
                 snprintf(why, sizeof(why), "name '%.60s' is also the name of %.200s:%u: names should be "
                          "unique (a filter naming it applies to both, and a correlation naming it is "
-                         "refused)", id, o->file, o->line);
+                         "refused)", id, o->file, o->at[2] ? o->at[2] : o->line);
             else
                 snprintf(why, sizeof(why), "id '%.60s' is also the id of %.200s:%u: ids should be unique "
                          "(the detections of both carry it, and a filter naming it applies to both)", id,
-                         o->file, o->line);
-            warn(ctx, v[i].file, v[i].line, v[i].col, why);
+                         o->file, o->at[0] ? o->at[0] : o->line);
+            const uint32_t *p = v[i].at + (by_name ? 2 : 0);
+            warn(ctx, v[i].file, p[0] ? p[0] : v[i].line, p[0] ? p[1] : v[i].col, why);
         }
     }
     tn_buf_free(&b);
@@ -282,10 +285,11 @@ int tn_ids_warn(tn_srule **all, uint32_t nall, tn_corr **corrs, uint32_t ncorrs,
         return -1;
     uint32_t nv = 0;
     for (uint32_t i = 0; i < nall; i++)
-        v[nv++] = (named){all[i]->id, all[i]->name, all[i]->file, all[i]->line, all[i]->col};
+        v[nv++] = (named){all[i]->id, all[i]->name, all[i]->file, all[i]->line, all[i]->col, all[i]->id_at};
     for (uint32_t i = 0; i < ncorrs; i++)
         if (corrs[i] && !corrs[i]->legacy_of)
-            v[nv++] = (named){corrs[i]->id, corrs[i]->name, corrs[i]->file, corrs[i]->line, corrs[i]->col};
+            v[nv++] = (named){corrs[i]->id, corrs[i]->name, corrs[i]->file, corrs[i]->line, corrs[i]->col,
+                              corrs[i]->id_at};
     int rc = dup_warn(v, nv, 0, warn, ctx) || dup_warn(v, nv, 1, warn, ctx) ? -1 : 0;
     tn_free(v);
     return rc;

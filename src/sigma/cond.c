@@ -133,6 +133,7 @@ static tn_cnode *quantified(parser *p)
 {
     int all = tok_is(p, "all");
     unsigned long count = 1;
+    size_t qtok = p->tok, qlen = p->toklen;   /* the number as written, for a message */
     if (!all && !tok_is(p, "any")) {
         count = 0;
         for (size_t i = 0; i < p->toklen; i++)
@@ -179,9 +180,9 @@ static tn_cnode *quantified(parser *p)
         return NULL;
     }
     if (!all && count > c->nrefs) {   /* could never hold: the rule would never fire */
-        char why[96];
-        snprintf(why, sizeof(why), "'%lu of' can never hold: %s %u search identifier%s", count,
-                 them ? "'them' is" : "the pattern matches", c->nrefs, c->nrefs == 1 ? "" : "s");
+        char why[120];   /* the number as written: a large one was cut to 6 digits */
+        snprintf(why, sizeof(why), "'%.*s of' can never hold: %s %u search identifier%s",
+                 (int)(qlen > 24 ? 24 : qlen), p->s + qtok, them ? "'them' is" : "the pattern matches", c->nrefs, c->nrefs == 1 ? "" : "s");
         fail(p, p->tok, why);
         return NULL;
     }

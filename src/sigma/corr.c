@@ -26,9 +26,12 @@ static int bad(char *err, size_t errlen, const tn_ynode **at, const tn_ynode *n,
 
 /* n's text, or NULL when n is no scalar or holds a NUL byte (read up to
  * it, a condition's field "User\0junk" was User: a review, session 27). */
+/* A scalar's text; NULL for none, YAML's null (`title: null` was the
+ * title "null"), or a NUL byte. */
 static const char *scalar(const tn_ynode *n)
 {
-    return n && n->kind == TN_Y_SCALAR && !memchr(n->str, 0, n->len) ? n->str : NULL;
+    return n && n->kind == TN_Y_SCALAR && !tn_ynode_is_null(n) && !memchr(n->str, 0, n->len) ? n->str
+                                                                                            : NULL;
 }
 
 uint64_t tn_corr_parse_span(const char *s)
@@ -222,6 +225,13 @@ int tn_corr_compile(tn_arena *a, const tn_ynode *doc, const char *file, tn_corr 
     c->id = scalar(tn_ymap_get(doc, "id")) ? scalar(tn_ymap_get(doc, "id")) : "";
     c->title = scalar(tn_ymap_get(doc, "title"));
     c->name = scalar(tn_ymap_get(doc, "name"));
+    for (int k = 0; k < 2; k++) {
+        const tn_ynode *v = tn_ymap_get(doc, k ? "name" : "id");
+        if (v) {
+            c->id_at[2 * k] = v->line;
+            c->id_at[2 * k + 1] = v->col;
+        }
+    }
     c->level = scalar(tn_ymap_get(doc, "level")) ? scalar(tn_ymap_get(doc, "level")) : "";
     c->status = scalar(tn_ymap_get(doc, "status")) ? scalar(tn_ymap_get(doc, "status")) : "";
     if (!c->title || !c->title[0])

@@ -37,6 +37,7 @@ typedef struct tn_corr_alias {
 typedef struct tn_corr {
     const char *id, *title, *name, *level, *status, *file;
     uint32_t line, col;
+    uint32_t id_at[4];         /* line and column of 'id', then of 'name' (0: none) */
     tn_corr_type type;
     const char **refs;         /* rule ids or names, as written */
     uint32_t nrefs;

@@ -505,6 +505,8 @@ static tn_cnode *one_cond(tn_vctx *c, const tn_ynode *cn, const char **names, ui
         one[k] = 0;
         snprintf(c->err, c->errlen, "%s (at offset %zu of '%s')", msg, at, one);
         c->err_node = cn;
+        c->err_off = at;   /* over several lines, the loader finds it in the file */
+        c->err_has_off = 1;
         /* a one-line scalar: point at the character (after an opening
          * quote), counted in characters as libyaml counts columns (bytes
          * put it past the character after non-ASCII text: a review) */

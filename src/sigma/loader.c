@@ -26,6 +26,7 @@
 #include "sigma/walk.h"
 #include "sigma/yaml.h"
 #include "sigma/ycache.h"
+#include "sigma/loader_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,59 +37,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct loader {
-    tn_ruleset *rs;
-    const tn_rule_opts *o;
-    tn_diag *d;
-    const tn_placeholders *placeholders;
-    tn_arena ph_arena;
-    tn_arena scratch;      /* the walk's paths and reasons, freed after loading */
-    tn_srule **all;        /* rules and filters, before filters are attached */
-    uint32_t nall, cap;
-    tn_corr **corrs;       /* correlations, before references are resolved */
-    uint32_t ncorrs, capcorrs;
-    pcre2_code **res;
-    size_t nres, capres;
-    tn_ycache *yc;         /* parsed trees of rule files (NULL: off) */
-    tn_imemo *memo;        /* items compiled, shared by the units (detect.h) */
-} loader;
-
-/* What loading one file gave, in document order. */
-typedef enum out_kind { OUT_REJECT, OUT_WARN, OUT_RULE, OUT_CORR } out_kind;
-
-typedef struct out_item {
-    out_kind kind;
-    uint32_t line, col;    /* reject, warn */
-    const char *file;      /* reject, warn */
-    const char *why;       /* reject, warn */
-    void *obj;             /* rule: tn_srule; corr: tn_corr */
-} out_item;
-
-typedef struct outlist {
-    out_item *v;
-    uint32_t n, cap;
-    uint8_t oom;           /* loading stopped here, out of memory */
-    uint8_t done;          /* loaded (a thread may stop before, on another's oom) */
-} outlist;
-
-/* One loading thread's state. While units run, the loader is only read. */
-typedef struct unit {
-    const loader *L;
-    tn_arena *a;           /* rules and values of its files: the rule set owns it */
-    tn_arena tree;         /* the YAML trees of the file being loaded: what the rules
-                            * keep of them is copied to a, and the arena is reset
-                            * after each file (its blocks reused), so the trees'
-                            * 16 MB (SigmaHQ's Windows rules) are not all held, nor
-                            * all faulted in, at once */
-    pcre2_code **res;      /* regexes it compiled: moved to the rule set */
-    size_t nres, capres;
-    outlist *out;          /* the file being loaded */
-    tn_imemo *memo;        /* the loader's: items compiled (NULL: out of memory, none kept) */
-    char *text;            /* the file being loaded, read into a buffer kept for the next */
-    size_t textcap;
-} unit;
-
-/* A rejection reported now: from the calling thread only. */
 static void report(loader *L, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     if (L->o && L->o->on_reject) {
@@ -141,18 +89,18 @@ static void note(unit *U, out_kind kind, const char *file, uint32_t line, uint32
     it->why = w;
 }
 
-static void reject(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
+void tn_ld_reject(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     note(U, OUT_REJECT, file, line, col, why);
 }
 
-static void warn(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
+void tn_ld_warn(unit *U, const char *file, uint32_t line, uint32_t col, const char *why)
 {
     if (U->L->o && U->L->o->on_warn)
         note(U, OUT_WARN, file, line, col, why);
 }
 
-static int out_obj(unit *U, out_kind kind, void *obj)
+int tn_ld_out_obj(unit *U, out_kind kind, void *obj)
 {
     out_item *it = out_push(U, kind);
     if (!it)
@@ -161,14 +109,16 @@ static int out_obj(unit *U, out_kind kind, void *obj)
     return 0;
 }
 
-static const char *str_or(const tn_ynode *n, const char *dflt)
+/* YAML's null (`id: ~`, `name: null`) is no value: it was the id "~"
+ * (a review, session 29). */
+const char *tn_ld_str_or(const tn_ynode *n, const char *dflt)
 {
-    return n && n->kind == TN_Y_SCALAR ? n->str : dflt;
+    return n && n->kind == TN_Y_SCALAR && !tn_ynode_is_null(n) ? n->str : dflt;
 }
 
 /* s (a tree's text, or a constant, or NULL) copied where the rule set
  * keeps it; NULL only for NULL. *oom is set when memory runs out. */
-static const char *keep_str(unit *U, const char *s, int *oom)
+const char *tn_ld_keep_str(unit *U, const char *s, int *oom)
 {
     if (!s)
         return NULL;
@@ -230,291 +180,6 @@ static int replay(loader *L, const outlist *o)
     return o->oom || !o->done ? -1 : 0;
 }
 
-/* The document's tags (t: its 'tags' value), as a list in the rule set's
- * arena (none when out of memory: tags only label detections). */
-static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *n)
-{
-    *n = 0;
-    *tags = NULL;
-    if (!t || t->kind != TN_Y_SEQ || !t->count)
-        return;
-    *tags = tn_arena_calloc(U->a, t->count * sizeof(**tags));
-    int oom = 0;
-    for (const tn_ynode *e = t->child; *tags && e && !oom; e = e->next)
-        if (e->kind == TN_Y_SCALAR)
-            (*tags)[(*n)++] = keep_str(U, e->str, &oom);
-}
-
-/* Returns -1 when out of memory. */
-static int fill_meta(unit *U, tn_srule *r, const tn_ynode *doc, const tn_dkeys *dk, const char *file)
-{
-    const tn_ynode *ls = dk->v[TN_K_LOGSOURCE];
-    int oom = 0;
-    r->id = keep_str(U, str_or(dk->v[TN_K_ID], ""), &oom);
-    r->title = keep_str(U, str_or(dk->v[TN_K_TITLE], ""), &oom);
-    r->level = keep_str(U, str_or(dk->v[TN_K_LEVEL], ""), &oom);
-    r->status = keep_str(U, str_or(dk->v[TN_K_STATUS], ""), &oom);
-    r->product = keep_str(U, str_or(tn_ymap_get(ls, "product"), NULL), &oom);
-    r->category = keep_str(U, str_or(tn_ymap_get(ls, "category"), NULL), &oom);
-    r->service = keep_str(U, str_or(tn_ymap_get(ls, "service"), NULL), &oom);
-    r->file = file;
-    r->line = doc->line;
-    r->col = doc->col;
-    r->name = keep_str(U, str_or(dk->v[TN_K_NAME], NULL), &oom);
-    if (oom)
-        return -1;
-    fill_tags(U, dk->v[TN_K_TAGS], &r->tags, &r->ntags);
-    int never;
-    tn_lsmap_resolve(U->L->rs->ls, r->product, r->category, r->service, &r->sources, &r->nsources,
-                     &never);
-    r->never = (uint8_t)never;
-    r->aliases = tn_lsmap_aliases(U->L->rs->ls, &r->naliases);
-    return 0;
-}
-
-/* Keeps only the sources on which r can match (sigma/usable.c). A rule
- * left with none can never match a Windows event. */
-static int prune_sources(unit *U, tn_srule *r)
-{
-    uint32_t keep = 0;
-    for (uint32_t i = 0; i < r->nsources; i++)
-        keep += (uint32_t)tn_source_usable(&r->sources[i], r);
-    if (keep == r->nsources)
-        return 0;
-    tn_source *ns = tn_arena_alloc(U->a, (keep ? keep : 1) * sizeof(*ns));
-    if (!ns)
-        return -1;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < r->nsources; i++)
-        if (tn_source_usable(&r->sources[i], r))
-            ns[k++] = r->sources[i];
-    r->sources = ns;
-    r->nsources = keep;
-    r->never |= keep == 0;
-    return 0;
-}
-
-static void vctx_init(unit *U, tn_vctx *c, char *err, size_t errlen)
-{
-    memset(c, 0, sizeof(*c));
-    c->a = U->a;
-    c->placeholders = U->L->placeholders;
-    c->err = err;
-    c->errlen = errlen;
-    err[0] = 0;
-    c->res = U->res;
-    c->nres = U->nres;
-    c->capres = U->capres;
-}
-
-static void vctx_done(unit *U, tn_vctx *c)
-{
-    U->res = c->res;
-    U->nres = c->nres;
-    U->capres = c->capres;
-}
-
-static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const char *file)
-{
-    char err[256];
-    const tn_ynode *at = doc;
-    /* a misspelt level or status (informational hits, hidden): refused */
-    const char *why = tn_check_labels(dk, &at);
-    if (why) {
-        reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, why);
-        return 0;
-    }
-    tn_corr *c = tn_arena_calloc(U->a, sizeof(*c));
-    if (!c)
-        return -1;
-    if (tn_corr_compile(U->a, doc, file, c, err, sizeof(err), &at)) {
-        reject(U, file, at ? at->line : doc->line, at ? at->col : doc->col, err);
-        return 0;
-    }
-    if ((why = tn_corr_warning(c, err, sizeof(err))))
-        warn(U, file, c->line, c->col, why);
-    fill_tags(U, tn_ymap_get(doc, "tags"), &c->tags, &c->ntags);
-    return out_obj(U, OUT_CORR, c);
-}
-
-/* Whether condition text c starts with the word 'not' (after spaces and
- * opening parentheses): pySigma's filters are written so, 'not sel' as
- * much as 'not sel and not other', whose tree's root is an 'and'. */
-static int starts_with_not(const char *c)
-{
-    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n' || *c == '(')
-        c++;
-    return !strncasecmp(c, "not", 3) && c[3] && strchr(" \t\r\n(", c[3]);
-}
-
-/* A filter's condition (a scalar, or a list of them, ORed) of which one
- * starts with 'not', or NULL. */
-static const tn_ynode *not_condition(const tn_ynode *cn)
-{
-    if (cn && cn->kind == TN_Y_SCALAR)
-        return starts_with_not(cn->str) ? cn : NULL;
-    for (const tn_ynode *e = cn && cn->kind == TN_Y_SEQ ? cn->child : NULL; e; e = e->next)
-        if (e->kind == TN_Y_SCALAR && starts_with_not(e->str))
-            return e;
-    return NULL;
-}
-
-/* One document. Returns -1 only on out of memory. */
-static int load_doc(unit *U, const tn_ynode *doc, const char *file)
-{
-    char err[512];
-    const tn_ynode *bad = doc;
-    if (doc->kind != TN_Y_MAP) {
-        if (doc->kind == TN_Y_SCALAR && doc->len == 0)
-            return 0;  /* empty document, e.g. trailing '---' */
-        reject(U, file, doc->line, doc->col, "a rule document must be a YAML map");
-        return 0;
-    }
-    tn_dkeys dk;
-    tn_doc_keys(doc, &dk);
-    /* two of them: one was dropped (a filter beside a detection, too) */
-    const tn_ynode *other = dk.v[TN_K_CORRELATION] ? (dk.v[TN_K_DETECTION] ? dk.v[TN_K_DETECTION] : dk.v[TN_K_FILTER])
-                                                : dk.v[TN_K_DETECTION] ? dk.v[TN_K_FILTER] : NULL;
-    if (other) {
-        reject(U, file, other->line, other->col,
-               "a document is a rule (detection), a filter or a correlation rule, not two of them");
-        return 0;
-    }
-    if (dk.v[TN_K_CORRELATION])
-        return load_corr(U, doc, &dk, file);
-    int is_filter = dk.v[TN_K_FILTER] != NULL && !dk.v[TN_K_DETECTION];
-    const char *why = tn_check_meta(doc, &dk, &bad);
-    const tn_ynode *det = dk.v[is_filter ? TN_K_FILTER : TN_K_DETECTION];
-    if (!why && !det)
-        why = "missing 'detection'", bad = doc;
-    if (why) {
-        reject(U, file, bad ? bad->line : doc->line, bad ? bad->col : doc->col, why);
-        return 0;
-    }
-    tn_srule *r = tn_arena_calloc(U->a, sizeof(*r));
-    if (!r)
-        return -1;
-    if (fill_meta(U, r, doc, &dk, file))
-        return -1;
-    r->is_filter = (uint8_t)is_filter;
-    tn_vctx c;
-    vctx_init(U, &c, err, sizeof(err));
-    tn_legacy_agg agg;
-    c.agg = is_filter ? NULL : &agg;
-    agg.present = 0;
-    int rc = tn_detection_compile(&c, U->memo, det, is_filter, &r->searches, &r->nsearches, &r->cond);
-    vctx_done(U, &c);
-    if (rc) {
-        const tn_ynode *at = c.err_node ? c.err_node : det;
-        reject(U, file, at->line, at->col + c.err_col, err);
-        return 0;
-    }
-    tn_corr *lc = NULL;
-    if (agg.present) {   /* a legacy aggregation: its correlation (tn_corr_legacy) */
-        const tn_ynode *tf = tn_ymap_get(det, "timeframe");
-        if (!tf)
-            tf = tn_ymap_get(doc, "timeframe");
-        uint64_t span = TN_CORR_SPAN_ALL;
-        if (tf && !(span = tf->kind == TN_Y_SCALAR ? tn_corr_parse_span(tf->str) : 0)) {
-            reject(U, file, tf->line, tf->col, "'timeframe' must be a number and s, m, h, d or w");
-            return 0;
-        }
-        if (!(lc = tn_corr_legacy(U->a, r, &agg, span)))
-            return -1;
-        static const char *const types[] = {"event_count", "value_count", "temporal", "temporal_ordered",
-                                            "value_sum", "value_avg", "value_percentile"};
-        char w[160];
-        snprintf(w, sizeof(w), "legacy aggregation (Sigma 1): runs as a correlation rule of type %s%s",
-                 types[lc->type], tf ? "" : " over the whole input (no timeframe)");
-        const tn_ynode *cn = tn_ymap_get(det, "condition");
-        warn(U, file, cn ? cn->line : det->line, cn ? cn->col : det->col, w);
-    }
-    if (prune_sources(U, r))
-        return -1;
-    /* another taxonomy names fields otherwise (ECS: process.command_line):
-     * read as Sigma's, such a rule can never match, and it loaded without
-     * a word (a review, session 27; the specification: other taxonomies
-     * "must be handled by the used tool or transformed") */
-    const tn_ynode *tx = dk.v[TN_K_TAXONOMY];
-    if (tx && tx->kind == TN_Y_SCALAR && strcasecmp(tx->str, "sigma")) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "taxonomy '%.60s' is not read: its field names are taken as Sigma's, "
-                 "which they may not be", tx->str);
-        warn(U, file, tx->line, tx->col, msg);
-    }
-    if (c.nwarns && is_filter) {
-        /* as '*' a filter would hide every match of its rules, whatever
-         * the field holds (a review, session 27: 157 of 1,236 detections
-         * on the corpus, under one warning hunt did not print) */
-        const tn_ynode *w = c.warns[0].at ? c.warns[0].at : doc;
-        char msg[300];
-        snprintf(msg, sizeof(msg), "a filter cannot take a placeholder with no value as a wildcard "
-                 "(%%%s%%): it would hide its rules' matches whatever the field holds; give it values "
-                 "(--placeholders FILE)", c.warns[0].name);
-        reject(U, file, w->line, w->col, msg);
-        return 0;
-    }
-    for (uint32_t i = 0; i < c.nwarns && i < TN_VCTX_WARNS; i++) {
-        const tn_ynode *w = c.warns[i].at ? c.warns[i].at : doc;
-        char msg[200];
-        snprintf(msg, sizeof(msg), "placeholder %%%s%% has no value; matched as '*'", c.warns[i].name);
-        warn(U, file, w->line, w->col, msg);
-    }
-    if (c.nwarns > TN_VCTX_WARNS) {
-        char msg[120];
-        snprintf(msg, sizeof(msg), "and %u more uses of placeholders with no value, matched as '*'",
-                 c.nwarns - TN_VCTX_WARNS);
-        warn(U, file, doc->line, doc->col, msg);
-    }
-    const tn_ynode *fcn = is_filter ? not_condition(tn_ymap_get(det, "condition")) : NULL;
-    if (fcn) {
-        /* pySigma and rsigma add a filter as "rule and filter": their
-         * users write 'not selection' for what to hide, which here hides
-         * everything else (a review, session 27) */
-        warn(U, file, fcn->line, fcn->col,
-             "a filter's condition starting with 'not': a filter hides the matches its condition holds "
-             "for (the specification's example), so this hides all but those; pySigma reads filters "
-             "the other way round");
-    }
-    if (is_filter) {
-        const tn_ynode *rl = tn_ymap_get(det, "rules");
-        if (!rl || (rl->kind != TN_Y_SEQ && rl->kind != TN_Y_SCALAR)) {
-            reject(U, file, det->line, det->col, "a filter needs 'rules': the ids it applies to");
-            return 0;
-        }
-        /* the filter schema: an array of strings, minItems 1 */
-        const tn_ynode *wrong = rl->kind == TN_Y_SEQ && !rl->count ? rl
-                              : rl->kind == TN_Y_SCALAR && !rl->len  ? rl : NULL;
-        for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e && !wrong; e = e->next)
-            if (e->kind != TN_Y_SCALAR || !e->len || memchr(e->str, 0, e->len))
-                wrong = e;
-        if (rl->kind == TN_Y_SCALAR && memchr(rl->str, 0, rl->len))
-            wrong = rl;
-        if (wrong) {
-            reject(U, file, wrong->line, wrong->col,
-                   wrong == rl && rl->kind == TN_Y_SEQ
-                       ? "a filter's 'rules' lists no rule: give ids or names, or 'any'"
-                       : "a filter's 'rules' holds rule ids and names only, none empty or with a NUL byte");
-            return 0;
-        }
-        uint32_t n = rl->kind == TN_Y_SEQ ? rl->count : 1;
-        r->filter_rules = tn_arena_calloc(U->a, (n ? n : 1) * sizeof(char *));
-        if (!r->filter_rules)
-            return -1;
-        int oom = 0;
-        if (rl->kind == TN_Y_SCALAR)
-            r->filter_rules[r->nfilter_rules++] = keep_str(U, rl->str, &oom);
-        for (const tn_ynode *e = rl->kind == TN_Y_SEQ ? rl->child : NULL; e; e = e->next)
-            if (e->kind == TN_Y_SCALAR)
-                r->filter_rules[r->nfilter_rules++] = keep_str(U, e->str, &oom);
-        if (oom)
-            return -1;
-    }
-    if (out_obj(U, OUT_RULE, r))
-        return -1;
-    return lc ? out_obj(U, OUT_CORR, lc) : 0;
-}
-
 /* The file's trees from the cache, else parsed (and then offered to the
  * cache; a file that fails to parse is not cached). 0, 1 when rejected,
  * -1 out of memory. A YAML error rejects the file from there on: the
@@ -526,7 +191,7 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
     char err[256];
     uint32_t line, col;
     if (tn_ycache_parse_file(U->L->yc, f, text, len, &U->tree, st, err, sizeof(err), &line, &col)) {
-        reject(U, file, line, col, err);
+        tn_ld_reject(U, file, line, col, err);
         if (!strcmp(err, "out of memory"))
             return -1;
         return st->ndocs ? 0 : 1;
@@ -559,17 +224,17 @@ static int load_docs(unit *U, const tn_ystream *st, const char *file)
     for (size_t i = 0; i < st->ndocs; i++)
         some += st->docs[i]->kind != TN_Y_SCALAR || st->docs[i]->len;
     if (!some) {   /* said, not skipped: it was "no rule in the paths given" (a review, session 29) */
-        reject(U, file, 1, 1, "no rule in the file: it is empty, or holds only comments");
+        tn_ld_reject(U, file, 1, 1, "no rule in the file: it is empty, or holds only comments");
         return 0;
     }
     for (size_t i = 0; i < st->ndocs; i++) {
         const tn_ynode *d = st->docs[i];
         if (!action) {
-            if (load_doc(U, d, file))
+            if (tn_ld_load_doc(U, d, file))
                 return -1;
         } else if (d->kind != TN_Y_SCALAR || d->len) {   /* not an empty document */
             const tn_ynode *a = collection_action(d);
-            reject(U, file, (a ? a : d)->line, (a ? a : d)->col,
+            tn_ld_reject(U, file, (a ? a : d)->line, (a ? a : d)->col,
                    "a legacy collection (Sigma 1: documents completed by 'action: global', "
                    "'reset' or 'repeat') is not supported: write each rule whole");
         }
@@ -593,8 +258,6 @@ static int load_text(unit *U, const char *text, size_t len, const char *name, co
 
 /* ---- loading files on several threads ---- */
 
-/* Largest rule file: as large or larger is refused (EFBIG). */
-#define MAX_RULE_FILE ((size_t)64 << 20)
 
 /* Reads the file at path into U->text: 0, or -1 with errno. One open,
  * fstat and read into a buffer kept from file to file: tn_file_read's
@@ -675,7 +338,7 @@ static int load_file(unit *U, const char *path, const tn_yfile *known)
         char buf[128];
         /* strerror may share one buffer between threads; the GNU
          * strerror_r gives the same text */
-        reject(U, path, 0, 0, strerror_r(e, buf, sizeof(buf)));
+        tn_ld_reject(U, path, 0, 0, strerror_r(e, buf, sizeof(buf)));
         return e == ENOMEM ? -1 : 0;
     }
     return load_text(U, U->text, len, path, have_f ? &f : NULL);

@@ -97,11 +97,14 @@ const char *tn_check_meta(const tn_ynode *doc, const tn_dkeys *dk, const tn_ynod
 {
     const tn_ynode *t = dk->v[TN_K_TITLE];
     *bad = t ? t : doc;
-    if (!t || t->kind != TN_Y_SCALAR || !t->len)
+    if (!t || t->kind != TN_Y_SCALAR || !t->len || tn_ynode_is_null(t))   /* `title: null` was "null" */
         return "missing or empty 'title'";
     const tn_ynode *ls = dk->v[TN_K_LOGSOURCE];
     *bad = ls ? ls : doc;
-    if (!ls || ls->kind != TN_Y_MAP || ls->count == 0)
+    /* a filter's may be empty (the filter schema requires none of its
+     * keys): it then applies to its rules whatever their log source */
+    int filter = dk->v[TN_K_FILTER] && !dk->v[TN_K_DETECTION];
+    if (!ls || ls->kind != TN_Y_MAP || (ls->count == 0 && !filter))
         return "missing or empty 'logsource' map";
     for (const tn_ynode *k = ls->child; k; k = k->next) {
         if (k->val && k->val->kind != TN_Y_SCALAR) {

@@ -270,6 +270,9 @@ struct tn_srule {
     uint8_t is_filter;         /* a global filter document, not a rule */
     const char **filter_rules; /* filter: ids/titles of the rules it applies to */
     uint32_t nfilter_rules;
+    uint32_t *filter_at;       /* filter: per name, its line and column (2 each) */
+    uint8_t filter_any;        /* filter: 'rules: any' (a scalar; a list item 'any' names a rule) */
+    uint32_t id_at[4];         /* line and column of 'id', then of 'name' (0: none) */
     tn_srule **filters;        /* rule: filters that suppress its matches */
     uint32_t nfilters;
     uint32_t filter_ix;        /* filter: its place among the rule set's filters */

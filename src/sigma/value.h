@@ -20,6 +20,8 @@ typedef struct tn_vctx {
     size_t errlen;
     const tn_ynode *err_node;      /* OUT: the offending node, for line:col */
     uint32_t err_col;              /* OUT: columns to add to err_node's (inside a condition) */
+    size_t err_off;                /* OUT: with err_has_off, the byte of err_node's value that */
+    int err_has_off;               /*   failed (a condition), for tn_yaml_scalar_pos */
     tn_vwarn warns[TN_VCTX_WARNS]; /* OUT: each placeholder with no value, once a value
                                     * (a rule's first TN_VCTX_WARNS; the rest in nwarns) */
     uint32_t nwarns;               /* OUT: how many there were */

@@ -432,3 +432,74 @@ int tn_ynode_is_null(const tn_ynode *n)
     return n->len == 0 || !strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
            !strcmp(n->str, "NULL") || !strcmp(n->str, "~");
 }
+
+/* The byte of src at line:col, or n. */
+static size_t byte_at(const char *src, size_t n, uint32_t line, uint32_t col)
+{
+    size_t p = 0;
+    for (uint32_t l = 1; l < line && p < n; p++)
+        l += src[p] == '\n';
+    for (uint32_t c = 1; c < col && p < n && src[p] != '\n'; c++)
+        do
+            p++;
+        while (p < n && ((unsigned char)src[p] & 0xC0) == 0x80);
+    return p;
+}
+
+static void pos_of(const char *src, size_t p, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 1, c = 1;
+    for (size_t i = 0; i < p; i++)
+        if (src[i] == '\n')
+            l++, c = 1;
+        else
+            c += ((unsigned char)src[i] & 0xC0) != 0x80;
+    *line = l;
+    *col = c;
+}
+
+int tn_yaml_scalar_pos(const char *src, size_t n, uint32_t line, uint32_t col, size_t off, uint32_t *oline,
+                       uint32_t *ocol)
+{
+    size_t p = byte_at(src, n, line, col);
+    if (p >= n)
+        return -1;
+    char q = 0;
+    size_t indent = 0;
+    int block = src[p] == '>' || src[p] == '|';
+    if (block) {   /* the value starts on the next line, at its indentation */
+        while (p < n && src[p] != '\n')
+            p++;
+        if (p < n)
+            p++;
+        while (p + indent < n && src[p + indent] == ' ')
+            indent++;
+        p += indent;
+    } else if (src[p] == '\'' || src[p] == '"') {
+        q = src[p++];
+    }
+    for (size_t t = 0; p < n && t < off;) {
+        if (src[p] == '\n') {   /* a line break is one byte of the value: a space or a newline */
+            t++;
+            p++;
+            for (size_t k = 0; p < n && (block ? k < indent : 1) && (src[p] == ' ' || src[p] == '\t'); k++)
+                p++;
+            continue;
+        }
+        if (!block && (src[p] == ' ' || src[p] == '\t')) {   /* trailing blanks are not in a folded value */
+            size_t e = p;
+            while (e < n && (src[e] == ' ' || src[e] == '\t'))
+                e++;
+            if (e < n && src[e] == '\n') {
+                p = e;
+                continue;
+            }
+        }
+        if (q && src[p] == (q == '"' ? '\\' : '\'') && p + 1 < n)
+            p++;   /* an escape: one character of the value */
+        p++;
+        t++;
+    }
+    pos_of(src, p, oline, ocol);
+    return 0;
+}

@@ -58,5 +58,13 @@ tn_ynode *tn_ymap_get(const tn_ynode *m, const char *key);
 
 /* 1 if n is a plain scalar meaning null: "null", "Null", "NULL", "~", "". */
 int tn_ynode_is_null(const tn_ynode *n);
+/* Where byte off of a scalar's value lies in its source src[0..n): the
+ * scalar starts at line:col (1-based, columns in characters, as libyaml
+ * counts them). Follows the folding of a plain or quoted scalar over
+ * several lines and the indentation of a block one ('>' or '|'); a
+ * quoted scalar's escapes are taken as one character each. 0, or -1
+ * when line:col is not in src. */
+int tn_yaml_scalar_pos(const char *src, size_t n, uint32_t line, uint32_t col, size_t off, uint32_t *oline,
+                       uint32_t *ocol);
 
 #endif

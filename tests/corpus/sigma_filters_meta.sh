@@ -139,8 +139,8 @@ check "a custom 'action: alert' is no collection" "loaded: 1 (0 correlations)" \
 rule "$w/dup/a.yml" 22222222-2222-4222-8222-222222222222 same_name stable
 rule "$w/dup/b.yml" 33333333-3333-4333-8333-333333333333 same_name stable
 err=$("$TANSA" rules check "$w/dup" 2>&1 >/dev/null)
-check "a name used twice is warned" \
-    "$w/dup/b.yml:1:1: warning: name 'same_name' is also the name of $w/dup/a.yml:1: names should be unique" \
+check "a name used twice is warned, at the name (session 29; it was 1:1)" \
+    "$w/dup/b.yml:3:7: warning: name 'same_name' is also the name of $w/dup/a.yml:3: names should be unique" \
     "$(grep -o '^.*names should be unique' <<<"$err")"
 
 # a correlation of a rule's name, and two correlations of one name: warned

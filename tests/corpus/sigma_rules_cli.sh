@@ -144,14 +144,15 @@ done
 check "logsource maps of another shape are refused with file:line:col and the reason" \
     " 2 a.yml:1:1: unknown key 'logsource' in a logsource map (logsources, aliases) 2 b.yml:3:37: eventid is a list of EventIDs (leave it out for any EventID) 2 c.yml:2:5: unknown logsource entry key 'categroy' (product, category, service, sources) 2 d.yml:3:40: fields is a list of field names 2 e.yml:1:1: a logsource map is a map with 'logsources' and/or 'aliases' 2 f.yml:2:15: product, category and service are names" \
     "$got"
-# two rules of one id (in either case) loaded without a word
+# two rules of one id (in either case) loaded without a word; the warning
+# is at the id (since session 29; it was at the document, 1:1)
 mkdir -p "$w/ids"
 cp "$D/good/proc_whoami.yml" "$w/ids/a.yml"
 sed 's/Whoami Execution/Other/; s/0b3a1c2d-0000-4000-8000-000000000001/0B3A1C2D-0000-4000-8000-000000000001/' \
     "$D/good/proc_whoami.yml" >"$w/ids/b.yml"
 out=$("$TANSA" rules check "$w/ids" 2>&1 >/dev/null); rc=$?
 check "two rules of one id load, with a warning naming the other" "0 1" \
-    "$rc $(grep -c "ids/b.yml:1:1: warning: id '0B3A1C2D-0000-4000-8000-000000000001' is also the id of $w/ids/a.yml:1: ids should be unique" <<<"$out")"
+    "$rc $(grep -c "ids/b.yml:2:5: warning: id '0B3A1C2D-0000-4000-8000-000000000001' is also the id of $w/ids/a.yml:2: ids should be unique" <<<"$out")"
 # a rule file or folder reached twice (`-r rules -r rules/windows`, a
 # path given twice) loaded its rules twice: each detection twice, without
 # a word (a review, session 24); once now, with a warning
@@ -192,4 +193,57 @@ printf 'logsources:\n  - category: process_creation\n    product: windows\n    s
 check "rules sources lists each channel and EventID once" '"sources": ["S:1","S:2","T:*"]' \
     "$("$TANSA" rules sources --logsource-map "$w/ovl.yml" "$D/good/proc_whoami.yml" 2>/dev/null | grep -o '"sources": \[[^]]*\]')"
 rm -rf "$w"
+# A review of conditions, filters and metadata (session 29).
+e=$(mktemp -d)
+rule() { # file title id condition-lines...
+    local f=$1 t=$2 i=$3; shift 3
+    { printf 'title: %s\n' "$t"; [ -n "$i" ] && printf 'id: %s\n' "$i"
+      printf 'logsource:\n    product: windows\n    service: security\ndetection:\n    sa:\n        A: a\n'
+      printf '%s\n' "$@"; printf 'level: high\n'; } >"$e/$f"
+}
+# an error inside a condition over several lines is placed at its token
+# (plain: it was past the line's end; '>' and '|': at the indicator)
+rule plain.yml P "" '    condition: sa or' '        qq'
+rule folded.yml F "" '    condition: >' '        sa and' '        not zz'
+rule literal.yml L "" '    condition: |' '        sa and' '        not yy'
+rule quoted.yml Q "" '    condition: "sa and' '        ne"'
+rule many.yml M "" '    condition: 1234567 of them'
+out=$("$TANSA" rules check "$e/plain.yml" "$e/folded.yml" "$e/literal.yml" "$e/quoted.yml" "$e/many.yml" 2>&1 | grep -o '[a-z]*\.yml:[0-9]*:[0-9]*' | tr '\n' ' ')
+check "condition errors over several lines: the token's line and column" \
+    "plain.yml:9:9 folded.yml:10:13 literal.yml:10:13 quoted.yml:9:9 many.yml:8:27 " "$out"
+check "'N of' errors quote the number as written" 1 \
+    "$("$TANSA" rules check "$e/many.yml" 2>&1 | grep -c "'1234567 of' can never hold")"
+# YAML null is no title and no id (they were the texts "null" and "~")
+rule nulltitle.yml null "" '    condition: sa'
+rule nullid.yml 'Null id' '~' '    condition: sa'
+check "title: null is a missing title" 1 "$("$TANSA" rules check "$e/nulltitle.yml" 2>&1 | grep -c "nulltitle.yml:1:8: missing or empty 'title'")"
+printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"h","TimeCreated":"2024-01-01T00:00:00Z","A":"a","B":"b"}' >"$e/ev.jsonl"
+check "id: ~ is no id" '""' "$("$TANSA" hunt -q -f jsonl -r "$e/nullid.yml" "$e/ev.jsonl" 2>/dev/null | jq -c .rule_id)"
+# a filter's list item 'any' names the rule titled any (it filtered every
+# rule); 'rules: any' still takes all; the filter schema's other points
+rule any.yml any 11111111-1111-4111-8111-111111111111 '    condition: sa'
+rule other.yml other 22222222-2222-4222-8222-222222222222 '    condition: sa'
+flt() { # file rules-lines...
+    local f=$1; shift
+    { printf 'title: F\nlogsource:\n    product: windows\nfilter:\n'; printf '%s\n' "$@"
+      printf '    selection:\n        B: b\n    condition: selection\n'; } >"$e/$f"
+}
+flt fl_list.yml '    rules:' '        - any'
+flt fl_all.yml '    rules: any'
+got=$("$TANSA" hunt -q -f jsonl -r "$e/any.yml" -r "$e/other.yml" -r "$e/fl_list.yml" "$e/ev.jsonl" 2>/dev/null | jq -r .rule_title | tr '\n' ' ')
+check "a filter's list item 'any' names a rule" "other " "$got"
+got=$("$TANSA" hunt -q -f jsonl -r "$e/any.yml" -r "$e/other.yml" -r "$e/fl_all.yml" "$e/ev.jsonl" 2>/dev/null | wc -l)
+check "'rules: any' filters every rule" 0 "$got"
+flt fl_warn.yml '    rules:' '        - 33333333-3333-4333-8333-333333333333' '        - any' '        - any'
+out=$("$TANSA" rules check "$e/any.yml" "$e/fl_warn.yml" 2>&1)
+check "a filter's warnings at their item: the unknown rule, the repeated one" "1 1" \
+    "$(grep -c 'fl_warn.yml:6:11: warning: filter names rule .33333333' <<<"$out") $(grep -c 'fl_warn.yml:8:11: warning: a filter names a rule twice' <<<"$out")"
+printf 'title: F\nlogsource: {}\nfilter:\n    rules: [any]\n    other:\n        B: b\n    condition: other\n' >"$e/fl_ls.yml"
+out=$("$TANSA" rules check "$e/any.yml" "$e/fl_ls.yml" 2>&1); rc=$?
+check "a filter with 'logsource: {}' loads (the schema requires no key); without 'selection' it is warned" "0 1 1" \
+    "$rc $(grep -c '^filters: 1' <<<"$out") $(grep -c "a filter without 'selection'" <<<"$out")"
+cp "$e/any.yml" "$e/any2.yml"
+check "a repeated id is warned at the id" 1 \
+    "$("$TANSA" rules check "$e/any.yml" "$e/any2.yml" 2>&1 | grep -c 'any2.yml:2:5: warning: id .11111111')"
+rm -rf "$e"
 echo "$pass passed, $fail failed"
