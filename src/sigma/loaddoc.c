@@ -126,6 +126,8 @@ static void vctx_done(unit *U, tn_vctx *c)
     U->capres = c->capres;
 }
 
+static void schema_warn(unit *U, const tn_ynode *doc, const tn_ynode *det, const char *file);
+
 static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const char *file)
 {
     char err[256];
@@ -145,6 +147,7 @@ static int load_corr(unit *U, const tn_ynode *doc, const tn_dkeys *dk, const cha
     }
     if ((why = tn_corr_warning(c, err, sizeof(err))))
         tn_ld_warn(U, file, c->line, c->col, why);
+    schema_warn(U, doc, NULL, file);
     fill_tags(U, tn_ymap_get(doc, "tags"), &c->tags, &c->ntags);
     return tn_ld_out_obj(U, OUT_CORR, c);
 }
@@ -169,6 +172,34 @@ static const tn_ynode *not_condition(const tn_ynode *cn)
         if (e->kind == TN_Y_SCALAR && starts_with_not(e->str))
             return e;
     return NULL;
+}
+
+typedef struct meta_warn {
+    unit *U;
+    const char *file;
+} meta_warn;
+
+static void on_meta_warn(void *ctx, const tn_ynode *at, const char *why)
+{
+    meta_warn *m = ctx;
+    tn_ld_warn(m->U, m->file, at->line, at->col, why);
+}
+
+/* What the schemas say and loading does not need (meta.c), and a search
+ * identifier given as one value: read as a keyword search, as pySigma
+ * reads it, where the schema wants a list or a map. */
+static void schema_warn(unit *U, const tn_ynode *doc, const tn_ynode *det, const char *file)
+{
+    if (!U->L->o || !U->L->o->on_warn)
+        return;
+    meta_warn m = {U, file};
+    tn_meta_schema_warn(doc, on_meta_warn, &m);
+    for (const tn_ynode *k = det && det->kind == TN_Y_MAP ? det->child : NULL; k; k = k->next)
+        if (k->kind == TN_Y_SCALAR && k->val && k->val->kind == TN_Y_SCALAR && !tn_ynode_is_null(k->val) &&
+            strcmp(k->str, "condition") && strcmp(k->str, "timeframe"))
+            tn_ld_warn(U, file, k->val->line, k->val->col,
+                       "a search identifier of one value is read as a keyword search (the schema wants a "
+                       "list or a map)");
 }
 
 /* One document. Returns -1 only on out of memory. */
@@ -224,6 +255,7 @@ int tn_ld_load_doc(unit *U, const tn_ynode *doc, const char *file)
         tn_ld_reject(U, file, line, col, err);
         return 0;
     }
+    schema_warn(U, doc, is_filter ? NULL : det, file);
     tn_corr *lc = NULL;
     if (agg.present) {   /* a legacy aggregation: its correlation (tn_corr_legacy) */
         const tn_ynode *tf = tn_ymap_get(det, "timeframe");

@@ -2,6 +2,7 @@
  * metadata (meta.h). */
 #include "sigma/meta.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int key_slot(const char *s)
@@ -117,4 +118,144 @@ const char *tn_check_meta(const tn_ynode *doc, const tn_dkeys *dk, const tn_ynod
         }
     }
     return tn_check_labels(dk, bad);
+}
+
+static size_t u8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+static int digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* ^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$, the schema's */
+static int is_date(const tn_ynode *v)
+{
+    if (v->kind != TN_Y_SCALAR || v->len != 10 || v->str[4] != '-' || v->str[7] != '-' ||
+        !digits(v->str, 4) || !digits(v->str + 5, 2) || !digits(v->str + 8, 2))
+        return 0;
+    int m = (v->str[5] - '0') * 10 + v->str[6] - '0', d = (v->str[8] - '0') * 10 + v->str[9] - '0';
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/* 8-4-4-4-12 hex digits, in either case */
+static int is_uuid(const tn_ynode *v)
+{
+    if (v->kind != TN_Y_SCALAR || v->len != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        char c = v->str[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-'
+            : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}
+
+/* A list of strings (each at least min characters), each once (uniq);
+ * the offending node, or NULL. */
+static const tn_ynode *bad_list(const tn_ynode *v, size_t min, int uniq, const char **why)
+{
+    if (v->kind != TN_Y_SEQ) {
+        *why = "must be a list";
+        return v;
+    }
+    uint32_t i = 0;
+    for (const tn_ynode *e = v->child; e; e = e->next, i++) {
+        if (e->kind != TN_Y_SCALAR || e->len < min) {
+            *why = min > 1 ? "must hold strings of two characters or more" : "must hold strings";
+            return e;
+        }
+        if (!uniq || i > 256)   /* the repeat check is quadratic: long lists are not checked */
+            continue;
+        for (const tn_ynode *f = v->child; f != e; f = f->next)
+            if (f->kind == TN_Y_SCALAR && f->len == e->len && !memcmp(f->str, e->str, e->len)) {
+                *why = "holds an item twice (the schema: unique items)";
+                return e;
+            }
+    }
+    return NULL;
+}
+
+void tn_meta_schema_warn(const tn_ynode *doc, tn_meta_warn_fn fn, void *ctx)
+{
+    char msg[200];
+    for (const tn_ynode *k = doc->child; k; k = k->next) {
+        const tn_ynode *v = k->val;
+        if (k->kind != TN_Y_SCALAR || !v || tn_ynode_is_null(v))
+            continue;
+        const char *s = k->str, *why = NULL;
+        const tn_ynode *at = v;
+        switch (s[0]) {
+        case 't':
+        case 'n':
+            if ((!strcmp(s, "title") || !strcmp(s, "name")) && v->kind == TN_Y_SCALAR &&
+                v->len > 256 && u8_chars(v->str, v->len) > 256)
+                why = "is longer than the schema's 256 characters";
+            else if (!strcmp(s, "tags") && v->kind == TN_Y_SEQ) {
+                /* the schema's pattern (^[a-z0-9_-]+\\.[a-z0-9._-]+$) is not
+                 * checked: 2,479 of Hayabusa's rules tag 'lolbas' or 'sysmon',
+                 * and --tags compares without case; only a repeat is said */
+                at = bad_list(v, 1, 1, &why);
+            }
+            break;
+        case 'd':
+            if (!strcmp(s, "date") && !is_date(v))
+                why = "is not YYYY-MM-DD (Sigma 2 dropped YYYY/MM/DD)";
+            else if (!strcmp(s, "description") && v->kind != TN_Y_SCALAR)
+                why = "must be a string";
+            break;
+        case 'm':
+            if (!strcmp(s, "modified") && !is_date(v))
+                why = "is not YYYY-MM-DD (Sigma 2 dropped YYYY/MM/DD)";
+            break;
+        case 'i':
+            if (!strcmp(s, "id") && v->kind == TN_Y_SCALAR && !is_uuid(v))
+                why = "is not a UUID (the schema's format)";
+            break;
+        case 'a':
+        case 'l':
+            if ((!strcmp(s, "author") || !strcmp(s, "license")) && v->kind != TN_Y_SCALAR)
+                why = "must be a string";
+            break;
+        case 'r':
+            if (!strcmp(s, "references"))
+                at = bad_list(v, 1, 1, &why);
+            else if (!strcmp(s, "related")) {
+                if (v->kind != TN_Y_SEQ)
+                    why = "must be a list of {id, type}";
+                for (const tn_ynode *e = v->kind == TN_Y_SEQ ? v->child : NULL; e && !why; e = e->next) {
+                    const tn_ynode *id = tn_ymap_get(e, "id"), *ty = tn_ymap_get(e, "type");
+                    at = e;
+                    if (e->kind != TN_Y_MAP || !id || !ty || id->kind != TN_Y_SCALAR || ty->kind != TN_Y_SCALAR)
+                        why = "holds an entry without an id and a type";
+                    else if (strcmp(ty->str, "derived") && strcmp(ty->str, "obsolete") &&
+                             strcmp(ty->str, "merged") && strcmp(ty->str, "renamed") &&
+                             strcmp(ty->str, "similar"))
+                        at = ty, why = !strcmp(ty->str, "obsoletes")
+                                          ? "type 'obsoletes' is 'obsolete' in Sigma 2"
+                                          : "type is none of derived, obsolete, merged, renamed, similar";
+                }
+            }
+            break;
+        case 'f':
+            if (!strcmp(s, "fields"))
+                at = bad_list(v, 1, 1, &why);
+            else if (!strcmp(s, "falsepositives"))
+                at = bad_list(v, 2, 1, &why);
+            break;
+        }
+        if (why) {
+            snprintf(msg, sizeof(msg), "'%.20s' %s", s, why);
+            fn(ctx, at ? at : v, msg);
+        }
+    }
 }

@@ -25,4 +25,15 @@ const char *tn_check_labels(const tn_dkeys *dk, const tn_ynode **bad);
  * tn_check_labels): a reason, with *bad the node, or NULL. */
 const char *tn_check_meta(const tn_ynode *doc, const tn_dkeys *dk, const tn_ynode **bad);
 
+/* The metadata the JSON schemas constrain and loading does not need:
+ * title and name of at most 256 characters, date and modified as
+ * YYYY-MM-DD, related entries with an id and a known type, tags each
+ * once (not their pattern: Hayabusa tags 'lolbas'), references, fields and falsepositives
+ * as lists of strings (each once), author and license as strings, id a
+ * UUID. Each finding goes to fn, once per key. They were accepted
+ * without a word (a review, session 29); a rule that breaks them still
+ * runs. */
+typedef void (*tn_meta_warn_fn)(void *ctx, const tn_ynode *at, const char *why);
+void tn_meta_schema_warn(const tn_ynode *doc, tn_meta_warn_fn fn, void *ctx);
+
 #endif

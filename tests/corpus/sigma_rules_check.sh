@@ -26,5 +26,8 @@ if [ $((loaded * 1000)) -ge $((files * 995)) ]; then ok "loaded >= 99.5% of $fil
 if [ $((loaded + nrej)) -ge "$files" ]; then ok "every file accounted for"; else bad "loaded+rejected < files"; fi
 win=$(jq '.by_product.windows // 0' "$out")
 if [ "$win" -gt 2000 ]; then ok "windows rules counted ($win)"; else bad "windows rules $win"; fi
+# the JSON schemas' metadata points (session 29): SigmaHQ keeps them all
+sw=$(jq '[.warnings[] | select(.warning | test("^.(date|modified|related|tags|references|fields|falsepositives|author|license|id|title|name|description). |keyword search"))] | length' "$out")
+if [ "$sw" = 0 ]; then ok "no schema warning on SigmaHQ's rules"; else bad "$sw schema warnings on SigmaHQ's rules"; jq -r '.warnings[].warning' "$out" | grep -E "^'" | sort | uniq -c | head; fi
 rm -f "$out"
 echo "$pass passed, $fail failed"

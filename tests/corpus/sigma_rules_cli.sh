@@ -246,4 +246,26 @@ cp "$e/any.yml" "$e/any2.yml"
 check "a repeated id is warned at the id" 1 \
     "$("$TANSA" rules check "$e/any.yml" "$e/any2.yml" 2>&1 | grep -c 'any2.yml:2:5: warning: id .11111111')"
 rm -rf "$e"
+# metadata the JSON schemas constrain is warned, and the rule still runs
+e=$(mktemp -d)
+cat >"$e/m.yml" <<'YML'
+title: V1 style metadata
+id: not-a-uuid
+date: 2019/10/23
+modified: 2020-13-45
+related:
+    - id: 08fbc97d-0a2f-491c-ae21-8ffcfd3174e9
+      type: obsoletes
+tags: [attack.t1003, attack.t1003]
+falsepositives: [a]
+logsource: {product: windows}
+detection:
+    sa: keyword
+    condition: sa
+level: high
+YML
+out=$("$TANSA" rules check "$e/m.yml" 2>&1); rc=$?
+check "metadata against the schema: warned at each, loaded" "0 m.yml:2:5 m.yml:3:7 m.yml:4:11 m.yml:7:13 m.yml:8:22 m.yml:9:18 m.yml:12:9" \
+    "$rc $(grep -o 'm\.yml:[0-9]*:[0-9]*: warning' <<<"$out" | sed 's/: warning//' | tr '\n' ' ' | sed 's/ $//')"
+rm -rf "$e"
 echo "$pass passed, $fail failed"
