@@ -498,3 +498,26 @@ int tn_agg_parse(const char *s, size_t len, tn_arena *a, tn_legacy_agg *g, char 
     g->present = 1;
     return 0;
 }
+
+static unsigned polarity(const tn_cnode *n, uint32_t s, unsigned pos)
+{
+    switch (n->op) {
+    case TN_C_REF:
+        return n->ref == s ? pos : 0;
+    case TN_C_ANY:
+    case TN_C_ALL:
+        for (uint32_t i = 0; i < n->nrefs; i++)
+            if (n->refs[i] == s)
+                return pos;
+        return 0;
+    case TN_C_NOT:
+        return polarity(n->a, s, pos ^ 3u);
+    default:
+        return polarity(n->a, s, pos) | (n->b ? polarity(n->b, s, pos) : 0);
+    }
+}
+
+unsigned tn_cond_polarity(const tn_cnode *n, uint32_t s)
+{
+    return n ? polarity(n, s, 1) : 0;
+}

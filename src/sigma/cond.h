@@ -44,6 +44,10 @@ int tn_agg_parse(const char *text, size_t len, tn_arena *a, tn_legacy_agg *g, ch
  * log2(n), in order; NULL when out of memory. */
 tn_cnode *tn_cond_balance(tn_arena *a, tn_cop op, tn_cnode *const *v, size_t n);
 
+/* How search identifier s is used in condition n: bit 1 where an even
+ * number of 'not's is above it, bit 2 where an odd number is. */
+unsigned tn_cond_polarity(const tn_cnode *n, uint32_t s);
+
 /* 1 if name matches the identifier pattern pat (only '*' is special). */
 int tn_cond_pattern_match(const char *pat, size_t plen, const char *name);
 

@@ -576,6 +576,7 @@ int tn_detection_compile(tn_vctx *c, tn_imemo *memo, const tn_ynode *det, int is
             return fail(c, k, "a search identifier must be a string");
         if (is_reserved(k->str, is_filter))
             continue;
+        c->cur_search = i;   /* where a placeholder's warning is (loaddoc.c) */
         if (compile_search(c, memo, k, &s[i]))
             return -1;
         names[i] = s[i].name;

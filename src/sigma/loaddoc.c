@@ -303,8 +303,16 @@ int tn_ld_load_doc(unit *U, const tn_ynode *doc, const char *file)
     }
     for (uint32_t i = 0; i < c.nwarns && i < TN_VCTX_WARNS; i++) {
         const tn_ynode *w = c.warns[i].at ? c.warns[i].at : doc;
-        char msg[200];
-        snprintf(msg, sizeof(msg), "placeholder %%%s%% has no value; matched as '*'", c.warns[i].name);
+        char msg[400];
+        /* only under 'not': as '*' it holds whenever the field is there,
+         * so the rule fires only where it is not (9 of SigmaHQ's
+         * placeholder rules went quiet so: a review, session 29) */
+        if (tn_cond_polarity(r->cond, c.warns[i].search) == 2)
+            snprintf(msg, sizeof(msg), "placeholder %%%s%% has no value; matched as '*' under 'not', it "
+                     "holds whenever the field is there, and the rule fires only where it is not: give it "
+                     "values (--placeholders FILE)", c.warns[i].name);
+        else
+            snprintf(msg, sizeof(msg), "placeholder %%%s%% has no value; matched as '*'", c.warns[i].name);
         tn_ld_warn(U, file, w->line, w->col, msg);
     }
     if (c.nwarns > TN_VCTX_WARNS) {

@@ -11,6 +11,7 @@
 typedef struct tn_vwarn {
     const tn_ynode *at;            /* the value */
     char name[128];                /* the placeholder, without its '%'s */
+    uint32_t search;               /* the search identifier it is in (its index) */
 } tn_vwarn;
 
 typedef struct tn_vctx {
@@ -26,6 +27,7 @@ typedef struct tn_vctx {
                                     * (a rule's first TN_VCTX_WARNS; the rest in nwarns) */
     uint32_t nwarns;               /* OUT: how many there were */
     const tn_ynode *cur;           /* the value being compiled: where its warnings are */
+    uint32_t cur_search;           /* the search identifier being compiled (its index) */
     const tn_ynode *more_at[32];   /* the warnings past the kept ones (value, and a */
     uint32_t more_hash[32];        /*   hash of the name), so that each is counted once */
     uint32_t nmore;

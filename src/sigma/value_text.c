@@ -366,6 +366,7 @@ static void warn_unset(tn_vctx *c, const char *name)
             return;
     if (kept < TN_VCTX_WARNS) {
         c->warns[kept].at = c->cur;
+        c->warns[kept].search = c->cur_search;
         snprintf(c->warns[kept].name, sizeof(c->warns[kept].name), "%s", name);
     } else {
         /* the same again, spelt after another placeholder's values: counted

@@ -268,4 +268,12 @@ out=$("$TANSA" rules check "$e/m.yml" 2>&1); rc=$?
 check "metadata against the schema: warned at each, loaded" "0 m.yml:2:5 m.yml:3:7 m.yml:4:11 m.yml:7:13 m.yml:8:22 m.yml:9:18 m.yml:12:9" \
     "$rc $(grep -o 'm\.yml:[0-9]*:[0-9]*: warning' <<<"$out" | sed 's/: warning//' | tr '\n' ' ' | sed 's/ $//')"
 rm -rf "$e"
+# a placeholder with no value under 'not' is said to silence the rule
+# where the field is (9 Windows placeholder rules went quiet; session 29)
+e=$(mktemp -d)
+printf 'title: t\nlogsource: {product: windows}\ndetection:\n    sel: {EventID: 4624}\n    filter:\n        WorkstationName|expand: "%%nowhere%%"\n    pos:\n        IpAddress|expand: "%%nothing%%"\n    condition: sel and pos and not filter\nlevel: high\n' >"$e/p.yml"
+out=$("$TANSA" rules check "$e/p.yml" 2>&1)
+check "a placeholder with no value: under 'not' said to silence the rule, else matched as '*'" "1 1" \
+    "$(grep -c "p.yml:6:33: warning: placeholder %nowhere% has no value; matched as '\*' under 'not'" <<<"$out") $(grep -c "p.yml:8:27: warning: placeholder %nothing% has no value; matched as '\*'\$" <<<"$out")"
+rm -rf "$e"
 echo "$pass passed, $fail failed"
