@@ -608,6 +608,12 @@ static int event_done(tn_jsonl *r, tn_event *ev)
     if (r->map.dup)
         report(r, r->rec_line, "'%.60s' written twice in one object: the event takes the first value "
                                "(event kept)", r->map.dup);
+    if (r->map.badtime && !ev->time) {
+        const tn_jnode *t = r->map.badtime;
+        report(r, r->rec_line, "'%.*s' is no time tansa reads (RFC 3339, years 1601 to 9999): the event is "
+               "kept without one (1601-01-01 in the timeline)", (int)(t->text_len > 60 ? 60 : t->text_len),
+               t->text);
+    }
     ev->file = r->name;
     ev->offset = r->rec_line;
     return 1;

@@ -492,8 +492,11 @@ static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
         set_slot(m, ev, S_PROVIDER, sys_attr(m, sys, "Provider", "EventSourceName"));
     set_slot(m, ev, S_GUID, sys_attr(m, sys, "Provider", "Guid"));
     set_slot(m, ev, S_QUALIFIERS, sys_attr(m, sys, "EventID", "Qualifiers"));
-    if (set_slot(m, ev, S_TIME, sys_attr(m, sys, "TimeCreated", "SystemTime")) < 0)
-        set_slot(m, ev, S_TIME, get_once(m, sys, "TimeCreated"));
+    const tn_jnode *tn = sys_attr(m, sys, "TimeCreated", "SystemTime");
+    if (set_slot(m, ev, S_TIME, tn) < 0 && set_slot(m, ev, S_TIME, get_once(m, sys, "TimeCreated")) < 0 &&
+        tn && tn->type == TN_J_STRING && tn->text_len)
+        m->badtime = tn;   /* an event's SystemTime not read is said (it was 1601 without a word); a
+                            * flat record's time-like member may be the application's own */
     set_slot(m, ev, S_PID, sys_attr(m, sys, "Execution", "ProcessID"));
     set_slot(m, ev, S_TID, sys_attr(m, sys, "Execution", "ThreadID"));
     set_slot(m, ev, S_SID, sys_attr(m, sys, "Security", "UserID"));
@@ -842,6 +845,7 @@ int tn_jmap_event(tn_jmap *m, tn_jnode *root, tn_event *ev)
     m->nfields = 0;
     m->oom = 0;
     m->dup = m->nul = NULL;
+    m->badtime = NULL;
     m->level_name = 0;
     tn_jnode *event = get_once(m, root, "Event");
     tn_jnode *w = get_once(m, root, "winlog");

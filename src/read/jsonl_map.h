@@ -18,6 +18,8 @@ typedef struct tn_jmap {
                         * holding a NUL character, not taken; or NULL */
     const char *dup;   /* a key of the event's System members (EventID, Channel, ...)
                         * written twice in its object: the first is taken; or NULL */
+    const tn_jnode *badtime;   /* a time member whose text could not be read (when no
+                                * other gave the event its time); or NULL */
 } tn_jmap;
 
 /* Fill ev (all members) from root. The shape is recognised by content:

@@ -413,4 +413,11 @@ YML
 check "a detection without the 30 telling fields shows the event's own" \
     '{"Threat Name":"HackTool:Win32/Mimikatz","Path":"file:_C:\\t\\m.exe","Severity Name":"High"}' \
     "$("$TANSA" hunt -q -f jsonl -r "$w/s29/r" "$w/s29/def.jsonl" 2>/dev/null | jq -c .details)"
+# an event's SystemTime that cannot be read is said, with its line (it was
+# 1601-01-01 without a word); an event without one is only counted
+printf '%s\n' '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"H","EventRecordID":3},"EventData":{"Image":"C:\\e.exe"}}}' \
+    '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"H","EventRecordID":4,"TimeCreated":{"#attributes":{"SystemTime":"12000-01-01T00:00:00Z"}}},"EventData":{"Image":"C:\\e.exe"}}}' >"$w/s29/t.jsonl"
+"$TANSA" hunt -f jsonl -r "$w/s29/r" "$w/s29/t.jsonl" >/dev/null 2>"$w/s29/t.err"; rc=$?
+check "an unreadable event time: said with its line, exit 1; a missing one counted" "1 1 1" \
+    "$rc $(grep -c "t.jsonl: line 2: '12000-01-01T00:00:00Z' is no time tansa reads" "$w/s29/t.err") $(grep -c 'events without a readable time: 2' "$w/s29/t.err")"
 echo "$pass passed, $fail failed"

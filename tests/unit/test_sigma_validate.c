@@ -172,7 +172,7 @@ TN_TEST(test_filter_naming_nothing_warns)
              "---\ntitle: f\n" PC "filter:\n  rules: [%s]\n  selection:\n    User: x\n  condition: selection\n",
              id, up);
     CHECK_INT(loaded(z, NULL), 1);
-    CHECK_STR(test_last_warn, "");
+    CHECK(strstr(test_last_warn, "filter names") == NULL);   /* (the id is no UUID: warned since session 29) */
 }
 
 /* Bytes YAML cannot read were reported at 1:1 and lost every document
