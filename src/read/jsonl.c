@@ -745,7 +745,9 @@ int tn_jsonl_open(const char *path, tn_diag *d, tn_jsonl **out)
     }
     r->fd = fd;
     unsigned char magic[3];
-    if (!std_in && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !(r->gz = tn_gz_open_fd(fd))) {
+    /* standard input too: a file given so is there from its start (input.c); a
+     * pipe fails pread */
+    if (pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !(r->gz = tn_gz_open_fd(fd))) {
         tn_jsonl_close(r);
         return TN_JSONL_ENOMEM;
     }
