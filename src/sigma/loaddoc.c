@@ -35,17 +35,19 @@ static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *
 
 /* Where byte off of the scalar at's value is in file: over several lines
  * (plain, folded or block) its offset cannot be added to its column
- * (`condition: >` put an error at the '>'; a review, session 29). The
- * file is read again: a rare path, and a parse from the cache has no
- * text. *line and *col are kept when it cannot be. */
-static void scalar_pos(const char *file, const tn_ynode *at, size_t off, uint32_t *line, uint32_t *col)
+ * (`condition: >` put an error at the '>'; a review, session 29). From
+ * the text being loaded, or, after a parse from the cache (which has no
+ * text), from the file read again: a rare path. *line and *col are kept
+ * when it cannot be. */
+static void scalar_pos(unit *U, const char *file, const tn_ynode *at, size_t off, uint32_t *line,
+                       uint32_t *col)
 {
-    char *src;
-    size_t n;
-    if (tn_file_read(file, MAX_RULE_FILE, &src, &n))
+    char *src = NULL;
+    size_t n = U->srclen;
+    if (!U->src && tn_file_read(file, MAX_RULE_FILE, &src, &n))
         return;
     uint32_t l, c;
-    if (!tn_yaml_scalar_pos(src, n, at->line, at->col, off, &l, &c))
+    if (!tn_yaml_scalar_pos(U->src ? U->src : src, n, at->line, at->col, off, &l, &c))
         *line = l, *col = c;
     tn_free(src);
 }
@@ -251,7 +253,7 @@ int tn_ld_load_doc(unit *U, const tn_ynode *doc, const char *file)
         const tn_ynode *at = c.err_node ? c.err_node : det;
         uint32_t line = at->line, col = at->col + c.err_col;
         if (c.err_has_off)
-            scalar_pos(file, at, c.err_off, &line, &col);
+            scalar_pos(U, file, at, c.err_off, &line, &col);
         tn_ld_reject(U, file, line, col, err);
         return 0;
     }

@@ -250,8 +250,11 @@ static int load_text(unit *U, const char *text, size_t len, const char *name, co
     if (!file)
         return -1;
     int rc = parse(U, text, len, file, f, &st);
+    U->src = text;   /* where a condition's error is placed (loaddoc.c) */
+    U->srclen = len;
     if (!rc)
         rc = load_docs(U, &st, file);
+    U->src = NULL;
     tn_arena_reset(&U->tree);
     return rc < 0 ? -1 : 0;
 }

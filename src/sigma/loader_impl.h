@@ -62,6 +62,8 @@ typedef struct unit {
     outlist *out;          /* the file being loaded */
     tn_imemo *memo;        /* the loader's: items compiled (NULL: out of memory, none kept) */
     char *text;            /* the file being loaded, read into a buffer kept for the next */
+    const char *src;       /* the text being loaded, when at hand (not from the cache) */
+    size_t srclen;
     size_t textcap;
 } unit;
 

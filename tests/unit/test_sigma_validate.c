@@ -272,3 +272,14 @@ TN_TEST(test_review_28_messages)
     CHECK_INT(loaded(RULE("  sel x:\n    Image: a\n  condition: sel x\n"), NULL), 0);
     CHECK(strstr(test_last_reject, "one is named with a space, which a condition cannot name") != NULL);
 }
+
+/* An error in a condition over several lines is placed at its token, from
+ * the text loaded (t.yml is no file on disk): a folded condition put it at
+ * the '>', a plain one past its line's end (a review, session 29). */
+TN_TEST(test_condition_error_over_lines_placed)
+{
+    CHECK_INT(loaded(RULE("  sel:\n    Image: a\n  condition: >\n    sel and\n    not zz\n"), NULL), 0);
+    CHECK(strstr(test_last_reject, "t.yml:10:9: condition: unknown search identifier") != NULL);
+    CHECK_INT(loaded(RULE("  sel:\n    Image: a\n  condition: sel or\n      qq\n"), NULL), 0);
+    CHECK(strstr(test_last_reject, "t.yml:9:7: condition: unknown search identifier") != NULL);
+}
