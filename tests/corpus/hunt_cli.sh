@@ -420,4 +420,31 @@ printf '%s\n' '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysm
 "$TANSA" hunt -f jsonl -r "$w/s29/r" "$w/s29/t.jsonl" >/dev/null 2>"$w/s29/t.err"; rc=$?
 check "an unreadable event time: said with its line, exit 1; a missing one counted" "1 1 1" \
     "$rc $(grep -c "t.jsonl: line 2: '12000-01-01T00:00:00Z' is no time tansa reads" "$w/s29/t.err") $(grep -c 'events without a readable time: 2' "$w/s29/t.err")"
+# a correlation over events of several files names each record's file
+mkdir -p "$w/s29/c" "$w/s29/cr"
+for h in a b; do for i in 1 2; do
+    printf '{"Channel":"Security","EventID":4625,"Computer":"%s","EventRecordID":%s,"TimeCreated":"2024-01-01T00:0%s:0%sZ","TargetUserName":"bob"}\n' "$h" "$i" "$i" "$([ $h = a ] && echo 1 || echo 2)"
+done >"$w/s29/c/$h.jsonl"; done
+cat >"$w/s29/cr/r.yml" <<'YML'
+title: failed
+id: 0a1b2c3d-0000-4000-8000-00000000f001
+name: failed_logon
+logsource: {product: windows, service: security}
+detection:
+    sel: {EventID: 4625}
+    condition: sel
+level: low
+---
+title: many failed
+id: 0a1b2c3d-0000-4000-8000-00000000f002
+correlation:
+    type: event_count
+    rules: [failed_logon]
+    group-by: [TargetUserName]
+    timespan: 1h
+    condition: {gte: 4}
+level: high
+YML
+got=$("$TANSA" hunt -q -f jsonl -r "$w/s29/cr" "$w/s29/c" 2>/dev/null | jq -c 'select(.rule_title == "many failed") | [.details.record_ids, (.details.record_files | map(split("/") | last))]')
+check "a correlation over several files: each record's file" '[[1,1,2,2],["a.jsonl","b.jsonl","a.jsonl","b.jsonl"]]' "$got"
 echo "$pass passed, $fail failed"
