@@ -42,14 +42,30 @@ static void fill_tags(unit *U, const tn_ynode *t, const char ***tags, uint32_t *
 static void scalar_pos(unit *U, const char *file, const tn_ynode *at, size_t off, uint32_t *line,
                        uint32_t *col)
 {
-    char *src = NULL;
-    size_t n = U->srclen;
-    if (!U->src && tn_file_read(file, MAX_RULE_FILE, &src, &n))
-        return;
+    if (U->pos_file != file) {   /* once a file: 40,000 errors were 40,000 walks from its start */
+        tn_ld_pos_done(U);
+        U->pos_file = file;
+        U->pos_src = U->src;
+        U->pos_len = U->srclen;
+        if (!U->src && !tn_file_read(file, MAX_RULE_FILE, &U->pos_owned, &U->pos_len))
+            U->pos_src = U->pos_owned;
+        if (U->pos_src)
+            U->pos_lines = tn_yaml_line_starts(U->pos_src, U->pos_len, &U->pos_nl);
+    }
     uint32_t l, c;
-    if (!tn_yaml_scalar_pos(U->src ? U->src : src, n, at->line, at->col, off, &l, &c))
+    if (U->pos_lines && at->line >= 1 && at->line <= U->pos_nl &&
+        !tn_yaml_scalar_pos(U->pos_src, U->pos_len, U->pos_lines[at->line - 1], at->line, at->col, off, &l, &c))
         *line = l, *col = c;
-    tn_free(src);
+}
+
+void tn_ld_pos_done(unit *U)
+{
+    tn_free(U->pos_owned);
+    tn_free(U->pos_lines);
+    U->pos_owned = NULL;
+    U->pos_lines = NULL;
+    U->pos_src = U->pos_file = NULL;
+    U->pos_len = U->pos_nl = 0;
 }
 
 /* Returns -1 when out of memory. */

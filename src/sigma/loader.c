@@ -255,6 +255,7 @@ static int load_text(unit *U, const char *text, size_t len, const char *name, co
     if (!rc)
         rc = load_docs(U, &st, file);
     U->src = NULL;
+    tn_ld_pos_done(U);
     tn_arena_reset(&U->tree);
     return rc < 0 ? -1 : 0;
 }
@@ -332,6 +333,7 @@ static int load_file(unit *U, const char *path, const tn_yfile *known)
         if (known && !tn_ycache_get_file(U->L->yc, known, &U->tree, &st)) {
             const char *file = tn_arena_strndup(U->a, path, strlen(path));
             int rc = file ? load_docs(U, &st, file) : -1;
+            tn_ld_pos_done(U);
             tn_arena_reset(&U->tree);
             return rc;
         }

@@ -64,6 +64,12 @@ typedef struct unit {
     char *text;            /* the file being loaded, read into a buffer kept for the next */
     const char *src;       /* the text being loaded, when at hand (not from the cache) */
     size_t srclen;
+    /* where condition errors are placed (loaddoc.c scalar_pos): the text
+     * and its line starts, built once a file; pos_file says which file */
+    const char *pos_file;
+    const char *pos_src;
+    char *pos_owned;       /* read again (a parse from the cache), or NULL */
+    size_t pos_len, *pos_lines, pos_nl;
     size_t textcap;
 } unit;
 
@@ -80,5 +86,7 @@ const char *tn_ld_str_or(const tn_ynode *n, const char *dflt);
 const char *tn_ld_keep_str(unit *U, const char *s, int *oom);
 /* Compiles one document of file: 0, or -1 out of memory (a bad document is rejected, 0). */
 int tn_ld_load_doc(unit *U, const tn_ynode *doc, const char *file);
+/* Frees what scalar_pos kept of a file (at the end of each file). */
+void tn_ld_pos_done(unit *U);
 
 #endif

@@ -433,73 +433,214 @@ int tn_ynode_is_null(const tn_ynode *n)
            !strcmp(n->str, "NULL") || !strcmp(n->str, "~");
 }
 
-/* The byte of src at line:col, or n. */
-static size_t byte_at(const char *src, size_t n, uint32_t line, uint32_t col)
+/* A walk over a scalar's source: p the byte, line and ls (the byte its
+ * line starts at) kept as it goes. */
+typedef struct spos {
+    const char *s;
+    size_t n, p, ls;
+    uint32_t line;
+} spos;
+
+static int is_blank(char c)
 {
-    size_t p = 0;
-    for (uint32_t l = 1; l < line && p < n; p++)
-        l += src[p] == '\n';
-    for (uint32_t c = 1; c < col && p < n && src[p] != '\n'; c++)
+    return c == ' ' || c == '\t';
+}
+
+/* At a line break (\n, or \r\n)? */
+static int at_break(const spos *w)
+{
+    return w->p < w->n && (w->s[w->p] == '\n' || (w->s[w->p] == '\r' && w->p + 1 < w->n && w->s[w->p + 1] == '\n'));
+}
+
+static void pass_break(spos *w)
+{
+    if (w->s[w->p] == '\r')
+        w->p++;
+    w->p++;
+    w->line++;
+    w->ls = w->p;
+}
+
+/* Whether the line from p holds only blanks (or nothing). */
+static int blank_line(const spos *w)
+{
+    size_t q = w->p;
+    while (q < w->n && is_blank(w->s[q]))
+        q++;
+    spos t = *w;
+    t.p = q;
+    return q >= w->n || at_break(&t);
+}
+
+static void skip_blanks(spos *w)
+{
+    while (w->p < w->n && is_blank(w->s[w->p]))
+        w->p++;
+}
+
+static int hexv(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A double-quoted escape at p (the backslash): the bytes it gives the
+ * value, and p past it. */
+static size_t escape_len(spos *w)
+{
+    size_t k = w->p + 1;
+    char e = k < w->n ? w->s[k] : 0;
+    int digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+    uint32_t cp = 0;
+    w->p = k + 1;
+    for (int i = 0; i < digits && w->p < w->n && hexv(w->s[w->p]) >= 0; i++, w->p++)
+        cp = cp * 16 + (uint32_t)hexv(w->s[w->p]);
+    if (!digits)
+        return 1;
+    return e == 'x' || cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+int tn_yaml_scalar_pos(const char *src, size_t n, size_t ls, uint32_t line, uint32_t col, size_t off,
+                       uint32_t *oline, uint32_t *ocol)
+{
+    spos w = {src, n, ls, ls, line};
+    uint32_t cl = 1;
+    for (; cl < col && w.p < n && src[w.p] != '\n'; cl++)
         do
-            p++;
-        while (p < n && ((unsigned char)src[p] & 0xC0) == 0x80);
-    return p;
-}
-
-static void pos_of(const char *src, size_t p, uint32_t *line, uint32_t *col)
-{
-    uint32_t l = 1, c = 1;
-    for (size_t i = 0; i < p; i++)
-        if (src[i] == '\n')
-            l++, c = 1;
-        else
-            c += ((unsigned char)src[i] & 0xC0) != 0x80;
-    *line = l;
-    *col = c;
-}
-
-int tn_yaml_scalar_pos(const char *src, size_t n, uint32_t line, uint32_t col, size_t off, uint32_t *oline,
-                       uint32_t *ocol)
-{
-    size_t p = byte_at(src, n, line, col);
-    if (p >= n)
+            w.p++;
+        while (w.p < n && ((unsigned char)src[w.p] & 0xC0) == 0x80);
+    if (ls > n || w.p >= n || cl < col)   /* past the text, or past its line */
         return -1;
-    char q = 0;
-    size_t indent = 0;
-    int block = src[p] == '>' || src[p] == '|';
-    if (block) {   /* the value starts on the next line, at its indentation */
-        while (p < n && src[p] != '\n')
-            p++;
-        if (p < n)
-            p++;
-        while (p + indent < n && src[p + indent] == ' ')
-            indent++;
-        p += indent;
-    } else if (src[p] == '\'' || src[p] == '"') {
-        q = src[p++];
+    while (w.p < n && (src[w.p] == '!' || src[w.p] == '&')) {   /* a tag or an anchor first */
+        while (w.p < n && !is_blank(src[w.p]) && !at_break(&w))
+            w.p++;
+        skip_blanks(&w);
     }
-    for (size_t t = 0; p < n && t < off;) {
-        if (src[p] == '\n') {   /* a line break is one byte of the value: a space or a newline */
-            t++;
-            p++;
-            for (size_t k = 0; p < n && (block ? k < indent : 1) && (src[p] == ' ' || src[p] == '\t'); k++)
-                p++;
-            continue;
+    char kind = w.p < n ? src[w.p] : 0;
+    size_t t = 0, indent = 0;
+    if (kind == '|' || kind == '>') {
+        size_t parent = 0, d = 0;
+        while (parent < n - ls && src[ls + parent] == ' ')
+            parent++;
+        for (w.p++; w.p < n && !at_break(&w); w.p++)   /* indicators, then a comment */
+            if (src[w.p] >= '1' && src[w.p] <= '9' && !d)
+                d = (size_t)(src[w.p] - '0');
+            else if (src[w.p] == '#' || is_blank(src[w.p]))
+                break;
+        while (w.p < n && !at_break(&w))
+            w.p++;
+        if (w.p < n)
+            pass_break(&w);
+        if (d)
+            indent = parent + d;
+        else {   /* the first line that is not blank gives it */
+            spos q = w;
+            while (q.p < n && blank_line(&q)) {
+                while (q.p < n && !at_break(&q))
+                    q.p++;
+                if (q.p < n)
+                    pass_break(&q);
+            }
+            while (q.p + indent < n && src[q.p + indent] == ' ')
+                indent++;
         }
-        if (!block && (src[p] == ' ' || src[p] == '\t')) {   /* trailing blanks are not in a folded value */
-            size_t e = p;
-            while (e < n && (src[e] == ' ' || src[e] == '\t'))
-                e++;
-            if (e < n && src[e] == '\n') {
-                p = e;
+        while (w.p < n && t < off) {
+            if (blank_line(&w)) {   /* an empty line: a line break of the value */
+                while (w.p < n && !at_break(&w))
+                    w.p++;
+                if (w.p >= n)
+                    break;
+                pass_break(&w);
+                t++;
                 continue;
             }
+            for (size_t k = 0; k < indent && w.p < n && src[w.p] == ' '; k++)
+                w.p++;
+            while (w.p < n && !at_break(&w) && t < off)
+                w.p++, t++;
+            if (t >= off || w.p >= n)
+                break;
+            pass_break(&w);
+            /* '|' keeps it; '>' folds it to a space, or drops it before empty lines */
+            if (kind == '|' || !blank_line(&w))
+                t++;
         }
-        if (q && src[p] == (q == '"' ? '\\' : '\'') && p + 1 < n)
-            p++;   /* an escape: one character of the value */
-        p++;
-        t++;
+        if (w.p == w.ls)   /* stopped at a line's start: the value starts after its indentation */
+            for (size_t k = 0; k < indent && w.p < n && src[w.p] == ' '; k++)
+                w.p++;
+    } else {
+        char q = kind == '\'' || kind == '"' ? kind : 0;
+        if (q)
+            w.p++;
+        while (w.p < n && t < off) {
+            char c = src[w.p];
+            if (at_break(&w)) {   /* folded: a space, or one line break a blank line */
+                pass_break(&w);
+                size_t empty = 0;
+                while (w.p < n && blank_line(&w)) {
+                    skip_blanks(&w);
+                    if (w.p >= n)
+                        break;
+                    pass_break(&w);
+                    empty++;
+                }
+                skip_blanks(&w);
+                t += empty ? empty : 1;
+                continue;
+            }
+            if (is_blank(c)) {   /* blanks before a line break are not in the value */
+                size_t e = w.p;
+                while (e < n && is_blank(src[e]))
+                    e++;
+                spos x = w;
+                x.p = e;
+                if (e < n && at_break(&x)) {
+                    w.p = e;
+                    continue;
+                }
+                size_t k = e - w.p < off - t ? e - w.p : off - t;
+                w.p += k;
+                t += k;
+                continue;
+            }
+            if (q == '"' && c == '\\') {
+                spos x = w;
+                x.p = w.p + 1;
+                if (at_break(&x)) {   /* an escaped line break: nothing, and the next line's blanks */
+                    w.p++;
+                    pass_break(&w);
+                    skip_blanks(&w);
+                    continue;
+                }
+                t += escape_len(&w);
+                continue;
+            }
+            if (q == '\'' && c == '\'' && w.p + 1 < n && src[w.p + 1] == '\'')
+                w.p++;   /* '' is one quote */
+            w.p++;
+            t++;
+        }
     }
-    pos_of(src, p, oline, ocol);
+    uint32_t cc = 1;
+    for (size_t i = w.ls; i < w.p && i < n; i++)
+        cc += ((unsigned char)src[i] & 0xC0) != 0x80;
+    *oline = w.line;
+    *ocol = cc;
     return 0;
+}
+
+/* Byte offsets at which src's lines start: (*nl) of them, the first 0. */
+size_t *tn_yaml_line_starts(const char *src, size_t n, size_t *nl)
+{
+    size_t k = 1;
+    for (size_t i = 0; i < n; i++)
+        k += src[i] == '\n';
+    size_t *v = tn_malloc(k * sizeof(*v));
+    if (!v)
+        return NULL;
+    v[0] = 0;
+    for (size_t i = 0, j = 1; i < n; i++)
+        if (src[i] == '\n')
+            v[j++] = i + 1;
+    *nl = k;
+    return v;
 }

@@ -60,11 +60,16 @@ tn_ynode *tn_ymap_get(const tn_ynode *m, const char *key);
 int tn_ynode_is_null(const tn_ynode *n);
 /* Where byte off of a scalar's value lies in its source src[0..n): the
  * scalar starts at line:col (1-based, columns in characters, as libyaml
- * counts them). Follows the folding of a plain or quoted scalar over
- * several lines and the indentation of a block one ('>' or '|'); a
- * quoted scalar's escapes are taken as one character each. 0, or -1
- * when line:col is not in src. */
-int tn_yaml_scalar_pos(const char *src, size_t n, uint32_t line, uint32_t col, size_t off, uint32_t *oline,
-                       uint32_t *ocol);
+ * counts them), and line starts at byte ls (tn_yaml_line_starts). Follows
+ * the folding of a plain or quoted scalar over several lines (blank lines,
+ * CRLF), a block one's indentation ('>' or '|', with an indentation
+ * indicator, after a tag or an anchor) and a double-quoted one's escapes
+ * (\x, \u, \U, an escaped line break); more-indented lines of a folded
+ * block are taken as folded. In time linear in the walk. 0, or -1 when
+ * line:col is not in src. */
+int tn_yaml_scalar_pos(const char *src, size_t n, size_t ls, uint32_t line, uint32_t col, size_t off,
+                       uint32_t *oline, uint32_t *ocol);
+/* Byte offsets at which src's lines start, (*nl) of them (tn_malloc'd), or NULL. */
+size_t *tn_yaml_line_starts(const char *src, size_t n, size_t *nl);
 
 #endif
