@@ -142,6 +142,11 @@ check "folder: a tarball is passed over without a word" 0 "$(grep -c 'backup.tar
 cat "$T/otrf.json.gz" | "$TANSA" hunt --rules "$RULES" -f jsonl - >/dev/null 2>"$T/err"
 rc=${PIPESTATUS[1]}
 check "stdin gzip from a file: the same timeline" "$plain" "$(hunt - < "$T/otrf.json.gz")"
+# ... and a file read as standard input from further on is read from there
+# (the gzip at its start was taken instead: a review of session 29's change)
+cat "$T/otrf.json.gz" "$T/otrf.json" >"$T/mix.bin"
+check "stdin file from an offset: read from there" "$plain" \
+    "$( (dd bs="$(stat -c %s "$T/otrf.json.gz")" skip=1 count=0 status=none; hunt -) < "$T/mix.bin")"
 check "stdin gzip: refused, with the way out" 1 "$(grep -c 'standard input is gzip-compressed: name the file instead, or decompress it into the pipe (zcat)' "$T/err")"
 check "stdin gzip: exit 3" 3 "$rc"
 check "stdin through zcat: the same timeline" "$plain" "$(zcat "$T/otrf.json.gz" | hunt -)"
