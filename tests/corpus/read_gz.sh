@@ -144,9 +144,10 @@ rc=${PIPESTATUS[1]}
 check "stdin gzip from a file: the same timeline" "$plain" "$(hunt - < "$T/otrf.json.gz")"
 # ... and a file read as standard input from further on is read from there
 # (the gzip at its start was taken instead: a review of session 29's change)
-cat "$T/otrf.json.gz" "$T/otrf.json" >"$T/mix.bin"
+printf '{"note":"not these"}\n' | gzip -c >"$T/other.json.gz"
+cat "$T/other.json.gz" "$T/otrf.json" >"$T/mix.bin"
 check "stdin file from an offset: read from there" "$plain" \
-    "$( (dd bs="$(stat -c %s "$T/otrf.json.gz")" skip=1 count=0 status=none; hunt -) < "$T/mix.bin")"
+    "$( (dd bs="$(stat -c %s "$T/other.json.gz")" skip=1 count=0 status=none; hunt -) < "$T/mix.bin")"
 check "stdin gzip: refused, with the way out" 1 "$(grep -c 'standard input is gzip-compressed: name the file instead, or decompress it into the pipe (zcat)' "$T/err")"
 check "stdin gzip: exit 3" 3 "$rc"
 check "stdin through zcat: the same timeline" "$plain" "$(zcat "$T/otrf.json.gz" | hunt -)"
