@@ -74,7 +74,7 @@ typedef struct tn_cli_progress {
     uint64_t total;   /* bytes of all inputs */
     uint64_t base;    /* bytes of the inputs before base_index (scope reads one at a time) */
     size_t base_index;
-    double t0;
+    double t0, last;   /* start, last line written */
     int on, shown;
 } tn_cli_progress;
 void tn_cli_progress_init(tn_cli_progress *p, const char *cmd, const tn_inputs *in, int quiet);

@@ -169,16 +169,25 @@ static int scan_inputs(reading *r, int threads, tn_diag *d)
     return rc;
 }
 
-static int write_out(const tn_buf *b, const char *path)
+/* -o, opened before any input is read (it was opened after the whole
+ * run, and a path that could not be created lost it: a review, session
+ * 29): stdout, a file, or NULL (said; a usage error). */
+static FILE *open_out(const char *path)
 {
     if (tn_cli_is_stdout(path))
-        path = NULL;
-    FILE *f = path ? fopen(path, "w") : stdout;
-    if (!f) {
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
         fprintf(stderr, "tansa scope: %s: cannot open for writing: %s\n", path, strerror(errno));
-        return TN_EXIT_USAGE;
-    }
-    int bad = tn_buf_write(b, f);
+    return f;
+}
+
+/* Writes b to f (from open_out) and closes it: 0, or exit 4 said. */
+static int write_out(const tn_buf *b, FILE *f, const char *path)
+{
+    if (f == stdout)
+        path = NULL;
+    int bad = b ? tn_buf_write(b, f) : 0;
     if (path ? fclose(f) != 0 : fflush(f) != 0 || ferror(f))   /* stdout too: /dev/full */
         bad = 1;
     if (bad) {
@@ -333,12 +342,16 @@ static int run(tn_scope *s, const opts *o)
 {
     tn_diag d = {.quiet = o->quiet};
     tn_inputs in = {0};
+    FILE *out = open_out(o->out);
+    if (!out)
+        return TN_EXIT_USAGE;
     int rc = tn_inputs_collect(&in, o->paths, o->np, &d) ? TN_EXIT_INTERNAL : 0;
     if (rc)
         fprintf(stderr, "tansa scope: out of memory\n");
     else if (!in.n) {   /* no answer that looks whole from no logs at all */
         tn_diag_summary(&d);
         tn_inputs_free(&in);
+        write_out(NULL, out, o->out);
         return tn_cli_input_rc("scope", 0, 0, 0);
     }
     if (!rc && o->from_det)
@@ -366,8 +379,11 @@ static int run(tn_scope *s, const opts *o)
     tn_buf_init(&b);
     if (!rc) {
         (o->text ? tn_scope_text : tn_scope_json)(s, &b);
-        rc = tn_buf_ok(&b) ? write_out(&b, o->out) : TN_EXIT_INTERNAL;
+        rc = tn_buf_ok(&b) ? write_out(&b, out, o->out) : TN_EXIT_INTERNAL;
+        out = NULL;
     }
+    if (out && out != stdout)
+        fclose(out);
     tn_buf_free(&b);
     tn_diag_summary(&d);
     if (!rc)

@@ -65,16 +65,25 @@ int tn_evtxw_open(tn_evtx_writer *w, const char *path, const char *computer)
     return 0;
 }
 
-/* pwrite of all n bytes: 0, or -1 with errno set (a short write is a
- * full disk: it sets no errno of its own). */
+/* pwrite of all n bytes: 0, or -1 with errno set. A short write sets
+ * none: the rest is written again, and that fails with the reason (a
+ * full disk, a file size limit, a quota). */
 static int put_at(int fd, const void *p, size_t n, off_t at)
 {
-    ssize_t k = pwrite(fd, p, n, at);
-    if (k == (ssize_t)n)
-        return 0;
-    if (k >= 0)
-        errno = ENOSPC;
-    return -1;
+    while (n) {
+        ssize_t k = pwrite(fd, p, n, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+        p = (const char *)p + k;
+        n -= (size_t)k;
+        at += k;
+    }
+    return 0;
 }
 
 /* Fills in the header of the current chunk and writes it to its place.

@@ -5,6 +5,7 @@
 #include "gen/act.h"
 #include "read/event.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -264,9 +265,8 @@ int tn_truth_write(tn_truth *t, const char *path, const tn_gen_stats *st)
             rc = -1;
     } else if (f) {
         fclose(f);
+        errno = ENOMEM;   /* the text was not built whole */
     }
-    if (rc)
-        fprintf(stderr, "tansa gen: %s: cannot write\n", path);
-    tn_buf_free(&b);
+    tn_buf_free(&b);   /* the caller says why it failed */
     return rc;
 }

@@ -610,9 +610,17 @@ static int event_done(tn_jsonl *r, tn_event *ev)
                                "(event kept)", r->map.dup);
     if (r->map.badtime && !ev->time) {
         const tn_jnode *t = r->map.badtime;
-        report(r, r->rec_line, "'%.*s' is no time tansa reads (RFC 3339, years 1601 to 9999): the event is "
-               "kept without one (1601-01-01 in the timeline)", (int)(t->text_len > 60 ? 60 : t->text_len),
-               t->text);
+        size_t k = t->type == TN_J_STRING || t->type == TN_J_NUMBER ? t->text_len : 0;
+        if (k > 60)   /* cut at a character's start */
+            for (k = 60; k && ((unsigned char)t->text[k] & 0xC0) == 0x80; k--)
+                ;
+        if (t->type == TN_J_STRING || t->type == TN_J_NUMBER)
+            report(r, r->rec_line, "%s'%.*s' is no time tansa reads (RFC 3339, years 1601 to 9999): the event "
+                   "is kept without one (1601-01-01 in the timeline)", t->type == TN_J_STRING ? "" : "the number ",
+                   (int)k, t->text);
+        else
+            report(r, r->rec_line, "the event's time is a JSON %s, no time: the event is kept without one "
+                   "(1601-01-01 in the timeline)", type_names[t->type]);
     }
     ev->file = r->name;
     ev->offset = r->rec_line;

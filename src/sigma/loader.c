@@ -190,7 +190,9 @@ static int parse(unit *U, const char *text, size_t len, const char *file, const 
 {
     char err[256];
     uint32_t line, col;
+    U->yaml_failed = 0;
     if (tn_ycache_parse_file(U->L->yc, f, text, len, &U->tree, st, err, sizeof(err), &line, &col)) {
+        U->yaml_failed = 1;
         tn_ld_reject(U, file, line, col, err);
         if (!strcmp(err, "out of memory"))
             return -1;
@@ -223,7 +225,7 @@ static int load_docs(unit *U, const tn_ystream *st, const char *file)
         action = collection_action(st->docs[i]);
     for (size_t i = 0; i < st->ndocs; i++)
         some += st->docs[i]->kind != TN_Y_SCALAR || st->docs[i]->len;
-    if (!some) {   /* said, not skipped: it was "no rule in the paths given" (a review, session 29) */
+    if (!some && !U->yaml_failed) {   /* said, not skipped: it was "no rule in the paths given" (a review, session 29) */
         tn_ld_reject(U, file, 1, 1, "no rule in the file: it is empty, or holds only comments");
         return 0;
     }
@@ -330,6 +332,7 @@ static int load_file(unit *U, const char *path, const tn_yfile *known)
         if (!known && !stat(path, &sb) && !tn_yfile_of(&sb, &f))
             known = &f;
         tn_ystream st;
+        U->yaml_failed = 0;
         if (known && !tn_ycache_get_file(U->L->yc, known, &U->tree, &st)) {
             const char *file = tn_arena_strndup(U->a, path, strlen(path));
             int rc = file ? load_docs(U, &st, file) : -1;

@@ -62,6 +62,7 @@ typedef struct unit {
     outlist *out;          /* the file being loaded */
     tn_imemo *memo;        /* the loader's: items compiled (NULL: out of memory, none kept) */
     char *text;            /* the file being loaded, read into a buffer kept for the next */
+    int yaml_failed;       /* the file being loaded has a YAML error (said) */
     const char *src;       /* the text being loaded, when at hand (not from the cache) */
     size_t srclen;
     /* where condition errors are placed (loaddoc.c scalar_pos): the text

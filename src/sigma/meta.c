@@ -170,8 +170,13 @@ static const tn_ynode *bad_list(const tn_ynode *v, size_t min, int uniq, const c
     }
     uint32_t i = 0;
     for (const tn_ynode *e = v->child; e; e = e->next, i++) {
-        if (e->kind != TN_Y_SCALAR || e->len < min) {
-            *why = min > 1 ? "must hold strings of two characters or more" : "must hold strings";
+        if (e->kind != TN_Y_SCALAR) {   /* most often a ': ' in an item, which YAML reads as a map */
+            *why = e->kind == TN_Y_MAP ? "holds a map, not a string (a ': ' inside an item makes one: quote it)"
+                                       : "must hold strings, not lists";
+            return e;
+        }
+        if (e->len < min) {
+            *why = "must hold strings of two characters or more";
             return e;
         }
         if (!uniq || i > 256)   /* the repeat check is quadratic: long lists are not checked */

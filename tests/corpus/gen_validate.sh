@@ -80,7 +80,7 @@ for fmt in evtx jsonl; do
         >"$tmp/full.out" 2>"$tmp/full.err"
     rc=$?
     if [ $rc -eq 4 ] && [ "$(wc -l <"$tmp/full.err")" -eq 1 ] &&
-        grep -Eq "^tansa gen: $tmp/full-$fmt/logs/.*\.$fmt: (File too large|No space left on device)\$" "$tmp/full.err"; then
+        grep -Eq "^tansa gen: $tmp/full-$fmt/logs/.*\.$fmt: File too large$" "$tmp/full.err"; then
         ok "gen to a full disk ($fmt): exit 4, the file named"
     else bad "gen to a full disk ($fmt): exit $rc"; head -n 3 "$tmp/full.err"; fi
 done

@@ -447,4 +447,12 @@ level: high
 YML
 got=$("$TANSA" hunt -q -f jsonl -r "$w/s29/cr" "$w/s29/c" 2>/dev/null | jq -c 'select(.rule_title == "many failed") | [.details.record_ids, (.details.record_files | map(split("/") | last))]')
 check "a correlation over several files: each record's file" '[[1,1,2,2],["a.jsonl","b.jsonl","a.jsonl","b.jsonl"]]' "$got"
+# a time written as a number, or a string TimeCreated, is said too; a long
+# one is cut at a character's start
+printf '%s\n' '{"Event":{"System":{"EventID":1,"Channel":"Security","Computer":"H","TimeCreated":{"#attributes":{"SystemTime":1700000000}}}}}' \
+    '{"Event":{"System":{"EventID":1,"Channel":"Security","Computer":"H","TimeCreated":"yesterday"}}}' \
+    "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"Security\",\"Computer\":\"H\",\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"$(printf 'A%.0s' $(seq 59))ééé\"}}}}}" >"$w/s29/t2.jsonl"
+"$TANSA" hunt -f jsonl -r "$w/s29/r" "$w/s29/t2.jsonl" >/dev/null 2>"$w/s29/t2.err"
+check "a numeric or string event time is said; a long one cut at a character" "1 1 1 0" \
+    "$(grep -c "line 1: the number '1700000000' is no time" "$w/s29/t2.err") $(grep -c "line 2: 'yesterday' is no time" "$w/s29/t2.err") $(grep -c "line 3: 'A*' is no time" "$w/s29/t2.err") $(grep -c 'xc3' "$w/s29/t2.err")"
 echo "$pass passed, $fail failed"

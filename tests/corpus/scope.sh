@@ -89,4 +89,9 @@ mkdir -p "$d/none"
 check "scope on a folder without logs: said, exit 3, no answer (exit $rc)" $?
 (TA=$(realpath "$T"); cd "$d/none" && "$TA" scope "${S[@]}" -o - "$d/sec.jsonl" >"$d/dash.out"); rc=$?
 [ $rc = 0 ] && [ ! -e "$d/none/-" ] && [ -s "$d/dash.out" ]; check "scope -o - writes standard output" $?
+# an -o that cannot be created is said before any input is read (a FIFO
+# input that never ends would otherwise hold it; it was opened after the run)
+mkfifo "$d/never.jsonl"
+timeout 20 "$T" scope "${S[@]}" -o "$d/no/such/dir/out.json" "$d/never.jsonl" >/dev/null 2>"$d/o.err"; rc=$?
+[ $rc = 2 ] && grep -q 'cannot open for writing' "$d/o.err"; check "scope: an -o that cannot be created: exit 2 before reading (exit $rc)" $?
 echo "$pass passed, $fail failed"

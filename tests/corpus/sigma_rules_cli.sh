@@ -276,4 +276,20 @@ out=$("$TANSA" rules check "$e/p.yml" 2>&1)
 check "a placeholder with no value: under 'not' said to silence the rule, else matched as '*'" "1 1" \
     "$(grep -c "p.yml:6:33: warning: placeholder %nowhere% has no value; matched as '\*' under 'not'" <<<"$out") $(grep -c "p.yml:8:27: warning: placeholder %nothing% has no value; matched as '\*'\$" <<<"$out")"
 rm -rf "$e"
+# from a review of this session's changes: an empty document before a YAML
+# error is no "empty file"; a repeated filter name is said once; an item
+# that YAML reads as a map is said so
+e=$(mktemp -d)
+printf -- '---\n...\n---\ntitle: [\n' >"$e/y.yml"
+check "an empty document, then a YAML error: one rejection" "1 0" \
+    "$("$TANSA" rules check "$e/y.yml" 2>&1 | grep -c "^$e/y.yml:5:1: YAML: did not find") $("$TANSA" rules check "$e/y.yml" 2>&1 | grep -c 'no rule in the file')"
+{ printf 'title: F\nlogsource: {product: windows}\nfilter:\n    rules:\n'
+  for i in $(seq 1 300); do printf '        - same\n'; done
+  printf '    selection: {B: b}\n    condition: selection\n'; } >"$e/f.yml"
+check "a filter naming one rule 300 times: two warnings (repeated, not loaded)" 2 \
+    "$("$TANSA" rules check "$e/f.yml" 2>&1 | grep -c ': warning: ')"
+printf 'title: t\nlogsource: {product: windows}\ndetection:\n    sel: {EventID: 1}\n    condition: sel\nfalsepositives:\n    - Crashes (note: logging stopped)\nlevel: low\n' >"$e/fp.yml"
+check "a falsepositives item read as a map is said so" 1 \
+    "$("$TANSA" rules check "$e/fp.yml" 2>&1 | grep -c "fp.yml:7:7: warning: 'falsepositives' holds a map, not a string (a ': ' inside an item makes one: quote it)")"
+rm -rf "$e"
 echo "$pass passed, $fail failed"
