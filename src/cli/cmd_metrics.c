@@ -42,10 +42,51 @@ static void on_progress(void *arg, size_t index, uint64_t done)
     tn_cli_progress_at(&((metrics *)arg)->prog, index, done);
 }
 
-static const char *field(const tn_event *ev, const char *name)
+/* A row's key is its columns joined by tabs. A column's text is the logs':
+ * a tab, backslash or NUL in it is written \t, \\ or \0, so that it cannot
+ * make a column of its own (a TargetUserName "evil<TAB>1.2.3.4<TAB>dc01"
+ * chose the source and destination shown, and a NUL cut the name and
+ * merged accounts: a review, session 29). */
+static void put_part(tn_buf *k, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\\' || c == '\t' || c == '\0') {
+            tn_buf_putc(k, '\\');
+            tn_buf_putc(k, c == '\t' ? 't' : c == '\0' ? '0' : '\\');
+        } else {
+            tn_buf_putc(k, c);
+        }
+    }
+}
+
+/* The field's value as a column, or "-". */
+static void put_field(tn_buf *k, const tn_event *ev, const char *name)
 {
     const tn_field *f = tn_event_field(ev, name, strlen(name));
-    return f && !f->is_null && f->value_len ? f->value : "-";
+    if (f && !f->is_null && f->value_len)
+        put_part(k, f->value, f->value_len);
+    else
+        tn_buf_putc(k, '-');
+}
+
+/* A column of a key, p[0..l), as the logs wrote it, into out. */
+static void get_part(tn_buf *out, const char *p, size_t l)
+{
+    tn_buf_clear(out);
+    for (size_t i = 0; i < l; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < l) {
+            c = p[++i];
+            c = c == 't' ? '\t' : c == '0' ? '\0' : c;
+        }
+        tn_buf_putc(out, c);
+    }
+}
+
+static int is_dash(const tn_field *f)
+{
+    return !f || f->is_null || !f->value_len || (f->value_len == 1 && f->value[0] == '-');
 }
 
 static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
@@ -57,20 +98,25 @@ static int on_event(void *arg, int worker, uint32_t file, const tn_event *ev)
     tn_buf_clear(k);
     m->total++;
     if (m->kind == M_EID) {
-        tn_buf_puts(k, ev->channel);
+        put_part(k, ev->channel, strlen(ev->channel));
         tn_buf_putc(k, '\t');
         tn_buf_u64(k, ev->event_id);
     } else if (m->kind == M_COMPUTER) {
-        tn_buf_puts(k, ev->computer);
+        put_part(k, ev->computer, strlen(ev->computer));
     } else {
         if (ev->event_id != 4624 && ev->event_id != 4625)
             return 0;
-        const char *src = field(ev, "IpAddress");
-        if (!strcmp(src, "-"))
-            src = field(ev, "WorkstationName");
-        tn_buf_printf(k, "%s\t%s\\%s\t%s\t%s\t%s", ev->event_id == 4624 ? "success" : "failure",
-                      field(ev, "TargetDomainName"), field(ev, "TargetUserName"), src, ev->computer,
-                      field(ev, "LogonType"));
+        tn_buf_puts(k, ev->event_id == 4624 ? "success\t" : "failure\t");
+        put_field(k, ev, "TargetDomainName");
+        tn_buf_puts(k, "\\\\");   /* DOMAIN\USER: the backslash is the column's */
+        put_field(k, ev, "TargetUserName");
+        tn_buf_putc(k, '\t');
+        const tn_field *ip = tn_event_field(ev, "IpAddress", 9);
+        put_field(k, ev, is_dash(ip) ? "WorkstationName" : "IpAddress");
+        tn_buf_putc(k, '\t');
+        put_part(k, ev->computer, strlen(ev->computer));
+        tn_buf_putc(k, '\t');
+        put_field(k, ev, "LogonType");
     }
     int added;
     long id = tn_map_put(&m->keys, k->data ? k->data : "", k->len, &added);
@@ -130,8 +176,9 @@ static void print(metrics *m, int format)
         printf(m->kind == M_LOGONS ? "count%sfirst%slast\n" : "count%sshare\n", format == 1 ? "," : "\t",
                format == 1 ? "," : "\t");
     }
-    tn_buf b;
+    tn_buf b, part;
     tn_buf_init(&b);
+    tn_buf_init(&part);
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = ord[j];
         const row *r = &m->rows[i];
@@ -148,15 +195,17 @@ static void print(metrics *m, int format)
             for (int k = 0; c[k]; k++) {
                 const char *e = strchr(p, '\t');
                 size_t l = e ? (size_t)(e - p) : strlen(p);
+                get_part(&part, p, l);
+                const char *v = part.data ? part.data : "";
                 tn_buf_json_str(&b, c[k], strlen(c[k]));
                 tn_buf_putc(&b, ':');
                 /* numbers as numbers, as hunt writes event_id */
-                int num = (!strcmp(c[k], "event_id") || !strcmp(c[k], "logon_type")) && l && l < 11 &&
-                          strspn(p, "0123456789") >= l && (p[0] != '0' || l == 1);
+                int num = (!strcmp(c[k], "event_id") || !strcmp(c[k], "logon_type")) && part.len &&
+                          part.len < 11 && strspn(v, "0123456789") >= part.len && (v[0] != '0' || part.len == 1);
                 if (num)
-                    tn_buf_put(&b, p, l);
+                    tn_buf_put(&b, v, part.len);
                 else
-                    tn_buf_json_str(&b, p, l);
+                    tn_buf_json_str(&b, v, part.len);
                 tn_buf_putc(&b, ',');
                 p = e ? e + 1 : p + l;
             }
@@ -172,10 +221,11 @@ static void print(metrics *m, int format)
             for (const char *p = key;;) {
                 const char *e = strchr(p, '\t');
                 size_t l = e ? (size_t)(e - p) : strlen(p);
+                get_part(&part, p, l);
                 if (format == 1)
-                    tn_buf_csv(&b, p, l);
+                    tn_buf_csv(&b, part.data ? part.data : "", part.len);
                 else
-                    tn_buf_safe(&b, p, l);
+                    tn_buf_safe(&b, part.data ? part.data : "", part.len);
                 if (!e)
                     break;
                 tn_buf_putc(&b, format == 1 ? ',' : '\t');
@@ -191,6 +241,7 @@ static void print(metrics *m, int format)
         fwrite(b.data, 1, b.len, stdout);
     }
     tn_buf_free(&b);
+    tn_buf_free(&part);
     tn_free(ord);
 }
 

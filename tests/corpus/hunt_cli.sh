@@ -400,7 +400,7 @@ check "a timeline that cannot be written: exit 4, said, the hunt's summary still
 # event's own first fields, not {} (Defender 1116/1117, 5156, Sysmon 6 and
 # 19-21, MSSQL: 69 of 1,621 on the attack samples; a review, session 29).
 mkdir -p "$w/s29/r"
-printf '%s\n' '{"Channel":"Microsoft-Windows-Windows Defender/Operational","EventID":1116,"Computer":"h","TimeCreated":"2024-01-01T00:00:00Z","Threat Name":"HackTool:Win32/Mimikatz","Path":"file:_C:\\t\\m.exe","Severity Name":"High"}' >"$w/s29/def.jsonl"
+printf '%s\n' '{"Channel":"Microsoft-Windows-Windows Defender/Operational","EventID":1116,"Computer":"h","TimeCreated":"2024-01-01T00:00:00Z","Severity Name":"High","Threat Name":"HackTool:Win32/Mimikatz","Path":"file:_C:\\t\\m.exe"}' >"$w/s29/def.jsonl"
 cat >"$w/s29/r/def.yml" <<'YML'
 title: Defender mimikatz
 id: 8f0a37a3-3f68-4f3b-9f1d-5b0f2b7c9a11
@@ -410,7 +410,7 @@ detection:
     condition: sel
 level: high
 YML
-check "a detection without the 30 telling fields shows the event's own" \
+check "a detection without the 30 telling fields shows the event's own, the telling ones first" \
     '{"Threat Name":"HackTool:Win32/Mimikatz","Path":"file:_C:\\t\\m.exe","Severity Name":"High"}' \
     "$("$TANSA" hunt -q -f jsonl -r "$w/s29/r" "$w/s29/def.jsonl" 2>/dev/null | jq -c .details)"
 # an event's SystemTime that cannot be read is said, with its line (it was

@@ -61,19 +61,21 @@ def want(fields):
         out.append([n, v])
     if out:
         return out
-    # none of them: the event's own first 16 names, each name's values
-    # joined by a space (details.c, named_details; since session 29)
-    order, vals = [], {}
+    # none of them: the event's own names, those that tell most first, 16 at
+    # most, each name's values joined by a space (details.c; session 29)
+    TELLING = ["Threat Name", "Path", "Detection User", "Process Name", "Application", "SourceAddress",
+               "DestAddress", "DestPort", "ImageLoaded", "Name", "Query", "Destination", "Consumer", "Filter"]
+    vals = {}
     for n, v in fields:
-        if v is None or v == "" or not n or len(n.encode("utf-8", "surrogateescape")) > 64 or \
+        if v is None or v == "" or not n or len(n.encode("utf-8", "surrogateescape")) > 255 or \
            (n == "msg" and "=" in v):
             continue
-        if n not in vals:
-            if len(order) == 16:
-                continue
+        vals.setdefault(n, []).append(v)
+    order = [n for n in TELLING if n in vals]
+    for n, v in fields:
+        if n in vals and n not in order:
             order.append(n)
-            vals[n] = []
-        vals[n].append(v)
+    order = order[:16]
     for n in order:
         b = " ".join(vals[n]).encode("utf-8", "surrogateescape")
         if len(b) > 1024:

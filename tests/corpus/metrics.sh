@@ -41,4 +41,14 @@ mkdir -p "$w/none"
 "$T" metrics eid "$w/none" >"$w/none.out" 2>"$w/none.err"; rc=$?
 [ $rc = 3 ] && [ ! -s "$w/none.out" ] && grep -q 'no EVTX, JSON or auditd input' "$w/none.err"
 check "metrics on a folder without logs: said, exit 3, no table (exit $rc)" $?
+# a tab or NUL in a logged value stays in its column (a TargetUserName
+# "evil<TAB>1.2.3.4<TAB>dc01<TAB>10" chose the source, destination and logon
+# type shown; a NUL cut the name: a review, session 29)
+printf '%s\n' '{"Channel":"Security","EventID":4624,"Computer":"h","TimeCreated":"2024-01-01T00:00:01Z","TargetUserName":"evil\t1.2.3.4\tdc01\t10","TargetDomainName":"D","IpAddress":"5.6.7.8","LogonType":"3"}' \
+    '{"Channel":"Security","EventID":4624,"Computer":"h","TimeCreated":"2024-01-01T00:00:02Z","TargetUserName":"nul\u0000x","TargetDomainName":"D","IpAddress":"5.6.7.8","LogonType":"3"}' >"$w/tab.jsonl"
+got=$("$T" metrics logons -f jsonl -q "$w/tab.jsonl" | jq -c '[.account, .source, .destination, .logon_type]' | sort | tr '\n' ' ')
+[ "$got" = '["D\\evil\t1.2.3.4\tdc01\t10","5.6.7.8","h",3] ["D\\nul\u0000x","5.6.7.8","h",3] ' ]
+check "metrics: a tab or NUL in a value stays in its column ($got)" $?
+[ "$("$T" metrics logons -f csv -q "$w/tab.jsonl" | tail -n +2 | awk -F, '{ print NF }' | sort -u)" = 8 ]
+check "metrics CSV: 8 cells a row whatever the values hold" $?
 echo "$pass passed, $fail failed"
