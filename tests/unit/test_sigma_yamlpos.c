@@ -7,6 +7,7 @@
 #include "base/alloc.h"
 #include "sigma/yaml.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* "LINE:COL" of byte off of the scalar at line:col of src. */
@@ -17,7 +18,7 @@ static const char *pos(const char *src, uint32_t line, uint32_t col, size_t off)
     size_t *ls = tn_yaml_line_starts(src, n, &nl);
     uint32_t l = 0, c = 0;
     if (!ls || line > nl || tn_yaml_scalar_pos(src, n, ls[line - 1], line, col, off, &l, &c))
-        strcpy(out, "fail");
+        snprintf(out, sizeof(out), "fail");
     else
         snprintf(out, sizeof(out), "%u:%u", l, c);
     tn_free(ls);
@@ -64,7 +65,7 @@ TN_TEST(test_yaml_scalar_pos_long_blanks)
         return;
     memcpy(s, "c: a", 4);
     memset(s + 4, ' ', n);
-    strcpy(s + 4 + n, "bogus\n");
+    memcpy(s + 4 + n, "bogus\n", 7);
     CHECK_STR(pos(s, 1, 4, n + 1), "1:2000005");
     tn_free(s);
 }
