@@ -8,6 +8,7 @@
 #include "gen/evtx_write.h"
 
 #include "base/alloc.h"
+#include "base/file.h"
 #include <zlib.h>
 #include "gen/evtx_emit.h"
 
@@ -65,27 +66,6 @@ int tn_evtxw_open(tn_evtx_writer *w, const char *path, const char *computer)
     return 0;
 }
 
-/* pwrite of all n bytes: 0, or -1 with errno set. A short write sets
- * none: the rest is written again, and that fails with the reason (a
- * full disk, a file size limit, a quota). */
-static int put_at(int fd, const void *p, size_t n, off_t at)
-{
-    while (n) {
-        ssize_t k = pwrite(fd, p, n, at);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            if (k == 0)
-                errno = EIO;
-            return -1;
-        }
-        p = (const char *)p + k;
-        n -= (size_t)k;
-        at += k;
-    }
-    return 0;
-}
-
 /* Fills in the header of the current chunk and writes it to its place.
  * Checksums are left out when the chunk is only parked: it will be
  * stored again, with them, when it is sealed or the file is closed. */
@@ -106,7 +86,8 @@ static int chunk_store(tn_evtx_writer *w, int checksums)
         tn_wr32(c + 124, (uint32_t)crc32(crc, (const Bytef *)c + 128, TN_EVTX_CHUNK_HDR - 128));
     }
     off_t at = (off_t)FILE_HDR + (off_t)(w->nchunks - 1) * TN_EVTX_CHUNK;
-    return put_at(w->fd, c, TN_EVTX_CHUNK, at);
+    return tn_pwrite_all(w->fd, c, TN_EVTX_CHUNK, (uint64_t)at);   /* a short write is written again:
+                                                                   * that fails with the reason */
 }
 
 static int unpark(tn_evtx_writer *w)
@@ -242,7 +223,7 @@ static int write_file_header(tn_evtx_writer *w)
     tn_wr16(h + 42, (uint16_t)w->nchunks);
     tn_wr32(h + 120, 0);
     tn_wr32(h + 124, (uint32_t)crc32(0, (const Bytef *)h, 120));
-    return put_at(w->fd, h, FILE_HDR, 0);
+    return tn_pwrite_all(w->fd, h, FILE_HDR, 0);
 }
 
 int tn_evtxw_close(tn_evtx_writer *w)

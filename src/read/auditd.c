@@ -395,7 +395,8 @@ int tn_auditd_open(const char *path, tn_diag *d, tn_auditd **out)
     (*out)->fd = fd;
     unsigned char magic[3];
     /* standard input too when it is a file read from its start (input.c) */
-    if ((!std_in || lseek(fd, 0, SEEK_CUR) == 0) && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !((*out)->gz = tn_gz_open_fd(fd))) {
+    if ((!std_in || lseek(fd, 0, SEEK_CUR) == 0) && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) &&
+        !((*out)->gz = tn_gz_open_fd(fd))) {
         tn_auditd_close(*out);
         *out = NULL;
         return TN_JSONL_ENOMEM;

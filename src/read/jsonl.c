@@ -756,7 +756,8 @@ int tn_jsonl_open(const char *path, tn_diag *d, tn_jsonl **out)
     /* standard input too when it is a file read from its start (input.c took
      * its gzip in place); a pipe fails pread, and a file read from further
      * on (`(skip; tansa -) < f`) is read from there: its start was taken */
-    if ((!std_in || lseek(fd, 0, SEEK_CUR) == 0) && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) && !(r->gz = tn_gz_open_fd(fd))) {
+    if ((!std_in || lseek(fd, 0, SEEK_CUR) == 0) && pread(fd, magic, 3, 0) == 3 && tn_gz_is(magic, 3) &&
+        !(r->gz = tn_gz_open_fd(fd))) {
         tn_jsonl_close(r);
         return TN_JSONL_ENOMEM;
     }

@@ -492,11 +492,12 @@ static void map_system(tn_jmap *m, tn_event *ev, const tn_jnode *sys)
         set_slot(m, ev, S_PROVIDER, sys_attr(m, sys, "Provider", "EventSourceName"));
     set_slot(m, ev, S_GUID, sys_attr(m, sys, "Provider", "Guid"));
     set_slot(m, ev, S_QUALIFIERS, sys_attr(m, sys, "EventID", "Qualifiers"));
+    /* an event's time written and not read is said (it was 1601 without a
+     * word); a flat record's time-like member may be the application's own */
     const tn_jnode *tn = sys_attr(m, sys, "TimeCreated", "SystemTime"), *tc = get_once(m, sys, "TimeCreated");
     if (set_slot(m, ev, S_TIME, tn) < 0 && set_slot(m, ev, S_TIME, tc) < 0 &&
         ((tn && tn->type != TN_J_NULL) || (tc && tc->type != TN_J_NULL && tc->type != TN_J_OBJECT)))
-        m->badtime = tn && tn->type != TN_J_NULL ? tn : tc;   /* an event's SystemTime not read is said (it was 1601 without a word); a
-                            * flat record's time-like member may be the application's own */
+        m->badtime = tn && tn->type != TN_J_NULL ? tn : tc;
     set_slot(m, ev, S_PID, sys_attr(m, sys, "Execution", "ProcessID"));
     set_slot(m, ev, S_TID, sys_attr(m, sys, "Execution", "ThreadID"));
     set_slot(m, ev, S_SID, sys_attr(m, sys, "Security", "UserID"));

@@ -182,7 +182,8 @@ static tn_cnode *quantified(parser *p)
     if (!all && count > c->nrefs) {   /* could never hold: the rule would never fire */
         char why[120];   /* the number as written: a large one was cut to 6 digits */
         snprintf(why, sizeof(why), "'%.*s of' can never hold: %s %u search identifier%s",
-                 (int)(qlen > 24 ? 24 : qlen), p->s + qtok, them ? "'them' is" : "the pattern matches", c->nrefs, c->nrefs == 1 ? "" : "s");
+                 (int)(qlen > 24 ? 24 : qlen), p->s + qtok, them ? "'them' is" : "the pattern matches",
+                 c->nrefs, c->nrefs == 1 ? "" : "s");
         fail(p, p->tok, why);
         return NULL;
     }

@@ -160,9 +160,9 @@ static int is_uuid(const tn_ynode *v)
     return 1;
 }
 
-/* A list of strings (each at least min characters), each once (uniq);
- * the offending node, or NULL. */
-static const tn_ynode *bad_list(const tn_ynode *v, size_t min, int uniq, const char **why)
+/* A list of strings (each at least min characters), each once; the
+ * offending node, or NULL. */
+static const tn_ynode *bad_list(const tn_ynode *v, size_t min, const char **why)
 {
     if (v->kind != TN_Y_SEQ) {
         *why = "must be a list";
@@ -179,7 +179,7 @@ static const tn_ynode *bad_list(const tn_ynode *v, size_t min, int uniq, const c
             *why = "must hold strings of two characters or more";
             return e;
         }
-        if (!uniq || i > 256)   /* the repeat check is quadratic: long lists are not checked */
+        if (i > 256)   /* the repeat check is quadratic: long lists are not checked */
             continue;
         for (const tn_ynode *f = v->child; f != e; f = f->next)
             if (f->kind == TN_Y_SCALAR && f->len == e->len && !memcmp(f->str, e->str, e->len)) {
@@ -209,7 +209,7 @@ void tn_meta_schema_warn(const tn_ynode *doc, tn_meta_warn_fn fn, void *ctx)
                 /* the schema's pattern (^[a-z0-9_-]+\\.[a-z0-9._-]+$) is not
                  * checked: 2,479 of Hayabusa's rules tag 'lolbas' or 'sysmon',
                  * and --tags compares without case; only a repeat is said */
-                at = bad_list(v, 1, 1, &why);
+                at = bad_list(v, 1, &why);
             }
             break;
         case 'd':
@@ -233,7 +233,7 @@ void tn_meta_schema_warn(const tn_ynode *doc, tn_meta_warn_fn fn, void *ctx)
             break;
         case 'r':
             if (!strcmp(s, "references"))
-                at = bad_list(v, 1, 1, &why);
+                at = bad_list(v, 1, &why);
             else if (!strcmp(s, "related")) {
                 if (v->kind != TN_Y_SEQ)
                     why = "must be a list of {id, type}";
@@ -253,9 +253,9 @@ void tn_meta_schema_warn(const tn_ynode *doc, tn_meta_warn_fn fn, void *ctx)
             break;
         case 'f':
             if (!strcmp(s, "fields"))
-                at = bad_list(v, 1, 1, &why);
+                at = bad_list(v, 1, &why);
             else if (!strcmp(s, "falsepositives"))
-                at = bad_list(v, 2, 1, &why);
+                at = bad_list(v, 2, &why);
             break;
         }
         if (why) {
